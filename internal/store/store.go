@@ -1,0 +1,211 @@
+// Package store opens the database — embedded SQLite or PostgreSQL — and
+// runs the SQL shared by both engines. Each capability keeps its own queries
+// next to its domain code (community/store.go, campaign/store.go, …) and
+// calls Write or Read here, so the transaction rules live in one place.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	_ "modernc.org/sqlite"             // registers "sqlite"
+
+	"repertoire"
+)
+
+// Dialect names the engine, for the few statements that differ.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is the handle every store uses. On SQLite writes go through a single
+// connection (SQLite has one writer; queuing in Go is cheaper than
+// SQLITE_BUSY retries) and reads through a pool; on PostgreSQL both are
+// the same pool.
+type DB struct {
+	Dialect Dialect
+	writer  *sql.DB
+	reader  *sql.DB
+}
+
+// Open parses "sqlite:PATH" or "postgres://…" and opens the database.
+// It does not migrate; call Migrate.
+func Open(dsn string) (*DB, error) {
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		pool, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, err
+		}
+		pool.SetMaxOpenConns(32)
+		pool.SetMaxIdleConns(32)
+		pool.SetConnMaxIdleTime(5 * time.Minute)
+		return &DB{Dialect: Postgres, writer: pool, reader: pool}, nil
+	case strings.HasPrefix(dsn, "sqlite:"):
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		if path == "" {
+			return nil, fmt.Errorf("store: empty sqlite path")
+		}
+		q := url.Values{}
+		for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(NORMAL)"} {
+			q.Add("_pragma", p)
+		}
+		q.Set("_time_format", "sqlite")
+		q.Set("_txlock", "immediate")
+		base := "file:" + path + "?" + q.Encode()
+		writer, err := sql.Open("sqlite", base)
+		if err != nil {
+			return nil, err
+		}
+		writer.SetMaxOpenConns(1)
+		writer.SetConnMaxIdleTime(0)
+		writer.SetConnMaxLifetime(0)
+		// Create the file and switch it to WAL before readers open it.
+		if err := writer.Ping(); err != nil {
+			writer.Close()
+			return nil, err
+		}
+		rq := url.Values{}
+		for _, p := range []string{"foreign_keys(1)", "busy_timeout(10000)", "query_only(1)"} {
+			rq.Add("_pragma", p)
+		}
+		rq.Set("_time_format", "sqlite")
+		reader, err := sql.Open("sqlite", "file:"+path+"?"+rq.Encode())
+		if err != nil {
+			writer.Close()
+			return nil, err
+		}
+		reader.SetMaxOpenConns(8)
+		reader.SetMaxIdleConns(8)
+		return &DB{Dialect: SQLite, writer: writer, reader: reader}, nil
+	}
+	return nil, fmt.Errorf("store: database must be sqlite:PATH or postgres://…, got %q", redact(dsn))
+}
+
+func redact(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		u.User = url.User(u.User.Username())
+		return u.String()
+	}
+	return dsn
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	err := db.writer.Close()
+	if db.reader != db.writer {
+		err = errors.Join(err, db.reader.Close())
+	}
+	return err
+}
+
+// Ping reports whether the database answers (for /readyz).
+func (db *DB) Ping(ctx context.Context) error {
+	return db.reader.PingContext(ctx)
+}
+
+// Queryer is what both a transaction and a read pool offer.
+type Queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Tx is a write transaction. Private store helpers take a *Tx; the public
+// method that owns the transaction calls Write.
+type Tx struct {
+	*sql.Tx
+	Dialect Dialect
+	Now     time.Time // one clock reading per transaction
+}
+
+// Write runs fn in a transaction and commits it when fn returns nil.
+// Errors from fn are returned as they are; failures of the database itself
+// become internal errors.
+func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	tx := &Tx{Tx: sqlTx, Dialect: db.Dialect, Now: Now()}
+	if err := fn(tx); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return repertoire.Internal(err)
+	}
+	return nil
+}
+
+// Reader returns the pool for reads outside a transaction.
+func (db *DB) Reader() Queryer { return db.reader }
+
+// Writer returns the write pool, for the rare statement that needs no
+// transaction (and for tests).
+func (db *DB) Writer() Queryer { return db.writer }
+
+// NewID returns a time-ordered identifier (UUIDv7).
+func NewID() string {
+	return uuid.Must(uuid.NewV7()).String()
+}
+
+// Now is the current time in UTC, truncated to microseconds: both engines
+// keep that precision, so what is written reads back equal.
+func Now() time.Time {
+	return time.Now().UTC().Truncate(time.Microsecond)
+}
+
+// IsUniqueViolation reports whether err is a unique constraint failure on
+// either engine.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || // SQLite
+		strings.Contains(s, "SQLSTATE 23505") // PostgreSQL
+}
+
+// NotFound maps sql.ErrNoRows to a not-found domain error with the given
+// message ID, and anything else to an internal error.
+func NotFound(err error, messageID string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return repertoire.Errorf(repertoire.ENOTFOUND, messageID)
+	}
+	var e *repertoire.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return repertoire.Internal(err)
+}
+
+// NullTime converts an optional time for a query argument.
+func NullTime(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UTC()
+}
+
+// TimePtr converts a scanned sql.NullTime back.
+func TimePtr(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
+}

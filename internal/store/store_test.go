@@ -1,0 +1,64 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"repertoire"
+	"repertoire/internal/store"
+	"repertoire/internal/store/storetest"
+)
+
+func TestWriteCommitsOrRollsBack(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := store.Now()
+		insert := func(tx *store.Tx, id, email string) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO people (id, email, created_at, modified_at) VALUES ($1, $2, $3, $3)`, id, email, tx.Now)
+			return err
+		}
+		if err := db.Write(ctx, func(tx *store.Tx) error { return insert(tx, "p1", "a@example.org") }); err != nil {
+			t.Fatal(err)
+		}
+		boom := errors.New("boom")
+		err := db.Write(ctx, func(tx *store.Tx) error {
+			if err := insert(tx, "p2", "b@example.org"); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("want boom, got %v", err)
+		}
+		var n int
+		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM people`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Fatalf("rolled-back insert is visible: %d people", n)
+		}
+		var created time.Time
+		if err := db.Reader().QueryRowContext(ctx, `SELECT created_at FROM people WHERE id = $1`, "p1").Scan(&created); err != nil {
+			t.Fatal(err)
+		}
+		if _, offset := created.Zone(); offset != 0 || created.Sub(now).Abs() > time.Minute {
+			t.Fatalf("time did not round-trip: %v vs %v", created, now)
+		}
+		err = db.Write(ctx, func(tx *store.Tx) error { return insert(tx, "p3", "a@example.org") })
+		if !store.IsUniqueViolation(err) {
+			t.Fatalf("duplicate email: want unique violation, got %v", err)
+		}
+		err = store.NotFound(db.Reader().QueryRowContext(ctx, `SELECT id FROM people WHERE id = $1`, "nope").Scan(new(string)), "person.not_found")
+		if repertoire.ErrorCode(err) != repertoire.ENOTFOUND {
+			t.Fatalf("want not found, got %v", err)
+		}
+	})
+}
+
+func TestOpenRejectsUnknownScheme(t *testing.T) {
+	if _, err := store.Open("mysql://x"); err == nil {
+		t.Fatal("mysql DSN accepted")
+	}
+}

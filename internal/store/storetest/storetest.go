@@ -1,0 +1,104 @@
+// Package storetest opens real databases for tests: a fresh SQLite file
+// always, and a fresh PostgreSQL schema when REPERTOIRE_TEST_POSTGRES holds
+// a connection string. No mocks: every store test runs on both engines.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"repertoire/internal/store"
+)
+
+// EnvPostgres names the variable holding the PostgreSQL test DSN.
+const EnvPostgres = "REPERTOIRE_TEST_POSTGRES"
+
+// Engines runs fn once per available engine, as subtests "sqlite" and
+// "postgres", each with a freshly migrated database.
+func Engines(t *testing.T, fn func(t *testing.T, db *store.DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, OpenSQLite(t)) })
+	if os.Getenv(EnvPostgres) != "" {
+		t.Run("postgres", func(t *testing.T) { fn(t, OpenPostgres(t)) })
+	}
+}
+
+// DSNs returns a fresh, migrated DSN per available engine (for tests that
+// start the whole server or the binary).
+func DSNs(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{"sqlite": "sqlite:" + filepath.Join(t.TempDir(), "repertoire.db")}
+	if os.Getenv(EnvPostgres) != "" {
+		out["postgres"] = PostgresDSN(t)
+	}
+	return out
+}
+
+// OpenSQLite opens and migrates a new SQLite database in a temp dir.
+func OpenSQLite(tb testing.TB) *store.DB {
+	tb.Helper()
+	return MustOpen(tb, "sqlite:"+filepath.Join(tb.TempDir(), "repertoire.db"))
+}
+
+// OpenPostgres opens and migrates a new schema on the test server.
+func OpenPostgres(tb testing.TB) *store.DB {
+	tb.Helper()
+	return MustOpen(tb, PostgresDSN(tb))
+}
+
+// PostgresDSN creates an empty schema, dropped when the test ends, and
+// returns a DSN whose search_path points at it.
+func PostgresDSN(tb testing.TB) string {
+	tb.Helper()
+	base := os.Getenv(EnvPostgres)
+	if base == "" {
+		tb.Fatalf("%s is not set", EnvPostgres)
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "t_" + hex.EncodeToString(b)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		tb.Fatalf("create schema: %v", err)
+	}
+	tb.Cleanup(func() {
+		db, err := sql.Open("pgx", base)
+		if err == nil {
+			db.Exec("DROP SCHEMA " + schema + " CASCADE")
+			db.Close()
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// MustOpen opens and migrates dsn, closing it when the test ends.
+func MustOpen(tb testing.TB, dsn string) *store.DB {
+	tb.Helper()
+	db, err := store.Open(dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	if err := db.Migrate(context.Background()); err != nil {
+		tb.Fatalf("migrate %s: %v", strings.SplitN(dsn, ":", 2)[0], err)
+	}
+	return db
+}
