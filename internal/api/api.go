@@ -1,0 +1,293 @@
+// Package api is the plumbing of the JSON API under /api/v1, which follows
+// OSDI v1.2: HAL documents, paging, identifiers, token auth, and RFC 9457
+// problem details for errors. Each capability (account/, community/,
+// campaign/) registers its own resources with these helpers.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"repertoire"
+	"repertoire/internal/web"
+)
+
+// Prefix is where the API lives.
+const Prefix = "/api/v1"
+
+// MaxPageSize is advertised at the entry point as max_pagesize.
+const MaxPageSize = 100
+
+// MaxBodyBytes bounds request bodies; larger ones get 413.
+const MaxBodyBytes = 1 << 20
+
+// Principal is who a valid API token belongs to.
+type Principal struct {
+	PersonID string
+	IsAdmin  bool
+}
+
+type ctxKey int
+
+const principalKey ctxKey = 0
+
+// WithPrincipal attaches the token's owner to the context.
+func WithPrincipal(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, principalKey, p)
+}
+
+// PrincipalFrom returns the token's owner, or nil.
+func PrincipalFrom(ctx context.Context) *Principal {
+	p, _ := ctx.Value(principalKey).(*Principal)
+	return p
+}
+
+// TokenChecker resolves a raw API token to its owner (account.Store does).
+type TokenChecker interface {
+	CheckToken(ctx context.Context, token string) (*Principal, error)
+}
+
+// Token extracts the raw token from OSDI-API-Token or Authorization: Bearer.
+func Token(r *http.Request) string {
+	if t := strings.TrimSpace(r.Header.Get("OSDI-API-Token")); t != "" {
+		return t
+	}
+	if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// Authenticate resolves the token, when one is given. A token that is given
+// but wrong answers 401 at once; no token leaves the request anonymous, and
+// handlers that write call Require.
+func Authenticate(tc TokenChecker, log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tok := Token(r)
+			if tok == "" {
+				next.ServeHTTP(w, r)
+				return
+			}
+			p, err := tc.CheckToken(r.Context(), tok)
+			if err != nil {
+				Problem(w, r, log, err)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
+		})
+	}
+}
+
+// Require returns the principal, or writes 401 and returns nil.
+func Require(w http.ResponseWriter, r *http.Request) *Principal {
+	p := PrincipalFrom(r.Context())
+	if p == nil {
+		Problem(w, r, nil, repertoire.Errorf(repertoire.EUNAUTHORIZED, "error.unauthorized"))
+	}
+	return p
+}
+
+// JSON writes v as a HAL document.
+func JSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/hal+json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+// FieldProblem is one invalid field in a problem body.
+type FieldProblem struct {
+	Field  string `json:"field"`
+	Detail string `json:"detail"`
+}
+
+// ProblemBody is an RFC 9457 problem details document, extended with the
+// list of invalid fields.
+type ProblemBody struct {
+	Type     string         `json:"type"`
+	Title    string         `json:"title"`
+	Status   int            `json:"status"`
+	Detail   string         `json:"detail,omitempty"`
+	Instance string         `json:"instance,omitempty"`
+	Code     string         `json:"code"`
+	Errors   []FieldProblem `json:"errors,omitempty"`
+}
+
+// Problem writes err as application/problem+json, localized from the
+// request's Accept-Language. Internal errors are logged, without personal data.
+func Problem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	l := web.Localizer(r.Context())
+	e := repertoire.AsError(err)
+	code := repertoire.ErrorCode(err)
+	status := repertoire.Status(code)
+	body := ProblemBody{
+		Type:     "about:blank",
+		Title:    l.T("error." + code),
+		Status:   status,
+		Instance: r.URL.Path,
+		Code:     code,
+	}
+	if fes := repertoire.FieldErrors(err); len(fes) > 0 {
+		for _, fe := range fes {
+			body.Errors = append(body.Errors, FieldProblem{Field: fe.Field, Detail: l.Error(fe)})
+		}
+		body.Detail = body.Errors[0].Field + ": " + body.Errors[0].Detail
+	} else if e.MessageID != "" && e.MessageID != "error."+code {
+		body.Detail = l.Error(e)
+		if e.Field != "" {
+			body.Errors = []FieldProblem{{Field: e.Field, Detail: body.Detail}}
+			body.Detail = e.Field + ": " + body.Detail
+		}
+	}
+	if code == repertoire.EINTERNAL && log != nil {
+		log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="repertoire"`)
+	}
+	w.Header().Set("Content-Type", "application/problem+json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(body)
+}
+
+// Decode reads a JSON body into v. Bodies over MaxBodyBytes answer 413;
+// malformed JSON names the offending field when it can.
+func Decode(w http.ResponseWriter, r *http.Request, v any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		var ute *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &mbe):
+			return repertoire.Errorf(repertoire.ETOOLARGE, "error.too_large")
+		case errors.As(err, &ute):
+			return repertoire.Invalid(ute.Field, "field.bad_json", nil)
+		case errors.Is(err, io.EOF):
+			return repertoire.Invalid("", "field.bad_json", nil)
+		}
+		return repertoire.Invalid("", "field.bad_json", nil)
+	}
+	// Drain, so a huge trailing body still counts against the limit.
+	if _, err := io.Copy(io.Discard, r.Body); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return repertoire.Errorf(repertoire.ETOOLARGE, "error.too_large")
+		}
+	}
+	return nil
+}
+
+// Page is the requested window of a collection.
+type Page struct {
+	Page    int
+	PerPage int
+}
+
+// Offset is the number of records before the page.
+func (p Page) Offset() int { return (p.Page - 1) * p.PerPage }
+
+// ParsePage reads ?page=N&per_page=M (defaults 1 and 25, per_page ≤ MaxPageSize).
+func ParsePage(r *http.Request) (Page, error) {
+	p := Page{Page: 1, PerPage: 25}
+	q := r.URL.Query()
+	if s := q.Get("page"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return p, repertoire.Invalid("page", "api.bad_page", nil)
+		}
+		p.Page = n
+	}
+	if s := q.Get("per_page"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > MaxPageSize {
+			return p, repertoire.Invalid("per_page", "api.bad_per_page", map[string]any{"Max": MaxPageSize})
+		}
+		p.PerPage = n
+	}
+	return p, nil
+}
+
+// Link is a HAL link.
+type Link struct {
+	Href string `json:"href"`
+}
+
+// Links is a HAL _links object.
+type Links map[string]any
+
+// Collection builds an OSDI collection document: totals, paging links (no
+// next on the last page), and the items embedded under "osdi:<name>" or
+// "repertoire:<name>".
+func Collection(r *http.Request, baseURL, rel string, items any, total int, p Page) map[string]any {
+	totalPages := (total + p.PerPage - 1) / p.PerPage
+	self := func(page int) Link {
+		u := *r.URL
+		q := u.Query()
+		q.Set("page", strconv.Itoa(page))
+		q.Set("per_page", strconv.Itoa(p.PerPage))
+		u.RawQuery = q.Encode()
+		return Link{Href: baseURL + u.Path + "?" + u.RawQuery}
+	}
+	links := Links{"self": self(p.Page)}
+	if p.Page < totalPages {
+		links["next"] = self(p.Page + 1)
+	}
+	if p.Page > 1 {
+		links["previous"] = self(p.Page - 1)
+	}
+	return map[string]any{
+		"total_pages":   totalPages,
+		"per_page":      p.PerPage,
+		"page":          p.Page,
+		"total_records": total,
+		"_links":        links,
+		"_embedded":     map[string]any{rel: items},
+	}
+}
+
+// Identifiers are the OSDI identifiers of one of our resources.
+func Identifiers(id string, more ...string) []string {
+	return append([]string{"repertoire:" + id}, more...)
+}
+
+// ParseID accepts "repertoire:<id>" or a bare id, as OSDI clients send both.
+func ParseID(s string) string {
+	return strings.TrimPrefix(strings.TrimSpace(s), "repertoire:")
+}
+
+// Time formats a timestamp the way OSDI documents carry it (RFC 3339, UTC).
+func Time(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// TimePtr formats an optional timestamp (nil stays null).
+func TimePtr(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := Time(*t)
+	return &s
+}
+
+// URL joins the base URL and a path.
+func URL(baseURL, path string, args ...string) string {
+	var b strings.Builder
+	b.WriteString(strings.TrimRight(baseURL, "/"))
+	b.WriteString(path)
+	for _, a := range args {
+		b.WriteString("/")
+		b.WriteString(url.PathEscape(a))
+	}
+	return b.String()
+}

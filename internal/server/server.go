@@ -1,0 +1,199 @@
+// Package server wires Repertoire together: it builds each capability with
+// what it needs, mounts their routes on one ServeMux, and wraps them in the
+// middleware every request goes through.
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+
+	"repertoire"
+	"repertoire/internal/account"
+	"repertoire/internal/api"
+	"repertoire/internal/campaign"
+	"repertoire/internal/community"
+	"repertoire/internal/i18n"
+	"repertoire/internal/outbox"
+	"repertoire/internal/store"
+	"repertoire/internal/web"
+)
+
+// Config is everything `repertoire serve` is told.
+type Config struct {
+	Addr    string // listen address, e.g. 127.0.0.1:8080
+	DB      string // sqlite:PATH or postgres://…
+	BaseURL string // public URL, for links in mails and browser_url
+	SMTP    string // smtp://user:pass@host:port; empty: no SMTP
+	MailDir string // write each mail as DIR/<id>.eml instead
+	Demo    bool   // load the demo into an empty database
+}
+
+// Server is a running Repertoire.
+type Server struct {
+	Config   Config
+	DB       *store.DB
+	Log      *slog.Logger
+	Handler  http.Handler
+	Accounts *account.Handler
+	Worker   *outbox.Worker
+}
+
+// New builds the server on an open, migrated database.
+func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	cat, err := i18n.Load()
+	if err != nil {
+		return nil, err
+	}
+	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates)
+	if err != nil {
+		return nil, err
+	}
+	transport, err := outbox.NewTransport(cfg.SMTP, cfg.MailDir, log)
+	if err != nil {
+		return nil, err
+	}
+	accounts := account.New(db, pages, cat, log, cfg.BaseURL)
+	communities := community.New(db, pages, cat, log, cfg.BaseURL)
+	campaigns := campaign.New(db, pages, cat, log, cfg.BaseURL, communities.Store)
+	unsubscribe := outbox.NewHandler(db, pages, log)
+
+	mux := http.NewServeMux()
+	accounts.Routes(mux)
+	communities.Routes(mux)
+	campaigns.Routes(mux)
+	unsubscribe.Routes(mux)
+	mux.Handle("GET /static/", web.Static())
+	mux.HandleFunc("GET /lang/{lang}", web.SwitchLanguage)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := db.Ping(ctx); err != nil {
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		metrics.WritePrometheus(w, true)
+	})
+	mux.HandleFunc("GET "+api.Prefix, entryPoint(cfg.BaseURL))
+	mux.HandleFunc(api.Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
+		api.Problem(w, r, log, notFound)
+	})
+
+	// Outermost first: metrics, cross-origin refusal, language, then who is
+	// asking (session cookie for pages, token for the API).
+	var h http.Handler = mux
+	h = api.Authenticate(accounts, log)(h)
+	h = accounts.Sessions(h)
+	h = web.Language(cat)(h)
+	h = crossOrigin(h, pages)
+	h = measure(h)
+	return &Server{Config: cfg, DB: db, Log: log, Handler: h, Accounts: accounts,
+		Worker: outbox.NewWorker(db, transport, log)}, nil
+}
+
+// crossOrigin refuses state-changing browser requests from other sites
+// (Go's CrossOriginProtection, which reads Sec-Fetch-Site and Origin). API
+// clients send no such headers and authenticate with tokens instead.
+func crossOrigin(next http.Handler, pages *web.Renderer) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l := web.Localizer(r.Context())
+		http.Error(w, l.T("error.csrf"), http.StatusForbidden)
+	}))
+	return cop.Handler(next)
+}
+
+var notFound = repertoire.Errorf(repertoire.ENOTFOUND, "error.not_found")
+
+func measure(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: 200}
+		next.ServeHTTP(sw, r)
+		kind := "page"
+		if strings.HasPrefix(r.URL.Path, api.Prefix) {
+			kind = "api"
+		}
+		metrics.GetOrCreateCounter(fmt.Sprintf(`repertoire_http_requests_total{kind=%q,code="%d"}`, kind, sw.status)).Inc()
+		metrics.GetOrCreateHistogram(fmt.Sprintf(`repertoire_http_request_duration_seconds{kind=%q}`, kind)).UpdateDuration(start)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// entryPoint is the OSDI API entry point.
+func entryPoint(baseURL string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		link := func(p string) api.Link { return api.Link{Href: baseURL + api.Prefix + p} }
+		api.JSON(w, http.StatusOK, map[string]any{
+			"motd":         "Repertoire: collective action for the users and workers of digital platforms",
+			"vendor_name":  "Repertoire",
+			"product_name": "Repertoire",
+			"osdi_version": "1.2.0",
+			"max_pagesize": api.MaxPageSize,
+			"namespace":    "repertoire",
+			"_links": api.Links{
+				"self":                   link(""),
+				"osdi:people":            link("/people"),
+				"repertoire:communities": link("/communities"),
+				"repertoire:campaigns":   link("/campaigns"),
+				"curies": []map[string]any{
+					{"name": "osdi", "href": "https://opensupporter.github.io/osdi-docs/{rel}", "templated": true},
+					{"name": "repertoire", "href": baseURL + "/docs/api#{rel}", "templated": true},
+				},
+			},
+		})
+	}
+}
+
+// Run serves until ctx ends, with the outbox worker beside it, then shuts
+// down gracefully.
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	workerDone := make(chan struct{})
+	wctx, stopWorker := context.WithCancel(context.Background())
+	go func() { s.Worker.Run(wctx); close(workerDone) }()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		stopWorker()
+		<-workerDone
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	stopWorker()
+	<-workerDone
+	return err
+}

@@ -1,0 +1,204 @@
+// Package testkit starts the real pieces integration tests need: the whole
+// server on a real listener over a real database, and an SMTP server that
+// receives what Repertoire mails.
+package testkit
+
+import (
+	"bytes"
+	"encoding/base64"
+	"io"
+	"mime"
+	"mime/quotedprintable"
+	"net"
+	"net/mail"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// Mail is one message the sink received, parsed.
+type Mail struct {
+	From    string
+	To      []string
+	Header  mail.Header
+	Subject string // decoded
+	Body    string // decoded plain text
+	Raw     []byte
+}
+
+// Links returns every http(s) URL in the body, in order.
+func (m *Mail) Links() []string {
+	return linkRE.FindAllString(m.Body, -1)
+}
+
+// Link returns the first URL in the body containing substr, or fails.
+func (m *Mail) Link(t testing.TB, substr string) string {
+	t.Helper()
+	for _, l := range m.Links() {
+		if strings.Contains(l, substr) {
+			return l
+		}
+	}
+	t.Fatalf("no link containing %q in mail %q:\n%s", substr, m.Subject, m.Body)
+	return ""
+}
+
+var linkRE = regexp.MustCompile(`https?://[^\s<>"]+`)
+
+// Sink is a real SMTP server on 127.0.0.1 that keeps what it receives.
+type Sink struct {
+	Addr string
+	mu   sync.Mutex
+	got  []*Mail
+	cond *sync.Cond
+}
+
+// StartSink starts an SMTP server for the test's lifetime.
+func StartSink(t testing.TB) *Sink {
+	t.Helper()
+	s := &Sink{}
+	s.cond = sync.NewCond(&s.mu)
+	srv := smtp.NewServer(&backend{s})
+	srv.Domain = "sink.test"
+	srv.AllowInsecureAuth = true
+	srv.ReadTimeout = 10 * time.Second
+	srv.WriteTimeout = 10 * time.Second
+	srv.MaxMessageBytes = 20 << 20
+	srv.MaxRecipients = 1000
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Addr = ln.Addr().String()
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return s
+}
+
+// URL is the --smtp value pointing at the sink.
+func (s *Sink) URL() string { return "smtp://" + s.Addr }
+
+// All returns every mail received so far.
+func (s *Sink) All() []*Mail {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*Mail(nil), s.got...)
+}
+
+// Wait returns the first mail to `to` whose subject contains subject,
+// waiting up to 15 s for it.
+func (s *Sink) Wait(t testing.TB, to, subject string) *Mail {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	timer := time.AfterFunc(15*time.Second, func() { s.mu.Lock(); s.cond.Broadcast(); s.mu.Unlock() })
+	defer timer.Stop()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for {
+		for _, m := range s.got {
+			if strings.Contains(m.Subject, subject) {
+				for _, r := range m.To {
+					if strings.EqualFold(r, to) {
+						return m
+					}
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			var subjects []string
+			for _, m := range s.got {
+				subjects = append(subjects, strings.Join(m.To, ",")+": "+m.Subject)
+			}
+			t.Fatalf("no mail to %s with subject containing %q; received %d: %q", to, subject, len(s.got), subjects)
+		}
+		s.cond.Wait()
+	}
+}
+
+type backend struct{ s *Sink }
+
+func (b *backend) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{s: b.s}, nil }
+
+type session struct {
+	s    *Sink
+	from string
+	to   []string
+}
+
+func (x *session) AuthMechanisms() []string { return nil }
+func (x *session) Mail(from string, _ *smtp.MailOptions) error {
+	x.from = from
+	return nil
+}
+func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	x.to = append(x.to, to)
+	return nil
+}
+func (x *session) Data(r io.Reader) error {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	m, err := Parse(raw)
+	if err != nil {
+		return err
+	}
+	m.From, m.To = x.from, x.to
+	x.s.mu.Lock()
+	x.s.got = append(x.s.got, m)
+	x.s.cond.Broadcast()
+	x.s.mu.Unlock()
+	return nil
+}
+func (x *session) Reset()        { x.from, x.to = "", nil }
+func (x *session) Logout() error { return nil }
+
+// Parse decodes an RFC 5322 message with a plain-text body (or the first
+// text/plain part of a multipart one).
+func Parse(raw []byte) (*Mail, error) {
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	dec := new(mime.WordDecoder)
+	subject, err := dec.DecodeHeader(msg.Header.Get("Subject"))
+	if err != nil {
+		subject = msg.Header.Get("Subject")
+	}
+	body, err := textBody(msg.Header, msg.Body)
+	if err != nil {
+		return nil, err
+	}
+	return &Mail{Header: msg.Header, Subject: subject, Body: body, Raw: raw}, nil
+}
+
+type header interface{ Get(string) string }
+
+func textBody(h header, r io.Reader) (string, error) {
+	mt, params, _ := mime.ParseMediaType(h.Get("Content-Type"))
+	if strings.HasPrefix(mt, "multipart/") {
+		mr := newMultipartReader(r, params["boundary"])
+		for {
+			p, err := mr.NextPart()
+			if err != nil {
+				return "", err
+			}
+			pt, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+			if pt == "text/plain" || strings.HasPrefix(pt, "multipart/") {
+				return textBody(p.Header, p)
+			}
+		}
+	}
+	switch strings.ToLower(h.Get("Content-Transfer-Encoding")) {
+	case "quoted-printable":
+		r = quotedprintable.NewReader(r)
+	case "base64":
+		r = base64.NewDecoder(base64.StdEncoding, r)
+	}
+	b, err := io.ReadAll(r)
+	return strings.ReplaceAll(string(b), "\r\n", "\n"), err
+}

@@ -1,0 +1,62 @@
+package web
+
+import (
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Limiter bounds how often one client address may post a public form
+// (sign-up, sign-in, password reset). Buckets live in memory: a limit that
+// resets on restart is acceptable for forms; nothing is lost by it.
+type Limiter struct {
+	mu      sync.Mutex
+	every   rate.Limit
+	burst   int
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+// NewLimiter allows burst posts at once, then one per interval.
+func NewLimiter(interval time.Duration, burst int) *Limiter {
+	return &Limiter{every: rate.Every(interval), burst: burst, buckets: map[string]*bucket{}}
+}
+
+// Allow reports whether the client may post now.
+func (l *Limiter) Allow(r *http.Request) bool {
+	key := ClientIP(r)
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.buckets) > 100_000 { // forget idle clients
+		for k, b := range l.buckets {
+			if now.Sub(b.seen) > 10*time.Minute {
+				delete(l.buckets, k)
+			}
+		}
+	}
+	b := l.buckets[key]
+	if b == nil {
+		b = &bucket{lim: rate.NewLimiter(l.every, l.burst)}
+		l.buckets[key] = b
+	}
+	b.seen = now
+	return b.lim.Allow()
+}
+
+// ClientIP is the address of the peer. Proxies are not trusted: a deployment
+// behind one terminates there and passes a clean RemoteAddr.
+func ClientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,225 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"repertoire"
+	"repertoire/internal/i18n"
+)
+
+//go:embed templates/*.html
+var shared embed.FS
+
+//go:embed static
+var static embed.FS
+
+// Static serves the stylesheet and other assets.
+func Static() http.Handler {
+	sub, _ := fs.Sub(static, "static")
+	return http.StripPrefix("/static/", http.FileServerFS(sub))
+}
+
+// Renderer renders pages inside the shared layout.
+type Renderer struct {
+	pages map[string]*template.Template
+	Log   *slog.Logger
+}
+
+// Page is what every template receives as its dot.
+type Page struct {
+	L      *i18n.Localizer
+	Viewer *Viewer
+	Title  string // already localized
+	Path   string // request URI, for the language switcher
+	Flash  string // already localized
+	Data   any
+	Status int
+}
+
+// T translates within a template: {{.T "campaign.title"}} or, inside range,
+// {{$.T "key" "Name" .Name}}.
+func (p *Page) T(id string, args ...any) string { return p.L.T(id, args...) }
+
+// NewRenderer parses the shared layout and partials, then each page of each
+// capability FS (files templates/*.html; a page's name is its file name
+// without extension, and must be unique across capabilities).
+func NewRenderer(log *slog.Logger, capabilities ...fs.FS) (*Renderer, error) {
+	base, err := template.New("layout").Funcs(funcs).ParseFS(shared, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	r := &Renderer{pages: map[string]*template.Template{}, Log: log}
+	for _, fsys := range capabilities {
+		names, err := fs.Glob(fsys, "templates/*.html")
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range names {
+			page := strings.TrimSuffix(path.Base(name), ".html")
+			if strings.HasPrefix(page, "_") { // partials of that capability
+				continue
+			}
+			if _, dup := r.pages[page]; dup {
+				return nil, fmt.Errorf("web: page %q defined twice", page)
+			}
+			t, err := base.Clone()
+			if err != nil {
+				return nil, err
+			}
+			partials, _ := fs.Glob(fsys, "templates/_*.html")
+			files := append(partials, name)
+			if _, err := t.ParseFS(fsys, files...); err != nil {
+				return nil, fmt.Errorf("web: %s: %w", name, err)
+			}
+			r.pages[page] = t
+		}
+	}
+	// Pages of the web package itself.
+	for _, page := range []string{"error"} {
+		t, err := base.Clone()
+		if err != nil {
+			return nil, err
+		}
+		r.pages[page] = template.Must(t.New("content").Parse(`{{template "page_` + page + `" .}}`))
+	}
+	return r, nil
+}
+
+// Render writes page with data inside the layout. titleID is a message ID
+// (or "" to use the app name); titleArgs fill it.
+func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, page, title string, data any) {
+	t, ok := rd.pages[page]
+	if !ok {
+		rd.Log.Error("missing template", "page", page)
+		http.Error(w, "missing template", http.StatusInternalServerError)
+		return
+	}
+	l := Localizer(r.Context())
+	p := &Page{L: l, Viewer: ViewerFrom(r.Context()), Title: title, Path: r.URL.RequestURI(), Data: data, Status: status}
+	if id := takeFlash(w, r); id != "" {
+		p.Flash = l.T(id)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		rd.Log.Error("render", "page", page, "err", err)
+		http.Error(w, l.T("error.internal"), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	buf.WriteTo(w)
+}
+
+// Error renders an error page with the status and localized message of err.
+// Internal errors are logged (never with personal data: errors carry none).
+func (rd *Renderer) Error(w http.ResponseWriter, r *http.Request, err error) {
+	e := repertoire.AsError(err)
+	if e.Code == repertoire.EUNAUTHORIZED {
+		if RequireViewer(w, r) == nil {
+			return
+		}
+	}
+	if e.Code == repertoire.EINTERNAL {
+		rd.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	l := Localizer(r.Context())
+	rd.Render(w, r, repertoire.Status(e.Code), "error", l.T("error.title"), l.Error(e))
+}
+
+var funcs = template.FuncMap{
+	// date formats a time for people: "2 May 2018" / "2 mai 2018".
+	"date": func(l *i18n.Localizer, t any) string {
+		var tm time.Time
+		switch v := t.(type) {
+		case time.Time:
+			tm = v
+		case *time.Time:
+			if v == nil {
+				return ""
+			}
+			tm = *v
+		case string:
+			parsed, err := time.Parse("2006-01-02", v)
+			if err != nil {
+				return v
+			}
+			tm = parsed
+		default:
+			return ""
+		}
+		return FormatDate(l.Lang, tm)
+	},
+	// isodate formats a time for <time datetime> and date inputs.
+	"isodate": func(t any) string {
+		switch v := t.(type) {
+		case time.Time:
+			return v.UTC().Format("2006-01-02")
+		case *time.Time:
+			if v == nil {
+				return ""
+			}
+			return v.UTC().Format("2006-01-02")
+		}
+		return ""
+	},
+	"add": func(a, b int) int { return a + b },
+	// letter turns a section position into its letter: 1 → A.
+	"letter": SectionLetter,
+	// paragraphs splits text on blank lines, for readable bodies without HTML.
+	"paragraphs": func(s string) []string {
+		var out []string
+		for _, p := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+		return out
+	},
+	"dict": func(kv ...any) (map[string]any, error) {
+		if len(kv)%2 != 0 {
+			return nil, errors.New("dict: odd arguments")
+		}
+		m := map[string]any{}
+		for i := 0; i < len(kv); i += 2 {
+			k, _ := kv[i].(string)
+			m[k] = kv[i+1]
+		}
+		return m, nil
+	},
+}
+
+// SectionLetter turns a 1-based position into A, B, …, Z, AA, AB, ….
+func SectionLetter(pos int) string {
+	if pos < 1 {
+		return "?"
+	}
+	s := ""
+	for pos > 0 {
+		pos--
+		s = string(rune('A'+pos%26)) + s
+		pos /= 26
+	}
+	return s
+}
+
+var monthsFR = []string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
+
+// FormatDate writes a date the way each language does.
+func FormatDate(lang string, t time.Time) string {
+	t = t.UTC()
+	if lang == "fr" {
+		return fmt.Sprintf("%d %s %d", t.Day(), monthsFR[t.Month()-1], t.Year())
+	}
+	return t.Format("2 January 2006")
+}

@@ -1,0 +1,201 @@
+// Package web is the plumbing every capability's pages share: the layout and
+// renderer, the language of a request, the signed-in viewer, form errors,
+// flashes and the rate limiter of public forms. Pages themselves live with
+// their capability (community/, campaign/, account/).
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"repertoire"
+	"repertoire/internal/i18n"
+)
+
+// Viewer is the person signed in to the browser session.
+type Viewer struct {
+	PersonID  string
+	Name      string
+	Email     string
+	IsAdmin   bool
+	Confirmed bool
+}
+
+type ctxKey int
+
+const (
+	viewerKey ctxKey = iota
+	localizerKey
+)
+
+// WithViewer attaches the signed-in person to the request context.
+func WithViewer(ctx context.Context, v *Viewer) context.Context {
+	return context.WithValue(ctx, viewerKey, v)
+}
+
+// ViewerFrom returns the signed-in person, or nil for a visitor.
+func ViewerFrom(ctx context.Context) *Viewer {
+	v, _ := ctx.Value(viewerKey).(*Viewer)
+	return v
+}
+
+// WithLocalizer attaches the request's language.
+func WithLocalizer(ctx context.Context, l *i18n.Localizer) context.Context {
+	return context.WithValue(ctx, localizerKey, l)
+}
+
+// LangCookie holds the switcher's choice.
+const LangCookie = "lang"
+
+// Language picks the language of each request (switcher cookie, then
+// Accept-Language) and puts its localizer in the context.
+func Language(cat *i18n.Catalog) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			override := ""
+			if c, err := r.Cookie(LangCookie); err == nil {
+				override = c.Value
+			}
+			lang := cat.Match(override, r.Header.Get("Accept-Language"))
+			w.Header().Add("Vary", "Accept-Language, Cookie")
+			w.Header().Set("Content-Language", lang)
+			next.ServeHTTP(w, r.WithContext(WithLocalizer(r.Context(), cat.For(lang))))
+		})
+	}
+}
+
+// Localizer returns the request's localizer (English when none was set).
+func Localizer(ctx context.Context) *i18n.Localizer {
+	if l, ok := ctx.Value(localizerKey).(*i18n.Localizer); ok {
+		return l
+	}
+	return fallback.For("en")
+}
+
+var fallback = i18n.MustLoad()
+
+// SwitchLanguage handles GET /lang/{lang}?next=/path: it remembers the
+// choice in a cookie and goes back to the page.
+func SwitchLanguage(w http.ResponseWriter, r *http.Request) {
+	lang := r.PathValue("lang")
+	if !i18n.Supported(lang) {
+		http.NotFound(w, r)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: LangCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode,
+	})
+	http.Redirect(w, r, LocalPath(r.URL.Query().Get("next")), http.StatusSeeOther)
+}
+
+// LocalPath keeps only a path on this site, so redirects cannot be turned
+// into open redirects.
+func LocalPath(p string) string {
+	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+		return "/"
+	}
+	if u, err := url.Parse(p); err != nil || u.Host != "" || u.Scheme != "" {
+		return "/"
+	}
+	return p
+}
+
+// Form carries what a person typed and the localized error of each field,
+// so a refused form comes back filled in.
+type Form struct {
+	Values url.Values
+	Errors map[string]string
+}
+
+// NewForm wraps submitted values.
+func NewForm(values url.Values) *Form {
+	if values == nil {
+		values = url.Values{}
+	}
+	return &Form{Values: values, Errors: map[string]string{}}
+}
+
+// Get returns a submitted value.
+func (f *Form) Get(name string) string { return f.Values.Get(name) }
+
+// Error returns the localized error of a field.
+func (f *Form) Error(name string) string { return f.Errors[name] }
+
+// HasErrors reports whether any field was refused.
+func (f *Form) HasErrors() bool { return len(f.Errors) > 0 }
+
+// SetErrors localizes the field errors of err into the form. It returns
+// false when err carries no field error (so the caller shows an error page).
+func (f *Form) SetErrors(l *i18n.Localizer, err error) bool {
+	fes := repertoire.FieldErrors(err)
+	if len(fes) == 0 {
+		e := repertoire.AsError(err)
+		if e.Code == repertoire.ECONFLICT && e.Field != "" {
+			f.Errors[e.Field] = l.Error(e)
+			return true
+		}
+		return false
+	}
+	for _, fe := range fes {
+		if _, seen := f.Errors[fe.Field]; !seen {
+			f.Errors[fe.Field] = l.Error(fe)
+		}
+	}
+	return true
+}
+
+// FlashCookie carries a one-time message ID to the next page.
+const FlashCookie = "flash"
+
+// Flash shows a message (by ID) on the next page rendered.
+func Flash(w http.ResponseWriter, messageID string) {
+	http.SetCookie(w, &http.Cookie{Name: FlashCookie, Value: url.QueryEscape(messageID), Path: "/", MaxAge: 60, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+func takeFlash(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(FlashCookie)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: FlashCookie, Path: "/", MaxAge: -1, Expires: time.Unix(0, 0)})
+	id, _ := url.QueryUnescape(c.Value)
+	return id
+}
+
+// Redirect answers a successful form post (303, so a reload does not post
+// again), optionally with a flash message.
+func Redirect(w http.ResponseWriter, r *http.Request, path, flashID string) {
+	if flashID != "" {
+		Flash(w, flashID)
+	}
+	http.Redirect(w, r, path, http.StatusSeeOther)
+}
+
+// MaxFormBytes bounds form bodies; a larger one is refused as too large.
+const MaxFormBytes = 1 << 20
+
+// ParseForm reads a bounded form body.
+func ParseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if asMaxBytes(err, &mbe) {
+			return repertoire.Errorf(repertoire.ETOOLARGE, "error.too_large")
+		}
+		return repertoire.Invalid("", "error.invalid", nil)
+	}
+	return nil
+}
+
+// RequireViewer returns the viewer, or redirects to sign-in and returns nil.
+func RequireViewer(w http.ResponseWriter, r *http.Request) *Viewer {
+	v := ViewerFrom(r.Context())
+	if v == nil {
+		http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+	}
+	return v
+}
