@@ -9,6 +9,9 @@ import (
 	"embed"
 	"log/slog"
 	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
 
 	"repertoire"
 	"repertoire/internal/api"
@@ -22,6 +25,15 @@ import (
 //go:embed templates/*.html
 var Templates embed.FS
 
+// SessionCookie names the browser session cookie.
+const SessionCookie = "session"
+
+// SessionLifetime is how long a browser stays signed in.
+const SessionLifetime = 30 * 24 * time.Hour
+
+// MinPasswordLength is the shortest password accepted.
+const MinPasswordLength = 10
+
 // Handler serves the account pages and the people API.
 type Handler struct {
 	db      *store.DB
@@ -29,22 +41,15 @@ type Handler struct {
 	cat     *i18n.Catalog
 	log     *slog.Logger
 	baseURL string
+	secure  bool         // cookies only over HTTPS when the site is HTTPS
+	limit   *web.Limiter // public forms: sign-in, sign-up, reset, mailed links
 }
 
 // New builds the account handler.
 func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger, baseURL string) *Handler {
-	return &Handler{db: db, pages: pages, cat: cat, log: log, baseURL: baseURL}
-}
-
-// Routes mounts the account pages and the people API.
-func (h *Handler) Routes(mux *http.ServeMux) {}
-
-// Sessions loads the signed-in viewer from the session cookie.
-func (h *Handler) Sessions(next http.Handler) http.Handler { return next }
-
-// CheckToken resolves an API token (api.TokenChecker).
-func (h *Handler) CheckToken(ctx context.Context, token string) (*api.Principal, error) {
-	return nil, repertoire.Errorf(repertoire.EUNAUTHORIZED, "error.unauthorized")
+	return &Handler{db: db, pages: pages, cat: cat, log: log, baseURL: baseURL,
+		secure: strings.HasPrefix(baseURL, "https://"),
+		limit:  web.NewLimiter(3*time.Second, 20)}
 }
 
 // NewUser is what `repertoire user create` and sign-up provide.
@@ -56,16 +61,160 @@ type NewUser struct {
 	Language string
 }
 
-// CreateUser creates a person with a confirmed account (for the CLI).
-func CreateUser(ctx context.Context, db *store.DB, u NewUser) (string, error) {
-	return "", repertoire.Errorf(repertoire.EINTERNAL, "error.internal")
+func (u NewUser) validate() (string, error) {
+	var errs repertoire.Errors
+	email, err := CheckEmail("email", u.Email)
+	if err != nil {
+		errs = append(errs, repertoire.AsError(err))
+	}
+	name := strings.TrimSpace(u.Name)
+	switch {
+	case name == "":
+		errs = append(errs, repertoire.Invalid("name", "field.required", nil))
+	case utf8.RuneCountInString(name) > 100:
+		errs = append(errs, repertoire.Invalid("name", "field.too_long", map[string]any{"Max": 100}))
+	}
+	if u.Password != "" && utf8.RuneCountInString(u.Password) < MinPasswordLength {
+		errs = append(errs, repertoire.Invalid("password", "account.password_short", map[string]any{"Min": MinPasswordLength}))
+	}
+	if utf8.RuneCountInString(u.Password) > 1000 {
+		errs = append(errs, repertoire.Invalid("password", "field.too_long", map[string]any{"Max": 1000}))
+	}
+	return email, errs.Err()
 }
 
-// CreateToken mints an API token for the person with that email and
+// createAccount makes (or completes) the person and their account in tx.
+// An existing account is a conflict on "email".
+func createAccount(ctx context.Context, tx *store.Tx, u NewUser, confirmed bool) (string, error) {
+	email, err := u.validate()
+	if err != nil {
+		return "", err
+	}
+	id, err := UpsertPerson(ctx, tx, PersonInput{Email: email, GivenName: strings.TrimSpace(u.Name), Language: u.Language})
+	if err != nil {
+		return "", err
+	}
+	hash := ""
+	if u.Password != "" {
+		hash = HashPassword(u.Password)
+	}
+	var confirmedAt any
+	if confirmed {
+		confirmedAt = tx.Now
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO accounts (person_id, password_hash, confirmed_at, is_admin, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		id, hash, confirmedAt, u.Admin, tx.Now)
+	if store.IsUniqueViolation(err) {
+		return "", &repertoire.Error{Code: repertoire.ECONFLICT, Field: "email", MessageID: "account.email_taken"}
+	}
+	if err != nil {
+		return "", repertoire.Internal(err)
+	}
+	return id, nil
+}
+
+// CreateUser creates a person with a confirmed account (for the CLI and
+// tests: the operator vouches for the address).
+func CreateUser(ctx context.Context, db *store.DB, u NewUser) (string, error) {
+	var id string
+	err := db.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		id, err = createAccount(ctx, tx, u, true)
+		return err
+	})
+	return id, err
+}
+
+// CreateToken mints an API token for the account with that email and
 // returns it; only its hash is stored.
 func CreateToken(ctx context.Context, db *store.DB, email, name string) (string, error) {
-	return "", repertoire.Errorf(repertoire.EINTERNAL, "error.internal")
+	tok := "rpt_" + NewToken()
+	err := db.Write(ctx, func(tx *store.Tx) error {
+		var id string
+		err := tx.QueryRowContext(ctx, `SELECT p.id FROM people p JOIN accounts a ON a.person_id = p.id WHERE p.email = $1`, NormalizeEmail(email)).Scan(&id)
+		if err != nil {
+			return store.NotFound(err, "account.not_found")
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO api_tokens (token_hash, person_id, name, created_at) VALUES ($1, $2, $3, $4)`,
+			HashToken(tok), id, name, tx.Now)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return tok, nil
 }
 
-// SessionCookie names the browser session cookie.
-const SessionCookie = "session"
+// CheckToken resolves an API token (api.TokenChecker).
+func (h *Handler) CheckToken(ctx context.Context, token string) (*api.Principal, error) {
+	var p api.Principal
+	err := h.db.Reader().QueryRowContext(ctx, `SELECT t.person_id, a.is_admin FROM api_tokens t JOIN accounts a ON a.person_id = t.person_id WHERE t.token_hash = $1`,
+		HashToken(token)).Scan(&p.PersonID, &p.IsAdmin)
+	if err != nil {
+		if repertoire.ErrorCode(store.NotFound(err, "")) == repertoire.ENOTFOUND {
+			return nil, repertoire.Errorf(repertoire.EUNAUTHORIZED, "account.bad_token")
+		}
+		return nil, repertoire.Internal(err)
+	}
+	return &p, nil
+}
+
+// startSession creates a session for the person and sets its cookie.
+func (h *Handler) startSession(ctx context.Context, w http.ResponseWriter, personID string) error {
+	tok := NewToken()
+	err := h.db.Write(ctx, func(tx *store.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, person_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+			HashToken(tok), personID, tx.Now, tx.Now.Add(SessionLifetime))
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: tok, Path: "/", MaxAge: int(SessionLifetime.Seconds()),
+		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
+	return nil
+}
+
+// endSession deletes the session of the request and clears its cookie.
+func (h *Handler) endSession(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
+	if c, err := r.Cookie(SessionCookie); err == nil {
+		err := h.db.Write(ctx, func(tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, HashToken(c.Value))
+			return err
+		})
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
+	return nil
+}
+
+// Sessions loads the signed-in viewer from the session cookie.
+func (h *Handler) Sessions(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(SessionCookie)
+		if err != nil || c.Value == "" || strings.HasPrefix(r.URL.Path, "/static/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		var v web.Viewer
+		var given, family string
+		err = h.db.Reader().QueryRowContext(r.Context(), `SELECT p.id, p.email, p.given_name, p.family_name, a.is_admin, a.confirmed_at IS NOT NULL
+			FROM sessions s JOIN people p ON p.id = s.person_id JOIN accounts a ON a.person_id = p.id
+			WHERE s.token_hash = $1 AND s.expires_at > $2`, HashToken(c.Value), store.Now()).
+			Scan(&v.PersonID, &v.Email, &given, &family, &v.IsAdmin, &v.Confirmed)
+		if err != nil {
+			next.ServeHTTP(w, r) // unknown or expired: a visitor
+			return
+		}
+		v.Name = strings.TrimSpace(given + " " + family)
+		next.ServeHTTP(w, r.WithContext(web.WithViewer(r.Context(), &v)))
+	})
+}

@@ -111,12 +111,13 @@ type Form struct {
 	Errors map[string]string
 }
 
-// NewForm wraps submitted values.
+// NewForm wraps a copy of submitted values.
 func NewForm(values url.Values) *Form {
-	if values == nil {
-		values = url.Values{}
+	copied := url.Values{}
+	for k, v := range values {
+		copied[k] = append([]string(nil), v...)
 	}
-	return &Form{Values: values, Errors: map[string]string{}}
+	return &Form{Values: copied, Errors: map[string]string{}}
 }
 
 // Get returns a submitted value.
