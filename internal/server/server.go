@@ -161,7 +161,6 @@ func entryPoint(baseURL string) http.HandlerFunc {
 				"repertoire:campaigns":   link("/campaigns"),
 				"curies": []map[string]any{
 					{"name": "osdi", "href": "https://opensupporter.github.io/osdi-docs/{rel}", "templated": true},
-					{"name": "repertoire", "href": baseURL + "/docs/api#{rel}", "templated": true},
 				},
 			},
 		})

@@ -1,0 +1,108 @@
+package server_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"repertoire/internal/testkit"
+)
+
+func get(t *testing.T, url string, header ...string) (int, http.Header, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+func TestOperationsEndpoints(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		cases := []struct {
+			path   string
+			status int
+			want   string
+		}{
+			{"/healthz", 200, "ok"},
+			{"/readyz", 200, "ok"},
+			{"/metrics", 200, "repertoire_http_requests_total"},
+		}
+		for _, tc := range cases {
+			status, _, body := get(t, app.URL+tc.path)
+			if status != tc.status || !strings.Contains(body, tc.want) {
+				t.Errorf("GET %s: %d %q", tc.path, status, body)
+			}
+		}
+	})
+}
+
+func TestReadyzFailsWithoutDatabase(t *testing.T) {
+	app := testkit.Start(t)
+	app.DB.Close()
+	if status, _, _ := get(t, app.URL+"/readyz"); status != http.StatusServiceUnavailable {
+		t.Fatalf("readyz with a closed database: %d", status)
+	}
+	if status, _, _ := get(t, app.URL+"/healthz"); status != http.StatusOK {
+		t.Fatalf("healthz: %d", status)
+	}
+}
+
+func TestAPIEntryPointAdvertisesCollections(t *testing.T) {
+	app := testkit.Start(t)
+	var doc struct {
+		MaxPageSize int                        `json:"max_pagesize"`
+		Links       map[string]json.RawMessage `json:"_links"`
+	}
+	if status := app.API(t, "GET", "/api/v1", "", nil, &doc); status != 200 {
+		t.Fatalf("entry point: %d", status)
+	}
+	if doc.MaxPageSize != 100 {
+		t.Errorf("max_pagesize %d", doc.MaxPageSize)
+	}
+	for _, rel := range []string{"osdi:people", "repertoire:communities", "repertoire:campaigns"} {
+		var link struct{ Href string }
+		json.Unmarshal(doc.Links[rel], &link)
+		if !strings.HasPrefix(link.Href, app.URL+"/api/v1/") {
+			t.Errorf("link %s = %s", rel, doc.Links[rel])
+		}
+	}
+}
+
+func TestUnknownAPIPathIsALocalizedProblem(t *testing.T) {
+	app := testkit.Start(t)
+	status, h, body := get(t, app.URL+"/api/v1/nothing-here", "Accept-Language", "fr")
+	if status != 404 || !strings.HasPrefix(h.Get("Content-Type"), "application/problem+json") || !strings.Contains(body, "Introuvable") {
+		t.Fatalf("%d %s %s", status, h.Get("Content-Type"), body)
+	}
+}
+
+func TestLanguageSwitcherOverridesTheHeader(t *testing.T) {
+	app := testkit.Start(t)
+	b := app.Browser()
+	b.Lang = "en"
+	if _, body := b.Get(t, "/lang/fr?next=/signin"); !strings.Contains(body, `lang="fr"`) || !strings.Contains(body, "Connexion") {
+		t.Fatalf("switching to French did not stick:\n%s", body)
+	}
+	if _, body := b.Get(t, "/signin"); !strings.Contains(body, "Se connecter") {
+		t.Fatal("the choice is not remembered")
+	}
+	// An absolute URL in next is not followed off-site.
+	req, _ := http.NewRequest("GET", app.URL+"/lang/en?next=//evil.example/", nil)
+	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); loc != "/" {
+		t.Fatalf("open redirect to %q", loc)
+	}
+}
