@@ -2,17 +2,27 @@
 // the outbox table in the same transaction as the action that caused it,
 // and a worker delivers it (SMTP, a directory of .eml files, or the log)
 // with retries and backoff. It also serves the unsubscribe links every
-// mail carries.
+// mail to a known person carries.
 package outbox
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
 	"embed"
-	"log/slog"
-	"net/http"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/mail"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
 
+	"repertoire"
+	"repertoire/internal/i18n"
 	"repertoire/internal/store"
-	"repertoire/internal/web"
 )
 
 // Templates are this capability's pages.
@@ -26,35 +36,114 @@ type Message struct {
 	To            string
 	Subject       string
 	Body          string // plain text
+	Lang          string // language of Subject and Body, for the footer ("en" when empty)
 	Transactional bool   // confirmations and sign-in links go out even to unsubscribed people
 }
 
-// Enqueue writes m to the outbox inside tx: it is sent if and only if tx
-// commits.
-func Enqueue(ctx context.Context, tx *store.Tx, baseURL string, m Message) error { return nil }
+// UnsubscribeTTL is how long the link in a mail keeps working: people
+// unsubscribe from old mails too.
+const UnsubscribeTTL = 366 * 24 * time.Hour
 
-// Transport delivers one message.
-type Transport interface {
-	Send(ctx context.Context, id string, raw []byte, to string) error
+// Header names stored in the row's headers JSON.
+const (
+	headerFrom            = "From"
+	headerListUnsubscribe = "List-Unsubscribe"
+	headerListUnsubPost   = "List-Unsubscribe-Post"
+	oneClick              = "List-Unsubscribe=One-Click"
+)
+
+// footerCatalog renders the unsubscribe footer. Enqueue is a plain function
+// called from every capability, so it gets the catalog here; the catalog is
+// read-only once loaded.
+var footerCatalog = sync.OnceValue(i18n.MustLoad)
+
+// Enqueue writes m to the outbox inside tx: it is sent if and only if tx
+// commits. A mail that is not Transactional, to a person who no longer
+// wants mail (unsubscribed, bouncing, complained), is dropped: Enqueue
+// returns nil and writes nothing.
+func Enqueue(ctx context.Context, tx *store.Tx, baseURL string, m Message) error {
+	to, err := mail.ParseAddress(m.To)
+	if err != nil {
+		return repertoire.Internal(errors.New("outbox: recipient is not an address"))
+	}
+	subject := oneLine(m.Subject)
+	if subject == "" {
+		return repertoire.Internal(errors.New("outbox: message without subject"))
+	}
+	baseURL = strings.TrimRight(baseURL, "/")
+	headers := map[string]string{headerFrom: DefaultFrom(baseURL)}
+	body := m.Body
+	var personID any
+	if m.PersonID != "" {
+		personID = m.PersonID
+		status, err := emailStatus(ctx, tx, m.PersonID)
+		if err != nil {
+			return err
+		}
+		if status != StatusSubscribed && !m.Transactional {
+			return nil
+		}
+		token, err := newUnsubscribeToken(ctx, tx, m.PersonID)
+		if err != nil {
+			return err
+		}
+		link := baseURL + "/unsubscribe/" + token
+		footer := footerCatalog().For(m.Lang).T("outbox.footer", "URL", link)
+		body = strings.TrimRight(body, "\r\n") + "\n\n-- \n" + footer + "\n"
+		headers[headerListUnsubscribe] = "<" + link + ">"
+		headers[headerListUnsubPost] = oneClick
+	}
+	hj, err := json.Marshal(headers)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO outbox (id, person_id, to_address, subject, body_text, headers, status, attempts, next_attempt_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)`,
+		store.NewID(), personID, to.Address, subject, body, string(hj), tx.Now)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	return nil
 }
 
-// NewTransport picks SMTP, a mail directory, or the log.
-func NewTransport(smtpURL, mailDir string, log *slog.Logger) (Transport, error) { return nil, nil }
+// DefaultFrom is the sender of every mail: a no-reply address on the host
+// Repertoire is served from.
+func DefaultFrom(baseURL string) string {
+	host := "localhost"
+	if u, err := url.Parse(baseURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	return (&mail.Address{Name: "Repertoire", Address: "no-reply@" + host}).String()
+}
 
-// Worker drains the outbox.
-type Worker struct{}
+// Email statuses of a person (people.email_status).
+const (
+	StatusSubscribed   = "subscribed"
+	StatusUnsubscribed = "unsubscribed"
+)
 
-// NewWorker builds the worker.
-func NewWorker(db *store.DB, t Transport, log *slog.Logger) *Worker { return &Worker{} }
+const purposeUnsubscribe = "unsubscribe"
 
-// Run delivers until ctx ends.
-func (w *Worker) Run(ctx context.Context) { <-ctx.Done() }
+// newUnsubscribeToken mints a link token for one mail; only its hash is
+// kept, so a database leak does not unsubscribe anyone.
+func newUnsubscribeToken(ctx context.Context, tx *store.Tx, personID string) (string, error) {
+	b := make([]byte, 32)
+	rand.Read(b)
+	token := base64.RawURLEncoding.EncodeToString(b)
+	_, err := tx.ExecContext(ctx, `INSERT INTO mail_tokens (token_hash, person_id, purpose, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5)`, hashToken(token), personID, purposeUnsubscribe, tx.Now, tx.Now.Add(UnsubscribeTTL))
+	if err != nil {
+		return "", repertoire.Internal(err)
+	}
+	return token, nil
+}
 
-// Handler serves unsubscribe links.
-type Handler struct{}
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
 
-// NewHandler builds the unsubscribe handler.
-func NewHandler(db *store.DB, pages *web.Renderer, log *slog.Logger) *Handler { return &Handler{} }
-
-// Routes mounts the unsubscribe pages.
-func (h *Handler) Routes(mux *http.ServeMux) {}
+// oneLine keeps a header value on one line, so a subject cannot add headers.
+func oneLine(s string) string {
+	return strings.TrimSpace(strings.Join(strings.Fields(s), " "))
+}

@@ -1,0 +1,236 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/textproto"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
+)
+
+// Outgoing is one composed message, ready for a transport.
+type Outgoing struct {
+	ID      string // outbox row
+	From    string // envelope sender, bare address
+	To      string // envelope recipient, bare address
+	Subject string
+	Body    string // plain text, as enqueued (for the log transport)
+	Raw     []byte // the RFC 5322 message
+}
+
+// Transport delivers one message. It is called from several goroutines at
+// once.
+type Transport interface {
+	Send(ctx context.Context, m *Outgoing) error
+}
+
+// NewTransport picks SMTP (smtp://user:pass@host:port, or smtps:// for
+// implicit TLS), a mail directory, or the log when neither is given.
+func NewTransport(smtpURL, mailDir string, log *slog.Logger) (Transport, error) {
+	switch {
+	case smtpURL != "":
+		return newSMTP(smtpURL)
+	case mailDir != "":
+		if err := os.MkdirAll(mailDir, 0o750); err != nil {
+			return nil, fmt.Errorf("mail dir: %w", err)
+		}
+		return dirTransport{dir: mailDir}, nil
+	}
+	return logTransport{log: log}, nil
+}
+
+// logTransport is for development without any mail setup: the body is
+// logged because it holds the links a developer needs to follow. The
+// recipient's address is never logged.
+type logTransport struct{ log *slog.Logger }
+
+func (t logTransport) Send(ctx context.Context, m *Outgoing) error {
+	t.log.Info("mail not sent (no --smtp or --mail-dir)", "outbox_id", m.ID, "subject", m.Subject, "body", m.Body)
+	return nil
+}
+
+// dirTransport writes DIR/<id>.eml; the rename makes a file appear whole or
+// not at all, so a reader never sees half a message.
+type dirTransport struct{ dir string }
+
+func (t dirTransport) Send(ctx context.Context, m *Outgoing) error {
+	f, err := os.CreateTemp(t.dir, ".tmp-*.eml")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(m.Raw)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), filepath.Join(t.dir, m.ID+".eml"))
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
+
+// smtpTransport keeps a few connections open between messages: a new SMTP
+// session per mail (connect, EHLO, maybe STARTTLS and AUTH) costs more
+// than the mail itself.
+type smtpTransport struct {
+	client  *gomail.Client
+	timeout time.Duration
+	mu      sync.Mutex
+	idle    []idleConn
+}
+
+type idleConn struct {
+	c     *smtp.Client
+	since time.Time
+}
+
+const (
+	smtpTimeout = 30 * time.Second
+	maxIdle     = 8
+	// Servers close idle sessions after a minute or more; staying well
+	// under that avoids most stale connections.
+	maxIdleTime = 20 * time.Second
+)
+
+func newSMTP(raw string) (*smtpTransport, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Hostname() == "" || (u.Scheme != "smtp" && u.Scheme != "smtps") {
+		return nil, errors.New("--smtp must look like smtp://user:pass@host:port or smtps://…")
+	}
+	port := 25
+	opts := []gomail.Option{gomail.WithTimeout(smtpTimeout), gomail.WithTLSPolicy(gomail.TLSOpportunistic)}
+	if u.Scheme == "smtps" {
+		port = 465
+		opts = append(opts, gomail.WithSSL())
+	}
+	if p := u.Port(); p != "" {
+		if port, err = strconv.Atoi(p); err != nil {
+			return nil, errors.New("--smtp: bad port")
+		}
+	}
+	opts = append(opts, gomail.WithPort(port))
+	if user := u.User.Username(); user != "" {
+		pass, _ := u.User.Password()
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover), gomail.WithUsername(user), gomail.WithPassword(pass))
+	}
+	c, err := gomail.NewClient(u.Hostname(), opts...)
+	if err != nil {
+		return nil, fmt.Errorf("--smtp: %w", err)
+	}
+	return &smtpTransport{client: c, timeout: smtpTimeout}, nil
+}
+
+func (t *smtpTransport) Send(ctx context.Context, m *Outgoing) error {
+	c, reused := t.take()
+	if c == nil {
+		var err error
+		if c, err = t.client.DialToSMTPClientWithContext(ctx); err != nil {
+			return err
+		}
+	}
+	err := t.deliver(c, m)
+	if errors.Is(err, errStale) && reused {
+		// The server closed the idle session; nothing was accepted yet.
+		c.Close()
+		if c, err = t.client.DialToSMTPClientWithContext(ctx); err != nil {
+			return err
+		}
+		err = t.deliver(c, m)
+	}
+	var perr *textproto.Error
+	switch {
+	case err == nil:
+		t.put(c)
+	case errors.As(err, &perr) && c.Reset() == nil:
+		// The server refused this mail but the session is still good.
+		t.put(c)
+	default:
+		c.Close()
+	}
+	return err
+}
+
+var errStale = errors.New("smtp session closed")
+
+func (t *smtpTransport) deliver(c *smtp.Client, m *Outgoing) error {
+	if err := c.UpdateDeadline(t.timeout); err != nil {
+		return errStale
+	}
+	if err := c.Mail("<" + m.From + ">"); err != nil {
+		var perr *textproto.Error
+		if !errors.As(err, &perr) {
+			return fmt.Errorf("%w: %w", errStale, err)
+		}
+		return err
+	}
+	if err := c.Rcpt("<" + m.To + ">"); err != nil {
+		return err
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(m.Raw); err != nil {
+		w.Close()
+		return err
+	}
+	return w.Close()
+}
+
+func (t *smtpTransport) take() (*smtp.Client, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for len(t.idle) > 0 {
+		ic := t.idle[len(t.idle)-1]
+		t.idle = t.idle[:len(t.idle)-1]
+		if time.Since(ic.since) < maxIdleTime {
+			return ic.c, true
+		}
+		go hangUp(ic.c)
+	}
+	return nil, false
+}
+
+func (t *smtpTransport) put(c *smtp.Client) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.idle) >= maxIdle {
+		go hangUp(c)
+		return
+	}
+	t.idle = append(t.idle, idleConn{c: c, since: time.Now()})
+}
+
+// Close ends the idle sessions.
+func (t *smtpTransport) Close() error {
+	t.mu.Lock()
+	idle := t.idle
+	t.idle = nil
+	t.mu.Unlock()
+	for _, ic := range idle {
+		hangUp(ic.c)
+	}
+	return nil
+}
+
+// hangUp says goodbye if the server still listens, and closes the
+// connection either way (Quit leaves it open when the server is gone).
+func hangUp(c *smtp.Client) {
+	c.UpdateDeadline(2 * time.Second)
+	c.Quit()
+	c.Close()
+}

@@ -1,0 +1,237 @@
+package outbox
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/mail"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+	gomail "github.com/wneessen/go-mail"
+
+	"repertoire/internal/store"
+)
+
+// Worker drains the outbox. Its settings may be changed before Run.
+type Worker struct {
+	From        string        // overrides the sender stored with each mail ("Name <addr>")
+	Senders     int           // messages delivered at once
+	Batch       int           // messages claimed per transaction
+	Poll        time.Duration // how often to look for due mail when idle
+	Backoff     time.Duration // wait after the first failure; doubles each time
+	MaxBackoff  time.Duration
+	MaxAttempts int           // then the message is marked failed
+	Lease       time.Duration // how long a claimed message is hidden from other workers
+
+	db   *store.DB
+	t    Transport
+	log  *slog.Logger
+	kick chan struct{}
+
+	sent, failed, attempts, errs *metrics.Counter
+	duration                     *metrics.Histogram
+}
+
+// NewWorker builds the worker.
+func NewWorker(db *store.DB, t Transport, log *slog.Logger) *Worker {
+	return &Worker{
+		Senders:     8,
+		Batch:       64,
+		Poll:        500 * time.Millisecond,
+		Backoff:     30 * time.Second,
+		MaxBackoff:  time.Hour,
+		MaxAttempts: 10,
+		Lease:       5 * time.Minute,
+		db:          db,
+		t:           t,
+		log:         log,
+		kick:        make(chan struct{}, 1),
+		sent:        metrics.GetOrCreateCounter("repertoire_mail_sent_total"),
+		failed:      metrics.GetOrCreateCounter("repertoire_mail_failed_total"),
+		attempts:    metrics.GetOrCreateCounter("repertoire_mail_attempts_total"),
+		errs:        metrics.GetOrCreateCounter("repertoire_mail_attempt_errors_total"),
+		duration:    metrics.GetOrCreateHistogram("repertoire_mail_send_duration_seconds"),
+	}
+}
+
+// Kick wakes the worker now rather than at its next poll. It never blocks.
+func (w *Worker) Kick() {
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers until ctx ends. A message being sent when ctx ends is
+// finished and recorded; claimed messages not yet attempted are released.
+func (w *Worker) Run(ctx context.Context) {
+	if c, ok := w.t.(io.Closer); ok {
+		defer c.Close()
+	}
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		n, err := w.DeliverDue(ctx)
+		if err != nil && ctx.Err() == nil {
+			w.log.Error("outbox", "err", err)
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if n > 0 && err == nil {
+			continue // there may be more
+		}
+		timer.Reset(w.Poll)
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.kick:
+		case <-timer.C:
+		}
+	}
+}
+
+// DeliverDue claims one batch of due messages, delivers them and records
+// the outcome. It returns how many it attempted.
+func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
+	if ctx.Err() != nil {
+		return 0, ctx.Err()
+	}
+	rows, err := claim(ctx, w.db, w.Batch, store.Now().Add(w.Lease))
+	if err != nil || len(rows) == 0 {
+		return 0, err
+	}
+	jobs := make(chan row)
+	var mu sync.Mutex
+	var outs []outcome
+	var wg sync.WaitGroup
+	for range min(w.Senders, len(rows)) {
+		wg.Go(func() {
+			for r := range jobs {
+				o := w.deliver(ctx, r)
+				mu.Lock()
+				outs = append(outs, o)
+				mu.Unlock()
+			}
+		})
+	}
+	var unsent []string
+	for i, r := range rows {
+		select {
+		case jobs <- r:
+			continue
+		case <-ctx.Done():
+		}
+		for _, r := range rows[i:] {
+			unsent = append(unsent, r.ID)
+		}
+		break
+	}
+	close(jobs)
+	wg.Wait()
+	// Recording must happen even when ctx just ended: the mail is out.
+	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	err = errors.Join(record(bg, w.db, outs), release(bg, w.db, unsent))
+	return len(outs), err
+}
+
+// deliver composes and sends one message and says what to record.
+func (w *Worker) deliver(ctx context.Context, r row) outcome {
+	o := outcome{ID: r.ID, Attempts: r.Attempts + 1, Status: "sent"}
+	w.attempts.Inc()
+	start := time.Now()
+	m, err := w.compose(r)
+	if err == nil {
+		// The send gets its own deadline (the transport's timeouts), not
+		// ctx: a stopping server finishes the mail it started.
+		err = w.t.Send(context.WithoutCancel(ctx), m)
+	}
+	w.duration.UpdateDuration(start)
+	if err == nil {
+		w.sent.Inc()
+		return o
+	}
+	w.errs.Inc()
+	o.Error = shortError(err)
+	if o.Attempts >= w.MaxAttempts {
+		o.Status = "failed"
+		w.failed.Inc()
+		w.log.Error("mail failed, giving up", "outbox_id", r.ID, "attempts", o.Attempts, "err", o.Error)
+		return o
+	}
+	o.Status = "pending"
+	o.Next = store.Now().Add(w.backoff(o.Attempts))
+	w.log.Warn("mail not delivered, will retry", "outbox_id", r.ID, "attempts", o.Attempts, "err", o.Error)
+	return o
+}
+
+// backoff is Backoff·2^(attempts-1), at most MaxBackoff, less up to a
+// fifth at random so that failed mails do not all retry in step.
+func (w *Worker) backoff(attempts int) time.Duration {
+	d := w.Backoff
+	for i := 1; i < attempts && d < w.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, w.MaxBackoff)
+	if j := int64(d / 5); j > 0 {
+		d -= time.Duration(rand.Int64N(j))
+	}
+	return d
+}
+
+var addressRE = regexp.MustCompile(`[^\s<>"(),;:]+@[^\s<>"(),;:]+`)
+
+// shortError keeps an error fit for the table and the log: one line, no
+// email address, bounded.
+func shortError(err error) string {
+	s := addressRE.ReplaceAllString(oneLine(err.Error()), "<address>")
+	if len(s) > 300 {
+		s = strings.ToValidUTF8(s[:300], "") + "…"
+	}
+	return s
+}
+
+// compose builds the RFC 5322 message of a row.
+func (w *Worker) compose(r row) (*Outgoing, error) {
+	from := r.Headers[headerFrom]
+	if w.From != "" {
+		from = w.From
+	}
+	sender, err := mail.ParseAddress(from)
+	if err != nil {
+		return nil, errors.New("bad sender address")
+	}
+	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
+	msg.FromMailAddress(sender)
+	if err := msg.To(r.To); err != nil {
+		return nil, errors.New("bad recipient address")
+	}
+	msg.Subject(r.Subject)
+	msg.SetDateWithValue(r.CreatedAt)
+	msg.SetMessageIDWithValue(r.ID + "@" + sender.Address[strings.LastIndexByte(sender.Address, '@')+1:])
+	names := make([]string, 0, len(r.Headers))
+	for name := range r.Headers {
+		if name != headerFrom {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		msg.SetGenHeaderPreformatted(gomail.Header(name), oneLine(r.Headers[name]))
+	}
+	msg.SetBodyString(gomail.TypeTextPlain, r.Body)
+	var buf bytes.Buffer
+	if _, err := msg.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return &Outgoing{ID: r.ID, From: sender.Address, To: r.To, Subject: r.Subject, Body: r.Body, Raw: buf.Bytes()}, nil
+}
