@@ -4,10 +4,19 @@
 package community
 
 import (
+	"context"
 	"embed"
 	"log/slog"
 	"net/http"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
+	"repertoire"
 	"repertoire/internal/i18n"
 	"repertoire/internal/store"
 	"repertoire/internal/web"
@@ -18,22 +27,283 @@ import (
 //go:embed templates/*.html
 var Templates embed.FS
 
-// Store holds communities and memberships.
-type Store struct{ db *store.DB }
+// Join policies.
+const (
+	PolicyOpen     = "open"     // anyone signed in joins at once
+	PolicyApproval = "approval" // a request that an organizer approves
+	PolicyInvite   = "invite"   // only through an invitation link
+)
+
+// Visibilities.
+const (
+	Public  = "public"
+	Private = "private" // the community and everything in it: members only
+)
+
+// Roles, from most to least powerful.
+const (
+	RoleOwner     = "owner"     // changes roles, removes members, edits the community
+	RoleOrganizer = "organizer" // approves requests, invites, runs campaigns
+	RoleMember    = "member"
+)
+
+// Membership statuses.
+const (
+	StatusActive    = "active"
+	StatusRequested = "requested" // waiting for an organizer's approval
+)
+
+// Limits of the community fields.
+const (
+	MaxName        = 120
+	MaxDescription = 5000
+)
+
+// InvitationLifetime is how long an invitation link works.
+const InvitationLifetime = 14 * 24 * time.Hour
+
+var (
+	Policies     = []string{PolicyOpen, PolicyApproval, PolicyInvite}
+	Visibilities = []string{Public, Private}
+	Roles        = []string{RoleOwner, RoleOrganizer, RoleMember}
+)
+
+// Community is a group of people who organize together.
+type Community struct {
+	ID           string
+	Slug         string
+	Name         string
+	Description  string
+	Language     string
+	JoinPolicy   string
+	Visibility   string
+	TotalMembers int // active members, a maintained counter
+	CreatedAt    time.Time
+	ModifiedAt   time.Time
+}
+
+// Input is what a person gives to create a community. Empty slug: derived
+// from the name; empty language, policy or visibility: en, open, public.
+type Input struct {
+	Name        string
+	Slug        string
+	Description string
+	Language    string
+	JoinPolicy  string
+	Visibility  string
+}
+
+// Patch changes some fields of a community; nil fields stay as they are.
+// The slug is not here: it is in every link to the community and its
+// campaigns, so it never changes.
+type Patch struct {
+	Name        *string
+	Description *string
+	Language    *string
+	JoinPolicy  *string
+	Visibility  *string
+}
+
+// Member is a person's membership, with the name people see.
+type Member struct {
+	PersonID   string
+	GivenName  string
+	FamilyName string
+	Role       string
+	Status     string
+	CreatedAt  time.Time
+	ModifiedAt time.Time
+}
+
+// DisplayName is the member's name, or "" when the person gave none.
+func (m Member) DisplayName() string {
+	return strings.TrimSpace(m.GivenName + " " + m.FamilyName)
+}
+
+// Invitation is a link that lets whoever holds it join. Only the hash of
+// its token is stored, so the link is shown once, when it is created.
+type Invitation struct {
+	ID          string
+	CommunityID string
+	Role        string
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	Uses        int
+	RevokedAt   *time.Time
+}
+
+// CampaignSummary is what the community page shows of each campaign.
+type CampaignSummary struct {
+	ID, Slug, Title, Summary string
+	Targets                  []string
+	ModifiedAt               time.Time
+}
+
+// CampaignLister lists a community's campaigns. The campaign package
+// implements it; it depends on this package, not the other way round.
+type CampaignLister interface {
+	CommunityCampaigns(ctx context.Context, communityID string) ([]CampaignSummary, error)
+}
 
 // Handler serves community pages and the communities API.
 type Handler struct {
-	Store   *Store
-	pages   *web.Renderer
-	cat     *i18n.Catalog
-	log     *slog.Logger
-	baseURL string
+	Store     *Store
+	Campaigns CampaignLister // nil: the community page lists no campaigns
+	pages     *web.Renderer
+	cat       *i18n.Catalog
+	log       *slog.Logger
+	baseURL   string
 }
 
 // New builds the community handler.
 func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger, baseURL string) *Handler {
-	return &Handler{Store: &Store{db: db}, pages: pages, cat: cat, log: log, baseURL: baseURL}
+	return &Handler{Store: NewStore(db), pages: pages, cat: cat, log: log, baseURL: strings.TrimRight(baseURL, "/")}
 }
 
 // Routes mounts community pages and API.
-func (h *Handler) Routes(mux *http.ServeMux) {}
+func (h *Handler) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", h.home)
+	mux.HandleFunc("GET /communities", h.list)
+	mux.HandleFunc("GET /communities/new", h.newForm)
+	mux.HandleFunc("POST /communities", h.create)
+	mux.HandleFunc("GET /c/{slug}", h.show)
+	mux.HandleFunc("GET /c/{slug}/edit", h.editForm)
+	mux.HandleFunc("POST /c/{slug}/edit", h.edit)
+	mux.HandleFunc("POST /c/{slug}/join", h.join)
+	mux.HandleFunc("POST /c/{slug}/leave", h.leave)
+	mux.HandleFunc("GET /c/{slug}/members", h.members)
+	mux.HandleFunc("POST /c/{slug}/requests/{person}/approve", h.approve)
+	mux.HandleFunc("POST /c/{slug}/requests/{person}/refuse", h.refuse)
+	mux.HandleFunc("POST /c/{slug}/members/{person}/role", h.setRole)
+	mux.HandleFunc("POST /c/{slug}/members/{person}/remove", h.remove)
+	mux.HandleFunc("GET /c/{slug}/invitations", h.invitations)
+	mux.HandleFunc("POST /c/{slug}/invitations", h.createInvitation)
+	mux.HandleFunc("POST /c/{slug}/invitations/{id}/revoke", h.revokeInvitation)
+	mux.HandleFunc("GET /invite/{token}", h.invitation)
+	mux.HandleFunc("POST /invite/{token}", h.acceptInvitation)
+
+	mux.HandleFunc("GET /api/v1/communities", h.apiList)
+	mux.HandleFunc("POST /api/v1/communities", h.apiCreate)
+	mux.HandleFunc("GET /api/v1/communities/{id}", h.apiGet)
+	mux.HandleFunc("PUT /api/v1/communities/{id}", h.apiUpdate)
+	mux.HandleFunc("DELETE /api/v1/communities/{id}", h.apiDelete)
+	mux.HandleFunc("GET /api/v1/communities/{id}/members", h.apiMembers)
+}
+
+var slugPattern = regexp.MustCompile(`^[a-z0-9-]{2,60}$`)
+
+// ValidSlug reports whether s can name a community in its URL.
+func ValidSlug(s string) bool { return slugPattern.MatchString(s) }
+
+// Slugify derives a slug from a name: accents dropped, lower case, runs of
+// anything else turned into one hyphen, at most 60 characters. The result
+// may be too short to be valid (a name in another script, say).
+func Slugify(name string) string {
+	var b strings.Builder
+	hyphen := false
+	for _, r := range norm.NFD.String(strings.ToLower(name)) {
+		switch {
+		case unicode.Is(unicode.Mn, r): // the accent of a decomposed letter
+		case r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			if hyphen && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			hyphen = false
+			b.WriteRune(r)
+		default:
+			hyphen = true
+		}
+	}
+	s := b.String()
+	if len(s) > 60 {
+		s = strings.TrimRight(s[:60], "-")
+	}
+	return s
+}
+
+// normalize trims the input and fills the defaults.
+func (in *Input) normalize() {
+	in.Name = strings.TrimSpace(in.Name)
+	in.Slug = strings.TrimSpace(in.Slug)
+	in.Description = strings.TrimSpace(strings.ReplaceAll(in.Description, "\r\n", "\n"))
+	in.Language = strings.TrimSpace(in.Language)
+	in.JoinPolicy = strings.TrimSpace(in.JoinPolicy)
+	in.Visibility = strings.TrimSpace(in.Visibility)
+	if in.Slug == "" {
+		in.Slug = Slugify(in.Name)
+	}
+	if in.Language == "" {
+		in.Language = "en"
+	}
+	if in.JoinPolicy == "" {
+		in.JoinPolicy = PolicyOpen
+	}
+	if in.Visibility == "" {
+		in.Visibility = Public
+	}
+}
+
+// validate collects every field error of a normalized input.
+func (in *Input) validate() error {
+	var es repertoire.Errors
+	switch n := utf8.RuneCountInString(in.Name); {
+	case n == 0:
+		es = append(es, repertoire.Invalid("name", "field.required", nil))
+	case n > MaxName:
+		es = append(es, repertoire.Invalid("name", "field.too_long", map[string]any{"Max": MaxName}))
+	}
+	if !ValidSlug(in.Slug) {
+		es = append(es, repertoire.Invalid("slug", "field.bad_slug", nil))
+	}
+	if utf8.RuneCountInString(in.Description) > MaxDescription {
+		es = append(es, repertoire.Invalid("description", "field.too_long", map[string]any{"Max": MaxDescription}))
+	}
+	if !i18n.Supported(in.Language) {
+		es = append(es, repertoire.Invalid("language", "field.bad_choice", nil))
+	}
+	if !oneOf(in.JoinPolicy, Policies) {
+		es = append(es, repertoire.Invalid("join_policy", "field.bad_choice", nil))
+	}
+	if !oneOf(in.Visibility, Visibilities) {
+		es = append(es, repertoire.Invalid("visibility", "field.bad_choice", nil))
+	}
+	return es.Err()
+}
+
+// apply changes c by the patch and returns the resulting input.
+func (p Patch) apply(c *Community) Input {
+	in := Input{Name: c.Name, Slug: c.Slug, Description: c.Description, Language: c.Language, JoinPolicy: c.JoinPolicy, Visibility: c.Visibility}
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&in.Name, p.Name)
+	set(&in.Description, p.Description)
+	set(&in.Language, p.Language)
+	set(&in.JoinPolicy, p.JoinPolicy)
+	set(&in.Visibility, p.Visibility)
+	return in
+}
+
+func oneOf(s string, set []string) bool {
+	for _, v := range set {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// rank orders roles; 0 is no active membership.
+func rank(role string) int {
+	switch role {
+	case RoleOwner:
+		return 3
+	case RoleOrganizer:
+		return 2
+	case RoleMember:
+		return 1
+	}
+	return 0
+}

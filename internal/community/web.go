@@ -1,0 +1,507 @@
+package community
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"repertoire"
+	"repertoire/internal/i18n"
+	"repertoire/internal/web"
+)
+
+// listPageSize is how many communities a list page shows.
+const listPageSize = 20
+
+// invitationCookie carries a new invitation's token from the creating post
+// to the next page, the only time the link can be shown (its hash alone is
+// stored). It lives a minute, on the invitations path only.
+const invitationCookie = "invitation_link"
+
+func viewerID(r *http.Request) string {
+	if v := web.ViewerFrom(r.Context()); v != nil {
+		return v.PersonID
+	}
+	return ""
+}
+
+// signedIn returns the viewer, or sends a visitor to sign in and come back
+// to next (a page: after signing in, the browser comes back with a GET).
+func signedIn(w http.ResponseWriter, r *http.Request, next string) *web.Viewer {
+	v := web.ViewerFrom(r.Context())
+	if v == nil {
+		http.Redirect(w, r, "/signin?next="+url.QueryEscape(next), http.StatusSeeOther)
+	}
+	return v
+}
+
+// community finds the community of the URL, showing 404 when the viewer
+// may not see it: a private community does not reveal that it exists.
+func (h *Handler) community(w http.ResponseWriter, r *http.Request) *Community {
+	c, err := h.Store.Get(r.Context(), r.PathValue("slug"))
+	if err == nil {
+		var ok bool
+		ok, err = h.Store.CanView(r.Context(), c, viewerID(r))
+		if err == nil && !ok {
+			err = notFound(nil)
+		}
+	}
+	if err != nil {
+		h.pages.Error(w, r, err)
+		return nil
+	}
+	return c
+}
+
+func communityPath(c *Community, rest ...string) string {
+	p := "/c/" + c.Slug
+	for _, s := range rest {
+		p += "/" + s
+	}
+	return p
+}
+
+type listData struct {
+	Communities []*Community
+	Page        int
+	Previous    string
+	Next        string
+	CanCreate   bool
+}
+
+func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
+	list, _, err := h.Store.List(r.Context(), ListQuery{PublicOnly: true, Limit: listPageSize})
+	if err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	h.pages.Render(w, r, http.StatusOK, "community_home", "", listData{Communities: list, CanCreate: viewerID(r) != ""})
+}
+
+func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	if page < 1 {
+		page = 1
+	}
+	list, total, err := h.Store.List(r.Context(), ListQuery{ViewerID: viewerID(r), Limit: listPageSize, Offset: (page - 1) * listPageSize})
+	if err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	d := listData{Communities: list, Page: page, CanCreate: viewerID(r) != ""}
+	if page > 1 {
+		d.Previous = "/communities?page=" + strconv.Itoa(page-1)
+	}
+	if page*listPageSize < total {
+		d.Next = "/communities?page=" + strconv.Itoa(page+1)
+	}
+	h.pages.Render(w, r, http.StatusOK, "community_list", web.Localizer(r.Context()).T("community.list_title"), d)
+}
+
+// formData is what the create and edit forms show.
+type formData struct {
+	Form         *web.Form
+	C            *Community // nil when creating
+	Languages    []string
+	Policies     []string
+	Visibilities []string
+}
+
+func newFormData(form *web.Form, c *Community) formData {
+	return formData{Form: form, C: c, Languages: i18n.Languages, Policies: Policies, Visibilities: Visibilities}
+}
+
+// formStatus is the status of a refused form: 409 for a taken slug, 422
+// for invalid fields.
+func formStatus(err error) int {
+	return repertoire.Status(repertoire.ErrorCode(err))
+}
+
+func (h *Handler) newForm(w http.ResponseWriter, r *http.Request) {
+	if signedIn(w, r, r.URL.RequestURI()) == nil {
+		return
+	}
+	l := web.Localizer(r.Context())
+	form := web.NewForm(url.Values{"language": {l.Lang}, "join_policy": {PolicyOpen}, "visibility": {Public}})
+	h.pages.Render(w, r, http.StatusOK, "community_new", l.T("community.new_title"), newFormData(form, nil))
+}
+
+func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
+	v := signedIn(w, r, "/communities/new")
+	if v == nil {
+		return
+	}
+	if err := web.ParseForm(w, r); err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	form := web.NewForm(r.PostForm)
+	c, err := h.Store.Create(r.Context(), v.PersonID, Input{
+		Name: form.Get("name"), Slug: form.Get("slug"), Description: form.Get("description"),
+		Language: form.Get("language"), JoinPolicy: form.Get("join_policy"), Visibility: form.Get("visibility"),
+	})
+	if err != nil {
+		l := web.Localizer(r.Context())
+		if !form.SetErrors(l, err) {
+			h.pages.Error(w, r, err)
+			return
+		}
+		h.pages.Render(w, r, formStatus(err), "community_new", l.T("community.new_title"), newFormData(form, nil))
+		return
+	}
+	web.Redirect(w, r, communityPath(c), "community.flash_created")
+}
+
+type showData struct {
+	C           *Community
+	Role        string // the viewer's, "" for none
+	Status      string // the viewer's membership status
+	SignedIn    bool
+	CanOrganize bool
+	CanOwn      bool
+	Campaigns   []CampaignSummary
+	Error       string // why the last action was refused
+}
+
+func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
+	if c := h.community(w, r); c != nil {
+		h.renderShow(w, r, c, http.StatusOK, "")
+	}
+}
+
+func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, c *Community, status int, errMsg string) {
+	ctx := r.Context()
+	pid := viewerID(r)
+	d := showData{C: c, SignedIn: pid != "", Error: errMsg}
+	var err error
+	if d.Role, d.Status, err = h.Store.Membership(ctx, c.ID, pid); err == nil {
+		if d.CanOrganize, err = h.Store.CanOrganize(ctx, c.ID, pid); err == nil {
+			d.CanOwn, err = h.Store.CanOwn(ctx, c.ID, pid)
+		}
+	}
+	if err == nil && h.Campaigns != nil {
+		d.Campaigns, err = h.Campaigns.CommunityCampaigns(ctx, c.ID)
+	}
+	if err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	h.pages.Render(w, r, status, "community_show", c.Name, d)
+}
+
+func (h *Handler) editForm(w http.ResponseWriter, r *http.Request) {
+	if signedIn(w, r, r.URL.RequestURI()) == nil {
+		return
+	}
+	c := h.community(w, r)
+	if c == nil || !h.allowed(w, r, c, RoleOwner) {
+		return
+	}
+	form := web.NewForm(url.Values{"name": {c.Name}, "description": {c.Description}, "language": {c.Language},
+		"join_policy": {c.JoinPolicy}, "visibility": {c.Visibility}})
+	h.pages.Render(w, r, http.StatusOK, "community_edit", web.Localizer(r.Context()).T("community.edit_title"), newFormData(form, c))
+}
+
+func (h *Handler) edit(w http.ResponseWriter, r *http.Request) {
+	v := signedIn(w, r, "/c/"+r.PathValue("slug")+"/edit")
+	if v == nil {
+		return
+	}
+	c := h.community(w, r)
+	if c == nil {
+		return
+	}
+	if err := web.ParseForm(w, r); err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	form := web.NewForm(r.PostForm)
+	field := func(name string) *string { s := form.Get(name); return &s }
+	_, err := h.Store.Update(r.Context(), v.PersonID, c.ID, Patch{
+		Name: field("name"), Description: field("description"), Language: field("language"),
+		JoinPolicy: field("join_policy"), Visibility: field("visibility"),
+	})
+	if err != nil {
+		l := web.Localizer(r.Context())
+		if !form.SetErrors(l, err) {
+			h.pages.Error(w, r, err)
+			return
+		}
+		h.pages.Render(w, r, formStatus(err), "community_edit", l.T("community.edit_title"), newFormData(form, c))
+		return
+	}
+	web.Redirect(w, r, communityPath(c), "community.flash_updated")
+}
+
+// allowed shows 403 unless the viewer holds at least role in c.
+func (h *Handler) allowed(w http.ResponseWriter, r *http.Request, c *Community, role string) bool {
+	var ok bool
+	var err error
+	if role == RoleOwner {
+		ok, err = h.Store.CanOwn(r.Context(), c.ID, viewerID(r))
+	} else {
+		ok, err = h.Store.CanOrganize(r.Context(), c.ID, viewerID(r))
+	}
+	if err == nil && !ok {
+		id := "community.organizers_only"
+		if role == RoleOwner {
+			id = "community.owners_only"
+		}
+		err = repertoire.Errorf(repertoire.EFORBIDDEN, id)
+	}
+	if err != nil {
+		h.pages.Error(w, r, err)
+		return false
+	}
+	return true
+}
+
+func (h *Handler) join(w http.ResponseWriter, r *http.Request) {
+	v := signedIn(w, r, "/c/"+r.PathValue("slug"))
+	if v == nil {
+		return
+	}
+	c := h.community(w, r)
+	if c == nil {
+		return
+	}
+	status, err := h.Store.Join(r.Context(), c.ID, v.PersonID)
+	if err != nil {
+		h.refused(w, r, c, err)
+		return
+	}
+	flash := "community.flash_joined"
+	if status == StatusRequested {
+		flash = "community.flash_requested"
+	}
+	web.Redirect(w, r, communityPath(c), flash)
+}
+
+func (h *Handler) leave(w http.ResponseWriter, r *http.Request) {
+	v := signedIn(w, r, "/c/"+r.PathValue("slug"))
+	if v == nil {
+		return
+	}
+	c := h.community(w, r)
+	if c == nil {
+		return
+	}
+	_, status, err := h.Store.Membership(r.Context(), c.ID, v.PersonID)
+	if err == nil {
+		err = h.Store.Leave(r.Context(), c.ID, v.PersonID)
+	}
+	if err != nil {
+		h.refused(w, r, c, err)
+		return
+	}
+	if status == StatusRequested {
+		web.Redirect(w, r, communityPath(c), "community.flash_request_withdrawn")
+		return
+	}
+	next := communityPath(c)
+	if c.Visibility == Private { // no longer visible to the one who left
+		next = "/communities"
+	}
+	web.Redirect(w, r, next, "community.flash_left")
+}
+
+// refused shows the community page again with why a join or leave was
+// refused (already a member, the last owner, invite only).
+func (h *Handler) refused(w http.ResponseWriter, r *http.Request, c *Community, err error) {
+	switch code := repertoire.ErrorCode(err); code {
+	case repertoire.ECONFLICT, repertoire.EFORBIDDEN, repertoire.ENOTFOUND:
+		if code == repertoire.ENOTFOUND && repertoire.AsError(err).MessageID == "community.not_found" {
+			break
+		}
+		h.renderShow(w, r, c, repertoire.Status(code), web.Localizer(r.Context()).Error(err))
+		return
+	}
+	h.pages.Error(w, r, err)
+}
+
+type membersData struct {
+	C        *Community
+	Members  []Member
+	Requests []Member
+	CanOwn   bool
+	ViewerID string
+	Roles    []string
+	Error    string
+}
+
+func (h *Handler) members(w http.ResponseWriter, r *http.Request) {
+	if signedIn(w, r, r.URL.RequestURI()) == nil {
+		return
+	}
+	c := h.community(w, r)
+	if c == nil || !h.allowed(w, r, c, RoleOrganizer) {
+		return
+	}
+	h.renderMembers(w, r, c, http.StatusOK, "")
+}
+
+func (h *Handler) renderMembers(w http.ResponseWriter, r *http.Request, c *Community, status int, errMsg string) {
+	ctx := r.Context()
+	d := membersData{C: c, ViewerID: viewerID(r), Roles: Roles, Error: errMsg}
+	var err error
+	if d.Members, _, err = h.Store.Members(ctx, c.ID, MemberQuery{Status: StatusActive}); err == nil {
+		if d.Requests, _, err = h.Store.Members(ctx, c.ID, MemberQuery{Status: StatusRequested}); err == nil {
+			d.CanOwn, err = h.Store.CanOwn(ctx, c.ID, d.ViewerID)
+		}
+	}
+	if err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	h.pages.Render(w, r, status, "community_members", web.Localizer(r.Context()).T("community.members_title", "Name", c.Name), d)
+}
+
+// memberAction runs an organizer's or owner's action on one member and
+// goes back to the members page.
+func (h *Handler) memberAction(w http.ResponseWriter, r *http.Request, flash string, act func(c *Community, actorID, personID string) error) {
+	v := signedIn(w, r, "/c/"+r.PathValue("slug")+"/members")
+	if v == nil {
+		return
+	}
+	c := h.community(w, r)
+	if c == nil {
+		return
+	}
+	if err := web.ParseForm(w, r); err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	if err := act(c, v.PersonID, r.PathValue("person")); err != nil {
+		switch code := repertoire.ErrorCode(err); code {
+		case repertoire.ECONFLICT, repertoire.EINVALID:
+			h.renderMembers(w, r, c, repertoire.Status(code), web.Localizer(r.Context()).Error(err))
+		default:
+			h.pages.Error(w, r, err)
+		}
+		return
+	}
+	web.Redirect(w, r, communityPath(c, "members"), flash)
+}
+
+func (h *Handler) approve(w http.ResponseWriter, r *http.Request) {
+	h.memberAction(w, r, "community.flash_approved", func(c *Community, actor, person string) error {
+		return h.Store.Approve(r.Context(), actor, c.ID, person)
+	})
+}
+
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request) {
+	h.memberAction(w, r, "community.flash_refused", func(c *Community, actor, person string) error {
+		return h.Store.Refuse(r.Context(), actor, c.ID, person)
+	})
+}
+
+func (h *Handler) setRole(w http.ResponseWriter, r *http.Request) {
+	h.memberAction(w, r, "community.flash_role_changed", func(c *Community, actor, person string) error {
+		return h.Store.SetRole(r.Context(), actor, c.ID, person, r.PostForm.Get("role"))
+	})
+}
+
+func (h *Handler) remove(w http.ResponseWriter, r *http.Request) {
+	h.memberAction(w, r, "community.flash_removed", func(c *Community, actor, person string) error {
+		return h.Store.Remove(r.Context(), actor, c.ID, person)
+	})
+}
+
+type invitationsData struct {
+	C           *Community
+	Invitations []*Invitation
+	NewLink     string // shown once, right after creation
+}
+
+func (h *Handler) invitations(w http.ResponseWriter, r *http.Request) {
+	if signedIn(w, r, r.URL.RequestURI()) == nil {
+		return
+	}
+	c := h.community(w, r)
+	if c == nil || !h.allowed(w, r, c, RoleOrganizer) {
+		return
+	}
+	list, err := h.Store.Invitations(r.Context(), c.ID)
+	if err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	d := invitationsData{C: c, Invitations: list}
+	if ck, err := r.Cookie(invitationCookie); err == nil && ck.Value != "" {
+		d.NewLink = h.baseURL + "/invite/" + url.PathEscape(ck.Value)
+		http.SetCookie(w, &http.Cookie{Name: invitationCookie, Path: communityPath(c, "invitations"), MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	}
+	h.pages.Render(w, r, http.StatusOK, "community_invitations", web.Localizer(r.Context()).T("community.invitations_title", "Name", c.Name), d)
+}
+
+func (h *Handler) createInvitation(w http.ResponseWriter, r *http.Request) {
+	v := signedIn(w, r, "/c/"+r.PathValue("slug")+"/invitations")
+	if v == nil {
+		return
+	}
+	c := h.community(w, r)
+	if c == nil {
+		return
+	}
+	_, token, err := h.Store.CreateInvitation(r.Context(), v.PersonID, c.ID)
+	if err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: invitationCookie, Value: token, Path: communityPath(c, "invitations"),
+		MaxAge: 60, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	web.Redirect(w, r, communityPath(c, "invitations"), "community.flash_invitation_created")
+}
+
+func (h *Handler) revokeInvitation(w http.ResponseWriter, r *http.Request) {
+	v := signedIn(w, r, "/c/"+r.PathValue("slug")+"/invitations")
+	if v == nil {
+		return
+	}
+	c := h.community(w, r)
+	if c == nil {
+		return
+	}
+	if err := h.Store.RevokeInvitation(r.Context(), v.PersonID, c.ID, r.PathValue("id")); err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	web.Redirect(w, r, communityPath(c, "invitations"), "community.flash_invitation_revoked")
+}
+
+type inviteData struct {
+	C      *Community
+	Token  string
+	Status string // the viewer's membership status
+}
+
+func (h *Handler) invitation(w http.ResponseWriter, r *http.Request) {
+	v := web.RequireViewer(w, r)
+	if v == nil {
+		return
+	}
+	_, c, err := h.Store.Invitation(r.Context(), r.PathValue("token"))
+	var status string
+	if err == nil {
+		_, status, err = h.Store.Membership(r.Context(), c.ID, v.PersonID)
+	}
+	if err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	h.pages.Render(w, r, http.StatusOK, "community_invite", web.Localizer(r.Context()).T("community.invite_title", "Name", c.Name),
+		inviteData{C: c, Token: r.PathValue("token"), Status: status})
+}
+
+func (h *Handler) acceptInvitation(w http.ResponseWriter, r *http.Request) {
+	v := signedIn(w, r, "/invite/"+r.PathValue("token"))
+	if v == nil {
+		return
+	}
+	c, err := h.Store.AcceptInvitation(r.Context(), r.PathValue("token"), v.PersonID)
+	if err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	web.Redirect(w, r, communityPath(c), "community.flash_joined")
+}
