@@ -105,7 +105,7 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 	if ctx.Err() != nil {
 		return 0, ctx.Err()
 	}
-	rows, err := claim(ctx, w.db, w.Batch, store.Now().Add(w.Lease))
+	rows, err := claim(ctx, w.db, max(1, w.Batch), store.Now().Add(w.Lease))
 	if err != nil || len(rows) == 0 {
 		return 0, err
 	}
@@ -113,7 +113,7 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 	var mu sync.Mutex
 	var outs []outcome
 	var wg sync.WaitGroup
-	for range min(w.Senders, len(rows)) {
+	for range min(max(1, w.Senders), len(rows)) {
 		wg.Go(func() {
 			for r := range jobs {
 				o := w.deliver(ctx, r)
