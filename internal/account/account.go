@@ -41,8 +41,9 @@ type Handler struct {
 	cat     *i18n.Catalog
 	log     *slog.Logger
 	baseURL string
-	secure  bool         // cookies only over HTTPS when the site is HTTPS
-	limit   *web.Limiter // public forms: sign-in, sign-up, reset, mailed links
+	secure  bool            // cookies only over HTTPS when the site is HTTPS
+	limit   *web.Limiter    // public forms: sign-in, sign-up, reset, mailed links
+	exports []ExportSection // data export parts added by other capabilities
 }
 
 // New builds the account handler.
@@ -83,9 +84,20 @@ func (u NewUser) validate() (string, error) {
 	return email, errs.Err()
 }
 
-// createAccount makes (or completes) the person and their account in tx.
-// An existing account is a conflict on "email".
-func createAccount(ctx context.Context, tx *store.Tx, u NewUser, confirmed bool) (string, error) {
+// passwordHash hashes the password, "" for none. Callers hash before
+// opening the transaction: argon2 is slow on purpose, and the SQLite writer
+// should not wait for it.
+func (u NewUser) passwordHash() string {
+	if u.Password == "" {
+		return ""
+	}
+	return HashPassword(u.Password)
+}
+
+// createAccount makes (or completes) the person and their account in tx,
+// with the password already hashed. An existing account is a conflict on
+// "email".
+func createAccount(ctx context.Context, tx *store.Tx, u NewUser, hash string, confirmed bool) (string, error) {
 	email, err := u.validate()
 	if err != nil {
 		return "", err
@@ -93,10 +105,6 @@ func createAccount(ctx context.Context, tx *store.Tx, u NewUser, confirmed bool)
 	id, err := UpsertPerson(ctx, tx, PersonInput{Email: email, GivenName: strings.TrimSpace(u.Name), Language: u.Language})
 	if err != nil {
 		return "", err
-	}
-	hash := ""
-	if u.Password != "" {
-		hash = HashPassword(u.Password)
 	}
 	var confirmedAt any
 	if confirmed {
@@ -116,10 +124,14 @@ func createAccount(ctx context.Context, tx *store.Tx, u NewUser, confirmed bool)
 // CreateUser creates a person with a confirmed account (for the CLI and
 // tests: the operator vouches for the address).
 func CreateUser(ctx context.Context, db *store.DB, u NewUser) (string, error) {
+	if _, err := u.validate(); err != nil {
+		return "", err
+	}
+	hash := u.passwordHash()
 	var id string
 	err := db.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		id, err = createAccount(ctx, tx, u, true)
+		id, err = createAccount(ctx, tx, u, hash, true)
 		return err
 	})
 	return id, err
@@ -162,22 +174,36 @@ func (h *Handler) CheckToken(ctx context.Context, token string) (*api.Principal,
 	return &p, nil
 }
 
+// createSession inserts a session for the person inside tx and returns its
+// token; the caller sets the cookie once tx has committed.
+func createSession(ctx context.Context, tx *store.Tx, personID string) (string, error) {
+	tok := NewToken()
+	_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, person_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+		HashToken(tok), personID, tx.Now, tx.Now.Add(SessionLifetime))
+	if err != nil {
+		return "", repertoire.Internal(err)
+	}
+	return tok, nil
+}
+
+// setSessionCookie hands the browser its session token.
+func (h *Handler) setSessionCookie(w http.ResponseWriter, tok string) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: tok, Path: "/", MaxAge: int(SessionLifetime.Seconds()),
+		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
+}
+
 // startSession creates a session for the person and sets its cookie.
 func (h *Handler) startSession(ctx context.Context, w http.ResponseWriter, personID string) error {
-	tok := NewToken()
+	var tok string
 	err := h.db.Write(ctx, func(tx *store.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, person_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-			HashToken(tok), personID, tx.Now, tx.Now.Add(SessionLifetime))
-		if err != nil {
-			return repertoire.Internal(err)
-		}
-		return nil
+		var err error
+		tok, err = createSession(ctx, tx, personID)
+		return err
 	})
 	if err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: tok, Path: "/", MaxAge: int(SessionLifetime.Seconds()),
-		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
+	h.setSessionCookie(w, tok)
 	return nil
 }
 
@@ -192,8 +218,12 @@ func (h *Handler) endSession(ctx context.Context, w http.ResponseWriter, r *http
 			return repertoire.Internal(err)
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
+	h.clearSessionCookie(w)
 	return nil
+}
+
+func (h *Handler) clearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
 }
 
 // Sessions loads the signed-in viewer from the session cookie.

@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"net/mail"
 	"strings"
@@ -73,19 +74,23 @@ func CheckEmail(field, raw string) (string, error) {
 }
 
 const personColumns = `p.id, p.email, p.given_name, p.family_name, p.locality, p.region, p.postal_code, p.country,
-	p.preferred_language, p.email_status, p.origin_system, p.created_at, p.modified_at,
+	p.preferred_language, p.email_status, p.custom_fields, p.origin_system, p.created_at, p.modified_at,
 	a.person_id IS NOT NULL, a.confirmed_at IS NOT NULL, COALESCE(a.is_admin, FALSE), COALESCE(a.password_hash, '') <> ''`
 
 const personFrom = ` FROM people p LEFT JOIN accounts a ON a.person_id = p.id `
 
 func scanPerson(row interface{ Scan(...any) error }) (*Person, error) {
 	var p Person
+	var custom string
 	err := row.Scan(&p.ID, &p.Email, &p.GivenName, &p.FamilyName, &p.Locality, &p.Region, &p.PostalCode, &p.Country,
-		&p.PreferredLanguage, &p.EmailStatus, &p.OriginSystem, &p.CreatedAt, &p.ModifiedAt,
+		&p.PreferredLanguage, &p.EmailStatus, &custom, &p.OriginSystem, &p.CreatedAt, &p.ModifiedAt,
 		&p.HasAccount, &p.Confirmed, &p.IsAdmin, &p.HasPassword)
 	if err != nil {
 		return nil, err
 	}
+	p.CustomFields = map[string]string{}
+	json.Unmarshal([]byte(custom), &p.CustomFields) // written by us; a bad value reads as empty
+	p.CreatedAt, p.ModifiedAt = p.CreatedAt.UTC(), p.ModifiedAt.UTC()
 	return &p, nil
 }
 

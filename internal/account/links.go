@@ -1,0 +1,301 @@
+package account
+
+import (
+	"context"
+	"net/http"
+
+	"repertoire"
+	"repertoire/internal/store"
+	"repertoire/internal/web"
+)
+
+// Sign-up, confirmation, one-time sign-in links and password reset: every
+// public form here answers the same page whether or not the address has an
+// account, so none of them tells a stranger who is a member.
+
+type signUpPage struct{ Form *web.Form }
+
+func (h *Handler) showSignUp(w http.ResponseWriter, r *http.Request) {
+	l := web.Localizer(r.Context())
+	h.pages.Render(w, r, http.StatusOK, "signup", l.T("account.signup_title"), signUpPage{Form: web.NewForm(nil)})
+}
+
+func (h *Handler) signUp(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	l := web.Localizer(ctx)
+	if err := web.ParseForm(w, r); err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	form := web.NewForm(r.PostForm)
+	form.Values.Del("password")
+	fail := func(err error) {
+		if !form.SetErrors(l, err) {
+			h.pages.Error(w, r, err)
+			return
+		}
+		h.pages.Render(w, r, http.StatusUnprocessableEntity, "signup", l.T("account.signup_title"), signUpPage{Form: form})
+	}
+	if !h.limit.Allow(r) {
+		fail(rateLimited("email"))
+		return
+	}
+	u := NewUser{Email: r.PostForm.Get("email"), Name: r.PostForm.Get("name"), Password: r.PostForm.Get("password"), Language: l.Lang}
+	email, err := u.validate()
+	if err != nil {
+		fail(err)
+		return
+	}
+	// Hashed whether or not the address is taken, so the answer takes as
+	// long either way.
+	hash := u.passwordHash()
+	err = h.db.Write(ctx, func(tx *store.Tx) error {
+		rc, confirmed, ok, err := accountHolder(ctx, tx, email)
+		switch {
+		case err != nil:
+			return err
+		case ok && confirmed:
+			return h.sendMail(ctx, tx, rc, "account.mail_exists")
+		case ok:
+			return h.sendLink(ctx, tx, rc, purposeConfirm)
+		}
+		id, err := createAccount(ctx, tx, u, hash, false)
+		if err != nil {
+			return err
+		}
+		// The language of the sign-up is the person's language from now on.
+		if _, err := tx.ExecContext(ctx, `UPDATE people SET preferred_language = $2 WHERE id = $1`, id, l.Lang); err != nil {
+			return repertoire.Internal(err)
+		}
+		return h.sendLink(ctx, tx, recipient{PersonID: id, Email: email, Lang: l.Lang}, purposeConfirm)
+	})
+	if err != nil {
+		fail(err)
+		return
+	}
+	web.Redirect(w, r, "/signup/check", "")
+}
+
+// checkMailPage is the answer to every public form that mails a link.
+type checkMailPage struct {
+	Kind string // signup | signin | password
+	Form *web.Form
+}
+
+func (h *Handler) showCheckMail(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		l := web.Localizer(r.Context())
+		h.pages.Render(w, r, http.StatusOK, "check_mail", l.T("account.check_mail_title"), checkMailPage{Kind: kind, Form: web.NewForm(nil)})
+	}
+}
+
+// emailForm runs a public "type your address, we mail you a link" form:
+// rate limit, validation (re-rendering the page on error), then act in one
+// transaction with the account of that address, if any, and 303 to next.
+func (h *Handler) emailForm(w http.ResponseWriter, r *http.Request, field string, rerender func(*web.Form), next, flash string,
+	act func(ctx context.Context, tx *store.Tx, rc recipient, confirmed bool) error) {
+	ctx := r.Context()
+	l := web.Localizer(ctx)
+	if err := web.ParseForm(w, r); err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	form := web.NewForm(r.PostForm)
+	fail := func(err error) {
+		if !form.SetErrors(l, err) {
+			h.pages.Error(w, r, err)
+			return
+		}
+		rerender(form)
+	}
+	if !h.limit.Allow(r) {
+		fail(rateLimited(field))
+		return
+	}
+	email, err := CheckEmail(field, r.PostForm.Get(field))
+	if err != nil {
+		fail(err)
+		return
+	}
+	err = h.db.Write(ctx, func(tx *store.Tx) error {
+		rc, confirmed, ok, err := accountHolder(ctx, tx, email)
+		if err != nil || !ok {
+			return err
+		}
+		return act(ctx, tx, rc, confirmed)
+	})
+	if err != nil {
+		fail(err)
+		return
+	}
+	web.Redirect(w, r, next, flash)
+}
+
+func rateLimited(field string) error {
+	return &repertoire.Error{Code: repertoire.EINVALID, Field: field, MessageID: "error.rate_limited"}
+}
+
+// resendConfirmation mails a new confirmation link to an unconfirmed account.
+func (h *Handler) resendConfirmation(w http.ResponseWriter, r *http.Request) {
+	l := web.Localizer(r.Context())
+	rerender := func(f *web.Form) {
+		h.pages.Render(w, r, http.StatusUnprocessableEntity, "check_mail", l.T("account.check_mail_title"), checkMailPage{Kind: "signup", Form: f})
+	}
+	h.emailForm(w, r, "email", rerender, "/signup/check", "account.resent",
+		func(ctx context.Context, tx *store.Tx, rc recipient, confirmed bool) error {
+			if confirmed {
+				return nil
+			}
+			return h.sendLink(ctx, tx, rc, purposeConfirm)
+		})
+}
+
+// sendSignInLink mails a one-time sign-in link.
+func (h *Handler) sendSignInLink(w http.ResponseWriter, r *http.Request) {
+	l := web.Localizer(r.Context())
+	rerender := func(f *web.Form) {
+		h.pages.Render(w, r, http.StatusUnprocessableEntity, "signin", l.T("account.signin_title"), signInPage{Form: f, Next: "/"})
+	}
+	h.emailForm(w, r, "link_email", rerender, "/signin/check", "",
+		func(ctx context.Context, tx *store.Tx, rc recipient, _ bool) error {
+			return h.sendLink(ctx, tx, rc, purposeSignIn)
+		})
+}
+
+type forgotPage struct{ Form *web.Form }
+
+func (h *Handler) showForgot(w http.ResponseWriter, r *http.Request) {
+	l := web.Localizer(r.Context())
+	h.pages.Render(w, r, http.StatusOK, "password_forgot", l.T("account.forgot_title"), forgotPage{Form: web.NewForm(nil)})
+}
+
+func (h *Handler) forgot(w http.ResponseWriter, r *http.Request) {
+	l := web.Localizer(r.Context())
+	rerender := func(f *web.Form) {
+		h.pages.Render(w, r, http.StatusUnprocessableEntity, "password_forgot", l.T("account.forgot_title"), forgotPage{Form: f})
+	}
+	h.emailForm(w, r, "email", rerender, "/password/check", "",
+		func(ctx context.Context, tx *store.Tx, rc recipient, _ bool) error {
+			return h.sendLink(ctx, tx, rc, purposeReset)
+		})
+}
+
+// followLink spends a confirmation or sign-in link: either proves the
+// mailbox, so both confirm the account and sign the person in.
+func (h *Handler) followLink(purpose, flash string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		var session string
+		err := h.db.Write(ctx, func(tx *store.Tx) error {
+			id, err := useMailToken(ctx, tx, r.PathValue("token"), purpose)
+			if err != nil {
+				return err
+			}
+			if err := confirmAccount(ctx, tx, id); err != nil {
+				return err
+			}
+			session, err = createSession(ctx, tx, id)
+			return err
+		})
+		if err != nil {
+			h.linkFailed(w, r, err)
+			return
+		}
+		h.setSessionCookie(w, session)
+		web.Redirect(w, r, "/account", flash)
+	}
+}
+
+// linkFailed explains a dead link and offers the ways to get a new one.
+func (h *Handler) linkFailed(w http.ResponseWriter, r *http.Request, err error) {
+	if repertoire.ErrorCode(err) != repertoire.ENOTFOUND {
+		h.pages.Error(w, r, err)
+		return
+	}
+	l := web.Localizer(r.Context())
+	h.pages.Render(w, r, http.StatusNotFound, "link_invalid", l.T("account.link_invalid_title"), nil)
+}
+
+type resetPage struct {
+	Form  *web.Form
+	Token string
+}
+
+func (h *Handler) showReset(w http.ResponseWriter, r *http.Request) {
+	l := web.Localizer(r.Context())
+	tok := r.PathValue("token")
+	if err := checkMailToken(r.Context(), h.db.Reader(), tok, purposeReset); err != nil {
+		h.linkFailed(w, r, err)
+		return
+	}
+	h.pages.Render(w, r, http.StatusOK, "password_reset", l.T("account.reset_title"), resetPage{Form: web.NewForm(nil), Token: tok})
+}
+
+// reset sets the new password, ends every other session of the person (a
+// reset often follows a stolen password) and signs this browser in.
+func (h *Handler) reset(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	l := web.Localizer(ctx)
+	tok := r.PathValue("token")
+	if err := web.ParseForm(w, r); err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	form := web.NewForm(nil)
+	fail := func(err error) {
+		if !form.SetErrors(l, err) {
+			h.linkFailed(w, r, err)
+			return
+		}
+		h.pages.Render(w, r, http.StatusUnprocessableEntity, "password_reset", l.T("account.reset_title"), resetPage{Form: form, Token: tok})
+	}
+	if !h.limit.Allow(r) {
+		fail(rateLimited("password"))
+		return
+	}
+	password := r.PostForm.Get("password")
+	if err := checkNewPassword("password", "password_confirm", password, r.PostForm.Get("password_confirm")); err != nil {
+		fail(err)
+		return
+	}
+	hash := HashPassword(password)
+	var session string
+	err := h.db.Write(ctx, func(tx *store.Tx) error {
+		id, err := useMailToken(ctx, tx, tok, purposeReset)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET password_hash = $2, confirmed_at = COALESCE(confirmed_at, $3) WHERE person_id = $1`,
+			id, hash, tx.Now); err != nil {
+			return repertoire.Internal(err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE person_id = $1`, id); err != nil {
+			return repertoire.Internal(err)
+		}
+		session, err = createSession(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		fail(err)
+		return
+	}
+	h.setSessionCookie(w, session)
+	web.Redirect(w, r, "/account", "account.password_changed")
+}
+
+// checkNewPassword validates a new password typed twice.
+func checkNewPassword(field, confirmField, password, confirm string) error {
+	var errs repertoire.Errors
+	switch n := len([]rune(password)); {
+	case password == "":
+		errs = append(errs, repertoire.Invalid(field, "field.required", nil))
+	case n < MinPasswordLength:
+		errs = append(errs, repertoire.Invalid(field, "account.password_short", map[string]any{"Min": MinPasswordLength}))
+	case n > 1000:
+		errs = append(errs, repertoire.Invalid(field, "field.too_long", map[string]any{"Max": 1000}))
+	}
+	if confirm != password {
+		errs = append(errs, repertoire.Invalid(confirmField, "account.password_mismatch", nil))
+	}
+	return errs.Err()
+}
