@@ -298,7 +298,7 @@ func TestUpdateChangesOnlyWhatIsGiven(t *testing.T) {
 	})
 }
 
-func TestInvitationLinks(t *testing.T) {
+func TestInvitationLinksInTheStore(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		s := community.NewStore(db)
 		owner := person(t, db, "Owner", false)
