@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"repertoire/internal/store"
 	"repertoire/internal/testkit"
 )
 
@@ -204,6 +205,38 @@ func TestInvitationLinkPages(t *testing.T) {
 			{"revoke", owner, "POST", "/c/circle/invitations/" + id + "/revoke", nil, 200, []string{"no longer works", "No active invitation link."}, nil},
 			{"revoked link", member, "POST", "/invite/" + token, nil, 404, []string{"This invitation link does not work"}, nil},
 			{"still hidden", member, "GET", "/c/circle", nil, 404, nil, nil},
+		})
+	})
+}
+
+func TestCommunityPageListsItsCampaigns(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		owner, _ := signedIn(t, app, "Owner")
+		member, _ := signedIn(t, app, "Member")
+		owner.Post(t, "/communities", url.Values{"name": {"Facebook users"}})
+		member.Post(t, "/c/facebook-users/join", nil)
+		ctx := context.Background()
+		err := app.DB.Write(ctx, func(tx *store.Tx) error {
+			var communityID string
+			if err := tx.QueryRowContext(ctx, `SELECT id FROM communities WHERE slug = 'facebook-users'`).Scan(&communityID); err != nil {
+				return err
+			}
+			id := store.NewID()
+			if _, err := tx.ExecContext(ctx, `INSERT INTO campaigns (id, community_id, slug, title, summary, created_at, modified_at)
+				VALUES ($1, $2, 'may-day', 'May Day strike', 'Log off on May 1st.', $3, $3)`, id, communityID, tx.Now); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO campaign_targets (id, campaign_id, position, name) VALUES ($1, $2, 1, 'Facebook')`, store.NewID(), id)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		run(t, []step{
+			{"members see the campaign", member, "GET", "/c/facebook-users", nil, 200,
+				[]string{`href="/c/facebook-users/may-day"`, "May Day strike", "Log off on May 1st.", "Targets: Facebook"}, []string{"/campaigns/new"}},
+			{"organizers get a new campaign link", owner, "GET", "/c/facebook-users", nil, 200,
+				[]string{`href="/c/facebook-users/campaigns/new"`, "May Day strike"}, nil},
 		})
 	})
 }
