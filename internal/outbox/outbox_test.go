@@ -553,3 +553,34 @@ func BenchmarkDeliver(b *testing.B) {
 		b.Fatalf("sink received %d of %d", got, b.N)
 	}
 }
+
+func TestNewTransportChoosesFromFlags(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "new", "mail")
+	cases := []struct {
+		name, smtp, dir string
+		ok              bool
+	}{
+		{"smtp with port", "smtp://127.0.0.1:2525", "", true},
+		{"smtp with credentials", "smtp://user:secret@mail.example.org:587", "", true},
+		{"implicit TLS", "smtps://mail.example.org", "", true},
+		{"mail dir is created", "", dir, true},
+		{"log when neither", "", "", true},
+		{"not an SMTP URL", "http://mail.example.org", "", false},
+		{"no host", "smtp://", "", false},
+		{"bad port", "smtp://mail.example.org:x", "", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := outbox.NewTransport(tc.smtp, tc.dir, quiet)
+			if (err == nil) != tc.ok || (err == nil && tr == nil) {
+				t.Fatalf("NewTransport(%q, %q) = %v, %v", tc.smtp, tc.dir, tr, err)
+			}
+			if err != nil && strings.Contains(err.Error(), "secret") {
+				t.Fatalf("error shows the password: %v", err)
+			}
+		})
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		t.Fatalf("mail dir not created: %v", err)
+	}
+}

@@ -28,7 +28,9 @@ type Outgoing struct {
 }
 
 // Transport delivers one message. It is called from several goroutines at
-// once.
+// once. ctx may end a send that has not started (a dial); once the server
+// has the message, the transport finishes within its own timeouts, so a
+// stopping server does not cut a mail in half.
 type Transport interface {
 	Send(ctx context.Context, m *Outgoing) error
 }

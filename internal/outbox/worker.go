@@ -112,27 +112,33 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 	jobs := make(chan row)
 	var mu sync.Mutex
 	var outs []outcome
+	var unsent []string
 	var wg sync.WaitGroup
 	for range min(max(1, w.Senders), len(rows)) {
 		wg.Go(func() {
 			for r := range jobs {
-				o := w.deliver(ctx, r)
+				o, attempted := w.deliver(ctx, r)
 				mu.Lock()
-				outs = append(outs, o)
+				if attempted {
+					outs = append(outs, o)
+				} else {
+					unsent = append(unsent, r.ID)
+				}
 				mu.Unlock()
 			}
 		})
 	}
-	var unsent []string
 	for i, r := range rows {
 		select {
 		case jobs <- r:
 			continue
 		case <-ctx.Done():
 		}
+		mu.Lock()
 		for _, r := range rows[i:] {
 			unsent = append(unsent, r.ID)
 		}
+		mu.Unlock()
 		break
 	}
 	close(jobs)
@@ -144,21 +150,24 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 	return len(outs), err
 }
 
-// deliver composes and sends one message and says what to record.
-func (w *Worker) deliver(ctx context.Context, r row) outcome {
-	o := outcome{ID: r.ID, Attempts: r.Attempts + 1, Status: "sent"}
-	w.attempts.Inc()
+// deliver composes and sends one message and says what to record. It
+// reports attempted=false when ctx ended before anything was sent (a dial
+// cut short by shutdown is not the mail's fault).
+func (w *Worker) deliver(ctx context.Context, r row) (o outcome, attempted bool) {
+	o = outcome{ID: r.ID, Attempts: r.Attempts + 1, Status: "sent"}
 	start := time.Now()
 	m, err := w.compose(r)
 	if err == nil {
-		// The send gets its own deadline (the transport's timeouts), not
-		// ctx: a stopping server finishes the mail it started.
-		err = w.t.Send(context.WithoutCancel(ctx), m)
+		err = w.t.Send(ctx, m)
 	}
+	if err != nil && ctx.Err() != nil {
+		return o, false
+	}
+	w.attempts.Inc()
 	w.duration.UpdateDuration(start)
 	if err == nil {
 		w.sent.Inc()
-		return o
+		return o, true
 	}
 	w.errs.Inc()
 	o.Error = shortError(err)
@@ -166,12 +175,12 @@ func (w *Worker) deliver(ctx context.Context, r row) outcome {
 		o.Status = "failed"
 		w.failed.Inc()
 		w.log.Error("mail failed, giving up", "outbox_id", r.ID, "attempts", o.Attempts, "err", o.Error)
-		return o
+		return o, true
 	}
 	o.Status = "pending"
 	o.Next = store.Now().Add(w.backoff(o.Attempts))
 	w.log.Warn("mail not delivered, will retry", "outbox_id", r.ID, "attempts", o.Attempts, "err", o.Error)
-	return o
+	return o, true
 }
 
 // backoff is Backoff·2^(attempts-1), at most MaxBackoff, less up to a
