@@ -8,6 +8,7 @@ import (
 	"embed"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"repertoire/internal/community"
 	"repertoire/internal/i18n"
@@ -22,7 +23,7 @@ var Templates embed.FS
 
 // Handler serves campaign pages and the campaigns API.
 type Handler struct {
-	db          *store.DB
+	Store       *Store // also the community pages' community.CampaignLister
 	communities *community.Store
 	pages       *web.Renderer
 	cat         *i18n.Catalog
@@ -32,8 +33,55 @@ type Handler struct {
 
 // New builds the campaign handler.
 func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger, baseURL string, communities *community.Store) *Handler {
-	return &Handler{db: db, communities: communities, pages: pages, cat: cat, log: log, baseURL: baseURL}
+	return &Handler{Store: NewStore(db), communities: communities, pages: pages, cat: cat, log: log, baseURL: strings.TrimRight(baseURL, "/")}
 }
 
-// Routes mounts campaign pages and API.
-func (h *Handler) Routes(mux *http.ServeMux) {}
+// Routes mounts campaign pages and API. Page paths live under the
+// community's /c/{community}/; POST paths of sub-items have six segments so
+// they never overlap the community's own five-segment ones.
+func (h *Handler) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /c/{community}/campaigns/new", h.newForm)
+	mux.HandleFunc("POST /c/{community}/campaigns", h.create)
+	mux.HandleFunc("GET /c/{community}/{campaign}", h.show)
+	mux.HandleFunc("GET /c/{community}/{campaign}/edit", h.editForm)
+	mux.HandleFunc("POST /c/{community}/{campaign}/edit", h.edit)
+	mux.HandleFunc("POST /c/{community}/{campaign}/delete", h.delete)
+	mux.HandleFunc("POST /c/{community}/{campaign}/sections", h.addSection)
+	mux.HandleFunc("POST /c/{community}/{campaign}/sections/{section}/edit", h.renameSection)
+	mux.HandleFunc("POST /c/{community}/{campaign}/sections/{section}/move", h.moveSection)
+	mux.HandleFunc("POST /c/{community}/{campaign}/sections/{section}/delete", h.deleteSection)
+	mux.HandleFunc("POST /c/{community}/{campaign}/sections/{section}/demands", h.addDemands)
+	mux.HandleFunc("GET /c/{community}/{campaign}/demands/{demand}", h.demandPage)
+	mux.HandleFunc("POST /c/{community}/{campaign}/demands/{demand}/edit", h.editDemand)
+	mux.HandleFunc("POST /c/{community}/{campaign}/demands/{demand}/move", h.moveDemand)
+	mux.HandleFunc("POST /c/{community}/{campaign}/demands/{demand}/status", h.setStatus)
+	mux.HandleFunc("POST /c/{community}/{campaign}/demands/{demand}/delete", h.deleteDemand)
+	mux.HandleFunc("POST /c/{community}/{campaign}/updates", h.addUpdate)
+	mux.HandleFunc("POST /c/{community}/{campaign}/updates/{item}/delete", h.deleteUpdate)
+	mux.HandleFunc("POST /c/{community}/{campaign}/coverage", h.addCoverage)
+	mux.HandleFunc("POST /c/{community}/{campaign}/coverage/{item}/delete", h.deleteCoverage)
+
+	mux.HandleFunc("GET /api/v1/campaigns", h.apiList)
+	mux.HandleFunc("POST /api/v1/campaigns", h.apiCreate)
+	mux.HandleFunc("GET /api/v1/campaigns/{id}", h.apiGet)
+	mux.HandleFunc("PUT /api/v1/campaigns/{id}", h.apiUpdate)
+	mux.HandleFunc("DELETE /api/v1/campaigns/{id}", h.apiDelete)
+	mux.HandleFunc("GET /api/v1/campaigns/{id}/demands", h.apiDemands)
+	mux.HandleFunc("POST /api/v1/campaigns/{id}/demands", h.apiAddDemand)
+	mux.HandleFunc("GET /api/v1/campaigns/{id}/demands/{demand}", h.apiDemand)
+	mux.HandleFunc("PUT /api/v1/campaigns/{id}/demands/{demand}", h.apiEditDemand)
+	mux.HandleFunc("DELETE /api/v1/campaigns/{id}/demands/{demand}", h.apiDeleteDemand)
+	mux.HandleFunc("POST /api/v1/campaigns/{id}/coverage", h.apiAddCoverage)
+	mux.HandleFunc("DELETE /api/v1/campaigns/{id}/coverage/{item}", h.apiDeleteCoverage)
+	mux.HandleFunc("POST /api/v1/campaigns/{id}/updates", h.apiAddUpdate)
+	mux.HandleFunc("DELETE /api/v1/campaigns/{id}/updates/{item}", h.apiDeleteUpdate)
+}
+
+// campaignPath is the campaign's page, or a page under it.
+func campaignPath(c *Campaign, rest ...string) string {
+	p := "/c/" + c.CommunitySlug + "/" + c.Slug
+	for _, s := range rest {
+		p += "/" + s
+	}
+	return p
+}

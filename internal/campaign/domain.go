@@ -468,7 +468,7 @@ func (in *UpdateInput) normalize(now time.Time) error {
 	if in.PublishedAt.IsZero() {
 		in.PublishedAt = now
 	} else if in.PublishedAt.After(now.Add(24 * time.Hour)) {
-		es = append(es, repertoire.Invalid("date", "campaign.date_in_future", nil))
+		es = append(es, repertoire.Invalid("published_date", "campaign.date_in_future", nil))
 	}
 	in.PublishedAt = in.PublishedAt.UTC().Truncate(time.Microsecond)
 	return es.Err()

@@ -881,6 +881,19 @@ func (s *Store) SetDemandStatus(ctx context.Context, personID, demandID string, 
 }
 
 func recordStatus(ctx context.Context, tx *store.Tx, personID, demandID string, c StatusChange) error {
+	// History starts when the demand was made: a change dated earlier
+	// would read as if it came first. A date-only change on that very day
+	// goes right after the opening.
+	var opened time.Time
+	if err := tx.QueryRowContext(ctx, `SELECT changed_at FROM demand_status_changes WHERE demand_id = $1 ORDER BY changed_at, id LIMIT 1`, demandID).Scan(&opened); err != nil {
+		return repertoire.Internal(err)
+	}
+	if opened = opened.UTC(); c.ChangedAt.Before(opened) {
+		if c.ChangedAt.Format(time.DateOnly) != opened.Format(time.DateOnly) {
+			return repertoire.Invalid("status_date", "campaign.date_before_opening", map[string]any{"Date": opened.Format(time.DateOnly)})
+		}
+		c.ChangedAt = opened
+	}
 	if err := insertChange(ctx, tx, demandID, personID, c); err != nil {
 		return err
 	}

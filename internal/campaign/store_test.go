@@ -117,7 +117,7 @@ func TestStatusHistoryIsKeptInDateOrder(t *testing.T) {
 		d := c.Sections[0].Demands[0]
 		changes := []campaign.StatusChange{
 			{Status: "partially_met", Note: "Dates given to Congress", EvidenceURL: "https://example.org/hearing", ChangedAt: time.Date(2018, 4, 10, 0, 0, 0, 0, time.UTC)},
-			{Status: "met", Note: "Full timeline published"},                                             // now
+			{Status: "met", Note: "Full timeline published"},                                                      // now
 			{Status: "rejected", Note: "Filled in later", ChangedAt: time.Date(2018, 4, 1, 0, 0, 0, 0, time.UTC)}, // older: history only
 		}
 		for _, ch := range changes {

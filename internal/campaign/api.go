@@ -1,0 +1,710 @@
+package campaign
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"repertoire"
+	"repertoire/internal/api"
+	"repertoire/internal/community"
+)
+
+// The campaigns API. A campaign document carries its targets, its demand
+// sections with their demands and histories, its updates and coverage; the
+// collection leaves out sections, updates and coverage (follow self).
+// Demands change through /campaigns/{id}/demands: PUT on a campaign changes
+// title, slug, summary, targets (replaced when given) and ultimatum_date
+// (null clears it), and refuses demand_sections.
+
+type targetJSON struct {
+	Name string `json:"name"`
+}
+
+type changeJSON struct {
+	Status      string `json:"status"`
+	Note        string `json:"note"`
+	EvidenceURL string `json:"evidence_url"`
+	Date        string `json:"date"`
+}
+
+type demandJSON struct {
+	Identifiers     []string     `json:"identifiers"`
+	ID              string       `json:"id"`
+	Number          string       `json:"number"`
+	Position        int          `json:"position"`
+	Text            string       `json:"text"`
+	Status          string       `json:"status"`
+	SectionID       string       `json:"section_id"`
+	SectionLetter   string       `json:"section_letter"`
+	SectionPosition int          `json:"section_position"`
+	SectionTitle    string       `json:"section_title"`
+	StatusHistory   []changeJSON `json:"status_history"`
+	CreatedDate     string       `json:"created_date"`
+	ModifiedDate    string       `json:"modified_date"`
+	OriginSystem    string       `json:"origin_system"`
+	BrowserURL      string       `json:"browser_url"`
+	Links           api.Links    `json:"_links"`
+}
+
+type sectionJSON struct {
+	ID       string       `json:"id"`
+	Letter   string       `json:"letter"`
+	Position int          `json:"position"`
+	Title    string       `json:"title"`
+	Demands  []demandJSON `json:"demands"`
+}
+
+type updateJSON struct {
+	ID            string `json:"id"`
+	Title         string `json:"title"`
+	Body          string `json:"body"`
+	PublishedDate string `json:"published_date"`
+}
+
+type coverageJSON struct {
+	ID       string `json:"id"`
+	Kind     string `json:"kind"`
+	Date     string `json:"date"`
+	Outlet   string `json:"outlet"`
+	Title    string `json:"title"`
+	Language string `json:"language"`
+	URL      string `json:"url"`
+}
+
+type campaignJSON struct {
+	Identifiers    []string       `json:"identifiers"`
+	ID             string         `json:"id"`
+	Slug           string         `json:"slug"`
+	Title          string         `json:"title"`
+	Summary        string         `json:"summary"`
+	Community      string         `json:"community"`
+	Targets        []targetJSON   `json:"targets"`
+	UltimatumDate  *string        `json:"ultimatum_date"`
+	TotalDemands   *int           `json:"total_demands,omitempty"`
+	DemandSections []sectionJSON  `json:"demand_sections,omitempty"`
+	Updates        []updateJSON   `json:"updates,omitempty"`
+	Coverage       []coverageJSON `json:"coverage,omitempty"`
+	CreatedDate    string         `json:"created_date"`
+	ModifiedDate   string         `json:"modified_date"`
+	OriginSystem   string         `json:"origin_system"`
+	BrowserURL     string         `json:"browser_url"`
+	Links          api.Links      `json:"_links"`
+}
+
+func (h *Handler) campaignURL(id string, rest ...string) string {
+	return api.URL(h.baseURL, api.Prefix+"/campaigns", append([]string{id}, rest...)...)
+}
+
+func (h *Handler) campaignDoc(c *Campaign, full bool) campaignJSON {
+	doc := campaignJSON{
+		Identifiers:   api.Identifiers(c.ID),
+		ID:            c.ID,
+		Slug:          c.Slug,
+		Title:         c.Title,
+		Summary:       c.Summary,
+		Community:     c.CommunityID,
+		Targets:       make([]targetJSON, 0, len(c.Targets)),
+		UltimatumDate: api.TimePtr(c.UltimatumAt),
+		CreatedDate:   api.Time(c.CreatedAt),
+		ModifiedDate:  api.Time(c.ModifiedAt),
+		OriginSystem:  "repertoire",
+		BrowserURL:    h.baseURL + campaignPath(c),
+		Links: api.Links{
+			"self":                 api.Link{Href: h.campaignURL(c.ID)},
+			"repertoire:community": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/communities", c.CommunityID)},
+			"repertoire:demands":   api.Link{Href: h.campaignURL(c.ID, "demands")},
+			"repertoire:coverage":  api.Link{Href: h.campaignURL(c.ID, "coverage")},
+			"repertoire:updates":   api.Link{Href: h.campaignURL(c.ID, "updates")},
+		},
+	}
+	for _, t := range c.Targets {
+		doc.Targets = append(doc.Targets, targetJSON{Name: t})
+	}
+	if !full {
+		return doc
+	}
+	n := c.DemandCount()
+	doc.TotalDemands = &n
+	doc.DemandSections = make([]sectionJSON, 0, len(c.Sections))
+	for _, s := range c.Sections {
+		sj := sectionJSON{ID: s.ID, Letter: s.Letter(), Position: s.Position, Title: s.Title, Demands: make([]demandJSON, 0, len(s.Demands))}
+		for _, d := range s.Demands {
+			sj.Demands = append(sj.Demands, h.demandDoc(c, d))
+		}
+		doc.DemandSections = append(doc.DemandSections, sj)
+	}
+	doc.Updates = make([]updateJSON, 0, len(c.Updates))
+	for _, u := range c.Updates {
+		doc.Updates = append(doc.Updates, updateDoc(u))
+	}
+	doc.Coverage = make([]coverageJSON, 0, len(c.Coverage))
+	for _, cv := range c.Coverage {
+		doc.Coverage = append(doc.Coverage, coverageDoc(cv))
+	}
+	return doc
+}
+
+func updateDoc(u Update) updateJSON {
+	return updateJSON{ID: u.ID, Title: u.Title, Body: u.Body, PublishedDate: api.Time(u.PublishedAt)}
+}
+
+func coverageDoc(c Coverage) coverageJSON {
+	return coverageJSON{ID: c.ID, Kind: c.Kind, Date: c.PublishedOn, Outlet: c.Outlet, Title: c.Title, Language: c.Language, URL: c.URL}
+}
+
+func (h *Handler) demandDoc(c *Campaign, d Demand) demandJSON {
+	doc := demandJSON{
+		Identifiers:     api.Identifiers(d.ID),
+		ID:              d.ID,
+		Number:          d.Number(),
+		Position:        d.Position,
+		Text:            d.Text,
+		Status:          d.Status,
+		SectionID:       d.SectionID,
+		SectionLetter:   d.SectionLetter(),
+		SectionPosition: d.SectionPosition,
+		SectionTitle:    d.SectionTitle,
+		StatusHistory:   make([]changeJSON, 0, len(d.History)),
+		CreatedDate:     api.Time(d.CreatedAt),
+		ModifiedDate:    api.Time(d.ModifiedAt),
+		OriginSystem:    "repertoire",
+		BrowserURL:      h.baseURL + campaignPath(c, "demands", d.ID),
+		Links: api.Links{
+			"self":                api.Link{Href: h.campaignURL(c.ID, "demands", d.ID)},
+			"repertoire:campaign": api.Link{Href: h.campaignURL(c.ID)},
+		},
+	}
+	for _, ch := range d.History {
+		doc.StatusHistory = append(doc.StatusHistory, changeJSON{Status: ch.Status, Note: ch.Note, EvidenceURL: ch.EvidenceURL, Date: api.Time(ch.ChangedAt)})
+	}
+	return doc
+}
+
+// campaignBody is what clients send. Pointers tell absent fields from
+// empty ones, so PUT changes only what is given.
+type campaignBody struct {
+	Title          *string         `json:"title"`
+	Slug           *string         `json:"slug"`
+	Summary        *string         `json:"summary"`
+	Community      *string         `json:"community"`
+	Targets        *[]targetJSON   `json:"targets"`
+	UltimatumDate  json.RawMessage `json:"ultimatum_date"`
+	DemandSections *[]sectionBody  `json:"demand_sections"`
+}
+
+type sectionBody struct {
+	Title   string `json:"title"`
+	Demands []struct {
+		Text   string `json:"text"`
+		Status string `json:"status"`
+	} `json:"demands"`
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func targetNames(ts *[]targetJSON) []string {
+	if ts == nil {
+		return nil
+	}
+	out := make([]string, len(*ts))
+	for i, t := range *ts {
+		out[i] = t.Name
+	}
+	return out
+}
+
+// ultimatum reads ultimatum_date: absent (set false), null (set, nil), or
+// a date.
+func ultimatum(raw json.RawMessage) (t *time.Time, set bool, err error) {
+	if len(raw) == 0 {
+		return nil, false, nil
+	}
+	if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		return nil, true, nil
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return nil, true, repertoire.Invalid("ultimatum_date", "field.bad_date", nil)
+	}
+	if strings.TrimSpace(s) == "" {
+		return nil, true, nil
+	}
+	d, err := ParseDate(s)
+	if err != nil {
+		return nil, true, repertoire.Invalid("ultimatum_date", "field.bad_date", nil)
+	}
+	return &d, true, nil
+}
+
+func principalID(r *http.Request) string {
+	if p := api.PrincipalFrom(r.Context()); p != nil {
+		return p.PersonID
+	}
+	return ""
+}
+
+// apiCommunity finds a community the caller may see; a private one is
+// not found for outsiders.
+func (h *Handler) apiCommunity(r *http.Request, idOrSlug string) (*community.Community, error) {
+	c, err := h.communities.Get(r.Context(), api.ParseID(idOrSlug))
+	if err != nil {
+		return nil, err
+	}
+	ok, err := h.communities.CanView(r.Context(), c, principalID(r))
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, repertoire.Errorf(repertoire.ENOTFOUND, "campaign.community_not_found")
+	}
+	return c, nil
+}
+
+// apiCampaign loads the campaign of the URL for the caller. With organize,
+// the caller must hold a token (401) and organize the community (403).
+func (h *Handler) apiCampaign(w http.ResponseWriter, r *http.Request, organize bool) *Campaign {
+	if organize && api.Require(w, r) == nil {
+		return nil
+	}
+	c, err := h.Store.Get(r.Context(), api.ParseID(r.PathValue("id")))
+	if err == nil {
+		err = h.authorize(r, c.CommunityID, principalID(r), organize)
+	}
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return nil
+	}
+	return c
+}
+
+// authorize answers not found when the person may not see the campaign's
+// community, forbidden when organize is asked and not allowed.
+func (h *Handler) authorize(r *http.Request, communityID, personID string, organize bool) error {
+	com, err := h.communities.Get(r.Context(), communityID)
+	if err != nil {
+		return err
+	}
+	ok, err := h.communities.CanView(r.Context(), com, personID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errNotFound
+	}
+	if organize {
+		ok, err := h.communities.CanOrganize(r.Context(), communityID, personID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return repertoire.Errorf(repertoire.EFORBIDDEN, "campaign.organizers_only")
+		}
+	}
+	return nil
+}
+
+func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
+	page, err := api.ParsePage(r)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	q := ListQuery{ViewerID: principalID(r), Offset: page.Offset(), Limit: page.PerPage}
+	if p := api.PrincipalFrom(r.Context()); p != nil {
+		q.Admin = p.IsAdmin
+	}
+	if s := r.URL.Query().Get("community"); s != "" {
+		com, err := h.apiCommunity(r, s)
+		if err != nil {
+			api.Problem(w, r, h.log, err)
+			return
+		}
+		q.CommunityID = com.ID
+	}
+	list, total, err := h.Store.List(r.Context(), q)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	items := make([]campaignJSON, 0, len(list))
+	for _, c := range list {
+		items = append(items, h.campaignDoc(c, false))
+	}
+	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "repertoire:campaigns", items, total, page))
+}
+
+func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
+	p := api.Require(w, r)
+	if p == nil {
+		return
+	}
+	var body campaignBody
+	if err := api.Decode(w, r, &body); err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	if deref(body.Community) == "" {
+		api.Problem(w, r, h.log, repertoire.Invalid("community", "field.required", nil))
+		return
+	}
+	com, err := h.apiCommunity(r, *body.Community)
+	if repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
+		err = repertoire.Invalid("community", "campaign.community_not_found", nil)
+	}
+	if err == nil {
+		err = h.authorize(r, com.ID, p.PersonID, true)
+	}
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	in := CampaignInput{CommunityID: com.ID, Title: deref(body.Title), Slug: deref(body.Slug), Summary: deref(body.Summary), Targets: targetNames(body.Targets)}
+	var es repertoire.Errors
+	if in.UltimatumAt, _, err = ultimatum(body.UltimatumDate); err != nil {
+		es = append(es, repertoire.FieldErrors(err)...)
+	}
+	if body.DemandSections != nil {
+		for _, s := range *body.DemandSections {
+			sec := SectionInput{Title: s.Title}
+			for _, d := range s.Demands {
+				sec.Demands = append(sec.Demands, DemandInput{Text: d.Text, Status: d.Status})
+			}
+			in.Sections = append(in.Sections, sec)
+		}
+	}
+	if err := in.normalize(); err != nil {
+		es = append(es, repertoire.FieldErrors(err)...)
+	}
+	if len(es) > 0 {
+		api.Problem(w, r, h.log, es)
+		return
+	}
+	c, err := h.Store.Create(r.Context(), p.PersonID, in)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	doc := h.campaignDoc(c, true)
+	w.Header().Set("Location", doc.Links["self"].(api.Link).Href)
+	api.JSON(w, http.StatusCreated, doc)
+}
+
+func (h *Handler) apiGet(w http.ResponseWriter, r *http.Request) {
+	if c := h.apiCampaign(w, r, false); c != nil {
+		api.JSON(w, http.StatusOK, h.campaignDoc(c, true))
+	}
+}
+
+func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
+	c := h.apiCampaign(w, r, true)
+	if c == nil {
+		return
+	}
+	var body campaignBody
+	if err := api.Decode(w, r, &body); err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	var es repertoire.Errors
+	if body.DemandSections != nil {
+		es = append(es, repertoire.Invalid("demand_sections", "campaign.sections_through_demands", nil))
+	}
+	if body.Community != nil && api.ParseID(*body.Community) != c.CommunityID && *body.Community != c.CommunitySlug {
+		es = append(es, repertoire.Invalid("community", "campaign.community_fixed", nil))
+	}
+	p := CampaignPatch{Title: body.Title, Slug: body.Slug, Summary: body.Summary}
+	if body.Targets != nil {
+		names := targetNames(body.Targets)
+		p.Targets = &names
+	}
+	ult, set, err := ultimatum(body.UltimatumDate)
+	if err != nil {
+		es = append(es, repertoire.FieldErrors(err)...)
+	} else if set {
+		p.UltimatumAt = &ult
+	}
+	if err := p.normalize(); err != nil {
+		es = append(es, repertoire.FieldErrors(err)...)
+	}
+	if len(es) > 0 {
+		api.Problem(w, r, h.log, es)
+		return
+	}
+	c, err = h.Store.Update(r.Context(), c.ID, p)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	api.JSON(w, http.StatusOK, h.campaignDoc(c, true))
+}
+
+func (h *Handler) apiDelete(w http.ResponseWriter, r *http.Request) {
+	c := h.apiCampaign(w, r, true)
+	if c == nil {
+		return
+	}
+	if err := h.Store.Delete(r.Context(), c.ID); err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *Handler) apiDemands(w http.ResponseWriter, r *http.Request) {
+	c := h.apiCampaign(w, r, false)
+	if c == nil {
+		return
+	}
+	page, err := api.ParsePage(r)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	ds, total, err := h.Store.Demands(r.Context(), c.ID, page.Offset(), page.PerPage)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	items := make([]demandJSON, 0, len(ds))
+	for _, d := range ds {
+		items = append(items, h.demandDoc(c, d))
+	}
+	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "repertoire:demands", items, total, page))
+}
+
+// demandBody is a demand as clients send it. "section" is a section's
+// position (1 = A), its letter ("B") or its id.
+type demandBody struct {
+	Section     json.RawMessage `json:"section"`
+	Text        *string         `json:"text"`
+	Position    *int            `json:"position"`
+	Status      *string         `json:"status"`
+	StatusNote  *string         `json:"status_note"`
+	EvidenceURL *string         `json:"evidence_url"`
+	StatusDate  *string         `json:"status_date"`
+}
+
+// sectionRef reads "section": 2, "B" or a section id.
+func sectionRef(raw json.RawMessage) (id string, pos int, err error) {
+	bad := repertoire.Invalid("section", "campaign.section_not_found", nil)
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", 0, repertoire.Invalid("section", "field.required", nil)
+	}
+	if json.Unmarshal(raw, &pos) == nil {
+		if pos < 1 {
+			return "", 0, bad
+		}
+		return "", pos, nil
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return "", 0, bad
+	}
+	s = strings.TrimSpace(s)
+	if n, err := strconv.Atoi(s); err == nil && n >= 1 {
+		return "", n, nil
+	}
+	if len(s) == 1 && s[0] >= 'A' && s[0] <= 'Z' || len(s) == 1 && s[0] >= 'a' && s[0] <= 'z' {
+		return "", int(s[0]|0x20-'a') + 1, nil
+	}
+	return api.ParseID(s), 0, nil
+}
+
+func (h *Handler) apiAddDemand(w http.ResponseWriter, r *http.Request) {
+	c := h.apiCampaign(w, r, true)
+	if c == nil {
+		return
+	}
+	var body demandBody
+	if err := api.Decode(w, r, &body); err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	in := NewDemand{Text: deref(body.Text)}
+	var es repertoire.Errors
+	var err error
+	if in.SectionID, in.SectionPosition, err = sectionRef(body.Section); err != nil {
+		es = append(es, repertoire.FieldErrors(err)...)
+	}
+	if body.Position != nil {
+		if *body.Position < 1 {
+			es = append(es, repertoire.Invalid("position", "campaign.bad_position", nil))
+		}
+		in.Position = *body.Position
+	}
+	if body.Status != nil && *body.Status != StatusOpen {
+		es = append(es, repertoire.Invalid("status", "campaign.new_demand_open", nil))
+	}
+	if strings.TrimSpace(in.Text) == "" {
+		es = append(es, repertoire.Invalid("text", "field.required", nil))
+	}
+	if len(es) > 0 {
+		api.Problem(w, r, h.log, es)
+		return
+	}
+	d, err := h.Store.AddDemand(r.Context(), principalID(r), c.ID, in)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	doc := h.demandDoc(c, *d)
+	w.Header().Set("Location", doc.Links["self"].(api.Link).Href)
+	api.JSON(w, http.StatusCreated, doc)
+}
+
+func (h *Handler) apiDemand(w http.ResponseWriter, r *http.Request) {
+	c := h.apiCampaign(w, r, false)
+	if c == nil {
+		return
+	}
+	d, err := h.Store.Demand(r.Context(), c.ID, api.ParseID(r.PathValue("demand")))
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	api.JSON(w, http.StatusOK, h.demandDoc(c, *d))
+}
+
+// apiEditDemand merges the body into the demand. A status that differs
+// from the current one, or comes with a note or evidence, is recorded in
+// the history with status_note, evidence_url and status_date (default now).
+func (h *Handler) apiEditDemand(w http.ResponseWriter, r *http.Request) {
+	c := h.apiCampaign(w, r, true)
+	if c == nil {
+		return
+	}
+	d, err := h.Store.Demand(r.Context(), c.ID, api.ParseID(r.PathValue("demand")))
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	var body demandBody
+	if err := api.Decode(w, r, &body); err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	var es repertoire.Errors
+	p := DemandPatch{Text: body.Text, Position: body.Position}
+	if len(body.Section) > 0 {
+		es = append(es, repertoire.Invalid("section", "campaign.section_fixed", nil))
+	}
+	switch {
+	case body.Status != nil:
+		ch := StatusChange{Status: *body.Status, Note: deref(body.StatusNote), EvidenceURL: deref(body.EvidenceURL)}
+		if body.StatusDate != nil && strings.TrimSpace(*body.StatusDate) != "" {
+			t, err := ParseDate(*body.StatusDate)
+			if err != nil {
+				es = append(es, repertoire.Invalid("status_date", "field.bad_date", nil))
+			}
+			ch.ChangedAt = t
+		}
+		if ch.Status != d.Status || strings.TrimSpace(ch.Note) != "" || strings.TrimSpace(ch.EvidenceURL) != "" {
+			p.Status = &ch
+		} else if !ValidStatus(ch.Status) {
+			es = append(es, repertoire.Invalid("status", "campaign.bad_status", nil))
+		}
+	case body.StatusNote != nil || body.EvidenceURL != nil || body.StatusDate != nil:
+		es = append(es, repertoire.Invalid("status", "field.required", nil))
+	}
+	if len(es) > 0 {
+		api.Problem(w, r, h.log, es)
+		return
+	}
+	d, err = h.Store.EditDemand(r.Context(), principalID(r), c.ID, d.ID, p)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	api.JSON(w, http.StatusOK, h.demandDoc(c, *d))
+}
+
+func (h *Handler) apiDeleteDemand(w http.ResponseWriter, r *http.Request) {
+	c := h.apiCampaign(w, r, true)
+	if c == nil {
+		return
+	}
+	if err := h.Store.DeleteDemand(r.Context(), c.ID, api.ParseID(r.PathValue("demand"))); err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *Handler) apiAddCoverage(w http.ResponseWriter, r *http.Request) {
+	c := h.apiCampaign(w, r, true)
+	if c == nil {
+		return
+	}
+	var body coverageJSON
+	if err := api.Decode(w, r, &body); err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	cv, err := h.Store.CreateCoverage(r.Context(), c.ID, CoverageInput{Kind: body.Kind, PublishedOn: body.Date, Outlet: body.Outlet, Title: body.Title, Language: body.Language, URL: body.URL})
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	api.JSON(w, http.StatusCreated, coverageDoc(*cv))
+}
+
+func (h *Handler) apiAddUpdate(w http.ResponseWriter, r *http.Request) {
+	c := h.apiCampaign(w, r, true)
+	if c == nil {
+		return
+	}
+	var body updateJSON
+	if err := api.Decode(w, r, &body); err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	in := UpdateInput{Title: body.Title, Body: body.Body}
+	if strings.TrimSpace(body.PublishedDate) != "" {
+		t, err := ParseDate(body.PublishedDate)
+		if err != nil {
+			api.Problem(w, r, h.log, repertoire.Invalid("published_date", "field.bad_date", nil))
+			return
+		}
+		in.PublishedAt = t
+	}
+	u, err := h.Store.CreateUpdate(r.Context(), principalID(r), c.ID, in)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	api.JSON(w, http.StatusCreated, updateDoc(*u))
+}
+
+func (h *Handler) apiDeleteCoverage(w http.ResponseWriter, r *http.Request) {
+	c := h.apiCampaign(w, r, true)
+	if c == nil {
+		return
+	}
+	if err := h.Store.DeleteCoverage(r.Context(), c.ID, r.PathValue("item")); err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *Handler) apiDeleteUpdate(w http.ResponseWriter, r *http.Request) {
+	c := h.apiCampaign(w, r, true)
+	if c == nil {
+		return
+	}
+	if err := h.Store.DeleteUpdate(r.Context(), c.ID, r.PathValue("item")); err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

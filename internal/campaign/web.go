@@ -1,0 +1,738 @@
+package campaign
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"repertoire"
+	"repertoire/internal/community"
+	"repertoire/internal/i18n"
+	"repertoire/internal/store"
+	"repertoire/internal/web"
+)
+
+func viewerID(r *http.Request) string {
+	if v := web.ViewerFrom(r.Context()); v != nil {
+		return v.PersonID
+	}
+	return ""
+}
+
+// visibleCommunity finds the community of the URL; a private one is not
+// found for outsiders.
+func (h *Handler) visibleCommunity(r *http.Request) (*community.Community, error) {
+	com, err := h.communities.Get(r.Context(), r.PathValue("community"))
+	if err != nil {
+		return nil, err
+	}
+	ok, err := h.communities.CanView(r.Context(), com, viewerID(r))
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, repertoire.Errorf(repertoire.ENOTFOUND, "campaign.community_not_found")
+	}
+	return com, nil
+}
+
+// organizer checks that the viewer organizes the community: visitors are
+// sent to sign in (nil, nil), others get 403.
+func (h *Handler) organizer(w http.ResponseWriter, r *http.Request, com *community.Community) (bool, error) {
+	v := web.ViewerFrom(r.Context())
+	if v == nil {
+		next := r.URL.Path
+		if r.Method != http.MethodGet { // come back to the page, not the post
+			next = "/c/" + com.Slug
+			if s := r.PathValue("campaign"); s != "" {
+				next += "/" + s
+			}
+		}
+		http.Redirect(w, r, "/signin?next="+url.QueryEscape(next), http.StatusSeeOther)
+		return false, nil
+	}
+	ok, err := h.communities.CanOrganize(r.Context(), com.ID, v.PersonID)
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		return false, repertoire.Errorf(repertoire.EFORBIDDEN, "campaign.organizers_only")
+	}
+	return true, nil
+}
+
+// page is what every campaign page gets: the campaign, its community, and
+// whether the viewer organizes it.
+type page struct {
+	C           *Campaign
+	Community   *community.Community
+	CanOrganize bool
+}
+
+// load finds the campaign of the URL for the viewer; with organize the
+// viewer must organize its community. It writes the error page and returns
+// nil on failure.
+func (h *Handler) load(w http.ResponseWriter, r *http.Request, organize bool) *page {
+	com, err := h.visibleCommunity(r)
+	var c *Campaign
+	if err == nil {
+		c, err = h.Store.GetBySlug(r.Context(), com.ID, r.PathValue("campaign"))
+	}
+	if err != nil {
+		h.pages.Error(w, r, err)
+		return nil
+	}
+	p := &page{C: c, Community: com}
+	if organize {
+		ok, err := h.organizer(w, r, com)
+		if err != nil {
+			h.pages.Error(w, r, err)
+		}
+		if !ok {
+			return nil
+		}
+		p.CanOrganize = true
+		return p
+	}
+	if id := viewerID(r); id != "" {
+		if p.CanOrganize, err = h.communities.CanOrganize(r.Context(), com.ID, id); err != nil {
+			h.pages.Error(w, r, err)
+			return nil
+		}
+	}
+	return p
+}
+
+// parse reads a posted form; a body over the limit is an error page (413).
+func (h *Handler) parse(w http.ResponseWriter, r *http.Request) (*web.Form, bool) {
+	if err := web.ParseForm(w, r); err != nil {
+		h.pages.Error(w, r, err)
+		return nil, false
+	}
+	return web.NewForm(r.PostForm), true
+}
+
+// formStatus is the status of a refused form: 409 for a taken slug, 422
+// for invalid fields.
+func formStatus(err error) int { return repertoire.Status(repertoire.ErrorCode(err)) }
+
+// foldLines gathers the errors of the lines of a "one per line" textarea
+// (prefix[0].text, prefix[3].name, …) into the textarea's own error,
+// each introduced by its number ("Demand 4: …").
+func foldLines(f *web.Form, l *i18n.Localizer, prefix, lineID string) {
+	type lineErr struct {
+		n   int
+		msg string
+	}
+	var lines []lineErr
+	for field, msg := range f.Errors {
+		rest, ok := strings.CutPrefix(field, prefix+"[")
+		if !ok {
+			continue
+		}
+		num, _, _ := strings.Cut(rest, "]")
+		n, err := strconv.Atoi(num)
+		if err != nil {
+			continue
+		}
+		lines = append(lines, lineErr{n, msg})
+		delete(f.Errors, field)
+	}
+	sort.Slice(lines, func(i, j int) bool { return lines[i].n < lines[j].n })
+	var msgs []string
+	if own := f.Errors[prefix]; own != "" {
+		msgs = append(msgs, own)
+	}
+	for _, le := range lines {
+		msgs = append(msgs, l.T(lineID, "N", le.n+1, "Error", le.msg))
+	}
+	if len(msgs) > 0 {
+		f.Errors[prefix] = strings.Join(msgs, "\n")
+	}
+}
+
+// sectionForm is one fieldset of the no-JS demand editor.
+type sectionForm struct {
+	Index int
+	Name  string // demand_sections[i]
+}
+
+// Letter is the fieldset's letter.
+func (s sectionForm) Letter() string { return web.SectionLetter(s.Index + 1) }
+
+type newData struct {
+	Form          *web.Form
+	Community     *community.Community
+	Sections      []sectionForm
+	CanAddSection bool
+}
+
+func (h *Handler) renderNew(w http.ResponseWriter, r *http.Request, status int, com *community.Community, f *web.Form, n int) {
+	d := newData{Form: f, Community: com, CanAddSection: n < MaxSections}
+	for i := range n {
+		d.Sections = append(d.Sections, sectionForm{Index: i, Name: sectionField(i)})
+	}
+	f.Values.Set("sections", strconv.Itoa(n))
+	h.pages.Render(w, r, status, "campaign_new", web.Localizer(r.Context()).T("campaign.new_title"), d)
+}
+
+func (h *Handler) newForm(w http.ResponseWriter, r *http.Request) {
+	com, err := h.visibleCommunity(r)
+	if err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	if ok, err := h.organizer(w, r, com); !ok {
+		if err != nil {
+			h.pages.Error(w, r, err)
+		}
+		return
+	}
+	h.renderNew(w, r, http.StatusOK, com, web.NewForm(nil), defaultFormSection)
+}
+
+// campaignForm reads the new-campaign form into an input. Sections left
+// wholly empty are skipped; index maps each kept section to its fieldset,
+// so errors land where they were typed.
+func campaignForm(f *web.Form, n int) (in CampaignInput, index []int, errs repertoire.Errors) {
+	in = CampaignInput{Title: f.Get("title"), Slug: f.Get("slug"), Summary: f.Get("summary"), Targets: Lines(f.Get("targets"))}
+	if s := strings.TrimSpace(f.Get("ultimatum_date")); s != "" {
+		t, err := ParseDate(s)
+		if err != nil {
+			errs = append(errs, repertoire.Invalid("ultimatum_date", "field.bad_date", nil))
+		} else {
+			in.UltimatumAt = &t
+		}
+	}
+	for i := range n {
+		title := f.Get(sectionField(i) + ".title")
+		lines := Lines(f.Get(sectionField(i) + ".demands"))
+		if strings.TrimSpace(title) == "" && len(lines) == 0 {
+			continue
+		}
+		sec := SectionInput{Title: title}
+		for _, l := range lines {
+			sec.Demands = append(sec.Demands, DemandInput{Text: l})
+		}
+		in.Sections = append(in.Sections, sec)
+		index = append(index, i)
+	}
+	return in, index, errs
+}
+
+// renumberFields rewrites demand_sections[k] in error fields to the
+// fieldset index the section came from.
+func renumberFields(err error, index []int) error {
+	es := repertoire.FieldErrors(err)
+	if es == nil {
+		return err
+	}
+	out := make(repertoire.Errors, len(es))
+	for i, e := range es {
+		c := *e
+		if rest, ok := strings.CutPrefix(c.Field, "demand_sections["); ok {
+			num, after, _ := strings.Cut(rest, "]")
+			if k, err := strconv.Atoi(num); err == nil && k < len(index) {
+				c.Field = fmt.Sprintf("demand_sections[%d]%s", index[k], after)
+			}
+		}
+		out[i] = &c
+	}
+	return out
+}
+
+func sectionCount(f *web.Form) int {
+	n, err := strconv.Atoi(f.Get("sections"))
+	if err != nil || n < 1 {
+		return defaultFormSection
+	}
+	return min(n, MaxSections)
+}
+
+func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
+	com, err := h.visibleCommunity(r)
+	if err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	if ok, err := h.organizer(w, r, com); !ok {
+		if err != nil {
+			h.pages.Error(w, r, err)
+		}
+		return
+	}
+	f, ok := h.parse(w, r)
+	if !ok {
+		return
+	}
+	n := sectionCount(f)
+	if f.Get("action") == "add_section" { // the no-JS editor: same form, one more fieldset
+		h.renderNew(w, r, http.StatusOK, com, f, min(n+1, MaxSections))
+		return
+	}
+	in, index, errs := campaignForm(f, n)
+	in.CommunityID = com.ID
+	var c *Campaign
+	if len(errs) > 0 { // a bad date: show it with every other refused field, write nothing
+		if err := in.normalize(); err != nil {
+			errs = append(errs, renumberFields(err, index).(repertoire.Errors)...)
+		}
+		err = errs
+	} else if c, err = h.Store.Create(r.Context(), viewerID(r), in); err != nil {
+		err = renumberFields(err, index)
+	}
+	if err != nil {
+		l := web.Localizer(r.Context())
+		if !f.SetErrors(l, err) {
+			h.pages.Error(w, r, err)
+			return
+		}
+		foldLines(f, l, "targets", "campaign.target_line_error")
+		for i := range n {
+			foldLines(f, l, sectionField(i)+".demands", "campaign.demand_line_error")
+		}
+		h.renderNew(w, r, formStatus(err), com, f, n)
+		return
+	}
+	web.Redirect(w, r, campaignPath(c), "campaign.created")
+}
+
+// showData is the public campaign page.
+type showData struct {
+	*page
+	Countdown string // "in 12 days", "today", "3 days ago"
+	Counts    []statusCount
+}
+
+type statusCount struct {
+	Status string
+	N      int
+}
+
+func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
+	p := h.load(w, r, false)
+	if p == nil {
+		return
+	}
+	d := showData{page: p}
+	if p.C.UltimatumAt != nil {
+		l := web.Localizer(r.Context())
+		switch n := DaysUntil(store.Now(), *p.C.UltimatumAt); {
+		case n > 0:
+			d.Countdown = l.T("campaign.days_left", "Count", n)
+		case n == 0:
+			d.Countdown = l.T("campaign.ultimatum_today")
+		default:
+			d.Countdown = l.T("campaign.days_ago", "Count", -n)
+		}
+	}
+	counts := map[string]int{}
+	for _, s := range p.C.Sections {
+		for _, dm := range s.Demands {
+			counts[dm.Status]++
+		}
+	}
+	for _, st := range Statuses {
+		if counts[st] > 0 {
+			d.Counts = append(d.Counts, statusCount{st, counts[st]})
+		}
+	}
+	h.pages.Render(w, r, http.StatusOK, "campaign_show", p.C.Title, d)
+}
+
+// editData is the organizers' page: the campaign's fields and, each in its
+// own form, sections, demands, updates and coverage.
+type editData struct {
+	*page
+	Forms    map[string]*web.Form
+	Open     string // the form that was refused, to scroll to
+	Kinds    []string
+	Statuses []string
+}
+
+// Form returns the named form, empty when it was not posted.
+func (d editData) Form(name string) *web.Form {
+	if f, ok := d.Forms[name]; ok {
+		return f
+	}
+	return web.NewForm(nil)
+}
+
+func (h *Handler) renderEdit(w http.ResponseWriter, r *http.Request, status int, p *page, name string, f *web.Form) {
+	d := editData{page: p, Forms: map[string]*web.Form{}, Kinds: CoverageKinds, Statuses: Statuses}
+	details := web.NewForm(url.Values{
+		"title": {p.C.Title}, "slug": {p.C.Slug}, "summary": {p.C.Summary},
+		"targets": {strings.Join(p.C.Targets, "\n")},
+	})
+	if p.C.UltimatumAt != nil {
+		details.Values.Set("ultimatum_date", p.C.UltimatumAt.Format(time.DateOnly))
+	}
+	d.Forms["details"] = details
+	for _, s := range p.C.Sections {
+		d.Forms["section-"+s.ID] = web.NewForm(url.Values{"title": {s.Title}})
+	}
+	if f != nil {
+		d.Forms[name] = f
+		d.Open = name
+	}
+	h.pages.Render(w, r, status, "campaign_edit", web.Localizer(r.Context()).T("campaign.edit_title", "Title", p.C.Title), d)
+}
+
+func (h *Handler) editForm(w http.ResponseWriter, r *http.Request) {
+	if p := h.load(w, r, true); p != nil {
+		h.renderEdit(w, r, http.StatusOK, p, "", nil)
+	}
+}
+
+// refuse re-renders the edit page with the refused form, or shows an error
+// page when err names no field.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, p *page, name string, f *web.Form, err error, lines ...string) {
+	l := web.Localizer(r.Context())
+	if !f.SetErrors(l, err) {
+		h.pages.Error(w, r, err)
+		return
+	}
+	for _, prefix := range lines {
+		id := "campaign.demand_line_error"
+		if prefix == "targets" {
+			id = "campaign.target_line_error"
+		}
+		foldLines(f, l, prefix, id)
+	}
+	h.renderEdit(w, r, formStatus(err), p, name, f)
+}
+
+func (h *Handler) edit(w http.ResponseWriter, r *http.Request) {
+	p := h.load(w, r, true)
+	if p == nil {
+		return
+	}
+	f, ok := h.parse(w, r)
+	if !ok {
+		return
+	}
+	title, slug, summary := f.Get("title"), f.Get("slug"), f.Get("summary")
+	targets := Lines(f.Get("targets"))
+	patch := CampaignPatch{Title: &title, Slug: &slug, Summary: &summary, Targets: &targets}
+	var ult *time.Time
+	var es repertoire.Errors
+	if s := strings.TrimSpace(f.Get("ultimatum_date")); s != "" {
+		t, err := ParseDate(s)
+		if err != nil {
+			es = append(es, repertoire.Invalid("ultimatum_date", "field.bad_date", nil))
+		}
+		ult = &t
+	}
+	patch.UltimatumAt = &ult
+	if err := patch.normalize(); err != nil {
+		es = append(es, repertoire.FieldErrors(err)...)
+	}
+	var err error = es
+	if len(es) == 0 {
+		var c *Campaign
+		if c, err = h.Store.Update(r.Context(), p.C.ID, patch); err == nil {
+			web.Redirect(w, r, campaignPath(c), "campaign.saved")
+			return
+		}
+	}
+	h.refuse(w, r, p, "details", f, err, "targets")
+}
+
+func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
+	p := h.load(w, r, true)
+	if p == nil {
+		return
+	}
+	if err := h.Store.Delete(r.Context(), p.C.ID); err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	web.Redirect(w, r, "/c/"+p.Community.Slug, "campaign.deleted")
+}
+
+func (h *Handler) addSection(w http.ResponseWriter, r *http.Request) {
+	p := h.load(w, r, true)
+	if p == nil {
+		return
+	}
+	f, ok := h.parse(w, r)
+	if !ok {
+		return
+	}
+	in := SectionInput{Title: f.Get("title")}
+	for _, l := range Lines(f.Get("demands")) {
+		in.Demands = append(in.Demands, DemandInput{Text: l})
+	}
+	if _, err := h.Store.AddSection(r.Context(), viewerID(r), p.C.ID, in); err != nil {
+		h.refuse(w, r, p, "section-new", f, err, "demands")
+		return
+	}
+	web.Redirect(w, r, campaignPath(p.C, "edit")+"#demands", "campaign.saved")
+}
+
+func (h *Handler) renameSection(w http.ResponseWriter, r *http.Request) {
+	p := h.load(w, r, true)
+	if p == nil {
+		return
+	}
+	f, ok := h.parse(w, r)
+	if !ok {
+		return
+	}
+	id := r.PathValue("section")
+	if err := h.Store.RenameSection(r.Context(), p.C.ID, id, f.Get("title")); err != nil {
+		h.refuse(w, r, p, "section-"+id, f, err)
+		return
+	}
+	web.Redirect(w, r, campaignPath(p.C, "edit")+"#s-"+id, "campaign.saved")
+}
+
+func (h *Handler) moveSection(w http.ResponseWriter, r *http.Request) {
+	p := h.load(w, r, true)
+	if p == nil {
+		return
+	}
+	f, ok := h.parse(w, r)
+	if !ok {
+		return
+	}
+	pos, _ := strconv.Atoi(f.Get("position"))
+	id := r.PathValue("section")
+	if err := h.Store.MoveSection(r.Context(), p.C.ID, id, pos); err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	web.Redirect(w, r, campaignPath(p.C, "edit")+"#s-"+id, "")
+}
+
+func (h *Handler) deleteSection(w http.ResponseWriter, r *http.Request) {
+	p := h.load(w, r, true)
+	if p == nil {
+		return
+	}
+	if err := h.Store.DeleteSection(r.Context(), p.C.ID, r.PathValue("section")); err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	web.Redirect(w, r, campaignPath(p.C, "edit")+"#demands", "campaign.section_deleted")
+}
+
+func (h *Handler) addDemands(w http.ResponseWriter, r *http.Request) {
+	p := h.load(w, r, true)
+	if p == nil {
+		return
+	}
+	f, ok := h.parse(w, r)
+	if !ok {
+		return
+	}
+	id := r.PathValue("section")
+	if err := h.Store.AddDemands(r.Context(), viewerID(r), p.C.ID, id, Lines(f.Get("demands"))); err != nil {
+		h.refuse(w, r, p, "demands-"+id, f, err, "demands")
+		return
+	}
+	web.Redirect(w, r, campaignPath(p.C, "edit")+"#s-"+id, "campaign.saved")
+}
+
+func (h *Handler) addUpdate(w http.ResponseWriter, r *http.Request) {
+	p := h.load(w, r, true)
+	if p == nil {
+		return
+	}
+	f, ok := h.parse(w, r)
+	if !ok {
+		return
+	}
+	in := UpdateInput{Title: f.Get("title"), Body: f.Get("body")}
+	var err error
+	if s := strings.TrimSpace(f.Get("published_date")); s != "" {
+		if in.PublishedAt, err = ParseDate(s); err != nil {
+			err = repertoire.Invalid("published_date", "field.bad_date", nil)
+		}
+	}
+	if err == nil {
+		if _, err = h.Store.CreateUpdate(r.Context(), viewerID(r), p.C.ID, in); err == nil {
+			web.Redirect(w, r, campaignPath(p.C)+"#timeline", "campaign.update_added")
+			return
+		}
+	}
+	h.refuse(w, r, p, "update", f, err)
+}
+
+func (h *Handler) deleteUpdate(w http.ResponseWriter, r *http.Request) {
+	p := h.load(w, r, true)
+	if p == nil {
+		return
+	}
+	if err := h.Store.DeleteUpdate(r.Context(), p.C.ID, r.PathValue("item")); err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	web.Redirect(w, r, campaignPath(p.C, "edit")+"#timeline", "campaign.deleted_item")
+}
+
+func (h *Handler) addCoverage(w http.ResponseWriter, r *http.Request) {
+	p := h.load(w, r, true)
+	if p == nil {
+		return
+	}
+	f, ok := h.parse(w, r)
+	if !ok {
+		return
+	}
+	in := CoverageInput{Kind: f.Get("kind"), PublishedOn: f.Get("date"), Outlet: f.Get("outlet"), Title: f.Get("title"), Language: f.Get("language"), URL: f.Get("url")}
+	if _, err := h.Store.CreateCoverage(r.Context(), p.C.ID, in); err != nil {
+		h.refuse(w, r, p, "coverage", f, err)
+		return
+	}
+	web.Redirect(w, r, campaignPath(p.C)+"#coverage", "campaign.coverage_added")
+}
+
+func (h *Handler) deleteCoverage(w http.ResponseWriter, r *http.Request) {
+	p := h.load(w, r, true)
+	if p == nil {
+		return
+	}
+	if err := h.Store.DeleteCoverage(r.Context(), p.C.ID, r.PathValue("item")); err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	web.Redirect(w, r, campaignPath(p.C, "edit")+"#coverage", "campaign.deleted_item")
+}
+
+// demandData is a demand's own page: its history, and the organizers'
+// forms to change its status, edit, move or delete it.
+type demandData struct {
+	*page
+	D          *Demand
+	Count      int // demands in its section, for the move buttons
+	StatusForm *web.Form
+	TextForm   *web.Form
+	Statuses   []string
+}
+
+func (h *Handler) loadDemand(w http.ResponseWriter, r *http.Request, organize bool) (*page, *Demand) {
+	p := h.load(w, r, organize)
+	if p == nil {
+		return nil, nil
+	}
+	for _, s := range p.C.Sections {
+		for i := range s.Demands {
+			if s.Demands[i].ID == r.PathValue("demand") {
+				return p, &s.Demands[i]
+			}
+		}
+	}
+	h.pages.Error(w, r, errDemandNotFound)
+	return nil, nil
+}
+
+func (h *Handler) renderDemand(w http.ResponseWriter, r *http.Request, status int, p *page, d *Demand, statusForm, textForm *web.Form) {
+	if statusForm == nil {
+		statusForm = web.NewForm(url.Values{"status": {d.Status}})
+	}
+	if textForm == nil {
+		textForm = web.NewForm(url.Values{"text": {d.Text}})
+	}
+	dd := demandData{page: p, D: d, StatusForm: statusForm, TextForm: textForm, Statuses: Statuses}
+	for _, s := range p.C.Sections {
+		if s.ID == d.SectionID {
+			dd.Count = len(s.Demands)
+		}
+	}
+	title := web.Localizer(r.Context()).T("campaign.demand_title", "Number", d.Number(), "Title", p.C.Title)
+	h.pages.Render(w, r, status, "campaign_demand", title, dd)
+}
+
+func (h *Handler) demandPage(w http.ResponseWriter, r *http.Request) {
+	if p, d := h.loadDemand(w, r, false); d != nil {
+		h.renderDemand(w, r, http.StatusOK, p, d, nil, nil)
+	}
+}
+
+func (h *Handler) setStatus(w http.ResponseWriter, r *http.Request) {
+	p, d := h.loadDemand(w, r, true)
+	if d == nil {
+		return
+	}
+	f, ok := h.parse(w, r)
+	if !ok {
+		return
+	}
+	ch := StatusChange{Status: f.Get("status"), Note: f.Get("status_note"), EvidenceURL: f.Get("evidence_url")}
+	var err error
+	if s := strings.TrimSpace(f.Get("status_date")); s != "" {
+		if ch.ChangedAt, err = ParseDate(s); err != nil {
+			err = repertoire.Invalid("status_date", "field.bad_date", nil)
+		}
+	}
+	if err == nil {
+		if err = h.Store.SetDemandStatus(r.Context(), viewerID(r), d.ID, ch); err == nil {
+			web.Redirect(w, r, campaignPath(p.C)+"#d-"+d.ID, "campaign.status_saved")
+			return
+		}
+	}
+	if !f.SetErrors(web.Localizer(r.Context()), err) {
+		h.pages.Error(w, r, err)
+		return
+	}
+	h.renderDemand(w, r, formStatus(err), p, d, f, nil)
+}
+
+func (h *Handler) editDemand(w http.ResponseWriter, r *http.Request) {
+	p, d := h.loadDemand(w, r, true)
+	if d == nil {
+		return
+	}
+	f, ok := h.parse(w, r)
+	if !ok {
+		return
+	}
+	text := f.Get("text")
+	if _, err := h.Store.EditDemand(r.Context(), viewerID(r), p.C.ID, d.ID, DemandPatch{Text: &text}); err != nil {
+		if !f.SetErrors(web.Localizer(r.Context()), err) {
+			h.pages.Error(w, r, err)
+			return
+		}
+		h.renderDemand(w, r, formStatus(err), p, d, nil, f)
+		return
+	}
+	web.Redirect(w, r, campaignPath(p.C)+"#d-"+d.ID, "campaign.saved")
+}
+
+func (h *Handler) moveDemand(w http.ResponseWriter, r *http.Request) {
+	p, d := h.loadDemand(w, r, true)
+	if d == nil {
+		return
+	}
+	f, ok := h.parse(w, r)
+	if !ok {
+		return
+	}
+	pos, err := strconv.Atoi(f.Get("position"))
+	if err != nil || pos < 1 {
+		h.pages.Error(w, r, repertoire.Invalid("position", "campaign.bad_position", nil))
+		return
+	}
+	if _, err := h.Store.EditDemand(r.Context(), viewerID(r), p.C.ID, d.ID, DemandPatch{Position: &pos}); err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	web.Redirect(w, r, campaignPath(p.C, "edit")+"#s-"+d.SectionID, "")
+}
+
+func (h *Handler) deleteDemand(w http.ResponseWriter, r *http.Request) {
+	p, d := h.loadDemand(w, r, true)
+	if d == nil {
+		return
+	}
+	if err := h.Store.DeleteDemand(r.Context(), p.C.ID, d.ID); err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	web.Redirect(w, r, campaignPath(p.C, "edit")+"#s-"+d.SectionID, "campaign.demand_deleted")
+}
