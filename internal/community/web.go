@@ -108,6 +108,12 @@ type formData struct {
 }
 
 func newFormData(form *web.Form, c *Community) formData {
+	// A post without a choice was given the default: show it checked.
+	for name, def := range map[string]string{"join_policy": PolicyOpen, "visibility": Public} {
+		if form.Get(name) == "" {
+			form.Values.Set(name, def)
+		}
+	}
 	return formData{Form: form, C: c, Languages: i18n.Languages, Policies: Policies, Visibilities: Visibilities}
 }
 
