@@ -64,6 +64,7 @@ type campaignDoc struct {
 	UltimatumDate  *string `json:"ultimatum_date"`
 	TotalDemands   int     `json:"total_demands"`
 	DemandSections []struct {
+		ID      string      `json:"id"`
 		Letter  string      `json:"letter"`
 		Title   string      `json:"title"`
 		Demands []demandDoc `json:"demands"`
