@@ -19,8 +19,14 @@ import (
 // The OSDI people resource. People are personal data: the collection is
 // for administrators, and a token otherwise reaches only its own person.
 
-// EmailStatuses are OSDI's email_addresses[].status values.
-var emailStatuses = []string{"subscribed", "unsubscribed", "bouncing", "spam complaint"}
+// validEmailStatus accepts OSDI's email_addresses[].status values.
+func validEmailStatus(s string) bool {
+	switch s {
+	case "subscribed", "unsubscribed", "bouncing", "spam complaint":
+		return true
+	}
+	return false
+}
 
 type emailDoc struct {
 	Address string `json:"address"`
@@ -157,7 +163,7 @@ func applyPerson(ctx context.Context, tx *store.Tx, p *Person, in personIn, pref
 			p.Email = email
 		}
 		if st := in.EmailAddresses[i].Status; st != nil {
-			if !contains(emailStatuses, *st) {
+			if !validEmailStatus(*st) {
 				errs = append(errs, repertoire.Invalid(prefix+"email_addresses["+strconv.Itoa(i)+"].status", "field.bad_choice", nil))
 			} else {
 				p.EmailStatus = *st
@@ -229,15 +235,6 @@ func applyPerson(ctx context.Context, tx *store.Tx, p *Person, in personIn, pref
 func primaryLanguage(tag string) string {
 	base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
 	return base
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // principal returns the token's owner when it may act on person id (an

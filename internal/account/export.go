@@ -28,7 +28,7 @@ func exportSections() []ExportSection {
 	return []ExportSection{
 		{Name: "person", One: true, SQL: `SELECT id, email, given_name, family_name, locality, region, postal_code, country,
 			preferred_language, email_status, custom_fields, origin_system, created_at, modified_at FROM people WHERE id = $1`},
-		{Name: "account", One: true, SQL: `SELECT created_at, confirmed_at, is_admin,
+		{Name: "account", One: true, SQL: `SELECT created_at, confirmed_at, CASE WHEN is_admin THEN 'yes' ELSE 'no' END AS is_admin,
 			CASE WHEN password_hash <> '' THEN 'yes' ELSE 'no' END AS has_password FROM accounts WHERE person_id = $1`},
 		{Name: "sessions", One: true, SQL: `SELECT COUNT(*) AS active FROM sessions WHERE person_id = $1`},
 		{Name: "api_tokens", SQL: `SELECT name, created_at, last_used_at FROM api_tokens WHERE person_id = $1 ORDER BY created_at`},
@@ -104,7 +104,7 @@ func queryMaps(ctx context.Context, q store.Queryer, query string, args ...any) 
 				m[c] = v
 			}
 		}
-		if cf, ok := m["custom_fields"].(string); ok { // stored as JSON text
+		if cf, ok := m["custom_fields"].(string); ok && json.Valid([]byte(cf)) { // stored as JSON text
 			m["custom_fields"] = json.RawMessage(cf)
 		}
 		out = append(out, m)

@@ -228,6 +228,7 @@ func (h *Handler) showReset(w http.ResponseWriter, r *http.Request) {
 		h.linkFailed(w, r, err)
 		return
 	}
+	w.Header().Set("Referrer-Policy", "no-referrer") // the token is in this page's URL
 	h.pages.Render(w, r, http.StatusOK, "password_reset", l.T("account.reset_title"), resetPage{Form: web.NewForm(nil), Token: tok})
 }
 
