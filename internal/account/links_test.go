@@ -31,6 +31,10 @@ func TestSignInWithMailedLink(t *testing.T) {
 			{"unconfirmed account is confirmed by the link", "Bea@example.org", "en", "Votre lien de connexion", true},
 			{"unknown address gets the same answer", "carl@example.org", "en", "", false},
 		}
+		if status, body := app.Browser().Post(t, "/signin/link", url.Values{"link_email": {"ana@"}}); status != 422 ||
+			!strings.Contains(body, `value="ana@"`) || !strings.Contains(body, `id="e-link_email"`) {
+			t.Errorf("bad address for a link: %d", status)
+		}
 		for _, tc := range cases {
 			b := app.Browser()
 			b.Lang = tc.lang
