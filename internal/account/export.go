@@ -41,7 +41,8 @@ func exportSections() []ExportSection {
 			FROM demand_status_changes s JOIN demands d ON d.id = s.demand_id WHERE s.changed_by = $1 ORDER BY s.changed_at`},
 		{Name: "campaign_updates", SQL: `SELECT c.slug AS campaign, u.title, u.published_at
 			FROM campaign_updates u JOIN campaigns c ON c.id = u.campaign_id WHERE u.created_by = $1 ORDER BY u.published_at`},
-		{Name: "mails", SQL: `SELECT subject, status, created_at, sent_at FROM outbox WHERE person_id = $1 ORDER BY created_at`},
+		{Name: "mails", SQL: `SELECT subject, status, created_at, sent_at FROM outbox
+			WHERE person_id = $1 OR to_address = (SELECT email FROM people WHERE id = $1) ORDER BY created_at`},
 	}
 }
 
