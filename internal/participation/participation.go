@@ -1,0 +1,234 @@
+// Package participation holds what every tactic shares about the people
+// who take part in it (DESIGN.md: every participation is made by a person,
+// confirmed before it counts, can be withdrawn, and shows up in that
+// person's export). A petition's signatures and a pledge's commitments are
+// participations; the petition and pledge packages own their actions and
+// describe them to this core through the Action interface.
+//
+// Submissions are group-committed: Submit hands its submission to one
+// writer goroutine that gathers the submissions waiting at that moment into
+// one transaction, commits, and only then answers every caller. Counts are
+// kept in action_counters in the same transaction as every change.
+package participation
+
+import (
+	"context"
+	"embed"
+	"log/slog"
+	"sync"
+	"time"
+
+	"repertoire/internal/account"
+	"repertoire/internal/store"
+)
+
+// Templates are the confirm and withdraw pages shared by every tactic.
+//
+//go:embed templates/*.html
+var Templates embed.FS
+
+// Kind names the kind of participation, one per tactic.
+type Kind string
+
+const (
+	Signature  Kind = "signature"  // a petition's
+	Commitment Kind = "commitment" // a pledge's
+)
+
+// Statuses of a participation.
+const (
+	StatusPending   = "pending"   // waiting for the mailed confirmation link
+	StatusConfirmed = "confirmed" // counts
+	StatusWithdrawn = "withdrawn" // the person took it back
+	StatusFlagged   = "flagged"   // over a rate limit: kept for an organizer's review, not counted
+	StatusRejected  = "rejected"  // refused on review
+)
+
+// Submission is one person's participation as submitted.
+//
+// Field errors returned by Submit name the form fields: "email",
+// "given_name", "family_name", "locality", "country", "comment" (the API
+// maps them to its JSON paths).
+type Submission struct {
+	Kind            Kind
+	ActionID        string
+	Person          account.PersonInput // email required; matched by normalized email
+	Comment         string
+	PublicName      bool // show my name publicly
+	ContactOK       bool // the organizers may contact me
+	ShareWithTarget bool // give my name to the target on delivery
+	IP              string // kept for the abuse checks only, purged later
+	Lang            string // language of the confirmation mail
+	// OriginSystem is "" for online participation (pending until confirmed
+	// by mail); non-empty for an organizer's import, confirmed at once.
+	OriginSystem string
+}
+
+// Result is the state of a participation after Submit's commit.
+type Result struct {
+	ID     string
+	Status string // pending | confirmed | flagged | withdrawn…
+	// Existing is true when the person had already participated: nothing new
+	// was counted (a pending one gets a fresh confirmation mail).
+	Existing bool
+}
+
+// Counts are an action's maintained counters.
+type Counts struct {
+	Confirmed int // confirmed online, by the mailed link
+	Imported  int // imported by organizers, confirmed elsewhere
+	Pending   int
+	Flagged   int
+	Withdrawn int
+}
+
+// Total is what an action counts: online confirmations and imports.
+func (c Counts) Total() int { return c.Confirmed + c.Imported }
+
+// Links are the absolute URLs, with the token, mailed to a participant.
+type Links struct{ Confirm, Withdraw string }
+
+// Action describes a tactic to the participation core: its mails, its page
+// and its reaction to counts.
+type Action interface {
+	// ConfirmMail renders the confirmation mail of one participation, in
+	// lang, given the links. It is called once per submission inside the
+	// group-commit transaction: keep it cheap (cache the action's title).
+	ConfirmMail(ctx context.Context, q store.Queryer, actionID, lang string, links Links) (subject, body string, err error)
+	// Counted runs inside the transaction that changed the counts of
+	// actionID (a confirmation, a withdrawal, an import, a review), with the
+	// counts after the change: a pledge activates here.
+	Counted(ctx context.Context, tx *store.Tx, actionID string, c Counts) error
+	// Page gives the action's title and the path of its public page, for the
+	// confirm and withdraw pages.
+	Page(ctx context.Context, actionID, lang string) (title, path string, err error)
+}
+
+// Participation is one stored participation.
+type Participation struct {
+	ID              string
+	Kind            Kind
+	ActionID        string
+	PersonID        string
+	Status          string
+	OriginSystem    string
+	Comment         string
+	PublicName      bool
+	ContactOK       bool
+	ShareWithTarget bool
+	GivenName       string
+	FamilyName      string
+	Locality        string
+	Country         string
+	Lang            string
+	FlagReason      string
+	Checkin         string
+	CreatedAt       time.Time
+	ConfirmedAt     *time.Time
+	WithdrawnAt     *time.Time
+	ModifiedAt      time.Time
+}
+
+// Participant is a participation with its person's email, for organizers'
+// work: delivery, exports, mails to committed people. Never public.
+type Participant struct {
+	Participation
+	Email string
+}
+
+// PublicParticipant is what a page may show of a confirmed participant who
+// agreed to show their name.
+type PublicParticipant struct {
+	Name        string
+	Locality    string
+	Country     string
+	Comment     string
+	ConfirmedAt time.Time
+	Imported    bool
+}
+
+// Bucket is the net number of counted participations in one hour.
+type Bucket struct {
+	Start     time.Time
+	Confirmed int
+}
+
+// Limit is a rate: at most N submissions per Window from one key.
+type Limit struct {
+	N      int
+	Window time.Duration
+}
+
+// Limits are the abuse checks, per IP address and per email domain, each a
+// burst and a sustained window (as e-petitions does). Over any of them a
+// submission is kept and flagged for review, never dropped. A zero Limit is
+// no limit.
+type Limits struct {
+	IPBurst, IPSustained         Limit
+	DomainBurst, DomainSustained Limit
+	// KeepIPs is how long IP addresses are kept (default 30 days).
+	KeepIPs time.Duration
+	// Exempt email domains are never limited by domain (large providers
+	// whose users sign in great numbers: gmail.com, …).
+	ExemptDomains []string
+}
+
+// DefaultLimits are generous enough for a viral petition shared by one
+// office (many signers behind one NAT) while catching scripted floods.
+func DefaultLimits() Limits {
+	return Limits{
+		IPBurst:         Limit{N: 20, Window: time.Minute},
+		IPSustained:     Limit{N: 200, Window: time.Hour},
+		DomainBurst:     Limit{N: 60, Window: time.Minute},
+		DomainSustained: Limit{N: 1000, Window: time.Hour},
+		KeepIPs:         30 * 24 * time.Hour,
+		ExemptDomains:   []string{"gmail.com", "googlemail.com", "yahoo.com", "yahoo.fr", "outlook.com", "hotmail.com", "hotmail.fr", "icloud.com", "orange.fr", "free.fr", "laposte.net", "gmx.de", "web.de", "proton.me", "protonmail.com"},
+	}
+}
+
+// Service is the participation core.
+type Service struct {
+	db      *store.DB
+	baseURL string
+	log     *slog.Logger
+	limits  Limits
+
+	mu      sync.RWMutex
+	actions map[Kind]Action
+
+	queue     chan *pending // submissions waiting for the writer
+	startOnce sync.Once
+
+	rate *rateLimiter
+
+	cacheMu sync.Mutex
+	counts  map[string]cachedCounts
+}
+
+type cachedCounts struct {
+	c  Counts
+	at time.Time
+}
+
+// New builds the service. Register each tactic's Action before serving.
+func New(db *store.DB, baseURL string, log *slog.Logger, limits Limits) *Service {
+	if limits.KeepIPs == 0 {
+		limits.KeepIPs = 30 * 24 * time.Hour
+	}
+	return &Service{db: db, baseURL: baseURL, log: log, limits: limits,
+		actions: map[Kind]Action{}, queue: make(chan *pending, 16384),
+		rate: newRateLimiter(limits), counts: map[string]cachedCounts{}}
+}
+
+// Register makes a tactic known.
+func (s *Service) Register(kind Kind, a Action) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.actions[kind] = a
+}
+
+func (s *Service) action(kind Kind) Action {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.actions[kind]
+}

@@ -1,0 +1,391 @@
+package participation
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"repertoire"
+	"repertoire/internal/account"
+	"repertoire/internal/outbox"
+	"repertoire/internal/store"
+)
+
+// maxBatch bounds one group-commit transaction: large enough to absorb a
+// spike, small enough that the first caller of a batch is not kept waiting.
+const maxBatch = 1000
+
+// pending is one submission waiting for the writer, with the channel that
+// carries its answer after the commit.
+type pending struct {
+	ctx  context.Context
+	sub  Submission
+	res  Result
+	err  error
+	done chan struct{}
+}
+
+// Validate checks a submission as Submit does, without writing anything.
+func Validate(sub *Submission) error {
+	var errs repertoire.Errors
+	email, err := account.CheckEmail("email", sub.Person.Email)
+	if err != nil {
+		errs = append(errs, repertoire.AsError(err))
+	}
+	sub.Person.Email = email
+	trim := func(s *string) { *s = strings.TrimSpace(*s) }
+	trim(&sub.Person.GivenName)
+	trim(&sub.Person.FamilyName)
+	trim(&sub.Person.Locality)
+	trim(&sub.Person.Country)
+	trim(&sub.Person.Region)
+	trim(&sub.Person.PostalCode)
+	trim(&sub.Comment)
+	trim(&sub.OriginSystem)
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{{"given_name", sub.Person.GivenName, 100}, {"family_name", sub.Person.FamilyName, 100},
+		{"locality", sub.Person.Locality, 100}, {"country", sub.Person.Country, 100},
+		{"region", sub.Person.Region, 100}, {"postal_code", sub.Person.PostalCode, 20},
+		{"comment", sub.Comment, 2000}, {"origin_system", sub.OriginSystem, 100}} {
+		if !utf8.ValidString(f.value) {
+			errs = append(errs, repertoire.Invalid(f.name, "error.invalid", nil))
+		} else if utf8.RuneCountInString(f.value) > f.max {
+			errs = append(errs, repertoire.Invalid(f.name, "field.too_long", map[string]any{"Max": f.max}))
+		}
+	}
+	if sub.Lang != "fr" {
+		sub.Lang = "en"
+	}
+	if sub.Person.Language == "" {
+		sub.Person.Language = sub.Lang
+	}
+	return errs.Err()
+}
+
+// Submit records one participation. It validates first (field errors name
+// the form fields, see Submission), then waits for the group commit: it
+// returns only after the transaction holding the submission committed, so
+// an accepted submission survives a crash.
+func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
+	if err := Validate(&sub); err != nil {
+		return Result{}, err
+	}
+	if s.action(sub.Kind) == nil || sub.ActionID == "" {
+		return Result{}, repertoire.Internal(errors.New("participation: unknown kind or action"))
+	}
+	s.startOnce.Do(func() { go s.writer() })
+	p := &pending{ctx: ctx, sub: sub, done: make(chan struct{})}
+	select {
+	case s.queue <- p:
+	case <-ctx.Done():
+		return Result{}, repertoire.Internal(ctx.Err())
+	}
+	// Once queued, the writer answers; waiting for it even if the caller
+	// gives up keeps "answered" equal to "committed".
+	<-p.done
+	return p.res, p.err
+}
+
+// writer is the single goroutine that commits submissions in batches. The
+// batch is whatever queued up while the previous transaction ran, so a
+// quiet server commits each submission at once and a busy one shares each
+// commit among many.
+func (s *Service) writer() {
+	batch := make([]*pending, 0, maxBatch)
+	for first := range s.queue {
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case p := <-s.queue:
+				batch = append(batch, p)
+			default:
+				break fill
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+// commit writes a batch in one transaction. Should the transaction fail
+// (a bug, a constraint we did not foresee), each submission is retried in
+// its own transaction so one bad apple does not fail the others.
+func (s *Service) commit(batch []*pending) {
+	start := time.Now()
+	err := s.db.Write(context.Background(), func(tx *store.Tx) error { return s.writeBatch(tx, batch) })
+	if err != nil && len(batch) > 1 {
+		s.log.Warn("participation batch failed; retrying one by one", "size", len(batch), "err", err)
+		for _, p := range batch {
+			one := []*pending{p}
+			p.err = s.db.Write(context.Background(), func(tx *store.Tx) error { return s.writeBatch(tx, one) })
+			close(p.done)
+		}
+		return
+	}
+	for _, p := range batch {
+		if err != nil {
+			p.err = err
+		}
+		close(p.done)
+	}
+	observeBatch(len(batch), time.Since(start))
+}
+
+// counterDelta accumulates the counter changes of a batch per action.
+type counterDelta struct {
+	kind                                          Kind
+	confirmed, imported, pending, flagged, bucket int
+}
+
+func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
+	ctx := context.Background()
+	upsertPerson, err := tx.PrepareContext(ctx, upsertPersonSQL)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	defer upsertPerson.Close()
+	insert, err := tx.PrepareContext(ctx, insertParticipationSQL)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	defer insert.Close()
+	deltas := map[string]*counterDelta{}
+	var order []string
+	for _, p := range batch {
+		p.res, p.err = Result{}, nil
+		sub := &p.sub
+		d := deltas[sub.ActionID]
+		if d == nil {
+			d = &counterDelta{kind: sub.Kind}
+			deltas[sub.ActionID] = d
+			order = append(order, sub.ActionID)
+		}
+		if err := s.writeOne(ctx, tx, upsertPerson, insert, p, d); err != nil {
+			if repertoire.ErrorCode(err) == repertoire.EINTERNAL {
+				return err
+			}
+			p.err = err // an answer for this caller only
+		}
+	}
+	return s.applyDeltas(ctx, tx, deltas, order)
+}
+
+const upsertPersonSQL = `INSERT INTO people (id, email, given_name, family_name, locality, region, postal_code, country,
+	preferred_language, origin_system, created_at, modified_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$11)
+	ON CONFLICT (email) DO UPDATE SET
+	given_name = CASE WHEN excluded.given_name <> '' THEN excluded.given_name ELSE people.given_name END,
+	family_name = CASE WHEN excluded.family_name <> '' THEN excluded.family_name ELSE people.family_name END,
+	locality = CASE WHEN excluded.locality <> '' THEN excluded.locality ELSE people.locality END,
+	region = CASE WHEN excluded.region <> '' THEN excluded.region ELSE people.region END,
+	postal_code = CASE WHEN excluded.postal_code <> '' THEN excluded.postal_code ELSE people.postal_code END,
+	country = CASE WHEN excluded.country <> '' THEN excluded.country ELSE people.country END,
+	modified_at = excluded.modified_at
+	RETURNING id`
+
+const insertParticipationSQL = `INSERT INTO participations (id, kind, action_id, person_id, status, origin_system, comment,
+	public_name, contact_ok, share_with_target, given_name, family_name, locality, country, lang, ip, email_domain,
+	flag_reason, token_hash, created_at, confirmed_at, modified_at)
+	VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$20)
+	ON CONFLICT (action_id, person_id) DO NOTHING`
+
+func emailDomain(email string) string {
+	return email[strings.LastIndexByte(email, '@')+1:]
+}
+
+// writeOne records one submission: the person (one upsert, same rule as
+// account.UpsertPerson: what they told us last wins), the participation
+// (one insert, nothing when they already took part), the mail.
+func (s *Service) writeOne(ctx context.Context, tx *store.Tx, upsertPerson, insert *sql.Stmt, p *pending, d *counterDelta) error {
+	sub := &p.sub
+	in := sub.Person
+	origin := "repertoire"
+	if sub.OriginSystem != "" {
+		origin = sub.OriginSystem
+	}
+	var personID string
+	if err := upsertPerson.QueryRowContext(ctx, store.NewID(), in.Email, in.GivenName, in.FamilyName, in.Locality, in.Region,
+		in.PostalCode, in.Country, sub.Lang, origin, tx.Now).Scan(&personID); err != nil {
+		return repertoire.Internal(err)
+	}
+	domain := emailDomain(in.Email)
+	status, reason := StatusPending, ""
+	var confirmedAt any
+	token := ""
+	var tokenHash any
+	switch {
+	case sub.OriginSystem != "":
+		status, confirmedAt = StatusConfirmed, tx.Now
+	default:
+		if reason = s.rate.check(sub.IP, domain, tx.Now); reason != "" {
+			status = StatusFlagged
+		} else {
+			token = account.NewToken()
+			tokenHash = account.HashToken(token)
+		}
+	}
+	var ip any
+	if sub.IP != "" {
+		ip = sub.IP
+	}
+	id := store.NewID()
+	r, err := insert.ExecContext(ctx, id, string(sub.Kind), sub.ActionID, personID, status, sub.OriginSystem, sub.Comment,
+		sub.PublicName, sub.ContactOK, sub.ShareWithTarget, in.GivenName, in.FamilyName, in.Locality, in.Country, sub.Lang,
+		ip, domain, reason, tokenHash, tx.Now, confirmedAt)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return s.again(ctx, tx, p, personID)
+	}
+	p.res = Result{ID: id, Status: status}
+	switch status {
+	case StatusConfirmed:
+		d.imported++
+		d.bucket++
+	case StatusFlagged:
+		d.flagged++
+	case StatusPending:
+		d.pending++
+		return s.mailConfirmation(ctx, tx, sub.Kind, sub.ActionID, in.Email, sub.Lang, token)
+	}
+	return nil
+}
+
+// again handles a person taking part a second time: still pending, they
+// get a fresh link (the first mail may be lost); withdrawn or rejected,
+// they start over as pending; confirmed or flagged, nothing changes. An
+// import of someone already pending confirms them.
+func (s *Service) again(ctx context.Context, tx *store.Tx, p *pending, personID string) error {
+	sub := &p.sub
+	var id, status string
+	err := tx.QueryRowContext(ctx, `SELECT id, status FROM participations WHERE action_id = $1 AND person_id = $2`,
+		sub.ActionID, personID).Scan(&id, &status)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	p.res = Result{ID: id, Status: status, Existing: true}
+	if sub.OriginSystem != "" {
+		if status == StatusConfirmed {
+			return nil
+		}
+		prev := status
+		if _, err := tx.ExecContext(ctx, `UPDATE participations SET status = 'confirmed', origin_system = $2, confirmed_at = $3,
+			withdrawn_at = NULL, token_hash = NULL, modified_at = $3 WHERE id = $1`, id, sub.OriginSystem, tx.Now); err != nil {
+			return repertoire.Internal(err)
+		}
+		p.res.Status = StatusConfirmed
+		return s.recount(ctx, tx, sub.Kind, sub.ActionID, map[string]int{prev: -1, "imported": 1}, 1)
+	}
+	switch status {
+	case StatusPending, StatusWithdrawn, StatusRejected:
+		token := account.NewToken()
+		if _, err := tx.ExecContext(ctx, `UPDATE participations SET status = 'pending', token_hash = $2, comment = $3,
+			public_name = $4, contact_ok = $5, share_with_target = $6, lang = $7, withdrawn_at = NULL, modified_at = $8 WHERE id = $1`,
+			id, account.HashToken(token), sub.Comment, sub.PublicName, sub.ContactOK, sub.ShareWithTarget, sub.Lang, tx.Now); err != nil {
+			return repertoire.Internal(err)
+		}
+		if status != StatusPending {
+			if err := s.recount(ctx, tx, sub.Kind, sub.ActionID, map[string]int{status: -1, StatusPending: 1}, 0); err != nil {
+				return err
+			}
+		}
+		p.res.Status = StatusPending
+		return s.mailConfirmation(ctx, tx, sub.Kind, sub.ActionID, sub.Person.Email, sub.Lang, token)
+	}
+	return nil
+}
+
+func (s *Service) links(token string) Links {
+	return Links{Confirm: s.baseURL + "/p/confirm/" + token, Withdraw: s.baseURL + "/p/withdraw/" + token}
+}
+
+// mailConfirmation queues the confirmation mail. It goes without the
+// person id: it is transactional (sent even to unsubscribed people) and
+// needs no unsubscribe link, which spares two statements per signature.
+func (s *Service) mailConfirmation(ctx context.Context, tx *store.Tx, kind Kind, actionID, email, lang, token string) error {
+	subject, body, err := s.action(kind).ConfirmMail(ctx, tx, actionID, lang, s.links(token))
+	if err != nil {
+		return err
+	}
+	return outbox.Enqueue(ctx, tx, s.baseURL, outbox.Message{To: email, Subject: subject, Body: body, Lang: lang, Transactional: true})
+}
+
+// applyDeltas writes a batch's counter changes, once per action, and tells
+// the action when its counted total moved.
+func (s *Service) applyDeltas(ctx context.Context, tx *store.Tx, deltas map[string]*counterDelta, order []string) error {
+	for _, actionID := range order {
+		d := deltas[actionID]
+		if d.confirmed == 0 && d.imported == 0 && d.pending == 0 && d.flagged == 0 {
+			continue
+		}
+		c, err := bump(ctx, tx, d.kind, actionID, map[string]int{StatusConfirmed: d.confirmed, "imported": d.imported,
+			StatusPending: d.pending, StatusFlagged: d.flagged})
+		if err != nil {
+			return err
+		}
+		if d.bucket != 0 {
+			if err := addBucket(ctx, tx, actionID, d.bucket); err != nil {
+				return err
+			}
+		}
+		if d.confirmed != 0 || d.imported != 0 {
+			if err := s.action(d.kind).Counted(ctx, tx, actionID, c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// recount applies one participation's state change to the counters, the
+// chart (net counted change) and tells the action when the total moved.
+func (s *Service) recount(ctx context.Context, tx *store.Tx, kind Kind, actionID string, delta map[string]int, counted int) error {
+	c, err := bump(ctx, tx, kind, actionID, delta)
+	if err != nil {
+		return err
+	}
+	if counted == 0 {
+		return nil
+	}
+	if err := addBucket(ctx, tx, actionID, counted); err != nil {
+		return err
+	}
+	if a := s.action(kind); a != nil {
+		return a.Counted(ctx, tx, actionID, c)
+	}
+	return nil
+}
+
+// bump adds to an action's counters (creating them) and returns them after.
+// Statuses outside the counters (rejected) are ignored.
+func bump(ctx context.Context, tx *store.Tx, kind Kind, actionID string, delta map[string]int) (Counts, error) {
+	var c Counts
+	err := tx.QueryRowContext(ctx, `INSERT INTO action_counters (action_id, kind, confirmed, imported, pending, flagged, withdrawn, modified_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (action_id) DO UPDATE SET confirmed = action_counters.confirmed + excluded.confirmed,
+		imported = action_counters.imported + excluded.imported, pending = action_counters.pending + excluded.pending,
+		flagged = action_counters.flagged + excluded.flagged, withdrawn = action_counters.withdrawn + excluded.withdrawn,
+		modified_at = excluded.modified_at
+		RETURNING confirmed, imported, pending, flagged, withdrawn`,
+		actionID, string(kind), delta[StatusConfirmed], delta["imported"], delta[StatusPending], delta[StatusFlagged],
+		delta[StatusWithdrawn], tx.Now).Scan(&c.Confirmed, &c.Imported, &c.Pending, &c.Flagged, &c.Withdrawn)
+	if err != nil {
+		return c, repertoire.Internal(err)
+	}
+	return c, nil
+}
+
+func addBucket(ctx context.Context, tx *store.Tx, actionID string, n int) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO action_count_buckets (action_id, bucket, confirmed) VALUES ($1, $2, $3)
+		ON CONFLICT (action_id, bucket) DO UPDATE SET confirmed = action_count_buckets.confirmed + excluded.confirmed`,
+		actionID, tx.Now.Truncate(time.Hour), n)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	return nil
+}
