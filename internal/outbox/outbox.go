@@ -38,6 +38,14 @@ type Message struct {
 	Body          string // plain text
 	Lang          string // language of Subject and Body, for the footer ("en" when empty)
 	Transactional bool   // confirmations and sign-in links go out even to unsubscribed people
+	Attachments   []Attachment
+}
+
+// Attachment is a file sent with a mail (stored with the row, base64 in JSON).
+type Attachment struct {
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Data        []byte `json:"data"`
 }
 
 // UnsubscribeTTL is how long the link in a mail keeps working: people
@@ -96,6 +104,19 @@ func Enqueue(ctx context.Context, tx *store.Tx, baseURL string, m Message) error
 	hj, err := json.Marshal(headers)
 	if err != nil {
 		return repertoire.Internal(err)
+	}
+	if len(m.Attachments) > 0 {
+		aj, err := json.Marshal(m.Attachments)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO outbox (id, person_id, to_address, subject, body_text, headers, status, attempts, next_attempt_at, created_at, attachments)
+			VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7, $8)`,
+			store.NewID(), personID, to.Address, subject, body, string(hj), tx.Now, string(aj))
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		return nil
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO outbox (id, person_id, to_address, subject, body_text, headers, status, attempts, next_attempt_at, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)`,

@@ -15,13 +15,14 @@ import (
 
 // row is one claimed outbox message.
 type row struct {
-	ID        string
-	To        string
-	Subject   string
-	Body      string
-	Headers   map[string]string
-	Attempts  int
-	CreatedAt time.Time
+	ID          string
+	To          string
+	Subject     string
+	Body        string
+	Headers     map[string]string
+	Attempts    int
+	CreatedAt   time.Time
+	Attachments []Attachment
 }
 
 func emailStatus(ctx context.Context, q store.Queryer, personID string) (string, error) {
@@ -44,7 +45,7 @@ func claim(ctx context.Context, db *store.DB, n int, until time.Time) ([]row, er
 	var rows []row
 	err := db.Write(ctx, func(tx *store.Tx) error {
 		rows = rows[:0]
-		q := `SELECT id, to_address, subject, body_text, headers, attempts, created_at FROM outbox
+		q := `SELECT id, to_address, subject, body_text, headers, attempts, created_at, attachments FROM outbox
 			WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $2`
 		if tx.Dialect == store.Postgres {
 			q += ` FOR UPDATE SKIP LOCKED`
@@ -56,9 +57,14 @@ func claim(ctx context.Context, db *store.DB, n int, until time.Time) ([]row, er
 		defer rs.Close()
 		for rs.Next() {
 			var r row
-			var headers string
-			if err := rs.Scan(&r.ID, &r.To, &r.Subject, &r.Body, &headers, &r.Attempts, &r.CreatedAt); err != nil {
+			var headers, attachments string
+			if err := rs.Scan(&r.ID, &r.To, &r.Subject, &r.Body, &headers, &r.Attempts, &r.CreatedAt, &attachments); err != nil {
 				return repertoire.Internal(err)
+			}
+			if attachments != "[]" {
+				if err := json.Unmarshal([]byte(attachments), &r.Attachments); err != nil {
+					return repertoire.Internal(fmt.Errorf("outbox %s: attachments: %w", r.ID, err))
+				}
 			}
 			if err := json.Unmarshal([]byte(headers), &r.Headers); err != nil {
 				return repertoire.Internal(fmt.Errorf("outbox %s: headers: %w", r.ID, err))

@@ -238,6 +238,11 @@ func (w *Worker) compose(r row) (*Outgoing, error) {
 		msg.SetGenHeaderPreformatted(gomail.Header(name), oneLine(r.Headers[name]))
 	}
 	msg.SetBodyString(gomail.TypeTextPlain, r.Body)
+	for _, a := range r.Attachments {
+		if err := msg.AttachReader(a.Name, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(a.ContentType))); err != nil {
+			return nil, err
+		}
+	}
 	var buf bytes.Buffer
 	if _, err := msg.WriteTo(&buf); err != nil {
 		return nil, err

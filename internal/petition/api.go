@@ -1,0 +1,405 @@
+package petition
+
+import (
+	"net/http"
+	"strings"
+
+	"repertoire"
+	"repertoire/internal/account"
+	"repertoire/internal/api"
+	"repertoire/internal/participation"
+	"repertoire/internal/web"
+)
+
+type targetJSON struct {
+	Name  string `json:"name"`
+	Email string `json:"email,omitempty"`
+}
+
+type petitionJSON struct {
+	Identifiers     []string     `json:"identifiers"`
+	OriginSystem    string       `json:"origin_system"`
+	CreatedDate     string       `json:"created_date"`
+	ModifiedDate    string       `json:"modified_date"`
+	Title           string       `json:"title"`
+	Name            string       `json:"name"`
+	Description     string       `json:"description"`
+	PetitionText    string       `json:"petition_text"`
+	BrowserURL      string       `json:"browser_url"`
+	Target          []targetJSON `json:"target"`
+	Goal            int          `json:"goal,omitempty"`
+	Status          string       `json:"status"`
+	TotalSignatures int          `json:"total_signatures"`
+	TotalOnline     int          `json:"total_online_signatures"`
+	TotalImported   int          `json:"total_imported_signatures"`
+	Demands         []string     `json:"demands"`
+	Links           api.Links    `json:"_links"`
+}
+
+func (h *Handler) doc(r *http.Request, p *Petition, organizer bool) (petitionJSON, error) {
+	c, err := h.parts.Counts(r.Context(), p.ID)
+	if err != nil {
+		return petitionJSON{}, err
+	}
+	self := api.URL(h.baseURL, api.Prefix+"/petitions", p.ID)
+	d := petitionJSON{Identifiers: api.Identifiers(p.ID), OriginSystem: p.OriginSystem, CreatedDate: api.Time(p.CreatedAt),
+		ModifiedDate: api.Time(p.ModifiedAt), Title: p.Title, Name: p.Slug, Description: p.Description, PetitionText: p.Text,
+		BrowserURL: h.baseURL + p.Path(), Goal: p.Goal, Status: p.Status, TotalSignatures: c.Total(), TotalOnline: c.Confirmed,
+		TotalImported: c.Imported, Target: []targetJSON{}, Demands: []string{},
+		Links: api.Links{
+			"self":                         api.Link{Href: self},
+			"osdi:signatures":              api.Link{Href: self + "/signatures"},
+			"osdi:record_signature_helper": api.Link{Href: self + "/signatures"},
+			"repertoire:campaign":          api.Link{Href: api.URL(h.baseURL, api.Prefix+"/campaigns", p.CampaignID)},
+		}}
+	for _, t := range p.Targets {
+		tj := targetJSON{Name: t.Name}
+		if organizer { // addresses of targets are for organizers
+			tj.Email = t.Email
+		}
+		d.Target = append(d.Target, tj)
+	}
+	for _, id := range p.DemandIDs {
+		d.Demands = append(d.Demands, "repertoire:"+id)
+	}
+	return d, nil
+}
+
+func principalID(r *http.Request) string {
+	if p := api.PrincipalFrom(r.Context()); p != nil {
+		return p.PersonID
+	}
+	return ""
+}
+
+// apiPetition loads the petition of the URL for the caller: not found when
+// its community is hidden from them; with organize, 401 without a token and
+// 403 for non-organizers.
+func (h *Handler) apiPetition(w http.ResponseWriter, r *http.Request, organize bool) (*Petition, bool) {
+	if organize && api.Require(w, r) == nil {
+		return nil, false
+	}
+	p, public, err := h.petition(r.Context(), api.ParseID(r.PathValue("id")))
+	isOrganizer := false
+	if err == nil {
+		pid := principalID(r)
+		if !public || pid != "" {
+			com, e := h.communities.Get(r.Context(), p.CommunityID)
+			if err = e; err == nil {
+				var ok bool
+				if ok, err = h.communities.CanView(r.Context(), com, pid); err == nil && !ok {
+					err = errNotFound
+				}
+			}
+			if err == nil && pid != "" {
+				isOrganizer, err = h.communities.CanOrganize(r.Context(), p.CommunityID, pid)
+			}
+		}
+		if err == nil && organize && !isOrganizer {
+			err = repertoire.Errorf(repertoire.EFORBIDDEN, "petition.organizers_only")
+		}
+	}
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return nil, false
+	}
+	return p, isOrganizer
+}
+
+func (h *Handler) apiGet(w http.ResponseWriter, r *http.Request) {
+	p, org := h.apiPetition(w, r, false)
+	if p == nil {
+		return
+	}
+	d, err := h.doc(r, p, org)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	api.JSON(w, http.StatusOK, d)
+}
+
+func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
+	page, err := api.ParsePage(r)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	visible, err := h.communities.VisibleIDs(r.Context(), principalID(r))
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	if visible == nil {
+		visible = []string{}
+	}
+	list, total, err := h.Store.List(r.Context(), ListQuery{CommunityIDs: visible, Offset: page.Offset(), Limit: page.PerPage})
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	docs := []petitionJSON{}
+	for _, p := range list {
+		d, err := h.doc(r, p, false)
+		if err != nil {
+			api.Problem(w, r, h.log, err)
+			return
+		}
+		docs = append(docs, d)
+	}
+	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "osdi:petitions", docs, total, page))
+}
+
+type petitionBody struct {
+	Title        string       `json:"title"`
+	Name         string       `json:"name"`
+	Description  string       `json:"description"`
+	PetitionText string       `json:"petition_text"`
+	Campaign     string       `json:"campaign"`
+	Target       []targetJSON `json:"target"`
+	Goal         int          `json:"goal"`
+	Demands      []string     `json:"demands"`
+	OriginSystem string       `json:"origin_system"`
+}
+
+func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
+	pr := api.Require(w, r)
+	if pr == nil {
+		return
+	}
+	var b petitionBody
+	if err := api.Decode(w, r, &b); err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	if strings.TrimSpace(b.Campaign) == "" {
+		api.Problem(w, r, h.log, repertoire.Invalid("campaign", "field.required", nil))
+		return
+	}
+	c, err := h.campaigns.Get(r.Context(), api.ParseID(b.Campaign))
+	if err != nil {
+		if repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
+			err = repertoire.Invalid("campaign", "petition.campaign_not_found", nil)
+		}
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	com, err := h.communities.Get(r.Context(), c.CommunityID)
+	if err == nil {
+		var ok bool
+		if ok, err = h.communities.CanView(r.Context(), com, pr.PersonID); err == nil && !ok {
+			err = repertoire.Invalid("campaign", "petition.campaign_not_found", nil)
+		}
+	}
+	if err == nil {
+		var ok bool
+		if ok, err = h.communities.CanOrganize(r.Context(), com.ID, pr.PersonID); err == nil && !ok {
+			err = repertoire.Errorf(repertoire.EFORBIDDEN, "petition.organizers_only")
+		}
+	}
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	in := Input{CampaignID: c.ID, Title: b.Title, Slug: b.Name, Description: b.Description, Text: b.PetitionText, Goal: b.Goal,
+		OriginSystem: b.OriginSystem}
+	for _, t := range b.Target {
+		in.Targets = append(in.Targets, Target{Name: t.Name, Email: t.Email})
+	}
+	for _, d := range b.Demands {
+		in.DemandIDs = append(in.DemandIDs, api.ParseID(d))
+	}
+	p, err := h.Store.Create(r.Context(), pr.PersonID, in)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	d, err := h.doc(r, p, true)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	w.Header().Set("Location", d.Links["self"].(api.Link).Href)
+	api.JSON(w, http.StatusCreated, d)
+}
+
+// signatureBody is the OSDI record-signature helper's body.
+type signatureBody struct {
+	Person struct {
+		GivenName      string `json:"given_name"`
+		FamilyName     string `json:"family_name"`
+		EmailAddresses []struct {
+			Address string `json:"address"`
+			Primary bool   `json:"primary"`
+		} `json:"email_addresses"`
+		PostalAddresses []struct {
+			Locality   string `json:"locality"`
+			Region     string `json:"region"`
+			PostalCode string `json:"postal_code"`
+			Country    string `json:"country"`
+		} `json:"postal_addresses"`
+		PreferredLanguage string `json:"preferred_language"`
+	} `json:"person"`
+	Comments     string `json:"comments"`
+	OriginSystem string `json:"origin_system"`
+	ActionDate   string `json:"action_date"`
+	// Consent, our extension: OSDI has no field for it, so it defaults to
+	// nothing shared.
+	PublicName      bool `json:"public_name"`
+	ContactOK       bool `json:"contact_ok"`
+	ShareWithTarget bool `json:"share_with_target"`
+}
+
+// apiFields maps Submit's field names to the helper's JSON paths.
+var apiFields = map[string]string{
+	"email":         "person.email_addresses[0].address",
+	"given_name":    "person.given_name",
+	"family_name":   "person.family_name",
+	"locality":      "person.postal_addresses[0].locality",
+	"country":       "person.postal_addresses[0].country",
+	"region":        "person.postal_addresses[0].region",
+	"postal_code":   "person.postal_addresses[0].postal_code",
+	"comment":       "comments",
+	"origin_system": "origin_system",
+}
+
+// Submission turns the helper's body into a participation submission.
+func (b *signatureBody) Submission(petitionID, ip, lang string) participation.Submission {
+	in := account.PersonInput{GivenName: b.Person.GivenName, FamilyName: b.Person.FamilyName}
+	for _, e := range b.Person.EmailAddresses {
+		if in.Email == "" || e.Primary {
+			in.Email = e.Address
+		}
+	}
+	if len(b.Person.PostalAddresses) > 0 {
+		a := b.Person.PostalAddresses[0]
+		in.Locality, in.Region, in.PostalCode, in.Country = a.Locality, a.Region, a.PostalCode, a.Country
+	}
+	if pl := strings.ToLower(b.Person.PreferredLanguage); strings.HasPrefix(pl, "fr") {
+		lang = "fr"
+	} else if strings.HasPrefix(pl, "en") {
+		lang = "en"
+	}
+	in.Language = lang
+	return participation.Submission{Kind: participation.Signature, ActionID: petitionID, Person: in, Comment: b.Comments,
+		PublicName: b.PublicName, ContactOK: b.ContactOK, ShareWithTarget: b.ShareWithTarget, IP: ip, Lang: lang,
+		OriginSystem: strings.TrimSpace(b.OriginSystem)}
+}
+
+// renameFields gives field errors the helper's JSON paths.
+func renameFields(err error) error {
+	fes := repertoire.FieldErrors(err)
+	if len(fes) == 0 {
+		return err
+	}
+	out := make(repertoire.Errors, len(fes))
+	for i, fe := range fes {
+		c := *fe
+		if f, ok := apiFields[c.Field]; ok {
+			c.Field = f
+		}
+		out[i] = &c
+	}
+	return out
+}
+
+type signatureJSON struct {
+	Identifiers  []string  `json:"identifiers"`
+	OriginSystem string    `json:"origin_system"`
+	CreatedDate  string    `json:"created_date,omitempty"`
+	ModifiedDate string    `json:"modified_date,omitempty"`
+	ActionDate   string    `json:"action_date,omitempty"`
+	Status       string    `json:"status"`
+	Comments     string    `json:"comments,omitempty"`
+	Links        api.Links `json:"_links"`
+}
+
+// apiSign is the record-signature helper. Without a token anyone signs,
+// pending until confirmed by mail (202, answered only after the commit).
+// An organizer's token with an origin_system imports an already confirmed
+// signature (201).
+func (h *Handler) apiSign(w http.ResponseWriter, r *http.Request) {
+	p, org := h.apiPetition(w, r, false)
+	if p == nil {
+		return
+	}
+	var b signatureBody
+	if err := api.Decode(w, r, &b); err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	sub := b.Submission(p.ID, web.ClientIP(r), web.Localizer(r.Context()).Lang)
+	if sub.OriginSystem != "" && !org {
+		if api.PrincipalFrom(r.Context()) == nil {
+			api.Problem(w, r, h.log, repertoire.Errorf(repertoire.EUNAUTHORIZED, "petition.import_needs_token"))
+		} else {
+			api.Problem(w, r, h.log, repertoire.Errorf(repertoire.EFORBIDDEN, "petition.organizers_only"))
+		}
+		return
+	}
+	if p.Status != StatusOpen && sub.OriginSystem == "" {
+		api.Problem(w, r, h.log, repertoire.Errorf(repertoire.ECONFLICT, "petition.closed"))
+		return
+	}
+	res, err := h.parts.Submit(r.Context(), sub)
+	if err != nil {
+		api.Problem(w, r, h.log, renameFields(err))
+		return
+	}
+	status := http.StatusAccepted
+	doc := signatureJSON{Identifiers: api.Identifiers(res.ID), OriginSystem: sub.OriginSystem, Status: res.Status,
+		Links: api.Links{"osdi:petition": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/petitions", p.ID)}}}
+	if sub.OriginSystem != "" {
+		status = http.StatusCreated
+		doc.Comments = sub.Comment
+	} else {
+		// An anonymous caller learns nothing about who already signed.
+		doc.Status = participation.StatusPending
+		doc.Identifiers = nil
+	}
+	api.JSON(w, status, doc)
+}
+
+// apiSignatures lists a petition's signatures for its organizers.
+func (h *Handler) apiSignatures(w http.ResponseWriter, r *http.Request) {
+	p, _ := h.apiPetition(w, r, true)
+	if p == nil {
+		return
+	}
+	page, err := api.ParsePage(r)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	var all []participation.Participant
+	err = h.parts.Confirmed(r.Context(), p.ID, func(pt participation.Participant) error { all = append(all, pt); return nil })
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	docs := []map[string]any{}
+	for i := page.Offset(); i < len(all) && i < page.Offset()+page.PerPage; i++ {
+		pt := all[i]
+		d := map[string]any{
+			"identifiers":   api.Identifiers(pt.ID),
+			"origin_system": pt.OriginSystem,
+			"created_date":  api.Time(pt.CreatedAt),
+			"modified_date": api.Time(pt.ModifiedAt),
+			"action_date":   api.TimePtr(pt.ConfirmedAt),
+			"status":        pt.Status,
+			"comments":      pt.Comment,
+			"person": map[string]any{
+				"given_name": pt.GivenName, "family_name": pt.FamilyName,
+				"email_addresses":  []map[string]any{{"address": pt.Email, "primary": true}},
+				"postal_addresses": []map[string]any{{"locality": pt.Locality, "country": pt.Country}},
+			},
+			"public_name": pt.PublicName, "contact_ok": pt.ContactOK, "share_with_target": pt.ShareWithTarget,
+			"_links": api.Links{
+				"osdi:person":   api.Link{Href: api.URL(h.baseURL, api.Prefix+"/people", pt.PersonID)},
+				"osdi:petition": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/petitions", p.ID)},
+			},
+		}
+		docs = append(docs, d)
+	}
+	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "osdi:signatures", docs, len(all), page))
+}

@@ -1,0 +1,255 @@
+// Package petition is a campaign's petition: an organizer writes it with
+// its targets, goal and the demands it supports; anyone signs from its
+// public page or through the OSDI record-signature helper; signatures are
+// participations (package participation): pending until confirmed by
+// mail, counted from maintained counters; the organizer delivers it to its
+// targets and exports its signers.
+package petition
+
+import (
+	"context"
+	"embed"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"repertoire"
+	"repertoire/internal/account"
+	"repertoire/internal/campaign"
+	"repertoire/internal/community"
+	"repertoire/internal/i18n"
+	"repertoire/internal/participation"
+	"repertoire/internal/store"
+	"repertoire/internal/web"
+)
+
+// Templates are this capability's pages.
+//
+//go:embed templates/*.html
+var Templates embed.FS
+
+// Petition statuses.
+const (
+	StatusOpen   = "open"
+	StatusClosed = "closed"
+)
+
+// Target is whom a petition is delivered to; the address is optional (a
+// target without one gets the petition by other means, recorded by hand).
+type Target struct {
+	Name  string
+	Email string
+}
+
+// Petition is one petition of a campaign.
+type Petition struct {
+	ID            string
+	CampaignID    string
+	CampaignSlug  string
+	CampaignTitle string
+	CommunityID   string
+	CommunitySlug string
+	Slug          string
+	Title         string
+	Description   string
+	Text          string
+	Goal          int // 0: no goal
+	Status        string
+	OriginSystem  string
+	Targets       []Target
+	DemandIDs     []string
+	CreatedAt     time.Time
+	ModifiedAt    time.Time
+}
+
+// Path is the petition's public page.
+func (p *Petition) Path() string {
+	return "/c/" + p.CommunitySlug + "/" + p.CampaignSlug + "/petitions/" + p.Slug
+}
+
+// Input is what an organizer writes. Field names are the form's and the
+// API's: title, slug, description, petition_text, goal, target[i].name,
+// target[i].email, demands.
+type Input struct {
+	CampaignID   string
+	Slug         string // made from the title when empty
+	Title        string
+	Description  string
+	Text         string
+	Goal         int
+	Targets      []Target
+	DemandIDs    []string
+	OriginSystem string
+}
+
+func (in *Input) normalize() error {
+	in.Title = strings.TrimSpace(in.Title)
+	in.Slug = strings.TrimSpace(strings.ToLower(in.Slug))
+	in.Description = strings.TrimSpace(in.Description)
+	in.Text = strings.TrimSpace(in.Text)
+	var errs repertoire.Errors
+	switch n := utf8.RuneCountInString(in.Title); {
+	case n == 0:
+		errs = append(errs, repertoire.Invalid("title", "field.required", nil))
+	case n > 200:
+		errs = append(errs, repertoire.Invalid("title", "field.too_long", map[string]any{"Max": 200}))
+	}
+	if in.Slug == "" {
+		in.Slug = community.Slugify(in.Title)
+	}
+	if !community.ValidSlug(in.Slug) {
+		errs = append(errs, repertoire.Invalid("slug", "field.bad_slug", nil))
+	}
+	if utf8.RuneCountInString(in.Description) > 2000 {
+		errs = append(errs, repertoire.Invalid("description", "field.too_long", map[string]any{"Max": 2000}))
+	}
+	switch n := utf8.RuneCountInString(in.Text); {
+	case n == 0:
+		errs = append(errs, repertoire.Invalid("petition_text", "field.required", nil))
+	case n > 20000:
+		errs = append(errs, repertoire.Invalid("petition_text", "field.too_long", map[string]any{"Max": 20000}))
+	}
+	if in.Goal < 0 || in.Goal > 1_000_000_000 {
+		errs = append(errs, repertoire.Invalid("goal", "petition.bad_goal", nil))
+	}
+	var targets []Target
+	for i, t := range in.Targets {
+		t.Name, t.Email = strings.TrimSpace(t.Name), strings.ToLower(strings.TrimSpace(t.Email))
+		if t.Name == "" && t.Email == "" {
+			continue
+		}
+		f := "target[" + itoa(i) + "]"
+		if t.Name == "" {
+			errs = append(errs, repertoire.Invalid(f+".name", "field.required", nil))
+		} else if utf8.RuneCountInString(t.Name) > 200 {
+			errs = append(errs, repertoire.Invalid(f+".name", "field.too_long", map[string]any{"Max": 200}))
+		}
+		if t.Email != "" && !account.ValidEmail(t.Email) {
+			errs = append(errs, repertoire.Invalid(f+".email", "field.bad_email", nil))
+		}
+		targets = append(targets, t)
+	}
+	if len(targets) > 50 {
+		errs = append(errs, repertoire.Invalid("target", "petition.too_many_targets", nil))
+	}
+	in.Targets = targets
+	seen := map[string]bool{}
+	var demands []string
+	for _, d := range in.DemandIDs {
+		if d = strings.TrimSpace(d); d != "" && !seen[d] {
+			seen[d] = true
+			demands = append(demands, d)
+		}
+	}
+	in.DemandIDs = demands
+	return errs.Err()
+}
+
+func itoa(n int) string {
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoa(n/10) + string(rune('0'+n%10))
+}
+
+// Handler serves petition pages and API, and is the petition Action of the
+// participation core.
+type Handler struct {
+	Store       *Store
+	parts       *participation.Service
+	communities *community.Store
+	campaigns   *campaign.Store
+	pages       *web.Renderer
+	cat         *i18n.Catalog
+	log         *slog.Logger
+	baseURL     string
+
+	// Public pages and the signing helper read these snapshots, at most a
+	// second old, so a viral petition's page costs no query per view.
+	cacheMu sync.Mutex
+	views   map[string]*cachedView
+	byID    map[string]*cachedPetition
+}
+
+type cachedPetition struct {
+	p      *Petition
+	public bool // its community is public
+	at     time.Time
+}
+
+const cacheTTL = time.Second
+
+// New builds the petition handler and registers petitions with the
+// participation core.
+func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger, baseURL string,
+	communities *community.Store, campaigns *campaign.Store, parts *participation.Service) *Handler {
+	h := &Handler{Store: NewStore(db), parts: parts, communities: communities, campaigns: campaigns, pages: pages,
+		cat: cat, log: log, baseURL: strings.TrimRight(baseURL, "/"), views: map[string]*cachedView{}, byID: map[string]*cachedPetition{}}
+	parts.Register(participation.Signature, h)
+	return h
+}
+
+// petition reads a petition by id through the one-second cache, with
+// whether its community is public.
+func (h *Handler) petition(ctx context.Context, id string) (*Petition, bool, error) {
+	now := time.Now()
+	h.cacheMu.Lock()
+	c := h.byID[id]
+	h.cacheMu.Unlock()
+	if c != nil && now.Sub(c.at) < cacheTTL {
+		return c.p, c.public, nil
+	}
+	p, err := h.Store.Get(ctx, id)
+	if err != nil {
+		return nil, false, err
+	}
+	com, err := h.communities.Get(ctx, p.CommunityID)
+	if err != nil {
+		return nil, false, err
+	}
+	public := com.Visibility == community.Public
+	h.cacheMu.Lock()
+	if len(h.byID) > 10_000 {
+		clear(h.byID)
+	}
+	h.byID[id] = &cachedPetition{p: p, public: public, at: now}
+	h.cacheMu.Unlock()
+	return p, public, nil
+}
+
+// forget drops cached views of a petition after an organizer changed it.
+func (h *Handler) forget(id string) {
+	h.cacheMu.Lock()
+	delete(h.byID, id)
+	clear(h.views)
+	h.cacheMu.Unlock()
+}
+
+// ConfirmMail renders the signature confirmation mail (participation.Action).
+func (h *Handler) ConfirmMail(ctx context.Context, q store.Queryer, actionID, lang string, links participation.Links) (string, string, error) {
+	p, _, err := h.petition(ctx, actionID)
+	if err != nil {
+		return "", "", err
+	}
+	l := h.cat.For(lang)
+	return l.T("petition.mail.confirm.subject", "Title", p.Title),
+		l.T("petition.mail.confirm.body", "Title", p.Title, "Confirm", links.Confirm, "Withdraw", links.Withdraw,
+			"Page", h.baseURL+p.Path()), nil
+}
+
+// Counted is called when a petition's count moved (participation.Action):
+// nothing to do, the page reads the counters.
+func (h *Handler) Counted(ctx context.Context, tx *store.Tx, actionID string, c participation.Counts) error {
+	return nil
+}
+
+// Page gives the petition's title and page (participation.Action).
+func (h *Handler) Page(ctx context.Context, actionID, lang string) (string, string, error) {
+	p, _, err := h.petition(ctx, actionID)
+	if err != nil {
+		return "", "", err
+	}
+	return p.Title, p.Path(), nil
+}

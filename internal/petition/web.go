@@ -1,0 +1,362 @@
+package petition
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"repertoire"
+	"repertoire/internal/account"
+	"repertoire/internal/campaign"
+	"repertoire/internal/community"
+	"repertoire/internal/participation"
+	"repertoire/internal/web"
+)
+
+// Routes mounts petition pages and API. POST paths under a petition have
+// six segments, like the campaign's sub-items, so they never overlap the
+// community's five-segment ones.
+func (h *Handler) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /c/{community}/{campaign}/petitions/new", h.newForm)
+	mux.HandleFunc("POST /c/{community}/{campaign}/petitions", h.create)
+	mux.HandleFunc("GET /c/{community}/{campaign}/petitions/{petition}", h.show)
+	mux.HandleFunc("POST /c/{community}/{campaign}/petitions/{petition}/sign", h.sign)
+	mux.HandleFunc("GET /c/{community}/{campaign}/petitions/{petition}/manage", h.manage)
+	mux.HandleFunc("POST /c/{community}/{campaign}/petitions/{petition}/review", h.review)
+	mux.HandleFunc("POST /c/{community}/{campaign}/petitions/{petition}/deliver", h.deliver)
+	mux.HandleFunc("POST /c/{community}/{campaign}/petitions/{petition}/status", h.setStatus)
+	mux.HandleFunc("POST /c/{community}/{campaign}/petitions/{petition}/deliveries/{delivery}/answer", h.answer)
+	mux.HandleFunc("GET /c/{community}/{campaign}/petitions/{petition}/signers.csv", h.exportCSV)
+
+	mux.HandleFunc("GET /api/v1/petitions", h.apiList)
+	mux.HandleFunc("POST /api/v1/petitions", h.apiCreate)
+	mux.HandleFunc("GET /api/v1/petitions/{id}", h.apiGet)
+	mux.HandleFunc("GET /api/v1/petitions/{id}/signatures", h.apiSignatures)
+	mux.HandleFunc("POST /api/v1/petitions/{id}/signatures", h.apiSign)
+}
+
+func viewerID(r *http.Request) string {
+	if v := web.ViewerFrom(r.Context()); v != nil {
+		return v.PersonID
+	}
+	return ""
+}
+
+// scope is what every petition page resolves from its URL.
+type scope struct {
+	Community   *community.Community
+	Campaign    *campaign.Campaign
+	Petition    *Petition // nil on the new-petition page
+	CanOrganize bool
+}
+
+// load resolves the URL for the viewer; with organize the viewer must
+// organize the community (visitors are sent to sign in). It writes the
+// error page and returns nil on failure.
+func (h *Handler) load(w http.ResponseWriter, r *http.Request, withPetition, organize bool) *scope {
+	ctx := r.Context()
+	fail := func(err error) *scope { h.pages.Error(w, r, err); return nil }
+	com, err := h.communities.Get(ctx, r.PathValue("community"))
+	if err != nil {
+		return fail(err)
+	}
+	vid := viewerID(r)
+	if ok, err := h.communities.CanView(ctx, com, vid); err != nil {
+		return fail(err)
+	} else if !ok {
+		return fail(errNotFound)
+	}
+	c, err := h.campaigns.GetBySlug(ctx, com.ID, r.PathValue("campaign"))
+	if err != nil {
+		return fail(err)
+	}
+	s := &scope{Community: com, Campaign: c}
+	if withPetition {
+		if s.Petition, err = h.Store.GetBySlug(ctx, c.ID, r.PathValue("petition")); err != nil {
+			return fail(err)
+		}
+	}
+	if vid != "" {
+		if s.CanOrganize, err = h.communities.CanOrganize(ctx, com.ID, vid); err != nil {
+			return fail(err)
+		}
+	}
+	if organize && !s.CanOrganize {
+		if vid == "" {
+			next := r.URL.Path
+			if r.Method != http.MethodGet {
+				next = "/c/" + com.Slug + "/" + c.Slug
+			}
+			http.Redirect(w, r, "/signin?next="+url.QueryEscape(next), http.StatusSeeOther)
+			return nil
+		}
+		return fail(repertoire.Errorf(repertoire.EFORBIDDEN, "petition.organizers_only"))
+	}
+	return s
+}
+
+func (h *Handler) parse(w http.ResponseWriter, r *http.Request) (*web.Form, bool) {
+	if err := web.ParseForm(w, r); err != nil {
+		h.pages.Error(w, r, err)
+		return nil, false
+	}
+	return web.NewForm(r.PostForm), true
+}
+
+func formStatus(err error) int { return repertoire.Status(repertoire.ErrorCode(err)) }
+
+// --- creating a petition ---
+
+// maxFormTargets is how many target rows the no-JS form offers.
+const maxFormTargets = 3
+
+// targetRow is one target's pair of inputs on the form.
+type targetRow struct{ I, N int }
+
+type newData struct {
+	S       *scope
+	Form    *web.Form
+	Targets []targetRow
+	Demands []campaign.Demand
+	Checked map[string]bool
+}
+
+func (h *Handler) renderNew(w http.ResponseWriter, r *http.Request, status int, s *scope, f *web.Form) {
+	d := newData{S: s, Form: f, Checked: map[string]bool{}}
+	for i := range maxFormTargets {
+		d.Targets = append(d.Targets, targetRow{I: i, N: i + 1})
+	}
+	full, err := h.campaigns.Get(r.Context(), s.Campaign.ID)
+	if err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	for _, sec := range full.Sections {
+		d.Demands = append(d.Demands, sec.Demands...)
+	}
+	for _, id := range f.Values["demands"] {
+		d.Checked[id] = true
+	}
+	h.pages.Render(w, r, status, "petition_new", web.Localizer(r.Context()).T("petition.new.title"), d)
+}
+
+func (h *Handler) newForm(w http.ResponseWriter, r *http.Request) {
+	s := h.load(w, r, false, true)
+	if s == nil {
+		return
+	}
+	h.renderNew(w, r, http.StatusOK, s, web.NewForm(nil))
+}
+
+func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
+	s := h.load(w, r, false, true)
+	if s == nil {
+		return
+	}
+	f, ok := h.parse(w, r)
+	if !ok {
+		return
+	}
+	in := Input{CampaignID: s.Campaign.ID, Title: f.Get("title"), Slug: f.Get("slug"), Description: f.Get("description"),
+		Text: f.Get("petition_text"), DemandIDs: f.Values["demands"]}
+	var errs repertoire.Errors
+	if g := strings.TrimSpace(f.Get("goal")); g != "" {
+		n, err := strconv.Atoi(g)
+		if err != nil {
+			errs = append(errs, repertoire.Invalid("goal", "petition.bad_goal", nil))
+		}
+		in.Goal = n
+	}
+	for i := range maxFormTargets {
+		in.Targets = append(in.Targets, Target{Name: f.Get("target[" + itoa(i) + "].name"), Email: f.Get("target[" + itoa(i) + "].email")})
+	}
+	var p *Petition
+	err := errs.Err()
+	if err == nil {
+		p, err = h.Store.Create(r.Context(), viewerID(r), in)
+	}
+	if err != nil {
+		if !f.SetErrors(web.Localizer(r.Context()), err) {
+			h.pages.Error(w, r, err)
+			return
+		}
+		h.renderNew(w, r, formStatus(err), s, f)
+		return
+	}
+	web.Redirect(w, r, p.Path(), "petition.created")
+}
+
+// --- the public page ---
+
+// view is the public page's data that is the same for every visitor; it is
+// cached for a second.
+type view struct {
+	Petition *Petition
+	Counts   participation.Counts
+	Growth   []participation.Bucket
+	Chart    *Chart
+	Recent   []participation.PublicParticipant
+	Imported []participation.PublicParticipant
+	Demands  []campaign.Demand
+	Progress int // percent of the goal, capped at 100
+	Public   bool
+}
+
+type cachedView struct {
+	v  *view
+	at time.Time
+}
+
+func (h *Handler) buildView(ctx context.Context, s *scope) (*view, error) {
+	p := s.Petition
+	v := &view{Petition: p, Public: s.Community.Visibility == community.Public}
+	var err error
+	if v.Counts, err = h.parts.Counts(ctx, p.ID); err != nil {
+		return nil, err
+	}
+	if v.Growth, err = h.parts.Growth(ctx, p.ID); err != nil {
+		return nil, err
+	}
+	v.Chart = NewChart(v.Growth, p.Goal)
+	recent, err := h.parts.Recent(ctx, p.ID, 40)
+	if err != nil {
+		return nil, err
+	}
+	for _, pp := range recent {
+		if pp.Imported {
+			v.Imported = append(v.Imported, pp)
+		} else if len(v.Recent) < 20 {
+			v.Recent = append(v.Recent, pp)
+		}
+	}
+	if len(p.DemandIDs) > 0 {
+		full, err := h.campaigns.Get(ctx, p.CampaignID)
+		if err != nil {
+			return nil, err
+		}
+		want := map[string]bool{}
+		for _, id := range p.DemandIDs {
+			want[id] = true
+		}
+		for _, sec := range full.Sections {
+			for _, d := range sec.Demands {
+				if want[d.ID] {
+					v.Demands = append(v.Demands, d)
+				}
+			}
+		}
+	}
+	if p.Goal > 0 {
+		v.Progress = min(100, v.Counts.Total()*100/p.Goal)
+	}
+	return v, nil
+}
+
+type showData struct {
+	*view
+	S    *scope
+	Form *web.Form
+}
+
+// show renders the public page. Public communities' pages are built at
+// most once a second and shared by every visitor: the UK petitions site
+// fell over under people refreshing the count.
+func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
+	s := h.load(w, r, true, false)
+	if s == nil {
+		return
+	}
+	f := web.NewForm(nil)
+	f.Values.Set("public_name", "on")
+	h.renderShow(w, r, http.StatusOK, s, f)
+}
+
+func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, status int, s *scope, f *web.Form) {
+	v, err := h.view(r.Context(), s)
+	if err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	h.pages.Render(w, r, status, "petition_show", s.Petition.Title, showData{view: v, S: s, Form: f})
+}
+
+func (h *Handler) view(ctx context.Context, s *scope) (*view, error) {
+	key := s.Petition.ID
+	public := s.Community.Visibility == community.Public
+	if public {
+		h.cacheMu.Lock()
+		c := h.views[key]
+		h.cacheMu.Unlock()
+		if c != nil && time.Since(c.at) < cacheTTL {
+			return c.v, nil
+		}
+	}
+	v, err := h.buildView(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	if public {
+		h.cacheMu.Lock()
+		if len(h.views) > 10_000 {
+			clear(h.views)
+		}
+		h.views[key] = &cachedView{v: v, at: time.Now()}
+		h.cacheMu.Unlock()
+	}
+	return v, nil
+}
+
+// signatureForm reads the signing form into a submission.
+func signatureForm(f *web.Form, petitionID, ip, lang string) participation.Submission {
+	return participation.Submission{
+		Kind:     participation.Signature,
+		ActionID: petitionID,
+		Person: account.PersonInput{Email: f.Get("email"), GivenName: f.Get("given_name"), FamilyName: f.Get("family_name"),
+			Locality: f.Get("locality"), Country: f.Get("country"), Language: lang},
+		Comment:         f.Get("comment"),
+		PublicName:      f.Get("public_name") != "",
+		ContactOK:       f.Get("contact_ok") != "",
+		ShareWithTarget: f.Get("share_with_target") != "",
+		IP:              ip,
+		Lang:            lang,
+	}
+}
+
+func (h *Handler) sign(w http.ResponseWriter, r *http.Request) {
+	s := h.load(w, r, true, false)
+	if s == nil {
+		return
+	}
+	f, ok := h.parse(w, r)
+	if !ok {
+		return
+	}
+	l := web.Localizer(r.Context())
+	if s.Petition.Status != StatusOpen {
+		h.pages.Error(w, r, repertoire.Errorf(repertoire.ECONFLICT, "petition.closed"))
+		return
+	}
+	sub := signatureForm(f, s.Petition.ID, web.ClientIP(r), l.Lang)
+	errs := repertoire.FieldErrors(participation.Validate(&sub))
+	if strings.TrimSpace(f.Get("given_name")) == "" { // a petition is signed with a name
+		errs = append(errs, repertoire.Invalid("given_name", "field.required", nil))
+	}
+	err := errs.Err()
+	if err == nil {
+		_, err = h.parts.Submit(r.Context(), sub)
+	}
+	if err != nil {
+		if !f.SetErrors(l, err) {
+			h.pages.Error(w, r, err)
+			return
+		}
+		h.renderShow(w, r, formStatus(err), s, f)
+		return
+	}
+	// The same answer whatever became of it (pending, already signed,
+	// flagged): the page never tells who has signed.
+	web.Redirect(w, r, s.Petition.Path()+"#sign", "petition.signed.check_mail")
+}
