@@ -306,6 +306,29 @@ type showData struct {
 	*page
 	Countdown string // "in 12 days", "today", "3 days ago"
 	Counts    []statusCount
+	Coverage  []coverageMonth
+}
+
+// coverageMonth groups the press list by month, newest first, the way
+// press pages read ("August 2018").
+type coverageMonth struct {
+	Month string
+	Items []Coverage
+}
+
+func byMonth(lang string, items []Coverage) []coverageMonth {
+	var out []coverageMonth
+	for _, c := range items {
+		month := c.PublishedOn
+		if t, err := time.Parse(time.DateOnly, c.PublishedOn); err == nil {
+			_, month, _ = strings.Cut(web.FormatDate(lang, t), " ") // drop the day
+		}
+		if len(out) == 0 || out[len(out)-1].Month != month {
+			out = append(out, coverageMonth{Month: month})
+		}
+		out[len(out)-1].Items = append(out[len(out)-1].Items, c)
+	}
+	return out
 }
 
 type statusCount struct {
@@ -318,7 +341,7 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	d := showData{page: p}
+	d := showData{page: p, Coverage: byMonth(web.Localizer(r.Context()).Lang, p.C.Coverage)}
 	if p.C.UltimatumAt != nil {
 		l := web.Localizer(r.Context())
 		switch n := DaysUntil(store.Now(), *p.C.UltimatumAt); {
