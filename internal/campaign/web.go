@@ -440,7 +440,10 @@ func (h *Handler) edit(w http.ResponseWriter, r *http.Request) {
 	}
 	title, slug, summary := f.Get("title"), f.Get("slug"), f.Get("summary")
 	targets := Lines(f.Get("targets"))
-	patch := CampaignPatch{Title: &title, Slug: &slug, Summary: &summary, Targets: &targets}
+	patch := CampaignPatch{Title: &title, Summary: &summary, Targets: &targets}
+	if strings.TrimSpace(slug) != "" { // left empty: the address stays
+		patch.Slug = &slug
+	}
 	var ult *time.Time
 	var es repertoire.Errors
 	if s := strings.TrimSpace(f.Get("ultimatum_date")); s != "" {

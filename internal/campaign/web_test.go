@@ -176,8 +176,11 @@ func TestCampaignPages(t *testing.T) {
 		if st, _ := app.Browser().Get(t, "/c/workers/click-workers-rights"); st != 404 {
 			t.Errorf("visitor reads the private campaign: %d", st)
 		}
-		if st, _ := b.Post(t, "/c/users/campaigns", url.Values{"title": {"Facebook users’ strike"}, "action": {"create"}}); st != 409 {
+		if st, body := b.Post(t, "/c/users/campaigns", url.Values{"title": {"Facebook users’ strike"}, "action": {"create"}}); st != 409 || !strings.Contains(html.UnescapeString(body), "already has a campaign at this address") {
 			t.Errorf("duplicate slug: %d", st)
+		}
+		if st, _ := b.Post(t, "/c/users/campaigns", url.Values{"title": {strings.Repeat("x", 5<<20)}, "action": {"create"}}); st != 413 {
+			t.Errorf("5 MB form: %d", st)
 		}
 	})
 }
