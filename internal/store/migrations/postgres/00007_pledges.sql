@@ -40,6 +40,8 @@ CREATE TABLE pledges (
     status        TEXT NOT NULL DEFAULT 'collecting', -- collecting | activated | lapsed | under_way | ended
     activated_at  TIMESTAMPTZ,
     progress_sent BIGINT NOT NULL DEFAULT 0,          -- highest progress mail sent to organizers: 0, 25, 50, 75
+    checkins_held  BIGINT NOT NULL DEFAULT 0,         -- check-in answers after the window, maintained
+    checkins_broke BIGINT NOT NULL DEFAULT 0,
     created_by    TEXT REFERENCES people (id) ON DELETE SET NULL,
     created_at    TIMESTAMPTZ NOT NULL,
     modified_at   TIMESTAMPTZ NOT NULL,
@@ -47,6 +49,18 @@ CREATE TABLE pledges (
 );
 CREATE INDEX pledges_modified ON pledges (modified_at);
 
+-- The "did you hold the line?" links mailed when a window ends: one token
+-- per committed person (its SHA-256 here), answering for their commitment
+-- (participations.checkin).
+CREATE TABLE pledge_checkins (
+    token_hash       TEXT PRIMARY KEY,
+    pledge_id        TEXT NOT NULL REFERENCES pledges (id) ON DELETE CASCADE,
+    participation_id TEXT NOT NULL,
+    created_at       TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX pledge_checkins_participation ON pledge_checkins (participation_id);
+
 -- +goose Down
+DROP TABLE pledge_checkins;
 DROP TABLE pledges;
 DROP TABLE jobs;

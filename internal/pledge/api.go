@@ -1,0 +1,433 @@
+package pledge
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"repertoire"
+	"repertoire/internal/account"
+	"repertoire/internal/api"
+	"repertoire/internal/participation"
+	"repertoire/internal/web"
+)
+
+// The pledges API, in OSDI style: a pledge document carries its status,
+// threshold, maintained total_commitments, deadline and window; the
+// record-commitment helper is POST /pledges/{id}/commitments, shaped like
+// OSDI's record-signature helper.
+
+type complianceJSON struct {
+	Held  int  `json:"held"`
+	Broke int  `json:"broke"`
+	Rate  *int `json:"rate"` // percent who held the line; null before any answer
+}
+
+type pledgeJSON struct {
+	Identifiers      []string       `json:"identifiers"`
+	ID               string         `json:"id"`
+	Slug             string         `json:"slug"`
+	Title            string         `json:"title"`
+	Action           string         `json:"action"`
+	Description      string         `json:"description"`
+	Campaign         string         `json:"campaign"`
+	Status           string         `json:"status"`
+	Threshold        int            `json:"threshold"`
+	TotalCommitments int            `json:"total_commitments"`
+	TotalImported    int            `json:"total_imported"`
+	Deadline         string         `json:"deadline"`
+	WindowStart      string         `json:"window_start"`
+	WindowEnd        string         `json:"window_end"`
+	ActivatedDate    *string        `json:"activated_date"`
+	Compliance       complianceJSON `json:"compliance"`
+	CreatedDate      string         `json:"created_date"`
+	ModifiedDate     string         `json:"modified_date"`
+	OriginSystem     string         `json:"origin_system"`
+	BrowserURL       string         `json:"browser_url"`
+	Links            api.Links      `json:"_links"`
+}
+
+func (h *Handler) pledgeURL(id string, rest ...string) string {
+	return api.URL(h.baseURL, api.Prefix+"/pledges", append([]string{id}, rest...)...)
+}
+
+func (h *Handler) pledgeDoc(p *Pledge) pledgeJSON {
+	doc := pledgeJSON{
+		Identifiers: api.Identifiers(p.ID), ID: p.ID, Slug: p.Slug, Title: p.Title, Action: p.Action, Description: p.Description,
+		Campaign: p.CampaignID, Status: p.Status, Threshold: p.Threshold, TotalCommitments: p.Total(), TotalImported: p.Counts.Imported,
+		Deadline: api.Time(p.Deadline), WindowStart: api.Time(p.WindowStart), WindowEnd: api.Time(p.WindowEnd),
+		ActivatedDate: api.TimePtr(p.ActivatedAt),
+		Compliance:    complianceJSON{Held: p.CheckinsHeld, Broke: p.CheckinsBroke},
+		CreatedDate:   api.Time(p.CreatedAt), ModifiedDate: api.Time(p.ModifiedAt), OriginSystem: "repertoire",
+		BrowserURL: h.baseURL + p.Path(),
+		Links: api.Links{
+			"self":                                api.Link{Href: h.pledgeURL(p.ID)},
+			"repertoire:campaign":                 api.Link{Href: api.URL(h.baseURL, api.Prefix+"/campaigns", p.CampaignID)},
+			"repertoire:record_commitment_helper": api.Link{Href: h.pledgeURL(p.ID, "commitments")},
+		},
+	}
+	if rate, ok := p.Compliance(); ok {
+		doc.Compliance.Rate = &rate
+	}
+	return doc
+}
+
+// pledgeBody is what clients send; pointers tell absent fields from empty
+// ones, so PUT changes only what is given.
+type pledgeBody struct {
+	Title       *string `json:"title"`
+	Slug        *string `json:"slug"`
+	Action      *string `json:"action"`
+	Description *string `json:"description"`
+	Campaign    *string `json:"campaign"`
+	Threshold   *int    `json:"threshold"`
+	Deadline    *string `json:"deadline"`
+	WindowStart *string `json:"window_start"`
+	WindowEnd   *string `json:"window_end"`
+}
+
+// times reads the RFC 3339 fields that are given.
+func (b pledgeBody) times(es *repertoire.Errors) (deadline, start, end *time.Time) {
+	parse := func(field string, s *string) *time.Time {
+		if s == nil {
+			return nil
+		}
+		t, err := time.Parse(time.RFC3339, strings.TrimSpace(*s))
+		if err != nil {
+			*es = append(*es, repertoire.Invalid(field, "pledge.bad_time", nil))
+			return nil
+		}
+		return &t
+	}
+	return parse("deadline", b.Deadline), parse("window_start", b.WindowStart), parse("window_end", b.WindowEnd)
+}
+
+func principalID(r *http.Request) string {
+	if p := api.PrincipalFrom(r.Context()); p != nil {
+		return p.PersonID
+	}
+	return ""
+}
+
+// authorize answers not found when the caller may not see the campaign's
+// community, forbidden when organize is asked and not allowed.
+func (h *Handler) authorize(r *http.Request, communityID string, organize bool) error {
+	ctx := r.Context()
+	com, err := h.communities.Get(ctx, communityID)
+	if err != nil {
+		return err
+	}
+	ok, err := h.communities.CanView(ctx, com, principalID(r))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errNotFound
+	}
+	if organize {
+		ok, err := h.communities.CanOrganize(ctx, communityID, principalID(r))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return repertoire.Errorf(repertoire.EFORBIDDEN, "pledge.organizers_only")
+		}
+	}
+	return nil
+}
+
+// apiPledge loads the pledge of the URL for the caller; with organize the
+// caller must hold a token (401) and organize its community (403).
+func (h *Handler) apiPledge(w http.ResponseWriter, r *http.Request, organize bool) *Pledge {
+	if organize && api.Require(w, r) == nil {
+		return nil
+	}
+	p, err := h.Store.Get(r.Context(), api.ParseID(r.PathValue("id")))
+	if err == nil {
+		err = h.authorize(r, p.CommunityID, organize)
+	}
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return nil
+	}
+	return p
+}
+
+func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
+	page, err := api.ParsePage(r)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	q := ListQuery{ViewerID: principalID(r), Offset: page.Offset(), Limit: page.PerPage}
+	if p := api.PrincipalFrom(r.Context()); p != nil {
+		q.Admin = p.IsAdmin
+	}
+	if s := r.URL.Query().Get("campaign"); s != "" {
+		c, err := h.campaigns.Get(r.Context(), api.ParseID(s))
+		if err == nil {
+			err = h.authorize(r, c.CommunityID, false)
+		}
+		if err != nil {
+			api.Problem(w, r, h.log, err)
+			return
+		}
+		q.CampaignID = c.ID
+	}
+	list, total, err := h.Store.List(r.Context(), q)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	items := make([]pledgeJSON, 0, len(list))
+	for _, p := range list {
+		items = append(items, h.pledgeDoc(p))
+	}
+	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "repertoire:pledges", items, total, page))
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
+	if api.Require(w, r) == nil {
+		return
+	}
+	var body pledgeBody
+	if err := api.Decode(w, r, &body); err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	if deref(body.Campaign) == "" {
+		api.Problem(w, r, h.log, repertoire.Invalid("campaign", "field.required", nil))
+		return
+	}
+	c, err := h.campaigns.Get(r.Context(), api.ParseID(*body.Campaign))
+	if err == nil {
+		err = h.authorize(r, c.CommunityID, false)
+	}
+	if repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
+		err = repertoire.Invalid("campaign", "pledge.campaign_not_found", nil)
+	}
+	if err == nil {
+		err = h.authorize(r, c.CommunityID, true)
+	}
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	var es repertoire.Errors
+	in := Input{Title: deref(body.Title), Slug: deref(body.Slug), Action: deref(body.Action), Description: deref(body.Description)}
+	if body.Threshold != nil {
+		in.Threshold = *body.Threshold
+	}
+	d, s, e := body.times(&es)
+	for _, t := range []struct{ dst, v *time.Time }{{&in.Deadline, d}, {&in.WindowStart, s}, {&in.WindowEnd, e}} {
+		if t.v != nil {
+			*t.dst = *t.v
+		}
+	}
+	now := time.Now()
+	if err := in.normalize(now); err != nil {
+		for _, fe := range repertoire.FieldErrors(err) {
+			if !hasField(es, fe.Field) {
+				es = append(es, fe)
+			}
+		}
+	}
+	if len(es) > 0 {
+		api.Problem(w, r, h.log, es)
+		return
+	}
+	p, err := h.Store.Create(r.Context(), principalID(r), c.ID, in, now)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	doc := h.pledgeDoc(p)
+	w.Header().Set("Location", doc.Links["self"].(api.Link).Href)
+	api.JSON(w, http.StatusCreated, doc)
+}
+
+func (h *Handler) apiGet(w http.ResponseWriter, r *http.Request) {
+	if p := h.apiPledge(w, r, false); p != nil {
+		api.JSON(w, http.StatusOK, h.pledgeDoc(p))
+	}
+}
+
+// apiUpdate merges the body into a pledge still collecting commitments;
+// once activated it is a promise made to the people who committed, and
+// answers 409.
+func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
+	p := h.apiPledge(w, r, true)
+	if p == nil {
+		return
+	}
+	var body pledgeBody
+	if err := api.Decode(w, r, &body); err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	var es repertoire.Errors
+	if body.Campaign != nil && api.ParseID(*body.Campaign) != p.CampaignID {
+		es = append(es, repertoire.Invalid("campaign", "pledge.campaign_fixed", nil))
+	}
+	patch := Patch{Title: body.Title, Slug: body.Slug, Action: body.Action, Description: body.Description, Threshold: body.Threshold}
+	patch.Deadline, patch.WindowStart, patch.WindowEnd = body.times(&es)
+	if len(es) > 0 {
+		api.Problem(w, r, h.log, es)
+		return
+	}
+	p, err := h.Store.Update(r.Context(), p.ID, patch, time.Now())
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	api.JSON(w, http.StatusOK, h.pledgeDoc(p))
+}
+
+func (h *Handler) apiDelete(w http.ResponseWriter, r *http.Request) {
+	p := h.apiPledge(w, r, true)
+	if p == nil {
+		return
+	}
+	if err := h.Store.Delete(r.Context(), p.ID); err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// personBody is the OSDI person of a helper request.
+type personBody struct {
+	GivenName       string `json:"given_name"`
+	FamilyName      string `json:"family_name"`
+	EmailAddresses  []struct {
+		Address string `json:"address"`
+	} `json:"email_addresses"`
+	PostalAddresses []struct {
+		Locality   string `json:"locality"`
+		Region     string `json:"region"`
+		PostalCode string `json:"postal_code"`
+		Country    string `json:"country"`
+	} `json:"postal_addresses"`
+	PreferredLanguage string `json:"preferred_language"`
+}
+
+type commitmentBody struct {
+	Person       *personBody     `json:"person"`
+	Comments     string          `json:"comments"`
+	OriginSystem string          `json:"origin_system"`
+	ContactOK    json.RawMessage `json:"contact_ok"` // optional boolean; default true for public helpers
+}
+
+// apiFields maps the participation core's form field names to the JSON
+// paths of the helper.
+var apiFields = map[string]string{
+	"email":         "person.email_addresses[0].address",
+	"given_name":    "person.given_name",
+	"family_name":   "person.family_name",
+	"locality":      "person.postal_addresses[0].locality",
+	"region":        "person.postal_addresses[0].region",
+	"postal_code":   "person.postal_addresses[0].postal_code",
+	"country":       "person.postal_addresses[0].country",
+	"comment":       "comments",
+	"origin_system": "origin_system",
+}
+
+func renameFields(err error) error {
+	fes := repertoire.FieldErrors(err)
+	if fes == nil {
+		return err
+	}
+	out := make(repertoire.Errors, len(fes))
+	for i, e := range fes {
+		c := *e
+		if f, ok := apiFields[c.Field]; ok {
+			c.Field = f
+		}
+		out[i] = &c
+	}
+	return out
+}
+
+// apiCommit is the record-commitment helper. Without a token anyone may
+// commit: the commitment is pending until confirmed from the mailed link
+// (202). With an organizer's token and an origin_system, a commitment
+// confirmed elsewhere (paper, another system) is imported and counted at
+// once (201).
+func (h *Handler) apiCommit(w http.ResponseWriter, r *http.Request) {
+	p := h.apiPledge(w, r, false)
+	if p == nil {
+		return
+	}
+	var body commitmentBody
+	if err := api.Decode(w, r, &body); err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	origin := strings.TrimSpace(body.OriginSystem)
+	if origin != "" {
+		if api.Require(w, r) == nil {
+			return
+		}
+		if err := h.authorize(r, p.CommunityID, true); err != nil {
+			api.Problem(w, r, h.log, err)
+			return
+		}
+	}
+	if !p.Open() {
+		api.Problem(w, r, h.log, errClosed)
+		return
+	}
+	if body.Person == nil {
+		api.Problem(w, r, h.log, repertoire.Invalid("person", "field.required", nil))
+		return
+	}
+	sub := participation.Submission{Kind: participation.Commitment, ActionID: p.ID, Comment: body.Comments,
+		OriginSystem: origin, ContactOK: true, IP: web.ClientIP(r)}
+	if len(bytes.TrimSpace(body.ContactOK)) > 0 {
+		if json.Unmarshal(body.ContactOK, &sub.ContactOK) != nil {
+			api.Problem(w, r, h.log, repertoire.Invalid("contact_ok", "field.bad_json", nil))
+			return
+		}
+	}
+	in := account.PersonInput{GivenName: body.Person.GivenName, FamilyName: body.Person.FamilyName, Language: body.Person.PreferredLanguage}
+	if len(body.Person.EmailAddresses) > 0 {
+		in.Email = body.Person.EmailAddresses[0].Address
+	}
+	if len(body.Person.PostalAddresses) > 0 {
+		a := body.Person.PostalAddresses[0]
+		in.Locality, in.Region, in.PostalCode, in.Country = a.Locality, a.Region, a.PostalCode, a.Country
+	}
+	sub.Person = in
+	sub.Lang = in.Language
+	if sub.Lang == "" {
+		sub.Lang = web.Localizer(r.Context()).Lang
+	}
+	res, err := h.parts.Submit(r.Context(), sub)
+	if err != nil {
+		api.Problem(w, r, h.log, renameFields(err))
+		return
+	}
+	status := http.StatusAccepted
+	if res.Status == participation.StatusConfirmed {
+		status = http.StatusCreated
+	}
+	api.JSON(w, status, map[string]any{
+		"identifiers":   api.Identifiers(res.ID),
+		"status":        res.Status,
+		"origin_system": origin,
+		"comments":      body.Comments,
+		"action_date":   api.Time(time.Now()),
+		"_links": api.Links{
+			"repertoire:pledge": api.Link{Href: h.pledgeURL(p.ID)},
+		},
+	})
+}

@@ -1,0 +1,186 @@
+package pledge
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"repertoire"
+	"repertoire/internal/account"
+	"repertoire/internal/i18n"
+	"repertoire/internal/outbox"
+	"repertoire/internal/store"
+	"repertoire/internal/web"
+)
+
+// The mails to every committed person.
+const (
+	mailActivated = "activated" // it's on: here is the plan
+	mailLapsed    = "lapsed"    // the deadline passed first
+	mailReminder  = "reminder"  // the day before the window
+	mailCheckin   = "checkin"   // did you hold the line?
+)
+
+// Number writes a count the way each language does: 100,000 / 100 000.
+func Number(lang string, n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	sep := ","
+	if lang == "fr" {
+		sep = "\u202f" // narrow no-break space
+	}
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteString(sep)
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+func date(lang string, t time.Time) string { return web.FormatDate(lang, t) }
+
+// sentence is the pledge in one sentence, in l's language.
+func (s *Store) sentence(l *i18n.Localizer, p *Pledge) string {
+	return l.T("pledge.sentence", "Action", p.Action, "Start", date(l.Lang, p.WindowStart), "End", date(l.Lang, p.WindowEnd),
+		"Threshold", Number(l.Lang, p.Threshold), "Deadline", date(l.Lang, p.Deadline))
+}
+
+// Markers replaced by each person's own links in the check-in mail, which
+// is otherwise rendered once per language.
+const (
+	heldMarker  = "\x00held\x00"
+	brokeMarker = "\x00broke\x00"
+)
+
+// committed is one confirmed commitment, as the fan-out needs it.
+type committed struct {
+	participationID, personID, email, lang string
+}
+
+// fanOut queues one mail of the given kind to every confirmed committed
+// person, in their language, inside tx. The bodies are rendered once per
+// language and written with multi-row statements, so 100,000 mails take
+// a few hundred statements. The check-in mail carries each person's own
+// answer links.
+func (s *Store) fanOut(ctx context.Context, tx *store.Tx, p *Pledge, kind string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT pa.id, pa.person_id, pe.email, pa.lang FROM participations pa
+		JOIN people pe ON pe.id = pa.person_id WHERE pa.action_id = $1 AND pa.status = 'confirmed' ORDER BY pa.id`, p.ID)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	var people []committed
+	for rows.Next() {
+		var c committed
+		if err := rows.Scan(&c.participationID, &c.personID, &c.email, &c.lang); err != nil {
+			rows.Close()
+			return repertoire.Internal(err)
+		}
+		people = append(people, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return repertoire.Internal(err)
+	}
+	type rendered struct{ subject, body string }
+	byLang := map[string]rendered{}
+	render := func(lang string) rendered {
+		if r, ok := byLang[lang]; ok {
+			return r
+		}
+		l := s.cat.For(lang)
+		r := rendered{
+			subject: l.T("pledge.mail."+kind+".subject", "Title", p.Title),
+			body: l.T("pledge.mail."+kind+".body", "Title", p.Title, "Sentence", s.sentence(l, p), "Action", p.Action,
+				"Start", date(l.Lang, p.WindowStart), "End", date(l.Lang, p.WindowEnd), "Deadline", date(l.Lang, p.Deadline),
+				"Total", Number(l.Lang, p.Total()), "Threshold", Number(l.Lang, p.Threshold), "URL", s.baseURL+p.Path(),
+				"Held", heldMarker, "Broke", brokeMarker),
+		}
+		byLang[lang] = r
+		return r
+	}
+	msgs := make([]outbox.Message, 0, len(people))
+	var tokens [][2]string // hash, participation
+	for _, c := range people {
+		r := render(c.lang)
+		body := r.body
+		if kind == mailCheckin {
+			token := account.NewToken()
+			tokens = append(tokens, [2]string{account.HashToken(token), c.participationID})
+			link := s.baseURL + "/pledges/checkin/" + token + "?answer="
+			body = strings.Replace(strings.Replace(body, heldMarker, link+CheckinHeld, 1), brokeMarker, link+CheckinBroke, 1)
+		}
+		// Transactional: each of them asked for exactly this news when
+		// committing; the footer still lets them stop all other mail.
+		msgs = append(msgs, outbox.Message{PersonID: c.personID, To: c.email, Subject: r.subject, Body: body, Lang: c.lang, Transactional: true})
+	}
+	if err := s.insertCheckins(ctx, tx, p.ID, tokens); err != nil {
+		return err
+	}
+	return outbox.EnqueueBatch(ctx, tx, s.baseURL, msgs)
+}
+
+// insertCheckins stores the check-in tokens' hashes, many rows a statement.
+func (s *Store) insertCheckins(ctx context.Context, tx *store.Tx, pledgeID string, tokens [][2]string) error {
+	const chunk = 1000
+	for start := 0; start < len(tokens); start += chunk {
+		part := tokens[start:min(start+chunk, len(tokens))]
+		var b strings.Builder
+		b.WriteString(`INSERT INTO pledge_checkins (token_hash, pledge_id, participation_id, created_at) VALUES `)
+		args := make([]any, 0, 2*len(part)+2)
+		args = append(args, pledgeID, tx.Now)
+		for i, t := range part {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			n := len(args)
+			b.WriteString("($" + strconv.Itoa(n+1) + ", $1, $" + strconv.Itoa(n+2) + ", $2)")
+			args = append(args, t[0], t[1])
+		}
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return repertoire.Internal(err)
+		}
+	}
+	return nil
+}
+
+// mailOrganizers tells the community's organizers the pledge passed a
+// progress mark.
+func (s *Store) mailOrganizers(ctx context.Context, tx *store.Tx, p *Pledge, mark int) error {
+	rows, err := tx.QueryContext(ctx, `SELECT pe.id, pe.email, pe.preferred_language FROM memberships ms
+		JOIN people pe ON pe.id = ms.person_id
+		WHERE ms.community_id = $1 AND ms.status = 'active' AND ms.role IN ('owner', 'organizer') ORDER BY pe.id`, p.CommunityID)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	type organizer struct{ id, email, lang string }
+	var orgs []organizer
+	for rows.Next() {
+		var o organizer
+		if err := rows.Scan(&o.id, &o.email, &o.lang); err != nil {
+			rows.Close()
+			return repertoire.Internal(err)
+		}
+		orgs = append(orgs, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return repertoire.Internal(err)
+	}
+	for _, o := range orgs {
+		l := s.cat.For(o.lang)
+		subject := l.T("pledge.mail.progress.subject", "Percent", mark, "Title", p.Title)
+		body := l.T("pledge.mail.progress.body", "Percent", mark, "Title", p.Title, "Total", Number(l.Lang, p.Total()),
+			"Threshold", Number(l.Lang, p.Threshold), "Deadline", date(l.Lang, p.Deadline), "URL", s.baseURL+p.Path())
+		if err := outbox.Enqueue(ctx, tx, s.baseURL, outbox.Message{PersonID: o.id, To: o.email, Subject: subject, Body: body, Lang: l.Lang}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,386 @@
+package pledge_test
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"repertoire/internal/store"
+	"repertoire/internal/testkit"
+)
+
+// fixture is a community with an organizer, a campaign, and its pledge.
+type fixture struct {
+	app      *testkit.App
+	org      string // organizer's API token
+	campaign string // campaign id
+	pledge   pledgeDoc
+}
+
+type pledgeDoc struct {
+	ID               string   `json:"id"`
+	Slug             string   `json:"slug"`
+	Title            string   `json:"title"`
+	Status           string   `json:"status"`
+	Threshold        int      `json:"threshold"`
+	TotalCommitments int      `json:"total_commitments"`
+	TotalImported    int      `json:"total_imported"`
+	Deadline         string   `json:"deadline"`
+	WindowStart      string   `json:"window_start"`
+	WindowEnd        string   `json:"window_end"`
+	BrowserURL       string   `json:"browser_url"`
+	Identifiers      []string `json:"identifiers"`
+	Compliance       struct {
+		Held  int  `json:"held"`
+		Broke int  `json:"broke"`
+		Rate  *int `json:"rate"`
+	} `json:"compliance"`
+	Links map[string]struct {
+		Href string `json:"href"`
+	} `json:"_links"`
+}
+
+type problem struct {
+	Status int `json:"status"`
+	Errors []struct {
+		Field  string `json:"field"`
+		Detail string `json:"detail"`
+	} `json:"errors"`
+}
+
+func (p problem) fields() []string {
+	var out []string
+	for _, e := range p.Errors {
+		out = append(out, e.Field)
+	}
+	return out
+}
+
+func rfc(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func pledgeBody(campaign string, threshold int) map[string]any {
+	now := time.Now()
+	return map[string]any{
+		"title":        "Log out of Facebook",
+		"action":       "log out of Facebook",
+		"campaign":     campaign,
+		"threshold":    threshold,
+		"deadline":     rfc(now.Add(48 * time.Hour)),
+		"window_start": rfc(now.Add(72 * time.Hour)),
+		"window_end":   rfc(now.Add(10 * 24 * time.Hour)),
+	}
+}
+
+func setup(t *testing.T, app *testkit.App, threshold int) *fixture {
+	t.Helper()
+	f := &fixture{app: app, org: app.Token(t, "org@example.org", "Olga Organizer", false)}
+	if st := app.API(t, "POST", "/api/v1/communities", f.org, map[string]string{"name": "Facebook users", "slug": "fb-users"}, nil); st != 201 {
+		t.Fatalf("create community: %d", st)
+	}
+	var c struct {
+		ID string `json:"id"`
+	}
+	if st := app.API(t, "POST", "/api/v1/campaigns", f.org, map[string]any{"title": "Users’ strike", "slug": "strike", "community": "fb-users"}, &c); st != 201 {
+		t.Fatalf("create campaign: %d", st)
+	}
+	f.campaign = c.ID
+	if st := app.API(t, "POST", "/api/v1/pledges", f.org, pledgeBody(c.ID, threshold), &f.pledge); st != 201 {
+		t.Fatalf("create pledge: %d", st)
+	}
+	return f
+}
+
+func (f *fixture) get(t *testing.T) pledgeDoc {
+	t.Helper()
+	var p pledgeDoc
+	if st := f.app.API(t, "GET", "/api/v1/pledges/"+f.pledge.ID, "", nil, &p); st != 200 {
+		t.Fatalf("get pledge: %d", st)
+	}
+	return p
+}
+
+// commitOnline commits from the public page and confirms from the mail.
+func (f *fixture) commitOnline(t *testing.T, email, name, lang, subject string) {
+	t.Helper()
+	b := f.app.Browser()
+	b.Lang = lang
+	path := "/c/fb-users/strike/pledges/" + f.pledge.Slug
+	st, body := b.Post(t, path+"/commit", url.Values{"given_name": {name}, "email": {" " + strings.ToUpper(email) + " "}, "country": {"FR"}, "contact_ok": {"on"}})
+	if st != 200 {
+		t.Fatalf("commit: %d\n%s", st, body)
+	}
+	m := f.app.Mail.Wait(t, email, subject)
+	if st, body := b.Post(t, m.Link(t, "/p/confirm/"), nil); st != 200 {
+		t.Fatalf("confirm: %d\n%s", st, body)
+	}
+}
+
+// runJob makes a pledge job due now and runs the due jobs.
+func (f *fixture) runJob(t *testing.T, kind string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := f.app.DB.Writer().ExecContext(ctx, `UPDATE jobs SET run_at = $1 WHERE subject_id = $2 AND kind = $3`,
+		store.Now().Add(-time.Second), f.pledge.ID, kind); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		n, err := f.app.Server.Scheduler.RunDue(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	var status string
+	if err := f.app.DB.Reader().QueryRowContext(ctx, `SELECT status FROM jobs WHERE subject_id = $1 AND kind = $2`, f.pledge.ID, kind).Scan(&status); err != nil {
+		t.Fatal(err)
+	}
+	if status != "done" {
+		t.Fatalf("job %s: %s", kind, status)
+	}
+}
+
+// Commit, confirm from the mail, count; reaching the threshold activates
+// the pledge at once and mails everyone who committed, in their language.
+func TestThresholdActivatesAndMailsEveryone(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, 2)
+		f.commitOnline(t, "alice@example.org", "Alice", "en", "Confirm your commitment")
+		if p := f.get(t); p.TotalCommitments != 1 || p.Status != "collecting" {
+			t.Fatalf("after one confirmation: %d, %s", p.TotalCommitments, p.Status)
+		}
+		app.Mail.Wait(t, "org@example.org", "50 % of the way")
+		f.commitOnline(t, "bob@example.org", "Bob", "fr", "Confirmez votre engagement")
+		p := f.get(t)
+		if p.TotalCommitments != 2 || p.Status != "activated" {
+			t.Fatalf("at the threshold: %d, %s; want 2, activated", p.TotalCommitments, p.Status)
+		}
+		on := app.Mail.Wait(t, "alice@example.org", "It’s on")
+		if !strings.Contains(on.Body, "log out of Facebook") || !strings.Contains(on.Body, "/unsubscribe/") {
+			t.Fatalf("activation mail lacks the plan or the unsubscribe link:\n%s", on.Body)
+		}
+		app.Mail.Wait(t, "bob@example.org", "C’est parti")
+		st, body := app.Browser().Get(t, "/c/fb-users/strike/pledges/"+f.pledge.Slug)
+		if st != 200 || !strings.Contains(body, "2 of 2 people committed") || !strings.Contains(body, "It’s on") || !strings.Contains(body, `width: 100%`) {
+			t.Fatalf("page after activation: %d\n%s", st, body)
+		}
+	})
+}
+
+// The deadline passing first lapses the pledge and tells the committed.
+func TestDeadlineLapsesThePledge(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, 5)
+		var res struct {
+			Status string `json:"status"`
+		}
+		imp := map[string]any{"person": map[string]any{"given_name": "Carol", "email_addresses": []map[string]string{{"address": "carol@example.org"}}}, "origin_system": "paper"}
+		if st := app.API(t, "POST", "/api/v1/pledges/"+f.pledge.ID+"/commitments", f.org, imp, &res); st != 201 || res.Status != "confirmed" {
+			t.Fatalf("import: %d %s", st, res.Status)
+		}
+		f.runJob(t, "pledge.deadline")
+		if p := f.get(t); p.Status != "lapsed" || p.TotalImported != 1 {
+			t.Fatalf("after the deadline: %s, %d imported", p.Status, p.TotalImported)
+		}
+		app.Mail.Wait(t, "carol@example.org", "Not this time")
+		// Lapsed: no more commitments.
+		var pr problem
+		if st := app.API(t, "POST", "/api/v1/pledges/"+f.pledge.ID+"/commitments", "", map[string]any{"person": map[string]any{"email_addresses": []map[string]string{{"address": "late@example.org"}}}}, &pr); st != 409 {
+			t.Fatalf("commit to a lapsed pledge: %d", st)
+		}
+	})
+}
+
+// Activated, the window opens (under way), closes (ended) and everyone is
+// asked whether they held the line; their answers give the compliance rate.
+func TestWindowAndCheckinGiveCompliance(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, 2)
+		for _, who := range []string{"dan@example.org", "eve@example.org"} {
+			imp := map[string]any{"person": map[string]any{"email_addresses": []map[string]string{{"address": who}}}, "origin_system": "paper"}
+			if st := app.API(t, "POST", "/api/v1/pledges/"+f.pledge.ID+"/commitments", f.org, imp, nil); st != 201 {
+				t.Fatalf("import %s: %d", who, st)
+			}
+		}
+		if p := f.get(t); p.Status != "activated" {
+			t.Fatalf("imports reaching the threshold: %s", p.Status)
+		}
+		var pr problem
+		if st := app.API(t, "PUT", "/api/v1/pledges/"+f.pledge.ID, f.org, map[string]any{"threshold": 10}, &pr); st != 409 {
+			t.Fatalf("PUT after activation: %d, want 409", st)
+		}
+		f.runJob(t, "pledge.reminder")
+		app.Mail.Wait(t, "dan@example.org", "Tomorrow")
+		f.runJob(t, "pledge.start")
+		if p := f.get(t); p.Status != "under_way" {
+			t.Fatalf("window start: %s", p.Status)
+		}
+		f.runJob(t, "pledge.end")
+		if p := f.get(t); p.Status != "ended" || p.Compliance.Rate != nil {
+			t.Fatalf("window end: %s, rate %v", p.Status, p.Compliance.Rate)
+		}
+		for i, c := range []struct{ who, answer string }{{"dan@example.org", "held"}, {"eve@example.org", "broke"}} {
+			who, answer := c.who, c.answer
+			m := app.Mail.Wait(t, who, "Did you hold the line?")
+			b := app.Browser()
+			link := m.Link(t, "answer="+answer)
+			if st, body := b.Get(t, link); st != 200 || !strings.Contains(body, `value="`+answer+`" checked`) {
+				t.Fatalf("check-in page: %d\n%s", st, body)
+			}
+			if p := f.get(t); p.Compliance.Held+p.Compliance.Broke != i {
+				t.Fatalf("a GET of the link recorded an answer: %+v", p.Compliance)
+			}
+			u, _ := url.Parse(link)
+			if st, body := b.Post(t, u.Path, url.Values{"answer": {answer}}); st != 200 || !strings.Contains(body, "your answer is recorded") {
+				t.Fatalf("answer: %d\n%s", st, body)
+			}
+		}
+		p := f.get(t)
+		if p.Compliance.Held != 1 || p.Compliance.Broke != 1 || p.Compliance.Rate == nil || *p.Compliance.Rate != 50 {
+			t.Fatalf("compliance: %+v", p.Compliance)
+		}
+		b := app.Browser()
+		b.Lang = "fr"
+		if st, body := b.Get(t, "/c/fb-users/strike/pledges/"+f.pledge.Slug); st != 200 || !strings.Contains(body, "50 % ont tenu bon") {
+			t.Fatalf("French page after the end: %d\n%s", st, body)
+		}
+	})
+}
+
+func TestPledgesAPI(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, 100000)
+		p := f.pledge
+		if p.Status != "collecting" || p.Threshold != 100000 || p.TotalCommitments != 0 || p.Identifiers[0] != "repertoire:"+p.ID ||
+			!strings.HasSuffix(p.BrowserURL, "/c/fb-users/strike/pledges/log-out-of-facebook") || p.Links["repertoire:record_commitment_helper"].Href == "" {
+			t.Fatalf("created pledge: %+v", p)
+		}
+		stranger := app.Token(t, "stranger@example.org", "Stranger", false)
+		now := time.Now()
+		bad := func(mod func(map[string]any)) map[string]any {
+			b := pledgeBody(f.campaign, 10)
+			mod(b)
+			return b
+		}
+		cases := []struct {
+			name   string
+			token  string
+			body   any
+			status int
+			fields []string
+		}{
+			{"no token", "", pledgeBody(f.campaign, 10), 401, nil},
+			{"not an organizer", stranger, pledgeBody(f.campaign, 10), 403, nil},
+			{"window ends before it starts", f.org, bad(func(b map[string]any) { b["window_end"] = rfc(now.Add(60 * time.Hour)) }), 422, []string{"window_end"}},
+			{"deadline after the window starts", f.org, bad(func(b map[string]any) { b["deadline"] = rfc(now.Add(80 * time.Hour)) }), 422, []string{"deadline"}},
+			{"threshold under 1", f.org, bad(func(b map[string]any) { b["threshold"] = 0 }), 422, []string{"threshold"}},
+			{"missing title, bad time", f.org, bad(func(b map[string]any) { delete(b, "title"); b["deadline"] = "next week" }), 422, []string{"deadline", "title"}},
+			{"too large", f.org, `{"title": "` + strings.Repeat("x", 2<<20) + `"}`, 413, nil},
+		}
+		for _, c := range cases {
+			var pr problem
+			st := app.API(t, "POST", "/api/v1/pledges", c.token, c.body, &pr)
+			if st != c.status {
+				t.Errorf("%s: %d, want %d", c.name, st, c.status)
+				continue
+			}
+			got := strings.Join(pr.fields(), ",")
+			for _, want := range c.fields {
+				if !strings.Contains(got, want) {
+					t.Errorf("%s: fields %q, want %q named", c.name, got, want)
+				}
+			}
+		}
+		var updated pledgeDoc
+		if st := app.API(t, "PUT", "/api/v1/pledges/"+p.ID, f.org, map[string]any{"title": "Log off, together"}, &updated); st != 200 ||
+			updated.Title != "Log off, together" || updated.Threshold != 100000 || updated.Deadline != p.Deadline {
+			t.Fatalf("PUT merge: %d %+v", st, updated)
+		}
+		if st := app.API(t, "PUT", "/api/v1/pledges/"+p.ID, stranger, map[string]any{"title": "x"}, nil); st != 403 {
+			t.Fatalf("PUT by a stranger: %d", st)
+		}
+		var list struct {
+			Total    int `json:"total_records"`
+			Embedded struct {
+				Pledges []pledgeDoc `json:"repertoire:pledges"`
+			} `json:"_embedded"`
+		}
+		if st := app.API(t, "GET", "/api/v1/pledges?campaign="+f.campaign, "", nil, &list); st != 200 || list.Total != 1 || list.Embedded.Pledges[0].ID != p.ID {
+			t.Fatalf("list: %d %+v", st, list)
+		}
+		// The public helper: pending until confirmed, errors name the JSON path.
+		var res struct {
+			Status string `json:"status"`
+		}
+		commit := map[string]any{"person": map[string]any{"given_name": "Fay", "email_addresses": []map[string]string{{"address": "fay@example.org"}}}, "comments": "count me in"}
+		if st := app.API(t, "POST", "/api/v1/pledges/"+p.ID+"/commitments", "", commit, &res); st != 202 || res.Status != "pending" {
+			t.Fatalf("public commitment: %d %s", st, res.Status)
+		}
+		app.Mail.Wait(t, "fay@example.org", "Confirm your commitment")
+		var pr problem
+		if st := app.API(t, "POST", "/api/v1/pledges/"+p.ID+"/commitments", "", map[string]any{"person": map[string]any{"email_addresses": []map[string]string{{"address": "nope"}}}}, &pr); st != 422 ||
+			strings.Join(pr.fields(), ",") != "person.email_addresses[0].address" {
+			t.Fatalf("bad address: %d %v", st, pr.fields())
+		}
+		if st := app.API(t, "POST", "/api/v1/pledges/"+p.ID+"/commitments", "", map[string]any{"person": map[string]any{"email_addresses": []map[string]string{{"address": "g@example.org"}}}, "origin_system": "paper"}, nil); st != 401 {
+			t.Fatalf("import without a token: %d", st)
+		}
+		if st := app.API(t, "POST", "/api/v1/pledges/"+p.ID+"/commitments", stranger, map[string]any{"person": map[string]any{"email_addresses": []map[string]string{{"address": "g@example.org"}}}, "origin_system": "paper"}, nil); st != 403 {
+			t.Fatalf("import by a stranger: %d", st)
+		}
+		if st := app.API(t, "DELETE", "/api/v1/pledges/"+p.ID, f.org, nil, nil); st != 204 {
+			t.Fatalf("delete: %d", st)
+		}
+		if st := app.API(t, "GET", "/api/v1/pledges/"+p.ID, "", nil, nil); st != 404 {
+			t.Fatalf("deleted pledge: %d", st)
+		}
+	})
+}
+
+func TestPledgePages(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, 3)
+		org := app.Browser()
+		org.SignIn(t, "org@example.org", "correct horse battery")
+		if st, _ := app.Browser().Get(t, "/c/fb-users/strike/pledges/new"); st != 200 {
+			// a visitor is sent to sign in (the redirect is followed)
+			t.Fatalf("new form for a visitor: %d", st)
+		}
+		form := url.Values{"title": {"Quit for a week"}, "action": {"quit Instagram"}, "threshold": {"0"},
+			"deadline": {"2099-05-30"}, "window_start": {"2099-05-25"}, "window_end": {"2099-05-20"}}
+		st, body := org.Post(t, "/c/fb-users/strike/pledges", form)
+		if st != 422 || !strings.Contains(body, `value="quit Instagram"`) || !strings.Contains(body, "The strike must end after it starts.") ||
+			!strings.Contains(body, "at least 1") || !strings.Contains(body, "before the strike starts") {
+			t.Fatalf("refused form: %d\n%s", st, body)
+		}
+		form.Set("threshold", "1,000")
+		form.Set("deadline", "2099-05-24")
+		form.Set("window_end", "2099-06-01")
+		st, body = org.Post(t, "/c/fb-users/strike/pledges", form)
+		if st != 200 || !strings.Contains(body, "I will quit Instagram from 25 May 2099 to 1 June 2099, but only if 1,000 people commit by 24 May 2099.") {
+			t.Fatalf("created: %d\n%s", st, body)
+		}
+		fr := app.Browser()
+		fr.Lang = "fr"
+		st, body = fr.Get(t, "/c/fb-users/strike/pledges/quit-for-a-week")
+		if st != 200 || !strings.Contains(body, "Je vais quit Instagram du 25 mai 2099 au 1 juin 2099, mais seulement si 1\u202f000 personnes") || !strings.Contains(body, "Je m’engage") {
+			t.Fatalf("French page: %d\n%s", st, body)
+		}
+		st, body = app.Browser().Post(t, "/c/fb-users/strike/pledges/"+f.pledge.Slug+"/commit", url.Values{"given_name": {"Gus"}, "email": {"not-an-address"}})
+		if st != 422 || !strings.Contains(body, `value="Gus"`) || !strings.Contains(body, `aria-invalid="true"`) {
+			t.Fatalf("bad commitment: %d\n%s", st, body)
+		}
+		if st, body := org.Get(t, "/c/fb-users/strike/pledges/"+f.pledge.Slug+"/edit"); st != 200 || !strings.Contains(body, `name="threshold" type="number" value="3"`) {
+			t.Fatalf("edit form: %d\n%s", st, body)
+		}
+		stranger := app.Browser()
+		app.Token(t, "s@example.org", "S", false)
+		stranger.SignIn(t, "s@example.org", "correct horse battery")
+		if st, _ := stranger.Get(t, "/c/fb-users/strike/pledges/"+f.pledge.Slug+"/edit"); st != 403 {
+			t.Fatalf("edit by a non-organizer: %d", st)
+		}
+	})
+}

@@ -1,0 +1,520 @@
+package pledge
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"repertoire"
+	"repertoire/internal/account"
+	"repertoire/internal/i18n"
+	"repertoire/internal/participation"
+	"repertoire/internal/schedule"
+	"repertoire/internal/store"
+)
+
+// Store holds pledges and reacts to their commitments and their jobs. It
+// is the participation core's Action for commitments.
+type Store struct {
+	db      *store.DB
+	cat     *i18n.Catalog
+	baseURL string
+	log     *slog.Logger
+	// Kick wakes the scheduler after an activation, so the activation mails
+	// go out now rather than at its next poll. Nil: nothing to wake.
+	Kick func()
+}
+
+// NewStore builds the store.
+func NewStore(db *store.DB, cat *i18n.Catalog, baseURL string, log *slog.Logger) *Store {
+	return &Store{db: db, cat: cat, baseURL: strings.TrimRight(baseURL, "/"), log: log}
+}
+
+// Jobs registers the pledge jobs with the scheduler's runner.
+func (s *Store) Jobs(r *schedule.Runner) {
+	r.Handle(jobDeadline, s.onDeadline)
+	r.Handle(jobActivated, s.onActivated)
+	r.Handle(jobReminder, s.onReminder)
+	r.Handle(jobStart, s.onStart)
+	r.Handle(jobEnd, s.onEnd)
+	s.Kick = r.Kick
+}
+
+const pledgeColumns = `p.id, p.campaign_id, c.slug, c.title, c.community_id, m.slug, m.name, p.slug, p.title, p.action,
+	p.description, p.threshold, p.deadline, p.window_start, p.window_end, p.status, p.activated_at, p.progress_sent,
+	p.checkins_held, p.checkins_broke, COALESCE(ac.confirmed, 0), COALESCE(ac.imported, 0), COALESCE(ac.pending, 0),
+	COALESCE(ac.flagged, 0), COALESCE(ac.withdrawn, 0), p.created_at, p.modified_at`
+
+// The counts come from the participation core's maintained counters.
+const pledgeFrom = ` FROM pledges p JOIN campaigns c ON c.id = p.campaign_id JOIN communities m ON m.id = c.community_id
+	LEFT JOIN action_counters ac ON ac.action_id = p.id`
+
+func scanPledge(row interface{ Scan(...any) error }) (*Pledge, error) {
+	var p Pledge
+	var activated sql.NullTime
+	err := row.Scan(&p.ID, &p.CampaignID, &p.CampaignSlug, &p.CampaignTitle, &p.CommunityID, &p.CommunitySlug, &p.CommunityName,
+		&p.Slug, &p.Title, &p.Action, &p.Description, &p.Threshold, &p.Deadline, &p.WindowStart, &p.WindowEnd, &p.Status,
+		&activated, &p.ProgressSent, &p.CheckinsHeld, &p.CheckinsBroke, &p.Counts.Confirmed, &p.Counts.Imported,
+		&p.Counts.Pending, &p.Counts.Flagged, &p.Counts.Withdrawn, &p.CreatedAt, &p.ModifiedAt)
+	if err != nil {
+		return nil, err
+	}
+	p.ActivatedAt = store.TimePtr(activated)
+	for _, t := range []*time.Time{&p.Deadline, &p.WindowStart, &p.WindowEnd, &p.CreatedAt, &p.ModifiedAt} {
+		*t = t.UTC()
+	}
+	return &p, nil
+}
+
+var errNotFound = repertoire.Errorf(repertoire.ENOTFOUND, "pledge.not_found")
+
+func (s *Store) get(ctx context.Context, q store.Queryer, where string, args ...any) (*Pledge, error) {
+	p, err := scanPledge(q.QueryRowContext(ctx, `SELECT `+pledgeColumns+pledgeFrom+` WHERE `+where, args...))
+	if err != nil {
+		return nil, store.NotFound(err, "pledge.not_found")
+	}
+	return p, nil
+}
+
+// Get finds a pledge by id.
+func (s *Store) Get(ctx context.Context, id string) (*Pledge, error) {
+	return s.get(ctx, s.db.Reader(), `p.id = $1`, id)
+}
+
+// GetBySlug finds a campaign's pledge by its slug.
+func (s *Store) GetBySlug(ctx context.Context, campaignID, slug string) (*Pledge, error) {
+	return s.get(ctx, s.db.Reader(), `p.campaign_id = $1 AND p.slug = $2`, campaignID, slug)
+}
+
+// ListQuery selects pledges for the API: those of public communities, of
+// the communities ViewerID is an active member of, or all for an admin.
+type ListQuery struct {
+	CampaignID string
+	ViewerID   string
+	Admin      bool
+	Offset     int
+	Limit      int
+}
+
+// List returns a page of pledges, newest first, and the total.
+func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Pledge, int, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	if lq.CampaignID != "" {
+		where = append(where, "p.campaign_id = "+arg(lq.CampaignID))
+	}
+	if !lq.Admin {
+		where = append(where, "(m.visibility = 'public' OR EXISTS (SELECT 1 FROM memberships ms WHERE ms.community_id = c.community_id AND ms.person_id = "+
+			arg(lq.ViewerID)+" AND ms.status = 'active'))")
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	q := s.db.Reader()
+	var total int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+pledgeFrom+cond, args...).Scan(&total); err != nil {
+		return nil, 0, repertoire.Internal(err)
+	}
+	limit := ""
+	if lq.Limit > 0 {
+		limit = " LIMIT " + arg(lq.Limit) + " OFFSET " + arg(lq.Offset)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+pledgeColumns+pledgeFrom+cond+` ORDER BY p.created_at DESC, p.id DESC`+limit, args...)
+	if err != nil {
+		return nil, 0, repertoire.Internal(err)
+	}
+	defer rows.Close()
+	var out []*Pledge
+	for rows.Next() {
+		p, err := scanPledge(rows)
+		if err != nil {
+			return nil, 0, repertoire.Internal(err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, repertoire.Internal(err)
+	}
+	return out, total, nil
+}
+
+// Summary is what a campaign page shows of each of its pledges.
+type Summary struct {
+	Title     string
+	Path      string
+	Status    string
+	Total     int
+	Threshold int
+	Deadline  time.Time
+}
+
+// CampaignPledges lists a campaign's pledges for its page.
+func (s *Store) CampaignPledges(ctx context.Context, campaignID string) ([]Summary, error) {
+	ps, _, err := s.List(ctx, ListQuery{CampaignID: campaignID, Admin: true})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Summary, len(ps))
+	for i, p := range ps {
+		out[i] = Summary{Title: p.Title, Path: p.Path(), Status: p.Status, Total: p.Total(), Threshold: p.Threshold, Deadline: p.Deadline}
+	}
+	return out, nil
+}
+
+func slugTaken() error { return repertoire.Invalid("slug", "pledge.slug_taken", nil) }
+
+// Create adds a pledge to a campaign and schedules its deadline and window.
+// With now set, a deadline already past is refused (the demo loads pledges
+// of the past with a zero now).
+func (s *Store) Create(ctx context.Context, personID, campaignID string, in Input, now time.Time) (*Pledge, error) {
+	if err := in.normalize(now); err != nil {
+		return nil, err
+	}
+	id := store.NewID()
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		var creator any
+		if personID != "" {
+			creator = personID
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO pledges (id, campaign_id, slug, title, action, description, threshold, deadline,
+			window_start, window_end, status, created_by, created_at, modified_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'collecting', $11, $12, $12)`,
+			id, campaignID, in.Slug, in.Title, in.Action, in.Description, in.Threshold, in.Deadline, in.WindowStart, in.WindowEnd, creator, tx.Now)
+		if store.IsUniqueViolation(err) {
+			return slugTaken()
+		}
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		return scheduleJobs(ctx, tx, id, in)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, id)
+}
+
+// scheduleJobs writes the jobs of a pledge's dates. Each job checks the
+// status when it runs, so the jobs of a lapsed pledge do nothing.
+func scheduleJobs(ctx context.Context, tx *store.Tx, id string, in Input) error {
+	for _, j := range []struct {
+		kind string
+		at   time.Time
+	}{{jobDeadline, in.Deadline}, {jobReminder, in.WindowStart.Add(-ReminderBefore)}, {jobStart, in.WindowStart}, {jobEnd, in.WindowEnd}} {
+		if err := schedule.Schedule(ctx, tx, j.kind, id, j.at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var errLocked = repertoire.Errorf(repertoire.ECONFLICT, "pledge.locked")
+
+// Update merges p into a pledge still collecting commitments and
+// reschedules its jobs. Lowering the threshold to the count already
+// reached activates it at once.
+func (s *Store) Update(ctx context.Context, id string, patch Patch, now time.Time) (*Pledge, error) {
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		cur, err := s.get(ctx, tx, `p.id = $1`, id)
+		if err != nil {
+			return err
+		}
+		if !cur.Editable() {
+			return errLocked
+		}
+		in := cur.input()
+		patch.apply(&in)
+		if err := in.normalize(now); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE pledges SET slug = $1, title = $2, action = $3, description = $4, threshold = $5,
+			deadline = $6, window_start = $7, window_end = $8, modified_at = $9 WHERE id = $10 AND status = 'collecting'`,
+			in.Slug, in.Title, in.Action, in.Description, in.Threshold, in.Deadline, in.WindowStart, in.WindowEnd, tx.Now, id)
+		if store.IsUniqueViolation(err) {
+			return slugTaken()
+		}
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errLocked
+		}
+		if err := schedule.Cancel(ctx, tx, id, jobDeadline, jobReminder, jobStart, jobEnd); err != nil {
+			return err
+		}
+		if err := scheduleJobs(ctx, tx, id, in); err != nil {
+			return err
+		}
+		return s.Counted(ctx, tx, id, cur.Counts)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, id)
+}
+
+// Delete removes a pledge with its commitments, counters and jobs.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		for _, q := range []string{
+			`DELETE FROM participations WHERE action_id = $1`,
+			`DELETE FROM action_counters WHERE action_id = $1`,
+			`DELETE FROM action_count_buckets WHERE action_id = $1`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, id); err != nil {
+				return repertoire.Internal(err)
+			}
+		}
+		if err := schedule.Cancel(ctx, tx, id); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM pledges WHERE id = $1`, id)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errNotFound
+		}
+		return nil
+	})
+}
+
+// Counted is called by the participation core inside the transaction that
+// changed the pledge's counts. Reaching the threshold by the deadline
+// activates the pledge at once; the activation mails are fanned out by a
+// job due now, so the transaction of the confirmation that crossed the
+// threshold (shared with many others by the group commit) stays short.
+// Passing 25, 50 or 75 % mails the organizers, once each.
+func (s *Store) Counted(ctx context.Context, tx *store.Tx, actionID string, c participation.Counts) error {
+	var status, title, communityID string
+	var threshold, progress int
+	var deadline time.Time
+	err := tx.QueryRowContext(ctx, `SELECT p.status, p.threshold, p.progress_sent, p.deadline, p.title, c.community_id
+		FROM pledges p JOIN campaigns c ON c.id = p.campaign_id WHERE p.id = $1`, actionID).
+		Scan(&status, &threshold, &progress, &deadline, &title, &communityID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // deleted meanwhile
+	}
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	if status != StatusCollecting || tx.Now.After(deadline) {
+		return nil
+	}
+	total := c.Total()
+	if total >= threshold {
+		if _, err := tx.ExecContext(ctx, `UPDATE pledges SET status = 'activated', activated_at = $1, modified_at = $1
+			WHERE id = $2 AND status = 'collecting'`, tx.Now, actionID); err != nil {
+			return repertoire.Internal(err)
+		}
+		if err := schedule.Schedule(ctx, tx, jobActivated, actionID, tx.Now); err != nil {
+			return err
+		}
+		if s.Kick != nil {
+			s.Kick()
+		}
+		return nil
+	}
+	mark := 0
+	for _, m := range progressMarks {
+		if total*100 >= m*threshold {
+			mark = m
+		}
+	}
+	if mark <= progress {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE pledges SET progress_sent = $1 WHERE id = $2`, mark, actionID); err != nil {
+		return repertoire.Internal(err)
+	}
+	p, err := s.get(ctx, tx, `p.id = $1`, actionID)
+	if err != nil {
+		return err
+	}
+	p.Counts = c
+	return s.mailOrganizers(ctx, tx, p, mark)
+}
+
+// ConfirmMail renders the mail that asks a committed person to confirm.
+func (s *Store) ConfirmMail(ctx context.Context, q store.Queryer, actionID, lang string, links participation.Links) (string, string, error) {
+	p, err := s.get(ctx, q, `p.id = $1`, actionID)
+	if err != nil {
+		return "", "", err
+	}
+	l := s.cat.For(lang)
+	subject := l.T("pledge.mail.confirm.subject", "Title", p.Title)
+	body := l.T("pledge.mail.confirm.body", "Sentence", s.sentence(l, p), "Confirm", links.Confirm, "Withdraw", links.Withdraw, "URL", s.baseURL+p.Path())
+	return subject, body, nil
+}
+
+// Page gives the pledge's title and page, for the confirm and withdraw pages.
+func (s *Store) Page(ctx context.Context, actionID, lang string) (string, string, error) {
+	p, err := s.Get(ctx, actionID)
+	if err != nil {
+		return "", "", err
+	}
+	return p.Title, p.Path(), nil
+}
+
+// load reads a pledge inside a job's transaction; a deleted pledge is no
+// job left to do.
+func (s *Store) load(ctx context.Context, tx *store.Tx, id string) (*Pledge, error) {
+	p, err := s.get(ctx, tx, `p.id = $1`, id)
+	if repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
+		return nil, nil
+	}
+	return p, err
+}
+
+func setStatus(ctx context.Context, tx *store.Tx, id, from, to string) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE pledges SET status = $1, modified_at = $2 WHERE id = $3 AND status = $4`, to, tx.Now, id, from)
+	if err != nil {
+		return false, repertoire.Internal(err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// onDeadline lapses a pledge that did not reach its threshold in time and
+// tells the committed people.
+func (s *Store) onDeadline(ctx context.Context, tx *store.Tx, j schedule.Job) error {
+	p, err := s.load(ctx, tx, j.SubjectID)
+	if p == nil || err != nil {
+		return err
+	}
+	if p.Status != StatusCollecting {
+		return nil
+	}
+	if ok, err := setStatus(ctx, tx, p.ID, StatusCollecting, StatusLapsed); !ok || err != nil {
+		return err
+	}
+	if err := schedule.Cancel(ctx, tx, p.ID, jobReminder, jobStart, jobEnd); err != nil {
+		return err
+	}
+	p.Status = StatusLapsed
+	return s.fanOut(ctx, tx, p, mailLapsed)
+}
+
+// onActivated mails "it's on" to every committed person.
+func (s *Store) onActivated(ctx context.Context, tx *store.Tx, j schedule.Job) error {
+	p, err := s.load(ctx, tx, j.SubjectID)
+	if p == nil || err != nil {
+		return err
+	}
+	if p.Status == StatusCollecting || p.Status == StatusLapsed {
+		return nil
+	}
+	return s.fanOut(ctx, tx, p, mailActivated)
+}
+
+// onReminder mails the committed people the day before the window.
+func (s *Store) onReminder(ctx context.Context, tx *store.Tx, j schedule.Job) error {
+	p, err := s.load(ctx, tx, j.SubjectID)
+	if p == nil || err != nil {
+		return err
+	}
+	if p.Status != StatusActivated || !tx.Now.Before(p.WindowStart) {
+		return nil
+	}
+	return s.fanOut(ctx, tx, p, mailReminder)
+}
+
+// onStart puts an activated pledge under way.
+func (s *Store) onStart(ctx context.Context, tx *store.Tx, j schedule.Job) error {
+	_, err := setStatus(ctx, tx, j.SubjectID, StatusActivated, StatusUnderWay)
+	return err
+}
+
+// onEnd ends the pledge and asks every committed person whether they held
+// the line.
+func (s *Store) onEnd(ctx context.Context, tx *store.Tx, j schedule.Job) error {
+	p, err := s.load(ctx, tx, j.SubjectID)
+	if p == nil || err != nil {
+		return err
+	}
+	if p.Status != StatusUnderWay && p.Status != StatusActivated {
+		return nil
+	}
+	if ok, err := setStatus(ctx, tx, p.ID, p.Status, StatusEnded); !ok || err != nil {
+		return err
+	}
+	p.Status = StatusEnded
+	return s.fanOut(ctx, tx, p, mailCheckin)
+}
+
+var errCheckinNotFound = repertoire.Errorf(repertoire.ENOTFOUND, "pledge.checkin_not_found")
+
+// Checkin is one committed person's answer to "did you hold the line?".
+type Checkin struct {
+	Pledge *Pledge
+	Answer string // "" before answering, held or broke
+}
+
+// CheckinFor finds the pledge and the current answer of a check-in link.
+func (s *Store) CheckinFor(ctx context.Context, token string) (*Checkin, error) {
+	var pledgeID, answer string
+	err := s.db.Reader().QueryRowContext(ctx, `SELECT pc.pledge_id, pa.checkin FROM pledge_checkins pc
+		JOIN participations pa ON pa.id = pc.participation_id WHERE pc.token_hash = $1`, account.HashToken(token)).Scan(&pledgeID, &answer)
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, errCheckinNotFound
+		}
+		return nil, repertoire.Internal(err)
+	}
+	p, err := s.Get(ctx, pledgeID)
+	if err != nil {
+		return nil, err
+	}
+	return &Checkin{Pledge: p, Answer: answer}, nil
+}
+
+// AnswerCheckin records a check-in answer (a later answer replaces the
+// first) and keeps the pledge's compliance counters.
+func (s *Store) AnswerCheckin(ctx context.Context, token, answer string) (*Checkin, error) {
+	if answer != CheckinHeld && answer != CheckinBroke {
+		return nil, repertoire.Invalid("answer", "field.bad_choice", nil)
+	}
+	var pledgeID string
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		var partID, prev string
+		err := tx.QueryRowContext(ctx, `SELECT pc.pledge_id, pc.participation_id, pa.checkin FROM pledge_checkins pc
+			JOIN participations pa ON pa.id = pc.participation_id WHERE pc.token_hash = $1`, account.HashToken(token)).Scan(&pledgeID, &partID, &prev)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errCheckinNotFound
+		}
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		if prev == answer {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE participations SET checkin = $1, modified_at = $2 WHERE id = $3`, answer, tx.Now, partID); err != nil {
+			return repertoire.Internal(err)
+		}
+		delta := map[string]int{CheckinHeld: 0, CheckinBroke: 0}
+		delta[answer]++
+		if prev != "" {
+			delta[prev]--
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE pledges SET checkins_held = checkins_held + $1, checkins_broke = checkins_broke + $2 WHERE id = $3`,
+			delta[CheckinHeld], delta[CheckinBroke], pledgeID)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.Get(ctx, pledgeID)
+	if err != nil {
+		return nil, err
+	}
+	return &Checkin{Pledge: p, Answer: answer}, nil
+}

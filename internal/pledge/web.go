@@ -1,0 +1,399 @@
+package pledge
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"repertoire"
+	"repertoire/internal/account"
+	"repertoire/internal/campaign"
+	"repertoire/internal/community"
+	"repertoire/internal/i18n"
+	"repertoire/internal/participation"
+	"repertoire/internal/store"
+	"repertoire/internal/web"
+)
+
+// Handler serves pledge pages and the pledges API.
+type Handler struct {
+	Store       *Store
+	communities *community.Store
+	campaigns   *campaign.Store
+	parts       *participation.Service
+	pages       *web.Renderer
+	log         *slog.Logger
+	baseURL     string
+}
+
+// New builds the pledge handler and registers pledges with the
+// participation core as the action of commitments.
+func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger, baseURL string,
+	communities *community.Store, campaigns *campaign.Store, parts *participation.Service) *Handler {
+	s := NewStore(db, cat, baseURL, log)
+	parts.Register(participation.Commitment, s)
+	return &Handler{Store: s, communities: communities, campaigns: campaigns, parts: parts, pages: pages, log: log,
+		baseURL: strings.TrimRight(baseURL, "/")}
+}
+
+// Routes mounts pledge pages and API. POST paths under a pledge have six
+// segments, like the campaign's sub-items.
+func (h *Handler) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /c/{community}/{campaign}/pledges/new", h.newForm)
+	mux.HandleFunc("POST /c/{community}/{campaign}/pledges", h.create)
+	mux.HandleFunc("GET /c/{community}/{campaign}/pledges/{pledge}", h.show)
+	mux.HandleFunc("POST /c/{community}/{campaign}/pledges/{pledge}/commit", h.commit)
+	mux.HandleFunc("GET /c/{community}/{campaign}/pledges/{pledge}/edit", h.editForm)
+	mux.HandleFunc("POST /c/{community}/{campaign}/pledges/{pledge}/edit", h.edit)
+	mux.HandleFunc("POST /c/{community}/{campaign}/pledges/{pledge}/delete", h.delete)
+	mux.HandleFunc("GET /pledges/checkin/{token}", h.checkinPage)
+	mux.HandleFunc("POST /pledges/checkin/{token}", h.checkin)
+
+	mux.HandleFunc("GET /api/v1/pledges", h.apiList)
+	mux.HandleFunc("POST /api/v1/pledges", h.apiCreate)
+	mux.HandleFunc("GET /api/v1/pledges/{id}", h.apiGet)
+	mux.HandleFunc("PUT /api/v1/pledges/{id}", h.apiUpdate)
+	mux.HandleFunc("DELETE /api/v1/pledges/{id}", h.apiDelete)
+	mux.HandleFunc("POST /api/v1/pledges/{id}/commitments", h.apiCommit)
+}
+
+func viewerID(r *http.Request) string {
+	if v := web.ViewerFrom(r.Context()); v != nil {
+		return v.PersonID
+	}
+	return ""
+}
+
+// scope is what every pledge page resolves from its URL.
+type scope struct {
+	Community   *community.Community
+	Campaign    *campaign.Campaign
+	Pledge      *Pledge // nil on the new-pledge page
+	CanOrganize bool
+}
+
+var errCommunityNotFound = repertoire.Errorf(repertoire.ENOTFOUND, "pledge.not_found")
+
+// load resolves the URL for the viewer; with organize the viewer must
+// organize the community (visitors are sent to sign in). It writes the
+// error page and returns nil on failure.
+func (h *Handler) load(w http.ResponseWriter, r *http.Request, withPledge, organize bool) *scope {
+	ctx := r.Context()
+	fail := func(err error) *scope { h.pages.Error(w, r, err); return nil }
+	com, err := h.communities.Get(ctx, r.PathValue("community"))
+	if err != nil {
+		return fail(err)
+	}
+	vid := viewerID(r)
+	if ok, err := h.communities.CanView(ctx, com, vid); err != nil {
+		return fail(err)
+	} else if !ok {
+		return fail(errCommunityNotFound)
+	}
+	c, err := h.campaigns.GetBySlug(ctx, com.ID, r.PathValue("campaign"))
+	if err != nil {
+		return fail(err)
+	}
+	s := &scope{Community: com, Campaign: c}
+	if withPledge {
+		if s.Pledge, err = h.Store.GetBySlug(ctx, c.ID, r.PathValue("pledge")); err != nil {
+			return fail(err)
+		}
+	}
+	if vid != "" {
+		if s.CanOrganize, err = h.communities.CanOrganize(ctx, com.ID, vid); err != nil {
+			return fail(err)
+		}
+	}
+	if organize && !s.CanOrganize {
+		if vid == "" {
+			next := r.URL.Path
+			if r.Method != http.MethodGet {
+				next = "/c/" + com.Slug + "/" + c.Slug
+			}
+			http.Redirect(w, r, "/signin?next="+url.QueryEscape(next), http.StatusSeeOther)
+			return nil
+		}
+		return fail(repertoire.Errorf(repertoire.EFORBIDDEN, "pledge.organizers_only"))
+	}
+	return s
+}
+
+func (h *Handler) parse(w http.ResponseWriter, r *http.Request) (*web.Form, bool) {
+	if err := web.ParseForm(w, r); err != nil {
+		h.pages.Error(w, r, err)
+		return nil, false
+	}
+	return web.NewForm(r.PostForm), true
+}
+
+// Form dates are days: the window runs from the start of its first day to
+// the end of its last, and commitments are taken until the end of the
+// deadline's day (UTC).
+func formDates(f *web.Form, in *Input) repertoire.Errors {
+	var es repertoire.Errors
+	day := func(field string, endOfDay bool) time.Time {
+		s := strings.TrimSpace(f.Get(field))
+		if s == "" {
+			return time.Time{} // normalize reports it missing
+		}
+		t, err := campaign.ParseDate(s)
+		if err != nil {
+			es = append(es, repertoire.Invalid(field, "field.bad_date", nil))
+			return time.Time{}
+		}
+		if endOfDay {
+			t = t.Add(24*time.Hour - time.Second)
+		}
+		return t
+	}
+	in.Deadline = day("deadline", true)
+	in.WindowStart = day("window_start", false)
+	in.WindowEnd = day("window_end", true)
+	return es
+}
+
+// LastDay is the window's last day, as forms and pages show it.
+func (p *Pledge) LastDay() time.Time { return p.WindowEnd.Add(-time.Second) }
+
+// formInput reads the pledge form. Errors of unreadable fields come back
+// with the input's own errors.
+func formInput(f *web.Form) (Input, error) {
+	in := Input{Title: f.Get("title"), Slug: f.Get("slug"), Action: f.Get("action"), Description: f.Get("description")}
+	es := formDates(f, &in)
+	if s := strings.TrimSpace(strings.NewReplacer(",", "", " ", "", "\u202f", "", "\u00a0", "").Replace(f.Get("threshold"))); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			es = append(es, repertoire.Invalid("threshold", "pledge.threshold_min", nil))
+			n = 1 // reported; keep normalize from reporting it twice
+		}
+		in.Threshold = n
+	}
+	if err := in.normalize(store.Now()); err != nil {
+		for _, e := range repertoire.FieldErrors(err) {
+			if !hasField(es, e.Field) {
+				es = append(es, e)
+			}
+		}
+	}
+	return in, es.Err()
+}
+
+func hasField(es repertoire.Errors, field string) bool {
+	for _, e := range es {
+		if e.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+type formData struct {
+	*scope
+	Form *web.Form
+}
+
+func (h *Handler) newForm(w http.ResponseWriter, r *http.Request) {
+	s := h.load(w, r, false, true)
+	if s == nil {
+		return
+	}
+	h.pages.Render(w, r, http.StatusOK, "pledge_new", web.Localizer(r.Context()).T("pledge.new_title"), formData{s, web.NewForm(nil)})
+}
+
+func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
+	s := h.load(w, r, false, true)
+	if s == nil {
+		return
+	}
+	f, ok := h.parse(w, r)
+	if !ok {
+		return
+	}
+	l := web.Localizer(r.Context())
+	in, err := formInput(f)
+	var p *Pledge
+	if err == nil {
+		p, err = h.Store.Create(r.Context(), viewerID(r), s.Campaign.ID, in, store.Now())
+	}
+	if err != nil {
+		if !f.SetErrors(l, err) {
+			h.pages.Error(w, r, err)
+			return
+		}
+		h.pages.Render(w, r, http.StatusUnprocessableEntity, "pledge_new", l.T("pledge.new_title"), formData{s, f})
+		return
+	}
+	web.Redirect(w, r, p.Path(), "pledge.created")
+}
+
+// showData is the public page.
+type showData struct {
+	*scope
+	Form      *web.Form
+	Sentence  string
+	TimeLeft  string
+	Statuses  []string
+	Lang      string
+}
+
+// Num writes a count in the page's language.
+func (d showData) Num(n int) string { return Number(d.Lang, n) }
+
+// Compliance is the share that held the line, for the template.
+func (d showData) Compliance() int { c, _ := d.Pledge.Compliance(); return c }
+
+func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, status int, s *scope, f *web.Form) {
+	l := web.Localizer(r.Context())
+	p := s.Pledge
+	d := showData{scope: s, Form: f, Sentence: h.Store.sentence(l, p), Statuses: Statuses, Lang: l.Lang}
+	if p.Status == StatusCollecting {
+		switch left := p.Deadline.Sub(store.Now()); {
+		case left > 48*time.Hour:
+			d.TimeLeft = l.T("pledge.days_left", "Count", int(left/(24*time.Hour)))
+		case left > time.Hour:
+			d.TimeLeft = l.T("pledge.hours_left", "Count", int(left/time.Hour))
+		case left > 0:
+			d.TimeLeft = l.T("pledge.less_than_an_hour")
+		}
+	}
+	h.pages.Render(w, r, status, "pledge_show", p.Title, d)
+}
+
+func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
+	if s := h.load(w, r, true, false); s != nil {
+		h.renderShow(w, r, http.StatusOK, s, web.NewForm(url.Values{"contact_ok": {"on"}}))
+	}
+}
+
+// commit takes a commitment from the public page: pending until the
+// person follows the link mailed to them.
+func (h *Handler) commit(w http.ResponseWriter, r *http.Request) {
+	s := h.load(w, r, true, false)
+	if s == nil {
+		return
+	}
+	f, ok := h.parse(w, r)
+	if !ok {
+		return
+	}
+	l := web.Localizer(r.Context())
+	if !s.Pledge.Open() {
+		h.pages.Error(w, r, errClosed)
+		return
+	}
+	_, err := h.parts.Submit(r.Context(), participation.Submission{
+		Kind: participation.Commitment, ActionID: s.Pledge.ID,
+		Person: account.PersonInput{Email: f.Get("email"), GivenName: f.Get("given_name"), FamilyName: f.Get("family_name"),
+			Locality: f.Get("locality"), Country: f.Get("country"), Language: l.Lang},
+		ContactOK: f.Get("contact_ok") != "", IP: web.ClientIP(r), Lang: l.Lang,
+	})
+	if err != nil {
+		if !f.SetErrors(l, err) {
+			h.pages.Error(w, r, err)
+			return
+		}
+		h.renderShow(w, r, http.StatusUnprocessableEntity, s, f)
+		return
+	}
+	web.Redirect(w, r, s.Pledge.Path(), "pledge.check_mail")
+}
+
+var errClosed = repertoire.Errorf(repertoire.ECONFLICT, "pledge.closed")
+
+func (h *Handler) editValues(p *Pledge) *web.Form {
+	return web.NewForm(url.Values{
+		"title": {p.Title}, "slug": {p.Slug}, "action": {p.Action}, "description": {p.Description},
+		"threshold":    {strconv.Itoa(p.Threshold)},
+		"deadline":     {p.Deadline.Format(time.DateOnly)},
+		"window_start": {p.WindowStart.Format(time.DateOnly)},
+		"window_end":   {p.LastDay().Format(time.DateOnly)},
+	})
+}
+
+func (h *Handler) editForm(w http.ResponseWriter, r *http.Request) {
+	s := h.load(w, r, true, true)
+	if s == nil {
+		return
+	}
+	h.pages.Render(w, r, http.StatusOK, "pledge_edit", web.Localizer(r.Context()).T("pledge.edit_title"), formData{s, h.editValues(s.Pledge)})
+}
+
+func (h *Handler) edit(w http.ResponseWriter, r *http.Request) {
+	s := h.load(w, r, true, true)
+	if s == nil {
+		return
+	}
+	f, ok := h.parse(w, r)
+	if !ok {
+		return
+	}
+	l := web.Localizer(r.Context())
+	in, err := formInput(f)
+	var p *Pledge
+	if err == nil {
+		p, err = h.Store.Update(r.Context(), s.Pledge.ID, Patch{Title: &in.Title, Slug: &in.Slug, Action: &in.Action,
+			Description: &in.Description, Threshold: &in.Threshold, Deadline: &in.Deadline, WindowStart: &in.WindowStart,
+			WindowEnd: &in.WindowEnd}, store.Now())
+	}
+	if err != nil {
+		if !f.SetErrors(l, err) {
+			h.pages.Error(w, r, err)
+			return
+		}
+		h.pages.Render(w, r, http.StatusUnprocessableEntity, "pledge_edit", l.T("pledge.edit_title"), formData{s, f})
+		return
+	}
+	web.Redirect(w, r, p.Path(), "pledge.saved")
+}
+
+func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
+	s := h.load(w, r, true, true)
+	if s == nil {
+		return
+	}
+	if err := h.Store.Delete(r.Context(), s.Pledge.ID); err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	web.Redirect(w, r, "/c/"+s.Community.Slug+"/"+s.Campaign.Slug, "pledge.deleted")
+}
+
+// checkinData is the "did you hold the line?" page.
+type checkinData struct {
+	*Checkin
+	Token  string
+	Chosen string // the answer of the mailed link, preselected
+	Done   bool
+}
+
+// checkinPage shows the question with the answer of the link preselected:
+// mail scanners fetch links, so only the page's button records an answer.
+func (h *Handler) checkinPage(w http.ResponseWriter, r *http.Request) {
+	c, err := h.Store.CheckinFor(r.Context(), r.PathValue("token"))
+	if err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	chosen := r.URL.Query().Get("answer")
+	if chosen != CheckinHeld && chosen != CheckinBroke {
+		chosen = c.Answer
+	}
+	h.pages.Render(w, r, http.StatusOK, "pledge_checkin", c.Pledge.Title, checkinData{Checkin: c, Token: r.PathValue("token"), Chosen: chosen})
+}
+
+func (h *Handler) checkin(w http.ResponseWriter, r *http.Request) {
+	f, ok := h.parse(w, r)
+	if !ok {
+		return
+	}
+	c, err := h.Store.AnswerCheckin(r.Context(), r.PathValue("token"), f.Get("answer"))
+	if err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	h.pages.Render(w, r, http.StatusOK, "pledge_checkin", c.Pledge.Title, checkinData{Checkin: c, Token: r.PathValue("token"), Chosen: c.Answer, Done: true})
+}
