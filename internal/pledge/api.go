@@ -306,9 +306,9 @@ func (h *Handler) apiDelete(w http.ResponseWriter, r *http.Request) {
 
 // personBody is the OSDI person of a helper request.
 type personBody struct {
-	GivenName       string `json:"given_name"`
-	FamilyName      string `json:"family_name"`
-	EmailAddresses  []struct {
+	GivenName      string `json:"given_name"`
+	FamilyName     string `json:"family_name"`
+	EmailAddresses []struct {
 		Address string `json:"address"`
 	} `json:"email_addresses"`
 	PostalAddresses []struct {

@@ -233,11 +233,11 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 // showData is the public page.
 type showData struct {
 	*scope
-	Form      *web.Form
-	Sentence  string
-	TimeLeft  string
-	Statuses  []string
-	Lang      string
+	Form     *web.Form
+	Sentence string
+	TimeLeft string
+	Statuses []string
+	Lang     string
 }
 
 // Num writes a count in the page's language.
