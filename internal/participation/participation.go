@@ -54,9 +54,9 @@ type Submission struct {
 	ActionID        string
 	Person          account.PersonInput // email required; matched by normalized email
 	Comment         string
-	PublicName      bool // show my name publicly
-	ContactOK       bool // the organizers may contact me
-	ShareWithTarget bool // give my name to the target on delivery
+	PublicName      bool   // show my name publicly
+	ContactOK       bool   // the organizers may contact me
+	ShareWithTarget bool   // give my name to the target on delivery
 	IP              string // kept for the abuse checks only, purged later
 	Lang            string // language of the confirmation mail
 	// OriginSystem is "" for online participation (pending until confirmed

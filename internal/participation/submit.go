@@ -130,6 +130,8 @@ func (s *Service) commit(batch []*pending) {
 	for _, p := range batch {
 		if err != nil {
 			p.err = err
+		} else if p.res.Status == StatusConfirmed && p.err == nil {
+			s.forget(p.sub.ActionID) // an import counts at once: show it at once
 		}
 		close(p.done)
 	}
@@ -256,15 +258,22 @@ func (s *Service) writeOne(ctx context.Context, tx *store.Tx, upsertPerson, inse
 	return nil
 }
 
+// ResendAfter is how long a pending participation waits before taking part
+// again mails a fresh link: anyone can type someone else's address, and
+// must not be able to flood their mailbox with it.
+const ResendAfter = 10 * time.Minute
+
 // again handles a person taking part a second time: still pending, they
-// get a fresh link (the first mail may be lost); withdrawn or rejected,
+// get a fresh link after ResendAfter (the first mail may be lost; the old
+// link then stops working); withdrawn or rejected,
 // they start over as pending; confirmed or flagged, nothing changes. An
 // import of someone already pending confirms them.
 func (s *Service) again(ctx context.Context, tx *store.Tx, p *pending, personID string) error {
 	sub := &p.sub
 	var id, status string
-	err := tx.QueryRowContext(ctx, `SELECT id, status FROM participations WHERE action_id = $1 AND person_id = $2`,
-		sub.ActionID, personID).Scan(&id, &status)
+	var modified time.Time
+	err := tx.QueryRowContext(ctx, `SELECT id, status, modified_at FROM participations WHERE action_id = $1 AND person_id = $2`,
+		sub.ActionID, personID).Scan(&id, &status, &modified)
 	if err != nil {
 		return repertoire.Internal(err)
 	}
@@ -280,6 +289,9 @@ func (s *Service) again(ctx context.Context, tx *store.Tx, p *pending, personID 
 		}
 		p.res.Status = StatusConfirmed
 		return s.recount(ctx, tx, sub.Kind, sub.ActionID, map[string]int{prev: -1, "imported": 1}, 1)
+	}
+	if status == StatusPending && tx.Now.Sub(modified) < ResendAfter {
+		return nil // the link mailed a moment ago still works
 	}
 	switch status {
 	case StatusPending, StatusWithdrawn, StatusRejected:

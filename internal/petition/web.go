@@ -290,7 +290,13 @@ func (h *Handler) view(ctx context.Context, s *scope) (*view, error) {
 		h.cacheMu.Lock()
 		c := h.views[key]
 		h.cacheMu.Unlock()
-		if c != nil && time.Since(c.at) < cacheTTL {
+		// The counts have their own one-second cache, dropped by a
+		// confirmation made here: a signer who just confirmed sees it.
+		counts, err := h.parts.Counts(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		if c != nil && time.Since(c.at) < cacheTTL && c.v.Counts == counts {
 			return c.v, nil
 		}
 	}
