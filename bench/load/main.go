@@ -1,0 +1,252 @@
+// Command load drives a running Repertoire (on 127.0.0.1 only) the way a
+// viral petition does: many people signing through the record-signature
+// helper, people following their mailed confirmation links, and many more
+// refreshing the petition's page. It creates its own community, campaign
+// and petition with an organizer's token, receives the confirmation mails
+// on its own SMTP sink, and prints submissions/s with p50/p99 latency,
+// confirmations/s and page views/s measured during the same run.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+func main() {
+	base := flag.String("url", "http://127.0.0.1:8080", "Repertoire to load (127.0.0.1 only)")
+	token := flag.String("token", "", "an API token of a user (becomes the community's owner)")
+	duration := flag.Duration("duration", 60*time.Second, "how long to sign (at most 10m)")
+	signers := flag.Int("signers", 64, "concurrent signing clients")
+	viewers := flag.Int("viewers", 16, "concurrent page viewers")
+	confirmers := flag.Int("confirmers", 8, "concurrent confirming clients")
+	smtpAddr := flag.String("smtp", "127.0.0.1:2525", "address of this tool's SMTP sink (give the server --smtp smtp://ADDR)")
+	flag.Parse()
+	u, err := url.Parse(*base)
+	if err != nil || u.Hostname() != "127.0.0.1" {
+		fail("only http://127.0.0.1 targets are allowed")
+	}
+	*duration = min(*duration, 10*time.Minute)
+
+	links := make(chan string, 1<<20)
+	go sink(*smtpAddr, links)
+
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *signers + *viewers + *confirmers + 8, MaxConnsPerHost: 0}}
+	page, id := setup(client, *base, *token)
+	fmt.Printf("petition %s\n", page)
+
+	ctx, cancel := context.WithTimeout(context.Background(), *duration)
+	defer cancel()
+	var (
+		wg                 sync.WaitGroup
+		submitted, refused atomic.Int64
+		confirmed, views   atomic.Int64
+		seq                atomic.Int64
+		latMu              sync.Mutex
+		lats               []time.Duration
+	)
+	start := time.Now()
+	for w := range *signers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for ctx.Err() == nil {
+				n := seq.Add(1)
+				body := fmt.Sprintf(`{"person":{"given_name":"Signer %d","email_addresses":[{"address":"s%d-%d@bench.example"}],"postal_addresses":[{"locality":"Lyon","country":"FR"}]},"public_name":true}`, n, w, n)
+				t0 := time.Now()
+				resp, err := client.Post(*base+"/api/v1/petitions/"+id+"/signatures", "application/json", bytes.NewBufferString(body))
+				if err != nil {
+					refused.Add(1)
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusAccepted {
+					refused.Add(1)
+					continue
+				}
+				mine = append(mine, time.Since(t0))
+				submitted.Add(1)
+			}
+			latMu.Lock()
+			lats = append(lats, mine...)
+			latMu.Unlock()
+		}()
+	}
+	for range *viewers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				resp, err := client.Get(*base + page)
+				if err != nil {
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					views.Add(1)
+				}
+			}
+		}()
+	}
+	for range *confirmers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case l := <-links:
+					req, _ := http.NewRequest("POST", l, nil)
+					req.Header.Set("Sec-Fetch-Site", "same-origin")
+					resp, err := client.Do(req)
+					if err != nil {
+						continue
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode == 200 {
+						confirmed.Add(1)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	secs := time.Since(start).Seconds()
+	slices.Sort(lats)
+	pct := func(p float64) time.Duration {
+		if len(lats) == 0 {
+			return 0
+		}
+		return lats[min(len(lats)-1, int(float64(len(lats))*p))]
+	}
+	var doc struct {
+		Total int `json:"total_signatures"`
+	}
+	if resp, err := client.Get(*base + "/api/v1/petitions/" + id); err == nil {
+		json.NewDecoder(resp.Body).Decode(&doc)
+		resp.Body.Close()
+	}
+	fmt.Printf("duration          %.1f s\n", secs)
+	fmt.Printf("submissions       %d (%.0f/s), refused %d\n", submitted.Load(), float64(submitted.Load())/secs, refused.Load())
+	fmt.Printf("latency           p50 %.1f ms, p99 %.1f ms\n", ms(pct(0.50)), ms(pct(0.99)))
+	fmt.Printf("confirmations     %d (%.0f/s)\n", confirmed.Load(), float64(confirmed.Load())/secs)
+	fmt.Printf("page views        %d (%.0f/s)\n", views.Load(), float64(views.Load())/secs)
+	fmt.Printf("total_signatures  %d (confirmed, read after the run)\n", doc.Total)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func fail(msg string, args ...any) {
+	fmt.Fprintf(os.Stderr, "load: "+msg+"\n", args...)
+	os.Exit(1)
+}
+
+// call posts JSON with the token and decodes the answer.
+func call(c *http.Client, base, token, path string, in, out any) {
+	b, _ := json.Marshal(in)
+	req, _ := http.NewRequest("POST", base+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("OSDI-API-Token", token)
+	resp, err := c.Do(req)
+	if err != nil {
+		fail("%s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		body, _ := io.ReadAll(resp.Body)
+		fail("%s: %d %s", path, resp.StatusCode, body)
+	}
+	json.NewDecoder(resp.Body).Decode(out)
+}
+
+// setup creates a community, a campaign and a petition; it returns the
+// petition's page path and id.
+func setup(c *http.Client, base, token string) (string, string) {
+	suffix := fmt.Sprint(time.Now().Unix())
+	var com, camp struct {
+		ID string `json:"id"`
+	}
+	var pet struct {
+		Identifiers []string `json:"identifiers"`
+		BrowserURL  string   `json:"browser_url"`
+	}
+	call(c, base, token, "/api/v1/communities", map[string]any{"name": "Bench " + suffix, "slug": "bench-" + suffix}, &com)
+	call(c, base, token, "/api/v1/campaigns", map[string]any{"title": "Bench", "slug": "bench", "community": com.ID}, &camp)
+	call(c, base, token, "/api/v1/petitions", map[string]any{"title": "Bench petition", "petition_text": "Load.",
+		"campaign": camp.ID, "goal": 1000000}, &pet)
+	if len(pet.Identifiers) == 0 {
+		fail("no petition id")
+	}
+	u, _ := url.Parse(pet.BrowserURL)
+	return u.Path, pet.Identifiers[0][len("repertoire:"):]
+}
+
+var confirmRE = regexp.MustCompile(`https?://[^\s]+/p/confirm/[A-Za-z0-9_-]+`)
+
+// sink is a minimal SMTP server that passes each confirmation link on.
+func sink(addr string, links chan<- string) {
+	s := smtp.NewServer(backend{links})
+	s.Addr = addr
+	s.Domain = "127.0.0.1"
+	s.AllowInsecureAuth = true
+	s.MaxMessageBytes = 1 << 20
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fail("smtp sink: %v", err)
+	}
+	s.Serve(ln)
+}
+
+type backend struct{ links chan<- string }
+
+func (b backend) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{links: b.links}, nil }
+
+type session struct{ links chan<- string }
+
+func (s *session) AuthMechanisms() []string             { return nil }
+func (s *session) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *session) Rcpt(string, *smtp.RcptOptions) error { return nil }
+func (s *session) Reset()                               {}
+func (s *session) Logout() error                        { return nil }
+func (s *session) Data(r io.Reader) error {
+	sc := bufio.NewScanner(r)
+	var soft bool
+	var line bytes.Buffer
+	for sc.Scan() {
+		// Undo quoted-printable soft breaks, enough to find the link.
+		t := sc.Bytes()
+		soft = bytes.HasSuffix(t, []byte("="))
+		line.Write(bytes.TrimSuffix(t, []byte("=")))
+		if soft {
+			continue
+		}
+		if m := confirmRE.Find(bytes.ReplaceAll(line.Bytes(), []byte("=3D"), []byte("="))); m != nil {
+			select {
+			case s.links <- string(m):
+			default:
+			}
+		}
+		line.Reset()
+	}
+	return nil
+}

@@ -1,0 +1,37 @@
+#!/bin/sh
+# Load run of the petition signing path: builds repertoire, starts it on a
+# fresh SQLite file (and on PostgreSQL when a DSN is given), creates a
+# petition through the API and signs, confirms and views it for DURATION.
+#
+#   bench/run.sh [postgres://…]        DURATION=60s SIGNERS=64 VIEWERS=16 bench/run.sh
+set -eu
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-60s}
+SIGNERS=${SIGNERS:-64}
+VIEWERS=${VIEWERS:-16}
+PORT=${PORT:-18080}
+SMTP_PORT=${SMTP_PORT:-12525}
+work=$(mktemp -d)
+trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
+go build -o "$work/repertoire" ./cmd/repertoire
+go build -o "$work/load" ./bench/load
+
+run() {
+	name=$1 dsn=$2
+	echo "== $name"
+	"$work/repertoire" migrate --db "$dsn" >/dev/null
+	printf 'bench password 1\n' | "$work/repertoire" user create --db "$dsn" --email "bench-$$@bench.example" --name Bench >/dev/null
+	token=$("$work/repertoire" token create --db "$dsn" --email "bench-$$@bench.example")
+	"$work/repertoire" serve --db "$dsn" --addr "127.0.0.1:$PORT" --smtp "smtp://127.0.0.1:$SMTP_PORT" --no-rate-limits \
+		2>"$work/$name.log" &
+	server=$!
+	for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+	"$work/load" -url "http://127.0.0.1:$PORT" -token "$token" -duration "$DURATION" -signers "$SIGNERS" \
+		-viewers "$VIEWERS" -smtp "127.0.0.1:$SMTP_PORT"
+	kill "$server"; wait "$server" 2>/dev/null || true
+}
+
+run sqlite "sqlite:$work/bench.db"
+if [ $# -ge 1 ]; then
+	run postgres "$1"
+fi
