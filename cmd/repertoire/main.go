@@ -19,6 +19,7 @@ import (
 
 	"repertoire/internal/account"
 	"repertoire/internal/demo"
+	"repertoire/internal/participation"
 	"repertoire/internal/server"
 	"repertoire/internal/store"
 )
@@ -110,8 +111,12 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	fs.StringVar(&cfg.SMTP, "smtp", env("REPERTOIRE_SMTP", ""), "SMTP server, smtp://user:pass@host:port")
 	fs.StringVar(&cfg.MailDir, "mail-dir", env("REPERTOIRE_MAIL_DIR", ""), "write each mail as DIR/<id>.eml")
 	fs.BoolVar(&cfg.Demo, "demo", false, "load the demo into an empty database")
+	noLimits := fs.Bool("no-rate-limits", false, "flag no signature over the per-IP and per-domain limits (load tests from one machine)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *noLimits {
+		cfg.Limits = &participation.Limits{KeepIPs: participation.DefaultLimits().KeepIPs}
 	}
 	cfg.DB = *dsn
 	if cfg.BaseURL == "" {

@@ -373,4 +373,3 @@ func attachment(t *testing.T, raw []byte, name string) string {
 	t.Fatalf("no attachment %s", name)
 	return ""
 }
-

@@ -21,6 +21,10 @@ import (
 	"repertoire/internal/community"
 	"repertoire/internal/i18n"
 	"repertoire/internal/outbox"
+	"repertoire/internal/participation"
+	"repertoire/internal/petition"
+	"repertoire/internal/pledge"
+	"repertoire/internal/schedule"
 	"repertoire/internal/store"
 	"repertoire/internal/web"
 )
@@ -33,6 +37,8 @@ type Config struct {
 	SMTP    string // smtp://user:pass@host:port; empty: no SMTP
 	MailDir string // write each mail as DIR/<id>.eml instead
 	Demo    bool   // load the demo into an empty database
+	// Limits are the participation abuse checks; nil: participation.DefaultLimits().
+	Limits *participation.Limits
 }
 
 // Server is a running Repertoire.
@@ -43,6 +49,11 @@ type Server struct {
 	Handler  http.Handler
 	Accounts *account.Handler
 	Worker   *outbox.Worker
+	// Participation is the core of signatures and commitments (its Run
+	// goes beside the outbox worker).
+	Participation *participation.Service
+	// Scheduler runs the jobs due at a time (a pledge's deadline, window).
+	Scheduler *schedule.Runner
 }
 
 // New builds the server on an open, migrated database.
@@ -52,7 +63,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates)
+	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -65,12 +76,24 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	campaigns := campaign.New(db, pages, cat, log, cfg.BaseURL, communities.Store)
 	communities.Campaigns = campaign.NewStore(db) // the community page lists its campaigns
 	unsubscribe := outbox.NewHandler(db, pages, log)
+	limits := participation.DefaultLimits()
+	if cfg.Limits != nil {
+		limits = *cfg.Limits
+	}
+	parts := participation.New(db, cfg.BaseURL, log, limits)
+	petitions := petition.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts)
+	scheduler := schedule.NewRunner(db, log)
+	pledges := pledge.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts)
+	pledges.Store.Jobs(scheduler) // deadlines and strike windows
 
 	mux := http.NewServeMux()
 	accounts.Routes(mux)
 	communities.Routes(mux)
 	campaigns.Routes(mux)
 	unsubscribe.Routes(mux)
+	parts.Routes(mux, pages)
+	petitions.Routes(mux)
+	pledges.Routes(mux)
 	mux.Handle("GET /static/", web.Static())
 	mux.HandleFunc("GET /lang/{lang}", web.SwitchLanguage)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
@@ -101,7 +124,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	h = crossOrigin(h, pages)
 	h = measure(h)
 	return &Server{Config: cfg, DB: db, Log: log, Handler: h, Accounts: accounts,
-		Worker: outbox.NewWorker(db, transport, log)}, nil
+		Worker: outbox.NewWorker(db, transport, log), Participation: parts, Scheduler: scheduler}, nil
 }
 
 // crossOrigin refuses state-changing browser requests from other sites
@@ -160,6 +183,8 @@ func entryPoint(baseURL string) http.HandlerFunc {
 				"osdi:people":            link("/people"),
 				"repertoire:communities": link("/communities"),
 				"repertoire:campaigns":   link("/campaigns"),
+				"osdi:petitions":         link("/petitions"),
+				"repertoire:pledges":     link("/pledges"),
 				"curies": []map[string]any{
 					{"name": "osdi", "href": "https://opensupporter.github.io/osdi-docs/{rel}", "templated": true},
 				},
@@ -181,12 +206,16 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	workerDone := make(chan struct{})
 	wctx, stopWorker := context.WithCancel(context.Background())
 	go func() { s.Worker.Run(wctx); close(workerDone) }()
+	go s.Participation.Run(wctx)
+	schedDone := make(chan struct{})
+	go func() { s.Scheduler.Run(wctx); close(schedDone) }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
 		stopWorker()
 		<-workerDone
+		<-schedDone
 		return err
 	case <-ctx.Done():
 	}
@@ -195,5 +224,6 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	err := srv.Shutdown(sctx)
 	stopWorker()
 	<-workerDone
+	<-schedDone
 	return err
 }
