@@ -53,7 +53,7 @@ func TestOrganizerJourney(t *testing.T) {
 			chromedp.SendKeys(`[name="demand_sections[1].title"]`, "Pay"),
 			chromedp.SendKeys(`[name="demand_sections[1].demands"]`, "A minimum rate per hour logged in."),
 			chromedp.Click(`button[name="action"][value="create"]:not(.default-submit)`),
-			chromedp.WaitVisible(`h1`),
+			chromedp.WaitVisible(`.demand-manage`),
 		)
 		page := Get(t, ctx, "read the campaign page", chromedp.Text(`main`))
 		for _, want := range []string{"Fair algorithms", "DeliverCo", "Transparency", "Publish how orders are assigned.", "Show each courier their own data.", "A minimum rate per hour logged in."} {
@@ -69,7 +69,7 @@ func TestOrganizerJourney(t *testing.T) {
 			chromedp.SetValue(`#f-status`, "partially_met"),
 			chromedp.SendKeys(`[name="status_note"]`, "Announced for next month."),
 			chromedp.Click(`form[action$="/status"] button[type="submit"]`),
-			chromedp.WaitVisible(`h1`),
+			chromedp.WaitVisible(`.flash`),
 		)
 
 		Run(t, ctx, "switch to French",
