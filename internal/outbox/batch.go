@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -15,7 +16,7 @@ import (
 
 // batchRows bounds the rows of one multi-row INSERT: 9 arguments an outbox
 // row, well under SQLite's 32766 and PostgreSQL's 65535 placeholders.
-const batchRows = 1000
+const batchRows = 100
 
 // EnqueueBatch is Enqueue for many messages to known people at once (a
 // pledge's activation mail to every committed person): the same rows,
@@ -26,15 +27,36 @@ const batchRows = 1000
 func EnqueueBatch(ctx context.Context, tx *store.Tx, baseURL string, msgs []Message) error {
 	baseURL = strings.TrimRight(baseURL, "/")
 	from := DefaultFrom(baseURL)
+	// Full chunks share their statement text: prepare each once.
+	stmts := map[string]*sql.Stmt{}
+	defer func() {
+		for _, st := range stmts {
+			st.Close()
+		}
+	}()
+	exec := func(q string, args []any) error {
+		st, ok := stmts[q]
+		if !ok {
+			var err error
+			if st, err = tx.PrepareContext(ctx, q); err != nil {
+				return repertoire.Internal(err)
+			}
+			stmts[q] = st
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return repertoire.Internal(err)
+		}
+		return nil
+	}
 	for start := 0; start < len(msgs); start += batchRows {
-		if err := enqueueChunk(ctx, tx, baseURL, from, msgs[start:min(start+batchRows, len(msgs))]); err != nil {
+		if err := enqueueChunk(ctx, tx, exec, baseURL, from, msgs[start:min(start+batchRows, len(msgs))]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func enqueueChunk(ctx context.Context, tx *store.Tx, baseURL, from string, msgs []Message) error {
+func enqueueChunk(ctx context.Context, tx *store.Tx, exec func(string, []any) error, baseURL, from string, msgs []Message) error {
 	ids := make([]string, 0, len(msgs))
 	for _, m := range msgs {
 		if m.PersonID == "" {
@@ -107,11 +129,8 @@ func enqueueChunk(ctx context.Context, tx *store.Tx, baseURL, from string, msgs 
 	if n == 0 {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, tokenSQL.String(), tokenArgs...); err != nil {
-		return repertoire.Internal(err)
+	if err := exec(tokenSQL.String(), tokenArgs); err != nil {
+		return err
 	}
-	if _, err := tx.ExecContext(ctx, outSQL.String(), outArgs...); err != nil {
-		return repertoire.Internal(err)
-	}
-	return nil
+	return exec(outSQL.String(), outArgs)
 }
