@@ -29,6 +29,9 @@ type Handler struct {
 	cat         *i18n.Catalog
 	log         *slog.Logger
 	baseURL     string
+
+	// Tactics list the petitions, pledges… the campaign page links to.
+	Tactics []TacticLister
 }
 
 // New builds the campaign handler.

@@ -307,7 +307,12 @@ type showData struct {
 	Countdown string // "in 12 days", "today", "3 days ago"
 	Counts    []statusCount
 	Coverage  []coverageMonth
+	Tactics   []Tactic
+	Lang      string
 }
+
+// Num writes a count the way the page's language does: 100,000 / 100 000.
+func (d showData) Num(n int) string { return formatNumber(d.Lang, n) }
 
 // coverageMonth groups the press list by month, newest first, the way
 // press pages read ("August 2018").
@@ -341,7 +346,8 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	d := showData{page: p, Coverage: byMonth(web.Localizer(r.Context()).Lang, p.C.Coverage)}
+	d := showData{page: p, Coverage: byMonth(web.Localizer(r.Context()).Lang, p.C.Coverage), Tactics: h.tactics(r, p.C.ID),
+		Lang: web.Localizer(r.Context()).Lang}
 	if p.C.UltimatumAt != nil {
 		l := web.Localizer(r.Context())
 		switch n := DaysUntil(store.Now(), *p.C.UltimatumAt); {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"repertoire"
+	"repertoire/internal/campaign"
 	"repertoire/internal/participation"
 	"repertoire/internal/store"
 )
@@ -267,10 +268,26 @@ func (s *Store) Deliveries(ctx context.Context, petitionID string) ([]Delivery, 
 	return out, nil
 }
 
-// CampaignPetition is a petition as the campaign page lists it.
-type CampaignPetition struct {
-	Title string
-	Path  string
-	Total int
-	Goal  int
+// CampaignTactics lists a campaign's petitions for its page
+// (campaign.TacticLister), newest first, with their counted signatures
+// from the maintained counters. A closed petition says so; an open one
+// needs no badge.
+func (s *Store) CampaignTactics(ctx context.Context, campaignID string) ([]campaign.Tactic, error) {
+	ps, _, err := s.List(ctx, ListQuery{CampaignID: campaignID})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]campaign.Tactic, len(ps))
+	for i, p := range ps {
+		c, err := participation.CountsOf(ctx, s.db.Reader(), p.ID)
+		if err != nil {
+			return nil, err
+		}
+		t := campaign.Tactic{Kind: "petition", Title: p.Title, Path: p.Path(), Summary: p.Description, Count: c.Total(), Goal: p.Goal}
+		if p.Status == StatusClosed {
+			t.Status = StatusClosed
+		}
+		out[i] = t
+	}
+	return out, nil
 }

@@ -11,10 +11,12 @@ import (
 
 	"repertoire"
 	"repertoire/internal/account"
+	"repertoire/internal/campaign"
 	"repertoire/internal/i18n"
 	"repertoire/internal/participation"
 	"repertoire/internal/schedule"
 	"repertoire/internal/store"
+	"repertoire/internal/web"
 )
 
 // Store holds pledges and reacts to their commitments and their jobs. It
@@ -144,25 +146,20 @@ func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Pledge, int, error) 
 	return out, total, nil
 }
 
-// Summary is what a campaign page shows of each of its pledges.
-type Summary struct {
-	Title     string
-	Path      string
-	Status    string
-	Total     int
-	Threshold int
-	Deadline  time.Time
-}
-
-// CampaignPledges lists a campaign's pledges for its page.
-func (s *Store) CampaignPledges(ctx context.Context, campaignID string) ([]Summary, error) {
+// CampaignTactics lists a campaign's pledges for its page
+// (campaign.TacticLister), newest first, each summed up in one sentence in
+// the reader's language. The campaign page has already checked that the
+// viewer may see the campaign.
+func (s *Store) CampaignTactics(ctx context.Context, campaignID string) ([]campaign.Tactic, error) {
 	ps, _, err := s.List(ctx, ListQuery{CampaignID: campaignID, Admin: true})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Summary, len(ps))
+	l := web.Localizer(ctx)
+	out := make([]campaign.Tactic, len(ps))
 	for i, p := range ps {
-		out[i] = Summary{Title: p.Title, Path: p.Path(), Status: p.Status, Total: p.Total(), Threshold: p.Threshold, Deadline: p.Deadline}
+		out[i] = campaign.Tactic{Kind: "pledge", Title: p.Title, Path: p.Path(), Summary: s.sentence(l, p),
+			Count: p.Total(), Goal: p.Threshold, Status: p.Status}
 	}
 	return out, nil
 }

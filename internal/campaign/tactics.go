@@ -1,0 +1,70 @@
+package campaign
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+)
+
+// Tactic is one action a campaign's page links to: a petition, a pledge…
+// Each tactic package describes its own; this package only shows them,
+// so imports stay one-way (petition and pledge import campaign).
+type Tactic struct {
+	Kind    string // "petition", "pledge": also the prefix of its status messages (<kind>.status.<status>)
+	Title   string
+	Path    string // its public page
+	Summary string // one line under the title (a pledge's action)
+	Count   int    // counted participations: confirmed signatures, commitments
+	Goal    int    // the goal or threshold; 0: none
+	Status  string // "" when the kind has no status worth showing
+}
+
+// Percent is the progress toward the goal, 0 to 100.
+func (t Tactic) Percent() int {
+	if t.Goal <= 0 {
+		return 0
+	}
+	return min(100, t.Count*100/t.Goal)
+}
+
+// TacticLister lists the tactics of one kind a campaign uses.
+type TacticLister interface {
+	CampaignTactics(ctx context.Context, campaignID string) ([]Tactic, error)
+}
+
+// tactics gathers a campaign's tactics from every lister, in the order
+// the listers were given. A lister that fails costs its block, not the
+// page: the demands are still worth reading.
+func (h *Handler) tactics(r *http.Request, campaignID string) []Tactic {
+	var out []Tactic
+	for _, l := range h.Tactics {
+		ts, err := l.CampaignTactics(r.Context(), campaignID)
+		if err != nil {
+			h.log.Error("campaign tactics", "err", err)
+			continue
+		}
+		out = append(out, ts...)
+	}
+	return out
+}
+
+// formatNumber groups digits by three, with a comma in English and a
+// narrow no-break space in French.
+func formatNumber(lang string, n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + formatNumber(lang, -n)
+	}
+	sep := ","
+	if lang == "fr" {
+		sep = "\u202f"
+	}
+	out := make([]byte, 0, len(s)+len(s)/3*len(sep))
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, sep...)
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
+}
