@@ -1,7 +1,10 @@
 // Package demo loads the seed's scenario — a community, the May 1st, 2018
 // users' campaign against Facebook with its 17 demands, its press coverage
-// and some demand history — into an empty database, through the same store
-// functions, with the same validation, as user input.
+// and some demand history, a petition for its demands signed over several
+// weeks and the May 25 – June 1 "log out" pledge that lapsed — into an
+// empty database, through the same store functions, with the same
+// validation, as user input (see loadTactics for the few dates and states
+// set directly).
 package demo
 
 import (
@@ -40,7 +43,7 @@ type Scenario struct {
 			Demands []string
 		}
 		StatusChanges []struct {
-			Section, Demand             int // 1-based, as the seed numbers them
+			Section, Demand              int // 1-based, as the seed numbers them
 			Status, Date, Note, Evidence string
 		} `json:"status_changes"`
 		Updates []struct {
@@ -50,6 +53,7 @@ type Scenario struct {
 			Date, Outlet, Title, Language, Kind, URL string
 		}
 	}
+	Tactics
 }
 
 // Load fills an empty database with the demo and reports whether it did.
@@ -67,7 +71,7 @@ func Load(ctx context.Context, db *store.DB, log *slog.Logger) error {
 	if err := json.Unmarshal(scenarioJSON, &sc); err != nil {
 		return err
 	}
-	if err := load(ctx, db, &sc); err != nil {
+	if err := load(ctx, db, log, &sc); err != nil {
 		return err
 	}
 	log.Info("demo loaded", "community", "/c/"+sc.Community.Slug, "campaign", "/c/"+sc.Community.Slug+"/"+sc.Campaign.Slug,
@@ -77,7 +81,7 @@ func Load(ctx context.Context, db *store.DB, log *slog.Logger) error {
 
 func day(s string) (time.Time, error) { return time.Parse("2006-01-02", s) }
 
-func load(ctx context.Context, db *store.DB, sc *Scenario) error {
+func load(ctx context.Context, db *store.DB, log *slog.Logger, sc *Scenario) error {
 	organizer, err := account.CreateUser(ctx, db, account.NewUser{
 		Email: sc.Organizer.Email, Name: sc.Organizer.Name, Password: sc.Organizer.Password, Admin: true})
 	if err != nil {
@@ -143,5 +147,5 @@ func load(ctx context.Context, db *store.DB, sc *Scenario) error {
 			return fmt.Errorf("coverage %q: %w", cv.Title, err)
 		}
 	}
-	return nil
+	return loadTactics(ctx, db, log, sc, organizer, camp)
 }

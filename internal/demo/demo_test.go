@@ -5,10 +5,14 @@ import (
 	"io"
 	"log/slog"
 	"testing"
+	"time"
 
 	"repertoire/internal/campaign"
 	"repertoire/internal/community"
 	"repertoire/internal/demo"
+	"repertoire/internal/participation"
+	"repertoire/internal/petition"
+	"repertoire/internal/pledge"
 	"repertoire/internal/store"
 	"repertoire/internal/store/storetest"
 )
@@ -53,5 +57,73 @@ func TestDemoLoadsTheSeedScenarioOnce(t *testing.T) {
 		if n != 1 {
 			t.Fatalf("%d communities after loading twice", n)
 		}
+		checkTactics(t, db, c)
 	})
+}
+
+// The petition for the demands has 566 signatures confirmed over weeks of
+// 2018, 7 of them withdrawn, and a chart with that history; the "log out"
+// pledge lapsed below its threshold; nobody was mailed.
+func checkTactics(t *testing.T, db *store.DB, c *campaign.Campaign) {
+	ctx := context.Background()
+	p, err := petition.NewStore(db).GetBySlug(ctx, c.ID, "accept-the-users-terms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Goal != 1000 || len(p.DemandIDs) != 17 || len(p.Targets) != 1 || p.CreatedAt.Year() != 2018 {
+		t.Fatalf("petition: goal %d, %d demands, %d targets, created %s", p.Goal, len(p.DemandIDs), len(p.Targets), p.CreatedAt)
+	}
+	counts, err := participation.CountsOf(ctx, db.Reader(), p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts.Total() != 559 || counts.Confirmed != 559 || counts.Imported != 0 || counts.Withdrawn != 7 || counts.Pending != 0 {
+		t.Fatalf("petition counts: %+v", counts)
+	}
+	rows, err := db.Reader().QueryContext(ctx, `SELECT bucket, confirmed FROM action_count_buckets WHERE action_id = $1 ORDER BY bucket`, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buckets []participation.Bucket
+	sum, dips := 0, 0
+	for rows.Next() {
+		var b participation.Bucket
+		if err := rows.Scan(&b.Start, &b.Confirmed); err != nil {
+			t.Fatal(err)
+		}
+		sum += b.Confirmed
+		if b.Confirmed < 0 {
+			dips++
+		}
+		buckets = append(buckets, b)
+	}
+	rows.Close()
+	if sum != counts.Total() || len(buckets) < 20 || dips == 0 {
+		t.Fatalf("chart: %d buckets summing to %d with %d dips; want ≥ 20 summing to %d with the withdrawals", len(buckets), sum, dips, counts.Total())
+	}
+	first, last := buckets[0].Start.UTC(), buckets[len(buckets)-1].Start.UTC()
+	if first.Format("2006-01-02") != "2018-04-09" || last.Sub(first) < 5*7*24*time.Hour {
+		t.Fatalf("chart runs from %s to %s; want from April 9, 2018 over more than five weeks", first, last)
+	}
+	chart := petition.NewChart(buckets, p.Goal)
+	if chart == nil || len(chart.Days) < 20 || chart.Days[len(chart.Days)-1].Total != 559 || chart.Max != 1000 {
+		t.Fatalf("chart days: %+v", chart)
+	}
+
+	pledges := pledge.NewStore(db, nil, "", nil)
+	pl, err := pledges.GetBySlug(ctx, c.ID, "log-out-may-25")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pl.Status != pledge.StatusLapsed || pl.Threshold != 100000 || pl.Total() != 179 ||
+		pl.WindowStart.Format("2006-01-02") != "2018-05-25" || pl.LastDay().Format("2006-01-02") != "2018-06-01" {
+		t.Fatalf("pledge: %s, %d of %d, window %s – %s", pl.Status, pl.Total(), pl.Threshold, pl.WindowStart, pl.LastDay())
+	}
+	var jobs, mails, strangers int
+	db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE subject_id = $1 AND status = 'pending'`, pl.ID).Scan(&jobs)
+	db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox`).Scan(&mails)
+	db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM people WHERE email NOT LIKE '%@demo.repertoire.example'`).Scan(&strangers)
+	if jobs != 0 || mails != 0 || strangers != 0 {
+		t.Fatalf("%d pending pledge jobs, %d mails in the outbox, %d people outside the demo domain; want none", jobs, mails, strangers)
+	}
 }
