@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"repertoire/internal/community"
 	"repertoire/internal/i18n"
@@ -45,7 +46,7 @@ func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger,
 func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /c/{community}/campaigns/new", h.newForm)
 	mux.HandleFunc("POST /c/{community}/campaigns", h.create)
-	mux.HandleFunc("GET /c/{community}/{campaign}", h.show)
+	mux.HandleFunc("GET /c/{community}/{campaign}", web.NewMicrocache(time.Second).Wrap(h.show))
 	mux.HandleFunc("GET /c/{community}/{campaign}/edit", h.editForm)
 	mux.HandleFunc("POST /c/{community}/{campaign}/edit", h.edit)
 	mux.HandleFunc("POST /c/{community}/{campaign}/delete", h.delete)

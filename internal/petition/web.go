@@ -22,7 +22,9 @@ import (
 func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /c/{community}/{campaign}/petitions/new", h.newForm)
 	mux.HandleFunc("POST /c/{community}/{campaign}/petitions", h.create)
-	mux.HandleFunc("GET /c/{community}/{campaign}/petitions/{petition}", h.show)
+	// Visitors read the page from a one-second cache: a viral petition is
+	// rendered once a second per language, however many read it.
+	mux.HandleFunc("GET /c/{community}/{campaign}/petitions/{petition}", web.NewMicrocache(time.Second).Wrap(h.show))
 	mux.HandleFunc("POST /c/{community}/{campaign}/petitions/{petition}/sign", h.sign)
 	mux.HandleFunc("GET /c/{community}/{campaign}/petitions/{petition}/manage", h.manage)
 	mux.HandleFunc("POST /c/{community}/{campaign}/petitions/{petition}/review", h.review)

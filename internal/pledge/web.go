@@ -44,7 +44,7 @@ func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger,
 func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /c/{community}/{campaign}/pledges/new", h.newForm)
 	mux.HandleFunc("POST /c/{community}/{campaign}/pledges", h.create)
-	mux.HandleFunc("GET /c/{community}/{campaign}/pledges/{pledge}", h.show)
+	mux.HandleFunc("GET /c/{community}/{campaign}/pledges/{pledge}", web.NewMicrocache(time.Second).Wrap(h.show))
 	mux.HandleFunc("POST /c/{community}/{campaign}/pledges/{pledge}/commit", h.commit)
 	mux.HandleFunc("GET /c/{community}/{campaign}/pledges/{pledge}/edit", h.editForm)
 	mux.HandleFunc("POST /c/{community}/{campaign}/pledges/{pledge}/edit", h.edit)
