@@ -21,9 +21,10 @@ const batchRows = 100
 // EnqueueBatch is Enqueue for many messages to known people at once (a
 // pledge's activation mail to every committed person): the same rows,
 // unsubscribe links and footers, written with a few multi-row statements
-// per thousand messages instead of three statements per message. Every
-// message must have a PersonID. The rule on unsubscribed people is
-// Enqueue's.
+// per thousand messages instead of three statements per message. The rule
+// on unsubscribed people is Enqueue's; a message without a PersonID (a
+// transactional mail to an address, such as a confirmation link) carries
+// no unsubscribe link, as with Enqueue.
 func EnqueueBatch(ctx context.Context, tx *store.Tx, baseURL string, msgs []Message) error {
 	baseURL = strings.TrimRight(baseURL, "/")
 	from := DefaultFrom(baseURL)
@@ -59,28 +60,29 @@ func EnqueueBatch(ctx context.Context, tx *store.Tx, baseURL string, msgs []Mess
 func enqueueChunk(ctx context.Context, tx *store.Tx, exec func(string, []any) error, baseURL, from string, msgs []Message) error {
 	ids := make([]string, 0, len(msgs))
 	for _, m := range msgs {
-		if m.PersonID == "" {
-			return repertoire.Internal(fmt.Errorf("outbox: batch message without a person"))
+		if m.PersonID != "" {
+			ids = append(ids, m.PersonID)
 		}
-		ids = append(ids, m.PersonID)
 	}
 	statuses := make(map[string]string, len(ids))
-	in, args := inList(ids, 1)
-	rows, err := tx.QueryContext(ctx, `SELECT id, email_status FROM people WHERE id IN (`+in+`)`, args...)
-	if err != nil {
-		return repertoire.Internal(err)
-	}
-	for rows.Next() {
-		var id, st string
-		if err := rows.Scan(&id, &st); err != nil {
-			rows.Close()
+	if len(ids) > 0 {
+		in, args := inList(ids, 1)
+		rows, err := tx.QueryContext(ctx, `SELECT id, email_status FROM people WHERE id IN (`+in+`)`, args...)
+		if err != nil {
 			return repertoire.Internal(err)
 		}
-		statuses[id] = st
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return repertoire.Internal(err)
+		for rows.Next() {
+			var id, st string
+			if err := rows.Scan(&id, &st); err != nil {
+				rows.Close()
+				return repertoire.Internal(err)
+			}
+			statuses[id] = st
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return repertoire.Internal(err)
+		}
 	}
 
 	var tokenSQL, outSQL strings.Builder
@@ -88,13 +90,24 @@ func enqueueChunk(ctx context.Context, tx *store.Tx, exec func(string, []any) er
 	outSQL.WriteString(`INSERT INTO outbox (id, person_id, to_address, subject, body_text, headers, status, attempts, next_attempt_at, created_at) VALUES `)
 	var tokenArgs, outArgs []any
 	n := 0
+	plainHeaders, err := json.Marshal(map[string]string{headerFrom: from})
+	if err != nil {
+		return repertoire.Internal(err)
+	}
 	for _, m := range msgs {
-		status, known := statuses[m.PersonID]
-		if !known {
-			return repertoire.Internal(fmt.Errorf("outbox: mail to an unknown person"))
-		}
-		if status != StatusSubscribed && !m.Transactional {
-			continue
+		var personID any
+		body, hj := m.Body, plainHeaders
+		if m.PersonID != "" {
+			status, known := statuses[m.PersonID]
+			if !known {
+				return repertoire.Internal(fmt.Errorf("outbox: mail to an unknown person"))
+			}
+			if status != StatusSubscribed && !m.Transactional {
+				continue
+			}
+			personID = m.PersonID
+		} else if !m.Transactional {
+			return repertoire.Internal(fmt.Errorf("outbox: news to an address without a person cannot be unsubscribed from"))
 		}
 		to, err := mail.ParseAddress(m.To)
 		if err != nil {
@@ -104,33 +117,38 @@ func enqueueChunk(ctx context.Context, tx *store.Tx, exec func(string, []any) er
 		if subject == "" {
 			return repertoire.Internal(fmt.Errorf("outbox: message without subject"))
 		}
-		b := make([]byte, 32)
-		rand.Read(b)
-		token := base64.RawURLEncoding.EncodeToString(b)
-		link := baseURL + "/unsubscribe/" + token
-		footer := footerCatalog().For(m.Lang).T("outbox.footer", "URL", link)
-		body := strings.TrimRight(m.Body, "\r\n") + "\n\n-- \n" + footer + "\n"
-		hj, err := json.Marshal(map[string]string{headerFrom: from, headerListUnsubscribe: "<" + link + ">", headerListUnsubPost: oneClick})
-		if err != nil {
-			return repertoire.Internal(err)
+		if m.PersonID != "" {
+			b := make([]byte, 32)
+			rand.Read(b)
+			token := base64.RawURLEncoding.EncodeToString(b)
+			link := baseURL + "/unsubscribe/" + token
+			footer := footerCatalog().For(m.Lang).T("outbox.footer", "URL", link)
+			body = strings.TrimRight(m.Body, "\r\n") + "\n\n-- \n" + footer + "\n"
+			if hj, err = json.Marshal(map[string]string{headerFrom: from, headerListUnsubscribe: "<" + link + ">", headerListUnsubPost: oneClick}); err != nil {
+				return repertoire.Internal(err)
+			}
+			if len(tokenArgs) > 0 {
+				tokenSQL.WriteString(", ")
+			}
+			t := len(tokenArgs)
+			fmt.Fprintf(&tokenSQL, "($%d, $%d, $%d, $%d, $%d)", t+1, t+2, t+3, t+4, t+5)
+			tokenArgs = append(tokenArgs, hashToken(token), m.PersonID, purposeUnsubscribe, tx.Now, tx.Now.Add(UnsubscribeTTL))
 		}
 		if n > 0 {
-			tokenSQL.WriteString(", ")
 			outSQL.WriteString(", ")
 		}
-		t := len(tokenArgs)
-		fmt.Fprintf(&tokenSQL, "($%d, $%d, $%d, $%d, $%d)", t+1, t+2, t+3, t+4, t+5)
-		tokenArgs = append(tokenArgs, hashToken(token), m.PersonID, purposeUnsubscribe, tx.Now, tx.Now.Add(UnsubscribeTTL))
 		o := len(outArgs)
 		fmt.Fprintf(&outSQL, "($%d, $%d, $%d, $%d, $%d, $%d, 'pending', 0, $%d, $%d)", o+1, o+2, o+3, o+4, o+5, o+6, o+7, o+7)
-		outArgs = append(outArgs, store.NewID(), m.PersonID, to.Address, subject, body, string(hj), tx.Now)
+		outArgs = append(outArgs, store.NewID(), personID, to.Address, subject, body, string(hj), tx.Now)
 		n++
 	}
 	if n == 0 {
 		return nil
 	}
-	if err := exec(tokenSQL.String(), tokenArgs); err != nil {
-		return err
+	if len(tokenArgs) > 0 {
+		if err := exec(tokenSQL.String(), tokenArgs); err != nil {
+			return err
+		}
 	}
 	return exec(outSQL.String(), outArgs)
 }

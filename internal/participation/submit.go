@@ -144,41 +144,13 @@ type counterDelta struct {
 	confirmed, imported, pending, flagged, bucket int
 }
 
-func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
-	ctx := context.Background()
-	upsertPerson, err := tx.PrepareContext(ctx, upsertPersonSQL)
-	if err != nil {
-		return repertoire.Internal(err)
-	}
-	defer upsertPerson.Close()
-	insert, err := tx.PrepareContext(ctx, insertParticipationSQL)
-	if err != nil {
-		return repertoire.Internal(err)
-	}
-	defer insert.Close()
-	deltas := map[string]*counterDelta{}
-	var order []string
-	for _, p := range batch {
-		p.res, p.err = Result{}, nil
-		sub := &p.sub
-		d := deltas[sub.ActionID]
-		if d == nil {
-			d = &counterDelta{kind: sub.Kind}
-			deltas[sub.ActionID] = d
-			order = append(order, sub.ActionID)
-		}
-		if err := s.writeOne(ctx, tx, upsertPerson, insert, p, d); err != nil {
-			if repertoire.ErrorCode(err) == repertoire.EINTERNAL {
-				return err
-			}
-			p.err = err // an answer for this caller only
-		}
-	}
-	return s.applyDeltas(ctx, tx, deltas, order)
-}
-
 const upsertPersonSQL = `INSERT INTO people (id, email, given_name, family_name, locality, region, postal_code, country,
 	preferred_language, origin_system, created_at, modified_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$11)
+` + upsertPersonTail
+
+// upsertPersonTail is the rule of account.UpsertPerson in one statement:
+// what a person told us last wins, empty fields keep what we had.
+const upsertPersonTail = `
 	ON CONFLICT (email) DO UPDATE SET
 	given_name = CASE WHEN excluded.given_name <> '' THEN excluded.given_name ELSE people.given_name END,
 	family_name = CASE WHEN excluded.family_name <> '' THEN excluded.family_name ELSE people.family_name END,
@@ -187,7 +159,7 @@ const upsertPersonSQL = `INSERT INTO people (id, email, given_name, family_name,
 	postal_code = CASE WHEN excluded.postal_code <> '' THEN excluded.postal_code ELSE people.postal_code END,
 	country = CASE WHEN excluded.country <> '' THEN excluded.country ELSE people.country END,
 	modified_at = excluded.modified_at
-	RETURNING id`
+	RETURNING id, email`
 
 const insertParticipationSQL = `INSERT INTO participations (id, kind, action_id, person_id, status, origin_system, comment,
 	public_name, contact_ok, share_with_target, given_name, family_name, locality, country, lang, ip, email_domain,
@@ -211,7 +183,7 @@ func (s *Service) writeOne(ctx context.Context, tx *store.Tx, upsertPerson, inse
 	}
 	var personID string
 	if err := upsertPerson.QueryRowContext(ctx, store.NewID(), in.Email, in.GivenName, in.FamilyName, in.Locality, in.Region,
-		in.PostalCode, in.Country, sub.Lang, origin, tx.Now).Scan(&personID); err != nil {
+		in.PostalCode, in.Country, sub.Lang, origin, tx.Now).Scan(&personID, new(string)); err != nil {
 		return repertoire.Internal(err)
 	}
 	domain := emailDomain(in.Email)

@@ -1,0 +1,313 @@
+package participation
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"repertoire"
+	"repertoire/internal/account"
+	"repertoire/internal/outbox"
+	"repertoire/internal/store"
+)
+
+// chunkRows bounds the rows of one multi-row statement. SQLite looks up
+// numbered parameters by scanning, so statements with thousands of them
+// get slow; fifty rows keep that cheap while sparing most per-statement
+// overhead.
+const chunkRows = 50
+
+// fresh is a submission of the batch's fast path: the first time this
+// person takes part in this action within the batch.
+type fresh struct {
+	p         *pending
+	d         *counterDelta
+	id        string
+	personID  string
+	status    string
+	reason    string
+	token     string
+	tokenHash any
+}
+
+// writeBatch records a batch with a few multi-row statements: one upsert
+// of the people, one insert of the participations, one insert of the
+// confirmation mails (per fifty rows each). Submissions that meet an
+// existing participation — the same person again, in this batch or
+// before — then go one by one through writeOne, which knows every case.
+func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
+	ctx := context.Background()
+	st := &stmts{tx: tx, cache: map[string]*sql.Stmt{}}
+	defer st.close()
+	deltas := map[string]*counterDelta{}
+	var order []string
+	var rows []*fresh
+	var again []*pending
+	seen := map[string]bool{}
+	for _, p := range batch {
+		p.res, p.err = Result{}, nil
+		d := deltas[p.sub.ActionID]
+		if d == nil {
+			d = &counterDelta{kind: p.sub.Kind}
+			deltas[p.sub.ActionID] = d
+			order = append(order, p.sub.ActionID)
+		}
+		key := p.sub.ActionID + "\x00" + p.sub.Person.Email
+		if seen[key] {
+			again = append(again, p)
+			continue
+		}
+		seen[key] = true
+		rows = append(rows, &fresh{p: p, d: d})
+	}
+	if err := s.upsertPeople(ctx, st, rows); err != nil {
+		return err
+	}
+	inserted, err := s.insertParticipations(ctx, st, rows)
+	if err != nil {
+		return err
+	}
+	var mails []outbox.Message
+	renders := map[string][2]string{}
+	for _, r := range rows {
+		if !inserted[r.id] {
+			again = append(again, r.p)
+			continue
+		}
+		r.p.res = Result{ID: r.id, Status: r.status}
+		switch r.status {
+		case StatusConfirmed:
+			r.d.imported++
+			r.d.bucket++
+		case StatusFlagged:
+			r.d.flagged++
+		case StatusPending:
+			r.d.pending++
+			m, err := s.confirmationMail(ctx, tx, renders, r.p.sub, r.token)
+			if err != nil {
+				return err
+			}
+			mails = append(mails, m)
+		}
+	}
+	if err := outbox.EnqueueBatch(ctx, tx, s.baseURL, mails); err != nil {
+		return err
+	}
+	if len(again) > 0 {
+		upsertPerson, err := tx.PrepareContext(ctx, upsertPersonSQL)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		defer upsertPerson.Close()
+		insert, err := tx.PrepareContext(ctx, insertParticipationSQL)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		defer insert.Close()
+		for _, p := range again {
+			if err := s.writeOne(ctx, tx, upsertPerson, insert, p, deltas[p.sub.ActionID]); err != nil {
+				if repertoire.ErrorCode(err) == repertoire.EINTERNAL {
+					return err
+				}
+				p.err = err // an answer for this caller only
+			}
+		}
+	}
+	return s.applyDeltas(ctx, tx, deltas, order)
+}
+
+// upsertPeople matches or creates the people of rows, by email, and sets
+// each row's personID. The same address twice in one statement would
+// update one row twice, which PostgreSQL refuses: each address goes once,
+// with what its last submission said.
+func (s *Service) upsertPeople(ctx context.Context, st *stmts, rows []*fresh) error {
+	last := map[string]*fresh{}
+	var emails []string
+	for _, r := range rows {
+		e := r.p.sub.Person.Email
+		if last[e] == nil {
+			emails = append(emails, e)
+		}
+		last[e] = r
+	}
+	ids := make(map[string]string, len(emails))
+	for start := 0; start < len(emails); start += chunkRows {
+		chunk := emails[start:min(start+chunkRows, len(emails))]
+		args := make([]any, 0, len(chunk)*12)
+		for _, e := range chunk {
+			sub := last[e].p.sub
+			in := sub.Person
+			origin := "repertoire"
+			if sub.OriginSystem != "" {
+				origin = sub.OriginSystem
+			}
+			args = append(args, store.NewID(), in.Email, in.GivenName, in.FamilyName, in.Locality, in.Region,
+				in.PostalCode, in.Country, sub.Lang, origin, st.tx.Now, st.tx.Now)
+		}
+		q := `INSERT INTO people (id, email, given_name, family_name, locality, region, postal_code, country,
+			preferred_language, origin_system, created_at, modified_at) VALUES ` + values(st.tx.Dialect, len(chunk), 12) +
+			upsertPersonTail
+		res, err := st.query(ctx, q, args)
+		if err != nil {
+			return err
+		}
+		for res.Next() {
+			var id, email string
+			if err := res.Scan(&id, &email); err != nil {
+				res.Close()
+				return repertoire.Internal(err)
+			}
+			ids[email] = id
+		}
+		res.Close()
+		if err := res.Err(); err != nil {
+			return repertoire.Internal(err)
+		}
+	}
+	for _, r := range rows {
+		r.personID = ids[r.p.sub.Person.Email]
+		if r.personID == "" {
+			return repertoire.Internal(fmt.Errorf("participation: a person was not upserted"))
+		}
+	}
+	return nil
+}
+
+// insertParticipations decides each row's status (imports count at once,
+// the abuse checks may flag, the rest wait for their mailed link) and
+// inserts them, returning the ids actually inserted: a missing one met an
+// earlier participation of the same person.
+func (s *Service) insertParticipations(ctx context.Context, st *stmts, rows []*fresh) (map[string]bool, error) {
+	now := st.tx.Now
+	inserted := make(map[string]bool, len(rows))
+	for start := 0; start < len(rows); start += chunkRows {
+		chunk := rows[start:min(start+chunkRows, len(rows))]
+		args := make([]any, 0, len(chunk)*22)
+		for _, r := range chunk {
+			sub := &r.p.sub
+			domain := emailDomain(sub.Person.Email)
+			r.id, r.status = store.NewID(), StatusPending
+			var confirmedAt any
+			switch {
+			case sub.OriginSystem != "":
+				r.status, confirmedAt = StatusConfirmed, now
+			default:
+				if r.reason = s.rate.check(sub.IP, domain, now); r.reason != "" {
+					r.status = StatusFlagged
+				} else {
+					r.token = account.NewToken()
+					r.tokenHash = account.HashToken(r.token)
+				}
+			}
+			var ip any
+			if sub.IP != "" {
+				ip = sub.IP
+			}
+			in := sub.Person
+			args = append(args, r.id, string(sub.Kind), sub.ActionID, r.personID, r.status, sub.OriginSystem, sub.Comment,
+				sub.PublicName, sub.ContactOK, sub.ShareWithTarget, in.GivenName, in.FamilyName, in.Locality, in.Country,
+				sub.Lang, ip, domain, r.reason, r.tokenHash, confirmedAt, now, now)
+		}
+		q := `INSERT INTO participations (id, kind, action_id, person_id, status, origin_system, comment,
+			public_name, contact_ok, share_with_target, given_name, family_name, locality, country, lang, ip, email_domain,
+			flag_reason, token_hash, confirmed_at, created_at, modified_at) VALUES ` + values(st.tx.Dialect, len(chunk), 22) +
+			` ON CONFLICT (action_id, person_id) DO NOTHING RETURNING id`
+		res, err := st.query(ctx, q, args)
+		if err != nil {
+			return nil, err
+		}
+		for res.Next() {
+			var id string
+			if err := res.Scan(&id); err != nil {
+				res.Close()
+				return nil, repertoire.Internal(err)
+			}
+			inserted[id] = true
+		}
+		res.Close()
+		if err := res.Err(); err != nil {
+			return nil, repertoire.Internal(err)
+		}
+	}
+	return inserted, nil
+}
+
+// Placeholders the confirmation mail is rendered with once per action and
+// language; each mail then gets its own links by substitution.
+const (
+	confirmMark  = "\x00confirm\x00"
+	withdrawMark = "\x00withdraw\x00"
+)
+
+func (s *Service) confirmationMail(ctx context.Context, tx *store.Tx, renders map[string][2]string, sub Submission, token string) (outbox.Message, error) {
+	key := string(sub.Kind) + "\x00" + sub.ActionID + "\x00" + sub.Lang
+	r, ok := renders[key]
+	if !ok {
+		subject, body, err := s.action(sub.Kind).ConfirmMail(ctx, tx, sub.ActionID, sub.Lang, Links{Confirm: confirmMark, Withdraw: withdrawMark})
+		if err != nil {
+			return outbox.Message{}, err
+		}
+		r = [2]string{subject, body}
+		renders[key] = r
+	}
+	links := s.links(token)
+	body := strings.NewReplacer(confirmMark, links.Confirm, withdrawMark, links.Withdraw).Replace(r[1])
+	return outbox.Message{To: sub.Person.Email, Subject: r[0], Body: body, Lang: sub.Lang, Transactional: true}, nil
+}
+
+// values writes the placeholders of n rows of cols arguments. SQLite gets
+// plain "?": it resolves each "$N" by scanning the list of those seen so
+// far, which grows quadratic with the thousand arguments of a chunk.
+func values(d store.Dialect, n, cols int) string {
+	var b strings.Builder
+	k := 1
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			if d == store.SQLite {
+				b.WriteByte('?')
+			} else {
+				fmt.Fprintf(&b, "$%d", k)
+			}
+			k++
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// stmts prepares each distinct statement of a transaction once: full
+// chunks share their text.
+type stmts struct {
+	tx    *store.Tx
+	cache map[string]*sql.Stmt
+}
+
+func (s *stmts) query(ctx context.Context, q string, args []any) (*sql.Rows, error) {
+	st, ok := s.cache[q]
+	if !ok {
+		var err error
+		if st, err = s.tx.PrepareContext(ctx, q); err != nil {
+			return nil, repertoire.Internal(err)
+		}
+		s.cache[q] = st
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, repertoire.Internal(err)
+	}
+	return rows, nil
+}
+
+func (s *stmts) close() {
+	for _, st := range s.cache {
+		st.Close()
+	}
+}
