@@ -81,6 +81,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		limits = *cfg.Limits
 	}
 	parts := participation.New(db, cfg.BaseURL, log, limits)
+	accounts.AddExport(participation.ExportSection()) // signatures and commitments in the person's own export
 	petitions := petition.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts)
 	scheduler := schedule.NewRunner(db, log)
 	pledges := pledge.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts)
