@@ -86,7 +86,8 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	scheduler := schedule.NewRunner(db, log)
 	pledges := pledge.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts)
 	pledges.Store.Jobs(scheduler) // deadlines and strike windows
-	campaigns.Tactics = []campaign.TacticLister{petitions.Store, pledges.Store} // the campaign page links them
+	// The campaign page links its petitions and pledges.
+	campaigns.Tactics = []campaign.TacticLister{petitions.Store, pledges.Store}
 
 	mux := http.NewServeMux()
 	accounts.Routes(mux)
