@@ -14,9 +14,16 @@ import (
 	"repertoire/internal/store"
 )
 
-// batchRows bounds the rows of one multi-row INSERT: 9 arguments an outbox
-// row, well under SQLite's 32766 and PostgreSQL's 65535 placeholders.
-const batchRows = 100
+// batchRows bounds the rows of one multi-row INSERT (10 arguments an
+// outbox row). PostgreSQL pays a round trip a statement, so it gets large
+// ones, well under its 65535 arguments; SQLite runs in process and is
+// fastest with middling ones.
+func batchRows(d store.Dialect) int {
+	if d == store.Postgres {
+		return 1000
+	}
+	return 100
+}
 
 // EnqueueBatch is Enqueue for many messages to known people at once (a
 // pledge's activation mail to every committed person): the same rows,
@@ -49,8 +56,9 @@ func EnqueueBatch(ctx context.Context, tx *store.Tx, baseURL string, msgs []Mess
 		}
 		return nil
 	}
-	for start := 0; start < len(msgs); start += batchRows {
-		if err := enqueueChunk(ctx, tx, exec, baseURL, from, msgs[start:min(start+batchRows, len(msgs))]); err != nil {
+	size := batchRows(tx.Dialect)
+	for start := 0; start < len(msgs); start += size {
+		if err := enqueueChunk(ctx, tx, exec, baseURL, from, msgs[start:min(start+size, len(msgs))]); err != nil {
 			return err
 		}
 	}
@@ -66,8 +74,11 @@ func enqueueChunk(ctx context.Context, tx *store.Tx, exec func(string, []any) er
 	}
 	statuses := make(map[string]string, len(ids))
 	if len(ids) > 0 {
-		in, args := inList(ids, 1)
-		rows, err := tx.QueryContext(ctx, `SELECT id, email_status FROM people WHERE id IN (`+in+`)`, args...)
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			args[i] = id
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id, email_status FROM people WHERE id IN `+store.Rows(tx.Dialect, 1, len(ids)), args...)
 		if err != nil {
 			return repertoire.Internal(err)
 		}
@@ -85,9 +96,6 @@ func enqueueChunk(ctx context.Context, tx *store.Tx, exec func(string, []any) er
 		}
 	}
 
-	var tokenSQL, outSQL strings.Builder
-	tokenSQL.WriteString(`INSERT INTO mail_tokens (token_hash, person_id, purpose, created_at, expires_at) VALUES `)
-	outSQL.WriteString(`INSERT INTO outbox (id, person_id, to_address, subject, body_text, headers, status, attempts, next_attempt_at, created_at) VALUES `)
 	var tokenArgs, outArgs []any
 	n := 0
 	plainHeaders, err := json.Marshal(map[string]string{headerFrom: from})
@@ -127,28 +135,22 @@ func enqueueChunk(ctx context.Context, tx *store.Tx, exec func(string, []any) er
 			if hj, err = json.Marshal(map[string]string{headerFrom: from, headerListUnsubscribe: "<" + link + ">", headerListUnsubPost: oneClick}); err != nil {
 				return repertoire.Internal(err)
 			}
-			if len(tokenArgs) > 0 {
-				tokenSQL.WriteString(", ")
-			}
-			t := len(tokenArgs)
-			fmt.Fprintf(&tokenSQL, "($%d, $%d, $%d, $%d, $%d)", t+1, t+2, t+3, t+4, t+5)
 			tokenArgs = append(tokenArgs, hashToken(token), m.PersonID, purposeUnsubscribe, tx.Now, tx.Now.Add(UnsubscribeTTL))
 		}
-		if n > 0 {
-			outSQL.WriteString(", ")
-		}
-		o := len(outArgs)
-		fmt.Fprintf(&outSQL, "($%d, $%d, $%d, $%d, $%d, $%d, 'pending', 0, $%d, $%d)", o+1, o+2, o+3, o+4, o+5, o+6, o+7, o+7)
-		outArgs = append(outArgs, store.NewID(), personID, to.Address, subject, body, string(hj), tx.Now)
+		outArgs = append(outArgs, store.NewID(), personID, to.Address, subject, body, string(hj), "pending", 0, tx.Now, tx.Now)
 		n++
 	}
 	if n == 0 {
 		return nil
 	}
 	if len(tokenArgs) > 0 {
-		if err := exec(tokenSQL.String(), tokenArgs); err != nil {
+		q := `INSERT INTO mail_tokens (token_hash, person_id, purpose, created_at, expires_at) VALUES ` +
+			store.Rows(tx.Dialect, len(tokenArgs)/5, 5)
+		if err := exec(q, tokenArgs); err != nil {
 			return err
 		}
 	}
-	return exec(outSQL.String(), outArgs)
+	q := `INSERT INTO outbox (id, person_id, to_address, subject, body_text, headers, status, attempts, next_attempt_at, created_at) VALUES ` +
+		store.Rows(tx.Dialect, n, 10)
+	return exec(q, outArgs)
 }

@@ -146,7 +146,7 @@ func (s *Service) upsertPeople(ctx context.Context, st *stmts, rows []*fresh) er
 				in.PostalCode, in.Country, sub.Lang, origin, st.tx.Now, st.tx.Now)
 		}
 		q := `INSERT INTO people (id, email, given_name, family_name, locality, region, postal_code, country,
-			preferred_language, origin_system, created_at, modified_at) VALUES ` + values(st.tx.Dialect, len(chunk), 12) +
+			preferred_language, origin_system, created_at, modified_at) VALUES ` + store.Rows(st.tx.Dialect, len(chunk), 12) +
 			upsertPersonTail
 		res, err := st.query(ctx, q, args)
 		if err != nil {
@@ -211,7 +211,7 @@ func (s *Service) insertParticipations(ctx context.Context, st *stmts, rows []*f
 		}
 		q := `INSERT INTO participations (id, kind, action_id, person_id, status, origin_system, comment,
 			public_name, contact_ok, share_with_target, given_name, family_name, locality, country, lang, ip, email_domain,
-			flag_reason, token_hash, confirmed_at, created_at, modified_at) VALUES ` + values(st.tx.Dialect, len(chunk), 22) +
+			flag_reason, token_hash, confirmed_at, created_at, modified_at) VALUES ` + store.Rows(st.tx.Dialect, len(chunk), 22) +
 			` ON CONFLICT (action_id, person_id) DO NOTHING RETURNING id`
 		res, err := st.query(ctx, q, args)
 		if err != nil {
@@ -254,33 +254,6 @@ func (s *Service) confirmationMail(ctx context.Context, tx *store.Tx, renders ma
 	links := s.links(token)
 	body := strings.NewReplacer(confirmMark, links.Confirm, withdrawMark, links.Withdraw).Replace(r[1])
 	return outbox.Message{To: sub.Person.Email, Subject: r[0], Body: body, Lang: sub.Lang, Transactional: true}, nil
-}
-
-// values writes the placeholders of n rows of cols arguments. SQLite gets
-// plain "?": it resolves each "$N" by scanning the list of those seen so
-// far, which grows quadratic with the thousand arguments of a chunk.
-func values(d store.Dialect, n, cols int) string {
-	var b strings.Builder
-	k := 1
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('(')
-		for c := range cols {
-			if c > 0 {
-				b.WriteString(", ")
-			}
-			if d == store.SQLite {
-				b.WriteByte('?')
-			} else {
-				fmt.Fprintf(&b, "$%d", k)
-			}
-			k++
-		}
-		b.WriteByte(')')
-	}
-	return b.String()
 }
 
 // stmts prepares each distinct statement of a transaction once: full

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -255,4 +256,33 @@ func TimePtr(t sql.NullTime) *time.Time {
 	}
 	u := t.Time.UTC()
 	return &u
+}
+
+// Rows writes the placeholders of a multi-row VALUES list: n rows of cols
+// arguments, in order. SQLite gets plain "?": it resolves each "$N" by
+// scanning the list of those seen so far, which grows quadratic with the
+// thousand arguments of a large insert.
+func Rows(d Dialect, n, cols int) string {
+	var b strings.Builder
+	k := 1
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			if d == SQLite {
+				b.WriteByte('?')
+			} else {
+				b.WriteByte('$')
+				b.WriteString(strconv.Itoa(k))
+			}
+			k++
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
 }
