@@ -16,13 +16,6 @@ import (
 	"repertoire/internal/web"
 )
 
-func viewerID(r *http.Request) string {
-	if v := web.ViewerFrom(r.Context()); v != nil {
-		return v.PersonID
-	}
-	return ""
-}
-
 // visibleCommunity finds the community of the URL; a private one is not
 // found for outsiders.
 func (h *Handler) visibleCommunity(r *http.Request) (*community.Community, error) {
@@ -30,7 +23,7 @@ func (h *Handler) visibleCommunity(r *http.Request) (*community.Community, error
 	if err != nil {
 		return nil, err
 	}
-	ok, err := h.communities.CanView(r.Context(), com, viewerID(r))
+	ok, err := h.communities.CanView(r.Context(), com, web.ViewerID(r))
 	if err != nil {
 		return nil, err
 	}
@@ -77,43 +70,15 @@ type page struct {
 // viewer must organize its community. It writes the error page and returns
 // nil on failure.
 func (h *Handler) load(w http.ResponseWriter, r *http.Request, organize bool) *page {
-	com, err := h.visibleCommunity(r)
-	var c *Campaign
-	if err == nil {
-		c, err = h.Store.GetBySlug(r.Context(), com.ID, r.PathValue("campaign"))
-	}
+	pl, err := LocateRequest(r, h.communities, h.Store)
 	if err != nil {
 		h.pages.Error(w, r, err)
 		return nil
 	}
-	p := &page{C: c, Community: com}
-	if organize {
-		ok, err := h.organizer(w, r, com)
-		if err != nil {
-			h.pages.Error(w, r, err)
-		}
-		if !ok {
-			return nil
-		}
-		p.CanOrganize = true
-		return p
+	if organize && !pl.RequireOrganizer(w, r, h.pages, "campaign.organizers_only") {
+		return nil
 	}
-	if id := viewerID(r); id != "" {
-		if p.CanOrganize, err = h.communities.CanOrganize(r.Context(), com.ID, id); err != nil {
-			h.pages.Error(w, r, err)
-			return nil
-		}
-	}
-	return p
-}
-
-// parse reads a posted form; a body over the limit is an error page (413).
-func (h *Handler) parse(w http.ResponseWriter, r *http.Request) (*web.Form, bool) {
-	if err := web.ParseForm(w, r); err != nil {
-		h.pages.Error(w, r, err)
-		return nil, false
-	}
-	return web.NewForm(r.PostForm), true
+	return &page{C: pl.Campaign, Community: pl.Community, CanOrganize: pl.CanOrganize}
 }
 
 // formStatus is the status of a refused form: 409 for a taken slug, 422
@@ -265,7 +230,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	f, ok := h.parse(w, r)
+	f, ok := h.pages.Form(w, r)
 	if !ok {
 		return
 	}
@@ -282,7 +247,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 			errs = append(errs, renumberFields(err, index).(repertoire.Errors)...)
 		}
 		err = errs
-	} else if c, err = h.Store.Create(r.Context(), viewerID(r), in); err != nil {
+	} else if c, err = h.Store.Create(r.Context(), web.ViewerID(r), in); err != nil {
 		err = renumberFields(err, index)
 	}
 	if err != nil {
@@ -440,7 +405,7 @@ func (h *Handler) edit(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	f, ok := h.parse(w, r)
+	f, ok := h.pages.Form(w, r)
 	if !ok {
 		return
 	}
@@ -491,7 +456,7 @@ func (h *Handler) addSection(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	f, ok := h.parse(w, r)
+	f, ok := h.pages.Form(w, r)
 	if !ok {
 		return
 	}
@@ -499,7 +464,7 @@ func (h *Handler) addSection(w http.ResponseWriter, r *http.Request) {
 	for _, l := range Lines(f.Get("demands")) {
 		in.Demands = append(in.Demands, DemandInput{Text: l})
 	}
-	if _, err := h.Store.AddSection(r.Context(), viewerID(r), p.C.ID, in); err != nil {
+	if _, err := h.Store.AddSection(r.Context(), web.ViewerID(r), p.C.ID, in); err != nil {
 		h.refuse(w, r, p, "section-new", f, err, "demands")
 		return
 	}
@@ -511,7 +476,7 @@ func (h *Handler) renameSection(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	f, ok := h.parse(w, r)
+	f, ok := h.pages.Form(w, r)
 	if !ok {
 		return
 	}
@@ -528,7 +493,7 @@ func (h *Handler) moveSection(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	f, ok := h.parse(w, r)
+	f, ok := h.pages.Form(w, r)
 	if !ok {
 		return
 	}
@@ -558,12 +523,12 @@ func (h *Handler) addDemands(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	f, ok := h.parse(w, r)
+	f, ok := h.pages.Form(w, r)
 	if !ok {
 		return
 	}
 	id := r.PathValue("section")
-	if err := h.Store.AddDemands(r.Context(), viewerID(r), p.C.ID, id, Lines(f.Get("demands"))); err != nil {
+	if err := h.Store.AddDemands(r.Context(), web.ViewerID(r), p.C.ID, id, Lines(f.Get("demands"))); err != nil {
 		h.refuse(w, r, p, "demands-"+id, f, err, "demands")
 		return
 	}
@@ -575,7 +540,7 @@ func (h *Handler) addUpdate(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	f, ok := h.parse(w, r)
+	f, ok := h.pages.Form(w, r)
 	if !ok {
 		return
 	}
@@ -587,7 +552,7 @@ func (h *Handler) addUpdate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err == nil {
-		if _, err = h.Store.CreateUpdate(r.Context(), viewerID(r), p.C.ID, in); err == nil {
+		if _, err = h.Store.CreateUpdate(r.Context(), web.ViewerID(r), p.C.ID, in); err == nil {
 			web.Redirect(w, r, campaignPath(p.C)+"#timeline", "campaign.update_added")
 			return
 		}
@@ -612,7 +577,7 @@ func (h *Handler) addCoverage(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	f, ok := h.parse(w, r)
+	f, ok := h.pages.Form(w, r)
 	if !ok {
 		return
 	}
@@ -691,7 +656,7 @@ func (h *Handler) setStatus(w http.ResponseWriter, r *http.Request) {
 	if d == nil {
 		return
 	}
-	f, ok := h.parse(w, r)
+	f, ok := h.pages.Form(w, r)
 	if !ok {
 		return
 	}
@@ -703,7 +668,7 @@ func (h *Handler) setStatus(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err == nil {
-		if err = h.Store.SetDemandStatus(r.Context(), viewerID(r), d.ID, ch); err == nil {
+		if err = h.Store.SetDemandStatus(r.Context(), web.ViewerID(r), d.ID, ch); err == nil {
 			web.Redirect(w, r, campaignPath(p.C)+"#d-"+d.ID, "campaign.status_saved")
 			return
 		}
@@ -720,12 +685,12 @@ func (h *Handler) editDemand(w http.ResponseWriter, r *http.Request) {
 	if d == nil {
 		return
 	}
-	f, ok := h.parse(w, r)
+	f, ok := h.pages.Form(w, r)
 	if !ok {
 		return
 	}
 	text := f.Get("text")
-	if _, err := h.Store.EditDemand(r.Context(), viewerID(r), p.C.ID, d.ID, DemandPatch{Text: &text}); err != nil {
+	if _, err := h.Store.EditDemand(r.Context(), web.ViewerID(r), p.C.ID, d.ID, DemandPatch{Text: &text}); err != nil {
 		if !f.SetErrors(web.Localizer(r.Context()), err) {
 			h.pages.Error(w, r, err)
 			return
@@ -741,7 +706,7 @@ func (h *Handler) moveDemand(w http.ResponseWriter, r *http.Request) {
 	if d == nil {
 		return
 	}
-	f, ok := h.parse(w, r)
+	f, ok := h.pages.Form(w, r)
 	if !ok {
 		return
 	}
@@ -750,7 +715,7 @@ func (h *Handler) moveDemand(w http.ResponseWriter, r *http.Request) {
 		h.pages.Error(w, r, repertoire.Invalid("position", "campaign.bad_position", nil))
 		return
 	}
-	if _, err := h.Store.EditDemand(r.Context(), viewerID(r), p.C.ID, d.ID, DemandPatch{Position: &pos}); err != nil {
+	if _, err := h.Store.EditDemand(r.Context(), web.ViewerID(r), p.C.ID, d.ID, DemandPatch{Position: &pos}); err != nil {
 		h.pages.Error(w, r, err)
 		return
 	}

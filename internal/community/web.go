@@ -18,13 +18,6 @@ const listPageSize = 20
 // stored). It lives a minute, on the invitations path only.
 const invitationCookie = "invitation_link"
 
-func viewerID(r *http.Request) string {
-	if v := web.ViewerFrom(r.Context()); v != nil {
-		return v.PersonID
-	}
-	return ""
-}
-
 // signedIn returns the viewer, or sends a visitor to sign in and come back
 // to next (a page: after signing in, the browser comes back with a GET).
 func signedIn(w http.ResponseWriter, r *http.Request, next string) *web.Viewer {
@@ -41,7 +34,7 @@ func (h *Handler) community(w http.ResponseWriter, r *http.Request) *Community {
 	c, err := h.Store.Get(r.Context(), r.PathValue("slug"))
 	if err == nil {
 		var ok bool
-		ok, err = h.Store.CanView(r.Context(), c, viewerID(r))
+		ok, err = h.Store.CanView(r.Context(), c, web.ViewerID(r))
 		if err == nil && !ok {
 			err = notFound(nil)
 		}
@@ -75,7 +68,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 		h.pages.Error(w, r, err)
 		return
 	}
-	h.pages.Render(w, r, http.StatusOK, "community_home", "", listData{Communities: list, CanCreate: viewerID(r) != ""})
+	h.pages.Render(w, r, http.StatusOK, "community_home", "", listData{Communities: list, CanCreate: web.ViewerID(r) != ""})
 }
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
@@ -83,12 +76,12 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	if page < 1 {
 		page = 1
 	}
-	list, total, err := h.Store.List(r.Context(), ListQuery{ViewerID: viewerID(r), Limit: listPageSize, Offset: (page - 1) * listPageSize})
+	list, total, err := h.Store.List(r.Context(), ListQuery{ViewerID: web.ViewerID(r), Limit: listPageSize, Offset: (page - 1) * listPageSize})
 	if err != nil {
 		h.pages.Error(w, r, err)
 		return
 	}
-	d := listData{Communities: list, Page: page, CanCreate: viewerID(r) != ""}
+	d := listData{Communities: list, Page: page, CanCreate: web.ViewerID(r) != ""}
 	if page > 1 {
 		d.Previous = "/communities?page=" + strconv.Itoa(page-1)
 	}
@@ -177,7 +170,7 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, c *Community, status int, errMsg string) {
 	ctx := r.Context()
-	pid := viewerID(r)
+	pid := web.ViewerID(r)
 	d := showData{C: c, SignedIn: pid != "", Error: errMsg}
 	var err error
 	if d.Role, d.Status, err = h.Store.Membership(ctx, c.ID, pid); err == nil {
@@ -244,9 +237,9 @@ func (h *Handler) allowed(w http.ResponseWriter, r *http.Request, c *Community, 
 	var ok bool
 	var err error
 	if role == RoleOwner {
-		ok, err = h.Store.CanOwn(r.Context(), c.ID, viewerID(r))
+		ok, err = h.Store.CanOwn(r.Context(), c.ID, web.ViewerID(r))
 	} else {
-		ok, err = h.Store.CanOrganize(r.Context(), c.ID, viewerID(r))
+		ok, err = h.Store.CanOrganize(r.Context(), c.ID, web.ViewerID(r))
 	}
 	if err == nil && !ok {
 		id := "community.organizers_only"
@@ -348,7 +341,7 @@ func (h *Handler) members(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) renderMembers(w http.ResponseWriter, r *http.Request, c *Community, status int, errMsg string) {
 	ctx := r.Context()
-	d := membersData{C: c, ViewerID: viewerID(r), Roles: Roles, Error: errMsg}
+	d := membersData{C: c, ViewerID: web.ViewerID(r), Roles: Roles, Error: errMsg}
 	var err error
 	if d.Members, _, err = h.Store.Members(ctx, c.ID, MemberQuery{Status: StatusActive}); err == nil {
 		if d.Requests, _, err = h.Store.Members(ctx, c.ID, MemberQuery{Status: StatusRequested}); err == nil {

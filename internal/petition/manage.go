@@ -77,7 +77,7 @@ func (h *Handler) review(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	f, ok := h.parse(w, r)
+	f, ok := h.pages.Form(w, r)
 	if !ok {
 		return
 	}
@@ -86,7 +86,7 @@ func (h *Handler) review(w http.ResponseWriter, r *http.Request) {
 		h.pages.Error(w, r, repertoire.Invalid("decision", "field.bad_choice", nil))
 		return
 	}
-	if _, err := h.parts.Review(r.Context(), viewerID(r), s.Petition.ID, f.Values["id"], accept); err != nil {
+	if _, err := h.parts.Review(r.Context(), web.ViewerID(r), s.Petition.ID, f.Values["id"], accept); err != nil {
 		h.pages.Error(w, r, err)
 		return
 	}
@@ -103,7 +103,7 @@ func (h *Handler) setStatus(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	f, ok := h.parse(w, r)
+	f, ok := h.pages.Form(w, r)
 	if !ok {
 		return
 	}
@@ -240,12 +240,12 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	f, ok := h.parse(w, r)
+	f, ok := h.pages.Form(w, r)
 	if !ok {
 		return
 	}
 	l := web.Localizer(r.Context())
-	if _, err := h.Deliver(r.Context(), viewerID(r), s.Petition, f.Get("note"), l.Lang, demandMoves(f, s.Petition)); err != nil {
+	if _, err := h.Deliver(r.Context(), web.ViewerID(r), s.Petition, f.Get("note"), l.Lang, demandMoves(f, s.Petition)); err != nil {
 		if !f.SetErrors(l, err) {
 			h.pages.Error(w, r, err)
 			return
@@ -292,12 +292,12 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	f, ok := h.parse(w, r)
+	f, ok := h.pages.Form(w, r)
 	if !ok {
 		return
 	}
 	l := web.Localizer(r.Context())
-	if err := h.Answer(r.Context(), viewerID(r), s.Petition, r.PathValue("delivery"), f.Get("answer"), l.Lang); err != nil {
+	if err := h.Answer(r.Context(), web.ViewerID(r), s.Petition, r.PathValue("delivery"), f.Get("answer"), l.Lang); err != nil {
 		if !f.SetErrors(l, err) {
 			h.pages.Error(w, r, err)
 			return

@@ -3,7 +3,6 @@ package petition
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -40,13 +39,6 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/petitions/{id}/signatures", h.apiSign)
 }
 
-func viewerID(r *http.Request) string {
-	if v := web.ViewerFrom(r.Context()); v != nil {
-		return v.PersonID
-	}
-	return ""
-}
-
 // scope is what every petition page resolves from its URL.
 type scope struct {
 	Community   *community.Community
@@ -59,53 +51,22 @@ type scope struct {
 // organize the community (visitors are sent to sign in). It writes the
 // error page and returns nil on failure.
 func (h *Handler) load(w http.ResponseWriter, r *http.Request, withPetition, organize bool) *scope {
-	ctx := r.Context()
-	fail := func(err error) *scope { h.pages.Error(w, r, err); return nil }
-	com, err := h.communities.Get(ctx, r.PathValue("community"))
+	pl, err := campaign.LocateRequest(r, h.communities, h.campaigns)
 	if err != nil {
-		return fail(err)
+		h.pages.Error(w, r, err)
+		return nil
 	}
-	vid := viewerID(r)
-	if ok, err := h.communities.CanView(ctx, com, vid); err != nil {
-		return fail(err)
-	} else if !ok {
-		return fail(errNotFound)
-	}
-	c, err := h.campaigns.GetBySlug(ctx, com.ID, r.PathValue("campaign"))
-	if err != nil {
-		return fail(err)
-	}
-	s := &scope{Community: com, Campaign: c}
+	s := &scope{Community: pl.Community, Campaign: pl.Campaign, CanOrganize: pl.CanOrganize}
 	if withPetition {
-		if s.Petition, err = h.Store.GetBySlug(ctx, c.ID, r.PathValue("petition")); err != nil {
-			return fail(err)
-		}
-	}
-	if vid != "" {
-		if s.CanOrganize, err = h.communities.CanOrganize(ctx, com.ID, vid); err != nil {
-			return fail(err)
-		}
-	}
-	if organize && !s.CanOrganize {
-		if vid == "" {
-			next := r.URL.Path
-			if r.Method != http.MethodGet {
-				next = "/c/" + com.Slug + "/" + c.Slug
-			}
-			http.Redirect(w, r, "/signin?next="+url.QueryEscape(next), http.StatusSeeOther)
+		if s.Petition, err = h.Store.GetBySlug(r.Context(), pl.Campaign.ID, r.PathValue("petition")); err != nil {
+			h.pages.Error(w, r, err)
 			return nil
 		}
-		return fail(repertoire.Errorf(repertoire.EFORBIDDEN, "petition.organizers_only"))
+	}
+	if organize && !pl.RequireOrganizer(w, r, h.pages, "petition.organizers_only") {
+		return nil
 	}
 	return s
-}
-
-func (h *Handler) parse(w http.ResponseWriter, r *http.Request) (*web.Form, bool) {
-	if err := web.ParseForm(w, r); err != nil {
-		h.pages.Error(w, r, err)
-		return nil, false
-	}
-	return web.NewForm(r.PostForm), true
 }
 
 func formStatus(err error) int { return repertoire.Status(repertoire.ErrorCode(err)) }
@@ -158,7 +119,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	f, ok := h.parse(w, r)
+	f, ok := h.pages.Form(w, r)
 	if !ok {
 		return
 	}
@@ -178,7 +139,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 	var p *Petition
 	err := errs.Err()
 	if err == nil {
-		p, err = h.Store.Create(r.Context(), viewerID(r), in)
+		p, err = h.Store.Create(r.Context(), web.ViewerID(r), in)
 	}
 	if err != nil {
 		if !f.SetErrors(web.Localizer(r.Context()), err) {
@@ -338,7 +299,7 @@ func (h *Handler) sign(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	f, ok := h.parse(w, r)
+	f, ok := h.pages.Form(w, r)
 	if !ok {
 		return
 	}

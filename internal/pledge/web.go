@@ -60,13 +60,6 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/pledges/{id}/commitments", h.apiCommit)
 }
 
-func viewerID(r *http.Request) string {
-	if v := web.ViewerFrom(r.Context()); v != nil {
-		return v.PersonID
-	}
-	return ""
-}
-
 // scope is what every pledge page resolves from its URL.
 type scope struct {
 	Community   *community.Community
@@ -75,59 +68,26 @@ type scope struct {
 	CanOrganize bool
 }
 
-var errCommunityNotFound = repertoire.Errorf(repertoire.ENOTFOUND, "pledge.not_found")
-
 // load resolves the URL for the viewer; with organize the viewer must
 // organize the community (visitors are sent to sign in). It writes the
 // error page and returns nil on failure.
 func (h *Handler) load(w http.ResponseWriter, r *http.Request, withPledge, organize bool) *scope {
-	ctx := r.Context()
-	fail := func(err error) *scope { h.pages.Error(w, r, err); return nil }
-	com, err := h.communities.Get(ctx, r.PathValue("community"))
+	pl, err := campaign.LocateRequest(r, h.communities, h.campaigns)
 	if err != nil {
-		return fail(err)
+		h.pages.Error(w, r, err)
+		return nil
 	}
-	vid := viewerID(r)
-	if ok, err := h.communities.CanView(ctx, com, vid); err != nil {
-		return fail(err)
-	} else if !ok {
-		return fail(errCommunityNotFound)
-	}
-	c, err := h.campaigns.GetBySlug(ctx, com.ID, r.PathValue("campaign"))
-	if err != nil {
-		return fail(err)
-	}
-	s := &scope{Community: com, Campaign: c}
+	s := &scope{Community: pl.Community, Campaign: pl.Campaign, CanOrganize: pl.CanOrganize}
 	if withPledge {
-		if s.Pledge, err = h.Store.GetBySlug(ctx, c.ID, r.PathValue("pledge")); err != nil {
-			return fail(err)
-		}
-	}
-	if vid != "" {
-		if s.CanOrganize, err = h.communities.CanOrganize(ctx, com.ID, vid); err != nil {
-			return fail(err)
-		}
-	}
-	if organize && !s.CanOrganize {
-		if vid == "" {
-			next := r.URL.Path
-			if r.Method != http.MethodGet {
-				next = "/c/" + com.Slug + "/" + c.Slug
-			}
-			http.Redirect(w, r, "/signin?next="+url.QueryEscape(next), http.StatusSeeOther)
+		if s.Pledge, err = h.Store.GetBySlug(r.Context(), pl.Campaign.ID, r.PathValue("pledge")); err != nil {
+			h.pages.Error(w, r, err)
 			return nil
 		}
-		return fail(repertoire.Errorf(repertoire.EFORBIDDEN, "pledge.organizers_only"))
+	}
+	if organize && !pl.RequireOrganizer(w, r, h.pages, "pledge.organizers_only") {
+		return nil
 	}
 	return s
-}
-
-func (h *Handler) parse(w http.ResponseWriter, r *http.Request) (*web.Form, bool) {
-	if err := web.ParseForm(w, r); err != nil {
-		h.pages.Error(w, r, err)
-		return nil, false
-	}
-	return web.NewForm(r.PostForm), true
 }
 
 // Form dates are days: the window runs from the start of its first day to
@@ -209,7 +169,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	f, ok := h.parse(w, r)
+	f, ok := h.pages.Form(w, r)
 	if !ok {
 		return
 	}
@@ -217,7 +177,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 	in, err := formInput(f)
 	var p *Pledge
 	if err == nil {
-		p, err = h.Store.Create(r.Context(), viewerID(r), s.Campaign.ID, in, store.Now())
+		p, err = h.Store.Create(r.Context(), web.ViewerID(r), s.Campaign.ID, in, store.Now())
 	}
 	if err != nil {
 		if !f.SetErrors(l, err) {
@@ -276,7 +236,7 @@ func (h *Handler) commit(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	f, ok := h.parse(w, r)
+	f, ok := h.pages.Form(w, r)
 	if !ok {
 		return
 	}
@@ -327,7 +287,7 @@ func (h *Handler) edit(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	f, ok := h.parse(w, r)
+	f, ok := h.pages.Form(w, r)
 	if !ok {
 		return
 	}
@@ -386,7 +346,7 @@ func (h *Handler) checkinPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) checkin(w http.ResponseWriter, r *http.Request) {
-	f, ok := h.parse(w, r)
+	f, ok := h.pages.Form(w, r)
 	if !ok {
 		return
 	}

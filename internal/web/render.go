@@ -121,6 +121,16 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, p
 	buf.WriteTo(w)
 }
 
+// Form reads a posted form; a body over the limit gets the error page
+// (413) and false.
+func (rd *Renderer) Form(w http.ResponseWriter, r *http.Request) (*Form, bool) {
+	if err := ParseForm(w, r); err != nil {
+		rd.Error(w, r, err)
+		return nil, false
+	}
+	return NewForm(r.PostForm), true
+}
+
 // Error renders an error page with the status and localized message of err.
 // Internal errors are logged (never with personal data: errors carry none).
 func (rd *Renderer) Error(w http.ResponseWriter, r *http.Request, err error) {

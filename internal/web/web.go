@@ -42,6 +42,14 @@ func ViewerFrom(ctx context.Context) *Viewer {
 	return v
 }
 
+// ViewerID is the signed-in person's id, "" for a visitor.
+func ViewerID(r *http.Request) string {
+	if v := ViewerFrom(r.Context()); v != nil {
+		return v.PersonID
+	}
+	return ""
+}
+
 // WithLocalizer attaches the request's language.
 func WithLocalizer(ctx context.Context, l *i18n.Localizer) context.Context {
 	return context.WithValue(ctx, localizerKey, l)
