@@ -74,7 +74,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	accounts := account.New(db, pages, cat, log, cfg.BaseURL)
 	communities := community.New(db, pages, cat, log, cfg.BaseURL)
 	campaigns := campaign.New(db, pages, cat, log, cfg.BaseURL, communities.Store)
-	communities.Campaigns = campaign.NewStore(db) // the community page lists its campaigns
+	communities.Campaigns = campaigns.Store // the community page lists its campaigns
 	unsubscribe := outbox.NewHandler(db, pages, log)
 	limits := participation.DefaultLimits()
 	if cfg.Limits != nil {
