@@ -64,30 +64,74 @@ type committed struct {
 	participationID, personID, email, lang string
 }
 
-// fanOut queues one mail of the given kind to every confirmed committed
-// person, in their language, inside tx. The bodies are rendered once per
-// language and written with multi-row statements, so 100,000 mails take
-// a few hundred statements. The check-in mail carries each person's own
-// answer links.
-func (s *Store) fanOut(ctx context.Context, tx *store.Tx, p *Pledge, kind string) error {
+// notMailedActivation keeps the confirmed commitments that have not had
+// the "it's on" mail yet (pledge_activation_mails).
+const notMailedActivation = ` AND NOT EXISTS (SELECT 1 FROM pledge_activation_mails am WHERE am.participation_id = pa.id)`
+
+// committedPeople reads the commitments matching where (over participations
+// pa), with each person's address.
+func committedPeople(ctx context.Context, tx *store.Tx, where string, args ...any) ([]committed, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT pa.id, pa.person_id, pe.email, pa.lang FROM participations pa
-		JOIN people pe ON pe.id = pa.person_id WHERE pa.action_id = $1 AND pa.status = 'confirmed' ORDER BY pa.id`, p.ID)
+		JOIN people pe ON pe.id = pa.person_id WHERE `+where+` ORDER BY pa.id`, args...)
 	if err != nil {
-		return repertoire.Internal(err)
+		return nil, repertoire.Internal(err)
 	}
+	defer rows.Close()
 	var people []committed
 	for rows.Next() {
 		var c committed
 		if err := rows.Scan(&c.participationID, &c.personID, &c.email, &c.lang); err != nil {
-			rows.Close()
-			return repertoire.Internal(err)
+			return nil, repertoire.Internal(err)
 		}
 		people = append(people, c)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return repertoire.Internal(err)
+		return nil, repertoire.Internal(err)
 	}
+	return people, nil
+}
+
+// fanOut queues one mail of the given kind to every confirmed committed
+// person, in their language, inside tx. The activation mail skips those a
+// latecomer's confirmation already mailed.
+func (s *Store) fanOut(ctx context.Context, tx *store.Tx, p *Pledge, kind string) error {
+	where := `pa.action_id = $1 AND pa.status = 'confirmed'`
+	if kind == mailActivated {
+		where += notMailedActivation
+	}
+	people, err := committedPeople(ctx, tx, where, p.ID)
+	if err != nil {
+		return err
+	}
+	return s.mailPeople(ctx, tx, p, kind, people)
+}
+
+// mailLatecomers sends the "it's on" mail to the commitments confirmed in
+// this transaction (confirmed_at is the transaction's time: an index
+// lookup, not a scan of every committed person) of a pledge already on.
+// The activation fan-out may not have run yet: whoever comes first records
+// the mail, and the other skips it.
+func (s *Store) mailLatecomers(ctx context.Context, tx *store.Tx, pledgeID string) error {
+	people, err := committedPeople(ctx, tx, `pa.action_id = $1 AND pa.status = 'confirmed' AND pa.confirmed_at = $2`+notMailedActivation,
+		pledgeID, tx.Now)
+	if err != nil || len(people) == 0 {
+		return err
+	}
+	p, err := s.get(ctx, tx, `p.id = $1`, pledgeID)
+	if err != nil {
+		return err
+	}
+	// No "it's under way" wording exists: a latecomer joining during the
+	// window gets the activation mail, whose plan and dates still hold.
+	return s.mailPeople(ctx, tx, p, mailActivated, people)
+}
+
+// mailPeople queues the mail of the given kind to people. The bodies are
+// rendered once per language and written with multi-row statements, so
+// 100,000 mails take a few hundred statements. The check-in mail carries
+// each person's own answer links; the activation mail is recorded per
+// person so that nobody gets it twice.
+func (s *Store) mailPeople(ctx context.Context, tx *store.Tx, p *Pledge, kind string, people []committed) error {
 	type rendered struct{ subject, body string }
 	byLang := map[string]rendered{}
 	render := func(lang string) rendered {
@@ -98,7 +142,7 @@ func (s *Store) fanOut(ctx context.Context, tx *store.Tx, p *Pledge, kind string
 		r := rendered{
 			subject: l.T("pledge.mail."+kind+".subject", "Title", p.Title),
 			body: l.T("pledge.mail."+kind+".body", "Title", p.Title, "Sentence", s.sentence(l, p), "Action", p.Action,
-				"Start", date(l.Lang, p.WindowStart), "End", date(l.Lang, p.WindowEnd), "Deadline", date(l.Lang, p.Deadline),
+				"Start", date(l.Lang, p.WindowStart), "End", date(l.Lang, p.LastDay()), "Deadline", date(l.Lang, p.Deadline),
 				"Total", Number(l.Lang, p.Total()), "Threshold", Number(l.Lang, p.Threshold), "URL", s.baseURL+p.Path(),
 				"Held", heldMarker, "Broke", brokeMarker),
 		}
@@ -123,7 +167,36 @@ func (s *Store) fanOut(ctx context.Context, tx *store.Tx, p *Pledge, kind string
 	if err := s.insertCheckins(ctx, tx, p.ID, tokens); err != nil {
 		return err
 	}
+	if kind == mailActivated {
+		if err := insertActivationMails(ctx, tx, p.ID, people); err != nil {
+			return err
+		}
+	}
 	return outbox.EnqueueBatch(ctx, tx, s.baseURL, msgs)
+}
+
+// insertActivationMails records who got the "it's on" mail, many rows a
+// statement.
+func insertActivationMails(ctx context.Context, tx *store.Tx, pledgeID string, people []committed) error {
+	const chunk = 1000
+	for start := 0; start < len(people); start += chunk {
+		part := people[start:min(start+chunk, len(people))]
+		var b strings.Builder
+		b.WriteString(`INSERT INTO pledge_activation_mails (participation_id, pledge_id, sent_at) VALUES `)
+		args := make([]any, 0, len(part)+2)
+		args = append(args, pledgeID, tx.Now)
+		for i, c := range part {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			args = append(args, c.participationID)
+			b.WriteString("($" + strconv.Itoa(len(args)) + ", $1, $2)")
+		}
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return repertoire.Internal(err)
+		}
+	}
+	return nil
 }
 
 // insertCheckins stores the check-in tokens' hashes, many rows a statement.

@@ -2,7 +2,9 @@ package pledge_test
 
 import (
 	"context"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -383,4 +385,99 @@ func TestPledgePages(t *testing.T) {
 			t.Fatalf("edit by a non-organizer: %d", st)
 		}
 	})
+}
+
+// activationMails counts the "it's on" mails queued to each address.
+func (f *fixture) activationMails(t *testing.T) map[string]int {
+	t.Helper()
+	rows, err := f.app.DB.Reader().QueryContext(context.Background(), `SELECT to_address FROM outbox WHERE subject LIKE $1`, "It’s on%")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var to string
+		if err := rows.Scan(&to); err != nil {
+			t.Fatal(err)
+		}
+		out[to]++
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Someone who commits after the pledge is on gets the plan when confirming,
+// once, and those mailed at activation are not mailed again: while it is
+// activated, under way, and after withdrawing and confirming again.
+func TestLatecomersGetTheActivationMailOnce(t *testing.T) {
+	cases := []struct {
+		name     string
+		underWay bool
+	}{
+		{"activated", false},
+		{"under way", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+				f := setup(t, app, 2)
+				f.commitOnline(t, "alice@example.org", "Alice", "en", "Confirm your commitment")
+				f.commitOnline(t, "bob@example.org", "Bob", "en", "Confirm your commitment")
+				app.Mail.Wait(t, "alice@example.org", "It’s on")
+				app.Mail.Wait(t, "bob@example.org", "It’s on")
+				b := app.Browser()
+				path := "/c/fb-users/strike/pledges/" + f.pledge.Slug
+				if st, body := b.Post(t, path+"/commit", url.Values{"given_name": {"Carol"}, "email": {"carol@example.org"}}); st != 200 {
+					t.Fatalf("commit: %d\n%s", st, body)
+				}
+				confirm := app.Mail.Wait(t, "carol@example.org", "Confirm your commitment").Link(t, "/p/confirm/")
+				if c.underWay {
+					// Committing closes when the window opens; a commitment
+					// made before is still confirmed from its mail.
+					f.runJob(t, "pledge.start")
+					if p := f.get(t); p.Status != "under_way" {
+						t.Fatalf("window start: %s", p.Status)
+					}
+				}
+				if st, body := b.Post(t, confirm, nil); st != 200 {
+					t.Fatalf("confirm: %d\n%s", st, body)
+				}
+				on := app.Mail.Wait(t, "carol@example.org", "It’s on")
+				if !strings.Contains(on.Body, "log out of Facebook") {
+					t.Fatalf("latecomer's activation mail lacks the plan:\n%s", on.Body)
+				}
+				want := map[string]int{"alice@example.org": 1, "bob@example.org": 1, "carol@example.org": 1}
+				if got := f.activationMails(t); !maps.Equal(got, want) {
+					t.Fatalf("activation mails after the latecomer: %v, want %v", got, want)
+				}
+				// Withdrawing and confirming again from the same mail: no second one.
+				if st, body := b.Post(t, app.Mail.Wait(t, "carol@example.org", "Confirm your commitment").Link(t, "/p/withdraw/"), nil); st != 200 {
+					t.Fatalf("withdraw: %d\n%s", st, body)
+				}
+				if st, body := b.Post(t, confirm, nil); st != 200 {
+					t.Fatalf("confirm again: %d\n%s", st, body)
+				}
+				if p := f.get(t); p.TotalCommitments != 3 {
+					t.Fatalf("commitments: %d, want 3", p.TotalCommitments)
+				}
+				if got := f.activationMails(t); !maps.Equal(got, want) {
+					t.Fatalf("activation mails after confirming again: %v, want %v", got, want)
+				}
+				for _, who := range []string{"alice@example.org", "bob@example.org"} {
+					n := 0
+					for _, m := range app.Mail.All() {
+						if slices.Contains(m.To, who) && strings.HasPrefix(m.Subject, "It’s on") {
+							n++
+						}
+					}
+					if n != 1 {
+						t.Errorf("%s received %d activation mails, want 1", who, n)
+					}
+				}
+			})
+		})
+	}
 }

@@ -287,7 +287,8 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 // activates the pledge at once; the activation mails are fanned out by a
 // job due now, so the transaction of the confirmation that crossed the
 // threshold (shared with many others by the group commit) stays short.
-// Passing 25, 50 or 75 % mails the organizers, once each.
+// Passing 25, 50 or 75 % mails the organizers, once each. Once it is on,
+// whoever is confirmed in this transaction gets the activation mail here.
 func (s *Store) Counted(ctx context.Context, tx *store.Tx, actionID string, c participation.Counts) error {
 	var status, title, communityID string
 	var threshold, progress int
@@ -301,7 +302,11 @@ func (s *Store) Counted(ctx context.Context, tx *store.Tx, actionID string, c pa
 	if err != nil {
 		return repertoire.Internal(err)
 	}
-	if status != StatusCollecting || tx.Now.After(deadline) {
+	switch {
+	case status == StatusActivated || status == StatusUnderWay:
+		// Latecomers join a strike that is on: they get the plan too.
+		return s.mailLatecomers(ctx, tx, actionID)
+	case status != StatusCollecting || tx.Now.After(deadline):
 		return nil
 	}
 	total := c.Total()
