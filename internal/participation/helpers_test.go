@@ -5,9 +5,11 @@ import (
 	"io"
 	"log/slog"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 
+	"repertoire"
 	"repertoire/internal/store"
 )
 
@@ -21,6 +23,9 @@ type testAction struct {
 }
 
 func (a *testAction) ConfirmMail(ctx context.Context, q store.Queryer, actionID, lang string, links Links) (string, string, error) {
+	if strings.HasPrefix(actionID, "gone") { // an action deleted meanwhile
+		return "", "", repertoire.Errorf(repertoire.ENOTFOUND, "petition.not_found")
+	}
 	return "Confirm " + actionID + " (" + lang + ")", "Confirm: " + links.Confirm + "\nWithdraw: " + links.Withdraw + "\n", nil
 }
 

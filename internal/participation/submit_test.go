@@ -572,3 +572,45 @@ func TestPurgeIPs(t *testing.T) {
 		}
 	})
 }
+
+// TestBadAppleInBatch: when one submission of a batch fails (its action
+// vanished), the others are committed all the same and the failing one
+// leaves nothing behind.
+func TestBadAppleInBatch(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		s, _ := newTestService(t, db, Limits{})
+		subs := []Submission{signature("petition-1", "gil@example.org"), signature("gone-1", "hal@example.org"),
+			signature("petition-1", "ida@example.org")}
+		batch := make([]*pending, len(subs))
+		for i, sub := range subs {
+			if err := Validate(&sub); err != nil {
+				t.Fatal(err)
+			}
+			batch[i] = &pending{ctx: context.Background(), sub: sub, done: make(chan struct{})}
+		}
+		s.commit(batch)
+		for i, p := range batch {
+			<-p.done
+			if i == 1 {
+				if repertoire.ErrorCode(p.err) != repertoire.ENOTFOUND {
+					t.Errorf("the submission to a vanished action: %v, want not found", p.err)
+				}
+				continue
+			}
+			if p.err != nil || p.res.Status != StatusPending {
+				t.Errorf("submission %d: %+v, %v; want pending", i, p.res, p.err)
+			}
+		}
+		checkCounters(t, db, "petition-1", Counts{Pending: 2})
+		checkCounters(t, db, "gone-1", Counts{})
+		if n := count(t, db, `SELECT COUNT(*) FROM participations WHERE action_id = 'gone-1'`); n != 0 {
+			t.Errorf("%d participations in the vanished action", n)
+		}
+		if n := len(outboxMails(t, db)); n != 2 {
+			t.Errorf("%d mails, want 2", n)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM people`); n != 2 {
+			t.Errorf("%d people, want the 2 whose submission went through", n)
+		}
+	})
+}
