@@ -39,7 +39,8 @@ type pledgeJSON struct {
 	TotalImported    int            `json:"total_imported"`
 	Deadline         string         `json:"deadline"`
 	WindowStart      string         `json:"window_start"`
-	WindowEnd        string         `json:"window_end"`
+	WindowEnd        string         `json:"window_end"`      // the instant the window closes
+	WindowLastDay    string         `json:"window_last_day"` // its last day, as pages and mails show it (Pledge.LastDay)
 	ActivatedDate    *string        `json:"activated_date"`
 	Compliance       complianceJSON `json:"compliance"`
 	CreatedDate      string         `json:"created_date"`
@@ -58,9 +59,9 @@ func (h *Handler) pledgeDoc(p *Pledge) pledgeJSON {
 		Identifiers: api.Identifiers(p.ID), ID: p.ID, Slug: p.Slug, Title: p.Title, Action: p.Action, Description: p.Description,
 		Campaign: p.CampaignID, Status: p.Status, Threshold: p.Threshold, TotalCommitments: p.Total(), TotalImported: p.Counts.Imported,
 		Deadline: api.Time(p.Deadline), WindowStart: api.Time(p.WindowStart), WindowEnd: api.Time(p.WindowEnd),
-		ActivatedDate: api.TimePtr(p.ActivatedAt),
-		Compliance:    complianceJSON{Held: p.CheckinsHeld, Broke: p.CheckinsBroke},
-		CreatedDate:   api.Time(p.CreatedAt), ModifiedDate: api.Time(p.ModifiedAt), OriginSystem: "repertoire",
+		WindowLastDay: p.LastDay().Format(time.DateOnly), ActivatedDate: api.TimePtr(p.ActivatedAt),
+		Compliance:  complianceJSON{Held: p.CheckinsHeld, Broke: p.CheckinsBroke},
+		CreatedDate: api.Time(p.CreatedAt), ModifiedDate: api.Time(p.ModifiedAt), OriginSystem: "repertoire",
 		BrowserURL: h.baseURL + p.Path(),
 		Links: api.Links{
 			"self":                                api.Link{Href: h.pledgeURL(p.ID)},

@@ -48,7 +48,7 @@ func date(lang string, t time.Time) string { return web.FormatDate(lang, t) }
 
 // sentence is the pledge in one sentence, in l's language.
 func (s *Store) sentence(l *i18n.Localizer, p *Pledge) string {
-	return l.T("pledge.sentence", "Action", p.Action, "Start", date(l.Lang, p.WindowStart), "End", date(l.Lang, p.WindowEnd),
+	return l.T("pledge.sentence", "Action", p.Action, "Start", date(l.Lang, p.WindowStart), "End", date(l.Lang, p.LastDay()),
 		"Threshold", Number(l.Lang, p.Threshold), "Deadline", date(l.Lang, p.Deadline))
 }
 

@@ -82,7 +82,7 @@ type Pledge struct {
 	Threshold     int
 	Deadline      time.Time
 	WindowStart   time.Time
-	WindowEnd     time.Time
+	WindowEnd     time.Time // an instant: the window closes then (see LastDay)
 	Status        string
 	ActivatedAt   *time.Time
 	ProgressSent  int // highest progress mark mailed to organizers
@@ -112,6 +112,13 @@ func (p *Pledge) Percent() int {
 	}
 	return min(100, p.Total()*100/p.Threshold)
 }
+
+// LastDay is the window's last day, the one convention of pages, mails,
+// forms and the API's window_last_day: WindowEnd is an instant, the moment
+// the window closes (its end job runs then), so a window ending at
+// midnight UTC ends the day before. The last day is the UTC day of
+// WindowEnd minus one nanosecond; "to 1 June" means through 1 June.
+func (p *Pledge) LastDay() time.Time { return p.WindowEnd.Add(-time.Nanosecond).UTC() }
 
 // Open tells whether commitments are still taken: while collecting, and
 // once it is on until the window opens (latecomers join the strike).

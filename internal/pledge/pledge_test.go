@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"repertoire/internal/pledge"
 	"repertoire/internal/store"
 	"repertoire/internal/testkit"
 )
@@ -480,4 +481,92 @@ func TestLatecomersGetTheActivationMailOnce(t *testing.T) {
 			})
 		})
 	}
+}
+
+// WindowEnd is an instant; its last day is the day of the instant just
+// before it, in UTC.
+func TestLastDay(t *testing.T) {
+	cases := []struct {
+		end, want string
+	}{
+		{"2099-06-02T00:00:00Z", "2099-06-01"},      // midnight ends the day before
+		{"2099-06-01T23:59:59Z", "2099-06-01"},      // the end of a day is that day
+		{"2099-06-02T00:00:01Z", "2099-06-02"},      // a second into a day is that day
+		{"2099-06-02T01:00:00+02:00", "2099-06-01"}, // 23:00 UTC
+	}
+	for _, c := range cases {
+		end, err := time.Parse(time.RFC3339, c.end)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := pledge.Pledge{WindowEnd: end}
+		if got := p.LastDay().Format(time.DateOnly); got != c.want {
+			t.Errorf("window ending %s: last day %s, want %s", c.end, got, c.want)
+		}
+	}
+}
+
+// A window ending at midnight reads the same everywhere: the page's
+// sentence and dates, the mails, the edit form and the API's last day all
+// say it ends on the day before that midnight.
+func TestWindowEndingAtMidnightReadsTheSameEverywhere(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, 1)
+		var p pledgeDoc
+		var raw map[string]any
+		times := map[string]any{"deadline": "2099-05-24T23:59:59Z", "window_start": "2099-05-25T00:00:00Z", "window_end": "2099-06-02T00:00:00Z"}
+		if st := app.API(t, "PUT", "/api/v1/pledges/"+f.pledge.ID, f.org, times, &p); st != 200 {
+			t.Fatalf("PUT times: %d", st)
+		}
+		if st := app.API(t, "GET", "/api/v1/pledges/"+f.pledge.ID, "", nil, &raw); st != 200 || raw["window_end"] != "2099-06-02T00:00:00Z" || raw["window_last_day"] != "2099-06-01" {
+			t.Fatalf("API: %d, window_end %v, window_last_day %v", st, raw["window_end"], raw["window_last_day"])
+		}
+		path := "/c/fb-users/strike/pledges/" + f.pledge.Slug
+		for _, c := range []struct {
+			lang, sentence, dates, confirm, on string
+		}{
+			{"en", "from 25 May 2099 to 1 June 2099, but only if", `<time datetime="2099-06-01">1 June 2099</time>`, "Confirm your commitment", "It’s on"},
+			{"fr", "du 25 mai 2099 au 1 juin 2099, mais seulement si", `<time datetime="2099-06-01">1 juin 2099</time>`, "Confirmez votre engagement", "C’est parti"},
+		} {
+			b := app.Browser()
+			b.Lang = c.lang
+			st, body := b.Get(t, path)
+			if st != 200 || !strings.Contains(body, c.sentence) || !strings.Contains(body, c.dates) {
+				t.Fatalf("%s page: %d, want %q and %q\n%s", c.lang, st, c.sentence, c.dates, body)
+			}
+		}
+		org := app.Browser()
+		org.SignIn(t, "org@example.org", "correct horse battery")
+		if st, body := org.Get(t, path+"/edit"); st != 200 || !strings.Contains(body, `value="2099-06-01"`) {
+			t.Fatalf("edit form: %d\n%s", st, body)
+		}
+		f.commitOnline(t, "fr@example.org", "Françoise", "fr", "Confirmez votre engagement")
+		if m := app.Mail.Wait(t, "fr@example.org", "Confirmez votre engagement"); !strings.Contains(m.Body, "au 1 juin 2099") {
+			t.Fatalf("French confirmation mail:\n%s", m.Body)
+		}
+		if m := app.Mail.Wait(t, "fr@example.org", "C’est parti"); !strings.Contains(m.Body, "au 1 juin 2099") {
+			t.Fatalf("French activation mail:\n%s", m.Body)
+		}
+		// An English latecomer: the confirmation and activation mails.
+		f.commitOnline(t, "en@example.org", "Ed", "en", "Confirm your commitment")
+		if m := app.Mail.Wait(t, "en@example.org", "Confirm your commitment"); !strings.Contains(m.Body, "to 1 June 2099") {
+			t.Fatalf("English confirmation mail:\n%s", m.Body)
+		}
+		if m := app.Mail.Wait(t, "en@example.org", "It’s on"); !strings.Contains(m.Body, "to 1 June 2099") {
+			t.Fatalf("English activation mail:\n%s", m.Body)
+		}
+		// A day typed in the form is stored as the midnight that ends it.
+		form := url.Values{"title": {"Quit for a week"}, "action": {"quit Instagram"}, "threshold": {"5"},
+			"deadline": {"2099-05-24"}, "window_start": {"2099-05-25"}, "window_end": {"2099-06-01"}}
+		if st, body := org.Post(t, "/c/fb-users/strike/pledges", form); st != 200 || !strings.Contains(body, "from 25 May 2099 to 1 June 2099,") {
+			t.Fatalf("created from the form: %d\n%s", st, body)
+		}
+		var end time.Time
+		if err := app.DB.Reader().QueryRowContext(context.Background(), `SELECT window_end FROM pledges WHERE slug = $1`, "quit-for-a-week").Scan(&end); err != nil {
+			t.Fatal(err)
+		}
+		if want := time.Date(2099, 6, 2, 0, 0, 0, 0, time.UTC); !end.Equal(want) {
+			t.Fatalf("form window end stored as %s, want %s", end, want)
+		}
+	})
 }

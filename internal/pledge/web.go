@@ -91,11 +91,12 @@ func (h *Handler) load(w http.ResponseWriter, r *http.Request, withPledge, organ
 }
 
 // Form dates are days: the window runs from the start of its first day to
-// the end of its last, and commitments are taken until the end of the
+// the end of its last (window_end is the midnight that ends it, see
+// Pledge.LastDay), and commitments are taken until the end of the
 // deadline's day (UTC).
 func formDates(f *web.Form, in *Input) repertoire.Errors {
 	var es repertoire.Errors
-	day := func(field string, endOfDay bool) time.Time {
+	day := func(field string, end time.Duration) time.Time {
 		s := strings.TrimSpace(f.Get(field))
 		if s == "" {
 			return time.Time{} // normalize reports it missing
@@ -105,19 +106,13 @@ func formDates(f *web.Form, in *Input) repertoire.Errors {
 			es = append(es, repertoire.Invalid(field, "field.bad_date", nil))
 			return time.Time{}
 		}
-		if endOfDay {
-			t = t.Add(24*time.Hour - time.Second)
-		}
-		return t
+		return t.Add(end)
 	}
-	in.Deadline = day("deadline", true)
-	in.WindowStart = day("window_start", false)
-	in.WindowEnd = day("window_end", true)
+	in.Deadline = day("deadline", 24*time.Hour-time.Second)
+	in.WindowStart = day("window_start", 0)
+	in.WindowEnd = day("window_end", 24*time.Hour)
 	return es
 }
-
-// LastDay is the window's last day, as forms and pages show it.
-func (p *Pledge) LastDay() time.Time { return p.WindowEnd.Add(-time.Second) }
 
 // formInput reads the pledge form. Errors of unreadable fields come back
 // with the input's own errors.
