@@ -122,7 +122,11 @@ func (s *Service) commit(batch []*pending) {
 		s.log.Warn("participation batch failed; retrying one by one", "size", len(batch), "err", err)
 		for _, p := range batch {
 			one := []*pending{p}
-			p.err = s.db.Write(context.Background(), func(tx *store.Tx) error { return s.writeBatch(tx, one) })
+			// writeBatch leaves a caller's own refusal in p.err and
+			// returns nil; only a failed transaction replaces it.
+			if err := s.db.Write(context.Background(), func(tx *store.Tx) error { return s.writeBatch(tx, one) }); err != nil {
+				p.err = err
+			}
 			close(p.done)
 		}
 		return
