@@ -177,14 +177,14 @@ func (h *Handler) Deliver(ctx context.Context, actorID string, p *Petition, note
 			VALUES ($1, $2, $3, $4, $5, $6)`, d.ID, p.ID, tx.Now, d.Count, note, nullID(actorID)); err != nil {
 			return repertoire.Internal(err)
 		}
-		body := l.T("petition.mail.delivery.body", "Title", p.Title, "Text", p.Text, "Count", d.Count, "Shared", shared,
+		body := l.T("petition.mail.delivery.body", "Title", p.Title, "Text", p.Text, "Total", web.FormatNumber(l.Lang, d.Count), "Shared", web.FormatNumber(l.Lang, shared),
 			"Names", strings.Join(names, "\n"), "Note", note, "Page", h.baseURL+p.Path())
 		for _, t := range p.Targets {
 			if t.Email == "" {
 				continue
 			}
 			if err := outbox.Enqueue(ctx, tx, h.baseURL, outbox.Message{To: t.Email, Lang: lang, Transactional: true,
-				Subject: l.T("petition.mail.delivery.subject", "Title", p.Title, "Count", d.Count), Body: body,
+				Subject: l.T("petition.mail.delivery.subject", "Title", p.Title, "Total", web.FormatNumber(l.Lang, d.Count)), Body: body,
 				Attachments: []outbox.Attachment{{Name: "signatures.csv", ContentType: "text/csv; charset=utf-8", Data: buf.Bytes()}},
 			}); err != nil {
 				return err
@@ -197,7 +197,7 @@ func (h *Handler) Deliver(ctx context.Context, actorID string, p *Petition, note
 	}
 	// The timeline entry and the demand moves are the campaign's own
 	// writes, each in its own transaction after the delivery is recorded.
-	title := l.T("petition.timeline.delivered", "Title", p.Title, "Count", d.Count)
+	title := l.T("petition.timeline.delivered", "Title", p.Title, "Total", web.FormatNumber(l.Lang, d.Count))
 	if err := h.campaigns.AddUpdate(ctx, actorID, p.CampaignID, campaign.UpdateInput{Title: title, Body: note, PublishedAt: d.DeliveredAt}); err != nil {
 		return nil, err
 	}

@@ -23,26 +23,7 @@ const (
 )
 
 // Number writes a count the way each language does: 100,000 / 100 000.
-func Number(lang string, n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	sep := ","
-	if lang == "fr" {
-		sep = "\u202f" // narrow no-break space
-	}
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteString(sep)
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func Number(lang string, n int) string { return web.FormatNumber(lang, n) }
 
 func date(lang string, t time.Time) string { return web.FormatDate(lang, t) }
 
