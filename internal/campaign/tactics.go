@@ -3,7 +3,6 @@ package campaign
 import (
 	"context"
 	"net/http"
-	"strconv"
 )
 
 // Tactic is one action a campaign's page links to: a petition, a pledge…
@@ -46,25 +45,4 @@ func (h *Handler) tactics(r *http.Request, campaignID string) []Tactic {
 		out = append(out, ts...)
 	}
 	return out
-}
-
-// formatNumber groups digits by three, with a comma in English and a
-// narrow no-break space in French.
-func formatNumber(lang string, n int) string {
-	s := strconv.Itoa(n)
-	if n < 0 {
-		return "-" + formatNumber(lang, -n)
-	}
-	sep := ","
-	if lang == "fr" {
-		sep = "\u202f"
-	}
-	out := make([]byte, 0, len(s)+len(s)/3*len(sep))
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, sep...)
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
 }

@@ -277,7 +277,7 @@ type showData struct {
 }
 
 // Num writes a count the way the page's language does: 100,000 / 100 000.
-func (d showData) Num(n int) string { return formatNumber(d.Lang, n) }
+func (d showData) Num(n int) string { return web.FormatNumber(d.Lang, n) }
 
 // coverageMonth groups the press list by month, newest first, the way
 // press pages read ("August 2018").

@@ -27,8 +27,8 @@ func TestPetitionNumbersAreGrouped(t *testing.T) {
 		}{
 			{"en", "Open the data", "Goal: 12,000 signatures", "<strong>1,234</strong>", "1,233 confirmed online, 1 gathered elsewhere", "<td>1,234</td>",
 				"<strong>1,233</strong>", "1,234 signatures delivered", "1,234 people signed", "(1,234 signatures)", "delivered with 1,234 signatures"},
-			{"fr", "Ouvrez les données", "Objectif : 12\u202f000 signatures", "<strong>1\u202f234</strong>", "1\u202f233 confirmées en ligne, 1 recueillies ailleurs", "<td>1\u202f234</td>",
-				"<strong>1\u202f233</strong>", "1\u202f234 signatures remises", "1\u202f234 personnes ont signé", "(1\u202f234 signatures)", "remise avec 1\u202f234 signatures"},
+			{"fr", "Ouvrez les données", "Objectif : 12\u00a0000 signatures", "<strong>1\u00a0234</strong>", "1\u00a0233 confirmées en ligne, 1 recueillies ailleurs", "<td>1\u00a0234</td>",
+				"<strong>1\u00a0233</strong>", "1\u00a0234 signatures remises", "1\u00a0234 personnes ont signé", "(1\u00a0234 signatures)", "remise avec 1\u00a0234 signatures"},
 		} {
 			t.Run(c.lang, func(t *testing.T) {
 				var p petitionDoc
@@ -79,4 +79,4 @@ func TestPetitionNumbersAreGrouped(t *testing.T) {
 	})
 }
 
-func folded(s string) string { return strings.ReplaceAll(s, "\u202f", " ") }
+func folded(s string) string { return strings.ReplaceAll(s, "\u00a0", " ") }

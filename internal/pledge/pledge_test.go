@@ -369,7 +369,7 @@ func TestPledgePages(t *testing.T) {
 		fr := app.Browser()
 		fr.Lang = "fr"
 		st, body = fr.Get(t, "/c/fb-users/strike/pledges/quit-for-a-week")
-		if st != 200 || !strings.Contains(body, "Je vais quit Instagram du 25 mai 2099 au 1 juin 2099, mais seulement si 1\u202f000 personnes") || !strings.Contains(body, "Je m’engage") {
+		if st != 200 || !strings.Contains(body, "Je vais quit Instagram du 25 mai 2099 au 1 juin 2099, mais seulement si 1\u00a0000 personnes") || !strings.Contains(body, "Je m’engage") {
 			t.Fatalf("French page: %d\n%s", st, body)
 		}
 		st, body = app.Browser().Post(t, "/c/fb-users/strike/pledges/"+f.pledge.Slug+"/commit", url.Values{"given_name": {"Gus"}, "email": {"not-an-address"}})

@@ -10,9 +10,11 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
-	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 
 	"repertoire"
 	"repertoire/internal/i18n"
@@ -238,24 +240,19 @@ func FormatDate(lang string, t time.Time) string {
 }
 
 // FormatNumber writes a count the way each language does, digits grouped
-// by three: "100,000" in English, "100 000" with a narrow no-break space
-// (U+202F) in French. Pages (the "num" function), mails and the campaign's
+// by three: "100,000" in English, "100 000" with a no-break space
+// (U+00A0) in French, by CLDR's rules. Pages (the "num" function), mails and the campaign's
 // tactics all use it, so a goal reads the same everywhere.
 func FormatNumber(lang string, n int) string {
-	if n < 0 {
-		return "-" + FormatNumber(lang, -n)
-	}
-	s := strconv.Itoa(n)
-	sep := ","
+	p := englishNumbers
 	if lang == "fr" {
-		sep = "\u202f"
+		p = frenchNumbers
 	}
-	var b strings.Builder
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteString(sep)
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
+	return p.Sprintf("%d", n)
 }
+
+// Printers of numbers by the CLDR rules of each language (x/text).
+var (
+	englishNumbers = message.NewPrinter(language.English)
+	frenchNumbers  = message.NewPrinter(language.French)
+)
