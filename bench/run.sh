@@ -33,5 +33,11 @@ run() {
 
 run sqlite "sqlite:$work/bench.db"
 if [ $# -ge 1 ]; then
-	run postgres "$1"
+	# A schema of its own, dropped afterwards: mail left in another run's
+	# outbox would otherwise be delivered (and confirmed) first.
+	schema="bench_$$"
+	psql "$1" -qc "CREATE SCHEMA $schema"
+	trap 'kill $server 2>/dev/null || true; PGOPTIONS=--client-min-messages=warning psql "$1" -qc "DROP SCHEMA IF EXISTS $schema CASCADE"; rm -rf "$work"' EXIT INT TERM
+	case "$1" in *\?*) sep='&' ;; *) sep='?' ;; esac
+	run postgres "$1${sep}search_path=$schema"
 fi

@@ -142,10 +142,18 @@ func main() {
 	var doc struct {
 		Total int `json:"total_signatures"`
 	}
-	if resp, err := client.Get(*base + "/api/v1/petitions/" + id); err == nil {
-		json.NewDecoder(resp.Body).Decode(&doc)
-		resp.Body.Close()
+	resp, err := client.Get(*base + "/api/v1/petitions/" + id)
+	if err != nil {
+		fail("read the petition after the run: %v", err)
 	}
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		fail("read the petition after the run: %d %s", resp.StatusCode, b)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		fail("read the petition after the run: %v", err)
+	}
+	resp.Body.Close()
 	fmt.Printf("duration          %.1f s\n", secs)
 	fmt.Printf("submissions       %d (%.0f/s), refused %d\n", submitted.Load(), float64(submitted.Load())/secs, refused.Load())
 	fmt.Printf("latency           p50 %.1f ms, p99 %.1f ms\n", ms(pct(0.50)), ms(pct(0.99)))
