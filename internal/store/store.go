@@ -60,10 +60,12 @@ func Open(dsn string) (*DB, error) {
 		}
 		q := url.Values{}
 		// The writer never checkpoints: a checkpoint inside a commit would
-		// stall every caller waiting on that commit; checkpoint() does it
-		// beside the writer instead.
+		// stall every caller waiting on that commit; startCheckpointer does
+		// it beside the writer instead. Statement journals (each multi-row
+		// insert with ON CONFLICT keeps one) stay in memory: on disk they
+		// cost a write system call per page touched.
 		for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(NORMAL)",
-			"wal_autocheckpoint(0)", "cache_size(-65536)"} {
+			"wal_autocheckpoint(0)", "cache_size(-16384)", "temp_store(MEMORY)"} {
 			q.Add("_pragma", p)
 		}
 		q.Set("_time_format", "sqlite")
