@@ -50,6 +50,14 @@ func PrincipalFrom(ctx context.Context) *Principal {
 	return p
 }
 
+// PrincipalID is the token owner's person id, "" without a token.
+func PrincipalID(r *http.Request) string {
+	if p := PrincipalFrom(r.Context()); p != nil {
+		return p.PersonID
+	}
+	return ""
+}
+
 // TokenChecker resolves a raw API token to its owner (account.Store does).
 type TokenChecker interface {
 	CheckToken(ctx context.Context, token string) (*Principal, error)

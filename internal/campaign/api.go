@@ -245,13 +245,6 @@ func ultimatum(raw json.RawMessage) (t *time.Time, set bool, err error) {
 	return &d, true, nil
 }
 
-func principalID(r *http.Request) string {
-	if p := api.PrincipalFrom(r.Context()); p != nil {
-		return p.PersonID
-	}
-	return ""
-}
-
 // apiCommunity finds a community the caller may see; a private one is
 // not found for outsiders.
 func (h *Handler) apiCommunity(r *http.Request, idOrSlug string) (*community.Community, error) {
@@ -259,7 +252,7 @@ func (h *Handler) apiCommunity(r *http.Request, idOrSlug string) (*community.Com
 	if err != nil {
 		return nil, err
 	}
-	ok, err := h.communities.CanView(r.Context(), c, principalID(r))
+	ok, err := h.communities.CanView(r.Context(), c, api.PrincipalID(r))
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +270,7 @@ func (h *Handler) apiCampaign(w http.ResponseWriter, r *http.Request, organize b
 	}
 	c, err := h.Store.Get(r.Context(), api.ParseID(r.PathValue("id")))
 	if err == nil {
-		err = h.authorize(r, c.CommunityID, principalID(r), organize)
+		err = h.authorize(r, c.CommunityID, api.PrincipalID(r), organize)
 	}
 	if err != nil {
 		api.Problem(w, r, h.log, err)
@@ -318,7 +311,7 @@ func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	q := ListQuery{ViewerID: principalID(r), Offset: page.Offset(), Limit: page.PerPage}
+	q := ListQuery{ViewerID: api.PrincipalID(r), Offset: page.Offset(), Limit: page.PerPage}
 	if p := api.PrincipalFrom(r.Context()); p != nil {
 		q.Admin = p.IsAdmin
 	}
@@ -552,7 +545,7 @@ func (h *Handler) apiAddDemand(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, es)
 		return
 	}
-	d, err := h.Store.AddDemand(r.Context(), principalID(r), c.ID, in)
+	d, err := h.Store.AddDemand(r.Context(), api.PrincipalID(r), c.ID, in)
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
@@ -620,7 +613,7 @@ func (h *Handler) apiEditDemand(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, es)
 		return
 	}
-	d, err = h.Store.EditDemand(r.Context(), principalID(r), c.ID, d.ID, p)
+	d, err = h.Store.EditDemand(r.Context(), api.PrincipalID(r), c.ID, d.ID, p)
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
@@ -677,7 +670,7 @@ func (h *Handler) apiAddUpdate(w http.ResponseWriter, r *http.Request) {
 		}
 		in.PublishedAt = t
 	}
-	u, err := h.Store.CreateUpdate(r.Context(), principalID(r), c.ID, in)
+	u, err := h.Store.CreateUpdate(r.Context(), api.PrincipalID(r), c.ID, in)
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return

@@ -66,20 +66,13 @@ func deref(s *string) string {
 	return *s
 }
 
-func principalID(r *http.Request) string {
-	if p := api.PrincipalFrom(r.Context()); p != nil {
-		return p.PersonID
-	}
-	return ""
-}
-
 // visible finds the community of the URL, answering 404 when the caller
 // may not see it (a private community does not reveal it exists).
 func (h *Handler) apiVisible(w http.ResponseWriter, r *http.Request) *Community {
 	c, err := h.Store.Get(r.Context(), api.ParseID(r.PathValue("id")))
 	if err == nil {
 		var ok bool
-		ok, err = h.Store.CanView(r.Context(), c, principalID(r))
+		ok, err = h.Store.CanView(r.Context(), c, api.PrincipalID(r))
 		if err == nil && !ok {
 			err = notFound(nil)
 		}
@@ -97,7 +90,7 @@ func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	list, total, err := h.Store.List(r.Context(), ListQuery{ViewerID: principalID(r), Limit: page.PerPage, Offset: page.Offset()})
+	list, total, err := h.Store.List(r.Context(), ListQuery{ViewerID: api.PrincipalID(r), Limit: page.PerPage, Offset: page.Offset()})
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return

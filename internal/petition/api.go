@@ -65,13 +65,6 @@ func (h *Handler) doc(r *http.Request, p *Petition, organizer bool) (petitionJSO
 	return d, nil
 }
 
-func principalID(r *http.Request) string {
-	if p := api.PrincipalFrom(r.Context()); p != nil {
-		return p.PersonID
-	}
-	return ""
-}
-
 // apiPetition loads the petition of the URL for the caller: not found when
 // its community is hidden from them; with organize, 401 without a token and
 // 403 for non-organizers.
@@ -82,7 +75,7 @@ func (h *Handler) apiPetition(w http.ResponseWriter, r *http.Request, organize b
 	p, public, err := h.petition(r.Context(), api.ParseID(r.PathValue("id")))
 	isOrganizer := false
 	if err == nil {
-		pid := principalID(r)
+		pid := api.PrincipalID(r)
 		if !public || pid != "" {
 			com, e := h.communities.Get(r.Context(), p.CommunityID)
 			if err = e; err == nil {
@@ -125,7 +118,7 @@ func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	visible, err := h.communities.VisibleIDs(r.Context(), principalID(r))
+	visible, err := h.communities.VisibleIDs(r.Context(), api.PrincipalID(r))
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return

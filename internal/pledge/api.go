@@ -105,13 +105,6 @@ func (b pledgeBody) times(es *repertoire.Errors) (deadline, start, end *time.Tim
 	return parse("deadline", b.Deadline), parse("window_start", b.WindowStart), parse("window_end", b.WindowEnd)
 }
 
-func principalID(r *http.Request) string {
-	if p := api.PrincipalFrom(r.Context()); p != nil {
-		return p.PersonID
-	}
-	return ""
-}
-
 // authorize answers not found when the caller may not see the campaign's
 // community, forbidden when organize is asked and not allowed.
 func (h *Handler) authorize(r *http.Request, communityID string, organize bool) error {
@@ -120,7 +113,7 @@ func (h *Handler) authorize(r *http.Request, communityID string, organize bool) 
 	if err != nil {
 		return err
 	}
-	ok, err := h.communities.CanView(ctx, com, principalID(r))
+	ok, err := h.communities.CanView(ctx, com, api.PrincipalID(r))
 	if err != nil {
 		return err
 	}
@@ -128,7 +121,7 @@ func (h *Handler) authorize(r *http.Request, communityID string, organize bool) 
 		return errNotFound
 	}
 	if organize {
-		ok, err := h.communities.CanOrganize(ctx, communityID, principalID(r))
+		ok, err := h.communities.CanOrganize(ctx, communityID, api.PrincipalID(r))
 		if err != nil {
 			return err
 		}
@@ -162,7 +155,7 @@ func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	q := ListQuery{ViewerID: principalID(r), Offset: page.Offset(), Limit: page.PerPage}
+	q := ListQuery{ViewerID: api.PrincipalID(r), Offset: page.Offset(), Limit: page.PerPage}
 	if p := api.PrincipalFrom(r.Context()); p != nil {
 		q.Admin = p.IsAdmin
 	}
@@ -246,7 +239,7 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, es)
 		return
 	}
-	p, err := h.Store.Create(r.Context(), principalID(r), c.ID, in, now)
+	p, err := h.Store.Create(r.Context(), api.PrincipalID(r), c.ID, in, now)
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return

@@ -65,7 +65,7 @@ func Open(dsn string) (*DB, error) {
 		// insert with ON CONFLICT keeps one) stay in memory: on disk they
 		// cost a write system call per page touched.
 		for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(NORMAL)",
-			"wal_autocheckpoint(0)", "cache_size(-16384)", "temp_store(MEMORY)"} {
+			"wal_autocheckpoint(0)", "cache_size(-65536)", "temp_store(MEMORY)"} {
 			q.Add("_pragma", p)
 		}
 		q.Set("_time_format", "sqlite")
