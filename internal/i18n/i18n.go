@@ -26,9 +26,10 @@ var Languages = []string{"en", "fr"}
 
 // Catalog is the loaded set of messages.
 type Catalog struct {
-	bundle  *goi18n.Bundle
-	matcher language.Matcher
-	ids     map[string]map[string]bool // lang → message IDs, for checks
+	bundle     *goi18n.Bundle
+	matcher    language.Matcher
+	ids        map[string]map[string]bool // lang → message IDs, for checks
+	localizers map[string]*Localizer      // one per language, shared: they only read
 }
 
 // Load reads the embedded catalogs.
@@ -71,6 +72,10 @@ func Load() (*Catalog, error) {
 		tags[i] = language.Make(l)
 	}
 	c.matcher = language.NewMatcher(tags)
+	c.localizers = map[string]*Localizer{}
+	for _, l := range Languages {
+		c.localizers[l] = &Localizer{Lang: l, l: goi18n.NewLocalizer(b, l)}
+	}
 	return c, nil
 }
 
@@ -141,10 +146,10 @@ type Localizer struct {
 
 // For returns the localizer of a supported language (English otherwise).
 func (c *Catalog) For(lang string) *Localizer {
-	if !Supported(lang) {
-		lang = Languages[0]
+	if l, ok := c.localizers[lang]; ok {
+		return l
 	}
-	return &Localizer{Lang: lang, l: goi18n.NewLocalizer(c.bundle, lang)}
+	return c.localizers[Languages[0]]
 }
 
 // T translates id. Args are key, value pairs for the message template; a
