@@ -140,7 +140,7 @@ func CreateUser(ctx context.Context, db *store.DB, u NewUser) (string, error) {
 // CreateToken mints an API token for the account with that email and
 // returns it; only its hash is stored.
 func CreateToken(ctx context.Context, db *store.DB, email, name string) (string, error) {
-	tok := "rpt_" + NewToken()
+	tok := "rpt_" + store.NewToken()
 	err := db.Write(ctx, func(tx *store.Tx) error {
 		var id string
 		err := tx.QueryRowContext(ctx, `SELECT p.id FROM people p JOIN accounts a ON a.person_id = p.id WHERE p.email = $1`, NormalizeEmail(email)).Scan(&id)
@@ -148,7 +148,7 @@ func CreateToken(ctx context.Context, db *store.DB, email, name string) (string,
 			return store.NotFound(err, "account.not_found")
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO api_tokens (token_hash, person_id, name, created_at) VALUES ($1, $2, $3, $4)`,
-			HashToken(tok), id, name, tx.Now)
+			store.HashToken(tok), id, name, tx.Now)
 		if err != nil {
 			return repertoire.Internal(err)
 		}
@@ -164,7 +164,7 @@ func CreateToken(ctx context.Context, db *store.DB, email, name string) (string,
 func (h *Handler) CheckToken(ctx context.Context, token string) (*api.Principal, error) {
 	var p api.Principal
 	err := h.db.Reader().QueryRowContext(ctx, `SELECT t.person_id, a.is_admin FROM api_tokens t JOIN accounts a ON a.person_id = t.person_id WHERE t.token_hash = $1`,
-		HashToken(token)).Scan(&p.PersonID, &p.IsAdmin)
+		store.HashToken(token)).Scan(&p.PersonID, &p.IsAdmin)
 	if err != nil {
 		if repertoire.ErrorCode(store.NotFound(err, "")) == repertoire.ENOTFOUND {
 			return nil, repertoire.Errorf(repertoire.EUNAUTHORIZED, "account.bad_token")
@@ -177,9 +177,9 @@ func (h *Handler) CheckToken(ctx context.Context, token string) (*api.Principal,
 // createSession inserts a session for the person inside tx and returns its
 // token; the caller sets the cookie once tx has committed.
 func createSession(ctx context.Context, tx *store.Tx, personID string) (string, error) {
-	tok := NewToken()
+	tok := store.NewToken()
 	_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, person_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-		HashToken(tok), personID, tx.Now, tx.Now.Add(SessionLifetime))
+		store.HashToken(tok), personID, tx.Now, tx.Now.Add(SessionLifetime))
 	if err != nil {
 		return "", repertoire.Internal(err)
 	}
@@ -211,7 +211,7 @@ func (h *Handler) startSession(ctx context.Context, w http.ResponseWriter, perso
 func (h *Handler) endSession(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
 	if c, err := r.Cookie(SessionCookie); err == nil {
 		err := h.db.Write(ctx, func(tx *store.Tx) error {
-			_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, HashToken(c.Value))
+			_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, store.HashToken(c.Value))
 			return err
 		})
 		if err != nil {
@@ -238,7 +238,7 @@ func (h *Handler) Sessions(next http.Handler) http.Handler {
 		var given, family string
 		err = h.db.Reader().QueryRowContext(r.Context(), `SELECT p.id, p.email, p.given_name, p.family_name, a.is_admin, a.confirmed_at IS NOT NULL
 			FROM sessions s JOIN people p ON p.id = s.person_id JOIN accounts a ON a.person_id = p.id
-			WHERE s.token_hash = $1 AND s.expires_at > $2`, HashToken(c.Value), store.Now()).
+			WHERE s.token_hash = $1 AND s.expires_at > $2`, store.HashToken(c.Value), store.Now()).
 			Scan(&v.PersonID, &v.Email, &given, &family, &v.IsAdmin, &v.Confirmed)
 		if err != nil {
 			next.ServeHTTP(w, r) // unknown or expired: a visitor

@@ -40,9 +40,9 @@ func errLinkInvalid() error {
 
 // issueMailToken mints a single-use link token; only its hash is stored.
 func issueMailToken(ctx context.Context, tx *store.Tx, personID, purpose string) (string, error) {
-	tok := NewToken()
+	tok := store.NewToken()
 	_, err := tx.ExecContext(ctx, `INSERT INTO mail_tokens (token_hash, person_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
-		HashToken(tok), personID, purpose, tx.Now, tx.Now.Add(linkTTL(purpose)))
+		store.HashToken(tok), personID, purpose, tx.Now, tx.Now.Add(linkTTL(purpose)))
 	if err != nil {
 		return "", repertoire.Internal(err)
 	}
@@ -55,7 +55,7 @@ func useMailToken(ctx context.Context, tx *store.Tx, tok, purpose string) (strin
 	var personID string
 	err := tx.QueryRowContext(ctx, `UPDATE mail_tokens SET used_at = $1
 		WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 RETURNING person_id`,
-		tx.Now, HashToken(tok), purpose).Scan(&personID)
+		tx.Now, store.HashToken(tok), purpose).Scan(&personID)
 	if err != nil {
 		if repertoire.ErrorCode(store.NotFound(err, "")) == repertoire.ENOTFOUND {
 			return "", errLinkInvalid()
@@ -71,7 +71,7 @@ func checkMailToken(ctx context.Context, q store.Queryer, tok, purpose string) e
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM mail_tokens
 		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3`,
-		HashToken(tok), purpose, store.Now()).Scan(&n)
+		store.HashToken(tok), purpose, store.Now()).Scan(&n)
 	if err != nil {
 		return repertoire.Internal(err)
 	}

@@ -191,7 +191,7 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET password_hash = $2 WHERE person_id = $1`, v.PersonID, hash); err != nil {
 			return repertoire.Internal(err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE person_id = $1 AND token_hash <> $2`, v.PersonID, HashToken(c.Value)); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE person_id = $1 AND token_hash <> $2`, v.PersonID, store.HashToken(c.Value)); err != nil {
 			return repertoire.Internal(err)
 		}
 		return nil

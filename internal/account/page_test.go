@@ -103,7 +103,7 @@ func TestAccountAPITokens(t *testing.T) {
 		if strings.Contains(page, tok) {
 			t.Error("the token is shown again")
 		}
-		hash := account.HashToken(tok)
+		hash := store.HashToken(tok)
 		other, _ := signedInAs(t, app, "bob@example.org", "Bob")
 		if status, _ := other.Post(t, "/account/tokens/revoke", url.Values{"token": {hash}}); status != 404 {
 			t.Errorf("someone else revoked the token: %d", status)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"repertoire/internal/account"
+	"repertoire/internal/store"
 	"repertoire/internal/testkit"
 )
 
@@ -69,7 +70,7 @@ func TestSignUpConfirmsByMail(t *testing.T) {
 			m := app.Mail.Wait(t, email, tc.subject)
 			mustContain(t, tc.lang+" mail", m.Body, tc.body)
 			link := m.Link(t, "/confirm/")
-			if n := count(t, app, `SELECT COUNT(*) FROM mail_tokens WHERE token_hash = $1 AND purpose = 'confirm'`, account.HashToken(link[strings.LastIndex(link, "/")+1:])); n != 1 {
+			if n := count(t, app, `SELECT COUNT(*) FROM mail_tokens WHERE token_hash = $1 AND purpose = 'confirm'`, store.HashToken(link[strings.LastIndex(link, "/")+1:])); n != 1 {
 				t.Errorf("%s: the confirmation token is not stored as its hash", tc.lang)
 			}
 			status, body = b.Get(t, link)

@@ -2,11 +2,7 @@ package community
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"strconv"
 	"time"
@@ -499,9 +495,7 @@ func (s *Store) Members(ctx context.Context, communityID string, q MemberQuery) 
 // InvitationLifetime; organizers only. It returns the token, which is not
 // stored and cannot be shown again.
 func (s *Store) CreateInvitation(ctx context.Context, actorID, communityID string) (*Invitation, string, error) {
-	b := make([]byte, 32)
-	rand.Read(b)
-	token := base64.RawURLEncoding.EncodeToString(b)
+	token := store.NewToken()
 	var inv *Invitation
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		if _, err := lockCommunity(ctx, tx, communityID); err != nil {
@@ -512,7 +506,7 @@ func (s *Store) CreateInvitation(ctx context.Context, actorID, communityID strin
 		}
 		inv = &Invitation{ID: store.NewID(), CommunityID: communityID, Role: RoleMember, CreatedAt: tx.Now, ExpiresAt: tx.Now.Add(InvitationLifetime)}
 		_, err := tx.ExecContext(ctx, `INSERT INTO invitations (id, community_id, token_hash, role, created_by, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, inv.ID, communityID, hashToken(token), inv.Role, actorID, inv.CreatedAt, inv.ExpiresAt)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, inv.ID, communityID, store.HashToken(token), inv.Role, actorID, inv.CreatedAt, inv.ExpiresAt)
 		return internal(err)
 	})
 	if err != nil {
@@ -581,7 +575,7 @@ func invitationByToken(ctx context.Context, q store.Queryer, token string, now t
 	if token == "" || len(token) > 100 {
 		return nil, nil, invalid
 	}
-	inv, err := scanInvitation(q.QueryRowContext(ctx, `SELECT `+invitationColumns+` FROM invitations i WHERE i.token_hash = $1`, hashToken(token)))
+	inv, err := scanInvitation(q.QueryRowContext(ctx, `SELECT `+invitationColumns+` FROM invitations i WHERE i.token_hash = $1`, store.HashToken(token)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, invalid
 	}
@@ -709,11 +703,6 @@ func keepAnOwner(ctx context.Context, tx *store.Tx, communityID string) error {
 func countMembers(ctx context.Context, tx *store.Tx, communityID string, delta int) error {
 	_, err := tx.ExecContext(ctx, `UPDATE communities SET member_count = member_count + $1 WHERE id = $2`, delta, communityID)
 	return internal(err)
-}
-
-func hashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
 }
 
 func placeholder(n int) string { return "$" + strconv.Itoa(n) }

@@ -2,9 +2,7 @@ package outbox
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/mail"
@@ -126,16 +124,14 @@ func enqueueChunk(ctx context.Context, tx *store.Tx, exec func(string, []any) er
 			return repertoire.Internal(fmt.Errorf("outbox: message without subject"))
 		}
 		if m.PersonID != "" {
-			b := make([]byte, 32)
-			rand.Read(b)
-			token := base64.RawURLEncoding.EncodeToString(b)
+			token := store.NewToken()
 			link := baseURL + "/unsubscribe/" + token
 			footer := footerCatalog().For(m.Lang).T("outbox.footer", "URL", link)
 			body = strings.TrimRight(m.Body, "\r\n") + "\n\n-- \n" + footer + "\n"
 			if hj, err = json.Marshal(map[string]string{headerFrom: from, headerListUnsubscribe: "<" + link + ">", headerListUnsubPost: oneClick}); err != nil {
 				return repertoire.Internal(err)
 			}
-			tokenArgs = append(tokenArgs, hashToken(token), m.PersonID, purposeUnsubscribe, tx.Now, tx.Now.Add(UnsubscribeTTL))
+			tokenArgs = append(tokenArgs, store.HashToken(token), m.PersonID, purposeUnsubscribe, tx.Now, tx.Now.Add(UnsubscribeTTL))
 		}
 		outArgs = append(outArgs, store.NewID(), personID, to.Address, subject, body, string(hj), "pending", 0, tx.Now, tx.Now)
 		n++

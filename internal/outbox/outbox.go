@@ -7,11 +7,7 @@ package outbox
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"embed"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/mail"
@@ -148,20 +144,13 @@ const purposeUnsubscribe = "unsubscribe"
 // newUnsubscribeToken mints a link token for one mail; only its hash is
 // kept, so a database leak does not unsubscribe anyone.
 func newUnsubscribeToken(ctx context.Context, tx *store.Tx, personID string) (string, error) {
-	b := make([]byte, 32)
-	rand.Read(b)
-	token := base64.RawURLEncoding.EncodeToString(b)
+	token := store.NewToken()
 	_, err := tx.ExecContext(ctx, `INSERT INTO mail_tokens (token_hash, person_id, purpose, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5)`, hashToken(token), personID, purposeUnsubscribe, tx.Now, tx.Now.Add(UnsubscribeTTL))
+		VALUES ($1, $2, $3, $4, $5)`, store.HashToken(token), personID, purposeUnsubscribe, tx.Now, tx.Now.Add(UnsubscribeTTL))
 	if err != nil {
 		return "", repertoire.Internal(err)
 	}
 	return token, nil
-}
-
-func hashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
 }
 
 // oneLine keeps a header value on one line, so a subject cannot add headers.

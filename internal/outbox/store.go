@@ -159,7 +159,7 @@ var errUnknownToken = repertoire.Errorf(repertoire.ENOTFOUND, "outbox.unsubscrib
 func tokenPerson(ctx context.Context, q store.Queryer, token string, now time.Time) (personID, status string, err error) {
 	err = q.QueryRowContext(ctx, `SELECT p.id, p.email_status FROM mail_tokens t JOIN people p ON p.id = t.person_id
 		WHERE t.token_hash = $1 AND t.purpose = $2 AND t.expires_at > $3`,
-		hashToken(token), purposeUnsubscribe, now).Scan(&personID, &status)
+		store.HashToken(token), purposeUnsubscribe, now).Scan(&personID, &status)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", "", errUnknownToken
 	}
@@ -178,7 +178,7 @@ func setEmailStatus(ctx context.Context, db *store.DB, token string, from []stri
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE mail_tokens SET used_at = COALESCE(used_at, $1) WHERE token_hash = $2`,
-			tx.Now, hashToken(token)); err != nil {
+			tx.Now, store.HashToken(token)); err != nil {
 			return repertoire.Internal(err)
 		}
 		for _, f := range from {

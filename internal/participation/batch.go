@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"repertoire"
-	"repertoire/internal/account"
 	"repertoire/internal/outbox"
 	"repertoire/internal/store"
 )
@@ -196,8 +195,8 @@ func (s *Service) insertParticipations(ctx context.Context, st *stmts, rows []*f
 				if r.reason = s.rate.check(sub.IP, domain, now); r.reason != "" {
 					r.status = StatusFlagged
 				} else {
-					r.token = account.NewToken()
-					r.tokenHash = account.HashToken(r.token)
+					r.token = store.NewToken()
+					r.tokenHash = store.HashToken(r.token)
 				}
 			}
 			var ip any

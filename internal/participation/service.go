@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"repertoire"
-	"repertoire/internal/account"
 	"repertoire/internal/store"
 )
 
@@ -44,7 +43,7 @@ func (s *Service) ByToken(ctx context.Context, token string) (*Participation, er
 		return nil, errLink()
 	}
 	p, err := scanParticipation(s.db.Reader().QueryRowContext(ctx,
-		`SELECT `+participationColumns+` FROM participations p WHERE p.token_hash = $1`, account.HashToken(token)))
+		`SELECT `+participationColumns+` FROM participations p WHERE p.token_hash = $1`, store.HashToken(token)))
 	if err != nil {
 		return nil, store.NotFound(err, "participation.link_invalid")
 	}
@@ -71,7 +70,7 @@ func (s *Service) transition(ctx context.Context, token string, from []string, t
 	var out *Participation
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		p, err := scanParticipation(tx.QueryRowContext(ctx,
-			`SELECT `+participationColumns+` FROM participations p WHERE p.token_hash = $1`, account.HashToken(token)))
+			`SELECT `+participationColumns+` FROM participations p WHERE p.token_hash = $1`, store.HashToken(token)))
 		if err != nil {
 			return store.NotFound(err, "participation.link_invalid")
 		}
@@ -340,9 +339,9 @@ func (s *Service) Review(ctx context.Context, actorID, actionID string, ids []st
 				changed++
 				continue
 			}
-			token := account.NewToken()
+			token := store.NewToken()
 			if _, err := tx.ExecContext(ctx, `UPDATE participations SET status = 'pending', token_hash = $2, modified_at = $3 WHERE id = $1`,
-				id, account.HashToken(token), tx.Now); err != nil {
+				id, store.HashToken(token), tx.Now); err != nil {
 				return repertoire.Internal(err)
 			}
 			if err := s.mailConfirmation(ctx, tx, kind, actionID, email, lang, token); err != nil {
@@ -368,8 +367,8 @@ func (s *Service) Review(ctx context.Context, actorID, actionID string, ids []st
 // its links (a pledge's check-in mail carries one). The previous token stops
 // working: only the hash of the latest is kept.
 func (s *Service) NewLink(ctx context.Context, tx *store.Tx, participationID string) (token string, links Links, err error) {
-	token = account.NewToken()
-	if _, err := tx.ExecContext(ctx, `UPDATE participations SET token_hash = $2 WHERE id = $1`, participationID, account.HashToken(token)); err != nil {
+	token = store.NewToken()
+	if _, err := tx.ExecContext(ctx, `UPDATE participations SET token_hash = $2 WHERE id = $1`, participationID, store.HashToken(token)); err != nil {
 		return "", Links{}, repertoire.Internal(err)
 	}
 	return token, s.links(token), nil
@@ -387,7 +386,7 @@ func (s *Service) Checkin(ctx context.Context, token, answer string) (*Participa
 	var out *Participation
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		p, err := scanParticipation(tx.QueryRowContext(ctx,
-			`SELECT `+participationColumns+` FROM participations p WHERE p.token_hash = $1`, account.HashToken(token)))
+			`SELECT `+participationColumns+` FROM participations p WHERE p.token_hash = $1`, store.HashToken(token)))
 		if err != nil {
 			return store.NotFound(err, "participation.link_invalid")
 		}

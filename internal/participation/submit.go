@@ -202,8 +202,8 @@ func (s *Service) writeOne(ctx context.Context, tx *store.Tx, upsertPerson, inse
 		if reason = s.rate.check(sub.IP, domain, tx.Now); reason != "" {
 			status = StatusFlagged
 		} else {
-			token = account.NewToken()
-			tokenHash = account.HashToken(token)
+			token = store.NewToken()
+			tokenHash = store.HashToken(token)
 		}
 	}
 	var ip any
@@ -271,10 +271,10 @@ func (s *Service) again(ctx context.Context, tx *store.Tx, p *pending, personID 
 	}
 	switch status {
 	case StatusPending, StatusWithdrawn, StatusRejected:
-		token := account.NewToken()
+		token := store.NewToken()
 		if _, err := tx.ExecContext(ctx, `UPDATE participations SET status = 'pending', token_hash = $2, comment = $3,
 			public_name = $4, contact_ok = $5, share_with_target = $6, lang = $7, withdrawn_at = NULL, modified_at = $8 WHERE id = $1`,
-			id, account.HashToken(token), sub.Comment, sub.PublicName, sub.ContactOK, sub.ShareWithTarget, sub.Lang, tx.Now); err != nil {
+			id, store.HashToken(token), sub.Comment, sub.PublicName, sub.ContactOK, sub.ShareWithTarget, sub.Lang, tx.Now); err != nil {
 			return repertoire.Internal(err)
 		}
 		if status != StatusPending {

@@ -134,7 +134,7 @@ func TestConcurrentSubmits(t *testing.T) {
 			tokens[token] = true
 			var action, email string
 			if err := db.Reader().QueryRowContext(context.Background(), `SELECT p.action_id, pe.email FROM participations p
-				JOIN people pe ON pe.id = p.person_id WHERE p.token_hash = $1`, account.HashToken(token)).Scan(&action, &email); err != nil {
+				JOIN people pe ON pe.id = p.person_id WHERE p.token_hash = $1`, store.HashToken(token)).Scan(&action, &email); err != nil {
 				t.Fatalf("the link mailed to %s matches no participation: %v", m.To, err)
 			}
 			if email != m.To {
@@ -521,10 +521,10 @@ func TestLinksRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, tc := range []struct{ name, token string }{
-			{"unknown", account.NewToken()},
+			{"unknown", store.NewToken()},
 			{"empty", ""},
 			{"superseded", old},
-			{"its hash", account.HashToken(old)},
+			{"its hash", store.HashToken(old)},
 		} {
 			for name, do := range map[string]func(context.Context, string) (*Participation, error){
 				"confirm": s.Confirm, "withdraw": s.Withdraw, "read": s.ByToken} {

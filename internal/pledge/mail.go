@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"repertoire"
-	"repertoire/internal/account"
 	"repertoire/internal/i18n"
 	"repertoire/internal/outbox"
 	"repertoire/internal/store"
@@ -136,8 +135,8 @@ func (s *Store) mailPeople(ctx context.Context, tx *store.Tx, p *Pledge, kind st
 		r := render(c.lang)
 		body := r.body
 		if kind == mailCheckin {
-			token := account.NewToken()
-			tokens = append(tokens, [2]string{account.HashToken(token), c.participationID})
+			token := store.NewToken()
+			tokens = append(tokens, [2]string{store.HashToken(token), c.participationID})
 			link := s.baseURL + "/pledges/checkin/" + token + "?answer="
 			body = strings.Replace(strings.Replace(body, heldMarker, link+CheckinHeld, 1), brokeMarker, link+CheckinBroke, 1)
 		}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"repertoire"
-	"repertoire/internal/account"
 	"repertoire/internal/campaign"
 	"repertoire/internal/i18n"
 	"repertoire/internal/participation"
@@ -462,7 +461,7 @@ type Checkin struct {
 func (s *Store) CheckinFor(ctx context.Context, token string) (*Checkin, error) {
 	var pledgeID, answer string
 	err := s.db.Reader().QueryRowContext(ctx, `SELECT pc.pledge_id, pa.checkin FROM pledge_checkins pc
-		JOIN participations pa ON pa.id = pc.participation_id WHERE pc.token_hash = $1`, account.HashToken(token)).Scan(&pledgeID, &answer)
+		JOIN participations pa ON pa.id = pc.participation_id WHERE pc.token_hash = $1`, store.HashToken(token)).Scan(&pledgeID, &answer)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, errCheckinNotFound
@@ -486,7 +485,7 @@ func (s *Store) AnswerCheckin(ctx context.Context, token, answer string) (*Check
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		var partID, prev string
 		err := tx.QueryRowContext(ctx, `SELECT pc.pledge_id, pc.participation_id, pa.checkin FROM pledge_checkins pc
-			JOIN participations pa ON pa.id = pc.participation_id WHERE pc.token_hash = $1`, account.HashToken(token)).Scan(&pledgeID, &partID, &prev)
+			JOIN participations pa ON pa.id = pc.participation_id WHERE pc.token_hash = $1`, store.HashToken(token)).Scan(&pledgeID, &partID, &prev)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errCheckinNotFound
 		}

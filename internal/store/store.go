@@ -6,7 +6,11 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -208,6 +212,22 @@ func (db *DB) Writer() Queryer { return db.writer }
 // NewID returns a time-ordered identifier (UUIDv7).
 func NewID() string {
 	return uuid.Must(uuid.NewV7()).String()
+}
+
+// NewToken returns a random URL-safe token (256 bits) for a link or a
+// session; store only its HashToken.
+func NewToken() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// HashToken is what is stored of a token: its SHA-256, hex. Tokens carry
+// 256 random bits, so a plain hash is enough (no salt, no stretching) and
+// lookups by hash stay indexable.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
 }
 
 // Now is the current time in UTC, truncated to microseconds: both engines
