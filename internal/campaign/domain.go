@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -260,35 +259,6 @@ func text(es *repertoire.Errors, field, v string, required bool, max int) {
 	}
 }
 
-// Slugify derives a URL slug from a title: "Grève des usagers, 1er mai" →
-// "greve-des-usagers-1er-mai". Letters outside ASCII lose their accents or
-// are dropped; the result may be too short, which ValidSlug tells.
-func Slugify(title string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range norm.NFKD.String(strings.ToLower(title)) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			dash = false
-			b.WriteRune(r)
-		case unicode.Is(unicode.Mn, r): // accents of decomposed letters
-		default:
-			dash = true
-		}
-		if b.Len() >= MaxSlug {
-			break
-		}
-	}
-	s := b.String()
-	if len(s) > MaxSlug {
-		s = s[:MaxSlug]
-	}
-	return strings.Trim(s, "-")
-}
-
 // ValidSlug reports whether s is a well-formed slug.
 func ValidSlug(s string) bool {
 	if len(s) < MinSlug || len(s) > MaxSlug || s[0] == '-' || s[len(s)-1] == '-' {
@@ -319,7 +289,7 @@ func (in *CampaignInput) normalize() error {
 	text(&es, "summary", in.Summary, false, MaxSummary)
 	in.Slug = strings.ToLower(strings.TrimSpace(in.Slug))
 	if in.Slug == "" && in.Title != "" {
-		in.Slug = Slugify(in.Title)
+		in.Slug = web.Slugify(in.Title)
 		if reserved[in.Slug] {
 			in.Slug += "-campaign"
 		}

@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"repertoire/internal/web"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +19,7 @@ func TestSlugify(t *testing.T) {
 		{strings.Repeat("ab ", 40), strings.TrimSuffix(strings.Repeat("ab-", 20), "-")},
 	}
 	for _, tc := range cases {
-		if got := Slugify(tc.title); got != tc.want {
+		if got := web.Slugify(tc.title); got != tc.want {
 			t.Errorf("Slugify(%q) = %q, want %q", tc.title, got, tc.want)
 		}
 	}

@@ -11,10 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 
 	"repertoire"
 	"repertoire/internal/i18n"
@@ -195,32 +192,6 @@ var slugPattern = regexp.MustCompile(`^[a-z0-9-]{2,60}$`)
 // ValidSlug reports whether s can name a community in its URL.
 func ValidSlug(s string) bool { return slugPattern.MatchString(s) }
 
-// Slugify derives a slug from a name: accents dropped, lower case, runs of
-// anything else turned into one hyphen, at most 60 characters. The result
-// may be too short to be valid (a name in another script, say).
-func Slugify(name string) string {
-	var b strings.Builder
-	hyphen := false
-	for _, r := range norm.NFD.String(strings.ToLower(name)) {
-		switch {
-		case unicode.Is(unicode.Mn, r): // the accent of a decomposed letter
-		case r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
-			if hyphen && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			hyphen = false
-			b.WriteRune(r)
-		default:
-			hyphen = true
-		}
-	}
-	s := b.String()
-	if len(s) > 60 {
-		s = strings.TrimRight(s[:60], "-")
-	}
-	return s
-}
-
 // normalize trims the input and fills the defaults.
 func (in *Input) normalize() {
 	in.Name = strings.TrimSpace(in.Name)
@@ -230,7 +201,7 @@ func (in *Input) normalize() {
 	in.JoinPolicy = strings.TrimSpace(in.JoinPolicy)
 	in.Visibility = strings.TrimSpace(in.Visibility)
 	if in.Slug == "" {
-		in.Slug = Slugify(in.Name)
+		in.Slug = web.Slugify(in.Name)
 	}
 	if in.Language == "" {
 		in.Language = "en"

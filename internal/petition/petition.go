@@ -97,7 +97,7 @@ func (in *Input) normalize() error {
 		errs = append(errs, repertoire.Invalid("title", "field.too_long", map[string]any{"Max": 200}))
 	}
 	if in.Slug == "" {
-		in.Slug = community.Slugify(in.Title)
+		in.Slug = web.Slugify(in.Title)
 	}
 	if !community.ValidSlug(in.Slug) {
 		errs = append(errs, repertoire.Invalid("slug", "field.bad_slug", nil))

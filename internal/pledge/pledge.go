@@ -18,6 +18,7 @@ import (
 	"repertoire"
 	"repertoire/internal/campaign"
 	"repertoire/internal/participation"
+	"repertoire/internal/web"
 )
 
 // Templates are this capability's pages.
@@ -221,7 +222,7 @@ func (in *Input) normalize(now time.Time) error {
 	text(&es, "action", in.Action, true, MaxAction)
 	text(&es, "description", in.Description, false, MaxDescription)
 	if in.Slug == "" {
-		in.Slug = campaign.Slugify(in.Title)
+		in.Slug = web.Slugify(in.Title)
 		if !campaign.ValidSlug(in.Slug) && in.Title != "" {
 			in.Slug = "pledge"
 		}

@@ -10,9 +10,12 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	"repertoire"
 	"repertoire/internal/i18n"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Viewer is the person signed in to the browser session.
@@ -207,4 +210,38 @@ func RequireViewer(w http.ResponseWriter, r *http.Request) *Viewer {
 		http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 	}
 	return v
+}
+
+// MaxSlug is the longest slug Slugify makes.
+const MaxSlug = 60
+
+// Slugify derives a URL slug from a name or title: "Grève des usagers,
+// 1er mai" → "greve-des-usagers-1er-mai". Accents are dropped, ligatures
+// unfolded, anything else but ASCII letters and digits becomes one hyphen,
+// at most MaxSlug characters. The result may be too short to be valid (a
+// name in another script): each capability checks its own slugs.
+func Slugify(name string) string {
+	var b strings.Builder
+	hyphen := false
+	for _, r := range norm.NFKD.String(strings.ToLower(name)) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			if hyphen && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			hyphen = false
+			b.WriteRune(r)
+		case unicode.Is(unicode.Mn, r): // the accent of a decomposed letter
+		default:
+			hyphen = true
+		}
+		if b.Len() >= MaxSlug {
+			break
+		}
+	}
+	s := b.String()
+	if len(s) > MaxSlug {
+		s = s[:MaxSlug]
+	}
+	return strings.TrimRight(s, "-")
 }
