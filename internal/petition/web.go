@@ -41,10 +41,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 
 // scope is what every petition page resolves from its URL.
 type scope struct {
-	Community   *community.Community
-	Campaign    *campaign.Campaign
-	Petition    *Petition // nil on the new-petition page
-	CanOrganize bool
+	*campaign.Place           // the campaign, its community, and whether the viewer organizes it
+	Petition        *Petition // nil on the new-petition page
 }
 
 // load resolves the URL for the viewer; with organize the viewer must
@@ -56,7 +54,7 @@ func (h *Handler) load(w http.ResponseWriter, r *http.Request, withPetition, org
 		h.pages.Error(w, r, err)
 		return nil
 	}
-	s := &scope{Community: pl.Community, Campaign: pl.Campaign, CanOrganize: pl.CanOrganize}
+	s := &scope{Place: pl}
 	if withPetition {
 		if s.Petition, err = h.Store.GetBySlug(r.Context(), pl.Campaign.ID, r.PathValue("petition")); err != nil {
 			h.pages.Error(w, r, err)

@@ -62,10 +62,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 
 // scope is what every pledge page resolves from its URL.
 type scope struct {
-	Community   *community.Community
-	Campaign    *campaign.Campaign
-	Pledge      *Pledge // nil on the new-pledge page
-	CanOrganize bool
+	*campaign.Place         // the campaign, its community, and whether the viewer organizes it
+	Pledge          *Pledge // nil on the new-pledge page
 }
 
 // load resolves the URL for the viewer; with organize the viewer must
@@ -77,7 +75,7 @@ func (h *Handler) load(w http.ResponseWriter, r *http.Request, withPledge, organ
 		h.pages.Error(w, r, err)
 		return nil
 	}
-	s := &scope{Community: pl.Community, Campaign: pl.Campaign, CanOrganize: pl.CanOrganize}
+	s := &scope{Place: pl}
 	if withPledge {
 		if s.Pledge, err = h.Store.GetBySlug(r.Context(), pl.Campaign.ID, r.PathValue("pledge")); err != nil {
 			h.pages.Error(w, r, err)
