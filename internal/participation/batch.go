@@ -195,8 +195,7 @@ func (s *Service) insertParticipations(ctx context.Context, st *stmts, rows []*f
 				if r.reason = s.rate.check(sub.IP, domain, now); r.reason != "" {
 					r.status = StatusFlagged
 				} else {
-					r.token = store.NewToken()
-					r.tokenHash = store.HashToken(r.token)
+					r.token, r.tokenHash = newLink(r.id)
 				}
 			}
 			var ip any

@@ -94,8 +94,8 @@ func mailsTo(t *testing.T, db *store.DB, email string) []mail {
 	return out
 }
 
-var confirmLink = regexp.MustCompile(regexp.QuoteMeta(testBaseURL) + `/p/confirm/([A-Za-z0-9_-]+)`)
-var withdrawLink = regexp.MustCompile(regexp.QuoteMeta(testBaseURL) + `/p/withdraw/([A-Za-z0-9_-]+)`)
+var confirmLink = regexp.MustCompile(regexp.QuoteMeta(testBaseURL) + `/p/confirm/([A-Za-z0-9_.-]+)`)
+var withdrawLink = regexp.MustCompile(regexp.QuoteMeta(testBaseURL) + `/p/withdraw/([A-Za-z0-9_.-]+)`)
 
 // tokenOf reads the token of a mail's confirm link, checking that its
 // withdraw link carries the same one.

@@ -13,8 +13,11 @@ package participation
 
 import (
 	"context"
+	"crypto/subtle"
+	"database/sql"
 	"embed"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -87,6 +90,35 @@ func (c Counts) Total() int { return c.Confirmed + c.Imported }
 
 // Links are the absolute URLs, with the token, mailed to a participant.
 type Links struct{ Confirm, Withdraw string }
+
+// A link token is "<participation id>.<secret>". The id finds the row by
+// its primary key and only the secret's hash is kept (token_hash), compared
+// in constant time. A bare random token would have to be looked up by its
+// hash, and an index of random keys costs a page write per signature in a
+// busy ingest; only the latest token of a participation works.
+func newLink(participationID string) (token, hash string) {
+	secret := store.NewToken()
+	return participationID + "." + secret, store.HashToken(secret)
+}
+
+// byLink reads the participation a link token names, from q (the read pool
+// or a transaction); any mismatch is the same "invalid link" answer.
+func byLink(ctx context.Context, q store.Queryer, token string) (*Participation, error) {
+	id, secret, ok := strings.Cut(token, ".")
+	if !ok || id == "" || secret == "" {
+		return nil, errLink()
+	}
+	var stored sql.NullString
+	p, err := scanParticipation(q.QueryRowContext(ctx,
+		`SELECT `+participationColumns+`, p.token_hash FROM participations p WHERE p.id = $1`, id), &stored)
+	if err != nil {
+		return nil, store.NotFound(err, "participation.link_invalid")
+	}
+	if !stored.Valid || subtle.ConstantTimeCompare([]byte(stored.String), []byte(store.HashToken(secret))) != 1 {
+		return nil, errLink()
+	}
+	return p, nil
+}
 
 // Action describes a tactic to the participation core: its mails, its page
 // and its reaction to counts.

@@ -39,15 +39,7 @@ func errLink() error { return repertoire.Errorf(repertoire.ENOTFOUND, "participa
 
 // ByToken reads the participation a mailed token belongs to.
 func (s *Service) ByToken(ctx context.Context, token string) (*Participation, error) {
-	if token == "" {
-		return nil, errLink()
-	}
-	p, err := scanParticipation(s.db.Reader().QueryRowContext(ctx,
-		`SELECT `+participationColumns+` FROM participations p WHERE p.token_hash = $1`, store.HashToken(token)))
-	if err != nil {
-		return nil, store.NotFound(err, "participation.link_invalid")
-	}
-	return p, nil
+	return byLink(ctx, s.db.Reader(), token)
 }
 
 // Get reads one participation.
@@ -64,15 +56,11 @@ func (s *Service) Get(ctx context.Context, id string) (*Participation, error) {
 // statuses to to, with its counters, in one transaction. The UPDATE checks
 // the status again, so two clicks at once count once on either engine.
 func (s *Service) transition(ctx context.Context, token string, from []string, to string) (*Participation, error) {
-	if token == "" {
-		return nil, errLink()
-	}
 	var out *Participation
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		p, err := scanParticipation(tx.QueryRowContext(ctx,
-			`SELECT `+participationColumns+` FROM participations p WHERE p.token_hash = $1`, store.HashToken(token)))
+		p, err := byLink(ctx, tx, token)
 		if err != nil {
-			return store.NotFound(err, "participation.link_invalid")
+			return err
 		}
 		out = p
 		if p.Status == to || !contains(from, p.Status) {
@@ -339,9 +327,9 @@ func (s *Service) Review(ctx context.Context, actorID, actionID string, ids []st
 				changed++
 				continue
 			}
-			token := store.NewToken()
+			token, hash := newLink(id)
 			if _, err := tx.ExecContext(ctx, `UPDATE participations SET status = 'pending', token_hash = $2, modified_at = $3 WHERE id = $1`,
-				id, store.HashToken(token), tx.Now); err != nil {
+				id, hash, tx.Now); err != nil {
 				return repertoire.Internal(err)
 			}
 			if err := s.mailConfirmation(ctx, tx, kind, actionID, email, lang, token); err != nil {
@@ -367,8 +355,8 @@ func (s *Service) Review(ctx context.Context, actorID, actionID string, ids []st
 // its links (a pledge's check-in mail carries one). The previous token stops
 // working: only the hash of the latest is kept.
 func (s *Service) NewLink(ctx context.Context, tx *store.Tx, participationID string) (token string, links Links, err error) {
-	token = store.NewToken()
-	if _, err := tx.ExecContext(ctx, `UPDATE participations SET token_hash = $2 WHERE id = $1`, participationID, store.HashToken(token)); err != nil {
+	token, hash := newLink(participationID)
+	if _, err := tx.ExecContext(ctx, `UPDATE participations SET token_hash = $2 WHERE id = $1`, participationID, hash); err != nil {
 		return "", Links{}, repertoire.Internal(err)
 	}
 	return token, s.links(token), nil
@@ -385,10 +373,9 @@ func (s *Service) Checkin(ctx context.Context, token, answer string) (*Participa
 	}
 	var out *Participation
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		p, err := scanParticipation(tx.QueryRowContext(ctx,
-			`SELECT `+participationColumns+` FROM participations p WHERE p.token_hash = $1`, store.HashToken(token)))
+		p, err := byLink(ctx, tx, token)
 		if err != nil {
-			return store.NotFound(err, "participation.link_invalid")
+			return err
 		}
 		if p.Status != StatusConfirmed {
 			return errLink()

@@ -193,6 +193,7 @@ func (s *Service) writeOne(ctx context.Context, tx *store.Tx, upsertPerson, inse
 	domain := emailDomain(in.Email)
 	status, reason := StatusPending, ""
 	var confirmedAt any
+	id := store.NewID()
 	token := ""
 	var tokenHash any
 	switch {
@@ -202,15 +203,13 @@ func (s *Service) writeOne(ctx context.Context, tx *store.Tx, upsertPerson, inse
 		if reason = s.rate.check(sub.IP, domain, tx.Now); reason != "" {
 			status = StatusFlagged
 		} else {
-			token = store.NewToken()
-			tokenHash = store.HashToken(token)
+			token, tokenHash = newLink(id)
 		}
 	}
 	var ip any
 	if sub.IP != "" {
 		ip = sub.IP
 	}
-	id := store.NewID()
 	r, err := insert.ExecContext(ctx, id, string(sub.Kind), sub.ActionID, personID, status, sub.OriginSystem, sub.Comment,
 		sub.PublicName, sub.ContactOK, sub.ShareWithTarget, in.GivenName, in.FamilyName, in.Locality, in.Country, sub.Lang,
 		ip, domain, reason, tokenHash, tx.Now, confirmedAt)
@@ -271,10 +270,10 @@ func (s *Service) again(ctx context.Context, tx *store.Tx, p *pending, personID 
 	}
 	switch status {
 	case StatusPending, StatusWithdrawn, StatusRejected:
-		token := store.NewToken()
+		token, hash := newLink(id)
 		if _, err := tx.ExecContext(ctx, `UPDATE participations SET status = 'pending', token_hash = $2, comment = $3,
 			public_name = $4, contact_ok = $5, share_with_target = $6, lang = $7, withdrawn_at = NULL, modified_at = $8 WHERE id = $1`,
-			id, store.HashToken(token), sub.Comment, sub.PublicName, sub.ContactOK, sub.ShareWithTarget, sub.Lang, tx.Now); err != nil {
+			id, hash, sub.Comment, sub.PublicName, sub.ContactOK, sub.ShareWithTarget, sub.Lang, tx.Now); err != nil {
 			return repertoire.Internal(err)
 		}
 		if status != StatusPending {

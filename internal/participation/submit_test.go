@@ -133,8 +133,9 @@ func TestConcurrentSubmits(t *testing.T) {
 			token := tokenOf(t, m)
 			tokens[token] = true
 			var action, email string
+			id, secret, _ := strings.Cut(token, ".")
 			if err := db.Reader().QueryRowContext(context.Background(), `SELECT p.action_id, pe.email FROM participations p
-				JOIN people pe ON pe.id = p.person_id WHERE p.token_hash = $1`, store.HashToken(token)).Scan(&action, &email); err != nil {
+				JOIN people pe ON pe.id = p.person_id WHERE p.id = $1 AND p.token_hash = $2`, id, store.HashToken(secret)).Scan(&action, &email); err != nil {
 				t.Fatalf("the link mailed to %s matches no participation: %v", m.To, err)
 			}
 			if email != m.To {
@@ -520,11 +521,18 @@ func TestLinksRefused(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		submit(t, s, signature("petition-1", "gus@example.org"))
+		other := tokenOf(t, mailsTo(t, db, "gus@example.org")[0])
+		id, _, _ := strings.Cut(old, ".")
+		_, otherSecret, _ := strings.Cut(other, ".")
 		for _, tc := range []struct{ name, token string }{
-			{"unknown", store.NewToken()},
+			{"unknown", store.NewID() + "." + store.NewToken()},
 			{"empty", ""},
 			{"superseded", old},
 			{"its hash", store.HashToken(old)},
+			{"id alone", id},
+			{"id without secret", id + "."},
+			{"another's secret", id + "." + otherSecret},
 		} {
 			for name, do := range map[string]func(context.Context, string) (*Participation, error){
 				"confirm": s.Confirm, "withdraw": s.Withdraw, "read": s.ByToken} {
@@ -534,7 +542,7 @@ func TestLinksRefused(t *testing.T) {
 				}
 			}
 		}
-		checkCounters(t, db, "petition-1", Counts{Pending: 1})
+		checkCounters(t, db, "petition-1", Counts{Pending: 2})
 	})
 }
 

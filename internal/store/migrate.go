@@ -16,18 +16,22 @@ var migrations embed.FS
 
 // Migrate brings the schema up to date.
 func (db *DB) Migrate(ctx context.Context) error {
-	dir, err := fs.Sub(migrations, "migrations/"+string(db.Dialect))
-	if err != nil {
-		return err
-	}
-	gd := goose.DialectSQLite3
-	if db.Dialect == Postgres {
-		gd = goose.DialectPostgres
-	}
-	p, err := goose.NewProvider(gd, db.writer, dir)
+	p, err := db.migrations()
 	if err != nil {
 		return err
 	}
 	_, err = p.Up(ctx)
 	return err
+}
+
+func (db *DB) migrations() (*goose.Provider, error) {
+	dir, err := fs.Sub(migrations, "migrations/"+string(db.Dialect))
+	if err != nil {
+		return nil, err
+	}
+	gd := goose.DialectSQLite3
+	if db.Dialect == Postgres {
+		gd = goose.DialectPostgres
+	}
+	return goose.NewProvider(gd, db.writer, dir)
 }

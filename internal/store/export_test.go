@@ -1,0 +1,13 @@
+package store
+
+import "context"
+
+// MigrateTo brings the schema to version, for tests of a migration.
+func MigrateTo(ctx context.Context, db *DB, version int64) error {
+	p, err := db.migrations()
+	if err != nil {
+		return err
+	}
+	_, err = p.UpTo(ctx, version)
+	return err
+}
