@@ -16,6 +16,7 @@ import (
 // The mails to every committed person.
 const (
 	mailActivated = "activated" // it's on: here is the plan
+	mailUnderWay  = "under_way" // it's on, and the window has started: join us now
 	mailLapsed    = "lapsed"    // the deadline passed first
 	mailReminder  = "reminder"  // the day before the window
 	mailCheckin   = "checkin"   // did you hold the line?
@@ -90,7 +91,9 @@ func (s *Store) fanOut(ctx context.Context, tx *store.Tx, p *Pledge, kind string
 // this transaction (confirmed_at is the transaction's time: an index
 // lookup, not a scan of every committed person) of a pledge already on.
 // The activation fan-out may not have run yet: whoever comes first records
-// the mail, and the other skips it.
+// the mail, and the other skips it. A latecomer confirming once the window
+// has started (under way) is told the others are already at it, until
+// when, rather than when it starts.
 func (s *Store) mailLatecomers(ctx context.Context, tx *store.Tx, pledgeID string) error {
 	people, err := committedPeople(ctx, tx, `pa.action_id = $1 AND pa.status = 'confirmed' AND pa.confirmed_at = $2`+notMailedActivation,
 		pledgeID, tx.Now)
@@ -101,16 +104,18 @@ func (s *Store) mailLatecomers(ctx context.Context, tx *store.Tx, pledgeID strin
 	if err != nil {
 		return err
 	}
-	// No "it's under way" wording exists: a latecomer joining during the
-	// window gets the activation mail, whose plan and dates still hold.
-	return s.mailPeople(ctx, tx, p, mailActivated, people)
+	kind := mailActivated
+	if p.Status == StatusUnderWay {
+		kind = mailUnderWay
+	}
+	return s.mailPeople(ctx, tx, p, kind, people)
 }
 
 // mailPeople queues the mail of the given kind to people. The bodies are
 // rendered once per language and written with multi-row statements, so
 // 100,000 mails take a few hundred statements. The check-in mail carries
-// each person's own answer links; the activation mail is recorded per
-// person so that nobody gets it twice.
+// each person's own answer links; the activation mail (or its under-way
+// wording) is recorded per person so that nobody gets it twice.
 func (s *Store) mailPeople(ctx context.Context, tx *store.Tx, p *Pledge, kind string, people []committed) error {
 	type rendered struct{ subject, body string }
 	byLang := map[string]rendered{}
@@ -147,7 +152,7 @@ func (s *Store) mailPeople(ctx context.Context, tx *store.Tx, p *Pledge, kind st
 	if err := s.insertCheckins(ctx, tx, p.ID, tokens); err != nil {
 		return err
 	}
-	if kind == mailActivated {
+	if kind == mailActivated || kind == mailUnderWay {
 		if err := insertActivationMails(ctx, tx, p.ID, people); err != nil {
 			return err
 		}
@@ -155,8 +160,8 @@ func (s *Store) mailPeople(ctx context.Context, tx *store.Tx, p *Pledge, kind st
 	return outbox.EnqueueBatch(ctx, tx, s.baseURL, msgs)
 }
 
-// insertActivationMails records who got the "it's on" mail, many rows a
-// statement.
+// insertActivationMails records who got the "it's on" mail (in either
+// wording), many rows a statement.
 func insertActivationMails(ctx context.Context, tx *store.Tx, pledgeID string, people []committed) error {
 	const chunk = 1000
 	for start := 0; start < len(people); start += chunk {

@@ -395,10 +395,12 @@ func TestPledgePages(t *testing.T) {
 	})
 }
 
-// activationMails counts the "it's on" mails queued to each address.
+// activationMails counts the "it's on" mails, in either wording, queued to
+// each address.
 func (f *fixture) activationMails(t *testing.T) map[string]int {
 	t.Helper()
-	rows, err := f.app.DB.Reader().QueryContext(context.Background(), `SELECT to_address FROM outbox WHERE subject LIKE $1`, "It’s on%")
+	rows, err := f.app.DB.Reader().QueryContext(context.Background(), `SELECT to_address FROM outbox WHERE subject LIKE $1 OR subject LIKE $2`,
+		"It’s on%", "It’s under way%")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -424,9 +426,10 @@ func TestLatecomersGetTheActivationMailOnce(t *testing.T) {
 	cases := []struct {
 		name     string
 		underWay bool
+		subject  string
 	}{
-		{"activated", false},
-		{"under way", true},
+		{"activated", false, "It’s on"},
+		{"under way", true, "It’s under way"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -453,7 +456,7 @@ func TestLatecomersGetTheActivationMailOnce(t *testing.T) {
 				if st, body := b.Post(t, confirm, nil); st != 200 {
 					t.Fatalf("confirm: %d\n%s", st, body)
 				}
-				on := app.Mail.Wait(t, "carol@example.org", "It’s on")
+				on := app.Mail.Wait(t, "carol@example.org", c.subject)
 				if !strings.Contains(on.Body, "log out of Facebook") {
 					t.Fatalf("latecomer's activation mail lacks the plan:\n%s", on.Body)
 				}
@@ -488,6 +491,82 @@ func TestLatecomersGetTheActivationMailOnce(t *testing.T) {
 			})
 		})
 	}
+}
+
+// A latecomer confirming before the window gets the activation mail (it's
+// on, it starts then); one confirming once the window has started gets the
+// under-way wording (we are already at it, until the last day), in their
+// language.
+func TestLatecomersMailSaysWhetherTheWindowHasStarted(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, 2)
+		times := map[string]any{"deadline": "2099-05-24T23:59:59Z", "window_start": "2099-05-25T00:00:00Z", "window_end": "2099-06-02T00:00:00Z"}
+		if st := app.API(t, "PUT", "/api/v1/pledges/"+f.pledge.ID, f.org, times, nil); st != 200 {
+			t.Fatalf("PUT times: %d", st)
+		}
+		f.commitOnline(t, "alice@example.org", "Alice", "en", "Confirm your commitment")
+		f.commitOnline(t, "bob@example.org", "Bob", "en", "Confirm your commitment")
+		app.Mail.Wait(t, "alice@example.org", "It’s on")
+
+		// Four latecomers commit while the pledge is on, before its window.
+		path := "/c/fb-users/strike/pledges/" + f.pledge.Slug
+		type latecomer struct {
+			email, lang string
+			b           *testkit.Browser
+			confirm     string
+		}
+		late := []*latecomer{{email: "carol@example.org", lang: "en"}, {email: "claire@example.org", lang: "fr"},
+			{email: "dan@example.org", lang: "en"}, {email: "denise@example.org", lang: "fr"}}
+		for _, l := range late {
+			l.b = app.Browser()
+			l.b.Lang = l.lang
+			if st, body := l.b.Post(t, path+"/commit", url.Values{"given_name": {"Late"}, "email": {l.email}}); st != 200 {
+				t.Fatalf("commit %s: %d\n%s", l.email, st, body)
+			}
+			subject := map[string]string{"en": "Confirm your commitment", "fr": "Confirmez votre engagement"}[l.lang]
+			l.confirm = app.Mail.Wait(t, l.email, subject).Link(t, "/p/confirm/")
+		}
+		confirm := func(l *latecomer) {
+			t.Helper()
+			if st, body := l.b.Post(t, l.confirm, nil); st != 200 {
+				t.Fatalf("confirm %s: %d\n%s", l.email, st, body)
+			}
+		}
+		// Before the window: it's on, and it starts on the first day.
+		confirm(late[0])
+		confirm(late[1])
+		for _, c := range []struct{ who, subject, body string }{
+			{"carol@example.org", "It’s on: Log out of Facebook", "Here is the plan: log out of Facebook, from 25 May 2099 to 1 June 2099."},
+			{"claire@example.org", "C’est parti : Log out of Facebook", "Le plan : log out of Facebook, du 25 mai 2099 au 1 juin 2099."},
+		} {
+			m := app.Mail.Wait(t, c.who, c.subject)
+			if m.Subject != c.subject || !strings.Contains(m.Body, c.body) {
+				t.Fatalf("activation mail before the window to %s: %q\n%s", c.who, m.Subject, m.Body)
+			}
+		}
+		// The window opens: those confirming now are told it is under way.
+		f.runJob(t, "pledge.start")
+		if p := f.get(t); p.Status != "under_way" {
+			t.Fatalf("window start: %s", p.Status)
+		}
+		confirm(late[2])
+		confirm(late[3])
+		for _, c := range []struct{ who, subject, body string }{
+			{"dan@example.org", "It’s under way: Log out of Facebook", "It’s under way! 5 of us are already doing it: log out of Facebook, until 1 June 2099."},
+			{"denise@example.org", "C’est en cours : Log out of Facebook", "C’est en cours ! Nous sommes déjà 6 à le faire : log out of Facebook, jusqu’au 1 juin 2099."},
+		} {
+			m := app.Mail.Wait(t, c.who, c.subject)
+			if m.Subject != c.subject || !strings.Contains(m.Body, c.body) {
+				t.Fatalf("mail during the window to %s: %q\n%s", c.who, m.Subject, m.Body)
+			}
+		}
+		for _, m := range app.Mail.All() {
+			if (slices.Contains(m.To, "dan@example.org") || slices.Contains(m.To, "denise@example.org")) &&
+				(strings.HasPrefix(m.Subject, "It’s on") || strings.HasPrefix(m.Subject, "C’est parti")) {
+				t.Errorf("a latecomer during the window got the activation wording: %v %q", m.To, m.Subject)
+			}
+		}
+	})
 }
 
 // WindowEnd is an instant; its last day is the day of the instant just
