@@ -5,6 +5,12 @@
 // and petition with an organizer's token, receives the confirmation mails
 // on its own SMTP sink, and prints submissions/s with p50/p99 latency,
 // confirmations/s and page views/s measured during the same run.
+//
+// It shares the machine with the server, so it spends as little as it can
+// per request: each client owns one keep-alive connection and writes its
+// request bytes itself (see client), without net/http's transport
+// goroutines. With -view-rate, viewers ask for the page at that pace
+// instead of as fast as they can, leaving the rest to the signers.
 package main
 
 import (
@@ -35,6 +41,7 @@ func main() {
 	signers := flag.Int("signers", 64, "concurrent signing clients")
 	viewers := flag.Int("viewers", 16, "concurrent page viewers")
 	confirmers := flag.Int("confirmers", 8, "concurrent confirming clients")
+	viewRate := flag.Float64("view-rate", 0, "page views/s the viewers ask for together (0: as many as they can)")
 	smtpAddr := flag.String("smtp", "127.0.0.1:2525", "address of this tool's SMTP sink (give the server --smtp smtp://ADDR)")
 	flag.Parse()
 	u, err := url.Parse(*base)
@@ -46,9 +53,10 @@ func main() {
 	links := make(chan string, 1<<20)
 	go sink(*smtpAddr, links)
 
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *signers + *viewers + *confirmers + 8, MaxConnsPerHost: 0}}
-	page, id := setup(client, *base, *token)
+	api := &http.Client{}
+	page, id := setup(api, *base, *token)
 	fmt.Printf("petition %s\n", page)
+	host := u.Host
 
 	ctx, cancel := context.WithTimeout(context.Background(), *duration)
 	defer cancel()
@@ -61,23 +69,21 @@ func main() {
 		lats               []time.Duration
 	)
 	start := time.Now()
+	signPath := "/api/v1/petitions/" + id + "/signatures"
 	for w := range *signers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			c := &client{host: host}
+			defer c.close()
 			var mine []time.Duration
+			var body []byte
 			for ctx.Err() == nil {
 				n := seq.Add(1)
-				body := fmt.Sprintf(`{"person":{"given_name":"Signer %d","email_addresses":[{"address":"s%d-%d@bench.example"}],"postal_addresses":[{"locality":"Lyon","country":"FR"}]},"public_name":true}`, n, w, n)
+				body = fmt.Appendf(body[:0], `{"person":{"given_name":"Signer %d","email_addresses":[{"address":"s%d-%d@bench.example"}],"postal_addresses":[{"locality":"Lyon","country":"FR"}]},"public_name":true}`, n, w, n)
 				t0 := time.Now()
-				resp, err := client.Post(*base+"/api/v1/petitions/"+id+"/signatures", "application/json", bytes.NewBufferString(body))
-				if err != nil {
-					refused.Add(1)
-					continue
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusAccepted {
+				status, err := c.do("POST", signPath, "Content-Type: application/json\r\n", body)
+				if err != nil || status != http.StatusAccepted {
 					refused.Add(1)
 					continue
 				}
@@ -93,14 +99,23 @@ func main() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			c := &client{host: host}
+			defer c.close()
+			// Paced: each viewer's share of -view-rate, on a fixed
+			// schedule that catches up after a slow answer.
+			var every time.Duration
+			if *viewRate > 0 {
+				every = time.Duration(float64(time.Second) * float64(*viewers) / *viewRate)
+			}
+			next := time.Now()
 			for ctx.Err() == nil {
-				resp, err := client.Get(*base + page)
-				if err != nil {
-					continue
+				if every > 0 {
+					if d := time.Until(next); d > 0 {
+						time.Sleep(d)
+					}
+					next = next.Add(every)
 				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode == 200 {
+				if status, err := c.do("GET", page, "", nil); err == nil && status == http.StatusOK {
 					views.Add(1)
 				}
 			}
@@ -110,20 +125,18 @@ func main() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			c := &client{host: host}
+			defer c.close()
 			for {
 				select {
 				case <-ctx.Done():
 					return
 				case l := <-links:
-					req, _ := http.NewRequest("POST", l, nil)
-					req.Header.Set("Sec-Fetch-Site", "same-origin")
-					resp, err := client.Do(req)
+					lu, err := url.Parse(l)
 					if err != nil {
 						continue
 					}
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode == 200 {
+					if status, err := c.do("POST", lu.Path, "Sec-Fetch-Site: same-origin\r\n", nil); err == nil && status == http.StatusOK {
 						confirmed.Add(1)
 					}
 				}
@@ -142,7 +155,7 @@ func main() {
 	var doc struct {
 		Total int `json:"total_signatures"`
 	}
-	resp, err := client.Get(*base + "/api/v1/petitions/" + id)
+	resp, err := api.Get(*base + "/api/v1/petitions/" + id)
 	if err != nil {
 		fail("read the petition after the run: %v", err)
 	}
@@ -160,6 +173,52 @@ func main() {
 	fmt.Printf("confirmations     %d (%.0f/s)\n", confirmed.Load(), float64(confirmed.Load())/secs)
 	fmt.Printf("page views        %d (%.0f/s)\n", views.Load(), float64(views.Load())/secs)
 	fmt.Printf("total_signatures  %d (confirmed, read after the run)\n", doc.Total)
+}
+
+// client is one keep-alive HTTP/1.1 connection to the server, used by one
+// goroutine at a time: it writes each request itself and reads the answer
+// with net/http's parser, reconnecting after an error.
+type client struct {
+	host string
+	conn net.Conn
+	r    *bufio.Reader
+	buf  []byte
+}
+
+// do sends a request (extra holds header lines, each ending in CRLF) and
+// returns the answer's status once its body is read.
+func (c *client) do(method, path, extra string, body []byte) (int, error) {
+	if c.conn == nil {
+		conn, err := net.Dial("tcp", c.host)
+		if err != nil {
+			return 0, err
+		}
+		c.conn, c.r = conn, bufio.NewReaderSize(conn, 16<<10)
+	}
+	c.buf = fmt.Appendf(c.buf[:0], "%s %s HTTP/1.1\r\nHost: %s\r\n%sContent-Length: %d\r\n\r\n", method, path, c.host, extra, len(body))
+	c.buf = append(c.buf, body...)
+	if _, err := c.conn.Write(c.buf); err != nil {
+		c.close()
+		return 0, err
+	}
+	resp, err := http.ReadResponse(c.r, nil)
+	if err != nil {
+		c.close()
+		return 0, err
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.Close {
+		c.close()
+	}
+	return resp.StatusCode, err
+}
+
+func (c *client) close() {
+	if c.conn != nil {
+		c.conn.Close()
+		c.conn = nil
+	}
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -209,7 +268,7 @@ func setup(c *http.Client, base, token string) (string, string) {
 	return u.Path, pet.Identifiers[0][len("repertoire:"):]
 }
 
-var confirmRE = regexp.MustCompile(`https?://[^\s]+/p/confirm/[A-Za-z0-9_-]+`)
+var confirmRE = regexp.MustCompile(`https?://[^\s]+/p/confirm/[A-Za-z0-9_.-]+`)
 
 // sink is a minimal SMTP server that passes each confirmation link on.
 func sink(addr string, links chan<- string) {
