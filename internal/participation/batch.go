@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"repertoire"
@@ -44,8 +45,13 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 	var rows []*fresh
 	var again []*pending
 	seen := map[string]bool{}
+	var moves []*pending
 	for _, p := range batch {
 		p.res, p.err = Result{}, nil
+		if p.move != nil {
+			moves = append(moves, p)
+			continue
+		}
 		d := deltas[p.sub.ActionID]
 		if d == nil {
 			d = &counterDelta{kind: p.sub.Kind}
@@ -113,7 +119,64 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 			}
 		}
 	}
+	for _, p := range moves {
+		d, err := s.writeMove(ctx, tx, p.move, deltas)
+		if err != nil {
+			if repertoire.ErrorCode(err) == repertoire.EINTERNAL {
+				return err
+			}
+			p.err = err
+			continue
+		}
+		if d != "" && !slices.Contains(order, d) {
+			order = append(order, d)
+		}
+	}
 	return s.applyDeltas(ctx, tx, deltas, order)
+}
+
+// writeMove follows one mailed link inside the batch's transaction. The
+// UPDATE checks the status again, so two clicks count once on either
+// engine; the counter changes join the batch's deltas. It returns the
+// action whose counters changed, if any.
+func (s *Service) writeMove(ctx context.Context, tx *store.Tx, m *move, deltas map[string]*counterDelta) (string, error) {
+	m.part = nil
+	p, err := byLink(ctx, tx, m.link)
+	if err != nil {
+		return "", err
+	}
+	m.part = p
+	if p.Status == m.to || !slices.Contains(m.from, p.Status) {
+		return "", nil // already done, or not possible: the page says where it stands
+	}
+	set := `status = $2, modified_at = $3`
+	switch m.to {
+	case StatusConfirmed:
+		set += `, confirmed_at = $3, withdrawn_at = NULL`
+	case StatusWithdrawn:
+		set += `, withdrawn_at = $3`
+	}
+	r, err := tx.ExecContext(ctx, `UPDATE participations SET `+set+` WHERE id = $1 AND status = $4`, p.ID, m.to, tx.Now, p.Status)
+	if err != nil {
+		return "", repertoire.Internal(err)
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return "", nil
+	}
+	prev := counterOf(p)
+	p.Status, p.ModifiedAt = m.to, tx.Now
+	if m.to == StatusConfirmed {
+		p.ConfirmedAt, p.WithdrawnAt = &tx.Now, nil
+	} else {
+		p.WithdrawnAt = &tx.Now
+	}
+	d := deltas[p.ActionID]
+	if d == nil {
+		d = &counterDelta{kind: p.Kind}
+		deltas[p.ActionID] = d
+	}
+	d.add(prev, counterOf(p))
+	return p.ActionID, nil
 }
 
 // upsertPeople matches or creates the people of rows, by email, and sets

@@ -71,3 +71,106 @@ func TestNoLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestRateLimiterCountsASubmissionOnce: a submission written again under
+// the same key (a failed batch retried one by one, a batch row that met an
+// existing participation) counts once and keeps its first answer; once
+// settled, the key is a new submission.
+func TestRateLimiterCountsASubmissionOnce(t *testing.T) {
+	now := time.Date(2025, 5, 25, 12, 0, 0, 0, time.UTC)
+	r := newRateLimiter(Limits{IPBurst: Limit{N: 2, Window: time.Minute}})
+	a, b, c, d := new(int), new(int), new(int), new(int) // keys, as the caller's *pending
+	for i, k := range []*int{a, a, b, a, b} {
+		if got := r.checkOnce(k, "192.0.2.1", "", now); got != "" {
+			t.Fatalf("check %d: %q; a and b written again count twice", i, got)
+		}
+	}
+	if got := r.checkOnce(c, "192.0.2.1", "", now); got != "ip_burst" {
+		t.Fatalf("third submission: %q, want ip_burst", got)
+	}
+	if got := r.checkOnce(c, "192.0.2.1", "", now.Add(2*time.Minute)); got != "ip_burst" {
+		t.Fatalf("third submission written again: %q, want its first answer ip_burst", got)
+	}
+	if got := r.checkOnce(d, "192.0.2.1", "", now); got != "ip_burst" {
+		t.Fatalf("fourth submission: %q, want ip_burst", got)
+	}
+	r.settle(a)
+	r.refund(a) // settled: its count stays
+	if got := r.checkOnce(a, "192.0.2.1", "", now); got != "ip_burst" {
+		t.Fatalf("a settled key checked again: %q, want a new count, ip_burst", got)
+	}
+	if n := r.windows["ip/b/192.0.2.1"].n; n != 5 {
+		t.Fatalf("window holds %d, want 5: a, b, c, d and a again", n)
+	}
+}
+
+// TestRateLimiterRefund: a refunded check no longer counts in any of its
+// windows (address and domain, burst and sustained), a second refund takes
+// nothing more, and a window started since keeps its own count.
+func TestRateLimiterRefund(t *testing.T) {
+	t0 := time.Date(2025, 5, 25, 12, 0, 0, 0, time.UTC)
+	r := newRateLimiter(Limits{
+		IPBurst:         Limit{N: 2, Window: time.Minute},
+		IPSustained:     Limit{N: 3, Window: time.Hour},
+		DomainBurst:     Limit{N: 2, Window: time.Minute},
+		DomainSustained: Limit{N: 3, Window: time.Hour},
+	})
+	keys := make([]*int, 8)
+	for i := range keys {
+		keys[i] = new(int)
+	}
+	check := func(i int, ip, domain string, at time.Duration, want string) {
+		t.Helper()
+		if got := r.checkOnce(keys[i], ip, domain, t0.Add(at)); got != want {
+			t.Fatalf("submission %d at +%v: %q, want %q", i, at, got, want)
+		}
+	}
+	check(0, "192.0.2.1", "small.example", 0, "")
+	check(1, "192.0.2.1", "small.example", 0, "")
+	r.refund(keys[0])
+	r.refund(keys[0]) // twice: nothing more
+	check(2, "192.0.2.1", "small.example", 0, "")
+	for name, want := range map[string]int{"ip/b/192.0.2.1": 2, "ip/s/192.0.2.1": 2, "dom/b/small.example": 2, "dom/s/small.example": 2} {
+		if n := r.windows[name].n; n != want {
+			t.Errorf("window %s holds %d after a refund, want %d", name, n, want)
+		}
+	}
+	// A new address: the domain burst flags, and refunding it makes room.
+	check(3, "192.0.2.9", "small.example", 0, "domain_burst")
+	r.refund(keys[3])
+	if n := r.windows["dom/b/small.example"].n; n != 2 {
+		t.Fatalf("domain burst holds %d after refunding the flagged one, want 2", n)
+	}
+	// The burst windows start again; refunding a check of the old window
+	// leaves the new one alone, while the sustained window, still the
+	// same, gives it back.
+	check(4, "192.0.2.1", "", 2*time.Minute, "")
+	r.refund(keys[1])
+	if n := r.windows["ip/b/192.0.2.1"].n; n != 1 {
+		t.Fatalf("new burst window holds %d after refunding a check of the old one, want 1", n)
+	}
+	if n := r.windows["ip/s/192.0.2.1"].n; n != 2 {
+		t.Fatalf("sustained window holds %d, want 2: submissions 2 and 4", n)
+	}
+	check(5, "192.0.2.1", "", 2*time.Minute, "")
+	check(6, "192.0.2.1", "", 2*time.Minute, "ip_burst")
+	// Refunding a key never checked does nothing.
+	r.refund(keys[7])
+	if n := r.windows["ip/b/192.0.2.1"].n; n != 3 {
+		t.Fatalf("burst window holds %d, want 3", n)
+	}
+}
+
+// TestRateLimiterForgetsStaleReceipts: keys never settled are dropped once
+// their windows are over, so a forgotten key is not kept for ever.
+func TestRateLimiterForgetsStaleReceipts(t *testing.T) {
+	t0 := time.Date(2025, 5, 25, 12, 0, 0, 0, time.UTC)
+	r := newRateLimiter(Limits{IPBurst: Limit{N: 1 << 30, Window: time.Minute}})
+	for range maxReceipts {
+		r.checkOnce(new(int), "192.0.2.1", "", t0)
+	}
+	r.checkOnce(new(int), "192.0.2.1", "", t0.Add(2*time.Minute))
+	if n := len(r.receipts); n != 1 {
+		t.Fatalf("%d receipts kept, want the one still current", n)
+	}
+}

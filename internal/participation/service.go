@@ -53,55 +53,15 @@ func (s *Service) Get(ctx context.Context, id string) (*Participation, error) {
 }
 
 // transition moves the participation holding token from one of the from
-// statuses to to, with its counters, in one transaction. The UPDATE checks
-// the status again, so two clicks at once count once on either engine.
+// statuses to to, with its counters, in the writer's next group commit
+// (see writeMove): a link followed by thousands at once shares their
+// transactions with the signatures arriving.
 func (s *Service) transition(ctx context.Context, token string, from []string, to string) (*Participation, error) {
-	var out *Participation
-	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		p, err := byLink(ctx, tx, token)
-		if err != nil {
-			return err
-		}
-		out = p
-		if p.Status == to || !contains(from, p.Status) {
-			return nil // already done, or not possible: the page says where it stands
-		}
-		set := `status = $2, modified_at = $3`
-		switch to {
-		case StatusConfirmed:
-			set += `, confirmed_at = $3, withdrawn_at = NULL`
-		case StatusWithdrawn:
-			set += `, withdrawn_at = $3`
-		}
-		r, err := tx.ExecContext(ctx, `UPDATE participations SET `+set+` WHERE id = $1 AND status = $4`, p.ID, to, tx.Now, p.Status)
-		if err != nil {
-			return repertoire.Internal(err)
-		}
-		if n, _ := r.RowsAffected(); n == 0 {
-			return nil
-		}
-		prev := counterOf(p)
-		p.Status = to
-		next := counterOf(p)
-		p.ModifiedAt = tx.Now
-		if to == StatusConfirmed {
-			p.ConfirmedAt = &tx.Now
-		} else {
-			p.WithdrawnAt = &tx.Now
-		}
-		counted := 0
-		if isCounted(next) {
-			counted++
-		}
-		if isCounted(prev) {
-			counted--
-		}
-		return s.recount(ctx, tx, p.Kind, p.ActionID, map[string]int{prev: -1, next: +1}, counted)
-	})
-	if err == nil {
-		s.forget(out.ActionID)
+	p := &pending{ctx: ctx, move: &move{link: token, from: from, to: to}}
+	if err := s.await(ctx, p); err != nil {
+		return nil, err
 	}
-	return out, err
+	return p.move.part, nil
 }
 
 // counterOf names the counter a participation is counted in.
@@ -113,15 +73,6 @@ func counterOf(p *Participation) string {
 }
 
 func isCounted(counter string) bool { return counter == StatusConfirmed || counter == "imported" }
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 // Confirm confirms the participation of the mailed token: from then on it
 // counts. Following the link again changes nothing. A withdrawn

@@ -26,6 +26,18 @@ type pending struct {
 	res  Result
 	err  error
 	done chan struct{}
+	// A followed link (confirm, withdraw) instead of a submission: it
+	// shares the batch's transaction too.
+	move *move
+}
+
+// move is a mailed link followed: the participation named by link goes
+// from one of the from statuses to to. part is what the page shows.
+type move struct {
+	link string
+	from []string
+	to   string
+	part *Participation
 }
 
 // Validate checks a submission as Submit does, without writing anything.
@@ -78,17 +90,24 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 	if s.action(sub.Kind) == nil || sub.ActionID == "" {
 		return Result{}, repertoire.Internal(errors.New("participation: unknown kind or action"))
 	}
+	p := &pending{ctx: ctx, sub: sub}
+	err := s.await(ctx, p)
+	return p.res, err
+}
+
+// await hands p to the writer and waits for the commit that holds it.
+func (s *Service) await(ctx context.Context, p *pending) error {
 	s.startOnce.Do(func() { go s.writer() })
-	p := &pending{ctx: ctx, sub: sub, done: make(chan struct{})}
+	p.done = make(chan struct{})
 	select {
 	case s.queue <- p:
 	case <-ctx.Done():
-		return Result{}, repertoire.Internal(ctx.Err())
+		return repertoire.Internal(ctx.Err())
 	}
 	// Once queued, the writer answers; waiting for it even if the caller
 	// gives up keeps "answered" equal to "committed".
 	<-p.done
-	return p.res, p.err
+	return p.err
 }
 
 // writer is the single goroutine that commits submissions in batches. The
@@ -132,9 +151,13 @@ func (s *Service) commit(batch []*pending) {
 		return
 	}
 	for _, p := range batch {
-		if err != nil {
+		switch {
+		case err != nil:
 			p.err = err
-		} else if p.res.Status == StatusConfirmed && p.err == nil {
+		case p.err != nil:
+		case p.move != nil && p.move.part != nil:
+			s.forget(p.move.part.ActionID) // the person sees their own click at once
+		case p.res.Status == StatusConfirmed:
 			s.forget(p.sub.ActionID) // an import counts at once: show it at once
 		}
 		close(p.done)
@@ -144,8 +167,33 @@ func (s *Service) commit(batch []*pending) {
 
 // counterDelta accumulates the counter changes of a batch per action.
 type counterDelta struct {
-	kind                                          Kind
-	confirmed, imported, pending, flagged, bucket int
+	kind                                                     Kind
+	confirmed, imported, pending, flagged, withdrawn, bucket int
+}
+
+// add moves one participation from counter prev to counter next (see
+// counterOf); the chart's bucket follows the counted total.
+func (d *counterDelta) add(prev, next string) {
+	for _, c := range []struct {
+		name string
+		n    int
+	}{{prev, -1}, {next, +1}} {
+		switch c.name {
+		case StatusConfirmed:
+			d.confirmed += c.n
+		case "imported":
+			d.imported += c.n
+		case StatusPending:
+			d.pending += c.n
+		case StatusFlagged:
+			d.flagged += c.n
+		case StatusWithdrawn:
+			d.withdrawn += c.n
+		}
+		if isCounted(c.name) {
+			d.bucket += c.n
+		}
+	}
 }
 
 const upsertPersonSQL = `INSERT INTO people (id, email, given_name, family_name, locality, region, postal_code, country,
@@ -307,11 +355,11 @@ func (s *Service) mailConfirmation(ctx context.Context, tx *store.Tx, kind Kind,
 func (s *Service) applyDeltas(ctx context.Context, tx *store.Tx, deltas map[string]*counterDelta, order []string) error {
 	for _, actionID := range order {
 		d := deltas[actionID]
-		if d.confirmed == 0 && d.imported == 0 && d.pending == 0 && d.flagged == 0 {
+		if d.confirmed == 0 && d.imported == 0 && d.pending == 0 && d.flagged == 0 && d.withdrawn == 0 {
 			continue
 		}
 		c, err := bump(ctx, tx, d.kind, actionID, map[string]int{StatusConfirmed: d.confirmed, "imported": d.imported,
-			StatusPending: d.pending, StatusFlagged: d.flagged})
+			StatusPending: d.pending, StatusFlagged: d.flagged, StatusWithdrawn: d.withdrawn})
 		if err != nil {
 			return err
 		}

@@ -622,3 +622,75 @@ func TestBadAppleInBatch(t *testing.T) {
 		}
 	})
 }
+
+// TestLinksInTheGroupCommit: links followed while people sign share the
+// writer's transactions; every click counts once, even two at once of the
+// same link, and the counters and the chart equal a recount.
+func TestLinksInTheGroupCommit(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		s, _ := newTestService(t, db, Limits{})
+		ctx := context.Background()
+		const n = 60
+		for i := range n {
+			submit(t, s, signature("petition-1", fmt.Sprintf("early%d@example.org", i)))
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 4*n)
+		for i := range n {
+			token := tokenOf(t, mailsTo(t, db, fmt.Sprintf("early%d@example.org", i))[0])
+			wg.Add(3)
+			go func() { // a signer arriving
+				defer wg.Done()
+				_, err := s.Submit(ctx, signature("petition-1", fmt.Sprintf("late%d@example.org", i)))
+				errs <- err
+			}()
+			for range 2 { // a double click on the confirmation link
+				go func() {
+					defer wg.Done()
+					p, err := s.Confirm(ctx, token)
+					if err == nil && p.Status != StatusConfirmed {
+						err = fmt.Errorf("confirmed link shows %s", p.Status)
+					}
+					errs <- err
+				}()
+			}
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		checkCounters(t, db, "petition-1", Counts{Confirmed: n, Pending: n})
+		// A third withdraw while the rest confirm again: nothing moves
+		// for the confirmed ones.
+		for i := range n {
+			token := tokenOf(t, mailsTo(t, db, fmt.Sprintf("early%d@example.org", i))[0])
+			do := s.Confirm
+			if i%3 == 0 {
+				do = s.Withdraw
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := do(ctx, token); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		checkCounters(t, db, "petition-1", Counts{Confirmed: n - n/3, Withdrawn: n / 3, Pending: n})
+		growth, err := s.Growth(ctx, "petition-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := 0
+		for _, b := range growth {
+			sum += b.Confirmed
+		}
+		if sum != n-n/3 {
+			t.Errorf("the chart sums to %d, want %d", sum, n-n/3)
+		}
+	})
+}
