@@ -153,7 +153,22 @@ func newUnsubscribeToken(ctx context.Context, tx *store.Tx, personID string) (st
 	return token, nil
 }
 
-// oneLine keeps a header value on one line, so a subject cannot add headers.
+// oneLine keeps a header value on one line, so a subject cannot add
+// headers: each run of line breaks and plain whitespace becomes one space,
+// none is left at either end. Every other character stays as it is, the
+// no-break spaces numbers are formatted with (U+00A0, U+202F) included,
+// which strings.Fields made plain spaces.
 func oneLine(s string) string {
-	return strings.TrimSpace(strings.Join(strings.Fields(s), " "))
+	return strings.Join(strings.FieldsFunc(s, breaksLine), " ")
+}
+
+// breaksLine is plain whitespace (space, tab, CR, LF, VT, FF) or a
+// character some reader may take for a line break (NEL, the line and
+// paragraph separators).
+func breaksLine(r rune) bool {
+	switch r {
+	case ' ', '\t', '\n', '\v', '\f', '\r', '\u0085', '\u2028', '\u2029':
+		return true
+	}
+	return false
 }

@@ -200,6 +200,52 @@ func TestDeliversOverSMTPWithUnsubscribeHeaders(t *testing.T) {
 	})
 }
 
+// A subject reaches the recipient exactly as written: the no-break spaces
+// of formatted numbers (1 234 in French) stay no-break spaces, through
+// Enqueue and EnqueueBatch, in a subject long enough to be folded; line
+// breaks still become spaces, so a subject cannot add a header.
+func TestSubjectsArriveExactlyAsWritten(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		sink := testkit.StartSink(t)
+		w := newWorker(t, db, sink.URL(), "")
+		run(t, w)
+		long := "50\u00a0% du chemin : l’engagement « Déconnectons-nous » compte 1\u00a0234 engagements sur les 2\u202f500 nécessaires d’ici le 24\u00a0mai"
+		cases := []struct {
+			name, to, subject, want string
+			batch                   bool
+		}{
+			{"no-break space", "a@example.org", "1\u00a0234", "1\u00a0234", false},
+			{"no-break space, batch", "b@example.org", "1\u00a0234", "1\u00a0234", true},
+			{"folded, narrow no-break space", "c@example.org", long, long, false},
+			{"folded, batch", "d@example.org", long, long, true},
+			{"line breaks", "e@example.org", " Signé\r\nBcc: x@example.org\t \u2028fin\u00a0! ", "Signé Bcc: x@example.org fin\u00a0!", false},
+		}
+		for _, tc := range cases {
+			m := outbox.Message{To: tc.to, Subject: tc.subject, Body: "…", Lang: "fr", Transactional: true}
+			if tc.batch {
+				err := db.Write(context.Background(), func(tx *store.Tx) error {
+					return outbox.EnqueueBatch(context.Background(), tx, baseURL, []outbox.Message{m})
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				enqueue(t, db, m)
+			}
+		}
+		w.Kick()
+		for _, tc := range cases {
+			got := sink.Wait(t, tc.to, "")
+			if got.Subject != tc.want {
+				t.Errorf("%s: subject %q, want %q", tc.name, got.Subject, tc.want)
+			}
+			if got.Header.Get("Bcc") != "" || len(got.Header["Subject"]) != 1 {
+				t.Errorf("%s: the subject added a header: %v", tc.name, got.Header)
+			}
+		}
+	})
+}
+
 func TestStoresOnlyTheHashOfUnsubscribeTokens(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		person := addPerson(t, db, "ada@example.org", outbox.StatusSubscribed)
