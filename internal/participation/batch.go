@@ -255,7 +255,7 @@ func (s *Service) insertParticipations(ctx context.Context, st *stmts, rows []*f
 			case sub.OriginSystem != "":
 				r.status, confirmedAt = StatusConfirmed, now
 			default:
-				if r.reason = s.rate.check(sub.IP, domain, now); r.reason != "" {
+				if r.reason = s.limit(r.p, domain, now); r.reason != "" {
 					r.status = StatusFlagged
 				} else {
 					r.token, r.tokenHash = newLink(r.id)

@@ -12,20 +12,16 @@ import (
 // again, which at worst lets one more burst through to be counted — it never
 // loses a submission, since the limit only flags.
 //
-// The group commit may write a submission more than once: a failed batch
-// is retried one by one, and a row of the batch that meets an existing
-// participation goes again through writeOne. checkOnce counts such a
-// submission once, under a key the caller names it by (its *pending), and
-// gives the same answer to every later check of that key; settle forgets
-// the key once the submission is answered, refund takes its count back
-// when nothing of it was recorded.
+// The group commit may write a submission more than once (a failed batch
+// is retried one by one, a batch row that meets an existing participation
+// goes again through writeOne): the submission keeps the receipt of its
+// first check and is not checked again, and a submission whose transaction
+// failed for good gets its count back (refund).
 type rateLimiter struct {
-	mu       sync.Mutex
-	limits   Limits
-	exempt   map[string]bool
-	windows  map[string]*window
-	receipts map[any]*receipt
-	sweepAt  int // receipts held before the next sweep of receipts
+	mu      sync.Mutex
+	limits  Limits
+	exempt  map[string]bool
+	windows map[string]*window
 }
 
 type window struct {
@@ -33,12 +29,12 @@ type window struct {
 	n     int
 }
 
-// receipt is what one counted submission added: the windows it added one
-// to, and the answer it got.
+// receipt is what one check counted: the windows it added one to, and
+// why the submission is over a limit ("" when it is not).
 type receipt struct {
-	at      time.Time
-	reason  string
-	counted []counted
+	reason   string
+	counted  []counted
+	refunded bool
 }
 
 type counted struct {
@@ -51,55 +47,30 @@ func newRateLimiter(l Limits) *rateLimiter {
 	for _, d := range l.ExemptDomains {
 		ex[d] = true
 	}
-	return &rateLimiter{limits: l, exempt: ex, windows: map[string]*window{}, receipts: map[any]*receipt{}, sweepAt: maxReceipts}
+	return &rateLimiter{limits: l, exempt: ex, windows: map[string]*window{}}
 }
 
-// check counts one submission and returns why it is over a limit ("" when
-// it is not). Every window is counted, flagged or not, so a flood stays
-// flagged for as long as it lasts.
-func (r *rateLimiter) check(ip, domain string, now time.Time) string {
+// check counts one submission. Every window is counted, flagged or not, so
+// a flood stays flagged for as long as it lasts.
+func (r *rateLimiter) check(ip, domain string, now time.Time) *receipt {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.count(ip, domain, now).reason
+	return r.count(ip, domain, now)
 }
 
-// checkOnce is check for the submission named by key (any comparable
-// value, the caller's *pending): the first check of a key counts it, later
-// ones return the first answer without counting again, until the caller
-// settles or refunds the key.
-func (r *rateLimiter) checkOnce(key any, ip, domain string, now time.Time) string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if rc := r.receipts[key]; rc != nil {
-		return rc.reason
-	}
-	if len(r.receipts) >= r.sweepAt {
-		r.sweepReceipts(now)
-	}
-	rc := r.count(ip, domain, now)
-	r.receipts[key] = rc
-	return rc.reason
-}
-
-// settle forgets key: the submission is answered, and its count stays.
-func (r *rateLimiter) settle(key any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	delete(r.receipts, key)
-}
-
-// refund takes back what the check of key counted — nothing of the
-// submission was recorded (its transaction rolled back for good) — and
-// forgets key. A window that started again since has forgotten it already.
-// Refunding a key never checked, settled or already refunded does nothing.
-func (r *rateLimiter) refund(key any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	rc := r.receipts[key]
+// refund takes back what rc counted: nothing of its submission was
+// recorded. A window that started again since has forgotten it already;
+// refunding twice, or a nil receipt, does nothing.
+func (r *rateLimiter) refund(rc *receipt) {
 	if rc == nil {
 		return
 	}
-	delete(r.receipts, key)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if rc.refunded {
+		return
+	}
+	rc.refunded = true
 	for _, c := range rc.counted {
 		if w := r.windows[c.key]; w == c.w && w.n > 0 {
 			w.n--
@@ -113,7 +84,7 @@ func (r *rateLimiter) count(ip, domain string, now time.Time) *receipt {
 	if len(r.windows) > 200_000 {
 		r.sweep(now)
 	}
-	rc := &receipt{at: now}
+	rc := &receipt{}
 	over := func(key string, l Limit, why string) {
 		w := r.add(key, l, now)
 		if w == nil {
@@ -163,22 +134,6 @@ func (r *rateLimiter) sweep(now time.Time) {
 			delete(r.windows, k)
 		}
 	}
-}
-
-// maxReceipts is how many keys may wait to be settled (a batch holds at
-// most maxBatch) before the receipts whose every window has ended are
-// dropped: refunding them would do nothing, and a key a caller forgot to
-// settle must not be kept for ever.
-const maxReceipts = 10 * maxBatch
-
-func (r *rateLimiter) sweepReceipts(now time.Time) {
-	longest := r.longest()
-	for k, rc := range r.receipts {
-		if now.Sub(rc.at) > longest {
-			delete(r.receipts, k)
-		}
-	}
-	r.sweepAt = max(maxReceipts, 2*len(r.receipts))
 }
 
 // observeBatch records the size and duration of group commits, so an

@@ -53,7 +53,7 @@ func TestRateLimiter(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRateLimiter(limits)
 			for i, c := range tc.calls {
-				if got := r.check(c.ip, c.domain, t0.Add(c.at)); got != c.reason {
+				if got := r.check(c.ip, c.domain, t0.Add(c.at)).reason; got != c.reason {
 					t.Errorf("call %d (%s %s at +%v): %q, want %q", i, c.ip, c.domain, c.at, got, c.reason)
 				}
 			}
@@ -66,41 +66,9 @@ func TestNoLimits(t *testing.T) {
 	r := newRateLimiter(Limits{})
 	now := time.Date(2025, 5, 25, 12, 0, 0, 0, time.UTC)
 	for i := range 1000 {
-		if got := r.check("192.0.2.1", "example.org", now); got != "" {
+		if got := r.check("192.0.2.1", "example.org", now).reason; got != "" {
 			t.Fatalf("call %d flagged %q without limits", i, got)
 		}
-	}
-}
-
-// TestRateLimiterCountsASubmissionOnce: a submission written again under
-// the same key (a failed batch retried one by one, a batch row that met an
-// existing participation) counts once and keeps its first answer; once
-// settled, the key is a new submission.
-func TestRateLimiterCountsASubmissionOnce(t *testing.T) {
-	now := time.Date(2025, 5, 25, 12, 0, 0, 0, time.UTC)
-	r := newRateLimiter(Limits{IPBurst: Limit{N: 2, Window: time.Minute}})
-	a, b, c, d := new(int), new(int), new(int), new(int) // keys, as the caller's *pending
-	for i, k := range []*int{a, a, b, a, b} {
-		if got := r.checkOnce(k, "192.0.2.1", "", now); got != "" {
-			t.Fatalf("check %d: %q; a and b written again count twice", i, got)
-		}
-	}
-	if got := r.checkOnce(c, "192.0.2.1", "", now); got != "ip_burst" {
-		t.Fatalf("third submission: %q, want ip_burst", got)
-	}
-	if got := r.checkOnce(c, "192.0.2.1", "", now.Add(2*time.Minute)); got != "ip_burst" {
-		t.Fatalf("third submission written again: %q, want its first answer ip_burst", got)
-	}
-	if got := r.checkOnce(d, "192.0.2.1", "", now); got != "ip_burst" {
-		t.Fatalf("fourth submission: %q, want ip_burst", got)
-	}
-	r.settle(a)
-	r.refund(a) // settled: its count stays
-	if got := r.checkOnce(a, "192.0.2.1", "", now); got != "ip_burst" {
-		t.Fatalf("a settled key checked again: %q, want a new count, ip_burst", got)
-	}
-	if n := r.windows["ip/b/192.0.2.1"].n; n != 5 {
-		t.Fatalf("window holds %d, want 5: a, b, c, d and a again", n)
 	}
 }
 
@@ -115,13 +83,11 @@ func TestRateLimiterRefund(t *testing.T) {
 		DomainBurst:     Limit{N: 2, Window: time.Minute},
 		DomainSustained: Limit{N: 3, Window: time.Hour},
 	})
-	keys := make([]*int, 8)
-	for i := range keys {
-		keys[i] = new(int)
-	}
+	keys := make([]*receipt, 8)
 	check := func(i int, ip, domain string, at time.Duration, want string) {
 		t.Helper()
-		if got := r.checkOnce(keys[i], ip, domain, t0.Add(at)); got != want {
+		keys[i] = r.check(ip, domain, t0.Add(at))
+		if got := keys[i].reason; got != want {
 			t.Fatalf("submission %d at +%v: %q, want %q", i, at, got, want)
 		}
 	}
@@ -154,23 +120,9 @@ func TestRateLimiterRefund(t *testing.T) {
 	}
 	check(5, "192.0.2.1", "", 2*time.Minute, "")
 	check(6, "192.0.2.1", "", 2*time.Minute, "ip_burst")
-	// Refunding a key never checked does nothing.
+	// Refunding no receipt does nothing.
 	r.refund(keys[7])
 	if n := r.windows["ip/b/192.0.2.1"].n; n != 3 {
 		t.Fatalf("burst window holds %d, want 3", n)
-	}
-}
-
-// TestRateLimiterForgetsStaleReceipts: keys never settled are dropped once
-// their windows are over, so a forgotten key is not kept for ever.
-func TestRateLimiterForgetsStaleReceipts(t *testing.T) {
-	t0 := time.Date(2025, 5, 25, 12, 0, 0, 0, time.UTC)
-	r := newRateLimiter(Limits{IPBurst: Limit{N: 1 << 30, Window: time.Minute}})
-	for range maxReceipts {
-		r.checkOnce(new(int), "192.0.2.1", "", t0)
-	}
-	r.checkOnce(new(int), "192.0.2.1", "", t0.Add(2*time.Minute))
-	if n := len(r.receipts); n != 1 {
-		t.Fatalf("%d receipts kept, want the one still current", n)
 	}
 }

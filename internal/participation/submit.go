@@ -29,6 +29,9 @@ type pending struct {
 	// A followed link (confirm, withdraw) instead of a submission: it
 	// shares the batch's transaction too.
 	move *move
+	// What the rate limiter counted for this submission: checked once,
+	// however often the writer tries it.
+	rate *receipt
 }
 
 // move is a mailed link followed: the participation named by link goes
@@ -145,6 +148,7 @@ func (s *Service) commit(batch []*pending) {
 			// returns nil; only a failed transaction replaces it.
 			if err := s.db.Write(context.Background(), func(tx *store.Tx) error { return s.writeBatch(tx, one) }); err != nil {
 				p.err = err
+				s.rate.refund(p.rate)
 			}
 			close(p.done)
 		}
@@ -154,6 +158,7 @@ func (s *Service) commit(batch []*pending) {
 		switch {
 		case err != nil:
 			p.err = err
+			s.rate.refund(p.rate)
 		case p.err != nil:
 		case p.move != nil && p.move.part != nil:
 			s.forget(p.move.part.ActionID) // the person sees their own click at once
@@ -163,6 +168,15 @@ func (s *Service) commit(batch []*pending) {
 		close(p.done)
 	}
 	observeBatch(len(batch), time.Since(start))
+}
+
+// limit checks p against the rate limits once and says why it is over
+// one ("" when it is not).
+func (s *Service) limit(p *pending, domain string, now time.Time) string {
+	if p.rate == nil {
+		p.rate = s.rate.check(p.sub.IP, domain, now)
+	}
+	return p.rate.reason
 }
 
 // counterDelta accumulates the counter changes of a batch per action.
@@ -248,7 +262,7 @@ func (s *Service) writeOne(ctx context.Context, tx *store.Tx, upsertPerson, inse
 	case sub.OriginSystem != "":
 		status, confirmedAt = StatusConfirmed, tx.Now
 	default:
-		if reason = s.rate.check(sub.IP, domain, tx.Now); reason != "" {
+		if reason = s.limit(p, domain, tx.Now); reason != "" {
 			status = StatusFlagged
 		} else {
 			token, tokenHash = newLink(id)

@@ -694,3 +694,24 @@ func TestLinksInTheGroupCommit(t *testing.T) {
 		}
 	})
 }
+
+// TestSigningAgainCountsOnceInTheLimits: a second signature of the same
+// person meets the first in the database and is written again one by one;
+// the rate limits count it once, not twice.
+func TestSigningAgainCountsOnceInTheLimits(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		s, _ := newTestService(t, db, Limits{IPBurst: Limit{N: 3, Window: time.Hour}})
+		for i, tc := range []struct{ email, status string }{
+			{"ada@example.org", StatusPending},
+			{"ada@example.org", StatusPending}, // again: the second count
+			{"bob@example.org", StatusPending}, // the third: still within 3
+			{"cy@example.org", StatusFlagged},  // the fourth is over
+		} {
+			sub := signature("petition-1", tc.email)
+			sub.IP = "192.0.2.7"
+			if r := submit(t, s, sub); r.Status != tc.status {
+				t.Fatalf("submission %d (%s): %s, want %s", i, tc.email, r.Status, tc.status)
+			}
+		}
+	})
+}
