@@ -38,8 +38,6 @@ type fresh struct {
 // before — then go one by one through writeOne, which knows every case.
 func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 	ctx := context.Background()
-	st := &stmts{tx: tx, cache: map[string]*sql.Stmt{}}
-	defer st.close()
 	deltas := map[string]*counterDelta{}
 	var order []string
 	var rows []*fresh
@@ -66,10 +64,10 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 		seen[key] = true
 		rows = append(rows, &fresh{p: p, d: d})
 	}
-	if err := s.upsertPeople(ctx, st, rows); err != nil {
+	if err := s.upsertPeople(ctx, tx, rows); err != nil {
 		return err
 	}
-	inserted, err := s.insertParticipations(ctx, st, rows)
+	inserted, err := s.insertParticipations(ctx, tx, rows)
 	if err != nil {
 		return err
 	}
@@ -100,12 +98,12 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 		return err
 	}
 	if len(again) > 0 {
-		upsertPerson, err := tx.PrepareContext(ctx, upsertPersonSQL)
+		upsertPerson, err := tx.Stmt(ctx, upsertPersonSQL)
 		if err != nil {
 			return repertoire.Internal(err)
 		}
 		defer upsertPerson.Close()
-		insert, err := tx.PrepareContext(ctx, insertParticipationSQL)
+		insert, err := tx.Stmt(ctx, insertParticipationSQL)
 		if err != nil {
 			return repertoire.Internal(err)
 		}
@@ -183,7 +181,7 @@ func (s *Service) writeMove(ctx context.Context, tx *store.Tx, m *move, deltas m
 // each row's personID. The same address twice in one statement would
 // update one row twice, which PostgreSQL refuses: each address goes once,
 // with what its last submission said.
-func (s *Service) upsertPeople(ctx context.Context, st *stmts, rows []*fresh) error {
+func (s *Service) upsertPeople(ctx context.Context, tx *store.Tx, rows []*fresh) error {
 	last := map[string]*fresh{}
 	var emails []string
 	for _, r := range rows {
@@ -205,12 +203,12 @@ func (s *Service) upsertPeople(ctx context.Context, st *stmts, rows []*fresh) er
 				origin = sub.OriginSystem
 			}
 			args = append(args, store.NewID(), in.Email, in.GivenName, in.FamilyName, in.Locality, in.Region,
-				in.PostalCode, in.Country, sub.Lang, origin, st.tx.Now, st.tx.Now)
+				in.PostalCode, in.Country, sub.Lang, origin, tx.Now, tx.Now)
 		}
 		q := `INSERT INTO people (id, email, given_name, family_name, locality, region, postal_code, country,
-			preferred_language, origin_system, created_at, modified_at) VALUES ` + store.Rows(st.tx.Dialect, len(chunk), 12) +
+			preferred_language, origin_system, created_at, modified_at) VALUES ` + store.Rows(tx.Dialect, len(chunk), 12) +
 			upsertPersonTail
-		res, err := st.query(ctx, q, args)
+		res, err := query(ctx, tx, q, args)
 		if err != nil {
 			return err
 		}
@@ -240,8 +238,8 @@ func (s *Service) upsertPeople(ctx context.Context, st *stmts, rows []*fresh) er
 // the abuse checks may flag, the rest wait for their mailed link) and
 // inserts them, returning the ids actually inserted: a missing one met an
 // earlier participation of the same person.
-func (s *Service) insertParticipations(ctx context.Context, st *stmts, rows []*fresh) (map[string]bool, error) {
-	now := st.tx.Now
+func (s *Service) insertParticipations(ctx context.Context, tx *store.Tx, rows []*fresh) (map[string]bool, error) {
+	now := tx.Now
 	inserted := make(map[string]bool, len(rows))
 	for start := 0; start < len(rows); start += chunkRows {
 		chunk := rows[start:min(start+chunkRows, len(rows))]
@@ -272,9 +270,9 @@ func (s *Service) insertParticipations(ctx context.Context, st *stmts, rows []*f
 		}
 		q := `INSERT INTO participations (id, kind, action_id, person_id, status, origin_system, comment,
 			public_name, contact_ok, share_with_target, given_name, family_name, locality, country, lang, ip, email_domain,
-			flag_reason, token_hash, confirmed_at, created_at, modified_at) VALUES ` + store.Rows(st.tx.Dialect, len(chunk), 22) +
+			flag_reason, token_hash, confirmed_at, created_at, modified_at) VALUES ` + store.Rows(tx.Dialect, len(chunk), 22) +
 			` ON CONFLICT (action_id, person_id) DO NOTHING RETURNING id`
-		res, err := st.query(ctx, q, args)
+		res, err := query(ctx, tx, q, args)
 		if err != nil {
 			return nil, err
 		}
@@ -317,31 +315,16 @@ func (s *Service) confirmationMail(ctx context.Context, tx *store.Tx, renders ma
 	return outbox.Message{To: sub.Person.Email, Subject: r[0], Body: body, Lang: sub.Lang, Transactional: true}, nil
 }
 
-// stmts prepares each distinct statement of a transaction once: full
-// chunks share their text.
-type stmts struct {
-	tx    *store.Tx
-	cache map[string]*sql.Stmt
-}
-
-func (s *stmts) query(ctx context.Context, q string, args []any) (*sql.Rows, error) {
-	st, ok := s.cache[q]
-	if !ok {
-		var err error
-		if st, err = s.tx.PrepareContext(ctx, q); err != nil {
-			return nil, repertoire.Internal(err)
-		}
-		s.cache[q] = st
+// query runs one of the batch's statements, prepared once (store.Tx.Stmt):
+// full chunks share their text.
+func query(ctx context.Context, tx *store.Tx, q string, args []any) (*sql.Rows, error) {
+	st, err := tx.Stmt(ctx, q)
+	if err != nil {
+		return nil, repertoire.Internal(err)
 	}
 	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, repertoire.Internal(err)
 	}
 	return rows, nil
-}
-
-func (s *stmts) close() {
-	for _, st := range s.cache {
-		st.Close()
-	}
 }

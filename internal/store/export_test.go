@@ -11,3 +11,11 @@ func MigrateTo(ctx context.Context, db *DB, version int64) error {
 	_, err = p.UpTo(ctx, version)
 	return err
 }
+
+// CachedStmt reports whether query is prepared on the writer for good.
+func CachedStmt(db *DB, query string) bool {
+	db.stmts.mu.Lock()
+	defer db.stmts.mu.Unlock()
+	_, ok := db.stmts.m[query]
+	return ok
+}

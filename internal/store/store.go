@@ -14,8 +14,10 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -42,7 +44,18 @@ type DB struct {
 	writer  *sql.DB
 	reader  *sql.DB
 	stop    func() // stops the SQLite checkpointer
+	stmts   stmtCache
 }
+
+// stmtCache holds statements prepared on the writer pool once, by text.
+type stmtCache struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+// maxStmts bounds the cache: the hot paths have a few dozen texts (the
+// group commit's multi-row statements, one per row count).
+const maxStmts = 512
 
 // Open parses "sqlite:PATH" or "postgres://…" and opens the database.
 // It does not migrate; call Migrate.
@@ -156,6 +169,12 @@ func (db *DB) Close() error {
 		db.stop()
 		db.stop = nil
 	}
+	db.stmts.mu.Lock()
+	for _, st := range db.stmts.m {
+		st.Close()
+	}
+	db.stmts.m = nil
+	db.stmts.mu.Unlock()
 	err := db.writer.Close()
 	if db.reader != db.writer {
 		err = errors.Join(err, db.reader.Close())
@@ -181,6 +200,8 @@ type Tx struct {
 	*sql.Tx
 	Dialect Dialect
 	Now     time.Time // one clock reading per transaction
+	db      *DB
+	unknown []string // statements to prepare once this transaction ends
 }
 
 // Write runs fn in a transaction and commits it when fn returns nil.
@@ -191,7 +212,8 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return repertoire.Internal(err)
 	}
-	tx := &Tx{Tx: sqlTx, Dialect: db.Dialect, Now: Now()}
+	tx := &Tx{Tx: sqlTx, Dialect: db.Dialect, Now: Now(), db: db}
+	defer func() { db.prepare(tx.unknown) }()
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
 		return err
@@ -200,6 +222,53 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 		return repertoire.Internal(err)
 	}
 	return nil
+}
+
+// Stmt returns query prepared for tx, from the statements prepared once on
+// the writer. SQLite's parser costs as much as running a batch's multi-row
+// statement, and on PostgreSQL a prepare is a round trip. A statement not
+// yet cached is prepared for this transaction only and cached when it ends:
+// preparing it on the pool now would wait for the connection tx holds.
+func (tx *Tx) Stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	tx.db.stmts.mu.Lock()
+	st := tx.db.stmts.m[query]
+	tx.db.stmts.mu.Unlock()
+	if st != nil {
+		return tx.StmtContext(ctx, st), nil
+	}
+	if !slices.Contains(tx.unknown, query) {
+		tx.unknown = append(tx.unknown, query)
+	}
+	return tx.PrepareContext(ctx, query)
+}
+
+// prepare caches the statements of queries on the writer, while the cache
+// has room. A statement that fails to prepare is left out: its next use
+// reports the error in its own transaction.
+func (db *DB) prepare(queries []string) {
+	for _, q := range queries {
+		db.stmts.mu.Lock()
+		if db.stmts.m == nil {
+			db.stmts.m = map[string]*sql.Stmt{}
+		}
+		_, known := db.stmts.m[q]
+		full := len(db.stmts.m) >= maxStmts
+		db.stmts.mu.Unlock()
+		if known || full {
+			continue
+		}
+		st, err := db.writer.Prepare(q)
+		if err != nil {
+			continue
+		}
+		db.stmts.mu.Lock()
+		if _, known := db.stmts.m[q]; known {
+			st.Close()
+		} else {
+			db.stmts.m[q] = st
+		}
+		db.stmts.mu.Unlock()
+	}
 }
 
 // Reader returns the pool for reads outside a transaction.

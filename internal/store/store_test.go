@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,4 +62,57 @@ func TestOpenRejectsUnknownScheme(t *testing.T) {
 	if _, err := store.Open("mysql://x"); err == nil {
 		t.Fatal("mysql DSN accepted")
 	}
+}
+
+// TestStmtPreparedOnceAcrossTransactions: a statement is prepared for good
+// after the first transaction that uses it, and the cached statement still
+// belongs to each later transaction: a rollback undoes what it wrote.
+func TestStmtPreparedOnceAcrossTransactions(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		const q = `INSERT INTO people (id, email, created_at, modified_at) VALUES ($1, $2, $3, $3)`
+		insert := func(tx *store.Tx, id string) error {
+			st, err := tx.Stmt(ctx, q)
+			if err != nil {
+				return err
+			}
+			_, err = st.ExecContext(ctx, id, id+"@example.org", tx.Now)
+			return err
+		}
+		if store.CachedStmt(db, q) {
+			t.Fatal("cached before any use")
+		}
+		if err := db.Write(ctx, func(tx *store.Tx) error { return insert(tx, "p1") }); err != nil {
+			t.Fatal(err)
+		}
+		if !store.CachedStmt(db, q) {
+			t.Fatal("not cached after its first transaction")
+		}
+		boom := errors.New("boom")
+		if err := db.Write(ctx, func(tx *store.Tx) error {
+			if err := insert(tx, "p2"); err != nil {
+				return err
+			}
+			return boom
+		}); !errors.Is(err, boom) {
+			t.Fatalf("want boom, got %v", err)
+		}
+		if err := db.Write(ctx, func(tx *store.Tx) error { return insert(tx, "p3") }); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := db.Reader().QueryContext(ctx, `SELECT id FROM people ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var ids []string
+		for rows.Next() {
+			var id string
+			rows.Scan(&id)
+			ids = append(ids, id)
+		}
+		if strings.Join(ids, ",") != "p1,p3" {
+			t.Fatalf("people %v, want p1,p3: the rolled-back insert through the cached statement stays undone", ids)
+		}
+	})
 }
