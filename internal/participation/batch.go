@@ -98,12 +98,12 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 		return err
 	}
 	if len(again) > 0 {
-		upsertPerson, err := tx.Stmt(ctx, upsertPersonSQL)
+		upsertPerson, err := tx.PrepareContext(ctx, upsertPersonSQL)
 		if err != nil {
 			return repertoire.Internal(err)
 		}
 		defer upsertPerson.Close()
-		insert, err := tx.Stmt(ctx, insertParticipationSQL)
+		insert, err := tx.PrepareContext(ctx, insertParticipationSQL)
 		if err != nil {
 			return repertoire.Internal(err)
 		}
@@ -315,14 +315,10 @@ func (s *Service) confirmationMail(ctx context.Context, tx *store.Tx, renders ma
 	return outbox.Message{To: sub.Person.Email, Subject: r[0], Body: body, Lang: sub.Lang, Transactional: true}, nil
 }
 
-// query runs one of the batch's statements, prepared once (store.Tx.Stmt):
-// full chunks share their text.
+// query runs one of the batch's statements: on SQLite, prepared once
+// (store.Tx.QueryContext); full chunks share their text.
 func query(ctx context.Context, tx *store.Tx, q string, args []any) (*sql.Rows, error) {
-	st, err := tx.Stmt(ctx, q)
-	if err != nil {
-		return nil, repertoire.Internal(err)
-	}
-	rows, err := st.QueryContext(ctx, args...)
+	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, repertoire.Internal(err)
 	}

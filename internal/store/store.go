@@ -224,12 +224,48 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	return nil
 }
 
-// Stmt returns query prepared for tx, from the statements prepared once on
-// the writer. SQLite's parser costs as much as running a batch's multi-row
-// statement, and on PostgreSQL a prepare is a round trip. A statement not
-// yet cached is prepared for this transaction only and cached when it ends:
-// preparing it on the pool now would wait for the connection tx holds.
-func (tx *Tx) Stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+// ExecContext, QueryContext and QueryRowContext run query in tx. On
+// SQLite they go through statements prepared once on the writer (stmt):
+// its parser costs as much as running a batch's multi-row statement. On
+// PostgreSQL, pgx keeps its own per-connection statement cache.
+func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if tx.Dialect != SQLite {
+		return tx.Tx.ExecContext(ctx, query, args...)
+	}
+	st, err := tx.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if tx.Dialect != SQLite {
+		return tx.Tx.QueryContext(ctx, query, args...)
+	}
+	st, err := tx.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if tx.Dialect != SQLite {
+		return tx.Tx.QueryRowContext(ctx, query, args...)
+	}
+	st, err := tx.stmt(ctx, query)
+	if err != nil {
+		return tx.Tx.QueryRowContext(ctx, query, args...) // carries the same error
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// stmt returns query prepared for tx from the statements prepared once on
+// the writer. One not yet cached is prepared for this transaction only and
+// cached when it ends: preparing it on the pool now would wait for the
+// connection tx holds.
+func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	tx.db.stmts.mu.Lock()
 	st := tx.db.stmts.m[query]
 	tx.db.stmts.mu.Unlock()
