@@ -3,15 +3,19 @@
 # fresh SQLite file (and on PostgreSQL when a DSN is given), creates a
 # petition through the API and signs, confirms and views it for DURATION.
 # Viewers ask for the page VIEW_RATE times a second in all (0: as often as
-# they can); signers sign as fast as the server answers.
+# they can); signers sign again as soon as they are answered, or, with
+# SIGN_RATE, send that many submissions a second in all whatever the answers'
+# pace (latency then counts from when each was due).
 #
-#   bench/run.sh [postgres://…]        DURATION=60s SIGNERS=64 VIEWERS=16 VIEW_RATE=5000 bench/run.sh
+#   bench/run.sh [postgres://…]
+#   DURATION=60s SIGNERS=256 VIEWERS=16 VIEW_RATE=5000 SIGN_RATE=0 bench/run.sh
 set -eu
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-60s}
-SIGNERS=${SIGNERS:-64}
+SIGNERS=${SIGNERS:-256}
 VIEWERS=${VIEWERS:-16}
 VIEW_RATE=${VIEW_RATE:-5000}
+SIGN_RATE=${SIGN_RATE:-0}
 PORT=${PORT:-18080}
 SMTP_PORT=${SMTP_PORT:-12525}
 work=$(mktemp -d)
@@ -30,7 +34,7 @@ run() {
 	server=$!
 	for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 	"$work/load" -url "http://127.0.0.1:$PORT" -token "$token" -duration "$DURATION" -signers "$SIGNERS" \
-		-viewers "$VIEWERS" -view-rate "$VIEW_RATE" -smtp "127.0.0.1:$SMTP_PORT"
+		-viewers "$VIEWERS" -view-rate "$VIEW_RATE" -sign-rate "$SIGN_RATE" -smtp "127.0.0.1:$SMTP_PORT"
 	kill "$server"; wait "$server" 2>/dev/null || true
 }
 
