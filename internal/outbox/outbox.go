@@ -48,12 +48,11 @@ type Attachment struct {
 // unsubscribe from old mails too.
 const UnsubscribeTTL = 366 * 24 * time.Hour
 
-// Header names stored in the row's headers JSON.
+// The row's headers JSON: From, and for a mail with an unsubscribe link
+// List-Unsubscribe and List-Unsubscribe-Post (see unsubscribeHeaders).
 const (
-	headerFrom            = "From"
-	headerListUnsubscribe = "List-Unsubscribe"
-	headerListUnsubPost   = "List-Unsubscribe-Post"
-	oneClick              = "List-Unsubscribe=One-Click"
+	headerFrom = "From"
+	oneClick   = "List-Unsubscribe=One-Click"
 )
 
 // footerCatalog renders the unsubscribe footer. Enqueue is a plain function
@@ -75,9 +74,11 @@ func Enqueue(ctx context.Context, tx *store.Tx, baseURL string, m Message) error
 		return repertoire.Internal(errors.New("outbox: message without subject"))
 	}
 	baseURL = strings.TrimRight(baseURL, "/")
-	headers := map[string]string{headerFrom: DefaultFrom(baseURL)}
+	id := store.NewID()
+	from := DefaultFrom(baseURL)
+	headers := plainHeaders(from)
 	body := m.Body
-	var personID any
+	var personID, linkHash any
 	if m.PersonID != "" {
 		personID = m.PersonID
 		status, err := emailStatus(ctx, tx, m.PersonID)
@@ -87,40 +88,73 @@ func Enqueue(ctx context.Context, tx *store.Tx, baseURL string, m Message) error
 		if status != StatusSubscribed && !m.Transactional {
 			return nil
 		}
-		token, err := newUnsubscribeToken(ctx, tx, m.PersonID)
-		if err != nil {
-			return err
-		}
+		token, hash := unsubscribeToken(id)
 		link := baseURL + "/unsubscribe/" + token
-		footer := footerCatalog().For(m.Lang).T("outbox.footer", "URL", link)
-		body = strings.TrimRight(body, "\r\n") + "\n\n-- \n" + footer + "\n"
-		headers[headerListUnsubscribe] = "<" + link + ">"
-		headers[headerListUnsubPost] = oneClick
+		body = withFooter(body, footerFor(m.Lang), link)
+		headers, linkHash = unsubscribeHeaders(from, link), hash
 	}
-	hj, err := json.Marshal(headers)
-	if err != nil {
-		return repertoire.Internal(err)
-	}
+	attachments := "[]"
 	if len(m.Attachments) > 0 {
 		aj, err := json.Marshal(m.Attachments)
 		if err != nil {
 			return repertoire.Internal(err)
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO outbox (id, person_id, to_address, subject, body_text, headers, status, attempts, next_attempt_at, created_at, attachments)
-			VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7, $8)`,
-			store.NewID(), personID, to.Address, subject, body, string(hj), tx.Now, string(aj))
-		if err != nil {
-			return repertoire.Internal(err)
-		}
-		return nil
+		attachments = string(aj)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO outbox (id, person_id, to_address, subject, body_text, headers, status, attempts, next_attempt_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)`,
-		store.NewID(), personID, to.Address, subject, body, string(hj), tx.Now)
+	_, err = tx.ExecContext(ctx, `INSERT INTO outbox (id, person_id, to_address, subject, body_text, headers, unsubscribe_hash,
+		status, attempts, next_attempt_at, created_at, attachments)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $9)`,
+		id, personID, to.Address, subject, body, headers, linkHash, tx.Now, attachments)
 	if err != nil {
 		return repertoire.Internal(err)
 	}
 	return nil
+}
+
+// footer is the unsubscribe footer of one language, rendered around the
+// place of the link.
+type footer struct{ before, after string }
+
+// linkMarker stands for the link while a footer is rendered.
+const linkMarker = "\x00link\x00"
+
+// footers holds each language's footer, rendered once.
+var footers sync.Map // language of the catalog → footer
+
+func footerFor(lang string) footer {
+	l := footerCatalog().For(lang)
+	if f, ok := footers.Load(l.Lang); ok {
+		return f.(footer)
+	}
+	before, after, _ := strings.Cut(l.T("outbox.footer", "URL", linkMarker), linkMarker)
+	f := footer{before: before, after: after}
+	footers.Store(l.Lang, f)
+	return f
+}
+
+// withFooter ends body with the footer and its link, after the usual
+// signature separator.
+func withFooter(body string, f footer, link string) string {
+	return strings.TrimRight(body, "\r\n") + "\n\n-- \n" + f.before + link + f.after + "\n"
+}
+
+// plainHeaders is the headers JSON of a mail without unsubscribe link.
+func plainHeaders(from string) string {
+	b, _ := json.Marshal(struct {
+		From string `json:"From"`
+	}{from})
+	return string(b)
+}
+
+// unsubscribeHeaders is the headers JSON of a mail carrying link: RFC 2369
+// List-Unsubscribe and RFC 8058 one-click.
+func unsubscribeHeaders(from, link string) string {
+	b, _ := json.Marshal(struct {
+		From      string `json:"From"`
+		Unsub     string `json:"List-Unsubscribe"`
+		UnsubPost string `json:"List-Unsubscribe-Post"`
+	}{from, "<" + link + ">", oneClick})
+	return string(b)
 }
 
 // DefaultFrom is the sender of every mail: a no-reply address on the host
@@ -139,18 +173,19 @@ const (
 	StatusUnsubscribed = "unsubscribed"
 )
 
+// purposeUnsubscribe marks the unsubscribe links in mail_tokens, where
+// links mailed before they named their mail are kept.
 const purposeUnsubscribe = "unsubscribe"
 
-// newUnsubscribeToken mints a link token for one mail; only its hash is
-// kept, so a database leak does not unsubscribe anyone.
-func newUnsubscribeToken(ctx context.Context, tx *store.Tx, personID string) (string, error) {
-	token := store.NewToken()
-	_, err := tx.ExecContext(ctx, `INSERT INTO mail_tokens (token_hash, person_id, purpose, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5)`, store.HashToken(token), personID, purposeUnsubscribe, tx.Now, tx.Now.Add(UnsubscribeTTL))
-	if err != nil {
-		return "", repertoire.Internal(err)
-	}
-	return token, nil
+// unsubscribeToken mints the unsubscribe link of the mail with the given
+// outbox id: "<mail id>.<secret>". The id finds the mail by its primary
+// key and the row keeps only the secret's hash (unsubscribe_hash), so a
+// database leak does not unsubscribe anyone, and no index of random hashes
+// grows by a page write per mail: a pledge's activation mails 100,000
+// people in one transaction.
+func unsubscribeToken(mailID string) (token, hash string) {
+	secret := store.NewToken()
+	return mailID + "." + secret, store.HashToken(secret)
 }
 
 // oneLine keeps a header value on one line, so a subject cannot add

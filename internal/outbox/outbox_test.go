@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -246,33 +247,122 @@ func TestSubjectsArriveExactlyAsWritten(t *testing.T) {
 	})
 }
 
+// An unsubscribe link names its mail ("<outbox id>.<secret>", 256 random
+// bits): the outbox row keeps only the secret's SHA-256, and no mail_tokens
+// row is written, through Enqueue and EnqueueBatch alike.
 func TestStoresOnlyTheHashOfUnsubscribeTokens(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
-		person := addPerson(t, db, "ada@example.org", outbox.StatusSubscribed)
-		enqueue(t, db, outbox.Message{PersonID: person, To: "ada@example.org", Subject: "Hello", Body: "Hi."})
-		var body, hash string
-		var created, expires time.Time
-		if err := db.Reader().QueryRowContext(context.Background(), `SELECT body_text FROM outbox`).Scan(&body); err != nil {
+		for _, batch := range []bool{false, true} {
+			email := fmt.Sprintf("ada%v@example.org", batch)
+			person := addPerson(t, db, email, outbox.StatusSubscribed)
+			m := outbox.Message{PersonID: person, To: email, Subject: "Hello", Body: "Hi."}
+			if batch {
+				enqueueBatch(t, db, m)
+			} else {
+				enqueue(t, db, m)
+			}
+			var id, body, hash string
+			if err := db.Reader().QueryRowContext(context.Background(),
+				`SELECT id, body_text, unsubscribe_hash FROM outbox WHERE to_address = $1`, email).Scan(&id, &body, &hash); err != nil {
+				t.Fatal(err)
+			}
+			i := strings.Index(body, "/unsubscribe/")
+			token := strings.TrimSpace(body[i+len("/unsubscribe/"):])
+			mailID, secret, _ := strings.Cut(token, ".")
+			if mailID != id {
+				t.Fatalf("batch=%v: link %q does not name its mail %s", batch, token, id)
+			}
+			if len(secret) != 43 { // 32 bytes, base64url without padding
+				t.Fatalf("batch=%v: secret %q is %d characters", batch, secret, len(secret))
+			}
+			sum := sha256.Sum256([]byte(secret))
+			if hash != hex.EncodeToString(sum[:]) {
+				t.Errorf("batch=%v: stored %q, want the SHA-256 of the mailed secret", batch, hash)
+			}
+		}
+		var tokens int
+		if err := db.Reader().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM mail_tokens`).Scan(&tokens); err != nil {
 			t.Fatal(err)
 		}
-		err := db.Reader().QueryRowContext(context.Background(),
-			`SELECT token_hash, created_at, expires_at FROM mail_tokens WHERE person_id = $1 AND purpose = 'unsubscribe'`, person).Scan(&hash, &created, &expires)
-		if err != nil {
-			t.Fatal(err)
-		}
-		i := strings.Index(body, "/unsubscribe/")
-		token := strings.TrimSpace(body[i+len("/unsubscribe/"):])
-		if len(token) != 43 { // 32 bytes, base64url without padding
-			t.Fatalf("token %q is %d characters", token, len(token))
-		}
-		sum := sha256.Sum256([]byte(token))
-		if hash != hex.EncodeToString(sum[:]) {
-			t.Errorf("stored %q, want the SHA-256 of the mailed token", hash)
-		}
-		if d := expires.Sub(created); d < 365*24*time.Hour {
-			t.Errorf("unsubscribe link lives %v", d)
+		if tokens != 0 {
+			t.Errorf("%d mail_tokens rows written for unsubscribe links", tokens)
 		}
 	})
+}
+
+// EnqueueBatch drops news to people who want none and sends transactional
+// mail to everyone, like Enqueue, each mail with its own unsubscribe link;
+// mixed in one batch, each message gets its own person's rule.
+func TestEnqueueBatchHonoursEmailStatus(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		cases := []struct {
+			status        string
+			transactional bool
+			queued        bool
+		}{
+			{outbox.StatusSubscribed, false, true},
+			{outbox.StatusSubscribed, true, true},
+			{outbox.StatusUnsubscribed, false, false},
+			{outbox.StatusUnsubscribed, true, true},
+			{"bouncing", false, false},
+			{"spam complaint", true, true},
+		}
+		var msgs []outbox.Message
+		for i, tc := range cases {
+			email := fmt.Sprintf("p%d@example.org", i)
+			msgs = append(msgs, outbox.Message{PersonID: addPerson(t, db, email, tc.status), To: email, Subject: "News", Body: "…",
+				Lang: "fr", Transactional: tc.transactional})
+		}
+		enqueueBatch(t, db, msgs...)
+		links := map[string]bool{}
+		for i, tc := range cases {
+			var body string
+			err := db.Reader().QueryRowContext(context.Background(), `SELECT body_text FROM outbox WHERE to_address = $1`, msgs[i].To).Scan(&body)
+			if errors.Is(err, sql.ErrNoRows) {
+				if tc.queued {
+					t.Errorf("%s transactional=%v: not queued", tc.status, tc.transactional)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.queued {
+				t.Errorf("%s transactional=%v: queued", tc.status, tc.transactional)
+			}
+			at := strings.Index(body, "Pour ne plus recevoir ces courriels de Répertoire : "+baseURL+"/unsubscribe/")
+			if at < 0 {
+				t.Fatalf("no French footer with a link in:\n%s", body)
+			}
+			link := strings.TrimSpace(body[at:])
+			if links[link] {
+				t.Errorf("two mails share the link %s", link)
+			}
+			links[link] = true
+		}
+
+		for _, m := range []outbox.Message{
+			{PersonID: store.NewID(), To: "ghost@example.org", Subject: "News", Body: "…"},
+			{PersonID: store.NewID(), To: "ghost@example.org", Subject: "News", Body: "…", Transactional: true},
+		} {
+			err := db.Write(context.Background(), func(tx *store.Tx) error {
+				return outbox.EnqueueBatch(context.Background(), tx, baseURL, []outbox.Message{m})
+			})
+			if err == nil {
+				t.Errorf("mail to an unknown person (transactional=%v) queued", m.Transactional)
+			}
+		}
+	})
+}
+
+func enqueueBatch(t testing.TB, db *store.DB, msgs ...outbox.Message) {
+	t.Helper()
+	err := db.Write(context.Background(), func(tx *store.Tx) error {
+		return outbox.EnqueueBatch(context.Background(), tx, baseURL, msgs)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestEnqueueHonoursEmailStatus(t *testing.T) {
@@ -319,11 +409,10 @@ func TestEnqueueIsPartOfTheCallersTransaction(t *testing.T) {
 		if err != refused {
 			t.Fatalf("Write: %v", err)
 		}
-		var mails, tokens int
+		var mails int
 		db.Reader().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM outbox`).Scan(&mails)
-		db.Reader().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM mail_tokens`).Scan(&tokens)
-		if mails != 0 || tokens != 0 {
-			t.Fatalf("rolled back action left %d mails and %d tokens", mails, tokens)
+		if mails != 0 {
+			t.Fatalf("rolled back action left %d mails", mails)
 		}
 	})
 }

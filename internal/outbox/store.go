@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"crypto/subtle"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -155,11 +156,22 @@ func inList(ids []string, first int) (string, []any) {
 var errUnknownToken = repertoire.Errorf(repertoire.ENOTFOUND, "outbox.unsubscribe.not_found")
 
 // tokenPerson resolves a live unsubscribe token to its person and their
-// current email status.
+// current email status. A token names its mail ("<mail id>.<secret>", see
+// unsubscribeToken) and lives UnsubscribeTTL from the mail's creation; one
+// without a dot was mailed before, and is found in mail_tokens by its hash.
 func tokenPerson(ctx context.Context, q store.Queryer, token string, now time.Time) (personID, status string, err error) {
-	err = q.QueryRowContext(ctx, `SELECT p.id, p.email_status FROM mail_tokens t JOIN people p ON p.id = t.person_id
-		WHERE t.token_hash = $1 AND t.purpose = $2 AND t.expires_at > $3`,
-		store.HashToken(token), purposeUnsubscribe, now).Scan(&personID, &status)
+	if mailID, secret, named := strings.Cut(token, "."); named {
+		var stored sql.NullString
+		err = q.QueryRowContext(ctx, `SELECT p.id, p.email_status, o.unsubscribe_hash FROM outbox o JOIN people p ON p.id = o.person_id
+			WHERE o.id = $1 AND o.created_at > $2`, mailID, now.Add(-UnsubscribeTTL)).Scan(&personID, &status, &stored)
+		if err == nil && (!stored.Valid || subtle.ConstantTimeCompare([]byte(stored.String), []byte(store.HashToken(secret))) != 1) {
+			err = sql.ErrNoRows
+		}
+	} else {
+		err = q.QueryRowContext(ctx, `SELECT p.id, p.email_status FROM mail_tokens t JOIN people p ON p.id = t.person_id
+			WHERE t.token_hash = $1 AND t.purpose = $2 AND t.expires_at > $3`,
+			store.HashToken(token), purposeUnsubscribe, now).Scan(&personID, &status)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", "", errUnknownToken
 	}
@@ -170,16 +182,19 @@ func tokenPerson(ctx context.Context, q store.Queryer, token string, now time.Ti
 }
 
 // setEmailStatus changes the email status of the token's person from one
-// of `from` to `to`, in one transaction, and marks the token used.
+// of `from` to `to`, in one transaction (and marks a token of mail_tokens
+// used).
 func setEmailStatus(ctx context.Context, db *store.DB, token string, from []string, to string) error {
 	return db.Write(ctx, func(tx *store.Tx) error {
 		personID, status, err := tokenPerson(ctx, tx, token, tx.Now)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE mail_tokens SET used_at = COALESCE(used_at, $1) WHERE token_hash = $2`,
-			tx.Now, store.HashToken(token)); err != nil {
-			return repertoire.Internal(err)
+		if !strings.Contains(token, ".") {
+			if _, err := tx.ExecContext(ctx, `UPDATE mail_tokens SET used_at = COALESCE(used_at, $1) WHERE token_hash = $2`,
+				tx.Now, store.HashToken(token)); err != nil {
+				return repertoire.Internal(err)
+			}
 		}
 		for _, f := range from {
 			if status == f {

@@ -3,6 +3,7 @@ package outbox_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -156,11 +157,16 @@ func TestUnsubscribePagesAreLocalized(t *testing.T) {
 		person := addPerson(t, app.DB, "jeanne@example.org", outbox.StatusSubscribed)
 		link := mailLink(t, app, person, "jeanne@example.org", "Nouvelles")
 		path := strings.TrimPrefix(link, app.URL)
+		// A link lives UnsubscribeTTL (a year and a day) from its mail.
 		expired := addPerson(t, app.DB, "old@example.org", outbox.StatusSubscribed)
 		oldPath := strings.TrimPrefix(mailLink(t, app, expired, "old@example.org", "Old news"), app.URL)
-		if _, err := app.DB.Writer().ExecContext(context.Background(),
-			`UPDATE mail_tokens SET expires_at = $1 WHERE person_id = $2`, store.Now().Add(-time.Hour), expired); err != nil {
-			t.Fatal(err)
+		yearOld := addPerson(t, app.DB, "year@example.org", outbox.StatusSubscribed)
+		yearPath := strings.TrimPrefix(mailLink(t, app, yearOld, "year@example.org", "Last year's news"), app.URL)
+		for person, age := range map[string]time.Duration{expired: outbox.UnsubscribeTTL + time.Hour, yearOld: 365 * 24 * time.Hour} {
+			if _, err := app.DB.Writer().ExecContext(context.Background(),
+				`UPDATE outbox SET created_at = $1 WHERE person_id = $2`, store.Now().Add(-age), person); err != nil {
+				t.Fatal(err)
+			}
 		}
 
 		cases := []struct {
@@ -169,6 +175,7 @@ func TestUnsubscribePagesAreLocalized(t *testing.T) {
 			want               string
 		}{
 			{"fr", "GET", path, http.StatusOK, "Voulez-vous ne plus recevoir de courriels de Répertoire à cette adresse ?"},
+			{"en", "GET", yearPath, http.StatusOK, "Do you want to stop receiving emails"},
 			{"en", "GET", "/unsubscribe/no-such-token", http.StatusNotFound, "This unsubscribe link is unknown or has expired."},
 			{"fr", "GET", "/unsubscribe/no-such-token", http.StatusNotFound, "Ce lien de désabonnement est inconnu ou a expiré."},
 			{"fr", "GET", oldPath, http.StatusNotFound, "Ce lien de désabonnement est inconnu ou a expiré."},
@@ -193,6 +200,86 @@ func TestUnsubscribePagesAreLocalized(t *testing.T) {
 		}
 		if got := emailStatusOf(t, app.DB, expired); got != outbox.StatusSubscribed {
 			t.Errorf("an expired link changed email_status to %q", got)
+		}
+	})
+}
+
+// A link opens only with its own secret: another secret on the same mail,
+// or a mail that carries no link, is unknown.
+func TestUnsubscribeLinkNeedsItsSecret(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		person := addPerson(t, app.DB, "noor@example.org", outbox.StatusSubscribed)
+		link := mailLink(t, app, person, "noor@example.org", "News for Noor")
+		mailID, _, _ := strings.Cut(strings.TrimPrefix(link, app.URL+"/unsubscribe/"), ".")
+		err := app.DB.Write(context.Background(), func(tx *store.Tx) error {
+			return outbox.Enqueue(context.Background(), tx, app.URL, outbox.Message{To: "press@example.org", Subject: "Press", Body: "…", Transactional: true})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pressID string
+		if err := app.DB.Reader().QueryRowContext(context.Background(), `SELECT id FROM outbox WHERE to_address = 'press@example.org'`).Scan(&pressID); err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range []string{
+			"/unsubscribe/" + mailID + "." + store.NewToken(),
+			"/unsubscribe/" + mailID + ".",
+			"/unsubscribe/" + pressID + "." + store.NewToken(),
+		} {
+			status, page := app.Browser().Post(t, path, url.Values{})
+			if status != http.StatusNotFound || !strings.Contains(page, "This unsubscribe link is unknown or has expired.") {
+				t.Errorf("POST %s: %d\n%s", path, status, page)
+			}
+		}
+		if got := emailStatusOf(t, app.DB, person); got != outbox.StatusSubscribed {
+			t.Fatalf("a wrong secret changed email_status to %q", got)
+		}
+		if status, _ := app.Browser().Post(t, strings.TrimPrefix(link, app.URL), url.Values{}); status != http.StatusOK || emailStatusOf(t, app.DB, person) != outbox.StatusUnsubscribed {
+			t.Fatalf("the mailed link: %d, email_status %q", status, emailStatusOf(t, app.DB, person))
+		}
+	})
+}
+
+// Links mailed before they named their mail are rows of mail_tokens: they
+// keep unsubscribing until they expire, and are marked used.
+func TestLinksMailedBeforeStillUnsubscribe(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		ctx := context.Background()
+		live := addPerson(t, app.DB, "early@example.org", outbox.StatusSubscribed)
+		gone := addPerson(t, app.DB, "earlier@example.org", outbox.StatusSubscribed)
+		liveToken, goneToken := store.NewToken(), store.NewToken()
+		now := store.Now()
+		for _, tok := range []struct {
+			token, person string
+			expires       time.Time
+		}{{liveToken, live, now.Add(time.Hour)}, {goneToken, gone, now.Add(-time.Hour)}} {
+			if _, err := app.DB.Writer().ExecContext(ctx, `INSERT INTO mail_tokens (token_hash, person_id, purpose, created_at, expires_at)
+				VALUES ($1, $2, 'unsubscribe', $3, $4)`, store.HashToken(tok.token), tok.person, now.Add(-300*24*time.Hour), tok.expires); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b := app.Browser()
+		if status, page := b.Post(t, "/unsubscribe/"+goneToken, url.Values{}); status != http.StatusNotFound {
+			t.Fatalf("expired link: %d\n%s", status, page)
+		}
+		if status, page := b.Get(t, "/unsubscribe/"+liveToken); status != http.StatusOK || !strings.Contains(page, "Do you want to stop receiving emails") {
+			t.Fatalf("live link: %d\n%s", status, page)
+		}
+		if status, page := b.Post(t, "/unsubscribe/"+liveToken, url.Values{}); status != http.StatusOK || !strings.Contains(page, "You are unsubscribed") {
+			t.Fatalf("unsubscribing: %d\n%s", status, page)
+		}
+		if got := emailStatusOf(t, app.DB, live); got != outbox.StatusUnsubscribed {
+			t.Errorf("email_status %q", got)
+		}
+		if got := emailStatusOf(t, app.DB, gone); got != outbox.StatusSubscribed {
+			t.Errorf("an expired link changed email_status to %q", got)
+		}
+		var used sql.NullTime
+		if err := app.DB.Reader().QueryRowContext(ctx, `SELECT used_at FROM mail_tokens WHERE token_hash = $1`, store.HashToken(liveToken)).Scan(&used); err != nil {
+			t.Fatal(err)
+		}
+		if !used.Valid {
+			t.Error("the link is not marked used")
 		}
 	})
 }
