@@ -18,6 +18,13 @@ import (
 // spike, small enough that the first caller of a batch is not kept waiting.
 const maxBatch = 1000
 
+// lingerFor and lingerBelow: how long a busy writer waits for a small batch
+// to grow, and the size that ends the wait.
+var (
+	lingerFor   = time.Millisecond
+	lingerBelow = 128
+)
+
 // pending is one submission waiting for the writer, with the channel that
 // carries its answer after the commit.
 type pending struct {
@@ -119,6 +126,9 @@ func (s *Service) await(ctx context.Context, p *pending) error {
 // commit among many.
 func (s *Service) writer() {
 	batch := make([]*pending, 0, maxBatch)
+	linger := time.NewTimer(0)
+	<-linger.C
+	prev := 0
 	for first := range s.queue {
 		batch = append(batch[:0], first)
 	fill:
@@ -130,6 +140,24 @@ func (s *Service) writer() {
 				break fill
 			}
 		}
+		// Busy (the last batch was shared) but a small batch so far: wait
+		// a moment for more. Each commit rewrites the last page of every
+		// table and index it appends to, whatever its size, so a spike
+		// committed in many small batches spends its time there.
+		if prev > 1 && len(batch) < lingerBelow {
+			linger.Reset(lingerFor)
+		wait:
+			for len(batch) < lingerBelow {
+				select {
+				case p := <-s.queue:
+					batch = append(batch, p)
+				case <-linger.C:
+					break wait
+				}
+			}
+			linger.Stop()
+		}
+		prev = len(batch)
 		s.commit(batch)
 	}
 }
