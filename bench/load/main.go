@@ -74,6 +74,10 @@ func main() {
 		lats               []time.Duration
 	)
 	start := time.Now()
+	// Rates count the answers received within the run's window; a request
+	// answered after it still gives its latency.
+	end := start.Add(*duration)
+	inWindow := func() bool { return time.Now().Before(end) }
 	signPath := "/api/v1/petitions/" + id + "/signatures"
 	for w := range *signers {
 		wg.Add(1)
@@ -94,7 +98,9 @@ func main() {
 					continue
 				}
 				mine = append(mine, time.Since(t0))
-				submitted.Add(1)
+				if inWindow() {
+					submitted.Add(1)
+				}
 			}
 			latMu.Lock()
 			lats = append(lats, mine...)
@@ -110,7 +116,7 @@ func main() {
 			pace := newPace(*viewRate, *viewers)
 			for ctx.Err() == nil {
 				pace.wait()
-				if status, err := c.do("GET", page, "", nil); err == nil && status == http.StatusOK {
+				if status, err := c.do("GET", page, "", nil); err == nil && status == http.StatusOK && inWindow() {
 					views.Add(1)
 				}
 			}
@@ -131,7 +137,7 @@ func main() {
 					if err != nil {
 						continue
 					}
-					if status, err := c.do("POST", lu.Path, "Sec-Fetch-Site: same-origin\r\n", nil); err == nil && status == http.StatusOK {
+					if status, err := c.do("POST", lu.Path, "Sec-Fetch-Site: same-origin\r\n", nil); err == nil && status == http.StatusOK && inWindow() {
 						confirmed.Add(1)
 					}
 				}
@@ -139,7 +145,7 @@ func main() {
 		}()
 	}
 	wg.Wait()
-	secs := time.Since(start).Seconds()
+	secs := duration.Seconds()
 	slices.Sort(lats)
 	pct := func(p float64) time.Duration {
 		if len(lats) == 0 {
