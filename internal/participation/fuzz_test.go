@@ -1,12 +1,14 @@
 package participation
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"repertoire"
 	"repertoire/internal/account"
+	"repertoire/internal/store/storetest"
 )
 
 // FuzzValidate feeds outside input — what a form or the API passes on —
@@ -73,6 +75,34 @@ func FuzzValidate(f *testing.F) {
 		again := sub
 		if err := Validate(&again); err != nil || again != sub {
 			t.Errorf("validating the accepted submission again: %v, %+v → %+v", err, sub, again)
+		}
+	})
+}
+
+// FuzzByToken feeds link tokens as they come in a URL to ByToken on a real
+// SQLite database holding one participation: only its exact latest token
+// opens it; anything else — its id alone, its secret altered, garbage — is
+// the same "invalid link" answer, never an internal error or a panic.
+func FuzzByToken(f *testing.F) {
+	db := storetest.OpenSQLite(f)
+	s, _ := newTestService(f, db, Limits{})
+	submit(f, s, signature("petition-1", "fuzz@example.org"))
+	token := tokenOf(f, mailsTo(f, db, "fuzz@example.org")[0])
+	id, secret, _ := strings.Cut(token, ".")
+	for _, seed := range []string{token, id, id + ".", "." + secret, id + "." + secret + "x", id + ".." + secret,
+		strings.ToUpper(token), "", ".", "x.y", id + "." + secret[:len(secret)-1], "%00", id + "\x00." + secret} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		p, err := s.ByToken(context.Background(), in)
+		if in == token {
+			if err != nil || p == nil || p.ID != id {
+				t.Fatalf("the mailed token: %+v, %v", p, err)
+			}
+			return
+		}
+		if repertoire.ErrorCode(err) != repertoire.ENOTFOUND || p != nil {
+			t.Fatalf("token %q: %+v, %v; want not found", in, p, err)
 		}
 	})
 }

@@ -62,7 +62,7 @@ func newTestService(t testing.TB, db *store.DB, limits Limits) (*Service, *testA
 // mail is one row of the outbox.
 type mail struct{ To, Subject, Body string }
 
-func outboxMails(t *testing.T, db *store.DB) []mail {
+func outboxMails(t testing.TB, db *store.DB) []mail {
 	t.Helper()
 	rows, err := db.Reader().QueryContext(context.Background(), `SELECT to_address, subject, body_text FROM outbox ORDER BY created_at, id`)
 	if err != nil {
@@ -83,7 +83,7 @@ func outboxMails(t *testing.T, db *store.DB) []mail {
 	return out
 }
 
-func mailsTo(t *testing.T, db *store.DB, email string) []mail {
+func mailsTo(t testing.TB, db *store.DB, email string) []mail {
 	t.Helper()
 	var out []mail
 	for _, m := range outboxMails(t, db) {
@@ -99,7 +99,7 @@ var withdrawLink = regexp.MustCompile(regexp.QuoteMeta(testBaseURL) + `/p/withdr
 
 // tokenOf reads the token of a mail's confirm link, checking that its
 // withdraw link carries the same one.
-func tokenOf(t *testing.T, m mail) string {
+func tokenOf(t testing.TB, m mail) string {
 	t.Helper()
 	c, w := confirmLink.FindStringSubmatch(m.Body), withdrawLink.FindStringSubmatch(m.Body)
 	if c == nil || w == nil {

@@ -18,7 +18,7 @@ func signature(actionID, email string) Submission {
 	return Submission{Kind: Signature, ActionID: actionID, Person: account.PersonInput{Email: email}, Lang: "en"}
 }
 
-func submit(t *testing.T, s *Service, sub Submission) Result {
+func submit(t testing.TB, s *Service, sub Submission) Result {
 	t.Helper()
 	r, err := s.Submit(context.Background(), sub)
 	if err != nil {
