@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // MigrateTo brings the schema to version, for tests of a migration.
 func MigrateTo(ctx context.Context, db *DB, version int64) error {
@@ -18,4 +21,13 @@ func CachedStmt(db *DB, query string) bool {
 	defer db.stmts.mu.Unlock()
 	_, ok := db.stmts.m[query]
 	return ok
+}
+
+// SetCheckpointing sets the WAL length that makes the writer finish a
+// checkpoint and the background checkpointer's period, for databases
+// opened afterwards; it returns a function restoring both.
+func SetCheckpointing(frames int, every time.Duration) (restore func()) {
+	f, e := walRestartFrames, checkpointEvery
+	walRestartFrames, checkpointEvery = frames, every
+	return func() { walRestartFrames, checkpointEvery = f, e }
 }

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -45,7 +46,21 @@ type DB struct {
 	reader  *sql.DB
 	stop    func() // stops the SQLite checkpointer
 	stmts   stmtCache
+	// finishCheckpoint asks the writer to checkpoint between two
+	// transactions: see startCheckpointer.
+	finishCheckpoint atomic.Bool
 }
+
+// walRestartFrames is the size of the WAL (in pages) above which the
+// writer finishes a checkpoint itself, so that the WAL starts again from
+// its beginning: 256 MB with 4 KiB pages, reached every few seconds under a
+// spike. The writer's pass syncs what was appended since the background's
+// last one, 5 to 50 ms on this machine, so it should be rare; a longer WAL
+// makes every page lookup in it slower.
+var walRestartFrames = 65536
+
+// checkpointEvery is the background checkpointer's period.
+var checkpointEvery = 500 * time.Millisecond
 
 // stmtCache holds statements prepared on the writer pool once, by text.
 type stmtCache struct {
@@ -131,8 +146,13 @@ func redact(dsn string) string {
 }
 
 // startCheckpointer copies the SQLite write-ahead log into the database
-// file from its own connection, twice a second, so that the log stays short
-// and no commit pays for it. PASSIVE never blocks the writer or readers.
+// file from its own connection, twice a second, so that no commit pays for
+// the copying. PASSIVE never blocks the writer or readers — but the log only
+// starts again from its beginning once a checkpoint has caught up with all
+// of it, which one running beside a busy writer never does: the log grew by
+// gigabytes a minute, every frame a write to a new part of the file. So
+// when the log is long, the writer itself finishes the checkpoint between
+// two transactions (Write), with little left to copy.
 func (db *DB) startCheckpointer(dsn string) error {
 	conn, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -143,14 +163,34 @@ func (db *DB) startCheckpointer(dsn string) error {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		tick := time.NewTicker(500 * time.Millisecond)
+		tick := time.NewTicker(checkpointEvery)
 		defer tick.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
-				conn.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
+				// Copy, then copy again what the writer appended
+				// meanwhile, until little is new: the writer's own
+				// pass (Write) is then short.
+				checkpoint := func() (frames, done int) {
+					var busy int
+					if err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &done); err != nil {
+						return 0, 0
+					}
+					return frames, done
+				}
+				frames, _ := checkpoint()
+				if frames <= walRestartFrames {
+					continue
+				}
+				for range 4 {
+					before := frames
+					if frames, _ = checkpoint(); frames-before < 256 {
+						break
+					}
+				}
+				db.finishCheckpoint.Store(true)
 			}
 		}
 	}()
@@ -208,6 +248,13 @@ type Tx struct {
 // Errors from fn are returned as they are; failures of the database itself
 // become internal errors.
 func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
+	if db.finishCheckpoint.CompareAndSwap(true, false) {
+		// Between two transactions of the only writer nothing new is
+		// written: this checkpoint catches up with the whole WAL (the
+		// background one did most of the copying), and the next commit
+		// writes from the WAL's start again.
+		db.writer.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
+	}
 	sqlTx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return repertoire.Internal(err)

@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -112,4 +114,49 @@ func TestStmtPreparedOnceAcrossTransactions(t *testing.T) {
 			t.Fatalf("people %v, want p1,p3: the rolled-back insert through the cached statement stays undone", ids)
 		}
 	})
+}
+
+// TestWALStartsAgainUnderConstantWrites: with a writer that never pauses,
+// the background checkpoint alone never catches up with the whole WAL, so
+// the WAL would only grow; the writer finishing the checkpoint between two
+// transactions makes it start again from its beginning.
+func TestWALStartsAgainUnderConstantWrites(t *testing.T) {
+	defer store.SetCheckpointing(64, 10*time.Millisecond)()
+	path := filepath.Join(t.TempDir(), "wal.db")
+	db, err := store.Open("sqlite:" + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pad := strings.Repeat("x", 3000) // about a page a row
+	written := 0
+	for start := time.Now(); time.Since(start) < 400*time.Millisecond; {
+		err := db.Write(ctx, func(tx *store.Tx) error {
+			for range 4 {
+				written++
+				id := store.NewID()
+				if _, err := tx.ExecContext(ctx, `INSERT INTO people (id, email, given_name, created_at, modified_at) VALUES ($1, $2, $3, $4, $4)`,
+					id, id+"@example.org", pad, tx.Now); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	fi, err := os.Stat(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each row wrote about three pages to the WAL (its table and two
+	// indexes); a WAL that started again holds far fewer.
+	if pages := fi.Size() / 4096; pages > int64(written) {
+		t.Errorf("the WAL holds %d pages after %d rows of about three pages each: it never started again", pages, written)
+	}
 }
