@@ -8,12 +8,12 @@
 # pace (latency then counts from when each was due).
 #
 #   bench/run.sh [postgres://…]
-#   DURATION=60s SIGNERS=256 VIEWERS=16 VIEW_RATE=5000 SIGN_RATE=0 bench/run.sh
+#   DURATION=60s SIGNERS=256 VIEWERS=32 VIEW_RATE=5000 SIGN_RATE=0 bench/run.sh
 set -eu
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-60s}
 SIGNERS=${SIGNERS:-256}
-VIEWERS=${VIEWERS:-16}
+VIEWERS=${VIEWERS:-32}
 VIEW_RATE=${VIEW_RATE:-5000}
 SIGN_RATE=${SIGN_RATE:-0}
 PORT=${PORT:-18080}
