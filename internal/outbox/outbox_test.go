@@ -290,23 +290,27 @@ func TestStoresOnlyTheHashOfUnsubscribeTokens(t *testing.T) {
 	})
 }
 
+// emailStatusCases: whether a mail to a person of each email status is
+// queued, news or transactional.
+var emailStatusCases = []struct {
+	status        string
+	transactional bool
+	queued        bool
+}{
+	{outbox.StatusSubscribed, false, true},
+	{outbox.StatusSubscribed, true, true},
+	{outbox.StatusUnsubscribed, false, false},
+	{outbox.StatusUnsubscribed, true, true},
+	{"bouncing", false, false},
+	{"spam complaint", true, true},
+}
+
 // EnqueueBatch drops news to people who want none and sends transactional
 // mail to everyone, like Enqueue, each mail with its own unsubscribe link;
 // mixed in one batch, each message gets its own person's rule.
 func TestEnqueueBatchHonoursEmailStatus(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
-		cases := []struct {
-			status        string
-			transactional bool
-			queued        bool
-		}{
-			{outbox.StatusSubscribed, false, true},
-			{outbox.StatusSubscribed, true, true},
-			{outbox.StatusUnsubscribed, false, false},
-			{outbox.StatusUnsubscribed, true, true},
-			{"bouncing", false, false},
-			{"spam complaint", true, true},
-		}
+		cases := emailStatusCases
 		var msgs []outbox.Message
 		for i, tc := range cases {
 			email := fmt.Sprintf("p%d@example.org", i)
@@ -367,18 +371,7 @@ func enqueueBatch(t testing.TB, db *store.DB, msgs ...outbox.Message) {
 
 func TestEnqueueHonoursEmailStatus(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
-		cases := []struct {
-			status        string
-			transactional bool
-			queued        bool
-		}{
-			{outbox.StatusSubscribed, false, true},
-			{outbox.StatusSubscribed, true, true},
-			{outbox.StatusUnsubscribed, false, false},
-			{outbox.StatusUnsubscribed, true, true},
-			{"bouncing", false, false},
-			{"spam complaint", true, true},
-		}
+		cases := emailStatusCases
 		for i, tc := range cases {
 			t.Run(fmt.Sprintf("%s transactional=%v", tc.status, tc.transactional), func(t *testing.T) {
 				email := fmt.Sprintf("p%d@example.org", i)
