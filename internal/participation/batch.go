@@ -1,6 +1,7 @@
 package participation
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -64,6 +65,11 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 		seen[key] = true
 		rows = append(rows, &fresh{p: p, d: d})
 	}
+	// One lock order for every batch (see startWriters): by email, then
+	// action.
+	slices.SortStableFunc(rows, func(a, b *fresh) int {
+		return cmp.Or(strings.Compare(a.p.sub.Person.Email, b.p.sub.Person.Email), strings.Compare(a.p.sub.ActionID, b.p.sub.ActionID))
+	})
 	if err := s.upsertPeople(ctx, tx, rows); err != nil {
 		return err
 	}
@@ -97,6 +103,9 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 	if err := outbox.EnqueueBatch(ctx, tx, s.baseURL, mails); err != nil {
 		return err
 	}
+	slices.SortStableFunc(again, func(a, b *pending) int {
+		return cmp.Or(strings.Compare(a.sub.Person.Email, b.sub.Person.Email), strings.Compare(a.sub.ActionID, b.sub.ActionID))
+	})
 	if len(again) > 0 {
 		upsertPerson, err := tx.PrepareContext(ctx, upsertPersonSQL)
 		if err != nil {
@@ -117,6 +126,7 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 			}
 		}
 	}
+	slices.SortStableFunc(moves, func(a, b *pending) int { return strings.Compare(a.move.link, b.move.link) })
 	for _, p := range moves {
 		d, err := s.writeMove(ctx, tx, p.move, deltas)
 		if err != nil {
@@ -159,6 +169,11 @@ func (s *Service) writeMove(ctx context.Context, tx *store.Tx, m *move, deltas m
 		return "", repertoire.Internal(err)
 	}
 	if n, _ := r.RowsAffected(); n == 0 {
+		// Another transaction moved it first (on PostgreSQL, another
+		// writer's batch): show where it stands now.
+		if m.part, err = byLink(ctx, tx, m.link); err != nil {
+			return "", err
+		}
 		return "", nil
 	}
 	prev := counterOf(p)

@@ -372,7 +372,7 @@ func (s *Service) PurgeIPs(ctx context.Context, now time.Time) (int, error) {
 // writer (Submit also starts it, for tests and tools that do not Run) and
 // purges old IP addresses every hour.
 func (s *Service) Run(ctx context.Context) {
-	s.startOnce.Do(func() { go s.writer() })
+	s.startWriters()
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
 	for {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -107,7 +108,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 
 // await hands p to the writer and waits for the commit that holds it.
 func (s *Service) await(ctx context.Context, p *pending) error {
-	s.startOnce.Do(func() { go s.writer() })
+	s.startWriters()
 	p.done = make(chan struct{})
 	select {
 	case s.queue <- p:
@@ -120,10 +121,28 @@ func (s *Service) await(ctx context.Context, p *pending) error {
 	return p.err
 }
 
-// writer is the single goroutine that commits submissions in batches. The
-// batch is whatever queued up while the previous transaction ran, so a
-// quiet server commits each submission at once and a busy one shares each
-// commit among many.
+// startWriters starts the group-commit writers once. SQLite has one
+// writer. PostgreSQL takes writes side by side, and one writer would leave
+// it idle while the writer builds its next batch: two take turns there.
+// Batches then meet in the database (as they do between two instances of
+// Repertoire): they take their row locks in one order, people by email and
+// counters by action, so two never wait on each other in a cycle.
+func (s *Service) startWriters() {
+	s.startOnce.Do(func() {
+		n := 1
+		if s.db.Dialect == store.Postgres {
+			n = 2
+		}
+		for range n {
+			go s.writer()
+		}
+	})
+}
+
+// writer is a goroutine that commits submissions in batches. The batch is
+// whatever queued up while the previous transaction ran, so a quiet server
+// commits each submission at once and a busy one shares each commit among
+// many.
 func (s *Service) writer() {
 	batch := make([]*pending, 0, maxBatch)
 	linger := time.NewTimer(0)
@@ -395,6 +414,7 @@ func (s *Service) mailConfirmation(ctx context.Context, tx *store.Tx, kind Kind,
 // applyDeltas writes a batch's counter changes, once per action, and tells
 // the action when its counted total moved.
 func (s *Service) applyDeltas(ctx context.Context, tx *store.Tx, deltas map[string]*counterDelta, order []string) error {
+	slices.Sort(order) // one lock order for every batch: see startWriters
 	for _, actionID := range order {
 		d := deltas[actionID]
 		if d.confirmed == 0 && d.imported == 0 && d.pending == 0 && d.flagged == 0 && d.withdrawn == 0 {

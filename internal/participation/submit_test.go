@@ -715,3 +715,45 @@ func TestSigningAgainCountsOnceInTheLimits(t *testing.T) {
 		}
 	})
 }
+
+// TestBatchesTakeLocksInOneOrder: two batches holding the same people and
+// actions in opposite orders commit side by side (PostgreSQL's two
+// writers, or two instances) without waiting on each other in a cycle:
+// each takes its row locks by email, then by action.
+func TestBatchesTakeLocksInOneOrder(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		s, _ := newTestService(t, db, Limits{})
+		var forward, backward []*pending
+		for i := range 200 {
+			for _, action := range []string{"petition-1", "petition-2"} {
+				sub := signature(action, fmt.Sprintf("p%03d@example.org", i))
+				if err := Validate(&sub); err != nil {
+					t.Fatal(err)
+				}
+				forward = append(forward, &pending{sub: sub})
+				again := sub
+				backward = append([]*pending{{sub: again}}, backward...)
+			}
+		}
+		errs := make(chan error, 2)
+		for _, batch := range [][]*pending{forward, backward} {
+			go func() {
+				errs <- db.Write(context.Background(), func(tx *store.Tx) error { return s.writeBatch(tx, batch) })
+			}()
+		}
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatalf("a batch failed: %v", err)
+			}
+		}
+		for _, batch := range [][]*pending{forward, backward} {
+			for _, p := range batch {
+				if p.err != nil {
+					t.Fatalf("%s to %s: %v", p.sub.Person.Email, p.sub.ActionID, p.err)
+				}
+			}
+		}
+		checkCounters(t, db, "petition-1", Counts{Pending: 200})
+		checkCounters(t, db, "petition-2", Counts{Pending: 200})
+	})
+}
