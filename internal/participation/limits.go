@@ -137,9 +137,10 @@ func (r *rateLimiter) sweep(now time.Time) {
 }
 
 // observeBatch records the size and duration of group commits, so an
-// operator sees the batching at work on /metrics.
-func observeBatch(size int, d time.Duration) {
+// operator sees the batching at work on /metrics; a batch's size counts
+// the links followed in it too, the submissions counter does not.
+func observeBatch(size, submitted int, d time.Duration) {
 	metrics.GetOrCreateHistogram(`repertoire_participation_batch_size`).Update(float64(size))
 	metrics.GetOrCreateHistogram(`repertoire_participation_batch_seconds`).Update(d.Seconds())
-	metrics.GetOrCreateCounter(`repertoire_participations_submitted_total`).Add(size)
+	metrics.GetOrCreateCounter(`repertoire_participations_submitted_total`).Add(submitted)
 }

@@ -214,7 +214,13 @@ func (s *Service) commit(batch []*pending) {
 		}
 		close(p.done)
 	}
-	observeBatch(len(batch), time.Since(start))
+	submitted := 0
+	for _, p := range batch {
+		if p.move == nil {
+			submitted++
+		}
+	}
+	observeBatch(len(batch), submitted, time.Since(start))
 }
 
 // limit checks p against the rate limits once and says why it is over
