@@ -30,6 +30,8 @@ func TestOrganizerJourney(t *testing.T) {
 		link := app.Mail.Wait(t, "ana@example.org", "onfirm").Link(t, "/confirm/")
 		Run(t, ctx, "confirm from the mailed link",
 			chromedp.Navigate(link),
+			chromedp.WaitVisible(`main form button[type="submit"]`),
+			chromedp.Click(`main form button[type="submit"]`),
 			chromedp.WaitVisible(`form[action="/signout"]`),
 		)
 

@@ -182,6 +182,24 @@ func (h *Handler) forgot(w http.ResponseWriter, r *http.Request) {
 
 // followLink spends a confirmation or sign-in link: either proves the
 // mailbox, so both confirm the account and sign the person in.
+// showLink answers a mailed confirm or sign-in link with a page whose
+// button follows it (POST): mail scanners open the links they find, and a
+// GET that used the link up would confirm an address nobody read, or spend
+// a sign-in link before its owner clicks it.
+func (h *Handler) showLink(purpose string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := checkMailToken(r.Context(), h.db.Reader(), r.PathValue("token"), purpose); err != nil {
+			h.linkFailed(w, r, err)
+			return
+		}
+		l := web.Localizer(r.Context())
+		h.pages.Render(w, r, http.StatusOK, "link_follow", l.T("account.link_follow."+purpose+".title"),
+			linkPage{Purpose: purpose, Action: r.URL.Path})
+	}
+}
+
+type linkPage struct{ Purpose, Action string }
+
 func (h *Handler) followLink(purpose, flash string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()

@@ -55,13 +55,21 @@ func TestSignInWithMailedLink(t *testing.T) {
 			// Mail goes out in the person's own language, not the browser's.
 			m := app.Mail.Wait(t, email, tc.subject)
 			link := m.Link(t, "/signin/")
-			if status, _ := b.Get(t, link); status != 200 || !signedIn(t, app, b) {
+			// Opening the link (as a mail scanner does) only shows the
+			// button: nobody is signed in and the link still works.
+			if status, body := b.Get(t, link); status != 200 || signedIn(t, app, b) || !strings.Contains(body, `method="post"`) {
+				t.Fatalf("%s: opening the link answered %d, signed in %v", tc.name, status, signedIn(t, app, b))
+			}
+			if status, _ := b.Post(t, strings.TrimPrefix(link, app.URL), nil); status != 200 || !signedIn(t, app, b) {
 				t.Fatalf("%s: following the link answered %d", tc.name, status)
 			}
 			if n := count(t, app, `SELECT COUNT(*) FROM accounts a JOIN people p ON p.id = a.person_id WHERE p.email = $1 AND a.confirmed_at IS NOT NULL`, email); n != 1 {
 				t.Errorf("%s: account not confirmed", tc.name)
 			}
 			again := app.Browser()
+			if status, _ := again.Post(t, strings.TrimPrefix(link, app.URL), nil); status != 404 || signedIn(t, app, again) {
+				t.Errorf("%s: reused link followed: %d", tc.name, status)
+			}
 			status, body = again.Get(t, link)
 			if status != 404 || signedIn(t, app, again) {
 				t.Errorf("%s: reused link answered %d", tc.name, status)
@@ -92,6 +100,7 @@ func TestExpiredLinksAreRefused(t *testing.T) {
 			do   func() int
 		}{
 			{"sign-in link", func() int { s, _ := b.Get(t, signin); return s }},
+			{"sign-in link followed", func() int { s, _ := b.Post(t, strings.TrimPrefix(signin, app.URL), nil); return s }},
 			{"reset form", func() int { s, _ := b.Get(t, reset); return s }},
 			{"reset post", func() int {
 				s, _ := b.Post(t, strings.TrimPrefix(reset, app.URL), url.Values{"password": {"a new long password"}, "password_confirm": {"a new long password"}})

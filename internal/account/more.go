@@ -13,11 +13,13 @@ func (h *Handler) moreRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /signup", h.signUp)
 	mux.HandleFunc("GET /signup/check", h.showCheckMail("signup"))
 	mux.HandleFunc("POST /signup/resend", h.resendConfirmation)
-	mux.HandleFunc("GET /confirm/{token}", h.followLink(purposeConfirm, "account.confirmed"))
+	mux.HandleFunc("GET /confirm/{token}", h.showLink(purposeConfirm))
+	mux.HandleFunc("POST /confirm/{token}", h.followLink(purposeConfirm, "account.confirmed"))
 
 	mux.HandleFunc("POST /signin/link", h.sendSignInLink)
 	mux.HandleFunc("GET /signin/check", h.showCheckMail("signin"))
-	mux.HandleFunc("GET /signin/{token}", h.followLink(purposeSignIn, "account.signed_in"))
+	mux.HandleFunc("GET /signin/{token}", h.showLink(purposeSignIn))
+	mux.HandleFunc("POST /signin/{token}", h.followLink(purposeSignIn, "account.signed_in"))
 
 	mux.HandleFunc("GET /password/forgot", h.showForgot)
 	mux.HandleFunc("POST /password/forgot", h.forgot)

@@ -45,11 +45,11 @@ func mustContain(t *testing.T, what, body string, want ...string) {
 func TestSignUpConfirmsByMail(t *testing.T) {
 	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
 		cases := []struct {
-			lang, email                       string
-			checkPage, subject, body, welcome string
+			lang, email                               string
+			checkPage, subject, body, button, welcome string
 		}{
-			{"en", "ana@example.org", "Check your mail", "Confirm your email address", "valid for 7 days", "Your email address is confirmed."},
-			{"fr", "Bea@Example.org", "Consultez votre messagerie", "Confirmez votre adresse", "valable 7 jours", "Votre adresse est confirmée."},
+			{"en", "ana@example.org", "Check your mail", "Confirm your email address", "valid for 7 days", "Confirm my address", "Your email address is confirmed."},
+			{"fr", "Bea@Example.org", "Consultez votre messagerie", "Confirmez votre adresse", "valable 7 jours", "Confirmer mon adresse", "Votre adresse est confirmée."},
 		}
 		for _, tc := range cases {
 			b := app.Browser()
@@ -73,7 +73,17 @@ func TestSignUpConfirmsByMail(t *testing.T) {
 			if n := count(t, app, `SELECT COUNT(*) FROM mail_tokens WHERE token_hash = $1 AND purpose = 'confirm'`, store.HashToken(link[strings.LastIndex(link, "/")+1:])); n != 1 {
 				t.Errorf("%s: the confirmation token is not stored as its hash", tc.lang)
 			}
+			// Opening the link shows a button and confirms nothing: mail
+			// scanners open links.
 			status, body = b.Get(t, link)
+			if status != 200 || signedIn(t, app, b) {
+				t.Fatalf("%s: opening the link answered %d, signed in %v", tc.lang, status, signedIn(t, app, b))
+			}
+			mustContain(t, tc.lang+" link page", body, tc.button)
+			if n := count(t, app, `SELECT COUNT(*) FROM accounts a JOIN people p ON p.id = a.person_id WHERE p.email = $1 AND a.confirmed_at IS NOT NULL`, email); n != 0 {
+				t.Fatalf("%s: opening the link confirmed the address", tc.lang)
+			}
+			status, body = b.Post(t, strings.TrimPrefix(link, app.URL), nil)
 			if status != 200 || !signedIn(t, app, b) {
 				t.Fatalf("%s: confirming answered %d, signed in %v", tc.lang, status, signedIn(t, app, b))
 			}
@@ -165,7 +175,7 @@ func TestResendConfirmation(t *testing.T) {
 			t.Errorf("bad address: %d", status)
 		}
 		// Either link confirms; the account had no password, the link is how she signs in.
-		if status, _ := b.Get(t, app.Mail.Wait(t, "ana@example.org", "Confirm").Link(t, "/confirm/")); status != 200 || !signedIn(t, app, b) {
+		if status, _ := b.Post(t, strings.TrimPrefix(app.Mail.Wait(t, "ana@example.org", "Confirm").Link(t, "/confirm/"), app.URL), nil); status != 200 || !signedIn(t, app, b) {
 			t.Errorf("confirming answered %d", status)
 		}
 	})
