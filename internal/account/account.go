@@ -44,6 +44,16 @@ type Handler struct {
 	secure  bool            // cookies only over HTTPS when the site is HTTPS
 	limit   *web.Limiter    // public forms: sign-in, sign-up, reset, mailed links
 	exports []ExportSection // data export parts added by other capabilities
+	// beforeDelete run in the transaction that erases a person, before
+	// the erasing (added by other capabilities: see BeforeDelete).
+	beforeDelete []func(ctx context.Context, tx *store.Tx, personID string) error
+}
+
+// BeforeDelete adds work to do, in the same transaction, before a person
+// is erased (called while wiring the server, before it serves): a
+// community's last owner hands it over there.
+func (h *Handler) BeforeDelete(fn func(ctx context.Context, tx *store.Tx, personID string) error) {
+	h.beforeDelete = append(h.beforeDelete, fn)
 }
 
 // New builds the account handler.

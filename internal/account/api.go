@@ -434,7 +434,7 @@ func (h *Handler) apiDeletePerson(w http.ResponseWriter, r *http.Request) {
 	if h.principal(w, r, id) == nil {
 		return
 	}
-	if err := DeletePerson(r.Context(), h.db, id); err != nil {
+	if err := h.DeletePerson(r.Context(), id); err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}

@@ -261,7 +261,7 @@ func (h *Handler) deleteAccount(w http.ResponseWriter, r *http.Request) {
 		fail(repertoire.Invalid("delete_confirm", "account.delete_mismatch", nil))
 		return
 	}
-	if err := DeletePerson(r.Context(), h.db, v.PersonID); err != nil {
+	if err := h.DeletePerson(r.Context(), v.PersonID); err != nil {
 		fail(err)
 		return
 	}
@@ -271,9 +271,15 @@ func (h *Handler) deleteAccount(w http.ResponseWriter, r *http.Request) {
 
 // DeletePerson erases a person and, through the schema's cascades, their
 // account, sessions, tokens, links, memberships and mail; what they wrote
-// for a campaign stays, unsigned.
-func DeletePerson(ctx context.Context, db *store.DB, id string) error {
-	return db.Write(ctx, func(tx *store.Tx) error {
+// for a campaign stays, unsigned. The BeforeDelete work runs first, in the
+// same transaction.
+func (h *Handler) DeletePerson(ctx context.Context, id string) error {
+	return h.db.Write(ctx, func(tx *store.Tx) error {
+		for _, fn := range h.beforeDelete {
+			if err := fn(ctx, tx, id); err != nil {
+				return err
+			}
+		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM people WHERE id = $1`, id)
 		if err != nil {
 			return repertoire.Internal(err)

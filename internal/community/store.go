@@ -724,3 +724,43 @@ func notFound(err error) error {
 	}
 	return repertoire.Errorf(repertoire.ENOTFOUND, "community.not_found")
 }
+
+// HandOver runs inside the transaction that erases a person (see
+// account.Handler.BeforeDelete): each community they are the last active
+// owner of passes to its longest-standing active organizer, or failing one
+// its longest-standing active member, so that nobody's departure leaves a
+// community no one can run. A community without other members keeps none.
+func HandOver(ctx context.Context, tx *store.Tx, personID string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT m.community_id FROM memberships m
+		WHERE m.person_id = $1 AND m.role = $2 AND m.status = $3 AND NOT EXISTS (
+			SELECT 1 FROM memberships o WHERE o.community_id = m.community_id AND o.person_id <> $1
+			AND o.role = $2 AND o.status = $3)
+		ORDER BY m.community_id`, personID, RoleOwner, StatusActive)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return repertoire.Internal(err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return repertoire.Internal(err)
+	}
+	for _, id := range ids {
+		_, err := tx.ExecContext(ctx, `UPDATE memberships SET role = $3, modified_at = $5
+			WHERE community_id = $1 AND person_id = (
+				SELECT person_id FROM memberships WHERE community_id = $1 AND person_id <> $2 AND status = $4
+				ORDER BY CASE role WHEN $6 THEN 0 ELSE 1 END, created_at, person_id LIMIT 1)`,
+			id, personID, RoleOwner, StatusActive, tx.Now, RoleOrganizer)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+	}
+	return nil
+}

@@ -240,3 +240,65 @@ func TestCommunityPageListsItsCampaigns(t *testing.T) {
 		})
 	})
 }
+
+// TestLastOwnerDeletingTheirAccountHandsOver: when the last owner erases
+// their account, each community they ran passes to its longest-standing
+// organizer (or, without one, its longest-standing member); a community
+// with another owner, or with nobody else, is left as it is.
+func TestLastOwnerDeletingTheirAccountHandsOver(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		owner, _ := signedIn(t, app, "Owner")
+		early, _ := signedIn(t, app, "Early")
+		orga, orgaID := signedIn(t, app, "Orga")
+		late, lateID := signedIn(t, app, "Late")
+		co, coID := signedIn(t, app, "Co")
+		owner.Post(t, "/communities", url.Values{"name": {"Riders"}, "join_policy": {"open"}})   // an organizer joined later than a member
+		owner.Post(t, "/communities", url.Values{"name": {"Walkers"}, "join_policy": {"open"}})  // members only
+		owner.Post(t, "/communities", url.Values{"name": {"Cyclists"}, "join_policy": {"open"}}) // a second owner
+		owner.Post(t, "/communities", url.Values{"name": {"Solitary"}, "join_policy": {"open"}}) // nobody else
+		for _, step := range []struct {
+			b    *testkit.Browser
+			path string
+		}{{early, "/c/riders/join"}, {orga, "/c/riders/join"}, {late, "/c/walkers/join"}, {early, "/c/walkers/join"},
+			{co, "/c/cyclists/join"}, {late, "/c/cyclists/join"}} {
+			if st, _ := step.b.Post(t, step.path, nil); st != 200 {
+				t.Fatalf("%s: %d", step.path, st)
+			}
+		}
+		for _, r := range []struct{ path, id, role string }{{"/c/riders", orgaID, "organizer"}, {"/c/cyclists", coID, "owner"}} {
+			if st, _ := owner.Post(t, r.path+"/members/"+r.id+"/role", url.Values{"role": {r.role}}); st != 200 {
+				t.Fatalf("role on %s: %d", r.path, st)
+			}
+		}
+		if st, _ := owner.Post(t, "/account/delete", url.Values{"delete_confirm": {"owner@example.org"}}); st != 200 {
+			t.Fatalf("delete account: %d", st)
+		}
+		owners := func(slug string) []string {
+			rows, err := app.DB.Reader().QueryContext(context.Background(), `SELECT m.person_id FROM memberships m
+				JOIN communities c ON c.id = m.community_id WHERE c.slug = $1 AND m.role = 'owner' ORDER BY m.person_id`, slug)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var ids []string
+			for rows.Next() {
+				var id string
+				rows.Scan(&id)
+				ids = append(ids, id)
+			}
+			return ids
+		}
+		for _, c := range []struct {
+			slug string
+			want []string
+		}{{"riders", []string{orgaID}}, {"walkers", []string{lateID}}, {"cyclists", []string{coID}}, {"solitary", nil}} {
+			if got := owners(c.slug); strings.Join(got, ",") != strings.Join(c.want, ",") {
+				t.Errorf("%s: owners %v, want %v", c.slug, got, c.want)
+			}
+		}
+		// The new owner runs the community.
+		if st, body := orga.Get(t, "/c/riders/members"); st != 200 || !strings.Contains(body, `/role"`) {
+			t.Errorf("the new owner's member page: %d", st)
+		}
+	})
+}

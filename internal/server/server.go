@@ -73,6 +73,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	}
 	accounts := account.New(db, pages, cat, log, cfg.BaseURL)
 	communities := community.New(db, pages, cat, log, cfg.BaseURL)
+	accounts.BeforeDelete(community.HandOver) // a last owner's communities pass to another member
 	campaigns := campaign.New(db, pages, cat, log, cfg.BaseURL, communities.Store)
 	communities.Campaigns = campaigns.Store // the community page lists its campaigns
 	unsubscribe := outbox.NewHandler(db, pages, log)
