@@ -154,7 +154,10 @@ type Handler struct {
 
 // New builds the community handler.
 func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger, baseURL string) *Handler {
-	return &Handler{Store: NewStore(db), pages: pages, cat: cat, log: log, baseURL: strings.TrimRight(baseURL, "/")}
+	baseURL = strings.TrimRight(baseURL, "/")
+	st := NewStore(db)
+	st.mail = &mailer{cat: cat, baseURL: baseURL} // requests to organizers, approvals to members
+	return &Handler{Store: st, pages: pages, cat: cat, log: log, baseURL: baseURL}
 }
 
 // Routes mounts community pages and API.

@@ -12,7 +12,10 @@ import (
 )
 
 // Store holds communities and memberships.
-type Store struct{ db *store.DB }
+type Store struct {
+	db   *store.DB
+	mail *mailer // membership mails; nil sends none
+}
 
 // NewStore returns the community store (the demo and other capabilities
 // use it without the pages).
@@ -342,7 +345,13 @@ func (s *Store) Join(ctx context.Context, communityID, personID string) (string,
 		default:
 			return repertoire.Errorf(repertoire.EFORBIDDEN, "community.invite_only")
 		}
-		return addMember(ctx, tx, c.ID, personID, RoleMember, status)
+		if err := addMember(ctx, tx, c.ID, personID, RoleMember, status); err != nil {
+			return err
+		}
+		if status == StatusRequested {
+			return s.mailRequest(ctx, tx, c, personID)
+		}
+		return nil
 	})
 	return status, err
 }
@@ -368,7 +377,14 @@ func (s *Store) Approve(ctx context.Context, actorID, communityID, personID stri
 			StatusActive, tx.Now, communityID, personID); err != nil {
 			return repertoire.Internal(err)
 		}
-		return countMembers(ctx, tx, communityID, +1)
+		if err := countMembers(ctx, tx, communityID, +1); err != nil {
+			return err
+		}
+		c, err := lockCommunity(ctx, tx, communityID)
+		if err != nil {
+			return err
+		}
+		return s.mailApproved(ctx, tx, c, personID)
 	})
 }
 

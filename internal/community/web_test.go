@@ -302,3 +302,58 @@ func TestLastOwnerDeletingTheirAccountHandsOver(t *testing.T) {
 		}
 	})
 }
+
+// TestMembershipRequestsAreMailed: a request to join a community that
+// approves its members is mailed to its organizers and owners, each in
+// their own language, with the page where they answer; the approval is
+// mailed to the person who asked.
+func TestMembershipRequestsAreMailed(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		owner, _ := signedIn(t, app, "Owner")
+		orga, orgaID := signedIn(t, app, "Orga")
+		asker, askerID := signedIn(t, app, "Asker")
+		if _, err := app.DB.Writer().ExecContext(context.Background(), `UPDATE people SET preferred_language = 'fr' WHERE id = $1`, orgaID); err != nil {
+			t.Fatal(err)
+		}
+		owner.Post(t, "/communities", url.Values{"name": {"Careful riders"}, "join_policy": {"approval"}})
+		owner.Post(t, "/communities", url.Values{"name": {"Open riders"}, "join_policy": {"open"}})
+		if st, _ := orga.Post(t, "/c/careful-riders/join", nil); st != 200 {
+			t.Fatalf("orga asks: %d", st)
+		}
+		if st, _ := owner.Post(t, "/c/careful-riders/requests/"+orgaID+"/approve", nil); st != 200 {
+			t.Fatalf("approve orga: %d", st)
+		}
+		if st, _ := owner.Post(t, "/c/careful-riders/members/"+orgaID+"/role", url.Values{"role": {"organizer"}}); st != 200 {
+			t.Fatalf("make organizer: %d", st)
+		}
+		app.Mail.Wait(t, "orga@example.org", "Bienvenue dans Careful riders")
+		if st, _ := asker.Post(t, "/c/careful-riders/join", nil); st != 200 {
+			t.Fatalf("asker asks: %d", st)
+		}
+		en := app.Mail.Wait(t, "owner@example.org", "Asker asks to join Careful riders")
+		fr := app.Mail.Wait(t, "orga@example.org", "Asker demande à rejoindre Careful riders")
+		for _, m := range []*testkit.Mail{en, fr} {
+			if l := m.Link(t, "/c/careful-riders/members"); !strings.HasPrefix(l, app.URL) {
+				t.Errorf("mail to %s links %s", m.To, l)
+			}
+		}
+		if st, _ := orga.Post(t, "/c/careful-riders/requests/"+askerID+"/approve", nil); st != 200 {
+			t.Fatalf("approve asker: %d", st)
+		}
+		welcome := app.Mail.Wait(t, "asker@example.org", "Welcome to Careful riders")
+		if !strings.Contains(welcome.Body, "you are now a member") || !strings.Contains(welcome.Body, app.URL+"/c/careful-riders") {
+			t.Errorf("welcome mail:\n%s", welcome.Body)
+		}
+		// Joining an open community asks nobody: no mail to its owner.
+		if st, _ := asker.Post(t, "/c/open-riders/join", nil); st != 200 {
+			t.Fatalf("join open: %d", st)
+		}
+		var n int
+		if err := app.DB.Reader().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM outbox WHERE subject LIKE '%Open riders%'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%d mails about joining an open community", n)
+		}
+	})
+}
