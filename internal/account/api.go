@@ -390,23 +390,34 @@ func (h *Handler) apiSignup(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) writePerson(w http.ResponseWriter, r *http.Request, id string, created bool) {
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	h.writePersonStatus(w, r, id, status)
+}
+
+func (h *Handler) writePersonStatus(w http.ResponseWriter, r *http.Request, id string, status int) {
 	p, err := GetPerson(r.Context(), h.db.Writer(), id) // the writer: a replica may lag the write just made
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
 	doc := h.personDoc(p)
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
+	if status == http.StatusCreated {
 		w.Header().Set("Location", doc.Links["self"].(api.Link).Href)
 	}
 	api.JSON(w, status, doc)
 }
 
+// apiUpdatePerson updates a person. A person changing their own primary
+// address keeps the old one until they confirm the new from the link mailed
+// to it (202 Accepted: the rest is saved); an administrator's change applies
+// at once.
 func (h *Handler) apiUpdatePerson(w http.ResponseWriter, r *http.Request) {
 	id := api.ParseID(r.PathValue("id"))
-	if h.principal(w, r, id) == nil {
+	principal := h.principal(w, r, id)
+	if principal == nil {
 		return
 	}
 	in, prefix, err := decodePerson(w, r)
@@ -415,15 +426,41 @@ func (h *Handler) apiUpdatePerson(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	pending := false
 	err = h.db.Write(ctx, func(tx *store.Tx) error {
 		p, err := GetPerson(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		return applyPerson(ctx, tx, p, in, prefix)
+		var newEmail string
+		if i, addr := in.primaryEmail(); addr != nil && principal.PersonID == id {
+			field := prefix + "email_addresses[" + strconv.Itoa(i) + "].address"
+			email, err := CheckEmail(field, *addr)
+			if err != nil {
+				return err
+			}
+			if email != p.Email {
+				if other, err := PersonByEmail(ctx, tx, email); err == nil && other.ID != id {
+					return &repertoire.Error{Code: repertoire.ECONFLICT, Field: field, MessageID: "account.email_in_use"}
+				}
+				newEmail, *addr = email, p.Email // saved below as it was
+			}
+		}
+		if err := applyPerson(ctx, tx, p, in, prefix); err != nil {
+			return err
+		}
+		if newEmail != "" {
+			pending = true
+			return h.requestEmailChange(ctx, tx, p, newEmail)
+		}
+		return nil
 	})
 	if err != nil {
 		api.Problem(w, r, h.log, err)
+		return
+	}
+	if pending {
+		h.writePersonStatus(w, r, id, http.StatusAccepted)
 		return
 	}
 	h.writePerson(w, r, id, false)

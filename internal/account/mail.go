@@ -2,11 +2,13 @@ package account
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"repertoire"
 	"repertoire/internal/outbox"
 	"repertoire/internal/store"
+	"repertoire/internal/web"
 )
 
 // Purposes of the links this package mails (mail_tokens.purpose), and how
@@ -16,6 +18,7 @@ const (
 	purposeConfirm = "confirm"
 	purposeSignIn  = "signin"
 	purposeReset   = "reset"
+	purposeEmail   = "email" // a new address, confirmed before it replaces the old
 
 	ConfirmTTL = 7 * 24 * time.Hour
 	SignInTTL  = 30 * time.Minute
@@ -24,7 +27,7 @@ const (
 
 func linkTTL(purpose string) time.Duration {
 	switch purpose {
-	case purposeConfirm:
+	case purposeConfirm, purposeEmail:
 		return ConfirmTTL
 	case purposeSignIn:
 		return SignInTTL
@@ -135,4 +138,55 @@ func (h *Handler) sendMail(ctx context.Context, tx *store.Tx, to recipient, mess
 		Lang:          l.Lang,
 		Transactional: true,
 	})
+}
+
+// requestEmailChange mails a link to newEmail that makes it p's address
+// once followed; until then p keeps the old one. A new request replaces
+// the pending one.
+func (h *Handler) requestEmailChange(ctx context.Context, tx *store.Tx, p *Person, newEmail string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM mail_tokens WHERE person_id = $1 AND purpose = $2 AND used_at IS NULL`, p.ID, purposeEmail); err != nil {
+		return repertoire.Internal(err)
+	}
+	tok := store.NewToken()
+	_, err := tx.ExecContext(ctx, `INSERT INTO mail_tokens (token_hash, person_id, purpose, created_at, expires_at, new_email) VALUES ($1, $2, $3, $4, $5, $6)`,
+		store.HashToken(tok), p.ID, purposeEmail, tx.Now, tx.Now.Add(linkTTL(purposeEmail)), newEmail)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	return h.sendMail(ctx, tx, recipient{PersonID: p.ID, Email: newEmail, Lang: p.PreferredLanguage}, "account.mail_email", "URL", h.baseURL+"/email/"+tok)
+}
+
+// changeEmail follows a mailed address-change link (POST): the new
+// address replaces the old, which gets a notice.
+func (h *Handler) changeEmail(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	err := h.db.Write(ctx, func(tx *store.Tx) error {
+		var personID, newEmail string
+		err := tx.QueryRowContext(ctx, `UPDATE mail_tokens SET used_at = $1
+			WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 RETURNING person_id, new_email`,
+			tx.Now, store.HashToken(r.PathValue("token")), purposeEmail).Scan(&personID, &newEmail)
+		if err != nil {
+			if repertoire.ErrorCode(store.NotFound(err, "")) == repertoire.ENOTFOUND {
+				return errLinkInvalid()
+			}
+			return repertoire.Internal(err)
+		}
+		p, err := GetPerson(ctx, tx, personID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE people SET email = $2, modified_at = $3 WHERE id = $1`, personID, newEmail, tx.Now)
+		if store.IsUniqueViolation(err) {
+			return repertoire.Errorf(repertoire.ECONFLICT, "account.email_in_use")
+		}
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		return h.sendMail(ctx, tx, recipient{PersonID: p.ID, Email: p.Email, Lang: p.PreferredLanguage}, "account.mail_email_changed", "Email", newEmail)
+	})
+	if err != nil {
+		h.linkFailed(w, r, err)
+		return
+	}
+	web.Redirect(w, r, "/account", "account.email_changed")
 }

@@ -18,6 +18,8 @@ func (h *Handler) moreRoutes(mux *http.ServeMux) {
 
 	mux.HandleFunc("POST /signin/link", h.sendSignInLink)
 	mux.HandleFunc("GET /signin/check", h.showCheckMail("signin"))
+	mux.HandleFunc("GET /email/{token}", h.showLink(purposeEmail))
+	mux.HandleFunc("POST /email/{token}", h.changeEmail)
 	mux.HandleFunc("GET /signin/{token}", h.showLink(purposeSignIn))
 	mux.HandleFunc("POST /signin/{token}", h.followLink(purposeSignIn, "account.signed_in"))
 
