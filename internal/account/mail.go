@@ -41,11 +41,12 @@ func errLinkInvalid() error {
 	return repertoire.Errorf(repertoire.ENOTFOUND, "account.link_invalid")
 }
 
-// issueMailToken mints a single-use link token; only its hash is stored.
-func issueMailToken(ctx context.Context, tx *store.Tx, personID, purpose string) (string, error) {
+// issueMailToken mints a single-use link token; only its hash is stored,
+// with the new address of an address-change link ("" otherwise).
+func issueMailToken(ctx context.Context, tx *store.Tx, personID, purpose, newEmail string) (string, error) {
 	tok := store.NewToken()
-	_, err := tx.ExecContext(ctx, `INSERT INTO mail_tokens (token_hash, person_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
-		store.HashToken(tok), personID, purpose, tx.Now, tx.Now.Add(linkTTL(purpose)))
+	_, err := tx.ExecContext(ctx, `INSERT INTO mail_tokens (token_hash, person_id, purpose, created_at, expires_at, new_email) VALUES ($1, $2, $3, $4, $5, $6)`,
+		store.HashToken(tok), personID, purpose, tx.Now, tx.Now.Add(linkTTL(purpose)), newEmail)
 	if err != nil {
 		return "", repertoire.Internal(err)
 	}
@@ -55,17 +56,23 @@ func issueMailToken(ctx context.Context, tx *store.Tx, personID, purpose string)
 // useMailToken spends a link token and returns its person. The UPDATE is
 // the check, so two clicks racing each other cannot both succeed.
 func useMailToken(ctx context.Context, tx *store.Tx, tok, purpose string) (string, error) {
-	var personID string
-	err := tx.QueryRowContext(ctx, `UPDATE mail_tokens SET used_at = $1
-		WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 RETURNING person_id`,
-		tx.Now, store.HashToken(tok), purpose).Scan(&personID)
+	personID, _, err := spendMailToken(ctx, tx, tok, purpose)
+	return personID, err
+}
+
+// spendMailToken is useMailToken that also returns the new address an
+// address-change link carries ("" for the other purposes).
+func spendMailToken(ctx context.Context, tx *store.Tx, tok, purpose string) (personID, newEmail string, err error) {
+	err = tx.QueryRowContext(ctx, `UPDATE mail_tokens SET used_at = $1
+		WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 RETURNING person_id, new_email`,
+		tx.Now, store.HashToken(tok), purpose).Scan(&personID, &newEmail)
 	if err != nil {
 		if repertoire.ErrorCode(store.NotFound(err, "")) == repertoire.ENOTFOUND {
-			return "", errLinkInvalid()
+			return "", "", errLinkInvalid()
 		}
-		return "", repertoire.Internal(err)
+		return "", "", repertoire.Internal(err)
 	}
-	return personID, nil
+	return personID, newEmail, nil
 }
 
 // checkMailToken reports whether a link token is still usable, without
@@ -118,7 +125,7 @@ func accountHolder(ctx context.Context, tx *store.Tx, email string) (rc recipien
 // sendLink mails a fresh link of the given purpose, rendered in the
 // recipient's language, inside tx: no commit, no mail.
 func (h *Handler) sendLink(ctx context.Context, tx *store.Tx, to recipient, purpose string) error {
-	tok, err := issueMailToken(ctx, tx, to.PersonID, purpose)
+	tok, err := issueMailToken(ctx, tx, to.PersonID, purpose, "")
 	if err != nil {
 		return err
 	}
@@ -147,11 +154,9 @@ func (h *Handler) requestEmailChange(ctx context.Context, tx *store.Tx, p *Perso
 	if _, err := tx.ExecContext(ctx, `DELETE FROM mail_tokens WHERE person_id = $1 AND purpose = $2 AND used_at IS NULL`, p.ID, purposeEmail); err != nil {
 		return repertoire.Internal(err)
 	}
-	tok := store.NewToken()
-	_, err := tx.ExecContext(ctx, `INSERT INTO mail_tokens (token_hash, person_id, purpose, created_at, expires_at, new_email) VALUES ($1, $2, $3, $4, $5, $6)`,
-		store.HashToken(tok), p.ID, purposeEmail, tx.Now, tx.Now.Add(linkTTL(purposeEmail)), newEmail)
+	tok, err := issueMailToken(ctx, tx, p.ID, purposeEmail, newEmail)
 	if err != nil {
-		return repertoire.Internal(err)
+		return err
 	}
 	return h.sendMail(ctx, tx, recipient{PersonID: p.ID, Email: newEmail, Lang: p.PreferredLanguage}, "account.mail_email", "URL", h.baseURL+"/email/"+tok)
 }
@@ -161,15 +166,9 @@ func (h *Handler) requestEmailChange(ctx context.Context, tx *store.Tx, p *Perso
 func (h *Handler) changeEmail(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	err := h.db.Write(ctx, func(tx *store.Tx) error {
-		var personID, newEmail string
-		err := tx.QueryRowContext(ctx, `UPDATE mail_tokens SET used_at = $1
-			WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 RETURNING person_id, new_email`,
-			tx.Now, store.HashToken(r.PathValue("token")), purposeEmail).Scan(&personID, &newEmail)
+		personID, newEmail, err := spendMailToken(ctx, tx, r.PathValue("token"), purposeEmail)
 		if err != nil {
-			if repertoire.ErrorCode(store.NotFound(err, "")) == repertoire.ENOTFOUND {
-				return errLinkInvalid()
-			}
-			return repertoire.Internal(err)
+			return err
 		}
 		p, err := GetPerson(ctx, tx, personID)
 		if err != nil {

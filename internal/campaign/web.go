@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -506,16 +507,21 @@ func (h *Handler) moveSection(w http.ResponseWriter, r *http.Request) {
 	web.Redirect(w, r, campaignPath(p.C, "edit")+"#s-"+id, "")
 }
 
-func (h *Handler) deleteSection(w http.ResponseWriter, r *http.Request) {
-	p := h.load(w, r, true)
-	if p == nil {
-		return
+// deleteItem answers an organizer's delete of one of the campaign's items
+// (a section, an update, a coverage entry), named by the path value param,
+// and returns to that part of the edit page.
+func (h *Handler) deleteItem(del func(ctx context.Context, campaignID, id string) error, param, anchor, flash string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p := h.load(w, r, true)
+		if p == nil {
+			return
+		}
+		if err := del(r.Context(), p.C.ID, r.PathValue(param)); err != nil {
+			h.pages.Error(w, r, err)
+			return
+		}
+		web.Redirect(w, r, campaignPath(p.C, "edit")+anchor, flash)
 	}
-	if err := h.Store.DeleteSection(r.Context(), p.C.ID, r.PathValue("section")); err != nil {
-		h.pages.Error(w, r, err)
-		return
-	}
-	web.Redirect(w, r, campaignPath(p.C, "edit")+"#demands", "campaign.section_deleted")
 }
 
 func (h *Handler) addDemands(w http.ResponseWriter, r *http.Request) {
@@ -560,18 +566,6 @@ func (h *Handler) addUpdate(w http.ResponseWriter, r *http.Request) {
 	h.refuse(w, r, p, "update", f, err)
 }
 
-func (h *Handler) deleteUpdate(w http.ResponseWriter, r *http.Request) {
-	p := h.load(w, r, true)
-	if p == nil {
-		return
-	}
-	if err := h.Store.DeleteUpdate(r.Context(), p.C.ID, r.PathValue("item")); err != nil {
-		h.pages.Error(w, r, err)
-		return
-	}
-	web.Redirect(w, r, campaignPath(p.C, "edit")+"#timeline", "campaign.deleted_item")
-}
-
 func (h *Handler) addCoverage(w http.ResponseWriter, r *http.Request) {
 	p := h.load(w, r, true)
 	if p == nil {
@@ -587,18 +581,6 @@ func (h *Handler) addCoverage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.Redirect(w, r, campaignPath(p.C)+"#coverage", "campaign.coverage_added")
-}
-
-func (h *Handler) deleteCoverage(w http.ResponseWriter, r *http.Request) {
-	p := h.load(w, r, true)
-	if p == nil {
-		return
-	}
-	if err := h.Store.DeleteCoverage(r.Context(), p.C.ID, r.PathValue("item")); err != nil {
-		h.pages.Error(w, r, err)
-		return
-	}
-	web.Redirect(w, r, campaignPath(p.C, "edit")+"#coverage", "campaign.deleted_item")
 }
 
 // demandData is a demand's own page: its history, and the organizers'

@@ -2,7 +2,6 @@ package outbox
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -32,23 +31,10 @@ func batchRows(d store.Dialect) int {
 func EnqueueBatch(ctx context.Context, tx *store.Tx, baseURL string, msgs []Message) error {
 	baseURL = strings.TrimRight(baseURL, "/")
 	from := DefaultFrom(baseURL)
-	// Full chunks share their statement text: prepare each once.
-	stmts := map[string]*sql.Stmt{}
-	defer func() {
-		for _, st := range stmts {
-			st.Close()
-		}
-	}()
+	// Full chunks share their statement text: on SQLite store.Tx prepares
+	// it once for good, on PostgreSQL pgx caches it per connection.
 	exec := func(q string, args []any) error {
-		st, ok := stmts[q]
-		if !ok {
-			var err error
-			if st, err = tx.PrepareContext(ctx, q); err != nil {
-				return repertoire.Internal(err)
-			}
-			stmts[q] = st
-		}
-		if _, err := st.ExecContext(ctx, args...); err != nil {
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return repertoire.Internal(err)
 		}
 		return nil

@@ -1,7 +1,6 @@
 package participation
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -65,11 +64,7 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 		seen[key] = true
 		rows = append(rows, &fresh{p: p, d: d})
 	}
-	// One lock order for every batch (see startWriters): by email, then
-	// action.
-	slices.SortStableFunc(rows, func(a, b *fresh) int {
-		return cmp.Or(strings.Compare(a.p.sub.Person.Email, b.p.sub.Person.Email), strings.Compare(a.p.sub.ActionID, b.p.sub.ActionID))
-	})
+	slices.SortStableFunc(rows, func(a, b *fresh) int { return lockOrder(&a.p.sub, &b.p.sub) })
 	if err := s.upsertPeople(ctx, tx, rows); err != nil {
 		return err
 	}
@@ -103,27 +98,13 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 	if err := outbox.EnqueueBatch(ctx, tx, s.baseURL, mails); err != nil {
 		return err
 	}
-	slices.SortStableFunc(again, func(a, b *pending) int {
-		return cmp.Or(strings.Compare(a.sub.Person.Email, b.sub.Person.Email), strings.Compare(a.sub.ActionID, b.sub.ActionID))
-	})
-	if len(again) > 0 {
-		upsertPerson, err := tx.PrepareContext(ctx, upsertPersonSQL)
-		if err != nil {
-			return repertoire.Internal(err)
-		}
-		defer upsertPerson.Close()
-		insert, err := tx.PrepareContext(ctx, insertParticipationSQL)
-		if err != nil {
-			return repertoire.Internal(err)
-		}
-		defer insert.Close()
-		for _, p := range again {
-			if err := s.writeOne(ctx, tx, upsertPerson, insert, p, deltas[p.sub.ActionID]); err != nil {
-				if repertoire.ErrorCode(err) == repertoire.EINTERNAL {
-					return err
-				}
-				p.err = err // an answer for this caller only
+	slices.SortStableFunc(again, func(a, b *pending) int { return lockOrder(&a.sub, &b.sub) })
+	for _, p := range again {
+		if err := s.writeOne(ctx, tx, p, deltas[p.sub.ActionID]); err != nil {
+			if repertoire.ErrorCode(err) == repertoire.EINTERNAL {
+				return err
 			}
+			p.err = err // an answer for this caller only
 		}
 	}
 	slices.SortStableFunc(moves, func(a, b *pending) int { return strings.Compare(a.move.link, b.move.link) })

@@ -1,8 +1,8 @@
 package participation
 
 import (
+	"cmp"
 	"context"
-	"database/sql"
 	"errors"
 	"slices"
 	"strings"
@@ -223,6 +223,12 @@ func (s *Service) commit(batch []*pending) {
 	observeBatch(len(batch), submitted, time.Since(start))
 }
 
+// lockOrder is the order every batch takes its row locks in (see
+// startWriters): by email, then by action.
+func lockOrder(a, b *Submission) int {
+	return cmp.Or(strings.Compare(a.Person.Email, b.Person.Email), strings.Compare(a.ActionID, b.ActionID))
+}
+
 // limit checks p against the rate limits once and says why it is over
 // one ("" when it is not).
 func (s *Service) limit(p *pending, domain string, now time.Time) string {
@@ -293,7 +299,7 @@ func emailDomain(email string) string {
 // writeOne records one submission: the person (one upsert, same rule as
 // account.UpsertPerson: what they told us last wins), the participation
 // (one insert, nothing when they already took part), the mail.
-func (s *Service) writeOne(ctx context.Context, tx *store.Tx, upsertPerson, insert *sql.Stmt, p *pending, d *counterDelta) error {
+func (s *Service) writeOne(ctx context.Context, tx *store.Tx, p *pending, d *counterDelta) error {
 	sub := &p.sub
 	in := sub.Person
 	origin := "repertoire"
@@ -301,7 +307,7 @@ func (s *Service) writeOne(ctx context.Context, tx *store.Tx, upsertPerson, inse
 		origin = sub.OriginSystem
 	}
 	var personID string
-	if err := upsertPerson.QueryRowContext(ctx, store.NewID(), in.Email, in.GivenName, in.FamilyName, in.Locality, in.Region,
+	if err := tx.QueryRowContext(ctx, upsertPersonSQL, store.NewID(), in.Email, in.GivenName, in.FamilyName, in.Locality, in.Region,
 		in.PostalCode, in.Country, sub.Lang, origin, tx.Now).Scan(&personID, new(string)); err != nil {
 		return repertoire.Internal(err)
 	}
@@ -325,7 +331,7 @@ func (s *Service) writeOne(ctx context.Context, tx *store.Tx, upsertPerson, inse
 	if sub.IP != "" {
 		ip = sub.IP
 	}
-	r, err := insert.ExecContext(ctx, id, string(sub.Kind), sub.ActionID, personID, status, sub.OriginSystem, sub.Comment,
+	r, err := tx.ExecContext(ctx, insertParticipationSQL, id, string(sub.Kind), sub.ActionID, personID, status, sub.OriginSystem, sub.Comment,
 		sub.PublicName, sub.ContactOK, sub.ShareWithTarget, in.GivenName, in.FamilyName, in.Locality, in.Country, sub.Lang,
 		ip, domain, reason, tokenHash, tx.Now, confirmedAt)
 	if err != nil {
