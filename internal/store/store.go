@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -241,7 +240,8 @@ type Tx struct {
 	Dialect Dialect
 	Now     time.Time // one clock reading per transaction
 	db      *DB
-	unknown []string // statements to prepare once this transaction ends
+	local   map[string]*sql.Stmt // the statements of this transaction, by text
+	unknown []string             // those to cache for good when it ends
 }
 
 // Write runs fn in a transaction and commits it when fn returns nil.
@@ -308,21 +308,32 @@ func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *s
 	return st.QueryRowContext(ctx, args...)
 }
 
-// stmt returns query prepared for tx from the statements prepared once on
-// the writer. One not yet cached is prepared for this transaction only and
-// cached when it ends: preparing it on the pool now would wait for the
-// connection tx holds.
+// stmt returns query prepared for tx, once per transaction, from the
+// statements prepared once on the writer. One not yet cached is prepared
+// for this transaction only and cached when it ends: preparing it on the
+// pool now would wait for the connection tx holds.
 func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	tx.db.stmts.mu.Lock()
-	st := tx.db.stmts.m[query]
-	tx.db.stmts.mu.Unlock()
-	if st != nil {
-		return tx.StmtContext(ctx, st), nil
+	if st := tx.local[query]; st != nil {
+		return st, nil
 	}
-	if !slices.Contains(tx.unknown, query) {
+	tx.db.stmts.mu.Lock()
+	cached := tx.db.stmts.m[query]
+	tx.db.stmts.mu.Unlock()
+	var st *sql.Stmt
+	if cached != nil {
+		st = tx.StmtContext(ctx, cached)
+	} else {
+		var err error
+		if st, err = tx.PrepareContext(ctx, query); err != nil {
+			return nil, err
+		}
 		tx.unknown = append(tx.unknown, query)
 	}
-	return tx.PrepareContext(ctx, query)
+	if tx.local == nil {
+		tx.local = map[string]*sql.Stmt{}
+	}
+	tx.local[query] = st
+	return st, nil
 }
 
 // prepare caches the statements of queries on the writer, while the cache
