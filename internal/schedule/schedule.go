@@ -16,14 +16,12 @@ import (
 	crand "crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"regexp"
 	"strings"
 	"time"
 
-	"repertoire"
 	"repertoire/internal/store"
 )
 
@@ -53,31 +51,14 @@ type Handler func(ctx context.Context, tx *store.Tx, job Job) error
 // only if tx commits. Scheduling the same kind, subject and time again is
 // a no-op, so callers need not check first.
 func Schedule(ctx context.Context, tx *store.Tx, kind, subjectID string, at time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO jobs (id, kind, subject_id, run_at, status, attempts, created_at, modified_at)
-		VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)
-		ON CONFLICT (kind, subject_id, run_at) DO NOTHING`,
-		store.NewID(), kind, subjectID, at.UTC().Truncate(time.Microsecond), tx.Now)
-	if err != nil {
-		return repertoire.Internal(err)
-	}
-	return nil
+	return insertJob(ctx, tx, kind, subjectID, at.UTC().Truncate(time.Microsecond))
 }
 
 // Cancel removes the jobs of a subject that have not run yet (of the given
 // kinds, or all kinds when none is given): the subject was deleted, or its
 // dates changed and it is being rescheduled.
 func Cancel(ctx context.Context, tx *store.Tx, subjectID string, kinds ...string) error {
-	q := `DELETE FROM jobs WHERE subject_id = $1 AND status IN ('pending', 'running')`
-	args := []any{subjectID}
-	if len(kinds) > 0 {
-		in, more := placeholders(kinds, 2)
-		q += ` AND kind IN (` + in + `)`
-		args = append(args, more...)
-	}
-	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-		return repertoire.Internal(err)
-	}
-	return nil
+	return deletePending(ctx, tx, subjectID, kinds)
 }
 
 // Runner runs due jobs with the handlers registered for their kinds. Its
@@ -178,15 +159,7 @@ func (r *Runner) run(ctx context.Context, claimID string, j Job) {
 		if err := r.handlers[j.Kind](ctx, tx, j); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE jobs SET status = 'done', locked_until = NULL, last_error = '', modified_at = $1
-			WHERE id = $2 AND claimed_by = $3 AND status = 'running'`, tx.Now, j.ID, claimID)
-		if err != nil {
-			return repertoire.Internal(err)
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return errLeaseLost
-		}
-		return nil
+		return markDone(ctx, tx, j.ID, claimID)
 	})
 	if err == nil {
 		return
@@ -204,10 +177,7 @@ func (r *Runner) run(ctx context.Context, claimID string, j Job) {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	werr := r.db.Write(wctx, func(tx *store.Tx) error {
-		_, err := tx.ExecContext(wctx, `UPDATE jobs SET status = $1, locked_until = $2, last_error = $3, modified_at = $4
-			WHERE id = $5 AND claimed_by = $6 AND status = 'running'`,
-			status, tx.Now.Add(wait), shortError(err), tx.Now, j.ID, claimID)
-		return err
+		return markFailed(wctx, tx, j.ID, claimID, status, tx.Now.Add(wait), shortError(err))
 	})
 	if werr != nil {
 		r.log.Error("schedule: recording a failed job", "job", j.ID, "err", werr)
@@ -224,40 +194,9 @@ func (r *Runner) claim(ctx context.Context, claimID string) ([]Job, error) {
 		kinds = append(kinds, k)
 	}
 	err := r.db.Write(ctx, func(tx *store.Tx) error {
-		jobs = jobs[:0]
-		in, kargs := placeholders(kinds, 3)
-		q := `SELECT id, kind, subject_id, run_at, attempts FROM jobs
-			WHERE status IN ('pending', 'running') AND run_at <= $1 AND (locked_until IS NULL OR locked_until <= $1)
-			AND kind IN (` + in + `) ORDER BY run_at LIMIT $2`
-		if tx.Dialect == store.Postgres {
-			q += ` FOR UPDATE SKIP LOCKED`
-		}
-		rows, err := tx.QueryContext(ctx, q, append([]any{tx.Now, max(1, r.Batch)}, kargs...)...)
-		if err != nil {
-			return repertoire.Internal(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var j Job
-			if err := rows.Scan(&j.ID, &j.Kind, &j.SubjectID, &j.RunAt, &j.Attempts); err != nil {
-				return repertoire.Internal(err)
-			}
-			j.RunAt = j.RunAt.UTC()
-			j.Attempts++
-			jobs = append(jobs, j)
-		}
-		if err := rows.Err(); err != nil {
-			return repertoire.Internal(err)
-		}
-		rows.Close()
-		for _, j := range jobs {
-			_, err := tx.ExecContext(ctx, `UPDATE jobs SET status = 'running', attempts = $1, locked_until = $2, claimed_by = $3, modified_at = $4 WHERE id = $5`,
-				j.Attempts, tx.Now.Add(r.Lease), claimID, tx.Now, j.ID)
-			if err != nil {
-				return repertoire.Internal(err)
-			}
-		}
-		return nil
+		var err error
+		jobs, err = claimDue(ctx, tx, kinds, max(1, r.Batch), r.Lease, claimID)
+		return err
 	})
 	return jobs, err
 }
@@ -280,16 +219,6 @@ func newClaimID() string {
 	b := make([]byte, 12)
 	crand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-func placeholders(vals []string, first int) (string, []any) {
-	ps := make([]string, len(vals))
-	args := make([]any, len(vals))
-	for i, v := range vals {
-		ps[i] = fmt.Sprintf("$%d", first+i)
-		args[i] = v
-	}
-	return strings.Join(ps, ", "), args
 }
 
 var addressRE = regexp.MustCompile(`[^\s<>"(),;:]+@[^\s<>"(),;:]+`)
