@@ -21,8 +21,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
-	_ "modernc.org/sqlite"             // registers "sqlite"
+	"modernc.org/sqlite"               // registers "sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"repertoire"
 )
@@ -400,14 +402,16 @@ func Now() time.Time {
 }
 
 // IsUniqueViolation reports whether err is a unique constraint failure on
-// either engine.
+// either engine, from the driver's error code.
 func IsUniqueViolation(err error) bool {
-	if err == nil {
-		return false
+	if sqliteErr, ok := errors.AsType[*sqlite.Error](err); ok {
+		code := sqliteErr.Code()
+		return code == sqlite3.SQLITE_CONSTRAINT_UNIQUE || code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 	}
-	s := err.Error()
-	return strings.Contains(s, "UNIQUE constraint failed") || // SQLite
-		strings.Contains(s, "SQLSTATE 23505") // PostgreSQL
+	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok {
+		return pgErr.Code == "23505" // unique_violation
+	}
+	return false
 }
 
 // NotFound maps sql.ErrNoRows to a not-found domain error with the given

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,6 +53,18 @@ func TestWriteCommitsOrRollsBack(t *testing.T) {
 		err = db.Write(ctx, func(tx *store.Tx) error { return insert(tx, "p3", "a@example.org") })
 		if !store.IsUniqueViolation(err) {
 			t.Fatalf("duplicate email: want unique violation, got %v", err)
+		}
+		// Read from the driver's code, not the text: a message that merely
+		// says so is not one, nor is another constraint's failure.
+		if store.IsUniqueViolation(fmt.Errorf("UNIQUE constraint failed (SQLSTATE 23505)")) {
+			t.Fatal("an error's text taken for a unique violation")
+		}
+		err = db.Write(ctx, func(tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO people (id, email, created_at, modified_at) VALUES ($1, NULL, $2, $2)`, "p4", now)
+			return err
+		})
+		if err == nil || store.IsUniqueViolation(err) {
+			t.Fatalf("NOT NULL failure: want a non-unique error, got %v", err)
 		}
 		err = store.NotFound(db.Reader().QueryRowContext(ctx, `SELECT id FROM people WHERE id = $1`, "nope").Scan(new(string)), "person.not_found")
 		if repertoire.ErrorCode(err) != repertoire.ENOTFOUND {
