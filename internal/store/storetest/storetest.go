@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"repertoire/internal/store"
@@ -25,9 +26,22 @@ const EnvPostgres = "REPERTOIRE_TEST_POSTGRES"
 func Engines(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) { fn(t, OpenSQLite(t)) })
-	if os.Getenv(EnvPostgres) != "" {
+	if postgresOn(t) {
 		t.Run("postgres", func(t *testing.T) { fn(t, OpenPostgres(t)) })
 	}
+}
+
+var saidOff sync.Once
+
+// postgresOn reports whether the PostgreSQL tests run, and says once per
+// test binary (one package) when they do not, so that a green run on
+// SQLite alone is not mistaken for one on both engines.
+func postgresOn(t testing.TB) bool {
+	if os.Getenv(EnvPostgres) != "" {
+		return true
+	}
+	saidOff.Do(func() { t.Logf("PostgreSQL tests skipped: %s is not set", EnvPostgres) })
+	return false
 }
 
 // DSNs returns a fresh, migrated DSN per available engine (for tests that
@@ -35,7 +49,7 @@ func Engines(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 func DSNs(t *testing.T) map[string]string {
 	t.Helper()
 	out := map[string]string{"sqlite": "sqlite:" + filepath.Join(t.TempDir(), "repertoire.db")}
-	if os.Getenv(EnvPostgres) != "" {
+	if postgresOn(t) {
 		out["postgres"] = PostgresDSN(t)
 	}
 	return out
