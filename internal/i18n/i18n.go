@@ -166,6 +166,9 @@ func (l *Localizer) T(id string, args ...any) string {
 
 // TMap is T with the template data as a map.
 func (l *Localizer) TMap(id string, data map[string]any) string {
+	if l == nil {
+		return id // no catalog in reach: seen, as a missing message is
+	}
 	cfg := &goi18n.LocalizeConfig{MessageID: id, TemplateData: data}
 	if n, ok := data["Count"]; ok {
 		cfg.PluralCount = n
@@ -191,4 +194,9 @@ func (l *Localizer) Error(err error) string {
 }
 
 // Tag returns the BCP 47 tag of the language (for <html lang>).
-func (l *Localizer) Tag() string { return strings.ToLower(l.Lang) }
+func (l *Localizer) Tag() string {
+	if l == nil {
+		return Languages[0]
+	}
+	return strings.ToLower(l.Lang)
+}

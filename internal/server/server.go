@@ -119,13 +119,14 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		api.Problem(w, r, log, notFound)
 	})
 
-	// Outermost first: metrics, cross-origin refusal, language, then who is
-	// asking (session cookie for pages, token for the API).
+	// Outermost first: metrics, language (so that even a refusal speaks the
+	// person's), cross-origin refusal, then who is asking (session cookie
+	// for pages, token for the API).
 	var h http.Handler = mux
 	h = api.Authenticate(accounts, log)(h)
 	h = accounts.Sessions(h)
-	h = web.Language(cat)(h)
 	h = crossOrigin(h, pages)
+	h = web.Language(cat)(h)
 	h = measure(h)
 	return &Server{Config: cfg, DB: db, Log: log, Handler: h, Accounts: accounts,
 		Worker: outbox.NewWorker(db, transport, log), Participation: parts, Scheduler: scheduler}, nil

@@ -106,3 +106,25 @@ func TestLanguageSwitcherOverridesTheHeader(t *testing.T) {
 		t.Fatalf("open redirect to %q", loc)
 	}
 }
+
+// A form posted from another site is refused in the person's language: the
+// refusal comes after the language is chosen, from the one catalog.
+func TestCrossSiteFormIsRefusedInThePersonsLanguage(t *testing.T) {
+	app := testkit.Start(t)
+	for lang, want := range map[string]string{"fr": "vient d’un autre site", "en": "came from another site"} {
+		req, _ := http.NewRequest("POST", app.URL+"/signin", strings.NewReader("email=a%40example.org"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		req.Header.Set("Origin", "https://elsewhere.example")
+		req.Header.Set("Accept-Language", lang)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(b), want) {
+			t.Errorf("%s: %d %q, want 403 with %q", lang, resp.StatusCode, b, want)
+		}
+	}
+}

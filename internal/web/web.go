@@ -78,15 +78,13 @@ func Language(cat *i18n.Catalog) func(http.Handler) http.Handler {
 	}
 }
 
-// Localizer returns the request's localizer (English when none was set).
+// Localizer returns the request's localizer, set by Language. Outside a
+// request it is nil, which shows message IDs rather than load a catalog of
+// its own: the server loads the one catalog and passes it down.
 func Localizer(ctx context.Context) *i18n.Localizer {
-	if l, ok := ctx.Value(localizerKey).(*i18n.Localizer); ok {
-		return l
-	}
-	return fallback.For("en")
+	l, _ := ctx.Value(localizerKey).(*i18n.Localizer)
+	return l
 }
-
-var fallback = i18n.MustLoad()
 
 // SwitchLanguage handles GET /lang/{lang}?next=/path: it remembers the
 // choice in a cookie and goes back to the page.
