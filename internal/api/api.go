@@ -207,14 +207,18 @@ type Page struct {
 // Offset is the number of records before the page.
 func (p Page) Offset() int { return (p.Page - 1) * p.PerPage }
 
+// MaxPage is the highest page number asked for: past it the offset would
+// overflow. A page past the last one within it is an empty page.
+const MaxPage = 1_000_000
+
 // ParsePage reads ?page=N&per_page=M (defaults 1 and 25, per_page ≤ MaxPageSize).
 func ParsePage(r *http.Request) (Page, error) {
 	p := Page{Page: 1, PerPage: 25}
 	q := r.URL.Query()
 	if s := q.Get("page"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			return p, repertoire.Invalid("page", "api.bad_page", nil)
+		if err != nil || n < 1 || n > MaxPage {
+			return p, repertoire.Invalid("page", "api.bad_page", map[string]any{"Max": MaxPage})
 		}
 		p.Page = n
 	}
@@ -226,6 +230,25 @@ func ParsePage(r *http.Request) (Page, error) {
 		p.PerPage = n
 	}
 	return p, nil
+}
+
+// TrailingSlash serves a path under the API with a trailing slash as the
+// same resource without one (`/api/v1/`, `/api/v1/people/?filter=…`), as
+// OSDI and Action Network clients write them.
+func TrailingSlash(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if len(p) > 1 && strings.HasSuffix(p, "/") && (p == Prefix+"/" || strings.HasPrefix(p, Prefix+"/")) {
+			r2 := new(http.Request)
+			*r2 = *r
+			u := *r.URL
+			u.Path = strings.TrimRight(p, "/")
+			u.RawPath = ""
+			r2.URL = &u
+			r = r2
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Link is a HAL link.

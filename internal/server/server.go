@@ -127,6 +127,8 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	h = accounts.Sessions(h)
 	h = crossOrigin(h, pages)
 	h = web.Language(cat)(h)
+	h = web.SecurityHeaders(strings.HasPrefix(cfg.BaseURL, "https://"))(h)
+	h = api.TrailingSlash(h)
 	h = measure(h)
 	return &Server{Config: cfg, DB: db, Log: log, Handler: h, Accounts: accounts,
 		Worker: outbox.NewWorker(db, transport, log), Participation: parts, Scheduler: scheduler}, nil

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -125,6 +126,98 @@ func TestCrossSiteFormIsRefusedInThePersonsLanguage(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(b), want) {
 			t.Errorf("%s: %d %q, want 403 with %q", lang, resp.StatusCode, b, want)
+		}
+	}
+}
+
+// OSDI clients write collection URLs with a trailing slash; under /api/v1
+// it names the same resource.
+func TestAPITrailingSlashIsTheSameResource(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		admin := app.Token(t, "admin@example.org", "Admin", true)
+		var entry map[string]any
+		if status := app.API(t, "GET", "/api/v1/", "", nil, &entry); status != 200 || entry["osdi_version"] == nil {
+			t.Fatalf("GET /api/v1/: %d %v", status, entry)
+		}
+		var created map[string]any
+		status := app.API(t, "POST", "/api/v1/people/", admin, map[string]any{
+			"person": map[string]any{"email_addresses": []map[string]any{{"address": "slash@example.org"}}},
+		}, &created)
+		if status != 200 && status != 201 {
+			t.Fatalf("POST /api/v1/people/: %d %v", status, created)
+		}
+		var list struct {
+			Total    int                         `json:"total_records"`
+			Embedded map[string][]map[string]any `json:"_embedded"`
+		}
+		if status := app.API(t, "GET", "/api/v1/people/?filter="+url.QueryEscape("email_address eq 'slash@example.org'"), admin, nil, &list); status != 200 || list.Total != 1 {
+			t.Fatalf("GET /api/v1/people/?filter=…: %d %+v", status, list)
+		}
+		if status := app.API(t, "GET", "/api/v1/communities/", "", nil, nil); status != 200 {
+			t.Fatalf("GET /api/v1/communities/: %d", status)
+		}
+	})
+}
+
+// A page number past any real page is an empty page; one whose offset would
+// overflow is refused, naming the field, never a panic or the first page.
+func TestAPIPagesFarBeyondTheLast(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		admin := app.Token(t, "admin@example.org", "Admin", true)
+		for _, coll := range []string{"people", "communities", "campaigns", "petitions", "pledges"} {
+			var far struct {
+				Total    int                         `json:"total_records"`
+				Embedded map[string][]map[string]any `json:"_embedded"`
+			}
+			if status := app.API(t, "GET", "/api/v1/"+coll+"?page=999999", admin, nil, &far); status != 200 {
+				t.Errorf("%s page 999999: %d", coll, status)
+			}
+			for rel, items := range far.Embedded {
+				if len(items) != 0 {
+					t.Errorf("%s page 999999: %d items in %s", coll, len(items), rel)
+				}
+			}
+			var problem struct {
+				Status int `json:"status"`
+				Errors []struct {
+					Field string `json:"field"`
+				} `json:"errors"`
+			}
+			status := app.API(t, "GET", "/api/v1/"+coll+"?page=368934881474191105", admin, nil, &problem)
+			if status != 422 || len(problem.Errors) != 1 || problem.Errors[0].Field != "page" {
+				t.Errorf("%s huge page: %d %+v", coll, status, problem)
+			}
+		}
+	})
+}
+
+// Every answer carries the security headers; a page reached from a mailed
+// link sends no Referer onwards, so its token cannot leak.
+func TestSecurityHeaders(t *testing.T) {
+	app := testkit.Start(t)
+	for path, referrer := range map[string]string{
+		"/signin":            "strict-origin-when-cross-origin",
+		"/api/v1":            "strict-origin-when-cross-origin",
+		"/p/confirm/x.y":     "no-referrer",
+		"/confirm/abc":       "no-referrer",
+		"/unsubscribe/a.b":   "no-referrer",
+		"/password/reset/xy": "no-referrer",
+	} {
+		_, h, _ := get(t, app.URL+path)
+		csp := h.Get("Content-Security-Policy")
+		for _, want := range []string{"default-src 'self'", "frame-ancestors 'none'", "form-action 'self'", "script-src 'none'"} {
+			if !strings.Contains(csp, want) {
+				t.Errorf("%s: CSP %q lacks %q", path, csp, want)
+			}
+		}
+		if h.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: no nosniff", path)
+		}
+		if got := h.Get("Referrer-Policy"); got != referrer {
+			t.Errorf("%s: Referrer-Policy %q, want %q", path, got, referrer)
+		}
+		if h.Get("Strict-Transport-Security") != "" {
+			t.Errorf("%s: HSTS over plain http", path)
 		}
 	}
 }
