@@ -19,6 +19,8 @@ const (
 	EFORBIDDEN    = "forbidden"    // signed in, but not allowed
 	ETOOLARGE     = "too_large"    // request body over the limit
 	ERATELIMIT    = "rate_limited" // too many attempts
+	EMALFORMED    = "malformed"    // a body that cannot be read as its kind (trailing data after JSON)
+	EMEDIATYPE    = "media_type"   // a body of a kind the endpoint does not take
 )
 
 // Error is the domain error. MessageID names a message in the i18n catalogs;
@@ -134,6 +136,10 @@ func Status(code string) int {
 		return 413
 	case ERATELIMIT:
 		return 429
+	case EMALFORMED:
+		return 400
+	case EMEDIATYPE:
+		return 415
 	}
 	return 500
 }

@@ -5,16 +5,19 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"repertoire"
 	"repertoire/internal/web"
@@ -170,30 +173,38 @@ func Problem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error
 	json.NewEncoder(w).Encode(body)
 }
 
-// Decode reads a JSON body into v. Bodies over MaxBodyBytes answer 413;
-// malformed JSON names the offending field when it can.
+// Decode reads a JSON body into v. Bodies over MaxBodyBytes answer 413,
+// a body declared as another kind 415, data after the JSON document 400;
+// malformed JSON and invalid UTF-8 answer 422, naming the field when they
+// can. Nothing is decoded from a body refused.
 func Decode(w http.ResponseWriter, r *http.Request, v any) error {
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	dec := json.NewDecoder(r.Body)
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		var ute *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &mbe):
-			return repertoire.Errorf(repertoire.ETOOLARGE, "error.too_large")
-		case errors.As(err, &ute):
-			return repertoire.Invalid(ute.Field, "field.bad_json", nil)
-		case errors.Is(err, io.EOF):
-			return repertoire.Invalid("", "field.bad_json", nil)
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return repertoire.Errorf(repertoire.EMEDIATYPE, "error.media_type")
 		}
-		return repertoire.Invalid("", "field.bad_json", nil)
 	}
-	// Drain, so a huge trailing body still counts against the limit.
-	if _, err := io.Copy(io.Discard, r.Body); err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return repertoire.Errorf(repertoire.ETOOLARGE, "error.too_large")
 		}
+		return repertoire.Invalid("", "field.bad_json", nil)
+	}
+	if !utf8.Valid(body) {
+		return repertoire.Invalid("", "field.bad_utf8", nil)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) {
+			return repertoire.Invalid(ute.Field, "field.bad_json", nil)
+		}
+		return repertoire.Invalid("", "field.bad_json", nil)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return repertoire.Errorf(repertoire.EMALFORMED, "error.trailing_data")
 	}
 	return nil
 }

@@ -221,3 +221,54 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 	}
 }
+
+// Bodies the server cannot take as they are change nothing: text that is
+// not UTF-8 (form or JSON), a body declared as another kind, data after
+// the JSON document.
+func TestUnreadableBodiesChangeNothing(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		owner := app.Token(t, "owner@example.org", "Owner", false)
+		post := func(path, contentType, body string, header ...string) (int, string) {
+			req, _ := http.NewRequest("POST", app.URL+path, strings.NewReader(body))
+			req.Header.Set("Content-Type", contentType)
+			req.Header.Set("OSDI-API-Token", owner)
+			for i := 0; i+1 < len(header); i += 2 {
+				req.Header.Set(header[i], header[i+1])
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(b)
+		}
+		cases := []struct {
+			name, path, contentType, body string
+			status                        int
+			want                          string
+		}{
+			{"JSON not UTF-8", "/api/v1/communities", "application/json", "{\"name\": \"Caf\xe9 union\"}", 422, "UTF-8"},
+			{"JSON with trailing data", "/api/v1/communities", "application/json", `{"name": "Trailing union"} {"name": "x"}`, 400, "after the JSON"},
+			{"not JSON", "/api/v1/communities", "text/plain", `{"name": "Plain union"}`, 415, "application/json"},
+			{"form not UTF-8", "/signup", "application/x-www-form-urlencoded", "email=utf8%40example.org&name=Caf%E9&password=a-long-enough-password", 422, "field “name” holds"},
+		}
+		for _, c := range cases {
+			status, body := post(c.path, c.contentType, c.body)
+			if status != c.status || !strings.Contains(body, c.want) {
+				t.Errorf("%s: %d %s, want %d with %q", c.name, status, body, c.status, c.want)
+			}
+		}
+		var n int
+		if err := app.DB.Reader().QueryRowContext(t.Context(), `SELECT COUNT(*) FROM communities`).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%d communities created from refused bodies (%v)", n, err)
+		}
+		if err := app.DB.Reader().QueryRowContext(t.Context(), `SELECT COUNT(*) FROM people WHERE email = 'utf8@example.org'`).Scan(&n); err != nil || n != 0 {
+			t.Errorf("a person was created from a refused form (%d, %v)", n, err)
+		}
+		// A JSON media type with parameters, or none at all, is JSON.
+		if status, body := post("/api/v1/communities", "application/json; charset=utf-8", `{"name": "Fine union"}`); status != 201 {
+			t.Errorf("application/json; charset=utf-8: %d %s", status, body)
+		}
+	})
+}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"repertoire"
 	"repertoire/internal/i18n"
@@ -197,6 +198,17 @@ func ParseForm(w http.ResponseWriter, r *http.Request) error {
 			return repertoire.Errorf(repertoire.ETOOLARGE, "error.too_large")
 		}
 		return repertoire.Invalid("", "error.invalid", nil)
+	}
+	// Text that is not UTF-8 would be stored as it came (SQLite) or refused
+	// by the database (PostgreSQL): refuse it here, naming the field.
+	for _, vals := range []url.Values{r.PostForm, r.Form} {
+		for k, vs := range vals {
+			for _, v := range append(vs, k) {
+				if !utf8.ValidString(v) {
+					return repertoire.Invalid(strings.ToValidUTF8(k, "?"), "field.bad_utf8_field", map[string]any{"Field": strings.ToValidUTF8(k, "?")})
+				}
+			}
+		}
 	}
 	return nil
 }
