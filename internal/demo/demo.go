@@ -3,8 +3,8 @@
 // and some demand history, a petition for its demands signed over several
 // weeks and the May 25 – June 1 "log out" pledge that lapsed — into an
 // empty database, through the same store functions, with the same
-// validation, as user input (see loadTactics for the few dates and states
-// set directly).
+// validation, as user input, and through the owners' functions that record
+// the past for its 2018 dates (see loadTactics).
 package demo
 
 import (
@@ -59,11 +59,11 @@ type Scenario struct {
 // Load fills an empty database with the demo and reports whether it did.
 // A database that already holds a community is left alone.
 func Load(ctx context.Context, db *store.DB, log *slog.Logger) error {
-	var n int
-	if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM communities`).Scan(&n); err != nil {
+	empty, err := community.NewStore(db).Empty(ctx)
+	if err != nil {
 		return err
 	}
-	if n > 0 {
+	if !empty {
 		log.Info("demo not loaded: the database already has communities")
 		return nil
 	}
