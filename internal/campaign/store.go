@@ -37,17 +37,17 @@ func (s *Store) Create(ctx context.Context, personID string, in CampaignInput) (
 	}
 	id := store.NewID()
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM communities WHERE id = $1`, in.CommunityID).Scan(&n); err != nil {
-			return repertoire.Internal(err)
+		found, err := community.ByIDs(ctx, tx, []string{in.CommunityID})
+		if err != nil {
+			return err
 		}
-		if n == 0 {
+		if found[in.CommunityID] == nil {
 			return repertoire.Errorf(repertoire.ENOTFOUND, "campaign.community_not_found")
 		}
 		if err := checkSlugFree(ctx, tx, in.CommunityID, in.Slug, ""); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO campaigns (id, community_id, slug, title, summary, ultimatum_at, created_by, created_at, modified_at)
+		_, err = tx.ExecContext(ctx, `INSERT INTO campaigns (id, community_id, slug, title, summary, ultimatum_at, created_by, created_at, modified_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
 			id, in.CommunityID, in.Slug, in.Title, in.Summary, store.NullTime(in.UltimatumAt), nullID(personID), tx.Now)
 		if store.IsUniqueViolation(err) {
@@ -156,17 +156,48 @@ func insertChange(ctx context.Context, tx *store.Tx, demandID, personID string, 
 	return nil
 }
 
-const campaignColumns = `c.id, c.community_id, m.slug, m.name, c.slug, c.title, c.summary, c.ultimatum_at, c.created_at, c.modified_at`
+// campaignColumns are read without the community's slug and name, which
+// fillCommunities adds from the community package.
+const campaignColumns = `c.id, c.community_id, c.slug, c.title, c.summary, c.ultimatum_at, c.created_at, c.modified_at`
 
 func scanCampaign(row interface{ Scan(...any) error }) (*Campaign, error) {
 	var c Campaign
 	var ult sql.NullTime
-	if err := row.Scan(&c.ID, &c.CommunityID, &c.CommunitySlug, &c.CommunityName, &c.Slug, &c.Title, &c.Summary, &ult, &c.CreatedAt, &c.ModifiedAt); err != nil {
+	if err := row.Scan(&c.ID, &c.CommunityID, &c.Slug, &c.Title, &c.Summary, &ult, &c.CreatedAt, &c.ModifiedAt); err != nil {
 		return nil, err
 	}
 	c.UltimatumAt = store.TimePtr(ult)
 	c.CreatedAt, c.ModifiedAt = c.CreatedAt.UTC(), c.ModifiedAt.UTC()
 	return &c, nil
+}
+
+// fillCommunities sets each campaign's community slug and name, one read
+// of the communities for all of them. A campaign whose community is gone
+// meanwhile is left out.
+func fillCommunities(ctx context.Context, q store.Queryer, cs []*Campaign) ([]*Campaign, error) {
+	if len(cs) == 0 {
+		return cs, nil
+	}
+	var ids []string
+	seen := map[string]bool{}
+	for _, c := range cs {
+		if !seen[c.CommunityID] {
+			seen[c.CommunityID] = true
+			ids = append(ids, c.CommunityID)
+		}
+	}
+	coms, err := community.ByIDs(ctx, q, ids)
+	if err != nil {
+		return nil, err
+	}
+	kept := cs[:0]
+	for _, c := range cs {
+		if m := coms[c.CommunityID]; m != nil {
+			c.CommunitySlug, c.CommunityName = m.Slug, m.Name
+			kept = append(kept, c)
+		}
+	}
+	return kept, nil
 }
 
 // Get returns a campaign with everything on its page: targets, sections
@@ -182,10 +213,14 @@ func (s *Store) GetBySlug(ctx context.Context, communityID, slug string) (*Campa
 
 func (s *Store) get(ctx context.Context, where string, args ...any) (*Campaign, error) {
 	q := s.db.Reader()
-	c, err := scanCampaign(q.QueryRowContext(ctx, `SELECT `+campaignColumns+`
-		FROM campaigns c JOIN communities m ON m.id = c.community_id WHERE `+where, args...))
+	c, err := scanCampaign(q.QueryRowContext(ctx, `SELECT `+campaignColumns+` FROM campaigns c WHERE `+where, args...))
 	if err != nil {
 		return nil, store.NotFound(err, "campaign.not_found")
+	}
+	if found, err := fillCommunities(ctx, q, []*Campaign{c}); err != nil {
+		return nil, err
+	} else if len(found) == 0 {
+		return nil, errNotFound
 	}
 	if err := loadTargets(ctx, q, []*Campaign{c}); err != nil {
 		return nil, err
@@ -399,8 +434,7 @@ func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Campaign, int, error
 		where = append(where, "c.community_id = "+arg(lq.CommunityID))
 	}
 	if !lq.Admin {
-		where = append(where, "(m.visibility = 'public' OR EXISTS (SELECT 1 FROM memberships ms WHERE ms.community_id = c.community_id AND ms.person_id = "+
-			arg(lq.ViewerID)+" AND ms.status = 'active'))")
+		where = append(where, community.VisibleCondition("c.community_id", arg(lq.ViewerID)))
 	}
 	cond := ""
 	if len(where) > 0 {
@@ -408,14 +442,14 @@ func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Campaign, int, error
 	}
 	q := s.db.Reader()
 	var total int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM campaigns c JOIN communities m ON m.id = c.community_id`+cond, args...).Scan(&total); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM campaigns c`+cond, args...).Scan(&total); err != nil {
 		return nil, 0, repertoire.Internal(err)
 	}
 	limit := ""
 	if lq.Limit > 0 {
 		limit = " LIMIT " + arg(lq.Limit) + " OFFSET " + arg(lq.Offset)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+campaignColumns+` FROM campaigns c JOIN communities m ON m.id = c.community_id`+cond+
+	rows, err := q.QueryContext(ctx, `SELECT `+campaignColumns+` FROM campaigns c`+cond+
 		` ORDER BY c.created_at DESC, c.id DESC`+limit, args...)
 	if err != nil {
 		return nil, 0, repertoire.Internal(err)
@@ -432,6 +466,9 @@ func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Campaign, int, error
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, 0, repertoire.Internal(err)
+	}
+	if out, err = fillCommunities(ctx, q, out); err != nil {
+		return nil, 0, err
 	}
 	return out, total, loadTargets(ctx, q, out)
 }

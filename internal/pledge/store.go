@@ -45,22 +45,20 @@ func (s *Store) Jobs(r *schedule.Runner) {
 	s.Kick = r.Kick
 }
 
-const pledgeColumns = `p.id, p.campaign_id, c.slug, c.title, c.community_id, m.slug, m.name, p.slug, p.title, p.action,
-	p.description, p.threshold, p.deadline, p.window_start, p.window_end, p.status, p.activated_at, p.progress_sent,
-	p.checkins_held, p.checkins_broke, COALESCE(ac.confirmed, 0), COALESCE(ac.imported, 0), COALESCE(ac.pending, 0),
-	COALESCE(ac.flagged, 0), COALESCE(ac.withdrawn, 0), p.created_at, p.modified_at`
+// pledgeColumns are the pledge's own; fill adds its campaign and community
+// (from the campaign package) and its counts (the participation core's
+// maintained counters).
+const pledgeColumns = `p.id, p.campaign_id, p.slug, p.title, p.action, p.description, p.threshold, p.deadline, p.window_start,
+	p.window_end, p.status, p.activated_at, p.progress_sent, p.checkins_held, p.checkins_broke, p.created_at, p.modified_at`
 
-// The counts come from the participation core's maintained counters.
-const pledgeFrom = ` FROM pledges p JOIN campaigns c ON c.id = p.campaign_id JOIN communities m ON m.id = c.community_id
-	LEFT JOIN action_counters ac ON ac.action_id = p.id`
+const pledgeFrom = ` FROM pledges p`
 
 func scanPledge(row interface{ Scan(...any) error }) (*Pledge, error) {
 	var p Pledge
 	var activated sql.NullTime
-	err := row.Scan(&p.ID, &p.CampaignID, &p.CampaignSlug, &p.CampaignTitle, &p.CommunityID, &p.CommunitySlug, &p.CommunityName,
-		&p.Slug, &p.Title, &p.Action, &p.Description, &p.Threshold, &p.Deadline, &p.WindowStart, &p.WindowEnd, &p.Status,
-		&activated, &p.ProgressSent, &p.CheckinsHeld, &p.CheckinsBroke, &p.Counts.Confirmed, &p.Counts.Imported,
-		&p.Counts.Pending, &p.Counts.Flagged, &p.Counts.Withdrawn, &p.CreatedAt, &p.ModifiedAt)
+	err := row.Scan(&p.ID, &p.CampaignID, &p.Slug, &p.Title, &p.Action, &p.Description, &p.Threshold, &p.Deadline,
+		&p.WindowStart, &p.WindowEnd, &p.Status, &activated, &p.ProgressSent, &p.CheckinsHeld, &p.CheckinsBroke,
+		&p.CreatedAt, &p.ModifiedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -71,6 +69,45 @@ func scanPledge(row interface{ Scan(...any) error }) (*Pledge, error) {
 	return &p, nil
 }
 
+// fill sets the pledges' campaign and community, and their counts: one
+// read of their campaigns and one of their counters for all of them. A
+// pledge whose campaign is gone meanwhile is left out.
+func fill(ctx context.Context, q store.Queryer, ps []*Pledge) ([]*Pledge, error) {
+	if len(ps) == 0 {
+		return ps, nil
+	}
+	ids := make([]string, len(ps))
+	var campaignIDs []string
+	seen := map[string]bool{}
+	for i, p := range ps {
+		ids[i] = p.ID
+		if !seen[p.CampaignID] {
+			seen[p.CampaignID] = true
+			campaignIDs = append(campaignIDs, p.CampaignID)
+		}
+	}
+	campaigns, err := campaign.Heads(ctx, q, campaignIDs)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := participation.CountsByAction(ctx, q, ids)
+	if err != nil {
+		return nil, err
+	}
+	kept := ps[:0]
+	for _, p := range ps {
+		c := campaigns[p.CampaignID]
+		if c == nil {
+			continue
+		}
+		p.CampaignSlug, p.CampaignTitle = c.Slug, c.Title
+		p.CommunityID, p.CommunitySlug, p.CommunityName = c.CommunityID, c.CommunitySlug, c.CommunityName
+		p.Counts = counts[p.ID]
+		kept = append(kept, p)
+	}
+	return kept, nil
+}
+
 var errNotFound = repertoire.Errorf(repertoire.ENOTFOUND, "pledge.not_found")
 
 func (s *Store) get(ctx context.Context, q store.Queryer, where string, args ...any) (*Pledge, error) {
@@ -78,7 +115,14 @@ func (s *Store) get(ctx context.Context, q store.Queryer, where string, args ...
 	if err != nil {
 		return nil, store.NotFound(err, "pledge.not_found")
 	}
-	return p, nil
+	ps, err := fill(ctx, q, []*Pledge{p})
+	if err != nil {
+		return nil, err
+	}
+	if len(ps) == 0 {
+		return nil, errNotFound
+	}
+	return ps[0], nil
 }
 
 // Get finds a pledge by id.
@@ -110,8 +154,7 @@ func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Pledge, int, error) 
 		where = append(where, "p.campaign_id = "+arg(lq.CampaignID))
 	}
 	if !lq.Admin {
-		where = append(where, "(m.visibility = 'public' OR EXISTS (SELECT 1 FROM memberships ms WHERE ms.community_id = c.community_id AND ms.person_id = "+
-			arg(lq.ViewerID)+" AND ms.status = 'active'))")
+		where = append(where, campaign.VisibleCondition("p.campaign_id", arg(lq.ViewerID)))
 	}
 	cond := ""
 	if len(where) > 0 {
@@ -141,6 +184,9 @@ func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Pledge, int, error) 
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, repertoire.Internal(err)
+	}
+	if out, err = fill(ctx, q, out); err != nil {
+		return nil, 0, err
 	}
 	return out, total, nil
 }
@@ -258,14 +304,8 @@ func (s *Store) Update(ctx context.Context, id string, patch Patch, now time.Tim
 // Delete removes a pledge with its commitments, counters and jobs.
 func (s *Store) Delete(ctx context.Context, id string) error {
 	return s.db.Write(ctx, func(tx *store.Tx) error {
-		for _, q := range []string{
-			`DELETE FROM participations WHERE action_id = $1`,
-			`DELETE FROM action_counters WHERE action_id = $1`,
-			`DELETE FROM action_count_buckets WHERE action_id = $1`,
-		} {
-			if _, err := tx.ExecContext(ctx, q, id); err != nil {
-				return repertoire.Internal(err)
-			}
+		if err := participation.DeleteAction(ctx, tx, id); err != nil {
+			return err
 		}
 		if err := schedule.Cancel(ctx, tx, id); err != nil {
 			return err
@@ -289,12 +329,11 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 // Passing 25, 50 or 75 % mails the organizers, once each. Once it is on,
 // whoever is confirmed in this transaction gets the activation mail here.
 func (s *Store) Counted(ctx context.Context, tx *store.Tx, actionID string, c participation.Counts) error {
-	var status, title, communityID string
+	var status string
 	var threshold, progress int
 	var deadline time.Time
-	err := tx.QueryRowContext(ctx, `SELECT p.status, p.threshold, p.progress_sent, p.deadline, p.title, c.community_id
-		FROM pledges p JOIN campaigns c ON c.id = p.campaign_id WHERE p.id = $1`, actionID).
-		Scan(&status, &threshold, &progress, &deadline, &title, &communityID)
+	err := tx.QueryRowContext(ctx, `SELECT status, threshold, progress_sent, deadline FROM pledges WHERE id = $1`, actionID).
+		Scan(&status, &threshold, &progress, &deadline)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // deleted meanwhile
 	}
@@ -457,22 +496,45 @@ type Checkin struct {
 	Answer string // "" before answering, held or broke
 }
 
+// checkinLink finds the pledge and the participation a check-in link was
+// mailed for.
+func checkinLink(ctx context.Context, q store.Queryer, token string) (pledgeID, participationID string, err error) {
+	err = q.QueryRowContext(ctx, `SELECT pledge_id, participation_id FROM pledge_checkins WHERE token_hash = $1`,
+		store.HashToken(token)).Scan(&pledgeID, &participationID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", errCheckinNotFound
+	}
+	if err != nil {
+		return "", "", repertoire.Internal(err)
+	}
+	return pledgeID, participationID, nil
+}
+
+// checkinNotFound reads a participation gone since its link was mailed as
+// the link not found.
+func checkinNotFound(err error) error {
+	if repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
+		return errCheckinNotFound
+	}
+	return err
+}
+
 // CheckinFor finds the pledge and the current answer of a check-in link.
 func (s *Store) CheckinFor(ctx context.Context, token string) (*Checkin, error) {
-	var pledgeID, answer string
-	err := s.db.Reader().QueryRowContext(ctx, `SELECT pc.pledge_id, pa.checkin FROM pledge_checkins pc
-		JOIN participations pa ON pa.id = pc.participation_id WHERE pc.token_hash = $1`, store.HashToken(token)).Scan(&pledgeID, &answer)
+	q := s.db.Reader()
+	pledgeID, partID, err := checkinLink(ctx, q, token)
 	if err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, errCheckinNotFound
-		}
-		return nil, repertoire.Internal(err)
+		return nil, err
+	}
+	pa, err := participation.ByID(ctx, q, partID)
+	if err != nil {
+		return nil, checkinNotFound(err)
 	}
 	p, err := s.Get(ctx, pledgeID)
 	if err != nil {
 		return nil, err
 	}
-	return &Checkin{Pledge: p, Answer: answer}, nil
+	return &Checkin{Pledge: p, Answer: pa.Checkin}, nil
 }
 
 // AnswerCheckin records a check-in answer (a later answer replaces the
@@ -483,20 +545,18 @@ func (s *Store) AnswerCheckin(ctx context.Context, token, answer string) (*Check
 	}
 	var pledgeID string
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		var partID, prev string
-		err := tx.QueryRowContext(ctx, `SELECT pc.pledge_id, pc.participation_id, pa.checkin FROM pledge_checkins pc
-			JOIN participations pa ON pa.id = pc.participation_id WHERE pc.token_hash = $1`, store.HashToken(token)).Scan(&pledgeID, &partID, &prev)
-		if errors.Is(err, sql.ErrNoRows) {
-			return errCheckinNotFound
-		}
+		var partID string
+		var err error
+		pledgeID, partID, err = checkinLink(ctx, tx, token)
 		if err != nil {
-			return repertoire.Internal(err)
+			return err
+		}
+		prev, err := participation.SetCheckin(ctx, tx, partID, answer)
+		if err != nil {
+			return checkinNotFound(err)
 		}
 		if prev == answer {
 			return nil
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE participations SET checkin = $1, modified_at = $2 WHERE id = $3`, answer, tx.Now, partID); err != nil {
-			return repertoire.Internal(err)
 		}
 		delta := map[string]int{CheckinHeld: 0, CheckinBroke: 0}
 		delta[answer]++
