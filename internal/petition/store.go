@@ -19,6 +19,11 @@ type Store struct{ db *store.DB }
 // NewStore wraps the database.
 func NewStore(db *store.DB) *Store { return &Store{db: db} }
 
+// A person's data export names the petitions they signed.
+func init() {
+	participation.ExportTitle(participation.Signature, `SELECT title FROM petitions WHERE id = $1`)
+}
+
 var errNotFound = repertoire.Errorf(repertoire.ENOTFOUND, "petition.not_found")
 
 const petitionColumns = `p.id, p.campaign_id, c.slug, c.title, c.community_id, co.slug, p.slug, p.title, p.description,
