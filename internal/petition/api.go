@@ -41,6 +41,11 @@ func (h *Handler) doc(r *http.Request, p *Petition, organizer bool) (petitionJSO
 	if err != nil {
 		return petitionJSON{}, err
 	}
+	return h.docWith(p, c, organizer), nil
+}
+
+// docWith is the petition's document with its counts.
+func (h *Handler) docWith(p *Petition, c participation.Counts, organizer bool) petitionJSON {
 	self := api.URL(h.baseURL, api.Prefix+"/petitions", p.ID)
 	d := petitionJSON{Identifiers: api.Identifiers(p.ID), OriginSystem: p.OriginSystem, CreatedDate: api.Time(p.CreatedAt),
 		ModifiedDate: api.Time(p.ModifiedAt), Title: p.Title, Name: p.Slug, Description: p.Description, PetitionText: p.Text,
@@ -62,7 +67,7 @@ func (h *Handler) doc(r *http.Request, p *Petition, organizer bool) (petitionJSO
 	for _, id := range p.DemandIDs {
 		d.Demands = append(d.Demands, "repertoire:"+id)
 	}
-	return d, nil
+	return d
 }
 
 // apiPetition loads the petition of the URL for the caller: not found when
@@ -118,27 +123,23 @@ func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	visible, err := h.communities.VisibleIDs(r.Context(), api.PrincipalID(r))
+	list, total, err := h.Store.List(r.Context(), ListQuery{Visible: true, ViewerID: api.PrincipalID(r), Offset: page.Offset(), Limit: page.PerPage})
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	if visible == nil {
-		visible = []string{}
+	ids := make([]string, len(list))
+	for i, p := range list {
+		ids[i] = p.ID
 	}
-	list, total, err := h.Store.List(r.Context(), ListQuery{CommunityIDs: visible, Offset: page.Offset(), Limit: page.PerPage})
+	counts, err := participation.CountsOfMany(r.Context(), h.Store.db.Reader(), ids)
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
 	docs := []petitionJSON{}
 	for _, p := range list {
-		d, err := h.doc(r, p, false)
-		if err != nil {
-			api.Problem(w, r, h.log, err)
-			return
-		}
-		docs = append(docs, d)
+		docs = append(docs, h.docWith(p, counts[p.ID], false))
 	}
 	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "osdi:petitions", docs, total, page))
 }
@@ -364,15 +365,18 @@ func (h *Handler) apiSignatures(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	var all []participation.Participant
-	err = h.parts.Confirmed(r.Context(), p.ID, func(pt participation.Participant) error { all = append(all, pt); return nil })
+	c, err := participation.CountsOf(r.Context(), h.Store.db.Reader(), p.ID)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	list, err := h.parts.ConfirmedPage(r.Context(), p.ID, page.Offset(), page.PerPage)
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
 	docs := []map[string]any{}
-	for i := page.Offset(); i < len(all) && i < page.Offset()+page.PerPage; i++ {
-		pt := all[i]
+	for _, pt := range list {
 		d := map[string]any{
 			"identifiers":   api.Identifiers(pt.ID),
 			"origin_system": pt.OriginSystem,
@@ -394,5 +398,5 @@ func (h *Handler) apiSignatures(w http.ResponseWriter, r *http.Request) {
 		}
 		docs = append(docs, d)
 	}
-	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "osdi:signatures", docs, len(all), page))
+	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "osdi:signatures", docs, c.Total(), page))
 }

@@ -193,22 +193,8 @@ func (h *Handler) buildView(ctx context.Context, s *scope) (*view, error) {
 			v.Recent = append(v.Recent, pp)
 		}
 	}
-	if len(p.DemandIDs) > 0 {
-		full, err := h.campaigns.Get(ctx, p.CampaignID)
-		if err != nil {
-			return nil, err
-		}
-		want := map[string]bool{}
-		for _, id := range p.DemandIDs {
-			want[id] = true
-		}
-		for _, sec := range full.Sections {
-			for _, d := range sec.Demands {
-				if want[d.ID] {
-					v.Demands = append(v.Demands, d)
-				}
-			}
-		}
+	if v.Demands, err = h.Store.Demands(ctx, p); err != nil {
+		return nil, err
 	}
 	if p.Goal > 0 {
 		v.Progress = min(100, v.Counts.Total()*100/p.Goal)
