@@ -5,10 +5,8 @@ import (
 	"strings"
 
 	"repertoire"
-	"repertoire/internal/account"
 	"repertoire/internal/api"
 	"repertoire/internal/participation"
-	"repertoire/internal/web"
 )
 
 type targetJSON struct {
@@ -217,141 +215,24 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 	api.JSON(w, http.StatusCreated, d)
 }
 
-// signatureBody is the OSDI record-signature helper's body.
-type signatureBody struct {
-	Person struct {
-		GivenName      string `json:"given_name"`
-		FamilyName     string `json:"family_name"`
-		EmailAddresses []struct {
-			Address string `json:"address"`
-			Primary bool   `json:"primary"`
-		} `json:"email_addresses"`
-		PostalAddresses []struct {
-			Locality   string `json:"locality"`
-			Region     string `json:"region"`
-			PostalCode string `json:"postal_code"`
-			Country    string `json:"country"`
-		} `json:"postal_addresses"`
-		PreferredLanguage string `json:"preferred_language"`
-	} `json:"person"`
-	Comments     string `json:"comments"`
-	OriginSystem string `json:"origin_system"`
-	ActionDate   string `json:"action_date"`
-	// Consent, our extension: OSDI has no field for it, so it defaults to
-	// nothing shared.
-	PublicName      bool `json:"public_name"`
-	ContactOK       bool `json:"contact_ok"`
-	ShareWithTarget bool `json:"share_with_target"`
-}
-
-// apiFields maps Submit's field names to the helper's JSON paths.
-var apiFields = map[string]string{
-	"email":         "person.email_addresses[0].address",
-	"given_name":    "person.given_name",
-	"family_name":   "person.family_name",
-	"locality":      "person.postal_addresses[0].locality",
-	"country":       "person.postal_addresses[0].country",
-	"region":        "person.postal_addresses[0].region",
-	"postal_code":   "person.postal_addresses[0].postal_code",
-	"comment":       "comments",
-	"origin_system": "origin_system",
-}
-
-// Submission turns the helper's body into a participation submission.
-func (b *signatureBody) Submission(petitionID, ip, lang string) participation.Submission {
-	in := account.PersonInput{GivenName: b.Person.GivenName, FamilyName: b.Person.FamilyName}
-	for _, e := range b.Person.EmailAddresses {
-		if in.Email == "" || e.Primary {
-			in.Email = e.Address
-		}
-	}
-	if len(b.Person.PostalAddresses) > 0 {
-		a := b.Person.PostalAddresses[0]
-		in.Locality, in.Region, in.PostalCode, in.Country = a.Locality, a.Region, a.PostalCode, a.Country
-	}
-	if pl := strings.ToLower(b.Person.PreferredLanguage); strings.HasPrefix(pl, "fr") {
-		lang = "fr"
-	} else if strings.HasPrefix(pl, "en") {
-		lang = "en"
-	}
-	in.Language = lang
-	return participation.Submission{Kind: participation.Signature, ActionID: petitionID, Person: in, Comment: b.Comments,
-		PublicName: b.PublicName, ContactOK: b.ContactOK, ShareWithTarget: b.ShareWithTarget, IP: ip, Lang: lang,
-		OriginSystem: strings.TrimSpace(b.OriginSystem)}
-}
-
-// renameFields gives field errors the helper's JSON paths.
-func renameFields(err error) error {
-	fes := repertoire.FieldErrors(err)
-	if len(fes) == 0 {
-		return err
-	}
-	out := make(repertoire.Errors, len(fes))
-	for i, fe := range fes {
-		c := *fe
-		if f, ok := apiFields[c.Field]; ok {
-			c.Field = f
-		}
-		out[i] = &c
-	}
-	return out
-}
-
-type signatureJSON struct {
-	Identifiers  []string  `json:"identifiers"`
-	OriginSystem string    `json:"origin_system"`
-	CreatedDate  string    `json:"created_date,omitempty"`
-	ModifiedDate string    `json:"modified_date,omitempty"`
-	ActionDate   string    `json:"action_date,omitempty"`
-	Status       string    `json:"status"`
-	Comments     string    `json:"comments,omitempty"`
-	Links        api.Links `json:"_links"`
-}
-
-// apiSign is the record-signature helper. Without a token anyone signs,
-// pending until confirmed by mail (202, answered only after the commit).
-// An organizer's token with an origin_system imports an already confirmed
-// signature (201).
+// apiSign is the record-signature helper (participation.Record): imports
+// go into a closed petition too, since they were signed while it was open.
 func (h *Handler) apiSign(w http.ResponseWriter, r *http.Request) {
 	p, org := h.apiPetition(w, r, false)
 	if p == nil {
 		return
 	}
-	var b signatureBody
-	if err := api.Decode(w, r, &b); err != nil {
-		api.Problem(w, r, h.log, err)
-		return
-	}
-	sub := b.Submission(p.ID, web.ClientIP(r), web.Localizer(r.Context()).Lang)
-	if sub.OriginSystem != "" && !org {
-		if api.PrincipalFrom(r.Context()) == nil {
-			api.Problem(w, r, h.log, repertoire.Errorf(repertoire.EUNAUTHORIZED, "petition.import_needs_token"))
-		} else {
-			api.Problem(w, r, h.log, repertoire.Errorf(repertoire.EFORBIDDEN, "petition.organizers_only"))
-		}
-		return
-	}
-	if p.Status != StatusOpen && sub.OriginSystem == "" {
-		api.Problem(w, r, h.log, repertoire.Errorf(repertoire.ECONFLICT, "petition.closed"))
-		return
-	}
-	res, err := h.parts.Submit(r.Context(), sub)
-	if err != nil {
-		api.Problem(w, r, h.log, renameFields(err))
-		return
-	}
-	status := http.StatusAccepted
-	doc := signatureJSON{Identifiers: api.Identifiers(res.ID), OriginSystem: sub.OriginSystem, Status: res.Status,
-		Links: api.Links{"osdi:petition": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/petitions", p.ID)}}}
-	if sub.OriginSystem != "" {
-		status = http.StatusCreated
-		doc.Comments = sub.Comment
-	} else {
-		// An anonymous caller learns nothing about who already signed.
-		doc.Status = participation.StatusPending
-		doc.Identifiers = nil
-	}
-	api.JSON(w, status, doc)
+	h.parts.Record(w, r, h.log, participation.Record{Kind: participation.Signature, ActionID: p.ID, Organizer: org,
+		Unauthorized: repertoire.Errorf(repertoire.EUNAUTHORIZED, "petition.import_needs_token"),
+		Forbidden:    repertoire.Errorf(repertoire.EFORBIDDEN, "petition.organizers_only"),
+		Closed: func(imported bool) error {
+			if p.Status != StatusOpen && !imported {
+				return errClosed
+			}
+			return nil
+		},
+		NameConsents: true,
+		Links:        api.Links{"osdi:petition": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/petitions", p.ID)}}})
 }
 
 // apiSignatures lists a petition's signatures for its organizers.

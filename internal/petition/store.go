@@ -24,7 +24,10 @@ func init() {
 	participation.ExportTitle(participation.Signature, `SELECT title FROM petitions WHERE id = $1`)
 }
 
-var errNotFound = repertoire.Errorf(repertoire.ENOTFOUND, "petition.not_found")
+var (
+	errNotFound = repertoire.Errorf(repertoire.ENOTFOUND, "petition.not_found")
+	errClosed   = repertoire.Errorf(repertoire.ECONFLICT, "petition.closed")
+)
 
 const petitionColumns = `p.id, p.campaign_id, p.slug, p.title, p.description, p.petition_text, p.goal, p.status, p.origin_system,
 	p.created_at, p.modified_at`
