@@ -168,11 +168,8 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, repertoire.Invalid("campaign", "field.required", nil))
 		return
 	}
-	c, err := h.campaigns.Get(r.Context(), api.ParseID(b.Campaign))
+	c, err := h.Store.Campaign(r.Context(), api.ParseID(b.Campaign))
 	if err != nil {
-		if repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
-			err = repertoire.Invalid("campaign", "petition.campaign_not_found", nil)
-		}
 		api.Problem(w, r, h.log, err)
 		return
 	}

@@ -351,3 +351,17 @@ func (s *Store) CampaignTactics(ctx context.Context, campaignID string) ([]campa
 func (s *Store) Demands(ctx context.Context, p *Petition) ([]campaign.Demand, error) {
 	return campaign.DemandsByID(ctx, s.db.Reader(), p.DemandIDs)
 }
+
+// Campaign reads what names the campaign a petition is created in, without
+// loading the campaign; an unknown one is the body's error.
+func (s *Store) Campaign(ctx context.Context, id string) (campaign.Ref, error) {
+	refs, err := campaign.Refs(ctx, s.db.Reader(), []string{id})
+	if err != nil {
+		return campaign.Ref{}, err
+	}
+	c, ok := refs[id]
+	if !ok {
+		return c, repertoire.Invalid("campaign", "petition.campaign_not_found", nil)
+	}
+	return c, nil
+}
