@@ -19,17 +19,17 @@ type newRow struct {
 	sub                          *Submission
 }
 
-// args are the row's values in insertColumns order.
-func (r *newRow) args(now time.Time) []any {
+// appendArgs appends the row's values, in insertColumns order, to dst.
+func (r *newRow) appendArgs(dst []any, now time.Time) []any {
 	sub := r.sub
 	var ip any
 	if sub.IP != "" {
 		ip = sub.IP
 	}
 	in := sub.Person
-	return []any{r.id, string(sub.Kind), sub.ActionID, r.personID, r.status, sub.OriginSystem, sub.Comment,
+	return append(dst, r.id, string(sub.Kind), sub.ActionID, r.personID, r.status, sub.OriginSystem, sub.Comment,
 		sub.PublicName, sub.ContactOK, sub.ShareWithTarget, in.GivenName, in.FamilyName, in.Locality, in.Country,
-		sub.Lang, ip, emailDomain(in.Email), r.reason, r.tokenHash, r.confirmedAt, now, now}
+		sub.Lang, ip, emailDomain(in.Email), r.reason, r.tokenHash, r.confirmedAt, now, now)
 }
 
 const insertColumns = `INSERT INTO participations (id, kind, action_id, person_id, status, origin_system, comment,
@@ -40,7 +40,7 @@ const insertColumns = `INSERT INTO participations (id, kind, action_id, person_i
 // when the person already takes part in the action.
 func insertOne(ctx context.Context, tx *store.Tx, r *newRow) (bool, error) {
 	res, err := tx.ExecContext(ctx, insertColumns+`($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22)
-		ON CONFLICT (action_id, person_id) DO NOTHING`, r.args(tx.Now)...)
+		ON CONFLICT (action_id, person_id) DO NOTHING`, r.appendArgs(make([]any, 0, 22), tx.Now)...)
 	if err != nil {
 		return false, repertoire.Internal(err)
 	}
@@ -57,7 +57,7 @@ func insertMany(ctx context.Context, tx *store.Tx, rows []*newRow) (map[string]b
 		chunk := rows[start:min(start+chunkRows, len(rows))]
 		args := make([]any, 0, len(chunk)*22)
 		for _, r := range chunk {
-			args = append(args, r.args(tx.Now)...)
+			args = r.appendArgs(args, tx.Now)
 		}
 		res, err := query(ctx, tx, insertColumns+store.Rows(tx.Dialect, len(chunk), 22)+
 			` ON CONFLICT (action_id, person_id) DO NOTHING RETURNING id`, args)
