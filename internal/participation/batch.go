@@ -138,18 +138,11 @@ func (s *Service) writeMove(ctx context.Context, tx *store.Tx, m *move, deltas m
 	if p.Status == m.to || !slices.Contains(m.from, p.Status) {
 		return "", nil // already done, or not possible: the page says where it stands
 	}
-	set := `status = $2, modified_at = $3`
-	switch m.to {
-	case StatusConfirmed:
-		set += `, confirmed_at = $3, withdrawn_at = NULL`
-	case StatusWithdrawn:
-		set += `, withdrawn_at = $3`
-	}
-	r, err := tx.ExecContext(ctx, `UPDATE participations SET `+set+` WHERE id = $1 AND status = $4`, p.ID, m.to, tx.Now, p.Status)
+	moved, err := moveStatus(ctx, tx, p.ID, p.Status, m.to)
 	if err != nil {
-		return "", repertoire.Internal(err)
+		return "", err
 	}
-	if n, _ := r.RowsAffected(); n == 0 {
+	if !moved {
 		// Another transaction moved it first (on PostgreSQL, another
 		// writer's batch): show where it stands now.
 		if m.part, err = byLink(ctx, tx, m.link); err != nil {
@@ -236,56 +229,25 @@ func (s *Service) upsertPeople(ctx context.Context, tx *store.Tx, rows []*fresh)
 // earlier participation of the same person.
 func (s *Service) insertParticipations(ctx context.Context, tx *store.Tx, rows []*fresh) (map[string]bool, error) {
 	now := tx.Now
-	inserted := make(map[string]bool, len(rows))
-	for start := 0; start < len(rows); start += chunkRows {
-		chunk := rows[start:min(start+chunkRows, len(rows))]
-		args := make([]any, 0, len(chunk)*22)
-		for _, r := range chunk {
-			sub := &r.p.sub
-			domain := emailDomain(sub.Person.Email)
-			r.id, r.status = store.NewID(), StatusPending
-			var confirmedAt any
-			switch {
-			case sub.OriginSystem != "":
-				r.status, confirmedAt = StatusConfirmed, now
-			default:
-				if r.reason = s.limit(r.p, domain, now); r.reason != "" {
-					r.status = StatusFlagged
-				} else {
-					r.token, r.tokenHash = newLink(r.id)
-				}
+	out := make([]*newRow, len(rows))
+	for i, r := range rows {
+		sub := &r.p.sub
+		r.id, r.status = store.NewID(), StatusPending
+		var confirmedAt any
+		switch {
+		case sub.OriginSystem != "":
+			r.status, confirmedAt = StatusConfirmed, now
+		default:
+			if r.reason = s.limit(r.p, emailDomain(sub.Person.Email), now); r.reason != "" {
+				r.status = StatusFlagged
+			} else {
+				r.token, r.tokenHash = newLink(r.id)
 			}
-			var ip any
-			if sub.IP != "" {
-				ip = sub.IP
-			}
-			in := sub.Person
-			args = append(args, r.id, string(sub.Kind), sub.ActionID, r.personID, r.status, sub.OriginSystem, sub.Comment,
-				sub.PublicName, sub.ContactOK, sub.ShareWithTarget, in.GivenName, in.FamilyName, in.Locality, in.Country,
-				sub.Lang, ip, domain, r.reason, r.tokenHash, confirmedAt, now, now)
 		}
-		q := `INSERT INTO participations (id, kind, action_id, person_id, status, origin_system, comment,
-			public_name, contact_ok, share_with_target, given_name, family_name, locality, country, lang, ip, email_domain,
-			flag_reason, token_hash, confirmed_at, created_at, modified_at) VALUES ` + store.Rows(tx.Dialect, len(chunk), 22) +
-			` ON CONFLICT (action_id, person_id) DO NOTHING RETURNING id`
-		res, err := query(ctx, tx, q, args)
-		if err != nil {
-			return nil, err
-		}
-		for res.Next() {
-			var id string
-			if err := res.Scan(&id); err != nil {
-				res.Close()
-				return nil, repertoire.Internal(err)
-			}
-			inserted[id] = true
-		}
-		res.Close()
-		if err := res.Err(); err != nil {
-			return nil, repertoire.Internal(err)
-		}
+		out[i] = &newRow{id: r.id, personID: r.personID, status: r.status, reason: r.reason, tokenHash: r.tokenHash,
+			confirmedAt: confirmedAt, sub: sub}
 	}
-	return inserted, nil
+	return insertMany(ctx, tx, out)
 }
 
 // Placeholders the confirmation mail is rendered with once per action and

@@ -1,20 +1,60 @@
 package participation
 
-import "repertoire/internal/account"
+import (
+	"slices"
+	"strings"
+	"sync"
+
+	"repertoire/internal/account"
+)
+
+// exportTitles are the queries each tactic gave for its actions' titles.
+var exportTitles struct {
+	mu sync.Mutex
+	m  map[Kind]string
+}
+
+// ExportTitle registers how the data export names the actions of a kind:
+// a query of the tactic's own store whose only argument, $1, is the
+// action's id, and whose one column is its title. Tactics register from
+// their package's initialization, so the export built while wiring the
+// server knows them all.
+func ExportTitle(kind Kind, query string) {
+	exportTitles.mu.Lock()
+	defer exportTitles.mu.Unlock()
+	if exportTitles.m == nil {
+		exportTitles.m = map[Kind]string{}
+	}
+	exportTitles.m[kind] = query
+}
 
 // ExportSection is the person's participations in their data export: what
 // they took part in, its state, dates, comment and consents. Never the IP
 // address, the email domain kept for the rate limits, or the token hash.
-// The action's title is read from the tactics' tables (petitions, pledges)
-// because an export section is one query; a new tactic adds its table here.
+// The action's title is read by the query its tactic registered
+// (ExportTitle), inside the section's one query.
 func ExportSection() account.ExportSection {
-	return account.ExportSection{Name: "participations", SQL: `SELECT p.kind, COALESCE(pt.title, pl.title, '') AS action_title,
-		p.status, p.origin_system, p.comment,
-		CASE WHEN p.public_name THEN 'yes' ELSE 'no' END AS public_name,
-		CASE WHEN p.contact_ok THEN 'yes' ELSE 'no' END AS contact_ok,
-		CASE WHEN p.share_with_target THEN 'yes' ELSE 'no' END AS share_with_target,
-		p.given_name, p.family_name, p.locality, p.country, p.lang, p.checkin,
-		p.created_at, p.confirmed_at, p.withdrawn_at, p.modified_at
-		FROM participations p LEFT JOIN petitions pt ON pt.id = p.action_id LEFT JOIN pledges pl ON pl.id = p.action_id
-		WHERE p.person_id = $1 ORDER BY p.created_at, p.id`}
+	return account.ExportSection{Name: "participations", SQL: exportSQL(titleExpr())}
+}
+
+// titleExpr is the SQL expression naming the action of the participation
+// p, from the registered queries.
+func titleExpr() string {
+	exportTitles.mu.Lock()
+	defer exportTitles.mu.Unlock()
+	if len(exportTitles.m) == 0 {
+		return "''"
+	}
+	kinds := make([]Kind, 0, len(exportTitles.m))
+	for k := range exportTitles.m {
+		kinds = append(kinds, k)
+	}
+	slices.Sort(kinds)
+	var b strings.Builder
+	b.WriteString("COALESCE(CASE p.kind")
+	for _, k := range kinds {
+		b.WriteString(" WHEN '" + string(k) + "' THEN (" + strings.ReplaceAll(exportTitles.m[k], "$1", "p.action_id") + ")")
+	}
+	b.WriteString(" END, '')")
+	return b.String()
 }

@@ -14,7 +14,6 @@ package participation
 import (
 	"context"
 	"crypto/subtle"
-	"database/sql"
 	"embed"
 	"log/slog"
 	"strings"
@@ -108,11 +107,9 @@ func byLink(ctx context.Context, q store.Queryer, token string) (*Participation,
 	if !ok || id == "" || secret == "" {
 		return nil, errLink()
 	}
-	var stored sql.NullString
-	p, err := scanParticipation(q.QueryRowContext(ctx,
-		`SELECT `+participationColumns+`, p.token_hash FROM participations p WHERE p.id = $1`, id), &stored)
+	p, stored, err := linkedParticipation(ctx, q, id)
 	if err != nil {
-		return nil, store.NotFound(err, "participation.link_invalid")
+		return nil, err
 	}
 	if !stored.Valid || subtle.ConstantTimeCompare([]byte(stored.String), []byte(store.HashToken(secret))) != 1 {
 		return nil, errLink()

@@ -2,38 +2,16 @@ package participation
 
 import (
 	"context"
-	"database/sql"
-	"errors"
-	"strings"
 	"time"
 
 	"repertoire"
+	"repertoire/internal/account"
 	"repertoire/internal/store"
 )
 
 // countsTTL is how long a page may show cached counts: the issue allows a
 // second, and a viral petition's page then costs no query at all.
 const countsTTL = time.Second
-
-const participationColumns = `p.id, p.kind, p.action_id, p.person_id, p.status, p.origin_system, p.comment, p.public_name,
-	p.contact_ok, p.share_with_target, p.given_name, p.family_name, p.locality, p.country, p.lang, p.flag_reason, p.checkin,
-	p.created_at, p.confirmed_at, p.withdrawn_at, p.modified_at`
-
-func scanParticipation(row interface{ Scan(...any) error }, extra ...any) (*Participation, error) {
-	var p Participation
-	var kind string
-	var confirmed, withdrawn sql.NullTime
-	dest := append([]any{&p.ID, &kind, &p.ActionID, &p.PersonID, &p.Status, &p.OriginSystem, &p.Comment, &p.PublicName,
-		&p.ContactOK, &p.ShareWithTarget, &p.GivenName, &p.FamilyName, &p.Locality, &p.Country, &p.Lang, &p.FlagReason, &p.Checkin,
-		&p.CreatedAt, &confirmed, &withdrawn, &p.ModifiedAt}, extra...)
-	if err := row.Scan(dest...); err != nil {
-		return nil, err
-	}
-	p.Kind = Kind(kind)
-	p.ConfirmedAt, p.WithdrawnAt = store.TimePtr(confirmed), store.TimePtr(withdrawn)
-	p.CreatedAt, p.ModifiedAt = p.CreatedAt.UTC(), p.ModifiedAt.UTC()
-	return &p, nil
-}
 
 func errLink() error { return repertoire.Errorf(repertoire.ENOTFOUND, "participation.link_invalid") }
 
@@ -44,12 +22,7 @@ func (s *Service) ByToken(ctx context.Context, token string) (*Participation, er
 
 // Get reads one participation.
 func (s *Service) Get(ctx context.Context, id string) (*Participation, error) {
-	p, err := scanParticipation(s.db.Reader().QueryRowContext(ctx,
-		`SELECT `+participationColumns+` FROM participations p WHERE p.id = $1`, id))
-	if err != nil {
-		return nil, store.NotFound(err, "participation.not_found")
-	}
-	return p, nil
+	return getParticipation(ctx, s.db.Reader(), id)
 }
 
 // transition moves the participation holding token from one of the from
@@ -117,38 +90,9 @@ func (s *Service) forget(actionID string) {
 	s.cacheMu.Unlock()
 }
 
-// CountsOf reads an action's counters without cache (inside a transaction
-// or from a reader): a primary-key lookup.
-func CountsOf(ctx context.Context, q store.Queryer, actionID string) (Counts, error) {
-	var c Counts
-	err := q.QueryRowContext(ctx, `SELECT confirmed, imported, pending, flagged, withdrawn FROM action_counters WHERE action_id = $1`,
-		actionID).Scan(&c.Confirmed, &c.Imported, &c.Pending, &c.Flagged, &c.Withdrawn)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Counts{}, nil
-	}
-	if err != nil {
-		return c, repertoire.Internal(err)
-	}
-	return c, nil
-}
-
 // Growth returns the net counted participations per hour, oldest first.
 func (s *Service) Growth(ctx context.Context, actionID string) ([]Bucket, error) {
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT bucket, confirmed FROM action_count_buckets WHERE action_id = $1 ORDER BY bucket`, actionID)
-	if err != nil {
-		return nil, repertoire.Internal(err)
-	}
-	defer rows.Close()
-	var out []Bucket
-	for rows.Next() {
-		var b Bucket
-		if err := rows.Scan(&b.Start, &b.Confirmed); err != nil {
-			return nil, repertoire.Internal(err)
-		}
-		b.Start = b.Start.UTC()
-		out = append(out, b)
-	}
-	return out, internalErr(rows.Err())
+	return buckets(ctx, s.db.Reader(), actionID)
 }
 
 func internalErr(err error) error {
@@ -161,65 +105,60 @@ func internalErr(err error) error {
 // Recent lists the latest confirmed participants who agreed to show their
 // name, newest first.
 func (s *Service) Recent(ctx context.Context, actionID string, n int) ([]PublicParticipant, error) {
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT p.given_name, p.family_name, p.locality, p.country, p.comment, p.confirmed_at, p.origin_system
-		FROM participations p WHERE p.action_id = $1 AND p.status = 'confirmed' AND p.public_name
-		ORDER BY p.confirmed_at DESC LIMIT $2`, actionID, n)
-	if err != nil {
-		return nil, repertoire.Internal(err)
-	}
-	defer rows.Close()
-	var out []PublicParticipant
-	for rows.Next() {
-		var pp PublicParticipant
-		var given, family, origin string
-		var at sql.NullTime
-		if err := rows.Scan(&given, &family, &pp.Locality, &pp.Country, &pp.Comment, &at, &origin); err != nil {
-			return nil, repertoire.Internal(err)
-		}
-		pp.Name = strings.TrimSpace(given + " " + family)
-		if pp.Name == "" {
-			continue
-		}
-		if at.Valid {
-			pp.ConfirmedAt = at.Time.UTC()
-		}
-		pp.Imported = origin != ""
-		out = append(out, pp)
-	}
-	return out, internalErr(rows.Err())
+	return recent(ctx, s.db.Reader(), actionID, n)
 }
 
+// eachPage is how many participants each reads at a time.
+const eachPage = 500
+
 // each runs fn over the participations of actionID in the given statuses,
-// with each person's email, oldest first.
+// with each person's email, oldest first: a page at a time, each page's
+// addresses read at once.
 func (s *Service) each(ctx context.Context, actionID string, statuses []string, limit int, fn func(Participant) error) error {
-	args := []any{actionID}
-	in := make([]string, len(statuses))
-	for i, st := range statuses {
-		args = append(args, st)
-		in[i] = "$" + itoa(i+2)
-	}
-	q := `SELECT ` + participationColumns + `, pe.email FROM participations p JOIN people pe ON pe.id = p.person_id
-		WHERE p.action_id = $1 AND p.status IN (` + strings.Join(in, ",") + `) ORDER BY p.created_at, p.id`
-	if limit > 0 {
-		q += ` LIMIT ` + itoa(limit)
-	}
-	rows, err := s.db.Reader().QueryContext(ctx, q, args...)
-	if err != nil {
-		return repertoire.Internal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var pt Participant
-		p, err := scanParticipation(rows, &pt.Email)
-		if err != nil {
-			return repertoire.Internal(err)
+	q := s.db.Reader()
+	var key *pageKey
+	for left := limit; ; {
+		n := eachPage
+		if limit > 0 {
+			n = min(n, left)
 		}
-		pt.Participation = *p
-		if err := fn(pt); err != nil {
+		page, err := participationsAfter(ctx, q, actionID, statuses, key, n)
+		if err != nil {
 			return err
 		}
+		if err := withEmails(ctx, q, page); err != nil {
+			return err
+		}
+		for _, pt := range page {
+			if err := fn(pt); err != nil {
+				return err
+			}
+		}
+		if left -= len(page); len(page) < n || (limit > 0 && left <= 0) {
+			return nil
+		}
+		last := page[len(page)-1]
+		key = &pageKey{createdAt: last.CreatedAt, id: last.ID}
 	}
-	return internalErr(rows.Err())
+}
+
+// withEmails sets the email of each participant, in one lookup.
+func withEmails(ctx context.Context, q store.Queryer, page []Participant) error {
+	if len(page) == 0 {
+		return nil
+	}
+	ids := make([]string, len(page))
+	for i, pt := range page {
+		ids[i] = pt.PersonID
+	}
+	emails, err := account.Emails(ctx, q, ids)
+	if err != nil {
+		return err
+	}
+	for i := range page {
+		page[i].Email = emails[page[i].PersonID]
+	}
+	return nil
 }
 
 func itoa(n int) string {
@@ -243,6 +182,18 @@ func (s *Service) Confirmed(ctx context.Context, actionID string, fn func(Partic
 	return s.each(ctx, actionID, []string{StatusConfirmed}, 0, fn)
 }
 
+// ConfirmedPage reads one page of the confirmed participants of an action
+// (online and imported), oldest first, with their emails; its total is
+// the action's counted total (Counts.Total).
+func (s *Service) ConfirmedPage(ctx context.Context, actionID string, offset, limit int) ([]Participant, error) {
+	q := s.db.Reader()
+	page, err := participationsPage(ctx, q, actionID, StatusConfirmed, offset, limit)
+	if err != nil {
+		return nil, err
+	}
+	return page, withEmails(ctx, q, page)
+}
+
 // ReviewQueue lists the flagged participations of an action, oldest first.
 func (s *Service) ReviewQueue(ctx context.Context, actionID string, limit int) ([]Participant, error) {
 	var out []Participant
@@ -259,43 +210,47 @@ func (s *Service) Review(ctx context.Context, actorID, actionID string, ids []st
 	changed := 0
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		changed = 0
-		var kind Kind
+		flagged, err := flaggedAmong(ctx, tx, actionID, ids)
+		if err != nil || len(flagged) == 0 {
+			return err
+		}
+		// In the order given, each once.
+		var order []*Participation
+		var personIDs, rejected []string
 		for _, id := range ids {
-			var k, email, lang string
-			err := tx.QueryRowContext(ctx, `SELECT p.kind, pe.email, p.lang FROM participations p JOIN people pe ON pe.id = p.person_id
-				WHERE p.id = $1 AND p.action_id = $2 AND p.status = 'flagged'`, id, actionID).Scan(&k, &email, &lang)
-			if errors.Is(err, sql.ErrNoRows) {
-				continue
+			if p := flagged[id]; p != nil {
+				delete(flagged, id)
+				order = append(order, p)
+				personIDs = append(personIDs, p.PersonID)
+				rejected = append(rejected, p.ID)
 			}
-			if err != nil {
-				return repertoire.Internal(err)
-			}
-			kind = Kind(k)
-			if !accept {
-				if _, err := tx.ExecContext(ctx, `UPDATE participations SET status = 'rejected', modified_at = $2 WHERE id = $1`, id, tx.Now); err != nil {
-					return repertoire.Internal(err)
-				}
-				changed++
-				continue
-			}
-			token, hash := newLink(id)
-			if _, err := tx.ExecContext(ctx, `UPDATE participations SET status = 'pending', token_hash = $2, modified_at = $3 WHERE id = $1`,
-				id, hash, tx.Now); err != nil {
-				return repertoire.Internal(err)
-			}
-			if err := s.mailConfirmation(ctx, tx, kind, actionID, email, lang, token); err != nil {
+		}
+		kind := order[len(order)-1].Kind
+		changed = len(order)
+		if !accept {
+			if err := reject(ctx, tx, rejected); err != nil {
 				return err
 			}
-			changed++
-		}
-		if changed == 0 {
-			return nil
+		} else {
+			emails, err := account.Emails(ctx, tx, personIDs)
+			if err != nil {
+				return err
+			}
+			for _, p := range order {
+				token, hash := newLink(p.ID)
+				if err := repend(ctx, tx, p.ID, hash); err != nil {
+					return err
+				}
+				if err := s.mailConfirmation(ctx, tx, p.Kind, actionID, emails[p.PersonID], p.Lang, token); err != nil {
+					return err
+				}
+			}
 		}
 		delta := map[string]int{StatusFlagged: -changed}
 		if accept {
 			delta[StatusPending] = changed
 		}
-		_, err := bump(ctx, tx, kind, actionID, delta)
+		_, err = bump(ctx, tx, kind, actionID, delta)
 		return err
 	})
 	s.forget(actionID)
@@ -307,8 +262,8 @@ func (s *Service) Review(ctx context.Context, actorID, actionID string, ids []st
 // working: only the hash of the latest is kept.
 func (s *Service) NewLink(ctx context.Context, tx *store.Tx, participationID string) (token string, links Links, err error) {
 	token, hash := newLink(participationID)
-	if _, err := tx.ExecContext(ctx, `UPDATE participations SET token_hash = $2 WHERE id = $1`, participationID, hash); err != nil {
-		return "", Links{}, repertoire.Internal(err)
+	if err := setLink(ctx, tx, participationID, hash); err != nil {
+		return "", Links{}, err
 	}
 	return token, s.links(token), nil
 }
@@ -331,8 +286,8 @@ func (s *Service) Checkin(ctx context.Context, token, answer string) (*Participa
 		if p.Status != StatusConfirmed {
 			return errLink()
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE participations SET checkin = $2, modified_at = $3 WHERE id = $1`, p.ID, answer, tx.Now); err != nil {
-			return repertoire.Internal(err)
+		if err := setCheckin(ctx, tx, p.ID, answer); err != nil {
+			return err
 		}
 		p.Checkin = answer
 		out = p
@@ -341,29 +296,14 @@ func (s *Service) Checkin(ctx context.Context, token, answer string) (*Participa
 	return out, err
 }
 
-// DeleteAction removes an action's participations and counters, inside the
-// transaction that deletes the action.
-func DeleteAction(ctx context.Context, tx *store.Tx, actionID string) error {
-	for _, q := range []string{`DELETE FROM participations WHERE action_id = $1`, `DELETE FROM action_counters WHERE action_id = $1`,
-		`DELETE FROM action_count_buckets WHERE action_id = $1`} {
-		if _, err := tx.ExecContext(ctx, q, actionID); err != nil {
-			return repertoire.Internal(err)
-		}
-	}
-	return nil
-}
-
 // PurgeIPs forgets the IP addresses of participations older than the
 // configured period, and returns how many it forgot.
 func (s *Service) PurgeIPs(ctx context.Context, now time.Time) (int, error) {
 	var n int64
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		r, err := tx.ExecContext(ctx, `UPDATE participations SET ip = NULL WHERE ip IS NOT NULL AND created_at < $1`, now.Add(-s.limits.KeepIPs))
-		if err != nil {
-			return repertoire.Internal(err)
-		}
-		n, _ = r.RowsAffected()
-		return nil
+		var err error
+		n, err = purgeIPs(ctx, tx, now.Add(-s.limits.KeepIPs))
+		return err
 	})
 	return int(n), err
 }

@@ -286,12 +286,6 @@ const upsertPersonTail = `
 	modified_at = excluded.modified_at
 	RETURNING id, email`
 
-const insertParticipationSQL = `INSERT INTO participations (id, kind, action_id, person_id, status, origin_system, comment,
-	public_name, contact_ok, share_with_target, given_name, family_name, locality, country, lang, ip, email_domain,
-	flag_reason, token_hash, created_at, confirmed_at, modified_at)
-	VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$20)
-	ON CONFLICT (action_id, person_id) DO NOTHING`
-
 func emailDomain(email string) string {
 	return email[strings.LastIndexByte(email, '@')+1:]
 }
@@ -327,17 +321,12 @@ func (s *Service) writeOne(ctx context.Context, tx *store.Tx, p *pending, d *cou
 			token, tokenHash = newLink(id)
 		}
 	}
-	var ip any
-	if sub.IP != "" {
-		ip = sub.IP
-	}
-	r, err := tx.ExecContext(ctx, insertParticipationSQL, id, string(sub.Kind), sub.ActionID, personID, status, sub.OriginSystem, sub.Comment,
-		sub.PublicName, sub.ContactOK, sub.ShareWithTarget, in.GivenName, in.FamilyName, in.Locality, in.Country, sub.Lang,
-		ip, domain, reason, tokenHash, tx.Now, confirmedAt)
+	inserted, err := insertOne(ctx, tx, &newRow{id: id, personID: personID, status: status, reason: reason, tokenHash: tokenHash,
+		confirmedAt: confirmedAt, sub: sub})
 	if err != nil {
-		return repertoire.Internal(err)
+		return err
 	}
-	if n, _ := r.RowsAffected(); n == 0 {
+	if !inserted {
 		return s.again(ctx, tx, p, personID)
 	}
 	p.res = Result{ID: id, Status: status}
@@ -366,12 +355,9 @@ const ResendAfter = 10 * time.Minute
 // import of someone already pending confirms them.
 func (s *Service) again(ctx context.Context, tx *store.Tx, p *pending, personID string) error {
 	sub := &p.sub
-	var id, status string
-	var modified time.Time
-	err := tx.QueryRowContext(ctx, `SELECT id, status, modified_at FROM participations WHERE action_id = $1 AND person_id = $2`,
-		sub.ActionID, personID).Scan(&id, &status, &modified)
+	id, status, modified, err := existing(ctx, tx, sub.ActionID, personID)
 	if err != nil {
-		return repertoire.Internal(err)
+		return err
 	}
 	p.res = Result{ID: id, Status: status, Existing: true}
 	if sub.OriginSystem != "" {
@@ -379,9 +365,8 @@ func (s *Service) again(ctx context.Context, tx *store.Tx, p *pending, personID 
 			return nil
 		}
 		prev := status
-		if _, err := tx.ExecContext(ctx, `UPDATE participations SET status = 'confirmed', origin_system = $2, confirmed_at = $3,
-			withdrawn_at = NULL, token_hash = NULL, modified_at = $3 WHERE id = $1`, id, sub.OriginSystem, tx.Now); err != nil {
-			return repertoire.Internal(err)
+		if err := confirmImported(ctx, tx, id, sub.OriginSystem); err != nil {
+			return err
 		}
 		p.res.Status = StatusConfirmed
 		return s.recount(ctx, tx, sub.Kind, sub.ActionID, map[string]int{prev: -1, "imported": 1}, 1)
@@ -392,10 +377,8 @@ func (s *Service) again(ctx context.Context, tx *store.Tx, p *pending, personID 
 	switch status {
 	case StatusPending, StatusWithdrawn, StatusRejected:
 		token, hash := newLink(id)
-		if _, err := tx.ExecContext(ctx, `UPDATE participations SET status = 'pending', token_hash = $2, comment = $3,
-			public_name = $4, contact_ok = $5, share_with_target = $6, lang = $7, withdrawn_at = NULL, modified_at = $8 WHERE id = $1`,
-			id, hash, sub.Comment, sub.PublicName, sub.ContactOK, sub.ShareWithTarget, sub.Lang, tx.Now); err != nil {
-			return repertoire.Internal(err)
+		if err := startOver(ctx, tx, id, hash, sub); err != nil {
+			return err
 		}
 		if status != StatusPending {
 			if err := s.recount(ctx, tx, sub.Kind, sub.ActionID, map[string]int{status: -1, StatusPending: 1}, 0); err != nil {
@@ -466,35 +449,6 @@ func (s *Service) recount(ctx context.Context, tx *store.Tx, kind Kind, actionID
 	}
 	if a := s.action(kind); a != nil {
 		return a.Counted(ctx, tx, actionID, c)
-	}
-	return nil
-}
-
-// bump adds to an action's counters (creating them) and returns them after.
-// Statuses outside the counters (rejected) are ignored.
-func bump(ctx context.Context, tx *store.Tx, kind Kind, actionID string, delta map[string]int) (Counts, error) {
-	var c Counts
-	err := tx.QueryRowContext(ctx, `INSERT INTO action_counters (action_id, kind, confirmed, imported, pending, flagged, withdrawn, modified_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-		ON CONFLICT (action_id) DO UPDATE SET confirmed = action_counters.confirmed + excluded.confirmed,
-		imported = action_counters.imported + excluded.imported, pending = action_counters.pending + excluded.pending,
-		flagged = action_counters.flagged + excluded.flagged, withdrawn = action_counters.withdrawn + excluded.withdrawn,
-		modified_at = excluded.modified_at
-		RETURNING confirmed, imported, pending, flagged, withdrawn`,
-		actionID, string(kind), delta[StatusConfirmed], delta["imported"], delta[StatusPending], delta[StatusFlagged],
-		delta[StatusWithdrawn], tx.Now).Scan(&c.Confirmed, &c.Imported, &c.Pending, &c.Flagged, &c.Withdrawn)
-	if err != nil {
-		return c, repertoire.Internal(err)
-	}
-	return c, nil
-}
-
-func addBucket(ctx context.Context, tx *store.Tx, actionID string, n int) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO action_count_buckets (action_id, bucket, confirmed) VALUES ($1, $2, $3)
-		ON CONFLICT (action_id, bucket) DO UPDATE SET confirmed = action_count_buckets.confirmed + excluded.confirmed`,
-		actionID, tx.Now.Truncate(time.Hour), n)
-	if err != nil {
-		return repertoire.Internal(err)
 	}
 	return nil
 }

@@ -1,8 +1,14 @@
 package participation
 
 import (
+	"context"
 	"net/http"
+	"strings"
 
+	"repertoire"
+	"repertoire/internal/account"
+	"repertoire/internal/campaign"
+	"repertoire/internal/community"
 	"repertoire/internal/web"
 )
 
@@ -72,4 +78,87 @@ func (h *linkPages) act(mode string) http.HandlerFunc {
 		}
 		h.render(w, r, mode, token, p, true)
 	}
+}
+
+// --- what the tactics' pages share ---
+
+// Locate resolves a tactic's page for the viewer: the campaign's place
+// from the URL and, when get is given, the action named by the path value
+// param. With organize the viewer must organize the community (visitors
+// are sent to sign in; organizersOnly answers members). It writes the
+// error page and returns false on failure.
+func Locate[T any](w http.ResponseWriter, r *http.Request, pages *web.Renderer, communities *community.Store, campaigns *campaign.Store,
+	get func(ctx context.Context, campaignID, slug string) (T, error), param string, organize bool, organizersOnly string) (*campaign.Place, T, bool) {
+	var action T
+	pl, err := campaign.LocateRequest(r, communities, campaigns)
+	if err == nil && get != nil {
+		action, err = get(r.Context(), pl.Campaign.ID, r.PathValue(param))
+	}
+	if err != nil {
+		pages.Error(w, r, err)
+		return nil, action, false
+	}
+	if organize && !pl.RequireOrganizer(w, r, pages, organizersOnly) {
+		return nil, action, false
+	}
+	return pl, action, true
+}
+
+// Form is a tactic's public form taking part (a petition's signing form,
+// a pledge's commitment form), as Take handles its POST.
+type Form struct {
+	Kind     Kind
+	ActionID string
+	// Closed is the error page's answer when the action takes no
+	// participation now (nil: it does).
+	Closed error
+	// NameRequired: a petition is signed with a name.
+	NameRequired bool
+	// Done is the page to go back to and Flash what it says, the same
+	// whatever became of the participation (pending, already there,
+	// flagged): the page never tells who takes part.
+	Done, Flash string
+	// Rerender shows the page again with the form's errors.
+	Rerender func(w http.ResponseWriter, r *http.Request, status int, f *web.Form)
+}
+
+// Take handles the POST of a tactic's public form: the submission, pending
+// until confirmed from the mailed link.
+func (s *Service) Take(w http.ResponseWriter, r *http.Request, pages *web.Renderer, form Form) {
+	f, ok := pages.Form(w, r)
+	if !ok {
+		return
+	}
+	if form.Closed != nil {
+		pages.Error(w, r, form.Closed)
+		return
+	}
+	l := web.Localizer(r.Context())
+	sub := Submission{Kind: form.Kind, ActionID: form.ActionID,
+		Person: account.PersonInput{Email: f.Get("email"), GivenName: f.Get("given_name"), FamilyName: f.Get("family_name"),
+			Locality: f.Get("locality"), Country: f.Get("country"), Language: l.Lang},
+		Comment:         f.Get("comment"),
+		PublicName:      f.Get("public_name") != "",
+		ContactOK:       f.Get("contact_ok") != "",
+		ShareWithTarget: f.Get("share_with_target") != "",
+		IP:              web.ClientIP(r),
+		Lang:            l.Lang,
+	}
+	errs := repertoire.FieldErrors(Validate(&sub))
+	if form.NameRequired && strings.TrimSpace(f.Get("given_name")) == "" {
+		errs = append(errs, repertoire.Invalid("given_name", "field.required", nil))
+	}
+	err := errs.Err()
+	if err == nil {
+		_, err = s.Submit(r.Context(), sub)
+	}
+	if err != nil {
+		if !f.SetErrors(l, err) {
+			pages.Error(w, r, err)
+			return
+		}
+		form.Rerender(w, r, repertoire.Status(repertoire.ErrorCode(err)), f)
+		return
+	}
+	web.Redirect(w, r, form.Done, form.Flash)
 }

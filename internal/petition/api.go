@@ -5,10 +5,8 @@ import (
 	"strings"
 
 	"repertoire"
-	"repertoire/internal/account"
 	"repertoire/internal/api"
 	"repertoire/internal/participation"
-	"repertoire/internal/web"
 )
 
 type targetJSON struct {
@@ -41,6 +39,11 @@ func (h *Handler) doc(r *http.Request, p *Petition, organizer bool) (petitionJSO
 	if err != nil {
 		return petitionJSON{}, err
 	}
+	return h.docWith(p, c, organizer), nil
+}
+
+// docWith is the petition's document with its counts.
+func (h *Handler) docWith(p *Petition, c participation.Counts, organizer bool) petitionJSON {
 	self := api.URL(h.baseURL, api.Prefix+"/petitions", p.ID)
 	d := petitionJSON{Identifiers: api.Identifiers(p.ID), OriginSystem: p.OriginSystem, CreatedDate: api.Time(p.CreatedAt),
 		ModifiedDate: api.Time(p.ModifiedAt), Title: p.Title, Name: p.Slug, Description: p.Description, PetitionText: p.Text,
@@ -62,7 +65,7 @@ func (h *Handler) doc(r *http.Request, p *Petition, organizer bool) (petitionJSO
 	for _, id := range p.DemandIDs {
 		d.Demands = append(d.Demands, "repertoire:"+id)
 	}
-	return d, nil
+	return d
 }
 
 // apiPetition loads the petition of the URL for the caller: not found when
@@ -118,27 +121,23 @@ func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	visible, err := h.communities.VisibleIDs(r.Context(), api.PrincipalID(r))
+	list, total, err := h.Store.List(r.Context(), ListQuery{Visible: true, ViewerID: api.PrincipalID(r), Offset: page.Offset(), Limit: page.PerPage})
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	if visible == nil {
-		visible = []string{}
+	ids := make([]string, len(list))
+	for i, p := range list {
+		ids[i] = p.ID
 	}
-	list, total, err := h.Store.List(r.Context(), ListQuery{CommunityIDs: visible, Offset: page.Offset(), Limit: page.PerPage})
+	counts, err := participation.CountsOfMany(r.Context(), h.Store.db.Reader(), ids)
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
 	docs := []petitionJSON{}
 	for _, p := range list {
-		d, err := h.doc(r, p, false)
-		if err != nil {
-			api.Problem(w, r, h.log, err)
-			return
-		}
-		docs = append(docs, d)
+		docs = append(docs, h.docWith(p, counts[p.ID], false))
 	}
 	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "osdi:petitions", docs, total, page))
 }
@@ -169,11 +168,8 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, repertoire.Invalid("campaign", "field.required", nil))
 		return
 	}
-	c, err := h.campaigns.Get(r.Context(), api.ParseID(b.Campaign))
+	c, err := h.Store.Campaign(r.Context(), api.ParseID(b.Campaign))
 	if err != nil {
-		if repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
-			err = repertoire.Invalid("campaign", "petition.campaign_not_found", nil)
-		}
 		api.Problem(w, r, h.log, err)
 		return
 	}
@@ -216,141 +212,24 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 	api.JSON(w, http.StatusCreated, d)
 }
 
-// signatureBody is the OSDI record-signature helper's body.
-type signatureBody struct {
-	Person struct {
-		GivenName      string `json:"given_name"`
-		FamilyName     string `json:"family_name"`
-		EmailAddresses []struct {
-			Address string `json:"address"`
-			Primary bool   `json:"primary"`
-		} `json:"email_addresses"`
-		PostalAddresses []struct {
-			Locality   string `json:"locality"`
-			Region     string `json:"region"`
-			PostalCode string `json:"postal_code"`
-			Country    string `json:"country"`
-		} `json:"postal_addresses"`
-		PreferredLanguage string `json:"preferred_language"`
-	} `json:"person"`
-	Comments     string `json:"comments"`
-	OriginSystem string `json:"origin_system"`
-	ActionDate   string `json:"action_date"`
-	// Consent, our extension: OSDI has no field for it, so it defaults to
-	// nothing shared.
-	PublicName      bool `json:"public_name"`
-	ContactOK       bool `json:"contact_ok"`
-	ShareWithTarget bool `json:"share_with_target"`
-}
-
-// apiFields maps Submit's field names to the helper's JSON paths.
-var apiFields = map[string]string{
-	"email":         "person.email_addresses[0].address",
-	"given_name":    "person.given_name",
-	"family_name":   "person.family_name",
-	"locality":      "person.postal_addresses[0].locality",
-	"country":       "person.postal_addresses[0].country",
-	"region":        "person.postal_addresses[0].region",
-	"postal_code":   "person.postal_addresses[0].postal_code",
-	"comment":       "comments",
-	"origin_system": "origin_system",
-}
-
-// Submission turns the helper's body into a participation submission.
-func (b *signatureBody) Submission(petitionID, ip, lang string) participation.Submission {
-	in := account.PersonInput{GivenName: b.Person.GivenName, FamilyName: b.Person.FamilyName}
-	for _, e := range b.Person.EmailAddresses {
-		if in.Email == "" || e.Primary {
-			in.Email = e.Address
-		}
-	}
-	if len(b.Person.PostalAddresses) > 0 {
-		a := b.Person.PostalAddresses[0]
-		in.Locality, in.Region, in.PostalCode, in.Country = a.Locality, a.Region, a.PostalCode, a.Country
-	}
-	if pl := strings.ToLower(b.Person.PreferredLanguage); strings.HasPrefix(pl, "fr") {
-		lang = "fr"
-	} else if strings.HasPrefix(pl, "en") {
-		lang = "en"
-	}
-	in.Language = lang
-	return participation.Submission{Kind: participation.Signature, ActionID: petitionID, Person: in, Comment: b.Comments,
-		PublicName: b.PublicName, ContactOK: b.ContactOK, ShareWithTarget: b.ShareWithTarget, IP: ip, Lang: lang,
-		OriginSystem: strings.TrimSpace(b.OriginSystem)}
-}
-
-// renameFields gives field errors the helper's JSON paths.
-func renameFields(err error) error {
-	fes := repertoire.FieldErrors(err)
-	if len(fes) == 0 {
-		return err
-	}
-	out := make(repertoire.Errors, len(fes))
-	for i, fe := range fes {
-		c := *fe
-		if f, ok := apiFields[c.Field]; ok {
-			c.Field = f
-		}
-		out[i] = &c
-	}
-	return out
-}
-
-type signatureJSON struct {
-	Identifiers  []string  `json:"identifiers"`
-	OriginSystem string    `json:"origin_system"`
-	CreatedDate  string    `json:"created_date,omitempty"`
-	ModifiedDate string    `json:"modified_date,omitempty"`
-	ActionDate   string    `json:"action_date,omitempty"`
-	Status       string    `json:"status"`
-	Comments     string    `json:"comments,omitempty"`
-	Links        api.Links `json:"_links"`
-}
-
-// apiSign is the record-signature helper. Without a token anyone signs,
-// pending until confirmed by mail (202, answered only after the commit).
-// An organizer's token with an origin_system imports an already confirmed
-// signature (201).
+// apiSign is the record-signature helper (participation.Record): imports
+// go into a closed petition too, since they were signed while it was open.
 func (h *Handler) apiSign(w http.ResponseWriter, r *http.Request) {
 	p, org := h.apiPetition(w, r, false)
 	if p == nil {
 		return
 	}
-	var b signatureBody
-	if err := api.Decode(w, r, &b); err != nil {
-		api.Problem(w, r, h.log, err)
-		return
-	}
-	sub := b.Submission(p.ID, web.ClientIP(r), web.Localizer(r.Context()).Lang)
-	if sub.OriginSystem != "" && !org {
-		if api.PrincipalFrom(r.Context()) == nil {
-			api.Problem(w, r, h.log, repertoire.Errorf(repertoire.EUNAUTHORIZED, "petition.import_needs_token"))
-		} else {
-			api.Problem(w, r, h.log, repertoire.Errorf(repertoire.EFORBIDDEN, "petition.organizers_only"))
-		}
-		return
-	}
-	if p.Status != StatusOpen && sub.OriginSystem == "" {
-		api.Problem(w, r, h.log, repertoire.Errorf(repertoire.ECONFLICT, "petition.closed"))
-		return
-	}
-	res, err := h.parts.Submit(r.Context(), sub)
-	if err != nil {
-		api.Problem(w, r, h.log, renameFields(err))
-		return
-	}
-	status := http.StatusAccepted
-	doc := signatureJSON{Identifiers: api.Identifiers(res.ID), OriginSystem: sub.OriginSystem, Status: res.Status,
-		Links: api.Links{"osdi:petition": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/petitions", p.ID)}}}
-	if sub.OriginSystem != "" {
-		status = http.StatusCreated
-		doc.Comments = sub.Comment
-	} else {
-		// An anonymous caller learns nothing about who already signed.
-		doc.Status = participation.StatusPending
-		doc.Identifiers = nil
-	}
-	api.JSON(w, status, doc)
+	h.parts.Record(w, r, h.log, participation.Record{Kind: participation.Signature, ActionID: p.ID, Organizer: org,
+		Unauthorized: repertoire.Errorf(repertoire.EUNAUTHORIZED, "petition.import_needs_token"),
+		Forbidden:    repertoire.Errorf(repertoire.EFORBIDDEN, "petition.organizers_only"),
+		Closed: func(imported bool) error {
+			if p.Status != StatusOpen && !imported {
+				return errClosed
+			}
+			return nil
+		},
+		NameConsents: true,
+		Links:        api.Links{"osdi:petition": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/petitions", p.ID)}}})
 }
 
 // apiSignatures lists a petition's signatures for its organizers.
@@ -364,15 +243,18 @@ func (h *Handler) apiSignatures(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	var all []participation.Participant
-	err = h.parts.Confirmed(r.Context(), p.ID, func(pt participation.Participant) error { all = append(all, pt); return nil })
+	c, err := participation.CountsOf(r.Context(), h.Store.db.Reader(), p.ID)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	list, err := h.parts.ConfirmedPage(r.Context(), p.ID, page.Offset(), page.PerPage)
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
 	docs := []map[string]any{}
-	for i := page.Offset(); i < len(all) && i < page.Offset()+page.PerPage; i++ {
-		pt := all[i]
+	for _, pt := range list {
 		d := map[string]any{
 			"identifiers":   api.Identifiers(pt.ID),
 			"origin_system": pt.OriginSystem,
@@ -394,5 +276,5 @@ func (h *Handler) apiSignatures(w http.ResponseWriter, r *http.Request) {
 		}
 		docs = append(docs, d)
 	}
-	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "osdi:signatures", docs, len(all), page))
+	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "osdi:signatures", docs, c.Total(), page))
 }

@@ -253,3 +253,79 @@ func (h *Handler) Page(ctx context.Context, actionID, lang string) (string, stri
 	}
 	return p.Title, p.Path(), nil
 }
+
+// DemandMove is a demand status change recorded with a delivery.
+type DemandMove struct {
+	DemandID string
+	Status   string
+}
+
+// Deliver hands the petition to its targets, in one transaction: the
+// delivery, a mail to each target with an address (see mailDelivery), an
+// entry on the campaign timeline, and any demand status moves.
+func (h *Handler) Deliver(ctx context.Context, actorID string, p *Petition, note, lang string, moves []DemandMove) (*Delivery, error) {
+	note = strings.TrimSpace(note)
+	if utf8.RuneCountInString(note) > 2000 {
+		return nil, repertoire.Invalid("note", "field.too_long", map[string]any{"Max": 2000})
+	}
+	for _, m := range moves {
+		if !campaign.ValidStatus(m.Status) {
+			return nil, repertoire.Invalid("demand_status", "campaign.bad_status", nil)
+		}
+	}
+	l := h.cat.For(lang)
+	sh, err := h.deliverySheet(ctx, p, l)
+	if err != nil {
+		return nil, err
+	}
+	d := &Delivery{ID: store.NewID(), Note: note}
+	err = h.Store.db.Write(ctx, func(tx *store.Tx) error {
+		counts, err := participation.CountsOf(ctx, tx, p.ID)
+		if err != nil {
+			return err
+		}
+		d.Count, d.DeliveredAt = counts.Total(), tx.Now
+		if err := insertDelivery(ctx, tx, p.ID, actorID, d); err != nil {
+			return err
+		}
+		if err := h.mailDelivery(ctx, tx, p, d, sh, lang, l); err != nil {
+			return err
+		}
+		title := l.T("petition.timeline.delivered", "Title", p.Title, "Total", web.FormatNumber(l.Lang, d.Count))
+		if err := campaign.RecordUpdate(ctx, tx, actorID, p.CampaignID, campaign.UpdateInput{Title: title, Body: note, PublishedAt: d.DeliveredAt}); err != nil {
+			return err
+		}
+		for _, m := range moves {
+			if err := campaign.RecordDemandStatus(ctx, tx, actorID, p.CampaignID, m.DemandID,
+				campaign.StatusChange{Status: m.Status, Note: title, ChangedAt: d.DeliveredAt}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	h.forget(p.ID)
+	return d, nil
+}
+
+// Answer records the target's answer to a delivery, on the petition and
+// the campaign timeline, in one transaction.
+func (h *Handler) Answer(ctx context.Context, actorID string, p *Petition, deliveryID, answer, lang string) error {
+	answer = strings.TrimSpace(answer)
+	switch n := utf8.RuneCountInString(answer); {
+	case n == 0:
+		return repertoire.Invalid("answer", "field.required", nil)
+	case n > 5000:
+		return repertoire.Invalid("answer", "field.too_long", map[string]any{"Max": 5000})
+	}
+	l := h.cat.For(lang)
+	return h.Store.db.Write(ctx, func(tx *store.Tx) error {
+		if err := answerDelivery(ctx, tx, p.ID, deliveryID, answer); err != nil {
+			return err
+		}
+		return campaign.RecordUpdate(ctx, tx, actorID, p.CampaignID, campaign.UpdateInput{
+			Title: l.T("petition.timeline.answered", "Title", p.Title), Body: answer, PublishedAt: tx.Now})
+	})
+}

@@ -5,10 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
-	"time"
 
 	"repertoire"
 	"repertoire/internal/campaign"
+	"repertoire/internal/community"
 	"repertoire/internal/participation"
 	"repertoire/internal/store"
 )
@@ -19,22 +19,37 @@ type Store struct{ db *store.DB }
 // NewStore wraps the database.
 func NewStore(db *store.DB) *Store { return &Store{db: db} }
 
-var errNotFound = repertoire.Errorf(repertoire.ENOTFOUND, "petition.not_found")
+// A person's data export names the petitions they signed.
+func init() {
+	participation.ExportTitle(participation.Signature, `SELECT title FROM petitions WHERE id = $1`)
+}
 
-const petitionColumns = `p.id, p.campaign_id, c.slug, c.title, c.community_id, co.slug, p.slug, p.title, p.description,
-	p.petition_text, p.goal, p.status, p.origin_system, p.created_at, p.modified_at`
+var (
+	errNotFound = repertoire.Errorf(repertoire.ENOTFOUND, "petition.not_found")
+	errClosed   = repertoire.Errorf(repertoire.ECONFLICT, "petition.closed")
+)
 
-const petitionFrom = ` FROM petitions p JOIN campaigns c ON c.id = p.campaign_id JOIN communities co ON co.id = c.community_id `
+const petitionColumns = `p.id, p.campaign_id, p.slug, p.title, p.description, p.petition_text, p.goal, p.status, p.origin_system,
+	p.created_at, p.modified_at`
 
 func scanPetition(row interface{ Scan(...any) error }) (*Petition, error) {
 	var p Petition
-	err := row.Scan(&p.ID, &p.CampaignID, &p.CampaignSlug, &p.CampaignTitle, &p.CommunityID, &p.CommunitySlug, &p.Slug, &p.Title,
-		&p.Description, &p.Text, &p.Goal, &p.Status, &p.OriginSystem, &p.CreatedAt, &p.ModifiedAt)
+	err := row.Scan(&p.ID, &p.CampaignID, &p.Slug, &p.Title, &p.Description, &p.Text, &p.Goal, &p.Status, &p.OriginSystem,
+		&p.CreatedAt, &p.ModifiedAt)
 	if err != nil {
 		return nil, err
 	}
 	p.CreatedAt, p.ModifiedAt = p.CreatedAt.UTC(), p.ModifiedAt.UTC()
 	return &p, nil
+}
+
+// marks returns "$from, $from+1, …" for n arguments.
+func marks(from, n int) string {
+	m := make([]string, n)
+	for i := range m {
+		m[i] = "$" + itoa(from+i)
+	}
+	return strings.Join(m, ",")
 }
 
 // Create adds a petition to a campaign. The demands must be the campaign's.
@@ -55,18 +70,34 @@ func (s *Store) Create(ctx context.Context, personID string, in Input) (*Petitio
 		if taken > 0 {
 			return &repertoire.Error{Code: repertoire.ECONFLICT, Field: "slug", MessageID: "petition.slug_taken"}
 		}
+		refs, err := campaign.Refs(ctx, tx, []string{in.CampaignID})
+		if err != nil {
+			return err
+		}
+		if _, ok := refs[in.CampaignID]; !ok {
+			return repertoire.Invalid("campaign", "petition.campaign_not_found", nil)
+		}
+		demands, err := campaign.DemandsByID(ctx, tx, in.DemandIDs)
+		if err != nil {
+			return err
+		}
+		ours := 0
+		for _, d := range demands {
+			if d.CampaignID == in.CampaignID {
+				ours++
+			}
+		}
+		if ours != len(in.DemandIDs) {
+			return repertoire.Invalid("demands", "petition.demand_not_found", nil)
+		}
 		var creator any
 		if personID != "" {
 			creator = personID
 		}
-		r, err := tx.ExecContext(ctx, `INSERT INTO petitions (id, campaign_id, slug, title, description, petition_text, goal, status,
-			origin_system, created_by, created_at, modified_at) SELECT $1, id, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $10
-			FROM campaigns WHERE id = $2`, id, in.CampaignID, in.Slug, in.Title, in.Description, in.Text, in.Goal, origin, creator, tx.Now)
-		if err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO petitions (id, campaign_id, slug, title, description, petition_text, goal, status,
+			origin_system, created_by, created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $10)`,
+			id, in.CampaignID, in.Slug, in.Title, in.Description, in.Text, in.Goal, origin, creator, tx.Now); err != nil {
 			return repertoire.Internal(err)
-		}
-		if n, _ := r.RowsAffected(); n == 0 {
-			return repertoire.Invalid("campaign", "petition.campaign_not_found", nil)
 		}
 		for i, t := range in.Targets {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO petition_targets (petition_id, position, name, email) VALUES ($1, $2, $3, $4)`,
@@ -75,13 +106,8 @@ func (s *Store) Create(ctx context.Context, personID string, in Input) (*Petitio
 			}
 		}
 		for _, d := range in.DemandIDs {
-			r, err := tx.ExecContext(ctx, `INSERT INTO petition_demands (petition_id, demand_id)
-				SELECT $1, id FROM demands WHERE id = $2 AND campaign_id = $3`, id, d, in.CampaignID)
-			if err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO petition_demands (petition_id, demand_id) VALUES ($1, $2)`, id, d); err != nil {
 				return repertoire.Internal(err)
-			}
-			if n, _ := r.RowsAffected(); n == 0 {
-				return repertoire.Invalid("demands", "petition.demand_not_found", nil)
 			}
 		}
 		return nil
@@ -104,49 +130,112 @@ func (s *Store) GetBySlug(ctx context.Context, campaignID, slug string) (*Petiti
 
 func (s *Store) get(ctx context.Context, where string, args ...any) (*Petition, error) {
 	q := s.db.Reader()
-	p, err := scanPetition(q.QueryRowContext(ctx, `SELECT `+petitionColumns+petitionFrom+`WHERE `+where, args...))
+	p, err := scanPetition(q.QueryRowContext(ctx, `SELECT `+petitionColumns+` FROM petitions p WHERE `+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errNotFound
 	}
 	if err != nil {
 		return nil, repertoire.Internal(err)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT name, email FROM petition_targets WHERE petition_id = $1 ORDER BY position`, p.ID)
-	if err != nil {
-		return nil, repertoire.Internal(err)
-	}
-	for rows.Next() {
-		var t Target
-		if err := rows.Scan(&t.Name, &t.Email); err != nil {
-			rows.Close()
-			return nil, repertoire.Internal(err)
-		}
-		p.Targets = append(p.Targets, t)
-	}
-	rows.Close()
-	rows, err = q.QueryContext(ctx, `SELECT pd.demand_id FROM petition_demands pd JOIN demands d ON d.id = pd.demand_id
-		JOIN demand_sections s ON s.id = d.section_id WHERE pd.petition_id = $1 ORDER BY s.position, d.position`, p.ID)
-	if err != nil {
-		return nil, repertoire.Internal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var d string
-		if err := rows.Scan(&d); err != nil {
-			return nil, repertoire.Internal(err)
-		}
-		p.DemandIDs = append(p.DemandIDs, d)
+	if err := complete(ctx, q, []*Petition{p}); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
 
-// ListQuery selects petitions: of one campaign, or of the given
-// communities (those the caller may see).
+// complete fills in what petitions hold beside their row: their
+// campaign's and community's names, targets and demands, with a few
+// lookups for all of them.
+func complete(ctx context.Context, q store.Queryer, ps []*Petition) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	byID := make(map[string]*Petition, len(ps))
+	ids := make([]any, len(ps))
+	var campaignIDs []string
+	for i, p := range ps {
+		byID[p.ID], ids[i] = p, p.ID
+		campaignIDs = append(campaignIDs, p.CampaignID)
+	}
+	refs, err := campaign.Refs(ctx, q, campaignIDs)
+	if err != nil {
+		return err
+	}
+	var communityIDs []string
+	for _, r := range refs {
+		communityIDs = append(communityIDs, r.CommunityID)
+	}
+	slugs, err := community.Slugs(ctx, q, communityIDs)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		r := refs[p.CampaignID]
+		p.CampaignSlug, p.CampaignTitle, p.CommunityID, p.CommunitySlug = r.Slug, r.Title, r.CommunityID, slugs[r.CommunityID]
+	}
+	in := marks(1, len(ids))
+	rows, err := q.QueryContext(ctx, `SELECT petition_id, name, email FROM petition_targets WHERE petition_id IN (`+in+`)
+		ORDER BY petition_id, position`, ids...)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	for rows.Next() {
+		var pid string
+		var t Target
+		if err := rows.Scan(&pid, &t.Name, &t.Email); err != nil {
+			rows.Close()
+			return repertoire.Internal(err)
+		}
+		byID[pid].Targets = append(byID[pid].Targets, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return repertoire.Internal(err)
+	}
+	rows, err = q.QueryContext(ctx, `SELECT petition_id, demand_id FROM petition_demands WHERE petition_id IN (`+in+`)`, ids...)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	supports := map[string][]string{} // demand → its petitions
+	var demandIDs []string
+	for rows.Next() {
+		var pid, did string
+		if err := rows.Scan(&pid, &did); err != nil {
+			rows.Close()
+			return repertoire.Internal(err)
+		}
+		if supports[did] == nil {
+			demandIDs = append(demandIDs, did)
+		}
+		supports[did] = append(supports[did], pid)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return repertoire.Internal(err)
+	}
+	// The campaign's list order: section, then number.
+	demands, err := campaign.DemandsByID(ctx, q, demandIDs)
+	if err != nil {
+		return err
+	}
+	for _, d := range demands {
+		for _, pid := range supports[d.ID] {
+			byID[pid].DemandIDs = append(byID[pid].DemandIDs, d.ID)
+		}
+	}
+	return nil
+}
+
+// ListQuery selects petitions: of one campaign, or of the communities a
+// person may see.
 type ListQuery struct {
-	CampaignID   string
-	CommunityIDs []string // nil: any
-	Offset       int
-	Limit        int
+	CampaignID string
+	// Visible keeps only the petitions of communities ViewerID may see (a
+	// visitor, "": the public ones).
+	Visible  bool
+	ViewerID string
+	Offset   int
+	Limit    int
 }
 
 // List returns a page of petitions, newest first, and the total.
@@ -157,16 +246,9 @@ func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Petition, int, error
 		args = append(args, lq.CampaignID)
 		conds = append(conds, `p.campaign_id = $`+itoa(len(args)))
 	}
-	if lq.CommunityIDs != nil {
-		if len(lq.CommunityIDs) == 0 {
-			return nil, 0, nil
-		}
-		var in []string
-		for _, id := range lq.CommunityIDs {
-			args = append(args, id)
-			in = append(in, `$`+itoa(len(args)))
-		}
-		conds = append(conds, `c.community_id IN (`+strings.Join(in, ",")+`)`)
+	if lq.Visible {
+		args = append(args, lq.ViewerID)
+		conds = append(conds, campaign.VisibleCondition("p.campaign_id", "$"+itoa(len(args))))
 	}
 	where := ""
 	if len(conds) > 0 {
@@ -174,13 +256,13 @@ func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Petition, int, error
 	}
 	q := s.db.Reader()
 	var total int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+petitionFrom+where, args...).Scan(&total); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM petitions p`+where, args...).Scan(&total); err != nil {
 		return nil, 0, repertoire.Internal(err)
 	}
 	if lq.Limit <= 0 {
 		lq.Limit = 100
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+petitionColumns+petitionFrom+where+` ORDER BY p.created_at DESC, p.id DESC LIMIT `+
+	rows, err := q.QueryContext(ctx, `SELECT `+petitionColumns+` FROM petitions p`+where+` ORDER BY p.created_at DESC, p.id DESC LIMIT `+
 		itoa(lq.Limit)+` OFFSET `+itoa(lq.Offset), args...)
 	if err != nil {
 		return nil, 0, repertoire.Internal(err)
@@ -195,12 +277,11 @@ func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Petition, int, error
 		out = append(out, p)
 	}
 	rows.Close()
-	for i, p := range out { // targets and demands: few petitions per page
-		full, err := s.Get(ctx, p.ID)
-		if err != nil {
-			return nil, 0, err
-		}
-		out[i] = full
+	if err := rows.Err(); err != nil {
+		return nil, 0, repertoire.Internal(err)
+	}
+	if err := complete(ctx, q, out); err != nil {
+		return nil, 0, err
 	}
 	return out, total, nil
 }
@@ -236,38 +317,6 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	})
 }
 
-// Delivery is one handing-over of a petition to its targets.
-type Delivery struct {
-	ID          string
-	DeliveredAt time.Time
-	Count       int
-	Note        string
-	Answer      string
-	AnsweredAt  *time.Time
-}
-
-// Deliveries lists a petition's deliveries, newest first.
-func (s *Store) Deliveries(ctx context.Context, petitionID string) ([]Delivery, error) {
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id, delivered_at, count, note, answer, answered_at FROM petition_deliveries
-		WHERE petition_id = $1 ORDER BY delivered_at DESC, id DESC`, petitionID)
-	if err != nil {
-		return nil, repertoire.Internal(err)
-	}
-	defer rows.Close()
-	var out []Delivery
-	for rows.Next() {
-		var d Delivery
-		var answered sql.NullTime
-		if err := rows.Scan(&d.ID, &d.DeliveredAt, &d.Count, &d.Note, &d.Answer, &answered); err != nil {
-			return nil, repertoire.Internal(err)
-		}
-		d.DeliveredAt = d.DeliveredAt.UTC()
-		d.AnsweredAt = store.TimePtr(answered)
-		out = append(out, d)
-	}
-	return out, nil
-}
-
 // CampaignTactics lists a campaign's petitions for its page
 // (campaign.TacticLister), newest first, with their counted signatures
 // from the maintained counters. A closed petition says so; an open one
@@ -277,12 +326,17 @@ func (s *Store) CampaignTactics(ctx context.Context, campaignID string) ([]campa
 	if err != nil {
 		return nil, err
 	}
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	counts, err := participation.CountsOfMany(ctx, s.db.Reader(), ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]campaign.Tactic, len(ps))
 	for i, p := range ps {
-		c, err := participation.CountsOf(ctx, s.db.Reader(), p.ID)
-		if err != nil {
-			return nil, err
-		}
+		c := counts[p.ID]
 		t := campaign.Tactic{Kind: "petition", Title: p.Title, Path: p.Path(), Summary: p.Description, Count: c.Total(), Goal: p.Goal}
 		if p.Status == StatusClosed {
 			t.Status = StatusClosed
@@ -290,4 +344,24 @@ func (s *Store) CampaignTactics(ctx context.Context, campaignID string) ([]campa
 		out[i] = t
 	}
 	return out, nil
+}
+
+// Demands reads the demands a petition supports, in its campaign's list
+// order, without loading the campaign.
+func (s *Store) Demands(ctx context.Context, p *Petition) ([]campaign.Demand, error) {
+	return campaign.DemandsByID(ctx, s.db.Reader(), p.DemandIDs)
+}
+
+// Campaign reads what names the campaign a petition is created in, without
+// loading the campaign; an unknown one is the body's error.
+func (s *Store) Campaign(ctx context.Context, id string) (campaign.Ref, error) {
+	refs, err := campaign.Refs(ctx, s.db.Reader(), []string{id})
+	if err != nil {
+		return campaign.Ref{}, err
+	}
+	c, ok := refs[id]
+	if !ok {
+		return c, repertoire.Invalid("campaign", "petition.campaign_not_found", nil)
+	}
+	return c, nil
 }

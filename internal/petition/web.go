@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"repertoire"
-	"repertoire/internal/account"
 	"repertoire/internal/campaign"
 	"repertoire/internal/community"
 	"repertoire/internal/participation"
@@ -49,22 +48,15 @@ type scope struct {
 // organize the community (visitors are sent to sign in). It writes the
 // error page and returns nil on failure.
 func (h *Handler) load(w http.ResponseWriter, r *http.Request, withPetition, organize bool) *scope {
-	pl, err := campaign.LocateRequest(r, h.communities, h.campaigns)
-	if err != nil {
-		h.pages.Error(w, r, err)
-		return nil
-	}
-	s := &scope{Place: pl}
+	var get func(ctx context.Context, campaignID, slug string) (*Petition, error)
 	if withPetition {
-		if s.Petition, err = h.Store.GetBySlug(r.Context(), pl.Campaign.ID, r.PathValue("petition")); err != nil {
-			h.pages.Error(w, r, err)
-			return nil
-		}
+		get = h.Store.GetBySlug
 	}
-	if organize && !pl.RequireOrganizer(w, r, h.pages, "petition.organizers_only") {
+	pl, p, ok := participation.Locate(w, r, h.pages, h.communities, h.campaigns, get, "petition", organize, "petition.organizers_only")
+	if !ok {
 		return nil
 	}
-	return s
+	return &scope{Place: pl, Petition: p}
 }
 
 func formStatus(err error) int { return repertoire.Status(repertoire.ErrorCode(err)) }
@@ -193,22 +185,8 @@ func (h *Handler) buildView(ctx context.Context, s *scope) (*view, error) {
 			v.Recent = append(v.Recent, pp)
 		}
 	}
-	if len(p.DemandIDs) > 0 {
-		full, err := h.campaigns.Get(ctx, p.CampaignID)
-		if err != nil {
-			return nil, err
-		}
-		want := map[string]bool{}
-		for _, id := range p.DemandIDs {
-			want[id] = true
-		}
-		for _, sec := range full.Sections {
-			for _, d := range sec.Demands {
-				if want[d.ID] {
-					v.Demands = append(v.Demands, d)
-				}
-			}
-		}
+	if v.Demands, err = h.Store.Demands(ctx, p); err != nil {
+		return nil, err
 	}
 	if p.Goal > 0 {
 		v.Progress = min(100, v.Counts.Total()*100/p.Goal)
@@ -276,54 +254,20 @@ func (h *Handler) view(ctx context.Context, s *scope) (*view, error) {
 	return v, nil
 }
 
-// signatureForm reads the signing form into a submission.
-func signatureForm(f *web.Form, petitionID, ip, lang string) participation.Submission {
-	return participation.Submission{
-		Kind:     participation.Signature,
-		ActionID: petitionID,
-		Person: account.PersonInput{Email: f.Get("email"), GivenName: f.Get("given_name"), FamilyName: f.Get("family_name"),
-			Locality: f.Get("locality"), Country: f.Get("country"), Language: lang},
-		Comment:         f.Get("comment"),
-		PublicName:      f.Get("public_name") != "",
-		ContactOK:       f.Get("contact_ok") != "",
-		ShareWithTarget: f.Get("share_with_target") != "",
-		IP:              ip,
-		Lang:            lang,
-	}
-}
-
+// sign takes a signature from the public page: pending until the signer
+// follows the link mailed to them.
 func (h *Handler) sign(w http.ResponseWriter, r *http.Request) {
 	s := h.load(w, r, true, false)
 	if s == nil {
 		return
 	}
-	f, ok := h.pages.Form(w, r)
-	if !ok {
-		return
-	}
-	l := web.Localizer(r.Context())
+	form := participation.Form{Kind: participation.Signature, ActionID: s.Petition.ID, NameRequired: true,
+		Done: s.Petition.Path() + "#sign", Flash: "petition.signed.check_mail",
+		Rerender: func(w http.ResponseWriter, r *http.Request, status int, f *web.Form) {
+			h.renderShow(w, r, status, s, f)
+		}}
 	if s.Petition.Status != StatusOpen {
-		h.pages.Error(w, r, repertoire.Errorf(repertoire.ECONFLICT, "petition.closed"))
-		return
+		form.Closed = errClosed
 	}
-	sub := signatureForm(f, s.Petition.ID, web.ClientIP(r), l.Lang)
-	errs := repertoire.FieldErrors(participation.Validate(&sub))
-	if strings.TrimSpace(f.Get("given_name")) == "" { // a petition is signed with a name
-		errs = append(errs, repertoire.Invalid("given_name", "field.required", nil))
-	}
-	err := errs.Err()
-	if err == nil {
-		_, err = h.parts.Submit(r.Context(), sub)
-	}
-	if err != nil {
-		if !f.SetErrors(l, err) {
-			h.pages.Error(w, r, err)
-			return
-		}
-		h.renderShow(w, r, formStatus(err), s, f)
-		return
-	}
-	// The same answer whatever became of it (pending, already signed,
-	// flagged): the page never tells who has signed.
-	web.Redirect(w, r, s.Petition.Path()+"#sign", "petition.signed.check_mail")
+	h.parts.Take(w, r, h.pages, form)
 }

@@ -1,17 +1,13 @@
 package pledge
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
 
 	"repertoire"
-	"repertoire/internal/account"
 	"repertoire/internal/api"
 	"repertoire/internal/participation"
-	"repertoire/internal/web"
 )
 
 // The pledges API, in OSDI style: a pledge document carries its status,
@@ -298,130 +294,30 @@ func (h *Handler) apiDelete(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// personBody is the OSDI person of a helper request.
-type personBody struct {
-	GivenName      string `json:"given_name"`
-	FamilyName     string `json:"family_name"`
-	EmailAddresses []struct {
-		Address string `json:"address"`
-	} `json:"email_addresses"`
-	PostalAddresses []struct {
-		Locality   string `json:"locality"`
-		Region     string `json:"region"`
-		PostalCode string `json:"postal_code"`
-		Country    string `json:"country"`
-	} `json:"postal_addresses"`
-	PreferredLanguage string `json:"preferred_language"`
-}
-
-type commitmentBody struct {
-	Person       *personBody     `json:"person"`
-	Comments     string          `json:"comments"`
-	OriginSystem string          `json:"origin_system"`
-	ContactOK    json.RawMessage `json:"contact_ok"` // optional boolean; default true for public helpers
-}
-
-// apiFields maps the participation core's form field names to the JSON
-// paths of the helper.
-var apiFields = map[string]string{
-	"email":         "person.email_addresses[0].address",
-	"given_name":    "person.given_name",
-	"family_name":   "person.family_name",
-	"locality":      "person.postal_addresses[0].locality",
-	"region":        "person.postal_addresses[0].region",
-	"postal_code":   "person.postal_addresses[0].postal_code",
-	"country":       "person.postal_addresses[0].country",
-	"comment":       "comments",
-	"origin_system": "origin_system",
-}
-
-func renameFields(err error) error {
-	fes := repertoire.FieldErrors(err)
-	if fes == nil {
-		return err
-	}
-	out := make(repertoire.Errors, len(fes))
-	for i, e := range fes {
-		c := *e
-		if f, ok := apiFields[c.Field]; ok {
-			c.Field = f
-		}
-		out[i] = &c
-	}
-	return out
-}
-
-// apiCommit is the record-commitment helper. Without a token anyone may
-// commit: the commitment is pending until confirmed from the mailed link
-// (202). With an organizer's token and an origin_system, a commitment
-// confirmed elsewhere (paper, another system) is imported and counted at
-// once (201).
+// apiCommit is the record-commitment helper (participation.Record): a
+// commitment is taken, imported too, only while the pledge collects them.
 func (h *Handler) apiCommit(w http.ResponseWriter, r *http.Request) {
 	p := h.apiPledge(w, r, false)
 	if p == nil {
 		return
 	}
-	var body commitmentBody
-	if err := api.Decode(w, r, &body); err != nil {
-		api.Problem(w, r, h.log, err)
-		return
-	}
-	origin := strings.TrimSpace(body.OriginSystem)
-	if origin != "" {
-		if api.Require(w, r) == nil {
-			return
-		}
-		if err := h.authorize(r, p.CommunityID, true); err != nil {
+	org := false
+	if pid := api.PrincipalID(r); pid != "" {
+		var err error
+		if org, err = h.communities.CanOrganize(r.Context(), p.CommunityID, pid); err != nil {
 			api.Problem(w, r, h.log, err)
 			return
 		}
 	}
-	if !p.Open() {
-		api.Problem(w, r, h.log, errClosed)
-		return
-	}
-	if body.Person == nil {
-		api.Problem(w, r, h.log, repertoire.Invalid("person", "field.required", nil))
-		return
-	}
-	sub := participation.Submission{Kind: participation.Commitment, ActionID: p.ID, Comment: body.Comments,
-		OriginSystem: origin, ContactOK: true, IP: web.ClientIP(r)}
-	if len(bytes.TrimSpace(body.ContactOK)) > 0 {
-		if json.Unmarshal(body.ContactOK, &sub.ContactOK) != nil {
-			api.Problem(w, r, h.log, repertoire.Invalid("contact_ok", "field.bad_json", nil))
-			return
-		}
-	}
-	in := account.PersonInput{GivenName: body.Person.GivenName, FamilyName: body.Person.FamilyName, Language: body.Person.PreferredLanguage}
-	if len(body.Person.EmailAddresses) > 0 {
-		in.Email = body.Person.EmailAddresses[0].Address
-	}
-	if len(body.Person.PostalAddresses) > 0 {
-		a := body.Person.PostalAddresses[0]
-		in.Locality, in.Region, in.PostalCode, in.Country = a.Locality, a.Region, a.PostalCode, a.Country
-	}
-	sub.Person = in
-	sub.Lang = in.Language
-	if sub.Lang == "" {
-		sub.Lang = web.Localizer(r.Context()).Lang
-	}
-	res, err := h.parts.Submit(r.Context(), sub)
-	if err != nil {
-		api.Problem(w, r, h.log, renameFields(err))
-		return
-	}
-	status := http.StatusAccepted
-	if res.Status == participation.StatusConfirmed {
-		status = http.StatusCreated
-	}
-	api.JSON(w, status, map[string]any{
-		"identifiers":   api.Identifiers(res.ID),
-		"status":        res.Status,
-		"origin_system": origin,
-		"comments":      body.Comments,
-		"action_date":   api.Time(time.Now()),
-		"_links": api.Links{
-			"repertoire:pledge": api.Link{Href: h.pledgeURL(p.ID)},
+	h.parts.Record(w, r, h.log, participation.Record{Kind: participation.Commitment, ActionID: p.ID, Organizer: org,
+		Unauthorized: repertoire.Errorf(repertoire.EUNAUTHORIZED, "error.unauthorized"),
+		Forbidden:    repertoire.Errorf(repertoire.EFORBIDDEN, "pledge.organizers_only"),
+		Closed: func(bool) error {
+			if !p.Open() {
+				return errClosed
+			}
+			return nil
 		},
-	})
+		ContactOK: true,
+		Links:     api.Links{"repertoire:pledge": api.Link{Href: h.pledgeURL(p.ID)}}})
 }

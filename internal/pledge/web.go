@@ -1,6 +1,7 @@
 package pledge
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -9,7 +10,6 @@ import (
 	"time"
 
 	"repertoire"
-	"repertoire/internal/account"
 	"repertoire/internal/campaign"
 	"repertoire/internal/community"
 	"repertoire/internal/i18n"
@@ -70,22 +70,15 @@ type scope struct {
 // organize the community (visitors are sent to sign in). It writes the
 // error page and returns nil on failure.
 func (h *Handler) load(w http.ResponseWriter, r *http.Request, withPledge, organize bool) *scope {
-	pl, err := campaign.LocateRequest(r, h.communities, h.campaigns)
-	if err != nil {
-		h.pages.Error(w, r, err)
-		return nil
-	}
-	s := &scope{Place: pl}
+	var get func(ctx context.Context, campaignID, slug string) (*Pledge, error)
 	if withPledge {
-		if s.Pledge, err = h.Store.GetBySlug(r.Context(), pl.Campaign.ID, r.PathValue("pledge")); err != nil {
-			h.pages.Error(w, r, err)
-			return nil
-		}
+		get = h.Store.GetBySlug
 	}
-	if organize && !pl.RequireOrganizer(w, r, h.pages, "pledge.organizers_only") {
+	pl, p, ok := participation.Locate(w, r, h.pages, h.communities, h.campaigns, get, "pledge", organize, "pledge.organizers_only")
+	if !ok {
 		return nil
 	}
-	return s
+	return &scope{Place: pl, Pledge: p}
 }
 
 // Form dates are days: the window runs from the start of its first day to
@@ -229,30 +222,14 @@ func (h *Handler) commit(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	f, ok := h.pages.Form(w, r)
-	if !ok {
-		return
-	}
-	l := web.Localizer(r.Context())
+	form := participation.Form{Kind: participation.Commitment, ActionID: s.Pledge.ID, Done: s.Pledge.Path(), Flash: "pledge.check_mail",
+		Rerender: func(w http.ResponseWriter, r *http.Request, status int, f *web.Form) {
+			h.renderShow(w, r, status, s, f)
+		}}
 	if !s.Pledge.Open() {
-		h.pages.Error(w, r, errClosed)
-		return
+		form.Closed = errClosed
 	}
-	_, err := h.parts.Submit(r.Context(), participation.Submission{
-		Kind: participation.Commitment, ActionID: s.Pledge.ID,
-		Person: account.PersonInput{Email: f.Get("email"), GivenName: f.Get("given_name"), FamilyName: f.Get("family_name"),
-			Locality: f.Get("locality"), Country: f.Get("country"), Language: l.Lang},
-		ContactOK: f.Get("contact_ok") != "", IP: web.ClientIP(r), Lang: l.Lang,
-	})
-	if err != nil {
-		if !f.SetErrors(l, err) {
-			h.pages.Error(w, r, err)
-			return
-		}
-		h.renderShow(w, r, http.StatusUnprocessableEntity, s, f)
-		return
-	}
-	web.Redirect(w, r, s.Pledge.Path(), "pledge.check_mail")
+	h.parts.Take(w, r, h.pages, form)
 }
 
 var errClosed = repertoire.Errorf(repertoire.ECONFLICT, "pledge.closed")

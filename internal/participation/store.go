@@ -1,0 +1,346 @@
+package participation
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"repertoire"
+	"repertoire/internal/store"
+)
+
+// The participation core's SQL: participations, action_counters and
+// action_count_buckets. The group commit's statements are in
+// store_batch.go.
+
+const participationColumns = `p.id, p.kind, p.action_id, p.person_id, p.status, p.origin_system, p.comment, p.public_name,
+	p.contact_ok, p.share_with_target, p.given_name, p.family_name, p.locality, p.country, p.lang, p.flag_reason, p.checkin,
+	p.created_at, p.confirmed_at, p.withdrawn_at, p.modified_at`
+
+func scanParticipation(row interface{ Scan(...any) error }, extra ...any) (*Participation, error) {
+	var p Participation
+	var kind string
+	var confirmed, withdrawn sql.NullTime
+	dest := append([]any{&p.ID, &kind, &p.ActionID, &p.PersonID, &p.Status, &p.OriginSystem, &p.Comment, &p.PublicName,
+		&p.ContactOK, &p.ShareWithTarget, &p.GivenName, &p.FamilyName, &p.Locality, &p.Country, &p.Lang, &p.FlagReason, &p.Checkin,
+		&p.CreatedAt, &confirmed, &withdrawn, &p.ModifiedAt}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	p.Kind = Kind(kind)
+	p.ConfirmedAt, p.WithdrawnAt = store.TimePtr(confirmed), store.TimePtr(withdrawn)
+	p.CreatedAt, p.ModifiedAt = p.CreatedAt.UTC(), p.ModifiedAt.UTC()
+	return &p, nil
+}
+
+// getParticipation reads one participation by id.
+func getParticipation(ctx context.Context, q store.Queryer, id string) (*Participation, error) {
+	p, err := scanParticipation(q.QueryRowContext(ctx, `SELECT `+participationColumns+` FROM participations p WHERE p.id = $1`, id))
+	if err != nil {
+		return nil, store.NotFound(err, "participation.not_found")
+	}
+	return p, nil
+}
+
+// linkedParticipation reads one participation by id with the hash of its
+// latest link's secret (invalid when it has none).
+func linkedParticipation(ctx context.Context, q store.Queryer, id string) (*Participation, sql.NullString, error) {
+	var stored sql.NullString
+	p, err := scanParticipation(q.QueryRowContext(ctx,
+		`SELECT `+participationColumns+`, p.token_hash FROM participations p WHERE p.id = $1`, id), &stored)
+	if err != nil {
+		return nil, stored, store.NotFound(err, "participation.link_invalid")
+	}
+	return p, stored, nil
+}
+
+// CountsOf reads an action's counters without cache (inside a transaction
+// or from a reader): a primary-key lookup.
+func CountsOf(ctx context.Context, q store.Queryer, actionID string) (Counts, error) {
+	var c Counts
+	err := q.QueryRowContext(ctx, `SELECT confirmed, imported, pending, flagged, withdrawn FROM action_counters WHERE action_id = $1`,
+		actionID).Scan(&c.Confirmed, &c.Imported, &c.Pending, &c.Flagged, &c.Withdrawn)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Counts{}, nil
+	}
+	if err != nil {
+		return c, repertoire.Internal(err)
+	}
+	return c, nil
+}
+
+// idsChunk bounds the ids of one "IN (…)" lookup.
+const idsChunk = 500
+
+// marks returns "$from, $from+1, …" for n arguments.
+func marks(from, n int) string {
+	m := make([]string, n)
+	for i := range m {
+		m[i] = "$" + itoa(from+i)
+	}
+	return strings.Join(m, ",")
+}
+
+// CountsOfMany reads the counters of several actions at once: action id →
+// counts (zero counts for an action nothing was counted in yet).
+func CountsOfMany(ctx context.Context, q store.Queryer, actionIDs []string) (map[string]Counts, error) {
+	out := make(map[string]Counts, len(actionIDs))
+	for start := 0; start < len(actionIDs); start += idsChunk {
+		chunk := actionIDs[start:min(start+idsChunk, len(actionIDs))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := q.QueryContext(ctx, `SELECT action_id, confirmed, imported, pending, flagged, withdrawn FROM action_counters
+			WHERE action_id IN (`+marks(1, len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, repertoire.Internal(err)
+		}
+		for rows.Next() {
+			var id string
+			var c Counts
+			if err := rows.Scan(&id, &c.Confirmed, &c.Imported, &c.Pending, &c.Flagged, &c.Withdrawn); err != nil {
+				rows.Close()
+				return nil, repertoire.Internal(err)
+			}
+			out[id] = c
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, repertoire.Internal(err)
+		}
+	}
+	return out, nil
+}
+
+// buckets reads an action's hourly buckets, oldest first.
+func buckets(ctx context.Context, q store.Queryer, actionID string) ([]Bucket, error) {
+	rows, err := q.QueryContext(ctx, `SELECT bucket, confirmed FROM action_count_buckets WHERE action_id = $1 ORDER BY bucket`, actionID)
+	if err != nil {
+		return nil, repertoire.Internal(err)
+	}
+	defer rows.Close()
+	var out []Bucket
+	for rows.Next() {
+		var b Bucket
+		if err := rows.Scan(&b.Start, &b.Confirmed); err != nil {
+			return nil, repertoire.Internal(err)
+		}
+		b.Start = b.Start.UTC()
+		out = append(out, b)
+	}
+	return out, internalErr(rows.Err())
+}
+
+// recent reads the latest confirmed participants of an action who agreed
+// to show their name, newest first.
+func recent(ctx context.Context, q store.Queryer, actionID string, n int) ([]PublicParticipant, error) {
+	rows, err := q.QueryContext(ctx, `SELECT p.given_name, p.family_name, p.locality, p.country, p.comment, p.confirmed_at, p.origin_system
+		FROM participations p WHERE p.action_id = $1 AND p.status = 'confirmed' AND p.public_name
+		ORDER BY p.confirmed_at DESC LIMIT $2`, actionID, n)
+	if err != nil {
+		return nil, repertoire.Internal(err)
+	}
+	defer rows.Close()
+	var out []PublicParticipant
+	for rows.Next() {
+		var pp PublicParticipant
+		var given, family, origin string
+		var at sql.NullTime
+		if err := rows.Scan(&given, &family, &pp.Locality, &pp.Country, &pp.Comment, &at, &origin); err != nil {
+			return nil, repertoire.Internal(err)
+		}
+		pp.Name = strings.TrimSpace(given + " " + family)
+		if pp.Name == "" {
+			continue
+		}
+		if at.Valid {
+			pp.ConfirmedAt = at.Time.UTC()
+		}
+		pp.Imported = origin != ""
+		out = append(out, pp)
+	}
+	return out, internalErr(rows.Err())
+}
+
+// pageKey is where a page of participations in list order (created_at,
+// id) ends; the next page starts after it.
+type pageKey struct {
+	createdAt time.Time
+	id        string
+}
+
+// participationsAfter reads up to n participations of actionID in the
+// given statuses, oldest first, after key (nil: from the first).
+func participationsAfter(ctx context.Context, q store.Queryer, actionID string, statuses []string, key *pageKey, n int) ([]Participant, error) {
+	args := []any{actionID}
+	for _, st := range statuses {
+		args = append(args, st)
+	}
+	where := `p.action_id = $1 AND p.status IN (` + marks(2, len(statuses)) + `)`
+	if key != nil {
+		args = append(args, key.createdAt, key.id)
+		a, b := "$"+itoa(len(args)-1), "$"+itoa(len(args))
+		where += ` AND (p.created_at > ` + a + ` OR (p.created_at = ` + a + ` AND p.id > ` + b + `))`
+	}
+	return participants(ctx, q, `SELECT `+participationColumns+` FROM participations p WHERE `+where+
+		` ORDER BY p.created_at, p.id LIMIT `+itoa(n), args...)
+}
+
+// participationsPage reads one page of an action's participations in the
+// given statuses, oldest first: offset and limit are the API's paging.
+func participationsPage(ctx context.Context, q store.Queryer, actionID string, status string, offset, limit int) ([]Participant, error) {
+	return participants(ctx, q, `SELECT `+participationColumns+` FROM participations p WHERE p.action_id = $1 AND p.status = $2
+		ORDER BY p.created_at, p.id LIMIT `+itoa(limit)+` OFFSET `+itoa(offset), actionID, status)
+}
+
+func participants(ctx context.Context, q store.Queryer, query string, args ...any) ([]Participant, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, repertoire.Internal(err)
+	}
+	defer rows.Close()
+	var out []Participant
+	for rows.Next() {
+		p, err := scanParticipation(rows)
+		if err != nil {
+			return nil, repertoire.Internal(err)
+		}
+		out = append(out, Participant{Participation: *p})
+	}
+	return out, internalErr(rows.Err())
+}
+
+// flaggedAmong reads which of ids are flagged participations of actionID:
+// id → the participation.
+func flaggedAmong(ctx context.Context, tx *store.Tx, actionID string, ids []string) (map[string]*Participation, error) {
+	out := map[string]*Participation{}
+	for start := 0; start < len(ids); start += idsChunk {
+		chunk := ids[start:min(start+idsChunk, len(ids))]
+		args := []any{actionID}
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT `+participationColumns+` FROM participations p
+			WHERE p.action_id = $1 AND p.status = 'flagged' AND p.id IN (`+marks(2, len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, repertoire.Internal(err)
+		}
+		for rows.Next() {
+			p, err := scanParticipation(rows)
+			if err != nil {
+				rows.Close()
+				return nil, repertoire.Internal(err)
+			}
+			out[p.ID] = p
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, repertoire.Internal(err)
+		}
+	}
+	return out, nil
+}
+
+// reject marks flagged participations rejected on review.
+func reject(ctx context.Context, tx *store.Tx, ids []string) error {
+	for start := 0; start < len(ids); start += idsChunk {
+		chunk := ids[start:min(start+idsChunk, len(ids))]
+		args := []any{tx.Now}
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE participations SET status = 'rejected', modified_at = $1
+			WHERE id IN (`+marks(2, len(chunk))+`)`, args...); err != nil {
+			return repertoire.Internal(err)
+		}
+	}
+	return nil
+}
+
+// repend makes a participation pending again with a fresh link's hash
+// (a flagged one accepted on review).
+func repend(ctx context.Context, tx *store.Tx, id, hash string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE participations SET status = 'pending', token_hash = $2, modified_at = $3 WHERE id = $1`,
+		id, hash, tx.Now)
+	return internalErr(err)
+}
+
+// setLink keeps the hash of a participation's latest link.
+func setLink(ctx context.Context, tx *store.Tx, id, hash string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE participations SET token_hash = $2 WHERE id = $1`, id, hash)
+	return internalErr(err)
+}
+
+// setCheckin records a participant's check-in answer.
+func setCheckin(ctx context.Context, tx *store.Tx, id, answer string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE participations SET checkin = $2, modified_at = $3 WHERE id = $1`, id, answer, tx.Now)
+	return internalErr(err)
+}
+
+// DeleteAction removes an action's participations and counters, inside the
+// transaction that deletes the action.
+func DeleteAction(ctx context.Context, tx *store.Tx, actionID string) error {
+	for _, q := range []string{`DELETE FROM participations WHERE action_id = $1`, `DELETE FROM action_counters WHERE action_id = $1`,
+		`DELETE FROM action_count_buckets WHERE action_id = $1`} {
+		if _, err := tx.ExecContext(ctx, q, actionID); err != nil {
+			return repertoire.Internal(err)
+		}
+	}
+	return nil
+}
+
+// purgeIPs forgets the IP addresses of participations made before, and
+// returns how many it forgot.
+func purgeIPs(ctx context.Context, tx *store.Tx, before time.Time) (int64, error) {
+	r, err := tx.ExecContext(ctx, `UPDATE participations SET ip = NULL WHERE ip IS NOT NULL AND created_at < $1`, before)
+	if err != nil {
+		return 0, repertoire.Internal(err)
+	}
+	n, _ := r.RowsAffected()
+	return n, nil
+}
+
+// bump adds to an action's counters (creating them) and returns them after.
+// Statuses outside the counters (rejected) are ignored.
+func bump(ctx context.Context, tx *store.Tx, kind Kind, actionID string, delta map[string]int) (Counts, error) {
+	var c Counts
+	err := tx.QueryRowContext(ctx, `INSERT INTO action_counters (action_id, kind, confirmed, imported, pending, flagged, withdrawn, modified_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (action_id) DO UPDATE SET confirmed = action_counters.confirmed + excluded.confirmed,
+		imported = action_counters.imported + excluded.imported, pending = action_counters.pending + excluded.pending,
+		flagged = action_counters.flagged + excluded.flagged, withdrawn = action_counters.withdrawn + excluded.withdrawn,
+		modified_at = excluded.modified_at
+		RETURNING confirmed, imported, pending, flagged, withdrawn`,
+		actionID, string(kind), delta[StatusConfirmed], delta["imported"], delta[StatusPending], delta[StatusFlagged],
+		delta[StatusWithdrawn], tx.Now).Scan(&c.Confirmed, &c.Imported, &c.Pending, &c.Flagged, &c.Withdrawn)
+	if err != nil {
+		return c, repertoire.Internal(err)
+	}
+	return c, nil
+}
+
+func addBucket(ctx context.Context, tx *store.Tx, actionID string, n int) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO action_count_buckets (action_id, bucket, confirmed) VALUES ($1, $2, $3)
+		ON CONFLICT (action_id, bucket) DO UPDATE SET confirmed = action_count_buckets.confirmed + excluded.confirmed`,
+		actionID, tx.Now.Truncate(time.Hour), n)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	return nil
+}
+
+// exportSQL is the participations section of a person's export, the
+// action's title given by title (see ExportSection).
+func exportSQL(title string) string {
+	return `SELECT p.kind, ` + title + ` AS action_title,
+		p.status, p.origin_system, p.comment,
+		CASE WHEN p.public_name THEN 'yes' ELSE 'no' END AS public_name,
+		CASE WHEN p.contact_ok THEN 'yes' ELSE 'no' END AS contact_ok,
+		CASE WHEN p.share_with_target THEN 'yes' ELSE 'no' END AS share_with_target,
+		p.given_name, p.family_name, p.locality, p.country, p.lang, p.checkin,
+		p.created_at, p.confirmed_at, p.withdrawn_at, p.modified_at
+		FROM participations p WHERE p.person_id = $1 ORDER BY p.created_at, p.id`
+}
