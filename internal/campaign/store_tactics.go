@@ -77,13 +77,6 @@ func DemandsByID(ctx context.Context, q store.Queryer, ids []string) ([]Demand, 
 	return queryDemands(ctx, q, `d.id IN (`+inList(1, len(ids))+`)`, args, "", false)
 }
 
-// VisibleCondition is an SQL condition: column holds the id of a campaign
-// of a community the person of personArg may see (see
-// community.VisibleCondition).
-func VisibleCondition(column, personArg string) string {
-	return "(" + column + " IN (SELECT id FROM campaigns WHERE " + community.VisibleCondition("community_id", personArg) + "))"
-}
-
 // RecordUpdate adds an entry to a campaign's timeline inside tx, the
 // transaction of what the entry tells (a petition's delivery).
 func RecordUpdate(ctx context.Context, tx *store.Tx, personID, campaignID string, in UpdateInput) error {
