@@ -51,7 +51,8 @@ func EnqueueBatch(ctx context.Context, tx *store.Tx, baseURL string, msgs []Mess
 
 func enqueueChunk(ctx context.Context, tx *store.Tx, exec func(string, []any) error, baseURL, from, plain string, msgs []Message) error {
 	// Only news depends on the email status: a transactional mail goes out
-	// whatever it is, and the outbox's foreign key refuses an unknown person.
+	// whatever it is, and the outbox's foreign key refuses an unknown person
+	// either way.
 	statuses, err := newsStatuses(ctx, tx, msgs)
 	if err != nil {
 		return err
@@ -62,14 +63,8 @@ func enqueueChunk(ctx context.Context, tx *store.Tx, exec func(string, []any) er
 		body, headers := m.Body, plain
 		id := store.NewID()
 		if m.PersonID != "" {
-			if !m.Transactional {
-				status, known := statuses[m.PersonID]
-				if !known {
-					return repertoire.Internal(fmt.Errorf("outbox: mail to an unknown person"))
-				}
-				if status != StatusSubscribed {
-					continue
-				}
+			if st, set := statuses[m.PersonID]; set && st != StatusSubscribed && !m.Transactional {
+				continue
 			}
 			personID = m.PersonID
 			token, hash := unsubscribeToken(id)
@@ -92,37 +87,5 @@ func enqueueChunk(ctx context.Context, tx *store.Tx, exec func(string, []any) er
 	if len(args) == 0 {
 		return nil
 	}
-	return exec(`INSERT INTO outbox (id, person_id, to_address, subject, body_text, headers, unsubscribe_hash, next_attempt_at, created_at) VALUES `+
-		store.Rows(tx.Dialect, len(args)/9, 9), args)
-}
-
-// newsStatuses reads the email status of the people msgs bring news to
-// (mails not Transactional).
-func newsStatuses(ctx context.Context, tx *store.Tx, msgs []Message) (map[string]string, error) {
-	var args []any
-	for _, m := range msgs {
-		if m.PersonID != "" && !m.Transactional {
-			args = append(args, m.PersonID)
-		}
-	}
-	statuses := make(map[string]string, len(args))
-	if len(args) == 0 {
-		return statuses, nil
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, email_status FROM people WHERE id IN `+store.Rows(tx.Dialect, 1, len(args)), args...)
-	if err != nil {
-		return nil, repertoire.Internal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, st string
-		if err := rows.Scan(&id, &st); err != nil {
-			return nil, repertoire.Internal(err)
-		}
-		statuses[id] = st
-	}
-	if err := rows.Err(); err != nil {
-		return nil, repertoire.Internal(err)
-	}
-	return statuses, nil
+	return exec(insertMailsSQL(tx.Dialect, len(args)/9), args)
 }

@@ -81,7 +81,7 @@ func Enqueue(ctx context.Context, tx *store.Tx, baseURL string, m Message) error
 	var personID, linkHash any
 	if m.PersonID != "" {
 		personID = m.PersonID
-		status, err := emailStatus(ctx, tx, m.PersonID)
+		status, err := EmailStatus(ctx, tx, m.PersonID)
 		if err != nil {
 			return err
 		}
@@ -101,14 +101,7 @@ func Enqueue(ctx context.Context, tx *store.Tx, baseURL string, m Message) error
 		}
 		attachments = string(aj)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO outbox (id, person_id, to_address, subject, body_text, headers, unsubscribe_hash,
-		status, attempts, next_attempt_at, created_at, attachments)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $9)`,
-		id, personID, to.Address, subject, body, headers, linkHash, tx.Now, attachments)
-	if err != nil {
-		return repertoire.Internal(err)
-	}
-	return nil
+	return insertMail(ctx, tx, id, personID, to.Address, subject, body, headers, linkHash, attachments)
 }
 
 // footer is the unsubscribe footer of one language, rendered around the
@@ -167,15 +160,12 @@ func DefaultFrom(baseURL string) string {
 	return (&mail.Address{Name: "Repertoire", Address: "no-reply@" + host}).String()
 }
 
-// Email statuses of a person (people.email_status).
+// Email statuses of a person (email_statuses.status; a person without a
+// row is subscribed).
 const (
 	StatusSubscribed   = "subscribed"
 	StatusUnsubscribed = "unsubscribed"
 )
-
-// purposeUnsubscribe marks the unsubscribe links in mail_tokens, where
-// links mailed before they named their mail are kept.
-const purposeUnsubscribe = "unsubscribe"
 
 // unsubscribeToken mints the unsubscribe link of the mail with the given
 // outbox id: "<mail id>.<secret>". The id finds the mail by its primary

@@ -36,8 +36,11 @@ func addPerson(t testing.TB, db *store.DB, email, status string) string {
 	id := store.NewID()
 	now := store.Now()
 	_, err := db.Writer().ExecContext(context.Background(),
-		`INSERT INTO people (id, email, email_status, created_at, modified_at) VALUES ($1, $2, $3, $4, $4)`,
-		id, email, status, now)
+		`INSERT INTO people (id, email, created_at, modified_at) VALUES ($1, $2, $3, $3)`, id, email, now)
+	if err == nil && status != outbox.StatusSubscribed {
+		_, err = db.Writer().ExecContext(context.Background(),
+			`INSERT INTO email_statuses (person_id, status, modified_at) VALUES ($1, $2, $3)`, id, status, now)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
