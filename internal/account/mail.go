@@ -76,6 +76,7 @@ func (h *Handler) sendMail(ctx context.Context, tx *store.Tx, to recipient, mess
 		Body:          l.T(messageID+"_body", args...),
 		Lang:          l.Lang,
 		Transactional: true,
+		Catalog:       h.cat,
 	})
 }
 

@@ -46,7 +46,7 @@ func (s *Store) mailRequest(ctx context.Context, tx *store.Tx, c *Community, per
 		}
 		r := recipient{id: p.ID, email: p.Email, lang: p.Language, name: p.GivenName}
 		l := s.mail.cat.For(r.lang)
-		m := outbox.Message{PersonID: r.id, To: r.email, Lang: l.Lang,
+		m := outbox.Message{PersonID: r.id, To: r.email, Lang: l.Lang, Catalog: s.mail.cat,
 			Subject: l.T("community.mail.request.subject", "Name", asker.name, "Community", c.Name),
 			Body:    l.T("community.mail.request.body", "Name", asker.name, "Community", c.Name, "URL", url)}
 		if err := outbox.Enqueue(ctx, tx, s.mail.baseURL, m); err != nil {
@@ -66,7 +66,7 @@ func (s *Store) mailApproved(ctx context.Context, tx *store.Tx, c *Community, pe
 		return err
 	}
 	l := s.mail.cat.For(r.lang)
-	return outbox.Enqueue(ctx, tx, s.mail.baseURL, outbox.Message{PersonID: r.id, To: r.email, Lang: l.Lang, Transactional: true,
+	return outbox.Enqueue(ctx, tx, s.mail.baseURL, outbox.Message{PersonID: r.id, To: r.email, Lang: l.Lang, Transactional: true, Catalog: s.mail.cat,
 		Subject: l.T("community.mail.approved.subject", "Community", c.Name),
 		Body:    l.T("community.mail.approved.body", "Community", c.Name, "URL", s.mail.baseURL+"/c/"+c.Slug)})
 }

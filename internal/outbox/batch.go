@@ -41,15 +41,17 @@ func EnqueueBatch(ctx context.Context, tx *store.Tx, baseURL string, msgs []Mess
 	}
 	size := batchRows(tx.Dialect)
 	plain := plainHeaders(from)
+	footers := map[string]footer{} // by language: rendered once a batch
 	for start := 0; start < len(msgs); start += size {
-		if err := enqueueChunk(ctx, tx, exec, baseURL, from, plain, msgs[start:min(start+size, len(msgs))]); err != nil {
+		if err := enqueueChunk(ctx, tx, exec, baseURL, from, plain, footers, msgs[start:min(start+size, len(msgs))]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func enqueueChunk(ctx context.Context, tx *store.Tx, exec func(string, []any) error, baseURL, from, plain string, msgs []Message) error {
+func enqueueChunk(ctx context.Context, tx *store.Tx, exec func(string, []any) error, baseURL, from, plain string,
+	footers map[string]footer, msgs []Message) error {
 	// Only news depends on the email status: a transactional mail goes out
 	// whatever it is, and the outbox's foreign key refuses an unknown person
 	// either way.
@@ -67,9 +69,17 @@ func enqueueChunk(ctx context.Context, tx *store.Tx, exec func(string, []any) er
 				continue
 			}
 			personID = m.PersonID
+			f, ok := footers[m.Lang]
+			if !ok {
+				var err error
+				if f, err = footerFor(m.Catalog, m.Lang); err != nil {
+					return err
+				}
+				footers[m.Lang] = f
+			}
 			token, hash := unsubscribeToken(id)
 			link := baseURL + "/unsubscribe/" + token
-			body = withFooter(m.Body, footerFor(m.Lang), link)
+			body = withFooter(m.Body, f, link)
 			headers, linkHash = unsubscribeHeaders(from, link), hash
 		} else if !m.Transactional {
 			return repertoire.Internal(fmt.Errorf("outbox: news to an address without a person cannot be unsubscribed from"))

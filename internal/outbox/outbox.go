@@ -13,7 +13,6 @@ import (
 	"net/mail"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"repertoire"
@@ -35,6 +34,9 @@ type Message struct {
 	Lang          string // language of Subject and Body, for the footer ("en" when empty)
 	Transactional bool   // confirmations and sign-in links go out even to unsubscribed people
 	Attachments   []Attachment
+	// Catalog renders the unsubscribe footer of a mail to a person
+	// (PersonID set): the caller's, which the server loaded once.
+	Catalog *i18n.Catalog
 }
 
 // Attachment is a file sent with a mail (stored with the row, base64 in JSON).
@@ -54,11 +56,6 @@ const (
 	headerFrom = "From"
 	oneClick   = "List-Unsubscribe=One-Click"
 )
-
-// footerCatalog renders the unsubscribe footer. Enqueue is a plain function
-// called from every capability, so it gets the catalog here; the catalog is
-// read-only once loaded.
-var footerCatalog = sync.OnceValue(i18n.MustLoad)
 
 // Enqueue writes m to the outbox inside tx: it is sent if and only if tx
 // commits. A mail that is not Transactional, to a person who no longer
@@ -88,9 +85,13 @@ func Enqueue(ctx context.Context, tx *store.Tx, baseURL string, m Message) error
 		if status != StatusSubscribed && !m.Transactional {
 			return nil
 		}
+		f, err := footerFor(m.Catalog, m.Lang)
+		if err != nil {
+			return err
+		}
 		token, hash := unsubscribeToken(id)
 		link := baseURL + "/unsubscribe/" + token
-		body = withFooter(body, footerFor(m.Lang), link)
+		body = withFooter(body, f, link)
 		headers, linkHash = unsubscribeHeaders(from, link), hash
 	}
 	attachments := "[]"
@@ -111,18 +112,13 @@ type footer struct{ before, after string }
 // linkMarker stands for the link while a footer is rendered.
 const linkMarker = "\x00link\x00"
 
-// footers holds each language's footer, rendered once.
-var footers sync.Map // language of the catalog → footer
-
-func footerFor(lang string) footer {
-	l := footerCatalog().For(lang)
-	if f, ok := footers.Load(l.Lang); ok {
-		return f.(footer)
+// footerFor renders the footer of one language from the catalog.
+func footerFor(cat *i18n.Catalog, lang string) (footer, error) {
+	if cat == nil {
+		return footer{}, repertoire.Internal(errors.New("outbox: a mail to a person without the catalog of its footer"))
 	}
-	before, after, _ := strings.Cut(l.T("outbox.footer", "URL", linkMarker), linkMarker)
-	f := footer{before: before, after: after}
-	footers.Store(l.Lang, f)
-	return f
+	before, after, _ := strings.Cut(cat.For(lang).T("outbox.footer", "URL", linkMarker), linkMarker)
+	return footer{before: before, after: after}, nil
 }
 
 // withFooter ends body with the footer and its link, after the usual

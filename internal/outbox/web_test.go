@@ -30,7 +30,7 @@ func emailStatusOf(t testing.TB, db *store.DB, person string) string {
 func mailLink(t *testing.T, app *testkit.App, person, to, subject string) string {
 	t.Helper()
 	err := app.DB.Write(context.Background(), func(tx *store.Tx) error {
-		return outbox.Enqueue(context.Background(), tx, app.URL, outbox.Message{PersonID: person, To: to, Subject: subject, Body: "Campaign news."})
+		return outbox.Enqueue(context.Background(), tx, app.URL, outbox.Message{PersonID: person, To: to, Subject: subject, Body: "Campaign news.", Catalog: catalog})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -74,8 +74,8 @@ func TestUnsubscribeLinkStopsNewslettersButNotConfirmations(t *testing.T) {
 		// Later mail: news is dropped, a sign-in link still goes out.
 		before := countMails(t, app.DB, "rosa@example.org")
 		for _, m := range []outbox.Message{
-			{PersonID: person, To: "rosa@example.org", Subject: "More news", Body: "…"},
-			{PersonID: person, To: "rosa@example.org", Subject: "Your sign-in link", Body: "…", Transactional: true},
+			{PersonID: person, To: "rosa@example.org", Subject: "More news", Body: "…", Catalog: catalog},
+			{PersonID: person, To: "rosa@example.org", Subject: "Your sign-in link", Body: "…", Transactional: true, Catalog: catalog},
 		} {
 			if err := app.DB.Write(context.Background(), func(tx *store.Tx) error { return outbox.Enqueue(context.Background(), tx, app.URL, m) }); err != nil {
 				t.Fatal(err)
