@@ -82,8 +82,10 @@ func (u NewUser) validate() (string, error) {
 	switch {
 	case name == "":
 		errs = append(errs, repertoire.Invalid("name", "field.required", nil))
-	case utf8.RuneCountInString(name) > 100:
-		errs = append(errs, repertoire.Invalid("name", "field.too_long", map[string]any{"Max": 100}))
+	default:
+		if e := TooLong("name", name, MaxName); e != nil {
+			errs = append(errs, e)
+		}
 	}
 	if u.Password != "" && utf8.RuneCountInString(u.Password) < MinPasswordLength {
 		errs = append(errs, repertoire.Invalid("password", "account.password_short", map[string]any{"Min": MinPasswordLength}))
@@ -112,23 +114,14 @@ func createAccount(ctx context.Context, tx *store.Tx, u NewUser, hash string, co
 	if err != nil {
 		return "", err
 	}
-	id, err := UpsertPerson(ctx, tx, PersonInput{Email: email, GivenName: strings.TrimSpace(u.Name), Language: u.Language})
+	ids, err := UpsertPeople(ctx, tx, []PersonInput{{Email: email, GivenName: strings.TrimSpace(u.Name), Language: u.Language}})
 	if err != nil {
 		return "", err
 	}
-	var confirmedAt any
-	if confirmed {
-		confirmedAt = tx.Now
+	if err := insertAccount(ctx, tx, ids[0], hash, confirmed, u.Admin); err != nil {
+		return "", err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO accounts (person_id, password_hash, confirmed_at, is_admin, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		id, hash, confirmedAt, u.Admin, tx.Now)
-	if store.IsUniqueViolation(err) {
-		return "", &repertoire.Error{Code: repertoire.ECONFLICT, Field: "email", MessageID: "account.email_taken"}
-	}
-	if err != nil {
-		return "", repertoire.Internal(err)
-	}
-	return id, nil
+	return ids[0], nil
 }
 
 // CreateUser creates a person with a confirmed account (for the CLI and
@@ -152,17 +145,11 @@ func CreateUser(ctx context.Context, db *store.DB, u NewUser) (string, error) {
 func CreateToken(ctx context.Context, db *store.DB, email, name string) (string, error) {
 	tok := "rpt_" + store.NewToken()
 	err := db.Write(ctx, func(tx *store.Tx) error {
-		var id string
-		err := tx.QueryRowContext(ctx, `SELECT p.id FROM people p JOIN accounts a ON a.person_id = p.id WHERE p.email = $1`, NormalizeEmail(email)).Scan(&id)
+		id, err := accountOf(ctx, tx, NormalizeEmail(email))
 		if err != nil {
-			return store.NotFound(err, "account.not_found")
+			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO api_tokens (token_hash, person_id, name, created_at) VALUES ($1, $2, $3, $4)`,
-			store.HashToken(tok), id, name, tx.Now)
-		if err != nil {
-			return repertoire.Internal(err)
-		}
-		return nil
+		return insertToken(ctx, tx, id, tok, name)
 	})
 	if err != nil {
 		return "", err
@@ -172,28 +159,11 @@ func CreateToken(ctx context.Context, db *store.DB, email, name string) (string,
 
 // CheckToken resolves an API token (api.TokenChecker).
 func (h *Handler) CheckToken(ctx context.Context, token string) (*api.Principal, error) {
-	var p api.Principal
-	err := h.db.Reader().QueryRowContext(ctx, `SELECT t.person_id, a.is_admin FROM api_tokens t JOIN accounts a ON a.person_id = t.person_id WHERE t.token_hash = $1`,
-		store.HashToken(token)).Scan(&p.PersonID, &p.IsAdmin)
-	if err != nil {
-		if repertoire.ErrorCode(store.NotFound(err, "")) == repertoire.ENOTFOUND {
-			return nil, repertoire.Errorf(repertoire.EUNAUTHORIZED, "account.bad_token")
-		}
-		return nil, repertoire.Internal(err)
+	p, err := tokenPrincipal(ctx, h.db.Reader(), token)
+	if repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
+		return nil, repertoire.Errorf(repertoire.EUNAUTHORIZED, "account.bad_token")
 	}
-	return &p, nil
-}
-
-// createSession inserts a session for the person inside tx and returns its
-// token; the caller sets the cookie once tx has committed.
-func createSession(ctx context.Context, tx *store.Tx, personID string) (string, error) {
-	tok := store.NewToken()
-	_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, person_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-		store.HashToken(tok), personID, tx.Now, tx.Now.Add(SessionLifetime))
-	if err != nil {
-		return "", repertoire.Internal(err)
-	}
-	return tok, nil
+	return p, err
 }
 
 // setSessionCookie hands the browser its session token.
@@ -220,12 +190,9 @@ func (h *Handler) startSession(ctx context.Context, w http.ResponseWriter, perso
 // endSession deletes the session of the request and clears its cookie.
 func (h *Handler) endSession(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
 	if c, err := r.Cookie(SessionCookie); err == nil {
-		err := h.db.Write(ctx, func(tx *store.Tx) error {
-			_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, store.HashToken(c.Value))
-			return err
-		})
+		err := h.db.Write(ctx, func(tx *store.Tx) error { return deleteSession(ctx, tx, c.Value) })
 		if err != nil {
-			return repertoire.Internal(err)
+			return err
 		}
 	}
 	h.clearSessionCookie(w)
@@ -244,17 +211,11 @@ func (h *Handler) Sessions(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		var v web.Viewer
-		var given, family string
-		err = h.db.Reader().QueryRowContext(r.Context(), `SELECT p.id, p.email, p.given_name, p.family_name, a.is_admin, a.confirmed_at IS NOT NULL
-			FROM sessions s JOIN people p ON p.id = s.person_id JOIN accounts a ON a.person_id = p.id
-			WHERE s.token_hash = $1 AND s.expires_at > $2`, store.HashToken(c.Value), store.Now()).
-			Scan(&v.PersonID, &v.Email, &given, &family, &v.IsAdmin, &v.Confirmed)
+		v, err := sessionViewer(r.Context(), h.db.Reader(), c.Value, store.Now())
 		if err != nil {
 			next.ServeHTTP(w, r) // unknown or expired: a visitor
 			return
 		}
-		v.Name = strings.TrimSpace(given + " " + family)
-		next.ServeHTTP(w, r.WithContext(web.WithViewer(r.Context(), &v)))
+		next.ServeHTTP(w, r.WithContext(web.WithViewer(r.Context(), v)))
 	})
 }

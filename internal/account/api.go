@@ -141,20 +141,21 @@ func decodePerson(w http.ResponseWriter, r *http.Request) (in personIn, prefix s
 // it; every field is checked first, so a refused request changes nothing.
 func applyPerson(ctx context.Context, tx *store.Tx, p *Person, in personIn, prefix string) error {
 	var errs repertoire.Errors
+	was := p.EmailStatus
 	text := func(field string, dst *string, v *string, max int) {
 		if v == nil {
 			return
 		}
 		s := strings.TrimSpace(*v)
-		if utf8.RuneCountInString(s) > max {
-			errs = append(errs, repertoire.Invalid(prefix+field, "field.too_long", map[string]any{"Max": max}))
+		if e := TooLong(prefix+field, s, max); e != nil {
+			errs = append(errs, e)
 			return
 		}
 		*dst = s
 	}
-	text("given_name", &p.GivenName, in.GivenName, 100)
-	text("family_name", &p.FamilyName, in.FamilyName, 100)
-	text("origin_system", &p.OriginSystem, in.OriginSystem, 100)
+	text("given_name", &p.GivenName, in.GivenName, MaxName)
+	text("family_name", &p.FamilyName, in.FamilyName, MaxName)
+	text("origin_system", &p.OriginSystem, in.OriginSystem, MaxOriginSystem)
 	if i, addr := in.primaryEmail(); addr != nil {
 		email, err := CheckEmail(prefix+"email_addresses["+strconv.Itoa(i)+"].address", *addr)
 		if err != nil {
@@ -172,10 +173,10 @@ func applyPerson(ctx context.Context, tx *store.Tx, p *Person, in personIn, pref
 	}
 	if len(in.PostalAddresses) > 0 {
 		a, f := in.PostalAddresses[0], "postal_addresses[0]."
-		text(f+"locality", &p.Locality, a.Locality, 100)
-		text(f+"region", &p.Region, a.Region, 100)
-		text(f+"postal_code", &p.PostalCode, a.PostalCode, 20)
-		text(f+"country", &p.Country, a.Country, 100)
+		text(f+"locality", &p.Locality, a.Locality, MaxName)
+		text(f+"region", &p.Region, a.Region, MaxName)
+		text(f+"postal_code", &p.PostalCode, a.PostalCode, MaxPostalCode)
+		text(f+"country", &p.Country, a.Country, MaxName)
 	}
 	switch {
 	case in.PreferredLanguage != nil:
@@ -214,22 +215,12 @@ func applyPerson(ctx context.Context, tx *store.Tx, p *Person, in personIn, pref
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	custom, err := json.Marshal(p.CustomFields)
-	if err != nil {
-		return repertoire.Internal(err)
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE people SET email = $2, given_name = $3, family_name = $4, locality = $5, region = $6,
-		postal_code = $7, country = $8, preferred_language = $9, email_status = $10, custom_fields = $11, origin_system = $12, modified_at = $13
-		WHERE id = $1`, p.ID, p.Email, p.GivenName, p.FamilyName, p.Locality, p.Region, p.PostalCode, p.Country,
-		p.PreferredLanguage, p.EmailStatus, string(custom), p.OriginSystem, tx.Now)
-	if store.IsUniqueViolation(err) {
+	err := updatePerson(ctx, tx, p, was)
+	if repertoire.ErrorCode(err) == repertoire.ECONFLICT {
 		i, _ := in.primaryEmail()
 		return &repertoire.Error{Code: repertoire.ECONFLICT, Field: prefix + "email_addresses[" + strconv.Itoa(i) + "].address", MessageID: "account.email_in_use"}
 	}
-	if err != nil {
-		return repertoire.Internal(err)
-	}
-	return nil
+	return err
 }
 
 func primaryLanguage(tag string) string {
@@ -265,54 +256,28 @@ func (h *Handler) apiListPeople(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	var where []string
-	var args []any
+	var f PeopleFilter
 	for _, c := range conds {
 		switch c.Field {
 		case "email_address":
-			args = append(args, NormalizeEmail(c.Value))
-			where = append(where, "p.email "+c.SQLOp()+" $"+strconv.Itoa(len(args)))
+			f.Email = append(f.Email, Comparison{Op: c.SQLOp(), Value: NormalizeEmail(c.Value)})
 		case "modified_date":
 			t, ok := parseFilterTime(c.Value)
 			if !ok {
 				api.Problem(w, r, h.log, repertoire.Invalid("filter", "api.bad_filter", nil))
 				return
 			}
-			args = append(args, t)
-			where = append(where, "p.modified_at "+c.SQLOp()+" $"+strconv.Itoa(len(args)))
+			f.Modified = append(f.Modified, Comparison{Op: c.SQLOp(), Value: t})
 		}
 	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
-	}
-	ctx := r.Context()
-	q := h.db.Reader()
-	var total int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM people p`+cond, args...).Scan(&total); err != nil {
-		api.Problem(w, r, h.log, repertoire.Internal(err))
-		return
-	}
-	n := len(args)
-	rows, err := q.QueryContext(ctx, `SELECT `+personColumns+personFrom+cond+` ORDER BY p.created_at, p.id LIMIT $`+strconv.Itoa(n+1)+` OFFSET $`+strconv.Itoa(n+2),
-		append(args, page.PerPage, page.Offset())...)
+	people, total, err := listPeople(r.Context(), h.db.Reader(), f, page.PerPage, page.Offset())
 	if err != nil {
-		api.Problem(w, r, h.log, repertoire.Internal(err))
+		api.Problem(w, r, h.log, err)
 		return
 	}
-	defer rows.Close()
-	docs := []personDoc{}
-	for rows.Next() {
-		p, err := scanPerson(rows)
-		if err != nil {
-			api.Problem(w, r, h.log, repertoire.Internal(err))
-			return
-		}
+	docs := make([]personDoc, 0, len(people))
+	for _, p := range people {
 		docs = append(docs, h.personDoc(p))
-	}
-	if err := rows.Err(); err != nil {
-		api.Problem(w, r, h.log, repertoire.Internal(err))
-		return
 	}
 	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "osdi:people", docs, total, page))
 }
@@ -369,12 +334,11 @@ func (h *Handler) apiSignup(w http.ResponseWriter, r *http.Request) {
 		p, err := PersonByEmail(ctx, tx, email)
 		if repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
 			created = true
-			id = store.NewID()
-			if _, err := tx.ExecContext(ctx, `INSERT INTO people (id, email, origin_system, created_at, modified_at) VALUES ($1, $2, 'repertoire', $3, $3)`,
-				id, email, tx.Now); err != nil {
-				return repertoire.Internal(err)
+			var ids []string
+			if ids, err = UpsertPeople(ctx, tx, []PersonInput{{Email: email}}); err != nil {
+				return err
 			}
-			p, err = GetPerson(ctx, tx, id)
+			p, err = GetPerson(ctx, tx, ids[0])
 		}
 		if err != nil {
 			return err

@@ -64,8 +64,8 @@ func (h *Handler) signUp(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		// The language of the sign-up is the person's language from now on.
-		if _, err := tx.ExecContext(ctx, `UPDATE people SET preferred_language = $2 WHERE id = $1`, id, l.Lang); err != nil {
-			return repertoire.Internal(err)
+		if err := setLanguage(ctx, tx, id, l.Lang); err != nil {
+			return err
 		}
 		return h.sendLink(ctx, tx, recipient{PersonID: id, Email: email, Lang: l.Lang}, purposeConfirm)
 	})
@@ -284,12 +284,11 @@ func (h *Handler) reset(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET password_hash = $2, confirmed_at = COALESCE(confirmed_at, $3) WHERE person_id = $1`,
-			id, hash, tx.Now); err != nil {
-			return repertoire.Internal(err)
+		if err := setPassword(ctx, tx, id, hash, true); err != nil {
+			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE person_id = $1`, id); err != nil {
-			return repertoire.Internal(err)
+		if err := deleteSessions(ctx, tx, id, ""); err != nil {
+			return err
 		}
 		session, err = createSession(ctx, tx, id)
 		return err

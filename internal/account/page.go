@@ -2,11 +2,9 @@ package account
 
 import (
 	"context"
-	"database/sql"
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"repertoire"
 	"repertoire/internal/i18n"
@@ -35,25 +33,6 @@ type accountPage struct {
 	Password  *web.Form
 	Token     *web.Form
 	Delete    *web.Form
-}
-
-func listTokens(ctx context.Context, q store.Queryer, personID string) ([]TokenInfo, error) {
-	rows, err := q.QueryContext(ctx, `SELECT token_hash, name, created_at, last_used_at FROM api_tokens WHERE person_id = $1 ORDER BY created_at DESC, name`, personID)
-	if err != nil {
-		return nil, repertoire.Internal(err)
-	}
-	defer rows.Close()
-	var out []TokenInfo
-	for rows.Next() {
-		var t TokenInfo
-		var used sql.NullTime
-		if err := rows.Scan(&t.ID, &t.Name, &t.CreatedAt, &used); err != nil {
-			return nil, repertoire.Internal(err)
-		}
-		t.LastUsed = store.TimePtr(used)
-		out = append(out, t)
-	}
-	return out, rows.Err()
 }
 
 // renderAccount shows the page with the forms given (nil ones start empty).
@@ -129,9 +108,9 @@ func (h *Handler) saveProfile(w http.ResponseWriter, r *http.Request) {
 	if given == "" {
 		errs = append(errs, repertoire.Invalid("given_name", "field.required", nil))
 	}
-	for name, value := range map[string]string{"given_name": given, "family_name": family} {
-		if utf8.RuneCountInString(value) > 100 {
-			errs = append(errs, repertoire.Invalid(name, "field.too_long", map[string]any{"Max": 100}))
+	for _, f := range [][2]string{{"given_name", given}, {"family_name", family}} {
+		if e := TooLong(f[0], f[1], MaxName); e != nil {
+			errs = append(errs, e)
 		}
 	}
 	if !i18n.Supported(lang) {
@@ -142,12 +121,7 @@ func (h *Handler) saveProfile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := h.db.Write(r.Context(), func(tx *store.Tx) error {
-		_, err := tx.ExecContext(r.Context(), `UPDATE people SET given_name = $2, family_name = $3, preferred_language = $4, modified_at = $5 WHERE id = $1`,
-			v.PersonID, given, family, lang, tx.Now)
-		if err != nil {
-			return repertoire.Internal(err)
-		}
-		return nil
+		return setProfile(r.Context(), tx, v.PersonID, given, family, lang)
 	})
 	if err != nil {
 		fail(err)
@@ -168,9 +142,9 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 		fail(rateLimited("current_password"))
 		return
 	}
-	var current string
-	if err := h.db.Reader().QueryRowContext(ctx, `SELECT password_hash FROM accounts WHERE person_id = $1`, v.PersonID).Scan(&current); err != nil {
-		fail(store.NotFound(err, "account.not_found"))
+	current, err := passwordHash(ctx, h.db.Reader(), v.PersonID)
+	if err != nil {
+		fail(err)
 		return
 	}
 	var errs repertoire.Errors
@@ -187,14 +161,11 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 	}
 	hash := HashPassword(password)
 	c, _ := r.Cookie(SessionCookie)
-	err := h.db.Write(ctx, func(tx *store.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET password_hash = $2 WHERE person_id = $1`, v.PersonID, hash); err != nil {
-			return repertoire.Internal(err)
+	err = h.db.Write(ctx, func(tx *store.Tx) error {
+		if err := setPassword(ctx, tx, v.PersonID, hash, false); err != nil {
+			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE person_id = $1 AND token_hash <> $2`, v.PersonID, store.HashToken(c.Value)); err != nil {
-			return repertoire.Internal(err)
-		}
-		return nil
+		return deleteSessions(ctx, tx, v.PersonID, c.Value)
 	})
 	if err != nil {
 		fail(err)
@@ -215,8 +186,8 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request) {
 	case name == "":
 		fail(repertoire.Invalid("token_name", "field.required", nil))
 		return
-	case utf8.RuneCountInString(name) > 100:
-		fail(repertoire.Invalid("token_name", "field.too_long", map[string]any{"Max": 100}))
+	case TooLong("token_name", name, MaxName) != nil:
+		fail(TooLong("token_name", name, MaxName))
 		return
 	}
 	tok, err := CreateToken(r.Context(), h.db, v.Email, name)
@@ -234,14 +205,7 @@ func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	err := h.db.Write(ctx, func(tx *store.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM api_tokens WHERE token_hash = $1 AND person_id = $2`, r.PostForm.Get("token"), v.PersonID)
-		if err != nil {
-			return repertoire.Internal(err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return repertoire.Errorf(repertoire.ENOTFOUND, "account.token_not_found")
-		}
-		return nil
+		return deleteToken(ctx, tx, v.PersonID, r.PostForm.Get("token"))
 	})
 	if err != nil {
 		fail(err)
@@ -280,13 +244,6 @@ func (h *Handler) DeletePerson(ctx context.Context, id string) error {
 				return err
 			}
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM people WHERE id = $1`, id)
-		if err != nil {
-			return repertoire.Internal(err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return repertoire.Errorf(repertoire.ENOTFOUND, "person.not_found")
-		}
-		return nil
+		return deletePerson(ctx, tx, id)
 	})
 }

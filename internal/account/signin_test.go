@@ -91,3 +91,22 @@ func TestAPITokens(t *testing.T) {
 		}
 	})
 }
+
+// A database that fails is not a wrong password: the form says so only
+// when the address and password were checked.
+func TestSignInWhenTheDatabaseFails(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		if _, err := account.CreateUser(context.Background(), app.DB, account.NewUser{Email: "ana@example.org", Name: "Ana", Password: "correct horse battery"}); err != nil {
+			t.Fatal(err)
+		}
+		b := app.Browser()
+		if status, _ := b.Get(t, "/signin"); status != http.StatusOK {
+			t.Fatalf("sign-in page: %d", status)
+		}
+		app.DB.Close()
+		status, body := b.Post(t, "/signin", url.Values{"email": {"ana@example.org"}, "password": {"correct horse battery"}})
+		if status != http.StatusInternalServerError || strings.Contains(body, "do not match") {
+			t.Errorf("sign-in on a closed database: %d, want 500 without \"do not match\"", status)
+		}
+	})
+}

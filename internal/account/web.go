@@ -51,14 +51,12 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	var personID, hash string
-	var confirmed bool
-	err = h.db.Reader().QueryRowContext(r.Context(), `SELECT p.id, a.password_hash, a.confirmed_at IS NOT NULL
-		FROM people p JOIN accounts a ON a.person_id = p.id WHERE p.email = $1`, email).Scan(&personID, &hash, &confirmed)
+	personID, hash, confirmed, err := credentials(r.Context(), h.db.Reader(), email)
 	// The same answer for an unknown address and a wrong password, so the
-	// form does not reveal who has an account.
+	// form does not reveal who has an account; a failing database is not
+	// a wrong password.
 	if err != nil || hash == "" || !CheckPassword(hash, r.PostForm.Get("password")) {
-		if err != nil && repertoire.ErrorCode(err) != repertoire.EINTERNAL {
+		if err != nil && repertoire.ErrorCode(err) != repertoire.ENOTFOUND {
 			h.pages.Error(w, r, err)
 			return
 		}

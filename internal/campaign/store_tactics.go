@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"repertoire"
-	"repertoire/internal/community"
 	"repertoire/internal/store"
 )
 

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"repertoire"
+	"repertoire/internal/account"
 	"repertoire/internal/i18n"
 	"repertoire/internal/outbox"
 	"repertoire/internal/store"
@@ -29,30 +30,23 @@ func (s *Store) mailRequest(ctx context.Context, tx *store.Tx, c *Community, per
 	if err != nil {
 		return err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT p.id, p.email, p.preferred_language, p.given_name FROM memberships m
-		JOIN people p ON p.id = m.person_id
-		WHERE m.community_id = $1 AND m.status = $2 AND m.role IN ($3, $4) ORDER BY p.id`,
-		c.ID, StatusActive, RoleOwner, RoleOrganizer)
+	ids, err := organizerIDs(ctx, tx, c.ID)
 	if err != nil {
-		return repertoire.Internal(err)
+		return err
 	}
-	var to []recipient
-	for rows.Next() {
-		var r recipient
-		if err := rows.Scan(&r.id, &r.email, &r.lang, &r.name); err != nil {
-			rows.Close()
-			return repertoire.Internal(err)
-		}
-		to = append(to, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return repertoire.Internal(err)
+	people, err := account.Contacts(ctx, tx, ids)
+	if err != nil {
+		return err
 	}
 	url := s.mail.baseURL + "/c/" + c.Slug + "/members"
-	for _, r := range to {
+	for _, id := range ids {
+		p, ok := people[id]
+		if !ok {
+			continue
+		}
+		r := recipient{id: p.ID, email: p.Email, lang: p.Language, name: p.GivenName}
 		l := s.mail.cat.For(r.lang)
-		m := outbox.Message{PersonID: r.id, To: r.email, Lang: l.Lang,
+		m := outbox.Message{PersonID: r.id, To: r.email, Lang: l.Lang, Catalog: s.mail.cat,
 			Subject: l.T("community.mail.request.subject", "Name", asker.name, "Community", c.Name),
 			Body:    l.T("community.mail.request.body", "Name", asker.name, "Community", c.Name, "URL", url)}
 		if err := outbox.Enqueue(ctx, tx, s.mail.baseURL, m); err != nil {
@@ -72,16 +66,19 @@ func (s *Store) mailApproved(ctx context.Context, tx *store.Tx, c *Community, pe
 		return err
 	}
 	l := s.mail.cat.For(r.lang)
-	return outbox.Enqueue(ctx, tx, s.mail.baseURL, outbox.Message{PersonID: r.id, To: r.email, Lang: l.Lang, Transactional: true,
+	return outbox.Enqueue(ctx, tx, s.mail.baseURL, outbox.Message{PersonID: r.id, To: r.email, Lang: l.Lang, Transactional: true, Catalog: s.mail.cat,
 		Subject: l.T("community.mail.approved.subject", "Community", c.Name),
 		Body:    l.T("community.mail.approved.body", "Community", c.Name, "URL", s.mail.baseURL+"/c/"+c.Slug)})
 }
 
 func personOf(ctx context.Context, tx *store.Tx, id string) (recipient, error) {
-	r := recipient{id: id}
-	err := tx.QueryRowContext(ctx, `SELECT email, preferred_language, given_name FROM people WHERE id = $1`, id).Scan(&r.email, &r.lang, &r.name)
+	people, err := account.Contacts(ctx, tx, []string{id})
 	if err != nil {
-		return r, store.NotFound(err, "person.not_found")
+		return recipient{id: id}, err
 	}
-	return r, nil
+	p, ok := people[id]
+	if !ok {
+		return recipient{id: id}, repertoire.Errorf(repertoire.ENOTFOUND, "person.not_found")
+	}
+	return recipient{id: id, email: p.Email, lang: p.Language, name: p.GivenName}, nil
 }

@@ -1,13 +1,17 @@
 package community
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"repertoire"
+	"repertoire/internal/account"
 	"repertoire/internal/store"
 )
 
@@ -155,18 +159,7 @@ func (s *Store) IsAdmin(ctx context.Context, personID string) (bool, error) {
 }
 
 func isAdmin(ctx context.Context, q store.Queryer, personID string) (bool, error) {
-	if personID == "" {
-		return false, nil
-	}
-	var admin bool
-	err := q.QueryRowContext(ctx, `SELECT is_admin FROM accounts WHERE person_id = $1`, personID).Scan(&admin)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, repertoire.Internal(err)
-	}
-	return admin, nil
+	return account.IsAdmin(ctx, q, personID)
 }
 
 // effectiveRank is what the person may do in the community: the rank of
@@ -472,6 +465,8 @@ type MemberQuery struct {
 
 // Members lists memberships, owners first then by name, and how many
 // match in all. Callers check CanOrganize: member lists are not public.
+// The names are account's: every matching membership is read, named with
+// one read of the people a few hundred at a time, sorted and paged here.
 func (s *Store) Members(ctx context.Context, communityID string, q MemberQuery) ([]Member, int, error) {
 	where := `m.community_id = $1`
 	args := []any{communityID}
@@ -479,32 +474,44 @@ func (s *Store) Members(ctx context.Context, communityID string, q MemberQuery) 
 		where += ` AND m.status = $2`
 		args = append(args, q.Status)
 	}
-	var total int
-	if err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM memberships m WHERE `+where, args...).Scan(&total); err != nil {
-		return nil, 0, repertoire.Internal(err)
-	}
-	page := ""
-	if q.Limit > 0 {
-		page = ` LIMIT ` + placeholder(len(args)+1) + ` OFFSET ` + placeholder(len(args)+2)
-		args = append(args, q.Limit, q.Offset)
-	}
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT m.person_id, p.given_name, p.family_name, m.role, m.status, m.created_at, m.modified_at
-		FROM memberships m JOIN people p ON p.id = m.person_id WHERE `+where+`
-		ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'organizer' THEN 1 ELSE 2 END, p.given_name, p.family_name, m.person_id`+page, args...)
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT m.person_id, m.role, m.status, m.created_at, m.modified_at
+		FROM memberships m WHERE `+where, args...)
 	if err != nil {
 		return nil, 0, repertoire.Internal(err)
 	}
 	defer rows.Close()
 	var out []Member
+	var ids []string
 	for rows.Next() {
 		var m Member
-		if err := rows.Scan(&m.PersonID, &m.GivenName, &m.FamilyName, &m.Role, &m.Status, &m.CreatedAt, &m.ModifiedAt); err != nil {
+		if err := rows.Scan(&m.PersonID, &m.Role, &m.Status, &m.CreatedAt, &m.ModifiedAt); err != nil {
 			return nil, 0, repertoire.Internal(err)
 		}
 		m.CreatedAt, m.ModifiedAt = m.CreatedAt.UTC(), m.ModifiedAt.UTC()
 		out = append(out, m)
+		ids = append(ids, m.PersonID)
 	}
-	return out, total, internal(rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, 0, repertoire.Internal(err)
+	}
+	rows.Close()
+	people, err := account.Contacts(ctx, s.db.Reader(), ids)
+	if err != nil {
+		return nil, 0, err
+	}
+	for i := range out {
+		p := people[out[i].PersonID]
+		out[i].GivenName, out[i].FamilyName = p.GivenName, p.FamilyName
+	}
+	slices.SortFunc(out, func(a, b Member) int {
+		return cmp.Or(cmp.Compare(rank(b.Role), rank(a.Role)), strings.Compare(a.GivenName, b.GivenName),
+			strings.Compare(a.FamilyName, b.FamilyName), strings.Compare(a.PersonID, b.PersonID))
+	})
+	total := len(out)
+	if q.Limit > 0 {
+		out = out[min(q.Offset, total):min(q.Offset+q.Limit, total)]
+	}
+	return out, total, nil
 }
 
 // CreateInvitation makes a link to join as a member, valid for

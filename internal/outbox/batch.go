@@ -41,17 +41,20 @@ func EnqueueBatch(ctx context.Context, tx *store.Tx, baseURL string, msgs []Mess
 	}
 	size := batchRows(tx.Dialect)
 	plain := plainHeaders(from)
+	footers := map[string]footer{} // by language: rendered once a batch
 	for start := 0; start < len(msgs); start += size {
-		if err := enqueueChunk(ctx, tx, exec, baseURL, from, plain, msgs[start:min(start+size, len(msgs))]); err != nil {
+		if err := enqueueChunk(ctx, tx, exec, baseURL, from, plain, footers, msgs[start:min(start+size, len(msgs))]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func enqueueChunk(ctx context.Context, tx *store.Tx, exec func(string, []any) error, baseURL, from, plain string, msgs []Message) error {
+func enqueueChunk(ctx context.Context, tx *store.Tx, exec func(string, []any) error, baseURL, from, plain string,
+	footers map[string]footer, msgs []Message) error {
 	// Only news depends on the email status: a transactional mail goes out
-	// whatever it is, and the outbox's foreign key refuses an unknown person.
+	// whatever it is, and the outbox's foreign key refuses an unknown person
+	// either way.
 	statuses, err := newsStatuses(ctx, tx, msgs)
 	if err != nil {
 		return err
@@ -62,19 +65,21 @@ func enqueueChunk(ctx context.Context, tx *store.Tx, exec func(string, []any) er
 		body, headers := m.Body, plain
 		id := store.NewID()
 		if m.PersonID != "" {
-			if !m.Transactional {
-				status, known := statuses[m.PersonID]
-				if !known {
-					return repertoire.Internal(fmt.Errorf("outbox: mail to an unknown person"))
-				}
-				if status != StatusSubscribed {
-					continue
-				}
+			if st, set := statuses[m.PersonID]; set && st != StatusSubscribed && !m.Transactional {
+				continue
 			}
 			personID = m.PersonID
+			f, ok := footers[m.Lang]
+			if !ok {
+				var err error
+				if f, err = footerFor(m.Catalog, m.Lang); err != nil {
+					return err
+				}
+				footers[m.Lang] = f
+			}
 			token, hash := unsubscribeToken(id)
 			link := baseURL + "/unsubscribe/" + token
-			body = withFooter(m.Body, footerFor(m.Lang), link)
+			body = withFooter(m.Body, f, link)
 			headers, linkHash = unsubscribeHeaders(from, link), hash
 		} else if !m.Transactional {
 			return repertoire.Internal(fmt.Errorf("outbox: news to an address without a person cannot be unsubscribed from"))
@@ -92,37 +97,5 @@ func enqueueChunk(ctx context.Context, tx *store.Tx, exec func(string, []any) er
 	if len(args) == 0 {
 		return nil
 	}
-	return exec(`INSERT INTO outbox (id, person_id, to_address, subject, body_text, headers, unsubscribe_hash, next_attempt_at, created_at) VALUES `+
-		store.Rows(tx.Dialect, len(args)/9, 9), args)
-}
-
-// newsStatuses reads the email status of the people msgs bring news to
-// (mails not Transactional).
-func newsStatuses(ctx context.Context, tx *store.Tx, msgs []Message) (map[string]string, error) {
-	var args []any
-	for _, m := range msgs {
-		if m.PersonID != "" && !m.Transactional {
-			args = append(args, m.PersonID)
-		}
-	}
-	statuses := make(map[string]string, len(args))
-	if len(args) == 0 {
-		return statuses, nil
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, email_status FROM people WHERE id IN `+store.Rows(tx.Dialect, 1, len(args)), args...)
-	if err != nil {
-		return nil, repertoire.Internal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, st string
-		if err := rows.Scan(&id, &st); err != nil {
-			return nil, repertoire.Internal(err)
-		}
-		statuses[id] = st
-	}
-	if err := rows.Err(); err != nil {
-		return nil, repertoire.Internal(err)
-	}
-	return statuses, nil
+	return exec(insertMailsSQL(tx.Dialect, len(args)/9), args)
 }

@@ -13,7 +13,6 @@ import (
 	"net/mail"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"repertoire"
@@ -35,6 +34,9 @@ type Message struct {
 	Lang          string // language of Subject and Body, for the footer ("en" when empty)
 	Transactional bool   // confirmations and sign-in links go out even to unsubscribed people
 	Attachments   []Attachment
+	// Catalog renders the unsubscribe footer of a mail to a person
+	// (PersonID set): the caller's, which the server loaded once.
+	Catalog *i18n.Catalog
 }
 
 // Attachment is a file sent with a mail (stored with the row, base64 in JSON).
@@ -54,11 +56,6 @@ const (
 	headerFrom = "From"
 	oneClick   = "List-Unsubscribe=One-Click"
 )
-
-// footerCatalog renders the unsubscribe footer. Enqueue is a plain function
-// called from every capability, so it gets the catalog here; the catalog is
-// read-only once loaded.
-var footerCatalog = sync.OnceValue(i18n.MustLoad)
 
 // Enqueue writes m to the outbox inside tx: it is sent if and only if tx
 // commits. A mail that is not Transactional, to a person who no longer
@@ -81,16 +78,20 @@ func Enqueue(ctx context.Context, tx *store.Tx, baseURL string, m Message) error
 	var personID, linkHash any
 	if m.PersonID != "" {
 		personID = m.PersonID
-		status, err := emailStatus(ctx, tx, m.PersonID)
+		status, err := EmailStatus(ctx, tx, m.PersonID)
 		if err != nil {
 			return err
 		}
 		if status != StatusSubscribed && !m.Transactional {
 			return nil
 		}
+		f, err := footerFor(m.Catalog, m.Lang)
+		if err != nil {
+			return err
+		}
 		token, hash := unsubscribeToken(id)
 		link := baseURL + "/unsubscribe/" + token
-		body = withFooter(body, footerFor(m.Lang), link)
+		body = withFooter(body, f, link)
 		headers, linkHash = unsubscribeHeaders(from, link), hash
 	}
 	attachments := "[]"
@@ -101,14 +102,7 @@ func Enqueue(ctx context.Context, tx *store.Tx, baseURL string, m Message) error
 		}
 		attachments = string(aj)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO outbox (id, person_id, to_address, subject, body_text, headers, unsubscribe_hash,
-		status, attempts, next_attempt_at, created_at, attachments)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $9)`,
-		id, personID, to.Address, subject, body, headers, linkHash, tx.Now, attachments)
-	if err != nil {
-		return repertoire.Internal(err)
-	}
-	return nil
+	return insertMail(ctx, tx, id, personID, to.Address, subject, body, headers, linkHash, attachments)
 }
 
 // footer is the unsubscribe footer of one language, rendered around the
@@ -118,18 +112,13 @@ type footer struct{ before, after string }
 // linkMarker stands for the link while a footer is rendered.
 const linkMarker = "\x00link\x00"
 
-// footers holds each language's footer, rendered once.
-var footers sync.Map // language of the catalog → footer
-
-func footerFor(lang string) footer {
-	l := footerCatalog().For(lang)
-	if f, ok := footers.Load(l.Lang); ok {
-		return f.(footer)
+// footerFor renders the footer of one language from the catalog.
+func footerFor(cat *i18n.Catalog, lang string) (footer, error) {
+	if cat == nil {
+		return footer{}, repertoire.Internal(errors.New("outbox: a mail to a person without the catalog of its footer"))
 	}
-	before, after, _ := strings.Cut(l.T("outbox.footer", "URL", linkMarker), linkMarker)
-	f := footer{before: before, after: after}
-	footers.Store(l.Lang, f)
-	return f
+	before, after, _ := strings.Cut(cat.For(lang).T("outbox.footer", "URL", linkMarker), linkMarker)
+	return footer{before: before, after: after}, nil
 }
 
 // withFooter ends body with the footer and its link, after the usual
@@ -167,15 +156,12 @@ func DefaultFrom(baseURL string) string {
 	return (&mail.Address{Name: "Repertoire", Address: "no-reply@" + host}).String()
 }
 
-// Email statuses of a person (people.email_status).
+// Email statuses of a person (email_statuses.status; a person without a
+// row is subscribed).
 const (
 	StatusSubscribed   = "subscribed"
 	StatusUnsubscribed = "unsubscribed"
 )
-
-// purposeUnsubscribe marks the unsubscribe links in mail_tokens, where
-// links mailed before they named their mail are kept.
-const purposeUnsubscribe = "unsubscribe"
 
 // unsubscribeToken mints the unsubscribe link of the mail with the given
 // outbox id: "<mail id>.<secret>". The id finds the mail by its primary

@@ -20,6 +20,7 @@ import (
 
 	"github.com/VictoriaMetrics/metrics"
 
+	"repertoire/internal/i18n"
 	"repertoire/internal/outbox"
 	"repertoire/internal/store"
 	"repertoire/internal/store/storetest"
@@ -36,16 +37,23 @@ func addPerson(t testing.TB, db *store.DB, email, status string) string {
 	id := store.NewID()
 	now := store.Now()
 	_, err := db.Writer().ExecContext(context.Background(),
-		`INSERT INTO people (id, email, email_status, created_at, modified_at) VALUES ($1, $2, $3, $4, $4)`,
-		id, email, status, now)
+		`INSERT INTO people (id, email, created_at, modified_at) VALUES ($1, $2, $3, $3)`, id, email, now)
+	if err == nil && status != outbox.StatusSubscribed {
+		_, err = db.Writer().ExecContext(context.Background(),
+			`INSERT INTO email_statuses (person_id, status, modified_at) VALUES ($1, $2, $3)`, id, status, now)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	return id
 }
 
+// catalog renders the footers, as the server's does.
+var catalog = i18n.MustLoad()
+
 func enqueue(t testing.TB, db *store.DB, m outbox.Message) {
 	t.Helper()
+	m.Catalog = catalog
 	err := db.Write(context.Background(), func(tx *store.Tx) error { return outbox.Enqueue(context.Background(), tx, baseURL, m) })
 	if err != nil {
 		t.Fatal(err)
@@ -346,8 +354,8 @@ func TestEnqueueBatchHonoursEmailStatus(t *testing.T) {
 		}
 
 		for _, m := range []outbox.Message{
-			{PersonID: store.NewID(), To: "ghost@example.org", Subject: "News", Body: "…"},
-			{PersonID: store.NewID(), To: "ghost@example.org", Subject: "News", Body: "…", Transactional: true},
+			{PersonID: store.NewID(), To: "ghost@example.org", Subject: "News", Body: "…", Catalog: catalog},
+			{PersonID: store.NewID(), To: "ghost@example.org", Subject: "News", Body: "…", Transactional: true, Catalog: catalog},
 		} {
 			err := db.Write(context.Background(), func(tx *store.Tx) error {
 				return outbox.EnqueueBatch(context.Background(), tx, baseURL, []outbox.Message{m})
@@ -361,6 +369,9 @@ func TestEnqueueBatchHonoursEmailStatus(t *testing.T) {
 
 func enqueueBatch(t testing.TB, db *store.DB, msgs ...outbox.Message) {
 	t.Helper()
+	for i := range msgs {
+		msgs[i].Catalog = catalog
+	}
 	err := db.Write(context.Background(), func(tx *store.Tx) error {
 		return outbox.EnqueueBatch(context.Background(), tx, baseURL, msgs)
 	})
@@ -394,7 +405,7 @@ func TestEnqueueIsPartOfTheCallersTransaction(t *testing.T) {
 		person := addPerson(t, db, "lin@example.org", outbox.StatusSubscribed)
 		refused := fmt.Errorf("the action failed after the mail was queued")
 		err := db.Write(context.Background(), func(tx *store.Tx) error {
-			if err := outbox.Enqueue(context.Background(), tx, baseURL, outbox.Message{PersonID: person, To: "lin@example.org", Subject: "Hi", Body: "x"}); err != nil {
+			if err := outbox.Enqueue(context.Background(), tx, baseURL, outbox.Message{PersonID: person, To: "lin@example.org", Subject: "Hi", Body: "x", Catalog: catalog}); err != nil {
 				return err
 			}
 			return refused

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,17 +27,30 @@ type row struct {
 	Attachments []Attachment
 }
 
-func emailStatus(ctx context.Context, q store.Queryer, personID string) (string, error) {
-	var status string
-	err := q.QueryRowContext(ctx, `SELECT email_status FROM people WHERE id = $1`, personID).Scan(&status)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", repertoire.Internal(errors.New("outbox: mail to an unknown person"))
-	}
+// insertMail writes one mail to the outbox, pending.
+func insertMail(ctx context.Context, tx *store.Tx, id string, personID any, to, subject, body, headers string, linkHash any, attachments string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO outbox (id, person_id, to_address, subject, body_text, headers, unsubscribe_hash,
+		status, attempts, next_attempt_at, created_at, attachments)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $9)`,
+		id, personID, to, subject, body, headers, linkHash, tx.Now, attachments)
 	if err != nil {
-		return "", repertoire.Internal(err)
+		return repertoire.Internal(err)
 	}
-	return status, nil
+	return nil
 }
+
+// insertMailsSQL writes n mails with one statement, 9 arguments each: id,
+// person_id, to_address, subject, body_text, headers, unsubscribe_hash,
+// next_attempt_at, created_at.
+func insertMailsSQL(d store.Dialect, n int) string {
+	return `INSERT INTO outbox (id, person_id, to_address, subject, body_text, headers, unsubscribe_hash, next_attempt_at, created_at) VALUES ` +
+		store.Rows(d, n, 9)
+}
+
+// ExportMails is the mail of a person in their data export: $1 is their
+// id, $2 their address (mail sent before they were known by id).
+const ExportMails = `SELECT subject, status, created_at, sent_at FROM outbox
+			WHERE person_id = $1 OR to_address = $2 ORDER BY created_at`
 
 // claim takes up to n due messages and leases them until `until`, so that
 // no other worker (another instance on PostgreSQL) takes them meanwhile.
@@ -157,20 +171,18 @@ var errUnknownToken = repertoire.Errorf(repertoire.ENOTFOUND, "outbox.unsubscrib
 
 // tokenPerson resolves a live unsubscribe token to its person and their
 // current email status. A token names its mail ("<mail id>.<secret>", see
-// unsubscribeToken) and lives UnsubscribeTTL from the mail's creation; one
-// without a dot was mailed before, and is found in mail_tokens by its hash.
+// unsubscribeToken) and lives UnsubscribeTTL from the mail's creation.
 func tokenPerson(ctx context.Context, q store.Queryer, token string, now time.Time) (personID, status string, err error) {
-	if mailID, secret, named := strings.Cut(token, "."); named {
-		var stored sql.NullString
-		err = q.QueryRowContext(ctx, `SELECT p.id, p.email_status, o.unsubscribe_hash FROM outbox o JOIN people p ON p.id = o.person_id
-			WHERE o.id = $1 AND o.created_at > $2`, mailID, now.Add(-UnsubscribeTTL)).Scan(&personID, &status, &stored)
-		if err == nil && (!stored.Valid || subtle.ConstantTimeCompare([]byte(stored.String), []byte(store.HashToken(secret))) != 1) {
-			err = sql.ErrNoRows
-		}
-	} else {
-		err = q.QueryRowContext(ctx, `SELECT p.id, p.email_status FROM mail_tokens t JOIN people p ON p.id = t.person_id
-			WHERE t.token_hash = $1 AND t.purpose = $2 AND t.expires_at > $3`,
-			store.HashToken(token), purposeUnsubscribe, now).Scan(&personID, &status)
+	mailID, secret, named := strings.Cut(token, ".")
+	if !named {
+		return "", "", errUnknownToken
+	}
+	var stored, st sql.NullString
+	err = q.QueryRowContext(ctx, `SELECT o.person_id, s.status, o.unsubscribe_hash FROM outbox o
+		LEFT JOIN email_statuses s ON s.person_id = o.person_id
+		WHERE o.id = $1 AND o.created_at > $2 AND o.person_id IS NOT NULL`, mailID, now.Add(-UnsubscribeTTL)).Scan(&personID, &st, &stored)
+	if err == nil && (!stored.Valid || subtle.ConstantTimeCompare([]byte(stored.String), []byte(store.HashToken(secret))) != 1) {
+		err = sql.ErrNoRows
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", "", errUnknownToken
@@ -178,33 +190,111 @@ func tokenPerson(ctx context.Context, q store.Queryer, token string, now time.Ti
 	if err != nil {
 		return "", "", repertoire.Internal(err)
 	}
+	if status = st.String; !st.Valid {
+		status = StatusSubscribed
+	}
 	return personID, status, nil
 }
 
 // setEmailStatus changes the email status of the token's person from one
-// of `from` to `to`, in one transaction (and marks a token of mail_tokens
-// used).
+// of `from` to `to`, in one transaction.
 func setEmailStatus(ctx context.Context, db *store.DB, token string, from []string, to string) error {
 	return db.Write(ctx, func(tx *store.Tx) error {
 		personID, status, err := tokenPerson(ctx, tx, token, tx.Now)
 		if err != nil {
 			return err
 		}
-		if !strings.Contains(token, ".") {
-			if _, err := tx.ExecContext(ctx, `UPDATE mail_tokens SET used_at = COALESCE(used_at, $1) WHERE token_hash = $2`,
-				tx.Now, store.HashToken(token)); err != nil {
-				return repertoire.Internal(err)
-			}
-		}
-		for _, f := range from {
-			if status == f {
-				_, err := tx.ExecContext(ctx, `UPDATE people SET email_status = $1, modified_at = $2 WHERE id = $3`, to, tx.Now, personID)
-				if err != nil {
-					return repertoire.Internal(err)
-				}
-				return nil
-			}
+		if slices.Contains(from, status) {
+			return SetEmailStatus(ctx, tx, personID, to)
 		}
 		return nil
 	})
+}
+
+// EmailStatus is the person's email status: subscribed unless they said
+// otherwise, or their address bounced or complained.
+func EmailStatus(ctx context.Context, q store.Queryer, personID string) (string, error) {
+	var status string
+	err := q.QueryRowContext(ctx, `SELECT status FROM email_statuses WHERE person_id = $1`, personID).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return StatusSubscribed, nil
+	}
+	if err != nil {
+		return "", repertoire.Internal(err)
+	}
+	return status, nil
+}
+
+// statusRows bounds the people of one read of EmailStatuses.
+const statusRows = 500
+
+// EmailStatuses is EmailStatus for many people, a few hundred a query:
+// every id given is in the map.
+func EmailStatuses(ctx context.Context, q store.Queryer, personIDs []string) (map[string]string, error) {
+	out := make(map[string]string, len(personIDs))
+	for start := 0; start < len(personIDs); start += statusRows {
+		chunk := personIDs[start:min(start+statusRows, len(personIDs))]
+		in, args := inList(chunk, 1)
+		if err := readStatuses(ctx, q, `SELECT person_id, status FROM email_statuses WHERE person_id IN (`+in+`)`, args, out); err != nil {
+			return nil, err
+		}
+	}
+	for _, id := range personIDs {
+		if _, ok := out[id]; !ok {
+			out[id] = StatusSubscribed
+		}
+	}
+	return out, nil
+}
+
+// newsStatuses reads the email status of the people msgs bring news to
+// (mails not Transactional) that have one other than subscribed.
+func newsStatuses(ctx context.Context, tx *store.Tx, msgs []Message) (map[string]string, error) {
+	var args []any
+	for _, m := range msgs {
+		if m.PersonID != "" && !m.Transactional {
+			args = append(args, m.PersonID)
+		}
+	}
+	statuses := make(map[string]string, len(args))
+	if len(args) == 0 {
+		return statuses, nil
+	}
+	err := readStatuses(ctx, tx, `SELECT person_id, status FROM email_statuses WHERE person_id IN `+store.Rows(tx.Dialect, 1, len(args)), args, statuses)
+	return statuses, err
+}
+
+func readStatuses(ctx context.Context, q store.Queryer, query string, args []any, into map[string]string) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, st string
+		if err := rows.Scan(&id, &st); err != nil {
+			return repertoire.Internal(err)
+		}
+		into[id] = st
+	}
+	if err := rows.Err(); err != nil {
+		return repertoire.Internal(err)
+	}
+	return nil
+}
+
+// SetEmailStatus sets the person's email status inside tx (a row only for
+// a status other than subscribed).
+func SetEmailStatus(ctx context.Context, tx *store.Tx, personID, status string) error {
+	var err error
+	if status == StatusSubscribed {
+		_, err = tx.ExecContext(ctx, `DELETE FROM email_statuses WHERE person_id = $1`, personID)
+	} else {
+		_, err = tx.ExecContext(ctx, `INSERT INTO email_statuses (person_id, status, modified_at) VALUES ($1, $2, $3)
+			ON CONFLICT (person_id) DO UPDATE SET status = excluded.status, modified_at = excluded.modified_at`, personID, status, tx.Now)
+	}
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	return nil
 }

@@ -3,11 +3,11 @@ package participation
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"slices"
 	"strings"
 
 	"repertoire"
+	"repertoire/internal/account"
 	"repertoire/internal/outbox"
 	"repertoire/internal/store"
 )
@@ -65,7 +65,7 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 		rows = append(rows, &fresh{p: p, d: d})
 	}
 	slices.SortStableFunc(rows, func(a, b *fresh) int { return lockOrder(&a.p.sub, &b.p.sub) })
-	if err := s.upsertPeople(ctx, tx, rows); err != nil {
+	if err := upsertPeople(ctx, tx, rows); err != nil {
 		return err
 	}
 	inserted, err := s.insertParticipations(ctx, tx, rows)
@@ -166,63 +166,6 @@ func (s *Service) writeMove(ctx context.Context, tx *store.Tx, m *move, deltas m
 	return p.ActionID, nil
 }
 
-// upsertPeople matches or creates the people of rows, by email, and sets
-// each row's personID. The same address twice in one statement would
-// update one row twice, which PostgreSQL refuses: each address goes once,
-// with what its last submission said.
-func (s *Service) upsertPeople(ctx context.Context, tx *store.Tx, rows []*fresh) error {
-	last := map[string]*fresh{}
-	var emails []string
-	for _, r := range rows {
-		e := r.p.sub.Person.Email
-		if last[e] == nil {
-			emails = append(emails, e)
-		}
-		last[e] = r
-	}
-	ids := make(map[string]string, len(emails))
-	for start := 0; start < len(emails); start += chunkRows {
-		chunk := emails[start:min(start+chunkRows, len(emails))]
-		args := make([]any, 0, len(chunk)*12)
-		for _, e := range chunk {
-			sub := last[e].p.sub
-			in := sub.Person
-			origin := "repertoire"
-			if sub.OriginSystem != "" {
-				origin = sub.OriginSystem
-			}
-			args = append(args, store.NewID(), in.Email, in.GivenName, in.FamilyName, in.Locality, in.Region,
-				in.PostalCode, in.Country, sub.Lang, origin, tx.Now, tx.Now)
-		}
-		q := `INSERT INTO people (id, email, given_name, family_name, locality, region, postal_code, country,
-			preferred_language, origin_system, created_at, modified_at) VALUES ` + store.Rows(tx.Dialect, len(chunk), 12) +
-			upsertPersonTail
-		res, err := query(ctx, tx, q, args)
-		if err != nil {
-			return err
-		}
-		for res.Next() {
-			var id, email string
-			if err := res.Scan(&id, &email); err != nil {
-				res.Close()
-				return repertoire.Internal(err)
-			}
-			ids[email] = id
-		}
-		res.Close()
-		if err := res.Err(); err != nil {
-			return repertoire.Internal(err)
-		}
-	}
-	for _, r := range rows {
-		r.personID = ids[r.p.sub.Person.Email]
-		if r.personID == "" {
-			return repertoire.Internal(fmt.Errorf("participation: a person was not upserted"))
-		}
-	}
-	return nil
-}
-
 // insertParticipations decides each row's status (imports count at once,
 // the abuse checks may flag, the rest wait for their mailed link) and
 // inserts them, returning the ids actually inserted: a missing one met an
@@ -281,4 +224,21 @@ func query(ctx context.Context, tx *store.Tx, q string, args []any) (*sql.Rows, 
 		return nil, repertoire.Internal(err)
 	}
 	return rows, nil
+}
+
+// upsertPeople records the people of rows (in lock order) with
+// account.UpsertPeople and sets each row's person.
+func upsertPeople(ctx context.Context, tx *store.Tx, rows []*fresh) error {
+	people := make([]account.PersonInput, len(rows))
+	for i, r := range rows {
+		people[i] = personOf(&r.p.sub)
+	}
+	ids, err := account.UpsertPeople(ctx, tx, people)
+	if err != nil {
+		return err
+	}
+	for i, r := range rows {
+		r.personID = ids[i]
+	}
+	return nil
 }

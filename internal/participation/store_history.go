@@ -75,7 +75,7 @@ func (s *Service) writePast(ctx context.Context, tx *store.Tx, past []Past, out 
 	}
 	sorted := slices.Clone(rows)
 	slices.SortStableFunc(sorted, func(a, b *fresh) int { return lockOrder(&a.p.sub, &b.p.sub) })
-	if err := s.upsertPeople(ctx, tx, sorted); err != nil {
+	if err := upsertPeople(ctx, tx, sorted); err != nil {
 		return err
 	}
 	inserted := make(map[string]bool, len(sorted))

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"repertoire"
 	"repertoire/internal/account"
@@ -53,32 +52,12 @@ type move struct {
 
 // Validate checks a submission as Submit does, without writing anything.
 func Validate(sub *Submission) error {
-	var errs repertoire.Errors
-	email, err := account.CheckEmail("email", sub.Person.Email)
-	if err != nil {
-		errs = append(errs, repertoire.AsError(err))
-	}
-	sub.Person.Email = email
-	trim := func(s *string) { *s = strings.TrimSpace(*s) }
-	trim(&sub.Person.GivenName)
-	trim(&sub.Person.FamilyName)
-	trim(&sub.Person.Locality)
-	trim(&sub.Person.Country)
-	trim(&sub.Person.Region)
-	trim(&sub.Person.PostalCode)
-	trim(&sub.Comment)
-	trim(&sub.OriginSystem)
-	for _, f := range []struct {
-		name, value string
-		max         int
-	}{{"given_name", sub.Person.GivenName, 100}, {"family_name", sub.Person.FamilyName, 100},
-		{"locality", sub.Person.Locality, 100}, {"country", sub.Person.Country, 100},
-		{"region", sub.Person.Region, 100}, {"postal_code", sub.Person.PostalCode, 20},
-		{"comment", sub.Comment, 2000}, {"origin_system", sub.OriginSystem, 100}} {
-		if !utf8.ValidString(f.value) {
-			errs = append(errs, repertoire.Invalid(f.name, "error.invalid", nil))
-		} else if utf8.RuneCountInString(f.value) > f.max {
-			errs = append(errs, repertoire.Invalid(f.name, "field.too_long", map[string]any{"Max": f.max}))
+	errs := repertoire.FieldErrors(sub.Person.Validate())
+	sub.Comment, sub.OriginSystem = strings.TrimSpace(sub.Comment), strings.TrimSpace(sub.OriginSystem)
+	for _, e := range []*repertoire.Error{account.TooLong("comment", sub.Comment, 2000),
+		account.TooLong("origin_system", sub.OriginSystem, account.MaxOriginSystem)} {
+		if e != nil {
+			errs = append(errs, e)
 		}
 	}
 	if sub.Lang != "fr" {
@@ -269,42 +248,29 @@ func (d *counterDelta) add(prev, next string) {
 	}
 }
 
-const upsertPersonSQL = `INSERT INTO people (id, email, given_name, family_name, locality, region, postal_code, country,
-	preferred_language, origin_system, created_at, modified_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$11)
-` + upsertPersonTail
-
-// upsertPersonTail is the rule of account.UpsertPerson in one statement:
-// what a person told us last wins, empty fields keep what we had.
-const upsertPersonTail = `
-	ON CONFLICT (email) DO UPDATE SET
-	given_name = CASE WHEN excluded.given_name <> '' THEN excluded.given_name ELSE people.given_name END,
-	family_name = CASE WHEN excluded.family_name <> '' THEN excluded.family_name ELSE people.family_name END,
-	locality = CASE WHEN excluded.locality <> '' THEN excluded.locality ELSE people.locality END,
-	region = CASE WHEN excluded.region <> '' THEN excluded.region ELSE people.region END,
-	postal_code = CASE WHEN excluded.postal_code <> '' THEN excluded.postal_code ELSE people.postal_code END,
-	country = CASE WHEN excluded.country <> '' THEN excluded.country ELSE people.country END,
-	modified_at = excluded.modified_at
-	RETURNING id, email`
+// personOf is what a submission says about its person: a new person
+// gets the submission's language, and an import's origin.
+func personOf(sub *Submission) account.PersonInput {
+	in := sub.Person
+	in.Language, in.Origin = sub.Lang, sub.OriginSystem
+	return in
+}
 
 func emailDomain(email string) string {
 	return email[strings.LastIndexByte(email, '@')+1:]
 }
 
-// writeOne records one submission: the person (one upsert, same rule as
-// account.UpsertPerson: what they told us last wins), the participation
+// writeOne records one submission: the person (account.UpsertPeople:
+// what they told us last wins), the participation
 // (one insert, nothing when they already took part), the mail.
 func (s *Service) writeOne(ctx context.Context, tx *store.Tx, p *pending, d *counterDelta) error {
 	sub := &p.sub
 	in := sub.Person
-	origin := "repertoire"
-	if sub.OriginSystem != "" {
-		origin = sub.OriginSystem
+	ids, err := account.UpsertPeople(ctx, tx, []account.PersonInput{personOf(sub)})
+	if err != nil {
+		return err
 	}
-	var personID string
-	if err := tx.QueryRowContext(ctx, upsertPersonSQL, store.NewID(), in.Email, in.GivenName, in.FamilyName, in.Locality, in.Region,
-		in.PostalCode, in.Country, sub.Lang, origin, tx.Now).Scan(&personID, new(string)); err != nil {
-		return repertoire.Internal(err)
-	}
+	personID := ids[0]
 	domain := emailDomain(in.Email)
 	status, reason := StatusPending, ""
 	var confirmedAt any

@@ -119,7 +119,7 @@ func (s *Store) mailPeople(ctx context.Context, tx *store.Tx, p *Pledge, kind st
 		}
 		// Transactional: each of them asked for exactly this news when
 		// committing; the footer still lets them stop all other mail.
-		msgs = append(msgs, outbox.Message{PersonID: c.PersonID, To: c.Email, Subject: r.subject, Body: body, Lang: c.Lang, Transactional: true})
+		msgs = append(msgs, outbox.Message{PersonID: c.PersonID, To: c.Email, Subject: r.subject, Body: body, Lang: c.Lang, Transactional: true, Catalog: s.cat})
 	}
 	if err := insertCheckins(ctx, tx, p.ID, tokens); err != nil {
 		return err
@@ -152,7 +152,7 @@ func (s *Store) mailOrganizers(ctx context.Context, tx *store.Tx, p *Pledge, mar
 		subject := l.T("pledge.mail.progress.subject", "Percent", mark, "Title", p.Title)
 		body := l.T("pledge.mail.progress.body", "Percent", mark, "Title", p.Title, "Total", Number(l.Lang, p.Total()),
 			"Threshold", Number(l.Lang, p.Threshold), "Deadline", date(l.Lang, p.Deadline), "URL", s.baseURL+p.Path())
-		if err := outbox.Enqueue(ctx, tx, s.baseURL, outbox.Message{PersonID: id, To: o.Email, Subject: subject, Body: body, Lang: l.Lang}); err != nil {
+		if err := outbox.Enqueue(ctx, tx, s.baseURL, outbox.Message{PersonID: id, To: o.Email, Subject: subject, Body: body, Lang: l.Lang, Catalog: s.cat}); err != nil {
 			return err
 		}
 	}

@@ -83,6 +83,8 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	}
 	parts := participation.New(db, cfg.BaseURL, log, limits)
 	accounts.AddExport(participation.ExportSection()) // signatures and commitments in the person's own export
+	accounts.AddExport(community.ExportSections()...) // memberships, communities created
+	accounts.AddExport(campaign.ExportSections()...)  // campaigns, demand statuses and updates written
 	petitions := petition.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts)
 	scheduler := schedule.NewRunner(db, log)
 	pledges := pledge.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts)
