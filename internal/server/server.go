@@ -39,6 +39,10 @@ type Config struct {
 	Demo    bool   // load the demo into an empty database
 	// Limits are the participation abuse checks; nil: participation.DefaultLimits().
 	Limits *participation.Limits
+	// TrustedProxies are the reverse proxies whose Forwarded and
+	// X-Forwarded-For headers name the client (web.ClientAddress); empty:
+	// the TCP peer is the client.
+	TrustedProxies web.TrustedProxies
 }
 
 // Server is a running Repertoire.
@@ -129,6 +133,9 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	h = web.Language(cat)(h)
 	h = web.SecurityHeaders(strings.HasPrefix(cfg.BaseURL, "https://"))(h)
 	h = api.TrailingSlash(h)
+	if len(cfg.TrustedProxies) > 0 {
+		h = web.ClientAddresses(cfg.TrustedProxies)(h) // without proxies, web.ClientIP reads the peer
+	}
 	h = measure(h)
 	return &Server{Config: cfg, DB: db, Log: log, Handler: h, Accounts: accounts,
 		Worker: outbox.NewWorker(db, transport, log), Participation: parts, Scheduler: scheduler}, nil
