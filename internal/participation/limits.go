@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
+
+	"repertoire/internal/web"
 )
 
 // rateLimiter counts submissions per IP address and per email domain in
@@ -55,7 +57,7 @@ func newRateLimiter(l Limits) *rateLimiter {
 func (r *rateLimiter) check(ip, domain string, now time.Time) *receipt {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.count(ip, domain, now)
+	return r.count(web.LimitKey(ip), domain, now) // IPv6 per /64
 }
 
 // refund takes back what rc counted: nothing of its submission was
