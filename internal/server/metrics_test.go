@@ -1,10 +1,16 @@
 package server_test
 
 import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
 
+	"repertoire/internal/demo"
 	"repertoire/internal/testkit"
 )
 
@@ -61,4 +67,61 @@ func TestMetricsArePrometheusText(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Every metric the Grafana dashboard in docs/ queries is one the server
+// exports, seen in a scrape after a signature went through the group
+// commit and its mail through the outbox.
+func TestGrafanaDashboardQueriesExportedMetrics(t *testing.T) {
+	raw, err := os.ReadFile("../../docs/grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		SchemaVersion int `json:"schemaVersion"`
+		Panels        []struct {
+			Title   string
+			Targets []struct{ Expr string }
+		}
+	}
+	if err := json.Unmarshal(raw, &dash); err != nil {
+		t.Fatal(err)
+	}
+	app := testkit.Start(t)
+	if err := demo.Load(context.Background(), app.DB, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatal(err)
+	}
+	var petitions struct {
+		Embedded struct {
+			Petitions []struct{ Identifiers []string } `json:"osdi:petitions"`
+		} `json:"_embedded"`
+	}
+	if status := app.API(t, "GET", "/api/v1/petitions", "", nil, &petitions); status != 200 || len(petitions.Embedded.Petitions) == 0 {
+		t.Fatalf("petitions: %d", status)
+	}
+	id := strings.TrimPrefix(petitions.Embedded.Petitions[0].Identifiers[0], "repertoire:")
+	sign := `{"person": {"given_name": "Ana", "email_addresses": [{"address": "ana@example.org"}]}}`
+	if status := app.API(t, "POST", "/api/v1/petitions/"+id+"/signatures", "", sign, nil); status != 202 {
+		t.Fatalf("sign: %d", status)
+	}
+	app.Mail.Wait(t, "ana@example.org", "")
+	_, _, body := get(t, app.URL+"/metrics")
+	exported := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]`).FindAllStringSubmatch(body, -1) {
+		exported[m[1]] = true
+	}
+	queried := 0
+	for _, p := range dash.Panels {
+		for _, target := range p.Targets {
+			for _, name := range regexp.MustCompile(`\brepertoire_[a-z0-9_]+`).FindAllString(target.Expr, -1) {
+				queried++
+				if !exported[name] {
+					t.Errorf("panel %q queries %s, which /metrics does not export", p.Title, name)
+				}
+			}
+		}
+	}
+	if queried == 0 || dash.SchemaVersion == 0 {
+		t.Fatalf("no query read from the dashboard (schema %d)", dash.SchemaVersion)
+	}
 }
