@@ -23,17 +23,20 @@ import (
 	"repertoire/internal/participation"
 	"repertoire/internal/server"
 	"repertoire/internal/store"
+	"repertoire/internal/web"
 )
 
 const usage = `usage:
   repertoire serve [--addr 127.0.0.1:8080] [--db sqlite:PATH | --db postgres://…]
                    [--base-url URL] [--smtp smtp://user:pass@host:port] [--mail-dir DIR] [--demo]
+                   [--trusted-proxy CIDR]...
   repertoire migrate --db …
   repertoire user create --db … --email E --name N [--admin]   (password read from stdin when given)
   repertoire token create --db … --email E                      (prints a new API token)
 
 Each flag can also be set in the environment: REPERTOIRE_ADDR, REPERTOIRE_DB,
-REPERTOIRE_BASE_URL, REPERTOIRE_SMTP, REPERTOIRE_MAIL_DIR.
+REPERTOIRE_BASE_URL, REPERTOIRE_SMTP, REPERTOIRE_MAIL_DIR,
+REPERTOIRE_TRUSTED_PROXIES (comma-separated).
 `
 
 func main() {
@@ -108,7 +111,8 @@ func openDB(ctx context.Context, dsn string) (*store.DB, error) {
 // otherwise.
 const serveGCPercent = 400
 
-func serve(ctx context.Context, args []string, log *slog.Logger) error {
+// serveConfig reads serve's flags, and the environment for those not given.
+func serveConfig(args []string) (server.Config, error) {
 	fs, dsn := dbFlags("serve")
 	var cfg server.Config
 	fs.StringVar(&cfg.Addr, "addr", env("REPERTOIRE_ADDR", "127.0.0.1:8080"), "listen address")
@@ -116,12 +120,37 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	fs.StringVar(&cfg.SMTP, "smtp", env("REPERTOIRE_SMTP", ""), "SMTP server, smtp://user:pass@host:port")
 	fs.StringVar(&cfg.MailDir, "mail-dir", env("REPERTOIRE_MAIL_DIR", ""), "write each mail as DIR/<id>.eml")
 	fs.BoolVar(&cfg.Demo, "demo", false, "load the demo into an empty database")
+	var proxies []string
+	fs.Func("trusted-proxy", "a reverse proxy's address range (CIDR; repeatable): its Forwarded or X-Forwarded-For names the client", func(v string) error {
+		proxies = append(proxies, strings.Split(v, ",")...)
+		return nil
+	})
 	noLimits := fs.Bool("no-rate-limits", false, "flag no signature over the per-IP and per-domain limits (load tests from one machine)")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return server.Config{}, err
 	}
+	if proxies == nil {
+		proxies = strings.Split(os.Getenv("REPERTOIRE_TRUSTED_PROXIES"), ",")
+	}
+	trusted, err := web.ParseTrustedProxies(proxies)
+	if err != nil {
+		return server.Config{}, err
+	}
+	cfg.TrustedProxies = trusted
 	if *noLimits {
 		cfg.Limits = &participation.Limits{KeepIPs: participation.DefaultLimits().KeepIPs}
+	}
+	cfg.DB = *dsn
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://" + cfg.Addr
+	}
+	return cfg, nil
+}
+
+func serve(ctx context.Context, args []string, log *slog.Logger) error {
+	cfg, err := serveConfig(args)
+	if err != nil {
+		return err
 	}
 	if os.Getenv("GOGC") == "" {
 		// The live heap is small (tens of MB) and a signing spike
@@ -129,10 +158,6 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 		// the CPU and its pauses lengthened the group commit's tail.
 		// Four times the live heap costs a few tens of MB more.
 		debug.SetGCPercent(serveGCPercent)
-	}
-	cfg.DB = *dsn
-	if cfg.BaseURL == "" {
-		cfg.BaseURL = "http://" + cfg.Addr
 	}
 	db, err := openDB(ctx, cfg.DB)
 	if err != nil {

@@ -49,3 +49,34 @@ func TestUserAndTokenCreate(t *testing.T) {
 		})
 	}
 }
+
+// --trusted-proxy is repeatable and takes the place of
+// REPERTOIRE_TRUSTED_PROXIES, read when the flag is not given.
+func TestTrustedProxiesFromFlagsAndEnvironment(t *testing.T) {
+	ranges := func(args ...string) string {
+		t.Helper()
+		cfg, err := serveConfig(args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s []string
+		for _, p := range cfg.TrustedProxies {
+			s = append(s, p.String())
+		}
+		return strings.Join(s, " ")
+	}
+	t.Setenv("REPERTOIRE_TRUSTED_PROXIES", "10.0.0.0/8, 2001:db8::/32")
+	if got := ranges(); got != "10.0.0.0/8 2001:db8::/32" {
+		t.Errorf("from the environment: %q", got)
+	}
+	if got := ranges("--trusted-proxy", "192.0.2.0/24", "--trusted-proxy", "198.51.100.7"); got != "192.0.2.0/24 198.51.100.7/32" {
+		t.Errorf("from the flags: %q", got)
+	}
+	if _, err := serveConfig([]string{"--trusted-proxy", "proxy.example"}); err == nil {
+		t.Error("a host name was taken for a range")
+	}
+	t.Setenv("REPERTOIRE_TRUSTED_PROXIES", "")
+	if got := ranges(); got != "" {
+		t.Errorf("without either: %q", got)
+	}
+}

@@ -37,7 +37,7 @@ type Worker struct {
 	kick chan struct{}
 
 	sent, failed, attempts, errs *metrics.Counter
-	duration                     *metrics.Histogram
+	duration                     *metrics.PrometheusHistogram
 }
 
 // NewWorker builds the worker.
@@ -58,7 +58,7 @@ func NewWorker(db *store.DB, t Transport, log *slog.Logger) *Worker {
 		failed:      metrics.GetOrCreateCounter("repertoire_mail_failed_total"),
 		attempts:    metrics.GetOrCreateCounter("repertoire_mail_attempts_total"),
 		errs:        metrics.GetOrCreateCounter("repertoire_mail_attempt_errors_total"),
-		duration:    metrics.GetOrCreateHistogram("repertoire_mail_send_duration_seconds"),
+		duration:    metrics.GetOrCreatePrometheusHistogramExt("repertoire_mail_send_duration_seconds", metrics.ExponentialBuckets(0.001, 2, 16)), // 1 ms to 33 s
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
+
+	"repertoire/internal/web"
 )
 
 // rateLimiter counts submissions per IP address and per email domain in
@@ -55,7 +57,7 @@ func newRateLimiter(l Limits) *rateLimiter {
 func (r *rateLimiter) check(ip, domain string, now time.Time) *receipt {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.count(ip, domain, now)
+	return r.count(web.LimitKey(ip), domain, now) // IPv6 per /64
 }
 
 // refund takes back what rc counted: nothing of its submission was
@@ -140,7 +142,14 @@ func (r *rateLimiter) sweep(now time.Time) {
 // operator sees the batching at work on /metrics; a batch's size counts
 // the links followed in it too, the submissions counter does not.
 func observeBatch(size, submitted int, d time.Duration) {
-	metrics.GetOrCreateHistogram(`repertoire_participation_batch_size`).Update(float64(size))
-	metrics.GetOrCreateHistogram(`repertoire_participation_batch_seconds`).Update(d.Seconds())
+	metrics.GetOrCreatePrometheusHistogramExt(`repertoire_participation_batch_size`, batchSizes).Update(float64(size))
+	metrics.GetOrCreatePrometheusHistogramExt(`repertoire_participation_batch_seconds`, batchSeconds).Update(d.Seconds())
 	metrics.GetOrCreateCounter(`repertoire_participations_submitted_total`).Add(submitted)
 }
+
+// The buckets of the batch histograms: sizes from 1 to the writer's 1,000,
+// durations from 0.25 ms to 4 s.
+var (
+	batchSizes   = []float64{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000}
+	batchSeconds = metrics.ExponentialBuckets(0.00025, 2, 15)
+)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"strings"
@@ -39,6 +40,10 @@ type Config struct {
 	Demo    bool   // load the demo into an empty database
 	// Limits are the participation abuse checks; nil: participation.DefaultLimits().
 	Limits *participation.Limits
+	// TrustedProxies are the reverse proxies whose Forwarded and
+	// X-Forwarded-For headers name the client (web.ClientAddress); empty:
+	// the TCP peer is the client.
+	TrustedProxies web.TrustedProxies
 }
 
 // Server is a running Repertoire.
@@ -112,10 +117,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		}
 		fmt.Fprintln(w, "ok")
 	})
-	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		metrics.WritePrometheus(w, true)
-	})
+	mux.Handle("GET /metrics", metricsHandler(db, parts))
 	mux.HandleFunc("GET "+api.Prefix, entryPoint(cfg.BaseURL))
 	mux.HandleFunc(api.Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, log, notFound)
@@ -131,7 +133,12 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	h = web.Language(cat)(h)
 	h = web.SecurityHeaders(strings.HasPrefix(cfg.BaseURL, "https://"))(h)
 	h = api.TrailingSlash(h)
+	if len(cfg.TrustedProxies) > 0 {
+		h = web.ClientAddresses(cfg.TrustedProxies)(h) // without proxies, web.ClientIP reads the peer
+	}
 	h = measure(h)
+	// Standard Prometheus text: # HELP and # TYPE before each family.
+	metrics.ExposeMetadata(true)
 	return &Server{Config: cfg, DB: db, Log: log, Handler: h, Accounts: accounts,
 		Worker: outbox.NewWorker(db, transport, log), Participation: parts, Scheduler: scheduler}, nil
 }
@@ -150,7 +157,15 @@ func crossOrigin(next http.Handler, pages *web.Renderer) http.Handler {
 
 var notFound = repertoire.Errorf(repertoire.ENOTFOUND, "error.not_found")
 
+// requestSeconds are the buckets of the request latency histogram: 1 ms to
+// 8 s, doubling.
+var requestSeconds = metrics.ExponentialBuckets(0.001, 2, 14)
+
 func measure(next http.Handler) http.Handler {
+	durations := map[string]*metrics.PrometheusHistogram{}
+	for _, kind := range []string{"page", "api"} {
+		durations[kind] = metrics.GetOrCreatePrometheusHistogramExt(fmt.Sprintf(`repertoire_http_request_duration_seconds{kind=%q}`, kind), requestSeconds)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: 200}
@@ -160,7 +175,30 @@ func measure(next http.Handler) http.Handler {
 			kind = "api"
 		}
 		metrics.GetOrCreateCounter(fmt.Sprintf(`repertoire_http_requests_total{kind=%q,code="%d"}`, kind, sw.status)).Inc()
-		metrics.GetOrCreateHistogram(fmt.Sprintf(`repertoire_http_request_duration_seconds{kind=%q}`, kind)).UpdateDuration(start)
+		durations[kind].UpdateDuration(start)
+	})
+}
+
+// metricsHandler serves /metrics: the process-wide counters and
+// histograms, then the gauges of this server's queues, read at scrape
+// time: the mails waiting in the outbox and the submissions waiting for
+// the group-commit writer.
+func metricsHandler(db *store.DB, parts *participation.Service) http.Handler {
+	queues := metrics.NewSet()
+	backlog := queues.NewGauge("repertoire_outbox_backlog", nil)
+	queues.NewGauge("repertoire_participation_queue_depth", func() float64 { return float64(parts.QueueLen()) })
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		n, err := outbox.Backlog(ctx, db.Reader())
+		cancel()
+		if err != nil {
+			backlog.Set(math.NaN()) // unknown, rather than an old value
+		} else {
+			backlog.Set(float64(n))
+		}
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		metrics.WritePrometheus(w, true)
+		queues.WritePrometheus(w)
 	})
 }
 

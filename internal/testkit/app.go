@@ -41,6 +41,14 @@ func Start(t testing.TB) *App { return StartOn(t, storetest.OpenSQLite(t)) }
 // StartOn starts the server on an open, migrated database.
 func StartOn(t testing.TB, db *store.DB) *App {
 	t.Helper()
+	return StartWith(t, db, nil)
+}
+
+// StartWith starts the server on an open, migrated database, with the
+// configuration changed by configure (when not nil) before the server is
+// built.
+func StartWith(t testing.TB, db *store.DB, configure func(*server.Config)) *App {
+	t.Helper()
 	sink := StartSink(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -51,7 +59,11 @@ func StartOn(t testing.TB, db *store.DB) *App {
 	if os.Getenv("REPERTOIRE_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	srv, err := server.New(server.Config{Addr: ln.Addr().String(), BaseURL: base, SMTP: sink.URL()}, db, log)
+	cfg := server.Config{Addr: ln.Addr().String(), BaseURL: base, SMTP: sink.URL()}
+	if configure != nil {
+		configure(&cfg)
+	}
+	srv, err := server.New(cfg, db, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -29,9 +28,10 @@ func NewLimiter(interval time.Duration, burst int) *Limiter {
 	return &Limiter{every: rate.Every(interval), burst: burst, buckets: map[string]*bucket{}}
 }
 
-// Allow reports whether the client may post now.
+// Allow reports whether the client may post now. Clients are told apart by
+// LimitKey: IPv6 clients by their /64.
 func (l *Limiter) Allow(r *http.Request) bool {
-	key := ClientIP(r)
+	key := LimitKey(ClientIP(r))
 	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -49,14 +49,4 @@ func (l *Limiter) Allow(r *http.Request) bool {
 	}
 	b.seen = now
 	return b.lim.Allow()
-}
-
-// ClientIP is the address of the peer. Proxies are not trusted: a deployment
-// behind one terminates there and passes a clean RemoteAddr.
-func ClientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
