@@ -164,14 +164,14 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
-	if cfg.Demo {
-		if err := demo.Load(ctx, db, log); err != nil {
-			return fmt.Errorf("demo: %w", err)
-		}
-	}
 	srv, err := server.New(cfg, db, log)
 	if err != nil {
 		return err
+	}
+	if cfg.Demo {
+		if err := demo.Load(ctx, db, srv.Catalog, log); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

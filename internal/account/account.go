@@ -43,18 +43,21 @@ type Handler struct {
 	baseURL string
 	secure  bool            // cookies only over HTTPS when the site is HTTPS
 	limit   *web.Limiter    // public forms: sign-in, sign-up, reset, mailed links
-	exports []ExportSection // data export parts added by other capabilities
-	// beforeDelete run in the transaction that erases a person, before
-	// the erasing (added by other capabilities: see BeforeDelete).
-	beforeDelete []func(ctx context.Context, tx *store.Tx, personID string) error
+	kept    []PersonData // what the other capabilities keep about people (Keep)
 }
 
-// BeforeDelete adds work to do, in the same transaction, before a person
-// is erased (called while wiring the server, before it serves): a
-// community's last owner hands it over there.
-func (h *Handler) BeforeDelete(fn func(ctx context.Context, tx *store.Tx, personID string) error) {
-	h.beforeDelete = append(h.beforeDelete, fn)
+// PersonData is what a capability keeps about people, for the two rights
+// a person has over it: its sections of their data export, and its step
+// of their erasure, run in the erasing transaction before the person's row
+// goes (nil when its rows go with the person by the schema's cascades).
+type PersonData struct {
+	Export []ExportSection
+	Erase  func(ctx context.Context, tx *store.Tx, personID string) error
 }
+
+// Keep adds a capability's part of what is kept about people (called while
+// wiring the server, before it serves).
+func (h *Handler) Keep(d PersonData) { h.kept = append(h.kept, d) }
 
 // New builds the account handler.
 func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger, baseURL string) *Handler {

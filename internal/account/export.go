@@ -13,21 +13,18 @@ import (
 	"repertoire/internal/web"
 )
 
-// ExportSection is one part of a person's data export: a query whose
-// argument ($1) is the person's id. Each capability that keeps something
-// about people adds its sections (Handler.AddExport), so the export stays
-// complete as participations are added.
+// ExportSection is one part of a person's data export: a query of its
+// owner's store whose argument ($1) is the person's id, or a Read of rows
+// the owner completes in Go. Each capability that keeps something about
+// people gives its sections (PersonData), so the export stays complete as
+// capabilities are added.
 type ExportSection struct {
 	Name      string
 	One       bool // a single object (null when absent) instead of a list
 	SQL       string
 	WithEmail bool // the query also takes the person's address ($2): mail sent before they were known
-}
-
-// AddExport adds sections to the data export (called while wiring the
-// server, before it serves).
-func (h *Handler) AddExport(sections ...ExportSection) {
-	h.exports = append(h.exports, sections...)
+	// Read, when set, is used instead of SQL.
+	Read func(ctx context.Context, q store.Queryer, personID string) ([]map[string]any, error)
 }
 
 // Export gathers everything Repertoire holds about a person.
@@ -38,12 +35,21 @@ func (h *Handler) Export(ctx context.Context, personID string) (map[string]any, 
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range append(exportSections(), h.exports...) {
+	sections := exportSections()
+	for _, d := range h.kept {
+		sections = append(sections, d.Export...)
+	}
+	for _, s := range sections {
 		args := []any{personID}
 		if s.WithEmail {
 			args = append(args, email)
 		}
-		rows, err := queryMaps(ctx, q, s.SQL, args...)
+		var rows []map[string]any
+		if s.Read != nil {
+			rows, err = s.Read(ctx, q, personID)
+		} else {
+			rows, err = QueryMaps(ctx, q, s.SQL, args...)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -68,8 +74,9 @@ func (h *Handler) Export(ctx context.Context, personID string) (map[string]any, 
 	return out, nil
 }
 
-// queryMaps reads rows as column → value maps, the same on both engines.
-func queryMaps(ctx context.Context, q store.Queryer, query string, args ...any) ([]map[string]any, error) {
+// QueryMaps reads rows as column → value maps, the same on both engines
+// (the rows of an export section).
+func QueryMaps(ctx context.Context, q store.Queryer, query string, args ...any) ([]map[string]any, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, repertoire.Internal(err)

@@ -235,12 +235,15 @@ func (h *Handler) deleteAccount(w http.ResponseWriter, r *http.Request) {
 
 // DeletePerson erases a person and, through the schema's cascades, their
 // account, sessions, tokens, links, memberships and mail; what they wrote
-// for a campaign stays, unsigned. The BeforeDelete work runs first, in the
-// same transaction.
+// for a campaign stays, unsigned. Each capability's erasure step (Keep)
+// runs first, in the same transaction.
 func (h *Handler) DeletePerson(ctx context.Context, id string) error {
 	return h.db.Write(ctx, func(tx *store.Tx) error {
-		for _, fn := range h.beforeDelete {
-			if err := fn(ctx, tx, id); err != nil {
+		for _, d := range h.kept {
+			if d.Erase == nil {
+				continue
+			}
+			if err := d.Erase(ctx, tx, id); err != nil {
 				return err
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"repertoire/internal/account"
 	"repertoire/internal/community"
 	"repertoire/internal/i18n"
 	"repertoire/internal/store"
@@ -89,3 +90,13 @@ func campaignPath(c *Campaign, rest ...string) string {
 	}
 	return p
 }
+
+// PersonData is what a campaign keeps about people, in their export: the
+// campaigns they created, the demand statuses and updates they wrote.
+// Erasure keeps those, unsigned (the schema sets their author to NULL).
+func (h *Handler) PersonData() account.PersonData {
+	return account.PersonData{Export: ExportSections()}
+}
+
+// CampaignLister lists a community's campaigns on the community's page.
+func (h *Handler) CampaignLister() community.CampaignLister { return h.Store }

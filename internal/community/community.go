@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"repertoire"
+	"repertoire/internal/account"
 	"repertoire/internal/i18n"
 	"repertoire/internal/store"
 	"repertoire/internal/web"
@@ -280,4 +281,11 @@ func rank(role string) int {
 		return 1
 	}
 	return 0
+}
+
+// PersonData is what a community keeps about people: memberships and the
+// communities they created in their export, and on their erasure each
+// community they are the last owner of handed over (HandOver).
+func (h *Handler) PersonData() account.PersonData {
+	return account.PersonData{Export: ExportSections(), Erase: HandOver}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"repertoire/internal/demo"
+	"repertoire/internal/i18n"
 	"repertoire/internal/store"
 	"repertoire/internal/store/storetest"
 )
@@ -27,7 +28,7 @@ func BenchmarkLoad(b *testing.B) {
 				b.StopTimer()
 				db := open(b)
 				b.StartTimer()
-				if err := demo.Load(ctx, db, log); err != nil {
+				if err := demo.Load(ctx, db, i18n.MustLoad(), log); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -18,6 +18,7 @@ import (
 	"repertoire/internal/account"
 	"repertoire/internal/campaign"
 	"repertoire/internal/community"
+	"repertoire/internal/i18n"
 	"repertoire/internal/store"
 )
 
@@ -58,7 +59,7 @@ type Scenario struct {
 
 // Load fills an empty database with the demo and reports whether it did.
 // A database that already holds a community is left alone.
-func Load(ctx context.Context, db *store.DB, log *slog.Logger) error {
+func Load(ctx context.Context, db *store.DB, cat *i18n.Catalog, log *slog.Logger) error {
 	empty, err := community.NewStore(db).Empty(ctx)
 	if err != nil {
 		return err
@@ -71,7 +72,7 @@ func Load(ctx context.Context, db *store.DB, log *slog.Logger) error {
 	if err := json.Unmarshal(scenarioJSON, &sc); err != nil {
 		return err
 	}
-	if err := load(ctx, db, log, &sc); err != nil {
+	if err := load(ctx, db, cat, log, &sc); err != nil {
 		return err
 	}
 	log.Info("demo loaded", "community", "/c/"+sc.Community.Slug, "campaign", "/c/"+sc.Community.Slug+"/"+sc.Campaign.Slug,
@@ -81,7 +82,7 @@ func Load(ctx context.Context, db *store.DB, log *slog.Logger) error {
 
 func day(s string) (time.Time, error) { return time.Parse("2006-01-02", s) }
 
-func load(ctx context.Context, db *store.DB, log *slog.Logger, sc *Scenario) error {
+func load(ctx context.Context, db *store.DB, cat *i18n.Catalog, log *slog.Logger, sc *Scenario) error {
 	organizer, err := account.CreateUser(ctx, db, account.NewUser{
 		Email: sc.Organizer.Email, Name: sc.Organizer.Name, Password: sc.Organizer.Password, Admin: true})
 	if err != nil {
@@ -147,5 +148,5 @@ func load(ctx context.Context, db *store.DB, log *slog.Logger, sc *Scenario) err
 			return fmt.Errorf("coverage %q: %w", cv.Title, err)
 		}
 	}
-	return loadTactics(ctx, db, log, sc, organizer, camp)
+	return loadTactics(ctx, db, cat, log, sc, organizer, camp)
 }

@@ -10,6 +10,7 @@ import (
 	"repertoire/internal/campaign"
 	"repertoire/internal/community"
 	"repertoire/internal/demo"
+	"repertoire/internal/i18n"
 	"repertoire/internal/participation"
 	"repertoire/internal/petition"
 	"repertoire/internal/pledge"
@@ -22,7 +23,7 @@ func TestDemoLoadsTheSeedScenarioOnce(t *testing.T) {
 		ctx := context.Background()
 		log := slog.New(slog.NewTextHandler(io.Discard, nil))
 		for range 2 { // the second run finds a community and does nothing
-			if err := demo.Load(ctx, db, log); err != nil {
+			if err := demo.Load(ctx, db, i18n.MustLoad(), log); err != nil {
 				t.Fatal(err)
 			}
 		}

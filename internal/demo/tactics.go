@@ -76,16 +76,12 @@ type Tactics struct {
 // mailed. The owners record the rest of the past: the petition opened in
 // 2018, and the pledge lapsed at its deadline below its threshold, without
 // the lapse mails its deadline job would send to every committed person.
-func loadTactics(ctx context.Context, db *store.DB, log *slog.Logger, sc *Scenario, organizerID string, camp *campaign.Campaign) error {
-	cat, err := i18n.Load()
-	if err != nil {
-		return err
-	}
+func loadTactics(ctx context.Context, db *store.DB, cat *i18n.Catalog, log *slog.Logger, sc *Scenario, organizerID string, camp *campaign.Campaign) error {
 	// No rate limits: every demo person shares one email domain.
-	parts := participation.New(db, "", log, participation.Limits{})
+	parts := participation.New(db, nil, "", log, participation.Limits{})
 	communities, campaigns := community.NewStore(db), campaign.NewStore(db)
 	petitions := petition.New(db, nil, cat, log, "", communities, campaigns, parts)
-	pledges := pledge.New(db, nil, cat, log, "", communities, campaigns, parts)
+	pledges := pledge.New(db, nil, cat, log, "", communities, campaigns, parts, nil)
 
 	tp := sc.Petition
 	var demands []string

@@ -1,60 +1,68 @@
 package participation
 
 import (
-	"slices"
-	"strings"
-	"sync"
+	"context"
 
 	"repertoire/internal/account"
+	"repertoire/internal/store"
 )
 
-// exportTitles are the queries each tactic gave for its actions' titles.
-var exportTitles struct {
-	mu sync.Mutex
-	m  map[Kind]string
-}
-
-// ExportTitle registers how the data export names the actions of a kind:
-// a query of the tactic's own store whose only argument, $1, is the
-// action's id, and whose one column is its title. Tactics register from
-// their package's initialization, so the export built while wiring the
-// server knows them all.
-func ExportTitle(kind Kind, query string) {
-	exportTitles.mu.Lock()
-	defer exportTitles.mu.Unlock()
-	if exportTitles.m == nil {
-		exportTitles.m = map[Kind]string{}
-	}
-	exportTitles.m[kind] = query
-}
-
-// ExportSection is the person's participations in their data export: what
+// PersonData is the person's participations in their data export: what
 // they took part in, its state, dates, comment and consents. Never the IP
 // address, the email domain kept for the rate limits, or the token hash.
-// The action's title is read by the query its tactic registered
-// (ExportTitle), inside the section's one query.
-func ExportSection() account.ExportSection {
-	return account.ExportSection{Name: "participations", SQL: exportSQL(titleExpr())}
+// Each action's title comes from its tactic (Action.Titles). Erasure needs
+// no step of its own: participations go with the person.
+func (s *Service) PersonData() account.PersonData {
+	return account.PersonData{Export: []account.ExportSection{{Name: "participations", Read: s.exportRows}}}
 }
 
-// titleExpr is the SQL expression naming the action of the participation
-// p, from the registered queries.
-func titleExpr() string {
-	exportTitles.mu.Lock()
-	defer exportTitles.mu.Unlock()
-	if len(exportTitles.m) == 0 {
-		return "''"
+func (s *Service) exportRows(ctx context.Context, q store.Queryer, personID string) ([]map[string]any, error) {
+	rows, err := account.QueryMaps(ctx, q, exportSQL, personID)
+	if err != nil {
+		return nil, err
 	}
-	kinds := make([]Kind, 0, len(exportTitles.m))
-	for k := range exportTitles.m {
-		kinds = append(kinds, k)
+	ids := map[Kind][]string{}
+	for _, r := range rows {
+		k, id := Kind(asString(r["kind"])), asString(r["action_id"])
+		ids[k] = append(ids[k], id)
 	}
-	slices.Sort(kinds)
-	var b strings.Builder
-	b.WriteString("COALESCE(CASE p.kind")
-	for _, k := range kinds {
-		b.WriteString(" WHEN '" + string(k) + "' THEN (" + strings.ReplaceAll(exportTitles.m[k], "$1", "p.action_id") + ")")
+	titles := map[string]string{}
+	for k, list := range ids {
+		a := s.action(k)
+		if a == nil {
+			continue
+		}
+		t, err := a.Titles(ctx, q, list)
+		if err != nil {
+			return nil, err
+		}
+		for id, title := range t {
+			titles[id] = title
+		}
 	}
-	b.WriteString(" END, '')")
-	return b.String()
+	for _, r := range rows {
+		r["action_title"] = titles[asString(r["action_id"])]
+		delete(r, "action_id")
+	}
+	return rows, nil
+}
+
+func asString(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// TitlesOf reads (id, title) rows for ids with a tactic's query, whose list
+// is "IN $ids" (store.EachByID): what each tactic's Titles runs.
+func TitlesOf(ctx context.Context, q store.Queryer, query string, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	err := store.EachByID(ctx, q, query, ids, func(r store.Scanner) error {
+		var id, title string
+		if err := r.Scan(&id, &title); err != nil {
+			return err
+		}
+		out[id] = title
+		return nil
+	})
+	return out, err
 }

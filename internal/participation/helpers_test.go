@@ -43,6 +43,14 @@ func (a *testAction) Page(ctx context.Context, actionID, lang string) (string, s
 	return "Action " + actionID, "/actions/" + actionID, nil
 }
 
+func (a *testAction) Titles(ctx context.Context, q store.Queryer, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, id := range ids {
+		out[id] = "Action " + id
+	}
+	return out, nil
+}
+
 // calls returns the Counted calls of an action so far.
 func (a *testAction) calls(actionID string) []Counts {
 	a.mu.Lock()
@@ -52,7 +60,7 @@ func (a *testAction) calls(actionID string) []Counts {
 
 func newTestService(t testing.TB, db *store.DB, limits Limits) (*Service, *testAction) {
 	t.Helper()
-	s := New(db, testBaseURL, slog.New(slog.NewTextHandler(io.Discard, nil)), limits)
+	s := New(db, nil, testBaseURL, slog.New(slog.NewTextHandler(io.Discard, nil)), limits)
 	a := &testAction{}
 	s.Register(Signature, a)
 	s.Register(Commitment, a)

@@ -22,6 +22,7 @@ import (
 
 	"repertoire/internal/account"
 	"repertoire/internal/store"
+	"repertoire/internal/web"
 )
 
 // Templates are the confirm and withdraw pages shared by every tactic.
@@ -131,6 +132,9 @@ type Action interface {
 	// Page gives the action's title and the path of its public page, for the
 	// confirm and withdraw pages.
 	Page(ctx context.Context, actionID, lang string) (title, path string, err error)
+	// Titles names the actions of ids (id → title), for a person's data
+	// export; an unknown id is left out.
+	Titles(ctx context.Context, q store.Queryer, ids []string) (map[string]string, error)
 }
 
 // Participation is one stored participation.
@@ -218,6 +222,7 @@ func DefaultLimits() Limits {
 // Service is the participation core.
 type Service struct {
 	db      *store.DB
+	pages   *web.Renderer // the confirm and withdraw pages (nil: no pages)
 	baseURL string
 	log     *slog.Logger
 	limits  Limits
@@ -240,11 +245,11 @@ type cachedCounts struct {
 }
 
 // New builds the service. Register each tactic's Action before serving.
-func New(db *store.DB, baseURL string, log *slog.Logger, limits Limits) *Service {
+func New(db *store.DB, pages *web.Renderer, baseURL string, log *slog.Logger, limits Limits) *Service {
 	if limits.KeepIPs == 0 {
 		limits.KeepIPs = 30 * 24 * time.Hour
 	}
-	return &Service{db: db, baseURL: baseURL, log: log, limits: limits,
+	return &Service{db: db, pages: pages, baseURL: baseURL, log: log, limits: limits,
 		actions: map[Kind]Action{}, queue: make(chan *pending, 16384),
 		rate: newRateLimiter(limits), counts: map[string]cachedCounts{}}
 }

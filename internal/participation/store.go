@@ -334,13 +334,11 @@ func addBucket(ctx context.Context, tx *store.Tx, actionID string, n int) error 
 
 // exportSQL is the participations section of a person's export, the
 // action's title given by title (see ExportSection).
-func exportSQL(title string) string {
-	return `SELECT p.kind, ` + title + ` AS action_title,
-		p.status, p.origin_system, p.comment,
-		CASE WHEN p.public_name THEN 'yes' ELSE 'no' END AS public_name,
-		CASE WHEN p.contact_ok THEN 'yes' ELSE 'no' END AS contact_ok,
-		CASE WHEN p.share_with_target THEN 'yes' ELSE 'no' END AS share_with_target,
-		p.given_name, p.family_name, p.locality, p.country, p.lang, p.checkin,
-		p.created_at, p.confirmed_at, p.withdrawn_at, p.modified_at
-		FROM participations p WHERE p.person_id = $1 ORDER BY p.created_at, p.id`
-}
+const exportSQL = `SELECT p.kind, p.action_id,
+	p.status, p.origin_system, p.comment,
+	CASE WHEN p.public_name THEN 'yes' ELSE 'no' END AS public_name,
+	CASE WHEN p.contact_ok THEN 'yes' ELSE 'no' END AS contact_ok,
+	CASE WHEN p.share_with_target THEN 'yes' ELSE 'no' END AS share_with_target,
+	p.given_name, p.family_name, p.locality, p.country, p.lang, p.checkin,
+	p.created_at, p.confirmed_at, p.withdrawn_at, p.modified_at
+	FROM participations p WHERE p.person_id = $1 ORDER BY p.created_at, p.id`

@@ -575,7 +575,7 @@ func TestPurgeIPs(t *testing.T) {
 			t.Errorf("second purge: %d, %v; want nothing left", n, err)
 		}
 		// New fills in the default period.
-		if s2 := New(db, testBaseURL, s.log, Limits{}); s2.limits.KeepIPs != 30*24*time.Hour {
+		if s2 := New(db, nil, testBaseURL, s.log, Limits{}); s2.limits.KeepIPs != 30*24*time.Hour {
 			t.Errorf("default KeepIPs %v, want 30 days", s2.limits.KeepIPs)
 		}
 	})

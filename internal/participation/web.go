@@ -15,8 +15,8 @@ import (
 // Routes mounts the pages every tactic shares: following a mailed link to
 // confirm or withdraw. GET only shows a button (mail scanners prefetch
 // links); the button's POST acts.
-func (s *Service) Routes(mux *http.ServeMux, pages *web.Renderer) {
-	h := &linkPages{s: s, pages: pages}
+func (s *Service) Routes(mux *http.ServeMux) {
+	h := &linkPages{s: s, pages: s.pages}
 	mux.HandleFunc("GET /p/confirm/{token}", h.show("confirm"))
 	mux.HandleFunc("POST /p/confirm/{token}", h.act("confirm"))
 	mux.HandleFunc("GET /p/withdraw/{token}", h.show("withdraw"))

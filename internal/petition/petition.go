@@ -245,7 +245,12 @@ func (h *Handler) Counted(ctx context.Context, tx *store.Tx, actionID string, c 
 	return nil
 }
 
-// Page gives the petition's title and page (participation.Action).
+// Titles names petitions (participation.Action).
+func (h *Handler) Titles(ctx context.Context, q store.Queryer, ids []string) (map[string]string, error) {
+	return h.Store.Titles(ctx, q, ids)
+}
+
+// Page gives a petition's title and path (participation.Action).
 func (h *Handler) Page(ctx context.Context, actionID, lang string) (string, string, error) {
 	p, _, err := h.petition(ctx, actionID)
 	if err != nil {
@@ -329,3 +334,6 @@ func (h *Handler) Answer(ctx context.Context, actorID string, p *Petition, deliv
 			Title: l.T("petition.timeline.answered", "Title", p.Title), Body: answer, PublishedAt: tx.Now})
 	})
 }
+
+// TacticLister lists a campaign's petitions on its page.
+func (h *Handler) TacticLister() campaign.TacticLister { return h.Store }

@@ -19,11 +19,6 @@ type Store struct{ db *store.DB }
 // NewStore wraps the database.
 func NewStore(db *store.DB) *Store { return &Store{db: db} }
 
-// A person's data export names the petitions they signed.
-func init() {
-	participation.ExportTitle(participation.Signature, `SELECT title FROM petitions WHERE id = $1`)
-}
-
 var (
 	errNotFound = repertoire.Errorf(repertoire.ENOTFOUND, "petition.not_found")
 	errClosed   = repertoire.Errorf(repertoire.ECONFLICT, "petition.closed")
@@ -364,4 +359,10 @@ func (s *Store) Campaign(ctx context.Context, id string) (campaign.Ref, error) {
 		return c, repertoire.Invalid("campaign", "petition.campaign_not_found", nil)
 	}
 	return c, nil
+}
+
+// Titles names petitions by id (participation.Action: a signer's data
+// export names what they signed).
+func (s *Store) Titles(ctx context.Context, q store.Queryer, ids []string) (map[string]string, error) {
+	return participation.TitlesOf(ctx, q, `SELECT id, title FROM petitions WHERE id IN $ids`, ids)
 }

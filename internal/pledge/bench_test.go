@@ -38,8 +38,9 @@ func BenchmarkActivationFanOut(b *testing.B) {
 			log := slog.New(slog.NewTextHandler(io.Discard, nil))
 			s := pledge.NewStore(db, i18n.MustLoad(), "http://bench.test", log)
 			runner := schedule.NewRunner(db, log)
-			s.Jobs(runner)
-			s.Kick = nil
+			for kind, h := range s.Jobs() {
+				runner.Handle(kind, h)
+			}
 			campaignID := benchCampaign(b, db)
 			i := 0
 			for b.Loop() {

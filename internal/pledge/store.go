@@ -35,14 +35,11 @@ func NewStore(db *store.DB, cat *i18n.Catalog, baseURL string, log *slog.Logger)
 	return &Store{db: db, cat: cat, baseURL: strings.TrimRight(baseURL, "/"), log: log}
 }
 
-// Jobs registers the pledge jobs with the scheduler's runner.
-func (s *Store) Jobs(r *schedule.Runner) {
-	r.Handle(jobDeadline, s.onDeadline)
-	r.Handle(jobActivated, s.onActivated)
-	r.Handle(jobReminder, s.onReminder)
-	r.Handle(jobStart, s.onStart)
-	r.Handle(jobEnd, s.onEnd)
-	s.Kick = r.Kick
+// Jobs are the pledge's jobs by kind: a deadline, an activation's mails,
+// the reminder, the window's start and end.
+func (s *Store) Jobs() map[string]schedule.Handler {
+	return map[string]schedule.Handler{jobDeadline: s.onDeadline, jobActivated: s.onActivated,
+		jobReminder: s.onReminder, jobStart: s.onStart, jobEnd: s.onEnd}
 }
 
 // pledgeColumns are the pledge's own; fill adds its campaign and community

@@ -1,8 +1,14 @@
 package pledge
 
-import "repertoire/internal/participation"
+import (
+	"context"
 
-// A person's data export names the pledges they committed to.
-func init() {
-	participation.ExportTitle(participation.Commitment, `SELECT title FROM pledges WHERE id = $1`)
+	"repertoire/internal/participation"
+	"repertoire/internal/store"
+)
+
+// Titles names pledges by id (participation.Action: a person's data
+// export names what they committed to).
+func (s *Store) Titles(ctx context.Context, q store.Queryer, ids []string) (map[string]string, error) {
+	return participation.TitlesOf(ctx, q, `SELECT id, title FROM pledges WHERE id IN $ids`, ids)
 }

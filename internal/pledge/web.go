@@ -14,6 +14,7 @@ import (
 	"repertoire/internal/community"
 	"repertoire/internal/i18n"
 	"repertoire/internal/participation"
+	"repertoire/internal/schedule"
 	"repertoire/internal/store"
 	"repertoire/internal/web"
 )
@@ -31,9 +32,13 @@ type Handler struct {
 
 // New builds the pledge handler and registers pledges with the
 // participation core as the action of commitments.
+// jobs wakes the scheduler after an activation (nil: nothing to wake).
 func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger, baseURL string,
-	communities *community.Store, campaigns *campaign.Store, parts *participation.Service) *Handler {
+	communities *community.Store, campaigns *campaign.Store, parts *participation.Service, jobs *schedule.Runner) *Handler {
 	s := NewStore(db, cat, baseURL, log)
+	if jobs != nil {
+		s.Kick = jobs.Kick
+	}
 	parts.Register(participation.Commitment, s)
 	return &Handler{Store: s, communities: communities, campaigns: campaigns, parts: parts, pages: pages, log: log,
 		baseURL: strings.TrimRight(baseURL, "/")}
@@ -327,3 +332,9 @@ func (h *Handler) checkin(w http.ResponseWriter, r *http.Request) {
 	}
 	h.pages.Render(w, r, http.StatusOK, "pledge_checkin", c.Pledge.Title, checkinData{Checkin: c, Token: r.PathValue("token"), Chosen: c.Answer, Done: true})
 }
+
+// Jobs are the pledge's jobs, for the scheduler.
+func (h *Handler) Jobs() map[string]schedule.Handler { return h.Store.Jobs() }
+
+// TacticLister lists a campaign's pledges on its page.
+func (h *Handler) TacticLister() campaign.TacticLister { return h.Store }

@@ -88,7 +88,7 @@ func TestGrafanaDashboardQueriesExportedMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	app := testkit.Start(t)
-	if err := demo.Load(context.Background(), app.DB, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+	if err := demo.Load(context.Background(), app.DB, app.Server.Catalog, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatal(err)
 	}
 	var petitions struct {

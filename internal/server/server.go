@@ -53,6 +53,7 @@ type Server struct {
 	Log      *slog.Logger
 	Handler  http.Handler
 	Accounts *account.Handler
+	Catalog  *i18n.Catalog // every message, loaded once
 	Worker   *outbox.Worker
 	// Participation is the core of signatures and commitments (its Run
 	// goes beside the outbox worker).
@@ -76,35 +77,42 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	accounts := account.New(db, pages, cat, log, cfg.BaseURL)
-	communities := community.New(db, pages, cat, log, cfg.BaseURL)
-	accounts.BeforeDelete(community.HandOver) // a last owner's communities pass to another member
-	campaigns := campaign.New(db, pages, cat, log, cfg.BaseURL, communities.Store)
-	communities.Campaigns = campaigns.Store // the community page lists its campaigns
-	unsubscribe := outbox.NewHandler(db, pages, log)
 	limits := participation.DefaultLimits()
 	if cfg.Limits != nil {
 		limits = *cfg.Limits
 	}
-	parts := participation.New(db, cfg.BaseURL, log, limits)
-	accounts.AddExport(participation.ExportSection()) // signatures and commitments in the person's own export
-	accounts.AddExport(community.ExportSections()...) // memberships, communities created
-	accounts.AddExport(campaign.ExportSections()...)  // campaigns, demand statuses and updates written
-	petitions := petition.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts)
+	// Each capability is built with what it uses...
 	scheduler := schedule.NewRunner(db, log)
-	pledges := pledge.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts)
-	pledges.Store.Jobs(scheduler) // deadlines and strike windows
-	// The campaign page links its petitions and pledges.
-	campaigns.Tactics = []campaign.TacticLister{petitions.Store, pledges.Store}
+	accounts := account.New(db, pages, cat, log, cfg.BaseURL)
+	communities := community.New(db, pages, cat, log, cfg.BaseURL)
+	campaigns := campaign.New(db, pages, cat, log, cfg.BaseURL, communities.Store)
+	unsubscribe := outbox.NewHandler(db, pages, log)
+	parts := participation.New(db, pages, cfg.BaseURL, log, limits)
+	petitions := petition.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts)
+	pledges := pledge.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts, scheduler)
 
+	// ...then offers the others what it has, each handed to whom it
+	// concerns: its routes, what it keeps about people (their export and
+	// erasure), its jobs, its tactics for the campaign page, its campaigns
+	// for the community page.
 	mux := http.NewServeMux()
-	accounts.Routes(mux)
-	communities.Routes(mux)
-	campaigns.Routes(mux)
-	unsubscribe.Routes(mux)
-	parts.Routes(mux, pages)
-	petitions.Routes(mux)
-	pledges.Routes(mux)
+	for _, c := range []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges} {
+		c.Routes(mux)
+		if o, ok := c.(interface{ PersonData() account.PersonData }); ok {
+			accounts.Keep(o.PersonData())
+		}
+		if o, ok := c.(interface{ Jobs() map[string]schedule.Handler }); ok {
+			for kind, h := range o.Jobs() {
+				scheduler.Handle(kind, h)
+			}
+		}
+		if o, ok := c.(interface{ TacticLister() campaign.TacticLister }); ok {
+			campaigns.Tactics = append(campaigns.Tactics, o.TacticLister())
+		}
+		if o, ok := c.(interface{ CampaignLister() community.CampaignLister }); ok {
+			communities.Campaigns = o.CampaignLister()
+		}
+	}
 	mux.Handle("GET /static/", web.Static())
 	mux.HandleFunc("GET /lang/{lang}", web.SwitchLanguage)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
@@ -139,9 +147,13 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	h = measure(h)
 	// Standard Prometheus text: # HELP and # TYPE before each family.
 	metrics.ExposeMetadata(true)
-	return &Server{Config: cfg, DB: db, Log: log, Handler: h, Accounts: accounts,
+	return &Server{Config: cfg, DB: db, Log: log, Handler: h, Accounts: accounts, Catalog: cat,
 		Worker: outbox.NewWorker(db, transport, log), Participation: parts, Scheduler: scheduler}, nil
 }
+
+// capability is a part of Repertoire the server mounts: every one has
+// routes; what else it offers is read from the optional methods in New.
+type capability interface{ Routes(*http.ServeMux) }
 
 // crossOrigin refuses state-changing browser requests from other sites
 // (Go's CrossOriginProtection, which reads Sec-Fetch-Site and Origin). API

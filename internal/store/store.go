@@ -475,3 +475,48 @@ func Rows(d Dialect, n, cols int) string {
 	}
 	return b.String()
 }
+
+// idChunk is how many ids one statement of EachByID binds.
+const idChunk = 500
+
+// EachByID runs query for ids, idChunk at a time, and scan on each row.
+// The query names the list as "IN $ids": each chunk's placeholders take
+// its place. It is how one capability reads the rows of many ids another
+// one holds, instead of joining a table it does not own.
+func EachByID(ctx context.Context, q Queryer, query string, ids []string, scan func(Scanner) error) error {
+	if !strings.Contains(query, "$ids") {
+		return repertoire.Internal(errors.New("store: EachByID query without $ids"))
+	}
+	for start := 0; start < len(ids); start += idChunk {
+		chunk := ids[start:min(start+idChunk, len(ids))]
+		args := make([]any, len(chunk))
+		var b strings.Builder
+		b.WriteByte('(')
+		for i, id := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("$" + strconv.Itoa(i+1))
+			args[i] = id
+		}
+		b.WriteByte(')')
+		rows, err := q.QueryContext(ctx, strings.Replace(query, "$ids", b.String(), 1), args...)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				rows.Close()
+				return repertoire.AsError(err)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return repertoire.Internal(err)
+		}
+	}
+	return nil
+}
+
+// Scanner is a row being read.
+type Scanner interface{ Scan(dest ...any) error }
