@@ -16,6 +16,13 @@ import (
 	"repertoire/internal/i18n"
 	"repertoire/internal/store"
 	"repertoire/internal/web"
+
+	"fmt"
+	"net/url"
+	"repertoire"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Templates are this capability's pages.
@@ -100,3 +107,483 @@ func (h *Handler) PersonData() account.PersonData {
 
 // CampaignLister lists a community's campaigns on the community's page.
 func (h *Handler) CampaignLister() community.CampaignLister { return h.Store }
+
+// Limits of a campaign. A demand list is meant to be read by the public and
+// the target: past these sizes it stops being a list of demands.
+const (
+	MaxTitle           = 200
+	MaxSummary         = 5000
+	MaxTargets         = 20
+	MaxTargetName      = 200
+	MaxSections        = 26 // one letter each, A to Z
+	MaxSectionDemands  = 100
+	MaxDemands         = 300
+	MaxDemandText      = 1000
+	MaxNote            = 2000
+	MaxURL             = 2000
+	MaxUpdateBody      = 10000
+	MaxCoverageTitle   = 500
+	MaxLanguage        = 35
+	MinSlug, MaxSlug   = 2, 60
+	defaultFormSection = 3
+)
+
+// Demand statuses. A demand starts open; its later statuses are recorded
+// with a date, a note and an evidence link.
+const (
+	StatusOpen         = "open"
+	StatusPartiallyMet = "partially_met"
+	StatusMet          = "met"
+	StatusRejected     = "rejected"
+	StatusWithdrawn    = "withdrawn"
+)
+
+// Statuses lists every demand status, in the order forms offer them.
+var Statuses = []string{StatusOpen, StatusPartiallyMet, StatusMet, StatusRejected, StatusWithdrawn}
+
+// ValidStatus reports whether s is a demand status.
+func ValidStatus(s string) bool {
+	for _, v := range Statuses {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Coverage kinds.
+var CoverageKinds = []string{"article", "podcast"}
+
+// Campaign is what a community fights for.
+type Campaign struct {
+	ID            string
+	CommunityID   string
+	CommunitySlug string
+	CommunityName string
+	Slug          string
+	Title         string
+	Summary       string
+	Targets       []string
+	UltimatumAt   *time.Time
+	CreatedAt     time.Time
+	ModifiedAt    time.Time
+	Sections      []Section // filled by Get, not by List
+	Updates       []Update  // newest first
+	Coverage      []Coverage
+}
+
+// DemandCount is the number of demands in all sections.
+func (c *Campaign) DemandCount() int {
+	n := 0
+	for _, s := range c.Sections {
+		n += len(s.Demands)
+	}
+	return n
+}
+
+// Section is a lettered group of demands (A, B, C…).
+type Section struct {
+	ID       string
+	Position int // 1 = A
+	Title    string
+	Demands  []Demand
+}
+
+// Letter is the section's letter.
+func (s Section) Letter() string { return web.SectionLetter(s.Position) }
+
+// Demand is one numbered item of a section.
+type Demand struct {
+	ID              string
+	CampaignID      string
+	SectionID       string
+	SectionPosition int
+	SectionTitle    string
+	Position        int // numbered from 1 within its section
+	Text            string
+	Status          string
+	CreatedAt       time.Time
+	ModifiedAt      time.Time
+	History         []StatusChange // oldest first
+}
+
+// Number reads like the demand list: "A3".
+func (d Demand) Number() string {
+	return fmt.Sprintf("%s%d", web.SectionLetter(d.SectionPosition), d.Position)
+}
+
+// SectionLetter is the letter of the demand's section.
+func (d Demand) SectionLetter() string { return web.SectionLetter(d.SectionPosition) }
+
+// StatusChange is one entry of a demand's history. When recording a change,
+// a zero ChangedAt means now.
+type StatusChange struct {
+	ID          string
+	Status      string
+	Note        string
+	EvidenceURL string
+	ChangedAt   time.Time
+	ChangedBy   string
+}
+
+// Update is an entry of the campaign's timeline.
+type Update struct {
+	ID          string
+	Title       string
+	Body        string
+	PublishedAt time.Time
+}
+
+// Coverage is a press article or podcast about the campaign.
+type Coverage struct {
+	ID          string
+	Kind        string // article | podcast
+	PublishedOn string // YYYY-MM-DD
+	Outlet      string
+	Title       string
+	Language    string
+	URL         string
+	CreatedAt   time.Time
+}
+
+// CampaignInput is what an organizer gives to create a campaign.
+type CampaignInput struct {
+	CommunityID string
+	Title       string
+	Slug        string // derived from the title when empty
+	Summary     string
+	Targets     []string
+	UltimatumAt *time.Time
+	Sections    []SectionInput
+	// OpenedAt dates the demands' initial "open" entries; nil means now.
+	// The demo dates its 2018 demands with it.
+	OpenedAt *time.Time
+}
+
+// SectionInput is a section with its demands, in order.
+type SectionInput struct {
+	Title   string
+	Demands []DemandInput
+}
+
+// DemandInput is one demand; an empty Status means open.
+type DemandInput struct {
+	Text   string
+	Status string
+}
+
+// CampaignPatch changes only the fields that are not nil.
+type CampaignPatch struct {
+	Title       *string
+	Slug        *string
+	Summary     *string
+	Targets     *[]string
+	UltimatumAt **time.Time // pointer to nil clears the ultimatum
+}
+
+// NewDemand adds a demand to a section (by id, or by position when
+// SectionPosition > 0). Position 0 appends.
+type NewDemand struct {
+	SectionID       string
+	SectionPosition int
+	Text            string
+	Position        int
+}
+
+// DemandPatch edits a demand: its text, its place in its section, and its
+// status (recorded in the history with note, evidence and date).
+type DemandPatch struct {
+	Text     *string
+	Position *int
+	Status   *StatusChange
+}
+
+// CoverageInput is a press article or podcast to list.
+type CoverageInput struct {
+	Kind        string // "" means article
+	PublishedOn string // YYYY-MM-DD
+	Outlet      string
+	Title       string
+	Language    string
+	URL         string
+}
+
+// UpdateInput is a timeline entry; a zero PublishedAt means now.
+type UpdateInput struct {
+	Title       string
+	Body        string
+	PublishedAt time.Time
+}
+
+// Field names follow the API's JSON and are 0-based like JSON arrays:
+// demand_sections[0].demands[2].text is the third demand of section A.
+// The forms use the same names for their inputs.
+func sectionField(i int) string { return fmt.Sprintf("demand_sections[%d]", i) }
+
+func demandField(i, j int) string {
+	return fmt.Sprintf("demand_sections[%d].demands[%d]", i, j)
+}
+
+func targetField(i int) string { return fmt.Sprintf("targets[%d].name", i) }
+
+// clean trims text and normalizes it (NFC, \n line ends) so what is stored
+// is what people typed, without invisible differences.
+func clean(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	return strings.TrimSpace(norm.NFC.String(s))
+}
+
+// cleanLine is clean for one-line values: inner runs of white space,
+// newlines included, become one space.
+func cleanLine(s string) string {
+	return strings.Join(strings.Fields(norm.NFC.String(strings.ToValidUTF8(s, "\uFFFD"))), " ")
+}
+
+func length(s string) int { return utf8.RuneCountInString(s) }
+
+// text checks a required or optional text field after cleaning.
+func text(es *repertoire.Errors, field, v string, required bool, max int) {
+	switch {
+	case required && v == "":
+		*es = append(*es, repertoire.Invalid(field, "field.required", nil))
+	case length(v) > max:
+		*es = append(*es, repertoire.Invalid(field, "field.too_long", map[string]any{"Max": max}))
+	}
+}
+
+// ValidSlug reports whether s is a well-formed slug.
+func ValidSlug(s string) bool {
+	if len(s) < MinSlug || len(s) > MaxSlug || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// reserved slugs would be shadowed by the pages under /c/{community}/.
+var reserved = map[string]bool{
+	"campaigns": true, "edit": true, "delete": true, "new": true, "members": true,
+	"join": true, "leave": true, "invite": true, "invitations": true, "settings": true,
+	"requests": true, "feed": true,
+}
+
+// normalize cleans the input and collects every field error. Errors name
+// fields the way the API does (see sectionField).
+func (in *CampaignInput) normalize() error {
+	var es repertoire.Errors
+	in.Title = cleanLine(in.Title)
+	text(&es, "title", in.Title, true, MaxTitle)
+	in.Summary = clean(in.Summary)
+	text(&es, "summary", in.Summary, false, MaxSummary)
+	in.Slug = strings.ToLower(strings.TrimSpace(in.Slug))
+	if in.Slug == "" && in.Title != "" {
+		in.Slug = web.Slugify(in.Title)
+		if reserved[in.Slug] {
+			in.Slug += "-campaign"
+		}
+		if len(in.Slug) < MinSlug { // a title of symbols or a foreign script
+			id := store.NewID()
+			in.Slug = "campaign-" + id[len(id)-8:]
+		}
+	} else if in.Slug != "" {
+		checkSlug(&es, in.Slug)
+	}
+	es = append(es, normalizeTargets(in.Targets)...)
+	for i := range in.Targets {
+		in.Targets[i] = cleanLine(in.Targets[i])
+	}
+	if len(in.Sections) > MaxSections {
+		es = append(es, repertoire.Invalid("demand_sections", "campaign.too_many_sections", map[string]any{"Max": MaxSections}))
+	}
+	total := 0
+	for i := range in.Sections {
+		s := &in.Sections[i]
+		s.Title = cleanLine(s.Title)
+		text(&es, sectionField(i)+".title", s.Title, true, MaxTitle)
+		if len(s.Demands) > MaxSectionDemands {
+			es = append(es, repertoire.Invalid(sectionField(i)+".demands", "campaign.too_many_section_demands", map[string]any{"Max": MaxSectionDemands}))
+		}
+		total += len(s.Demands)
+		for j := range s.Demands {
+			d := &s.Demands[j]
+			d.Text = clean(d.Text)
+			text(&es, demandField(i, j)+".text", d.Text, true, MaxDemandText)
+			if d.Status == "" {
+				d.Status = StatusOpen
+			} else if !ValidStatus(d.Status) {
+				es = append(es, repertoire.Invalid(demandField(i, j)+".status", "campaign.bad_status", nil))
+			}
+		}
+	}
+	if total > MaxDemands {
+		es = append(es, repertoire.Invalid("demand_sections", "campaign.too_many_demands", map[string]any{"Max": MaxDemands}))
+	}
+	return es.Err()
+}
+
+func checkSlug(es *repertoire.Errors, slug string) {
+	switch {
+	case !ValidSlug(slug):
+		*es = append(*es, repertoire.Invalid("slug", "field.bad_slug", nil))
+	case reserved[slug]:
+		*es = append(*es, repertoire.Invalid("slug", "campaign.slug_reserved", nil))
+	}
+}
+
+func normalizeTargets(targets []string) repertoire.Errors {
+	var es repertoire.Errors
+	if len(targets) > MaxTargets {
+		es = append(es, repertoire.Invalid("targets", "campaign.too_many_targets", map[string]any{"Max": MaxTargets}))
+	}
+	for i, t := range targets {
+		t = cleanLine(t)
+		text(&es, targetField(i), t, true, MaxTargetName)
+	}
+	return es
+}
+
+func (p *CampaignPatch) normalize() error {
+	var es repertoire.Errors
+	if p.Title != nil {
+		*p.Title = cleanLine(*p.Title)
+		text(&es, "title", *p.Title, true, MaxTitle)
+	}
+	if p.Summary != nil {
+		*p.Summary = clean(*p.Summary)
+		text(&es, "summary", *p.Summary, false, MaxSummary)
+	}
+	if p.Slug != nil {
+		*p.Slug = strings.ToLower(strings.TrimSpace(*p.Slug))
+		checkSlug(&es, *p.Slug)
+	}
+	if p.Targets != nil {
+		es = append(es, normalizeTargets(*p.Targets)...)
+		for i := range *p.Targets {
+			(*p.Targets)[i] = cleanLine((*p.Targets)[i])
+		}
+	}
+	return es.Err()
+}
+
+// normalizeChange checks a status change; now bounds its date, so history
+// is never written in the future.
+func (c *StatusChange) normalize(now time.Time) error {
+	var es repertoire.Errors
+	if !ValidStatus(c.Status) {
+		es = append(es, repertoire.Invalid("status", "campaign.bad_status", nil))
+	}
+	c.Note = clean(c.Note)
+	text(&es, "status_note", c.Note, false, MaxNote)
+	c.EvidenceURL = strings.TrimSpace(c.EvidenceURL)
+	if c.EvidenceURL != "" && !ValidURL(c.EvidenceURL) {
+		es = append(es, repertoire.Invalid("evidence_url", "field.bad_url", nil))
+	}
+	if c.ChangedAt.IsZero() {
+		c.ChangedAt = now
+	} else if c.ChangedAt.After(now.Add(24 * time.Hour)) { // a day of slack for time zones
+		es = append(es, repertoire.Invalid("status_date", "campaign.date_in_future", nil))
+	}
+	c.ChangedAt = c.ChangedAt.UTC().Truncate(time.Microsecond)
+	return es.Err()
+}
+
+func (in *CoverageInput) normalize() error {
+	var es repertoire.Errors
+	in.Kind = strings.TrimSpace(in.Kind)
+	if in.Kind == "" {
+		in.Kind = "article"
+	}
+	if in.Kind != "article" && in.Kind != "podcast" {
+		es = append(es, repertoire.Invalid("kind", "field.bad_choice", nil))
+	}
+	in.PublishedOn = strings.TrimSpace(in.PublishedOn)
+	if in.PublishedOn == "" {
+		es = append(es, repertoire.Invalid("date", "field.required", nil))
+	} else if d, err := ParseDate(in.PublishedOn); err != nil {
+		es = append(es, repertoire.Invalid("date", "field.bad_date", nil))
+	} else {
+		in.PublishedOn = d.Format(time.DateOnly)
+	}
+	in.Outlet = cleanLine(in.Outlet)
+	text(&es, "outlet", in.Outlet, true, MaxTitle)
+	in.Title = cleanLine(in.Title)
+	text(&es, "title", in.Title, true, MaxCoverageTitle)
+	in.Language = strings.TrimSpace(in.Language)
+	text(&es, "language", in.Language, false, MaxLanguage)
+	in.URL = strings.TrimSpace(in.URL)
+	if in.URL != "" && !ValidURL(in.URL) {
+		es = append(es, repertoire.Invalid("url", "field.bad_url", nil))
+	}
+	return es.Err()
+}
+
+func (in *UpdateInput) normalize(now time.Time) error {
+	var es repertoire.Errors
+	in.Title = cleanLine(in.Title)
+	text(&es, "title", in.Title, true, MaxTitle)
+	in.Body = clean(in.Body)
+	text(&es, "body", in.Body, false, MaxUpdateBody)
+	if in.PublishedAt.IsZero() {
+		in.PublishedAt = now
+	} else if in.PublishedAt.After(now.Add(24 * time.Hour)) {
+		es = append(es, repertoire.Invalid("published_date", "campaign.date_in_future", nil))
+	}
+	in.PublishedAt = in.PublishedAt.UTC().Truncate(time.Microsecond)
+	return es.Err()
+}
+
+// ValidURL accepts absolute http and https links only: evidence and press
+// links are shown to the public, so no javascript: or data: links.
+func ValidURL(s string) bool {
+	if len(s) > MaxURL || strings.ContainsAny(s, " \t\n\r") {
+		return false
+	}
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// ParseDate reads a date as people and API clients write it: YYYY-MM-DD
+// (midnight UTC) or an RFC 3339 timestamp.
+func ParseDate(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if t.Year() < 1 || t.Year() > 9999 {
+		return time.Time{}, fmt.Errorf("year out of range")
+	}
+	return t.UTC().Truncate(time.Microsecond), nil
+}
+
+// Lines splits a "one per line" textarea: blank lines are skipped, each
+// line trimmed. Bullets and numbers people paste ("1.", "-", "•") stay:
+// they may belong to the text.
+func Lines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		if l = strings.TrimSpace(strings.TrimRight(l, "\r")); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// DaysUntil counts whole days from now to t (negative once passed).
+func DaysUntil(now, t time.Time) int {
+	d := t.Sub(now)
+	days := int(d / (24 * time.Hour))
+	if d > 0 && d%(24*time.Hour) != 0 {
+		days++ // "in 1 day" until the very day
+	}
+	return days
+}

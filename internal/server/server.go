@@ -98,18 +98,18 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	mux := http.NewServeMux()
 	for _, c := range []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges} {
 		c.Routes(mux)
-		if o, ok := c.(interface{ PersonData() account.PersonData }); ok {
+		if o, ok := c.(keepsPersonData); ok {
 			accounts.Keep(o.PersonData())
 		}
-		if o, ok := c.(interface{ Jobs() map[string]schedule.Handler }); ok {
+		if o, ok := c.(runsJobs); ok {
 			for kind, h := range o.Jobs() {
 				scheduler.Handle(kind, h)
 			}
 		}
-		if o, ok := c.(interface{ TacticLister() campaign.TacticLister }); ok {
+		if o, ok := c.(listsTactics); ok {
 			campaigns.Tactics = append(campaigns.Tactics, o.TacticLister())
 		}
-		if o, ok := c.(interface{ CampaignLister() community.CampaignLister }); ok {
+		if o, ok := c.(listsCampaigns); ok {
 			communities.Campaigns = o.CampaignLister()
 		}
 	}
@@ -154,6 +154,14 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 // capability is a part of Repertoire the server mounts: every one has
 // routes; what else it offers is read from the optional methods in New.
 type capability interface{ Routes(*http.ServeMux) }
+
+// What a capability may offer besides its routes.
+type (
+	keepsPersonData interface{ PersonData() account.PersonData }
+	runsJobs        interface{ Jobs() map[string]schedule.Handler }
+	listsTactics    interface{ TacticLister() campaign.TacticLister }
+	listsCampaigns  interface{ CampaignLister() community.CampaignLister }
+)
 
 // crossOrigin refuses state-changing browser requests from other sites
 // (Go's CrossOriginProtection, which reads Sec-Fetch-Site and Origin). API
