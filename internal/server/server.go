@@ -155,13 +155,23 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 // routes; what else it offers is read from the optional methods in New.
 type capability interface{ Routes(*http.ServeMux) }
 
-// What a capability may offer besides its routes.
-type (
-	keepsPersonData interface{ PersonData() account.PersonData }
-	runsJobs        interface{ Jobs() map[string]schedule.Handler }
-	listsTactics    interface{ TacticLister() campaign.TacticLister }
-	listsCampaigns  interface{ CampaignLister() community.CampaignLister }
-)
+// What a capability may offer besides its routes: what it keeps about
+// people, its jobs, its tactics, its campaigns.
+type keepsPersonData interface {
+	PersonData() account.PersonData
+}
+
+type runsJobs interface {
+	Jobs() map[string]schedule.Handler
+}
+
+type listsTactics interface {
+	TacticLister() campaign.TacticLister
+}
+
+type listsCampaigns interface {
+	CampaignLister() community.CampaignLister
+}
 
 // crossOrigin refuses state-changing browser requests from other sites
 // (Go's CrossOriginProtection, which reads Sec-Fetch-Site and Origin). API
