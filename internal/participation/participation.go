@@ -1,5 +1,5 @@
 // Package participation holds what every tactic shares about the people
-// who take part in it (DESIGN.md: every participation is made by a person,
+// who take part in it (every participation is made by a person,
 // confirmed before it counts, can be withdrawn, and shows up in that
 // person's export). A petition's signatures and a pledge's commitments are
 // participations; the petition and pledge packages own their actions and
