@@ -70,7 +70,8 @@ func TestSignConfirmWithdrawPetition(t *testing.T) {
 			chromedp.SendKeys(`#f-given_name`, "Ana"),
 			chromedp.SendKeys(`#f-family_name`, "Martin"),
 			chromedp.SendKeys(`#f-email`, "ana@example.org"),
-			chromedp.SendKeys(`#f-locality`, "Lyon"), // "show my name publicly" is ticked already
+			chromedp.SendKeys(`#f-locality`, "Lyon"),
+			chromedp.Click(`#f-public_name`), // "show my name publicly" starts unticked
 			chromedp.Submit(`#f-email`),
 			chromedp.WaitVisible(`.flash`),
 		)

@@ -208,9 +208,8 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	f := web.NewForm(nil)
-	f.Values.Set("public_name", "on")
-	h.renderShow(w, r, http.StatusOK, s, f)
+	// Every consent box starts unticked: consent is an act.
+	h.renderShow(w, r, http.StatusOK, s, web.NewForm(nil))
 }
 
 func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, status int, s *scope, f *web.Form) {

@@ -216,7 +216,8 @@ func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, status int,
 
 func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 	if s := h.load(w, r, true, false); s != nil {
-		h.renderShow(w, r, http.StatusOK, s, web.NewForm(url.Values{"contact_ok": {"on"}}))
+		// The consent box starts unticked: consent is an act.
+		h.renderShow(w, r, http.StatusOK, s, web.NewForm(nil))
 	}
 }
 
