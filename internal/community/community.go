@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -195,6 +196,20 @@ var slugPattern = regexp.MustCompile(`^[a-z0-9-]{2,60}$`)
 
 // ValidSlug reports whether s can name a community in its URL.
 func ValidSlug(s string) bool { return slugPattern.MatchString(s) }
+
+// maxSlugVariant bounds the variants tried for a slug held by communities
+// the creator cannot see.
+const maxSlugVariant = 1000
+
+// slugVariant is the n-th variant (n ≥ 2) of a valid slug: "riders-2",
+// the slug cut short when the suffix would make it too long.
+func slugVariant(slug string, n int) string {
+	suffix := "-" + strconv.Itoa(n)
+	if len(slug)+len(suffix) > web.MaxSlug {
+		slug = strings.TrimRight(slug[:web.MaxSlug-len(suffix)], "-")
+	}
+	return slug + suffix
+}
 
 // normalize trims the input and fills the defaults.
 func (in *Input) normalize() {

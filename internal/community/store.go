@@ -40,6 +40,12 @@ func scanCommunity(row scanner) (*Community, error) {
 }
 
 // Create makes a community whose first owner is ownerID.
+//
+// A slug held by a community the creator can see is refused (409, naming
+// the slug field). One held by a community they cannot see (another's
+// private community) is not: the community gets the first free variant
+// ("riders-2", "riders-3", …), as it would past any taken variant, so the
+// answer never tells that a private community holds the slug asked for.
 func (s *Store) Create(ctx context.Context, ownerID string, in Input) (*Community, error) {
 	in.normalize()
 	if err := in.validate(); err != nil {
@@ -49,17 +55,37 @@ func (s *Store) Create(ctx context.Context, ownerID string, in Input) (*Communit
 		Language: in.Language, JoinPolicy: in.JoinPolicy, Visibility: in.Visibility, TotalMembers: 1}
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		c.CreatedAt, c.ModifiedAt = tx.Now, tx.Now
-		_, err := tx.ExecContext(ctx, `INSERT INTO communities
-			(id, slug, name, description, language, join_policy, visibility, member_count, created_by, created_at, modified_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $9)`,
-			c.ID, c.Slug, c.Name, c.Description, c.Language, c.JoinPolicy, c.Visibility, ownerID, tx.Now)
-		if store.IsUniqueViolation(err) {
-			return &repertoire.Error{Code: repertoire.ECONFLICT, Field: "slug", MessageID: "community.slug_taken", Args: map[string]any{"Slug": c.Slug}}
+		for n := 1; ; {
+			c.Slug = in.Slug
+			if n > 1 {
+				c.Slug = slugVariant(in.Slug, n)
+			}
+			res, err := tx.ExecContext(ctx, `INSERT INTO communities
+				(id, slug, name, description, language, join_policy, visibility, member_count, created_by, created_at, modified_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $9) ON CONFLICT (slug) DO NOTHING`,
+				c.ID, c.Slug, c.Name, c.Description, c.Language, c.JoinPolicy, c.Visibility, ownerID, tx.Now)
+			if err != nil {
+				return repertoire.Internal(err)
+			}
+			if added, err := res.RowsAffected(); err != nil {
+				return repertoire.Internal(err)
+			} else if added == 1 {
+				break
+			}
+			if n == 1 {
+				seen, err := slugSeenBy(ctx, tx, in.Slug, ownerID)
+				if err != nil {
+					return err
+				}
+				if seen {
+					return &repertoire.Error{Code: repertoire.ECONFLICT, Field: "slug", MessageID: "community.slug_taken", Args: map[string]any{"Slug": in.Slug}}
+				}
+			}
+			if n++; n > maxSlugVariant {
+				return &repertoire.Error{Code: repertoire.ECONFLICT, Field: "slug", MessageID: "community.slug_taken", Args: map[string]any{"Slug": in.Slug}}
+			}
 		}
-		if err != nil {
-			return repertoire.Internal(err)
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO memberships (community_id, person_id, role, status, created_at, modified_at)
+		_, err := tx.ExecContext(ctx, `INSERT INTO memberships (community_id, person_id, role, status, created_at, modified_at)
 			VALUES ($1, $2, $3, $4, $5, $5)`, c.ID, ownerID, RoleOwner, StatusActive, tx.Now)
 		return internal(err)
 	})
@@ -67,6 +93,24 @@ func (s *Store) Create(ctx context.Context, ownerID string, in Input) (*Communit
 		return nil, err
 	}
 	return c, nil
+}
+
+// slugSeenBy reports whether the community holding slug is one the person
+// can see (public, theirs, or they are an admin); false when none holds it.
+func slugSeenBy(ctx context.Context, tx *store.Tx, slug, personID string) (bool, error) {
+	var id, visibility string
+	err := tx.QueryRowContext(ctx, `SELECT id, visibility FROM communities WHERE slug = $1`, slug).Scan(&id, &visibility)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, repertoire.Internal(err)
+	}
+	if visibility == Public {
+		return true, nil
+	}
+	r, err := effectiveRank(ctx, tx, id, personID)
+	return r > 0, err
 }
 
 // Update changes a community; only its owners (and admins) may.
