@@ -36,7 +36,8 @@ const usage = `usage:
 
 Each flag can also be set in the environment: REPERTOIRE_ADDR, REPERTOIRE_DB,
 REPERTOIRE_BASE_URL, REPERTOIRE_SMTP, REPERTOIRE_MAIL_DIR,
-REPERTOIRE_TRUSTED_PROXIES (comma-separated).
+REPERTOIRE_TRUSTED_PROXIES (comma-separated). Without --smtp or --mail-dir,
+mails are written into mail/ beside the SQLite database (./mail for PostgreSQL).
 `
 
 func main() {
@@ -118,7 +119,7 @@ func serveConfig(args []string) (server.Config, error) {
 	fs.StringVar(&cfg.Addr, "addr", env("REPERTOIRE_ADDR", "127.0.0.1:8080"), "listen address")
 	fs.StringVar(&cfg.BaseURL, "base-url", env("REPERTOIRE_BASE_URL", ""), "public URL (default http://ADDR)")
 	fs.StringVar(&cfg.SMTP, "smtp", env("REPERTOIRE_SMTP", ""), "SMTP server, smtp://user:pass@host:port")
-	fs.StringVar(&cfg.MailDir, "mail-dir", env("REPERTOIRE_MAIL_DIR", ""), "write each mail as DIR/<id>.eml")
+	fs.StringVar(&cfg.MailDir, "mail-dir", env("REPERTOIRE_MAIL_DIR", ""), "write each mail as DIR/<id>.eml (default without --smtp: mail/ beside the SQLite database)")
 	fs.BoolVar(&cfg.Demo, "demo", false, "load the demo into an empty database")
 	var proxies []string
 	fs.Func("trusted-proxy", "a reverse proxy's address range (CIDR; repeatable): its Forwarded or X-Forwarded-For names the client", func(v string) error {

@@ -1,8 +1,9 @@
 // Package outbox delivers mail without losing it: a message is written to
 // the outbox table in the same transaction as the action that caused it,
-// and a worker delivers it (SMTP, a directory of .eml files, or the log)
-// with retries and backoff. It also serves the unsubscribe links every
-// mail to a known person carries.
+// and a worker delivers it (SMTP or a directory of .eml files) with retries
+// and backoff. A delivered mail's row keeps no body: only who, what, when
+// and its unsubscribe link's hash. It also serves the unsubscribe links
+// every mail to a known person carries.
 package outbox
 
 import (

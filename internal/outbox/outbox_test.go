@@ -103,7 +103,7 @@ func one(t testing.TB, db *store.DB) outboxRow {
 
 func newWorker(t testing.TB, db *store.DB, smtpURL, dir string) *outbox.Worker {
 	t.Helper()
-	tr, err := outbox.NewTransport(smtpURL, dir, quiet)
+	tr, err := outbox.NewTransport(smtpURL, dir, "", quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -540,11 +540,15 @@ func TestMailDirWritesParseableMessages(t *testing.T) {
 	})
 }
 
-func TestLogTransportLogsWithoutTheAddressAndKeepsTheMail(t *testing.T) {
+// Without any mail setup, each mail is a file of the development mail
+// directory, and the log names the file: never the body, whose links sign
+// people in, nor the address.
+func TestWithoutMailSetupMailsAreFilesNamedInTheLog(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		var buf syncBuffer
 		log := slog.New(slog.NewTextHandler(&buf, nil))
-		tr, err := outbox.NewTransport("", "", log)
+		dir := filepath.Join(t.TempDir(), "mail")
+		tr, err := outbox.NewTransport("", "", dir, log)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -554,15 +558,23 @@ func TestLogTransportLogsWithoutTheAddressAndKeepsTheMail(t *testing.T) {
 		if n := deliverDue(t, w); n != 1 {
 			t.Fatalf("attempted %d", n)
 		}
-		out := buf.String()
 		r := one(t, db)
-		for _, want := range []string{r.ID, "Confirm your signature", "http://localhost/confirm/abc"} {
-			if !strings.Contains(out, want) {
-				t.Errorf("log lacks %q:\n%s", want, out)
-			}
+		file := filepath.Join(dir, r.ID+".eml")
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if strings.Contains(out, "hidden.person") {
-			t.Errorf("log shows the address:\n%s", out)
+		if m, err := testkit.Parse(raw); err != nil || !strings.Contains(m.Body, "http://localhost/confirm/abc") || m.Header.Get("To") == "" {
+			t.Fatalf("the file holds %v:\n%s", err, raw)
+		}
+		out := buf.String()
+		if !strings.Contains(out, file) {
+			t.Errorf("log does not name %s:\n%s", file, out)
+		}
+		for _, secret := range []string{"@", "/confirm/", "/unsubscribe/", "Open"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("log shows %q:\n%s", secret, out)
+			}
 		}
 		if r.Status != "sent" {
 			t.Errorf("row %+v", r)
@@ -703,14 +715,14 @@ func TestNewTransportChoosesFromFlags(t *testing.T) {
 		{"smtp with credentials", "smtp://user:secret@mail.example.org:587", "", true},
 		{"implicit TLS", "smtps://mail.example.org", "", true},
 		{"mail dir is created", "", dir, true},
-		{"log when neither", "", "", true},
+		{"development directory when neither", "", "", true},
 		{"not an SMTP URL", "http://mail.example.org", "", false},
 		{"no host", "smtp://", "", false},
 		{"bad port", "smtp://mail.example.org:x", "", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			tr, err := outbox.NewTransport(tc.smtp, tc.dir, quiet)
+			tr, err := outbox.NewTransport(tc.smtp, tc.dir, filepath.Join(t.TempDir(), "dev"), quiet)
 			if (err == nil) != tc.ok || (err == nil && tr == nil) {
 				t.Fatalf("NewTransport(%q, %q) = %v, %v", tc.smtp, tc.dir, tr, err)
 			}
@@ -721,5 +733,8 @@ func TestNewTransportChoosesFromFlags(t *testing.T) {
 	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		t.Fatalf("mail dir not created: %v", err)
+	}
+	if tr, err := outbox.NewTransport("", "", "", quiet); err == nil {
+		t.Fatalf("a transport without anywhere to send: %v", tr)
 	}
 }

@@ -124,10 +124,21 @@ func record(ctx context.Context, db *store.DB, outs []outcome) error {
 	return db.Write(ctx, func(tx *store.Tx) error {
 		for _, o := range outs {
 			var err error
-			if o.Status == "sent" {
-				_, err = tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', attempts = $1, sent_at = $2, last_error = '' WHERE id = $3`,
+			switch o.Status {
+			case "sent":
+				// Delivered: the body, its attachments and the headers
+				// carried links that sign people in or act for them. The
+				// row keeps what the export, the metrics and the
+				// unsubscribe link need (its hash, created_at).
+				_, err = tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', attempts = $1, sent_at = $2, last_error = '',
+					body_text = '', headers = '{}', attachments = '[]' WHERE id = $3`,
 					o.Attempts, tx.Now, o.ID)
-			} else {
+			case "failed":
+				// A failed mail's next_attempt_at is when it failed: the
+				// sweep drops its body KeepFailed later.
+				_, err = tx.ExecContext(ctx, `UPDATE outbox SET status = 'failed', attempts = $1, last_error = $2, next_attempt_at = $3 WHERE id = $4`,
+					o.Attempts, o.Error, tx.Now, o.ID)
+			default:
 				_, err = tx.ExecContext(ctx, `UPDATE outbox SET status = $1, attempts = $2, last_error = $3, next_attempt_at = $4 WHERE id = $5`,
 					o.Status, o.Attempts, o.Error, o.Next, o.ID)
 			}
@@ -137,6 +148,24 @@ func record(ctx context.Context, db *store.DB, outs []outcome) error {
 		}
 		return nil
 	})
+}
+
+// dropFailedBodies empties the body, headers and attachments of the mails
+// that failed before cutoff, and says how many it emptied.
+func dropFailedBodies(ctx context.Context, db *store.DB, cutoff time.Time) (int, error) {
+	var n int64
+	err := db.Write(ctx, func(tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET body_text = '', headers = '{}', attachments = '[]'
+			WHERE status = 'failed' AND next_attempt_at < $1 AND (body_text <> '' OR headers <> '{}' OR attachments <> '[]')`, cutoff)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return repertoire.Internal(err)
+		}
+		return nil
+	})
+	return int(n), err
 }
 
 // release gives back leased messages that were not attempted (the worker

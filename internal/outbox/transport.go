@@ -23,7 +23,6 @@ type Outgoing struct {
 	From    string // envelope sender, bare address
 	To      string // envelope recipient, bare address
 	Subject string
-	Body    string // plain text, as enqueued (for the log transport)
 	Raw     []byte // the RFC 5322 message
 }
 
@@ -36,33 +35,36 @@ type Transport interface {
 }
 
 // NewTransport picks SMTP (smtp://user:pass@host:port, or smtps:// for
-// implicit TLS), a mail directory, or the log when neither is given.
-func NewTransport(smtpURL, mailDir string, log *slog.Logger) (Transport, error) {
+// implicit TLS) or a mail directory; with neither, devDir: a mail
+// directory that names each file it writes in the log, for development
+// without any mail setup.
+func NewTransport(smtpURL, mailDir, devDir string, log *slog.Logger) (Transport, error) {
 	switch {
 	case smtpURL != "":
 		return newSMTP(smtpURL)
 	case mailDir != "":
-		if err := os.MkdirAll(mailDir, 0o750); err != nil {
-			return nil, fmt.Errorf("mail dir: %w", err)
-		}
-		return dirTransport{dir: mailDir}, nil
+		return newDir(mailDir, nil)
+	case devDir != "":
+		return newDir(devDir, log)
 	}
-	return logTransport{log: log}, nil
-}
-
-// logTransport is for development without any mail setup: the body is
-// logged because it holds the links a developer needs to follow. The
-// recipient's address is never logged.
-type logTransport struct{ log *slog.Logger }
-
-func (t logTransport) Send(ctx context.Context, m *Outgoing) error {
-	t.log.Info("mail not sent (no --smtp or --mail-dir)", "outbox_id", m.ID, "subject", m.Subject, "body", m.Body)
-	return nil
+	return nil, errors.New("no mail transport: give --smtp or --mail-dir")
 }
 
 // dirTransport writes DIR/<id>.eml; the rename makes a file appear whole or
-// not at all, so a reader never sees half a message.
-type dirTransport struct{ dir string }
+// not at all, so a reader never sees half a message. With a log, it logs
+// each file's name: never the body, whose links sign people in, nor the
+// address.
+type dirTransport struct {
+	dir string
+	log *slog.Logger
+}
+
+func newDir(dir string, log *slog.Logger) (dirTransport, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return dirTransport{}, fmt.Errorf("mail dir: %w", err)
+	}
+	return dirTransport{dir: dir, log: log}, nil
+}
 
 func (t dirTransport) Send(ctx context.Context, m *Outgoing) error {
 	f, err := os.CreateTemp(t.dir, ".tmp-*.eml")
@@ -76,13 +78,18 @@ func (t dirTransport) Send(ctx context.Context, m *Outgoing) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	name := filepath.Join(t.dir, m.ID+".eml")
 	if err == nil {
-		err = os.Rename(f.Name(), filepath.Join(t.dir, m.ID+".eml"))
+		err = os.Rename(f.Name(), name)
 	}
 	if err != nil {
 		os.Remove(f.Name())
+		return err
 	}
-	return err
+	if t.log != nil {
+		t.log.Info("mail written to a file (no --smtp or --mail-dir)", "file", name)
+	}
+	return nil
 }
 
 // smtpTransport keeps a few connections open between messages: a new SMTP

@@ -30,6 +30,10 @@ type Worker struct {
 	MaxBackoff  time.Duration
 	MaxAttempts int           // then the message is marked failed
 	Lease       time.Duration // how long a claimed message is hidden from other workers
+	// KeepFailed is how long a failed mail keeps its body (for a look at
+	// what went wrong) before the sweep drops it, run every SweepEvery.
+	KeepFailed time.Duration
+	SweepEvery time.Duration
 
 	db   *store.DB
 	t    Transport
@@ -50,6 +54,8 @@ func NewWorker(db *store.DB, t Transport, log *slog.Logger) *Worker {
 		MaxBackoff:  time.Hour,
 		MaxAttempts: 10,
 		Lease:       5 * time.Minute,
+		KeepFailed:  7 * 24 * time.Hour,
+		SweepEvery:  time.Hour,
 		db:          db,
 		t:           t,
 		log:         log,
@@ -78,7 +84,14 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	var swept time.Time
 	for {
+		if time.Since(swept) >= w.SweepEvery {
+			swept = time.Now()
+			if _, err := w.Sweep(ctx); err != nil && ctx.Err() == nil {
+				w.log.Error("outbox sweep", "err", err)
+			}
+		}
 		n, err := w.DeliverDue(ctx)
 		if err != nil && ctx.Err() == nil {
 			w.log.Error("outbox", "err", err)
@@ -97,6 +110,14 @@ func (w *Worker) Run(ctx context.Context) {
 		case <-timer.C:
 		}
 	}
+}
+
+// Sweep drops the body, headers and attachments of the mails that failed
+// more than KeepFailed ago: long enough to look into what went wrong, and
+// the links they carry (sign-in, confirmation) must not lie in the
+// database for good. It returns how many it emptied.
+func (w *Worker) Sweep(ctx context.Context) (int, error) {
+	return dropFailedBodies(ctx, w.db, store.Now().Add(-w.KeepFailed))
 }
 
 // DeliverDue claims one batch of due messages, delivers them and records
@@ -247,5 +268,5 @@ func (w *Worker) compose(r row) (*Outgoing, error) {
 	if _, err := msg.WriteTo(&buf); err != nil {
 		return nil, err
 	}
-	return &Outgoing{ID: r.ID, From: sender.Address, To: r.To, Subject: r.Subject, Body: r.Body, Raw: buf.Bytes()}, nil
+	return &Outgoing{ID: r.ID, From: sender.Address, To: r.To, Subject: r.Subject, Raw: buf.Bytes()}, nil
 }

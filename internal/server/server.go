@@ -10,6 +10,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -37,7 +38,9 @@ type Config struct {
 	BaseURL string // public URL, for links in mails and browser_url
 	SMTP    string // smtp://user:pass@host:port; empty: no SMTP
 	MailDir string // write each mail as DIR/<id>.eml instead
-	Demo    bool   // load the demo into an empty database
+	// With neither SMTP nor MailDir, each mail is written into mail/ beside
+	// the SQLite database (./mail for PostgreSQL), its file named in the log.
+	Demo bool // load the demo into an empty database
 	// Limits are the participation abuse checks; nil: participation.DefaultLimits().
 	Limits *participation.Limits
 	// TrustedProxies are the reverse proxies whose Forwarded and
@@ -62,6 +65,15 @@ type Server struct {
 	Scheduler *schedule.Runner
 }
 
+// devMailDir is where mail goes without SMTP or a mail directory: mail/
+// beside the SQLite database, ./mail for PostgreSQL.
+func devMailDir(dsn string) string {
+	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
+		return filepath.Join(filepath.Dir(path), "mail")
+	}
+	return "mail"
+}
+
 // New builds the server on an open, migrated database.
 func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
@@ -73,7 +85,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	transport, err := outbox.NewTransport(cfg.SMTP, cfg.MailDir, log)
+	transport, err := outbox.NewTransport(cfg.SMTP, cfg.MailDir, devMailDir(cfg.DB), log)
 	if err != nil {
 		return nil, err
 	}
