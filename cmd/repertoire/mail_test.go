@@ -99,7 +99,12 @@ func TestServeWithoutMailSetupWritesFiles(t *testing.T) {
 				if time.Now().After(deadline) {
 					t.Fatalf("no mail in %s (sign-in link form: %d)\n%s", mailDir, resp.StatusCode, logged.String())
 				}
-				files, _ = os.ReadDir(mailDir)
+				all, _ := os.ReadDir(mailDir)
+				for _, f := range all {
+					if strings.HasSuffix(f.Name(), ".eml") && !strings.HasPrefix(f.Name(), ".tmp-") {
+						files = append(files, f) // written whole
+					}
+				}
 			}
 			raw, err := os.ReadFile(filepath.Join(mailDir, files[0].Name()))
 			if err != nil || !bytes.Contains(raw, []byte("ana@example.org")) || !bytes.Contains(raw, []byte(base+"/signin/")) {
