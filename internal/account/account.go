@@ -41,8 +41,8 @@ type Handler struct {
 	cat     *i18n.Catalog
 	log     *slog.Logger
 	baseURL string
-	secure  bool            // cookies only over HTTPS when the site is HTTPS
-	limit   *web.Limiter    // public forms: sign-in, sign-up, reset, mailed links
+	secure  bool         // cookies only over HTTPS when the site is HTTPS
+	limit   *web.Limiter // public forms: sign-in, sign-up, reset, mailed links
 	kept    []PersonData // what the other capabilities keep about people (Keep)
 }
 

@@ -151,12 +151,12 @@ func withEmails(ctx context.Context, q store.Queryer, page []Participant) error 
 	for i, pt := range page {
 		ids[i] = pt.PersonID
 	}
-	emails, err := account.Emails(ctx, q, ids)
+	people, err := account.Contacts(ctx, q, ids)
 	if err != nil {
 		return err
 	}
 	for i := range page {
-		page[i].Email = emails[page[i].PersonID]
+		page[i].Email = people[page[i].PersonID].Email
 	}
 	return nil
 }
@@ -232,7 +232,7 @@ func (s *Service) Review(ctx context.Context, actorID, actionID string, ids []st
 				return err
 			}
 		} else {
-			emails, err := account.Emails(ctx, tx, personIDs)
+			people, err := account.Contacts(ctx, tx, personIDs)
 			if err != nil {
 				return err
 			}
@@ -241,7 +241,7 @@ func (s *Service) Review(ctx context.Context, actorID, actionID string, ids []st
 				if err := repend(ctx, tx, p.ID, hash); err != nil {
 					return err
 				}
-				if err := s.mailConfirmation(ctx, tx, p.Kind, actionID, emails[p.PersonID], p.Lang, token); err != nil {
+				if err := s.mailConfirmation(ctx, tx, p.Kind, actionID, people[p.PersonID].Email, p.Lang, token); err != nil {
 					return err
 				}
 			}

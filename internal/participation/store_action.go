@@ -24,7 +24,7 @@ type Recipient struct {
 
 // ConfirmedRecipients lists the confirmed participants of an action, in
 // participation id order, inside tx: one read of the participations, then
-// their addresses a thousand people a statement. With at set, only those
+// their addresses one read per chunk of people (account.Contacts). With at set, only those
 // confirmed at that instant (by the transaction of that time: an index
 // lookup, not a scan of every participant).
 func ConfirmedRecipients(ctx context.Context, tx *store.Tx, actionID string, at time.Time) ([]Recipient, error) {
@@ -56,13 +56,13 @@ func ConfirmedRecipients(ctx context.Context, tx *store.Tx, actionID string, at 
 	if len(out) == 0 {
 		return nil, nil
 	}
-	addrs, err := account.Addresses(ctx, tx, people)
+	contacts, err := account.Contacts(ctx, tx, people)
 	if err != nil {
 		return nil, err
 	}
 	kept := out[:0]
 	for _, r := range out {
-		if a, ok := addrs[r.PersonID]; ok {
+		if a, ok := contacts[r.PersonID]; ok {
 			r.Email = a.Email
 			kept = append(kept, r)
 		}
