@@ -271,31 +271,6 @@ func (s *Service) NewLink(ctx context.Context, tx *store.Tx, participationID str
 // URL is the absolute URL of a path on this Repertoire.
 func (s *Service) URL(path string) string { return s.baseURL + path }
 
-// Checkin records a confirmed participant's answer ("held" or "broke") to a
-// pledge's check-in, from their mailed token.
-func (s *Service) Checkin(ctx context.Context, token, answer string) (*Participation, error) {
-	if answer != "held" && answer != "broke" {
-		return nil, repertoire.Invalid("checkin", "field.bad_choice", nil)
-	}
-	var out *Participation
-	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		p, err := byLink(ctx, tx, token)
-		if err != nil {
-			return err
-		}
-		if p.Status != StatusConfirmed {
-			return errLink()
-		}
-		if err := setCheckin(ctx, tx, p.ID, answer); err != nil {
-			return err
-		}
-		p.Checkin = answer
-		out = p
-		return nil
-	})
-	return out, err
-}
-
 // PurgeIPs forgets the IP addresses of participations older than the
 // configured period, and returns how many it forgot.
 func (s *Service) PurgeIPs(ctx context.Context, now time.Time) (int, error) {

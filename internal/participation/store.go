@@ -274,12 +274,6 @@ func setLink(ctx context.Context, tx *store.Tx, id, hash string) error {
 	return internalErr(err)
 }
 
-// setCheckin records a participant's check-in answer.
-func setCheckin(ctx context.Context, tx *store.Tx, id, answer string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE participations SET checkin = $2, modified_at = $3 WHERE id = $1`, id, answer, tx.Now)
-	return internalErr(err)
-}
-
 // DeleteAction removes an action's participations and counters, inside the
 // transaction that deletes the action.
 func DeleteAction(ctx context.Context, tx *store.Tx, actionID string) error {
