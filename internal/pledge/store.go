@@ -87,7 +87,7 @@ func fill(ctx context.Context, q store.Queryer, ps []*Pledge) ([]*Pledge, error)
 	if err != nil {
 		return nil, err
 	}
-	counts, err := participation.CountsByAction(ctx, q, ids)
+	counts, err := participation.CountsOfMany(ctx, q, ids)
 	if err != nil {
 		return nil, err
 	}
