@@ -8,6 +8,7 @@ import (
 	"embed"
 	"log/slog"
 	"net/http"
+	"repertoire"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ var Templates embed.FS
 type Handler struct {
 	Store       *Store // also the community pages' community.CampaignLister
 	communities *community.Store
+	access      Access // the API's rule of who sees and organizes a campaign
 	pages       *web.Renderer
 	cat         *i18n.Catalog
 	log         *slog.Logger
@@ -38,7 +40,8 @@ type Handler struct {
 
 // New builds the campaign handler.
 func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger, baseURL string, communities *community.Store) *Handler {
-	return &Handler{Store: NewStore(db), communities: communities, pages: pages, cat: cat, log: log, baseURL: strings.TrimRight(baseURL, "/")}
+	return &Handler{Store: NewStore(db), communities: communities, pages: pages, cat: cat, log: log, baseURL: strings.TrimRight(baseURL, "/"),
+		access: Access{Communities: communities, NotFound: errNotFound, OrganizersOnly: repertoire.Errorf(repertoire.EFORBIDDEN, "campaign.organizers_only")}}
 }
 
 // Routes mounts campaign pages and API. Page paths live under the

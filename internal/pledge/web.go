@@ -26,6 +26,7 @@ type Handler struct {
 	parts       *participation.Service
 	pages       *web.Renderer
 	locator     participation.Locator[*Pledge]
+	access      campaign.Access // the API's rule, the campaign's
 	log         *slog.Logger
 	baseURL     string
 }
@@ -43,7 +44,9 @@ func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger,
 	return &Handler{Store: s, communities: communities, campaigns: campaigns, parts: parts, pages: pages, log: log,
 		baseURL: strings.TrimRight(baseURL, "/"),
 		locator: participation.Locator[*Pledge]{Pages: pages, Communities: communities, Campaigns: campaigns,
-			Get: s.GetBySlug, Param: "pledge", OrganizersOnly: "pledge.organizers_only"}}
+			Get: s.GetBySlug, Param: "pledge", OrganizersOnly: "pledge.organizers_only"},
+		access: campaign.Access{Communities: communities, NotFound: errNotFound,
+			OrganizersOnly: repertoire.Errorf(repertoire.EFORBIDDEN, "pledge.organizers_only")}}
 }
 
 // Routes mounts pledge pages and API. POST paths under a pledge have six
