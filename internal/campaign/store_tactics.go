@@ -22,6 +22,24 @@ func VisibleCondition(column, personArg string) string {
 	return "(" + column + " IN (SELECT id FROM campaigns WHERE " + community.VisibleCondition("community_id", personArg) + "))"
 }
 
+// Parent is the campaign a tactic (a petition, a pledge) belongs to, and its
+// community, as the tactic's pages and links name them.
+type Parent struct {
+	CampaignID    string
+	CampaignSlug  string
+	CampaignTitle string
+	CommunityID   string
+	CommunitySlug string
+	CommunityName string
+}
+
+// Parent is c as its tactics name it; c comes from Heads (or any read that
+// fills its community).
+func (c *Campaign) Parent() Parent {
+	return Parent{CampaignID: c.ID, CampaignSlug: c.Slug, CampaignTitle: c.Title,
+		CommunityID: c.CommunityID, CommunitySlug: c.CommunitySlug, CommunityName: c.CommunityName}
+}
+
 // Heads reads the campaigns with the given ids from q (the read pool or a
 // transaction) with their community's slug and name, without targets or
 // demands: what a tactic shows of its campaign. Unknown ids are left out.

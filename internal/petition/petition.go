@@ -45,23 +45,19 @@ type Target struct {
 
 // Petition is one petition of a campaign.
 type Petition struct {
-	ID            string
-	CampaignID    string
-	CampaignSlug  string
-	CampaignTitle string
-	CommunityID   string
-	CommunitySlug string
-	Slug          string
-	Title         string
-	Description   string
-	Text          string
-	Goal          int // 0: no goal
-	Status        string
-	OriginSystem  string
-	Targets       []Target
-	DemandIDs     []string
-	CreatedAt     time.Time
-	ModifiedAt    time.Time
+	ID string
+	campaign.Parent
+	Slug         string
+	Title        string
+	Description  string
+	Text         string
+	Goal         int // 0: no goal
+	Status       string
+	OriginSystem string
+	Targets      []Target
+	DemandIDs    []string
+	CreatedAt    time.Time
+	ModifiedAt   time.Time
 }
 
 // Path is the petition's public page.

@@ -157,7 +157,7 @@ func complete(ctx context.Context, q store.Queryer, ps []*Petition) error {
 	}
 	for _, p := range ps {
 		if c := heads[p.CampaignID]; c != nil {
-			p.CampaignSlug, p.CampaignTitle, p.CommunityID, p.CommunitySlug = c.Slug, c.Title, c.CommunityID, c.CommunitySlug
+			p.Parent = c.Parent()
 		}
 	}
 	in := marks(1, len(ids))
