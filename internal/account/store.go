@@ -288,50 +288,23 @@ type Contact struct {
 	Language   string
 }
 
-// contactRows bounds the ids of one read of Contacts.
-const contactRows = 500
-
-// Contacts reads the people with the given ids, a few hundred a query;
-// an unknown id is absent from the map.
+// Contacts reads the people with the given ids (store.EachByID: a few
+// hundred a statement, so a mailing to many people is one read per chunk);
+// an unknown id is absent from the map. q may be a transaction, which
+// reads what it wrote.
 func Contacts(ctx context.Context, q store.Queryer, ids []string) (map[string]Contact, error) {
 	out := make(map[string]Contact, len(ids))
-	for start := 0; start < len(ids); start += contactRows {
-		chunk := ids[start:min(start+contactRows, len(ids))]
-		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
-		}
-		rows, err := q.QueryContext(ctx, `SELECT id, email, given_name, family_name, preferred_language FROM people WHERE id IN `+
-			placeholders(len(chunk)), args...)
-		if err != nil {
-			return nil, repertoire.Internal(err)
-		}
-		for rows.Next() {
+	err := store.EachByID(ctx, q, `SELECT id, email, given_name, family_name, preferred_language FROM people WHERE id IN $ids`, ids,
+		func(r store.Scanner) error {
 			var c Contact
-			if err := rows.Scan(&c.ID, &c.Email, &c.GivenName, &c.FamilyName, &c.Language); err != nil {
-				rows.Close()
-				return nil, repertoire.Internal(err)
+			if err := r.Scan(&c.ID, &c.Email, &c.GivenName, &c.FamilyName, &c.Language); err != nil {
+				return repertoire.Internal(err)
 			}
 			out[c.ID] = c
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, repertoire.Internal(err)
-		}
+			return nil
+		})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
-}
-
-// placeholders is "($1, $2, …, $n)".
-func placeholders(n int) string {
-	var b strings.Builder
-	b.WriteByte('(')
-	for i := 1; i <= n; i++ {
-		if i > 1 {
-			b.WriteString(", ")
-		}
-		b.WriteString("$" + strconv.Itoa(i))
-	}
-	b.WriteByte(')')
-	return b.String()
 }

@@ -61,6 +61,13 @@ func PrincipalID(r *http.Request) string {
 	return ""
 }
 
+// IsAdmin is whether the token's owner is an admin, who sees every
+// community (false without a token).
+func IsAdmin(r *http.Request) bool {
+	p := PrincipalFrom(r.Context())
+	return p != nil && p.IsAdmin
+}
+
 // TokenChecker resolves a raw API token to its owner (account.Store does).
 type TokenChecker interface {
 	CheckToken(ctx context.Context, token string) (*Principal, error)
@@ -308,6 +315,16 @@ func Identifiers(id string, more ...string) []string {
 // ParseID accepts "repertoire:<id>" or a bare id, as OSDI clients send both.
 func ParseID(s string) string {
 	return strings.TrimPrefix(strings.TrimSpace(s), "repertoire:")
+}
+
+// Value is an optional body field (a pointer tells absent from empty): its
+// value, or the zero value when absent.
+func Value[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
 }
 
 // Time formats a timestamp the way OSDI documents carry it (RFC 3339, UTC).

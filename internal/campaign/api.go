@@ -2,7 +2,9 @@ package campaign
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -204,13 +206,6 @@ type sectionBody struct {
 	} `json:"demands"`
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
 func targetNames(ts *[]targetJSON) []string {
 	if ts == nil {
 		return nil
@@ -262,47 +257,67 @@ func (h *Handler) apiCommunity(r *http.Request, idOrSlug string) (*community.Com
 	return c, nil
 }
 
-// apiCampaign loads the campaign of the URL for the caller. With organize,
-// the caller must hold a token (401) and organize the community (403).
-func (h *Handler) apiCampaign(w http.ResponseWriter, r *http.Request, organize bool) *Campaign {
-	if organize && api.Require(w, r) == nil {
-		return nil
-	}
-	c, err := h.Store.Get(r.Context(), api.ParseID(r.PathValue("id")))
-	if err == nil {
-		err = h.authorize(r, c.CommunityID, api.PrincipalID(r), organize)
-	}
-	if err != nil {
-		api.Problem(w, r, h.log, err)
-		return nil
-	}
-	return c
+// Access is the API's rule for a campaign and for each of its tactics: a
+// resource whose community the caller may not see is not found, and
+// organizing it takes a token (401) and organizing the community (403).
+// Each capability names its own answers.
+type Access struct {
+	Communities    *community.Store
+	NotFound       error
+	OrganizersOnly error
 }
 
-// authorize answers not found when the person may not see the campaign's
-// community, forbidden when organize is asked and not allowed.
-func (h *Handler) authorize(r *http.Request, communityID, personID string, organize bool) error {
-	com, err := h.communities.Get(r.Context(), communityID)
+// Check answers a.NotFound when personID may not see the community, and
+// a.OrganizersOnly when organize is asked and they do not organize it.
+func (a Access) Check(ctx context.Context, communityID, personID string, organize bool) error {
+	com, err := a.Communities.Get(ctx, communityID)
 	if err != nil {
 		return err
 	}
-	ok, err := h.communities.CanView(r.Context(), com, personID)
+	ok, err := a.Communities.CanView(ctx, com, personID)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return errNotFound
+		return a.NotFound
 	}
 	if organize {
-		ok, err := h.communities.CanOrganize(r.Context(), communityID, personID)
+		ok, err := a.Communities.CanOrganize(ctx, communityID, personID)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return repertoire.Errorf(repertoire.EFORBIDDEN, "campaign.organizers_only")
+			return a.OrganizersOnly
 		}
 	}
 	return nil
+}
+
+// Load reads the resource of the URL's {id} with get, for the API caller,
+// and checks it against its community (communityOf). With organize the
+// caller must hold a token (401) and organize the community (403). It
+// answers the problem and returns false on failure.
+func Load[T any](w http.ResponseWriter, r *http.Request, log *slog.Logger, a Access, get func(context.Context, string) (T, error),
+	communityOf func(T) string, organize bool) (T, bool) {
+	var zero T
+	if organize && api.Require(w, r) == nil {
+		return zero, false
+	}
+	v, err := get(r.Context(), api.ParseID(r.PathValue("id")))
+	if err == nil {
+		err = a.Check(r.Context(), communityOf(v), api.PrincipalID(r), organize)
+	}
+	if err != nil {
+		api.Problem(w, r, log, err)
+		return zero, false
+	}
+	return v, true
+}
+
+// apiCampaign loads the campaign of the URL for the caller (see Load).
+func (h *Handler) apiCampaign(w http.ResponseWriter, r *http.Request, organize bool) *Campaign {
+	c, _ := Load(w, r, h.log, h.access, h.Store.Get, func(c *Campaign) string { return c.CommunityID }, organize)
+	return c
 }
 
 func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
@@ -311,10 +326,7 @@ func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	q := ListQuery{ViewerID: api.PrincipalID(r), Offset: page.Offset(), Limit: page.PerPage}
-	if p := api.PrincipalFrom(r.Context()); p != nil {
-		q.Admin = p.IsAdmin
-	}
+	q := ListQuery{ViewerID: api.PrincipalID(r), Admin: api.IsAdmin(r), Offset: page.Offset(), Limit: page.PerPage}
 	if s := r.URL.Query().Get("community"); s != "" {
 		com, err := h.apiCommunity(r, s)
 		if err != nil {
@@ -345,7 +357,7 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	if deref(body.Community) == "" {
+	if api.Value(body.Community) == "" {
 		api.Problem(w, r, h.log, repertoire.Invalid("community", "field.required", nil))
 		return
 	}
@@ -354,13 +366,13 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 		err = repertoire.Invalid("community", "campaign.community_not_found", nil)
 	}
 	if err == nil {
-		err = h.authorize(r, com.ID, p.PersonID, true)
+		err = h.access.Check(r.Context(), com.ID, p.PersonID, true)
 	}
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	in := CampaignInput{CommunityID: com.ID, Title: deref(body.Title), Slug: deref(body.Slug), Summary: deref(body.Summary), Targets: targetNames(body.Targets)}
+	in := CampaignInput{CommunityID: com.ID, Title: api.Value(body.Title), Slug: api.Value(body.Slug), Summary: api.Value(body.Summary), Targets: targetNames(body.Targets)}
 	var es repertoire.Errors
 	if in.UltimatumAt, _, err = ultimatum(body.UltimatumDate); err != nil {
 		es = append(es, repertoire.FieldErrors(err)...)
@@ -523,7 +535,7 @@ func (h *Handler) apiAddDemand(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	in := NewDemand{Text: deref(body.Text)}
+	in := NewDemand{Text: api.Value(body.Text)}
 	var es repertoire.Errors
 	var err error
 	if in.SectionID, in.SectionPosition, err = sectionRef(body.Section); err != nil {
@@ -593,7 +605,7 @@ func (h *Handler) apiEditDemand(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case body.Status != nil:
-		ch := StatusChange{Status: *body.Status, Note: deref(body.StatusNote), EvidenceURL: deref(body.EvidenceURL)}
+		ch := StatusChange{Status: *body.Status, Note: api.Value(body.StatusNote), EvidenceURL: api.Value(body.EvidenceURL)}
 		if body.StatusDate != nil && strings.TrimSpace(*body.StatusDate) != "" {
 			t, err := ParseDate(*body.StatusDate)
 			if err != nil {

@@ -6,23 +6,22 @@ package campaign
 
 import (
 	"embed"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
+	"repertoire"
 	"repertoire/internal/account"
 	"repertoire/internal/community"
 	"repertoire/internal/i18n"
 	"repertoire/internal/store"
 	"repertoire/internal/web"
-
-	"fmt"
-	"net/url"
-	"repertoire"
-	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // Templates are this capability's pages.
@@ -34,6 +33,7 @@ var Templates embed.FS
 type Handler struct {
 	Store       *Store // also the community pages' community.CampaignLister
 	communities *community.Store
+	access      Access // the API's rule of who sees and organizes a campaign
 	pages       *web.Renderer
 	cat         *i18n.Catalog
 	log         *slog.Logger
@@ -45,7 +45,8 @@ type Handler struct {
 
 // New builds the campaign handler.
 func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger, baseURL string, communities *community.Store) *Handler {
-	return &Handler{Store: NewStore(db), communities: communities, pages: pages, cat: cat, log: log, baseURL: strings.TrimRight(baseURL, "/")}
+	return &Handler{Store: NewStore(db), communities: communities, pages: pages, cat: cat, log: log, baseURL: strings.TrimRight(baseURL, "/"),
+		access: Access{Communities: communities, NotFound: errNotFound, OrganizersOnly: repertoire.Errorf(repertoire.EFORBIDDEN, "campaign.organizers_only")}}
 }
 
 // Routes mounts campaign pages and API. Page paths live under the

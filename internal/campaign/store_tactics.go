@@ -6,22 +6,65 @@ import (
 	"strings"
 
 	"repertoire"
+	"repertoire/internal/community"
 	"repertoire/internal/store"
 )
 
 // What a campaign's tactics (petitions, pledges) read and write of their
 // campaign, without loading the whole campaign.
 
-// Ref is what names a campaign in a tactic's pages and links.
-type Ref struct {
-	ID          string
-	CommunityID string
-	Slug        string
-	Title       string
+// VisibleCondition is an SQL condition true when the campaign whose id is
+// in column belongs to a community visible to the person bound at
+// placeholder personArg (community.VisibleCondition, the one rule; bind ""
+// for a visitor). Admins are not covered: callers that want them to see
+// everything drop the condition.
+func VisibleCondition(column, personArg string) string {
+	return "(" + column + " IN (SELECT id FROM campaigns WHERE " + community.VisibleCondition("community_id", personArg) + "))"
 }
 
-// refsChunk bounds the ids of one "IN (…)" lookup.
-const refsChunk = 500
+// Parent is the campaign a tactic (a petition, a pledge) belongs to, and its
+// community, as the tactic's pages and links name them.
+type Parent struct {
+	CampaignID    string
+	CampaignSlug  string
+	CampaignTitle string
+	CommunityID   string
+	CommunitySlug string
+	CommunityName string
+}
+
+// Parent is c as its tactics name it; c comes from Heads (or any read that
+// fills its community).
+func (c *Campaign) Parent() Parent {
+	return Parent{CampaignID: c.ID, CampaignSlug: c.Slug, CampaignTitle: c.Title,
+		CommunityID: c.CommunityID, CommunitySlug: c.CommunitySlug, CommunityName: c.CommunityName}
+}
+
+// Heads reads the campaigns with the given ids from q (the read pool or a
+// transaction) with their community's slug and name, without targets or
+// demands: what a tactic shows of its campaign. Unknown ids are left out.
+func Heads(ctx context.Context, q store.Queryer, ids []string) (map[string]*Campaign, error) {
+	var cs []*Campaign
+	err := store.EachByID(ctx, q, `SELECT `+campaignColumns+` FROM campaigns c WHERE c.id IN $ids`, ids, func(r store.Scanner) error {
+		c, err := scanCampaign(r)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		cs = append(cs, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if cs, err = fillCommunities(ctx, q, cs); err != nil {
+		return nil, err
+	}
+	out := make(map[string]*Campaign, len(cs))
+	for _, c := range cs {
+		out[c.ID] = c
+	}
+	return out, nil
+}
 
 // inList returns "$from, $from+1, …" for n arguments.
 func inList(from, n int) string {
@@ -30,36 +73,6 @@ func inList(from, n int) string {
 		m[i] = "$" + strconv.Itoa(from+i)
 	}
 	return strings.Join(m, ",")
-}
-
-// Refs reads the campaigns of ids: id → ref; ids of no campaign are left
-// out. q may be a transaction.
-func Refs(ctx context.Context, q store.Queryer, ids []string) (map[string]Ref, error) {
-	out := make(map[string]Ref, len(ids))
-	for start := 0; start < len(ids); start += refsChunk {
-		chunk := ids[start:min(start+refsChunk, len(ids))]
-		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
-		}
-		rows, err := q.QueryContext(ctx, `SELECT id, community_id, slug, title FROM campaigns WHERE id IN (`+inList(1, len(chunk))+`)`, args...)
-		if err != nil {
-			return nil, repertoire.Internal(err)
-		}
-		for rows.Next() {
-			var r Ref
-			if err := rows.Scan(&r.ID, &r.CommunityID, &r.Slug, &r.Title); err != nil {
-				rows.Close()
-				return nil, repertoire.Internal(err)
-			}
-			out[r.ID] = r
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, repertoire.Internal(err)
-		}
-	}
-	return out, nil
 }
 
 // DemandsByID reads the demands of ids, of any campaign, in the order of

@@ -59,13 +59,6 @@ type communityBody struct {
 	Visibility  *string `json:"visibility"`
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
 // visible finds the community of the URL, answering 404 when the caller
 // may not see it (a private community does not reveal it exists).
 func (h *Handler) apiVisible(w http.ResponseWriter, r *http.Request) *Community {
@@ -113,8 +106,8 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := h.Store.Create(r.Context(), p.PersonID, Input{
-		Name: deref(body.Name), Slug: deref(body.Slug), Description: deref(body.Description),
-		Language: deref(body.Language), JoinPolicy: deref(body.JoinPolicy), Visibility: deref(body.Visibility),
+		Name: api.Value(body.Name), Slug: api.Value(body.Slug), Description: api.Value(body.Description),
+		Language: api.Value(body.Language), JoinPolicy: api.Value(body.JoinPolicy), Visibility: api.Value(body.Visibility),
 	})
 	if err != nil {
 		api.Problem(w, r, h.log, err)

@@ -30,7 +30,7 @@ func (s *Store) mailRequest(ctx context.Context, tx *store.Tx, c *Community, per
 	if err != nil {
 		return err
 	}
-	ids, err := organizerIDs(ctx, tx, c.ID)
+	ids, err := OrganizerIDs(ctx, tx, c.ID)
 	if err != nil {
 		return err
 	}

@@ -2,44 +2,26 @@ package community
 
 import (
 	"context"
-	"strconv"
-	"strings"
 
 	"repertoire"
 	"repertoire/internal/store"
 )
-
-// byIDsChunk is how many communities one statement of ByIDs reads.
-const byIDsChunk = 500
 
 // ByIDs reads the communities with the given ids from q (the read pool or
 // a transaction), for capabilities that show a community beside their own
 // rows (a campaign's community slug and name). Unknown ids are left out.
 func ByIDs(ctx context.Context, q store.Queryer, ids []string) (map[string]*Community, error) {
 	out := make(map[string]*Community, len(ids))
-	for start := 0; start < len(ids); start += byIDsChunk {
-		part := ids[start:min(start+byIDsChunk, len(ids))]
-		marks := make([]string, len(part))
-		args := make([]any, len(part))
-		for i, id := range part {
-			marks[i], args[i] = "$"+strconv.Itoa(i+1), id
-		}
-		rows, err := q.QueryContext(ctx, `SELECT `+communityColumns+` FROM communities c WHERE c.id IN (`+strings.Join(marks, ", ")+`)`, args...)
+	err := store.EachByID(ctx, q, `SELECT `+communityColumns+` FROM communities c WHERE c.id IN $ids`, ids, func(r store.Scanner) error {
+		c, err := scanCommunity(r)
 		if err != nil {
-			return nil, repertoire.Internal(err)
+			return repertoire.Internal(err)
 		}
-		for rows.Next() {
-			c, err := scanCommunity(rows)
-			if err != nil {
-				rows.Close()
-				return nil, repertoire.Internal(err)
-			}
-			out[c.ID] = c
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, repertoire.Internal(err)
-		}
+		out[c.ID] = c
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -254,19 +254,12 @@ func EmailStatus(ctx context.Context, q store.Queryer, personID string) (string,
 	return status, nil
 }
 
-// statusRows bounds the people of one read of EmailStatuses.
-const statusRows = 500
-
-// EmailStatuses is EmailStatus for many people, a few hundred a query:
-// every id given is in the map.
+// EmailStatuses is EmailStatus for many people, a few hundred a query
+// (store.EachByID): every id given is in the map.
 func EmailStatuses(ctx context.Context, q store.Queryer, personIDs []string) (map[string]string, error) {
-	out := make(map[string]string, len(personIDs))
-	for start := 0; start < len(personIDs); start += statusRows {
-		chunk := personIDs[start:min(start+statusRows, len(personIDs))]
-		in, args := inList(chunk, 1)
-		if err := readStatuses(ctx, q, `SELECT person_id, status FROM email_statuses WHERE person_id IN (`+in+`)`, args, out); err != nil {
-			return nil, err
-		}
+	out, err := statusesOf(ctx, q, personIDs)
+	if err != nil {
+		return nil, err
 	}
 	for _, id := range personIDs {
 		if _, ok := out[id]; !ok {
@@ -279,37 +272,31 @@ func EmailStatuses(ctx context.Context, q store.Queryer, personIDs []string) (ma
 // newsStatuses reads the email status of the people msgs bring news to
 // (mails not Transactional) that have one other than subscribed.
 func newsStatuses(ctx context.Context, tx *store.Tx, msgs []Message) (map[string]string, error) {
-	var args []any
+	var ids []string
 	for _, m := range msgs {
 		if m.PersonID != "" && !m.Transactional {
-			args = append(args, m.PersonID)
+			ids = append(ids, m.PersonID)
 		}
 	}
-	statuses := make(map[string]string, len(args))
-	if len(args) == 0 {
-		return statuses, nil
-	}
-	err := readStatuses(ctx, tx, `SELECT person_id, status FROM email_statuses WHERE person_id IN `+store.Rows(tx.Dialect, 1, len(args)), args, statuses)
-	return statuses, err
+	return statusesOf(ctx, tx, ids)
 }
 
-func readStatuses(ctx context.Context, q store.Queryer, query string, args []any, into map[string]string) error {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return repertoire.Internal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+// statusesOf reads the statuses other than subscribed of the people of ids:
+// person id → status.
+func statusesOf(ctx context.Context, q store.Queryer, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	err := store.EachByID(ctx, q, `SELECT person_id, status FROM email_statuses WHERE person_id IN $ids`, ids, func(r store.Scanner) error {
 		var id, st string
-		if err := rows.Scan(&id, &st); err != nil {
+		if err := r.Scan(&id, &st); err != nil {
 			return repertoire.Internal(err)
 		}
-		into[id] = st
+		out[id] = st
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	if err := rows.Err(); err != nil {
-		return repertoire.Internal(err)
-	}
-	return nil
+	return out, nil
 }
 
 // SetEmailStatus sets the person's email status inside tx (a row only for

@@ -151,12 +151,12 @@ func withEmails(ctx context.Context, q store.Queryer, page []Participant) error 
 	for i, pt := range page {
 		ids[i] = pt.PersonID
 	}
-	emails, err := account.Emails(ctx, q, ids)
+	people, err := account.Contacts(ctx, q, ids)
 	if err != nil {
 		return err
 	}
 	for i := range page {
-		page[i].Email = emails[page[i].PersonID]
+		page[i].Email = people[page[i].PersonID].Email
 	}
 	return nil
 }
@@ -232,7 +232,7 @@ func (s *Service) Review(ctx context.Context, actorID, actionID string, ids []st
 				return err
 			}
 		} else {
-			emails, err := account.Emails(ctx, tx, personIDs)
+			people, err := account.Contacts(ctx, tx, personIDs)
 			if err != nil {
 				return err
 			}
@@ -241,7 +241,7 @@ func (s *Service) Review(ctx context.Context, actorID, actionID string, ids []st
 				if err := repend(ctx, tx, p.ID, hash); err != nil {
 					return err
 				}
-				if err := s.mailConfirmation(ctx, tx, p.Kind, actionID, emails[p.PersonID], p.Lang, token); err != nil {
+				if err := s.mailConfirmation(ctx, tx, p.Kind, actionID, people[p.PersonID].Email, p.Lang, token); err != nil {
 					return err
 				}
 			}
@@ -270,31 +270,6 @@ func (s *Service) NewLink(ctx context.Context, tx *store.Tx, participationID str
 
 // URL is the absolute URL of a path on this Repertoire.
 func (s *Service) URL(path string) string { return s.baseURL + path }
-
-// Checkin records a confirmed participant's answer ("held" or "broke") to a
-// pledge's check-in, from their mailed token.
-func (s *Service) Checkin(ctx context.Context, token, answer string) (*Participation, error) {
-	if answer != "held" && answer != "broke" {
-		return nil, repertoire.Invalid("checkin", "field.bad_choice", nil)
-	}
-	var out *Participation
-	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		p, err := byLink(ctx, tx, token)
-		if err != nil {
-			return err
-		}
-		if p.Status != StatusConfirmed {
-			return errLink()
-		}
-		if err := setCheckin(ctx, tx, p.ID, answer); err != nil {
-			return err
-		}
-		p.Checkin = answer
-		out = p
-		return nil
-	})
-	return out, err
-}
 
 // PurgeIPs forgets the IP addresses of participations older than the
 // configured period, and returns how many it forgot.

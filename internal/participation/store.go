@@ -83,34 +83,23 @@ func marks(from, n int) string {
 	return strings.Join(m, ",")
 }
 
-// CountsOfMany reads the counters of several actions at once: action id →
-// counts (zero counts for an action nothing was counted in yet).
+// CountsOfMany reads the counters of several actions at once (a page of
+// them): action id → counts (zero counts for an action nothing was counted
+// in yet).
 func CountsOfMany(ctx context.Context, q store.Queryer, actionIDs []string) (map[string]Counts, error) {
 	out := make(map[string]Counts, len(actionIDs))
-	for start := 0; start < len(actionIDs); start += idsChunk {
-		chunk := actionIDs[start:min(start+idsChunk, len(actionIDs))]
-		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
+	err := store.EachByID(ctx, q, `SELECT action_id, confirmed, imported, pending, flagged, withdrawn FROM action_counters
+		WHERE action_id IN $ids`, actionIDs, func(r store.Scanner) error {
+		var id string
+		var c Counts
+		if err := r.Scan(&id, &c.Confirmed, &c.Imported, &c.Pending, &c.Flagged, &c.Withdrawn); err != nil {
+			return repertoire.Internal(err)
 		}
-		rows, err := q.QueryContext(ctx, `SELECT action_id, confirmed, imported, pending, flagged, withdrawn FROM action_counters
-			WHERE action_id IN (`+marks(1, len(chunk))+`)`, args...)
-		if err != nil {
-			return nil, repertoire.Internal(err)
-		}
-		for rows.Next() {
-			var id string
-			var c Counts
-			if err := rows.Scan(&id, &c.Confirmed, &c.Imported, &c.Pending, &c.Flagged, &c.Withdrawn); err != nil {
-				rows.Close()
-				return nil, repertoire.Internal(err)
-			}
-			out[id] = c
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, repertoire.Internal(err)
-		}
+		out[id] = c
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -214,32 +203,21 @@ func participants(ctx context.Context, q store.Queryer, query string, args ...an
 }
 
 // flaggedAmong reads which of ids are flagged participations of actionID:
-// id → the participation.
+// id → the participation. Ids of other actions or statuses are left out.
 func flaggedAmong(ctx context.Context, tx *store.Tx, actionID string, ids []string) (map[string]*Participation, error) {
 	out := map[string]*Participation{}
-	for start := 0; start < len(ids); start += idsChunk {
-		chunk := ids[start:min(start+idsChunk, len(ids))]
-		args := []any{actionID}
-		for _, id := range chunk {
-			args = append(args, id)
-		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+participationColumns+` FROM participations p
-			WHERE p.action_id = $1 AND p.status = 'flagged' AND p.id IN (`+marks(2, len(chunk))+`)`, args...)
+	err := store.EachByID(ctx, tx, `SELECT `+participationColumns+` FROM participations p WHERE p.id IN $ids`, ids, func(r store.Scanner) error {
+		p, err := scanParticipation(r)
 		if err != nil {
-			return nil, repertoire.Internal(err)
+			return repertoire.Internal(err)
 		}
-		for rows.Next() {
-			p, err := scanParticipation(rows)
-			if err != nil {
-				rows.Close()
-				return nil, repertoire.Internal(err)
-			}
+		if p.ActionID == actionID && p.Status == StatusFlagged {
 			out[p.ID] = p
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, repertoire.Internal(err)
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -271,12 +249,6 @@ func repend(ctx context.Context, tx *store.Tx, id, hash string) error {
 // setLink keeps the hash of a participation's latest link.
 func setLink(ctx context.Context, tx *store.Tx, id, hash string) error {
 	_, err := tx.ExecContext(ctx, `UPDATE participations SET token_hash = $2 WHERE id = $1`, id, hash)
-	return internalErr(err)
-}
-
-// setCheckin records a participant's check-in answer.
-func setCheckin(ctx context.Context, tx *store.Tx, id, answer string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE participations SET checkin = $2, modified_at = $3 WHERE id = $1`, id, answer, tx.Now)
 	return internalErr(err)
 }
 

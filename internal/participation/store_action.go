@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strconv"
-	"strings"
 	"time"
 
 	"repertoire"
@@ -24,7 +22,7 @@ type Recipient struct {
 
 // ConfirmedRecipients lists the confirmed participants of an action, in
 // participation id order, inside tx: one read of the participations, then
-// their addresses a thousand people a statement. With at set, only those
+// their addresses one read per chunk of people (account.Contacts). With at set, only those
 // confirmed at that instant (by the transaction of that time: an index
 // lookup, not a scan of every participant).
 func ConfirmedRecipients(ctx context.Context, tx *store.Tx, actionID string, at time.Time) ([]Recipient, error) {
@@ -56,13 +54,13 @@ func ConfirmedRecipients(ctx context.Context, tx *store.Tx, actionID string, at 
 	if len(out) == 0 {
 		return nil, nil
 	}
-	addrs, err := account.Addresses(ctx, tx, people)
+	contacts, err := account.Contacts(ctx, tx, people)
 	if err != nil {
 		return nil, err
 	}
 	kept := out[:0]
 	for _, r := range out {
-		if a, ok := addrs[r.PersonID]; ok {
+		if a, ok := contacts[r.PersonID]; ok {
 			r.Email = a.Email
 			kept = append(kept, r)
 		}
@@ -99,40 +97,4 @@ func SetCheckin(ctx context.Context, tx *store.Tx, participationID, answer strin
 		return "", repertoire.Internal(err)
 	}
 	return prev, nil
-}
-
-// countsChunk is how many actions one statement of CountsByAction reads.
-const countsChunk = 500
-
-// CountsByAction reads the counters of several actions (a page of them)
-// from q; an action without counters has none in the map.
-func CountsByAction(ctx context.Context, q store.Queryer, actionIDs []string) (map[string]Counts, error) {
-	out := make(map[string]Counts, len(actionIDs))
-	for start := 0; start < len(actionIDs); start += countsChunk {
-		part := actionIDs[start:min(start+countsChunk, len(actionIDs))]
-		marks := make([]string, len(part))
-		args := make([]any, len(part))
-		for i, id := range part {
-			marks[i], args[i] = "$"+strconv.Itoa(i+1), id
-		}
-		rows, err := q.QueryContext(ctx, `SELECT action_id, confirmed, imported, pending, flagged, withdrawn FROM action_counters
-			WHERE action_id IN (`+strings.Join(marks, ", ")+`)`, args...)
-		if err != nil {
-			return nil, repertoire.Internal(err)
-		}
-		for rows.Next() {
-			var id string
-			var c Counts
-			if err := rows.Scan(&id, &c.Confirmed, &c.Imported, &c.Pending, &c.Flagged, &c.Withdrawn); err != nil {
-				rows.Close()
-				return nil, repertoire.Internal(err)
-			}
-			out[id] = c
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, repertoire.Internal(err)
-		}
-	}
-	return out, nil
 }

@@ -82,26 +82,68 @@ func (h *linkPages) act(mode string) http.HandlerFunc {
 
 // --- what the tactics' pages share ---
 
-// Locate resolves a tactic's page for the viewer: the campaign's place
-// from the URL and, when get is given, the action named by the path value
-// param. With organize the viewer must organize the community (visitors
-// are sent to sign in; organizersOnly answers members). It writes the
-// error page and returns false on failure.
-func Locate[T any](w http.ResponseWriter, r *http.Request, pages *web.Renderer, communities *community.Store, campaigns *campaign.Store,
-	get func(ctx context.Context, campaignID, slug string) (T, error), param string, organize bool, organizersOnly string) (*campaign.Place, T, bool) {
+// Page is what a tactic's page resolves from its URL: the campaign's
+// place and, on the pages of one action, that action (a petition, a
+// pledge).
+type Page[T any] struct {
+	*campaign.Place   // the campaign, its community, and whether the viewer organizes it
+	Tactic          T // the zero value on the page creating one
+}
+
+// Locator resolves a tactic's pages; the tactic supplies how it finds an
+// action and what answers a member who does not organize.
+type Locator[T any] struct {
+	Pages       *web.Renderer
+	Communities *community.Store
+	Campaigns   *campaign.Store
+	// Get finds the action of a campaign by the slug in the path value
+	// Param.
+	Get   func(ctx context.Context, campaignID, slug string) (T, error)
+	Param string
+	// OrganizersOnly is the message answering a member who does not
+	// organize the community.
+	OrganizersOnly string
+}
+
+// Locate resolves the URL for the viewer, with the action when withTactic.
+// With organize the viewer must organize the community (visitors are sent
+// to sign in). It writes the error page and returns nil on failure.
+func (l *Locator[T]) Locate(w http.ResponseWriter, r *http.Request, withTactic, organize bool) *Page[T] {
+	pl, err := campaign.LocateRequest(r, l.Communities, l.Campaigns)
 	var action T
-	pl, err := campaign.LocateRequest(r, communities, campaigns)
-	if err == nil && get != nil {
-		action, err = get(r.Context(), pl.Campaign.ID, r.PathValue(param))
+	if err == nil && withTactic {
+		action, err = l.Get(r.Context(), pl.Campaign.ID, r.PathValue(l.Param))
 	}
 	if err != nil {
-		pages.Error(w, r, err)
-		return nil, action, false
+		l.Pages.Error(w, r, err)
+		return nil
 	}
-	if organize && !pl.RequireOrganizer(w, r, pages, organizersOnly) {
-		return nil, action, false
+	if organize && !pl.RequireOrganizer(w, r, l.Pages, l.OrganizersOnly) {
+		return nil
 	}
-	return pl, action, true
+	return &Page[T]{Place: pl, Tactic: action}
+}
+
+// Post handles the POST of a tactic's form: act reads the form and acts.
+// On success the browser goes to the page act returns, with flash (303);
+// field errors show the page again with the form and its errors
+// (rerender); any other error, the error page.
+func Post(w http.ResponseWriter, r *http.Request, pages *web.Renderer, flash string,
+	act func(f *web.Form) (string, error), rerender func(status int, f *web.Form)) {
+	f, ok := pages.Form(w, r)
+	if !ok {
+		return
+	}
+	done, err := act(f)
+	if err != nil {
+		if !f.SetErrors(web.Localizer(r.Context()), err) {
+			pages.Error(w, r, err)
+			return
+		}
+		rerender(repertoire.Status(repertoire.ErrorCode(err)), f)
+		return
+	}
+	web.Redirect(w, r, done, flash)
 }
 
 // Form is a tactic's public form taking part (a petition's signing form,
@@ -125,40 +167,29 @@ type Form struct {
 // Take handles the POST of a tactic's public form: the submission, pending
 // until confirmed from the mailed link.
 func (s *Service) Take(w http.ResponseWriter, r *http.Request, pages *web.Renderer, form Form) {
-	f, ok := pages.Form(w, r)
-	if !ok {
-		return
-	}
-	if form.Closed != nil {
-		pages.Error(w, r, form.Closed)
-		return
-	}
-	l := web.Localizer(r.Context())
-	sub := Submission{Kind: form.Kind, ActionID: form.ActionID,
-		Person: account.PersonInput{Email: f.Get("email"), GivenName: f.Get("given_name"), FamilyName: f.Get("family_name"),
-			Locality: f.Get("locality"), Country: f.Get("country"), Language: l.Lang},
-		Comment:         f.Get("comment"),
-		PublicName:      f.Get("public_name") != "",
-		ContactOK:       f.Get("contact_ok") != "",
-		ShareWithTarget: f.Get("share_with_target") != "",
-		IP:              web.ClientIP(r),
-		Lang:            l.Lang,
-	}
-	errs := repertoire.FieldErrors(Validate(&sub))
-	if form.NameRequired && strings.TrimSpace(f.Get("given_name")) == "" {
-		errs = append(errs, repertoire.Invalid("given_name", "field.required", nil))
-	}
-	err := errs.Err()
-	if err == nil {
-		_, err = s.Submit(r.Context(), sub)
-	}
-	if err != nil {
-		if !f.SetErrors(l, err) {
-			pages.Error(w, r, err)
-			return
+	Post(w, r, pages, form.Flash, func(f *web.Form) (string, error) {
+		if form.Closed != nil {
+			return "", form.Closed
 		}
-		form.Rerender(w, r, repertoire.Status(repertoire.ErrorCode(err)), f)
-		return
-	}
-	web.Redirect(w, r, form.Done, form.Flash)
+		lang := web.Localizer(r.Context()).Lang
+		sub := Submission{Kind: form.Kind, ActionID: form.ActionID,
+			Person: account.PersonInput{Email: f.Get("email"), GivenName: f.Get("given_name"), FamilyName: f.Get("family_name"),
+				Locality: f.Get("locality"), Country: f.Get("country"), Language: lang},
+			Comment:         f.Get("comment"),
+			PublicName:      f.Get("public_name") != "",
+			ContactOK:       f.Get("contact_ok") != "",
+			ShareWithTarget: f.Get("share_with_target") != "",
+			IP:              web.ClientIP(r),
+			Lang:            lang,
+		}
+		errs := repertoire.FieldErrors(Validate(&sub))
+		if form.NameRequired && strings.TrimSpace(f.Get("given_name")) == "" {
+			errs = append(errs, repertoire.Invalid("given_name", "field.required", nil))
+		}
+		if err := errs.Err(); err != nil {
+			return "", err
+		}
+		_, err := s.Submit(r.Context(), sub)
+		return form.Done, err
+	}, func(status int, f *web.Form) { form.Rerender(w, r, status, f) })
 }

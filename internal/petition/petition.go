@@ -45,23 +45,19 @@ type Target struct {
 
 // Petition is one petition of a campaign.
 type Petition struct {
-	ID            string
-	CampaignID    string
-	CampaignSlug  string
-	CampaignTitle string
-	CommunityID   string
-	CommunitySlug string
-	Slug          string
-	Title         string
-	Description   string
-	Text          string
-	Goal          int // 0: no goal
-	Status        string
-	OriginSystem  string
-	Targets       []Target
-	DemandIDs     []string
-	CreatedAt     time.Time
-	ModifiedAt    time.Time
+	ID string
+	campaign.Parent
+	Slug         string
+	Title        string
+	Description  string
+	Text         string
+	Goal         int // 0: no goal
+	Status       string
+	OriginSystem string
+	Targets      []Target
+	DemandIDs    []string
+	CreatedAt    time.Time
+	ModifiedAt   time.Time
 }
 
 // Path is the petition's public page.
@@ -162,6 +158,7 @@ type Handler struct {
 	communities *community.Store
 	campaigns   *campaign.Store
 	pages       *web.Renderer
+	locator     participation.Locator[*Petition]
 	cat         *i18n.Catalog
 	log         *slog.Logger
 	baseURL     string
@@ -187,6 +184,8 @@ func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger,
 	communities *community.Store, campaigns *campaign.Store, parts *participation.Service) *Handler {
 	h := &Handler{Store: NewStore(db), parts: parts, communities: communities, campaigns: campaigns, pages: pages,
 		cat: cat, log: log, baseURL: strings.TrimRight(baseURL, "/"), views: map[string]*cachedView{}, byID: map[string]*cachedPetition{}}
+	h.locator = participation.Locator[*Petition]{Pages: pages, Communities: communities, Campaigns: campaigns,
+		Get: h.Store.GetBySlug, Param: "petition", OrganizersOnly: "petition.organizers_only"}
 	parts.Register(participation.Signature, h)
 	return h
 }

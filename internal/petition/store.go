@@ -8,7 +8,6 @@ import (
 
 	"repertoire"
 	"repertoire/internal/campaign"
-	"repertoire/internal/community"
 	"repertoire/internal/participation"
 	"repertoire/internal/store"
 )
@@ -65,11 +64,11 @@ func (s *Store) Create(ctx context.Context, personID string, in Input) (*Petitio
 		if taken > 0 {
 			return &repertoire.Error{Code: repertoire.ECONFLICT, Field: "slug", MessageID: "petition.slug_taken"}
 		}
-		refs, err := campaign.Refs(ctx, tx, []string{in.CampaignID})
+		heads, err := campaign.Heads(ctx, tx, []string{in.CampaignID})
 		if err != nil {
 			return err
 		}
-		if _, ok := refs[in.CampaignID]; !ok {
+		if heads[in.CampaignID] == nil {
 			return repertoire.Invalid("campaign", "petition.campaign_not_found", nil)
 		}
 		demands, err := campaign.DemandsByID(ctx, tx, in.DemandIDs)
@@ -152,21 +151,14 @@ func complete(ctx context.Context, q store.Queryer, ps []*Petition) error {
 		byID[p.ID], ids[i] = p, p.ID
 		campaignIDs = append(campaignIDs, p.CampaignID)
 	}
-	refs, err := campaign.Refs(ctx, q, campaignIDs)
-	if err != nil {
-		return err
-	}
-	var communityIDs []string
-	for _, r := range refs {
-		communityIDs = append(communityIDs, r.CommunityID)
-	}
-	slugs, err := community.Slugs(ctx, q, communityIDs)
+	heads, err := campaign.Heads(ctx, q, campaignIDs)
 	if err != nil {
 		return err
 	}
 	for _, p := range ps {
-		r := refs[p.CampaignID]
-		p.CampaignSlug, p.CampaignTitle, p.CommunityID, p.CommunitySlug = r.Slug, r.Title, r.CommunityID, slugs[r.CommunityID]
+		if c := heads[p.CampaignID]; c != nil {
+			p.Parent = c.Parent()
+		}
 	}
 	in := marks(1, len(ids))
 	rows, err := q.QueryContext(ctx, `SELECT petition_id, name, email FROM petition_targets WHERE petition_id IN (`+in+`)
@@ -347,16 +339,16 @@ func (s *Store) Demands(ctx context.Context, p *Petition) ([]campaign.Demand, er
 	return campaign.DemandsByID(ctx, s.db.Reader(), p.DemandIDs)
 }
 
-// Campaign reads what names the campaign a petition is created in, without
-// loading the campaign; an unknown one is the body's error.
-func (s *Store) Campaign(ctx context.Context, id string) (campaign.Ref, error) {
-	refs, err := campaign.Refs(ctx, s.db.Reader(), []string{id})
+// Campaign reads the head of the campaign a petition is created in (see
+// campaign.Heads); an unknown one is the body's error.
+func (s *Store) Campaign(ctx context.Context, id string) (*campaign.Campaign, error) {
+	heads, err := campaign.Heads(ctx, s.db.Reader(), []string{id})
 	if err != nil {
-		return campaign.Ref{}, err
+		return nil, err
 	}
-	c, ok := refs[id]
-	if !ok {
-		return c, repertoire.Invalid("campaign", "petition.campaign_not_found", nil)
+	c := heads[id]
+	if c == nil {
+		return nil, repertoire.Invalid("campaign", "petition.campaign_not_found", nil)
 	}
 	return c, nil
 }

@@ -38,28 +38,9 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/petitions/{id}/signatures", h.apiSign)
 }
 
-// scope is what every petition page resolves from its URL.
-type scope struct {
-	*campaign.Place           // the campaign, its community, and whether the viewer organizes it
-	Petition        *Petition // nil on the new-petition page
-}
-
-// load resolves the URL for the viewer; with organize the viewer must
-// organize the community (visitors are sent to sign in). It writes the
-// error page and returns nil on failure.
-func (h *Handler) load(w http.ResponseWriter, r *http.Request, withPetition, organize bool) *scope {
-	var get func(ctx context.Context, campaignID, slug string) (*Petition, error)
-	if withPetition {
-		get = h.Store.GetBySlug
-	}
-	pl, p, ok := participation.Locate(w, r, h.pages, h.communities, h.campaigns, get, "petition", organize, "petition.organizers_only")
-	if !ok {
-		return nil
-	}
-	return &scope{Place: pl, Petition: p}
-}
-
-func formStatus(err error) int { return repertoire.Status(repertoire.ErrorCode(err)) }
+// scope is what every petition page resolves from its URL; Tactic is the
+// petition.
+type scope = participation.Page[*Petition]
 
 // --- creating a petition ---
 
@@ -97,7 +78,7 @@ func (h *Handler) renderNew(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 func (h *Handler) newForm(w http.ResponseWriter, r *http.Request) {
-	s := h.load(w, r, false, true)
+	s := h.locator.Locate(w, r, false, true)
 	if s == nil {
 		return
 	}
@@ -105,41 +86,33 @@ func (h *Handler) newForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
-	s := h.load(w, r, false, true)
+	s := h.locator.Locate(w, r, false, true)
 	if s == nil {
 		return
 	}
-	f, ok := h.pages.Form(w, r)
-	if !ok {
-		return
-	}
-	in := Input{CampaignID: s.Campaign.ID, Title: f.Get("title"), Slug: f.Get("slug"), Description: f.Get("description"),
-		Text: f.Get("petition_text"), DemandIDs: f.Values["demands"]}
-	var errs repertoire.Errors
-	if g := strings.TrimSpace(f.Get("goal")); g != "" {
-		n, err := strconv.Atoi(g)
+	participation.Post(w, r, h.pages, "petition.created", func(f *web.Form) (string, error) {
+		in := Input{CampaignID: s.Campaign.ID, Title: f.Get("title"), Slug: f.Get("slug"), Description: f.Get("description"),
+			Text: f.Get("petition_text"), DemandIDs: f.Values["demands"]}
+		var errs repertoire.Errors
+		if g := strings.TrimSpace(f.Get("goal")); g != "" {
+			n, err := strconv.Atoi(g)
+			if err != nil {
+				errs = append(errs, repertoire.Invalid("goal", "petition.bad_goal", nil))
+			}
+			in.Goal = n
+		}
+		for i := range maxFormTargets {
+			in.Targets = append(in.Targets, Target{Name: f.Get("target[" + itoa(i) + "].name"), Email: f.Get("target[" + itoa(i) + "].email")})
+		}
+		if err := errs.Err(); err != nil {
+			return "", err
+		}
+		p, err := h.Store.Create(r.Context(), web.ViewerID(r), in)
 		if err != nil {
-			errs = append(errs, repertoire.Invalid("goal", "petition.bad_goal", nil))
+			return "", err
 		}
-		in.Goal = n
-	}
-	for i := range maxFormTargets {
-		in.Targets = append(in.Targets, Target{Name: f.Get("target[" + itoa(i) + "].name"), Email: f.Get("target[" + itoa(i) + "].email")})
-	}
-	var p *Petition
-	err := errs.Err()
-	if err == nil {
-		p, err = h.Store.Create(r.Context(), web.ViewerID(r), in)
-	}
-	if err != nil {
-		if !f.SetErrors(web.Localizer(r.Context()), err) {
-			h.pages.Error(w, r, err)
-			return
-		}
-		h.renderNew(w, r, formStatus(err), s, f)
-		return
-	}
-	web.Redirect(w, r, p.Path(), "petition.created")
+		return p.Path(), nil
+	}, func(status int, f *web.Form) { h.renderNew(w, r, status, s, f) })
 }
 
 // --- the public page ---
@@ -164,7 +137,7 @@ type cachedView struct {
 }
 
 func (h *Handler) buildView(ctx context.Context, s *scope) (*view, error) {
-	p := s.Petition
+	p := s.Tactic
 	v := &view{Petition: p, Public: s.Community.Visibility == community.Public}
 	var err error
 	if v.Counts, err = h.parts.Counts(ctx, p.ID); err != nil {
@@ -204,7 +177,7 @@ type showData struct {
 // most once a second and shared by every visitor: the UK petitions site
 // fell over under people refreshing the count.
 func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
-	s := h.load(w, r, true, false)
+	s := h.locator.Locate(w, r, true, false)
 	if s == nil {
 		return
 	}
@@ -218,11 +191,11 @@ func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, status int,
 		h.pages.Error(w, r, err)
 		return
 	}
-	h.pages.Render(w, r, status, "petition_show", s.Petition.Title, showData{view: v, S: s, Form: f})
+	h.pages.Render(w, r, status, "petition_show", s.Tactic.Title, showData{view: v, S: s, Form: f})
 }
 
 func (h *Handler) view(ctx context.Context, s *scope) (*view, error) {
-	key := s.Petition.ID
+	key := s.Tactic.ID
 	public := s.Community.Visibility == community.Public
 	if public {
 		h.cacheMu.Lock()
@@ -256,16 +229,16 @@ func (h *Handler) view(ctx context.Context, s *scope) (*view, error) {
 // sign takes a signature from the public page: pending until the signer
 // follows the link mailed to them.
 func (h *Handler) sign(w http.ResponseWriter, r *http.Request) {
-	s := h.load(w, r, true, false)
+	s := h.locator.Locate(w, r, true, false)
 	if s == nil {
 		return
 	}
-	form := participation.Form{Kind: participation.Signature, ActionID: s.Petition.ID, NameRequired: true,
-		Done: s.Petition.Path() + "#sign", Flash: "petition.signed.check_mail",
+	form := participation.Form{Kind: participation.Signature, ActionID: s.Tactic.ID, NameRequired: true,
+		Done: s.Tactic.Path() + "#sign", Flash: "petition.signed.check_mail",
 		Rerender: func(w http.ResponseWriter, r *http.Request, status int, f *web.Form) {
 			h.renderShow(w, r, status, s, f)
 		}}
-	if s.Petition.Status != StatusOpen {
+	if s.Tactic.Status != StatusOpen {
 		form.Closed = errClosed
 	}
 	h.parts.Take(w, r, h.pages, form)

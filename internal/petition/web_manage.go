@@ -26,34 +26,34 @@ func (h *Handler) renderManage(w http.ResponseWriter, r *http.Request, status in
 	ctx := r.Context()
 	d := manageData{S: s, Form: f, Statuses: campaign.Statuses}
 	var err error
-	if d.Counts, err = participation.CountsOf(ctx, h.Store.db.Reader(), s.Petition.ID); err == nil {
-		if d.Queue, err = h.parts.ReviewQueue(ctx, s.Petition.ID, 200); err == nil {
-			d.Deliveries, err = h.Store.Deliveries(ctx, s.Petition.ID)
+	if d.Counts, err = participation.CountsOf(ctx, h.Store.db.Reader(), s.Tactic.ID); err == nil {
+		if d.Queue, err = h.parts.ReviewQueue(ctx, s.Tactic.ID, 200); err == nil {
+			d.Deliveries, err = h.Store.Deliveries(ctx, s.Tactic.ID)
 		}
 	}
 	if err == nil {
-		d.Demands, err = h.Store.Demands(ctx, s.Petition)
+		d.Demands, err = h.Store.Demands(ctx, s.Tactic)
 	}
 	if err != nil {
 		h.pages.Error(w, r, err)
 		return
 	}
-	h.pages.Render(w, r, status, "petition_manage", web.Localizer(ctx).T("petition.manage.title", "Title", s.Petition.Title), d)
+	h.pages.Render(w, r, status, "petition_manage", web.Localizer(ctx).T("petition.manage.title", "Title", s.Tactic.Title), d)
 }
 
 func (h *Handler) manage(w http.ResponseWriter, r *http.Request) {
-	s := h.load(w, r, true, true)
+	s := h.locator.Locate(w, r, true, true)
 	if s == nil {
 		return
 	}
 	h.renderManage(w, r, http.StatusOK, s, web.NewForm(nil))
 }
 
-func (h *Handler) manageURL(s *scope) string { return s.Petition.Path() + "/manage" }
+func (h *Handler) manageURL(s *scope) string { return s.Tactic.Path() + "/manage" }
 
 // review confirms or rejects the checked flagged signatures at once.
 func (h *Handler) review(w http.ResponseWriter, r *http.Request) {
-	s := h.load(w, r, true, true)
+	s := h.locator.Locate(w, r, true, true)
 	if s == nil {
 		return
 	}
@@ -66,11 +66,11 @@ func (h *Handler) review(w http.ResponseWriter, r *http.Request) {
 		h.pages.Error(w, r, repertoire.Invalid("decision", "field.bad_choice", nil))
 		return
 	}
-	if _, err := h.parts.Review(r.Context(), web.ViewerID(r), s.Petition.ID, f.Values["id"], accept); err != nil {
+	if _, err := h.parts.Review(r.Context(), web.ViewerID(r), s.Tactic.ID, f.Values["id"], accept); err != nil {
 		h.pages.Error(w, r, err)
 		return
 	}
-	h.forget(s.Petition.ID)
+	h.forget(s.Tactic.ID)
 	flash := "petition.review.rejected"
 	if accept {
 		flash = "petition.review.accepted"
@@ -79,7 +79,7 @@ func (h *Handler) review(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) setStatus(w http.ResponseWriter, r *http.Request) {
-	s := h.load(w, r, true, true)
+	s := h.locator.Locate(w, r, true, true)
 	if s == nil {
 		return
 	}
@@ -87,11 +87,11 @@ func (h *Handler) setStatus(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := h.Store.SetStatus(r.Context(), s.Petition.ID, f.Get("status")); err != nil {
+	if err := h.Store.SetStatus(r.Context(), s.Tactic.ID, f.Get("status")); err != nil {
 		h.pages.Error(w, r, err)
 		return
 	}
-	h.forget(s.Petition.ID)
+	h.forget(s.Tactic.ID)
 	web.Redirect(w, r, h.manageURL(s), "petition.status.saved")
 }
 
@@ -106,56 +106,41 @@ func demandMoves(f *web.Form, p *Petition) []DemandMove {
 }
 
 func (h *Handler) deliver(w http.ResponseWriter, r *http.Request) {
-	s := h.load(w, r, true, true)
+	s := h.locator.Locate(w, r, true, true)
 	if s == nil {
 		return
 	}
-	f, ok := h.pages.Form(w, r)
-	if !ok {
-		return
-	}
-	l := web.Localizer(r.Context())
-	if _, err := h.Deliver(r.Context(), web.ViewerID(r), s.Petition, f.Get("note"), l.Lang, demandMoves(f, s.Petition)); err != nil {
-		if !f.SetErrors(l, err) {
-			h.pages.Error(w, r, err)
-			return
+	participation.Post(w, r, h.pages, "petition.delivered", func(f *web.Form) (string, error) {
+		if _, err := h.Deliver(r.Context(), web.ViewerID(r), s.Tactic, f.Get("note"), web.Localizer(r.Context()).Lang, demandMoves(f, s.Tactic)); err != nil {
+			return "", err
 		}
-		h.renderManage(w, r, formStatus(err), s, f)
-		return
-	}
-	web.Redirect(w, r, h.manageURL(s), "petition.delivered")
+		return h.manageURL(s), nil
+	}, func(status int, f *web.Form) { h.renderManage(w, r, status, s, f) })
 }
 
 func (h *Handler) answer(w http.ResponseWriter, r *http.Request) {
-	s := h.load(w, r, true, true)
+	s := h.locator.Locate(w, r, true, true)
 	if s == nil {
 		return
 	}
-	f, ok := h.pages.Form(w, r)
-	if !ok {
-		return
-	}
-	l := web.Localizer(r.Context())
-	if err := h.Answer(r.Context(), web.ViewerID(r), s.Petition, r.PathValue("delivery"), f.Get("answer"), l.Lang); err != nil {
-		if !f.SetErrors(l, err) {
-			h.pages.Error(w, r, err)
-			return
+	participation.Post(w, r, h.pages, "petition.answer.saved", func(f *web.Form) (string, error) {
+		err := h.Answer(r.Context(), web.ViewerID(r), s.Tactic, r.PathValue("delivery"), f.Get("answer"), web.Localizer(r.Context()).Lang)
+		if err != nil {
+			return "", err
 		}
-		h.renderManage(w, r, formStatus(err), s, f)
-		return
-	}
-	web.Redirect(w, r, h.manageURL(s), "petition.answer.saved")
+		return h.manageURL(s), nil
+	}, func(status int, f *web.Form) { h.renderManage(w, r, status, s, f) })
 }
 
 func (h *Handler) exportCSV(w http.ResponseWriter, r *http.Request) {
-	s := h.load(w, r, true, true)
+	s := h.locator.Locate(w, r, true, true)
 	if s == nil {
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+s.Petition.Slug+`-signers.csv"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+s.Tactic.Slug+`-signers.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
-	if err := h.WriteCSV(r.Context(), csv.NewWriter(w), s.Petition, web.Localizer(r.Context())); err != nil {
+	if err := h.WriteCSV(r.Context(), csv.NewWriter(w), s.Tactic, web.Localizer(r.Context())); err != nil {
 		h.log.Error("csv export failed", "err", err)
 	}
 }

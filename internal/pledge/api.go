@@ -7,6 +7,7 @@ import (
 
 	"repertoire"
 	"repertoire/internal/api"
+	"repertoire/internal/campaign"
 	"repertoire/internal/participation"
 )
 
@@ -101,47 +102,11 @@ func (b pledgeBody) times(es *repertoire.Errors) (deadline, start, end *time.Tim
 	return parse("deadline", b.Deadline), parse("window_start", b.WindowStart), parse("window_end", b.WindowEnd)
 }
 
-// authorize answers not found when the caller may not see the campaign's
-// community, forbidden when organize is asked and not allowed.
-func (h *Handler) authorize(r *http.Request, communityID string, organize bool) error {
-	ctx := r.Context()
-	com, err := h.communities.Get(ctx, communityID)
-	if err != nil {
-		return err
-	}
-	ok, err := h.communities.CanView(ctx, com, api.PrincipalID(r))
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return errNotFound
-	}
-	if organize {
-		ok, err := h.communities.CanOrganize(ctx, communityID, api.PrincipalID(r))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return repertoire.Errorf(repertoire.EFORBIDDEN, "pledge.organizers_only")
-		}
-	}
-	return nil
-}
-
-// apiPledge loads the pledge of the URL for the caller; with organize the
-// caller must hold a token (401) and organize its community (403).
+// apiPledge loads the pledge of the URL for the caller, by the campaign's
+// rule (campaign.Load): with organize the caller must hold a token (401)
+// and organize its community (403).
 func (h *Handler) apiPledge(w http.ResponseWriter, r *http.Request, organize bool) *Pledge {
-	if organize && api.Require(w, r) == nil {
-		return nil
-	}
-	p, err := h.Store.Get(r.Context(), api.ParseID(r.PathValue("id")))
-	if err == nil {
-		err = h.authorize(r, p.CommunityID, organize)
-	}
-	if err != nil {
-		api.Problem(w, r, h.log, err)
-		return nil
-	}
+	p, _ := campaign.Load(w, r, h.log, h.access, h.Store.Get, func(p *Pledge) string { return p.CommunityID }, organize)
 	return p
 }
 
@@ -151,14 +116,11 @@ func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	q := ListQuery{ViewerID: api.PrincipalID(r), Offset: page.Offset(), Limit: page.PerPage}
-	if p := api.PrincipalFrom(r.Context()); p != nil {
-		q.Admin = p.IsAdmin
-	}
+	q := ListQuery{ViewerID: api.PrincipalID(r), Admin: api.IsAdmin(r), Offset: page.Offset(), Limit: page.PerPage}
 	if s := r.URL.Query().Get("campaign"); s != "" {
 		c, err := h.campaigns.Get(r.Context(), api.ParseID(s))
 		if err == nil {
-			err = h.authorize(r, c.CommunityID, false)
+			err = h.access.Check(r.Context(), c.CommunityID, api.PrincipalID(r), false)
 		}
 		if err != nil {
 			api.Problem(w, r, h.log, err)
@@ -178,13 +140,6 @@ func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "repertoire:pledges", items, total, page))
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
 func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 	if api.Require(w, r) == nil {
 		return
@@ -194,29 +149,27 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	if deref(body.Campaign) == "" {
+	if api.Value(body.Campaign) == "" {
 		api.Problem(w, r, h.log, repertoire.Invalid("campaign", "field.required", nil))
 		return
 	}
 	c, err := h.campaigns.Get(r.Context(), api.ParseID(*body.Campaign))
 	if err == nil {
-		err = h.authorize(r, c.CommunityID, false)
+		err = h.access.Check(r.Context(), c.CommunityID, api.PrincipalID(r), false)
 	}
 	if repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
 		err = repertoire.Invalid("campaign", "pledge.campaign_not_found", nil)
 	}
 	if err == nil {
-		err = h.authorize(r, c.CommunityID, true)
+		err = h.access.Check(r.Context(), c.CommunityID, api.PrincipalID(r), true)
 	}
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
 	var es repertoire.Errors
-	in := Input{Title: deref(body.Title), Slug: deref(body.Slug), Action: deref(body.Action), Description: deref(body.Description)}
-	if body.Threshold != nil {
-		in.Threshold = *body.Threshold
-	}
+	in := Input{Title: api.Value(body.Title), Slug: api.Value(body.Slug), Action: api.Value(body.Action), Description: api.Value(body.Description),
+		Threshold: api.Value(body.Threshold)}
 	d, s, e := body.times(&es)
 	for _, t := range []struct{ dst, v *time.Time }{{&in.Deadline, d}, {&in.WindowStart, s}, {&in.WindowEnd, e}} {
 		if t.v != nil {

@@ -139,16 +139,16 @@ func (s *Store) mailOrganizers(ctx context.Context, tx *store.Tx, p *Pledge, mar
 	if err != nil || len(ids) == 0 {
 		return err
 	}
-	addrs, err := account.Addresses(ctx, tx, ids)
+	people, err := account.Contacts(ctx, tx, ids)
 	if err != nil {
 		return err
 	}
 	for _, id := range ids {
-		o, ok := addrs[id]
+		o, ok := people[id]
 		if !ok {
 			continue
 		}
-		l := s.cat.For(o.Lang)
+		l := s.cat.For(o.Language)
 		subject := l.T("pledge.mail.progress.subject", "Percent", mark, "Title", p.Title)
 		body := l.T("pledge.mail.progress.body", "Percent", mark, "Title", p.Title, "Total", Number(l.Lang, p.Total()),
 			"Threshold", Number(l.Lang, p.Threshold), "Deadline", date(l.Lang, p.Deadline), "URL", s.baseURL+p.Path())

@@ -69,13 +69,8 @@ var progressMarks = []int{25, 50, 75}
 
 // Pledge is one conditional strike.
 type Pledge struct {
-	ID            string
-	CampaignID    string
-	CampaignSlug  string
-	CampaignTitle string
-	CommunityID   string
-	CommunitySlug string
-	CommunityName string
+	ID string
+	campaign.Parent
 	Slug          string
 	Title         string
 	Action        string

@@ -87,7 +87,7 @@ func fill(ctx context.Context, q store.Queryer, ps []*Pledge) ([]*Pledge, error)
 	if err != nil {
 		return nil, err
 	}
-	counts, err := participation.CountsByAction(ctx, q, ids)
+	counts, err := participation.CountsOfMany(ctx, q, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -97,8 +97,7 @@ func fill(ctx context.Context, q store.Queryer, ps []*Pledge) ([]*Pledge, error)
 		if c == nil {
 			continue
 		}
-		p.CampaignSlug, p.CampaignTitle = c.Slug, c.Title
-		p.CommunityID, p.CommunitySlug, p.CommunityName = c.CommunityID, c.CommunitySlug, c.CommunityName
+		p.Parent = c.Parent()
 		p.Counts = counts[p.ID]
 		kept = append(kept, p)
 	}

@@ -10,38 +10,29 @@ import (
 	"repertoire/internal/store"
 )
 
-// mailChunk is how many rows one statement of the fan-out writes or reads.
+// mailChunk is how many rows one statement of the fan-out writes.
 const mailChunk = 1000
 
 // notMailedActivation keeps the committed people who have not had the
 // "it's on" mail yet (pledge_activation_mails), in their order: a
-// primary-key read per thousand of them.
+// primary-key read per chunk of them (store.EachByID).
 func notMailedActivation(ctx context.Context, tx *store.Tx, people []participation.Recipient) ([]participation.Recipient, error) {
+	ids := make([]string, len(people))
+	for i, c := range people {
+		ids[i] = c.ParticipationID
+	}
 	mailed := map[string]bool{}
-	args := make([]any, 0, min(len(people), mailChunk))
-	for start := 0; start < len(people); start += mailChunk {
-		part := people[start:min(start+mailChunk, len(people))]
-		args = args[:0]
-		for _, c := range part {
-			args = append(args, c.ParticipationID)
-		}
-		rows, err := tx.QueryContext(ctx, `SELECT participation_id FROM pledge_activation_mails WHERE participation_id IN `+
-			store.Rows(tx.Dialect, 1, len(part)), args...)
-		if err != nil {
-			return nil, repertoire.Internal(err)
-		}
-		for rows.Next() {
+	err := store.EachByID(ctx, tx, `SELECT participation_id FROM pledge_activation_mails WHERE participation_id IN $ids`, ids,
+		func(r store.Scanner) error {
 			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, repertoire.Internal(err)
+			if err := r.Scan(&id); err != nil {
+				return repertoire.Internal(err)
 			}
 			mailed[id] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, repertoire.Internal(err)
-		}
+			return nil
+		})
+	if err != nil {
+		return nil, err
 	}
 	if len(mailed) == 0 {
 		return people, nil

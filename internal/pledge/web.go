@@ -1,7 +1,6 @@
 package pledge
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -26,6 +25,8 @@ type Handler struct {
 	campaigns   *campaign.Store
 	parts       *participation.Service
 	pages       *web.Renderer
+	locator     participation.Locator[*Pledge]
+	access      campaign.Access // the API's rule, the campaign's
 	log         *slog.Logger
 	baseURL     string
 }
@@ -41,7 +42,11 @@ func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger,
 	}
 	parts.Register(participation.Commitment, s)
 	return &Handler{Store: s, communities: communities, campaigns: campaigns, parts: parts, pages: pages, log: log,
-		baseURL: strings.TrimRight(baseURL, "/")}
+		baseURL: strings.TrimRight(baseURL, "/"),
+		locator: participation.Locator[*Pledge]{Pages: pages, Communities: communities, Campaigns: campaigns,
+			Get: s.GetBySlug, Param: "pledge", OrganizersOnly: "pledge.organizers_only"},
+		access: campaign.Access{Communities: communities, NotFound: errNotFound,
+			OrganizersOnly: repertoire.Errorf(repertoire.EFORBIDDEN, "pledge.organizers_only")}}
 }
 
 // Routes mounts pledge pages and API. POST paths under a pledge have six
@@ -65,26 +70,9 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/pledges/{id}/commitments", h.apiCommit)
 }
 
-// scope is what every pledge page resolves from its URL.
-type scope struct {
-	*campaign.Place         // the campaign, its community, and whether the viewer organizes it
-	Pledge          *Pledge // nil on the new-pledge page
-}
-
-// load resolves the URL for the viewer; with organize the viewer must
-// organize the community (visitors are sent to sign in). It writes the
-// error page and returns nil on failure.
-func (h *Handler) load(w http.ResponseWriter, r *http.Request, withPledge, organize bool) *scope {
-	var get func(ctx context.Context, campaignID, slug string) (*Pledge, error)
-	if withPledge {
-		get = h.Store.GetBySlug
-	}
-	pl, p, ok := participation.Locate(w, r, h.pages, h.communities, h.campaigns, get, "pledge", organize, "pledge.organizers_only")
-	if !ok {
-		return nil
-	}
-	return &scope{Place: pl, Pledge: p}
-}
+// scope is what every pledge page resolves from its URL; Tactic is the
+// pledge.
+type scope = participation.Page[*Pledge]
 
 // Form dates are days: the window runs from the start of its first day to
 // the end of its last (window_end is the midnight that ends it, see
@@ -148,7 +136,7 @@ type formData struct {
 }
 
 func (h *Handler) newForm(w http.ResponseWriter, r *http.Request) {
-	s := h.load(w, r, false, true)
+	s := h.locator.Locate(w, r, false, true)
 	if s == nil {
 		return
 	}
@@ -156,29 +144,23 @@ func (h *Handler) newForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
-	s := h.load(w, r, false, true)
+	s := h.locator.Locate(w, r, false, true)
 	if s == nil {
 		return
 	}
-	f, ok := h.pages.Form(w, r)
-	if !ok {
-		return
-	}
-	l := web.Localizer(r.Context())
-	in, err := formInput(f)
-	var p *Pledge
-	if err == nil {
-		p, err = h.Store.Create(r.Context(), web.ViewerID(r), s.Campaign.ID, in, store.Now())
-	}
-	if err != nil {
-		if !f.SetErrors(l, err) {
-			h.pages.Error(w, r, err)
-			return
+	participation.Post(w, r, h.pages, "pledge.created", func(f *web.Form) (string, error) {
+		in, err := formInput(f)
+		if err != nil {
+			return "", err
 		}
-		h.pages.Render(w, r, http.StatusUnprocessableEntity, "pledge_new", l.T("pledge.new_title"), formData{s, f})
-		return
-	}
-	web.Redirect(w, r, p.Path(), "pledge.created")
+		p, err := h.Store.Create(r.Context(), web.ViewerID(r), s.Campaign.ID, in, store.Now())
+		if err != nil {
+			return "", err
+		}
+		return p.Path(), nil
+	}, func(status int, f *web.Form) {
+		h.pages.Render(w, r, status, "pledge_new", web.Localizer(r.Context()).T("pledge.new_title"), formData{s, f})
+	})
 }
 
 // showData is the public page.
@@ -195,11 +177,11 @@ type showData struct {
 func (d showData) Num(n int) string { return Number(d.Lang, n) }
 
 // Compliance is the share that held the line, for the template.
-func (d showData) Compliance() int { c, _ := d.Pledge.Compliance(); return c }
+func (d showData) Compliance() int { c, _ := d.Tactic.Compliance(); return c }
 
 func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, status int, s *scope, f *web.Form) {
 	l := web.Localizer(r.Context())
-	p := s.Pledge
+	p := s.Tactic
 	d := showData{scope: s, Form: f, Sentence: h.Store.sentence(l, p), Statuses: Statuses, Lang: l.Lang}
 	if p.Status == StatusCollecting {
 		switch left := p.Deadline.Sub(store.Now()); {
@@ -215,7 +197,7 @@ func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, status int,
 }
 
 func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
-	if s := h.load(w, r, true, false); s != nil {
+	if s := h.locator.Locate(w, r, true, false); s != nil {
 		// The consent box starts unticked: consent is an act.
 		h.renderShow(w, r, http.StatusOK, s, web.NewForm(nil))
 	}
@@ -224,15 +206,15 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 // commit takes a commitment from the public page: pending until the
 // person follows the link mailed to them.
 func (h *Handler) commit(w http.ResponseWriter, r *http.Request) {
-	s := h.load(w, r, true, false)
+	s := h.locator.Locate(w, r, true, false)
 	if s == nil {
 		return
 	}
-	form := participation.Form{Kind: participation.Commitment, ActionID: s.Pledge.ID, Done: s.Pledge.Path(), Flash: "pledge.check_mail",
+	form := participation.Form{Kind: participation.Commitment, ActionID: s.Tactic.ID, Done: s.Tactic.Path(), Flash: "pledge.check_mail",
 		Rerender: func(w http.ResponseWriter, r *http.Request, status int, f *web.Form) {
 			h.renderShow(w, r, status, s, f)
 		}}
-	if !s.Pledge.Open() {
+	if !s.Tactic.Open() {
 		form.Closed = errClosed
 	}
 	h.parts.Take(w, r, h.pages, form)
@@ -251,47 +233,41 @@ func (h *Handler) editValues(p *Pledge) *web.Form {
 }
 
 func (h *Handler) editForm(w http.ResponseWriter, r *http.Request) {
-	s := h.load(w, r, true, true)
+	s := h.locator.Locate(w, r, true, true)
 	if s == nil {
 		return
 	}
-	h.pages.Render(w, r, http.StatusOK, "pledge_edit", web.Localizer(r.Context()).T("pledge.edit_title"), formData{s, h.editValues(s.Pledge)})
+	h.pages.Render(w, r, http.StatusOK, "pledge_edit", web.Localizer(r.Context()).T("pledge.edit_title"), formData{s, h.editValues(s.Tactic)})
 }
 
 func (h *Handler) edit(w http.ResponseWriter, r *http.Request) {
-	s := h.load(w, r, true, true)
+	s := h.locator.Locate(w, r, true, true)
 	if s == nil {
 		return
 	}
-	f, ok := h.pages.Form(w, r)
-	if !ok {
-		return
-	}
-	l := web.Localizer(r.Context())
-	in, err := formInput(f)
-	var p *Pledge
-	if err == nil {
-		p, err = h.Store.Update(r.Context(), s.Pledge.ID, Patch{Title: &in.Title, Slug: &in.Slug, Action: &in.Action,
+	participation.Post(w, r, h.pages, "pledge.saved", func(f *web.Form) (string, error) {
+		in, err := formInput(f)
+		if err != nil {
+			return "", err
+		}
+		p, err := h.Store.Update(r.Context(), s.Tactic.ID, Patch{Title: &in.Title, Slug: &in.Slug, Action: &in.Action,
 			Description: &in.Description, Threshold: &in.Threshold, Deadline: &in.Deadline, WindowStart: &in.WindowStart,
 			WindowEnd: &in.WindowEnd}, store.Now())
-	}
-	if err != nil {
-		if !f.SetErrors(l, err) {
-			h.pages.Error(w, r, err)
-			return
+		if err != nil {
+			return "", err
 		}
-		h.pages.Render(w, r, http.StatusUnprocessableEntity, "pledge_edit", l.T("pledge.edit_title"), formData{s, f})
-		return
-	}
-	web.Redirect(w, r, p.Path(), "pledge.saved")
+		return p.Path(), nil
+	}, func(status int, f *web.Form) {
+		h.pages.Render(w, r, status, "pledge_edit", web.Localizer(r.Context()).T("pledge.edit_title"), formData{s, f})
+	})
 }
 
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
-	s := h.load(w, r, true, true)
+	s := h.locator.Locate(w, r, true, true)
 	if s == nil {
 		return
 	}
-	if err := h.Store.Delete(r.Context(), s.Pledge.ID); err != nil {
+	if err := h.Store.Delete(r.Context(), s.Tactic.ID); err != nil {
 		h.pages.Error(w, r, err)
 		return
 	}

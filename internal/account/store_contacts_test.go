@@ -10,9 +10,9 @@ import (
 	"repertoire/internal/store/storetest"
 )
 
-// Addresses reads past its thousand-a-statement chunks, and leaves out the
+// Contacts reads past its chunks of a few hundred ids, and leaves out the
 // ids nobody has.
-func TestAddressesInChunks(t *testing.T) {
+func TestContactsInChunks(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		const n = 2500
@@ -30,10 +30,10 @@ func TestAddressesInChunks(t *testing.T) {
 		for i := 1; i <= n; i++ {
 			ids = append(ids, fmt.Sprintf("p%d", i))
 		}
-		var got map[string]account.Address
+		var got map[string]account.Contact
 		err = db.Write(ctx, func(tx *store.Tx) error {
 			var err error
-			got, err = account.Addresses(ctx, tx, ids)
+			got, err = account.Contacts(ctx, tx, ids)
 			return err
 		})
 		if err != nil {
@@ -42,10 +42,10 @@ func TestAddressesInChunks(t *testing.T) {
 		if len(got) != n {
 			t.Fatalf("%d addresses, want %d", len(got), n)
 		}
-		if a := got["p2000"]; a.Email != "p2000@example.org" || a.Lang != "fr" {
+		if a := got["p2000"]; a.Email != "p2000@example.org" || a.Language != "fr" {
 			t.Errorf("p2000: %+v", a)
 		}
-		if a := got["p2499"]; a.Email != "p2499@example.org" || a.Lang != "en" {
+		if a := got["p2499"]; a.Email != "p2499@example.org" || a.Language != "en" {
 			t.Errorf("p2499: %+v", a)
 		}
 		if _, ok := got["nobody"]; ok {
