@@ -9,6 +9,7 @@ import (
 	"embed"
 	"log/slog"
 	"net/http"
+	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -18,8 +19,6 @@ import (
 	"repertoire/internal/i18n"
 	"repertoire/internal/store"
 	"repertoire/internal/web"
-
-	"net/mail"
 )
 
 // Templates are this capability's pages.

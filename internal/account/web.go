@@ -4,9 +4,8 @@ import (
 	"net/http"
 
 	"repertoire"
-	"repertoire/internal/web"
-
 	"repertoire/internal/api"
+	"repertoire/internal/web"
 )
 
 // Routes mounts the account pages and the people API.
