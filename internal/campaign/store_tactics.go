@@ -2,8 +2,6 @@ package campaign
 
 import (
 	"context"
-	"strconv"
-	"strings"
 
 	"repertoire"
 	"repertoire/internal/community"
@@ -66,15 +64,6 @@ func Heads(ctx context.Context, q store.Queryer, ids []string) (map[string]*Camp
 	return out, nil
 }
 
-// inList returns "$from, $from+1, …" for n arguments.
-func inList(from, n int) string {
-	m := make([]string, n)
-	for i := range m {
-		m[i] = "$" + strconv.Itoa(from+i)
-	}
-	return strings.Join(m, ",")
-}
-
 // DemandsByID reads the demands of ids, of any campaign, in the order of
 // their campaign's list (section, then number), without their histories;
 // ids of no demand are left out. q may be a transaction.
@@ -82,11 +71,8 @@ func DemandsByID(ctx context.Context, q store.Queryer, ids []string) ([]Demand, 
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	return queryDemands(ctx, q, `d.id IN (`+inList(1, len(ids))+`)`, args, "", false)
+	in, args := store.In(ids, 1)
+	return queryDemands(ctx, q, `d.id IN (`+in+`)`, args, "", false)
 }
 
 // RecordUpdate adds an entry to a campaign's timeline inside tx, the

@@ -97,7 +97,7 @@ func claim(ctx context.Context, db *store.DB, n int, until time.Time) ([]row, er
 		for i, r := range rows {
 			ids[i] = r.ID
 		}
-		in, args := inList(ids, 2)
+		in, args := store.In(ids, 2)
 		_, err = tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = $1 WHERE id IN (`+in+`)`, append([]any{until}, args...)...)
 		if err != nil {
 			return repertoire.Internal(err)
@@ -175,7 +175,7 @@ func release(ctx context.Context, db *store.DB, ids []string) error {
 		return nil
 	}
 	return db.Write(ctx, func(tx *store.Tx) error {
-		in, args := inList(ids, 2)
+		in, args := store.In(ids, 2)
 		_, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = $1 WHERE status = 'pending' AND id IN (`+in+`)`,
 			append([]any{tx.Now}, args...)...)
 		if err != nil {
@@ -183,17 +183,6 @@ func release(ctx context.Context, db *store.DB, ids []string) error {
 		}
 		return nil
 	})
-}
-
-// inList returns "$first, $first+1, …" for ids, and ids as arguments.
-func inList(ids []string, first int) (string, []any) {
-	ph := make([]string, len(ids))
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		ph[i] = fmt.Sprintf("$%d", first+i)
-		args[i] = id
-	}
-	return strings.Join(ph, ", "), args
 }
 
 var errUnknownToken = repertoire.Errorf(repertoire.ENOTFOUND, "outbox.unsubscribe.not_found")

@@ -2,8 +2,6 @@ package schedule
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
 	"repertoire"
@@ -28,7 +26,7 @@ func deletePending(ctx context.Context, tx *store.Tx, subjectID string, kinds []
 	q := `DELETE FROM jobs WHERE subject_id = $1 AND status IN ('pending', 'running')`
 	args := []any{subjectID}
 	if len(kinds) > 0 {
-		in, more := placeholders(kinds, 2)
+		in, more := store.In(kinds, 2)
 		q += ` AND kind IN (` + in + `)`
 		args = append(args, more...)
 	}
@@ -61,7 +59,7 @@ func markFailed(ctx context.Context, tx *store.Tx, id, claimID, status string, u
 
 // claimDue leases up to limit due jobs of the given kinds to claimID.
 func claimDue(ctx context.Context, tx *store.Tx, kinds []string, limit int, lease time.Duration, claimID string) ([]Job, error) {
-	in, kargs := placeholders(kinds, 3)
+	in, kargs := store.In(kinds, 3)
 	q := `SELECT id, kind, subject_id, run_at, attempts FROM jobs
 		WHERE status IN ('pending', 'running') AND run_at <= $1 AND (locked_until IS NULL OR locked_until <= $1)
 		AND kind IN (` + in + `) ORDER BY run_at LIMIT $2`
@@ -94,21 +92,11 @@ func claimDue(ctx context.Context, tx *store.Tx, kinds []string, limit int, leas
 	for i, j := range jobs {
 		ids[i] = j.ID
 	}
-	in, idArgs := placeholders(ids, 4)
+	in, idArgs := store.In(ids, 4)
 	_, err = tx.ExecContext(ctx, `UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = $1, claimed_by = $2, modified_at = $3
 		WHERE id IN (`+in+`)`, append([]any{tx.Now.Add(lease), claimID, tx.Now}, idArgs...)...)
 	if err != nil {
 		return nil, repertoire.Internal(err)
 	}
 	return jobs, nil
-}
-
-func placeholders(vals []string, first int) (string, []any) {
-	ps := make([]string, len(vals))
-	args := make([]any, len(vals))
-	for i, v := range vals {
-		ps[i] = fmt.Sprintf("$%d", first+i)
-		args[i] = v
-	}
-	return strings.Join(ps, ", "), args
 }

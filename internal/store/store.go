@@ -531,3 +531,18 @@ func EachByID(ctx context.Context, q Queryer, query string, ids []string, scan f
 
 // Scanner is a row being read.
 type Scanner interface{ Scan(dest ...any) error }
+
+// In writes the placeholders of an "IN (…)" list of vals, numbered from
+// first ("$3, $4, …"), and vals as arguments.
+func In(vals []string, first int) (string, []any) {
+	var b strings.Builder
+	args := make([]any, len(vals))
+	for i, v := range vals {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("$" + strconv.Itoa(first+i))
+		args[i] = v
+	}
+	return b.String(), args
+}
