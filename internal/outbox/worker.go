@@ -6,9 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/mail"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -17,6 +15,7 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 	gomail "github.com/wneessen/go-mail"
 
+	"repertoire/internal/schedule"
 	"repertoire/internal/store"
 )
 
@@ -191,7 +190,7 @@ func (w *Worker) deliver(ctx context.Context, r row) (o outcome, attempted bool)
 		return o, true
 	}
 	w.errs.Inc()
-	o.Error = shortError(err)
+	o.Error = schedule.ShortError(err)
 	if o.Attempts >= w.MaxAttempts {
 		o.Status = "failed"
 		w.failed.Inc()
@@ -199,35 +198,9 @@ func (w *Worker) deliver(ctx context.Context, r row) (o outcome, attempted bool)
 		return o, true
 	}
 	o.Status = "pending"
-	o.Next = store.Now().Add(w.backoff(o.Attempts))
+	o.Next = store.Now().Add(schedule.Backoff(w.Backoff, w.MaxBackoff, o.Attempts))
 	w.log.Warn("mail not delivered, will retry", "outbox_id", r.ID, "attempts", o.Attempts, "err", o.Error)
 	return o, true
-}
-
-// backoff is Backoff·2^(attempts-1), at most MaxBackoff, less up to a
-// fifth at random so that failed mails do not all retry in step.
-func (w *Worker) backoff(attempts int) time.Duration {
-	d := w.Backoff
-	for i := 1; i < attempts && d < w.MaxBackoff; i++ {
-		d *= 2
-	}
-	d = min(d, w.MaxBackoff)
-	if j := int64(d / 5); j > 0 {
-		d -= time.Duration(rand.Int64N(j))
-	}
-	return d
-}
-
-var addressRE = regexp.MustCompile(`[^\s<>"(),;:]+@[^\s<>"(),;:]+`)
-
-// shortError keeps an error fit for the table and the log: one line, no
-// email address, bounded.
-func shortError(err error) string {
-	s := addressRE.ReplaceAllString(oneLine(err.Error()), "<address>")
-	if len(s) > 300 {
-		s = strings.ToValidUTF8(s[:300], "") + "…"
-	}
-	return s
 }
 
 // compose builds the RFC 5322 message of a row.

@@ -168,16 +168,16 @@ func (r *Runner) run(ctx context.Context, claimID string, j Job) {
 		r.log.Warn("schedule: job lease lost", "kind", j.Kind, "job", j.ID)
 		return
 	}
-	status, wait := StatusPending, r.backoff(j.Attempts)
+	status, wait := StatusPending, Backoff(r.Backoff, r.MaxBackoff, j.Attempts)
 	if j.Attempts >= r.MaxAttempts {
 		status = StatusFailed
 	}
-	r.log.Error("schedule: job failed", "kind", j.Kind, "job", j.ID, "attempts", j.Attempts, "err", shortError(err))
+	r.log.Error("schedule: job failed", "kind", j.Kind, "job", j.ID, "attempts", j.Attempts, "err", ShortError(err))
 	// A fresh context: a job cut short by shutdown still records its attempt.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	werr := r.db.Write(wctx, func(tx *store.Tx) error {
-		return markFailed(wctx, tx, j.ID, claimID, status, tx.Now.Add(wait), shortError(err))
+		return markFailed(wctx, tx, j.ID, claimID, status, tx.Now.Add(wait), ShortError(err))
 	})
 	if werr != nil {
 		r.log.Error("schedule: recording a failed job", "job", j.ID, "err", werr)
@@ -201,14 +201,16 @@ func (r *Runner) claim(ctx context.Context, claimID string) ([]Job, error) {
 	return jobs, err
 }
 
-// backoff is Backoff·2^(attempts-1), at most MaxBackoff, less up to a
-// fifth at random so that failing jobs do not retry in step.
-func (r *Runner) backoff(attempts int) time.Duration {
-	d := r.Backoff
-	for i := 1; i < attempts && d < r.MaxBackoff; i++ {
+// Backoff is how long to wait before another try of work that failed
+// attempts times: base·2^(attempts-1), at most max, less up to a fifth at
+// random so that failing work does not retry in step. Jobs and the
+// outbox's mails retry by it.
+func Backoff(base, max time.Duration, attempts int) time.Duration {
+	d := base
+	for i := 1; i < attempts && d < max; i++ {
 		d *= 2
 	}
-	d = min(d, r.MaxBackoff)
+	d = min(d, max)
 	if j := int64(d / 5); j > 0 {
 		d -= time.Duration(rand.Int64N(j))
 	}
@@ -223,9 +225,10 @@ func newClaimID() string {
 
 var addressRE = regexp.MustCompile(`[^\s<>"(),;:]+@[^\s<>"(),;:]+`)
 
-// shortError keeps an error fit for the table and the log: one line, no
-// email address, bounded.
-func shortError(err error) string {
+// ShortError keeps an error fit for a table and the log: one line, no
+// email address, bounded. Jobs and the outbox's mails record their
+// failures by it.
+func ShortError(err error) string {
 	s := addressRE.ReplaceAllString(strings.Join(strings.Fields(err.Error()), " "), "<address>")
 	if len(s) > 300 {
 		s = strings.ToValidUTF8(s[:300], "") + "…"
