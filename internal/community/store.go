@@ -283,20 +283,7 @@ func VisibleCondition(column, personArg string) string {
 // VisibleIDs lists the ids of the communities the person (or a visitor,
 // "") may see.
 func (s *Store) VisibleIDs(ctx context.Context, personID string) ([]string, error) {
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT c.id FROM communities c WHERE `+VisibleCondition("c.id", "$1")+` ORDER BY c.id`, personID)
-	if err != nil {
-		return nil, repertoire.Internal(err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, repertoire.Internal(err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, internal(rows.Err())
+	return store.Strings(ctx, s.db.Reader(), `SELECT c.id FROM communities c WHERE `+VisibleCondition("c.id", "$1")+` ORDER BY c.id`, personID)
 }
 
 // ListQuery selects communities for a list.
@@ -798,26 +785,13 @@ func notFound(err error) error {
 // its longest-standing active member, so that nobody's departure leaves a
 // community no one can run. A community without other members keeps none.
 func HandOver(ctx context.Context, tx *store.Tx, personID string) error {
-	rows, err := tx.QueryContext(ctx, `SELECT m.community_id FROM memberships m
+	ids, err := store.Strings(ctx, tx, `SELECT m.community_id FROM memberships m
 		WHERE m.person_id = $1 AND m.role = $2 AND m.status = $3 AND NOT EXISTS (
 			SELECT 1 FROM memberships o WHERE o.community_id = m.community_id AND o.person_id <> $1
 			AND o.role = $2 AND o.status = $3)
 		ORDER BY m.community_id`, personID, RoleOwner, StatusActive)
 	if err != nil {
-		return repertoire.Internal(err)
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return repertoire.Internal(err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return repertoire.Internal(err)
+		return err
 	}
 	for _, id := range ids {
 		_, err := tx.ExecContext(ctx, `UPDATE memberships SET role = $3, modified_at = $5

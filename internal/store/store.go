@@ -546,3 +546,24 @@ func In(vals []string, first int) (string, []any) {
 	}
 	return b.String(), args
 }
+
+// Strings reads a query's one text column, in the order of its rows.
+func Strings(ctx context.Context, q Queryer, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, repertoire.Internal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, repertoire.Internal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, repertoire.Internal(err)
+	}
+	return out, nil
+}
