@@ -168,6 +168,7 @@ type Handler struct {
 	cacheMu sync.Mutex
 	views   map[string]*cachedView
 	byID    map[string]*cachedPetition
+	cards   *web.ShareCards // the share images, drawn once a minute
 }
 
 type cachedPetition struct {
@@ -183,7 +184,8 @@ const cacheTTL = time.Second
 func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger, baseURL string,
 	communities *community.Store, campaigns *campaign.Store, parts *participation.Service) *Handler {
 	h := &Handler{Store: NewStore(db), parts: parts, communities: communities, campaigns: campaigns, pages: pages,
-		cat: cat, log: log, baseURL: strings.TrimRight(baseURL, "/"), views: map[string]*cachedView{}, byID: map[string]*cachedPetition{}}
+		cat: cat, log: log, baseURL: strings.TrimRight(baseURL, "/"), views: map[string]*cachedView{}, byID: map[string]*cachedPetition{},
+		cards: web.NewShareCards(time.Minute)}
 	h.locator = participation.Locator[*Petition]{Pages: pages, Communities: communities, Campaigns: campaigns,
 		Get: h.Store.GetBySlug, Param: "petition", OrganizersOnly: "petition.organizers_only"}
 	parts.Register(participation.Signature, h)

@@ -6,10 +6,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"repertoire"
 	"repertoire/internal/campaign"
 	"repertoire/internal/community"
+	"repertoire/internal/i18n"
 	"repertoire/internal/participation"
 	"repertoire/internal/web"
 )
@@ -24,6 +26,9 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	// rendered once a second per language, however many read it.
 	mux.HandleFunc("GET /c/{community}/{campaign}/petitions/{petition}", web.NewMicrocache(time.Second).Wrap(h.show))
 	mux.HandleFunc("POST /c/{community}/{campaign}/petitions/{petition}/sign", h.sign)
+	mux.HandleFunc("GET /c/{community}/{campaign}/petitions/{petition}/signed", web.NewMicrocache(time.Second).Wrap(h.signed))
+	mux.HandleFunc("GET /c/{community}/{campaign}/petitions/{petition}/mastodon", h.mastodon)
+	mux.HandleFunc("GET /c/{community}/{campaign}/petitions/{petition}/share.png", h.shareImage)
 	mux.HandleFunc("GET /c/{community}/{campaign}/petitions/{petition}/manage", h.manage)
 	mux.HandleFunc("POST /c/{community}/{campaign}/petitions/{petition}/review", h.review)
 	mux.HandleFunc("POST /c/{community}/{campaign}/petitions/{petition}/deliver", h.deliver)
@@ -129,6 +134,9 @@ type view struct {
 	Demands  []campaign.Demand
 	Progress int // percent of the goal, capped at 100
 	Public   bool
+	// Opening is the text's first lines, shown before the form on phones;
+	// Rest the paragraphs after them.
+	Opening, Rest []string
 }
 
 type cachedView struct {
@@ -164,13 +172,45 @@ func (h *Handler) buildView(ctx context.Context, s *scope) (*view, error) {
 	if p.Goal > 0 {
 		v.Progress = min(100, v.Counts.Total()*100/p.Goal)
 	}
+	v.Opening, v.Rest = opening(p.Text)
 	return v, nil
+}
+
+// openingRunes is about how much of the text comes before the form on a
+// phone: two or three lines, enough to know what one signs.
+const openingRunes = 200
+
+// opening splits the text's paragraphs into its first lines (at least one
+// paragraph, then more while they stay short) and the rest.
+func opening(text string) (first, rest []string) {
+	ps := web.Paragraphs(text)
+	n, i := 0, 0
+	for i < len(ps) && n < openingRunes {
+		n += utf8.RuneCountInString(ps[i])
+		i++
+	}
+	return ps[:i], ps[i:]
 }
 
 type showData struct {
 	*view
-	S    *scope
-	Form *web.Form
+	S     *scope
+	Form  *web.Form
+	Share participation.Share
+}
+
+// share is how the petition's pages offer to spread it, in the reader's
+// language.
+func (h *Handler) share(l *i18n.Localizer, p *Petition) participation.Share {
+	url := h.baseURL + p.Path()
+	desc := p.Description
+	if desc == "" {
+		if ps := web.Paragraphs(p.Text); len(ps) > 0 {
+			desc = ps[0]
+		}
+	}
+	return participation.Share{URL: url, Title: p.Title, Description: web.Shorten(desc, 300),
+		Text: l.T("petition.share.text", "Title", p.Title), Image: url + "/share.png", Mastodon: p.Path() + "/mastodon"}
 }
 
 // show renders the public page. Public communities' pages are built at
@@ -191,7 +231,8 @@ func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, status int,
 		h.pages.Error(w, r, err)
 		return
 	}
-	h.pages.Render(w, r, status, "petition_show", s.Tactic.Title, showData{view: v, S: s, Form: f})
+	share := h.share(web.Localizer(r.Context()), s.Tactic)
+	h.pages.Render(w, r, status, "petition_show", s.Tactic.Title, showData{view: v, S: s, Form: f, Share: share})
 }
 
 func (h *Handler) view(ctx context.Context, s *scope) (*view, error) {
@@ -234,7 +275,7 @@ func (h *Handler) sign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form := participation.Form{Kind: participation.Signature, ActionID: s.Tactic.ID, NameRequired: true,
-		Done: s.Tactic.Path() + "#sign", Flash: "petition.signed.check_mail",
+		Done: s.Tactic.Path() + "/signed",
 		Rerender: func(w http.ResponseWriter, r *http.Request, status int, f *web.Form) {
 			h.renderShow(w, r, status, s, f)
 		}}
@@ -242,4 +283,60 @@ func (h *Handler) sign(w http.ResponseWriter, r *http.Request) {
 		form.Closed = errClosed
 	}
 	h.parts.Take(w, r, h.pages, form)
+}
+
+// signed is the page after signing: the same for every signer (see
+// participation.Done).
+func (h *Handler) signed(w http.ResponseWriter, r *http.Request) {
+	s := h.locator.Locate(w, r, true, false)
+	if s == nil {
+		return
+	}
+	p := s.Tactic
+	participation.RenderDone(w, r, h.pages, participation.Done{Kind: participation.Signature, Title: p.Title, Path: p.Path(),
+		Share: h.share(web.Localizer(r.Context()), p)})
+}
+
+// mastodon answers the share block's form asking for the person's
+// Mastodon instance.
+func (h *Handler) mastodon(w http.ResponseWriter, r *http.Request) {
+	if s := h.locator.Locate(w, r, true, false); s != nil {
+		participation.MastodonPage(w, r, h.pages, h.share(web.Localizer(r.Context()), s.Tactic))
+	}
+}
+
+// shareImage is the picture of the petition's links on social sites: its
+// title, count and progress. It is drawn at most once a minute per
+// language, and read under the page's own access rule.
+func (h *Handler) shareImage(w http.ResponseWriter, r *http.Request) {
+	s := h.locator.Locate(w, r, true, false)
+	if s == nil {
+		return
+	}
+	l := web.Localizer(r.Context())
+	p := s.Tactic
+	err := h.cards.Serve(w, r, p.ID+"/"+l.Lang, s.Community.Visibility == community.Public, func() (web.ShareCard, error) {
+		counts, err := h.parts.Counts(r.Context(), p.ID)
+		if err != nil {
+			return web.ShareCard{}, err
+		}
+		n := counts.Total()
+		card := web.ShareCard{Kicker: s.Campaign.Title, Title: p.Title, Count: web.FormatNumber(l.Lang, n),
+			CountLabel: l.T("petition.share.count_label", "Count", n), Percent: -1, Site: siteLine(l, h.baseURL)}
+		if p.Goal > 0 {
+			card.Percent = min(100, n*100/p.Goal)
+			card.Goal = l.T("petition.goal", "Goal", web.FormatNumber(l.Lang, p.Goal), "Percent", card.Percent)
+		}
+		return card, nil
+	})
+	if err != nil {
+		h.pages.Error(w, r, err)
+	}
+}
+
+// siteLine names the site at the bottom of a share card: "Repertoire ·
+// example.org".
+func siteLine(l *i18n.Localizer, baseURL string) string {
+	host := strings.TrimPrefix(strings.TrimPrefix(baseURL, "https://"), "http://")
+	return l.T("app.name") + " · " + host
 }

@@ -29,6 +29,7 @@ type Handler struct {
 	access      campaign.Access // the API's rule, the campaign's
 	log         *slog.Logger
 	baseURL     string
+	cards       *web.ShareCards // the share images, drawn once a minute
 }
 
 // New builds the pledge handler and registers pledges with the
@@ -42,7 +43,7 @@ func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger,
 	}
 	parts.Register(participation.Commitment, s)
 	return &Handler{Store: s, communities: communities, campaigns: campaigns, parts: parts, pages: pages, log: log,
-		baseURL: strings.TrimRight(baseURL, "/"),
+		baseURL: strings.TrimRight(baseURL, "/"), cards: web.NewShareCards(time.Minute),
 		locator: participation.Locator[*Pledge]{Pages: pages, Communities: communities, Campaigns: campaigns,
 			Get: s.GetBySlug, Param: "pledge", OrganizersOnly: "pledge.organizers_only"},
 		access: campaign.Access{Communities: communities, NotFound: errNotFound,
@@ -56,6 +57,9 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /c/{community}/{campaign}/pledges", h.create)
 	mux.HandleFunc("GET /c/{community}/{campaign}/pledges/{pledge}", web.NewMicrocache(time.Second).Wrap(h.show))
 	mux.HandleFunc("POST /c/{community}/{campaign}/pledges/{pledge}/commit", h.commit)
+	mux.HandleFunc("GET /c/{community}/{campaign}/pledges/{pledge}/committed", web.NewMicrocache(time.Second).Wrap(h.committed))
+	mux.HandleFunc("GET /c/{community}/{campaign}/pledges/{pledge}/mastodon", h.mastodon)
+	mux.HandleFunc("GET /c/{community}/{campaign}/pledges/{pledge}/share.png", h.shareImage)
 	mux.HandleFunc("GET /c/{community}/{campaign}/pledges/{pledge}/edit", h.editForm)
 	mux.HandleFunc("POST /c/{community}/{campaign}/pledges/{pledge}/edit", h.edit)
 	mux.HandleFunc("POST /c/{community}/{campaign}/pledges/{pledge}/delete", h.delete)
@@ -171,6 +175,7 @@ type showData struct {
 	TimeLeft string
 	Statuses []string
 	Lang     string
+	Share    participation.Share
 }
 
 // Num writes a count in the page's language.
@@ -182,18 +187,36 @@ func (d showData) Compliance() int { c, _ := d.Tactic.Compliance(); return c }
 func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, status int, s *scope, f *web.Form) {
 	l := web.Localizer(r.Context())
 	p := s.Tactic
-	d := showData{scope: s, Form: f, Sentence: h.Store.sentence(l, p), Statuses: Statuses, Lang: l.Lang}
+	d := showData{scope: s, Form: f, Sentence: h.Store.sentence(l, p), Statuses: Statuses, Lang: l.Lang, Share: h.share(l, p)}
 	if p.Status == StatusCollecting {
-		switch left := p.Deadline.Sub(store.Now()); {
-		case left > 48*time.Hour:
-			d.TimeLeft = l.T("pledge.days_left", "Count", int(left/(24*time.Hour)))
-		case left > time.Hour:
-			d.TimeLeft = l.T("pledge.hours_left", "Count", int(left/time.Hour))
-		case left > 0:
-			d.TimeLeft = l.T("pledge.less_than_an_hour")
-		}
+		d.TimeLeft = timeLeft(l, p.Deadline.Sub(store.Now()))
 	}
 	h.pages.Render(w, r, status, "pledge_show", p.Title, d)
+}
+
+// timeLeft is the countdown to the deadline: "3 days 4 hours left", ""
+// once it has passed.
+func timeLeft(l *i18n.Localizer, left time.Duration) string {
+	days, hours := int(left/(24*time.Hour)), int(left%(24*time.Hour)/time.Hour)
+	switch {
+	case left <= 0:
+		return ""
+	case days > 0 && hours > 0:
+		return l.T("pledge.time_left", "Time", l.T("pledge.days", "Count", days)+" "+l.T("pledge.hours", "Count", hours))
+	case days > 0:
+		return l.T("pledge.time_left", "Time", l.T("pledge.days", "Count", days))
+	case hours > 0:
+		return l.T("pledge.time_left", "Time", l.T("pledge.hours", "Count", hours))
+	}
+	return l.T("pledge.less_than_an_hour")
+}
+
+// share is how the pledge's pages offer to spread it, in the reader's
+// language.
+func (h *Handler) share(l *i18n.Localizer, p *Pledge) participation.Share {
+	url := h.baseURL + p.Path()
+	return participation.Share{URL: url, Title: p.Title, Description: web.Shorten(h.Store.sentence(l, p), 300),
+		Text: l.T("pledge.share.text", "Title", p.Title), Image: url + "/share.png", Mastodon: p.Path("mastodon")}
 }
 
 func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
@@ -210,7 +233,7 @@ func (h *Handler) commit(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	form := participation.Form{Kind: participation.Commitment, ActionID: s.Tactic.ID, Done: s.Tactic.Path(), Flash: "pledge.check_mail",
+	form := participation.Form{Kind: participation.Commitment, ActionID: s.Tactic.ID, Done: s.Tactic.Path("committed"),
 		Rerender: func(w http.ResponseWriter, r *http.Request, status int, f *web.Form) {
 			h.renderShow(w, r, status, s, f)
 		}}
@@ -221,6 +244,47 @@ func (h *Handler) commit(w http.ResponseWriter, r *http.Request) {
 }
 
 var errClosed = repertoire.Errorf(repertoire.ECONFLICT, "pledge.closed")
+
+// committed is the page after committing: the same for everyone (see
+// participation.Done).
+func (h *Handler) committed(w http.ResponseWriter, r *http.Request) {
+	s := h.locator.Locate(w, r, true, false)
+	if s == nil {
+		return
+	}
+	p := s.Tactic
+	participation.RenderDone(w, r, h.pages, participation.Done{Kind: participation.Commitment, Title: p.Title, Path: p.Path(),
+		Share: h.share(web.Localizer(r.Context()), p)})
+}
+
+// mastodon answers the share block's form asking for the person's
+// Mastodon instance.
+func (h *Handler) mastodon(w http.ResponseWriter, r *http.Request) {
+	if s := h.locator.Locate(w, r, true, false); s != nil {
+		participation.MastodonPage(w, r, h.pages, h.share(web.Localizer(r.Context()), s.Tactic))
+	}
+}
+
+// shareImage is the picture of the pledge's links on social sites: its
+// title, its commitments and the bar toward the threshold, drawn at most
+// once a minute per language, under the page's access rule.
+func (h *Handler) shareImage(w http.ResponseWriter, r *http.Request) {
+	s := h.locator.Locate(w, r, true, false)
+	if s == nil {
+		return
+	}
+	l := web.Localizer(r.Context())
+	p := s.Tactic
+	err := h.cards.Serve(w, r, p.ID+"/"+l.Lang, s.Community.Visibility == community.Public, func() (web.ShareCard, error) {
+		host := strings.TrimPrefix(strings.TrimPrefix(h.baseURL, "https://"), "http://")
+		return web.ShareCard{Kicker: s.Campaign.Title, Title: p.Title, Count: Number(l.Lang, p.Total()),
+			CountLabel: l.T("pledge.share.count_label", "Count", p.Total()), Percent: p.Percent(),
+			Goal: l.T("pledge.share.threshold", "Threshold", Number(l.Lang, p.Threshold)), Site: l.T("app.name") + " · " + host}, nil
+	})
+	if err != nil {
+		h.pages.Error(w, r, err)
+	}
+}
 
 func (h *Handler) editValues(p *Pledge) *web.Form {
 	return web.NewForm(url.Values{

@@ -205,7 +205,7 @@ func TestSecurityHeaders(t *testing.T) {
 	} {
 		_, h, _ := get(t, app.URL+path)
 		csp := h.Get("Content-Security-Policy")
-		for _, want := range []string{"default-src 'self'", "frame-ancestors 'none'", "form-action 'self'", "script-src 'none'"} {
+		for _, want := range []string{"default-src 'self'", "frame-ancestors 'none'", "form-action 'self'", "script-src 'self'"} {
 			if !strings.Contains(csp, want) {
 				t.Errorf("%s: CSP %q lacks %q", path, csp, want)
 			}

@@ -5,11 +5,12 @@ import (
 	"strings"
 )
 
-// contentSecurityPolicy allows nothing from elsewhere and no script at all
-// (pages work without one). Style attributes stay allowed: progress bars set
-// their width with one, and an attribute cannot run code.
+// contentSecurityPolicy allows nothing from elsewhere, and script only from
+// this site's static files (no inline script): pages work without it, the
+// share block's copy button needs it. Style attributes stay allowed:
+// progress bars set their width with one, and an attribute cannot run code.
 const contentSecurityPolicy = "default-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; " +
-	"script-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+	"script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
 // mailedLinkPrefixes are the paths of links sent by mail: their tokens must
 // not leak to another site through the Referer of a link on the page.

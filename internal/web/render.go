@@ -192,15 +192,9 @@ var funcs = template.FuncMap{
 	// letter turns a section position into its letter: 1 → A.
 	"letter": SectionLetter,
 	// paragraphs splits text on blank lines, for readable bodies without HTML.
-	"paragraphs": func(s string) []string {
-		var out []string
-		for _, p := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n") {
-			if p = strings.TrimSpace(p); p != "" {
-				out = append(out, p)
-			}
-		}
-		return out
-	},
+	"paragraphs": Paragraphs,
+	// shortdate is a chart's tick: "9 Apr" / "9 avr."
+	"shortdate": func(l *i18n.Localizer, t time.Time) string { return FormatShortDate(l.Lang, t) },
 	"dict": func(kv ...any) (map[string]any, error) {
 		if len(kv)%2 != 0 {
 			return nil, errors.New("dict: odd arguments")
@@ -212,6 +206,31 @@ var funcs = template.FuncMap{
 		}
 		return m, nil
 	},
+}
+
+// Paragraphs splits text on blank lines, for readable bodies without HTML.
+func Paragraphs(s string) []string {
+	var out []string
+	for _, p := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Shorten cuts text to at most max runes, at a space, with an ellipsis.
+func Shorten(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= max {
+		return s
+	}
+	cut := string(r[:max-1])
+	if i := strings.LastIndexByte(cut, ' '); i > max/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,;:.") + "…"
 }
 
 // SectionLetter turns a 1-based position into A, B, …, Z, AA, AB, ….
@@ -226,6 +245,18 @@ func SectionLetter(pos int) string {
 		pos /= 26
 	}
 	return s
+}
+
+var shortMonthsFR = []string{"janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."}
+
+// FormatShortDate writes a day without its year, for a chart's ticks:
+// "9 Apr" / "9 avr.".
+func FormatShortDate(lang string, t time.Time) string {
+	t = t.UTC()
+	if lang == "fr" {
+		return fmt.Sprintf("%d %s", t.Day(), shortMonthsFR[t.Month()-1])
+	}
+	return t.Format("2 Jan")
 }
 
 var monthsFR = []string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}

@@ -1,0 +1,32 @@
+// Progressive help for the share block. Without it the page works: the
+// link is a field to select, the Mastodon form asks the server.
+(function () {
+  "use strict";
+
+  // Copy-link: the button shows only when the clipboard can be written.
+  document.querySelectorAll("button[data-copy]").forEach(function (b) {
+    var field = document.getElementById(b.getAttribute("data-copy"));
+    if (!field || !navigator.clipboard) return;
+    var label = b.textContent;
+    b.hidden = false;
+    b.addEventListener("click", function () {
+      navigator.clipboard.writeText(field.value).then(function () {
+        b.textContent = b.getAttribute("data-copied");
+        setTimeout(function () { b.textContent = label; }, 2500);
+      }, function () { field.select(); });
+    });
+  });
+
+  // Mastodon: go straight to https://<instance>/share when the instance
+  // reads as a host name; otherwise the server's page explains.
+  var host = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]*[a-z-][a-z0-9-]*$/;
+  document.querySelectorAll("form.share-mastodon").forEach(function (f) {
+    f.addEventListener("submit", function (e) {
+      var typed = f.elements.instance.value.trim().toLowerCase()
+        .replace(/^https:\/\//, "").replace(/\/$/, "").replace(/^.*@/, "").replace(/\.$/, "");
+      if (!host.test(typed)) return;
+      e.preventDefault();
+      window.location.href = "https://" + typed + "/share?text=" + encodeURIComponent(f.getAttribute("data-text"));
+    });
+  });
+})();
