@@ -73,7 +73,9 @@ func TestSignConfirmWithdrawPetition(t *testing.T) {
 			chromedp.SendKeys(`#f-locality`, "Lyon"),
 			chromedp.Click(`#f-public_name`), // "show my name publicly" starts unticked
 			chromedp.Submit(`#f-email`),
-			chromedp.WaitVisible(`.flash`),
+			chromedp.WaitVisible(`article.done h1`), // the page after signing
+			chromedp.Navigate(p.BrowserURL),
+			chromedp.WaitVisible(`#count strong`),
 		)
 		if got := Get(t, ctx, "read the count", chromedp.Text(`#count strong`)); got != "0" {
 			t.Fatalf("a pending signature counts: %q", got)
@@ -125,7 +127,7 @@ func TestPledgeActivates(t *testing.T) {
 				chromedp.SendKeys(`#f-given_name`, who.name),
 				chromedp.SendKeys(`#f-email`, who.email),
 				chromedp.Submit(`#f-email`),
-				chromedp.WaitVisible(`.flash`),
+				chromedp.WaitVisible(`article.done h1`), // the page after committing
 			)
 		}
 		for _, who := range people {
