@@ -57,7 +57,7 @@ func NewChart(buckets []participation.Bucket, goal int) *Chart {
 	if len(buckets) == 0 {
 		return nil
 	}
-	c := &Chart{Width: 640, Height: 280, Left: 64, Right: 624, Top: 24, Bottom: 244, GoalY: -1,
+	c := &Chart{Width: 640, Height: 280, Left: 76, Right: 624, Top: 24, Bottom: 244, GoalY: -1,
 		First: buckets[0].Start.UTC(), Last: buckets[len(buckets)-1].Start.UTC()}
 	total := 0
 	cum := make([]int, len(buckets))
