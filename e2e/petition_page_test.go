@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -156,6 +157,65 @@ func TestSignFromThePetitionPage(t *testing.T) {
 					chromedp.WaitVisible(`p[role="status"]`),
 				)
 				waitText(t, ctx, "see the count go up", page, `#count strong`, is(fmt.Sprint(i+1)))
+			})
+		}
+	})
+}
+
+// A person commits from a pledge's page on a phone and on a desktop
+// window: the commit form follows the threshold bar and the pledge's
+// sentence on the phone, stands beside them in the first screen on the
+// desktop, and leads to the page after committing.
+func TestCommitFromThePledgePage(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		token, campaignID := campaignByAPI(t, app)
+		now := time.Now().UTC()
+		var p struct {
+			BrowserURL string `json:"browser_url"`
+		}
+		if st := app.API(t, "POST", "/api/v1/pledges", token, map[string]any{"title": "Log out for a week", "action": "log out of Facebook",
+			"campaign": campaignID, "threshold": 100, "deadline": now.Add(50*time.Hour + 30*time.Minute).Format(time.RFC3339),
+			"window_start": now.Add(72 * time.Hour).Format(time.RFC3339), "window_end": now.Add(240 * time.Hour).Format(time.RFC3339),
+			"description": strings.Repeat("A week without Facebook, together: nobody acts alone. ", 8)}, &p); st != http.StatusCreated {
+			t.Fatalf("create pledge: %d", st)
+		}
+		for _, win := range []struct {
+			name          string
+			width, height int
+			email         string
+		}{
+			{"phone", 390, 844, "ana@example.org"},
+			{"desktop", 1366, 900, "bruno@example.org"},
+		} {
+			t.Run(win.name, func(t *testing.T) {
+				ctx := Browser(t, win.width, win.height)
+				Run(t, ctx, "open the pledge",
+					chromedp.EmulateViewport(int64(win.width), int64(win.height)),
+					chromedp.Navigate(p.BrowserURL),
+					chromedp.WaitVisible(`#f-email`),
+				)
+				if left := Get(t, ctx, "read the countdown", chromedp.Text(`.countdown`)); left != "2 days 2 hours left" {
+					t.Errorf("countdown %q", left)
+				}
+				b, height := boxes(t, ctx, ".progress-bar", ".pledge-sentence", "#commit-form", ".summary", `#commit-form button[type="submit"]`)
+				bar, sentence, form, rest, submit := b[".progress-bar"], b[".pledge-sentence"], b["#commit-form"], b[".summary"], b[`#commit-form button[type="submit"]`]
+				if win.name == "phone" {
+					if !(form.Top >= bar.Bottom && form.Top >= sentence.Bottom && form.Bottom <= rest.Top) {
+						t.Errorf("on a phone the form should follow the bar and the sentence: bar %+v, sentence %+v, form %+v, description %+v", bar, sentence, form, rest)
+					}
+				} else if form.ViewTop < 0 || submit.ViewBottom > height || form.Left < sentence.Right {
+					t.Errorf("on a desktop the form should stand beside the text within the first screen (%v high): form %+v, its button %+v", height, form, submit)
+				}
+				Run(t, ctx, "commit",
+					chromedp.SendKeys(`#f-given_name`, "Ana"),
+					chromedp.SendKeys(`#f-email`, win.email),
+					chromedp.Click(`#commit-form button[type="submit"]`),
+					chromedp.WaitVisible(`article.done h1`),
+				)
+				if at := Get(t, ctx, "where am I", chromedp.Location()); at != p.BrowserURL+"/committed" {
+					t.Fatalf("after committing at %s", at)
+				}
+				app.Mail.Wait(t, win.email, "Confirm your commitment")
 			})
 		}
 	})
