@@ -315,14 +315,14 @@ func (h *Handler) shareImage(w http.ResponseWriter, r *http.Request) {
 	}
 	l := web.Localizer(r.Context())
 	p := s.Tactic
-	err := h.cards.Serve(w, r, p.ID+"/"+l.Lang, s.Community.Visibility == community.Public, func() (web.ShareCard, error) {
+	err := h.cards.Serve(w, p.ID+"/"+l.Lang, s.Community.Visibility == community.Public, func() (web.ShareCard, error) {
 		counts, err := h.parts.Counts(r.Context(), p.ID)
 		if err != nil {
 			return web.ShareCard{}, err
 		}
 		n := counts.Total()
 		card := web.ShareCard{Kicker: s.Campaign.Title, Title: p.Title, Count: web.FormatNumber(l.Lang, n),
-			CountLabel: l.T("petition.share.count_label", "Count", n), Percent: -1, Site: siteLine(l, h.baseURL)}
+			CountLabel: l.T("petition.share.count_label", "Count", n), Percent: -1, Site: web.CardSite(l, h.baseURL)}
 		if p.Goal > 0 {
 			card.Percent = min(100, n*100/p.Goal)
 			card.Goal = l.T("petition.goal", "Goal", web.FormatNumber(l.Lang, p.Goal), "Percent", card.Percent)
@@ -332,11 +332,4 @@ func (h *Handler) shareImage(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.pages.Error(w, r, err)
 	}
-}
-
-// siteLine names the site at the bottom of a share card: "Repertoire ·
-// example.org".
-func siteLine(l *i18n.Localizer, baseURL string) string {
-	host := strings.TrimPrefix(strings.TrimPrefix(baseURL, "https://"), "http://")
-	return l.T("app.name") + " · " + host
 }

@@ -275,11 +275,10 @@ func (h *Handler) shareImage(w http.ResponseWriter, r *http.Request) {
 	}
 	l := web.Localizer(r.Context())
 	p := s.Tactic
-	err := h.cards.Serve(w, r, p.ID+"/"+l.Lang, s.Community.Visibility == community.Public, func() (web.ShareCard, error) {
-		host := strings.TrimPrefix(strings.TrimPrefix(h.baseURL, "https://"), "http://")
+	err := h.cards.Serve(w, p.ID+"/"+l.Lang, s.Community.Visibility == community.Public, func() (web.ShareCard, error) {
 		return web.ShareCard{Kicker: s.Campaign.Title, Title: p.Title, Count: Number(l.Lang, p.Total()),
 			CountLabel: l.T("pledge.share.count_label", "Count", p.Total()), Percent: p.Percent(),
-			Goal: l.T("pledge.share.threshold", "Threshold", Number(l.Lang, p.Threshold)), Site: l.T("app.name") + " · " + host}, nil
+			Goal: l.T("pledge.share.threshold", "Threshold", Number(l.Lang, p.Threshold)), Site: web.CardSite(l, h.baseURL)}, nil
 	})
 	if err != nil {
 		h.pages.Error(w, r, err)

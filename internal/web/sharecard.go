@@ -16,6 +16,8 @@ import (
 	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
+
+	"repertoire/internal/i18n"
 )
 
 // ShareCard is the picture a link to an action's page shows on social
@@ -66,7 +68,7 @@ func NewShareCards(ttl time.Duration) *ShareCards {
 // Serve writes the PNG of key, drawn from build when it is not cached or
 // older than the TTL. shared says whether caches between the server and
 // the reader may keep it (a public community's page).
-func (c *ShareCards) Serve(w http.ResponseWriter, r *http.Request, key string, shared bool, build func() (ShareCard, error)) error {
+func (c *ShareCards) Serve(w http.ResponseWriter, key string, shared bool, build func() (ShareCard, error)) error {
 	b, err := c.PNG(key, build)
 	if err != nil {
 		return err
@@ -79,6 +81,12 @@ func (c *ShareCards) Serve(w http.ResponseWriter, r *http.Request, key string, s
 	}
 	w.Write(b)
 	return nil
+}
+
+// CardSite is the line naming the site at the bottom of a card:
+// "Repertoire · example.org".
+func CardSite(l *i18n.Localizer, baseURL string) string {
+	return l.T("app.name") + " · " + strings.TrimPrefix(strings.TrimPrefix(baseURL, "https://"), "http://")
 }
 
 // PNG returns the card of key, from the cache when it is fresh.
