@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"repertoire/internal/campaign"
@@ -217,6 +218,35 @@ func TestCommitFromThePledgePage(t *testing.T) {
 				}
 				app.Mail.Wait(t, win.email, "Confirm your commitment")
 			})
+		}
+	})
+}
+
+// Without script the share block still works: the link is a field to
+// copy from (no dead copy button), and the Mastodon form asks the server,
+// whose page links on to the instance's share page only.
+func TestShareBlockWithoutScript(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		page := petitionWithDemands(t, app)
+		ctx := Browser(t, 1366, 900)
+		if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+			t.Fatal(err)
+		}
+		Run(t, ctx, "open the petition without script",
+			chromedp.Navigate(page),
+			chromedp.WaitVisible(`#share-url`),
+			chromedp.WaitNotVisible(`button[data-copy]`),
+		)
+		if got := Get(t, ctx, "read the link field", chromedp.AttributeValue(`#share-url`, "value")); got.Value != page {
+			t.Errorf("the link field holds %q, want %q", got.Value, page)
+		}
+		Run(t, ctx, "share on Mastodon",
+			chromedp.SendKeys(`#share-instance`, "Mastodon.Social"),
+			chromedp.Submit(`#share-instance`),
+			chromedp.WaitVisible(`a[href^="https://mastodon.social/share?text="]`),
+		)
+		if at := Get(t, ctx, "where am I", chromedp.Location()); !strings.HasPrefix(at, page+"/mastodon?instance=") {
+			t.Errorf("the Mastodon form went to %s", at)
 		}
 	})
 }
