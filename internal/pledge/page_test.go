@@ -44,7 +44,7 @@ func TestPledgePageCountsDownAndShares(t *testing.T) {
 				b := app.Browser()
 				b.Lang = lang
 				st, page := b.Get(t, path)
-				if st != http.StatusOK || !strings.Contains(page, `<span class="countdown">`+want+`</span>`) {
+				if st != http.StatusOK || !strings.Contains(page, `">`+want+`</span>`) || !strings.Contains(page, `class="countdown" data-deadline="`) {
 					t.Errorf("%s, %s before the deadline: %d, want %q", lang, tc.left, st, want)
 				}
 			}

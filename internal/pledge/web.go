@@ -173,6 +173,7 @@ type showData struct {
 	Form     *web.Form
 	Sentence string
 	TimeLeft string
+	Clock    countdownWords // share.js keeps TimeLeft current with these
 	Statuses []string
 	Lang     string
 	Share    participation.Share
@@ -190,6 +191,7 @@ func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, status int,
 	d := showData{scope: s, Form: f, Sentence: h.Store.sentence(l, p), Statuses: Statuses, Lang: l.Lang, Share: h.share(l, p)}
 	if p.Status == StatusCollecting {
 		d.TimeLeft = timeLeft(l, p.Deadline.Sub(store.Now()))
+		d.Clock = clockWords(l, p.Deadline)
 	}
 	h.pages.Render(w, r, status, "pledge_show", p.Title, d)
 }
@@ -209,6 +211,23 @@ func timeLeft(l *i18n.Localizer, left time.Duration) string {
 		return l.T("pledge.time_left", "Time", l.T("pledge.hours", "Count", hours))
 	}
 	return l.T("pledge.less_than_an_hour")
+}
+
+// countdownWords are timeLeft's words for share.js, which recounts the
+// time left each minute: "#" stands for the number, the forms of one and
+// of more than one are apart (timeLeft shows no zero).
+type countdownWords struct {
+	Deadline               string // RFC 3339
+	Day, Days, Hour, Hours string
+	Left, Soon             string
+}
+
+func clockWords(l *i18n.Localizer, deadline time.Time) countdownWords {
+	n := func(id string, count int) string {
+		return strings.Replace(l.T(id, "Count", count), strconv.Itoa(count), "#", 1)
+	}
+	return countdownWords{Deadline: deadline.UTC().Format(time.RFC3339), Day: n("pledge.days", 1), Days: n("pledge.days", 2),
+		Hour: n("pledge.hours", 1), Hours: n("pledge.hours", 2), Left: l.T("pledge.time_left", "Time", "#"), Soon: l.T("pledge.less_than_an_hour")}
 }
 
 // share is how the pledge's pages offer to spread it, in the reader's

@@ -1,5 +1,6 @@
-// Progressive help for the share block. Without it the page works: the
-// link is a field to select, the Mastodon form asks the server.
+// Progressive help for the share block and a pledge's countdown. Without
+// it the page works: the link is a field to select, the Mastodon form asks
+// the server, the countdown is the server's at the time of the page.
 (function () {
   "use strict";
 
@@ -28,5 +29,25 @@
       e.preventDefault();
       window.location.href = "https://" + typed + "/share?text=" + encodeURIComponent(f.getAttribute("data-text"));
     });
+  });
+
+  // A pledge's countdown: "N days H hours left", recounted each minute
+  // from the deadline with the words the server gave.
+  document.querySelectorAll(".countdown[data-deadline]").forEach(function (el) {
+    var end = Date.parse(el.getAttribute("data-deadline"));
+    if (isNaN(end)) return;
+    var say = function (n, one, more) {
+      return el.getAttribute(n === 1 ? one : more).replace("#", String(n));
+    };
+    var tick = function () {
+      var minutes = Math.floor((end - Date.now()) / 60000);
+      if (minutes < 0) return;
+      var d = Math.floor(minutes / 1440), h = Math.floor((minutes % 1440) / 60), parts = [];
+      if (d > 0) parts.push(say(d, "data-day", "data-days"));
+      if (h > 0) parts.push(say(h, "data-hour", "data-hours"));
+      el.textContent = parts.length ? el.getAttribute("data-left").replace("#", parts.join(" ")) : el.getAttribute("data-soon");
+    };
+    tick();
+    setInterval(tick, 60000);
   });
 })();
