@@ -12,7 +12,6 @@ import (
 	"repertoire/internal/api"
 )
 
-
 func parse(filters ...string) (api.Filter, error) {
 	q := url.Values{"filter": filters}
 	r := httptest.NewRequest("GET", "/api/v1/people?"+q.Encode(), nil)
