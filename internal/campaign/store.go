@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"repertoire"
+	"repertoire/internal/api"
 	"repertoire/internal/community"
 	"repertoire/internal/store"
 )
@@ -420,6 +421,7 @@ type ListQuery struct {
 	CommunityID string // "" for every community
 	ViewerID    string
 	Admin       bool
+	Filter      api.Filter
 	Offset      int
 	Limit       int
 }
@@ -436,6 +438,7 @@ func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Campaign, int, error
 	if !lq.Admin {
 		where = append(where, community.VisibleCondition("c.community_id", arg(lq.ViewerID)))
 	}
+	where = append(where, lq.Filter.Where("c.created_at", "c.modified_at", arg)...)
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
@@ -564,19 +567,20 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 
 // Demands returns a page of a campaign's demands in list order, with
 // their histories, and the total.
-func (s *Store) Demands(ctx context.Context, campaignID string, offset, limit int) ([]Demand, int, error) {
+func (s *Store) Demands(ctx context.Context, campaignID string, filter api.Filter, offset, limit int) ([]Demand, int, error) {
 	q := s.db.Reader()
+	args := []any{campaignID}
+	arg := func(v any) string { args = append(args, v); return "$" + itoa(len(args)) }
+	where := strings.Join(append([]string{`d.campaign_id = $1`}, filter.Where("d.created_at", "d.modified_at", arg)...), " AND ")
 	var total int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM demands WHERE campaign_id = $1`, campaignID).Scan(&total); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM demands d WHERE `+where, args...).Scan(&total); err != nil {
 		return nil, 0, repertoire.Internal(err)
 	}
-	var ds []Demand
-	var err error
-	if limit <= 0 {
-		ds, err = queryDemands(ctx, q, `d.campaign_id = $1`, []any{campaignID}, "", true)
-	} else {
-		ds, err = queryDemands(ctx, q, `d.campaign_id = $1`, []any{campaignID, limit, offset}, " LIMIT $2 OFFSET $3", true)
+	page := ""
+	if limit > 0 {
+		page = " LIMIT " + arg(limit) + " OFFSET " + arg(offset)
 	}
+	ds, err := queryDemands(ctx, q, where, args, page, true)
 	return ds, total, err
 }
 

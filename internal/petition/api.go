@@ -121,7 +121,12 @@ func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	list, total, err := h.Store.List(r.Context(), ListQuery{Visible: true, ViewerID: api.PrincipalID(r), Offset: page.Offset(), Limit: page.PerPage})
+	filter, err := api.ParseFilter(r)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	list, total, err := h.Store.List(r.Context(), ListQuery{Visible: true, ViewerID: api.PrincipalID(r), Filter: filter, Offset: page.Offset(), Limit: page.PerPage})
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"repertoire"
+	"repertoire/internal/api"
 	"repertoire/internal/campaign"
 	"repertoire/internal/participation"
 	"repertoire/internal/store"
@@ -221,6 +222,7 @@ type ListQuery struct {
 	// visitor, "": the public ones).
 	Visible  bool
 	ViewerID string
+	Filter   api.Filter
 	Offset   int
 	Limit    int
 }
@@ -237,6 +239,7 @@ func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Petition, int, error
 		args = append(args, lq.ViewerID)
 		conds = append(conds, campaign.VisibleCondition("p.campaign_id", "$"+itoa(len(args))))
 	}
+	conds = append(conds, lq.Filter.Where("p.created_at", "p.modified_at", func(v any) string { args = append(args, v); return "$" + itoa(len(args)) })...)
 	where := ""
 	if len(conds) > 0 {
 		where = ` WHERE ` + strings.Join(conds, " AND ")

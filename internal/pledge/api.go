@@ -116,7 +116,12 @@ func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	q := ListQuery{ViewerID: api.PrincipalID(r), Admin: api.IsAdmin(r), Offset: page.Offset(), Limit: page.PerPage}
+	filter, err := api.ParseFilter(r)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	q := ListQuery{ViewerID: api.PrincipalID(r), Admin: api.IsAdmin(r), Filter: filter, Offset: page.Offset(), Limit: page.PerPage}
 	if s := r.URL.Query().Get("campaign"); s != "" {
 		c, err := h.campaigns.Get(r.Context(), api.ParseID(s))
 		if err == nil {
