@@ -73,7 +73,8 @@ func (h *Handler) personDoc(p *Person) personDoc {
 		LanguagesSpoken:   []string{p.PreferredLanguage},
 		PreferredLanguage: p.PreferredLanguage,
 		CustomFields:      p.CustomFields,
-		Links:             api.Links{"self": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/people", p.ID)}},
+		Links: api.Links{"self": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/people", p.ID)},
+			"osdi:signatures": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/people", p.ID, "signatures")}}, // served by petition
 	}
 }
 

@@ -36,51 +36,63 @@ func (s *Store) Create(ctx context.Context, personID string, in CampaignInput) (
 	if err := in.normalize(); err != nil {
 		return nil, err
 	}
-	id := store.NewID()
+	var id string
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		found, err := community.ByIDs(ctx, tx, []string{in.CommunityID})
-		if err != nil {
-			return err
-		}
-		if found[in.CommunityID] == nil {
-			return repertoire.Errorf(repertoire.ENOTFOUND, "campaign.community_not_found")
-		}
-		if err := checkSlugFree(ctx, tx, in.CommunityID, in.Slug, ""); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO campaigns (id, community_id, slug, title, summary, ultimatum_at, created_by, created_at, modified_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
-			id, in.CommunityID, in.Slug, in.Title, in.Summary, store.NullTime(in.UltimatumAt), nullID(personID), tx.Now)
-		if store.IsUniqueViolation(err) {
-			return slugTaken()
-		}
-		if err != nil {
-			return repertoire.Internal(err)
-		}
-		if err := writeTargets(ctx, tx, id, in.Targets); err != nil {
-			return err
-		}
-		opened := tx.Now
-		if in.OpenedAt != nil {
-			opened = in.OpenedAt.UTC().Truncate(time.Microsecond)
-		}
-		for i, sec := range in.Sections {
-			sid, err := insertSection(ctx, tx, id, i+1, sec.Title)
-			if err != nil {
-				return err
-			}
-			for j, d := range sec.Demands {
-				if _, err := insertDemand(ctx, tx, personID, id, sid, j+1, d.Text, d.Status, opened); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		var err error
+		id, err = Insert(ctx, tx, personID, in)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.Get(ctx, id)
+}
+
+// Insert is Create inside the caller's transaction (a petition created
+// with a campaign of its own), returning the new campaign's id.
+func Insert(ctx context.Context, tx *store.Tx, personID string, in CampaignInput) (string, error) {
+	if err := in.normalize(); err != nil {
+		return "", err
+	}
+	id := store.NewID()
+	found, err := community.ByIDs(ctx, tx, []string{in.CommunityID})
+	if err != nil {
+		return "", err
+	}
+	if found[in.CommunityID] == nil {
+		return "", repertoire.Errorf(repertoire.ENOTFOUND, "campaign.community_not_found")
+	}
+	if err := checkSlugFree(ctx, tx, in.CommunityID, in.Slug, ""); err != nil {
+		return "", err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO campaigns (id, community_id, slug, title, summary, ultimatum_at, created_by, created_at, modified_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
+		id, in.CommunityID, in.Slug, in.Title, in.Summary, store.NullTime(in.UltimatumAt), nullID(personID), tx.Now)
+	if store.IsUniqueViolation(err) {
+		return "", slugTaken()
+	}
+	if err != nil {
+		return "", repertoire.Internal(err)
+	}
+	if err := writeTargets(ctx, tx, id, in.Targets); err != nil {
+		return "", err
+	}
+	opened := tx.Now
+	if in.OpenedAt != nil {
+		opened = in.OpenedAt.UTC().Truncate(time.Microsecond)
+	}
+	for i, sec := range in.Sections {
+		sid, err := insertSection(ctx, tx, id, i+1, sec.Title)
+		if err != nil {
+			return "", err
+		}
+		for j, d := range sec.Demands {
+			if _, err := insertDemand(ctx, tx, personID, id, sid, j+1, d.Text, d.Status, opened); err != nil {
+				return "", err
+			}
+		}
+	}
+	return id, nil
 }
 
 func nullID(id string) any {

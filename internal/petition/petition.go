@@ -101,10 +101,8 @@ func (in *Input) normalize() error {
 	if utf8.RuneCountInString(in.Description) > 2000 {
 		errs = append(errs, repertoire.Invalid("description", "field.too_long", map[string]any{"Max": 2000}))
 	}
-	switch n := utf8.RuneCountInString(in.Text); {
-	case n == 0:
-		errs = append(errs, repertoire.Invalid("petition_text", "field.required", nil))
-	case n > 20000:
+	// The text is optional, as in OSDI: a petition may be all description.
+	if utf8.RuneCountInString(in.Text) > 20000 {
 		errs = append(errs, repertoire.Invalid("petition_text", "field.too_long", map[string]any{"Max": 20000}))
 	}
 	if in.Goal < 0 || in.Goal > 1_000_000_000 {
