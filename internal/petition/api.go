@@ -243,14 +243,15 @@ func (b *petitionBody) apply(in *Input) {
 	}
 }
 
-// linked is the id a field names, or its link in _links does (the last
-// segment of its href): "" when neither is given.
+// linked is the id (or URL) a field names, or its link in _links does:
+// "" when neither is given.
 func (b *petitionBody) linked(field, rel string) (string, error) {
-	if s := strings.TrimSpace(b.Campaign); field == "campaign" && s != "" {
-		return api.ParseID(s), nil
+	s := b.Campaign
+	if field == "community" {
+		s = b.Community
 	}
-	if s := strings.TrimSpace(b.Community); field == "community" && s != "" {
-		return api.ParseID(s), nil
+	if s = strings.TrimSpace(s); s != "" {
+		return api.ParseID(s[strings.LastIndex(s, "/")+1:]), nil
 	}
 	raw, ok := b.Links[rel]
 	if !ok {
