@@ -201,3 +201,145 @@ func TestCreatingAPetitionTheOSDIWay(t *testing.T) {
 		}
 	})
 }
+
+type signatureDoc struct {
+	Identifiers []string `json:"identifiers"`
+	Comments    string   `json:"comments"`
+	Person      struct {
+		GivenName      string `json:"given_name"`
+		EmailAddresses []struct {
+			Address string `json:"address"`
+		} `json:"email_addresses"`
+	} `json:"person"`
+	Links map[string]struct {
+		Href string `json:"href"`
+	} `json:"_links"`
+}
+
+type signatureList struct {
+	Total    int `json:"total_records"`
+	Embedded struct {
+		Signatures []signatureDoc `json:"osdi:signatures"`
+	} `json:"_embedded"`
+}
+
+func TestSignaturesAsResources(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		token, p, _ := setup(t, app)
+		admin := app.Token(t, "admin@example.org", "Admin", true)
+		ana := app.Token(t, "ana@example.org", "Ana", false)
+		anaID := personID(t, app, "ana@example.org")
+		// Another community's organizer, with a petition of their own.
+		other := app.Token(t, "other@example.org", "Other", false)
+		newCommunity(t, app, "other@example.org", "Drivers", "drivers")
+		var theirs osdiDoc
+		if st := app.API(t, "POST", "/api/v1/petitions", other, map[string]any{"title": "Fair pay"}, &theirs); st != http.StatusCreated {
+			t.Fatalf("other petition: %d", st)
+		}
+		sigs := "/api/v1/petitions/" + p.id() + "/signatures"
+
+		// An existing person named by link, as Action Network's helper takes it.
+		var rec signatureDoc
+		link := map[string]any{"osdi:person": map[string]any{"href": app.URL + "/api/v1/people/" + anaID}}
+		if st := app.API(t, "POST", sigs, token, map[string]any{"origin_system": "paper", "comments": "Count me in",
+			"referrer_data": map[string]any{"source": "leaflet"}, "add_tags": []string{"volunteer"}, "_links": link}, &rec); st != http.StatusCreated {
+			t.Fatalf("signature by person link: %d", st)
+		}
+		if st := app.API(t, "POST", "/api/v1/petitions/"+theirs.id()+"/signatures", other, map[string]any{"origin_system": "paper",
+			"person": map[string]any{"email_addresses": []map[string]any{{"address": "ana@example.org"}}}}, nil); st != http.StatusCreated {
+			t.Fatalf("Ana signs the other petition: %d", st)
+		}
+		var list signatureList
+		if st := app.API(t, "GET", sigs, token, nil, &list); st != 200 || list.Total != 1 || len(list.Embedded.Signatures) != 1 {
+			t.Fatalf("collection: %d %+v", st, list)
+		}
+		s := list.Embedded.Signatures[0]
+		if s.Person.EmailAddresses[0].Address != "ana@example.org" || s.Person.GivenName != "Ana" || s.Comments != "Count me in" ||
+			!strings.HasSuffix(s.Links["osdi:person"].Href, "/people/"+anaID) || s.Identifiers[0] != rec.Identifiers[0] {
+			t.Errorf("signature by link: %+v", s)
+		}
+		self := s.Links["self"].Href
+		if self != app.URL+sigs+"/"+strings.TrimPrefix(s.Identifiers[0], "repertoire:") {
+			t.Fatalf("self link %q", self)
+		}
+		var one signatureDoc
+		if st := app.API(t, "GET", self, token, nil, &one); st != 200 || one.Identifiers[0] != s.Identifiers[0] || one.Links["self"].Href != self {
+			t.Errorf("GET self: %d %+v", st, one)
+		}
+		for name, c := range map[string]struct {
+			path, token string
+			status      int
+		}{
+			"anonymous":                  {self, "", http.StatusUnauthorized},
+			"the signer, not organizing": {self, ana, http.StatusForbidden},
+			"another community's":        {self, other, http.StatusForbidden},
+			"admin":                      {self, admin, http.StatusOK},
+			"under another petition":     {"/api/v1/petitions/" + theirs.id() + "/signatures/" + strings.TrimPrefix(s.Identifiers[0], "repertoire:"), other, http.StatusNotFound},
+			"unknown":                    {sigs + "/00000000-0000-0000-0000-000000000000", token, http.StatusNotFound},
+		} {
+			if st := app.API(t, "GET", c.path, c.token, nil, nil); st != c.status {
+				t.Errorf("GET signature, %s: %d, want %d", name, st, c.status)
+			}
+		}
+
+		// The person links their signatures; each reader sees what the
+		// collections let them see.
+		var person struct {
+			Links map[string]struct {
+				Href string `json:"href"`
+			} `json:"_links"`
+		}
+		if st := app.API(t, "GET", "/api/v1/people/"+anaID, admin, nil, &person); st != 200 {
+			t.Fatalf("person: %d", st)
+		}
+		theirSigs := person.Links["osdi:signatures"].Href
+		if theirSigs != app.URL+"/api/v1/people/"+anaID+"/signatures" {
+			t.Fatalf("osdi:signatures link %q", theirSigs)
+		}
+		for name, c := range map[string]struct {
+			token  string
+			status int
+			total  int
+		}{"admin": {admin, 200, 2}, "the person": {ana, 200, 2}, "an organizer": {token, 200, 1}, "the other organizer": {other, 200, 1}, "anonymous": {"", 401, 0}} {
+			var l signatureList
+			st := app.API(t, "GET", theirSigs, c.token, nil, &l)
+			if st != c.status || l.Total != c.total || len(l.Embedded.Signatures) != c.total {
+				t.Errorf("person's signatures, %s: %d, %d records", name, st, l.Total)
+			}
+			if name == "an organizer" && l.Total == 1 && l.Embedded.Signatures[0].Links["self"].Href != self {
+				t.Errorf("an organizer sees another petition's signature: %+v", l.Embedded.Signatures[0])
+			}
+		}
+		if st := app.API(t, "GET", "/api/v1/people/00000000-0000-0000-0000-000000000000/signatures", admin, nil, nil); st != http.StatusNotFound {
+			t.Errorf("unknown person's signatures: %d", st)
+		}
+
+		// What a person link and the fields may not do.
+		for name, c := range map[string]struct {
+			token  string
+			body   map[string]any
+			status int
+			field  string
+		}{
+			"link without a token":    {"", map[string]any{"_links": link}, http.StatusUnauthorized, ""},
+			"someone else's link":     {other, map[string]any{"_links": link}, http.StatusForbidden, ""},
+			"link to nobody":          {token, map[string]any{"_links": map[string]any{"osdi:person": map[string]any{"href": app.URL + "/api/v1/people/nobody"}}}, http.StatusUnprocessableEntity, "_links.osdi:person"},
+			"neither person nor link": {token, map[string]any{"comments": "hi"}, http.StatusUnprocessableEntity, "person"},
+			"a typo":                  {"", map[string]any{"coments": "hi", "person": map[string]any{"email_addresses": []map[string]any{{"address": "b@example.org"}}}}, http.StatusUnprocessableEntity, "coments"},
+			"a nested typo":           {"", map[string]any{"referrer_data": map[string]any{"sauce": "x"}}, http.StatusUnprocessableEntity, "referrer_data.sauce"},
+		} {
+			var pr problem
+			if st := app.API(t, "POST", sigs, c.token, c.body, &pr); st != c.status || c.field != "" && !pr.names(c.field) {
+				t.Errorf("%s: %d %+v, want %d naming %q", name, st, pr, c.status, c.field)
+			}
+		}
+		// Ana names herself by link with her own token: pending, like any
+		// online signature, confirmed from the mail.
+		if st := app.API(t, "POST", "/api/v1/petitions/"+theirs.id()+"/signatures", ana, map[string]any{"_links": link}, nil); st != http.StatusAccepted {
+			t.Errorf("self link: %d", st)
+		}
+		if got := total(t, app, p.id()).TotalSignatures; got != 1 {
+			t.Errorf("refused signatures were counted: %d", got)
+		}
+	})
+}
