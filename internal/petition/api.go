@@ -581,15 +581,76 @@ func (h *Handler) apiSignatures(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// signature reads the signature of the URL ({sid}) as the collections
+// list it: counted, of that petition ("" for any) and person ("" for
+// anyone).
+func (h *Handler) signature(r *http.Request, petitionID, personID string) (*participation.Participant, error) {
+	pt, err := h.parts.Participant(r.Context(), api.ParseID(r.PathValue("sid")))
+	if err == nil && (pt.Kind != participation.Signature || pt.Status != participation.StatusConfirmed ||
+		petitionID != "" && pt.ActionID != petitionID || personID != "" && pt.PersonID != personID) {
+		err = repertoire.Errorf(repertoire.ENOTFOUND, "participation.not_found")
+	}
+	return pt, err
+}
+
 // apiSignature is one signature of the collection, for the same readers.
 func (h *Handler) apiSignature(w http.ResponseWriter, r *http.Request) {
 	p, _ := h.apiPetition(w, r, true)
 	if p == nil {
 		return
 	}
-	pt, err := h.parts.Participant(r.Context(), api.ParseID(r.PathValue("sid")))
-	if err == nil && (pt.Kind != participation.Signature || pt.ActionID != p.ID || pt.Status != participation.StatusConfirmed) {
-		err = repertoire.Errorf(repertoire.ENOTFOUND, "participation.not_found")
+	pt, err := h.signature(r, p.ID, "")
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	api.JSON(w, http.StatusOK, h.signatureDoc(*pt))
+}
+
+// apiUpdateSignature is PUT on a signature, for its petition's organizers:
+// they may correct its comments. The rest is the signer's (their person,
+// their consents): a document read with GET may be sent back, and those
+// fields in it are ignored.
+func (h *Handler) apiUpdateSignature(w http.ResponseWriter, r *http.Request) {
+	p, _ := h.apiPetition(w, r, true)
+	if p == nil {
+		return
+	}
+	pt, err := h.signature(r, p.ID, "")
+	var b struct {
+		Comments *string `json:"comments"`
+	}
+	if err == nil {
+		err = api.DecodeKnown(w, r, &b, signatureFields)
+	}
+	if err == nil && b.Comments != nil {
+		if err = h.parts.SetComment(r.Context(), pt.ID, *b.Comments); err == nil {
+			pt, err = h.signature(r, p.ID, "")
+		}
+	}
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	api.JSON(w, http.StatusOK, h.signatureDoc(*pt))
+}
+
+// apiPersonSignature is one of a person's signatures, for the readers of
+// their collection (an organizer reads those of their petitions only).
+func (h *Handler) apiPersonSignature(w http.ResponseWriter, r *http.Request) {
+	pr := api.Require(w, r)
+	if pr == nil {
+		return
+	}
+	pt, err := h.signature(r, "", api.ParseID(r.PathValue("id")))
+	if err == nil && !pr.IsAdmin && pr.PersonID != pt.PersonID {
+		var p *Petition
+		if p, _, err = h.petition(r.Context(), pt.ActionID); err == nil {
+			var ok bool
+			if ok, err = h.communities.CanOrganize(r.Context(), p.CommunityID, pr.PersonID); err == nil && !ok {
+				err = repertoire.Errorf(repertoire.ENOTFOUND, "participation.not_found")
+			}
+		}
 	}
 	if err != nil {
 		api.Problem(w, r, h.log, err)

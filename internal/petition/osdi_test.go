@@ -282,6 +282,36 @@ func TestSignaturesAsResources(t *testing.T) {
 			}
 		}
 
+		// Organizers correct comments (Action Network's update_signature);
+		// the document read back with GET goes through PUT.
+		var doc map[string]any
+		app.API(t, "GET", self, token, nil, &doc)
+		doc["comments"] = "Count me in, twice"
+		if st := app.API(t, "PUT", self, token, doc, &one); st != 200 || one.Comments != "Count me in, twice" {
+			t.Errorf("PUT the document back: %d %+v", st, one)
+		}
+		if st := app.API(t, "PUT", self, token, map[string]any{"comments": "Corrected"}, &one); st != 200 || one.Comments != "Corrected" {
+			t.Errorf("PUT comments: %d %+v", st, one)
+		}
+		for name, c := range map[string]struct {
+			token  string
+			body   map[string]any
+			status int
+			field  string
+		}{
+			"another organizer": {other, map[string]any{"comments": "x"}, http.StatusForbidden, ""},
+			"a typo":            {token, map[string]any{"coments": "x"}, http.StatusUnprocessableEntity, "coments"},
+			"too long":          {token, map[string]any{"comments": strings.Repeat("x", 2001)}, http.StatusUnprocessableEntity, "comments"},
+		} {
+			var pr problem
+			if st := app.API(t, "PUT", self, c.token, c.body, &pr); st != c.status || c.field != "" && !pr.names(c.field) {
+				t.Errorf("PUT signature, %s: %d %+v", name, st, pr)
+			}
+		}
+		if app.API(t, "GET", self, token, nil, &one); one.Comments != "Corrected" {
+			t.Errorf("refused PUTs changed the comments: %q", one.Comments)
+		}
+
 		// The person links their signatures; each reader sees what the
 		// collections let them see.
 		var person struct {
@@ -308,6 +338,22 @@ func TestSignaturesAsResources(t *testing.T) {
 			}
 			if name == "an organizer" && l.Total == 1 && l.Embedded.Signatures[0].Links["self"].Href != self {
 				t.Errorf("an organizer sees another petition's signature: %+v", l.Embedded.Signatures[0])
+			}
+		}
+		sid := strings.TrimPrefix(s.Identifiers[0], "repertoire:")
+		for name, c := range map[string]struct {
+			path, token string
+			status      int
+		}{
+			"admin":                {theirSigs + "/" + sid, admin, 200},
+			"the person":           {theirSigs + "/" + sid, ana, 200},
+			"its organizer":        {theirSigs + "/" + sid, token, 200},
+			"another organizer":    {theirSigs + "/" + sid, other, http.StatusNotFound},
+			"under another person": {"/api/v1/people/" + personID(t, app, organizer) + "/signatures/" + sid, admin, http.StatusNotFound},
+		} {
+			one = signatureDoc{}
+			if st := app.API(t, "GET", c.path, c.token, nil, &one); st != c.status || st == 200 && one.Links["self"].Href != self {
+				t.Errorf("person's signature, %s: %d %+v", name, st, one)
 			}
 		}
 		if st := app.API(t, "GET", "/api/v1/people/00000000-0000-0000-0000-000000000000/signatures", admin, nil, nil); st != http.StatusNotFound {

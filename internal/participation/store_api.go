@@ -4,12 +4,16 @@ import (
 	"context"
 	"strings"
 
+	"repertoire"
+	"repertoire/internal/account"
 	"repertoire/internal/api"
+	"repertoire/internal/store"
 )
 
 // The API's collections of participations (a petition's signatures, a
 // person's signatures): confirmed ones, online and imported alike, as the
-// counters count them, filtered and paged in SQL.
+// counters count them, filtered and paged in SQL; and an organizer's edit
+// of one.
 
 // ListQuery selects confirmed participations of one kind.
 type ListQuery struct {
@@ -72,4 +76,23 @@ func (s *Service) Participant(ctx context.Context, id string) (*Participant, err
 	}
 	page := []Participant{{Participation: *p}}
 	return &page[0], withEmails(ctx, r, page)
+}
+
+// SetComment changes a participation's comments (an organizer's correction
+// through the API); the caller checks they organize its action.
+func (s *Service) SetComment(ctx context.Context, id, comment string) error {
+	comment = strings.TrimSpace(comment)
+	if e := account.TooLong("comments", comment, 2000); e != nil {
+		return e
+	}
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		r, err := tx.ExecContext(ctx, `UPDATE participations SET comment = $2, modified_at = $3 WHERE id = $1`, id, comment, tx.Now)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return repertoire.Errorf(repertoire.ENOTFOUND, "participation.not_found")
+		}
+		return nil
+	})
 }
