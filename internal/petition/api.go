@@ -2,6 +2,7 @@ package petition
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"repertoire"
 	"repertoire/internal/account"
 	"repertoire/internal/api"
+	"repertoire/internal/community"
 	"repertoire/internal/participation"
 )
 
@@ -26,6 +28,7 @@ type petitionJSON struct {
 	ModifiedDate    string       `json:"modified_date"`
 	Title           string       `json:"title"`
 	Name            string       `json:"name"`
+	Slug            string       `json:"slug"`
 	Description     string       `json:"description"`
 	PetitionText    string       `json:"petition_text"`
 	BrowserURL      string       `json:"browser_url"`
@@ -51,7 +54,7 @@ func (h *Handler) doc(r *http.Request, p *Petition, organizer bool) (petitionJSO
 func (h *Handler) docWith(p *Petition, c participation.Counts, organizer bool) petitionJSON {
 	self := api.URL(h.baseURL, api.Prefix+"/petitions", p.ID)
 	d := petitionJSON{Identifiers: api.Identifiers(p.ID), OriginSystem: p.OriginSystem, CreatedDate: api.Time(p.CreatedAt),
-		ModifiedDate: api.Time(p.ModifiedAt), Title: p.Title, Name: p.Slug, Description: p.Description, PetitionText: p.Text,
+		ModifiedDate: api.Time(p.ModifiedAt), Title: p.Title, Name: cmp.Or(p.Name, p.Slug), Slug: p.Slug, Description: p.Description, PetitionText: p.Text,
 		BrowserURL: h.baseURL + p.Path(), Goal: p.Goal, Status: p.Status, TotalSignatures: c.Total(), TotalOnline: c.Confirmed,
 		TotalImported: c.Imported, Target: []targetJSON{}, Demands: []string{},
 		Links: api.Links{
@@ -161,7 +164,7 @@ var petitionFields = api.Known{
 	"target": {"name": nil, "email": nil, "title": nil, "given_name": nil, "family_name": nil, "organization": nil},
 	"_links": nil,
 	// ours
-	"campaign": nil, "community": nil, "goal": nil, "demands": nil, "status": nil,
+	"slug": nil, "campaign": nil, "community": nil, "goal": nil, "demands": nil, "status": nil,
 	// accepted and ignored
 	"identifiers": nil, "created_date": nil, "modified_date": nil, "summary": nil, "browser_url": nil,
 	"featured_image_url": nil, "administrative_url": nil, "total_signatures": nil, "total_online_signatures": nil,
@@ -203,6 +206,7 @@ func (t targetBody) target() Target {
 type petitionBody struct {
 	Title        *string                    `json:"title"`
 	Name         *string                    `json:"name"`
+	Slug         *string                    `json:"slug"`
 	Description  *string                    `json:"description"`
 	PetitionText *string                    `json:"petition_text"`
 	Campaign     string                     `json:"campaign"`
@@ -223,7 +227,8 @@ func (b *petitionBody) apply(in *Input) {
 		}
 	}
 	set(&in.Title, b.Title)
-	set(&in.Slug, b.Name)
+	set(&in.Name, b.Name)
+	set(&in.Slug, b.Slug)
 	set(&in.Description, b.Description)
 	set(&in.Text, b.PetitionText)
 	if b.Goal != nil {
@@ -280,6 +285,9 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	in := Input{OriginSystem: b.OriginSystem}
 	b.apply(&in)
+	if b.Slug == nil && community.ValidSlug(in.Name) {
+		in.Slug = in.Name // our API's name was the slug before OSDI's administrative name
+	}
 	p, err := h.createIn(r, pr, &b, in)
 	if err == nil && b.Status != nil && *b.Status != StatusOpen {
 		if err = h.Store.SetStatus(r.Context(), p.ID, *b.Status); err == nil {
@@ -407,7 +415,7 @@ func (h *Handler) update(r *http.Request, p *Petition, b *petitionBody) error {
 			return repertoire.Invalid(f.field, "petition.stays_in_campaign", nil)
 		}
 	}
-	in := Input{CampaignID: p.CampaignID, Slug: p.Slug, Title: p.Title, Description: p.Description, Text: p.Text, Goal: p.Goal,
+	in := Input{CampaignID: p.CampaignID, Slug: p.Slug, Name: p.Name, Title: p.Title, Description: p.Description, Text: p.Text, Goal: p.Goal,
 		Targets: p.Targets, DemandIDs: p.DemandIDs}
 	b.apply(&in)
 	if _, err := h.Store.Update(r.Context(), p.ID, in); err != nil {

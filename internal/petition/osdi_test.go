@@ -155,6 +155,30 @@ func TestCreatingAPetitionTheOSDIWay(t *testing.T) {
 			t.Errorf("unknown community: %d %+v", st, pr)
 		}
 
+		// OSDI's example: name is an administrative name, not the page's
+		// address; a PUT of the name keeps the address.
+		var acme struct {
+			osdiDoc
+			Slug       string `json:"slug"`
+			BrowserURL string `json:"browser_url"`
+		}
+		if st := app.API(t, "POST", "/api/v1/petitions/", token, map[string]any{"identifiers": []string{"foreign_system:1"},
+			"title": "Tell Acme Co To Stop Doing The Bad Thing", "name": "Acme Co Petition", "origin_system": "OpenSupporter", "community": users.ID}, &acme); st != http.StatusCreated {
+			t.Fatalf("OSDI's example petition: %d", st)
+		}
+		if acme.Name != "Acme Co Petition" || acme.Slug != "tell-acme-co-to-stop-doing-the-bad-thing" {
+			t.Errorf("name %q, slug %q", acme.Name, acme.Slug)
+		}
+		before := acme.BrowserURL
+		if st := app.API(t, "PUT", "/api/v1/petitions/"+acme.id(), token, map[string]any{"name": "Acme Co Petition [December 2014]"}, &acme); st != http.StatusOK ||
+			acme.Name != "Acme Co Petition [December 2014]" || acme.BrowserURL != before || acme.Title != "Tell Acme Co To Stop Doing The Bad Thing" {
+			t.Errorf("PUT name: %d %+v", st, acme)
+		}
+		// A name written as a slug still makes the address, as our API did.
+		if st := app.API(t, "POST", "/api/v1/petitions", token, map[string]any{"title": "Stop", "name": "stop-now", "community": users.ID}, &acme); st != http.StatusCreated || acme.Slug != "stop-now" {
+			t.Errorf("slug-like name: %d %q", st, acme.Slug)
+		}
+
 		// PUT: the document read back with changes; left-out fields stay.
 		var full map[string]any
 		app.API(t, "GET", "/api/v1/petitions/"+d.id(), token, nil, &full)

@@ -24,12 +24,12 @@ var (
 	errClosed   = repertoire.Errorf(repertoire.ECONFLICT, "petition.closed")
 )
 
-const petitionColumns = `p.id, p.campaign_id, p.slug, p.title, p.description, p.petition_text, p.goal, p.status, p.origin_system,
+const petitionColumns = `p.id, p.campaign_id, p.slug, p.name, p.title, p.description, p.petition_text, p.goal, p.status, p.origin_system,
 	p.created_at, p.modified_at`
 
 func scanPetition(row interface{ Scan(...any) error }) (*Petition, error) {
 	var p Petition
-	err := row.Scan(&p.ID, &p.CampaignID, &p.Slug, &p.Title, &p.Description, &p.Text, &p.Goal, &p.Status, &p.OriginSystem,
+	err := row.Scan(&p.ID, &p.CampaignID, &p.Slug, &p.Name, &p.Title, &p.Description, &p.Text, &p.Goal, &p.Status, &p.OriginSystem,
 		&p.CreatedAt, &p.ModifiedAt)
 	if err != nil {
 		return nil, err
@@ -118,9 +118,9 @@ func insert(ctx context.Context, tx *store.Tx, id, personID string, in Input) er
 	if personID != "" {
 		creator = personID
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO petitions (id, campaign_id, slug, title, description, petition_text, goal, status,
-		origin_system, created_by, created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $10)`,
-		id, in.CampaignID, in.Slug, in.Title, in.Description, in.Text, in.Goal, origin, creator, tx.Now); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO petitions (id, campaign_id, slug, name, title, description, petition_text, goal, status,
+		origin_system, created_by, created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $11, $11)`,
+		id, in.CampaignID, in.Slug, in.Name, in.Title, in.Description, in.Text, in.Goal, origin, creator, tx.Now); err != nil {
 		return repertoire.Internal(err)
 	}
 	return writeParts(ctx, tx, id, in)
@@ -191,8 +191,8 @@ func (s *Store) Update(ctx context.Context, id string, in Input) (*Petition, err
 		if err := demandsOf(ctx, tx, in); err != nil {
 			return err
 		}
-		r, err := tx.ExecContext(ctx, `UPDATE petitions SET slug = $2, title = $3, description = $4, petition_text = $5, goal = $6,
-			modified_at = $7 WHERE id = $1`, id, in.Slug, in.Title, in.Description, in.Text, in.Goal, tx.Now)
+		r, err := tx.ExecContext(ctx, `UPDATE petitions SET slug = $2, name = $3, title = $4, description = $5, petition_text = $6, goal = $7,
+			modified_at = $8 WHERE id = $1`, id, in.Slug, in.Name, in.Title, in.Description, in.Text, in.Goal, tx.Now)
 		if err != nil {
 			return repertoire.Internal(err)
 		}
