@@ -437,7 +437,7 @@ var signatureFields = api.Known{
 	"public_name": nil, "contact_ok": nil, "share_with_target": nil,
 	// accepted and ignored
 	"identifiers": nil, "created_date": nil, "modified_date": nil, "action_date": nil, "status": nil,
-	"add_tags": nil, "triggers": nil, "referrer_data": {"source": nil, "referrer": nil, "website": nil, "url": nil},
+	"add_tags": nil, "add_lists": nil, "triggers": nil, "referrer_data": {"source": nil, "referrer": nil, "website": nil, "url": nil},
 	"action_network:referrer_data": nil, "action_network:person_id": nil, "action_network:petition_id": nil, "_embedded": nil,
 }
 
