@@ -54,25 +54,35 @@ func (k Known) check(raw json.RawMessage, path string, errs *repertoire.Errors) 
 		}
 	case len(raw) > 0 && raw[0] == '{':
 		var fields map[string]json.RawMessage
-		if json.Unmarshal(raw, &fields) != nil {
-			return
+		if json.Unmarshal(raw, &fields) == nil {
+			k.checkFields(fields, path, errs)
 		}
-		names := make([]string, 0, len(fields))
-		for name := range fields {
-			names = append(names, name)
+	}
+}
+
+// CheckFields is Check on an object already read into its fields.
+func (k Known) CheckFields(fields map[string]json.RawMessage) error {
+	var errs repertoire.Errors
+	k.checkFields(fields, "", &errs)
+	return errs.Err()
+}
+
+func (k Known) checkFields(fields map[string]json.RawMessage, path string, errs *repertoire.Errors) {
+	names := make([]string, 0, len(fields))
+	for name := range fields {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		at := name
+		if path != "" {
+			at = path + "." + name
 		}
-		slices.Sort(names)
-		for _, name := range names {
-			at := name
-			if path != "" {
-				at = path + "." + name
-			}
-			sub, ok := k[name]
-			if !ok {
-				*errs = append(*errs, repertoire.Invalid(at, "api.unknown_field", nil))
-			} else if sub != nil {
-				sub.check(fields[name], at, errs)
-			}
+		sub, ok := k[name]
+		if !ok {
+			*errs = append(*errs, repertoire.Invalid(at, "api.unknown_field", nil))
+		} else if sub != nil {
+			sub.check(fields[name], at, errs)
 		}
 	}
 }

@@ -452,12 +452,12 @@ func (h *Handler) signatureBody(w http.ResponseWriter, r *http.Request, organize
 	if err := api.Decode(w, r, &raw); err != nil {
 		return nil, err
 	}
-	if err := signatureFields.Check(raw); err != nil {
-		return nil, err
-	}
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, repertoire.Invalid("", "field.bad_json", nil)
+	}
+	if err := signatureFields.CheckFields(doc); err != nil {
+		return nil, err
 	}
 	var links map[string]json.RawMessage
 	if err := json.Unmarshal(doc["_links"], &links); doc["_links"] != nil && err != nil {
