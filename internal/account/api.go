@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"repertoire"
@@ -74,7 +73,8 @@ func (h *Handler) personDoc(p *Person) personDoc {
 		LanguagesSpoken:   []string{p.PreferredLanguage},
 		PreferredLanguage: p.PreferredLanguage,
 		CustomFields:      p.CustomFields,
-		Links:             api.Links{"self": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/people", p.ID)}},
+		Links: api.Links{"self": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/people", p.ID)},
+			"osdi:signatures": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/people", p.ID, "signatures")}}, // served by petition
 	}
 }
 
@@ -251,24 +251,14 @@ func (h *Handler) apiListPeople(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	conds, err := api.ParseFilter(r.URL.Query().Get("filter"), "email_address", "modified_date")
+	filter, err := api.ParseFilter(r, "email_address")
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	var f PeopleFilter
-	for _, c := range conds {
-		switch c.Field {
-		case "email_address":
-			f.Email = append(f.Email, Comparison{Op: c.SQLOp(), Value: NormalizeEmail(c.Value)})
-		case "modified_date":
-			t, ok := parseFilterTime(c.Value)
-			if !ok {
-				api.Problem(w, r, h.log, repertoire.Invalid("filter", "api.bad_filter", nil))
-				return
-			}
-			f.Modified = append(f.Modified, Comparison{Op: c.SQLOp(), Value: t})
-		}
+	f := PeopleFilter{Dates: filter}
+	for _, c := range filter.Conditions { // email_address
+		f.Email = append(f.Email, Comparison{Op: c.SQLOp(), Value: NormalizeEmail(c.Value)})
 	}
 	people, total, err := listPeople(r.Context(), h.db.Reader(), f, page.PerPage, page.Offset())
 	if err != nil {
@@ -280,16 +270,6 @@ func (h *Handler) apiListPeople(w http.ResponseWriter, r *http.Request) {
 		docs = append(docs, h.personDoc(p))
 	}
 	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "osdi:people", docs, total, page))
-}
-
-// parseFilterTime accepts an RFC 3339 time or a plain date (midnight UTC).
-func parseFilterTime(s string) (time.Time, bool) {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), true
-		}
-	}
-	return time.Time{}, false
 }
 
 func (h *Handler) apiGetPerson(w http.ResponseWriter, r *http.Request) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"repertoire"
+	"repertoire/internal/api"
 	"repertoire/internal/outbox"
 	"repertoire/internal/store"
 )
@@ -61,8 +62,8 @@ func PersonByEmail(ctx context.Context, q store.Queryer, email string) (*Person,
 
 // PeopleFilter selects people: each set field is one more condition.
 type PeopleFilter struct {
-	Email    []Comparison // normalized addresses
-	Modified []Comparison // times
+	Email []Comparison // normalized addresses
+	Dates api.Filter   // created_date and modified_date
 }
 
 // Comparison is one condition of a filter: Op is an SQL operator
@@ -82,7 +83,7 @@ func listPeople(ctx context.Context, q store.Queryer, f PeopleFilter, limit, off
 	for _, c := range []struct {
 		column string
 		cmp    []Comparison
-	}{{"p.email", f.Email}, {"p.modified_at", f.Modified}} {
+	}{{"p.email", f.Email}} {
 		for _, cmp := range c.cmp {
 			if !slices.Contains(comparisonOps, cmp.Op) {
 				return nil, 0, repertoire.Internal(errors.New("account: unknown comparison " + cmp.Op))
@@ -91,6 +92,10 @@ func listPeople(ctx context.Context, q store.Queryer, f PeopleFilter, limit, off
 			where = append(where, c.column+" "+cmp.Op+" $"+strconv.Itoa(len(args)))
 		}
 	}
+	where = append(where, f.Dates.Where("p.created_at", "p.modified_at", func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	})...)
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")

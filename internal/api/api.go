@@ -204,16 +204,21 @@ func Decode(w http.ResponseWriter, r *http.Request, v any) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
-		var ute *json.UnmarshalTypeError
-		if errors.As(err, &ute) {
-			return repertoire.Invalid(ute.Field, "field.bad_json", nil)
-		}
-		return repertoire.Invalid("", "field.bad_json", nil)
+		return jsonError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return repertoire.Errorf(repertoire.EMALFORMED, "error.trailing_data")
 	}
 	return nil
+}
+
+// jsonError names the field of a decoding error when it can.
+func jsonError(err error) error {
+	var ute *json.UnmarshalTypeError
+	if errors.As(err, &ute) {
+		return repertoire.Invalid(ute.Field, "field.bad_json", nil)
+	}
+	return repertoire.Invalid("", "field.bad_json", nil)
 }
 
 // Page is the requested window of a collection.
@@ -269,9 +274,11 @@ func TrailingSlash(next http.Handler) http.Handler {
 	})
 }
 
-// Link is a HAL link.
+// Link is a HAL link; a templated one has {placeholders} in its href
+// (RFC 6570), e.g. a helper's …/petitions/{petition_id}/signatures.
 type Link struct {
-	Href string `json:"href"`
+	Href      string `json:"href"`
+	Templated bool   `json:"templated,omitempty"`
 }
 
 // Links is a HAL _links object.

@@ -326,7 +326,12 @@ func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	q := ListQuery{ViewerID: api.PrincipalID(r), Admin: api.IsAdmin(r), Offset: page.Offset(), Limit: page.PerPage}
+	filter, err := api.ParseFilter(r)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	q := ListQuery{ViewerID: api.PrincipalID(r), Admin: api.IsAdmin(r), Filter: filter, Offset: page.Offset(), Limit: page.PerPage}
 	if s := r.URL.Query().Get("community"); s != "" {
 		com, err := h.apiCommunity(r, s)
 		if err != nil {
@@ -474,7 +479,12 @@ func (h *Handler) apiDemands(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	ds, total, err := h.Store.Demands(r.Context(), c.ID, page.Offset(), page.PerPage)
+	filter, err := api.ParseFilter(r)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	ds, total, err := h.Store.Demands(r.Context(), c.ID, filter, page.Offset(), page.PerPage)
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"repertoire"
+	"repertoire/internal/api"
 	"repertoire/internal/community"
 	"repertoire/internal/store"
 )
@@ -35,51 +36,63 @@ func (s *Store) Create(ctx context.Context, personID string, in CampaignInput) (
 	if err := in.normalize(); err != nil {
 		return nil, err
 	}
-	id := store.NewID()
+	var id string
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		found, err := community.ByIDs(ctx, tx, []string{in.CommunityID})
-		if err != nil {
-			return err
-		}
-		if found[in.CommunityID] == nil {
-			return repertoire.Errorf(repertoire.ENOTFOUND, "campaign.community_not_found")
-		}
-		if err := checkSlugFree(ctx, tx, in.CommunityID, in.Slug, ""); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO campaigns (id, community_id, slug, title, summary, ultimatum_at, created_by, created_at, modified_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
-			id, in.CommunityID, in.Slug, in.Title, in.Summary, store.NullTime(in.UltimatumAt), nullID(personID), tx.Now)
-		if store.IsUniqueViolation(err) {
-			return slugTaken()
-		}
-		if err != nil {
-			return repertoire.Internal(err)
-		}
-		if err := writeTargets(ctx, tx, id, in.Targets); err != nil {
-			return err
-		}
-		opened := tx.Now
-		if in.OpenedAt != nil {
-			opened = in.OpenedAt.UTC().Truncate(time.Microsecond)
-		}
-		for i, sec := range in.Sections {
-			sid, err := insertSection(ctx, tx, id, i+1, sec.Title)
-			if err != nil {
-				return err
-			}
-			for j, d := range sec.Demands {
-				if _, err := insertDemand(ctx, tx, personID, id, sid, j+1, d.Text, d.Status, opened); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		var err error
+		id, err = Insert(ctx, tx, personID, in)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.Get(ctx, id)
+}
+
+// Insert is Create inside the caller's transaction (a petition created
+// with a campaign of its own), returning the new campaign's id.
+func Insert(ctx context.Context, tx *store.Tx, personID string, in CampaignInput) (string, error) {
+	if err := in.normalize(); err != nil {
+		return "", err
+	}
+	id := store.NewID()
+	found, err := community.ByIDs(ctx, tx, []string{in.CommunityID})
+	if err != nil {
+		return "", err
+	}
+	if found[in.CommunityID] == nil {
+		return "", repertoire.Errorf(repertoire.ENOTFOUND, "campaign.community_not_found")
+	}
+	if err := checkSlugFree(ctx, tx, in.CommunityID, in.Slug, ""); err != nil {
+		return "", err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO campaigns (id, community_id, slug, title, summary, ultimatum_at, created_by, created_at, modified_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
+		id, in.CommunityID, in.Slug, in.Title, in.Summary, store.NullTime(in.UltimatumAt), nullID(personID), tx.Now)
+	if store.IsUniqueViolation(err) {
+		return "", slugTaken()
+	}
+	if err != nil {
+		return "", repertoire.Internal(err)
+	}
+	if err := writeTargets(ctx, tx, id, in.Targets); err != nil {
+		return "", err
+	}
+	opened := tx.Now
+	if in.OpenedAt != nil {
+		opened = in.OpenedAt.UTC().Truncate(time.Microsecond)
+	}
+	for i, sec := range in.Sections {
+		sid, err := insertSection(ctx, tx, id, i+1, sec.Title)
+		if err != nil {
+			return "", err
+		}
+		for j, d := range sec.Demands {
+			if _, err := insertDemand(ctx, tx, personID, id, sid, j+1, d.Text, d.Status, opened); err != nil {
+				return "", err
+			}
+		}
+	}
+	return id, nil
 }
 
 func nullID(id string) any {
@@ -420,6 +433,7 @@ type ListQuery struct {
 	CommunityID string // "" for every community
 	ViewerID    string
 	Admin       bool
+	Filter      api.Filter
 	Offset      int
 	Limit       int
 }
@@ -436,6 +450,7 @@ func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Campaign, int, error
 	if !lq.Admin {
 		where = append(where, community.VisibleCondition("c.community_id", arg(lq.ViewerID)))
 	}
+	where = append(where, lq.Filter.Where("c.created_at", "c.modified_at", arg)...)
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
@@ -564,19 +579,20 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 
 // Demands returns a page of a campaign's demands in list order, with
 // their histories, and the total.
-func (s *Store) Demands(ctx context.Context, campaignID string, offset, limit int) ([]Demand, int, error) {
+func (s *Store) Demands(ctx context.Context, campaignID string, filter api.Filter, offset, limit int) ([]Demand, int, error) {
 	q := s.db.Reader()
+	args := []any{campaignID}
+	arg := func(v any) string { args = append(args, v); return "$" + itoa(len(args)) }
+	where := strings.Join(append([]string{`d.campaign_id = $1`}, filter.Where("d.created_at", "d.modified_at", arg)...), " AND ")
 	var total int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM demands WHERE campaign_id = $1`, campaignID).Scan(&total); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM demands d WHERE `+where, args...).Scan(&total); err != nil {
 		return nil, 0, repertoire.Internal(err)
 	}
-	var ds []Demand
-	var err error
-	if limit <= 0 {
-		ds, err = queryDemands(ctx, q, `d.campaign_id = $1`, []any{campaignID}, "", true)
-	} else {
-		ds, err = queryDemands(ctx, q, `d.campaign_id = $1`, []any{campaignID, limit, offset}, " LIMIT $2 OFFSET $3", true)
+	page := ""
+	if limit > 0 {
+		page = " LIMIT " + arg(limit) + " OFFSET " + arg(offset)
 	}
+	ds, err := queryDemands(ctx, q, where, args, page, true)
 	return ds, total, err
 }
 

@@ -20,6 +20,13 @@ func VisibleCondition(column, personArg string) string {
 	return "(" + column + " IN (SELECT id FROM campaigns WHERE " + community.VisibleCondition("community_id", personArg) + "))"
 }
 
+// OrganizeCondition is an SQL condition true when the campaign whose id is
+// in column belongs to a community the person bound at placeholder
+// personArg organizes (community.OrganizeCondition). Admins are not covered.
+func OrganizeCondition(column, personArg string) string {
+	return "(" + column + " IN (SELECT id FROM campaigns WHERE " + community.OrganizeCondition("community_id", personArg) + "))"
+}
+
 // Parent is the campaign a tactic (a petition, a pledge) belongs to, and its
 // community, as the tactic's pages and links name them.
 type Parent struct {

@@ -83,7 +83,12 @@ func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	list, total, err := h.Store.List(r.Context(), ListQuery{ViewerID: api.PrincipalID(r), Limit: page.PerPage, Offset: page.Offset()})
+	filter, err := api.ParseFilter(r)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	list, total, err := h.Store.List(r.Context(), ListQuery{ViewerID: api.PrincipalID(r), Filter: filter, Limit: page.PerPage, Offset: page.Offset()})
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
@@ -204,7 +209,12 @@ func (h *Handler) apiMembers(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	members, total, err := h.Store.Members(r.Context(), c.ID, MemberQuery{Limit: page.PerPage, Offset: page.Offset()})
+	filter, err := api.ParseFilter(r)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	members, total, err := h.Store.Members(r.Context(), c.ID, MemberQuery{Filter: filter, Limit: page.PerPage, Offset: page.Offset()})
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return

@@ -12,6 +12,7 @@ import (
 
 	"repertoire"
 	"repertoire/internal/account"
+	"repertoire/internal/api"
 	"repertoire/internal/store"
 )
 
@@ -280,6 +281,20 @@ func VisibleCondition(column, personArg string) string {
 		column + " IN (SELECT community_id FROM memberships WHERE person_id = " + personArg + " AND status = 'active'))"
 }
 
+// OrganizeCondition is an SQL condition true when the person bound at
+// placeholder personArg is an active organizer or owner of the community
+// whose id is in column. Admins are not covered, as in VisibleCondition.
+func OrganizeCondition(column, personArg string) string {
+	return "(" + column + " IN (SELECT community_id FROM memberships WHERE person_id = " + personArg +
+		" AND status = 'active' AND role IN ('" + RoleOrganizer + "', '" + RoleOwner + "')))"
+}
+
+// OrganizedIDs lists the ids of the communities the person organizes or
+// owns as an active member (an admin's rights aside).
+func (s *Store) OrganizedIDs(ctx context.Context, personID string) ([]string, error) {
+	return store.Strings(ctx, s.db.Reader(), `SELECT c.id FROM communities c WHERE `+OrganizeCondition("c.id", "$1")+` ORDER BY c.id`, personID)
+}
+
 // VisibleIDs lists the ids of the communities the person (or a visitor,
 // "") may see.
 func (s *Store) VisibleIDs(ctx context.Context, personID string) ([]string, error) {
@@ -290,6 +305,7 @@ func (s *Store) VisibleIDs(ctx context.Context, personID string) ([]string, erro
 type ListQuery struct {
 	ViewerID   string // "" for a visitor
 	PublicOnly bool   // leave out the viewer's private communities
+	Filter     api.Filter
 	Limit      int
 	Offset     int
 }
@@ -310,6 +326,9 @@ func (s *Store) List(ctx context.Context, q ListQuery) ([]*Community, int, error
 			where = VisibleCondition("c.id", "$1")
 			args = append(args, q.ViewerID)
 		}
+	}
+	for _, c := range q.Filter.Where("c.created_at", "c.modified_at", func(v any) string { args = append(args, v); return placeholder(len(args)) }) {
+		where += " AND " + c
 	}
 	var total int
 	if err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM communities c WHERE `+where, args...).Scan(&total); err != nil {
@@ -490,7 +509,8 @@ func (s *Store) Remove(ctx context.Context, actorID, communityID, personID strin
 // MemberQuery selects memberships for a list.
 type MemberQuery struct {
 	Status string // "" for every status
-	Limit  int    // 0: no limit
+	Filter api.Filter
+	Limit  int // 0: no limit
 	Offset int
 }
 
@@ -504,6 +524,9 @@ func (s *Store) Members(ctx context.Context, communityID string, q MemberQuery) 
 	if q.Status != "" {
 		where += ` AND m.status = $2`
 		args = append(args, q.Status)
+	}
+	for _, c := range q.Filter.Where("m.created_at", "m.modified_at", func(v any) string { args = append(args, v); return placeholder(len(args)) }) {
+		where += " AND " + c
 	}
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT m.person_id, m.role, m.status, m.created_at, m.modified_at
 		FROM memberships m WHERE `+where, args...)

@@ -1,11 +1,18 @@
 package petition
 
 import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 
 	"repertoire"
+	"repertoire/internal/account"
 	"repertoire/internal/api"
+	"repertoire/internal/community"
 	"repertoire/internal/participation"
 )
 
@@ -21,6 +28,7 @@ type petitionJSON struct {
 	ModifiedDate    string       `json:"modified_date"`
 	Title           string       `json:"title"`
 	Name            string       `json:"name"`
+	Slug            string       `json:"slug"`
 	Description     string       `json:"description"`
 	PetitionText    string       `json:"petition_text"`
 	BrowserURL      string       `json:"browser_url"`
@@ -46,7 +54,7 @@ func (h *Handler) doc(r *http.Request, p *Petition, organizer bool) (petitionJSO
 func (h *Handler) docWith(p *Petition, c participation.Counts, organizer bool) petitionJSON {
 	self := api.URL(h.baseURL, api.Prefix+"/petitions", p.ID)
 	d := petitionJSON{Identifiers: api.Identifiers(p.ID), OriginSystem: p.OriginSystem, CreatedDate: api.Time(p.CreatedAt),
-		ModifiedDate: api.Time(p.ModifiedAt), Title: p.Title, Name: p.Slug, Description: p.Description, PetitionText: p.Text,
+		ModifiedDate: api.Time(p.ModifiedAt), Title: p.Title, Name: cmp.Or(p.Name, p.Slug), Slug: p.Slug, Description: p.Description, PetitionText: p.Text,
 		BrowserURL: h.baseURL + p.Path(), Goal: p.Goal, Status: p.Status, TotalSignatures: c.Total(), TotalOnline: c.Confirmed,
 		TotalImported: c.Imported, Target: []targetJSON{}, Demands: []string{},
 		Links: api.Links{
@@ -121,7 +129,12 @@ func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	list, total, err := h.Store.List(r.Context(), ListQuery{Visible: true, ViewerID: api.PrincipalID(r), Offset: page.Offset(), Limit: page.PerPage})
+	filter, err := api.ParseFilter(r)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	list, total, err := h.Store.List(r.Context(), ListQuery{Visible: true, ViewerID: api.PrincipalID(r), Filter: filter, Offset: page.Offset(), Limit: page.PerPage})
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
@@ -142,63 +155,145 @@ func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "osdi:petitions", docs, total, page))
 }
 
-type petitionBody struct {
-	Title        string       `json:"title"`
-	Name         string       `json:"name"`
-	Description  string       `json:"description"`
-	PetitionText string       `json:"petition_text"`
-	Campaign     string       `json:"campaign"`
-	Target       []targetJSON `json:"target"`
-	Goal         int          `json:"goal"`
-	Demands      []string     `json:"demands"`
-	OriginSystem string       `json:"origin_system"`
+// petitionFields are the fields a petition body may carry: OSDI's and
+// Action Network's (stored, or accepted and ignored: README "OSDI
+// fields") and ours. A document read from GET goes back through PUT.
+var petitionFields = api.Known{
+	// stored
+	"title": nil, "name": nil, "description": nil, "petition_text": nil, "origin_system": nil,
+	"target": {"name": nil, "email": nil, "title": nil, "given_name": nil, "family_name": nil, "organization": nil},
+	"_links": nil,
+	// ours
+	"slug": nil, "campaign": nil, "community": nil, "goal": nil, "demands": nil, "status": nil,
+	// accepted and ignored
+	"identifiers": nil, "created_date": nil, "modified_date": nil, "summary": nil, "browser_url": nil,
+	"featured_image_url": nil, "administrative_url": nil, "total_signatures": nil, "total_online_signatures": nil,
+	"total_imported_signatures": nil, "action_network:hidden": nil, "action_network:sponsor": nil, "_embedded": nil,
 }
 
+// targetBody is an OSDI target: a name, or a person's names and
+// organization, which make its name.
+type targetBody struct {
+	Name         string `json:"name"`
+	Email        string `json:"email"`
+	Title        string `json:"title"`
+	GivenName    string `json:"given_name"`
+	FamilyName   string `json:"family_name"`
+	Organization string `json:"organization"`
+}
+
+func (t targetBody) target() Target {
+	name := strings.TrimSpace(t.Name)
+	if name == "" {
+		var parts []string
+		for _, s := range []string{t.Title, t.GivenName, t.FamilyName} {
+			if s = strings.TrimSpace(s); s != "" {
+				parts = append(parts, s)
+			}
+		}
+		name = strings.Join(parts, " ")
+		if org := strings.TrimSpace(t.Organization); org != "" && name != "" {
+			name += ", " + org
+		} else if org != "" {
+			name = org
+		}
+	}
+	return Target{Name: name, Email: t.Email}
+}
+
+// petitionBody is a petition as clients send it; a field left out keeps
+// its value on PUT.
+type petitionBody struct {
+	Title        *string                    `json:"title"`
+	Name         *string                    `json:"name"`
+	Slug         *string                    `json:"slug"`
+	Description  *string                    `json:"description"`
+	PetitionText *string                    `json:"petition_text"`
+	Campaign     string                     `json:"campaign"`
+	Community    string                     `json:"community"`
+	Target       *[]targetBody              `json:"target"`
+	Goal         *int                       `json:"goal"`
+	Demands      *[]string                  `json:"demands"`
+	Status       *string                    `json:"status"`
+	OriginSystem string                     `json:"origin_system"`
+	Links        map[string]json.RawMessage `json:"_links"`
+}
+
+// apply writes the body's fields over in.
+func (b *petitionBody) apply(in *Input) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&in.Title, b.Title)
+	set(&in.Name, b.Name)
+	set(&in.Slug, b.Slug)
+	set(&in.Description, b.Description)
+	set(&in.Text, b.PetitionText)
+	if b.Goal != nil {
+		in.Goal = *b.Goal
+	}
+	if b.Target != nil {
+		in.Targets = nil
+		for _, t := range *b.Target {
+			in.Targets = append(in.Targets, t.target())
+		}
+	}
+	if b.Demands != nil {
+		in.DemandIDs = nil
+		for _, d := range *b.Demands {
+			in.DemandIDs = append(in.DemandIDs, api.ParseID(d))
+		}
+	}
+}
+
+// linked is the id (or URL) a field names, or its link in _links does:
+// "" when neither is given.
+func (b *petitionBody) linked(field, rel string) (string, error) {
+	s := b.Campaign
+	if field == "community" {
+		s = b.Community
+	}
+	if s = strings.TrimSpace(s); s != "" {
+		return api.ParseID(s[strings.LastIndex(s, "/")+1:]), nil
+	}
+	raw, ok := b.Links[rel]
+	if !ok {
+		return "", nil
+	}
+	id, err := api.LinkedID(raw)
+	if err != nil {
+		return "", repertoire.Invalid("_links."+rel, "field.bad_json", nil)
+	}
+	return id, nil
+}
+
+// apiCreate creates a petition: in the campaign given (campaign, or
+// _links.repertoire:campaign), or else in a campaign of its own in the
+// community given (community, _links.repertoire:community) or, when the
+// token's holder organizes exactly one, in that one.
 func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 	pr := api.Require(w, r)
 	if pr == nil {
 		return
 	}
 	var b petitionBody
-	if err := api.Decode(w, r, &b); err != nil {
+	if err := api.DecodeKnown(w, r, &b, petitionFields); err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	if strings.TrimSpace(b.Campaign) == "" {
-		api.Problem(w, r, h.log, repertoire.Invalid("campaign", "field.required", nil))
-		return
+	in := Input{OriginSystem: b.OriginSystem}
+	b.apply(&in)
+	if b.Slug == nil && community.ValidSlug(in.Name) {
+		in.Slug = in.Name // our API's name was the slug before OSDI's administrative name
 	}
-	c, err := h.Store.Campaign(r.Context(), api.ParseID(b.Campaign))
-	if err != nil {
-		api.Problem(w, r, h.log, err)
-		return
-	}
-	com, err := h.communities.Get(r.Context(), c.CommunityID)
-	if err == nil {
-		var ok bool
-		if ok, err = h.communities.CanView(r.Context(), com, pr.PersonID); err == nil && !ok {
-			err = repertoire.Invalid("campaign", "petition.campaign_not_found", nil)
+	p, err := h.createIn(r, pr, &b, in)
+	if err == nil && b.Status != nil && *b.Status != StatusOpen {
+		if err = h.Store.SetStatus(r.Context(), p.ID, *b.Status); err == nil {
+			p, err = h.Store.Get(r.Context(), p.ID)
 		}
 	}
-	if err == nil {
-		var ok bool
-		if ok, err = h.communities.CanOrganize(r.Context(), com.ID, pr.PersonID); err == nil && !ok {
-			err = repertoire.Errorf(repertoire.EFORBIDDEN, "petition.organizers_only")
-		}
-	}
-	if err != nil {
-		api.Problem(w, r, h.log, err)
-		return
-	}
-	in := Input{CampaignID: c.ID, Title: b.Title, Slug: b.Name, Description: b.Description, Text: b.PetitionText, Goal: b.Goal,
-		OriginSystem: b.OriginSystem}
-	for _, t := range b.Target {
-		in.Targets = append(in.Targets, Target{Name: t.Name, Email: t.Email})
-	}
-	for _, d := range b.Demands {
-		in.DemandIDs = append(in.DemandIDs, api.ParseID(d))
-	}
-	p, err := h.Store.Create(r.Context(), pr.PersonID, in)
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
@@ -212,6 +307,194 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 	api.JSON(w, http.StatusCreated, d)
 }
 
+// createIn finds where the petition goes and writes it there.
+func (h *Handler) createIn(r *http.Request, pr *api.Principal, b *petitionBody, in Input) (*Petition, error) {
+	ctx := r.Context()
+	campaignID, err := b.linked("campaign", "repertoire:campaign")
+	if err != nil {
+		return nil, err
+	}
+	if campaignID != "" {
+		c, err := h.Store.Campaign(ctx, campaignID)
+		if err != nil {
+			return nil, err
+		}
+		if err := h.organizes(ctx, c.CommunityID, pr.PersonID, "campaign", "petition.campaign_not_found"); err != nil {
+			return nil, err
+		}
+		in.CampaignID = c.ID
+		return h.Store.Create(ctx, pr.PersonID, in)
+	}
+	communityID, err := b.linked("community", "repertoire:community")
+	if err != nil {
+		return nil, err
+	}
+	if communityID == "" {
+		ids, err := h.communities.OrganizedIDs(ctx, pr.PersonID)
+		if err != nil {
+			return nil, err
+		}
+		if len(ids) != 1 {
+			return nil, repertoire.Invalid("community", "petition.community_needed", map[string]any{"N": len(ids)})
+		}
+		communityID = ids[0]
+	}
+	com, err := h.communities.Get(ctx, communityID)
+	if e := repertoire.AsError(err); err != nil && e.Code == repertoire.ENOTFOUND {
+		err = repertoire.Invalid("community", "petition.community_not_found", nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := h.organizes(ctx, com.ID, pr.PersonID, "community", "petition.community_not_found"); err != nil {
+		return nil, err
+	}
+	return h.Store.CreateWithCampaign(ctx, pr.PersonID, com.ID, in)
+}
+
+// organizes refuses a community the person cannot see (as if it did not
+// exist: field, notFound) or does not organize (403).
+func (h *Handler) organizes(ctx context.Context, communityID, personID, field, notFound string) error {
+	com, err := h.communities.Get(ctx, communityID)
+	if err != nil {
+		return err
+	}
+	ok, err := h.communities.CanView(ctx, com, personID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return repertoire.Invalid(field, notFound, nil)
+	}
+	if ok, err = h.communities.CanOrganize(ctx, com.ID, personID); err != nil {
+		return err
+	}
+	if !ok {
+		return repertoire.Errorf(repertoire.EFORBIDDEN, "petition.organizers_only")
+	}
+	return nil
+}
+
+// apiUpdate changes a petition (PUT): the fields given replace theirs,
+// those left out keep their values. A petition stays in its campaign.
+func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
+	p, _ := h.apiPetition(w, r, true)
+	if p == nil {
+		return
+	}
+	var b petitionBody
+	if err := api.DecodeKnown(w, r, &b, petitionFields); err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	err := h.update(r, p, &b)
+	h.forget(p.ID)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	if p, err = h.Store.Get(r.Context(), p.ID); err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	d, err := h.doc(r, p, true)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	api.JSON(w, http.StatusOK, d)
+}
+
+func (h *Handler) update(r *http.Request, p *Petition, b *petitionBody) error {
+	for _, f := range []struct{ field, rel, is string }{{"campaign", "repertoire:campaign", p.CampaignID}, {"community", "repertoire:community", p.CommunityID}} {
+		id, err := b.linked(f.field, f.rel)
+		if err != nil {
+			return err
+		}
+		if id != "" && id != f.is && !(f.field == "community" && id == p.CommunitySlug) {
+			return repertoire.Invalid(f.field, "petition.stays_in_campaign", nil)
+		}
+	}
+	in := Input{CampaignID: p.CampaignID, Slug: p.Slug, Name: p.Name, Title: p.Title, Description: p.Description, Text: p.Text, Goal: p.Goal,
+		Targets: p.Targets, DemandIDs: p.DemandIDs}
+	b.apply(&in)
+	if _, err := h.Store.Update(r.Context(), p.ID, in); err != nil {
+		return err
+	}
+	if b.Status != nil && *b.Status != p.Status {
+		return h.Store.SetStatus(r.Context(), p.ID, *b.Status)
+	}
+	return nil
+}
+
+// signatureFields are the fields of the record-signature helper's body:
+// OSDI's and Action Network's (stored, or accepted and ignored: README
+// "OSDI fields") and our consents. The person's own fields are people's.
+var signatureFields = api.Known{
+	// stored
+	"person": nil, "comments": nil, "origin_system": nil, "_links": nil,
+	// ours
+	"public_name": nil, "contact_ok": nil, "share_with_target": nil,
+	// accepted and ignored
+	"identifiers": nil, "created_date": nil, "modified_date": nil, "action_date": nil, "status": nil,
+	"add_tags": nil, "add_lists": nil, "triggers": nil, "referrer_data": {"source": nil, "referrer": nil, "website": nil, "url": nil},
+	"action_network:referrer_data": nil, "action_network:person_id": nil, "action_network:petition_id": nil, "_embedded": nil,
+}
+
+// signatureBody reads the helper's body, refuses the fields neither OSDI
+// nor Action Network define, and when the body names its signer by
+// _links.osdi:person instead of a person, writes in that existing
+// person's stored fields: the core takes a person. Naming a person by
+// link needs a token: the person's own, an admin's, or one organizing the
+// petition.
+func (h *Handler) signatureBody(w http.ResponseWriter, r *http.Request, organizer bool) ([]byte, error) {
+	var raw json.RawMessage
+	if err := api.Decode(w, r, &raw); err != nil {
+		return nil, err
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, repertoire.Invalid("", "field.bad_json", nil)
+	}
+	if err := signatureFields.CheckFields(doc); err != nil {
+		return nil, err
+	}
+	var links map[string]json.RawMessage
+	if err := json.Unmarshal(doc["_links"], &links); doc["_links"] != nil && err != nil {
+		return nil, repertoire.Invalid("_links", "field.bad_json", nil)
+	}
+	link, linked := links["osdi:person"]
+	if person := bytes.TrimSpace(doc["person"]); !linked || len(person) > 0 && string(person) != "null" {
+		return raw, nil
+	}
+	pr := api.PrincipalFrom(r.Context())
+	if pr == nil {
+		return nil, repertoire.Errorf(repertoire.EUNAUTHORIZED, "petition.person_link_needs_token")
+	}
+	id, err := api.LinkedID(link)
+	if err != nil {
+		return nil, repertoire.Invalid("_links.osdi:person", "field.bad_json", nil)
+	}
+	if !organizer && pr.PersonID != id {
+		return nil, repertoire.Errorf(repertoire.EFORBIDDEN, "petition.organizers_only")
+	}
+	p, err := account.GetPerson(r.Context(), h.Store.db.Reader(), id)
+	if e := repertoire.AsError(err); err != nil && e.Code == repertoire.ENOTFOUND {
+		return nil, repertoire.Invalid("_links.osdi:person", "petition.person_not_found", nil)
+	} else if err != nil {
+		return nil, err
+	}
+	doc["person"], err = json.Marshal(map[string]any{
+		"given_name": p.GivenName, "family_name": p.FamilyName, "preferred_language": p.PreferredLanguage,
+		"email_addresses":  []map[string]any{{"address": p.Email, "primary": true}},
+		"postal_addresses": []map[string]any{{"locality": p.Locality, "region": p.Region, "postal_code": p.PostalCode, "country": p.Country}},
+	})
+	if err != nil {
+		return nil, repertoire.Internal(err)
+	}
+	return json.Marshal(doc)
+}
+
 // apiSign is the record-signature helper (participation.Record): imports
 // go into a closed petition too, since they were signed while it was open.
 func (h *Handler) apiSign(w http.ResponseWriter, r *http.Request) {
@@ -219,6 +502,12 @@ func (h *Handler) apiSign(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
+	body, err := h.signatureBody(w, r, org)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 	h.parts.Record(w, r, h.log, participation.Record{Kind: participation.Signature, ActionID: p.ID, Organizer: org,
 		Unauthorized: repertoire.Errorf(repertoire.EUNAUTHORIZED, "petition.import_needs_token"),
 		Forbidden:    repertoire.Errorf(repertoire.EFORBIDDEN, "petition.organizers_only"),
@@ -232,49 +521,168 @@ func (h *Handler) apiSign(w http.ResponseWriter, r *http.Request) {
 		Links:        api.Links{"osdi:petition": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/petitions", p.ID)}}})
 }
 
-// apiSignatures lists a petition's signatures for its organizers.
+// signatureJSON is a signature as OSDI documents it, with our consents.
+type signatureJSON struct {
+	Identifiers     []string       `json:"identifiers"`
+	OriginSystem    string         `json:"origin_system"`
+	CreatedDate     string         `json:"created_date"`
+	ModifiedDate    string         `json:"modified_date"`
+	ActionDate      *string        `json:"action_date"`
+	Status          string         `json:"status"`
+	Comments        string         `json:"comments"`
+	Person          map[string]any `json:"person"`
+	PublicName      bool           `json:"public_name"`
+	ContactOK       bool           `json:"contact_ok"`
+	ShareWithTarget bool           `json:"share_with_target"`
+	Links           api.Links      `json:"_links"`
+}
+
+// signatureDoc is one signature for its petition's organizers: the one
+// document of the collections and of GET by id.
+func (h *Handler) signatureDoc(pt participation.Participant) signatureJSON {
+	petition := api.URL(h.baseURL, api.Prefix+"/petitions", pt.ActionID)
+	return signatureJSON{
+		Identifiers: api.Identifiers(pt.ID), OriginSystem: pt.OriginSystem,
+		CreatedDate: api.Time(pt.CreatedAt), ModifiedDate: api.Time(pt.ModifiedAt), ActionDate: api.TimePtr(pt.ConfirmedAt),
+		Status: pt.Status, Comments: pt.Comment,
+		Person: map[string]any{
+			"given_name": pt.GivenName, "family_name": pt.FamilyName,
+			"email_addresses":  []map[string]any{{"address": pt.Email, "primary": true}},
+			"postal_addresses": []map[string]any{{"locality": pt.Locality, "country": pt.Country}},
+		},
+		PublicName: pt.PublicName, ContactOK: pt.ContactOK, ShareWithTarget: pt.ShareWithTarget,
+		Links: api.Links{
+			"self":          api.Link{Href: api.URL(petition, "/signatures", pt.ID)},
+			"osdi:person":   api.Link{Href: api.URL(h.baseURL, api.Prefix+"/people", pt.PersonID)},
+			"osdi:petition": api.Link{Href: petition},
+		},
+	}
+}
+
+// signatures answers one page of the signatures q selects.
+func (h *Handler) signatures(w http.ResponseWriter, r *http.Request, q participation.ListQuery) {
+	page, err := api.ParsePage(r)
+	if err == nil {
+		q.Filter, err = api.ParseFilter(r)
+	}
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	q.Kind, q.Offset, q.Limit = participation.Signature, page.Offset(), page.PerPage
+	list, total, err := h.parts.List(r.Context(), q)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	docs := make([]signatureJSON, 0, len(list))
+	for _, pt := range list {
+		docs = append(docs, h.signatureDoc(pt))
+	}
+	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "osdi:signatures", docs, total, page))
+}
+
+// apiSignatures lists a petition's counted signatures for its organizers.
 func (h *Handler) apiSignatures(w http.ResponseWriter, r *http.Request) {
+	if p, _ := h.apiPetition(w, r, true); p != nil {
+		h.signatures(w, r, participation.ListQuery{ActionID: p.ID})
+	}
+}
+
+// signature reads the signature of the URL ({sid}) as the collections
+// list it: counted, of that petition ("" for any) and person ("" for
+// anyone).
+func (h *Handler) signature(r *http.Request, petitionID, personID string) (*participation.Participant, error) {
+	pt, err := h.parts.Participant(r.Context(), api.ParseID(r.PathValue("sid")))
+	if err == nil && (pt.Kind != participation.Signature || pt.Status != participation.StatusConfirmed ||
+		petitionID != "" && pt.ActionID != petitionID || personID != "" && pt.PersonID != personID) {
+		err = repertoire.Errorf(repertoire.ENOTFOUND, "participation.not_found")
+	}
+	return pt, err
+}
+
+// apiSignature is one signature of the collection, for the same readers.
+func (h *Handler) apiSignature(w http.ResponseWriter, r *http.Request) {
 	p, _ := h.apiPetition(w, r, true)
 	if p == nil {
 		return
 	}
-	page, err := api.ParsePage(r)
+	pt, err := h.signature(r, p.ID, "")
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	c, err := participation.CountsOf(r.Context(), h.Store.db.Reader(), p.ID)
-	if err != nil {
-		api.Problem(w, r, h.log, err)
+	api.JSON(w, http.StatusOK, h.signatureDoc(*pt))
+}
+
+// apiUpdateSignature is PUT on a signature, for its petition's organizers:
+// they may correct its comments. The rest is the signer's (their person,
+// their consents): a document read with GET may be sent back, and those
+// fields in it are ignored.
+func (h *Handler) apiUpdateSignature(w http.ResponseWriter, r *http.Request) {
+	p, _ := h.apiPetition(w, r, true)
+	if p == nil {
 		return
 	}
-	list, err := h.parts.ConfirmedPage(r.Context(), p.ID, page.Offset(), page.PerPage)
-	if err != nil {
-		api.Problem(w, r, h.log, err)
-		return
+	pt, err := h.signature(r, p.ID, "")
+	var b struct {
+		Comments *string `json:"comments"`
 	}
-	docs := []map[string]any{}
-	for _, pt := range list {
-		d := map[string]any{
-			"identifiers":   api.Identifiers(pt.ID),
-			"origin_system": pt.OriginSystem,
-			"created_date":  api.Time(pt.CreatedAt),
-			"modified_date": api.Time(pt.ModifiedAt),
-			"action_date":   api.TimePtr(pt.ConfirmedAt),
-			"status":        pt.Status,
-			"comments":      pt.Comment,
-			"person": map[string]any{
-				"given_name": pt.GivenName, "family_name": pt.FamilyName,
-				"email_addresses":  []map[string]any{{"address": pt.Email, "primary": true}},
-				"postal_addresses": []map[string]any{{"locality": pt.Locality, "country": pt.Country}},
-			},
-			"public_name": pt.PublicName, "contact_ok": pt.ContactOK, "share_with_target": pt.ShareWithTarget,
-			"_links": api.Links{
-				"osdi:person":   api.Link{Href: api.URL(h.baseURL, api.Prefix+"/people", pt.PersonID)},
-				"osdi:petition": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/petitions", p.ID)},
-			},
+	if err == nil {
+		err = api.DecodeKnown(w, r, &b, signatureFields)
+	}
+	if err == nil && b.Comments != nil {
+		if err = h.parts.SetComment(r.Context(), pt.ID, *b.Comments); err == nil {
+			pt, err = h.signature(r, p.ID, "")
 		}
-		docs = append(docs, d)
 	}
-	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "osdi:signatures", docs, c.Total(), page))
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	api.JSON(w, http.StatusOK, h.signatureDoc(*pt))
+}
+
+// apiPersonSignature is one of a person's signatures, for the readers of
+// their collection (an organizer reads those of their petitions only).
+func (h *Handler) apiPersonSignature(w http.ResponseWriter, r *http.Request) {
+	pr := api.Require(w, r)
+	if pr == nil {
+		return
+	}
+	pt, err := h.signature(r, "", api.ParseID(r.PathValue("id")))
+	if err == nil && !pr.IsAdmin && pr.PersonID != pt.PersonID {
+		var p *Petition
+		if p, _, err = h.petition(r.Context(), pt.ActionID); err == nil {
+			var ok bool
+			if ok, err = h.communities.CanOrganize(r.Context(), p.CommunityID, pr.PersonID); err == nil && !ok {
+				err = repertoire.Errorf(repertoire.ENOTFOUND, "participation.not_found")
+			}
+		}
+	}
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	api.JSON(w, http.StatusOK, h.signatureDoc(*pt))
+}
+
+// apiPersonSignatures lists a person's signatures (OSDI's osdi:signatures
+// of a person): all of them for an admin or the person themselves, those
+// of the petitions they organize for organizers.
+func (h *Handler) apiPersonSignatures(w http.ResponseWriter, r *http.Request) {
+	pr := api.Require(w, r)
+	if pr == nil {
+		return
+	}
+	id := api.ParseID(r.PathValue("id"))
+	if _, err := account.GetPerson(r.Context(), h.Store.db.Reader(), id); err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	q := participation.ListQuery{PersonID: id}
+	if !pr.IsAdmin && pr.PersonID != id {
+		q.Actions = func(column string, arg func(any) string) string { return organizeCondition(column, arg(pr.PersonID)) }
+	}
+	h.signatures(w, r, q)
 }

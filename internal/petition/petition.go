@@ -48,6 +48,7 @@ type Petition struct {
 	ID string
 	campaign.Parent
 	Slug         string
+	Name         string // OSDI's administrative name; "" when none was given
 	Title        string
 	Description  string
 	Text         string
@@ -66,11 +67,12 @@ func (p *Petition) Path() string {
 }
 
 // Input is what an organizer writes. Field names are the form's and the
-// API's: title, slug, description, petition_text, goal, target[i].name,
-// target[i].email, demands.
+// API's: title, slug, name (OSDI's administrative name), description,
+// petition_text, goal, target[i].name, target[i].email, demands.
 type Input struct {
 	CampaignID   string
 	Slug         string // made from the title when empty
+	Name         string // administrative name (the API's OSDI name)
 	Title        string
 	Description  string
 	Text         string
@@ -83,9 +85,13 @@ type Input struct {
 func (in *Input) normalize() error {
 	in.Title = strings.TrimSpace(in.Title)
 	in.Slug = strings.TrimSpace(strings.ToLower(in.Slug))
+	in.Name = strings.TrimSpace(in.Name)
 	in.Description = strings.TrimSpace(in.Description)
 	in.Text = strings.TrimSpace(in.Text)
 	var errs repertoire.Errors
+	if utf8.RuneCountInString(in.Name) > 200 {
+		errs = append(errs, repertoire.Invalid("name", "field.too_long", map[string]any{"Max": 200}))
+	}
 	switch n := utf8.RuneCountInString(in.Title); {
 	case n == 0:
 		errs = append(errs, repertoire.Invalid("title", "field.required", nil))
@@ -101,10 +107,8 @@ func (in *Input) normalize() error {
 	if utf8.RuneCountInString(in.Description) > 2000 {
 		errs = append(errs, repertoire.Invalid("description", "field.too_long", map[string]any{"Max": 2000}))
 	}
-	switch n := utf8.RuneCountInString(in.Text); {
-	case n == 0:
-		errs = append(errs, repertoire.Invalid("petition_text", "field.required", nil))
-	case n > 20000:
+	// The text is optional, as in OSDI: a petition may be all description.
+	if utf8.RuneCountInString(in.Text) > 20000 {
 		errs = append(errs, repertoire.Invalid("petition_text", "field.too_long", map[string]any{"Max": 20000}))
 	}
 	if in.Goal < 0 || in.Goal > 1_000_000_000 {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"repertoire"
+	"repertoire/internal/api"
 	"repertoire/internal/campaign"
 	"repertoire/internal/participation"
 	"repertoire/internal/store"
@@ -23,12 +24,12 @@ var (
 	errClosed   = repertoire.Errorf(repertoire.ECONFLICT, "petition.closed")
 )
 
-const petitionColumns = `p.id, p.campaign_id, p.slug, p.title, p.description, p.petition_text, p.goal, p.status, p.origin_system,
+const petitionColumns = `p.id, p.campaign_id, p.slug, p.name, p.title, p.description, p.petition_text, p.goal, p.status, p.origin_system,
 	p.created_at, p.modified_at`
 
 func scanPetition(row interface{ Scan(...any) error }) (*Petition, error) {
 	var p Petition
-	err := row.Scan(&p.ID, &p.CampaignID, &p.Slug, &p.Title, &p.Description, &p.Text, &p.Goal, &p.Status, &p.OriginSystem,
+	err := row.Scan(&p.ID, &p.CampaignID, &p.Slug, &p.Name, &p.Title, &p.Description, &p.Text, &p.Goal, &p.Status, &p.OriginSystem,
 		&p.CreatedAt, &p.ModifiedAt)
 	if err != nil {
 		return nil, err
@@ -52,64 +53,165 @@ func (s *Store) Create(ctx context.Context, personID string, in Input) (*Petitio
 		return nil, err
 	}
 	id := store.NewID()
-	origin := in.OriginSystem
-	if origin == "" {
-		origin = "repertoire"
+	err := s.db.Write(ctx, func(tx *store.Tx) error { return insert(ctx, tx, id, personID, in) })
+	if err != nil {
+		return nil, err
 	}
+	return s.Get(ctx, id)
+}
+
+// CreateWithCampaign adds a petition to a campaign of its own, created in
+// the community in the same transaction and named after the petition (its
+// slug, or the first free variant: name-2, …), as OSDI clients create
+// petitions without a campaign.
+func (s *Store) CreateWithCampaign(ctx context.Context, personID, communityID string, in Input) (*Petition, error) {
+	if err := in.normalize(); err != nil {
+		return nil, err
+	}
+	if len(in.DemandIDs) > 0 { // a new campaign has none
+		return nil, repertoire.Invalid("demands", "petition.demand_not_found", nil)
+	}
+	id := store.NewID()
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		var taken int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM petitions WHERE campaign_id = $1 AND slug = $2`, in.CampaignID, in.Slug).Scan(&taken); err != nil {
-			return repertoire.Internal(err)
-		}
-		if taken > 0 {
-			return &repertoire.Error{Code: repertoire.ECONFLICT, Field: "slug", MessageID: "petition.slug_taken"}
-		}
-		heads, err := campaign.Heads(ctx, tx, []string{in.CampaignID})
-		if err != nil {
-			return err
-		}
-		if heads[in.CampaignID] == nil {
-			return repertoire.Invalid("campaign", "petition.campaign_not_found", nil)
-		}
-		demands, err := campaign.DemandsByID(ctx, tx, in.DemandIDs)
-		if err != nil {
-			return err
-		}
-		ours := 0
-		for _, d := range demands {
-			if d.CampaignID == in.CampaignID {
-				ours++
+		for n := 1; ; n++ {
+			ci := campaign.CampaignInput{CommunityID: communityID, Title: in.Title, Slug: in.Slug}
+			if n > 1 {
+				ci.Slug = in.Slug + "-" + itoa(n)
 			}
-		}
-		if ours != len(in.DemandIDs) {
-			return repertoire.Invalid("demands", "petition.demand_not_found", nil)
-		}
-		var creator any
-		if personID != "" {
-			creator = personID
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO petitions (id, campaign_id, slug, title, description, petition_text, goal, status,
-			origin_system, created_by, created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $10)`,
-			id, in.CampaignID, in.Slug, in.Title, in.Description, in.Text, in.Goal, origin, creator, tx.Now); err != nil {
-			return repertoire.Internal(err)
-		}
-		for i, t := range in.Targets {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO petition_targets (petition_id, position, name, email) VALUES ($1, $2, $3, $4)`,
-				id, i+1, t.Name, t.Email); err != nil {
-				return repertoire.Internal(err)
+			cid, err := campaign.Insert(ctx, tx, personID, ci)
+			if e := repertoire.AsError(err); err != nil && e.Code == repertoire.ECONFLICT && e.Field == "slug" && n < 100 {
+				continue // checked before writing: the transaction goes on
 			}
-		}
-		for _, d := range in.DemandIDs {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO petition_demands (petition_id, demand_id) VALUES ($1, $2)`, id, d); err != nil {
-				return repertoire.Internal(err)
+			if err != nil {
+				return err
 			}
+			in.CampaignID = cid
+			return insert(ctx, tx, id, personID, in)
 		}
-		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.Get(ctx, id)
+}
+
+// insert writes a normalized petition, its targets and demands.
+func insert(ctx context.Context, tx *store.Tx, id, personID string, in Input) error {
+	origin := in.OriginSystem
+	if origin == "" {
+		origin = "repertoire"
+	}
+	if err := slugFree(ctx, tx, in.CampaignID, in.Slug, ""); err != nil {
+		return err
+	}
+	heads, err := campaign.Heads(ctx, tx, []string{in.CampaignID})
+	if err != nil {
+		return err
+	}
+	if heads[in.CampaignID] == nil {
+		return repertoire.Invalid("campaign", "petition.campaign_not_found", nil)
+	}
+	if err := demandsOf(ctx, tx, in); err != nil {
+		return err
+	}
+	var creator any
+	if personID != "" {
+		creator = personID
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO petitions (id, campaign_id, slug, name, title, description, petition_text, goal, status,
+		origin_system, created_by, created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $11, $11)`,
+		id, in.CampaignID, in.Slug, in.Name, in.Title, in.Description, in.Text, in.Goal, origin, creator, tx.Now); err != nil {
+		return repertoire.Internal(err)
+	}
+	return writeParts(ctx, tx, id, in)
+}
+
+// slugFree refuses a slug another petition of the campaign holds.
+func slugFree(ctx context.Context, tx *store.Tx, campaignID, slug, exceptID string) error {
+	var taken int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM petitions WHERE campaign_id = $1 AND slug = $2 AND id <> $3`,
+		campaignID, slug, exceptID).Scan(&taken); err != nil {
+		return repertoire.Internal(err)
+	}
+	if taken > 0 {
+		return &repertoire.Error{Code: repertoire.ECONFLICT, Field: "slug", MessageID: "petition.slug_taken"}
+	}
+	return nil
+}
+
+// demandsOf refuses demands that are not the petition's campaign's.
+func demandsOf(ctx context.Context, tx *store.Tx, in Input) error {
+	demands, err := campaign.DemandsByID(ctx, tx, in.DemandIDs)
+	if err != nil {
+		return err
+	}
+	ours := 0
+	for _, d := range demands {
+		if d.CampaignID == in.CampaignID {
+			ours++
+		}
+	}
+	if ours != len(in.DemandIDs) {
+		return repertoire.Invalid("demands", "petition.demand_not_found", nil)
+	}
+	return nil
+}
+
+// writeParts writes a petition's targets and demands, replacing any.
+func writeParts(ctx context.Context, tx *store.Tx, id string, in Input) error {
+	for _, q := range []string{`DELETE FROM petition_targets WHERE petition_id = $1`, `DELETE FROM petition_demands WHERE petition_id = $1`} {
+		if _, err := tx.ExecContext(ctx, q, id); err != nil {
+			return repertoire.Internal(err)
+		}
+	}
+	for i, t := range in.Targets {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO petition_targets (petition_id, position, name, email) VALUES ($1, $2, $3, $4)`,
+			id, i+1, t.Name, t.Email); err != nil {
+			return repertoire.Internal(err)
+		}
+	}
+	for _, d := range in.DemandIDs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO petition_demands (petition_id, demand_id) VALUES ($1, $2)`, id, d); err != nil {
+			return repertoire.Internal(err)
+		}
+	}
+	return nil
+}
+
+// Update rewrites a petition's text, targets, goal and demands (its
+// campaign and origin stay): in is the whole petition as it should be.
+func (s *Store) Update(ctx context.Context, id string, in Input) (*Petition, error) {
+	if err := in.normalize(); err != nil {
+		return nil, err
+	}
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		if err := slugFree(ctx, tx, in.CampaignID, in.Slug, id); err != nil {
+			return err
+		}
+		if err := demandsOf(ctx, tx, in); err != nil {
+			return err
+		}
+		r, err := tx.ExecContext(ctx, `UPDATE petitions SET slug = $2, name = $3, title = $4, description = $5, petition_text = $6, goal = $7,
+			modified_at = $8 WHERE id = $1`, id, in.Slug, in.Name, in.Title, in.Description, in.Text, in.Goal, tx.Now)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return errNotFound
+		}
+		return writeParts(ctx, tx, id, in)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, id)
+}
+
+// organizeCondition is an SQL condition true when the petition whose id is
+// in column belongs to a community the person bound at personArg
+// organizes (campaign.OrganizeCondition).
+func organizeCondition(column, personArg string) string {
+	return "(" + column + " IN (SELECT id FROM petitions WHERE " + campaign.OrganizeCondition("campaign_id", personArg) + "))"
 }
 
 // Get reads a petition with its targets and demands.
@@ -221,6 +323,7 @@ type ListQuery struct {
 	// visitor, "": the public ones).
 	Visible  bool
 	ViewerID string
+	Filter   api.Filter
 	Offset   int
 	Limit    int
 }
@@ -237,6 +340,7 @@ func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Petition, int, error
 		args = append(args, lq.ViewerID)
 		conds = append(conds, campaign.VisibleCondition("p.campaign_id", "$"+itoa(len(args))))
 	}
+	conds = append(conds, lq.Filter.Where("p.created_at", "p.modified_at", func(v any) string { args = append(args, v); return "$" + itoa(len(args)) })...)
 	where := ""
 	if len(conds) > 0 {
 		where = ` WHERE ` + strings.Join(conds, " AND ")

@@ -40,6 +40,11 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/petitions", h.apiCreate)
 	mux.HandleFunc("GET /api/v1/petitions/{id}", h.apiGet)
 	mux.HandleFunc("GET /api/v1/petitions/{id}/signatures", h.apiSignatures)
+	mux.HandleFunc("GET /api/v1/petitions/{id}/signatures/{sid}", h.apiSignature)
+	mux.HandleFunc("PUT /api/v1/petitions/{id}", h.apiUpdate)
+	mux.HandleFunc("GET /api/v1/people/{id}/signatures", h.apiPersonSignatures)
+	mux.HandleFunc("GET /api/v1/people/{id}/signatures/{sid}", h.apiPersonSignature)
+	mux.HandleFunc("PUT /api/v1/petitions/{id}/signatures/{sid}", h.apiUpdateSignature)
 	mux.HandleFunc("POST /api/v1/petitions/{id}/signatures", h.apiSign)
 }
 

@@ -63,6 +63,7 @@ func (h *Handler) pledgeDoc(p *Pledge) pledgeJSON {
 		Links: api.Links{
 			"self":                                api.Link{Href: h.pledgeURL(p.ID)},
 			"repertoire:campaign":                 api.Link{Href: api.URL(h.baseURL, api.Prefix+"/campaigns", p.CampaignID)},
+			"repertoire:commitments":              api.Link{Href: h.pledgeURL(p.ID, "commitments")},
 			"repertoire:record_commitment_helper": api.Link{Href: h.pledgeURL(p.ID, "commitments")},
 		},
 	}
@@ -116,7 +117,12 @@ func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	q := ListQuery{ViewerID: api.PrincipalID(r), Admin: api.IsAdmin(r), Offset: page.Offset(), Limit: page.PerPage}
+	filter, err := api.ParseFilter(r)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	q := ListQuery{ViewerID: api.PrincipalID(r), Admin: api.IsAdmin(r), Filter: filter, Offset: page.Offset(), Limit: page.PerPage}
 	if s := r.URL.Query().Get("campaign"); s != "" {
 		c, err := h.campaigns.Get(r.Context(), api.ParseID(s))
 		if err == nil {
@@ -273,4 +279,60 @@ func (h *Handler) apiCommit(w http.ResponseWriter, r *http.Request) {
 		},
 		ContactOK: true,
 		Links:     api.Links{"repertoire:pledge": api.Link{Href: h.pledgeURL(p.ID)}}})
+}
+
+// commitmentJSON is a commitment for its pledge's organizers, shaped like
+// an OSDI signature.
+type commitmentJSON struct {
+	Identifiers  []string       `json:"identifiers"`
+	OriginSystem string         `json:"origin_system"`
+	CreatedDate  string         `json:"created_date"`
+	ModifiedDate string         `json:"modified_date"`
+	ActionDate   *string        `json:"action_date"`
+	Status       string         `json:"status"`
+	Comments     string         `json:"comments"`
+	ContactOK    bool           `json:"contact_ok"`
+	Checkin      string         `json:"checkin,omitempty"`
+	Person       map[string]any `json:"person"`
+	Links        api.Links      `json:"_links"`
+}
+
+// apiCommitments lists a pledge's counted commitments for its organizers,
+// filtered and paged like every collection.
+func (h *Handler) apiCommitments(w http.ResponseWriter, r *http.Request) {
+	p := h.apiPledge(w, r, true)
+	if p == nil {
+		return
+	}
+	page, err := api.ParsePage(r)
+	var filter api.Filter
+	if err == nil {
+		filter, err = api.ParseFilter(r)
+	}
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	list, total, err := h.parts.List(r.Context(), participation.ListQuery{Kind: participation.Commitment, ActionID: p.ID, Filter: filter,
+		Offset: page.Offset(), Limit: page.PerPage})
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	docs := make([]commitmentJSON, 0, len(list))
+	for _, pt := range list {
+		docs = append(docs, commitmentJSON{
+			Identifiers: api.Identifiers(pt.ID), OriginSystem: pt.OriginSystem, CreatedDate: api.Time(pt.CreatedAt),
+			ModifiedDate: api.Time(pt.ModifiedAt), ActionDate: api.TimePtr(pt.ConfirmedAt), Status: pt.Status, Comments: pt.Comment,
+			ContactOK: pt.ContactOK, Checkin: pt.Checkin,
+			Person: map[string]any{"given_name": pt.GivenName, "family_name": pt.FamilyName,
+				"email_addresses":  []map[string]any{{"address": pt.Email, "primary": true}},
+				"postal_addresses": []map[string]any{{"locality": pt.Locality, "country": pt.Country}}},
+			Links: api.Links{
+				"osdi:person":       api.Link{Href: api.URL(h.baseURL, api.Prefix+"/people", pt.PersonID)},
+				"repertoire:pledge": api.Link{Href: h.pledgeURL(p.ID)},
+			},
+		})
+	}
+	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "repertoire:commitments", docs, total, page))
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"repertoire"
+	"repertoire/internal/api"
 	"repertoire/internal/campaign"
 	"repertoire/internal/i18n"
 	"repertoire/internal/participation"
@@ -137,6 +138,7 @@ type ListQuery struct {
 	CampaignID string
 	ViewerID   string
 	Admin      bool
+	Filter     api.Filter
 	Offset     int
 	Limit      int
 }
@@ -152,6 +154,7 @@ func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Pledge, int, error) 
 	if !lq.Admin {
 		where = append(where, campaign.VisibleCondition("p.campaign_id", arg(lq.ViewerID)))
 	}
+	where = append(where, lq.Filter.Where("p.created_at", "p.modified_at", arg)...)
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")

@@ -138,7 +138,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.Handle("GET /metrics", metricsHandler(db, parts))
-	mux.HandleFunc("GET "+api.Prefix, entryPoint(cfg.BaseURL))
+	mux.HandleFunc("GET "+api.Prefix, entryPoint(cfg.BaseURL, mux))
 	mux.HandleFunc(api.Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, log, notFound)
 	})
@@ -256,10 +256,44 @@ func (w *statusWriter) WriteHeader(code int) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// entryPoint is the OSDI API entry point.
-func entryPoint(baseURL string) http.HandlerFunc {
+// entryLinks are what the entry point may link: OSDI's collections and
+// helpers, then ours. A helper's link is templated when it takes an id.
+var entryLinks = []struct {
+	rel, method, path string
+}{
+	{"osdi:people", "GET", "/people"},
+	{"osdi:person_signup_helper", "POST", "/people"},
+	{"osdi:petitions", "GET", "/petitions"},
+	{"osdi:record_signature_helper", "POST", "/petitions/{petition_id}/signatures"},
+	{"osdi:tags", "GET", "/tags"},
+	{"repertoire:communities", "GET", "/communities"},
+	{"repertoire:campaigns", "GET", "/campaigns"},
+	{"repertoire:pledges", "GET", "/pledges"},
+	{"repertoire:record_commitment_helper", "POST", "/pledges/{pledge_id}/commitments"},
+}
+
+// entryPoint is the OSDI API entry point. It links each collection and
+// helper of entryLinks that mux serves, so a capability mounted (or not)
+// is advertised (or not) without another list to keep.
+func entryPoint(baseURL string, mux *http.ServeMux) http.HandlerFunc {
+	links := api.Links{
+		"self": api.Link{Href: baseURL + api.Prefix},
+		"curies": []map[string]any{
+			{"name": "osdi", "href": "https://opensupporter.github.io/osdi-docs/{rel}", "templated": true},
+		},
+	}
+	ids := strings.NewReplacer("{petition_id}", "0", "{pledge_id}", "0")
+	for _, l := range entryLinks {
+		probe, err := http.NewRequest(l.method, baseURL+api.Prefix+ids.Replace(l.path), nil)
+		if err != nil {
+			continue
+		}
+		if _, pattern := mux.Handler(probe); pattern == "" || pattern == api.Prefix+"/" {
+			continue
+		}
+		links[l.rel] = api.Link{Href: baseURL + api.Prefix + l.path, Templated: strings.Contains(l.path, "{")}
+	}
 	return func(w http.ResponseWriter, r *http.Request) {
-		link := func(p string) api.Link { return api.Link{Href: baseURL + api.Prefix + p} }
 		api.JSON(w, http.StatusOK, map[string]any{
 			"motd":         "Repertoire: collective action for the users and workers of digital platforms",
 			"vendor_name":  "Repertoire",
@@ -267,17 +301,7 @@ func entryPoint(baseURL string) http.HandlerFunc {
 			"osdi_version": "1.2.0",
 			"max_pagesize": api.MaxPageSize,
 			"namespace":    "repertoire",
-			"_links": api.Links{
-				"self":                   link(""),
-				"osdi:people":            link("/people"),
-				"repertoire:communities": link("/communities"),
-				"repertoire:campaigns":   link("/campaigns"),
-				"osdi:petitions":         link("/petitions"),
-				"repertoire:pledges":     link("/pledges"),
-				"curies": []map[string]any{
-					{"name": "osdi", "href": "https://opensupporter.github.io/osdi-docs/{rel}", "templated": true},
-				},
-			},
+			"_links":       links,
 		})
 	}
 }

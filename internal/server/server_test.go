@@ -272,3 +272,89 @@ func TestUnreadableBodiesChangeNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestEntryPointLinksEveryHelper follows the entry point's links as an
+// OSDI client does: every collection answers, the person signup helper
+// takes a person, and the record-signature helper's templated link,
+// expanded with a petition's id, takes a signature.
+func TestEntryPointLinksEveryHelper(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		admin := app.Token(t, "admin@example.org", "Admin", true)
+		type link struct {
+			Href      string `json:"href"`
+			Templated bool   `json:"templated"`
+		}
+		var raw struct {
+			Links map[string]json.RawMessage `json:"_links"`
+		}
+		if st := app.API(t, "GET", "/api/v1/", "", nil, &raw); st != 200 {
+			t.Fatalf("entry point: %d", st)
+		}
+		var doc struct{ Links map[string]link }
+		doc.Links = map[string]link{}
+		for rel, l := range raw.Links {
+			var one link
+			if json.Unmarshal(l, &one) == nil {
+				doc.Links[rel] = one
+			}
+		}
+		helpers := map[string]string{
+			"osdi:person_signup_helper":           "/api/v1/people",
+			"osdi:record_signature_helper":        "/api/v1/petitions/{petition_id}/signatures",
+			"repertoire:record_commitment_helper": "/api/v1/pledges/{pledge_id}/commitments",
+		}
+		for rel, path := range helpers {
+			l := doc.Links[rel]
+			if l.Href != app.URL+path || l.Templated != strings.Contains(path, "{") {
+				t.Errorf("%s: %+v", rel, l)
+			}
+		}
+		// Every collection linked answers; osdi:tags only when tags are served.
+		for _, rel := range []string{"osdi:people", "osdi:petitions", "osdi:tags", "repertoire:communities", "repertoire:campaigns", "repertoire:pledges"} {
+			l, linked := doc.Links[rel]
+			if !linked {
+				if rel == "osdi:tags" && app.API(t, "GET", "/api/v1/tags", admin, nil, nil) == http.StatusNotFound {
+					continue
+				}
+				t.Errorf("%s not linked", rel)
+				continue
+			}
+			var c struct {
+				Total *int `json:"total_records"`
+			}
+			if st := app.API(t, "GET", l.Href, admin, nil, &c); st != 200 || c.Total == nil || l.Templated {
+				t.Errorf("%s (%s): %d %+v", rel, l.Href, st, c)
+			}
+		}
+		// The signup helper, as linked.
+		var person struct {
+			Identifiers []string `json:"identifiers"`
+		}
+		if st := app.API(t, "POST", doc.Links["osdi:person_signup_helper"].Href, admin, map[string]any{
+			"person": map[string]any{"given_name": "Ana", "email_addresses": []map[string]any{{"address": "ana@example.org"}}}}, &person); st != http.StatusCreated && st != http.StatusOK {
+			t.Fatalf("person signup helper: %d", st)
+		}
+		// A petition (created the OSDI way in the admin's one community),
+		// then the record-signature helper, expanded.
+		if st := app.API(t, "POST", "/api/v1/communities", admin, map[string]any{"name": "Users", "slug": "users"}, nil); st != http.StatusCreated {
+			t.Fatalf("community: %d", st)
+		}
+		var pet struct {
+			Identifiers []string `json:"identifiers"`
+		}
+		if st := app.API(t, "POST", "/api/v1/petitions", admin, map[string]any{"title": "Stop tracking us"}, &pet); st != http.StatusCreated {
+			t.Fatalf("petition: %d", st)
+		}
+		href := strings.Replace(doc.Links["osdi:record_signature_helper"].Href, "{petition_id}", strings.TrimPrefix(pet.Identifiers[0], "repertoire:"), 1)
+		if st := app.API(t, "POST", href, admin, map[string]any{"origin_system": "paper", "person": map[string]any{
+			"email_addresses": []map[string]any{{"address": "ana@example.org"}}}}, nil); st != http.StatusCreated {
+			t.Errorf("record signature helper %s: %d", href, st)
+		}
+		var sigs struct {
+			Total int `json:"total_records"`
+		}
+		if st := app.API(t, "GET", "/api/v1/people/"+strings.TrimPrefix(person.Identifiers[0], "repertoire:")+"/signatures", admin, nil, &sigs); st != 200 || sigs.Total != 1 {
+			t.Errorf("the person's signatures after the helper: %d %+v", st, sigs)
+		}
+	})
+}
