@@ -50,19 +50,20 @@ func spendMailToken(ctx context.Context, tx *store.Tx, tok, purpose string) (per
 }
 
 // checkMailToken reports whether a link token is still usable, without
-// spending it (the reset form is shown before it is posted).
-func checkMailToken(ctx context.Context, q store.Queryer, tok, purpose string) error {
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM mail_tokens
+// spending it (a link's page is shown before its button is pressed), and
+// returns what it carries.
+func checkMailToken(ctx context.Context, q store.Queryer, tok, purpose string) (linkData, error) {
+	var d linkData
+	err := q.QueryRowContext(ctx, `SELECT new_email, password_hash, browser_hash FROM mail_tokens
 		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3`,
-		store.HashToken(tok), purpose, store.Now()).Scan(&n)
+		store.HashToken(tok), purpose, store.Now()).Scan(&d.NewEmail, &d.PasswordHash, &d.BrowserHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, errLinkInvalid()
+	}
 	if err != nil {
-		return repertoire.Internal(err)
+		return d, repertoire.Internal(err)
 	}
-	if n == 0 {
-		return errLinkInvalid()
-	}
-	return nil
+	return d, nil
 }
 
 // latestSignUp reads what the person's newest usable confirmation link

@@ -110,6 +110,9 @@ func TestConfirmLinkCarriesThePasswordOnlyToItsSignUpBrowser(t *testing.T) {
 	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
 		link := malloryPreRegisters(t, app).Link(t, "/confirm/")
 		ana := app.Browser()
+		if _, page := ana.Get(t, link); !strings.Contains(page, "This is not the browser you signed up in") {
+			t.Error("the link's page does not say the password will not be set")
+		}
 		status, body := follow(t, app, ana, link)
 		if status != 200 || !signedIn(t, app, ana) {
 			t.Fatalf("Ana confirming: %d, signed in %v", status, signedIn(t, app, ana))
@@ -135,6 +138,9 @@ func TestConfirmLinkCarriesThePasswordOnlyToItsSignUpBrowser(t *testing.T) {
 		frLink := app.Mail.Wait(t, "bea@example.org", "Confirmez votre adresse").Link(t, "/confirm/")
 		bea := app.Browser()
 		bea.Lang = "fr"
+		if _, page := bea.Get(t, frLink); !strings.Contains(page, "Ce n’est pas le navigateur où vous vous êtes inscrit·e") {
+			t.Error("the French link page does not say the password will not be set")
+		}
 		_, body = follow(t, app, bea, frLink)
 		mustContain(t, "French account page", body, "aucun mot de passe n’est encore défini")
 	})
@@ -163,6 +169,9 @@ func TestConfirmLinkInTheSignUpBrowserSetsItsPassword(t *testing.T) {
 			t.Fatalf("%d confirmation mails, want 2", n)
 		}
 		resent := anotherLink(t, app, "ana@example.org", "/confirm/", first)
+		if _, page := ana.Get(t, resent); !strings.Contains(page, "Confirm my address") || strings.Contains(page, "not the browser you signed up in") {
+			t.Error("the sign-up browser is told it is another")
+		}
 		if status, body := follow(t, app, ana, resent); status != 200 || !strings.Contains(body, "Your email address is confirmed. Welcome!") {
 			t.Fatalf("following the resent link: %d", status)
 		}

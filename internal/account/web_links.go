@@ -232,17 +232,22 @@ func (h *Handler) forgot(w http.ResponseWriter, r *http.Request) {
 // a sign-in link before its owner clicks it.
 func (h *Handler) showLink(purpose string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := checkMailToken(r.Context(), h.db.Reader(), r.PathValue("token"), purpose); err != nil {
+		d, err := checkMailToken(r.Context(), h.db.Reader(), r.PathValue("token"), purpose)
+		if err != nil {
 			h.linkFailed(w, r, err)
 			return
 		}
 		l := web.Localizer(r.Context())
 		h.pages.Render(w, r, http.StatusOK, "link_follow", l.T("account.link_follow."+purpose+".title"),
-			linkPage{Purpose: purpose, Action: r.URL.Path})
+			linkPage{Purpose: purpose, Action: r.URL.Path,
+				Elsewhere: purpose == purposeConfirm && d.PasswordHash != "" && !sameBrowser(r, d.BrowserHash)})
 	}
 }
 
-type linkPage struct{ Purpose, Action string }
+type linkPage struct {
+	Purpose, Action string
+	Elsewhere       bool // a sign-up's link opened in another browser: its password will not be set
+}
 
 // followLink spends a confirmation or sign-in link: either proves the
 // mailbox, so both confirm an unconfirmed account and sign the person in.
@@ -305,7 +310,7 @@ type resetPage struct {
 func (h *Handler) showReset(w http.ResponseWriter, r *http.Request) {
 	l := web.Localizer(r.Context())
 	tok := r.PathValue("token")
-	if err := checkMailToken(r.Context(), h.db.Reader(), tok, purposeReset); err != nil {
+	if _, err := checkMailToken(r.Context(), h.db.Reader(), tok, purposeReset); err != nil {
 		h.linkFailed(w, r, err)
 		return
 	}
