@@ -6,11 +6,16 @@ package account
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
 	"embed"
 	"log/slog"
 	"net/http"
 	"net/mail"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -45,7 +50,28 @@ type Handler struct {
 	secure  bool         // cookies only over HTTPS when the site is HTTPS
 	limit   *web.Limiter // public forms: sign-in, sign-up, reset, mailed links
 	kept    []PersonData // what the other capabilities keep about people (Keep)
+
+	// mailLimit bounds the account mails a stranger can have sent to one
+	// address (sign-up, sign-in link, reset, address-change notices),
+	// whatever the client: its keys are HMACs of the address under
+	// mailKey, a secret of this process, so no address sits in memory.
+	mailLimit *web.Limiter
+	mailKey   []byte
+
+	// dummyHash is checked when an address has no password to check, so
+	// that signing in takes as long whether or not it has an account.
+	dummyHash func() string
+	// passwordChecked, when set (by tests), is told of every hash checked.
+	passwordChecked atomic.Pointer[func(phc string)]
 }
+
+// MailsPerAddress is how many account mails one address may be sent per
+// MailsPerAddressPeriod on a stranger's request; past it the forms answer
+// as usual and send nothing.
+const (
+	MailsPerAddress       = 3
+	MailsPerAddressPeriod = time.Hour
+)
 
 // PersonData is what a capability keeps about people, for the two rights
 // a person has over it: its sections of their data export, and its step
@@ -62,9 +88,37 @@ func (h *Handler) Keep(d PersonData) { h.kept = append(h.kept, d) }
 
 // New builds the account handler.
 func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger, baseURL string) *Handler {
+	key := make([]byte, 32)
+	rand.Read(key)
 	return &Handler{db: db, pages: pages, cat: cat, log: log, baseURL: baseURL,
-		secure: strings.HasPrefix(baseURL, "https://"),
-		limit:  web.NewLimiter(3*time.Second, 20)}
+		secure:    strings.HasPrefix(baseURL, "https://"),
+		limit:     web.NewLimiter(3*time.Second, 20),
+		mailLimit: web.NewLimiter(MailsPerAddressPeriod/MailsPerAddress, MailsPerAddress),
+		mailKey:   key,
+		dummyHash: sync.OnceValue(func() string { return HashPassword(store.NewToken()) }),
+	}
+}
+
+// mailAllowed reports whether one more account mail may go to a
+// normalized address now, and counts it.
+func (h *Handler) mailAllowed(email string) bool {
+	m := hmac.New(sha256.New, h.mailKey)
+	m.Write([]byte(email))
+	return h.mailLimit.AllowKey(string(m.Sum(nil)))
+}
+
+// checkPassword reports whether password matches phc. With no hash to
+// check (no account, or one without a password) it checks a dummy hash
+// of the same cost and answers false, so the answer takes as long.
+func (h *Handler) checkPassword(phc, password string) bool {
+	check := phc
+	if check == "" {
+		check = h.dummyHash()
+	}
+	if f := h.passwordChecked.Load(); f != nil {
+		(*f)(check)
+	}
+	return CheckPassword(check, password) && phc != ""
 }
 
 // NewUser is what `repertoire user create` and sign-up provide.
@@ -161,13 +215,27 @@ func CreateToken(ctx context.Context, db *store.DB, email, name string) (string,
 	return tok, nil
 }
 
-// CheckToken resolves an API token (api.TokenChecker).
+// TokenUseResolution is how precisely a token's last use is kept: it is
+// written at most once per this period, so a busy client costs one write a
+// minute, not one per request.
+const TokenUseResolution = time.Minute
+
+// CheckToken resolves an API token (api.TokenChecker) and notes its use.
 func (h *Handler) CheckToken(ctx context.Context, token string) (*api.Principal, error) {
-	p, err := tokenPrincipal(ctx, h.db.Reader(), token)
+	p, lastUsed, err := tokenPrincipal(ctx, h.db.Reader(), token)
 	if repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
 		return nil, repertoire.Errorf(repertoire.EUNAUTHORIZED, "account.bad_token")
 	}
-	return p, err
+	if err != nil {
+		return nil, err
+	}
+	if now := store.Now(); lastUsed == nil || now.Sub(*lastUsed) >= TokenUseResolution {
+		err := h.db.Write(ctx, func(tx *store.Tx) error { return touchToken(ctx, tx, token, tx.Now.Add(-TokenUseResolution)) })
+		if err != nil { // a missed note of use is no reason to refuse the request
+			h.log.Warn("account: noting a token's use", "err", err)
+		}
+	}
+	return p, nil
 }
 
 // setSessionCookie hands the browser its session token.

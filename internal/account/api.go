@@ -358,6 +358,12 @@ func (h *Handler) writePersonStatus(w http.ResponseWriter, r *http.Request, id s
 // address keeps the old one until they confirm the new from the link mailed
 // to it (202 Accepted: the rest is saved); an administrator's change applies
 // at once.
+//
+// An address another person holds gets the very answer a free one gets
+// (202, the person as they are, the address unchanged), and its holder a
+// mail saying someone tried to use it: a 409 would let any token holder
+// find out, one address at a time, who is known here. Only administrators,
+// who may list people anyway, are told of the conflict.
 func (h *Handler) apiUpdatePerson(w http.ResponseWriter, r *http.Request) {
 	id := api.ParseID(r.PathValue("id"))
 	principal := h.principal(w, r, id)
@@ -377,6 +383,7 @@ func (h *Handler) apiUpdatePerson(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		var newEmail string
+		var holder *Person // another person who has the address asked for
 		if i, addr := in.primaryEmail(); addr != nil && principal.PersonID == id {
 			field := prefix + "email_addresses[" + strconv.Itoa(i) + "].address"
 			email, err := CheckEmail(field, *addr)
@@ -384,8 +391,12 @@ func (h *Handler) apiUpdatePerson(w http.ResponseWriter, r *http.Request) {
 				return err
 			}
 			if email != p.Email {
-				if other, err := PersonByEmail(ctx, tx, email); err == nil && other.ID != id {
-					return &repertoire.Error{Code: repertoire.ECONFLICT, Field: field, MessageID: "account.email_in_use"}
+				other, err := PersonByEmail(ctx, tx, email)
+				switch {
+				case err == nil:
+					holder = other
+				case repertoire.ErrorCode(err) != repertoire.ENOTFOUND:
+					return err
 				}
 				newEmail, *addr = email, p.Email // saved below as it was
 			}
@@ -393,11 +404,17 @@ func (h *Handler) apiUpdatePerson(w http.ResponseWriter, r *http.Request) {
 		if err := applyPerson(ctx, tx, p, in, prefix); err != nil {
 			return err
 		}
-		if newEmail != "" {
-			pending = true
-			return h.requestEmailChange(ctx, tx, p, newEmail)
+		if newEmail == "" {
+			return nil
 		}
-		return nil
+		pending = true
+		if !h.mailAllowed(newEmail) { // past the limit: the same answer, no mail
+			return nil
+		}
+		if holder != nil {
+			return h.sendMail(ctx, tx, recipient{PersonID: holder.ID, Email: holder.Email, Lang: holder.PreferredLanguage}, "account.mail_address_claimed")
+		}
+		return h.requestEmailChange(ctx, tx, p, newEmail)
 	})
 	if err != nil {
 		api.Problem(w, r, h.log, err)

@@ -41,12 +41,6 @@ func errLinkInvalid() error {
 	return repertoire.Errorf(repertoire.ENOTFOUND, "account.link_invalid")
 }
 
-// useMailToken spends a link token and returns its person.
-func useMailToken(ctx context.Context, tx *store.Tx, tok, purpose string) (string, error) {
-	personID, _, err := spendMailToken(ctx, tx, tok, purpose)
-	return personID, err
-}
-
 // recipient is who an account mail goes to, and in which language.
 type recipient struct {
 	PersonID string
@@ -54,10 +48,10 @@ type recipient struct {
 	Lang     string
 }
 
-// sendLink mails a fresh link of the given purpose, rendered in the
-// recipient's language, inside tx: no commit, no mail.
-func (h *Handler) sendLink(ctx context.Context, tx *store.Tx, to recipient, purpose string) error {
-	tok, err := issueMailToken(ctx, tx, to.PersonID, purpose, "")
+// sendLink mails a fresh link of the given purpose, carrying d, rendered
+// in the recipient's language, inside tx: no commit, no mail.
+func (h *Handler) sendLink(ctx context.Context, tx *store.Tx, to recipient, purpose string, d linkData) error {
+	tok, err := issueMailToken(ctx, tx, to.PersonID, purpose, d)
 	if err != nil {
 		return err
 	}
@@ -87,7 +81,7 @@ func (h *Handler) requestEmailChange(ctx context.Context, tx *store.Tx, p *Perso
 	if err := dropPendingLinks(ctx, tx, p.ID, purposeEmail); err != nil {
 		return err
 	}
-	tok, err := issueMailToken(ctx, tx, p.ID, purposeEmail, newEmail)
+	tok, err := issueMailToken(ctx, tx, p.ID, purposeEmail, linkData{NewEmail: newEmail})
 	if err != nil {
 		return err
 	}
@@ -99,10 +93,11 @@ func (h *Handler) requestEmailChange(ctx context.Context, tx *store.Tx, p *Perso
 func (h *Handler) changeEmail(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	err := h.db.Write(ctx, func(tx *store.Tx) error {
-		personID, newEmail, err := spendMailToken(ctx, tx, r.PathValue("token"), purposeEmail)
+		personID, d, err := spendMailToken(ctx, tx, r.PathValue("token"), purposeEmail)
 		if err != nil {
 			return err
 		}
+		newEmail := d.NewEmail
 		p, err := GetPerson(ctx, tx, personID)
 		if err != nil {
 			return err

@@ -50,13 +50,23 @@ func IsAdmin(ctx context.Context, q store.Queryer, personID string) (bool, error
 }
 
 // credentials reads what signing in with a normalized address checks: the
-// person, their password hash and whether the account is confirmed. An
+// person, the password hash to check and whether the account is confirmed.
+// An unconfirmed account holds no password: its hash here is the one its
+// newest confirmation link carries, so that the person who chose it is
+// told to confirm first rather than that the password is wrong. An
 // address without an account is ENOTFOUND.
 func credentials(ctx context.Context, q store.Queryer, email string) (personID, hash string, confirmed bool, err error) {
 	err = q.QueryRowContext(ctx, `SELECT p.id, a.password_hash, a.confirmed_at IS NOT NULL
 		FROM people p JOIN accounts a ON a.person_id = p.id WHERE p.email = $1`, email).Scan(&personID, &hash, &confirmed)
 	if err != nil {
 		return "", "", false, store.NotFound(err, "account.not_found")
+	}
+	if !confirmed {
+		d, err := latestSignUp(ctx, q, personID)
+		if err != nil {
+			return "", "", false, err
+		}
+		hash = d.PasswordHash
 	}
 	return personID, hash, confirmed, nil
 }
@@ -76,13 +86,22 @@ func accountHolder(ctx context.Context, tx *store.Tx, email string) (rc recipien
 	return rc, confirmed, true, nil
 }
 
-// confirmAccount marks the account's address as proven (idempotent).
-func confirmAccount(ctx context.Context, tx *store.Tx, personID string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE accounts SET confirmed_at = COALESCE(confirmed_at, $2) WHERE person_id = $1`, personID, tx.Now)
+// proveAddress confirms an unconfirmed account from a mailed link and
+// gives it the password that link carried ("" for none): whatever password
+// the account held before belonged to whoever typed the address, not to
+// whoever proved it. The person's other confirmation links go, with the
+// passwords they carry. It reports whether the account was unconfirmed; a
+// confirmed account is left as it was.
+func proveAddress(ctx context.Context, tx *store.Tx, personID, hash string) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE accounts SET password_hash = $2, confirmed_at = $3 WHERE person_id = $1 AND confirmed_at IS NULL`,
+		personID, hash, tx.Now)
 	if err != nil {
-		return repertoire.Internal(err)
+		return false, repertoire.Internal(err)
 	}
-	return nil
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	return true, dropPendingLinks(ctx, tx, personID, purposeConfirm)
 }
 
 // passwordHash reads the account's password hash ("" for none).
@@ -94,8 +113,9 @@ func passwordHash(ctx context.Context, q store.Queryer, personID string) (string
 	return hash, nil
 }
 
-// setPassword stores a new password hash; with confirm, following the
-// mailed link that allowed it also proves the address.
+// setPassword stores a new password hash. With confirm (a reset link, which
+// proves the address and was followed by whoever chose this password) it
+// also confirms the account and drops its pending confirmation links.
 func setPassword(ctx context.Context, tx *store.Tx, personID, hash string, confirm bool) error {
 	q := `UPDATE accounts SET password_hash = $2 WHERE person_id = $1`
 	args := []any{personID, hash}
@@ -105,6 +125,9 @@ func setPassword(ctx context.Context, tx *store.Tx, personID, hash string, confi
 	}
 	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 		return repertoire.Internal(err)
+	}
+	if confirm {
+		return dropPendingLinks(ctx, tx, personID, purposeConfirm)
 	}
 	return nil
 }
@@ -178,16 +201,36 @@ func insertToken(ctx context.Context, tx *store.Tx, personID, token, name string
 	return nil
 }
 
-// tokenPrincipal resolves an API token to its owner; an unknown one is
-// ENOTFOUND.
-func tokenPrincipal(ctx context.Context, q store.Queryer, token string) (*api.Principal, error) {
+// tokenPrincipal resolves an API token to its owner and when it was last
+// used (nil for never); an unknown one is ENOTFOUND.
+func tokenPrincipal(ctx context.Context, q store.Queryer, token string) (*api.Principal, *time.Time, error) {
 	var p api.Principal
-	err := q.QueryRowContext(ctx, `SELECT t.person_id, a.is_admin FROM api_tokens t JOIN accounts a ON a.person_id = t.person_id WHERE t.token_hash = $1`,
-		store.HashToken(token)).Scan(&p.PersonID, &p.IsAdmin)
+	var used sql.NullTime
+	err := q.QueryRowContext(ctx, `SELECT t.person_id, a.is_admin, t.last_used_at FROM api_tokens t JOIN accounts a ON a.person_id = t.person_id WHERE t.token_hash = $1`,
+		store.HashToken(token)).Scan(&p.PersonID, &p.IsAdmin, &used)
 	if err != nil {
-		return nil, store.NotFound(err, "account.bad_token")
+		return nil, nil, store.NotFound(err, "account.bad_token")
 	}
-	return &p, nil
+	return &p, store.TimePtr(used), nil
+}
+
+// touchToken notes that the token is used now, unless a use after before
+// is already noted (another request was first).
+func touchToken(ctx context.Context, tx *store.Tx, token string, before time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1 AND (last_used_at IS NULL OR last_used_at <= $3)`,
+		store.HashToken(token), tx.Now, before)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	return nil
+}
+
+// deleteTokens revokes every API token of the person.
+func deleteTokens(ctx context.Context, tx *store.Tx, personID string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM api_tokens WHERE person_id = $1`, personID); err != nil {
+		return repertoire.Internal(err)
+	}
+	return nil
 }
 
 func listTokens(ctx context.Context, q store.Queryer, personID string) ([]TokenInfo, error) {

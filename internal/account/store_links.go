@@ -2,6 +2,8 @@ package account
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 
 	"repertoire"
 	"repertoire/internal/store"
@@ -9,53 +11,79 @@ import (
 
 // The mail_tokens table: the links this package mails.
 
+// linkData is what a link carries besides its person: the new address of
+// an address-change link; the password hash chosen at a sign-up and the
+// hash of the sign-up browser's cookie, for a confirmation link.
+type linkData struct {
+	NewEmail     string
+	PasswordHash string
+	BrowserHash  string
+}
+
 // issueMailToken mints a single-use link token; only its hash is stored,
-// with the new address of an address-change link ("" otherwise).
-func issueMailToken(ctx context.Context, tx *store.Tx, personID, purpose, newEmail string) (string, error) {
+// with what the link carries.
+func issueMailToken(ctx context.Context, tx *store.Tx, personID, purpose string, d linkData) (string, error) {
 	tok := store.NewToken()
-	_, err := tx.ExecContext(ctx, `INSERT INTO mail_tokens (token_hash, person_id, purpose, created_at, expires_at, new_email) VALUES ($1, $2, $3, $4, $5, $6)`,
-		store.HashToken(tok), personID, purpose, tx.Now, tx.Now.Add(linkTTL(purpose)), newEmail)
+	_, err := tx.ExecContext(ctx, `INSERT INTO mail_tokens (token_hash, person_id, purpose, created_at, expires_at, new_email, password_hash, browser_hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		store.HashToken(tok), personID, purpose, tx.Now, tx.Now.Add(linkTTL(purpose)), d.NewEmail, d.PasswordHash, d.BrowserHash)
 	if err != nil {
 		return "", repertoire.Internal(err)
 	}
 	return tok, nil
 }
 
-// spendMailToken spends a link token and returns its person and the new
-// address an address-change link carries ("" for the other purposes). The
-// UPDATE is the check, so two clicks racing each other cannot both
-// succeed.
-func spendMailToken(ctx context.Context, tx *store.Tx, tok, purpose string) (personID, newEmail string, err error) {
+// spendMailToken spends a link token and returns its person and what it
+// carries. The UPDATE is the check, so two clicks racing each other cannot
+// both succeed.
+func spendMailToken(ctx context.Context, tx *store.Tx, tok, purpose string) (personID string, d linkData, err error) {
 	err = tx.QueryRowContext(ctx, `UPDATE mail_tokens SET used_at = $1
-		WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 RETURNING person_id, new_email`,
-		tx.Now, store.HashToken(tok), purpose).Scan(&personID, &newEmail)
+		WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 RETURNING person_id, new_email, password_hash, browser_hash`,
+		tx.Now, store.HashToken(tok), purpose).Scan(&personID, &d.NewEmail, &d.PasswordHash, &d.BrowserHash)
 	if err != nil {
 		if repertoire.ErrorCode(store.NotFound(err, "")) == repertoire.ENOTFOUND {
-			return "", "", errLinkInvalid()
+			return "", linkData{}, errLinkInvalid()
 		}
-		return "", "", repertoire.Internal(err)
+		return "", linkData{}, repertoire.Internal(err)
 	}
-	return personID, newEmail, nil
+	return personID, d, nil
 }
 
 // checkMailToken reports whether a link token is still usable, without
-// spending it (the reset form is shown before it is posted).
-func checkMailToken(ctx context.Context, q store.Queryer, tok, purpose string) error {
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM mail_tokens
+// spending it (a link's page is shown before its button is pressed), and
+// returns what it carries.
+func checkMailToken(ctx context.Context, q store.Queryer, tok, purpose string) (linkData, error) {
+	var d linkData
+	err := q.QueryRowContext(ctx, `SELECT new_email, password_hash, browser_hash FROM mail_tokens
 		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3`,
-		store.HashToken(tok), purpose, store.Now()).Scan(&n)
+		store.HashToken(tok), purpose, store.Now()).Scan(&d.NewEmail, &d.PasswordHash, &d.BrowserHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, errLinkInvalid()
+	}
 	if err != nil {
-		return repertoire.Internal(err)
+		return d, repertoire.Internal(err)
 	}
-	if n == 0 {
-		return errLinkInvalid()
+	return d, nil
+}
+
+// latestSignUp reads what the person's newest usable confirmation link
+// carries (empty when there is none): a resent link carries the same, and
+// the sign-in form recognizes the password chosen at that sign-up.
+func latestSignUp(ctx context.Context, q store.Queryer, personID string) (linkData, error) {
+	var d linkData
+	err := q.QueryRowContext(ctx, `SELECT password_hash, browser_hash FROM mail_tokens
+		WHERE person_id = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
+		ORDER BY created_at DESC LIMIT 1`, personID, purposeConfirm, store.Now()).Scan(&d.PasswordHash, &d.BrowserHash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return d, repertoire.Internal(err)
 	}
-	return nil
+	return d, nil
 }
 
 // dropPendingLinks deletes the person's unused links of a purpose: a new
-// address-change request replaces the pending one.
+// address-change request replaces the pending one, and a proven address
+// has no use for the other confirmation links (nor for the passwords they
+// carry).
 func dropPendingLinks(ctx context.Context, tx *store.Tx, personID, purpose string) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM mail_tokens WHERE person_id = $1 AND purpose = $2 AND used_at IS NULL`, personID, purpose); err != nil {
 		return repertoire.Internal(err)

@@ -53,14 +53,15 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	personID, hash, confirmed, err := credentials(r.Context(), h.db.Reader(), email)
-	// The same answer for an unknown address and a wrong password, so the
-	// form does not reveal who has an account; a failing database is not
-	// a wrong password.
-	if err != nil || hash == "" || !CheckPassword(hash, r.PostForm.Get("password")) {
-		if err != nil && repertoire.ErrorCode(err) != repertoire.ENOTFOUND {
-			h.pages.Error(w, r, err)
-			return
-		}
+	if err != nil && repertoire.ErrorCode(err) != repertoire.ENOTFOUND {
+		h.pages.Error(w, r, err) // a failing database is not a wrong password
+		return
+	}
+	// The same answer, after the same work, for an unknown address, an
+	// account without a password and a wrong password, so the form does not
+	// reveal who has an account: checkPassword hashes against a dummy when
+	// there is nothing to check.
+	if !h.checkPassword(hash, r.PostForm.Get("password")) {
 		fail(repertoire.Invalid("password", "account.bad_credentials", nil))
 		return
 	}

@@ -131,9 +131,12 @@ func (h *Handler) saveProfile(w http.ResponseWriter, r *http.Request) {
 }
 
 // changePassword needs the current password (when there is one) and ends
-// the person's other sessions, keeping this one.
+// the person's other sessions, keeping this one. Their API tokens are
+// revoked too unless they untick "revoke_tokens" (ticked at first): a
+// person changing a password they fear is known wants both, one who merely
+// changes it may keep the scripts running.
 func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
-	v, _, fail := h.accountForm(w, r, func(p *accountPage, f *web.Form) { p.Password = f })
+	v, _, fail := h.accountForm(w, r, func(p *accountPage, f *web.Form) { p.Password = f }, "revoke_tokens")
 	if v == nil {
 		return
 	}
@@ -160,15 +163,25 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hash := HashPassword(password)
+	revokeTokens := r.PostForm.Get("revoke_tokens") != ""
 	c, _ := r.Cookie(SessionCookie)
 	err = h.db.Write(ctx, func(tx *store.Tx) error {
 		if err := setPassword(ctx, tx, v.PersonID, hash, false); err != nil {
 			return err
 		}
+		if revokeTokens {
+			if err := deleteTokens(ctx, tx, v.PersonID); err != nil {
+				return err
+			}
+		}
 		return deleteSessions(ctx, tx, v.PersonID, c.Value)
 	})
 	if err != nil {
 		fail(err)
+		return
+	}
+	if revokeTokens {
+		web.Redirect(w, r, "/account", "account.password_changed_tokens_revoked")
 		return
 	}
 	web.Redirect(w, r, "/account", "account.password_changed")

@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"crypto/subtle"
 	"net/http"
 
 	"repertoire"
@@ -47,33 +48,68 @@ func (h *Handler) signUp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Hashed whether or not the address is taken, so the answer takes as
-	// long either way.
+	// long either way. The hash waits in the confirmation link, bound to
+	// this browser: it becomes the account's password only when this
+	// browser follows the link, so a stranger who signs up first with
+	// someone's address cannot choose the password its owner confirms.
 	hash := u.passwordHash()
-	err = h.db.Write(ctx, func(tx *store.Tx) error {
-		rc, confirmed, ok, err := accountHolder(ctx, tx, email)
-		switch {
-		case err != nil:
-			return err
-		case ok && confirmed:
-			return h.sendMail(ctx, tx, rc, "account.mail_exists")
-		case ok:
-			return h.sendLink(ctx, tx, rc, purposeConfirm)
-		}
-		id, err := createAccount(ctx, tx, u, hash, false)
+	browser := h.signUpBrowser(r)
+	if h.mailAllowed(email) { // past the limit, the same answer and no mail
+		err = h.db.Write(ctx, func(tx *store.Tx) error {
+			d := linkData{PasswordHash: hash, BrowserHash: store.HashToken(browser)}
+			rc, confirmed, ok, err := accountHolder(ctx, tx, email)
+			switch {
+			case err != nil:
+				return err
+			case ok && confirmed:
+				return h.sendMail(ctx, tx, rc, "account.mail_exists")
+			case ok:
+				return h.sendLink(ctx, tx, rc, purposeConfirm, d)
+			}
+			id, err := createAccount(ctx, tx, u, "", false)
+			if err != nil {
+				return err
+			}
+			// The language of the sign-up is the person's language from now on.
+			if err := setLanguage(ctx, tx, id, l.Lang); err != nil {
+				return err
+			}
+			return h.sendLink(ctx, tx, recipient{PersonID: id, Email: email, Lang: l.Lang}, purposeConfirm, d)
+		})
 		if err != nil {
-			return err
+			fail(err)
+			return
 		}
-		// The language of the sign-up is the person's language from now on.
-		if err := setLanguage(ctx, tx, id, l.Lang); err != nil {
-			return err
-		}
-		return h.sendLink(ctx, tx, recipient{PersonID: id, Email: email, Lang: l.Lang}, purposeConfirm)
-	})
-	if err != nil {
-		fail(err)
-		return
 	}
+	h.setSignUpCookie(w, browser, int(ConfirmTTL.Seconds()))
 	web.Redirect(w, r, "/signup/check", "")
+}
+
+// signUpCookie names the cookie that ties a sign-up's password to the
+// browser it was typed in (only its hash is stored, in the link's row).
+const signUpCookie = "signup"
+
+// signUpBrowser returns this browser's sign-up secret, a new one when it
+// has none.
+func (h *Handler) signUpBrowser(r *http.Request) string {
+	if c, err := r.Cookie(signUpCookie); err == nil && len(c.Value) >= 32 && len(c.Value) <= 100 {
+		return c.Value
+	}
+	return store.NewToken()
+}
+
+// setSignUpCookie sends the sign-up secret to the confirmation links only
+// (maxAge -1 clears it).
+func (h *Handler) setSignUpCookie(w http.ResponseWriter, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: signUpCookie, Value: value, Path: "/confirm/", MaxAge: maxAge,
+		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
+}
+
+// sameBrowser reports whether r comes from the browser whose sign-up
+// secret hashes to browserHash.
+func sameBrowser(r *http.Request, browserHash string) bool {
+	c, err := r.Cookie(signUpCookie)
+	return err == nil && browserHash != "" && subtle.ConstantTimeCompare([]byte(store.HashToken(c.Value)), []byte(browserHash)) == 1
 }
 
 // checkMailPage is the answer to every public form that mails a link.
@@ -117,6 +153,10 @@ func (h *Handler) emailForm(w http.ResponseWriter, r *http.Request, field string
 		fail(err)
 		return
 	}
+	if !h.mailAllowed(email) { // past the limit, the same answer and no mail
+		web.Redirect(w, r, next, flash)
+		return
+	}
 	err = h.db.Write(ctx, func(tx *store.Tx) error {
 		rc, confirmed, ok, err := accountHolder(ctx, tx, email)
 		if err != nil || !ok {
@@ -146,7 +186,13 @@ func (h *Handler) resendConfirmation(w http.ResponseWriter, r *http.Request) {
 			if confirmed {
 				return nil
 			}
-			return h.sendLink(ctx, tx, rc, purposeConfirm)
+			// The new link carries what the newest sign-up chose, bound to
+			// the same browser: resending gives no one else its password.
+			d, err := latestSignUp(ctx, tx, rc.PersonID)
+			if err != nil {
+				return err
+			}
+			return h.sendLink(ctx, tx, rc, purposeConfirm, d)
 		})
 }
 
@@ -158,7 +204,7 @@ func (h *Handler) sendSignInLink(w http.ResponseWriter, r *http.Request) {
 	}
 	h.emailForm(w, r, "link_email", rerender, "/signin/check", "",
 		func(ctx context.Context, tx *store.Tx, rc recipient, _ bool) error {
-			return h.sendLink(ctx, tx, rc, purposeSignIn)
+			return h.sendLink(ctx, tx, rc, purposeSignIn, linkData{})
 		})
 }
 
@@ -176,42 +222,57 @@ func (h *Handler) forgot(w http.ResponseWriter, r *http.Request) {
 	}
 	h.emailForm(w, r, "email", rerender, "/password/check", "",
 		func(ctx context.Context, tx *store.Tx, rc recipient, _ bool) error {
-			return h.sendLink(ctx, tx, rc, purposeReset)
+			return h.sendLink(ctx, tx, rc, purposeReset, linkData{})
 		})
 }
 
-// followLink spends a confirmation or sign-in link: either proves the
-// mailbox, so both confirm the account and sign the person in.
 // showLink answers a mailed confirm or sign-in link with a page whose
 // button follows it (POST): mail scanners open the links they find, and a
 // GET that used the link up would confirm an address nobody read, or spend
 // a sign-in link before its owner clicks it.
 func (h *Handler) showLink(purpose string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := checkMailToken(r.Context(), h.db.Reader(), r.PathValue("token"), purpose); err != nil {
+		d, err := checkMailToken(r.Context(), h.db.Reader(), r.PathValue("token"), purpose)
+		if err != nil {
 			h.linkFailed(w, r, err)
 			return
 		}
 		l := web.Localizer(r.Context())
 		h.pages.Render(w, r, http.StatusOK, "link_follow", l.T("account.link_follow."+purpose+".title"),
-			linkPage{Purpose: purpose, Action: r.URL.Path})
+			linkPage{Purpose: purpose, Action: r.URL.Path,
+				Elsewhere: purpose == purposeConfirm && d.PasswordHash != "" && !sameBrowser(r, d.BrowserHash)})
 	}
 }
 
-type linkPage struct{ Purpose, Action string }
+type linkPage struct {
+	Purpose, Action string
+	Elsewhere       bool // a sign-up's link opened in another browser: its password will not be set
+}
 
+// followLink spends a confirmation or sign-in link: either proves the
+// mailbox, so both confirm an unconfirmed account and sign the person in.
+// The account's password is then the one the link carried: the password
+// chosen at the sign-up whose link it is, when followed from that sign-up's
+// browser, and none otherwise (the person chooses one on their page).
 func (h *Handler) followLink(purpose, flash string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		var session string
+		chooseAgain := false
 		err := h.db.Write(ctx, func(tx *store.Tx) error {
-			id, err := useMailToken(ctx, tx, r.PathValue("token"), purpose)
+			id, d, err := spendMailToken(ctx, tx, r.PathValue("token"), purpose)
 			if err != nil {
 				return err
 			}
-			if err := confirmAccount(ctx, tx, id); err != nil {
+			carried := ""
+			if purpose == purposeConfirm && sameBrowser(r, d.BrowserHash) {
+				carried = d.PasswordHash
+			}
+			proven, err := proveAddress(ctx, tx, id, carried)
+			if err != nil {
 				return err
 			}
+			chooseAgain = proven && carried == "" && d.PasswordHash != ""
 			session, err = createSession(ctx, tx, id)
 			return err
 		})
@@ -220,6 +281,13 @@ func (h *Handler) followLink(purpose, flash string) http.HandlerFunc {
 			return
 		}
 		h.setSessionCookie(w, session)
+		if purpose == purposeConfirm {
+			h.setSignUpCookie(w, "", -1)
+		}
+		if chooseAgain {
+			web.Redirect(w, r, "/account#password", "account.confirmed_choose_password")
+			return
+		}
 		web.Redirect(w, r, "/account", flash)
 	}
 }
@@ -242,7 +310,7 @@ type resetPage struct {
 func (h *Handler) showReset(w http.ResponseWriter, r *http.Request) {
 	l := web.Localizer(r.Context())
 	tok := r.PathValue("token")
-	if err := checkMailToken(r.Context(), h.db.Reader(), tok, purposeReset); err != nil {
+	if _, err := checkMailToken(r.Context(), h.db.Reader(), tok, purposeReset); err != nil {
 		h.linkFailed(w, r, err)
 		return
 	}
@@ -250,8 +318,9 @@ func (h *Handler) showReset(w http.ResponseWriter, r *http.Request) {
 	h.pages.Render(w, r, http.StatusOK, "password_reset", l.T("account.reset_title"), resetPage{Form: web.NewForm(nil), Token: tok})
 }
 
-// reset sets the new password, ends every other session of the person (a
-// reset often follows a stolen password) and signs this browser in.
+// reset sets the new password, ends every session and revokes every API
+// token of the person (a reset often follows a stolen password: whoever
+// stole it may have made either), and signs this browser in.
 func (h *Handler) reset(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	l := web.Localizer(ctx)
@@ -280,7 +349,7 @@ func (h *Handler) reset(w http.ResponseWriter, r *http.Request) {
 	hash := HashPassword(password)
 	var session string
 	err := h.db.Write(ctx, func(tx *store.Tx) error {
-		id, err := useMailToken(ctx, tx, tok, purposeReset)
+		id, _, err := spendMailToken(ctx, tx, tok, purposeReset)
 		if err != nil {
 			return err
 		}
@@ -288,6 +357,9 @@ func (h *Handler) reset(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		if err := deleteSessions(ctx, tx, id, ""); err != nil {
+			return err
+		}
+		if err := deleteTokens(ctx, tx, id); err != nil {
 			return err
 		}
 		session, err = createSession(ctx, tx, id)
@@ -298,7 +370,7 @@ func (h *Handler) reset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.setSessionCookie(w, session)
-	web.Redirect(w, r, "/account", "account.password_changed")
+	web.Redirect(w, r, "/account", "account.password_changed_tokens_revoked")
 }
 
 // checkNewPassword validates a new password typed twice.

@@ -9,12 +9,14 @@ import (
 )
 
 // Limiter bounds how often one client address may post a public form
-// (sign-up, sign-in, password reset). Buckets live in memory: a limit that
+// (sign-up, sign-in, password reset), or, keyed by the caller (AllowKey),
+// how often anything else may happen. Buckets live in memory: a limit that
 // resets on restart is acceptable for forms; nothing is lost by it.
 type Limiter struct {
 	mu      sync.Mutex
 	every   rate.Limit
 	burst   int
+	idle    time.Duration // a bucket idle this long is full again: forgetting it loses nothing
 	buckets map[string]*bucket
 }
 
@@ -25,19 +27,26 @@ type bucket struct {
 
 // NewLimiter allows burst posts at once, then one per interval.
 func NewLimiter(interval time.Duration, burst int) *Limiter {
-	return &Limiter{every: rate.Every(interval), burst: burst, buckets: map[string]*bucket{}}
+	return &Limiter{every: rate.Every(interval), burst: burst, idle: max(10*time.Minute, interval*time.Duration(burst)),
+		buckets: map[string]*bucket{}}
 }
 
 // Allow reports whether the client may post now. Clients are told apart by
 // LimitKey: IPv6 clients by their /64.
 func (l *Limiter) Allow(r *http.Request) bool {
-	key := LimitKey(ClientIP(r))
+	return l.AllowKey(LimitKey(ClientIP(r)))
+}
+
+// AllowKey reports whether the holder of key may act now. A key is kept in
+// memory until its bucket is full again: callers hash what would be
+// personal data.
+func (l *Limiter) AllowKey(key string) bool {
 	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.buckets) > 100_000 { // forget idle clients
 		for k, b := range l.buckets {
-			if now.Sub(b.seen) > 10*time.Minute {
+			if now.Sub(b.seen) > l.idle {
 				delete(l.buckets, k)
 			}
 		}
