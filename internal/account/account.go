@@ -45,6 +45,10 @@ type Handler struct {
 	secure  bool         // cookies only over HTTPS when the site is HTTPS
 	limit   *web.Limiter // public forms: sign-in, sign-up, reset, mailed links
 	kept    []PersonData // what the other capabilities keep about people (Keep)
+	// Reach is how organizers' tokens reach people, and Lists the
+	// communities' tags for the signup helper (both wired in server.go).
+	Reach Reach
+	Lists Lists
 }
 
 // PersonData is what a capability keeps about people, for the two rights

@@ -63,6 +63,10 @@ func PersonByEmail(ctx context.Context, q store.Queryer, email string) (*Person,
 type PeopleFilter struct {
 	Email    []Comparison // normalized addresses
 	Modified []Comparison // times
+	// Reach, when set, keeps the people the organizer OrganizerID reaches
+	// (Handler.reachCondition).
+	Reach       func(personCol, organizerArg string) string
+	OrganizerID string
 }
 
 // Comparison is one condition of a filter: Op is an SQL operator
@@ -90,6 +94,10 @@ func listPeople(ctx context.Context, q store.Queryer, f PeopleFilter, limit, off
 			args = append(args, cmp.Value)
 			where = append(where, c.column+" "+cmp.Op+" $"+strconv.Itoa(len(args)))
 		}
+	}
+	if f.Reach != nil {
+		args = append(args, f.OrganizerID)
+		where = append(where, f.Reach("p.id", "$"+strconv.Itoa(len(args))))
 	}
 	cond := ""
 	if len(where) > 0 {

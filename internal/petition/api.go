@@ -1,12 +1,15 @@
 package petition
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
 	"repertoire"
 	"repertoire/internal/api"
 	"repertoire/internal/participation"
+	"repertoire/internal/store"
+	"repertoire/internal/tag"
 )
 
 type targetJSON struct {
@@ -229,7 +232,11 @@ func (h *Handler) apiSign(w http.ResponseWriter, r *http.Request) {
 			return nil
 		},
 		NameConsents: true,
-		Links:        api.Links{"osdi:petition": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/petitions", p.ID)}}})
+		Links:        api.Links{"osdi:petition": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/petitions", p.ID)}},
+		CheckTags:    tag.CheckNames,
+		AddTags: func(ctx context.Context, personID string, names []string) error {
+			return h.Store.db.Write(ctx, func(tx *store.Tx) error { return tag.Apply(ctx, tx, p.CommunityID, personID, names, nil) })
+		}})
 }
 
 // apiSignatures lists a petition's signatures for its organizers.
