@@ -43,7 +43,7 @@ type recordBody struct {
 	Comments     string   `json:"comments"`
 	OriginSystem string   `json:"origin_system"`
 	AddTags      []string `json:"add_tags"`
-	ActionDate   string `json:"action_date"`
+	ActionDate   string   `json:"action_date"`
 	// Consents, our extension: OSDI has no field for them.
 	PublicName      bool            `json:"public_name"`
 	ShareWithTarget bool            `json:"share_with_target"`

@@ -150,7 +150,9 @@ func CheckNames(field string, names []string) repertoire.Errors {
 }
 
 // CheckNames is CheckNames, for account.Lists.
-func (h *Handler) CheckNames(field string, names []string) repertoire.Errors { return CheckNames(field, names) }
+func (h *Handler) CheckNames(field string, names []string) repertoire.Errors {
+	return CheckNames(field, names)
+}
 
 // Apply tags the person with the add names, creating the community's tags
 // missing, and untags them of the remove ones, in tx: the one place both
