@@ -153,6 +153,17 @@ func (h helperIn) any() bool {
 	return len(h.AddTags) > 0 || len(h.RemoveTags) > 0 || h.Community != ""
 }
 
+// first names the first of the helper's fields given.
+func (h helperIn) first() string {
+	switch {
+	case len(h.AddTags) > 0:
+		return "add_tags"
+	case len(h.RemoveTags) > 0:
+		return "remove_tags"
+	}
+	return "community"
+}
+
 // primaryEmail picks the address marked primary, else the first; its
 // index names the field in errors.
 func (in *personIn) primaryEmail() (int, *string) {
@@ -538,7 +549,7 @@ func (h *Handler) apiUpdatePerson(w http.ResponseWriter, r *http.Request) {
 	}
 	in, helper, prefix, err := decodePerson(w, r)
 	if err == nil && helper.any() {
-		err = repertoire.Invalid("add_tags", "account.helper_only", nil)
+		err = repertoire.Invalid(helper.first(), "account.helper_only", nil)
 	}
 	if err != nil {
 		api.Problem(w, r, h.log, err)

@@ -157,6 +157,9 @@ func TestPersonFieldsOSDIDefines(t *testing.T) {
 		if st := app.API(t, "PUT", "/api/v1/people/"+idOf(p), admin, map[string]any{"nickname": "L"}, &problem); st != 422 || !problem.names("nickname") {
 			t.Errorf("PUT with an unknown field: %d %+v", st, problem)
 		}
+		if st := app.API(t, "PUT", "/api/v1/people/"+idOf(p), admin, map[string]any{"remove_tags": []string{"x"}}, &problem); st != 422 || !problem.names("remove_tags") {
+			t.Errorf("PUT with a helper's field: %d %+v", st, problem)
+		}
 		var list peopleJSON
 		app.API(t, "GET", "/api/v1/people", admin, nil, &list)
 		if list.TotalRecords != 2 {

@@ -140,7 +140,21 @@ func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	tags, total, err := listTags(r.Context(), h.db.Reader(), organizerID(p), page.PerPage, page.Offset())
+	// The one filter OSDI clients send on tags: a name.
+	conds, err := api.ParseFilter(r.URL.Query().Get("filter"), "name")
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	var names []string
+	for _, c := range conds {
+		if c.Op != "eq" {
+			api.Problem(w, r, h.log, repertoire.Invalid("filter", "api.bad_filter", nil))
+			return
+		}
+		names = append(names, strings.TrimSpace(c.Value))
+	}
+	tags, total, err := listTags(r.Context(), h.db.Reader(), organizerID(p), names, page.PerPage, page.Offset())
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return

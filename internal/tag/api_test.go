@@ -2,6 +2,7 @@ package tag_test
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -127,6 +128,17 @@ func TestTagsAndTaggings(t *testing.T) {
 		app.API(t, "GET", "/api/v1/tags", f.admin, nil, &l)
 		if l.TotalRecords != 2 {
 			t.Errorf("admin's tags: %d", l.TotalRecords)
+		}
+		app.API(t, "GET", "/api/v1/tags?filter="+url.QueryEscape("name eq 'VOLUNTEERS'"), f.admin, nil, &l)
+		if l.TotalRecords != 2 {
+			t.Errorf("admin's tags by name: %d", l.TotalRecords)
+		}
+		app.API(t, "GET", "/api/v1/tags?filter="+url.QueryEscape("name eq 'nobody'"), f.org1, nil, &l)
+		if l.TotalRecords != 0 {
+			t.Errorf("tags of another name: %d", l.TotalRecords)
+		}
+		if st := app.API(t, "GET", "/api/v1/tags?filter="+url.QueryEscape("name gt 'a'"), f.org1, nil, &p); st != 422 || !p.names("filter") {
+			t.Errorf("a filter not understood: %d %+v", st, p)
 		}
 		app.API(t, "GET", "/api/v1/tags", f.member, nil, &l)
 		if l.TotalRecords != 0 {

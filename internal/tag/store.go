@@ -3,6 +3,7 @@ package tag
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"repertoire"
 	"repertoire/internal/community"
@@ -100,11 +101,21 @@ func deleteTag(ctx context.Context, tx *store.Tx, id string) error {
 
 // listTags reads a page of tags, by name: every community's with
 // organizerID "" (an administrator), else those of the communities they
-// run.
-func listTags(ctx context.Context, q store.Queryer, organizerID string, limit, offset int) ([]*Tag, int, error) {
-	where, args := "", []any{}
+// run; with names, only those named so (whatever the case).
+func listTags(ctx context.Context, q store.Queryer, organizerID string, names []string, limit, offset int) ([]*Tag, int, error) {
+	var conds []string
+	var args []any
 	if organizerID != "" {
-		where, args = ` WHERE community_id IN (`+community.OrganizedBy("$1")+`)`, append(args, organizerID)
+		args = append(args, organizerID)
+		conds = append(conds, `community_id IN (`+community.OrganizedBy("$1")+`)`)
+	}
+	for _, n := range names {
+		args = append(args, key(n))
+		conds = append(conds, `name_key = $`+strconv.Itoa(len(args)))
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = " WHERE " + strings.Join(conds, " AND ")
 	}
 	var total int
 	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM tags`+where, args...).Scan(&total); err != nil {
