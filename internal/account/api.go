@@ -420,7 +420,7 @@ func (h *Handler) apiGetPerson(w http.ResponseWriter, r *http.Request) {
 	if h.principal(w, r, id, true) == nil {
 		return
 	}
-	h.writePersonStatus(w, r, id, http.StatusOK)
+	h.writeDoc(w, r, h.db.Reader(), id, http.StatusOK)
 }
 
 // apiSignup is OSDI's person signup helper: the person is matched by email
@@ -484,15 +484,14 @@ func (h *Handler) apiSignup(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		id = p.ID
-		keepStatus := false
 		if organizer && !created {
 			reach, err := reached(ctx, tx, h.reachCondition("p.id", "$2"), p.ID, pr.PersonID)
 			if err != nil {
 				return err
 			}
-			created, keepStatus = !reach, true
+			created = !reach
 		}
-		if err := applyPerson(ctx, tx, p, in, prefix, keepStatus); err != nil {
+		if err := applyPerson(ctx, tx, p, in, prefix, organizer); err != nil {
 			return err
 		}
 		if communityID == "" {
@@ -519,7 +518,11 @@ func (h *Handler) writePerson(w http.ResponseWriter, r *http.Request, id string,
 }
 
 func (h *Handler) writePersonStatus(w http.ResponseWriter, r *http.Request, id string, status int) {
-	q := h.db.Writer() // the writer: a replica may lag the write just made
+	h.writeDoc(w, r, h.db.Writer(), id, status) // the writer: a replica may lag the write just made
+}
+
+// writeDoc answers with the person's document read from q.
+func (h *Handler) writeDoc(w http.ResponseWriter, r *http.Request, q store.Queryer, id string, status int) {
 	p, err := GetPerson(r.Context(), q, id)
 	if err != nil {
 		api.Problem(w, r, h.log, err)

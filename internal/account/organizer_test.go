@@ -221,6 +221,11 @@ func TestOrganizerSignupAddsAContactNotAMember(t *testing.T) {
 		if st := app.API(t, "POST", "/api/v1/people", w.org1, body, nil); st != 201 {
 			t.Errorf("a community named: %d", st)
 		}
+		var problem2 problemJSON
+		if st := app.API(t, "POST", "/api/v1/people", w.org2, map[string]any{"person": map[string]any{
+			"email_addresses": []any{map[string]any{"address": "new@example.org", "status": "bouncing"}}}}, &problem2); st != 422 || !problem2.names("person.email_addresses[0].status") {
+			t.Errorf("an organizer setting a new contact's status: %d %+v", st, problem2)
+		}
 		// A person's unsubscribe stays theirs.
 		if st := app.API(t, "PUT", "/api/v1/people/"+nina, w.admin, map[string]any{"email_addresses": []any{map[string]any{"address": "nina@example.org", "status": "unsubscribed"}}}, nil); st != 200 {
 			t.Fatalf("admin unsubscribes: %d", st)
