@@ -139,7 +139,7 @@ func (s *Service) Record(w http.ResponseWriter, r *http.Request, log *slog.Logge
 		switch {
 		case rec.AddTags == nil:
 		case !rec.Organizer && api.PrincipalFrom(r.Context()) == nil:
-			err = rec.Unauthorized
+			err = &repertoire.Error{Code: repertoire.EUNAUTHORIZED, Field: "add_tags", MessageID: "participation.tags_need_token"}
 		case !rec.Organizer:
 			err = rec.Forbidden
 		default:

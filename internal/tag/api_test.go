@@ -120,6 +120,13 @@ func TestTagsAndTaggings(t *testing.T) {
 				t.Errorf("%s: %d %+v", c.name, st, p)
 			}
 		}
+		var entry struct {
+			Links map[string]any `json:"_links"`
+		}
+		app.API(t, "GET", "/api/v1", "", nil, &entry)
+		if l, _ := entry.Links["osdi:tags"].(map[string]any); l["href"] != app.URL+"/api/v1/tags" {
+			t.Errorf("the entry point does not link the tags: %+v", entry.Links)
+		}
 		var l list
 		app.API(t, "GET", "/api/v1/tags", f.org1, nil, &l)
 		if l.TotalRecords != 1 || l.Embedded["osdi:tags"][0].id() != tg.id() {
@@ -301,8 +308,8 @@ func TestHelpersTag(t *testing.T) {
 			t.Errorf("the signer's taggings: %+v", l)
 		}
 		anon := map[string]any{"add_tags": []string{"Signed pay"}, "person": map[string]any{"email_addresses": []any{map[string]any{"address": "ann@example.org"}}}}
-		if st := app.API(t, "POST", sigs, "", anon, nil); st != 401 {
-			t.Errorf("anonymous add_tags: %d", st)
+		if st := app.API(t, "POST", sigs, "", anon, &p); st != 401 || !p.names("add_tags") {
+			t.Errorf("anonymous add_tags: %d %+v", st, p)
 		}
 		if st := app.API(t, "POST", sigs, f.org2, anon, nil); st != 403 {
 			t.Errorf("another organizer's add_tags: %d", st)
