@@ -50,11 +50,13 @@ func (h *Handler) reachCondition(personCol, organizerArg string) string {
 		return "FALSE"
 	}
 	communities := h.Reach.Communities(organizerArg)
-	conds := []string{personCol + " IN (" + contactsOf(communities) + ")"}
+	ties := []string{contactsOf(communities)}
 	for _, people := range h.Reach.People {
-		conds = append(conds, personCol+" IN ("+people(communities)+")")
+		ties = append(ties, people(communities))
 	}
-	return "(" + strings.Join(conds, " OR ") + ")"
+	// One IN over the union: the engines look the few ids up by primary
+	// key instead of testing every person against each tie.
+	return "(" + personCol + " IN (" + strings.Join(ties, " UNION ") + "))"
 }
 
 // organizes reports whether the person runs a community.
