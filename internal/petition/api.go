@@ -1,14 +1,12 @@
 package petition
 
 import (
-	"context"
 	"net/http"
 	"strings"
 
 	"repertoire"
 	"repertoire/internal/api"
 	"repertoire/internal/participation"
-	"repertoire/internal/store"
 	"repertoire/internal/tag"
 )
 
@@ -234,9 +232,7 @@ func (h *Handler) apiSign(w http.ResponseWriter, r *http.Request) {
 		NameConsents: true,
 		Links:        api.Links{"osdi:petition": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/petitions", p.ID)}},
 		CheckTags:    tag.CheckNames,
-		AddTags: func(ctx context.Context, personID string, names []string) error {
-			return h.Store.db.Write(ctx, func(tx *store.Tx) error { return tag.Apply(ctx, tx, p.CommunityID, personID, names, nil) })
-		}})
+		AddTags:      tag.Adder(h.Store.db, p.CommunityID)})
 }
 
 // apiSignatures lists a petition's signatures for its organizers.

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"repertoire/internal/campaign"
 	"repertoire/internal/community"
@@ -246,7 +247,7 @@ func TestTagCommunityNamedWhenAmbiguous(t *testing.T) {
 }
 
 // add_tags and remove_tags of the signup helper, and add_tags of the
-// record-signature helper, tag the person in the community, creating the
+// record-signature and record-commitment helpers, tag the person in the community, creating the
 // tags it lacks; only organizers tag.
 func TestHelpersTag(t *testing.T) {
 	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
@@ -306,6 +307,24 @@ func TestHelpersTag(t *testing.T) {
 		app.API(t, "GET", "/api/v1/people/"+sam+"/taggings", f.org1, nil, &l)
 		if l.TotalRecords != 1 {
 			t.Errorf("the signer's taggings: %+v", l)
+		}
+		// The record-commitment helper of a pledge too.
+		now := time.Now().UTC()
+		var pl struct {
+			ID string `json:"id"`
+		}
+		if st := app.API(t, "POST", "/api/v1/pledges", f.org1, map[string]any{"title": "Log off", "action": "log off", "campaign": camp.ID,
+			"threshold": 1000, "deadline": now.Add(48 * time.Hour).Format(time.RFC3339), "window_start": now.Add(72 * time.Hour).Format(time.RFC3339),
+			"window_end": now.Add(96 * time.Hour).Format(time.RFC3339)}, &pl); st != 201 {
+			t.Fatalf("pledge: %d", st)
+		}
+		if st := app.API(t, "POST", "/api/v1/pledges/"+pl.ID+"/commitments", f.org1, map[string]any{"origin_system": "meeting", "add_tags": []string{"Striker"},
+			"person": map[string]any{"email_addresses": []any{map[string]any{"address": "sam@example.org"}}}}, nil); st != 201 {
+			t.Fatalf("commitment with tags: %d", st)
+		}
+		app.API(t, "GET", "/api/v1/people/"+sam+"/taggings", f.org1, nil, &l)
+		if l.TotalRecords != 2 {
+			t.Errorf("the committed person's taggings: %+v", l)
 		}
 		anon := map[string]any{"add_tags": []string{"Signed pay"}, "person": map[string]any{"email_addresses": []any{map[string]any{"address": "ann@example.org"}}}}
 		if st := app.API(t, "POST", sigs, "", anon, &p); st != 401 || !p.names("add_tags") {

@@ -178,6 +178,15 @@ func Apply(ctx context.Context, tx *store.Tx, communityID, personID string, add,
 	return nil
 }
 
+// Adder is the record helpers' add_tags (participation.Record.AddTags):
+// it tags the person in the community in a transaction of its own, once
+// the group commit made them known.
+func Adder(db *store.DB, communityID string) func(ctx context.Context, personID string, names []string) error {
+	return func(ctx context.Context, personID string, names []string) error {
+		return db.Write(ctx, func(tx *store.Tx) error { return Apply(ctx, tx, communityID, personID, names, nil) })
+	}
+}
+
 // Apply is Apply, for account.Lists.
 func (h *Handler) Apply(ctx context.Context, tx *store.Tx, communityID, personID string, add, remove []string) error {
 	return Apply(ctx, tx, communityID, personID, add, remove)
