@@ -155,8 +155,8 @@ func (h *Handler) CheckNames(field string, names []string) repertoire.Errors {
 }
 
 // Apply tags the person with the add names, creating the community's tags
-// missing, and untags them of the remove ones, in tx: the one place both
-// helpers (people, signatures) tag through. Names must have passed
+// missing, and untags them of the remove ones, in tx: the one place the
+// helpers (people, signatures, commitments) tag through. Names must have passed
 // CheckNames; a name in both lists is added.
 func Apply(ctx context.Context, tx *store.Tx, communityID, personID string, add, remove []string) error {
 	for _, n := range remove {
