@@ -63,6 +63,10 @@ type Handler struct {
 	dummyHash func() string
 	// passwordChecked, when set (by tests), is told of every hash checked.
 	passwordChecked atomic.Pointer[func(phc string)]
+	// Reach is how organizers' tokens reach people, and Lists the
+	// communities' tags for the signup helper (both wired in server.go).
+	Reach Reach
+	Lists Lists
 }
 
 // MailsPerAddress is how many account mails one address may be sent per

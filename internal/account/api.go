@@ -16,7 +16,8 @@ import (
 )
 
 // The OSDI people resource. People are personal data: the collection is
-// for administrators, and a token otherwise reaches only its own person.
+// for administrators and, for the people of the communities they run,
+// organizers (reach.go); a token otherwise reaches only its own person.
 
 // validEmailStatus accepts OSDI's email_addresses[].status values.
 func validEmailStatus(s string) bool {
@@ -31,6 +32,19 @@ type emailDoc struct {
 	Address string `json:"address"`
 	Primary bool   `json:"primary"`
 	Status  string `json:"status"`
+}
+
+type phoneDoc struct {
+	Number      string `json:"number"`
+	Primary     bool   `json:"primary"`
+	NumberType  string `json:"number_type,omitempty"`
+	Extension   string `json:"extension,omitempty"`
+	Description string `json:"description,omitempty"`
+	Operator    string `json:"operator,omitempty"`
+	Country     string `json:"country,omitempty"`
+	SMSCapable  *bool  `json:"sms_capable,omitempty"`
+	DoNotCall   bool   `json:"do_not_call"`
+	Status      string `json:"status,omitempty"`
 }
 
 type postalDoc struct {
@@ -50,13 +64,21 @@ type personDoc struct {
 	FamilyName        string            `json:"family_name"`
 	EmailAddresses    []emailDoc        `json:"email_addresses"`
 	PostalAddresses   []postalDoc       `json:"postal_addresses"`
+	PhoneNumbers      []phoneDoc        `json:"phone_numbers"`
 	LanguagesSpoken   []string          `json:"languages_spoken"`
 	PreferredLanguage string            `json:"preferred_language"`
 	CustomFields      map[string]string `json:"custom_fields"`
 	Links             api.Links         `json:"_links"`
 }
 
-func (h *Handler) personDoc(p *Person) personDoc {
+func (h *Handler) personDoc(p *Person, phones []Phone) personDoc {
+	phoneDocs := []phoneDoc{}
+	for _, ph := range phones {
+		phoneDocs = append(phoneDocs, phoneDoc{Number: ph.Number, Primary: ph.Primary, NumberType: ph.NumberType,
+			Extension: ph.Extension, Description: ph.Description, Operator: ph.Operator, Country: ph.Country,
+			SMSCapable: ph.SMSCapable, DoNotCall: ph.DoNotCall, Status: ph.Status})
+	}
+	self := api.URL(h.baseURL, api.Prefix+"/people", p.ID)
 	postal := []postalDoc{}
 	if p.Locality != "" || p.Region != "" || p.PostalCode != "" || p.Country != "" {
 		postal = append(postal, postalDoc{p.Locality, p.Region, p.PostalCode, p.Country})
@@ -70,12 +92,30 @@ func (h *Handler) personDoc(p *Person) personDoc {
 		FamilyName:        p.FamilyName,
 		EmailAddresses:    []emailDoc{{Address: p.Email, Primary: true, Status: p.EmailStatus}},
 		PostalAddresses:   postal,
+		PhoneNumbers:      phoneDocs,
 		LanguagesSpoken:   []string{p.PreferredLanguage},
 		PreferredLanguage: p.PreferredLanguage,
 		CustomFields:      p.CustomFields,
-		Links: api.Links{"self": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/people", p.ID)},
-			"osdi:signatures": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/people", p.ID, "signatures")}}, // served by petition
+		Links: api.Links{"self": api.Link{Href: self}, "osdi:taggings": api.Link{Href: self + "/taggings"},
+			"osdi:signatures": api.Link{Href: self + "/signatures"}}, // signatures served by petition
 	}
+}
+
+// personDocs are the documents of people, their phone numbers read at once.
+func (h *Handler) personDocs(ctx context.Context, q store.Queryer, people []*Person) ([]personDoc, error) {
+	ids := make([]string, len(people))
+	for i, p := range people {
+		ids[i] = p.ID
+	}
+	phones, err := phonesOf(ctx, q, ids)
+	if err != nil {
+		return nil, err
+	}
+	docs := make([]personDoc, 0, len(people))
+	for _, p := range people {
+		docs = append(docs, h.personDoc(p, phones[p.ID]))
+	}
+	return docs, nil
 }
 
 // personIn is a person as an OSDI client sends it: absent fields (nil)
@@ -94,10 +134,34 @@ type personIn struct {
 		PostalCode *string `json:"postal_code"`
 		Country    *string `json:"country"`
 	} `json:"postal_addresses"`
+	PhoneNumbers      []phoneIn         `json:"phone_numbers"`
 	LanguagesSpoken   []string          `json:"languages_spoken"`
 	PreferredLanguage *string           `json:"preferred_language"`
 	CustomFields      map[string]string `json:"custom_fields"`
 	OriginSystem      *string           `json:"origin_system"`
+}
+
+// helperIn is what the signup helper carries beside the person.
+type helperIn struct {
+	AddTags    []string `json:"add_tags"`
+	RemoveTags []string `json:"remove_tags"`
+	Community  string   `json:"community"` // ours: the community an organizer acts in
+}
+
+// any is whether the helper asks for anything.
+func (h helperIn) any() bool {
+	return len(h.AddTags) > 0 || len(h.RemoveTags) > 0 || h.Community != ""
+}
+
+// first names the first of the helper's fields given.
+func (h helperIn) first() string {
+	switch {
+	case len(h.AddTags) > 0:
+		return "add_tags"
+	case len(h.RemoveTags) > 0:
+		return "remove_tags"
+	}
+	return "community"
 }
 
 // primaryEmail picks the address marked primary, else the first; its
@@ -115,31 +179,49 @@ func (in *personIn) primaryEmail() (int, *string) {
 }
 
 // decodePerson reads a person, bare or wrapped as the OSDI signup helper
-// sends it ({"person": {...}}); prefix is how errors name its fields.
-func decodePerson(w http.ResponseWriter, r *http.Request) (in personIn, prefix string, err error) {
+// sends it ({"person": {...}, "add_tags": [...]}); prefix is how errors
+// name its fields. A field neither OSDI nor Action Network defines is
+// refused (api_fields.go).
+func decodePerson(w http.ResponseWriter, r *http.Request) (in personIn, helper helperIn, prefix string, err error) {
 	var raw json.RawMessage
 	if err := api.Decode(w, r, &raw); err != nil {
-		return in, "", err
+		return in, helper, "", err
 	}
 	var wrapper struct {
 		Person json.RawMessage `json:"person"`
 	}
+	known := bareFields
 	if json.Unmarshal(raw, &wrapper) == nil && len(wrapper.Person) > 0 && string(wrapper.Person) != "null" {
+		known = helperFields
+	}
+	if err := unknownFields(raw, "", known); err != nil {
+		return in, helper, "", err
+	}
+	if err := json.Unmarshal(raw, &helper); err != nil {
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) {
+			return in, helper, "", repertoire.Invalid(ute.Field, "field.bad_json", nil)
+		}
+		return in, helper, "", repertoire.Invalid("", "field.bad_json", nil)
+	}
+	if len(wrapper.Person) > 0 && string(wrapper.Person) != "null" {
 		raw, prefix = wrapper.Person, "person."
 	}
 	if err := json.Unmarshal(raw, &in); err != nil {
 		var ute *json.UnmarshalTypeError
 		if errors.As(err, &ute) {
-			return in, prefix, repertoire.Invalid(prefix+ute.Field, "field.bad_json", nil)
+			return in, helper, prefix, repertoire.Invalid(prefix+ute.Field, "field.bad_json", nil)
 		}
-		return in, prefix, repertoire.Invalid(strings.TrimSuffix(prefix, "."), "field.bad_json", nil)
+		return in, helper, prefix, repertoire.Invalid(strings.TrimSuffix(prefix, "."), "field.bad_json", nil)
 	}
-	return in, prefix, nil
+	return in, helper, prefix, nil
 }
 
 // applyPerson merges in into the person p (already read in tx) and writes
 // it; every field is checked first, so a refused request changes nothing.
-func applyPerson(ctx context.Context, tx *store.Tx, p *Person, in personIn, prefix string) error {
+// An organizer (keep) leaves the person's email status as it is: an
+// unsubscribe is the person's own, and a bounce the outbox's.
+func applyPerson(ctx context.Context, tx *store.Tx, p *Person, in personIn, prefix string, keepStatus bool) error {
 	var errs repertoire.Errors
 	was := p.EmailStatus
 	text := func(field string, dst *string, v *string, max int) {
@@ -164,9 +246,13 @@ func applyPerson(ctx context.Context, tx *store.Tx, p *Person, in personIn, pref
 			p.Email = email
 		}
 		if st := in.EmailAddresses[i].Status; st != nil {
-			if !validEmailStatus(*st) {
-				errs = append(errs, repertoire.Invalid(prefix+"email_addresses["+strconv.Itoa(i)+"].status", "field.bad_choice", nil))
-			} else {
+			field := prefix + "email_addresses[" + strconv.Itoa(i) + "].status"
+			switch {
+			case !validEmailStatus(*st):
+				errs = append(errs, repertoire.Invalid(field, "field.bad_choice", nil))
+			case keepStatus && *st != p.EmailStatus:
+				errs = append(errs, repertoire.Invalid(field, "account.status_is_theirs", nil))
+			default:
 				p.EmailStatus = *st
 			}
 		}
@@ -212,7 +298,20 @@ func applyPerson(ctx context.Context, tx *store.Tx, p *Person, in personIn, pref
 			errs = append(errs, repertoire.Invalid(prefix+"custom_fields", "account.too_many_custom_fields", map[string]any{"Max": 100}))
 		}
 	}
+	var phones []Phone
+	if len(in.PhoneNumbers) > 0 {
+		stored, err := phonesOf(ctx, tx, []string{p.ID})
+		if err != nil {
+			return err
+		}
+		var perrs repertoire.Errors
+		phones, perrs = mergePhones(prefix+"phone_numbers", stored[p.ID], in.PhoneNumbers)
+		errs = append(errs, perrs...)
+	}
 	if err := errs.Err(); err != nil {
+		return err
+	}
+	if err := savePhones(ctx, tx, p.ID, phones); err != nil {
 		return err
 	}
 	err := updatePerson(ctx, tx, p, was)
@@ -230,20 +329,40 @@ func primaryLanguage(tag string) string {
 
 // principal returns the token's owner when it may act on person id (an
 // administrator, or the person themselves), writing 401/403 otherwise.
-func (h *Handler) principal(w http.ResponseWriter, r *http.Request, id string) *api.Principal {
+// With organizers, an organizer may too: on the collection (id ""), and on
+// a person they reach (reach.go); another person is not found, whether or
+// not they exist.
+func (h *Handler) principal(w http.ResponseWriter, r *http.Request, id string, organizers bool) *api.Principal {
 	p := api.Require(w, r)
 	if p == nil {
 		return nil
 	}
-	if !p.IsAdmin && p.PersonID != id {
-		api.Problem(w, r, h.log, repertoire.Errorf(repertoire.EFORBIDDEN, "error.forbidden"))
-		return nil
+	if p.IsAdmin || (id != "" && p.PersonID == id) {
+		return p
 	}
-	return p
+	var err error = repertoire.Errorf(repertoire.EFORBIDDEN, "error.forbidden")
+	if organizers {
+		ok, e := h.organizes(r.Context(), h.db.Reader(), p.PersonID)
+		switch {
+		case e != nil:
+			err = e
+		case ok && id == "":
+			return p
+		case ok:
+			if ok, err = h.Reaches(r.Context(), h.db.Reader(), p, id); err == nil && ok {
+				return p
+			} else if err == nil {
+				err = repertoire.Errorf(repertoire.ENOTFOUND, "person.not_found")
+			}
+		}
+	}
+	api.Problem(w, r, h.log, err)
+	return nil
 }
 
 func (h *Handler) apiListPeople(w http.ResponseWriter, r *http.Request) {
-	if h.principal(w, r, "") == nil {
+	pr := h.principal(w, r, "", true)
+	if pr == nil {
 		return
 	}
 	page, err := api.ParsePage(r)
@@ -260,41 +379,62 @@ func (h *Handler) apiListPeople(w http.ResponseWriter, r *http.Request) {
 	for _, c := range filter.Conditions { // email_address
 		f.Email = append(f.Email, Comparison{Op: c.SQLOp(), Value: NormalizeEmail(c.Value)})
 	}
+	if !pr.IsAdmin {
+		f.Reach, f.OrganizerID = h.reachCondition, pr.PersonID
+	}
 	people, total, err := listPeople(r.Context(), h.db.Reader(), f, page.PerPage, page.Offset())
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	docs := make([]personDoc, 0, len(people))
-	for _, p := range people {
-		docs = append(docs, h.personDoc(p))
+	docs, err := h.personDocs(r.Context(), h.db.Reader(), people)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
 	}
 	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "osdi:people", docs, total, page))
 }
 
 func (h *Handler) apiGetPerson(w http.ResponseWriter, r *http.Request) {
 	id := api.ParseID(r.PathValue("id"))
-	if h.principal(w, r, id) == nil {
+	if h.principal(w, r, id, true) == nil {
 		return
 	}
-	p, err := GetPerson(r.Context(), h.db.Reader(), id)
-	if err != nil {
-		api.Problem(w, r, h.log, err)
-		return
-	}
-	api.JSON(w, http.StatusOK, h.personDoc(p))
+	h.writeDoc(w, r, h.db.Reader(), id, http.StatusOK)
 }
 
 // apiSignup is OSDI's person signup helper: the person is matched by email
-// address and updated, or created.
+// address and updated, or created, then tagged and untagged (add_tags,
+// remove_tags) in the community the request acts in. An organizer's
+// request puts the person on that community's list (a contact, never a
+// member) and answers 201 when they are new to it, which tells nothing of
+// whom Repertoire knew before.
 func (h *Handler) apiSignup(w http.ResponseWriter, r *http.Request) {
-	if h.principal(w, r, "") == nil {
+	pr := h.principal(w, r, "", true)
+	if pr == nil {
 		return
 	}
-	in, prefix, err := decodePerson(w, r)
+	in, helper, prefix, err := decodePerson(w, r)
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
+	}
+	organizer := !pr.IsAdmin
+	var communityID string
+	if organizer || helper.any() {
+		if h.Lists == nil {
+			api.Problem(w, r, h.log, repertoire.Invalid("community", "error.invalid", nil))
+			return
+		}
+		if communityID, err = h.Lists.Community(r.Context(), pr, helper.Community, "community"); err != nil {
+			api.Problem(w, r, h.log, err)
+			return
+		}
+		errs := append(h.Lists.CheckNames("add_tags", helper.AddTags), h.Lists.CheckNames("remove_tags", helper.RemoveTags)...)
+		if err := errs.Err(); err != nil {
+			api.Problem(w, r, h.log, err)
+			return
+		}
 	}
 	i, addr := in.primaryEmail()
 	field := prefix + "email_addresses[" + strconv.Itoa(i) + "].address"
@@ -324,7 +464,23 @@ func (h *Handler) apiSignup(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		id = p.ID
-		return applyPerson(ctx, tx, p, in, prefix)
+		if organizer && !created {
+			reach, err := reached(ctx, tx, h.reachCondition("p.id", "$2"), p.ID, pr.PersonID)
+			if err != nil {
+				return err
+			}
+			created = !reach
+		}
+		if err := applyPerson(ctx, tx, p, in, prefix, organizer); err != nil {
+			return err
+		}
+		if communityID == "" {
+			return nil
+		}
+		if err := addContact(ctx, tx, communityID, p.ID, pr.PersonID); err != nil {
+			return err
+		}
+		return h.Lists.Apply(ctx, tx, communityID, p.ID, helper.AddTags, helper.RemoveTags)
 	})
 	if err != nil {
 		api.Problem(w, r, h.log, err)
@@ -342,12 +498,22 @@ func (h *Handler) writePerson(w http.ResponseWriter, r *http.Request, id string,
 }
 
 func (h *Handler) writePersonStatus(w http.ResponseWriter, r *http.Request, id string, status int) {
-	p, err := GetPerson(r.Context(), h.db.Writer(), id) // the writer: a replica may lag the write just made
+	h.writeDoc(w, r, h.db.Writer(), id, status) // the writer: a replica may lag the write just made
+}
+
+// writeDoc answers with the person's document read from q.
+func (h *Handler) writeDoc(w http.ResponseWriter, r *http.Request, q store.Queryer, id string, status int) {
+	p, err := GetPerson(r.Context(), q, id)
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	doc := h.personDoc(p)
+	docs, err := h.personDocs(r.Context(), q, []*Person{p})
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	doc := docs[0]
 	if status == http.StatusCreated {
 		w.Header().Set("Location", doc.Links["self"].(api.Link).Href)
 	}
@@ -366,15 +532,22 @@ func (h *Handler) writePersonStatus(w http.ResponseWriter, r *http.Request, id s
 // who may list people anyway, are told of the conflict.
 func (h *Handler) apiUpdatePerson(w http.ResponseWriter, r *http.Request) {
 	id := api.ParseID(r.PathValue("id"))
-	principal := h.principal(w, r, id)
+	principal := h.principal(w, r, id, true)
 	if principal == nil {
 		return
 	}
-	in, prefix, err := decodePerson(w, r)
+	in, helper, prefix, err := decodePerson(w, r)
+	if err == nil && helper.any() {
+		err = repertoire.Invalid(helper.first(), "account.helper_only", nil)
+	}
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
+	// An organizer updates the people they reach, but their address and
+	// its status are the person's own: a changed address would take over
+	// their account's mailed links.
+	organizer := !principal.IsAdmin && principal.PersonID != id
 	ctx := r.Context()
 	pending := false
 	err = h.db.Write(ctx, func(tx *store.Tx) error {
@@ -384,6 +557,9 @@ func (h *Handler) apiUpdatePerson(w http.ResponseWriter, r *http.Request) {
 		}
 		var newEmail string
 		var holder *Person // another person who has the address asked for
+		if i, addr := in.primaryEmail(); addr != nil && organizer && NormalizeEmail(*addr) != p.Email {
+			return repertoire.Invalid(prefix+"email_addresses["+strconv.Itoa(i)+"].address", "account.address_is_theirs", nil)
+		}
 		if i, addr := in.primaryEmail(); addr != nil && principal.PersonID == id {
 			field := prefix + "email_addresses[" + strconv.Itoa(i) + "].address"
 			email, err := CheckEmail(field, *addr)
@@ -401,7 +577,7 @@ func (h *Handler) apiUpdatePerson(w http.ResponseWriter, r *http.Request) {
 				newEmail, *addr = email, p.Email // saved below as it was
 			}
 		}
-		if err := applyPerson(ctx, tx, p, in, prefix); err != nil {
+		if err := applyPerson(ctx, tx, p, in, prefix, organizer); err != nil {
 			return err
 		}
 		if newEmail == "" {
@@ -429,7 +605,7 @@ func (h *Handler) apiUpdatePerson(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) apiDeletePerson(w http.ResponseWriter, r *http.Request) {
 	id := api.ParseID(r.PathValue("id"))
-	if h.principal(w, r, id) == nil {
+	if h.principal(w, r, id, false) == nil {
 		return
 	}
 	if err := h.DeletePerson(r.Context(), id); err != nil {

@@ -64,6 +64,10 @@ func PersonByEmail(ctx context.Context, q store.Queryer, email string) (*Person,
 type PeopleFilter struct {
 	Email []Comparison // normalized addresses
 	Dates api.Filter   // created_date and modified_date
+	// Reach, when set, keeps the people the organizer OrganizerID reaches
+	// (Handler.reachCondition).
+	Reach       func(personCol, organizerArg string) string
+	OrganizerID string
 }
 
 // Comparison is one condition of a filter: Op is an SQL operator
@@ -96,6 +100,10 @@ func listPeople(ctx context.Context, q store.Queryer, f PeopleFilter, limit, off
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	})...)
+	if f.Reach != nil {
+		args = append(args, f.OrganizerID)
+		where = append(where, f.Reach("p.id", "$"+strconv.Itoa(len(args))))
+	}
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")

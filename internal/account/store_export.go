@@ -21,6 +21,9 @@ func exportSections() []ExportSection {
 		{Name: "sessions", One: true, SQL: `SELECT COUNT(*) AS active FROM sessions WHERE person_id = $1`},
 		{Name: "api_tokens", SQL: `SELECT name, created_at, last_used_at FROM api_tokens WHERE person_id = $1 ORDER BY created_at`},
 		{Name: "mail_links", SQL: `SELECT purpose, created_at, expires_at, used_at FROM mail_tokens WHERE person_id = $1 ORDER BY created_at`},
+		{Name: "phone_numbers", SQL: `SELECT number, is_primary, number_type, extension, description, operator, country, sms_capable,
+			do_not_call, status, created_at, modified_at FROM phone_numbers WHERE person_id = $1 ORDER BY created_at, id`},
+		{Name: "community_contacts", SQL: `SELECT community_id, created_at FROM community_contacts WHERE person_id = $1 ORDER BY created_at`},
 		{Name: "mails", SQL: outbox.ExportMails, WithEmail: true},
 	}
 }

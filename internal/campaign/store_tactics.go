@@ -114,3 +114,10 @@ func RecordDemandStatus(ctx context.Context, tx *store.Tx, personID, campaignID,
 	}
 	return touch(ctx, tx, campaignID)
 }
+
+// CampaignsOf is an SQL subquery selecting the ids of the campaigns of the
+// communities the subquery communities selects (whose people an
+// organizer reaches: its tactics' participants).
+func CampaignsOf(communities string) string {
+	return "SELECT id FROM campaigns WHERE community_id IN (" + communities + ")"
+}

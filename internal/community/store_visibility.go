@@ -32,3 +32,24 @@ func OrganizerIDs(ctx context.Context, q store.Queryer, communityID string) ([]s
 	return store.Strings(ctx, q, `SELECT person_id FROM memberships
 		WHERE community_id = $1 AND status = $2 AND role IN ($3, $4) ORDER BY person_id`, communityID, StatusActive, RoleOwner, RoleOrganizer)
 }
+
+// OrganizedBy is an SQL subquery selecting the ids of the communities the
+// person bound at placeholder personArg runs (an active owner or
+// organizer): the communities whose people an organizer's token reaches.
+// Admins are not covered: they reach everyone.
+func OrganizedBy(personArg string) string {
+	return "SELECT community_id FROM memberships WHERE person_id = " + personArg +
+		" AND status = '" + StatusActive + "' AND role IN ('" + RoleOwner + "', '" + RoleOrganizer + "')"
+}
+
+// MembersOf is an SQL subquery selecting the people with a membership
+// (active or asked for) in the communities the subquery communities selects.
+func MembersOf(communities string) string {
+	return "SELECT person_id FROM memberships WHERE community_id IN (" + communities + ")"
+}
+
+// OrganizedIDs lists the ids of the communities the person runs, in id
+// order (OrganizedBy).
+func OrganizedIDs(ctx context.Context, q store.Queryer, personID string) ([]string, error) {
+	return store.Strings(ctx, q, OrganizedBy("$1")+" ORDER BY community_id", personID)
+}

@@ -2,6 +2,7 @@ package participation
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -39,9 +40,10 @@ type recordBody struct {
 		} `json:"postal_addresses"`
 		PreferredLanguage string `json:"preferred_language"`
 	} `json:"person"`
-	Comments     string `json:"comments"`
-	OriginSystem string `json:"origin_system"`
-	ActionDate   string `json:"action_date"`
+	Comments     string   `json:"comments"`
+	OriginSystem string   `json:"origin_system"`
+	AddTags      []string `json:"add_tags"`
+	ActionDate   string   `json:"action_date"`
 	// Consents, our extension: OSDI has no field for them.
 	PublicName      bool            `json:"public_name"`
 	ShareWithTarget bool            `json:"share_with_target"`
@@ -99,6 +101,11 @@ type Record struct {
 	NameConsents bool
 	// Links are the answer's links (the action).
 	Links api.Links
+	// CheckTags and AddTags take the body's add_tags, an organizer's only
+	// (nil: the tactic takes none, and refuses them): the names are
+	// checked before anything is written, and the person tagged once known.
+	CheckTags func(field string, names []string) repertoire.Errors
+	AddTags   func(ctx context.Context, personID string, names []string) error
 }
 
 // recordJSON is the helper's answer.
@@ -126,6 +133,22 @@ func (s *Service) Record(w http.ResponseWriter, r *http.Request, log *slog.Logge
 		}
 		api.Problem(w, r, log, err)
 		return
+	}
+	if len(b.AddTags) > 0 {
+		var err error = repertoire.Invalid("add_tags", "participation.no_tags", nil)
+		switch {
+		case rec.AddTags == nil:
+		case !rec.Organizer && api.PrincipalFrom(r.Context()) == nil:
+			err = &repertoire.Error{Code: repertoire.EUNAUTHORIZED, Field: "add_tags", MessageID: "participation.tags_need_token"}
+		case !rec.Organizer:
+			err = rec.Forbidden
+		default:
+			err = rec.CheckTags("add_tags", b.AddTags).Err()
+		}
+		if err != nil {
+			api.Problem(w, r, log, err)
+			return
+		}
 	}
 	if err := rec.Closed(origin != ""); err != nil {
 		api.Problem(w, r, log, err)
@@ -163,6 +186,12 @@ func (s *Service) Record(w http.ResponseWriter, r *http.Request, log *slog.Logge
 	in.Language = sub.Lang
 	sub.Person = in
 	res, err := s.Submit(r.Context(), sub)
+	if err == nil && len(b.AddTags) > 0 {
+		var pt *Participation
+		if pt, err = ByID(r.Context(), s.db.Writer(), res.ID); err == nil {
+			err = rec.AddTags(r.Context(), pt.PersonID, b.AddTags)
+		}
+	}
 	if err != nil {
 		api.Problem(w, r, log, renameFields(err))
 		return

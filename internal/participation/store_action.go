@@ -98,3 +98,11 @@ func SetCheckin(ctx context.Context, tx *store.Tx, participationID, answer strin
 	}
 	return prev, nil
 }
+
+// ParticipantsOf is an SQL subquery selecting the people who took part,
+// confirmed, in the actions the subquery actions selects: the participants
+// an organizer of those actions reaches through the people API (a pending
+// participation may be someone else typing their address).
+func ParticipantsOf(actions string) string {
+	return "SELECT person_id FROM participations WHERE status = '" + StatusConfirmed + "' AND action_id IN (" + actions + ")"
+}

@@ -14,6 +14,7 @@ import (
 	"repertoire/internal/api"
 	"repertoire/internal/community"
 	"repertoire/internal/participation"
+	"repertoire/internal/tag"
 )
 
 type targetJSON struct {
@@ -518,7 +519,9 @@ func (h *Handler) apiSign(w http.ResponseWriter, r *http.Request) {
 			return nil
 		},
 		NameConsents: true,
-		Links:        api.Links{"osdi:petition": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/petitions", p.ID)}}})
+		Links:        api.Links{"osdi:petition": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/petitions", p.ID)}},
+		CheckTags:    tag.CheckNames,
+		AddTags:      tag.Adder(h.Store.db, p.CommunityID)})
 }
 
 // signatureJSON is a signature as OSDI documents it, with our consents.

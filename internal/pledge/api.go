@@ -9,6 +9,7 @@ import (
 	"repertoire/internal/api"
 	"repertoire/internal/campaign"
 	"repertoire/internal/participation"
+	"repertoire/internal/tag"
 )
 
 // The pledges API, in OSDI style: a pledge document carries its status,
@@ -278,7 +279,9 @@ func (h *Handler) apiCommit(w http.ResponseWriter, r *http.Request) {
 			return nil
 		},
 		ContactOK: true,
-		Links:     api.Links{"repertoire:pledge": api.Link{Href: h.pledgeURL(p.ID)}}})
+		Links:     api.Links{"repertoire:pledge": api.Link{Href: h.pledgeURL(p.ID)}},
+		CheckTags: tag.CheckNames,
+		AddTags:   tag.Adder(h.Store.db, p.CommunityID)})
 }
 
 // commitmentJSON is a commitment for its pledge's organizers, shaped like

@@ -28,6 +28,7 @@ import (
 	"repertoire/internal/pledge"
 	"repertoire/internal/schedule"
 	"repertoire/internal/store"
+	"repertoire/internal/tag"
 	"repertoire/internal/web"
 )
 
@@ -102,13 +103,28 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	parts := participation.New(db, pages, cfg.BaseURL, log, limits)
 	petitions := petition.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts)
 	pledges := pledge.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts, scheduler)
+	tags := tag.New(db, log, cfg.BaseURL, communities.Store, accounts)
+
+	// An organizer's token reaches the people of the communities its
+	// holder runs, each kind of tie written by the owner of its table:
+	// members, confirmed participants of their campaigns' tactics, people
+	// tagged with their tags (and account's own contacts).
+	accounts.Reach = account.Reach{Communities: community.OrganizedBy, People: []func(string) string{
+		community.MembersOf,
+		func(communities string) string {
+			campaigns := campaign.CampaignsOf(communities)
+			return participation.ParticipantsOf(petition.ActionsOf(campaigns) + " UNION " + pledge.ActionsOf(campaigns))
+		},
+		tag.TaggedIn,
+	}}
+	accounts.Lists = tags
 
 	// ...then offers the others what it has, each handed to whom it
 	// concerns: its routes, what it keeps about people (their export and
 	// erasure), its jobs, its tactics for the campaign page, its campaigns
 	// for the community page.
 	mux := http.NewServeMux()
-	for _, c := range []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges} {
+	for _, c := range []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, tags} {
 		c.Routes(mux)
 		if o, ok := c.(keepsPersonData); ok {
 			accounts.Keep(o.PersonData())
