@@ -14,10 +14,15 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"repertoire"
 	"repertoire/internal/web"
@@ -183,25 +188,145 @@ func Problem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error
 // Decode reads a JSON body into v. Bodies over MaxBodyBytes answer 413,
 // a body declared as another kind 415, data after the JSON document 400;
 // malformed JSON and invalid UTF-8 answer 422, naming the field when they
-// can. Nothing is decoded from a body refused.
+// can. Nothing is decoded from a body refused. Members v does not define
+// are ignored: OSDI resources take what OSDI and Action Network clients
+// send. Repertoire's own resources use DecodeStrict.
 func Decode(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	return decode(body, v)
+}
+
+// DecodeStrict is Decode for Repertoire's own resources: a member v does
+// not define answers 422 naming each (a typo such as "visibilty" must not
+// leave a community public), and nothing is decoded. The members every
+// resource carries in its documents (Echoed) are accepted and ignored, so
+// a client may send back what it read.
+func DecodeStrict(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	if err := unknownMembers(body, v); err != nil {
+		return err
+	}
+	return decode(body, v)
+}
+
+// Echoed are the top-level members of every resource document that a body
+// may carry back: they are read-only and ignored.
+var Echoed = []string{"identifiers", "origin_system", "created_date", "modified_date", "browser_url", "_links", "_embedded"}
+
+// maxUnknown bounds the unknown members named in one answer: each costs a
+// decoding of the body.
+const maxUnknown = 20
+
+// unknownMembers names the members of body that v does not define, as
+// field errors "field.unknown". The JSON library stops at the first
+// unknown member it meets: that member is left out of the body and the
+// body decoded again, until none is left.
+func unknownMembers(body []byte, v any) error {
+	t := reflect.TypeOf(v)
+	if t.Kind() != reflect.Pointer {
+		return repertoire.Internal(errors.New("api: decoding into a non-pointer"))
+	}
+	// Names match exactly: a member in another case or spelling is unknown,
+	// where Decode would take "Visibility" for "visibility".
+	opts := jsonv2.JoinOptions(jsonv2.RejectUnknownMembers(true), jsontext.AllowDuplicateNames(true))
+	var errs repertoire.Errors
+	seen := map[string]bool{}
+	for range maxUnknown + len(Echoed) {
+		var se *jsonv2.SemanticError
+		err := jsonv2.Unmarshal(body, reflect.New(t.Elem()).Interface(), opts)
+		if !errors.As(err, &se) || !errors.Is(se.Err, jsonv2.ErrUnknownName) {
+			break // none left, or an error decode names
+		}
+		if field := fieldOf(se.JSONPointer); !seen[field] && !(se.JSONPointer.Parent() == "" && slices.Contains(Echoed, field)) {
+			seen[field] = true
+			errs = append(errs, repertoire.Invalid(field, "field.unknown", nil))
+			if len(errs) == maxUnknown {
+				break
+			}
+		}
+		if body, err = without(body, se.JSONPointer); err != nil {
+			break
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// fieldOf names the member at p as field errors do: "targets[0].name".
+func fieldOf(p jsontext.Pointer) string {
+	var b strings.Builder
+	for tok := range p.Tokens() {
+		if _, err := strconv.Atoi(tok); err == nil && b.Len() > 0 {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
+	}
+	return b.String()
+}
+
+// without is doc less its object member at p (each of them, when the name
+// is there twice).
+func without(doc []byte, p jsontext.Pointer) ([]byte, error) {
+	dec := jsontext.NewDecoder(bytes.NewReader(doc), jsontext.AllowDuplicateNames(true))
+	var out bytes.Buffer
+	enc := jsontext.NewEncoder(&out, jsontext.AllowDuplicateNames(true))
+	for {
+		tok, err := dec.ReadToken()
+		if err == io.EOF {
+			return out.Bytes(), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if kind, n := dec.StackIndex(dec.StackDepth()); kind == '{' && n%2 == 1 && dec.StackPointer() == p {
+			if err := dec.SkipValue(); err != nil { // a member's name: leave it out with its value
+				return nil, err
+			}
+			continue
+		}
+		if err := enc.WriteToken(tok); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// readBody reads a request's JSON body, refusing what Decode refuses
+// before decoding.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return repertoire.Errorf(repertoire.EMEDIATYPE, "error.media_type")
+			return nil, repertoire.Errorf(repertoire.EMEDIATYPE, "error.media_type")
 		}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return repertoire.Errorf(repertoire.ETOOLARGE, "error.too_large")
+			return nil, repertoire.Errorf(repertoire.ETOOLARGE, "error.too_large")
 		}
-		return repertoire.Invalid("", "field.bad_json", nil)
+		return nil, repertoire.Invalid("", "field.bad_json", nil)
 	}
 	if !utf8.Valid(body) {
-		return repertoire.Invalid("", "field.bad_utf8", nil)
+		return nil, repertoire.Invalid("", "field.bad_utf8", nil)
 	}
+	return body, nil
+}
+
+// decode reads one JSON document into v, and nothing after it.
+func decode(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
 		var ute *json.UnmarshalTypeError
