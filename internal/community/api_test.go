@@ -267,6 +267,21 @@ func TestCommunityRefusesUnknownFields(t *testing.T) {
 		if st := app.API(t, "PUT", "/api/v1/communities/"+c.ID, owner, echo, &after); st != 200 || after.Name != "Night owls" {
 			t.Fatalf("update echoing the document's members: %d %+v", st, after)
 		}
+		// What every JSON body is refused for holds too: data after the
+		// document, another media type.
+		if st := app.API(t, "PUT", "/api/v1/communities/"+c.ID, owner, `{"name": "Owls"} {"visibility": "public"}`, &p); st != 400 {
+			t.Fatalf("trailing data: %d %+v", st, p)
+		}
+		req, _ = http.NewRequest("PUT", app.URL+"/api/v1/communities/"+c.ID, strings.NewReader(`{"name": "Owls"}`))
+		req.Header.Set("OSDI-API-Token", owner)
+		req.Header.Set("Content-Type", "text/plain")
+		if resp, err = http.DefaultClient.Do(req); err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 415 {
+			t.Fatalf("text/plain: %d", resp.StatusCode)
+		}
 		// Names match exactly: another case is another name.
 		if st := app.API(t, "PUT", "/api/v1/communities/"+c.ID, owner, `{"Visibility": "public"}`, &p); st != 422 || p.Errors[0].Field != "Visibility" {
 			t.Fatalf("a name in another case: %d %+v", st, p)
