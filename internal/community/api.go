@@ -49,7 +49,7 @@ func (h *Handler) resource(c *Community) resource {
 }
 
 // communityBody is what clients send; absent fields are nil, so that PUT
-// changes only what is given. Unknown fields are ignored.
+// changes only what is given. Unknown fields are refused (api.DecodeStrict).
 type communityBody struct {
 	Name        *string `json:"name"`
 	Slug        *string `json:"slug"`

@@ -252,7 +252,7 @@ func TestCommunityRefusesUnknownFields(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != 422 || !strings.Contains(resp.Header.Get("Content-Type"), "application/problem+json") ||
-			!strings.Contains(string(body), `"field":"visibilty","detail":"Champ inconnu`) {
+			!strings.Contains(string(body), `"field":"visibilty","detail":"Ce champ n’existe pas ici`) {
 			t.Fatalf("typo on update, in French: %d %s", resp.StatusCode, body)
 		}
 		var after communityDoc
