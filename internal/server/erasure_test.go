@@ -176,11 +176,24 @@ func TestErasureLeavesNothingBehind(t *testing.T) {
 			t.Fatalf("the delivery does not name her:\n%s", m.Body)
 		}
 
-		// The search finds what it must find before the erasure.
+		// The search finds what it must find before the erasure. Besides
+		// their address and names, no row may name them by id, nor name
+		// their participations (check-in links, activation mails).
+		ids := []string{zoe.id, yan.id}
 		for _, p := range []someone{zoe, yan} {
 			if len(storetest.Find(t, db, p.email)) == 0 || len(storetest.Find(t, db, p.family)) == 0 {
 				t.Fatalf("the search finds nothing of %s before the erasure", p.given)
 			}
+			rows, _ := db.Reader().QueryContext(ctx, `SELECT id FROM participations WHERE person_id = $1`, p.id)
+			for rows.Next() {
+				var id string
+				rows.Scan(&id)
+				ids = append(ids, id)
+			}
+			rows.Close()
+		}
+		if len(ids) != 6 || len(storetest.Find(t, db, commitment)) < 3 {
+			t.Fatalf("ids %v; the commitment's id in %v", ids, storetest.Find(t, db, commitment))
 		}
 		recount(t, db)
 
@@ -200,6 +213,11 @@ func TestErasureLeavesNothingBehind(t *testing.T) {
 				if found := storetest.Find(t, db, s); len(found) > 0 {
 					t.Errorf("%s's %q is still in %v", p.given, s, found)
 				}
+			}
+		}
+		for _, id := range ids {
+			if found := storetest.Find(t, db, id); len(found) > 0 {
+				t.Errorf("id %s is still in %v", id, found)
 			}
 		}
 		recount(t, db)
