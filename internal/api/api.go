@@ -202,7 +202,7 @@ func Decode(w http.ResponseWriter, r *http.Request, v any) error {
 // DecodeStrict is Decode for Repertoire's own resources: a member v does
 // not define answers 422 naming each (a typo such as "visibilty" must not
 // leave a community public), and nothing is decoded. The members every
-// resource carries in its documents (Echoed) are accepted and ignored, so
+// resource carries in its documents (echoed) are accepted and ignored, so
 // a client may send back what it read.
 func DecodeStrict(w http.ResponseWriter, r *http.Request, v any) error {
 	body, err := readBody(w, r)
@@ -215,9 +215,9 @@ func DecodeStrict(w http.ResponseWriter, r *http.Request, v any) error {
 	return decode(body, v)
 }
 
-// Echoed are the top-level members of every resource document that a body
+// echoed are the top-level members of every resource document that a body
 // may carry back: they are read-only and ignored.
-var Echoed = []string{"identifiers", "origin_system", "created_date", "modified_date", "browser_url", "_links", "_embedded"}
+var echoed = []string{"identifiers", "origin_system", "created_date", "modified_date", "browser_url", "_links", "_embedded"}
 
 // maxUnknown bounds the unknown members named in one answer: each costs a
 // decoding of the body.
@@ -237,13 +237,13 @@ func unknownMembers(body []byte, v any) error {
 	opts := jsonv2.JoinOptions(jsonv2.RejectUnknownMembers(true), jsontext.AllowDuplicateNames(true))
 	var errs repertoire.Errors
 	seen := map[string]bool{}
-	for range maxUnknown + len(Echoed) {
+	for range maxUnknown + len(echoed) {
 		var se *jsonv2.SemanticError
 		err := jsonv2.Unmarshal(body, reflect.New(t.Elem()).Interface(), opts)
 		if !errors.As(err, &se) || !errors.Is(se.Err, jsonv2.ErrUnknownName) {
 			break // none left, or an error decode names
 		}
-		if field := fieldOf(se.JSONPointer); !seen[field] && !(se.JSONPointer.Parent() == "" && slices.Contains(Echoed, field)) {
+		if field := fieldOf(se.JSONPointer); !seen[field] && !(se.JSONPointer.Parent() == "" && slices.Contains(echoed, field)) {
 			seen[field] = true
 			errs = append(errs, repertoire.Invalid(field, "field.unknown", nil))
 			if len(errs) == maxUnknown {
