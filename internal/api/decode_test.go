@@ -25,7 +25,7 @@ type strictBody struct {
 
 func unknownFields(t *testing.T, body string) string {
 	t.Helper()
-	err := unknownMembers([]byte(body), &strictBody{})
+	err := unknownMembers([]byte(body), &strictBody{}, nil)
 	var names []string
 	for _, fe := range repertoire.FieldErrors(err) {
 		if fe.MessageID != "field.unknown" {
@@ -60,6 +60,38 @@ func TestUnknownMembersAreNamed(t *testing.T) {
 			t.Errorf("%s: %q, want %q", c.body, got, c.want)
 		}
 	}
+	// With the resource's document, its members are read-only, not
+	// unknown, however many elements repeat them.
+	type demandDoc struct {
+		Text   string `json:"text"`
+		Number string `json:"number"`
+	}
+	type doc struct {
+		ID       string `json:"id"`
+		Name     string `json:"name"`
+		Sections []struct {
+			Letter  string      `json:"letter"`
+			Demands []demandDoc `json:"demands"`
+		} `json:"sections"`
+	}
+	var back strings.Builder
+	back.WriteString(`{"id": "1", "name": "x", "sections": [`)
+	for i := range 200 {
+		if i > 0 {
+			back.WriteString(",")
+		}
+		fmt.Fprintf(&back, `{"letter": "A", "title": "T", "demands": [{"text": "x", "number": "A1"}, {"number": "A2", "txet": "y"}]}`)
+	}
+	back.WriteString(`], "nmae": "y"}`)
+	err := unknownMembers([]byte(back.String()), &strictBody{}, &doc{})
+	var got []string
+	for _, fe := range repertoire.FieldErrors(err) {
+		got = append(got, fe.Field)
+	}
+	if strings.Join(got, " ") != "sections[0].demands[1].txet nmae" {
+		t.Errorf("a document sent back: %q (%v)", got, err)
+	}
+
 	// At most maxUnknown are named, however many there are.
 	var b strings.Builder
 	b.WriteString(`{"name": "x"`)

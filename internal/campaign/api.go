@@ -353,7 +353,7 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body campaignBody
-	if err := api.DecodeStrict(w, r, &body); err != nil {
+	if err := api.DecodeStrict(w, r, &body, &campaignJSON{}); err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
@@ -415,7 +415,7 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body campaignBody
-	if err := api.DecodeStrict(w, r, &body); err != nil {
+	if err := api.DecodeStrict(w, r, &body, &campaignJSON{}); err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
@@ -531,7 +531,7 @@ func (h *Handler) apiAddDemand(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body demandBody
-	if err := api.DecodeStrict(w, r, &body); err != nil {
+	if err := api.DecodeStrict(w, r, &body, &demandJSON{}); err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
@@ -594,7 +594,7 @@ func (h *Handler) apiEditDemand(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body demandBody
-	if err := api.DecodeStrict(w, r, &body); err != nil {
+	if err := api.DecodeStrict(w, r, &body, &demandJSON{}); err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
@@ -651,7 +651,7 @@ func (h *Handler) apiAddCoverage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body coverageJSON
-	if err := api.DecodeStrict(w, r, &body); err != nil {
+	if err := api.DecodeStrict(w, r, &body, nil); err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
@@ -669,7 +669,7 @@ func (h *Handler) apiAddUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body updateJSON
-	if err := api.DecodeStrict(w, r, &body); err != nil {
+	if err := api.DecodeStrict(w, r, &body, nil); err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}

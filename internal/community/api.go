@@ -101,7 +101,7 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body communityBody
-	if err := api.DecodeStrict(w, r, &body); err != nil {
+	if err := api.DecodeStrict(w, r, &body, &resource{}); err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
@@ -134,7 +134,7 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body communityBody
-	if err := api.DecodeStrict(w, r, &body); err != nil {
+	if err := api.DecodeStrict(w, r, &body, &resource{}); err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}

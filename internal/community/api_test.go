@@ -267,6 +267,16 @@ func TestCommunityRefusesUnknownFields(t *testing.T) {
 		if st := app.API(t, "PUT", "/api/v1/communities/"+c.ID, owner, echo, &after); st != 200 || after.Name != "Night owls" {
 			t.Fatalf("update echoing the document's members: %d %+v", st, after)
 		}
+		// The whole document read, sent back with a change: its read-only
+		// members (id, total_members, …) are not unknown.
+		var doc map[string]any
+		if st := app.API(t, "GET", "/api/v1/communities/"+c.ID, owner, nil, &doc); st != 200 || doc["total_members"] == nil {
+			t.Fatalf("get: %d %v", st, doc)
+		}
+		doc["name"] = "Night hawks"
+		if st := app.API(t, "PUT", "/api/v1/communities/"+c.ID, owner, doc, &after); st != 200 || after.Name != "Night hawks" || after.Visibility != "private" {
+			t.Fatalf("the document sent back: %d %+v", st, after)
+		}
 		// What every JSON body is refused for holds too: data after the
 		// document, another media type.
 		if st := app.API(t, "PUT", "/api/v1/communities/"+c.ID, owner, `{"name": "Owls"} {"visibility": "public"}`, &p); st != 400 {

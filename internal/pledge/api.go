@@ -145,7 +145,7 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body pledgeBody
-	if err := api.DecodeStrict(w, r, &body); err != nil {
+	if err := api.DecodeStrict(w, r, &body, &pledgeJSON{}); err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
@@ -213,7 +213,7 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body pledgeBody
-	if err := api.DecodeStrict(w, r, &body); err != nil {
+	if err := api.DecodeStrict(w, r, &body, &pledgeJSON{}); err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}

@@ -681,5 +681,18 @@ func TestPledgeRefusesUnknownFields(t *testing.T) {
 		if p := f.get(t); p.Title != f.pledge.Title || p.Threshold != 50 {
 			t.Fatalf("a refused update changed the pledge: %+v", p)
 		}
+		// The document read, sent back with a change: its read-only
+		// members (status, total_commitments, …) are not unknown.
+		var doc map[string]any
+		if st := app.API(t, "GET", "/api/v1/pledges/"+f.pledge.ID, "", nil, &doc); st != 200 || doc["status"] == nil {
+			t.Fatalf("get: %d %v", st, doc)
+		}
+		doc["threshold"] = 40
+		if st := app.API(t, "PUT", "/api/v1/pledges/"+f.pledge.ID, f.org, doc, nil); st != 200 {
+			t.Fatalf("the document sent back: %d", st)
+		}
+		if p := f.get(t); p.Threshold != 40 || p.Title != f.pledge.Title {
+			t.Fatalf("the document sent back changed %+v", p)
+		}
 	})
 }
