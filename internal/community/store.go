@@ -801,11 +801,11 @@ func Erase(ctx context.Context, tx *store.Tx, personID string) error {
 	return internal(err)
 }
 
-// HandOver runs inside the transaction that erases a person (see
-// Erase): each community they are the last active
-// owner of passes to its longest-standing active organizer, or failing one
-// its longest-standing active member, so that nobody's departure leaves a
-// community no one can run. A community without other members keeps none.
+// HandOver runs inside the transaction that erases a person (see Erase):
+// each community they are the last active owner of passes to its
+// longest-standing active organizer, or failing one its longest-standing
+// active member, so that nobody's departure leaves a community no one can
+// run. A community without other members keeps none.
 func HandOver(ctx context.Context, tx *store.Tx, personID string) error {
 	ids, err := store.Strings(ctx, tx, `SELECT m.community_id FROM memberships m
 		WHERE m.person_id = $1 AND m.role = $2 AND m.status = $3 AND NOT EXISTS (
