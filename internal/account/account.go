@@ -80,7 +80,9 @@ const (
 // PersonData is what a capability keeps about people, for the two rights
 // a person has over it: its sections of their data export, and its step
 // of their erasure, run in the erasing transaction before the person's row
-// goes (nil when its rows go with the person by the schema's cascades).
+// goes, in the reverse order of Keep (a tactic's before the core's it
+// builds on); nil when its rows go with the person by the schema's
+// cascades and count nowhere.
 type PersonData struct {
 	Export []ExportSection
 	Erase  func(ctx context.Context, tx *store.Tx, personID string) error

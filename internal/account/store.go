@@ -282,6 +282,11 @@ func setEmail(ctx context.Context, tx *store.Tx, personID, email string) error {
 
 // deletePerson erases a person; the schema's cascades take what is theirs.
 func deletePerson(ctx context.Context, tx *store.Tx, personID string) error {
+	// A change of address someone else asked for, to this one: the link
+	// mailed to it dies with it.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM mail_tokens WHERE new_email = (SELECT email FROM people WHERE id = $1)`, personID); err != nil {
+		return repertoire.Internal(err)
+	}
 	res, err := tx.ExecContext(ctx, `DELETE FROM people WHERE id = $1`, personID)
 	if err != nil {
 		return repertoire.Internal(err)
@@ -290,6 +295,21 @@ func deletePerson(ctx context.Context, tx *store.Tx, personID string) error {
 		return repertoire.Errorf(repertoire.ENOTFOUND, "person.not_found")
 	}
 	return nil
+}
+
+// personToErase reads the address and name of the person about to be
+// erased, locking their row first on PostgreSQL: the group-commit writers
+// lock people before participations and counters, and so does an erasure.
+func personToErase(ctx context.Context, tx *store.Tx, personID string) (email, name string, err error) {
+	q := `SELECT email, given_name, family_name FROM people WHERE id = $1`
+	if tx.Dialect == store.Postgres {
+		q += ` FOR UPDATE`
+	}
+	var given, family string
+	if err := tx.QueryRowContext(ctx, q, personID).Scan(&email, &given, &family); err != nil {
+		return "", "", store.NotFound(err, "person.not_found")
+	}
+	return email, strings.TrimSpace(given + " " + family), nil
 }
 
 // Contact is what another capability needs to name or mail a person.

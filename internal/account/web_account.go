@@ -8,6 +8,7 @@ import (
 
 	"repertoire"
 	"repertoire/internal/i18n"
+	"repertoire/internal/outbox"
 	"repertoire/internal/store"
 	"repertoire/internal/web"
 )
@@ -247,18 +248,27 @@ func (h *Handler) deleteAccount(w http.ResponseWriter, r *http.Request) {
 }
 
 // DeletePerson erases a person and, through the schema's cascades, their
-// account, sessions, tokens, links, memberships and mail; what they wrote
-// for a campaign stays, unsigned. Each capability's erasure step (Keep)
-// runs first, in the same transaction.
+// account, sessions, tokens and links; what they wrote for a campaign
+// stays, unsigned. Each capability's erasure step (Keep) runs first, in
+// the same transaction, in the reverse order of wiring: a tactic's step
+// (pledge) reads the participations the core's step then deletes. The
+// outbox's goes last: the mails to them, about them, and their address
+// and name in the mails to others not yet delivered.
 func (h *Handler) DeletePerson(ctx context.Context, id string) error {
 	return h.db.Write(ctx, func(tx *store.Tx) error {
-		for _, d := range h.kept {
-			if d.Erase == nil {
-				continue
+		email, name, err := personToErase(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		for i := len(h.kept) - 1; i >= 0; i-- {
+			if d := h.kept[i]; d.Erase != nil {
+				if err := d.Erase(ctx, tx, id); err != nil {
+					return err
+				}
 			}
-			if err := d.Erase(ctx, tx, id); err != nil {
-				return err
-			}
+		}
+		if err := outbox.ErasePerson(ctx, tx, id, email, name); err != nil {
+			return err
 		}
 		return deletePerson(ctx, tx, id)
 	})

@@ -14,10 +14,15 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"repertoire"
 	"repertoire/internal/web"
@@ -183,25 +188,198 @@ func Problem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error
 // Decode reads a JSON body into v. Bodies over MaxBodyBytes answer 413,
 // a body declared as another kind 415, data after the JSON document 400;
 // malformed JSON and invalid UTF-8 answer 422, naming the field when they
-// can. Nothing is decoded from a body refused.
+// can. Nothing is decoded from a body refused. Members v does not define
+// are ignored: OSDI resources take what OSDI and Action Network clients
+// send. Repertoire's own resources use DecodeStrict.
 func Decode(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	return decode(body, v)
+}
+
+// DecodeStrict is Decode for Repertoire's own resources: a member v does
+// not define answers 422 naming each (a typo such as "visibilty" must not
+// leave a community public), and nothing is decoded. A member the
+// resource's document defines (doc: a pointer to its type, or nil) is
+// read-only, as are those every document carries (identifiers, _links,
+// …): accepted and ignored, so a client may send back what it read.
+func DecodeStrict(w http.ResponseWriter, r *http.Request, v, doc any) error {
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	if err := unknownMembers(body, v, doc); err != nil {
+		return err
+	}
+	return decode(body, v)
+}
+
+// echoed are the top-level members of every resource document that a body
+// may carry back: they are read-only and ignored.
+var echoed = []string{"identifiers", "origin_system", "created_date", "modified_date", "browser_url", "_links", "_embedded"}
+
+// maxUnknown bounds the unknown members named in one answer, and
+// maxReadOnly the kinds of read-only members left out: each costs a
+// decoding of the body.
+const (
+	maxUnknown  = 20
+	maxReadOnly = 64
+)
+
+// strictly decodes JSON as DecodeStrict reads it. Names match exactly: a
+// member in another case or spelling is unknown, where Decode would take
+// "Visibility" for "visibility".
+var strictly = jsonv2.JoinOptions(jsonv2.RejectUnknownMembers(true), jsontext.AllowDuplicateNames(true))
+
+// unknownMembers names the members of body that v does not define, nor doc
+// when not nil, as field errors "field.unknown". The JSON library stops at
+// the first unknown member it meets: that member is left out of the body,
+// in every element of the arrays it is in (a read-only member of each
+// demand is one more decoding, not one per demand), and the body decoded
+// again, until none is left.
+func unknownMembers(body []byte, v, doc any) error {
+	t := reflect.TypeOf(v)
+	if t.Kind() != reflect.Pointer || (doc != nil && reflect.TypeOf(doc).Kind() != reflect.Pointer) {
+		return repertoire.Internal(errors.New("api: decoding into a non-pointer"))
+	}
+	var errs repertoire.Errors
+	seen := map[string]bool{}
+	for range maxUnknown + maxReadOnly {
+		var se *jsonv2.SemanticError
+		err := jsonv2.Unmarshal(body, reflect.New(t.Elem()).Interface(), strictly)
+		if !errors.As(err, &se) || !errors.Is(se.Err, jsonv2.ErrUnknownName) {
+			break // none left, or an error decode names
+		}
+		p := se.JSONPointer
+		field := fieldOf(p)
+		readOnly := (p.Parent() == "" && slices.Contains(echoed, field)) || (doc != nil && defines(doc, p))
+		if !seen[field] && !readOnly {
+			seen[field] = true
+			errs = append(errs, repertoire.Invalid(field, "field.unknown", nil))
+			if len(errs) == maxUnknown {
+				break
+			}
+		}
+		if body, err = without(body, p); err != nil {
+			break
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// defines reports whether the type doc points to has a member at p: the
+// path alone, with a null at its end, is decoded into it (an index is any
+// element of its array).
+func defines(doc any, p jsontext.Pointer) bool {
+	toks := slices.Collect(p.Tokens())
+	probe := []byte("null")
+	for i := len(toks) - 1; i >= 0; i-- {
+		if _, err := strconv.Atoi(toks[i]); err == nil && i > 0 {
+			probe = slices.Concat([]byte("["), probe, []byte("]"))
+			continue
+		}
+		name, err := jsontext.AppendQuote(nil, toks[i])
+		if err != nil {
+			return false
+		}
+		probe = slices.Concat([]byte("{"), name, []byte(":"), probe, []byte("}"))
+	}
+	var se *jsonv2.SemanticError
+	err := jsonv2.Unmarshal(probe, reflect.New(reflect.TypeOf(doc).Elem()).Interface(), strictly)
+	return !errors.As(err, &se) || !errors.Is(se.Err, jsonv2.ErrUnknownName)
+}
+
+// fieldOf names the member at p as field errors do: "targets[0].name".
+func fieldOf(p jsontext.Pointer) string {
+	var b strings.Builder
+	for tok := range p.Tokens() {
+		if _, err := strconv.Atoi(tok); err == nil && b.Len() > 0 {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
+	}
+	return b.String()
+}
+
+// without is doc less its object members at p, an index in p standing for
+// every element of its array (and a name there twice, for both).
+func without(doc []byte, p jsontext.Pointer) ([]byte, error) {
+	pattern := slices.Collect(p.Tokens())
+	dec := jsontext.NewDecoder(bytes.NewReader(doc), jsontext.AllowDuplicateNames(true))
+	var out bytes.Buffer
+	enc := jsontext.NewEncoder(&out, jsontext.AllowDuplicateNames(true))
+	for {
+		tok, err := dec.ReadToken()
+		if err == io.EOF {
+			return out.Bytes(), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if kind, n := dec.StackIndex(dec.StackDepth()); kind == '{' && n%2 == 1 && dec.StackDepth() == len(pattern) &&
+			matches(dec.StackPointer(), pattern) {
+			if err := dec.SkipValue(); err != nil { // a member's name: leave it out with its value
+				return nil, err
+			}
+			continue
+		}
+		if err := enc.WriteToken(tok); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// matches reports whether the pointer q is the pattern, its indices aside.
+func matches(q jsontext.Pointer, pattern []string) bool {
+	i := 0
+	for tok := range q.Tokens() {
+		if i == len(pattern) {
+			return false
+		}
+		_, err1 := strconv.Atoi(tok)
+		_, err2 := strconv.Atoi(pattern[i])
+		if tok != pattern[i] && (err1 != nil || err2 != nil) {
+			return false
+		}
+		i++
+	}
+	return i == len(pattern)
+}
+
+// readBody reads a request's JSON body, refusing what Decode refuses
+// before decoding.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return repertoire.Errorf(repertoire.EMEDIATYPE, "error.media_type")
+			return nil, repertoire.Errorf(repertoire.EMEDIATYPE, "error.media_type")
 		}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return repertoire.Errorf(repertoire.ETOOLARGE, "error.too_large")
+			return nil, repertoire.Errorf(repertoire.ETOOLARGE, "error.too_large")
 		}
-		return repertoire.Invalid("", "field.bad_json", nil)
+		return nil, repertoire.Invalid("", "field.bad_json", nil)
 	}
 	if !utf8.Valid(body) {
-		return repertoire.Invalid("", "field.bad_utf8", nil)
+		return nil, repertoire.Invalid("", "field.bad_utf8", nil)
 	}
+	return body, nil
+}
+
+// decode reads one JSON document into v, and nothing after it.
+func decode(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)

@@ -358,7 +358,7 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body campaignBody
-	if err := api.Decode(w, r, &body); err != nil {
+	if err := api.DecodeStrict(w, r, &body, &campaignJSON{}); err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
@@ -420,7 +420,7 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body campaignBody
-	if err := api.Decode(w, r, &body); err != nil {
+	if err := api.DecodeStrict(w, r, &body, &campaignJSON{}); err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
@@ -541,7 +541,7 @@ func (h *Handler) apiAddDemand(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body demandBody
-	if err := api.Decode(w, r, &body); err != nil {
+	if err := api.DecodeStrict(w, r, &body, &demandJSON{}); err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
@@ -604,7 +604,7 @@ func (h *Handler) apiEditDemand(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body demandBody
-	if err := api.Decode(w, r, &body); err != nil {
+	if err := api.DecodeStrict(w, r, &body, &demandJSON{}); err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
@@ -661,7 +661,7 @@ func (h *Handler) apiAddCoverage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body coverageJSON
-	if err := api.Decode(w, r, &body); err != nil {
+	if err := api.DecodeStrict(w, r, &body, nil); err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
@@ -679,7 +679,7 @@ func (h *Handler) apiAddUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body updateJSON
-	if err := api.Decode(w, r, &body); err != nil {
+	if err := api.DecodeStrict(w, r, &body, nil); err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}

@@ -389,3 +389,59 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// Campaigns, their demands, updates and coverage refuse the members they
+// do not define, at any depth, naming each; nothing is written.
+func TestCampaignRefusesUnknownFields(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		owner := app.Token(t, "owner@example.org", "Owner", false)
+		community(t, app, owner, "users", "public")
+
+		typo := strikeBody("users")
+		typo["sumary"] = typo["summary"]
+		typo["demand_sections"] = []map[string]any{{"title": "A", "demands": []map[string]string{{"text": "x", "satus": "met"}}}}
+		typo["targets"] = []map[string]string{{"name": "Facebook, Inc.", "email": "press@fb.example"}}
+		var p problem
+		if st := app.API(t, "POST", "/api/v1/campaigns", owner, typo, &p); st != 422 ||
+			p.fields() != "demand_sections[0].demands[0].satus sumary targets[0].email" {
+			t.Fatalf("create with typos: %d %q", st, p.fields())
+		}
+		var list struct {
+			Total int `json:"total_records"`
+		}
+		if st := app.API(t, "GET", "/api/v1/campaigns", owner, nil, &list); st != 200 || list.Total != 0 {
+			t.Fatalf("a refused body created a campaign: %d %+v", st, list)
+		}
+
+		var c campaignDoc
+		if st := app.API(t, "POST", "/api/v1/campaigns", owner, strikeBody("users"), &c); st != 201 {
+			t.Fatalf("create: %d", st)
+		}
+		loc := "/api/v1/campaigns/" + c.ID
+		a1 := c.DemandSections[0].Demands[0]
+		cases := []struct {
+			name, method, path string
+			body               string
+			field              string
+		}{
+			{"campaign update", "PUT", loc, `{"title": "Changed", "ultimatum": "2018-06-01"}`, "ultimatum"},
+			{"new demand", "POST", loc + "/demands", `{"section": "A", "text": "Changed", "postion": 1}`, "postion"},
+			{"demand update", "PUT", loc + "/demands/" + a1.ID, `{"text": "Changed", "evidence": "https://example.org"}`, "evidence"},
+			{"update", "POST", loc + "/updates", `{"title": "Changed", "text": "body"}`, "text"},
+			{"coverage", "POST", loc + "/coverage", `{"date": "2018-08-19", "outlet": "Le Monde", "title": "Changed", "link": "https://example.org"}`, "link"},
+		}
+		for _, tc := range cases {
+			var p problem
+			if st := app.API(t, tc.method, tc.path, owner, tc.body, &p); st != 422 || p.fields() != tc.field || p.Errors[0].Detail == "" {
+				t.Errorf("%s: %d %+v, want 422 naming %s", tc.name, st, p, tc.field)
+			}
+		}
+		var after campaignDoc
+		if st := app.API(t, "GET", loc, "", nil, &after); st != 200 {
+			t.Fatalf("get: %d", st)
+		}
+		if b, _ := json.Marshal(after); strings.Contains(string(b), "Changed") {
+			t.Fatalf("a refused body changed the campaign: %s", b)
+		}
+	})
+}

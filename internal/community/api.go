@@ -49,7 +49,7 @@ func (h *Handler) resource(c *Community) resource {
 }
 
 // communityBody is what clients send; absent fields are nil, so that PUT
-// changes only what is given. Unknown fields are ignored.
+// changes only what is given. Unknown fields are refused (api.DecodeStrict).
 type communityBody struct {
 	Name        *string `json:"name"`
 	Slug        *string `json:"slug"`
@@ -106,7 +106,7 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body communityBody
-	if err := api.Decode(w, r, &body); err != nil {
+	if err := api.DecodeStrict(w, r, &body, &resource{}); err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
@@ -139,7 +139,7 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body communityBody
-	if err := api.Decode(w, r, &body); err != nil {
+	if err := api.DecodeStrict(w, r, &body, &resource{}); err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}

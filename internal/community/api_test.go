@@ -56,7 +56,7 @@ func TestCommunitiesAPI(t *testing.T) {
 
 		// Creation, with the Location of the new resource.
 		req, _ := http.NewRequest("POST", app.URL+"/api/v1/communities", strings.NewReader(
-			`{"name": "Gig workers", "slug": "gig-workers", "description": "Delivery and rides.", "language": "fr", "join_policy": "approval", "visibility": "public", "color": "red"}`))
+			`{"name": "Gig workers", "slug": "gig-workers", "description": "Delivery and rides.", "language": "fr", "join_policy": "approval", "visibility": "public"}`))
 		req.Header.Set("OSDI-API-Token", owner)
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
@@ -216,6 +216,85 @@ func TestCommunitiesCollectionPaging(t *testing.T) {
 					t.Fatalf("%s: private community listed", tc.name)
 				}
 			}
+		}
+	})
+}
+
+// A typo must not leave a community public: Repertoire's own resources
+// refuse the members they do not define, naming each, and write nothing.
+func TestCommunityRefusesUnknownFields(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		owner := app.Token(t, "owner@example.org", "Owner", false)
+		var p problem
+		st := app.API(t, "POST", "/api/v1/communities", owner,
+			`{"name": "Night riders", "slug": "night-riders", "visibilty": "private", "colour": "red"}`, &p)
+		if st != 422 || p.Status != 422 || p.Code != "invalid" || len(p.Errors) != 2 ||
+			p.Errors[0].Field != "visibilty" || p.Errors[1].Field != "colour" || p.Errors[0].Detail == "" {
+			t.Fatalf("typo on create: %d %+v", st, p)
+		}
+		if st := app.API(t, "GET", "/api/v1/communities/night-riders", "", nil, nil); st != 404 {
+			t.Fatalf("a refused body created the community: %d", st)
+		}
+
+		// The same in French, and on an update, which changes nothing.
+		var c communityDoc
+		if st := app.API(t, "POST", "/api/v1/communities", owner, `{"name": "Night riders", "slug": "night-riders", "visibility": "private"}`, &c); st != 201 {
+			t.Fatalf("create: %d", st)
+		}
+		req, _ := http.NewRequest("PUT", app.URL+"/api/v1/communities/"+c.ID, strings.NewReader(`{"name": "Open riders", "visibilty": "public"}`))
+		req.Header.Set("OSDI-API-Token", owner)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept-Language", "fr")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 422 || !strings.Contains(resp.Header.Get("Content-Type"), "application/problem+json") ||
+			!strings.Contains(string(body), `"field":"visibilty","detail":"Ce champ n’existe pas ici`) {
+			t.Fatalf("typo on update, in French: %d %s", resp.StatusCode, body)
+		}
+		var after communityDoc
+		if st := app.API(t, "GET", "/api/v1/communities/"+c.ID, owner, nil, &after); st != 200 || after.Name != "Night riders" || after.Visibility != "private" {
+			t.Fatalf("a refused update changed the community: %d %+v", st, after)
+		}
+
+		// What every document carries may come back with the body: it is
+		// read-only, not unknown.
+		echo := `{"name": "Night owls", "identifiers": ["repertoire:` + c.ID + `"], "origin_system": "repertoire", "created_date": "` +
+			c.CreatedDate + `", "_links": {"self": {"href": "x"}}}`
+		if st := app.API(t, "PUT", "/api/v1/communities/"+c.ID, owner, echo, &after); st != 200 || after.Name != "Night owls" {
+			t.Fatalf("update echoing the document's members: %d %+v", st, after)
+		}
+		// The whole document read, sent back with a change: its read-only
+		// members (id, total_members, …) are not unknown.
+		var doc map[string]any
+		if st := app.API(t, "GET", "/api/v1/communities/"+c.ID, owner, nil, &doc); st != 200 || doc["total_members"] == nil {
+			t.Fatalf("get: %d %v", st, doc)
+		}
+		doc["name"] = "Night hawks"
+		if st := app.API(t, "PUT", "/api/v1/communities/"+c.ID, owner, doc, &after); st != 200 || after.Name != "Night hawks" || after.Visibility != "private" {
+			t.Fatalf("the document sent back: %d %+v", st, after)
+		}
+		// What every JSON body is refused for holds too: data after the
+		// document, another media type.
+		if st := app.API(t, "PUT", "/api/v1/communities/"+c.ID, owner, `{"name": "Owls"} {"visibility": "public"}`, &p); st != 400 {
+			t.Fatalf("trailing data: %d %+v", st, p)
+		}
+		req, _ = http.NewRequest("PUT", app.URL+"/api/v1/communities/"+c.ID, strings.NewReader(`{"name": "Owls"}`))
+		req.Header.Set("OSDI-API-Token", owner)
+		req.Header.Set("Content-Type", "text/plain")
+		if resp, err = http.DefaultClient.Do(req); err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 415 {
+			t.Fatalf("text/plain: %d", resp.StatusCode)
+		}
+		// Names match exactly: another case is another name.
+		if st := app.API(t, "PUT", "/api/v1/communities/"+c.ID, owner, `{"Visibility": "public"}`, &p); st != 422 || p.Errors[0].Field != "Visibility" {
+			t.Fatalf("a name in another case: %d %+v", st, p)
 		}
 	})
 }

@@ -300,7 +300,8 @@ func rank(role string) int {
 
 // PersonData is what a community keeps about people: memberships and the
 // communities they created in their export, and on their erasure each
-// community they are the last owner of handed over (HandOver).
+// community they are the last owner of handed over and their memberships
+// gone from the member counts (Erase).
 func (h *Handler) PersonData() account.PersonData {
-	return account.PersonData{Export: ExportSections(), Erase: HandOver}
+	return account.PersonData{Export: ExportSections(), Erase: Erase}
 }

@@ -46,7 +46,7 @@ func (s *Store) mailRequest(ctx context.Context, tx *store.Tx, c *Community, per
 		}
 		r := recipient{id: p.ID, email: p.Email, lang: p.Language, name: p.GivenName}
 		l := s.mail.cat.For(r.lang)
-		m := outbox.Message{PersonID: r.id, To: r.email, Lang: l.Lang, Catalog: s.mail.cat,
+		m := outbox.Message{PersonID: r.id, About: personID, To: r.email, Lang: l.Lang, Catalog: s.mail.cat,
 			Subject: l.T("community.mail.request.subject", "Name", asker.name, "Community", c.Name),
 			Body:    l.T("community.mail.request.body", "Name", asker.name, "Community", c.Name, "URL", url)}
 		if err := outbox.Enqueue(ctx, tx, s.mail.baseURL, m); err != nil {

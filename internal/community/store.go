@@ -802,11 +802,33 @@ func notFound(err error) error {
 	return repertoire.Errorf(repertoire.ENOTFOUND, "community.not_found")
 }
 
-// HandOver runs inside the transaction that erases a person (see
-// account.Handler.BeforeDelete): each community they are the last active
-// owner of passes to its longest-standing active organizer, or failing one
-// its longest-standing active member, so that nobody's departure leaves a
-// community no one can run. A community without other members keeps none.
+// Erase is the community's step of a person's erasure, inside the erasing
+// transaction: their communities handed over (HandOver), then their
+// memberships deleted and the member counts of the communities they were
+// an active member of lowered, as a departure does.
+func Erase(ctx context.Context, tx *store.Tx, personID string) error {
+	if err := HandOver(ctx, tx, personID); err != nil {
+		return err
+	}
+	ids, err := store.Strings(ctx, tx, `SELECT community_id FROM memberships WHERE person_id = $1 AND status = $2 ORDER BY community_id`,
+		personID, StatusActive)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := countMembers(ctx, tx, id, -1); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM memberships WHERE person_id = $1`, personID)
+	return internal(err)
+}
+
+// HandOver runs inside the transaction that erases a person (see Erase):
+// each community they are the last active owner of passes to its
+// longest-standing active organizer, or failing one its longest-standing
+// active member, so that nobody's departure leaves a community no one can
+// run. A community without other members keeps none.
 func HandOver(ctx context.Context, tx *store.Tx, personID string) error {
 	ids, err := store.Strings(ctx, tx, `SELECT m.community_id FROM memberships m
 		WHERE m.person_id = $1 AND m.role = $2 AND m.status = $3 AND NOT EXISTS (

@@ -28,7 +28,10 @@ var Templates embed.FS
 
 // Message is a mail to one person, already rendered in their language.
 type Message struct {
-	PersonID      string // when set, the mail carries their unsubscribe link
+	PersonID string // when set, the mail carries their unsubscribe link
+	// About is the person the mail speaks of, when not its recipient (a
+	// request to join names who asks): erasing them deletes the mail.
+	About         string
 	To            string
 	Subject       string
 	Body          string // plain text
@@ -103,7 +106,11 @@ func Enqueue(ctx context.Context, tx *store.Tx, baseURL string, m Message) error
 		}
 		attachments = string(aj)
 	}
-	return insertMail(ctx, tx, id, personID, to.Address, subject, body, headers, linkHash, attachments)
+	var about any
+	if m.About != "" {
+		about = m.About
+	}
+	return insertMail(ctx, tx, id, personID, about, to.Address, subject, body, headers, linkHash, attachments)
 }
 
 // footer is the unsubscribe footer of one language, rendered around the

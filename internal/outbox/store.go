@@ -28,11 +28,11 @@ type row struct {
 }
 
 // insertMail writes one mail to the outbox, pending.
-func insertMail(ctx context.Context, tx *store.Tx, id string, personID any, to, subject, body, headers string, linkHash any, attachments string) error {
+func insertMail(ctx context.Context, tx *store.Tx, id string, personID, about any, to, subject, body, headers string, linkHash any, attachments string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO outbox (id, person_id, to_address, subject, body_text, headers, unsubscribe_hash,
-		status, attempts, next_attempt_at, created_at, attachments)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $9)`,
-		id, personID, to, subject, body, headers, linkHash, tx.Now, attachments)
+		status, attempts, next_attempt_at, created_at, attachments, about_person_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $9, $10)`,
+		id, personID, to, subject, body, headers, linkHash, tx.Now, attachments, about)
 	if err != nil {
 		return repertoire.Internal(err)
 	}

@@ -10,10 +10,10 @@ import (
 // PersonData is the person's participations in their data export: what
 // they took part in, its state, dates, comment and consents. Never the IP
 // address, the email domain kept for the rate limits, or the token hash.
-// Each action's title comes from its tactic (Action.Titles). Erasure needs
-// no step of its own: participations go with the person.
+// Each action's title comes from its tactic (Action.Titles). Their
+// erasure takes their participations out of the counters (erase).
 func (s *Service) PersonData() account.PersonData {
-	return account.PersonData{Export: []account.ExportSection{{Name: "participations", Read: s.exportRows}}}
+	return account.PersonData{Export: []account.ExportSection{{Name: "participations", Read: s.exportRows}}, Erase: s.erase}
 }
 
 func (s *Service) exportRows(ctx context.Context, q store.Queryer, personID string) ([]map[string]any, error) {

@@ -295,9 +295,14 @@ func bump(ctx context.Context, tx *store.Tx, kind Kind, actionID string, delta m
 }
 
 func addBucket(ctx context.Context, tx *store.Tx, actionID string, n int) error {
+	return addBucketAt(ctx, tx, actionID, tx.Now.Truncate(time.Hour), n)
+}
+
+// addBucketAt adds n to the chart's bucket of the given hour.
+func addBucketAt(ctx context.Context, tx *store.Tx, actionID string, hour time.Time, n int) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO action_count_buckets (action_id, bucket, confirmed) VALUES ($1, $2, $3)
 		ON CONFLICT (action_id, bucket) DO UPDATE SET confirmed = action_count_buckets.confirmed + excluded.confirmed`,
-		actionID, tx.Now.Truncate(time.Hour), n)
+		actionID, hour, n)
 	if err != nil {
 		return repertoire.Internal(err)
 	}

@@ -152,7 +152,7 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body pledgeBody
-	if err := api.Decode(w, r, &body); err != nil {
+	if err := api.DecodeStrict(w, r, &body, &pledgeJSON{}); err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
@@ -220,7 +220,7 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body pledgeBody
-	if err := api.Decode(w, r, &body); err != nil {
+	if err := api.DecodeStrict(w, r, &body, &pledgeJSON{}); err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}

@@ -656,3 +656,43 @@ func TestWindowEndingAtMidnightReadsTheSameEverywhere(t *testing.T) {
 		}
 	})
 }
+
+// A pledge refuses the members it does not define, naming each: a
+// misspelt threshold must not leave the pledge with another one.
+func TestPledgeRefusesUnknownFields(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, 50)
+		b := pledgeBody(f.campaign, 10)
+		b["slug"], b["treshold"], b["window_stat"] = "other", 5, b["window_start"]
+		var pr problem
+		if st := app.API(t, "POST", "/api/v1/pledges", f.org, b, &pr); st != 422 || strings.Join(pr.fields(), ",") != "treshold,window_stat" {
+			t.Fatalf("create with typos: %d %v", st, pr.fields())
+		}
+		var list struct {
+			Total int `json:"total_records"`
+		}
+		if st := app.API(t, "GET", "/api/v1/pledges?campaign="+f.campaign, "", nil, &list); st != 200 || list.Total != 1 {
+			t.Fatalf("a refused body created a pledge: %d %+v", st, list)
+		}
+		if st := app.API(t, "PUT", "/api/v1/pledges/"+f.pledge.ID, f.org, map[string]any{"title": "Changed", "treshold": 5}, &pr); st != 422 ||
+			strings.Join(pr.fields(), ",") != "treshold" {
+			t.Fatalf("update with a typo: %d %v", st, pr.fields())
+		}
+		if p := f.get(t); p.Title != f.pledge.Title || p.Threshold != 50 {
+			t.Fatalf("a refused update changed the pledge: %+v", p)
+		}
+		// The document read, sent back with a change: its read-only
+		// members (status, total_commitments, …) are not unknown.
+		var doc map[string]any
+		if st := app.API(t, "GET", "/api/v1/pledges/"+f.pledge.ID, "", nil, &doc); st != 200 || doc["status"] == nil {
+			t.Fatalf("get: %d %v", st, doc)
+		}
+		doc["threshold"] = 40
+		if st := app.API(t, "PUT", "/api/v1/pledges/"+f.pledge.ID, f.org, doc, nil); st != 200 {
+			t.Fatalf("the document sent back: %d", st)
+		}
+		if p := f.get(t); p.Threshold != 40 || p.Title != f.pledge.Title {
+			t.Fatalf("the document sent back changed %+v", p)
+		}
+	})
+}

@@ -1,0 +1,111 @@
+package outbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+
+	"repertoire"
+	"repertoire/internal/store"
+)
+
+// Erased stands for an erased person's address or name in a mail to
+// someone else that is not delivered yet.
+const Erased = "—"
+
+// ErasePerson removes from the outbox what it holds of a person being
+// erased, inside the erasing transaction (account calls it: the outbox
+// imports nothing of account). Every mail to them goes, by id or by
+// address (participation confirmations carry no id), delivered or not,
+// and every mail about them (Message.About). Their address and their name
+// (given and family names as mails write them, "Ana Martin") become Erased
+// in the mails to others still waiting or failed, subject, body and
+// attachments: a petition's delivery lists the signers who shared their
+// name. A delivered mail keeps only its subject, which names nobody but
+// its About person.
+//
+// Finding the mails to them costs a scan of the outbox (as the schema's
+// cascade from people already did): an index on the recipient would cost
+// every mail written, erasures are rare. The mails waiting are found by
+// their status's index.
+func ErasePerson(ctx context.Context, tx *store.Tx, personID, email, name string) error {
+	email = strings.ToLower(strings.TrimSpace(email))
+	// Mails to a person are addressed to their normalized address (lower
+	// case, as people.email): compared as stored, the scan costs a quarter
+	// of what LOWER() on every row did on PostgreSQL.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE person_id = $1 OR about_person_id = $1 OR to_address = $2`,
+		personID, email); err != nil {
+		return repertoire.Internal(err)
+	}
+	var needles []string
+	for _, n := range []string{email, strings.TrimSpace(name)} {
+		if len(n) > 1 { // a one-letter name would blank every mail's letter
+			needles = append(needles, n)
+		}
+	}
+	for _, n := range needles {
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET subject = REPLACE(subject, $1, $2), body_text = REPLACE(body_text, $1, $2)
+			WHERE status IN ('pending', 'failed') AND (subject LIKE $3 ESCAPE '\' OR body_text LIKE $3 ESCAPE '\')`,
+			n, Erased, "%"+likeEscaper.Replace(n)+"%"); err != nil {
+			return repertoire.Internal(err)
+		}
+	}
+	return eraseInAttachments(ctx, tx, needles)
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// eraseInAttachments replaces the needles in the attachments of the mails
+// waiting or failed (base64 in the row, so SQL cannot look inside): a
+// delivery's CSV of signers. A delivered mail keeps none.
+func eraseInAttachments(ctx context.Context, tx *store.Tx, needles []string) error {
+	if len(needles) == 0 {
+		return nil
+	}
+	type mail struct {
+		id  string
+		all []Attachment
+	}
+	var changed []mail
+	rows, err := tx.QueryContext(ctx, `SELECT id, attachments FROM outbox WHERE status IN ('pending', 'failed') AND attachments <> '[]'`)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m mail
+		var raw string
+		if err := rows.Scan(&m.id, &raw); err != nil {
+			return repertoire.Internal(err)
+		}
+		if err := json.Unmarshal([]byte(raw), &m.all); err != nil {
+			return repertoire.Internal(err)
+		}
+		hit := false
+		for i := range m.all {
+			for _, n := range needles {
+				if a := &m.all[i]; bytes.Contains(a.Data, []byte(n)) {
+					a.Data, hit = bytes.ReplaceAll(a.Data, []byte(n), []byte(Erased)), true
+				}
+			}
+		}
+		if hit {
+			changed = append(changed, m)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return repertoire.Internal(err)
+	}
+	rows.Close()
+	for _, m := range changed {
+		b, err := json.Marshal(m.all)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET attachments = $1 WHERE id = $2`, string(b), m.id); err != nil {
+			return repertoire.Internal(err)
+		}
+	}
+	return nil
+}
