@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"repertoire"
+	"repertoire/internal/i18n"
 	"repertoire/internal/store"
 )
 
@@ -60,7 +61,7 @@ func (a *testAction) calls(actionID string) []Counts {
 
 func newTestService(t testing.TB, db *store.DB, limits Limits) (*Service, *testAction) {
 	t.Helper()
-	s := New(db, nil, testBaseURL, slog.New(slog.NewTextHandler(io.Discard, nil)), limits)
+	s := New(db, nil, i18n.MustLoad(), testBaseURL, slog.New(slog.NewTextHandler(io.Discard, nil)), limits)
 	a := &testAction{}
 	s.Register(Signature, a)
 	s.Register(Commitment, a)

@@ -17,7 +17,8 @@ func errLink() error { return repertoire.Errorf(repertoire.ENOTFOUND, "participa
 
 // ByToken reads the participation a mailed token belongs to.
 func (s *Service) ByToken(ctx context.Context, token string) (*Participation, error) {
-	return byLink(ctx, s.db.Reader(), token)
+	p, _, err := byLink(ctx, s.db.Reader(), token)
+	return p, err
 }
 
 // Get reads one participation.
@@ -47,11 +48,14 @@ func counterOf(p *Participation) string {
 
 func isCounted(counter string) bool { return counter == StatusConfirmed || counter == "imported" }
 
-// Confirm confirms the participation of the mailed token: from then on it
-// counts. Following the link again changes nothing. A withdrawn
-// participation can be confirmed again from the same mail.
+// Confirm confirms the participation of the mailed token with the choices
+// that link was mailed for, and gives its person the name and place they
+// gave: from then on it counts. Following the link again changes nothing.
+// A withdrawn participation can be confirmed again from the same mail. A
+// flagged one confirmed from a mail (only the reader of the inbox has it)
+// counts like any other; an organizer may still reject it on review.
 func (s *Service) Confirm(ctx context.Context, token string) (*Participation, error) {
-	return s.transition(ctx, token, []string{StatusPending, StatusWithdrawn}, StatusConfirmed)
+	return s.transition(ctx, token, []string{StatusPending, StatusWithdrawn, StatusFlagged}, StatusConfirmed)
 }
 
 // Withdraw withdraws the participation of the mailed token; the count drops
@@ -241,7 +245,7 @@ func (s *Service) Review(ctx context.Context, actorID, actionID string, ids []st
 				if err := repend(ctx, tx, p.ID, hash); err != nil {
 					return err
 				}
-				if err := s.mailConfirmation(ctx, tx, p.Kind, actionID, people[p.PersonID].Email, p.Lang, token); err != nil {
+				if err := s.mailConfirmation(ctx, tx, p.Kind, actionID, people[p.PersonID].Email, p.choices(), token); err != nil {
 					return err
 				}
 			}

@@ -246,8 +246,9 @@ func repend(ctx context.Context, tx *store.Tx, id, hash string) error {
 	return internalErr(err)
 }
 
-// setLink keeps the hash of a participation's latest link.
-func setLink(ctx context.Context, tx *store.Tx, id, hash string) error {
+// setLink keeps the hash of a participation's first link (nil: none; its
+// links then live in participation_links).
+func setLink(ctx context.Context, tx *store.Tx, id string, hash any) error {
 	_, err := tx.ExecContext(ctx, `UPDATE participations SET token_hash = $2 WHERE id = $1`, id, hash)
 	return internalErr(err)
 }

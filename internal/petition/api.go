@@ -232,7 +232,8 @@ func (h *Handler) apiSign(w http.ResponseWriter, r *http.Request) {
 		Links:        api.Links{"osdi:petition": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/petitions", p.ID)}}})
 }
 
-// apiSignatures lists a petition's signatures for its organizers.
+// apiSignatures lists a petition's signatures for its organizers, each
+// with what its signer agreed to share (as the CSV export).
 func (h *Handler) apiSignatures(w http.ResponseWriter, r *http.Request) {
 	p, _ := h.apiPetition(w, r, true)
 	if p == nil {
@@ -255,6 +256,11 @@ func (h *Handler) apiSignatures(w http.ResponseWriter, r *http.Request) {
 	}
 	docs := []map[string]any{}
 	for _, pt := range list {
+		pt = pt.ForOrganizers() // the consents, as in the CSV export
+		emails := []map[string]any{}
+		if pt.Email != "" {
+			emails = append(emails, map[string]any{"address": pt.Email, "primary": true})
+		}
 		d := map[string]any{
 			"identifiers":   api.Identifiers(pt.ID),
 			"origin_system": pt.OriginSystem,
@@ -265,7 +271,7 @@ func (h *Handler) apiSignatures(w http.ResponseWriter, r *http.Request) {
 			"comments":      pt.Comment,
 			"person": map[string]any{
 				"given_name": pt.GivenName, "family_name": pt.FamilyName,
-				"email_addresses":  []map[string]any{{"address": pt.Email, "primary": true}},
+				"email_addresses":  emails,
 				"postal_addresses": []map[string]any{{"locality": pt.Locality, "country": pt.Country}},
 			},
 			"public_name": pt.PublicName, "contact_ok": pt.ContactOK, "share_with_target": pt.ShareWithTarget,

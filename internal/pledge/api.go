@@ -271,6 +271,5 @@ func (h *Handler) apiCommit(w http.ResponseWriter, r *http.Request) {
 			}
 			return nil
 		},
-		ContactOK: true,
-		Links:     api.Links{"repertoire:pledge": api.Link{Href: h.pledgeURL(p.ID)}}})
+		Links: api.Links{"repertoire:pledge": api.Link{Href: h.pledgeURL(p.ID)}}})
 }
