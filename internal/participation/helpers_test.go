@@ -27,7 +27,7 @@ func (a *testAction) ConfirmMail(ctx context.Context, q store.Queryer, actionID,
 	if strings.HasPrefix(actionID, "gone") { // an action deleted meanwhile
 		return "", "", repertoire.Errorf(repertoire.ENOTFOUND, "petition.not_found")
 	}
-	return "Confirm " + actionID + " (" + lang + ")", "Confirm: " + links.Confirm + "\nWithdraw: " + links.Withdraw + "\n", nil
+	return "Confirm " + actionID + " (" + lang + ")", "Confirm: " + links.Confirm + "\nWithdraw: " + links.Withdraw + "\n" + links.Choices, nil
 }
 
 func (a *testAction) Counted(ctx context.Context, tx *store.Tx, actionID string, c Counts) error {
