@@ -2,6 +2,7 @@ package account
 
 import (
 	"strings"
+	"unicode"
 
 	"golang.org/x/net/idna"
 	"golang.org/x/text/unicode/norm"
@@ -28,12 +29,13 @@ import (
 // Nowhere else is a "+tag" or a dot dropped: on most servers they name
 // another mailbox.
 func CanonicalEmail(email string) string {
-	email = fold(strings.TrimSpace(email))
+	email = strings.TrimSpace(fold(email)) // NFKC may bring a leading space (¨ is " ̈")
 	at := strings.LastIndexByte(email, '@')
 	if at < 0 {
 		return email
 	}
-	local, domain := email[:at], strings.TrimRight(email[at+1:], ".")
+	// A trailing dot (the DNS root) and the space before it say nothing.
+	local, domain := email[:at], strings.TrimRightFunc(email[at+1:], func(r rune) bool { return r == '.' || unicode.IsSpace(r) })
 	if ascii, err := idna.Lookup.ToASCII(domain); err == nil && ascii != "" {
 		domain = ascii
 	}
