@@ -130,7 +130,9 @@ type Links struct{ Confirm, Withdraw, Choices string }
 // its primary key and only the secret's hash is kept (token_hash), compared
 // in constant time. A bare random token would have to be looked up by its
 // hash, and an index of random keys costs a page write per signature in a
-// busy ingest; only the latest token of a participation works.
+// busy ingest. The first link's hash is the participation's; links mailed
+// after it are kept with their choices in participation_links, looked up
+// by the participation's id (see again).
 func newLink(participationID string) (token, hash string) {
 	secret := store.NewToken()
 	return participationID + "." + secret, store.HashToken(secret)

@@ -263,7 +263,7 @@ func (s *Service) Review(ctx context.Context, actorID, actionID string, ids []st
 
 // NewLink mints a fresh token for a participation, inside tx, and returns
 // its links (a pledge's check-in mail carries one). The previous token stops
-// working: only the hash of the latest is kept.
+// working: only one hash is kept in the participation.
 func (s *Service) NewLink(ctx context.Context, tx *store.Tx, participationID string) (token string, links Links, err error) {
 	token, hash := newLink(participationID)
 	if err := setLink(ctx, tx, participationID, hash); err != nil {

@@ -45,7 +45,7 @@ func getParticipation(ctx context.Context, q store.Queryer, id string) (*Partici
 }
 
 // linkedParticipation reads one participation by id with the hash of its
-// latest link's secret (invalid when it has none).
+// first link's secret (invalid when it has none: see participation_links).
 func linkedParticipation(ctx context.Context, q store.Queryer, id string) (*Participation, sql.NullString, error) {
 	var stored sql.NullString
 	p, err := scanParticipation(q.QueryRowContext(ctx,
