@@ -181,7 +181,7 @@ func TestResubmissionMailsAreBounded(t *testing.T) {
 
 // TestFlaggedOwnerGetsALink: a flood that flags someone's address first
 // does not silence them: their own submission mails them a link, and
-// confirming it counts.
+// confirming it counts, unless an organizer rejects it on review.
 func TestFlaggedOwnerGetsALink(t *testing.T) {
 	for _, kind := range kinds {
 		t.Run(string(kind), func(t *testing.T) {
@@ -216,6 +216,40 @@ func TestFlaggedOwnerGetsALink(t *testing.T) {
 				checkCounters(t, db, "action-1", Counts{Pending: 1, Confirmed: 1})
 				if calls := a.calls("action-1"); len(calls) == 0 || calls[len(calls)-1].Total() != 1 {
 					t.Errorf("the action was told %+v, want a total of 1", calls)
+				}
+
+				// Counted unless an organizer rejects it on review: it waits
+				// in the queue, and accepting it keeps it counted.
+				const other = "real2@example.org"
+				flood(other)
+				own.Person.Email = other
+				submit(t, s, own)
+				if _, err := s.Confirm(ctx, tokenOf(t, mailsTo(t, db, other)[0])); err != nil {
+					t.Fatal(err)
+				}
+				checkCounters(t, db, "action-1", Counts{Pending: 1, Confirmed: 2})
+				queue, err := s.ReviewQueue(ctx, "action-1", 0)
+				if err != nil || len(queue) != 2 || queue[0].ID != p.ID {
+					t.Fatalf("review queue: %d, %v; want the two confirmed while flagged", len(queue), err)
+				}
+				if n, err := s.Review(ctx, "organizer", "action-1", []string{p.ID}, false); err != nil || n != 1 {
+					t.Fatalf("reject: %d, %v", n, err)
+				}
+				if n, err := s.Review(ctx, "organizer", "action-1", []string{queue[1].ID}, true); err != nil || n != 1 {
+					t.Fatalf("accept: %d, %v", n, err)
+				}
+				checkCounters(t, db, "action-1", Counts{Pending: 1, Confirmed: 1})
+				if g := growth(t, db, "action-1"); g != 1 {
+					t.Errorf("growth sums to %d, want 1", g)
+				}
+				if calls := a.calls("action-1"); calls[len(calls)-1].Total() != 1 {
+					t.Errorf("after the review the action was told %+v, want a total of 1", calls[len(calls)-1])
+				}
+				if queue, err := s.ReviewQueue(ctx, "action-1", 0); err != nil || len(queue) != 0 {
+					t.Errorf("review queue after the review: %d, %v; want empty", len(queue), err)
+				}
+				if st := participationRow(t, db, p.ID).Status; st != StatusRejected {
+					t.Errorf("the rejected one is %s", st)
 				}
 			})
 		})

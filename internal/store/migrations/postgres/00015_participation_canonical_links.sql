@@ -25,6 +25,10 @@ UPDATE participations SET email_canonical = (
 DROP TABLE participation_canon;
 CREATE UNIQUE INDEX participations_action_canonical ON participations (action_id, email_canonical);
 
+-- The review queue: flagged participations, and those confirmed from their
+-- mail while flagged, which count until an organizer rejects them.
+CREATE INDEX participations_review ON participations (action_id, created_at) WHERE flag_reason <> '';
+
 -- Every link mailed for a participation after its first, with the choices
 -- it confirms (a resubmission must not change what an earlier link
 -- confirms). The first link stays in participations.token_hash, its
@@ -51,5 +55,6 @@ CREATE INDEX participation_links_person ON participation_links (person_id, creat
 
 -- +goose Down
 DROP TABLE participation_links;
+DROP INDEX participations_review;
 DROP INDEX participations_action_canonical;
 ALTER TABLE participations DROP COLUMN email_canonical;
