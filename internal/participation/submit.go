@@ -319,10 +319,14 @@ func (s *Service) writeOne(ctx context.Context, tx *store.Tx, p *pending, d *cou
 	return nil
 }
 
-// MailsPerHour bounds the links mailed to one person's participations in
-// an hour after their first mail each: anyone can type someone else's
-// address, and must not flood their mailbox with it; the person who reads
-// that mailbox gets a working link of their own within the bound.
+// MailsPerHour bounds the links a resubmission mails: one is mailed only
+// while fewer than MailsPerHour of the person's links in
+// participation_links were made in the past hour (a participation's first
+// link is kept there, dated as the participation, once a second is
+// mailed). Typing an address in a loop mails it three times an hour at
+// most: anyone can type someone else's address, and must not flood their
+// mailbox with it; the reader of that mailbox gets a working link of their
+// own within the bound.
 const MailsPerHour = 3
 
 // again handles a person taking part a second time (the same address, or
