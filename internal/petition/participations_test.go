@@ -3,6 +3,7 @@ package petition_test
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -265,6 +266,45 @@ func TestSignaturesAPIHonoursConsent(t *testing.T) {
 		}
 		if _, ok := got["Name of public@example.org"]; !ok {
 			t.Error("the name of who agreed to show it is missing")
+		}
+	})
+}
+
+// TestFloodDoesNotSilenceTheOwner: a flood from one network address flags
+// someone's address without mail; their own submission then mails them a
+// link, and confirming it counts, for each tactic.
+func TestFloodDoesNotSilenceTheOwner(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		_, tactics := bothTactics(t, app)
+		for _, tc := range tactics {
+			t.Run(tc.name, func(t *testing.T) {
+				// Past DefaultLimits' burst of 20 a minute from one address
+				// (the tests' 127.0.0.1), whatever ran before.
+				for i := range 21 {
+					tc.record(t, app, "", tc.name+"-flood"+strconv.Itoa(i)+"@example.org", nil)
+				}
+				victim := tc.name + "-victim@example.org"
+				tc.record(t, app, "", victim, map[string]any{"comments": "flood"})
+				var status string
+				if err := app.DB.Reader().QueryRowContext(context.Background(), `SELECT p.status FROM participations p
+					JOIN people pe ON pe.id = p.person_id WHERE p.action_id = $1 AND pe.email = $2`, tc.actionID, victim).Scan(&status); err != nil || status != "flagged" {
+					t.Fatalf("the flood's submission is %q (%v), want flagged", status, err)
+				}
+				tc.record(t, app, "", victim, map[string]any{"comments": "my own"})
+				m := tc.mailsTo(t, app, victim, 1)[0]
+				if !strings.Contains(m.Body, "my own") {
+					t.Errorf("the mail does not state the owner's choices:\n%s", m.Body)
+				}
+				follow(t, app, m, "/p/confirm/")
+				if status, comment, _ := stored(t, app, tc.actionID, victim); status != "confirmed" || comment != "my own" {
+					t.Errorf("confirmed from the mail: %s %q, want confirmed with the owner's comment", status, comment)
+				}
+				var n int
+				if err := app.DB.Reader().QueryRowContext(context.Background(), `SELECT confirmed FROM action_counters WHERE action_id = $1`,
+					tc.actionID).Scan(&n); err != nil || n != 1 {
+					t.Errorf("%d counted (%v), want the owner's", n, err)
+				}
+			})
 		}
 	})
 }
