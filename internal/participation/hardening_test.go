@@ -148,6 +148,27 @@ func TestResubmissionKeepsFirstLink(t *testing.T) {
 					t.Errorf("the second link confirmed %+v, not what it was mailed for", p)
 				}
 				checkCounters(t, db, "action-1", Counts{Confirmed: 1})
+
+				// The person's export shows both links and what each confirms.
+				var links account.ExportSection
+				for _, sec := range s.PersonData().Export {
+					if sec.Name == "participation_links" {
+						links = sec
+					}
+				}
+				rows, err := links.Read(ctx, db.Reader(), participationRow(t, db, first.ID).PersonID)
+				if err != nil || len(rows) != 2 {
+					t.Fatalf("export of the links: %d rows, %v; want 2", len(rows), err)
+				}
+				if rows[0]["comment"] != "my own words" || rows[1]["comment"] != "spam spam" || rows[1]["contact_ok"] != "yes" ||
+					rows[0]["action_title"] != "Action action-1" {
+					t.Errorf("export of the links: %v", rows)
+				}
+				for _, r := range rows {
+					if _, ok := r["token_hash"]; ok {
+						t.Errorf("the export holds a token hash: %v", r)
+					}
+				}
 			})
 		})
 	}

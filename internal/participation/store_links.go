@@ -79,3 +79,13 @@ func setChoices(ctx context.Context, tx *store.Tx, id string, c Choices) error {
 		id, c.GivenName, c.FamilyName, c.Locality, c.Country, c.Comment, c.PublicName, c.ContactOK, c.ShareWithTarget, c.Lang, tx.Now)
 	return internalErr(err)
 }
+
+// exportLinksSQL is the links section of a person's export (see
+// PersonData): what each link mailed for their participations confirms.
+const exportLinksSQL = `SELECT p.kind, p.action_id, l.created_at, l.comment,
+	CASE WHEN l.public_name THEN 'yes' ELSE 'no' END AS public_name,
+	CASE WHEN l.contact_ok THEN 'yes' ELSE 'no' END AS contact_ok,
+	CASE WHEN l.share_with_target THEN 'yes' ELSE 'no' END AS share_with_target,
+	l.given_name, l.family_name, l.locality, l.country, l.lang
+	FROM participation_links l JOIN participations p ON p.id = l.participation_id
+	WHERE p.person_id = $1 ORDER BY l.created_at, l.id`
