@@ -287,6 +287,7 @@ type Service struct {
 	db      *store.DB
 	pages   *web.Renderer // the confirm and withdraw pages (nil: no pages)
 	cat     *i18n.Catalog // the choices stated in confirmation mails
+	frames  sync.Map      // kind + "\x00" + lang → *frame (choices.go)
 	baseURL string
 	log     *slog.Logger
 	limits  Limits

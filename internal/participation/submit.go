@@ -400,33 +400,6 @@ func (s *Service) mailConfirmation(ctx context.Context, tx *store.Tx, kind Kind,
 	return outbox.Enqueue(ctx, tx, s.baseURL, outbox.Message{To: email, Subject: subject, Body: body, Lang: c.Lang, Transactional: true})
 }
 
-// choicesText states c in its language, for the confirmation mail: the
-// person sees what the link confirms before following it. A commitment
-// has no name shown nor shared.
-func (s *Service) choicesText(kind Kind, c Choices) string {
-	if s.cat == nil {
-		return ""
-	}
-	l := s.cat.For(c.Lang)
-	yes := func(b bool) string {
-		if b {
-			return l.T("participation.mail.yes")
-		}
-		return l.T("participation.mail.no")
-	}
-	or := func(v string) string {
-		if strings.TrimSpace(v) == "" {
-			return l.T("participation.mail.none")
-		}
-		return v
-	}
-	name := strings.TrimSpace(c.GivenName + " " + c.FamilyName)
-	place := strings.Trim(strings.TrimSpace(c.Locality)+", "+strings.TrimSpace(c.Country), ", ")
-	id := "participation.mail.choices." + string(kind)
-	return l.T(id, "Name", or(name), "Place", or(place), "PublicName", yes(c.PublicName), "ContactOK", yes(c.ContactOK),
-		"Share", yes(c.ShareWithTarget), "Comment", or(c.Comment))
-}
-
 // applyDeltas writes a batch's counter changes, once per action, and tells
 // the action when its counted total moved.
 func (s *Service) applyDeltas(ctx context.Context, tx *store.Tx, deltas map[string]*counterDelta, order []string) error {
