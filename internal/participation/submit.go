@@ -335,7 +335,8 @@ const MailsPerHour = 3
 // link for what was submitted this time, mailed to the address as typed,
 // within MailsPerHour: nothing else changes, and every link mailed before
 // still confirms what it was mailed for (the submitter may not be the
-// person). A rejected one waits for its link again (pending). Confirmed,
+// person). A rejected one waits for its link again (pending), its flag
+// kept: confirmed, it is back in the organizers' review queue. Confirmed,
 // nothing changes. An organizer's import confirms what waits, but never
 // brings back a withdrawal: only the person does, from their link.
 func (s *Service) again(ctx context.Context, tx *store.Tx, p *pending, personID string) error {
