@@ -272,6 +272,16 @@ func TestFlaggedOwnerGetsALink(t *testing.T) {
 				if st := participationRow(t, db, p.ID).Status; st != StatusRejected {
 					t.Errorf("the rejected one is %s", st)
 				}
+				// Signed again and confirmed, a rejected one is back for review.
+				own.Person.Email = victim
+				submit(t, s, own)
+				mails = mailsTo(t, db, victim)
+				if _, err := s.Confirm(ctx, tokenOf(t, mails[len(mails)-1])); err != nil {
+					t.Fatal(err)
+				}
+				if queue, err := s.ReviewQueue(ctx, "action-1", 0); err != nil || len(queue) != 1 || queue[0].ID != p.ID {
+					t.Errorf("review queue after signing again: %d, %v; want the rejected one back", len(queue), err)
+				}
 			})
 		})
 	}
