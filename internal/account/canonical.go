@@ -34,10 +34,9 @@ func CanonicalEmail(email string) string {
 	if at < 0 {
 		return email
 	}
-	// A trailing dot (the DNS root) and the space before it say nothing.
-	local, domain := email[:at], strings.TrimRightFunc(email[at+1:], func(r rune) bool { return r == '.' || unicode.IsSpace(r) })
+	local, domain := email[:at], rootless(email[at+1:])
 	if ascii, err := idna.Lookup.ToASCII(domain); err == nil && ascii != "" {
-		domain = ascii
+		domain = rootless(ascii) // IDNA maps other full stops (。) to dots
 	}
 	switch domain {
 	case "gmail.com", "googlemail.com":
@@ -47,6 +46,12 @@ func CanonicalEmail(email string) string {
 		local = untagged(local)
 	}
 	return local + "@" + domain
+}
+
+// rootless drops a trailing dot (the DNS root) and the space before it:
+// they say nothing about the inbox.
+func rootless(domain string) string {
+	return strings.TrimRightFunc(domain, func(r rune) bool { return r == '.' || unicode.IsSpace(r) })
 }
 
 // untagged drops a "+tag" from a local part (not a leading "+": that is
