@@ -78,7 +78,7 @@ type Tactics struct {
 // the lapse mails its deadline job would send to every committed person.
 func loadTactics(ctx context.Context, db *store.DB, cat *i18n.Catalog, log *slog.Logger, sc *Scenario, organizerID string, camp *campaign.Campaign) error {
 	// No rate limits: every demo person shares one email domain.
-	parts := participation.New(db, nil, "", log, participation.Limits{})
+	parts := participation.New(db, nil, cat, "", log, participation.Limits{})
 	communities, campaigns := community.NewStore(db), campaign.NewStore(db)
 	petitions := petition.New(db, nil, cat, log, "", communities, campaigns, parts)
 	pledges := pledge.New(db, nil, cat, log, "", communities, campaigns, parts, nil)

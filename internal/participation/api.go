@@ -47,7 +47,7 @@ type recordBody struct {
 	// Consents, our extension: OSDI has no field for them.
 	PublicName      bool            `json:"public_name"`
 	ShareWithTarget bool            `json:"share_with_target"`
-	ContactOK       json.RawMessage `json:"contact_ok"` // optional boolean; the tactic gives the default
+	ContactOK       json.RawMessage `json:"contact_ok"` // optional boolean; absent is not given
 }
 
 // apiFields maps Submit's field names to the helper's JSON paths.
@@ -94,10 +94,9 @@ type Record struct {
 	// Closed says why the action takes no participation now (nil: it
 	// does); imported tells an organizer's import from the rest.
 	Closed func(imported bool) error
-	// ContactOK is the consent assumed when the body does not give it;
-	// NameConsents, whether the body may give public_name and
-	// share_with_target (a petition's).
-	ContactOK    bool
+	// NameConsents: whether the body may give public_name and
+	// share_with_target (a petition's). Consent is an act: a consent the
+	// body does not give is not given.
 	NameConsents bool
 	// Links are the answer's links (the action).
 	Links api.Links
@@ -159,7 +158,7 @@ func (s *Service) Record(w http.ResponseWriter, r *http.Request, log *slog.Logge
 		return
 	}
 	sub := Submission{Kind: rec.Kind, ActionID: rec.ActionID, Comment: b.Comments, OriginSystem: origin,
-		ContactOK: rec.ContactOK, IP: web.ClientIP(r), Lang: web.Localizer(r.Context()).Lang}
+		IP: web.ClientIP(r), Lang: web.Localizer(r.Context()).Lang}
 	if len(bytes.TrimSpace(b.ContactOK)) > 0 && json.Unmarshal(b.ContactOK, &sub.ContactOK) != nil {
 		api.Problem(w, r, log, repertoire.Invalid("contact_ok", "field.bad_json", nil))
 		return

@@ -56,7 +56,7 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 			deltas[p.sub.ActionID] = d
 			order = append(order, p.sub.ActionID)
 		}
-		key := p.sub.ActionID + "\x00" + p.sub.Person.Email
+		key := p.sub.ActionID + "\x00" + p.sub.canonical
 		if seen[key] {
 			again = append(again, p)
 			continue
@@ -65,7 +65,7 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 		rows = append(rows, &fresh{p: p, d: d})
 	}
 	slices.SortStableFunc(rows, func(a, b *fresh) int { return lockOrder(&a.p.sub, &b.p.sub) })
-	if err := upsertPeople(ctx, tx, rows); err != nil {
+	if err := upsertPeople(ctx, tx, rows, false); err != nil {
 		return err
 	}
 	inserted, err := s.insertParticipations(ctx, tx, rows)
@@ -108,6 +108,7 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 		}
 	}
 	slices.SortStableFunc(moves, func(a, b *pending) int { return strings.Compare(a.move.link, b.move.link) })
+	var confirmed []*Participation
 	for _, p := range moves {
 		d, err := s.writeMove(ctx, tx, p.move, deltas)
 		if err != nil {
@@ -120,8 +121,46 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 		if d != "" && !slices.Contains(order, d) {
 			order = append(order, d)
 		}
+		if p.move.applied {
+			confirmed = append(confirmed, p.move.part)
+		}
+	}
+	if err := applyPeople(ctx, tx, confirmed); err != nil {
+		return err
 	}
 	return s.applyDeltas(ctx, tx, deltas, order)
+}
+
+// applyPeople gives the people of participations just confirmed the name
+// and place they confirmed (account.UpsertPeople: what they told us last
+// wins, an empty field keeps what we had). Only now: an unconfirmed
+// submission changes nothing about a person.
+func applyPeople(ctx context.Context, tx *store.Tx, parts []*Participation) error {
+	if len(parts) == 0 {
+		return nil
+	}
+	ids := make([]string, len(parts))
+	for i, p := range parts {
+		ids[i] = p.PersonID
+	}
+	contacts, err := account.Contacts(ctx, tx, ids)
+	if err != nil {
+		return err
+	}
+	var people []account.PersonInput
+	for _, p := range parts {
+		c, ok := contacts[p.PersonID]
+		if !ok {
+			continue
+		}
+		people = append(people, account.PersonInput{Email: c.Email, GivenName: p.GivenName, FamilyName: p.FamilyName,
+			Locality: p.Locality, Country: p.Country})
+	}
+	if len(people) == 0 {
+		return nil
+	}
+	_, err = account.UpsertPeople(ctx, tx, people)
+	return err
 }
 
 // writeMove follows one mailed link inside the batch's transaction. The
@@ -129,12 +168,25 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 // engine; the counter changes join the batch's deltas. It returns the
 // action whose counters changed, if any.
 func (s *Service) writeMove(ctx context.Context, tx *store.Tx, m *move, deltas map[string]*counterDelta) (string, error) {
-	m.part = nil
-	p, err := byLink(ctx, tx, m.link)
+	m.part, m.applied = nil, false
+	p, choices, err := byLink(ctx, tx, m.link)
 	if err != nil {
 		return "", err
 	}
 	m.part = p
+	if m.to == StatusConfirmed && (p.Status == m.to || slices.Contains(m.from, p.Status)) {
+		// The link confirms what it was mailed for: its own choices when
+		// it is not the first link (a confirmed participation takes them
+		// too: the reader of the inbox chose them last).
+		if choices != nil && *choices != p.choices() {
+			if err := setChoices(ctx, tx, p.ID, *choices); err != nil {
+				return "", err
+			}
+			p.setChoices(*choices)
+			p.ModifiedAt = tx.Now
+			m.applied = true
+		}
+	}
 	if p.Status == m.to || !slices.Contains(m.from, p.Status) {
 		return "", nil // already done, or not possible: the page says where it stands
 	}
@@ -145,11 +197,12 @@ func (s *Service) writeMove(ctx context.Context, tx *store.Tx, m *move, deltas m
 	if !moved {
 		// Another transaction moved it first (on PostgreSQL, another
 		// writer's batch): show where it stands now.
-		if m.part, err = byLink(ctx, tx, m.link); err != nil {
+		if m.part, _, err = byLink(ctx, tx, m.link); err != nil {
 			return "", err
 		}
 		return "", nil
 	}
+	m.applied = m.applied || m.to == StatusConfirmed
 	prev := counterOf(p)
 	p.Status, p.ModifiedAt = m.to, tx.Now
 	if m.to == StatusConfirmed {
@@ -198,13 +251,15 @@ func (s *Service) insertParticipations(ctx context.Context, tx *store.Tx, rows [
 const (
 	confirmMark  = "\x00confirm\x00"
 	withdrawMark = "\x00withdraw\x00"
+	choicesMark  = "\x00choices\x00"
 )
 
 func (s *Service) confirmationMail(ctx context.Context, tx *store.Tx, renders map[string][2]string, sub Submission, token string) (outbox.Message, error) {
 	key := string(sub.Kind) + "\x00" + sub.ActionID + "\x00" + sub.Lang
 	r, ok := renders[key]
 	if !ok {
-		subject, body, err := s.action(sub.Kind).ConfirmMail(ctx, tx, sub.ActionID, sub.Lang, Links{Confirm: confirmMark, Withdraw: withdrawMark})
+		subject, body, err := s.action(sub.Kind).ConfirmMail(ctx, tx, sub.ActionID, sub.Lang,
+			Links{Confirm: confirmMark, Withdraw: withdrawMark, Choices: choicesMark})
 		if err != nil {
 			return outbox.Message{}, err
 		}
@@ -212,7 +267,8 @@ func (s *Service) confirmationMail(ctx context.Context, tx *store.Tx, renders ma
 		renders[key] = r
 	}
 	links := s.links(token)
-	body := strings.NewReplacer(confirmMark, links.Confirm, withdrawMark, links.Withdraw).Replace(r[1])
+	body := strings.NewReplacer(confirmMark, links.Confirm, withdrawMark, links.Withdraw,
+		choicesMark, s.choicesText(sub.Kind, sub.choices())).Replace(r[1])
 	return outbox.Message{To: sub.Person.Email, Subject: r[0], Body: body, Lang: sub.Lang, Transactional: true}, nil
 }
 
@@ -227,11 +283,12 @@ func query(ctx context.Context, tx *store.Tx, q string, args []any) (*sql.Rows, 
 }
 
 // upsertPeople records the people of rows (in lock order) with
-// account.UpsertPeople and sets each row's person.
-func upsertPeople(ctx context.Context, tx *store.Tx, rows []*fresh) error {
+// account.UpsertPeople and sets each row's person; confirmed rows (the
+// past) tell their names and places, see personOf.
+func upsertPeople(ctx context.Context, tx *store.Tx, rows []*fresh, confirmed bool) error {
 	people := make([]account.PersonInput, len(rows))
 	for i, r := range rows {
-		people[i] = personOf(&r.p.sub)
+		people[i] = personOf(&r.p.sub, confirmed)
 	}
 	ids, err := account.UpsertPeople(ctx, tx, people)
 	if err != nil {

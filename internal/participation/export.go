@@ -8,16 +8,27 @@ import (
 )
 
 // PersonData is the person's participations in their data export: what
-// they took part in, its state, dates, comment and consents. Never the IP
-// address, the email domain kept for the rate limits, or the token hash.
-// Each action's title comes from its tactic (Action.Titles). Their
-// erasure takes their participations out of the counters (erase).
+// they took part in, its state, dates, comment and consents, and the links
+// mailed for them after the first, with the choices each confirms. Never
+// the IP address, the email domain kept for the rate limits, or a token
+// hash. Each action's title comes from its tactic (Action.Titles).
+// Their erasure takes their participations out of the counters (erase);
+// the links go with the participations.
 func (s *Service) PersonData() account.PersonData {
-	return account.PersonData{Export: []account.ExportSection{{Name: "participations", Read: s.exportRows}}, Erase: s.erase}
+	return account.PersonData{Export: []account.ExportSection{{Name: "participations", Read: s.exportRows(exportSQL)},
+		{Name: "participation_links", Read: s.exportRows(exportLinksSQL)}}, Erase: s.erase}
 }
 
-func (s *Service) exportRows(ctx context.Context, q store.Queryer, personID string) ([]map[string]any, error) {
-	rows, err := account.QueryMaps(ctx, q, exportSQL, personID)
+// exportRows reads a section of query, whose rows name their action by
+// kind and action_id, and names the action by its title instead.
+func (s *Service) exportRows(query string) func(ctx context.Context, q store.Queryer, personID string) ([]map[string]any, error) {
+	return func(ctx context.Context, q store.Queryer, personID string) ([]map[string]any, error) {
+		return s.titled(ctx, q, query, personID)
+	}
+}
+
+func (s *Service) titled(ctx context.Context, q store.Queryer, query, personID string) ([]map[string]any, error) {
+	rows, err := account.QueryMaps(ctx, q, query, personID)
 	if err != nil {
 		return nil, err
 	}

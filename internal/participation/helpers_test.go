@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"repertoire"
+	"repertoire/internal/i18n"
 	"repertoire/internal/store"
 )
 
@@ -26,7 +27,7 @@ func (a *testAction) ConfirmMail(ctx context.Context, q store.Queryer, actionID,
 	if strings.HasPrefix(actionID, "gone") { // an action deleted meanwhile
 		return "", "", repertoire.Errorf(repertoire.ENOTFOUND, "petition.not_found")
 	}
-	return "Confirm " + actionID + " (" + lang + ")", "Confirm: " + links.Confirm + "\nWithdraw: " + links.Withdraw + "\n", nil
+	return "Confirm " + actionID + " (" + lang + ")", "Confirm: " + links.Confirm + "\nWithdraw: " + links.Withdraw + "\n" + links.Choices, nil
 }
 
 func (a *testAction) Counted(ctx context.Context, tx *store.Tx, actionID string, c Counts) error {
@@ -60,7 +61,7 @@ func (a *testAction) calls(actionID string) []Counts {
 
 func newTestService(t testing.TB, db *store.DB, limits Limits) (*Service, *testAction) {
 	t.Helper()
-	s := New(db, nil, testBaseURL, slog.New(slog.NewTextHandler(io.Discard, nil)), limits)
+	s := New(db, nil, i18n.MustLoad(), testBaseURL, slog.New(slog.NewTextHandler(io.Discard, nil)), limits)
 	a := &testAction{}
 	s.Register(Signature, a)
 	s.Register(Commitment, a)

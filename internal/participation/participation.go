@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"repertoire/internal/account"
+	"repertoire/internal/i18n"
 	"repertoire/internal/store"
 	"repertoire/internal/web"
 )
@@ -65,6 +66,37 @@ type Submission struct {
 	// OriginSystem is "" for online participation (pending until confirmed
 	// by mail); non-empty for an organizer's import, confirmed at once.
 	OriginSystem string
+
+	canonical string // account.CanonicalEmail of the address, set by Validate
+}
+
+// Choices are what one mailed link confirms: the name and place given, the
+// consents and the comment. Each link confirms the choices it was mailed
+// for, whatever was submitted since (see again).
+type Choices struct {
+	GivenName, FamilyName, Locality, Country string
+	Comment                                  string
+	PublicName, ContactOK, ShareWithTarget   bool
+	Lang                                     string
+}
+
+// choices are what a submission asks its link to confirm.
+func (sub *Submission) choices() Choices {
+	in := sub.Person
+	return Choices{GivenName: in.GivenName, FamilyName: in.FamilyName, Locality: in.Locality, Country: in.Country,
+		Comment: sub.Comment, PublicName: sub.PublicName, ContactOK: sub.ContactOK, ShareWithTarget: sub.ShareWithTarget, Lang: sub.Lang}
+}
+
+// setChoices makes c the participation's choices.
+func (p *Participation) setChoices(c Choices) {
+	p.GivenName, p.FamilyName, p.Locality, p.Country = c.GivenName, c.FamilyName, c.Locality, c.Country
+	p.Comment, p.PublicName, p.ContactOK, p.ShareWithTarget, p.Lang = c.Comment, c.PublicName, c.ContactOK, c.ShareWithTarget, c.Lang
+}
+
+// choices are what a participation holds now.
+func (p *Participation) choices() Choices {
+	return Choices{GivenName: p.GivenName, FamilyName: p.FamilyName, Locality: p.Locality, Country: p.Country,
+		Comment: p.Comment, PublicName: p.PublicName, ContactOK: p.ContactOK, ShareWithTarget: p.ShareWithTarget, Lang: p.Lang}
 }
 
 // Result is the state of a participation after Submit's commit.
@@ -88,34 +120,51 @@ type Counts struct {
 // Total is what an action counts: online confirmations and imports.
 func (c Counts) Total() int { return c.Confirmed + c.Imported }
 
-// Links are the absolute URLs, with the token, mailed to a participant.
-type Links struct{ Confirm, Withdraw string }
+// Links are the absolute URLs, with the token, mailed to a participant,
+// and Choices, the text stating what the confirm link confirms (name,
+// place, consents, comment) in the mail's language: a confirmation mail
+// shows it.
+type Links struct{ Confirm, Withdraw, Choices string }
 
 // A link token is "<participation id>.<secret>". The id finds the row by
 // its primary key and only the secret's hash is kept (token_hash), compared
 // in constant time. A bare random token would have to be looked up by its
 // hash, and an index of random keys costs a page write per signature in a
-// busy ingest; only the latest token of a participation works.
+// busy ingest. The first link's hash is the participation's; links mailed
+// after it are kept with their choices in participation_links, looked up
+// by the participation's id (see again).
 func newLink(participationID string) (token, hash string) {
 	secret := store.NewToken()
 	return participationID + "." + secret, store.HashToken(secret)
 }
 
 // byLink reads the participation a link token names, from q (the read pool
-// or a transaction); any mismatch is the same "invalid link" answer.
-func byLink(ctx context.Context, q store.Queryer, token string) (*Participation, error) {
+// or a transaction), with the choices that link confirms when they are not
+// the participation's own (a link mailed after the first, see again); any
+// mismatch is the same "invalid link" answer.
+func byLink(ctx context.Context, q store.Queryer, token string) (*Participation, *Choices, error) {
 	id, secret, ok := strings.Cut(token, ".")
 	if !ok || id == "" || secret == "" {
-		return nil, errLink()
+		return nil, nil, errLink()
 	}
 	p, stored, err := linkedParticipation(ctx, q, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if !stored.Valid || subtle.ConstantTimeCompare([]byte(stored.String), []byte(store.HashToken(secret))) != 1 {
-		return nil, errLink()
+	hash := []byte(store.HashToken(secret))
+	if stored.Valid && subtle.ConstantTimeCompare([]byte(stored.String), hash) == 1 {
+		return p, nil, nil
 	}
-	return p, nil
+	links, err := linksOf(ctx, q, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, l := range links {
+		if subtle.ConstantTimeCompare([]byte(l.hash), hash) == 1 {
+			return p, &l.choices, nil
+		}
+	}
+	return nil, nil, errLink()
 }
 
 // Action describes a tactic to the participation core: its mails, its page
@@ -167,6 +216,32 @@ type Participation struct {
 type Participant struct {
 	Participation
 	Email string
+}
+
+// ForOrganizers is what the organizers may see of a participant (the
+// signers' CSV, the API's list of signatures), by their consents: the name
+// only when they agreed to show it or to give it to the target, the
+// address only when they agreed to be contacted. The one home of that rule.
+func (p Participant) ForOrganizers() Participant {
+	if !p.PublicName && !p.ShareWithTarget {
+		p.GivenName, p.FamilyName = "", ""
+	}
+	if !p.ContactOK {
+		p.Email = ""
+	}
+	return p
+}
+
+// OSDIPerson is the person of an OSDI signature-like document: what
+// ForOrganizers left of them, an empty address list when it left none.
+func (p Participant) OSDIPerson() map[string]any {
+	emails := []map[string]any{}
+	if p.Email != "" {
+		emails = append(emails, map[string]any{"address": p.Email, "primary": true})
+	}
+	return map[string]any{"given_name": p.GivenName, "family_name": p.FamilyName,
+		"email_addresses":  emails,
+		"postal_addresses": []map[string]any{{"locality": p.Locality, "country": p.Country}}}
 }
 
 // PublicParticipant is what a page may show of a confirmed participant who
@@ -223,6 +298,8 @@ func DefaultLimits() Limits {
 type Service struct {
 	db      *store.DB
 	pages   *web.Renderer // the confirm and withdraw pages (nil: no pages)
+	cat     *i18n.Catalog // the choices stated in confirmation mails
+	frames  sync.Map      // kind + "\x00" + lang → *frame (choices.go)
 	baseURL string
 	log     *slog.Logger
 	limits  Limits
@@ -245,11 +322,11 @@ type cachedCounts struct {
 }
 
 // New builds the service. Register each tactic's Action before serving.
-func New(db *store.DB, pages *web.Renderer, baseURL string, log *slog.Logger, limits Limits) *Service {
+func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, baseURL string, log *slog.Logger, limits Limits) *Service {
 	if limits.KeepIPs == 0 {
 		limits.KeepIPs = 30 * 24 * time.Hour
 	}
-	return &Service{db: db, pages: pages, baseURL: baseURL, log: log, limits: limits,
+	return &Service{db: db, pages: pages, cat: cat, baseURL: baseURL, log: log, limits: limits,
 		actions: map[Kind]Action{}, queue: make(chan *pending, 16384),
 		rate: newRateLimiter(limits), counts: map[string]cachedCounts{}}
 }

@@ -17,7 +17,8 @@ func errLink() error { return repertoire.Errorf(repertoire.ENOTFOUND, "participa
 
 // ByToken reads the participation a mailed token belongs to.
 func (s *Service) ByToken(ctx context.Context, token string) (*Participation, error) {
-	return byLink(ctx, s.db.Reader(), token)
+	p, _, err := byLink(ctx, s.db.Reader(), token)
+	return p, err
 }
 
 // Get reads one participation.
@@ -47,11 +48,14 @@ func counterOf(p *Participation) string {
 
 func isCounted(counter string) bool { return counter == StatusConfirmed || counter == "imported" }
 
-// Confirm confirms the participation of the mailed token: from then on it
-// counts. Following the link again changes nothing. A withdrawn
-// participation can be confirmed again from the same mail.
+// Confirm confirms the participation of the mailed token with the choices
+// that link was mailed for, and gives its person the name and place they
+// gave: from then on it counts. Following the link again changes nothing.
+// A withdrawn participation can be confirmed again from the same mail. A
+// flagged one confirmed from a mail (only the reader of the inbox has it)
+// counts like any other; an organizer may still reject it on review.
 func (s *Service) Confirm(ctx context.Context, token string) (*Participation, error) {
-	return s.transition(ctx, token, []string{StatusPending, StatusWithdrawn}, StatusConfirmed)
+	return s.transition(ctx, token, []string{StatusPending, StatusWithdrawn, StatusFlagged}, StatusConfirmed)
 }
 
 // Withdraw withdraws the participation of the mailed token; the count drops
@@ -115,6 +119,11 @@ const eachPage = 500
 // with each person's email, oldest first: a page at a time, each page's
 // addresses read at once.
 func (s *Service) each(ctx context.Context, actionID string, statuses []string, limit int, fn func(Participant) error) error {
+	return s.eachOf(ctx, actionID, listOf{statuses: statuses}, limit, fn)
+}
+
+// eachOf is each over the participations that list picks.
+func (s *Service) eachOf(ctx context.Context, actionID string, list listOf, limit int, fn func(Participant) error) error {
 	q := s.db.Reader()
 	var key *pageKey
 	for left := limit; ; {
@@ -122,7 +131,7 @@ func (s *Service) each(ctx context.Context, actionID string, statuses []string, 
 		if limit > 0 {
 			n = min(n, left)
 		}
-		page, err := participationsAfter(ctx, q, actionID, statuses, key, n)
+		page, err := participationsAfter(ctx, q, actionID, list, key, n)
 		if err != nil {
 			return err
 		}
@@ -194,18 +203,25 @@ func (s *Service) ConfirmedPage(ctx context.Context, actionID string, offset, li
 	return page, withEmails(ctx, q, page)
 }
 
-// ReviewQueue lists the flagged participations of an action, oldest first.
+// toReview picks what an organizer reviews: flagged participations, and
+// those confirmed from their mail while flagged (counted until rejected).
+var toReview = listOf{statuses: []string{StatusFlagged, StatusConfirmed}, flagged: true}
+
+// ReviewQueue lists the participations of an action to review (flagged,
+// or confirmed from their mail while flagged), oldest first.
 func (s *Service) ReviewQueue(ctx context.Context, actionID string, limit int) ([]Participant, error) {
 	var out []Participant
-	err := s.each(ctx, actionID, []string{StatusFlagged}, limit, func(p Participant) error { out = append(out, p); return nil })
+	err := s.eachOf(ctx, actionID, toReview, limit, func(p Participant) error { out = append(out, p); return nil })
 	return out, err
 }
 
-// Review settles flagged participations of an action in bulk: accepted
-// ones become pending and get their confirmation mail (they still have to
-// confirm, like everyone); rejected ones are kept as rejected. The caller
-// checks that actorID organizes the action. Ids that are not flagged
-// participations of the action are ignored. It returns how many changed.
+// Review settles the participations to review of an action in bulk.
+// Accepted flagged ones become pending and get their confirmation mail
+// (they still have to confirm, like everyone); accepted confirmed ones stay
+// counted and leave the queue. Rejected ones are kept as rejected and
+// never count (a confirmed one stops counting). The caller checks that
+// actorID organizes the action. Ids that are not participations of the
+// action to review are ignored. It returns how many changed.
 func (s *Service) Review(ctx context.Context, actorID, actionID string, ids []string, accept bool) (int, error) {
 	changed := 0
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
@@ -227,31 +243,41 @@ func (s *Service) Review(ctx context.Context, actorID, actionID string, ids []st
 		}
 		kind := order[len(order)-1].Kind
 		changed = len(order)
+		delta, counted := map[string]int{}, 0
 		if !accept {
 			if err := reject(ctx, tx, rejected); err != nil {
 				return err
 			}
-		} else {
-			people, err := account.Contacts(ctx, tx, personIDs)
-			if err != nil {
+			for _, p := range order {
+				delta[counterOf(p)]--
+				if isCounted(counterOf(p)) {
+					counted--
+				}
+			}
+			return s.recount(ctx, tx, kind, actionID, delta, counted)
+		}
+		people, err := account.Contacts(ctx, tx, personIDs)
+		if err != nil {
+			return err
+		}
+		for _, p := range order {
+			if p.Status == StatusConfirmed {
+				if err := clearFlag(ctx, tx, p.ID); err != nil {
+					return err
+				}
+				continue
+			}
+			token, hash := newLink(p.ID)
+			if err := repend(ctx, tx, p.ID, hash); err != nil {
 				return err
 			}
-			for _, p := range order {
-				token, hash := newLink(p.ID)
-				if err := repend(ctx, tx, p.ID, hash); err != nil {
-					return err
-				}
-				if err := s.mailConfirmation(ctx, tx, p.Kind, actionID, people[p.PersonID].Email, p.Lang, token); err != nil {
-					return err
-				}
+			if err := s.mailConfirmation(ctx, tx, p.Kind, actionID, people[p.PersonID].Email, p.choices(), token); err != nil {
+				return err
 			}
+			delta[StatusFlagged]--
+			delta[StatusPending]++
 		}
-		delta := map[string]int{StatusFlagged: -changed}
-		if accept {
-			delta[StatusPending] = changed
-		}
-		_, err = bump(ctx, tx, kind, actionID, delta)
-		return err
+		return s.recount(ctx, tx, kind, actionID, delta, 0)
 	})
 	s.forget(actionID)
 	return changed, err
@@ -259,7 +285,7 @@ func (s *Service) Review(ctx context.Context, actorID, actionID string, ids []st
 
 // NewLink mints a fresh token for a participation, inside tx, and returns
 // its links (a pledge's check-in mail carries one). The previous token stops
-// working: only the hash of the latest is kept.
+// working: only one hash is kept in the participation.
 func (s *Service) NewLink(ctx context.Context, tx *store.Tx, participationID string) (token string, links Links, err error) {
 	token, hash := newLink(participationID)
 	if err := setLink(ctx, tx, participationID, hash); err != nil {

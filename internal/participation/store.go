@@ -45,7 +45,7 @@ func getParticipation(ctx context.Context, q store.Queryer, id string) (*Partici
 }
 
 // linkedParticipation reads one participation by id with the hash of its
-// latest link's secret (invalid when it has none).
+// first link's secret (invalid when it has none: see participation_links).
 func linkedParticipation(ctx context.Context, q store.Queryer, id string) (*Participation, sql.NullString, error) {
 	var stored sql.NullString
 	p, err := scanParticipation(q.QueryRowContext(ctx,
@@ -161,14 +161,24 @@ type pageKey struct {
 	id        string
 }
 
-// participationsAfter reads up to n participations of actionID in the
-// given statuses, oldest first, after key (nil: from the first).
-func participationsAfter(ctx context.Context, q store.Queryer, actionID string, statuses []string, key *pageKey, n int) ([]Participant, error) {
+// listOf picks the participations of a list: those in the statuses,
+// only the flagged ones (a flag reason kept: see toReview) when flagged.
+type listOf struct {
+	statuses []string
+	flagged  bool
+}
+
+// participationsAfter reads up to n participations of actionID that list
+// picks, oldest first, after key (nil: from the first).
+func participationsAfter(ctx context.Context, q store.Queryer, actionID string, list listOf, key *pageKey, n int) ([]Participant, error) {
 	args := []any{actionID}
-	for _, st := range statuses {
+	for _, st := range list.statuses {
 		args = append(args, st)
 	}
-	where := `p.action_id = $1 AND p.status IN (` + marks(2, len(statuses)) + `)`
+	where := `p.action_id = $1 AND p.status IN (` + marks(2, len(list.statuses)) + `)`
+	if list.flagged {
+		where += ` AND p.flag_reason <> ''` // participations_review, a partial index
+	}
 	if key != nil {
 		args = append(args, key.createdAt, key.id)
 		a, b := "$"+itoa(len(args)-1), "$"+itoa(len(args))
@@ -202,8 +212,8 @@ func participants(ctx context.Context, q store.Queryer, query string, args ...an
 	return out, internalErr(rows.Err())
 }
 
-// flaggedAmong reads which of ids are flagged participations of actionID:
-// id → the participation. Ids of other actions or statuses are left out.
+// flaggedAmong reads which of ids are participations of actionID to
+// review (see toReview): id → the participation. Others are left out.
 func flaggedAmong(ctx context.Context, tx *store.Tx, actionID string, ids []string) (map[string]*Participation, error) {
 	out := map[string]*Participation{}
 	err := store.EachByID(ctx, tx, `SELECT `+participationColumns+` FROM participations p WHERE p.id IN $ids`, ids, func(r store.Scanner) error {
@@ -211,7 +221,7 @@ func flaggedAmong(ctx context.Context, tx *store.Tx, actionID string, ids []stri
 		if err != nil {
 			return repertoire.Internal(err)
 		}
-		if p.ActionID == actionID && p.Status == StatusFlagged {
+		if p.ActionID == actionID && (p.Status == StatusFlagged || (p.Status == StatusConfirmed && p.FlagReason != "")) {
 			out[p.ID] = p
 		}
 		return nil
@@ -239,15 +249,22 @@ func reject(ctx context.Context, tx *store.Tx, ids []string) error {
 }
 
 // repend makes a participation pending again with a fresh link's hash
-// (a flagged one accepted on review).
+// (a flagged one accepted on review: reviewed, it is flagged no more).
 func repend(ctx context.Context, tx *store.Tx, id, hash string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE participations SET status = 'pending', token_hash = $2, modified_at = $3 WHERE id = $1`,
-		id, hash, tx.Now)
+	_, err := tx.ExecContext(ctx, `UPDATE participations SET status = 'pending', token_hash = $2, flag_reason = '', modified_at = $3
+		WHERE id = $1`, id, hash, tx.Now)
 	return internalErr(err)
 }
 
-// setLink keeps the hash of a participation's latest link.
-func setLink(ctx context.Context, tx *store.Tx, id, hash string) error {
+// clearFlag accepts on review a participation confirmed while flagged.
+func clearFlag(ctx context.Context, tx *store.Tx, id string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE participations SET flag_reason = '', modified_at = $2 WHERE id = $1`, id, tx.Now)
+	return internalErr(err)
+}
+
+// setLink keeps the hash of a participation's first link (nil: none; its
+// links then live in participation_links).
+func setLink(ctx context.Context, tx *store.Tx, id string, hash any) error {
 	_, err := tx.ExecContext(ctx, `UPDATE participations SET token_hash = $2 WHERE id = $1`, id, hash)
 	return internalErr(err)
 }

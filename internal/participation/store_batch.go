@@ -29,18 +29,24 @@ func (r *newRow) appendArgs(dst []any, now time.Time) []any {
 	in := sub.Person
 	return append(dst, r.id, string(sub.Kind), sub.ActionID, r.personID, r.status, sub.OriginSystem, sub.Comment,
 		sub.PublicName, sub.ContactOK, sub.ShareWithTarget, in.GivenName, in.FamilyName, in.Locality, in.Country,
-		sub.Lang, ip, emailDomain(in.Email), r.reason, r.tokenHash, r.confirmedAt, now, now)
+		sub.Lang, ip, emailDomain(in.Email), r.reason, r.tokenHash, r.confirmedAt, now, now, sub.canonical)
 }
 
+// insertColumns are the columns of a new participation. Its inserts do
+// nothing on a conflict with either unique key, (action, person) or
+// (action, canonical address): the same inbox takes part once.
 const insertColumns = `INSERT INTO participations (id, kind, action_id, person_id, status, origin_system, comment,
 	public_name, contact_ok, share_with_target, given_name, family_name, locality, country, lang, ip, email_domain,
-	flag_reason, token_hash, confirmed_at, created_at, modified_at) VALUES `
+	flag_reason, token_hash, confirmed_at, created_at, modified_at, email_canonical) VALUES `
+
+// insertWidth is how many values a row of insertColumns has.
+const insertWidth = 23
 
 // insertOne inserts one participation and reports whether it did: false
 // when the person already takes part in the action.
 func insertOne(ctx context.Context, tx *store.Tx, r *newRow) (bool, error) {
-	res, err := tx.ExecContext(ctx, insertColumns+`($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22)
-		ON CONFLICT (action_id, person_id) DO NOTHING`, r.appendArgs(make([]any, 0, 22), tx.Now)...)
+	res, err := tx.ExecContext(ctx, insertColumns+store.Rows(tx.Dialect, 1, insertWidth)+` ON CONFLICT DO NOTHING`,
+		r.appendArgs(make([]any, 0, insertWidth), tx.Now)...)
 	if err != nil {
 		return false, repertoire.Internal(err)
 	}
@@ -55,12 +61,12 @@ func insertMany(ctx context.Context, tx *store.Tx, rows []*newRow) (map[string]b
 	inserted := make(map[string]bool, len(rows))
 	for start := 0; start < len(rows); start += chunkRows {
 		chunk := rows[start:min(start+chunkRows, len(rows))]
-		args := make([]any, 0, len(chunk)*22)
+		args := make([]any, 0, len(chunk)*insertWidth)
 		for _, r := range chunk {
 			args = r.appendArgs(args, tx.Now)
 		}
-		res, err := query(ctx, tx, insertColumns+store.Rows(tx.Dialect, len(chunk), 22)+
-			` ON CONFLICT (action_id, person_id) DO NOTHING RETURNING id`, args)
+		res, err := query(ctx, tx, insertColumns+store.Rows(tx.Dialect, len(chunk), insertWidth)+
+			` ON CONFLICT DO NOTHING RETURNING id`, args)
 		if err != nil {
 			return nil, err
 		}
@@ -80,29 +86,23 @@ func insertMany(ctx context.Context, tx *store.Tx, rows []*newRow) (map[string]b
 	return inserted, nil
 }
 
-// existing reads the participation a person already has in an action.
-func existing(ctx context.Context, tx *store.Tx, actionID, personID string) (id, status string, modified time.Time, err error) {
-	err = tx.QueryRowContext(ctx, `SELECT id, status, modified_at FROM participations WHERE action_id = $1 AND person_id = $2`,
-		actionID, personID).Scan(&id, &status, &modified)
+// existing reads the participation a person already has in an action:
+// theirs, or else the one of their inbox under another spelling of its
+// address (canonical).
+func existing(ctx context.Context, tx *store.Tx, actionID, personID, canonical string) (*Participation, error) {
+	p, err := scanParticipation(tx.QueryRowContext(ctx, `SELECT `+participationColumns+` FROM participations p
+		WHERE p.action_id = $1 AND (p.person_id = $2 OR p.email_canonical = $3)
+		ORDER BY CASE WHEN p.person_id = $2 THEN 0 ELSE 1 END LIMIT 1`, actionID, personID, canonical))
 	if err != nil {
-		return "", "", time.Time{}, repertoire.Internal(err)
+		return nil, repertoire.Internal(err)
 	}
-	return id, status, modified, nil
+	return p, nil
 }
 
 // confirmImported confirms a participation from an organizer's import.
 func confirmImported(ctx context.Context, tx *store.Tx, id, origin string) error {
 	_, err := tx.ExecContext(ctx, `UPDATE participations SET status = 'confirmed', origin_system = $2, confirmed_at = $3,
 		withdrawn_at = NULL, token_hash = NULL, modified_at = $3 WHERE id = $1`, id, origin, tx.Now)
-	return internalErr(err)
-}
-
-// startOver makes a participation pending again with what the person
-// submitted this time and a fresh link's hash.
-func startOver(ctx context.Context, tx *store.Tx, id, hash string, sub *Submission) error {
-	_, err := tx.ExecContext(ctx, `UPDATE participations SET status = 'pending', token_hash = $2, comment = $3,
-		public_name = $4, contact_ok = $5, share_with_target = $6, lang = $7, withdrawn_at = NULL, modified_at = $8 WHERE id = $1`,
-		id, hash, sub.Comment, sub.PublicName, sub.ContactOK, sub.ShareWithTarget, sub.Lang, tx.Now)
 	return internalErr(err)
 }
 

@@ -75,13 +75,13 @@ func (s *Service) writePast(ctx context.Context, tx *store.Tx, past []Past, out 
 	}
 	sorted := slices.Clone(rows)
 	slices.SortStableFunc(sorted, func(a, b *fresh) int { return lockOrder(&a.p.sub, &b.p.sub) })
-	if err := upsertPeople(ctx, tx, sorted); err != nil {
+	if err := upsertPeople(ctx, tx, sorted, true); err != nil {
 		return err
 	}
 	inserted := make(map[string]bool, len(sorted))
 	for start := 0; start < len(sorted); start += chunkRows {
 		chunk := sorted[start:min(start+chunkRows, len(sorted))]
-		args := make([]any, 0, len(chunk)*20)
+		args := make([]any, 0, len(chunk)*21)
 		for _, r := range chunk {
 			p, sub := past[at[r]], &r.p.sub
 			r.status = StatusConfirmed
@@ -92,12 +92,12 @@ func (s *Service) writePast(ctx context.Context, tx *store.Tx, past []Past, out 
 			in := sub.Person
 			args = append(args, r.id, string(sub.Kind), sub.ActionID, r.personID, r.status, sub.OriginSystem, sub.Comment,
 				sub.PublicName, sub.ContactOK, sub.ShareWithTarget, in.GivenName, in.FamilyName, in.Locality, in.Country,
-				sub.Lang, emailDomain(in.Email), p.SubmittedAt, p.ConfirmedAt, withdrawn, modified)
+				sub.Lang, emailDomain(in.Email), p.SubmittedAt, p.ConfirmedAt, withdrawn, modified, sub.canonical)
 		}
 		q := `INSERT INTO participations (id, kind, action_id, person_id, status, origin_system, comment,
 			public_name, contact_ok, share_with_target, given_name, family_name, locality, country, lang, email_domain,
-			created_at, confirmed_at, withdrawn_at, modified_at) VALUES ` + store.Rows(tx.Dialect, len(chunk), 20) +
-			` ON CONFLICT (action_id, person_id) DO NOTHING RETURNING id`
+			created_at, confirmed_at, withdrawn_at, modified_at, email_canonical) VALUES ` + store.Rows(tx.Dialect, len(chunk), 21) +
+			` ON CONFLICT DO NOTHING RETURNING id`
 		res, err := query(ctx, tx, q, args)
 		if err != nil {
 			return err
@@ -122,12 +122,11 @@ func (s *Service) writePast(ctx context.Context, tx *store.Tx, past []Past, out 
 		i := at[r]
 		if !inserted[r.id] {
 			// Taken part already: that participation stands.
-			var id, status string
-			if err := tx.QueryRowContext(ctx, `SELECT id, status FROM participations WHERE action_id = $1 AND person_id = $2`,
-				r.p.sub.ActionID, r.personID).Scan(&id, &status); err != nil {
-				return repertoire.Internal(err)
+			ex, err := existing(ctx, tx, r.p.sub.ActionID, r.personID, r.p.sub.canonical)
+			if err != nil {
+				return err
 			}
-			out[i] = Result{ID: id, Status: status, Existing: true}
+			out[i] = Result{ID: ex.ID, Status: ex.Status, Existing: true}
 			continue
 		}
 		out[i] = Result{ID: r.id, Status: r.status}

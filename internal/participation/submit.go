@@ -48,6 +48,8 @@ type move struct {
 	from []string
 	to   string
 	part *Participation
+	// applied: confirmed with its choices, which its person takes now.
+	applied bool
 }
 
 // Validate checks a submission as Submit does, without writing anything.
@@ -63,6 +65,7 @@ func Validate(sub *Submission) error {
 	if sub.Lang != "fr" {
 		sub.Lang = "en"
 	}
+	sub.canonical = account.CanonicalEmail(sub.Person.Email)
 	if sub.Person.Language == "" {
 		sub.Person.Language = sub.Lang
 	}
@@ -248,10 +251,17 @@ func (d *counterDelta) add(prev, next string) {
 	}
 }
 
-// personOf is what a submission says about its person: a new person
-// gets the submission's language, and an import's origin.
-func personOf(sub *Submission) account.PersonInput {
+// personOf is what a submission may say about its person: a new person
+// gets the submission's language, and an import's origin. Anyone can type
+// anyone's address, so an online submission tells only the address: the
+// name and place given wait with the participation (or its link) and reach
+// the person when they confirm it (applyPeople). What is confirmed already
+// (an organizer's import, the past) tells everything.
+func personOf(sub *Submission, confirmed bool) account.PersonInput {
 	in := sub.Person
+	if sub.OriginSystem == "" && !confirmed {
+		in = account.PersonInput{Email: in.Email}
+	}
 	in.Language, in.Origin = sub.Lang, sub.OriginSystem
 	return in
 }
@@ -266,7 +276,7 @@ func emailDomain(email string) string {
 func (s *Service) writeOne(ctx context.Context, tx *store.Tx, p *pending, d *counterDelta) error {
 	sub := &p.sub
 	in := sub.Person
-	ids, err := account.UpsertPeople(ctx, tx, []account.PersonInput{personOf(sub)})
+	ids, err := account.UpsertPeople(ctx, tx, []account.PersonInput{personOf(sub, false)})
 	if err != nil {
 		return err
 	}
@@ -304,72 +314,91 @@ func (s *Service) writeOne(ctx context.Context, tx *store.Tx, p *pending, d *cou
 		d.flagged++
 	case StatusPending:
 		d.pending++
-		return s.mailConfirmation(ctx, tx, sub.Kind, sub.ActionID, in.Email, sub.Lang, token)
+		return s.mailConfirmation(ctx, tx, sub.Kind, sub.ActionID, in.Email, sub.choices(), token)
 	}
 	return nil
 }
 
-// ResendAfter is how long a pending participation waits before taking part
-// again mails a fresh link: anyone can type someone else's address, and
-// must not be able to flood their mailbox with it.
-const ResendAfter = 10 * time.Minute
+// MailsPerHour bounds the links a resubmission mails: one is mailed only
+// while fewer than MailsPerHour of the person's links in
+// participation_links were made in the past hour (a participation's first
+// link is kept there, dated as the participation, once a second is
+// mailed). Typing an address in a loop mails it three times an hour at
+// most: anyone can type someone else's address, and must not flood their
+// mailbox with it; the reader of that mailbox gets a working link of their
+// own within the bound.
+const MailsPerHour = 3
 
-// again handles a person taking part a second time: still pending, they
-// get a fresh link after ResendAfter (the first mail may be lost; the old
-// link then stops working); withdrawn or rejected,
-// they start over as pending; confirmed or flagged, nothing changes. An
-// import of someone already pending confirms them.
+// again handles a person taking part a second time (the same address, or
+// another spelling of the same inbox: canonical). Online, a participation
+// not confirmed yet (pending, flagged, withdrawn, rejected) gets a new
+// link for what was submitted this time, mailed to the address as typed,
+// within MailsPerHour: nothing else changes, and every link mailed before
+// still confirms what it was mailed for (the submitter may not be the
+// person). A rejected one waits for its link again (pending), its flag
+// kept: confirmed, it is back in the organizers' review queue. Confirmed,
+// nothing changes. An organizer's import confirms what waits, but never
+// brings back a withdrawal: only the person does, from their link.
 func (s *Service) again(ctx context.Context, tx *store.Tx, p *pending, personID string) error {
 	sub := &p.sub
-	id, status, modified, err := existing(ctx, tx, sub.ActionID, personID)
+	ex, err := existing(ctx, tx, sub.ActionID, personID, sub.canonical)
 	if err != nil {
 		return err
 	}
-	p.res = Result{ID: id, Status: status, Existing: true}
+	p.res = Result{ID: ex.ID, Status: ex.Status, Existing: true}
 	if sub.OriginSystem != "" {
-		if status == StatusConfirmed {
+		if ex.Status == StatusConfirmed || ex.Status == StatusWithdrawn {
 			return nil
 		}
-		prev := status
-		if err := confirmImported(ctx, tx, id, sub.OriginSystem); err != nil {
+		prev := ex.Status
+		if err := confirmImported(ctx, tx, ex.ID, sub.OriginSystem); err != nil {
 			return err
 		}
 		p.res.Status = StatusConfirmed
 		return s.recount(ctx, tx, sub.Kind, sub.ActionID, map[string]int{prev: -1, "imported": 1}, 1)
 	}
-	if status == StatusPending && tx.Now.Sub(modified) < ResendAfter {
-		return nil // the link mailed a moment ago still works
+	if ex.Status == StatusConfirmed {
+		return nil
 	}
-	switch status {
-	case StatusPending, StatusWithdrawn, StatusRejected:
-		token, hash := newLink(id)
-		if err := startOver(ctx, tx, id, hash, sub); err != nil {
+	sent, err := linksSince(ctx, tx, ex.PersonID, tx.Now.Add(-time.Hour))
+	if err != nil || sent >= MailsPerHour {
+		return err
+	}
+	if err := keepFirstLink(ctx, tx, ex.ID); err != nil {
+		return err
+	}
+	token, hash := newLink(ex.ID)
+	if err := addLink(ctx, tx, ex.ID, ex.PersonID, hash, sub.choices()); err != nil {
+		return err
+	}
+	if ex.Status == StatusRejected {
+		if _, err := moveStatus(ctx, tx, ex.ID, StatusRejected, StatusPending); err != nil {
 			return err
 		}
-		if status != StatusPending {
-			if err := s.recount(ctx, tx, sub.Kind, sub.ActionID, map[string]int{status: -1, StatusPending: 1}, 0); err != nil {
-				return err
-			}
+		if err := s.recount(ctx, tx, sub.Kind, sub.ActionID, map[string]int{StatusPending: 1}, 0); err != nil {
+			return err
 		}
 		p.res.Status = StatusPending
-		return s.mailConfirmation(ctx, tx, sub.Kind, sub.ActionID, sub.Person.Email, sub.Lang, token)
 	}
-	return nil
+	return s.mailConfirmation(ctx, tx, sub.Kind, sub.ActionID, sub.Person.Email, sub.choices(), token)
 }
 
 func (s *Service) links(token string) Links {
 	return Links{Confirm: s.baseURL + "/p/confirm/" + token, Withdraw: s.baseURL + "/p/withdraw/" + token}
 }
 
-// mailConfirmation queues the confirmation mail. It goes without the
-// person id: it is transactional (sent even to unsubscribed people) and
-// needs no unsubscribe link, which spares two statements per signature.
-func (s *Service) mailConfirmation(ctx context.Context, tx *store.Tx, kind Kind, actionID, email, lang, token string) error {
-	subject, body, err := s.action(kind).ConfirmMail(ctx, tx, actionID, lang, s.links(token))
+// mailConfirmation queues the confirmation mail of a link confirming c. It
+// goes without the person id: it is transactional (sent even to
+// unsubscribed people) and needs no unsubscribe link, which spares two
+// statements per signature.
+func (s *Service) mailConfirmation(ctx context.Context, tx *store.Tx, kind Kind, actionID, email string, c Choices, token string) error {
+	links := s.links(token)
+	links.Choices = s.choicesText(kind, c)
+	subject, body, err := s.action(kind).ConfirmMail(ctx, tx, actionID, c.Lang, links)
 	if err != nil {
 		return err
 	}
-	return outbox.Enqueue(ctx, tx, s.baseURL, outbox.Message{To: email, Subject: subject, Body: body, Lang: lang, Transactional: true})
+	return outbox.Enqueue(ctx, tx, s.baseURL, outbox.Message{To: email, Subject: subject, Body: body, Lang: c.Lang, Transactional: true})
 }
 
 // applyDeltas writes a batch's counter changes, once per action, and tells

@@ -87,22 +87,6 @@ func TestConcurrentSubmits(t *testing.T) {
 		if got := count(t, db, `SELECT COUNT(*) FROM participations`); got != 200 {
 			t.Errorf("%d participations, want 200 (one per action and address)", got)
 		}
-		if got := count(t, db, `SELECT COUNT(*) FROM people`); got != 100 {
-			t.Errorf("%d people, want 100 (one per address)", got)
-		}
-		for k := range 100 {
-			var given, locality string
-			if err := db.Reader().QueryRowContext(context.Background(), `SELECT given_name, locality FROM people WHERE email = $1`,
-				email(k)).Scan(&given, &locality); err != nil {
-				t.Fatal(err)
-			}
-			if given != fmt.Sprintf("Given%d", k) && given != fmt.Sprintf("Given%d", k+100) && given != fmt.Sprintf("Given%d", k+200) {
-				t.Errorf("%s is named %q, not one of the names they gave", email(k), given)
-			}
-			if locality != "Lyon" {
-				t.Errorf("%s lives in %q, want Lyon", email(k), locality)
-			}
-		}
 		for i, r := range results {
 			p := participationOf(t, db, action(i), email(i))
 			if r.ID != p.ID || r.Status != StatusPending {
@@ -122,21 +106,25 @@ func TestConcurrentSubmits(t *testing.T) {
 			t.Errorf("Counted called %d times while nothing was counted", len(calls))
 		}
 
-		// One mail per pending participation, to its signer, whose link
-		// hashes to that participation's token.
+		// One mail per submission (the second of an address to A mails a
+		// link of its own), to its signer, whose link opens that signer's
+		// participation.
 		mails := outboxMails(t, db)
-		if len(mails) != 200 {
-			t.Fatalf("%d mails in the outbox, want 200", len(mails))
+		if len(mails) != 300 {
+			t.Fatalf("%d mails in the outbox, want 300", len(mails))
 		}
 		tokens := map[string]bool{}
 		for _, m := range mails {
 			token := tokenOf(t, m)
 			tokens[token] = true
 			var action, email string
-			id, secret, _ := strings.Cut(token, ".")
-			if err := db.Reader().QueryRowContext(context.Background(), `SELECT p.action_id, pe.email FROM participations p
-				JOIN people pe ON pe.id = p.person_id WHERE p.id = $1 AND p.token_hash = $2`, id, store.HashToken(secret)).Scan(&action, &email); err != nil {
+			p, err := s.ByToken(context.Background(), token)
+			if err != nil {
 				t.Fatalf("the link mailed to %s matches no participation: %v", m.To, err)
+			}
+			if err := db.Reader().QueryRowContext(context.Background(), `SELECT p.action_id, pe.email FROM participations p
+				JOIN people pe ON pe.id = p.person_id WHERE p.id = $1`, p.ID).Scan(&action, &email); err != nil {
+				t.Fatal(err)
 			}
 			if email != m.To {
 				t.Errorf("mail to %s carries the link of %s", m.To, email)
@@ -145,8 +133,8 @@ func TestConcurrentSubmits(t *testing.T) {
 				t.Errorf("mail to %s for %s has subject %q", m.To, action, m.Subject)
 			}
 		}
-		if len(tokens) != 200 {
-			t.Errorf("%d distinct links in 200 mails", len(tokens))
+		if len(tokens) != 300 {
+			t.Errorf("%d distinct links in 300 mails", len(tokens))
 		}
 
 		// Everyone confirms: the counters, the chart and the action follow.
@@ -157,6 +145,23 @@ func TestConcurrentSubmits(t *testing.T) {
 		}
 		checkCounters(t, db, "action-a", Counts{Confirmed: 100})
 		checkCounters(t, db, "action-b", Counts{Confirmed: 100})
+		// Confirmed, each person has one of the names they gave.
+		if got := count(t, db, `SELECT COUNT(*) FROM people`); got != 100 {
+			t.Errorf("%d people, want 100 (one per address)", got)
+		}
+		for k := range 100 {
+			var given, locality string
+			if err := db.Reader().QueryRowContext(context.Background(), `SELECT given_name, locality FROM people WHERE email = $1`,
+				email(k)).Scan(&given, &locality); err != nil {
+				t.Fatal(err)
+			}
+			if given != fmt.Sprintf("Given%d", k) && given != fmt.Sprintf("Given%d", k+100) && given != fmt.Sprintf("Given%d", k+200) {
+				t.Errorf("%s is named %q, not one of the names they gave", email(k), given)
+			}
+			if locality != "Lyon" {
+				t.Errorf("%s lives in %q, want Lyon", email(k), locality)
+			}
+		}
 		if g := growth(t, db, "action-a"); g != 100 {
 			t.Errorf("growth of A sums to %d, want 100", g)
 		}
@@ -167,8 +172,9 @@ func TestConcurrentSubmits(t *testing.T) {
 	})
 }
 
-// TestPersonLatestFieldsWin: what a person told us last wins, and an empty
-// field keeps what we had; each participation keeps what was given with it.
+// TestPersonLatestFieldsWin: what a person confirmed last wins, and an
+// empty field keeps what we had; each participation keeps what was given
+// with it.
 func TestPersonLatestFieldsWin(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		s, _ := newTestService(t, db, Limits{})
@@ -179,6 +185,11 @@ func TestPersonLatestFieldsWin(t *testing.T) {
 		second.Kind = Commitment
 		second.Person.GivenName, second.Person.Locality = "Ana Maria", "Paris"
 		submit(t, s, second)
+		for _, m := range mailsTo(t, db, "ana@example.org") { // confirmed in the order given
+			if _, err := s.Confirm(context.Background(), tokenOf(t, m)); err != nil {
+				t.Fatal(err)
+			}
+		}
 
 		var given, family, locality string
 		if err := db.Reader().QueryRowContext(context.Background(), `SELECT given_name, family_name, locality FROM people WHERE email = $1`,
@@ -198,8 +209,8 @@ func TestPersonLatestFieldsWin(t *testing.T) {
 }
 
 // TestSameEmailTwiceInOneBatch: two submissions of one address in one
-// transaction are one participation and one mail; the person ends with
-// what they said last.
+// transaction are one participation, each with its link; the person ends
+// with what the link they followed confirms.
 func TestSameEmailTwiceInOneBatch(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		s, _ := newTestService(t, db, Limits{})
@@ -216,21 +227,28 @@ func TestSameEmailTwiceInOneBatch(t *testing.T) {
 		if res[1].Status != StatusPending {
 			t.Errorf("the second submission answers %q, want pending", res[1].Status)
 		}
-		if n := len(mailsTo(t, db, "bo@example.org")); n != 1 {
-			t.Errorf("%d mails to bo, want 1", n)
+		mails := mailsTo(t, db, "bo@example.org")
+		if len(mails) != 2 {
+			t.Fatalf("%d mails to bo, want 2 (a link for each submission)", len(mails))
 		}
 		checkCounters(t, db, "petition-1", Counts{Pending: 2})
+		if _, err := s.Confirm(context.Background(), tokenOf(t, mails[1])); err != nil {
+			t.Fatal(err)
+		}
+		checkCounters(t, db, "petition-1", Counts{Pending: 1, Confirmed: 1})
 		var given string
 		if err := db.Reader().QueryRowContext(context.Background(), `SELECT given_name FROM people WHERE email = 'bo@example.org'`).Scan(&given); err != nil {
 			t.Fatal(err)
 		}
 		if given != "Bob" {
-			t.Errorf("person named %q, want Bob (said last)", given)
+			t.Errorf("person named %q, want Bob (confirmed)", given)
 		}
 	})
 }
 
-// TestAgain: taking part again, in a later batch, from each state.
+// TestAgain: taking part again, in a later batch, from each state: a
+// participation not confirmed yet gets a new link for what was submitted,
+// and the links mailed before still work; nothing else changes.
 func TestAgain(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -240,15 +258,8 @@ func TestAgain(t *testing.T) {
 		counts  Counts
 		counted int // net change of the chart
 	}{
-		{name: "pending, link mailed a moment ago", status: StatusPending, mails: 1, counts: Counts{Pending: 1}},
-		{name: "pending for longer than ResendAfter", status: StatusPending, mails: 2, counts: Counts{Pending: 1},
-			prepare: func(t *testing.T, s *Service, db *store.DB, token string) {
-				if _, err := db.Writer().ExecContext(context.Background(), `UPDATE participations SET modified_at = $1`,
-					store.Now().Add(-ResendAfter-time.Minute)); err != nil {
-					t.Fatal(err)
-				}
-			}},
-		{name: "withdrawn", status: StatusPending, mails: 2, counts: Counts{Pending: 1},
+		{name: "pending", status: StatusPending, mails: 2, counts: Counts{Pending: 1}},
+		{name: "withdrawn", status: StatusWithdrawn, mails: 2, counts: Counts{Withdrawn: 1},
 			prepare: func(t *testing.T, s *Service, db *store.DB, token string) {
 				if _, err := s.Withdraw(context.Background(), token); err != nil {
 					t.Fatal(err)
@@ -260,7 +271,7 @@ func TestAgain(t *testing.T) {
 					t.Fatal(err)
 				}
 			}},
-		{name: "confirmed then withdrawn", status: StatusPending, mails: 2, counts: Counts{Pending: 1}, counted: 0,
+		{name: "confirmed then withdrawn", status: StatusWithdrawn, mails: 2, counts: Counts{Withdrawn: 1}, counted: 0,
 			prepare: func(t *testing.T, s *Service, db *store.DB, token string) {
 				if _, err := s.Confirm(context.Background(), token); err != nil {
 					t.Fatal(err)
@@ -292,13 +303,13 @@ func TestAgain(t *testing.T) {
 					t.Errorf("growth sums to %d, want %d", g, tc.counted)
 				}
 				if tc.mails == 2 {
-					// The new link works; the old one no longer does.
+					// Both links open; the new one confirms.
 					newToken := tokenOf(t, mails[1])
 					if newToken == token {
 						t.Fatal("the new mail carries the old link")
 					}
-					if _, err := s.Confirm(context.Background(), token); repertoire.ErrorCode(err) != repertoire.ENOTFOUND {
-						t.Errorf("the superseded link: err %v, want not found", err)
+					if _, err := s.ByToken(context.Background(), token); err != nil {
+						t.Errorf("the first link no longer opens: %v", err)
 					}
 					if p, err := s.Confirm(context.Background(), newToken); err != nil || p.Status != StatusConfirmed {
 						t.Errorf("the new link: %+v, %v", p, err)
@@ -347,14 +358,16 @@ func TestFlagged(t *testing.T) {
 		}
 		checkCounters(t, db, "petition-1", Counts{Pending: 4, Flagged: 2})
 
-		// Taking part again while flagged changes nothing and mails nothing.
+		// Taking part again while flagged mails a link (the reader of the
+		// inbox may be the one asking) and leaves it flagged.
 		sub := signature("petition-1", "a3@two.example")
 		if r := submit(t, s, sub); r.Status != StatusFlagged || !r.Existing {
 			t.Errorf("flagged again: %+v", r)
 		}
-		if n := len(mailsTo(t, db, "a3@two.example")); n != 0 {
-			t.Errorf("flagged again: %d mails", n)
+		if n := len(mailsTo(t, db, "a3@two.example")); n != 1 {
+			t.Errorf("flagged again: %d mails, want 1", n)
 		}
+		checkCounters(t, db, "petition-1", Counts{Pending: 4, Flagged: 2})
 
 		queue, err := s.ReviewQueue(context.Background(), "petition-1", 0)
 		if err != nil || len(queue) != 2 {
@@ -371,10 +384,10 @@ func TestFlagged(t *testing.T) {
 			t.Errorf("rejected one is %s", p.Status)
 		}
 		mails := mailsTo(t, db, "a3@two.example")
-		if len(mails) != 1 {
-			t.Fatalf("accepted one got %d mails, want 1", len(mails))
+		if len(mails) != 2 {
+			t.Fatalf("accepted one got %d mails, want 2 (its own and the review's)", len(mails))
 		}
-		if p, err := s.Confirm(context.Background(), tokenOf(t, mails[0])); err != nil || p.Status != StatusConfirmed {
+		if p, err := s.Confirm(context.Background(), tokenOf(t, mails[1])); err != nil || p.Status != StatusConfirmed {
 			t.Errorf("accepted one confirms: %+v, %v", p, err)
 		}
 		checkCounters(t, db, "petition-1", Counts{Pending: 4, Confirmed: 1})
@@ -575,7 +588,7 @@ func TestPurgeIPs(t *testing.T) {
 			t.Errorf("second purge: %d, %v; want nothing left", n, err)
 		}
 		// New fills in the default period.
-		if s2 := New(db, nil, testBaseURL, s.log, Limits{}); s2.limits.KeepIPs != 30*24*time.Hour {
+		if s2 := New(db, nil, nil, testBaseURL, s.log, Limits{}); s2.limits.KeepIPs != 30*24*time.Hour {
 			t.Errorf("default KeepIPs %v, want 30 days", s2.limits.KeepIPs)
 		}
 	})

@@ -542,17 +542,16 @@ type signatureJSON struct {
 
 // signatureDoc is one signature for its petition's organizers: the one
 // document of the collections and of GET by id.
-func (h *Handler) signatureDoc(pt participation.Participant) signatureJSON {
+func (h *Handler) signatureDoc(r *http.Request, pt participation.Participant) signatureJSON {
+	if pr := api.PrincipalFrom(r.Context()); pr == nil || pr.PersonID != pt.PersonID {
+		pt = pt.ForOrganizers() // the consents, as in the CSV export
+	}
 	petition := api.URL(h.baseURL, api.Prefix+"/petitions", pt.ActionID)
 	return signatureJSON{
 		Identifiers: api.Identifiers(pt.ID), OriginSystem: pt.OriginSystem,
 		CreatedDate: api.Time(pt.CreatedAt), ModifiedDate: api.Time(pt.ModifiedAt), ActionDate: api.TimePtr(pt.ConfirmedAt),
 		Status: pt.Status, Comments: pt.Comment,
-		Person: map[string]any{
-			"given_name": pt.GivenName, "family_name": pt.FamilyName,
-			"email_addresses":  []map[string]any{{"address": pt.Email, "primary": true}},
-			"postal_addresses": []map[string]any{{"locality": pt.Locality, "country": pt.Country}},
-		},
+		Person:     pt.OSDIPerson(),
 		PublicName: pt.PublicName, ContactOK: pt.ContactOK, ShareWithTarget: pt.ShareWithTarget,
 		Links: api.Links{
 			"self":          api.Link{Href: api.URL(petition, "/signatures", pt.ID)},
@@ -580,7 +579,7 @@ func (h *Handler) signatures(w http.ResponseWriter, r *http.Request, q participa
 	}
 	docs := make([]signatureJSON, 0, len(list))
 	for _, pt := range list {
-		docs = append(docs, h.signatureDoc(pt))
+		docs = append(docs, h.signatureDoc(r, pt))
 	}
 	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "osdi:signatures", docs, total, page))
 }
@@ -615,7 +614,7 @@ func (h *Handler) apiSignature(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	api.JSON(w, http.StatusOK, h.signatureDoc(*pt))
+	api.JSON(w, http.StatusOK, h.signatureDoc(r, *pt))
 }
 
 // apiUpdateSignature is PUT on a signature, for its petition's organizers:
@@ -643,7 +642,7 @@ func (h *Handler) apiUpdateSignature(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	api.JSON(w, http.StatusOK, h.signatureDoc(*pt))
+	api.JSON(w, http.StatusOK, h.signatureDoc(r, *pt))
 }
 
 // apiPersonSignature is one of a person's signatures, for the readers of
@@ -667,7 +666,7 @@ func (h *Handler) apiPersonSignature(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	api.JSON(w, http.StatusOK, h.signatureDoc(*pt))
+	api.JSON(w, http.StatusOK, h.signatureDoc(r, *pt))
 }
 
 // apiPersonSignatures lists a person's signatures (OSDI's osdi:signatures

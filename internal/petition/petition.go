@@ -240,7 +240,7 @@ func (h *Handler) ConfirmMail(ctx context.Context, q store.Queryer, actionID, la
 	}
 	l := h.cat.For(lang)
 	return l.T("petition.mail.confirm.subject", "Title", p.Title),
-		l.T("petition.mail.confirm.body", "Title", p.Title, "Confirm", links.Confirm, "Withdraw", links.Withdraw,
+		l.T("petition.mail.confirm.body", "Title", p.Title, "Confirm", links.Confirm, "Choices", links.Choices, "Withdraw", links.Withdraw,
 			"Page", h.baseURL+p.Path()), nil
 }
 

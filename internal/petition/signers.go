@@ -15,20 +15,14 @@ import (
 // delivered to the targets.
 
 // WriteCSV writes the confirmed signers of a petition as CSV, each with
-// only what they agreed to share: the name when they agreed to show it or
-// to give it to the target, the email only when they agreed to be
-// contacted. Never IP addresses.
+// only what they agreed to share (participation.Participant.ForOrganizers).
+// Never IP addresses.
 func (h *Handler) WriteCSV(ctx context.Context, w *csv.Writer, p *Petition, l *i18n.Localizer) error {
 	w.Write([]string{l.T("petition.csv.name"), l.T("petition.csv.email"), l.T("petition.csv.locality"), l.T("petition.csv.country"),
 		l.T("petition.csv.comment"), l.T("petition.csv.signed_at"), l.T("petition.csv.origin")})
 	err := h.parts.Confirmed(ctx, p.ID, func(pt participation.Participant) error {
-		name, email := "", ""
-		if pt.PublicName || pt.ShareWithTarget {
-			name = strings.TrimSpace(pt.GivenName + " " + pt.FamilyName)
-		}
-		if pt.ContactOK {
-			email = pt.Email
-		}
+		pt = pt.ForOrganizers()
+		name, email := strings.TrimSpace(pt.GivenName+" "+pt.FamilyName), pt.Email
 		at := ""
 		if pt.ConfirmedAt != nil {
 			at = pt.ConfirmedAt.Format(time.RFC3339)

@@ -278,7 +278,6 @@ func (h *Handler) apiCommit(w http.ResponseWriter, r *http.Request) {
 			}
 			return nil
 		},
-		ContactOK: true,
 		Links:     api.Links{"repertoire:pledge": api.Link{Href: h.pledgeURL(p.ID)}},
 		CheckTags: tag.CheckNames,
 		AddTags:   tag.Adder(h.Store.db, p.CommunityID)})
@@ -324,13 +323,12 @@ func (h *Handler) apiCommitments(w http.ResponseWriter, r *http.Request) {
 	}
 	docs := make([]commitmentJSON, 0, len(list))
 	for _, pt := range list {
+		pt = pt.ForOrganizers() // the consents, as in the CSV export
 		docs = append(docs, commitmentJSON{
 			Identifiers: api.Identifiers(pt.ID), OriginSystem: pt.OriginSystem, CreatedDate: api.Time(pt.CreatedAt),
 			ModifiedDate: api.Time(pt.ModifiedAt), ActionDate: api.TimePtr(pt.ConfirmedAt), Status: pt.Status, Comments: pt.Comment,
 			ContactOK: pt.ContactOK, Checkin: pt.Checkin,
-			Person: map[string]any{"given_name": pt.GivenName, "family_name": pt.FamilyName,
-				"email_addresses":  []map[string]any{{"address": pt.Email, "primary": true}},
-				"postal_addresses": []map[string]any{{"locality": pt.Locality, "country": pt.Country}}},
+			Person: pt.OSDIPerson(),
 			Links: api.Links{
 				"osdi:person":       api.Link{Href: api.URL(h.baseURL, api.Prefix+"/people", pt.PersonID)},
 				"repertoire:pledge": api.Link{Href: h.pledgeURL(p.ID)},

@@ -388,7 +388,7 @@ func (s *Store) ConfirmMail(ctx context.Context, q store.Queryer, actionID, lang
 	}
 	l := s.cat.For(lang)
 	subject := l.T("pledge.mail.confirm.subject", "Title", p.Title)
-	body := l.T("pledge.mail.confirm.body", "Sentence", s.sentence(l, p), "Confirm", links.Confirm, "Withdraw", links.Withdraw, "URL", s.baseURL+p.Path())
+	body := l.T("pledge.mail.confirm.body", "Sentence", s.sentence(l, p), "Confirm", links.Confirm, "Choices", links.Choices, "Withdraw", links.Withdraw, "URL", s.baseURL+p.Path())
 	return subject, body, nil
 }
 

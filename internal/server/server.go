@@ -100,7 +100,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	communities := community.New(db, pages, cat, log, cfg.BaseURL)
 	campaigns := campaign.New(db, pages, cat, log, cfg.BaseURL, communities.Store)
 	unsubscribe := outbox.NewHandler(db, pages, log)
-	parts := participation.New(db, pages, cfg.BaseURL, log, limits)
+	parts := participation.New(db, pages, cat, cfg.BaseURL, log, limits)
 	petitions := petition.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts)
 	pledges := pledge.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts, scheduler)
 	tags := tag.New(db, log, cfg.BaseURL, communities.Store, accounts)
