@@ -191,18 +191,6 @@ func (s *Service) Confirmed(ctx context.Context, actionID string, fn func(Partic
 	return s.each(ctx, actionID, []string{StatusConfirmed}, 0, fn)
 }
 
-// ConfirmedPage reads one page of the confirmed participants of an action
-// (online and imported), oldest first, with their emails; its total is
-// the action's counted total (Counts.Total).
-func (s *Service) ConfirmedPage(ctx context.Context, actionID string, offset, limit int) ([]Participant, error) {
-	q := s.db.Reader()
-	page, err := participationsPage(ctx, q, actionID, StatusConfirmed, offset, limit)
-	if err != nil {
-		return nil, err
-	}
-	return page, withEmails(ctx, q, page)
-}
-
 // toReview picks what an organizer reviews: flagged participations, and
 // those confirmed from their mail while flagged (counted until rejected).
 var toReview = listOf{statuses: []string{StatusFlagged, StatusConfirmed}, flagged: true}

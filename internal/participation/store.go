@@ -188,13 +188,6 @@ func participationsAfter(ctx context.Context, q store.Queryer, actionID string, 
 		` ORDER BY p.created_at, p.id LIMIT `+itoa(n), args...)
 }
 
-// participationsPage reads one page of an action's participations in the
-// given statuses, oldest first: offset and limit are the API's paging.
-func participationsPage(ctx context.Context, q store.Queryer, actionID string, status string, offset, limit int) ([]Participant, error) {
-	return participants(ctx, q, `SELECT `+participationColumns+` FROM participations p WHERE p.action_id = $1 AND p.status = $2
-		ORDER BY p.created_at, p.id LIMIT `+itoa(limit)+` OFFSET `+itoa(offset), actionID, status)
-}
-
 func participants(ctx context.Context, q store.Queryer, query string, args ...any) ([]Participant, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
