@@ -219,11 +219,17 @@ type Participant struct {
 }
 
 // ForOrganizers is what the organizers may see of a participant (the
-// signers' CSV, the API's list of signatures), by their consents: the name
-// only when they agreed to show it or to give it to the target, the
-// address only when they agreed to be contacted. The one home of that rule.
+// signers' CSV, the API's lists of signatures and commitments), by their
+// consents: a signer's name only when they agreed to show it or to give
+// it to the target, a committed person's when they agreed to be
+// contacted, the address only when they agreed to be contacted. The one
+// home of that rule.
 func (p Participant) ForOrganizers() Participant {
-	if !p.PublicName && !p.ShareWithTarget {
+	named := p.PublicName || p.ShareWithTarget
+	if p.Kind == Commitment {
+		named = p.ContactOK // a pledge asks one consent: to be contacted
+	}
+	if !named {
 		p.GivenName, p.FamilyName = "", ""
 	}
 	if !p.ContactOK {

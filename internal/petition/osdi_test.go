@@ -266,6 +266,7 @@ func TestSignaturesAsResources(t *testing.T) {
 		var rec signatureDoc
 		link := map[string]any{"osdi:person": map[string]any{"href": app.URL + "/api/v1/people/" + anaID}}
 		if st := app.API(t, "POST", sigs, token, map[string]any{"origin_system": "paper", "comments": "Count me in",
+			"contact_ok": true, "share_with_target": true, // given on paper
 			"referrer_data": map[string]any{"source": "leaflet"}, "add_tags": []string{"volunteer"}, "_links": link}, &rec); st != http.StatusCreated {
 			t.Fatalf("signature by person link: %d", st)
 		}
