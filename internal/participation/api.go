@@ -105,6 +105,10 @@ type Record struct {
 	// checked before anything is written, and the person tagged once known.
 	CheckTags func(field string, names []string) repertoire.Errors
 	AddTags   func(ctx context.Context, personID string, names []string) error
+	// Fields are the fields the body may carry, the tactic's (OSDI's and
+	// Action Network's for its record, and ours): any other is a 422
+	// naming it, so a typo is never silently dropped.
+	Fields api.Known
 }
 
 // recordJSON is the helper's answer.
@@ -120,7 +124,7 @@ type recordJSON struct {
 // Record serves a tactic's record helper (see Record).
 func (s *Service) Record(w http.ResponseWriter, r *http.Request, log *slog.Logger, rec Record) {
 	var b recordBody
-	if err := api.Decode(w, r, &b); err != nil {
+	if err := api.DecodeKnown(w, r, &b, rec.Fields); err != nil {
 		api.Problem(w, r, log, err)
 		return
 	}

@@ -521,7 +521,8 @@ func (h *Handler) apiSign(w http.ResponseWriter, r *http.Request) {
 		NameConsents: true,
 		Links:        api.Links{"osdi:petition": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/petitions", p.ID)}},
 		CheckTags:    tag.CheckNames,
-		AddTags:      tag.Adder(h.Store.db, p.CommunityID)})
+		AddTags:      tag.Adder(h.Store.db, p.CommunityID),
+		Fields:       signatureFields})
 }
 
 // signatureJSON is a signature as OSDI documents it, with our consents.

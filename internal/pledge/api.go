@@ -280,7 +280,21 @@ func (h *Handler) apiCommit(w http.ResponseWriter, r *http.Request) {
 		},
 		Links:     api.Links{"repertoire:pledge": api.Link{Href: h.pledgeURL(p.ID)}},
 		CheckTags: tag.CheckNames,
-		AddTags:   tag.Adder(h.Store.db, p.CommunityID)})
+		AddTags:   tag.Adder(h.Store.db, p.CommunityID),
+		Fields:    commitmentFields})
+}
+
+// commitmentFields are the fields of the record-commitment helper's body:
+// those of an OSDI signature (stored, or accepted and ignored: README
+// "OSDI fields"), with the one consent a pledge asks.
+var commitmentFields = api.Known{
+	// stored
+	"person": nil, "comments": nil, "origin_system": nil, "add_tags": nil,
+	// ours
+	"contact_ok": nil,
+	// accepted and ignored
+	"identifiers": nil, "created_date": nil, "modified_date": nil, "action_date": nil, "status": nil, "_links": nil,
+	"triggers": nil, "referrer_data": {"source": nil, "referrer": nil, "website": nil, "url": nil}, "_embedded": nil,
 }
 
 // commitmentJSON is a commitment for its pledge's organizers, shaped like

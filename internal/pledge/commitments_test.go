@@ -2,6 +2,7 @@ package pledge_test
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 
 	"repertoire/internal/testkit"
@@ -49,6 +50,26 @@ func TestCommitmentsCollection(t *testing.T) {
 			if st := app.API(t, "GET", path, token, nil, nil); st != want {
 				t.Errorf("list with a token (%t): %d, want %d", token != "", st, want)
 			}
+		}
+	})
+}
+
+// TestCommitmentRefusesUnknownFields: a typo in a commitment's consent is
+// a 422 naming it, as with signatures; the fields OSDI defines pass.
+func TestCommitmentRefusesUnknownFields(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, 100)
+		var pr problem
+		st := app.API(t, "POST", "/api/v1/pledges/"+f.pledge.ID+"/commitments", "", map[string]any{"contct_ok": true,
+			"person": map[string]any{"email_addresses": []map[string]any{{"address": "typo@example.org"}}}}, &pr)
+		if st != http.StatusUnprocessableEntity || !slices.Contains(pr.fields(), "contct_ok") {
+			t.Fatalf("unknown field: %d %+v", st, pr)
+		}
+		st = app.API(t, "POST", "/api/v1/pledges/"+f.pledge.ID+"/commitments", "", map[string]any{"contact_ok": true,
+			"referrer_data": map[string]any{"source": "leaflet"}, "action_date": "2026-01-01T00:00:00Z",
+			"person": map[string]any{"email_addresses": []map[string]any{{"address": "typo@example.org"}}}}, nil)
+		if st != http.StatusAccepted {
+			t.Fatalf("OSDI fields refused: %d", st)
 		}
 	})
 }
