@@ -1,7 +1,10 @@
 #!/bin/sh
-# Load run of the petition signing path: builds repertoire, starts it on a
-# fresh SQLite file (and on PostgreSQL when a DSN is given), creates a
-# petition through the API and signs, confirms and views it for DURATION.
+# Load run of the signing path: builds repertoire, starts it on a fresh
+# SQLite file (and on PostgreSQL when a DSN is given), and for each tactic of
+# TACTICS (petition, pledge) creates one through the API and takes part in
+# it, confirms and views it for DURATION per path of PATHS: api (the record
+# helper), form (the page's form, posted as a browser does) or both (taking
+# turns in phases of PHASE, figures side by side).
 # Viewers ask for the page VIEW_RATE times a second in all (0: as often as
 # they can); signers sign again as soon as they are answered, or, with
 # SIGN_RATE, send that many submissions a second in all whatever the answers'
@@ -9,6 +12,7 @@
 #
 #   bench/run.sh [postgres://…]
 #   DURATION=60s SIGNERS=256 VIEWERS=32 VIEW_RATE=5000 SIGN_RATE=0 bench/run.sh
+#   PATHS=both TACTICS="petition pledge" DURATION=20s SIGNERS=64 bench/run.sh postgres://…
 set -eu
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-60s}
@@ -16,6 +20,9 @@ SIGNERS=${SIGNERS:-256}
 VIEWERS=${VIEWERS:-32}
 VIEW_RATE=${VIEW_RATE:-5000}
 SIGN_RATE=${SIGN_RATE:-0}
+PATHS=${PATHS:-api}
+PHASE=${PHASE:-5s}
+TACTICS=${TACTICS:-petition}
 PORT=${PORT:-18080}
 SMTP_PORT=${SMTP_PORT:-12525}
 work=$(mktemp -d)
@@ -33,8 +40,12 @@ run() {
 		2>"$work/$name.log" &
 	server=$!
 	for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
-	"$work/load" -url "http://127.0.0.1:$PORT" -token "$token" -duration "$DURATION" -signers "$SIGNERS" \
-		-viewers "$VIEWERS" -view-rate "$VIEW_RATE" -sign-rate "$SIGN_RATE" -smtp "127.0.0.1:$SMTP_PORT"
+	for tactic in $TACTICS; do
+		echo "-- $name $tactic $PATHS"
+		"$work/load" -url "http://127.0.0.1:$PORT" -token "$token" -tactic "$tactic" -path "$PATHS" -phase "$PHASE" \
+			-duration "$DURATION" -signers "$SIGNERS" -viewers "$VIEWERS" -view-rate "$VIEW_RATE" -sign-rate "$SIGN_RATE" \
+			-smtp "127.0.0.1:$SMTP_PORT"
+	done
 	kill "$server"; wait "$server" 2>/dev/null || true
 }
 
