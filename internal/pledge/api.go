@@ -232,6 +232,7 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
+	h.locator.Forget()
 	api.JSON(w, http.StatusOK, h.pledgeDoc(p))
 }
 
@@ -244,6 +245,7 @@ func (h *Handler) apiDelete(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
+	h.locator.Forget()
 	w.WriteHeader(http.StatusNoContent)
 }
 
