@@ -3,6 +3,7 @@ package petition_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -37,11 +38,19 @@ func BenchmarkSign(b *testing.B) {
 					return fmt.Appendf(nil, `{"person":{"given_name":"Signer","email_addresses":[{"address":"api%d@bench.example"}],"postal_addresses":[{"locality":"Lyon","country":"FR"}]},"public_name":true}`, i)
 				}})
 		})
-		b.Run("form", func(b *testing.B) {
-			app.Load(b, benchClients, testkit.Submitter{Path: page + "/sign", Form: true, Want: http.StatusSeeOther,
-				Body: func(i int64) []byte {
-					return fmt.Appendf(nil, "given_name=Signer&family_name=&email=form%d%%40bench.example&locality=Lyon&country=FR&comment=&public_name=on", i)
-				}})
-		})
+		form := func(prefix string, cookies []*http.Cookie) func(b *testing.B) {
+			return func(b *testing.B) {
+				app.Load(b, benchClients, testkit.Submitter{Path: page + "/sign", Form: true, Want: http.StatusSeeOther, Cookies: cookies,
+					Body: func(i int64) []byte {
+						return fmt.Appendf(nil, "given_name=Signer&family_name=&email=%s%d%%40bench.example&locality=Lyon&country=FR&comment=&public_name=on", prefix, i)
+					}})
+			}
+		}
+		b.Run("form", form("form", nil))
+		// A signed-in browser's session is read on each post.
+		browser := app.Browser()
+		browser.SignIn(b, organizer, "correct horse battery")
+		u, _ := url.Parse(app.URL)
+		b.Run("form-signed-in", form("session", browser.Jar.Cookies(u)))
 	})
 }

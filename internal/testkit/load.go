@@ -31,6 +31,8 @@ type Submitter struct {
 	// Want is the answer of a submission taken: 303 for a form (not
 	// followed), 202 for the API.
 	Want int
+	// Cookies are sent with each post (a signed-in browser's session).
+	Cookies []*http.Cookie
 }
 
 // Load posts b.N submissions from clients goroutines, each on its own
@@ -61,6 +63,9 @@ func (a *App) Load(b *testing.B, clients int, s Submitter) {
 				req.Header.Set("Sec-Fetch-Site", "same-origin")
 			} else {
 				req.Header.Set("Content-Type", "application/json")
+			}
+			for _, c := range s.Cookies {
+				req.AddCookie(c)
 			}
 			t0 := time.Now()
 			resp, err := c.Do(req)
