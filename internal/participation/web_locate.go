@@ -12,16 +12,20 @@ import (
 	"repertoire/internal/web"
 )
 
-// placeTTL is how long a form post may act on a snapshot of its tactic's
-// place: an action closed or a community made private on another instance
-// takes participations for at most that long (here, Forget drops it at
-// once). The public page's microcache shows the same second.
+// placeTTL is how long a form post acts on a snapshot of its tactic's
+// place before one post reads it anew; the others keep acting on the
+// snapshot while that read is under way, for at most placeTTL more (so
+// that no post waits on it). An action closed or a community made private
+// on another instance thus takes participations for at most two seconds;
+// here Forget drops the snapshots at once. The public page's microcache
+// shows a second-old page likewise.
 const placeTTL = time.Second
 
 // places holds the snapshots LocatePost reads, by URL.
 type places[T any] struct {
-	mu sync.Mutex
-	m  map[placeKey]*place[T]
+	mu  sync.Mutex
+	m   map[placeKey]*place[T]
+	gen int // Forget's count: a read started before it is not kept
 }
 
 // placeKey is the slugs of a form's URL.
@@ -31,11 +35,12 @@ type placeKey struct{ community, campaign, action string }
 // Locate finds of the campaign and the action, or the error it would answer
 // someone who may see the community.
 type place[T any] struct {
-	ready chan struct{} // closed once loaded
-	at    time.Time
+	ready chan struct{}        // closed once loaded
+	at    time.Time            // when its read started
 	com   *community.Community // nil when there is no such community
 	page  *Page[T]
 	err   error
+	next  *place[T] // the read replacing it, under way
 }
 
 // LocatePost resolves the URL of a tactic's participation form for the
@@ -67,37 +72,62 @@ func (l *Locator[T]) LocatePost(w http.ResponseWriter, r *http.Request) *Page[T]
 	return p.page
 }
 
-// snapshot returns the place of key, loading it when it is missing, stale
-// or was an error; concurrent misses wait for one load.
+// snapshot returns the place of key. A missing one, or an error, is read
+// while the posts asking for it wait for that one read; a stale one is read
+// anew by the post that finds it so, while the others keep the stale one
+// for at most placeTTL more.
 func (l *Locator[T]) snapshot(ctx context.Context, key placeKey) *place[T] {
 	now := time.Now()
 	l.places.mu.Lock()
-	p := l.places.m[key]
-	if p != nil {
-		select {
-		case <-p.ready:
-			if now.Sub(p.at) >= placeTTL || p.err != nil {
-				p = nil
-			}
-		default: // being loaded: wait for it below
-		}
+	if l.places.m == nil || len(l.places.m) > 10_000 {
+		l.places.m = map[placeKey]*place[T]{}
 	}
-	mine := p == nil
-	if mine {
-		if l.places.m == nil || len(l.places.m) > 10_000 {
-			l.places.m = map[placeKey]*place[T]{}
-		}
+	p := l.places.m[key]
+	var old *place[T] // the stale place a read of mine replaces
+	switch {
+	case p == nil || (loaded(p) && p.err != nil):
 		p = &place[T]{ready: make(chan struct{}), at: now}
 		l.places.m[key] = p
+		old = p
+	case !loaded(p):
+		// The first read is under way: wait for it.
+	case now.Sub(p.at) < placeTTL:
+		l.places.mu.Unlock()
+		return p
+	case p.next != nil: // another post reads it anew
+		if now.Sub(p.at) < 2*placeTTL {
+			l.places.mu.Unlock()
+			return p
+		}
+		p = p.next
+	default:
+		old = p
+		p = &place[T]{ready: make(chan struct{}), at: now}
+		old.next = p
 	}
+	gen := l.places.gen
 	l.places.mu.Unlock()
-	if mine {
-		// Others wait for this load: it must not end with this request.
+	if old != nil {
+		// Others may wait for this read: it must not end with this request.
 		l.load(context.WithoutCancel(ctx), p, key)
 		close(p.ready)
+		l.places.mu.Lock()
+		if l.places.gen == gen && l.places.m[key] == old {
+			l.places.m[key] = p
+		}
+		l.places.mu.Unlock()
 	}
 	<-p.ready
 	return p
+}
+
+func loaded[T any](p *place[T]) bool {
+	select {
+	case <-p.ready:
+		return true
+	default:
+		return false
+	}
 }
 
 // load reads what Locate reads, as for a visitor but before visibility,
@@ -126,5 +156,6 @@ func (l *Locator[T]) load(ctx context.Context, p *place[T], key placeKey) {
 func (l *Locator[T]) Forget() {
 	l.places.mu.Lock()
 	clear(l.places.m)
+	l.places.gen++
 	l.places.mu.Unlock()
 }
