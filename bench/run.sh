@@ -1,7 +1,10 @@
 #!/bin/sh
-# Load run of the petition signing path: builds repertoire, starts it on a
-# fresh SQLite file (and on PostgreSQL when a DSN is given), creates a
-# petition through the API and signs, confirms and views it for DURATION.
+# Load run of the signing path: builds repertoire, starts it on a fresh
+# SQLite file (and on PostgreSQL when a DSN is given), and for each tactic of
+# TACTICS (petition, pledge) creates one through the API and takes part in
+# it, confirms and views it for DURATION per path of PATHS: api (the record
+# helper), form (the page's form, posted as a browser does) or both (taking
+# turns in phases of PHASE, figures side by side).
 # Viewers ask for the page VIEW_RATE times a second in all (0: as often as
 # they can); signers sign again as soon as they are answered, or, with
 # SIGN_RATE, send that many submissions a second in all whatever the answers'
@@ -9,6 +12,7 @@
 #
 #   bench/run.sh [postgres://…]
 #   DURATION=60s SIGNERS=256 VIEWERS=32 VIEW_RATE=5000 SIGN_RATE=0 bench/run.sh
+#   PATHS=both TACTICS="petition pledge" DURATION=20s SIGNERS=64 bench/run.sh postgres://…
 set -eu
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-60s}
@@ -16,6 +20,9 @@ SIGNERS=${SIGNERS:-256}
 VIEWERS=${VIEWERS:-32}
 VIEW_RATE=${VIEW_RATE:-5000}
 SIGN_RATE=${SIGN_RATE:-0}
+PATHS=${PATHS:-api}
+PHASE=${PHASE:-5s}
+TACTICS=${TACTICS:-petition}
 PORT=${PORT:-18080}
 SMTP_PORT=${SMTP_PORT:-12525}
 work=$(mktemp -d)
@@ -23,28 +30,38 @@ trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
 go build -o "$work/repertoire" ./cmd/repertoire
 go build -o "$work/load" ./bench/load
 
+# run loads a fresh database: a server per tactic, so that one tactic's
+# mails left in the outbox are not delivered during the next one's run.
 run() {
-	name=$1 dsn=$2
-	echo "== $name"
+	name=$1 dsn=$2 tactic=$3
+	echo "== $name $tactic $PATHS"
 	"$work/repertoire" migrate --db "$dsn" >/dev/null
 	printf 'bench password 1\n' | "$work/repertoire" user create --db "$dsn" --email "bench-$$@bench.example" --name Bench >/dev/null
 	token=$("$work/repertoire" token create --db "$dsn" --email "bench-$$@bench.example")
 	"$work/repertoire" serve --db "$dsn" --addr "127.0.0.1:$PORT" --smtp "smtp://127.0.0.1:$SMTP_PORT" --no-rate-limits \
-		2>"$work/$name.log" &
+		2>"$work/$name-$tactic.log" &
 	server=$!
 	for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
-	"$work/load" -url "http://127.0.0.1:$PORT" -token "$token" -duration "$DURATION" -signers "$SIGNERS" \
-		-viewers "$VIEWERS" -view-rate "$VIEW_RATE" -sign-rate "$SIGN_RATE" -smtp "127.0.0.1:$SMTP_PORT"
+	"$work/load" -url "http://127.0.0.1:$PORT" -token "$token" -tactic "$tactic" -path "$PATHS" -phase "$PHASE" \
+		-duration "$DURATION" -signers "$SIGNERS" -viewers "$VIEWERS" -view-rate "$VIEW_RATE" -sign-rate "$SIGN_RATE" \
+		-smtp "127.0.0.1:$SMTP_PORT"
 	kill "$server"; wait "$server" 2>/dev/null || true
 }
 
-run sqlite "sqlite:$work/bench.db"
+for tactic in $TACTICS; do
+	run sqlite "sqlite:$work/$tactic.db" "$tactic"
+done
 if [ $# -ge 1 ]; then
-	# A schema of its own, dropped afterwards: mail left in another run's
-	# outbox would otherwise be delivered (and confirmed) first.
-	schema="bench_$$"
-	psql "$1" -qc "CREATE SCHEMA $schema"
-	trap 'kill $server 2>/dev/null || true; PGOPTIONS=--client-min-messages=warning psql "$1" -qc "DROP SCHEMA IF EXISTS $schema CASCADE"; rm -rf "$work"' EXIT INT TERM
+	# A schema of its own per tactic, dropped afterwards: mail left in
+	# another run's outbox would otherwise be delivered (and confirmed)
+	# first.
+	schemas=""
+	trap 'kill $server 2>/dev/null || true; for s in $schemas; do PGOPTIONS=--client-min-messages=warning psql "$1" -qc "DROP SCHEMA IF EXISTS $s CASCADE"; done; rm -rf "$work"' EXIT INT TERM
 	case "$1" in *\?*) sep='&' ;; *) sep='?' ;; esac
-	run postgres "$1${sep}search_path=$schema"
+	for tactic in $TACTICS; do
+		schema="bench_$$_$tactic"
+		schemas="$schemas $schema"
+		psql "$1" -qc "CREATE SCHEMA $schema"
+		run postgres "$1${sep}search_path=$schema" "$tactic"
+	done
 fi

@@ -1,10 +1,17 @@
 // Command load drives a running Repertoire (on 127.0.0.1 only) the way a
-// viral petition does: many people signing through the record-signature
-// helper, people following their mailed confirmation links, and many more
-// refreshing the petition's page. It creates its own community, campaign
-// and petition with an organizer's token, receives the confirmation mails
-// on its own SMTP sink, and prints submissions/s with p50/p99 latency,
-// confirmations/s and page views/s measured during the same run.
+// viral petition or pledge does: many people taking part, people following
+// their mailed confirmation links, and many more refreshing the page. It
+// creates its own community, campaign and petition (-tactic petition) or
+// pledge (-tactic pledge) with an organizer's token, receives the
+// confirmation mails on its own SMTP sink, and prints submissions/s with
+// p50/p99 latency, confirmations/s and page views/s measured during the
+// same run.
+//
+// People submit through the record helper's JSON (-path api), through the
+// page's form as a browser posts it, urlencoded with the page's Origin
+// (-path form), or both in one run (-path both): the two take turns in
+// phases of -phase, each for -duration in all, and each path's figures are
+// printed side by side, measured on the same server under the same noise.
 //
 // It shares the machine with the server, so it spends as little as it can
 // per request: each client owns one keep-alive connection and writes its
@@ -31,6 +38,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,7 +49,10 @@ import (
 func main() {
 	base := flag.String("url", "http://127.0.0.1:8080", "Repertoire to load (127.0.0.1 only)")
 	token := flag.String("token", "", "an API token of a user (becomes the community's owner)")
-	duration := flag.Duration("duration", 60*time.Second, "how long to sign (at most 10m)")
+	tactic := flag.String("tactic", "petition", "what people take part in: petition (sign) or pledge (commit)")
+	path := flag.String("path", "api", "how they submit: api (the record helper's JSON), form (the page's form, as a browser posts it) or both (alternating phases in one run)")
+	duration := flag.Duration("duration", 60*time.Second, "how long each path is measured (at most 10m)")
+	phase := flag.Duration("phase", 5*time.Second, "with -path both, how long each phase lasts before the other path's")
 	signers := flag.Int("signers", 64, "concurrent signing clients")
 	viewers := flag.Int("viewers", 16, "concurrent page viewers")
 	confirmers := flag.Int("confirmers", 8, "concurrent confirming clients")
@@ -53,58 +64,103 @@ func main() {
 	if err != nil || u.Hostname() != "127.0.0.1" {
 		fail("only http://127.0.0.1 targets are allowed")
 	}
+	if *tactic != "petition" && *tactic != "pledge" {
+		fail("-tactic is petition or pledge")
+	}
+	var paths []string
+	switch *path {
+	case "api", "form":
+		paths = []string{*path}
+	case "both":
+		paths = []string{"api", "form"}
+	default:
+		fail("-path is api, form or both")
+	}
 	*duration = min(*duration, 10*time.Minute)
+	// Each path gets whole phases, as many as the other.
+	if len(paths) > 1 {
+		*phase = min(max(*phase, time.Second), *duration)
+		*duration = (*duration + *phase - 1) / *phase * *phase
+	}
+	total := *duration * time.Duration(len(paths))
 
 	links := make(chan string, 1<<20)
 	go sink(*smtpAddr, links)
 
 	api := &http.Client{}
-	page, id := setup(api, *base, *token)
-	fmt.Printf("petition %s\n", page)
+	t := setup(api, *base, *token, *tactic)
+	fmt.Printf("%s %s\n", *tactic, t.page)
 	host := u.Host
 
-	ctx, cancel := context.WithTimeout(context.Background(), *duration)
+	ctx, cancel := context.WithTimeout(context.Background(), total)
 	defer cancel()
 	var (
-		wg                 sync.WaitGroup
-		submitted, refused atomic.Int64
-		confirmed, views   atomic.Int64
-		seq                atomic.Int64
-		latMu              sync.Mutex
-		lats               []time.Duration
+		wg               sync.WaitGroup
+		confirmed, views atomic.Int64
+		seq              atomic.Int64
 	)
+	results := make([]*result, len(paths))
+	for i, p := range paths {
+		results[i] = &result{path: p}
+	}
 	start := time.Now()
 	// Rates count the answers received within the run's window; a request
 	// answered after it still gives its latency.
-	end := start.Add(*duration)
+	end := start.Add(total)
 	inWindow := func() bool { return time.Now().Before(end) }
-	signPath := "/api/v1/petitions/" + id + "/signatures"
+	// current is the path of the phase under way: with both, API and form
+	// take turns, so each meets the same server, the same noise of the
+	// machine and the same size of tables.
+	current := func() int {
+		if len(paths) == 1 {
+			return 0
+		}
+		return int(time.Since(start)/(*phase)) % len(paths)
+	}
+	// A browser posts the form to its action with the page's origin, and
+	// sends every field the form has (unticked boxes are left out).
+	origin := "Origin: http://" + host + "\r\nSec-Fetch-Site: same-origin\r\nReferer: http://" + host + t.page + "\r\n"
+	formHeaders := "Content-Type: application/x-www-form-urlencoded\r\n" + origin + "Accept: text/html\r\nAccept-Language: en\r\n"
 	for w := range *signers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			c := &client{host: host}
 			defer c.close()
-			var mine []time.Duration
+			mine := make([][]time.Duration, len(paths))
 			var body []byte
 			pace := newPace(*signRate, *signers)
 			for ctx.Err() == nil {
 				n := seq.Add(1)
-				body = fmt.Appendf(body[:0], `{"person":{"given_name":"Signer %d","email_addresses":[{"address":"s%d-%d@bench.example"}],"postal_addresses":[{"locality":"Lyon","country":"FR"}]},"public_name":true}`, n, w, n)
+				i := current()
 				t0 := pace.wait()
-				status, err := c.do("POST", signPath, "Content-Type: application/json\r\n", body)
-				if err != nil || status != http.StatusAccepted {
-					refused.Add(1)
+				var status, want int
+				var err error
+				if paths[i] == "api" {
+					body = fmt.Appendf(body[:0], `{"person":{"given_name":"Signer %d","email_addresses":[{"address":"s%d-%d@bench.example"}],"postal_addresses":[{"locality":"Lyon","country":"FR"}]}%s}`,
+						n, w, n, t.apiExtra)
+					status, err = c.do("POST", t.apiPath, "Content-Type: application/json\r\n", body)
+					want = http.StatusAccepted
+				} else {
+					body = fmt.Appendf(body[:0], "given_name=Signer+%d&family_name=&email=s%d-%d%%40bench.example&locality=Lyon&country=FR%s", n, w, n, t.formExtra)
+					status, err = c.do("POST", t.formPath, formHeaders, body)
+					want = http.StatusSeeOther // the redirect is the success; a browser follows it, this tool need not
+				}
+				r := results[i]
+				if err != nil || status != want {
+					r.refused.Add(1)
 					continue
 				}
-				mine = append(mine, time.Since(t0))
+				mine[i] = append(mine[i], time.Since(t0))
 				if inWindow() {
-					submitted.Add(1)
+					r.submitted.Add(1)
 				}
 			}
-			latMu.Lock()
-			lats = append(lats, mine...)
-			latMu.Unlock()
+			for i, r := range results {
+				r.mu.Lock()
+				r.lats = append(r.lats, mine[i]...)
+				r.mu.Unlock()
+			}
 		}()
 	}
 	for range *viewers {
@@ -116,7 +172,7 @@ func main() {
 			pace := newPace(*viewRate, *viewers)
 			for ctx.Err() == nil {
 				pace.wait()
-				if status, err := c.do("GET", page, "", nil); err == nil && status == http.StatusOK && inWindow() {
+				if status, err := c.do("GET", t.page, "", nil); err == nil && status == http.StatusOK && inWindow() {
 					views.Add(1)
 				}
 			}
@@ -145,36 +201,62 @@ func main() {
 		}()
 	}
 	wg.Wait()
-	secs := duration.Seconds()
-	slices.Sort(lats)
-	pct := func(p float64) time.Duration {
-		if len(lats) == 0 {
-			return 0
+	secs := total.Seconds()
+	counted := readTotal(api, *base, t)
+	fmt.Printf("duration          %.1f s", secs)
+	if len(paths) > 1 {
+		fmt.Printf(" (phases of %s taking turns: %s)", *phase, strings.Join(paths, ", "))
+	}
+	fmt.Println()
+	for _, r := range results {
+		lats := r.lats
+		slices.Sort(lats)
+		pct := func(p float64) time.Duration {
+			if len(lats) == 0 {
+				return 0
+			}
+			return lats[min(len(lats)-1, int(float64(len(lats))*p))]
 		}
-		return lats[min(len(lats)-1, int(float64(len(lats))*p))]
+		own := duration.Seconds() // the time of this path's phases
+		fmt.Printf("%-5s submissions  %d (%.0f/s), refused %d\n", r.path, r.submitted.Load(), float64(r.submitted.Load())/own, r.refused.Load())
+		fmt.Printf("%-5s latency      p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms\n", r.path,
+			ms(pct(0.50)), ms(pct(0.90)), ms(pct(0.99)), ms(pct(0.999)), ms(pct(1)))
 	}
-	var doc struct {
-		Total int `json:"total_signatures"`
+	if len(results) > 1 && results[0].submitted.Load() > 0 {
+		fmt.Printf("form/api          %.2f\n", float64(results[1].submitted.Load())/float64(results[0].submitted.Load()))
 	}
-	resp, err := api.Get(*base + "/api/v1/petitions/" + id)
-	if err != nil {
-		fail("read the petition after the run: %v", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
-		fail("read the petition after the run: %d %s", resp.StatusCode, b)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
-		fail("read the petition after the run: %v", err)
-	}
-	resp.Body.Close()
-	fmt.Printf("duration          %.1f s\n", secs)
-	fmt.Printf("submissions       %d (%.0f/s), refused %d\n", submitted.Load(), float64(submitted.Load())/secs, refused.Load())
-	fmt.Printf("latency           p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms\n",
-		ms(pct(0.50)), ms(pct(0.90)), ms(pct(0.99)), ms(pct(0.999)), ms(pct(1)))
 	fmt.Printf("confirmations     %d (%.0f/s)\n", confirmed.Load(), float64(confirmed.Load())/secs)
 	fmt.Printf("page views        %d (%.0f/s)\n", views.Load(), float64(views.Load())/secs)
-	fmt.Printf("total_signatures  %d (confirmed, read after the run)\n", doc.Total)
+	fmt.Printf("total             %d (confirmed, read after the run)\n", counted)
+}
+
+// result is what one path's submissions got.
+type result struct {
+	path               string
+	submitted, refused atomic.Int64
+	mu                 sync.Mutex
+	lats               []time.Duration
+}
+
+// readTotal reads the confirmed count of the action after the run.
+func readTotal(c *http.Client, base string, t target) int {
+	var doc struct {
+		Signatures  int `json:"total_signatures"`
+		Commitments int `json:"total_commitments"`
+	}
+	resp, err := c.Get(base + t.resource)
+	if err != nil {
+		fail("read the %s after the run: %v", t.resource, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		fail("read %s after the run: %d %s", t.resource, resp.StatusCode, b)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		fail("read %s after the run: %v", t.resource, err)
+	}
+	return doc.Signatures + doc.Commitments
 }
 
 // pace spreads one client's share of a rate over a fixed schedule. The
@@ -281,26 +363,55 @@ func call(c *http.Client, base, token, path string, in, out any) {
 	json.NewDecoder(resp.Body).Decode(out)
 }
 
-// setup creates a community, a campaign and a petition; it returns the
-// petition's page path and id.
-func setup(c *http.Client, base, token string) (string, string) {
+// target is the action the run takes part in: its page, the form's
+// action, the record helper and the API resource.
+type target struct {
+	page, formPath, apiPath, resource string
+	// apiExtra and formExtra are what each path adds to the person: the
+	// consent a signer of the petition ticks, in JSON and in the form.
+	apiExtra, formExtra string
+}
+
+// setup creates a community, a campaign and a petition or a pledge.
+func setup(c *http.Client, base, token, tactic string) target {
 	suffix := fmt.Sprint(time.Now().Unix())
 	var com, camp struct {
 		ID string `json:"id"`
 	}
-	var pet struct {
+	var act struct {
 		Identifiers []string `json:"identifiers"`
 		BrowserURL  string   `json:"browser_url"`
 	}
 	call(c, base, token, "/api/v1/communities", map[string]any{"name": "Bench " + suffix, "slug": "bench-" + suffix}, &com)
 	call(c, base, token, "/api/v1/campaigns", map[string]any{"title": "Bench", "slug": "bench", "community": com.ID}, &camp)
-	call(c, base, token, "/api/v1/petitions", map[string]any{"title": "Bench petition", "petition_text": "Load.",
-		"campaign": camp.ID, "goal": 1000000}, &pet)
-	if len(pet.Identifiers) == 0 {
-		fail("no petition id")
+	var t target
+	if tactic == "pledge" {
+		// A threshold never reached: the run measures commitments, not
+		// the activation mails.
+		now := time.Now().UTC()
+		call(c, base, token, "/api/v1/pledges", map[string]any{"title": "Bench pledge", "action": "log out", "campaign": camp.ID,
+			"threshold": 100_000_000, "deadline": now.Add(24 * time.Hour).Format(time.RFC3339),
+			"window_start": now.Add(48 * time.Hour).Format(time.RFC3339), "window_end": now.Add(96 * time.Hour).Format(time.RFC3339)}, &act)
+	} else {
+		call(c, base, token, "/api/v1/petitions", map[string]any{"title": "Bench petition", "petition_text": "Load.",
+			"campaign": camp.ID, "goal": 1000000}, &act)
+		t.apiExtra, t.formExtra = `,"public_name":true`, "&comment=&public_name=on"
 	}
-	u, _ := url.Parse(pet.BrowserURL)
-	return u.Path, pet.Identifiers[0][len("repertoire:"):]
+	if len(act.Identifiers) == 0 {
+		fail("no %s id", tactic)
+	}
+	u, _ := url.Parse(act.BrowserURL)
+	id := act.Identifiers[0][len("repertoire:"):]
+	t.page = u.Path
+	// The forms' actions, as the pages' templates write them.
+	if tactic == "pledge" {
+		t.formPath, t.resource = t.page+"/commit", "/api/v1/pledges/"+id
+		t.apiPath = t.resource + "/commitments"
+	} else {
+		t.formPath, t.resource = t.page+"/sign", "/api/v1/petitions/"+id
+		t.apiPath = t.resource + "/signatures"
+	}
+	return t
 }
 
 var confirmRE = regexp.MustCompile(`https?://[^\s]+/p/confirm/[A-Za-z0-9_.-]+`)

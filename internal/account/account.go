@@ -281,7 +281,8 @@ func (h *Handler) clearSessionCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
 }
 
-// Sessions loads the signed-in viewer from the session cookie.
+// Sessions gives the request the signed-in viewer of the session cookie,
+// read when first asked for.
 func (h *Handler) Sessions(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(SessionCookie)
@@ -289,12 +290,15 @@ func (h *Handler) Sessions(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		v, err := sessionViewer(r.Context(), h.db.Reader(), c.Value, store.Now())
-		if err != nil {
-			next.ServeHTTP(w, r) // unknown or expired: a visitor
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(web.WithViewer(r.Context(), v)))
+		// Read when first asked: the post of a public form never asks.
+		ctx := r.Context()
+		next.ServeHTTP(w, r.WithContext(web.WithSession(ctx, func() *web.Viewer {
+			v, err := sessionViewer(ctx, h.db.Reader(), c.Value, store.Now())
+			if err != nil {
+				return nil // unknown or expired: a visitor
+			}
+			return v
+		})))
 	})
 }
 

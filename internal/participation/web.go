@@ -103,6 +103,8 @@ type Locator[T any] struct {
 	// OrganizersOnly is the message answering a member who does not
 	// organize the community.
 	OrganizersOnly string
+
+	places places[T] // LocatePost's snapshots
 }
 
 // Locate resolves the URL for the viewer, with the action when withTactic.

@@ -224,12 +224,14 @@ func (h *Handler) petition(ctx context.Context, id string) (*Petition, bool, err
 	return p, public, nil
 }
 
-// forget drops cached views of a petition after an organizer changed it.
+// forget drops cached views of a petition after an organizer changed it,
+// and the form's snapshots: a closed petition refuses the next signature.
 func (h *Handler) forget(id string) {
 	h.cacheMu.Lock()
 	delete(h.byID, id)
 	clear(h.views)
 	h.cacheMu.Unlock()
+	h.locator.Forget()
 }
 
 // ConfirmMail renders the signature confirmation mail (participation.Action).

@@ -273,16 +273,19 @@ func (h *Handler) view(ctx context.Context, s *scope) (*view, error) {
 }
 
 // sign takes a signature from the public page: pending until the signer
-// follows the link mailed to them.
+// follows the link mailed to them. The petition comes from LocatePost's
+// snapshot; only a refused form, shown again, reads the page for the viewer.
 func (h *Handler) sign(w http.ResponseWriter, r *http.Request) {
-	s := h.locator.Locate(w, r, true, false)
+	s := h.locator.LocatePost(w, r)
 	if s == nil {
 		return
 	}
 	form := participation.Form{Kind: participation.Signature, ActionID: s.Tactic.ID, NameRequired: true,
 		Done: s.Tactic.Path() + "/signed",
 		Rerender: func(w http.ResponseWriter, r *http.Request, status int, f *web.Form) {
-			h.renderShow(w, r, status, s, f)
+			if s := h.locator.Locate(w, r, true, false); s != nil {
+				h.renderShow(w, r, status, s, f)
+			}
 		}}
 	if s.Tactic.Status != StatusOpen {
 		form.Closed = errClosed

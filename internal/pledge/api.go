@@ -239,6 +239,7 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
+	h.locator.Forget()
 	api.JSON(w, http.StatusOK, h.pledgeDoc(p))
 }
 
@@ -251,6 +252,7 @@ func (h *Handler) apiDelete(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
+	h.locator.Forget()
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"repertoire/internal/schedule"
 	"repertoire/internal/store"
 	"repertoire/internal/store/storetest"
+	"repertoire/internal/testkit"
 )
 
 const benchCommitments = 100_000
@@ -126,4 +128,37 @@ func benchPledge(b *testing.B, db *store.DB, s *pledge.Store, campaignID string,
 		b.Fatal(err)
 	}
 	return p
+}
+
+// BenchmarkCommit commits to one pledge through the whole server, from 64
+// clients at once: through the record helper (api) and through the page's
+// form as a browser posts it (form), side by side on the same server.
+//
+//	go test -run '^$' -bench Commit -benchtime 20000x ./internal/pledge/
+func BenchmarkCommit(b *testing.B) {
+	testkit.BenchApps(b, func(b *testing.B, app *testkit.App) {
+		token := app.Token(b, "org@example.org", "Organizer", false)
+		var com, camp struct {
+			ID string `json:"id"`
+		}
+		var p pledgeDoc
+		app.API(b, "POST", "/api/v1/communities", token, map[string]any{"name": "Bench", "slug": "bench"}, &com)
+		app.API(b, "POST", "/api/v1/campaigns", token, map[string]any{"title": "Bench", "slug": "bench", "community": com.ID}, &camp)
+		// A threshold never reached: this measures commitments, not activation.
+		if st := app.API(b, "POST", "/api/v1/pledges", token, pledgeBody(camp.ID, 100_000_000), &p); st != http.StatusCreated {
+			b.Fatalf("create pledge: %d", st)
+		}
+		b.Run("api", func(b *testing.B) {
+			app.Load(b, 64, testkit.Submitter{Path: "/api/v1/pledges/" + p.ID + "/commitments", Want: http.StatusAccepted,
+				Body: func(i int64) []byte {
+					return fmt.Appendf(nil, `{"person":{"given_name":"Striker","email_addresses":[{"address":"api%d@bench.example"}],"postal_addresses":[{"locality":"Lyon","country":"FR"}]},"contact_ok":false}`, i)
+				}})
+		})
+		b.Run("form", func(b *testing.B) {
+			app.Load(b, 64, testkit.Submitter{Path: "/c/bench/bench/pledges/" + p.Slug + "/commit", Form: true, Want: http.StatusSeeOther,
+				Body: func(i int64) []byte {
+					return fmt.Appendf(nil, "given_name=Striker&family_name=&email=form%d%%40bench.example&locality=Lyon&country=FR", i)
+				}})
+		})
+	})
 }

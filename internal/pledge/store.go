@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"repertoire"
@@ -29,6 +30,17 @@ type Store struct {
 	// Kick wakes the scheduler after an activation, so the activation mails
 	// go out now rather than at its next poll. Nil: nothing to wake.
 	Kick func()
+
+	// What confirmation mails say of a pledge, read at most once a second:
+	// the group commit renders the mail in every batch's transaction, and
+	// reading the pledge there cost four round trips a batch on PostgreSQL.
+	mailMu sync.Mutex
+	mailed map[string]mailedPledge
+}
+
+type mailedPledge struct {
+	p  *Pledge
+	at time.Time
 }
 
 // NewStore builds the store.
@@ -294,6 +306,7 @@ func (s *Store) Update(ctx context.Context, id string, patch Patch, now time.Tim
 		}
 		return s.Counted(ctx, tx, id, cur.Counts)
 	})
+	s.forgetMail(id)
 	if err != nil {
 		return nil, err
 	}
@@ -302,6 +315,7 @@ func (s *Store) Update(ctx context.Context, id string, patch Patch, now time.Tim
 
 // Delete removes a pledge with its commitments, counters and jobs.
 func (s *Store) Delete(ctx context.Context, id string) error {
+	defer s.forgetMail(id)
 	return s.db.Write(ctx, func(tx *store.Tx) error {
 		if err := participation.DeleteAction(ctx, tx, id); err != nil {
 			return err
@@ -382,7 +396,7 @@ func (s *Store) Counted(ctx context.Context, tx *store.Tx, actionID string, c pa
 
 // ConfirmMail renders the mail that asks a committed person to confirm.
 func (s *Store) ConfirmMail(ctx context.Context, q store.Queryer, actionID, lang string, links participation.Links) (string, string, error) {
-	p, err := s.get(ctx, q, `p.id = $1`, actionID)
+	p, err := s.mailPledge(ctx, q, actionID)
 	if err != nil {
 		return "", "", err
 	}
@@ -390,6 +404,36 @@ func (s *Store) ConfirmMail(ctx context.Context, q store.Queryer, actionID, lang
 	subject := l.T("pledge.mail.confirm.subject", "Title", p.Title)
 	body := l.T("pledge.mail.confirm.body", "Sentence", s.sentence(l, p), "Confirm", links.Confirm, "Choices", links.Choices, "Withdraw", links.Withdraw, "URL", s.baseURL+p.Path())
 	return subject, body, nil
+}
+
+// mailPledge reads the pledge a confirmation mail describes, from a
+// snapshot at most a second old (an edit here drops it at once).
+func (s *Store) mailPledge(ctx context.Context, q store.Queryer, id string) (*Pledge, error) {
+	now := time.Now()
+	s.mailMu.Lock()
+	c, ok := s.mailed[id]
+	s.mailMu.Unlock()
+	if ok && now.Sub(c.at) < time.Second {
+		return c.p, nil
+	}
+	p, err := s.get(ctx, q, `p.id = $1`, id)
+	if err != nil {
+		return nil, err
+	}
+	s.mailMu.Lock()
+	if s.mailed == nil || len(s.mailed) > 10_000 {
+		s.mailed = map[string]mailedPledge{}
+	}
+	s.mailed[id] = mailedPledge{p: p, at: now}
+	s.mailMu.Unlock()
+	return p, nil
+}
+
+// forgetMail drops the mail's snapshot of a pledge that changed.
+func (s *Store) forgetMail(id string) {
+	s.mailMu.Lock()
+	delete(s.mailed, id)
+	s.mailMu.Unlock()
 }
 
 // Page gives the pledge's title and page, for the confirm and withdraw pages.

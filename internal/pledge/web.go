@@ -247,15 +247,19 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 }
 
 // commit takes a commitment from the public page: pending until the
-// person follows the link mailed to them.
+// person follows the link mailed to them. The pledge comes from
+// LocatePost's snapshot; only a refused form, shown again, reads the page
+// for the viewer.
 func (h *Handler) commit(w http.ResponseWriter, r *http.Request) {
-	s := h.locator.Locate(w, r, true, false)
+	s := h.locator.LocatePost(w, r)
 	if s == nil {
 		return
 	}
 	form := participation.Form{Kind: participation.Commitment, ActionID: s.Tactic.ID, Done: s.Tactic.Path("committed"),
 		Rerender: func(w http.ResponseWriter, r *http.Request, status int, f *web.Form) {
-			h.renderShow(w, r, status, s, f)
+			if s := h.locator.Locate(w, r, true, false); s != nil {
+				h.renderShow(w, r, status, s, f)
+			}
 		}}
 	if !s.Tactic.Open() {
 		form.Closed = errClosed
@@ -339,6 +343,7 @@ func (h *Handler) edit(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return "", err
 		}
+		h.locator.Forget()
 		return p.Path(), nil
 	}, func(status int, f *web.Form) {
 		h.pages.Render(w, r, status, "pledge_edit", web.Localizer(r.Context()).T("pledge.edit_title"), formData{s, f})
@@ -354,6 +359,7 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
 		h.pages.Error(w, r, err)
 		return
 	}
+	h.locator.Forget()
 	web.Redirect(w, r, "/c/"+s.Community.Slug+"/"+s.Campaign.Slug, "pledge.deleted")
 }
 

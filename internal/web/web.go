@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -40,10 +41,22 @@ func WithViewer(ctx context.Context, v *Viewer) context.Context {
 	return context.WithValue(ctx, viewerKey, v)
 }
 
+// WithSession attaches a signed-in person found by find on first use, at
+// most once (nil: a visitor): a request that never asks who is signed in,
+// such as the post of a public form, reads no session.
+func WithSession(ctx context.Context, find func() *Viewer) context.Context {
+	return context.WithValue(ctx, viewerKey, sync.OnceValue(find))
+}
+
 // ViewerFrom returns the signed-in person, or nil for a visitor.
 func ViewerFrom(ctx context.Context) *Viewer {
-	v, _ := ctx.Value(viewerKey).(*Viewer)
-	return v
+	switch v := ctx.Value(viewerKey).(type) {
+	case *Viewer:
+		return v
+	case func() *Viewer:
+		return v()
+	}
+	return nil
 }
 
 // ViewerID is the signed-in person's id, "" for a visitor.
