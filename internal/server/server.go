@@ -20,6 +20,7 @@ import (
 	"repertoire/internal/account"
 	"repertoire/internal/api"
 	"repertoire/internal/campaign"
+	"repertoire/internal/cases"
 	"repertoire/internal/community"
 	"repertoire/internal/i18n"
 	"repertoire/internal/outbox"
@@ -83,7 +84,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates)
+	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -106,6 +107,11 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	pledges := pledge.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts, scheduler)
 	tags := tag.New(db, log, cfg.BaseURL, communities.Store, accounts)
 	targets := target.New(db, pages, cat, log, cfg.BaseURL, communities.Store)
+	library := cases.New(db, pages, cat, log, cfg.BaseURL, communities.Store)
+	// The seed's cases are in the library from the first start on.
+	if err := cases.Seed(context.Background(), db); err != nil {
+		return nil, err
+	}
 
 	// An organizer's token reaches the people of the communities its
 	// holder runs, each kind of tie written by the owner of its table:
@@ -126,7 +132,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	// erasure), its jobs, its tactics for the campaign page, its campaigns
 	// for the community page.
 	mux := http.NewServeMux()
-	for _, c := range []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, tags, targets} {
+	for _, c := range []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, tags, targets, library} {
 		c.Routes(mux)
 		if o, ok := c.(keepsPersonData); ok {
 			accounts.Keep(o.PersonData())
@@ -141,6 +147,9 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		}
 		if o, ok := c.(listsCampaigns); ok {
 			communities.Campaigns = o.CampaignLister()
+		}
+		if o, ok := c.(addsCampaignSection); ok {
+			campaigns.Blocks = append(campaigns.Blocks, o.CampaignSection())
 		}
 	}
 	mux.Handle("GET /static/", web.Static())
@@ -201,6 +210,10 @@ type listsTactics interface {
 
 type listsCampaigns interface {
 	CampaignLister() community.CampaignLister
+}
+
+type addsCampaignSection interface {
+	CampaignSection() campaign.Block
 }
 
 // crossOrigin refuses state-changing browser requests from other sites
@@ -287,6 +300,7 @@ var entryLinks = []struct {
 	{"repertoire:communities", "GET", "/communities"},
 	{"repertoire:campaigns", "GET", "/campaigns"},
 	{"repertoire:targets", "GET", "/targets"},
+	{"repertoire:cases", "GET", "/cases"},
 	{"repertoire:pledges", "GET", "/pledges"},
 	{"repertoire:record_commitment_helper", "POST", "/pledges/{pledge_id}/commitments"},
 }
