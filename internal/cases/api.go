@@ -108,4 +108,3 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Location", d.Links["self"].(api.Link).Href)
 	api.JSON(w, http.StatusCreated, d)
 }
-
