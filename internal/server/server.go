@@ -23,6 +23,7 @@ import (
 	"repertoire/internal/cases"
 	"repertoire/internal/community"
 	"repertoire/internal/i18n"
+	"repertoire/internal/ledger"
 	"repertoire/internal/outbox"
 	"repertoire/internal/participation"
 	"repertoire/internal/petition"
@@ -84,7 +85,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates)
+	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +109,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	tags := tag.New(db, log, cfg.BaseURL, communities.Store, accounts)
 	targets := target.New(db, pages, cat, log, cfg.BaseURL, communities.Store)
 	library := cases.New(db, pages, cat, log, cfg.BaseURL, communities.Store)
+	ledgers := ledger.New(db, pages, log, cfg.BaseURL, communities.Store, campaigns.Store)
 	// The seed's cases are in the library from the first start on.
 	if err := cases.Seed(context.Background(), db); err != nil {
 		return nil, err
@@ -132,7 +134,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	// erasure), its jobs, its tactics for the campaign page, its campaigns
 	// for the community page.
 	mux := http.NewServeMux()
-	for _, c := range []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, tags, targets, library} {
+	for _, c := range []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, tags, targets, library, ledgers} {
 		c.Routes(mux)
 		if o, ok := c.(keepsPersonData); ok {
 			accounts.Keep(o.PersonData())
