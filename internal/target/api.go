@@ -255,7 +255,10 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 	if t == nil {
 		return
 	}
-	var b Input
+	// PUT merges: the body's fields are decoded over the target's own.
+	b := Input{Kind: t.Kind, Role: t.Role, Name: t.Name, OtherNames: t.OtherNames, Title: t.Title, Organization: t.Organization,
+		Countries: t.Countries, Languages: t.Languages, Email: t.Email, PostalAddress: t.PostalAddress, WebForm: t.WebForm,
+		Phone: t.Phone, Website: t.Website}
 	if err := api.DecodeStrict(w, r, &b, &targetDoc{}); err != nil {
 		api.Problem(w, r, h.log, err)
 		return

@@ -251,7 +251,8 @@ func TestOrganizersTargets(t *testing.T) {
 			t.Fatalf("member changes it: %d", s)
 		}
 		var updated doc
-		if s := app.API(t, "PUT", self, org, map[string]any{"kind": "official", "name": "Jane Q. Senator", "created_date": "2020-01-01T00:00:00Z"}, &updated); s != 200 || updated.Name != "Jane Q. Senator" {
+		if s := app.API(t, "PUT", self, org, map[string]any{"name": "Jane Q. Senator", "created_date": "2020-01-01T00:00:00Z"}, &updated); s != 200 || updated.Name != "Jane Q. Senator" ||
+			updated.Kind != "official" || updated.Email != "jane@senate.example" {
 			t.Fatalf("update: %d %+v", s, updated)
 		}
 
