@@ -129,9 +129,23 @@ func TestCaseLibrary(t *testing.T) {
 			t.Fatalf("after create: %d", l.TotalRecords)
 		}
 
+		// The library's form: a refused case keeps what was typed.
+		ob := app.Browser()
+		ob.SignIn(t, "org@example.org", "correct horse battery")
+		status, page := ob.Post(t, "/cases", url.Values{"community_id": {com.ID}, "title": {"Uber drivers' log-off"}, "platform": {"Uber"},
+			"year": {"2019"}, "outcome": {"Fares were not raised."}, "sources": {"https://en.wikipedia.org/wiki/Uber"}})
+		if status != 422 || !strings.Contains(page, `value="Uber drivers&#39; log-off"`) || !strings.Contains(page, "This field is required") {
+			t.Fatalf("refused case: %d\n%s", status, page)
+		}
+		status, page = ob.Post(t, "/cases", url.Values{"community_id": {com.ID}, "title": {"Uber drivers' log-off"}, "platform": {"Uber"},
+			"year": {"2019"}, "tactics": {"strike", "protest"}, "outcome": {"Fares were not raised."}, "sources": {"https://en.wikipedia.org/wiki/Uber"}})
+		if status != 200 || !strings.Contains(page, "Street protest") || !strings.Contains(page, "Not won") {
+			t.Fatalf("added case: %d\n%s", status, page)
+		}
+
 		b := app.Browser()
 		b.Lang = "fr"
-		status, page := b.Get(t, "/cases")
+		status, page = b.Get(t, "/cases")
 		if status != 200 || !strings.Contains(page, "Bibliothèque de cas") || !strings.Contains(page, "Europe versus Facebook") || !strings.Contains(page, "London couriers") {
 			t.Fatalf("library page: %d\n%s", status, page)
 		}
