@@ -53,3 +53,10 @@ func MembersOf(communities string) string {
 func OrganizedIDs(ctx context.Context, q store.Queryer, personID string) ([]string, error) {
 	return store.Strings(ctx, q, OrganizedBy("$1")+" ORDER BY community_id", personID)
 }
+
+// ActiveMemberIDs lists a community's active members, in id order: the
+// electorate of a decision as voting opens.
+func ActiveMemberIDs(ctx context.Context, q store.Queryer, communityID string) ([]string, error) {
+	return store.Strings(ctx, q, `SELECT person_id FROM memberships WHERE community_id = $1 AND status = $2 ORDER BY person_id`,
+		communityID, StatusActive)
+}

@@ -21,6 +21,7 @@ import (
 	"repertoire/internal/api"
 	"repertoire/internal/campaign"
 	"repertoire/internal/community"
+	"repertoire/internal/decision"
 	"repertoire/internal/i18n"
 	"repertoire/internal/outbox"
 	"repertoire/internal/participation"
@@ -82,7 +83,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates)
+	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, decision.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +105,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	petitions := petition.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts)
 	pledges := pledge.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts, scheduler)
 	tags := tag.New(db, log, cfg.BaseURL, communities.Store, accounts)
+	decisions := decision.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, pledges.Store, scheduler.Kick)
 
 	// An organizer's token reaches the people of the communities its
 	// holder runs, each kind of tie written by the owner of its table:
@@ -124,7 +126,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	// erasure), its jobs, its tactics for the campaign page, its campaigns
 	// for the community page.
 	mux := http.NewServeMux()
-	for _, c := range []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, tags} {
+	for _, c := range []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, tags, decisions} {
 		c.Routes(mux)
 		if o, ok := c.(keepsPersonData); ok {
 			accounts.Keep(o.PersonData())
@@ -139,6 +141,9 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		}
 		if o, ok := c.(listsCampaigns); ok {
 			communities.Campaigns = o.CampaignLister()
+		}
+		if o, ok := c.(linksCommunity); ok {
+			communities.Links = append(communities.Links, o.CommunityLinks()...)
 		}
 	}
 	mux.Handle("GET /static/", web.Static())
@@ -199,6 +204,10 @@ type listsTactics interface {
 
 type listsCampaigns interface {
 	CampaignLister() community.CampaignLister
+}
+
+type linksCommunity interface {
+	CommunityLinks() []community.PageLink
 }
 
 // crossOrigin refuses state-changing browser requests from other sites
@@ -286,6 +295,7 @@ var entryLinks = []struct {
 	{"repertoire:campaigns", "GET", "/campaigns"},
 	{"repertoire:pledges", "GET", "/pledges"},
 	{"repertoire:record_commitment_helper", "POST", "/pledges/{pledge_id}/commitments"},
+	{"repertoire:decisions", "GET", "/decisions"},
 }
 
 // entryPoint is the OSDI API entry point. It links each collection and
