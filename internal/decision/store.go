@@ -404,23 +404,34 @@ func (s *Store) close(ctx context.Context, tx *store.Tx, id string, byJob bool) 
 	if n, _ := res.RowsAffected(); n != 1 {
 		return errNotOpen
 	}
-	d, err := s.get(ctx, tx, id)
-	if err != nil {
-		return err
-	}
+	var turnout int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM decision_electors WHERE decision_id = $1 AND voted = $2`, id, true).
-		Scan(&d.Turnout); err != nil {
-		return repertoire.Internal(err)
-	}
-	r := Tally(d)
-	if _, err := tx.ExecContext(ctx, `UPDATE decisions SET turnout = $1, outcome = $2, winner_id = $3 WHERE id = $4`,
-		d.Turnout, r.Outcome, nullable(r.WinnerID), id); err != nil {
+		Scan(&turnout); err != nil {
 		return repertoire.Internal(err)
 	}
 	if !byJob {
 		if err := schedule.Cancel(ctx, tx, id, jobClose); err != nil {
 			return err
 		}
+	}
+	return s.closeCounted(ctx, tx, id, turnout, tx.Now)
+}
+
+// closeCounted decides a decision just closed, whose turnout is known,
+// and acts on it when it passed; at is when it closed.
+func (s *Store) closeCounted(ctx context.Context, tx *store.Tx, id string, turnout int, at time.Time) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE decisions SET status = 'closed', closed_at = $1, modified_at = $1 WHERE id = $2`, at, id); err != nil {
+		return repertoire.Internal(err)
+	}
+	d, err := s.get(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	d.Turnout = turnout
+	r := Tally(d)
+	if _, err := tx.ExecContext(ctx, `UPDATE decisions SET turnout = $1, outcome = $2, winner_id = $3 WHERE id = $4`,
+		d.Turnout, r.Outcome, nullable(r.WinnerID), id); err != nil {
+		return repertoire.Internal(err)
 	}
 	if r.Outcome != Passed {
 		return nil
@@ -435,7 +446,7 @@ func (s *Store) close(ctx context.Context, tx *store.Tx, id string, byJob bool) 
 			s.kick()
 		}
 	case d.Kind == KindRatifyDemands && d.CampaignID != "":
-		return campaign.Adopt(ctx, tx, d.CampaignID, campaign.Adoption{At: tx.Now, For: d.Counted(RoleFor), Against: d.Counted(RoleAgainst),
+		return campaign.Adopt(ctx, tx, d.CampaignID, campaign.Adoption{At: at, For: d.Counted(RoleFor), Against: d.Counted(RoleAgainst),
 			Turnout: d.Turnout, Electorate: d.Electorate})
 	}
 	return nil
