@@ -404,22 +404,18 @@ func (s *Store) close(ctx context.Context, tx *store.Tx, id string, byJob bool) 
 	if n, _ := res.RowsAffected(); n != 1 {
 		return errNotOpen
 	}
-	var turnout int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM decision_electors WHERE decision_id = $1 AND voted = $2`, id, true).
-		Scan(&turnout); err != nil {
-		return repertoire.Internal(err)
-	}
 	if !byJob {
 		if err := schedule.Cancel(ctx, tx, id, jobClose); err != nil {
 			return err
 		}
 	}
-	return s.closeCounted(ctx, tx, id, turnout, tx.Now)
+	return s.closeCounted(ctx, tx, id, tx.Now)
 }
 
-// closeCounted decides a decision just closed, whose turnout is known,
-// and acts on it when it passed; at is when it closed.
-func (s *Store) closeCounted(ctx context.Context, tx *store.Tx, id string, turnout int, at time.Time) error {
+// closeCounted decides a decision just closed and acts on it when it
+// passed; at is when it closed. Its turnout is the count of electors who
+// voted, kept as they vote: an elector erased since still voted.
+func (s *Store) closeCounted(ctx context.Context, tx *store.Tx, id string, at time.Time) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE decisions SET status = 'closed', closed_at = $1, modified_at = $1 WHERE id = $2`, at, id); err != nil {
 		return repertoire.Internal(err)
 	}
@@ -427,10 +423,9 @@ func (s *Store) closeCounted(ctx context.Context, tx *store.Tx, id string, turno
 	if err != nil {
 		return err
 	}
-	d.Turnout = turnout
 	r := Tally(d)
-	if _, err := tx.ExecContext(ctx, `UPDATE decisions SET turnout = $1, outcome = $2, winner_id = $3 WHERE id = $4`,
-		d.Turnout, r.Outcome, nullable(r.WinnerID), id); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE decisions SET outcome = $1, winner_id = $2 WHERE id = $3`,
+		r.Outcome, nullable(r.WinnerID), id); err != nil {
 		return repertoire.Internal(err)
 	}
 	if r.Outcome != Passed {
@@ -611,7 +606,9 @@ func (s *Store) Cast(ctx context.Context, b Ballot) (*Decision, error) {
 			WHERE decision_id = $3`, b.OptionID, e.OptionID, d.ID); err != nil {
 			return repertoire.Internal(err)
 		}
-		if !d.Secret && !e.Voted {
+		// The turnout, kept as electors vote (hidden until close for a
+		// secret ballot); the decision's modified date does not move.
+		if !e.Voted {
 			if _, err := tx.ExecContext(ctx, `UPDATE decisions SET turnout = turnout + 1 WHERE id = $1`, d.ID); err != nil {
 				return repertoire.Internal(err)
 			}

@@ -41,10 +41,10 @@ func (s *Store) RecordPast(ctx context.Context, personID, communityID string, p 
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO decisions (id, community_id, title, body, kind, campaign_id, pledge_id, threshold, quorum,
-			secret, status, opens_at, closes_at, opened_at, electorate, created_by, created_at, modified_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', $11, $12, $11, $13, $14, $11, $11)`,
+			secret, status, opens_at, closes_at, opened_at, electorate, turnout, created_by, created_at, modified_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', $11, $12, $11, $13, $14, $15, $11, $11)`,
 			id, communityID, in.Title, in.Body, in.Kind, nullable(in.CampaignID), nullable(in.PledgeID), in.Threshold, in.Quorum,
-			in.Secret, p.OpenedAt.UTC(), in.ClosesAt, p.Electorate, nullable(personID))
+			in.Secret, p.OpenedAt.UTC(), in.ClosesAt, p.Electorate, turnout, nullable(personID))
 		if err != nil {
 			return repertoire.Internal(err)
 		}
@@ -55,7 +55,7 @@ func (s *Store) RecordPast(ctx context.Context, personID, communityID string, p 
 			}
 		}
 		// Closed as its closing job would have, at its closing time.
-		return s.closeCounted(ctx, tx, id, turnout, in.ClosesAt)
+		return s.closeCounted(ctx, tx, id, in.ClosesAt)
 	})
 	if err != nil {
 		return nil, err
