@@ -1,6 +1,7 @@
 package decision_test
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -90,6 +91,14 @@ func TestMailedLinkSecretBallot(t *testing.T) {
 		st, page := b.Get(t, link)
 		if st != 200 || !strings.Contains(page, `name="option"`) {
 			t.Fatalf("link page: %d\n%s", st, page)
+		}
+		resp, err := http.Get(link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Referrer-Policy"); got != "no-referrer" {
+			t.Fatalf("the ballot link's page has Referrer-Policy %q, want no-referrer", got)
 		}
 		if st, page = b.Post(t, link, url.Values{"option": {"nonsense"}}); st != 422 || !strings.Contains(page, "Choose one of the options") {
 			t.Fatalf("a bad option: %d, want 422 naming it", st)
