@@ -1,7 +1,9 @@
 package decision
 
 import (
+	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -94,19 +96,19 @@ func (h *Handler) decisionDoc(d *Decision) decisionJSON {
 // decisionBody is what clients send; pointers tell absent fields from
 // empty ones.
 type decisionBody struct {
-	Community *string   `json:"community"`
-	Title     *string   `json:"title"`
-	Body      *string   `json:"body"`
-	Kind      *string   `json:"kind"`
-	Campaign  *string   `json:"campaign"`
-	Pledge    *string   `json:"pledge"`
-	Threshold *string   `json:"threshold"`
-	Quorum    *int      `json:"quorum"`
-	Secret    *bool     `json:"secret"`
-	Options   *[]string `json:"options"`
-	OpensAt   *string   `json:"opens_at"`
-	ClosesAt  *string   `json:"closes_at"`
-	Status    *string   `json:"status"`
+	Community *string         `json:"community"`
+	Title     *string         `json:"title"`
+	Body      *string         `json:"body"`
+	Kind      *string         `json:"kind"`
+	Campaign  *string         `json:"campaign"`
+	Pledge    *string         `json:"pledge"`
+	Threshold *string         `json:"threshold"`
+	Quorum    *int            `json:"quorum"`
+	Secret    *bool           `json:"secret"`
+	Options   json.RawMessage `json:"options"` // labels when creating; a read document's options may be sent back
+	OpensAt   *string         `json:"opens_at"`
+	ClosesAt  *string         `json:"closes_at"`
+	Status    *string         `json:"status"`
 }
 
 func parseTime(es *repertoire.Errors, field string, s *string) *time.Time {
@@ -190,7 +192,10 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 	var es repertoire.Errors
 	in := Input{Title: api.Value(body.Title), Body: api.Value(body.Body), Kind: api.Value(body.Kind), CampaignID: api.ParseID(api.Value(body.Campaign)),
 		PledgeID: api.ParseID(api.Value(body.Pledge)), Threshold: api.Value(body.Threshold), Quorum: api.Value(body.Quorum),
-		Secret: api.Value(body.Secret), Options: api.Value(body.Options), OpensAt: parseTime(&es, "opens_at", body.OpensAt)}
+		Secret: api.Value(body.Secret), OpensAt: parseTime(&es, "opens_at", body.OpensAt)}
+	if len(body.Options) > 0 && json.Unmarshal(body.Options, &in.Options) != nil {
+		es = append(es, repertoire.Invalid("options", "decision.options_labels", nil))
+	}
 	if t := parseTime(&es, "closes_at", body.ClosesAt); t != nil {
 		in.ClosesAt = *t
 	}
@@ -231,12 +236,28 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
+	// What cannot change may be sent back as it is (a document read with
+	// GET); a different value is refused by name.
 	var es repertoire.Errors
+	differs := func(p *string, cur string, id bool) bool {
+		if p == nil {
+			return false
+		}
+		if id {
+			return api.ParseID(*p) != cur
+		}
+		return *p != cur
+	}
+	var sent []optionJSON
+	optionsDiffer := len(body.Options) > 0 && (json.Unmarshal(body.Options, &sent) != nil ||
+		!slices.EqualFunc(sent, d.Options, func(a optionJSON, b Option) bool { return a.ID == b.ID }))
 	for _, f := range []struct {
 		name string
 		set  bool
-	}{{"community", body.Community != nil}, {"kind", body.Kind != nil}, {"campaign", body.Campaign != nil}, {"pledge", body.Pledge != nil},
-		{"threshold", body.Threshold != nil}, {"quorum", body.Quorum != nil}, {"secret", body.Secret != nil}, {"options", body.Options != nil}} {
+	}{{"community", differs(body.Community, d.CommunityID, true)}, {"kind", differs(body.Kind, d.Kind, false)},
+		{"campaign", differs(body.Campaign, d.CampaignID, true)}, {"pledge", differs(body.Pledge, d.PledgeID, true)},
+		{"threshold", differs(body.Threshold, d.Threshold, false)}, {"quorum", body.Quorum != nil && *body.Quorum != d.Quorum},
+		{"secret", body.Secret != nil && *body.Secret != d.Secret}, {"options", optionsDiffer}} {
 		if f.set {
 			es = append(es, repertoire.Invalid(f.name, "decision.field_fixed", nil))
 		}
@@ -251,7 +272,7 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var err error
-	if patch.Title != nil || patch.Body != nil || patch.OpensAt != nil || patch.ClosesAt != nil {
+	if patch.changes(d) {
 		d, err = h.Store.Update(r.Context(), d.ID, patch, time.Now())
 	}
 	if err == nil && status != "" && status != d.Status {

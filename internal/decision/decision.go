@@ -259,6 +259,16 @@ type Patch struct {
 	ClosesAt *time.Time
 }
 
+// changes tells whether p changes d (a document sent back as read does
+// not).
+func (p Patch) changes(d *Decision) bool {
+	sameTime := func(t *time.Time, cur *time.Time) bool {
+		return t == nil || cur != nil && t.Equal(*cur)
+	}
+	return p.Title != nil && *p.Title != d.Title || p.Body != nil && *p.Body != d.Body ||
+		!sameTime(p.OpensAt, d.OpensAt) || !sameTime(p.ClosesAt, &d.ClosesAt)
+}
+
 func text(es *repertoire.Errors, field, v string, required bool, max int) {
 	switch {
 	case required && v == "":
@@ -362,6 +372,7 @@ type Handler struct {
 	log         *slog.Logger
 	baseURL     string
 	comments    *web.Limiter // per client: the discussion is a public form of members
+	ballots     *web.Limiter // per client: the mailed links' votes, which need no sign-in
 }
 
 // New builds the decision handler. kick wakes the scheduler (an opening
@@ -371,7 +382,8 @@ func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger,
 	baseURL = strings.TrimRight(baseURL, "/")
 	return &Handler{Store: NewStore(db, cat, baseURL, kick), communities: communities, campaigns: campaigns, pledges: pledges,
 		access: campaign.Access{Communities: communities, NotFound: errNotFound, OrganizersOnly: errOrganizersOnly},
-		pages:  pages, log: log, baseURL: baseURL, comments: web.NewLimiter(10*time.Second, 5)}
+		pages:  pages, log: log, baseURL: baseURL, comments: web.NewLimiter(10*time.Second, 5),
+		ballots: web.NewLimiter(time.Second, 20)}
 }
 
 var (

@@ -303,3 +303,36 @@ func TestTally(t *testing.T) {
 		}
 	}
 }
+
+// PUT edits a draft, accepts a document sent back as read, refuses by
+// name what is fixed, and refuses edits once voting is open.
+func TestUpdateDraft(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, 1)
+		d := f.create(t, map[string]any{"title": "Draft", "options": []string{"Red", "Blue"}})
+		var doc map[string]any
+		app.API(t, "GET", "/api/v1/decisions/"+d.ID, f.org, nil, &doc)
+		doc["title"] = "Which colour?"
+		var got struct {
+			Title string `json:"title"`
+		}
+		if st := app.API(t, "PUT", "/api/v1/decisions/"+d.ID, f.org, doc, &got); st != 200 || got.Title != "Which colour?" {
+			t.Fatalf("a document sent back: %d %+v", st, got)
+		}
+		var prob struct {
+			Errors []struct {
+				Field string `json:"field"`
+			} `json:"errors"`
+		}
+		if st := app.API(t, "PUT", "/api/v1/decisions/"+d.ID, f.org, map[string]any{"threshold": "two_thirds", "secret": true}, &prob); st != 422 || len(prob.Errors) != 2 {
+			t.Fatalf("changing what is fixed: %d %+v", st, prob)
+		}
+		f.setStatus(t, d.ID, "open")
+		if st := app.API(t, "PUT", "/api/v1/decisions/"+d.ID, f.org, map[string]any{"title": "Too late"}, nil); st != 409 {
+			t.Fatalf("editing an open decision: %d, want 409", st)
+		}
+		if st := app.API(t, "PUT", "/api/v1/decisions/"+d.ID, f.members[0].token, map[string]any{"status": "closed"}, nil); st != 403 {
+			t.Fatalf("a member closing: %d, want 403", st)
+		}
+	})
+}

@@ -209,7 +209,6 @@ func checkLinks(ctx context.Context, q store.Queryer, communityID string, in Inp
 		if !campaignOfCommunity(ctx, q, campaignID, communityID) {
 			return repertoire.Invalid("pledge", "decision.pledge_not_found", nil)
 		}
-		in.CampaignID = ""
 	}
 	if in.Kind == KindRatifyDemands && !campaignOfCommunity(ctx, q, in.CampaignID, communityID) {
 		return repertoire.Invalid("campaign", "decision.campaign_not_found", nil)

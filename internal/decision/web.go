@@ -365,6 +365,10 @@ func (h *Handler) ballotPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) ballotVote(w http.ResponseWriter, r *http.Request) {
+	if !h.ballots.Allow(r) {
+		h.pages.Error(w, r, repertoire.Errorf(repertoire.ERATELIMIT, "error.rate_limited"))
+		return
+	}
 	f, ok := h.pages.Form(w, r)
 	if !ok {
 		return
