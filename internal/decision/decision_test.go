@@ -219,6 +219,9 @@ func TestOutcomeActions(t *testing.T) {
 		f.vote(t, f.members[1].token, ratify.ID, ratify.role(t, "for"))
 		f.vote(t, f.members[2].token, ratify.ID, ratify.role(t, "against"))
 		f.setStatus(t, ratify.ID, "closed")
+		if _, page := f.members[0].browser.Get(t, "/decisions/"+ratify.ID); !strings.Contains(page, "demand list is adopted by this vote") {
+			t.Fatalf("the decision's page does not say what it did:\n%s", page)
+		}
 		_, page = f.members[0].browser.Get(t, "/c/riders/may-1") // signed in: not the visitors' one-second cache
 		if !strings.Contains(page, "2 for, 1 against, 3 of 4 members voted.") {
 			t.Fatalf("the campaign page does not show the adoption:\n%s", page)

@@ -51,6 +51,11 @@ func TestOrganizerPages(t *testing.T) {
 		if st, page = org.Post(t, path+"/open", nil); st != 200 || !strings.Contains(page, "Close voting now") || !strings.Contains(page, "2 members can vote") {
 			t.Fatalf("opened: %d\n%s", st, page)
 		}
+		org.Lang = "fr"
+		if _, page := org.Get(t, path); !strings.Contains(page, "Clore le vote maintenant") || !strings.Contains(page, "bulletin secret") {
+			t.Fatalf("the page in French:\n%s", page)
+		}
+		org.Lang = "en"
 		if st, _ := f.members[0].browser.Post(t, path+"/open", nil); st != 403 {
 			t.Fatalf("a member opening: %d, want 403", st)
 		}
