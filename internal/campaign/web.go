@@ -277,6 +277,7 @@ type showData struct {
 	Tactics   []Tactic
 	Blocks    []template.HTML // other capabilities' sections (Block)
 	Lang      string
+	Adoption  *Adoption // the vote that adopted the demand list, if any
 }
 
 // Num writes a count the way the page's language does: 100,000 / 100 000.
@@ -317,6 +318,12 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 	d := showData{page: p, Coverage: byMonth(web.Localizer(r.Context()).Lang, p.C.Coverage), Tactics: h.tactics(r, p.C.ID),
 		Lang: web.Localizer(r.Context()).Lang}
 	d.Blocks = h.blocks(r, &Place{Community: p.Community, Campaign: p.C, CanOrganize: p.CanOrganize}, d.Tactics)
+	adoption, err := AdoptionOf(r.Context(), h.Store.db.Reader(), p.C.ID)
+	if err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	d.Adoption = adoption
 	if p.C.UltimatumAt != nil {
 		l := web.Localizer(r.Context())
 		switch n := DaysUntil(store.Now(), *p.C.UltimatumAt); {

@@ -144,10 +144,16 @@ type CampaignLister interface {
 	CommunityCampaigns(ctx context.Context, communityID string) ([]CampaignSummary, error)
 }
 
+// PageLink is a link the community page shows to another capability's
+// pages of the community (its decisions): Path under /c/{slug}/, Label a
+// message ID.
+type PageLink struct{ Path, Label string }
+
 // Handler serves community pages and the communities API.
 type Handler struct {
 	Store     *Store
 	Campaigns CampaignLister // nil: the community page lists no campaigns
+	Links     []PageLink     // other capabilities' pages of a community
 	pages     *web.Renderer
 	cat       *i18n.Catalog
 	log       *slog.Logger

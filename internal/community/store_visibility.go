@@ -60,3 +60,10 @@ func OrganizedIDs(ctx context.Context, q store.Queryer, personID string) ([]stri
 func MemberOf(personArg string) string {
 	return "SELECT community_id FROM memberships WHERE person_id = " + personArg + " AND status = '" + StatusActive + "'"
 }
+
+// ActiveMemberIDs lists a community's active members, in id order: the
+// electorate of a decision as voting opens.
+func ActiveMemberIDs(ctx context.Context, q store.Queryer, communityID string) ([]string, error) {
+	return store.Strings(ctx, q, `SELECT person_id FROM memberships WHERE community_id = $1 AND status = $2 ORDER BY person_id`,
+		communityID, StatusActive)
+}

@@ -159,6 +159,7 @@ type showData struct {
 	CanOrganize bool
 	CanOwn      bool
 	Campaigns   []CampaignSummary
+	Links       []PageLink
 	Error       string // why the last action was refused
 }
 
@@ -171,7 +172,7 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, c *Community, status int, errMsg string) {
 	ctx := r.Context()
 	pid := web.ViewerID(r)
-	d := showData{C: c, SignedIn: pid != "", Error: errMsg}
+	d := showData{C: c, SignedIn: pid != "", Error: errMsg, Links: h.Links}
 	var err error
 	if d.Role, d.Status, err = h.Store.Membership(ctx, c.ID, pid); err == nil {
 		if d.CanOrganize, err = h.Store.CanOrganize(ctx, c.ID, pid); err == nil {

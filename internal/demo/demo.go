@@ -20,6 +20,7 @@ import (
 	"repertoire/internal/campaign"
 	"repertoire/internal/cases"
 	"repertoire/internal/community"
+	"repertoire/internal/decision"
 	"repertoire/internal/i18n"
 	"repertoire/internal/ledger"
 	"repertoire/internal/store"
@@ -63,6 +64,15 @@ type Scenario struct {
 		}
 	}
 	Tactics
+	// Decision is the members' vote that ratified the demands, before they
+	// were sent.
+	Decision struct {
+		Title, Body    string
+		Opened, Closed time.Time
+		Quorum         int
+		Electorate     int
+		Votes          map[string]int
+	}
 }
 
 // Load fills an empty database with the demo and reports whether it did.
@@ -158,6 +168,17 @@ func load(ctx context.Context, db *store.DB, cat *i18n.Catalog, log *slog.Logger
 	}
 	if err := loadTactics(ctx, db, cat, log, sc, organizer, camp); err != nil {
 		return err
+	}
+	// The members' vote that made the demand list theirs, recorded closed
+	// with its count (decision.RecordPast adopts the demands as its
+	// closing would have).
+	dc := sc.Decision
+	_, err = decision.NewStore(db, nil, "", nil).RecordPast(ctx, organizer, com.ID, decision.Past{
+		Input: decision.Input{Title: dc.Title, Body: dc.Body, Kind: decision.KindRatifyDemands, CampaignID: camp.ID,
+			Threshold: decision.Majority, Quorum: dc.Quorum, Secret: true},
+		OpenedAt: dc.Opened, ClosedAt: dc.Closed, Electorate: dc.Electorate, Votes: dc.Votes})
+	if err != nil {
+		return fmt.Errorf("decision: %w", err)
 	}
 	return loadLibraryAndLedger(ctx, db, sc, camp)
 }

@@ -11,6 +11,7 @@ import (
 	"repertoire/internal/campaign"
 	"repertoire/internal/cases"
 	"repertoire/internal/community"
+	"repertoire/internal/decision"
 	"repertoire/internal/demo"
 	"repertoire/internal/i18n"
 	"repertoire/internal/ledger"
@@ -63,6 +64,7 @@ func TestDemoLoadsTheSeedScenarioOnce(t *testing.T) {
 		}
 		checkTactics(t, db, c)
 		checkLibraryAndLedger(t, db, c)
+		checkDecision(t, db, com.ID, c.ID)
 	})
 }
 
@@ -83,6 +85,26 @@ func checkLibraryAndLedger(t *testing.T, db *store.DB, c *campaign.Campaign) {
 	if len(all) != 2 || all[0] != (ledger.Total{Currency: "EUR", Funding: 67550, Promotion: 8000}) ||
 		all[1] != (ledger.Total{Currency: "USD", Promotion: 4500}) {
 		t.Fatalf("ledger totals: %+v", all)
+	}
+}
+
+// The members ratified the demands by a secret vote in April 2018: the
+// decision is closed with its full count and electorate, and the campaign
+// shows its demand list adopted by it.
+func checkDecision(t *testing.T, db *store.DB, communityID, campaignID string) {
+	ctx := context.Background()
+	ds, total, err := decision.NewStore(db, nil, "", nil).List(ctx, decision.ListQuery{CommunityID: communityID, Admin: true})
+	if err != nil || total != 1 {
+		t.Fatalf("decisions: %d, %v", total, err)
+	}
+	d := ds[0]
+	if d.Status != decision.StatusClosed || d.Outcome != decision.Passed || d.Kind != decision.KindRatifyDemands || d.CampaignID != campaignID ||
+		d.Electorate != 412 || d.Turnout != 273 || d.Counted(decision.RoleFor) != 238 || d.ClosedAt == nil || d.ClosedAt.Year() != 2018 {
+		t.Fatalf("decision: %+v", d)
+	}
+	a, err := campaign.AdoptionOf(ctx, db.Reader(), campaignID)
+	if err != nil || a == nil || a.For != 238 || a.Against != 21 || a.Turnout != 273 || a.Electorate != 412 || a.At.Format("2006-01-02") != "2018-04-29" {
+		t.Fatalf("adoption: %+v, %v", a, err)
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"repertoire/internal/campaign"
 	"repertoire/internal/cases"
 	"repertoire/internal/community"
+	"repertoire/internal/decision"
 	"repertoire/internal/i18n"
 	"repertoire/internal/ledger"
 	"repertoire/internal/outbox"
@@ -85,7 +86,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates)
+	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -114,6 +115,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	if err := cases.Seed(context.Background(), db); err != nil {
 		return nil, err
 	}
+	decisions := decision.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, pledges.Store, scheduler.Kick)
 
 	// An organizer's token reaches the people of the communities its
 	// holder runs, each kind of tie written by the owner of its table:
@@ -134,7 +136,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	// erasure), its jobs, its tactics for the campaign page, its campaigns
 	// for the community page.
 	mux := http.NewServeMux()
-	for _, c := range []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, tags, targets, library, ledgers} {
+	for _, c := range []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, tags, targets, library, ledgers, decisions} {
 		c.Routes(mux)
 		if o, ok := c.(keepsPersonData); ok {
 			accounts.Keep(o.PersonData())
@@ -152,6 +154,9 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		}
 		if o, ok := c.(addsCampaignSection); ok {
 			campaigns.Blocks = append(campaigns.Blocks, o.CampaignSection())
+		}
+		if o, ok := c.(linksCommunity); ok {
+			communities.Links = append(communities.Links, o.CommunityLinks()...)
 		}
 	}
 	mux.Handle("GET /static/", web.Static())
@@ -216,6 +221,10 @@ type listsCampaigns interface {
 
 type addsCampaignSection interface {
 	CampaignSection() campaign.Block
+}
+
+type linksCommunity interface {
+	CommunityLinks() []community.PageLink
 }
 
 // crossOrigin refuses state-changing browser requests from other sites
@@ -305,6 +314,7 @@ var entryLinks = []struct {
 	{"repertoire:cases", "GET", "/cases"},
 	{"repertoire:pledges", "GET", "/pledges"},
 	{"repertoire:record_commitment_helper", "POST", "/pledges/{pledge_id}/commitments"},
+	{"repertoire:decisions", "GET", "/decisions"},
 }
 
 // entryPoint is the OSDI API entry point. It links each collection and

@@ -1,0 +1,744 @@
+package decision
+
+import (
+	"context"
+	"crypto/subtle"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"repertoire"
+	"repertoire/internal/account"
+	"repertoire/internal/api"
+	"repertoire/internal/campaign"
+	"repertoire/internal/community"
+	"repertoire/internal/i18n"
+	"repertoire/internal/pledge"
+	"repertoire/internal/schedule"
+	"repertoire/internal/store"
+)
+
+// Store holds decisions, their options and counts, electorates and
+// discussions.
+type Store struct {
+	db      *store.DB
+	cat     *i18n.Catalog
+	baseURL string
+	kick    func() // wakes the scheduler; nil: nothing to wake
+}
+
+// NewStore builds the store. cat renders the ballot mails (nil: none are
+// sent, as for the demo's decisions of the past).
+func NewStore(db *store.DB, cat *i18n.Catalog, baseURL string, kick func()) *Store {
+	return &Store{db: db, cat: cat, baseURL: strings.TrimRight(baseURL, "/"), kick: kick}
+}
+
+var (
+	errNotDraft     = repertoire.Errorf(repertoire.ECONFLICT, "decision.not_draft")
+	errNotOpen      = repertoire.Errorf(repertoire.ECONFLICT, "decision.not_open")
+	errAlreadyVoted = repertoire.Errorf(repertoire.ECONFLICT, "decision.already_voted")
+	errNotElector   = repertoire.Errorf(repertoire.EFORBIDDEN, "decision.not_elector")
+	errBadLink      = repertoire.Errorf(repertoire.ENOTFOUND, "decision.bad_link")
+)
+
+const decisionColumns = `d.id, d.community_id, d.title, d.body, d.kind, d.campaign_id, d.pledge_id, d.threshold, d.quorum, d.secret,
+	d.status, d.opens_at, d.closes_at, d.opened_at, d.closed_at, d.electorate, d.turnout, d.outcome, d.winner_id, d.created_at, d.modified_at`
+
+func scanDecision(row interface{ Scan(...any) error }) (*Decision, error) {
+	var d Decision
+	var campaignID, pledgeID, winner sql.NullString
+	var opens, opened, closed sql.NullTime
+	err := row.Scan(&d.ID, &d.CommunityID, &d.Title, &d.Body, &d.Kind, &campaignID, &pledgeID, &d.Threshold, &d.Quorum, &d.Secret,
+		&d.Status, &opens, &d.ClosesAt, &opened, &closed, &d.Electorate, &d.Turnout, &d.Outcome, &winner, &d.CreatedAt, &d.ModifiedAt)
+	if err != nil {
+		return nil, err
+	}
+	d.CampaignID, d.PledgeID, d.WinnerID = campaignID.String, pledgeID.String, winner.String
+	d.OpensAt, d.OpenedAt, d.ClosedAt = store.TimePtr(opens), store.TimePtr(opened), store.TimePtr(closed)
+	for _, t := range []*time.Time{&d.ClosesAt, &d.CreatedAt, &d.ModifiedAt} {
+		*t = t.UTC()
+	}
+	return &d, nil
+}
+
+// fill adds the decisions' options and communities. The counts of a
+// secret ballot still open are not read at all: nothing above the store
+// can show them by mistake.
+func fill(ctx context.Context, q store.Queryer, ds []*Decision) ([]*Decision, error) {
+	if len(ds) == 0 {
+		return ds, nil
+	}
+	ids := make([]string, len(ds))
+	byID := map[string]*Decision{}
+	var comIDs []string
+	for i, d := range ds {
+		ids[i] = d.ID
+		byID[d.ID] = d
+		comIDs = append(comIDs, d.CommunityID)
+	}
+	err := store.EachByID(ctx, q, `SELECT id, decision_id, position, label, role, votes FROM decision_options WHERE decision_id IN $ids`, ids,
+		func(r store.Scanner) error {
+			var o Option
+			var decisionID string
+			if err := r.Scan(&o.ID, &decisionID, &o.Position, &o.Label, &o.Role, &o.Votes); err != nil {
+				return repertoire.Internal(err)
+			}
+			d := byID[decisionID]
+			if !d.ResultsShown() {
+				o.Votes = 0
+			}
+			d.Options = append(d.Options, o)
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	coms, err := community.ByIDs(ctx, q, comIDs)
+	if err != nil {
+		return nil, err
+	}
+	kept := ds[:0]
+	for _, d := range ds {
+		c := coms[d.CommunityID]
+		if c == nil {
+			continue
+		}
+		d.CommunitySlug, d.CommunityName = c.Slug, c.Name
+		sortOptions(d.Options)
+		if d.Secret && d.Status != StatusClosed {
+			d.Turnout = 0
+		}
+		kept = append(kept, d)
+	}
+	return kept, nil
+}
+
+func sortOptions(os []Option) {
+	for i := 1; i < len(os); i++ {
+		for j := i; j > 0 && os[j].Position < os[j-1].Position; j-- {
+			os[j], os[j-1] = os[j-1], os[j]
+		}
+	}
+}
+
+func (s *Store) get(ctx context.Context, q store.Queryer, id string) (*Decision, error) {
+	d, err := scanDecision(q.QueryRowContext(ctx, `SELECT `+decisionColumns+` FROM decisions d WHERE d.id = $1`, id))
+	if err != nil {
+		return nil, store.NotFound(err, "decision.not_found")
+	}
+	ds, err := fill(ctx, q, []*Decision{d})
+	if err != nil {
+		return nil, err
+	}
+	if len(ds) == 0 {
+		return nil, errNotFound
+	}
+	return ds[0], nil
+}
+
+// Get finds a decision by id, whoever asks: callers check its community.
+func (s *Store) Get(ctx context.Context, id string) (*Decision, error) {
+	return s.get(ctx, s.db.Reader(), id)
+}
+
+// ListQuery selects decisions: of one community, and for the API those of
+// the communities the viewer may see (all for an admin).
+type ListQuery struct {
+	CommunityID string
+	ViewerID    string
+	Admin       bool
+	Filter      api.Filter
+	Offset      int
+	Limit       int
+}
+
+// List returns a page of decisions, newest first, and the total.
+func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Decision, int, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	if lq.CommunityID != "" {
+		where = append(where, "d.community_id = "+arg(lq.CommunityID))
+	}
+	if !lq.Admin {
+		where = append(where, community.VisibleCondition("d.community_id", arg(lq.ViewerID)))
+	}
+	where = append(where, lq.Filter.Where("d.created_at", "d.modified_at", arg)...)
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	q := s.db.Reader()
+	var total int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM decisions d`+cond, args...).Scan(&total); err != nil {
+		return nil, 0, repertoire.Internal(err)
+	}
+	limit := ""
+	if lq.Limit > 0 {
+		limit = " LIMIT " + arg(lq.Limit) + " OFFSET " + arg(lq.Offset)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+decisionColumns+` FROM decisions d`+cond+` ORDER BY d.created_at DESC, d.id DESC`+limit, args...)
+	if err != nil {
+		return nil, 0, repertoire.Internal(err)
+	}
+	defer rows.Close()
+	var out []*Decision
+	for rows.Next() {
+		d, err := scanDecision(rows)
+		if err != nil {
+			return nil, 0, repertoire.Internal(err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, repertoire.Internal(err)
+	}
+	out, err = fill(ctx, q, out)
+	return out, total, err
+}
+
+// checkLinks refuses a campaign or pledge of another community.
+func checkLinks(ctx context.Context, q store.Queryer, communityID string, in Input) error {
+	if in.Kind == KindCallStrike {
+		campaignID, err := pledge.CampaignOf(ctx, q, in.PledgeID)
+		if err != nil {
+			return err
+		}
+		if !campaignOfCommunity(ctx, q, campaignID, communityID) {
+			return repertoire.Invalid("pledge", "decision.pledge_not_found", nil)
+		}
+	}
+	if in.Kind == KindRatifyDemands && !campaignOfCommunity(ctx, q, in.CampaignID, communityID) {
+		return repertoire.Invalid("campaign", "decision.campaign_not_found", nil)
+	}
+	return nil
+}
+
+func campaignOfCommunity(ctx context.Context, q store.Queryer, campaignID, communityID string) bool {
+	if campaignID == "" {
+		return false
+	}
+	cs, err := campaign.Heads(ctx, q, []string{campaignID})
+	return err == nil && cs[campaignID] != nil && cs[campaignID].CommunityID == communityID
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// Create adds a decision to a community, a draft until it opens (at
+// OpensAt when given, or when an organizer opens it), and schedules its
+// opening and closing.
+func (s *Store) Create(ctx context.Context, personID, communityID string, in Input, now time.Time) (*Decision, error) {
+	if err := in.normalize(now); err != nil {
+		return nil, err
+	}
+	if in.Kind != KindRatifyDemands {
+		in.CampaignID = ""
+	}
+	if in.Kind != KindCallStrike {
+		in.PledgeID = ""
+	}
+	id := store.NewID()
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		if err := checkLinks(ctx, tx, communityID, in); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO decisions (id, community_id, title, body, kind, campaign_id, pledge_id, threshold, quorum,
+			secret, status, opens_at, closes_at, created_by, created_at, modified_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'draft', $11, $12, $13, $14, $14)`,
+			id, communityID, in.Title, in.Body, in.Kind, nullable(in.CampaignID), nullable(in.PledgeID), in.Threshold, in.Quorum,
+			in.Secret, in.OpensAt, in.ClosesAt, nullable(personID), tx.Now)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		options := standardOptions(in.Threshold)
+		if len(in.Options) > 0 {
+			options = options[:0]
+			for _, l := range in.Options {
+				options = append(options, Option{Label: l})
+			}
+		}
+		for i, o := range options {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO decision_options (id, decision_id, position, label, role) VALUES ($1, $2, $3, $4, $5)`,
+				store.NewID(), id, i+1, o.Label, o.Role); err != nil {
+				return repertoire.Internal(err)
+			}
+		}
+		return scheduleJobs(ctx, tx, id, in.OpensAt, in.ClosesAt)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, id)
+}
+
+func scheduleJobs(ctx context.Context, tx *store.Tx, id string, opens *time.Time, closes time.Time) error {
+	if opens != nil {
+		if err := schedule.Schedule(ctx, tx, jobOpen, id, *opens); err != nil {
+			return err
+		}
+	}
+	return schedule.Schedule(ctx, tx, jobClose, id, closes)
+}
+
+// Update changes a draft, and reschedules its opening and closing.
+func (s *Store) Update(ctx context.Context, id string, p Patch, now time.Time) (*Decision, error) {
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		d, err := s.get(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if d.Status != StatusDraft {
+			return errNotDraft
+		}
+		in := Input{Title: d.Title, Body: d.Body, Kind: d.Kind, CampaignID: d.CampaignID, PledgeID: d.PledgeID, Threshold: d.Threshold,
+			Quorum: d.Quorum, OpensAt: d.OpensAt, ClosesAt: d.ClosesAt}
+		if p.Title != nil {
+			in.Title = *p.Title
+		}
+		if p.Body != nil {
+			in.Body = *p.Body
+		}
+		if p.OpensAt != nil {
+			in.OpensAt = p.OpensAt
+		}
+		if p.ClosesAt != nil {
+			in.ClosesAt = *p.ClosesAt
+		}
+		if err := in.normalize(now); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE decisions SET title = $1, body = $2, opens_at = $3, closes_at = $4, modified_at = $5
+			WHERE id = $6`, in.Title, in.Body, in.OpensAt, in.ClosesAt, tx.Now, id); err != nil {
+			return repertoire.Internal(err)
+		}
+		if err := schedule.Cancel(ctx, tx, id, jobOpen, jobClose); err != nil {
+			return err
+		}
+		return scheduleJobs(ctx, tx, id, in.OpensAt, in.ClosesAt)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, id)
+}
+
+// Open opens a draft now.
+func (s *Store) Open(ctx context.Context, id string) (*Decision, error) {
+	err := s.db.Write(ctx, func(tx *store.Tx) error { return s.open(ctx, tx, id, false) })
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, id)
+}
+
+// open takes the electorate (the community's active members at this
+// moment), mails each elector their single-use ballot link, and opens
+// voting. Opened by hand (not by its job), its opening job is cancelled;
+// a job never cancels itself (the runner marks it done).
+func (s *Store) open(ctx context.Context, tx *store.Tx, id string, byJob bool) error {
+	res, err := tx.ExecContext(ctx, `UPDATE decisions SET status = 'open', opened_at = $1, modified_at = $1 WHERE id = $2 AND status = 'draft'`, tx.Now, id)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return errNotDraft
+	}
+	d, err := s.get(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	people, err := community.ActiveMemberIDs(ctx, tx, d.CommunityID)
+	if err != nil {
+		return err
+	}
+	links := make([]electorLink, 0, len(people))
+	for start := 0; start < len(people); start += 50 {
+		chunk := people[start:min(start+50, len(people))]
+		args := make([]any, 0, len(chunk)*4)
+		for _, p := range chunk {
+			l := electorLink{id: store.NewID(), personID: p, secret: store.NewToken()}
+			links = append(links, l)
+			args = append(args, l.id, id, p, store.HashToken(l.secret))
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO decision_electors (id, decision_id, person_id, token_hash) VALUES `+
+			store.Rows(tx.Dialect, len(chunk), 4), args...); err != nil {
+			return repertoire.Internal(err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE decisions SET electorate = $1 WHERE id = $2`, len(people), id); err != nil {
+		return repertoire.Internal(err)
+	}
+	if !byJob {
+		if err := schedule.Cancel(ctx, tx, id, jobOpen); err != nil {
+			return err
+		}
+	}
+	d.Electorate = len(people)
+	return s.mailElectors(ctx, tx, d, links)
+}
+
+// Close closes voting now, counts and applies the outcome.
+func (s *Store) Close(ctx context.Context, id string) (*Decision, error) {
+	err := s.db.Write(ctx, func(tx *store.Tx) error { return s.close(ctx, tx, id, false) })
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, id)
+}
+
+// close ends voting, counts the turnout from the electors who voted,
+// decides, and acts on a decision that passed, all in one transaction.
+func (s *Store) close(ctx context.Context, tx *store.Tx, id string, byJob bool) error {
+	res, err := tx.ExecContext(ctx, `UPDATE decisions SET status = 'closed', closed_at = $1, modified_at = $1 WHERE id = $2 AND status = 'open'`, tx.Now, id)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return errNotOpen
+	}
+	if !byJob {
+		if err := schedule.Cancel(ctx, tx, id, jobClose); err != nil {
+			return err
+		}
+	}
+	return s.closeCounted(ctx, tx, id, tx.Now)
+}
+
+// closeCounted decides a decision just closed and acts on it when it
+// passed; at is when it closed. Its turnout is the count of electors who
+// voted, kept as they vote: an elector erased since still voted.
+func (s *Store) closeCounted(ctx context.Context, tx *store.Tx, id string, at time.Time) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE decisions SET status = 'closed', closed_at = $1, modified_at = $1 WHERE id = $2`, at, id); err != nil {
+		return repertoire.Internal(err)
+	}
+	d, err := s.get(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	r := Tally(d)
+	if _, err := tx.ExecContext(ctx, `UPDATE decisions SET outcome = $1, winner_id = $2 WHERE id = $3`,
+		r.Outcome, nullable(r.WinnerID), id); err != nil {
+		return repertoire.Internal(err)
+	}
+	if r.Outcome != Passed {
+		return nil
+	}
+	switch {
+	case d.Kind == KindCallStrike && d.PledgeID != "":
+		activated, err := pledge.ActivateByVote(ctx, tx, d.PledgeID)
+		if err != nil {
+			return err
+		}
+		if activated && s.kick != nil {
+			s.kick()
+		}
+	case d.Kind == KindRatifyDemands && d.CampaignID != "":
+		return campaign.Adopt(ctx, tx, d.CampaignID, campaign.Adoption{At: at, For: d.Counted(RoleFor), Against: d.Counted(RoleAgainst),
+			Turnout: d.Turnout, Electorate: d.Electorate})
+	}
+	return nil
+}
+
+// onOpen opens a draft at its opening time.
+func (s *Store) onOpen(ctx context.Context, tx *store.Tx, j schedule.Job) error {
+	err := s.open(ctx, tx, j.SubjectID, true)
+	if err == errNotDraft || repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
+		return nil // opened by hand, or deleted
+	}
+	return err
+}
+
+// onClose closes an open decision at its closing time (a draft never
+// opened stays a draft).
+func (s *Store) onClose(ctx context.Context, tx *store.Tx, j schedule.Job) error {
+	err := s.close(ctx, tx, j.SubjectID, true)
+	if err == errNotOpen || repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
+		return nil
+	}
+	return err
+}
+
+// Elector is a person's place in a decision's electorate.
+type Elector struct {
+	ID         string
+	DecisionID string
+	PersonID   string
+	Voted      bool
+	OptionID   string // an open ballot's choice; always "" for a secret one
+}
+
+const electorColumns = `id, decision_id, person_id, token_hash, voted, option_id`
+
+func scanElector(row interface{ Scan(...any) error }) (*Elector, string, error) {
+	var e Elector
+	var hash string
+	var option sql.NullString
+	if err := row.Scan(&e.ID, &e.DecisionID, &e.PersonID, &hash, &e.Voted, &option); err != nil {
+		return nil, "", err
+	}
+	e.OptionID = option.String
+	return &e, hash, nil
+}
+
+// ElectorOf finds the person's place in the decision's electorate, nil
+// when they are not an elector.
+func (s *Store) ElectorOf(ctx context.Context, decisionID, personID string) (*Elector, error) {
+	if personID == "" {
+		return nil, nil
+	}
+	e, _, err := scanElector(s.db.Reader().QueryRowContext(ctx, `SELECT `+electorColumns+` FROM decision_electors
+		WHERE decision_id = $1 AND person_id = $2`, decisionID, personID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, repertoire.Internal(err)
+	}
+	return e, nil
+}
+
+// electorByLink finds the elector a ballot link was mailed to:
+// "<elector id>.<secret>", the row by key, its secret's hash compared in
+// constant time.
+func electorByLink(ctx context.Context, q store.Queryer, link string) (*Elector, error) {
+	id, secret, ok := strings.Cut(link, ".")
+	if !ok || id == "" || secret == "" {
+		return nil, errBadLink
+	}
+	e, hash, err := scanElector(q.QueryRowContext(ctx, `SELECT `+electorColumns+` FROM decision_electors WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errBadLink
+	}
+	if err != nil {
+		return nil, repertoire.Internal(err)
+	}
+	if subtle.ConstantTimeCompare([]byte(hash), []byte(store.HashToken(secret))) != 1 {
+		return nil, errBadLink
+	}
+	return e, nil
+}
+
+// ByLink finds the decision and elector of a mailed ballot link.
+func (s *Store) ByLink(ctx context.Context, link string) (*Decision, *Elector, error) {
+	e, err := electorByLink(ctx, s.db.Reader(), link)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := s.Get(ctx, e.DecisionID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, e, nil
+}
+
+// Ballot is one vote: by a signed-in elector (PersonID) or by the link
+// mailed to them (Link), for one option.
+type Ballot struct {
+	DecisionID string
+	PersonID   string
+	Link       string
+	OptionID   string
+}
+
+// Cast records a ballot. The elector is marked as having voted and the
+// option's count moves in one transaction; a secret ballot writes nothing
+// else, and every option row of the decision is rewritten alike, so not
+// even the row a write touched tells the choice. An elector votes once: a
+// secret ballot is final, an open one may be changed while voting is open
+// by the elector signed in (a mailed link votes once).
+func (s *Store) Cast(ctx context.Context, b Ballot) (*Decision, error) {
+	var decisionID string
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		var e *Elector
+		var err error
+		if b.Link != "" {
+			if e, err = electorByLink(ctx, tx, b.Link); err != nil {
+				return err
+			}
+		} else {
+			e, _, err = scanElector(tx.QueryRowContext(ctx, `SELECT `+electorColumns+` FROM decision_electors
+				WHERE decision_id = $1 AND person_id = $2`, b.DecisionID, b.PersonID))
+			if errors.Is(err, sql.ErrNoRows) {
+				return errNotElector
+			}
+			if err != nil {
+				return repertoire.Internal(err)
+			}
+		}
+		decisionID = e.DecisionID
+		d, err := s.get(ctx, tx, e.DecisionID)
+		if err != nil {
+			return err
+		}
+		if d.Status != StatusOpen || !tx.Now.Before(d.ClosesAt) {
+			return errNotOpen
+		}
+		if d.Option(b.OptionID) == nil {
+			return repertoire.Invalid("option", "decision.bad_option", nil)
+		}
+		if e.Voted && (d.Secret || b.Link != "") {
+			return errAlreadyVoted
+		}
+		if e.Voted && e.OptionID == b.OptionID {
+			return nil
+		}
+		var option, votedAt any
+		if !d.Secret {
+			option, votedAt = b.OptionID, tx.Now
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE decision_electors SET voted = $1, option_id = $2, voted_at = $3
+			WHERE id = $4 AND voted = $5`, true, option, votedAt, e.ID, e.Voted)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errAlreadyVoted
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE decision_options SET votes = votes + CASE WHEN id = $1 THEN 1 WHEN id = $2 THEN -1 ELSE 0 END
+			WHERE decision_id = $3`, b.OptionID, e.OptionID, d.ID); err != nil {
+			return repertoire.Internal(err)
+		}
+		// The turnout, kept as electors vote (hidden until close for a
+		// secret ballot); the decision's modified date does not move.
+		if !e.Voted {
+			if _, err := tx.ExecContext(ctx, `UPDATE decisions SET turnout = turnout + 1 WHERE id = $1`, d.ID); err != nil {
+				return repertoire.Internal(err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, decisionID)
+}
+
+// Voters lists who voted what in an open ballot, by name, in the order
+// they voted. A secret ballot has no such list.
+func (s *Store) Voters(ctx context.Context, d *Decision) ([]Voter, error) {
+	if d.Secret {
+		return nil, nil
+	}
+	q := s.db.Reader()
+	rows, err := q.QueryContext(ctx, `SELECT person_id, option_id, voted_at FROM decision_electors
+		WHERE decision_id = $1 AND voted = $2 ORDER BY voted_at, person_id`, d.ID, true)
+	if err != nil {
+		return nil, repertoire.Internal(err)
+	}
+	defer rows.Close()
+	var out []Voter
+	var ids []string
+	for rows.Next() {
+		var v Voter
+		var option sql.NullString
+		var at sql.NullTime
+		if err := rows.Scan(&v.PersonID, &option, &at); err != nil {
+			return nil, repertoire.Internal(err)
+		}
+		v.OptionID, v.VotedAt = option.String, store.TimePtr(at)
+		out = append(out, v)
+		ids = append(ids, v.PersonID)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, repertoire.Internal(err)
+	}
+	people, err := account.Contacts(ctx, q, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		p := people[out[i].PersonID]
+		out[i].Name = strings.TrimSpace(p.GivenName + " " + p.FamilyName)
+	}
+	return out, nil
+}
+
+// AddComment adds a member's message to the discussion.
+func (s *Store) AddComment(ctx context.Context, decisionID, personID, body string) error {
+	body = strings.TrimSpace(body)
+	var es repertoire.Errors
+	text(&es, "body", body, true, MaxComment)
+	if err := es.Err(); err != nil {
+		return err
+	}
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO decision_comments (id, decision_id, person_id, body, created_at) VALUES ($1, $2, $3, $4, $5)`,
+			store.NewID(), decisionID, personID, body, tx.Now)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		return nil
+	})
+}
+
+// Comments is the discussion of a decision, oldest first.
+func (s *Store) Comments(ctx context.Context, decisionID string) ([]Comment, error) {
+	q := s.db.Reader()
+	rows, err := q.QueryContext(ctx, `SELECT id, person_id, body, created_at FROM decision_comments WHERE decision_id = $1
+		ORDER BY created_at, id`, decisionID)
+	if err != nil {
+		return nil, repertoire.Internal(err)
+	}
+	defer rows.Close()
+	var out []Comment
+	var ids []string
+	for rows.Next() {
+		var c Comment
+		if err := rows.Scan(&c.ID, &c.PersonID, &c.Body, &c.CreatedAt); err != nil {
+			return nil, repertoire.Internal(err)
+		}
+		out = append(out, c)
+		ids = append(ids, c.PersonID)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, repertoire.Internal(err)
+	}
+	people, err := account.Contacts(ctx, q, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		p := people[out[i].PersonID]
+		out[i].Name = strings.TrimSpace(p.GivenName + " " + p.FamilyName)
+	}
+	return out, nil
+}
+
+// erase is decision's step of a person's erasure: their comments and
+// their elector rows go (a secret ballot's count stays: it was never tied
+// to them); the decisions they created stay, without their creator.
+func erase(ctx context.Context, tx *store.Tx, personID string) error {
+	for _, q := range []string{
+		`DELETE FROM decision_comments WHERE person_id = $1`,
+		`DELETE FROM decision_electors WHERE person_id = $1`,
+		`UPDATE decisions SET created_by = NULL WHERE created_by = $1`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, personID); err != nil {
+			return repertoire.Internal(err)
+		}
+	}
+	return nil
+}
+
+// exportSections are a person's decisions in their data export: where
+// they were an elector (whether they voted; an open ballot's choice; a
+// secret one's choice is not known to anyone) and their comments.
+func exportSections() []account.ExportSection {
+	return []account.ExportSection{
+		{Name: "decision_electorates", SQL: `SELECT d.title AS decision, d.secret, e.voted, o.label AS choice_label, o.role AS choice, e.voted_at
+			FROM decision_electors e JOIN decisions d ON d.id = e.decision_id LEFT JOIN decision_options o ON o.id = e.option_id
+			WHERE e.person_id = $1 ORDER BY d.created_at`},
+		{Name: "decision_comments", SQL: `SELECT d.title AS decision, c.body, c.created_at FROM decision_comments c
+			JOIN decisions d ON d.id = c.decision_id WHERE c.person_id = $1 ORDER BY c.created_at`},
+	}
+}
+
+// electorLink is an elector's ballot link before it is mailed.
+type electorLink struct{ id, personID, secret string }
