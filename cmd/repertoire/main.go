@@ -30,7 +30,7 @@ import (
 const usage = `usage:
   repertoire serve [--addr 127.0.0.1:8080] [--db sqlite:PATH | --db postgres://…]
                    [--base-url URL] [--smtp smtp://user:pass@host:port] [--mail-dir DIR] [--demo]
-                   [--trusted-proxy CIDR]... [--drain-timeout 10s]
+                   [--trusted-proxy CIDR]... [--drain-timeout 10s] [--no-rate-limits]
   repertoire migrate --db …
   repertoire user create --db … --email E --name N [--admin]   (password read from stdin when given)
   repertoire token create --db … --email E                      (prints a new API token)
