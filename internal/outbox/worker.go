@@ -16,6 +16,7 @@ import (
 	gomail "github.com/wneessen/go-mail"
 
 	"repertoire/internal/schedule"
+	"repertoire"
 	"repertoire/internal/store"
 )
 
@@ -92,7 +93,8 @@ func (w *Worker) Run(ctx context.Context) {
 			}
 		}
 		n, err := w.DeliverDue(ctx)
-		if err != nil && ctx.Err() == nil {
+		// An unavailable database is logged once, by the server.
+		if err != nil && ctx.Err() == nil && repertoire.ErrorCode(err) != repertoire.EUNAVAILABLE {
 			w.log.Error("outbox", "err", err)
 		}
 		if ctx.Err() != nil {

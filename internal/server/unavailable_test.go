@@ -347,6 +347,7 @@ func TestDatabaseUnreachableAnswers503(t *testing.T) {
 		t.Errorf("a request's failure was logged:\n%s", logged.String())
 	}
 
+	t.Log(logged.String())
 	px.listen(t)
 	deadline := time.Now().Add(10 * time.Second)
 	for call(t, "GET", app.URL+"/readyz", "", "").status != http.StatusOK {
