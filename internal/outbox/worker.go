@@ -15,8 +15,8 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 	gomail "github.com/wneessen/go-mail"
 
-	"repertoire/internal/schedule"
 	"repertoire"
+	"repertoire/internal/schedule"
 	"repertoire/internal/store"
 )
 
