@@ -7,7 +7,11 @@
 # compose.yaml runs it with PostgreSQL and a mail catcher; docs/deploy.md
 # says how to run it for real.
 
-FROM golang:1.26-bookworm AS build
+# Built on the builder's platform, for the target's (docker buildx build
+# --platform linux/amd64,linux/arm64): Go cross-compiles without emulation.
+FROM --platform=$BUILDPLATFORM golang:1.26.8-bookworm AS build
+ARG TARGETOS
+ARG TARGETARCH
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
@@ -16,7 +20,7 @@ ARG VERSION=dev
 # The SQLite driver is pure Go: no C library, so the binary runs on an
 # image without one. cmd/repertoire's TestStaticBinaryTellsItsVersion
 # builds with this very command.
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/repertoire ./cmd/repertoire \
+RUN CGO_ENABLED=0 GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH:-$(go env GOARCH)} go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/repertoire ./cmd/repertoire \
  && mkdir -p /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot
