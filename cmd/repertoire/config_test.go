@@ -1,11 +1,16 @@
 package main
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"repertoire/internal/store/storetest"
 )
 
 // TestSettingsPrecedence: a flag given wins over its variable, the
@@ -85,5 +90,26 @@ func TestDeployDocListsEverySetting(t *testing.T) {
 		if !strings.Contains(usage, "--"+s.Name) && !strings.Contains(usage, s.Env) {
 			t.Errorf("the usage text does not mention --%s", s.Name)
 		}
+	}
+}
+
+// TestOlderBinaryRefusesNewerDatabase: serve and migrate refuse a database
+// a newer Repertoire migrated, and say what to do.
+func TestOlderBinaryRefusesNewerDatabase(t *testing.T) {
+	for engine, dsn := range storetest.DSNs(t) {
+		t.Run(engine, func(t *testing.T) {
+			db := storetest.MustOpen(t, dsn)
+			versions, _ := db.SchemaVersions()
+			if _, err := db.Writer().ExecContext(context.Background(), `INSERT INTO goose_db_version (version_id, is_applied) VALUES ($1, TRUE)`, versions[len(versions)-1]+1); err != nil {
+				t.Fatal(err)
+			}
+			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+			for _, cmd := range [][]string{{"migrate", "--db", dsn}, {"serve", "--db", dsn, "--addr", "127.0.0.1:0"}} {
+				err := run(context.Background(), cmd, nil, io.Discard, quiet)
+				if err == nil || !strings.Contains(err.Error(), "newer than this binary") || !strings.Contains(err.Error(), "restore a backup") {
+					t.Errorf("%s on a newer database: %v", cmd[0], err)
+				}
+			}
+		})
 	}
 }
