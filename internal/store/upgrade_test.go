@@ -62,12 +62,21 @@ func upgradeFrom(t *testing.T, engine string, from, newest int64) {
 		`INSERT INTO memberships (community_id, person_id, role, status, created_at, modified_at) VALUES ('co1', 'pe1', 'organizer', 'active', $1, $1)`,
 		`INSERT INTO campaigns (id, community_id, slug, title, created_at, modified_at) VALUES ('ca1', 'co1', 'pay', 'Fair pay', $1, $1)`,
 	}
-	want := map[string]int{"people": 2, "accounts": 1, "communities": 1, "memberships": 1, "campaigns": 1}
+	rows = append(rows, `INSERT INTO outbox (id, person_id, to_address, subject, body_text, next_attempt_at, created_at)
+		VALUES ('ob1', 'pe2', 'bo@example.org', 'Confirm', 'Click the link', $1, $1)`) // a mail not yet delivered
+	want := map[string]int{"people": 2, "accounts": 1, "communities": 1, "memberships": 1, "campaigns": 1, "outbox": 1}
 	if from >= 5 {
 		rows = append(rows,
 			`INSERT INTO petitions (id, campaign_id, slug, title, created_at, modified_at) VALUES ('pt1', 'ca1', 'pay', 'Fair pay', $1, $1)`,
 			`INSERT INTO participations (id, kind, action_id, person_id, status, created_at, modified_at) VALUES ('pa1', 'signature', 'pt1', 'pe2', 'confirmed', $1, $1)`)
 		want["petitions"], want["participations"] = 1, 1
+	}
+	if from >= 7 {
+		rows = append(rows,
+			`INSERT INTO pledges (id, campaign_id, slug, title, action, threshold, deadline, window_start, window_end, created_at, modified_at)
+				VALUES ('pl1', 'ca1', 'out', 'Log out', 'log out', 10, $1, $1, $1, $1, $1)`,
+			`INSERT INTO participations (id, kind, action_id, person_id, status, created_at, modified_at) VALUES ('pa2', 'commitment', 'pl1', 'pe1', 'confirmed', $1, $1)`)
+		want["pledges"], want["participations"] = 1, 2
 	}
 	err = db.Write(ctx, func(tx *store.Tx) error {
 		for _, q := range rows {
@@ -95,6 +104,10 @@ func upgradeFrom(t *testing.T, engine string, from, newest int64) {
 	var email string
 	if err := db.Reader().QueryRowContext(ctx, `SELECT email FROM people WHERE id = 'pe2'`).Scan(&email); err != nil || email != "bo@example.org" {
 		t.Errorf("person after the upgrade from %d: %q (%v)", from, email, err)
+	}
+	var body, status string
+	if err := db.Reader().QueryRowContext(ctx, `SELECT body_text, status FROM outbox WHERE id = 'ob1'`).Scan(&body, &status); err != nil || body != "Click the link" || status != "pending" {
+		t.Errorf("mail waiting after the upgrade from %d: %q, %q (%v)", from, body, status, err)
 	}
 }
 
