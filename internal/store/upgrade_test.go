@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"testing"
 
 	"repertoire/internal/store"
@@ -39,11 +40,9 @@ func TestUpgradeFromEverySchemaVersion(t *testing.T) {
 
 func upgradeFrom(t *testing.T, engine string, from, newest int64) {
 	ctx := context.Background()
-	var dsn string
-	for e, d := range storetest.DSNs(t) {
-		if e == engine {
-			dsn = d
-		}
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "old.db")
+	if engine == "postgres" {
+		dsn = storetest.PostgresDSN(t)
 	}
 	db, err := store.Open(dsn)
 	if err != nil {
