@@ -21,7 +21,13 @@ const (
 	ERATELIMIT    = "rate_limited" // too many attempts
 	EMALFORMED    = "malformed"    // a body that cannot be read as its kind (trailing data after JSON)
 	EMEDIATYPE    = "media_type"   // a body of a kind the endpoint does not take
+	EUNAVAILABLE  = "unavailable"  // the database cannot be reached or is full: try again later
 )
+
+// RetryAfter is the Retry-After (in seconds) of an EUNAVAILABLE answer:
+// a database restarting or a disk being cleared takes seconds, and a
+// client retrying sooner only adds load.
+const RetryAfter = "5"
 
 // Error is the domain error. MessageID names a message in the i18n catalogs;
 // Args fill its template. Field names the input at fault, as the form and
@@ -63,6 +69,12 @@ func Errorf(code, messageID string) *Error {
 // Internal wraps an unexpected failure.
 func Internal(err error) *Error {
 	return &Error{Code: EINTERNAL, MessageID: "error.internal", Err: err}
+}
+
+// Unavailable wraps a failure of the database itself (unreachable, full):
+// nothing was written, and the same request may succeed later.
+func Unavailable(err error) *Error {
+	return &Error{Code: EUNAVAILABLE, MessageID: "error.unavailable", Err: err}
 }
 
 // ErrorCode returns the code of err, EINTERNAL when it is not an *Error.
@@ -140,6 +152,8 @@ func Status(code string) int {
 		return 400
 	case EMEDIATYPE:
 		return 415
+	case EUNAVAILABLE:
+		return 503
 	}
 	return 500
 }

@@ -31,17 +31,24 @@ import (
 const usage = `usage:
   repertoire serve [--addr 127.0.0.1:8080] [--db sqlite:PATH | --db postgres://…]
                    [--base-url URL] [--smtp smtp://user:pass@host:port] [--mail-dir DIR] [--demo]
-                   [--trusted-proxy CIDR]...
+                   [--trusted-proxy CIDR]... [--drain-timeout 10s] [--no-rate-limits]
   repertoire migrate --db …
   repertoire user create --db … --email E --name N [--admin]   (password read from stdin when given)
   repertoire token create --db … --email E                      (prints a new API token)
   repertoire targets import --db … DIR                          (updates the targets directory from
                                                                   a copy of the datenanfragen data)
+  repertoire backup --db sqlite:PATH --out FILE                 (a consistent copy, while serving)
+  repertoire restore --from FILE --db sqlite:PATH               (into a new, empty database)
+  repertoire healthcheck [--url http://127.0.0.1:8080]          (exit 0 when /readyz answers 200)
+  repertoire version
 
-Each flag can also be set in the environment: REPERTOIRE_ADDR, REPERTOIRE_DB,
-REPERTOIRE_BASE_URL, REPERTOIRE_SMTP, REPERTOIRE_MAIL_DIR,
-REPERTOIRE_TRUSTED_PROXIES (comma-separated). Without --smtp or --mail-dir,
-mails are written into mail/ beside the SQLite database (./mail for PostgreSQL).
+Every command takes --config FILE (or REPERTOIRE_CONFIG): a TOML file whose
+keys are serve's flags (base-url = "https://…"). Each flag is also a
+variable: REPERTOIRE_ADDR, REPERTOIRE_DB, REPERTOIRE_BASE_URL, REPERTOIRE_SMTP,
+REPERTOIRE_MAIL_DIR, REPERTOIRE_TRUSTED_PROXIES (comma-separated), …; a flag
+given wins over the variable, the variable over the file. Without --smtp or
+--mail-dir, mails are written into mail/ beside the SQLite database (./mail
+for PostgreSQL). docs/deploy.md lists every setting.
 `
 
 func main() {
@@ -67,7 +74,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 		return serve(ctx, args[1:], log)
 	case args[0] == "migrate":
 		fs, dsn := dbFlags("migrate")
-		if err := fs.Parse(args[1:]); err != nil {
+		if err := parseSettings(fs, args[1:]); err != nil {
 			return err
 		}
 		db, err := openDB(ctx, *dsn)
@@ -78,7 +85,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 		if err := loadDirectory(ctx, db, log); err != nil {
 			return err
 		}
-		log.Info("database is up to date")
+		v, _ := db.SchemaVersion(ctx)
+		log.Info("database is up to date", "schema_version", v)
 		return nil
 	case cmd == "user create":
 		return userCreate(ctx, args[2:], stdin, log)
@@ -86,22 +94,27 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 		return tokenCreate(ctx, args[2:], stdout)
 	case cmd == "targets import":
 		return targetsImport(ctx, args[2:], stdout)
+	case args[0] == "backup":
+		return backup(ctx, args[1:], log)
+	case args[0] == "restore":
+		return restore(ctx, args[1:], log)
+	case args[0] == "healthcheck":
+		return healthcheck(ctx, args[1:])
+	case args[0] == "version", args[0] == "--version":
+		fmt.Fprintln(stdout, "repertoire", Version())
+		return nil
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		return fmt.Errorf("unknown command %q", strings.Join(args, " "))
 	}
 }
 
-func env(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
+// defaultDB is the database without --db: a file in the working directory.
+const defaultDB = "sqlite:repertoire.db"
 
 func dbFlags(name string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	dsn := fs.String("db", env("REPERTOIRE_DB", "sqlite:repertoire.db"), "database: sqlite:PATH or postgres://…")
+	dsn := fs.String("db", defaultDB, "database: sqlite:PATH or postgres://…")
 	return fs, dsn
 }
 
@@ -121,36 +134,54 @@ func openDB(ctx context.Context, dsn string) (*store.DB, error) {
 // otherwise.
 const serveGCPercent = 400
 
-// serveConfig reads serve's flags, and the environment for those not given.
-func serveConfig(args []string) (server.Config, error) {
+// serveOptions are serve's flags beside server.Config's.
+type serveOptions struct {
+	cfg      server.Config
+	dsn      *string
+	proxies  []string
+	noLimits *bool
+}
+
+// serveFlags declares serve's flags, with their defaults: the
+// environment and the configuration file are applied by parseSettings.
+func serveFlags() (*flag.FlagSet, *serveOptions) {
 	fs, dsn := dbFlags("serve")
-	var cfg server.Config
-	fs.StringVar(&cfg.Addr, "addr", env("REPERTOIRE_ADDR", "127.0.0.1:8080"), "listen address")
-	fs.StringVar(&cfg.BaseURL, "base-url", env("REPERTOIRE_BASE_URL", ""), "public URL (default http://ADDR)")
-	fs.StringVar(&cfg.SMTP, "smtp", env("REPERTOIRE_SMTP", ""), "SMTP server, smtp://user:pass@host:port")
-	fs.StringVar(&cfg.MailDir, "mail-dir", env("REPERTOIRE_MAIL_DIR", ""), "write each mail as DIR/<id>.eml (default without --smtp: mail/ beside the SQLite database)")
-	fs.BoolVar(&cfg.Demo, "demo", false, "load the demo into an empty database")
-	var proxies []string
-	fs.Func("trusted-proxy", "a reverse proxy's address range (CIDR; repeatable): its Forwarded or X-Forwarded-For names the client", func(v string) error {
-		proxies = append(proxies, strings.Split(v, ",")...)
+	o := &serveOptions{dsn: dsn}
+	fs.StringVar(&o.cfg.Addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.StringVar(&o.cfg.BaseURL, "base-url", "", "public URL, as people reach it through the reverse proxy (default http://ADDR)")
+	fs.StringVar(&o.cfg.SMTP, "smtp", "", "SMTP server, smtp://user:pass@host:port (smtps:// for TLS from the start)")
+	fs.StringVar(&o.cfg.MailDir, "mail-dir", "", "write each mail as DIR/<id>.eml (default without --smtp: mail/ beside the SQLite database)")
+	fs.BoolVar(&o.cfg.Demo, "demo", false, "load the demo into an empty database")
+	fs.Func("trusted-proxy", "a reverse proxy's address range (CIDR; repeatable, or comma-separated): its Forwarded or X-Forwarded-For names the client", func(v string) error {
+		for p := range strings.SplitSeq(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				o.proxies = append(o.proxies, p)
+			}
+		}
 		return nil
 	})
-	noLimits := fs.Bool("no-rate-limits", false, "flag no signature over the per-IP and per-domain limits (load tests from one machine)")
-	if err := fs.Parse(args); err != nil {
+	fs.DurationVar(&o.cfg.DrainTimeout, "drain-timeout", 10*time.Second, "on SIGTERM, how long requests in flight get to finish")
+	o.noLimits = fs.Bool("no-rate-limits", false, "flag no signature over the per-IP and per-domain limits (load tests from one machine)")
+	return fs, o
+}
+
+// serveConfig reads serve's flags, then the environment and the
+// configuration file for those not given.
+func serveConfig(args []string) (server.Config, error) {
+	fs, o := serveFlags()
+	if err := parseSettings(fs, args); err != nil {
 		return server.Config{}, err
 	}
-	if proxies == nil {
-		proxies = strings.Split(os.Getenv("REPERTOIRE_TRUSTED_PROXIES"), ",")
-	}
-	trusted, err := web.ParseTrustedProxies(proxies)
+	cfg := o.cfg
+	trusted, err := web.ParseTrustedProxies(o.proxies)
 	if err != nil {
 		return server.Config{}, err
 	}
 	cfg.TrustedProxies = trusted
-	if *noLimits {
+	if *o.noLimits {
 		cfg.Limits = &participation.Limits{KeepIPs: participation.DefaultLimits().KeepIPs}
 	}
-	cfg.DB = *dsn
+	cfg.DB = *o.dsn
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + cfg.Addr
 	}
@@ -199,7 +230,7 @@ func userCreate(ctx context.Context, args []string, stdin io.Reader, log *slog.L
 	email := fs.String("email", "", "email address")
 	name := fs.String("name", "", "name")
 	admin := fs.Bool("admin", false, "make the user an administrator")
-	if err := fs.Parse(args); err != nil {
+	if err := parseSettings(fs, args); err != nil {
 		return err
 	}
 	password := ""
@@ -230,7 +261,7 @@ func isTerminal(f *os.File) bool {
 func tokenCreate(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, dsn := dbFlags("token create")
 	email := fs.String("email", "", "email address of the token's owner")
-	if err := fs.Parse(args); err != nil {
+	if err := parseSettings(fs, args); err != nil {
 		return err
 	}
 	db, err := openDB(ctx, *dsn)

@@ -25,6 +25,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 
 	"repertoire"
+	"repertoire/internal/store"
 	"repertoire/internal/web"
 )
 
@@ -151,6 +152,7 @@ type ProblemBody struct {
 // request's Accept-Language. Internal errors are logged, without personal data.
 func Problem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	l := web.Localizer(r.Context())
+	err = store.Classify(err)
 	e := repertoire.AsError(err)
 	code := repertoire.ErrorCode(err)
 	status := repertoire.Status(code)
@@ -175,6 +177,9 @@ func Problem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error
 	}
 	if code == repertoire.EINTERNAL && log != nil {
 		log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if code == repertoire.EUNAVAILABLE {
+		w.Header().Set("Retry-After", repertoire.RetryAfter) // logged once by the server, not per request
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="repertoire"`)

@@ -15,6 +15,7 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 	gomail "github.com/wneessen/go-mail"
 
+	"repertoire"
 	"repertoire/internal/schedule"
 	"repertoire/internal/store"
 )
@@ -92,7 +93,8 @@ func (w *Worker) Run(ctx context.Context) {
 			}
 		}
 		n, err := w.DeliverDue(ctx)
-		if err != nil && ctx.Err() == nil {
+		// An unavailable database is logged once, by the server.
+		if err != nil && ctx.Err() == nil && repertoire.ErrorCode(err) != repertoire.EUNAVAILABLE {
 			w.log.Error("outbox", "err", err)
 		}
 		if ctx.Err() != nil {

@@ -169,7 +169,10 @@ func (s *Service) writer() {
 func (s *Service) commit(batch []*pending) {
 	start := time.Now()
 	err := s.db.Write(context.Background(), func(tx *store.Tx) error { return s.writeBatch(tx, batch) })
-	if err != nil && len(batch) > 1 {
+	// A database unreachable or full fails every submission alike: no
+	// retrying one by one, and no log line per batch (the server logs the
+	// outage once).
+	if err != nil && len(batch) > 1 && repertoire.ErrorCode(err) != repertoire.EUNAVAILABLE {
 		s.log.Warn("participation batch failed; retrying one by one", "size", len(batch), "err", err)
 		for _, p := range batch {
 			one := []*pending{p}

@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"repertoire"
 	"repertoire/internal/store"
 )
 
@@ -112,7 +113,8 @@ func (r *Runner) Run(ctx context.Context) {
 	defer timer.Stop()
 	for {
 		n, err := r.RunDue(ctx)
-		if err != nil && ctx.Err() == nil {
+		// An unavailable database is logged once, by the server.
+		if err != nil && ctx.Err() == nil && repertoire.ErrorCode(err) != repertoire.EUNAVAILABLE {
 			r.log.Error("schedule", "err", err)
 		}
 		if ctx.Err() != nil {

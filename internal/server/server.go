@@ -52,6 +52,9 @@ type Config struct {
 	// X-Forwarded-For headers name the client (web.ClientAddress); empty:
 	// the TCP peer is the client.
 	TrustedProxies web.TrustedProxies
+	// DrainTimeout bounds the graceful shutdown: requests in flight (and
+	// the group commits they wait for) get this long to finish; 0: 10 s.
+	DrainTimeout time.Duration
 }
 
 // Server is a running Repertoire.
@@ -165,7 +168,8 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if err := db.Ping(ctx); err != nil {
+		if err := db.Ready(ctx); err != nil {
+			w.Header().Set("Retry-After", repertoire.RetryAfter)
 			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
 			return
 		}
@@ -352,7 +356,10 @@ func entryPoint(baseURL string, mux *http.ServeMux) http.HandlerFunc {
 }
 
 // Run serves until ctx ends, with the outbox worker beside it, then shuts
-// down gracefully.
+// down gracefully: the listener closes, the requests in flight finish
+// (each waits for the group commit holding its participation, so whatever
+// was answered is stored), up to Config.DrainTimeout; then the outbox
+// worker finishes the mail it is sending and the scheduler its job.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.Handler,
@@ -367,6 +374,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	go s.Participation.Run(wctx)
 	schedDone := make(chan struct{})
 	go func() { s.Scheduler.Run(wctx); close(schedDone) }()
+	go s.watchDatabase(wctx, time.Second)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -377,11 +385,48 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	drain := s.Config.DrainTimeout
+	if drain <= 0 {
+		drain = 10 * time.Second
+	}
+	s.Log.Info("shutting down: finishing the requests in flight", "deadline", drain.String())
+	sctx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
 	err := srv.Shutdown(sctx)
+	if err != nil {
+		s.Log.Error("shutdown deadline passed with requests in flight", "err", err)
+	}
 	stopWorker()
 	<-workerDone
 	<-schedDone
 	return err
+}
+
+// watchDatabase checks the database every period and logs when it becomes
+// unavailable (unreachable, or full) and when it is back: once each, while
+// every request meanwhile answers 503 without a log line of its own.
+func (s *Server) watchDatabase(ctx context.Context, period time.Duration) {
+	tick := time.NewTicker(period)
+	defer tick.Stop()
+	down := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := s.DB.Ready(pctx)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		switch {
+		case err != nil && !down:
+			s.Log.Error("database unavailable: answering 503 until it is back", "err", err)
+		case err == nil && down:
+			s.Log.Info("database available again")
+		}
+		down = err != nil
+	}
 }

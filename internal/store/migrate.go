@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"embed"
+	"fmt"
 	"io/fs"
 
 	"github.com/pressly/goose/v3"
@@ -14,14 +15,54 @@ import (
 //go:embed migrations
 var migrations embed.FS
 
-// Migrate brings the schema up to date.
+// Migrate brings the schema up to date. It refuses a database migrated
+// by a newer Repertoire: this binary would not know its schema, and
+// running it could lose what the newer one writes.
 func (db *DB) Migrate(ctx context.Context) error {
 	p, err := db.migrations()
 	if err != nil {
 		return err
 	}
+	current, newest, err := p.GetVersions(ctx)
+	if err != nil {
+		return err
+	}
+	if current > newest {
+		return &TooNewError{Database: current, Binary: newest}
+	}
 	_, err = p.Up(ctx)
 	return err
+}
+
+// TooNewError is a database whose schema is newer than this binary's.
+type TooNewError struct{ Database, Binary int64 }
+
+func (e *TooNewError) Error() string {
+	return fmt.Sprintf("the database's schema is at version %d, newer than this binary's %d: "+
+		"it was upgraded by a newer Repertoire; run that version (or newer), or restore a backup taken before the upgrade", e.Database, e.Binary)
+}
+
+// SchemaVersions are the schema versions this binary knows, oldest first:
+// each is a release point an upgrade may start from.
+func (db *DB) SchemaVersions() ([]int64, error) {
+	p, err := db.migrations()
+	if err != nil {
+		return nil, err
+	}
+	var vs []int64
+	for _, s := range p.ListSources() {
+		vs = append(vs, s.Version)
+	}
+	return vs, nil
+}
+
+// SchemaVersion is the database's current schema version (0: empty).
+func (db *DB) SchemaVersion(ctx context.Context) (int64, error) {
+	p, err := db.migrations()
+	if err != nil {
+		return 0, err
+	}
+	return p.GetDBVersion(ctx)
 }
 
 func (db *DB) migrations() (*goose.Provider, error) {

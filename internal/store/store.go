@@ -50,6 +50,9 @@ type DB struct {
 	// finishCheckpoint asks the writer to checkpoint between two
 	// transactions: see startCheckpointer.
 	finishCheckpoint atomic.Bool
+	// fullAt is when a write was last refused for want of space (unix
+	// nanoseconds; 0: never), for Ready.
+	fullAt atomic.Int64
 }
 
 // walRestartFrames is the size of the WAL (in pages) above which the
@@ -259,18 +262,28 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	sqlTx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
-		return repertoire.Internal(err)
+		return db.failed(repertoire.Internal(err))
 	}
 	tx := &Tx{Tx: sqlTx, Dialect: db.Dialect, Now: Now(), db: db}
 	defer func() { db.prepare(tx.unknown) }()
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
-		return err
+		return db.failed(err)
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return repertoire.Internal(err)
+		return db.failed(repertoire.Internal(err))
 	}
 	return nil
+}
+
+// failed notes a write refused for want of space (see Ready) and turns a
+// failure of the database into EUNAVAILABLE: nothing of the transaction
+// was kept, and the caller may try again.
+func (db *DB) failed(err error) error {
+	if isFull(err) {
+		db.fullAt.Store(time.Now().UnixNano())
+	}
+	return Classify(err)
 }
 
 // ExecContext, QueryContext and QueryRowContext run query in tx. On

@@ -18,6 +18,7 @@ import (
 
 	"repertoire"
 	"repertoire/internal/i18n"
+	"repertoire/internal/store"
 )
 
 //go:embed templates/*.html
@@ -153,7 +154,7 @@ func (rd *Renderer) Form(w http.ResponseWriter, r *http.Request) (*Form, bool) {
 // Error renders an error page with the status and localized message of err.
 // Internal errors are logged (never with personal data: errors carry none).
 func (rd *Renderer) Error(w http.ResponseWriter, r *http.Request, err error) {
-	e := repertoire.AsError(err)
+	e := repertoire.AsError(store.Classify(err))
 	if e.Code == repertoire.EUNAUTHORIZED {
 		if RequireViewer(w, r) == nil {
 			return
@@ -161,6 +162,10 @@ func (rd *Renderer) Error(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if e.Code == repertoire.EINTERNAL {
 		rd.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if e.Code == repertoire.EUNAVAILABLE {
+		// Not logged here: the server logs an outage once (server.Run).
+		w.Header().Set("Retry-After", repertoire.RetryAfter)
 	}
 	l := Localizer(r.Context())
 	rd.Render(w, r, repertoire.Status(e.Code), "error", l.T("error.title"), l.Error(e))
