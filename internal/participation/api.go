@@ -105,6 +105,9 @@ type Record struct {
 	// checked before anything is written, and the person tagged once known.
 	CheckTags func(field string, names []string) repertoire.Errors
 	AddTags   func(ctx context.Context, personID string, names []string) error
+	// Taken runs after the submission committed, with its result (nil:
+	// nothing): an outreach keeps its letter against the participation.
+	Taken func(ctx context.Context, res Result) error
 }
 
 // recordJSON is the helper's answer.
@@ -190,6 +193,9 @@ func (s *Service) Record(w http.ResponseWriter, r *http.Request, log *slog.Logge
 		if pt, err = ByID(r.Context(), s.db.Writer(), res.ID); err == nil {
 			err = rec.AddTags(r.Context(), pt.PersonID, b.AddTags)
 		}
+	}
+	if err == nil && rec.Taken != nil {
+		err = rec.Taken(r.Context(), res)
 	}
 	if err != nil {
 		api.Problem(w, r, log, renameFields(err))
