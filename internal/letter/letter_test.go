@@ -2,6 +2,7 @@ package letter_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/mail"
 	"net/url"
@@ -332,6 +333,118 @@ func TestTargetAnswerMovesDemandStatus(t *testing.T) {
 		app.Browser().Post(t, l.path(app)+"/answers", url.Values{"target": {doc.Targets[0].ID}, "body": {"forged"}})
 		if _, page := app.Browser().Get(t, l.path(app)); strings.Contains(page, "forged") || !strings.Contains(page, "social plugins") {
 			t.Errorf("a visitor recorded an answer, or the answer is not public")
+		}
+	})
+}
+
+// The OSDI advocacy campaigns: created with their templates and targets
+// (a field OSDI does not define is a 422 naming it), listed with the
+// shared filters, read one by one, linked from the entry point; the
+// record-outreach helper takes a letter as pending, answers the same 202
+// whoever writes, and sends it once confirmed; organizers list outreaches.
+func TestAdvocacyCampaignsAPI(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app)
+		var problem struct {
+			Status int `json:"status"`
+			Errors []struct {
+				Field string `json:"field"`
+			} `json:"errors"`
+		}
+		bad := map[string]any{"title": "Typo", "campaign": f.campaign, "templates": []map[string]any{{"subject": "s", "message": "m"}},
+			"targets": []map[string]any{{"name": "FTC", "emial": "x@ftc.example"}}}
+		if st := app.API(t, "POST", "/api/v1/advocacy_campaigns", f.org, bad, &problem); st != http.StatusUnprocessableEntity ||
+			len(problem.Errors) == 0 || problem.Errors[0].Field != "targets[0].emial" {
+			t.Errorf("unknown field: %d %+v, want 422 naming targets[0].emial", st, problem)
+		}
+		if st := app.API(t, "POST", "/api/v1/advocacy_campaigns", "", map[string]any{"title": "x"}, nil); st != http.StatusUnauthorized {
+			t.Errorf("create without a token: %d", st)
+		}
+		noEmail := map[string]any{"title": "No address", "campaign": f.campaign, "templates": []map[string]any{{"subject": "s", "message": "m"}},
+			"targets": []map[string]any{{"name": "FTC"}}}
+		if st := app.API(t, "POST", "/api/v1/advocacy_campaigns", f.org, noEmail, &problem); st != http.StatusUnprocessableEntity ||
+			len(problem.Errors) == 0 || problem.Errors[0].Field != "targets[0].email" {
+			t.Errorf("target without address: %d %+v", st, problem)
+		}
+
+		first := f.letter(t, nil, ftc)
+		cut := time.Now().UTC().Add(time.Second).Truncate(time.Second)
+		time.Sleep(time.Until(cut) + 50*time.Millisecond)
+		second := f.letter(t, map[string]any{"title": "Write to your senator", "slug": "senators"},
+			map[string]any{"given_name": "Chuck", "family_name": "Schumer", "organization": "US Senate", "email": "schumer@senate.example"})
+		if second.Targets[0].Name != "Chuck Schumer" || second.Links["osdi:record_outreach_helper"].Href == "" || second.Links["osdi:outreaches"].Href == "" {
+			t.Errorf("second: %+v", second)
+		}
+
+		var list struct {
+			Total    int                    `json:"total_records"`
+			Embedded map[string][]letterDoc `json:"_embedded"`
+		}
+		if st := app.API(t, "GET", "/api/v1/advocacy_campaigns", "", nil, &list); st != 200 || list.Total != 2 || len(list.Embedded["osdi:advocacy_campaigns"]) != 2 {
+			t.Fatalf("list: %d %+v", st, list)
+		}
+		q := url.QueryEscape("created_date gt '" + cut.Format(time.RFC3339) + "'")
+		if st := app.API(t, "GET", "/api/v1/advocacy_campaigns?filter="+q, "", nil, &list); st != 200 || list.Total != 1 ||
+			list.Embedded["osdi:advocacy_campaigns"][0].ID != second.ID {
+			t.Errorf("filtered after the cut: %d %+v", st, list)
+		}
+		if st := app.API(t, "GET", "/api/v1/advocacy_campaigns?filter="+url.QueryEscape("title eq 'x'"), "", nil, nil); st != http.StatusUnprocessableEntity {
+			t.Errorf("an unknown filter: %d, want 422", st)
+		}
+		if got := f.get(t, first.ID); got.Title != "Write to the FTC" || len(got.Targets) != 1 {
+			t.Errorf("get: %+v", got)
+		}
+		var entry struct {
+			Links map[string]json.RawMessage `json:"_links"`
+		}
+		app.API(t, "GET", "/api/v1", "", nil, &entry)
+		if !strings.Contains(string(entry.Links["osdi:advocacy_campaigns"]), `/api/v1/advocacy_campaigns"`) ||
+			!strings.Contains(string(entry.Links["osdi:record_outreach_helper"]), `/advocacy_campaigns/{advocacy_campaign_id}/outreaches"`) {
+			t.Errorf("entry point: %+v", entry.Links)
+		}
+
+		helper := "/api/v1/advocacy_campaigns/" + first.ID + "/outreaches"
+		outreach := map[string]any{"person": map[string]any{"given_name": "Dora", "family_name": "Helper",
+			"email_addresses": []map[string]any{{"address": "dora@example.org"}}},
+			"subject": "From the API", "message": "Dear Commissioner, please look at the like button.",
+			"targets": []map[string]any{{"id": first.Targets[0].ID}}}
+		if st := app.API(t, "POST", helper, "", map[string]any{"person": outreach["person"], "mesage": "typo"}, &problem); st != http.StatusUnprocessableEntity ||
+			problem.Errors[0].Field != "mesage" {
+			t.Errorf("outreach with an unknown field: %d %+v", st, problem)
+		}
+		if st := app.API(t, "POST", helper, "", map[string]any{"person": outreach["person"], "targets": []map[string]any{{"id": "nobody"}}}, nil); st != http.StatusUnprocessableEntity {
+			t.Errorf("outreach to an unknown target: %d", st)
+		}
+		var rec struct {
+			Status string `json:"status"`
+		}
+		if st := app.API(t, "POST", helper, "", outreach, &rec); st != http.StatusAccepted || rec.Status != "pending" {
+			t.Fatalf("outreach helper: %d %+v", st, rec)
+		}
+		settle()
+		if len(mailsTo(app, "chairman@ftc.example")) != 0 {
+			t.Fatal("the target got an unconfirmed letter")
+		}
+		confirm(t, app, app.Mail.Wait(t, "dora@example.org", "Confirm your letter"))
+		m := app.Mail.Wait(t, "chairman@ftc.example", "From the API")
+		if !strings.Contains(m.Body, "please look at the like button") || !strings.Contains(m.Header.Get("From"), "Dora Helper") {
+			t.Errorf("letter from the API: %q\n%s", m.Header.Get("From"), m.Body)
+		}
+		if got := f.get(t, first.ID); got.TotalOutreaches != 1 {
+			t.Errorf("total_outreaches %d, want 1", got.TotalOutreaches)
+		}
+		var outs struct {
+			Total    int `json:"total_records"`
+			Embedded map[string][]struct {
+				Subject string      `json:"subject"`
+				Targets []targetDoc `json:"targets"`
+			} `json:"_embedded"`
+		}
+		if st := app.API(t, "GET", helper, f.org, nil, &outs); st != 200 || outs.Total != 1 || outs.Embedded["osdi:outreaches"][0].Subject != "From the API" {
+			t.Errorf("outreaches: %d %+v", st, outs)
+		}
+		if st := app.API(t, "GET", helper, "", nil, nil); st == 200 {
+			t.Errorf("a visitor listed the outreaches")
 		}
 	})
 }
