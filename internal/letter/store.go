@@ -472,3 +472,34 @@ func (s *Store) Answers(ctx context.Context, letterID string) ([]Answer, error) 
 	}
 	return out, internalErr(rows.Err())
 }
+
+// RecordPast records letters of the past (the demo's 2010 letters):
+// their participations through the core's RecordPast, then each letter,
+// with text w, as sent to every target of l on the day it was confirmed.
+// Nobody is mailed: it is history. A person who had already written is
+// left as they were.
+func (s *Store) RecordPast(ctx context.Context, parts *participation.Service, l *Letter, past []participation.Past, w Writing) error {
+	results, err := parts.RecordPast(ctx, past)
+	if err != nil {
+		return err
+	}
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		for i, res := range results {
+			if res.Existing {
+				continue
+			}
+			at := past[i].ConfirmedAt
+			if _, err := tx.ExecContext(ctx, `INSERT INTO outreaches (participation_id, letter_campaign_id, subject, message, reply_ok, created_at, modified_at)
+				VALUES ($1, $2, $3, $4, FALSE, $5, $5)`, res.ID, l.ID, w.Subject, w.text(), at); err != nil {
+				return repertoire.Internal(err)
+			}
+			for _, t := range l.Targets {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO outreach_targets (participation_id, target_id, letter_campaign_id, state, confirmed_at, sent_at)
+					VALUES ($1, $2, $3, 'sent', $4, $4)`, res.ID, t.ID, l.ID, at); err != nil {
+					return repertoire.Internal(err)
+				}
+			}
+		}
+		return nil
+	})
+}
