@@ -332,7 +332,7 @@ func (h *Handler) apiOutreach(w http.ResponseWriter, r *http.Request) {
 		CheckTags:    tag.CheckNames,
 		AddTags:      tag.Adder(h.Store.db, l.CommunityID),
 		Taken: func(ctx context.Context, res participation.Result) error {
-			return h.Store.keep(ctx, res.ID, l.ID, wr, targets)
+			return h.Store.keep(ctx, res.ID, l.ID, wr, targets, res.Status == participation.StatusConfirmed)
 		}})
 }
 

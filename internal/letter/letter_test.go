@@ -433,6 +433,15 @@ func TestAdvocacyCampaignsAPI(t *testing.T) {
 		if got := f.get(t, first.ID); got.TotalOutreaches != 1 {
 			t.Errorf("total_outreaches %d, want 1", got.TotalOutreaches)
 		}
+		// An organizer's import was sent elsewhere: counted at once, mailed to nobody.
+		imported := map[string]any{"origin_system": "paper", "person": map[string]any{"given_name": "Eve",
+			"email_addresses": []map[string]any{{"address": "eve@example.org"}}}}
+		if st := app.API(t, "POST", helper, f.org, imported, nil); st != http.StatusCreated {
+			t.Errorf("import: %d, want 201", st)
+		}
+		if got := f.get(t, first.ID); got.TotalOutreaches != 2 || got.Targets[0].TotalOutreaches != 2 {
+			t.Errorf("after the import: %+v, want 2 letters to the FTC", got)
+		}
 		var outs struct {
 			Total    int `json:"total_records"`
 			Embedded map[string][]struct {
@@ -440,7 +449,7 @@ func TestAdvocacyCampaignsAPI(t *testing.T) {
 				Targets []targetDoc `json:"targets"`
 			} `json:"_embedded"`
 		}
-		if st := app.API(t, "GET", helper, f.org, nil, &outs); st != 200 || outs.Total != 1 || outs.Embedded["osdi:outreaches"][0].Subject != "From the API" {
+		if st := app.API(t, "GET", helper, f.org, nil, &outs); st != 200 || outs.Total != 2 || outs.Embedded["osdi:outreaches"][0].Subject != "From the API" {
 			t.Errorf("outreaches: %d %+v", st, outs)
 		}
 		if st := app.API(t, "GET", helper, "", nil, nil); st == 200 {

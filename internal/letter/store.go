@@ -283,9 +283,10 @@ type OutreachTarget struct {
 }
 
 // keep writes a person's letter against their participation, with its
-// targets, waiting for the confirmation. A letter already confirmed is
+// targets, waiting for the confirmation; an organizer's import (recorded)
+// was sent elsewhere and counts at once. A letter already confirmed is
 // kept as it was sent: what reached a target does not change.
-func (s *Store) keep(ctx context.Context, participationID, letterID string, w Writing, targets []Target) error {
+func (s *Store) keep(ctx context.Context, participationID, letterID string, w Writing, targets []Target, recorded bool) error {
 	return s.db.Write(ctx, func(tx *store.Tx) error {
 		var sent int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM outreach_targets WHERE participation_id = $1 AND state <> 'waiting'`,
@@ -305,9 +306,13 @@ func (s *Store) keep(ctx context.Context, participationID, letterID string, w Wr
 		if _, err := tx.ExecContext(ctx, `DELETE FROM outreach_targets WHERE participation_id = $1`, participationID); err != nil {
 			return repertoire.Internal(err)
 		}
+		state, at := StateWaiting, any(nil)
+		if recorded {
+			state, at = StateSent, tx.Now
+		}
 		for _, t := range targets {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO outreach_targets (participation_id, target_id, letter_campaign_id, state)
-				VALUES ($1, $2, $3, 'waiting')`, participationID, t.ID, letterID); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO outreach_targets (participation_id, target_id, letter_campaign_id, state, confirmed_at, sent_at)
+				VALUES ($1, $2, $3, $4, $5, $5)`, participationID, t.ID, letterID, state, at); err != nil {
 				return repertoire.Internal(err)
 			}
 		}

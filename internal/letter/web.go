@@ -215,7 +215,7 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request) {
 		Taken: func(ctx context.Context, f *web.Form, res participation.Result) error {
 			wr := writing(f)
 			wr.check(l)
-			return h.Store.keep(ctx, res.ID, l.ID, wr, targets)
+			return h.Store.keep(ctx, res.ID, l.ID, wr, targets, false)
 		},
 		Rerender: func(w http.ResponseWriter, r *http.Request, status int, f *web.Form) {
 			h.renderShow(w, r, status, s, f, web.NewForm(nil))
