@@ -94,7 +94,7 @@ var letterFields = api.Known{
 	"title": nil, "description": nil, "origin_system": nil, "type": nil,
 	"templates": {"subject": nil, "message": nil},
 	"targets": {"name": nil, "title": nil, "given_name": nil, "family_name": nil, "organization": nil, "email": nil,
-		"country": nil, "postal_address": nil, "web_form": nil, "id": nil, "total_outreaches": nil, "ocdid": nil},
+		"country": nil, "postal_address": nil, "web_form": nil, "directory": nil, "id": nil, "total_outreaches": nil, "ocdid": nil},
 	// ours
 	"slug": nil, "campaign": nil, "by_country": nil, "digest": nil,
 	// accepted and ignored
@@ -115,6 +115,7 @@ type letterBody struct {
 		FamilyName                                string `json:"family_name"`
 		PostalAddress                             string `json:"postal_address"`
 		WebForm                                   string `json:"web_form"`
+		Directory                                 string `json:"directory"`
 	} `json:"targets"`
 	Slug      string `json:"slug"`
 	Campaign  string `json:"campaign"`
@@ -150,7 +151,7 @@ func (b letterBody) input() (Input, error) {
 			title = strings.Trim(strings.TrimSpace(title)+", "+org, ", ")
 		}
 		in.Targets = append(in.Targets, TargetInput{Name: name, Title: title, Email: t.Email, Country: t.Country,
-			PostalAddress: t.PostalAddress, WebForm: t.WebForm})
+			PostalAddress: t.PostalAddress, WebForm: t.WebForm, Directory: t.Directory})
 	}
 	return in, nil
 }

@@ -134,9 +134,12 @@ func (t Target) Label() string {
 	return t.Name + ", " + t.Title
 }
 
-// TargetInput is a target as an organizer gives it.
+// TargetInput is a target as an organizer gives it. Directory names a
+// target of the targets directory (its id, or its datenanfragen slug:
+// "iedpc"), whose name and channels fill the fields left empty.
 type TargetInput struct {
 	Name, Title, Email, Country, PostalAddress, WebForm string
+	Directory                                           string
 }
 
 // Input is what an organizer gives to create a letter campaign. Empty

@@ -457,3 +457,50 @@ func TestAdvocacyCampaignsAPI(t *testing.T) {
 		}
 	})
 }
+
+// A letter campaign writes to targets of the targets directory: named by
+// id (or datenanfragen slug), their name, address and country are the
+// directory's; one the campaign's community cannot see is refused.
+func TestLetterToDirectoryTargets(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app)
+		var dpc struct {
+			Identifiers []string `json:"identifiers"`
+			ID          string
+		}
+		if st := app.API(t, "POST", "/api/v1/targets", f.org, map[string]any{"community": "fb-users", "kind": "regulator", "role": "data_protection",
+			"name": "Data Protection Commission", "email": "info@dpc.example", "countries": []string{"IE"},
+			"postal_address": "21 Fitzwilliam Square South, Dublin 2"}, &dpc); st != http.StatusCreated || len(dpc.Identifiers) == 0 {
+			t.Fatalf("create directory target: %d", st)
+		}
+		dpc.ID = strings.TrimPrefix(dpc.Identifiers[0], "repertoire:")
+		var l struct {
+			Targets []struct {
+				Name, Email, Country string
+			} `json:"targets"`
+		}
+		body := map[string]any{"title": "Complain to the DPC", "campaign": f.campaign, "templates": []map[string]any{{"subject": "s", "message": "m"}},
+			"targets": []map[string]any{{"directory": dpc.ID}}}
+		if st := app.API(t, "POST", "/api/v1/advocacy_campaigns", f.org, body, &l); st != http.StatusCreated || len(l.Targets) != 1 ||
+			l.Targets[0].Name != "Data Protection Commission" || l.Targets[0].Email != "info@dpc.example" || l.Targets[0].Country != "IE" {
+			t.Fatalf("letter to a directory target: %d %+v", st, l)
+		}
+		var problem struct {
+			Errors []struct {
+				Field string `json:"field"`
+			} `json:"errors"`
+		}
+		body["title"], body["targets"] = "Nobody", []map[string]any{{"directory": "no-such-target"}}
+		if st := app.API(t, "POST", "/api/v1/advocacy_campaigns", f.org, body, &problem); st != http.StatusUnprocessableEntity ||
+			len(problem.Errors) == 0 || problem.Errors[0].Field != "targets[0].directory" {
+			t.Errorf("an unknown directory target: %d %+v", st, problem)
+		}
+		b := app.Browser()
+		b.SignIn(t, "org@example.org", "correct horse battery")
+		st, page := b.Post(t, "/c/fb-users/like/letters", url.Values{"title": {"From the page"}, "subject": {"s"}, "body": {"m"},
+			"targets": {"@" + dpc.ID}, "delivery": {"email"}})
+		if st != 200 || !strings.Contains(page, "Data Protection Commission") {
+			t.Errorf("letter from the page to @%s: %d", dpc.ID, st)
+		}
+	})
+}

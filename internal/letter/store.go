@@ -14,6 +14,7 @@ import (
 	"repertoire/internal/i18n"
 	"repertoire/internal/participation"
 	"repertoire/internal/store"
+	"repertoire/internal/target"
 )
 
 // Store holds letter campaigns, their targets, the letters written and
@@ -24,6 +25,9 @@ type Store struct {
 	cat     *i18n.Catalog
 	baseURL string
 	log     *slog.Logger
+	// Directory is the targets directory letters may write to (nil:
+	// none, every target is given in full).
+	Directory *target.Store
 }
 
 // NewStore builds the store.
@@ -204,6 +208,9 @@ func (s *Store) CampaignTactics(ctx context.Context, campaignID string) ([]campa
 
 // Create adds a letter campaign with its targets to a campaign.
 func (s *Store) Create(ctx context.Context, personID, campaignID string, in Input) (*Letter, error) {
+	if err := s.fromDirectory(ctx, campaignID, in.Targets); err != nil {
+		return nil, err
+	}
 	if err := in.normalize(); err != nil {
 		return nil, err
 	}
@@ -507,4 +514,63 @@ func (s *Store) RecordPast(ctx context.Context, parts *participation.Service, l 
 		}
 		return nil
 	})
+}
+
+// fromDirectory fills the targets naming a directory target with its name
+// and channels, where the organizer left a field empty. The target must be
+// global or one of the campaign's community.
+func (s *Store) fromDirectory(ctx context.Context, campaignID string, ts []TargetInput) error {
+	var es repertoire.Errors
+	var communityID string
+	for i := range ts {
+		ref := strings.TrimSpace(ts[i].Directory)
+		if ref == "" {
+			continue
+		}
+		if communityID == "" {
+			heads, err := campaign.Heads(ctx, s.db.Reader(), []string{campaignID})
+			if err != nil {
+				return err
+			}
+			if c := heads[campaignID]; c != nil {
+				communityID = c.CommunityID
+			}
+		}
+		var t *target.Target
+		var err error = errNotFound
+		if s.Directory != nil {
+			if t, err = s.Directory.BySlug(ctx, target.SourceDatenanfragen, ref); repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
+				t, err = s.Directory.Get(ctx, ref)
+			}
+		}
+		if err == nil && !t.Global() && t.CommunityID != communityID {
+			err = errNotFound
+		}
+		if repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
+			es = append(es, repertoire.Invalid(targetField(i, "directory"), "letter.unknown_directory_target", nil))
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		in := &ts[i]
+		title := t.Title
+		if t.Organization != "" && t.Organization != t.Name {
+			title = strings.Trim(title+", "+t.Organization, ", ")
+		}
+		country := ""
+		if len(t.Countries) == 1 {
+			country = t.Countries[0]
+		}
+		for _, f := range []struct {
+			dst *string
+			v   string
+		}{{&in.Name, t.Name}, {&in.Title, title}, {&in.Email, t.Email},
+			{&in.Country, country}, {&in.PostalAddress, t.PostalAddress}, {&in.WebForm, t.WebForm}} {
+			if strings.TrimSpace(*f.dst) == "" {
+				*f.dst = f.v
+			}
+		}
+	}
+	return es.Err()
 }

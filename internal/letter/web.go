@@ -79,6 +79,10 @@ func targetsField(v string) []TargetInput {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
+		if ref, ok := strings.CutPrefix(strings.TrimSpace(line), "@"); ok { // a target of the directory
+			out = append(out, TargetInput{Directory: ref})
+			continue
+		}
 		f := strings.Split(line, "|")
 		for len(f) < 6 {
 			f = append(f, "")

@@ -110,6 +110,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	letters := letter.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts)
 	tags := tag.New(db, log, cfg.BaseURL, communities.Store, accounts)
 	targets := target.New(db, pages, cat, log, cfg.BaseURL, communities.Store)
+	letters.Store.Directory = targets.Store // letters write to the directory's targets too
 	library := cases.New(db, pages, cat, log, cfg.BaseURL, communities.Store)
 	ledgers := ledger.New(db, pages, log, cfg.BaseURL, communities.Store, campaigns.Store)
 	// The seed's cases are in the library from the first start on.
