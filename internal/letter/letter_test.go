@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"repertoire/internal/store"
+	"repertoire/internal/store/storetest"
 	"repertoire/internal/testkit"
 )
 
@@ -501,6 +502,36 @@ func TestLetterToDirectoryTargets(t *testing.T) {
 			"targets": {"@" + dpc.ID}, "delivery": {"email"}})
 		if st != 200 || !strings.Contains(page, "Data Protection Commission") {
 			t.Errorf("letter from the page to @%s: %d", dpc.ID, st)
+		}
+	})
+}
+
+// A writer who erases themselves leaves no trace of their letter: not its
+// text, not its mail to the target, not their name in a count.
+func TestErasedWriterLeavesNoLetter(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app)
+		l := f.letter(t, map[string]any{"digest": true}, ftc)
+		token := app.Token(t, "quentin@example.org", "Quentin Zyxwriter", false)
+		confirm(t, app, f.write(t, l, "quentin@example.org", "Quentin", url.Values{"family_name": {"Zyxwriter"},
+			"personal": {"Quentinesque paragraph."}}))
+		if len(storetest.Find(t, app.DB, "Quentinesque paragraph.")) == 0 {
+			t.Fatal("the letter was not kept")
+		}
+		var id string
+		if err := app.DB.Reader().QueryRowContext(context.Background(), `SELECT id FROM people WHERE email = $1`, "quentin@example.org").Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		if st := app.API(t, "DELETE", "/api/v1/people/"+id, token, nil, nil); st != 204 {
+			t.Fatalf("erase: %d", st)
+		}
+		for _, s := range []string{"Quentinesque paragraph.", "Zyxwriter", "quentin@example.org"} {
+			if found := storetest.Find(t, app.DB, s); len(found) > 0 {
+				t.Errorf("%q still in %v", s, found)
+			}
+		}
+		if doc := f.get(t, l.ID); doc.TotalOutreaches != 0 || doc.Targets[0].TotalOutreaches != 0 {
+			t.Errorf("counts after erasure: %+v", doc)
 		}
 	})
 }
