@@ -194,6 +194,9 @@ func TestLetterReachesTargetsOnlyOnceConfirmed(t *testing.T) {
 		if _, page := app.Browser().Get(t, l.path(app)); !strings.Contains(page, "2 letters sent") || strings.Count(page, ">2 letters</span>") != 2 {
 			t.Errorf("the page does not count 2 letters per target")
 		}
+		if _, page := app.Browser().Get(t, "/c/fb-users/like"); !strings.Contains(page, "Write to the FTC") || !strings.Contains(page, "2 letters sent") {
+			t.Errorf("the campaign page does not list the letter with its count")
+		}
 		b := app.Browser()
 		b.Lang = "fr"
 		if _, page := b.Get(t, l.path(app)); !strings.Contains(page, "2 lettres envoyées") || !strings.Contains(page, "Écrivez votre lettre") {
@@ -283,6 +286,14 @@ func TestLetterByPostMarkedSent(t *testing.T) {
 		m := app.Mail.Wait(t, "ann@example.org", "Your letter to send")
 		link := m.Link(t, "/letters/post/")
 		b := app.Browser()
+		resp, err := http.Get(link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if rp := resp.Header.Get("Referrer-Policy"); rp != "no-referrer" {
+			t.Errorf("the printable page's Referrer-Policy is %q: its token would leak to the web form's site", rp)
+		}
 		st, page := b.Get(t, link)
 		if st != 200 || !strings.Contains(page, "309 Hart Senate Office Building") || !strings.Contains(page, "https://www.senate.example/contact") ||
 			!strings.Contains(page, "I never agreed to this.") || !strings.Contains(page, "I sent it") {
