@@ -180,6 +180,9 @@ func load(ctx context.Context, db *store.DB, cat *i18n.Catalog, log *slog.Logger
 	if err != nil {
 		return fmt.Errorf("decision: %w", err)
 	}
+	if err := loadLetters(ctx, db, cat, log, sc, organizer, com.ID); err != nil {
+		return err
+	}
 	return loadLibraryAndLedger(ctx, db, sc, camp)
 }
 

@@ -60,6 +60,7 @@ type Tactics struct {
 		WindowEnd                        time.Time `json:"window_end"`
 		Daily                            []Day
 	}
+	Letters Letters
 	Signers struct {
 		GivenNames  []string    `json:"given_names"`
 		FamilyNames []string    `json:"family_names"`

@@ -41,6 +41,12 @@ type Message struct {
 	// Catalog renders the unsubscribe footer of a mail to a person
 	// (PersonID set): the caller's, which the server loaded once.
 	Catalog *i18n.Catalog
+	// FromName replaces "Repertoire" as the sender's display name (a
+	// writer's letter goes out under their name, from Repertoire's
+	// address); net/mail encodes it, on one line, so it cannot add a
+	// header. ReplyTo is the address replies go to ("" for none).
+	FromName string
+	ReplyTo  string
 }
 
 // Attachment is a file sent with a mail (stored with the row, base64 in JSON).
@@ -57,8 +63,9 @@ const UnsubscribeTTL = 366 * 24 * time.Hour
 // The row's headers JSON: From, and for a mail with an unsubscribe link
 // List-Unsubscribe and List-Unsubscribe-Post (see unsubscribeHeaders).
 const (
-	headerFrom = "From"
-	oneClick   = "List-Unsubscribe=One-Click"
+	headerFrom    = "From"
+	headerReplyTo = "Reply-To"
+	oneClick      = "List-Unsubscribe=One-Click"
 )
 
 // Enqueue writes m to the outbox inside tx: it is sent if and only if tx
@@ -77,6 +84,10 @@ func Enqueue(ctx context.Context, tx *store.Tx, baseURL string, m Message) error
 	baseURL = strings.TrimRight(baseURL, "/")
 	id := store.NewID()
 	from := DefaultFrom(baseURL)
+	if name := oneLine(m.FromName); name != "" {
+		sender, _ := mail.ParseAddress(from)
+		from = (&mail.Address{Name: name, Address: sender.Address}).String()
+	}
 	headers := plainHeaders(from)
 	body := m.Body
 	var personID, linkHash any
@@ -106,6 +117,13 @@ func Enqueue(ctx context.Context, tx *store.Tx, baseURL string, m Message) error
 		}
 		attachments = string(aj)
 	}
+	if m.ReplyTo != "" {
+		reply, err := mail.ParseAddress(m.ReplyTo)
+		if err != nil {
+			return repertoire.Internal(errors.New("outbox: reply-to is not an address"))
+		}
+		headers = withHeader(headers, headerReplyTo, (&mail.Address{Address: reply.Address}).String())
+	}
 	var about any
 	if m.About != "" {
 		about = m.About
@@ -133,6 +151,15 @@ func footerFor(cat *i18n.Catalog, lang string) (footer, error) {
 // signature separator.
 func withFooter(body string, f footer, link string) string {
 	return strings.TrimRight(body, "\r\n") + "\n\n-- \n" + f.before + link + f.after + "\n"
+}
+
+// withHeader adds one header to a headers JSON.
+func withHeader(headers, name, value string) string {
+	h := map[string]string{}
+	_ = json.Unmarshal([]byte(headers), &h)
+	h[name] = value
+	b, _ := json.Marshal(h)
+	return string(b)
 }
 
 // plainHeaders is the headers JSON of a mail without unsubscribe link.

@@ -181,7 +181,10 @@ func (t *smtpTransport) deliver(c *smtp.Client, m *Outgoing) error {
 	}
 	if err := c.Mail("<" + m.From + ">"); err != nil {
 		var perr *textproto.Error
-		if !errors.As(err, &perr) {
+		// 421: the server is closing the session (an idle timeout
+		// announced when the session is used again): nothing was
+		// accepted, a new session will do.
+		if !errors.As(err, &perr) || perr.Code == 421 {
 			return fmt.Errorf("%w: %w", errStale, err)
 		}
 		return err

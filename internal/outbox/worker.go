@@ -209,7 +209,14 @@ func (w *Worker) deliver(ctx context.Context, r row) (o outcome, attempted bool)
 func (w *Worker) compose(r row) (*Outgoing, error) {
 	from := r.Headers[headerFrom]
 	if w.From != "" {
+		// The configured sender's address; a writer's name, when the
+		// mail carries one, stays its display name.
 		from = w.From
+		if own, err := mail.ParseAddress(r.Headers[headerFrom]); err == nil && own.Name != "" && own.Name != "Repertoire" {
+			if conf, err := mail.ParseAddress(w.From); err == nil {
+				from = (&mail.Address{Name: own.Name, Address: conf.Address}).String()
+			}
+		}
 	}
 	sender, err := mail.ParseAddress(from)
 	if err != nil {

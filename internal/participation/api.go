@@ -109,6 +109,9 @@ type Record struct {
 	// Action Network's for its record, and ours): any other is a 422
 	// naming it, so a typo is never silently dropped.
 	Fields api.Known
+	// Taken runs after the submission committed, with its result (nil:
+	// nothing): an outreach keeps its letter against the participation.
+	Taken func(ctx context.Context, res Result) error
 }
 
 // recordJSON is the helper's answer.
@@ -194,6 +197,9 @@ func (s *Service) Record(w http.ResponseWriter, r *http.Request, log *slog.Logge
 		if pt, err = ByID(r.Context(), s.db.Writer(), res.ID); err == nil {
 			err = rec.AddTags(r.Context(), pt.PersonID, b.AddTags)
 		}
+	}
+	if err == nil && rec.Taken != nil {
+		err = rec.Taken(r.Context(), res)
 	}
 	if err != nil {
 		api.Problem(w, r, log, renameFields(err))

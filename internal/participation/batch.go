@@ -108,7 +108,7 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 		}
 	}
 	slices.SortStableFunc(moves, func(a, b *pending) int { return strings.Compare(a.move.link, b.move.link) })
-	var confirmed []*Participation
+	var confirmed, became []*Participation
 	for _, p := range moves {
 		d, err := s.writeMove(ctx, tx, p.move, deltas)
 		if err != nil {
@@ -124,11 +124,34 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 		if p.move.applied {
 			confirmed = append(confirmed, p.move.part)
 		}
+		if p.move.confirmed {
+			became = append(became, p.move.part)
+		}
 	}
 	if err := applyPeople(ctx, tx, confirmed); err != nil {
 		return err
 	}
+	if err := s.tellConfirmed(ctx, tx, became); err != nil {
+		return err
+	}
 	return s.applyDeltas(ctx, tx, deltas, order)
+}
+
+// tellConfirmed hands the participations whose link just confirmed them
+// to their tactic, when it is a Confirmer, in the batch's transaction.
+func (s *Service) tellConfirmed(ctx context.Context, tx *store.Tx, parts []*Participation) error {
+	byKind := map[Kind][]*Participation{}
+	for _, p := range parts {
+		byKind[p.Kind] = append(byKind[p.Kind], p)
+	}
+	for kind, ps := range byKind {
+		if c, ok := s.action(kind).(Confirmer); ok {
+			if err := c.Confirmed(ctx, tx, ps); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // applyPeople gives the people of participations just confirmed the name
@@ -168,7 +191,7 @@ func applyPeople(ctx context.Context, tx *store.Tx, parts []*Participation) erro
 // engine; the counter changes join the batch's deltas. It returns the
 // action whose counters changed, if any.
 func (s *Service) writeMove(ctx context.Context, tx *store.Tx, m *move, deltas map[string]*counterDelta) (string, error) {
-	m.part, m.applied = nil, false
+	m.part, m.applied, m.confirmed = nil, false, false
 	p, choices, err := byLink(ctx, tx, m.link)
 	if err != nil {
 		return "", err
@@ -203,6 +226,7 @@ func (s *Service) writeMove(ctx context.Context, tx *store.Tx, m *move, deltas m
 		return "", nil
 	}
 	m.applied = m.applied || m.to == StatusConfirmed
+	m.confirmed = m.to == StatusConfirmed
 	prev := counterOf(p)
 	p.Status, p.ModifiedAt = m.to, tx.Now
 	if m.to == StatusConfirmed {

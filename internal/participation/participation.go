@@ -37,6 +37,7 @@ type Kind string
 const (
 	Signature  Kind = "signature"  // a petition's
 	Commitment Kind = "commitment" // a pledge's
+	Outreach   Kind = "outreach"   // a letter campaign's: one person's letter to its targets
 )
 
 // Statuses of a participation.
@@ -186,6 +187,14 @@ type Action interface {
 	Titles(ctx context.Context, q store.Queryer, ids []string) (map[string]string, error)
 }
 
+// Confirmer is an Action told of each participation whose mailed link
+// just confirmed it, inside the transaction of that confirmation: a
+// letter is sent to its targets only then. Imports, confirmed when
+// recorded, are not told.
+type Confirmer interface {
+	Confirmed(ctx context.Context, tx *store.Tx, parts []*Participation) error
+}
+
 // Participation is one stored participation.
 type Participation struct {
 	ID              string
@@ -226,8 +235,8 @@ type Participant struct {
 // home of that rule.
 func (p Participant) ForOrganizers() Participant {
 	named := p.PublicName || p.ShareWithTarget
-	if p.Kind == Commitment {
-		named = p.ContactOK // a pledge asks one consent: to be contacted
+	if p.Kind == Commitment || p.Kind == Outreach {
+		named = p.ContactOK // a pledge and a letter ask one consent: to be contacted
 	}
 	if !named {
 		p.GivenName, p.FamilyName = "", ""

@@ -50,6 +50,9 @@ type move struct {
 	part *Participation
 	// applied: confirmed with its choices, which its person takes now.
 	applied bool
+	// confirmed: its status moved to confirmed in this move (the tactic's
+	// Confirmer hears of it).
+	confirmed bool
 }
 
 // Validate checks a submission as Submit does, without writing anything.

@@ -164,6 +164,12 @@ type Form struct {
 	Done, Flash string
 	// Rerender shows the page again with the form's errors.
 	Rerender func(w http.ResponseWriter, r *http.Request, status int, f *web.Form)
+	// Check adds the tactic's own field errors (nil: none), reported with
+	// the person's.
+	Check func(f *web.Form) repertoire.Errors
+	// Taken runs after the submission committed, with its result (nil:
+	// nothing): a letter keeps its text against the participation.
+	Taken func(ctx context.Context, f *web.Form, res Result) error
 }
 
 // Take handles the POST of a tactic's public form: the submission, pending
@@ -188,10 +194,16 @@ func (s *Service) Take(w http.ResponseWriter, r *http.Request, pages *web.Render
 		if form.NameRequired && strings.TrimSpace(f.Get("given_name")) == "" {
 			errs = append(errs, repertoire.Invalid("given_name", "field.required", nil))
 		}
+		if form.Check != nil {
+			errs = append(errs, form.Check(f)...)
+		}
 		if err := errs.Err(); err != nil {
 			return "", err
 		}
-		_, err := s.Submit(r.Context(), sub)
+		res, err := s.Submit(r.Context(), sub)
+		if err == nil && form.Taken != nil {
+			err = form.Taken(r.Context(), f, res)
+		}
 		return form.Done, err
 	}, func(status int, f *web.Form) { form.Rerender(w, r, status, f) })
 }

@@ -25,6 +25,7 @@ import (
 	"repertoire/internal/decision"
 	"repertoire/internal/i18n"
 	"repertoire/internal/ledger"
+	"repertoire/internal/letter"
 	"repertoire/internal/outbox"
 	"repertoire/internal/participation"
 	"repertoire/internal/petition"
@@ -89,7 +90,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates)
+	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates, letter.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -110,8 +111,10 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	parts := participation.New(db, pages, cat, cfg.BaseURL, log, limits)
 	petitions := petition.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts)
 	pledges := pledge.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts, scheduler)
+	letters := letter.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts)
 	tags := tag.New(db, log, cfg.BaseURL, communities.Store, accounts)
 	targets := target.New(db, pages, cat, log, cfg.BaseURL, communities.Store)
+	letters.Store.Directory = targets.Store // letters write to the directory's targets too
 	library := cases.New(db, pages, cat, log, cfg.BaseURL, communities.Store)
 	ledgers := ledger.New(db, pages, log, cfg.BaseURL, communities.Store, campaigns.Store)
 	// The seed's cases are in the library from the first start on.
@@ -128,7 +131,8 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		community.MembersOf,
 		func(communities string) string {
 			campaigns := campaign.CampaignsOf(communities)
-			return participation.ParticipantsOf(petition.ActionsOf(campaigns) + " UNION " + pledge.ActionsOf(campaigns))
+			return participation.ParticipantsOf(petition.ActionsOf(campaigns) + " UNION " + pledge.ActionsOf(campaigns) +
+				" UNION " + letter.ActionsOf(campaigns))
 		},
 		tag.TaggedIn,
 	}}
@@ -139,7 +143,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	// erasure), its jobs, its tactics for the campaign page, its campaigns
 	// for the community page.
 	mux := http.NewServeMux()
-	for _, c := range []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, tags, targets, library, ledgers, decisions} {
+	for _, c := range []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, letters, tags, targets, library, ledgers, decisions} {
 		c.Routes(mux)
 		if o, ok := c.(keepsPersonData); ok {
 			accounts.Keep(o.PersonData())
@@ -311,6 +315,8 @@ var entryLinks = []struct {
 	{"osdi:person_signup_helper", "POST", "/people"},
 	{"osdi:petitions", "GET", "/petitions"},
 	{"osdi:record_signature_helper", "POST", "/petitions/{petition_id}/signatures"},
+	{"osdi:advocacy_campaigns", "GET", "/advocacy_campaigns"},
+	{"osdi:record_outreach_helper", "POST", "/advocacy_campaigns/{advocacy_campaign_id}/outreaches"},
 	{"osdi:tags", "GET", "/tags"},
 	{"repertoire:communities", "GET", "/communities"},
 	{"repertoire:campaigns", "GET", "/campaigns"},
@@ -331,7 +337,7 @@ func entryPoint(baseURL string, mux *http.ServeMux) http.HandlerFunc {
 			{"name": "osdi", "href": "https://opensupporter.github.io/osdi-docs/{rel}", "templated": true},
 		},
 	}
-	ids := strings.NewReplacer("{petition_id}", "0", "{pledge_id}", "0")
+	ids := strings.NewReplacer("{petition_id}", "0", "{pledge_id}", "0", "{advocacy_campaign_id}", "0")
 	for _, l := range entryLinks {
 		probe, err := http.NewRequest(l.method, baseURL+api.Prefix+ids.Replace(l.path), nil)
 		if err != nil {

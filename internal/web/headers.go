@@ -15,7 +15,8 @@ const contentSecurityPolicy = "default-src 'self'; style-src 'self'; style-src-a
 // mailedLinkPrefixes are the paths of links sent by mail: their tokens must
 // not leak to another site through the Referer of a link on the page.
 var mailedLinkPrefixes = []string{"/confirm/", "/signin/", "/email/", "/password/reset/", "/invite/",
-	"/unsubscribe/", "/p/confirm/", "/p/withdraw/", "/pledges/checkin/", "/vote/"}
+	"/unsubscribe/", "/p/confirm/", "/p/withdraw/", "/pledges/checkin/", "/vote/",
+	"/letters/post/"}
 
 // SecurityHeaders sets the headers every answer carries; hsts adds
 // Strict-Transport-Security, for a server whose public URL is https.

@@ -1,0 +1,57 @@
+package e2e
+
+import (
+	"net/mail"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"repertoire/internal/testkit"
+)
+
+// A supporter writes a letter from its page in Chromium: reviews the
+// text, adds a paragraph of their own, sends it; confirms from the mailed
+// link; only then the target's mail arrives, under the writer's name.
+func TestWriteALetter(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		token, campaignID := campaignByAPI(t, app)
+		var l struct {
+			BrowserURL string `json:"browser_url"`
+		}
+		if st := app.API(t, "POST", "/api/v1/advocacy_campaigns", token, map[string]any{"title": "Write to the FTC", "campaign": campaignID,
+			"templates": []map[string]any{{"subject": "The like button tracks us", "message": "Dear Commissioner,\n\nPlease look at the like button."}},
+			"targets":   []map[string]any{{"name": "Jon Leibowitz", "title": "Chairman", "email": "chairman@ftc.example"}}}, &l); st != 201 {
+			t.Fatalf("create letter campaign: %d", st)
+		}
+		ctx := Browser(t, 390, 900)
+		Run(t, ctx, "write the letter",
+			chromedp.Navigate(l.BrowserURL),
+			chromedp.WaitVisible(`#f-personal`),
+			chromedp.SendKeys(`#f-personal`, "I read the news; Facebook should not read me."),
+			chromedp.SendKeys(`#f-given_name`, "Ana"),
+			chromedp.SendKeys(`#f-family_name`, "Martin"),
+			chromedp.SendKeys(`#f-email`, "ana@example.org"),
+			chromedp.Submit(`#f-email`),
+			chromedp.WaitVisible(`article.done h1`),
+		)
+		for _, m := range app.Mail.All() {
+			if len(m.To) > 0 && m.To[0] == "chairman@ftc.example" {
+				t.Fatal("the target got the letter before its writer confirmed it")
+			}
+		}
+		link := app.Mail.Wait(t, "ana@example.org", "Confirm your letter").Link(t, "/p/confirm/")
+		Run(t, ctx, "confirm from the mailed link",
+			chromedp.Navigate(link),
+			chromedp.WaitVisible(`main form button[type="submit"]`),
+			chromedp.Click(`main form button[type="submit"]`),
+			chromedp.WaitVisible(`main p[role="status"]`),
+		)
+		got := app.Mail.Wait(t, "chairman@ftc.example", "The like button tracks us")
+		from, err := mail.ParseAddress(got.Header.Get("From"))
+		if err != nil || from.Name != "Ana Martin" || !strings.Contains(got.Body, "Facebook should not read me.") || got.Header.Get("Reply-To") != "" {
+			t.Errorf("the target's mail: From %q, Reply-To %q\n%s", got.Header.Get("From"), got.Header.Get("Reply-To"), got.Body)
+		}
+		waitText(t, ctx, "the count", l.BrowserURL, `#letter-count`, func(s string) bool { return strings.Contains(s, "1 letter sent") })
+	})
+}
