@@ -17,12 +17,14 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 
 	"repertoire/internal/account"
 	"repertoire/internal/demo"
 	"repertoire/internal/participation"
 	"repertoire/internal/server"
 	"repertoire/internal/store"
+	"repertoire/internal/target"
 	"repertoire/internal/web"
 )
 
@@ -33,6 +35,8 @@ const usage = `usage:
   repertoire migrate --db …
   repertoire user create --db … --email E --name N [--admin]   (password read from stdin when given)
   repertoire token create --db … --email E                      (prints a new API token)
+  repertoire targets import --db … DIR                          (updates the targets directory from
+                                                                  a copy of the datenanfragen data)
 
 Each flag can also be set in the environment: REPERTOIRE_ADDR, REPERTOIRE_DB,
 REPERTOIRE_BASE_URL, REPERTOIRE_SMTP, REPERTOIRE_MAIL_DIR,
@@ -71,12 +75,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 			return err
 		}
 		defer db.Close()
+		if err := loadDirectory(ctx, db, log); err != nil {
+			return err
+		}
 		log.Info("database is up to date")
 		return nil
 	case cmd == "user create":
 		return userCreate(ctx, args[2:], stdin, log)
 	case cmd == "token create":
 		return tokenCreate(ctx, args[2:], stdout)
+	case cmd == "targets import":
+		return targetsImport(ctx, args[2:], stdout)
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		return fmt.Errorf("unknown command %q", strings.Join(args, " "))
@@ -165,6 +174,9 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
+	if err := loadDirectory(ctx, db, log); err != nil {
+		return err
+	}
 	srv, err := server.New(cfg, db, log)
 	if err != nil {
 		return err
@@ -231,5 +243,45 @@ func tokenCreate(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(stdout, tok)
+	return nil
+}
+
+// loadDirectory loads the embedded targets directory at first start, and
+// again only when the binary carries a new one.
+func loadDirectory(ctx context.Context, db *store.DB, log *slog.Logger) error {
+	imp, err := target.LoadEmbedded(ctx, db)
+	if err != nil {
+		return fmt.Errorf("targets directory: %w", err)
+	}
+	if !imp.Unchanged {
+		log.Info("targets directory loaded", "targets", imp.Rows, "took", imp.Took.Round(time.Millisecond))
+	}
+	return nil
+}
+
+// targetsImport updates the targets directory from a directory in the
+// datenanfragen layout.
+func targetsImport(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, dsn := dbFlags("targets import")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("targets import: give the directory to import (companies/, supervisory-authorities/)")
+	}
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	imp, err := target.ImportDir(ctx, db, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if imp.Unchanged {
+		fmt.Fprintf(stdout, "unchanged since the last import (%s)\n", imp.Took.Round(time.Millisecond))
+		return nil
+	}
+	fmt.Fprintf(stdout, "%d targets imported in %s\n", imp.Rows, imp.Took.Round(time.Millisecond))
 	return nil
 }

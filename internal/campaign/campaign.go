@@ -41,6 +41,9 @@ type Handler struct {
 
 	// Tactics list the petitions, pledges… the campaign page links to.
 	Tactics []TacticLister
+	// Blocks are the sections other capabilities add to its page
+	// (server.go hands them over).
+	Blocks []Block
 }
 
 // New builds the campaign handler.

@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 )
 
@@ -43,6 +44,28 @@ func (h *Handler) tactics(r *http.Request, campaignID string) []Tactic {
 			continue
 		}
 		out = append(out, ts...)
+	}
+	return out
+}
+
+// Block is a section another capability adds to a campaign's page (the
+// case library's advice, the public ledger): it renders its own HTML from
+// the campaign's place and tactics, so imports stay one-way.
+type Block interface {
+	CampaignBlock(r *http.Request, p *Place, tactics []Tactic) (template.HTML, error)
+}
+
+// blocks renders the blocks offered to the page, in the order given; one
+// that fails costs its section only.
+func (h *Handler) blocks(r *http.Request, p *Place, tactics []Tactic) []template.HTML {
+	var out []template.HTML
+	for _, b := range h.Blocks {
+		html, err := b.CampaignBlock(r, p, tactics)
+		if err != nil {
+			h.log.Error("campaign block", "err", err)
+			continue
+		}
+		out = append(out, html)
 	}
 	return out
 }

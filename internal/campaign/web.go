@@ -3,6 +3,7 @@ package campaign
 import (
 	"context"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"sort"
@@ -274,6 +275,7 @@ type showData struct {
 	Counts    []statusCount
 	Coverage  []coverageMonth
 	Tactics   []Tactic
+	Blocks    []template.HTML // other capabilities' sections (Block)
 	Lang      string
 }
 
@@ -314,6 +316,7 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 	}
 	d := showData{page: p, Coverage: byMonth(web.Localizer(r.Context()).Lang, p.C.Coverage), Tactics: h.tactics(r, p.C.ID),
 		Lang: web.Localizer(r.Context()).Lang}
+	d.Blocks = h.blocks(r, &Place{Community: p.Community, Campaign: p.C, CanOrganize: p.CanOrganize}, d.Tactics)
 	if p.C.UltimatumAt != nil {
 		l := web.Localizer(r.Context())
 		switch n := DaysUntil(store.Now(), *p.C.UltimatumAt); {

@@ -53,3 +53,10 @@ func MembersOf(communities string) string {
 func OrganizedIDs(ctx context.Context, q store.Queryer, personID string) ([]string, error) {
 	return store.Strings(ctx, q, OrganizedBy("$1")+" ORDER BY community_id", personID)
 }
+
+// MemberOf is an SQL subquery selecting the ids of the communities the
+// person bound at placeholder personArg is an active member of, whatever
+// their role: what the community keeps for its own (organizers' targets).
+func MemberOf(personArg string) string {
+	return "SELECT community_id FROM memberships WHERE person_id = " + personArg + " AND status = '" + StatusActive + "'"
+}

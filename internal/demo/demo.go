@@ -1,7 +1,8 @@
 // Package demo loads the seed's scenario — a community, the May 1st, 2018
 // users' campaign against Facebook with its 17 demands, its press coverage
 // and some demand history, a petition for its demands signed over several
-// weeks and the May 25 – June 1 "log out" pledge that lapsed — into an
+// weeks and the May 25 – June 1 "log out" pledge that lapsed, the case
+// library and the campaign's public ledger — into an
 // empty database, through the same store functions, with the same
 // validation, as user input, and through the owners' functions that record
 // the past for its 2018 dates (see loadTactics).
@@ -17,8 +18,10 @@ import (
 
 	"repertoire/internal/account"
 	"repertoire/internal/campaign"
+	"repertoire/internal/cases"
 	"repertoire/internal/community"
 	"repertoire/internal/i18n"
+	"repertoire/internal/ledger"
 	"repertoire/internal/store"
 )
 
@@ -52,6 +55,11 @@ type Scenario struct {
 		}
 		Coverage []struct {
 			Date, Outlet, Title, Language, Kind, URL string
+		}
+		// Ledger is the campaign's public ledger; amounts as people
+		// write them ("125.50").
+		Ledger []struct {
+			Date, Kind, Channel, Amount, Currency, Purpose string
 		}
 	}
 	Tactics
@@ -148,5 +156,28 @@ func load(ctx context.Context, db *store.DB, cat *i18n.Catalog, log *slog.Logger
 			return fmt.Errorf("coverage %q: %w", cv.Title, err)
 		}
 	}
-	return loadTactics(ctx, db, cat, log, sc, organizer, camp)
+	if err := loadTactics(ctx, db, cat, log, sc, organizer, camp); err != nil {
+		return err
+	}
+	return loadLibraryAndLedger(ctx, db, sc, camp)
+}
+
+// loadLibraryAndLedger makes sure the case library holds the seed's cases
+// (the server seeds it at start too) and writes the campaign's ledger.
+func loadLibraryAndLedger(ctx context.Context, db *store.DB, sc *Scenario, camp *campaign.Campaign) error {
+	if err := cases.Seed(ctx, db); err != nil {
+		return fmt.Errorf("cases: %w", err)
+	}
+	ledgers := ledger.NewStore(db)
+	for _, e := range sc.Campaign.Ledger {
+		amount, ok := ledger.ParseAmount(e.Amount, e.Currency)
+		if !ok {
+			return fmt.Errorf("ledger: amount %q", e.Amount)
+		}
+		if _, err := ledgers.Add(ctx, camp.ID, ledger.Input{Date: e.Date, Kind: e.Kind, Channel: e.Channel, Amount: amount,
+			Currency: e.Currency, Purpose: e.Purpose}); err != nil {
+			return fmt.Errorf("ledger %s: %w", e.Date, err)
+		}
+	}
+	return nil
 }

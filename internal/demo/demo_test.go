@@ -7,10 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"repertoire/internal/api"
 	"repertoire/internal/campaign"
+	"repertoire/internal/cases"
 	"repertoire/internal/community"
 	"repertoire/internal/demo"
 	"repertoire/internal/i18n"
+	"repertoire/internal/ledger"
 	"repertoire/internal/participation"
 	"repertoire/internal/petition"
 	"repertoire/internal/pledge"
@@ -59,7 +62,28 @@ func TestDemoLoadsTheSeedScenarioOnce(t *testing.T) {
 			t.Fatalf("%d communities after loading twice", n)
 		}
 		checkTactics(t, db, c)
+		checkLibraryAndLedger(t, db, c)
 	})
+}
+
+// The case library holds the seed's eight cases, and the campaign's
+// ledger its five entries: 675.50 EUR received, 80 EUR and 45 USD of
+// paid promotion.
+func checkLibraryAndLedger(t *testing.T, db *store.DB, c *campaign.Campaign) {
+	ctx := context.Background()
+	library, n, err := cases.NewStore(db).List(ctx, cases.Query{})
+	if err != nil || n != 8 || len(library) != 8 {
+		t.Fatalf("case library: %d cases, %v", n, err)
+	}
+	entries, n, err := ledger.NewStore(db).List(ctx, c.ID, api.Filter{}, 0, 0)
+	if err != nil || n != 5 {
+		t.Fatalf("ledger: %d entries, %v", n, err)
+	}
+	all := ledger.Sum(entries).All
+	if len(all) != 2 || all[0] != (ledger.Total{Currency: "EUR", Funding: 67550, Promotion: 8000}) ||
+		all[1] != (ledger.Total{Currency: "USD", Promotion: 4500}) {
+		t.Fatalf("ledger totals: %+v", all)
+	}
 }
 
 // The petition for the demands has 566 signatures confirmed over weeks of

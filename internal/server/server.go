@@ -20,8 +20,10 @@ import (
 	"repertoire/internal/account"
 	"repertoire/internal/api"
 	"repertoire/internal/campaign"
+	"repertoire/internal/cases"
 	"repertoire/internal/community"
 	"repertoire/internal/i18n"
+	"repertoire/internal/ledger"
 	"repertoire/internal/outbox"
 	"repertoire/internal/participation"
 	"repertoire/internal/petition"
@@ -29,6 +31,7 @@ import (
 	"repertoire/internal/schedule"
 	"repertoire/internal/store"
 	"repertoire/internal/tag"
+	"repertoire/internal/target"
 	"repertoire/internal/web"
 )
 
@@ -82,7 +85,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates)
+	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +107,13 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	petitions := petition.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts)
 	pledges := pledge.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts, scheduler)
 	tags := tag.New(db, log, cfg.BaseURL, communities.Store, accounts)
+	targets := target.New(db, pages, cat, log, cfg.BaseURL, communities.Store)
+	library := cases.New(db, pages, cat, log, cfg.BaseURL, communities.Store)
+	ledgers := ledger.New(db, pages, log, cfg.BaseURL, communities.Store, campaigns.Store)
+	// The seed's cases are in the library from the first start on.
+	if err := cases.Seed(context.Background(), db); err != nil {
+		return nil, err
+	}
 
 	// An organizer's token reaches the people of the communities its
 	// holder runs, each kind of tie written by the owner of its table:
@@ -124,7 +134,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	// erasure), its jobs, its tactics for the campaign page, its campaigns
 	// for the community page.
 	mux := http.NewServeMux()
-	for _, c := range []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, tags} {
+	for _, c := range []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, tags, targets, library, ledgers} {
 		c.Routes(mux)
 		if o, ok := c.(keepsPersonData); ok {
 			accounts.Keep(o.PersonData())
@@ -139,6 +149,9 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		}
 		if o, ok := c.(listsCampaigns); ok {
 			communities.Campaigns = o.CampaignLister()
+		}
+		if o, ok := c.(addsCampaignSection); ok {
+			campaigns.Blocks = append(campaigns.Blocks, o.CampaignSection())
 		}
 	}
 	mux.Handle("GET /static/", web.Static())
@@ -199,6 +212,10 @@ type listsTactics interface {
 
 type listsCampaigns interface {
 	CampaignLister() community.CampaignLister
+}
+
+type addsCampaignSection interface {
+	CampaignSection() campaign.Block
 }
 
 // crossOrigin refuses state-changing browser requests from other sites
@@ -284,6 +301,8 @@ var entryLinks = []struct {
 	{"osdi:tags", "GET", "/tags"},
 	{"repertoire:communities", "GET", "/communities"},
 	{"repertoire:campaigns", "GET", "/campaigns"},
+	{"repertoire:targets", "GET", "/targets"},
+	{"repertoire:cases", "GET", "/cases"},
 	{"repertoire:pledges", "GET", "/pledges"},
 	{"repertoire:record_commitment_helper", "POST", "/pledges/{pledge_id}/commitments"},
 }

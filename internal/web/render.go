@@ -124,6 +124,22 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, p
 	buf.WriteTo(w)
 }
 
+// Fragment renders the template name of page's set (a partial of its
+// capability) for the request's viewer and language, for a block another
+// page embeds (campaign.Block); dot is a Page whose Data is data.
+func (rd *Renderer) Fragment(r *http.Request, page, name string, data any) (template.HTML, error) {
+	t, ok := rd.pages[page]
+	if !ok {
+		return "", fmt.Errorf("web: no page %q", page)
+	}
+	p := &Page{L: Localizer(r.Context()), Viewer: ViewerFrom(r.Context()), Path: r.URL.RequestURI(), Data: data}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, p); err != nil {
+		return "", err
+	}
+	return template.HTML(buf.String()), nil // html/template escaped it
+}
+
 // Form reads a posted form; a body over the limit gets the error page
 // (413) and false.
 func (rd *Renderer) Form(w http.ResponseWriter, r *http.Request) (*Form, bool) {
