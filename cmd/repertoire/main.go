@@ -30,7 +30,7 @@ import (
 
 const usage = `usage:
   repertoire serve [--addr 127.0.0.1:8080] [--db sqlite:PATH | --db postgres://…]
-                   [--base-url URL] [--smtp smtp://user:pass@host:port] [--mail-dir DIR] [--demo]
+                   [--base-url URL] [--smtp smtp://user:pass@host:port] [--mail-dir DIR] [--data-dir DIR] [--demo]
                    [--trusted-proxy CIDR]...
   repertoire migrate --db …
   repertoire user create --db … --email E --name N [--admin]   (password read from stdin when given)
@@ -128,6 +128,7 @@ func serveConfig(args []string) (server.Config, error) {
 	fs.StringVar(&cfg.Addr, "addr", env("REPERTOIRE_ADDR", "127.0.0.1:8080"), "listen address")
 	fs.StringVar(&cfg.BaseURL, "base-url", env("REPERTOIRE_BASE_URL", ""), "public URL (default http://ADDR)")
 	fs.StringVar(&cfg.SMTP, "smtp", env("REPERTOIRE_SMTP", ""), "SMTP server, smtp://user:pass@host:port")
+	fs.StringVar(&cfg.DataDir, "data-dir", env("REPERTOIRE_DATA_DIR", ""), "keep the files people give (legal actions' documents) under DIR (default: beside the SQLite database, ./data for PostgreSQL)")
 	fs.StringVar(&cfg.MailDir, "mail-dir", env("REPERTOIRE_MAIL_DIR", ""), "write each mail as DIR/<id>.eml (default without --smtp: mail/ beside the SQLite database)")
 	fs.BoolVar(&cfg.Demo, "demo", false, "load the demo into an empty database")
 	var proxies []string

@@ -37,6 +37,7 @@ type Kind string
 const (
 	Signature  Kind = "signature"  // a petition's
 	Commitment Kind = "commitment" // a pledge's
+	Enrolment  Kind = "enrolment"  // a legal action's
 )
 
 // Statuses of a participation.
@@ -124,7 +125,9 @@ func (c Counts) Total() int { return c.Confirmed + c.Imported }
 // and Choices, the text stating what the confirm link confirms (name,
 // place, consents, comment) in the mail's language: a confirmation mail
 // shows it.
-type Links struct{ Confirm, Withdraw, Choices string }
+// Token is the link's token itself, for a tactic whose mail links a page
+// of its own by it (a legal action's enrolee page).
+type Links struct{ Confirm, Withdraw, Choices, Token string }
 
 // A link token is "<participation id>.<secret>". The id finds the row by
 // its primary key and only the secret's hash is kept (token_hash), compared
@@ -184,6 +187,13 @@ type Action interface {
 	// Titles names the actions of ids (id → title), for a person's data
 	// export; an unknown id is left out.
 	Titles(ctx context.Context, q store.Queryer, ids []string) (map[string]string, error)
+}
+
+// Mover is what an Action may add: told inside the transaction that
+// confirmed or withdrew one of its participations (a legal action deletes
+// a withdrawn enrolee's files there).
+type Mover interface {
+	Moved(ctx context.Context, tx *store.Tx, p *Participation) error
 }
 
 // Participation is one stored participation.

@@ -160,6 +160,12 @@ type Form struct {
 	// whatever became of the participation (pending, already there,
 	// flagged): the page never tells who takes part.
 	Done, Flash string
+	// Extra checks the tactic's own fields (a legal action's eligibility
+	// answers and mandate), its errors shown with the core's (nil: none).
+	Extra func(f *web.Form) error
+	// Taken keeps the tactic's own fields of the submitted participation,
+	// after its commit (nil: nothing to keep).
+	Taken func(ctx context.Context, res Result, f *web.Form) error
 	// Rerender shows the page again with the form's errors.
 	Rerender func(w http.ResponseWriter, r *http.Request, status int, f *web.Form)
 }
@@ -186,10 +192,16 @@ func (s *Service) Take(w http.ResponseWriter, r *http.Request, pages *web.Render
 		if form.NameRequired && strings.TrimSpace(f.Get("given_name")) == "" {
 			errs = append(errs, repertoire.Invalid("given_name", "field.required", nil))
 		}
+		if form.Extra != nil {
+			errs = append(errs, repertoire.FieldErrors(form.Extra(f))...)
+		}
 		if err := errs.Err(); err != nil {
 			return "", err
 		}
-		_, err := s.Submit(r.Context(), sub)
+		res, err := s.Submit(r.Context(), sub)
+		if err == nil && form.Taken != nil {
+			err = form.Taken(r.Context(), res, f)
+		}
 		return form.Done, err
 	}, func(status int, f *web.Form) { form.Rerender(w, r, status, f) })
 }

@@ -24,6 +24,7 @@ import (
 	"repertoire/internal/community"
 	"repertoire/internal/i18n"
 	"repertoire/internal/ledger"
+	"repertoire/internal/legal"
 	"repertoire/internal/outbox"
 	"repertoire/internal/participation"
 	"repertoire/internal/petition"
@@ -42,6 +43,9 @@ type Config struct {
 	BaseURL string // public URL, for links in mails and browser_url
 	SMTP    string // smtp://user:pass@host:port; empty: no SMTP
 	MailDir string // write each mail as DIR/<id>.eml instead
+	// DataDir keeps the files people give (legal actions' documents);
+	// empty: beside the SQLite database, ./data for PostgreSQL.
+	DataDir string
 	// With neither SMTP nor MailDir, each mail is written into mail/ beside
 	// the SQLite database (./mail for PostgreSQL), its file named in the log.
 	Demo bool // load the demo into an empty database
@@ -78,6 +82,19 @@ func devMailDir(dsn string) string {
 	return "mail"
 }
 
+// dataDir is where files people give are kept (a legal action's
+// documents): --data-dir, else beside the SQLite database, ./data for
+// PostgreSQL.
+func dataDir(cfg Config) string {
+	if cfg.DataDir != "" {
+		return cfg.DataDir
+	}
+	if path, ok := strings.CutPrefix(cfg.DB, "sqlite:"); ok {
+		return filepath.Dir(path)
+	}
+	return "data"
+}
+
 // New builds the server on an open, migrated database.
 func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
@@ -85,7 +102,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates)
+	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, legal.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -110,6 +127,8 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	targets := target.New(db, pages, cat, log, cfg.BaseURL, communities.Store)
 	library := cases.New(db, pages, cat, log, cfg.BaseURL, communities.Store)
 	ledgers := ledger.New(db, pages, log, cfg.BaseURL, communities.Store, campaigns.Store)
+	legals := legal.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, targets.Store, parts, scheduler,
+		filepath.Join(dataDir(cfg), "legal-files"))
 	// The seed's cases are in the library from the first start on.
 	if err := cases.Seed(context.Background(), db); err != nil {
 		return nil, err
@@ -123,7 +142,8 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		community.MembersOf,
 		func(communities string) string {
 			campaigns := campaign.CampaignsOf(communities)
-			return participation.ParticipantsOf(petition.ActionsOf(campaigns) + " UNION " + pledge.ActionsOf(campaigns))
+			return participation.ParticipantsOf(petition.ActionsOf(campaigns) + " UNION " + pledge.ActionsOf(campaigns) +
+				" UNION " + legal.ActionsOf(campaigns))
 		},
 		tag.TaggedIn,
 	}}
@@ -134,7 +154,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	// erasure), its jobs, its tactics for the campaign page, its campaigns
 	// for the community page.
 	mux := http.NewServeMux()
-	for _, c := range []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, tags, targets, library, ledgers} {
+	for _, c := range []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, legals, tags, targets, library, ledgers} {
 		c.Routes(mux)
 		if o, ok := c.(keepsPersonData); ok {
 			accounts.Keep(o.PersonData())
