@@ -264,22 +264,22 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 }
 
 type enrolmentJSON struct {
-	Identifiers    []string          `json:"identifiers"`
-	ID             string            `json:"id"`
-	Status         string            `json:"status"`
-	Name           string            `json:"name"`
-	Email          string            `json:"email"`
-	Answers        []string          `json:"answers"`
-	MandateVersion int               `json:"mandate_version"`
-	Files          int               `json:"files"`
-	Completeness   map[string]bool   `json:"completeness"`
-	Complete       bool              `json:"complete"`
-	Clock          string            `json:"clock"`
-	SentDate       *string           `json:"sent_date"`
-	DueDate        *string           `json:"due_date"`
-	Extended       bool              `json:"extended"`
-	Answer         string            `json:"answer"`
-	CreatedDate    string            `json:"created_date"`
+	Identifiers    []string        `json:"identifiers"`
+	ID             string          `json:"id"`
+	Status         string          `json:"status"`
+	Name           string          `json:"name"`
+	Email          string          `json:"email"`
+	Answers        []string        `json:"answers"`
+	MandateVersion int             `json:"mandate_version"`
+	Files          int             `json:"files"`
+	Completeness   map[string]bool `json:"completeness"`
+	Complete       bool            `json:"complete"`
+	Clock          string          `json:"clock"`
+	SentDate       *string         `json:"sent_date"`
+	DueDate        *string         `json:"due_date"`
+	Extended       bool            `json:"extended"`
+	Answer         string          `json:"answer"`
+	CreatedDate    string          `json:"created_date"`
 }
 
 // apiEnrolments lists an action's enrolees for its organizers, with each

@@ -263,7 +263,9 @@ type Completeness struct {
 }
 
 // Complete tells whether every part the action needs is there.
-func (c Completeness) Complete() bool { return c.Confirmed && c.Answers && c.Mandate && c.Files && c.Sent }
+func (c Completeness) Complete() bool {
+	return c.Confirmed && c.Answers && c.Mandate && c.Files && c.Sent
+}
 
 // Completeness of e for a.
 func (a *Action) Completeness(e *Enrolment) Completeness {

@@ -158,7 +158,7 @@ func (h *Handler) Complaint(ctx context.Context, a *Action, e *Enrolment, s Send
 		what = "late"
 	}
 	args := []any{"Company", c.Name, "Name", s.Name, "Email", s.Email, "Sent", web.FormatDate(l.Lang, *e.SentAt),
-		"Due", web.FormatDate(l.Lang, *e.DueAt), "Answer", l.T("legal.letter.complaint.answer."+what)}
+		"Due", web.FormatDate(l.Lang, *e.DueAt), "Answer", l.T("legal.letter.complaint.answer." + what)}
 	body := l.T("legal.letter.complaint.body", args...)
 	if e.Extended {
 		body += "\n\n" + l.T("legal.letter.complaint.extended", args...)

@@ -3,8 +3,8 @@ package legal
 import (
 	"bytes"
 	"context"
-	"io"
 	"errors"
+	"io"
 	"mime"
 	"net/http"
 	"os"
@@ -115,7 +115,9 @@ func (h *Handler) enrol(w http.ResponseWriter, r *http.Request) {
 			v, _ := mandate(a, f.Get("mandate"))
 			return h.Store.Keep(ctx, res.ID, a.ID, ans, v, res.Existing && res.Status == participation.StatusConfirmed)
 		},
-		Rerender: func(w http.ResponseWriter, r *http.Request, status int, f *web.Form) { h.renderShow(w, r, status, s, f) }}
+		Rerender: func(w http.ResponseWriter, r *http.Request, status int, f *web.Form) {
+			h.renderShow(w, r, status, s, f)
+		}}
 	h.parts.Take(w, r, h.pages, form)
 }
 
@@ -135,7 +137,7 @@ func (h *Handler) enrolled(w http.ResponseWriter, r *http.Request) {
 
 type enrolee struct {
 	*Enrolment
-	C Completeness
+	C           Completeness
 	Name, Email string
 }
 
