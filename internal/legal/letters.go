@@ -49,7 +49,7 @@ func (l Letter) Mailto() string {
 	enc := func(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }
 	var to []string
 	for _, e := range l.Emails() {
-		to = append(to, enc(e))
+		to = append(to, strings.ReplaceAll(enc(e), "%40", "@"))
 	}
 	return "mailto:" + strings.Join(to, ",") + "?subject=" + enc(l.Subject) + "&body=" + enc(strings.ReplaceAll(l.Body, "\n", "\r\n"))
 }

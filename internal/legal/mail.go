@@ -56,8 +56,8 @@ func (h *Handler) due(ctx context.Context, tx *store.Tx, job schedule.Job) error
 	return h.mailClock(ctx, tx, e, p, "overdue")
 }
 
-// mailClock mails an enrolee about their request's clock, with a fresh
-// link to their page (it replaces the one mailed before).
+// mailClock mails an enrolee about their request's clock, with a link of
+// its own to their page (the links mailed before keep working).
 func (h *Handler) mailClock(ctx context.Context, tx *store.Tx, e *Enrolment, p *participation.Participation, kind string) error {
 	a, err := h.Store.get(ctx, tx, `a.id = $1`, e.ActionID)
 	if err != nil {
@@ -71,12 +71,12 @@ func (h *Handler) mailClock(ctx context.Context, tx *store.Tx, e *Enrolment, p *
 	if !ok {
 		return nil
 	}
-	token, _, err := h.parts.NewLink(ctx, tx, p.ID)
+	token, err := newLink(ctx, tx, p.ID)
 	if err != nil {
 		return err
 	}
 	l := h.cat.For(p.Lang)
-	args := []any{"Title", a.Title, "Company", a.Company.Name, "Due", web.FormatDate(l.Lang, *e.DueAt), "Page", h.baseURL + pagePath(token)}
+	args := []any{"Title", a.Title, "Company", h.company(ctx, a).Name, "Due", web.FormatDate(l.Lang, *e.DueAt), "Page", h.baseURL + pagePath(token)}
 	return outbox.Enqueue(ctx, tx, h.baseURL, outbox.Message{PersonID: p.PersonID, To: person.Email, Lang: l.Lang, Catalog: h.cat,
 		Transactional: true, Subject: l.T("legal.mail."+kind+".subject", args...), Body: l.T("legal.mail."+kind+".body", args...)})
 }

@@ -536,7 +536,8 @@ func forget(ctx context.Context, tx *store.Tx, participationID string) ([]string
 	if err != nil {
 		return nil, err
 	}
-	for _, q := range []string{`DELETE FROM legal_files WHERE participation_id = $1`, `DELETE FROM legal_enrolments WHERE participation_id = $1`} {
+	for _, q := range []string{`DELETE FROM legal_files WHERE participation_id = $1`, `DELETE FROM legal_enrolments WHERE participation_id = $1`,
+		`DELETE FROM legal_links WHERE participation_id = $1`} {
 		if _, err := tx.ExecContext(ctx, q, participationID); err != nil {
 			return nil, internal(err)
 		}
@@ -580,4 +581,24 @@ func (s *Store) file(ctx context.Context, id string) (File, error) {
 		return File{}, errNotFound
 	}
 	return fs[0], nil
+}
+
+// newLink mints a link to an enrolee's page, inside tx: "<participation
+// id>.<secret>", only its hash kept. Earlier links keep working.
+func newLink(ctx context.Context, tx *store.Tx, participationID string) (string, error) {
+	token := participationID + "." + store.NewToken()
+	_, err := tx.ExecContext(ctx, `INSERT INTO legal_links (token_hash, participation_id, created_at) VALUES ($1, $2, $3)`,
+		store.HashToken(token), participationID, tx.Now)
+	return token, internal(err)
+}
+
+// linked finds the participation a page link was minted for ("" when
+// none): the lookup is by the token's hash.
+func (s *Store) linked(ctx context.Context, token string) (string, error) {
+	var id string
+	err := s.db.Reader().QueryRowContext(ctx, `SELECT participation_id FROM legal_links WHERE token_hash = $1`, store.HashToken(token)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return id, internal(err)
 }

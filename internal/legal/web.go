@@ -226,6 +226,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, allowed func
 
 type mine struct {
 	Token       string
+	CoreLink    bool // the participation's own link, which also withdraws
 	Action      *Action
 	Part        *participation.Participation
 	Enrolment   *Enrolment
@@ -245,6 +246,15 @@ type mine struct {
 func (h *Handler) locateMine(w http.ResponseWriter, r *http.Request) *mine {
 	token := r.PathValue("token")
 	p, err := h.parts.ByToken(r.Context(), token)
+	coreLink := err == nil
+	if err != nil {
+		// A link mailed with a reminder.
+		if id, lerr := h.Store.linked(r.Context(), token); lerr != nil {
+			err = lerr
+		} else if id != "" {
+			p, err = h.parts.Get(r.Context(), id)
+		}
+	}
 	if err == nil && (p.Kind != participation.Enrolment || p.Status == participation.StatusWithdrawn || p.Status == participation.StatusRejected) {
 		err = errNotFound
 	}
@@ -264,7 +274,7 @@ func (h *Handler) locateMine(w http.ResponseWriter, r *http.Request) *mine {
 		e = &Enrolment{ParticipationID: p.ID, ActionID: a.ID}
 	}
 	e.Status = p.Status
-	return &mine{Token: token, Action: a, Part: p, Enrolment: e, Pending: p.Status != participation.StatusConfirmed,
+	return &mine{Token: token, CoreLink: coreLink, Action: a, Part: p, Enrolment: e, Pending: p.Status != participation.StatusConfirmed,
 		ConfirmPath: "/p/confirm/" + token, MaxMB: MaxFileBytes >> 20}
 }
 

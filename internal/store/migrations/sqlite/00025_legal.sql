@@ -60,7 +60,18 @@ CREATE TABLE legal_files (
 );
 CREATE INDEX legal_files_participation ON legal_files (participation_id);
 
+-- Links to an enrolee's page mailed with the clock's reminders, beside
+-- the participation's own link (which they do not replace): only the
+-- token's hash is kept.
+CREATE TABLE legal_links (
+    token_hash       TEXT PRIMARY KEY,
+    participation_id TEXT NOT NULL,
+    created_at       TIMESTAMP NOT NULL
+);
+CREATE INDEX legal_links_participation ON legal_links (participation_id);
+
 -- +goose Down
+DROP TABLE legal_links;
 DROP TABLE legal_files;
 DROP TABLE legal_enrolments;
 DROP TABLE legal_actions;
