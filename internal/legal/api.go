@@ -68,7 +68,7 @@ func (h *Handler) actionDoc(a *Action) actionJSON {
 			"self":                    api.Link{Href: h.actionURL(a.ID)},
 			"repertoire:campaign":     api.Link{Href: api.URL(h.baseURL, api.Prefix+"/campaigns", a.CampaignID)},
 			"repertoire:enrolments":   api.Link{Href: h.actionURL(a.ID, "enrolments")},
-			"repertoire:record_enrol": api.Link{Href: h.actionURL(a.ID, "enrolments")},
+			"repertoire:record_enrolment_helper": api.Link{Href: h.actionURL(a.ID, "enrolments")},
 		}}
 	if a.Requests() {
 		s := a.Status

@@ -325,6 +325,7 @@ var entryLinks = []struct {
 	{"repertoire:cases", "GET", "/cases"},
 	{"repertoire:pledges", "GET", "/pledges"},
 	{"repertoire:record_commitment_helper", "POST", "/pledges/{pledge_id}/commitments"},
+	{"repertoire:legal_actions", "GET", "/legal_actions"},
 }
 
 // entryPoint is the OSDI API entry point. It links each collection and
