@@ -65,9 +65,9 @@ func (h *Handler) actionDoc(a *Action) actionJSON {
 		Authority: a.AuthorityID, Portability: a.Portability, TotalEnrolled: a.Counts.Total(),
 		CreatedDate: api.Time(a.CreatedAt), ModifiedDate: api.Time(a.ModifiedAt), BrowserURL: h.baseURL + a.Path(),
 		Links: api.Links{
-			"self":                    api.Link{Href: h.actionURL(a.ID)},
-			"repertoire:campaign":     api.Link{Href: api.URL(h.baseURL, api.Prefix+"/campaigns", a.CampaignID)},
-			"repertoire:enrolments":   api.Link{Href: h.actionURL(a.ID, "enrolments")},
+			"self":                               api.Link{Href: h.actionURL(a.ID)},
+			"repertoire:campaign":                api.Link{Href: api.URL(h.baseURL, api.Prefix+"/campaigns", a.CampaignID)},
+			"repertoire:enrolments":              api.Link{Href: h.actionURL(a.ID, "enrolments")},
 			"repertoire:record_enrolment_helper": api.Link{Href: h.actionURL(a.ID, "enrolments")},
 		}}
 	if a.Requests() {
