@@ -9,9 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 	"testing"
 
 	"repertoire/internal/target"
+	"repertoire/internal/store/storetest"
 	"repertoire/internal/testkit"
 )
 
@@ -233,6 +235,40 @@ func TestEnrolWithAnswersMandateAndFiles(t *testing.T) {
 		}
 		if st, _ := ob.Get(t, f.path+"/files/"+fileID); st != 404 {
 			t.Errorf("a withdrawn enrolee's file: %d", st)
+		}
+	})
+}
+
+// Erasing a person erases their enrolments: answers, clock, page links,
+// files on disk; no row names the enrolment after.
+func TestErasureDeletesEnrolments(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, "access_requests")
+		token := app.Token(t, "ada@example.org", "Ada", false)
+		mine, b := f.enrol(t, "ada@example.org", "Ada", "FR", "en")
+		if st, _ := upload(t, b, app.URL, mine, "proof.png", []byte("\x89PNG\r\n\x1a\n0000")); st != 200 {
+			t.Fatalf("upload: %d", st)
+		}
+		if st, _ := b.Post(t, mine+"/sent", url.Values{"sent_on": {time.Now().AddDate(0, 0, -40).Format(time.DateOnly)}}); st != 200 {
+			t.Fatalf("sent: %d", st)
+		}
+		app.Mail.Wait(t, "ada@example.org", "is late")
+		id := strings.SplitN(strings.TrimPrefix(mine, "/legal/e/"), ".", 2)[0]
+		if n := filesOnDisk(t, app); n != 1 || len(storetest.Find(t, app.DB, id)) < 3 {
+			t.Fatalf("before: %d files, %v", n, storetest.Find(t, app.DB, id))
+		}
+		var personID string
+		if err := app.DB.Reader().QueryRowContext(context.Background(), `SELECT id FROM people WHERE email = $1`, "ada@example.org").Scan(&personID); err != nil {
+			t.Fatal(err)
+		}
+		if st := app.API(t, "DELETE", "/api/v1/people/"+personID, token, nil, nil); st != 204 {
+			t.Fatalf("erase: %d", st)
+		}
+		if n := filesOnDisk(t, app); n != 0 {
+			t.Errorf("files on disk after the erasure: %d", n)
+		}
+		if found := storetest.Find(t, app.DB, id); len(found) > 0 {
+			t.Errorf("the enrolment is still named in %v", found)
 		}
 	})
 }

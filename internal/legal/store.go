@@ -542,7 +542,7 @@ func forget(ctx context.Context, tx *store.Tx, participationID string) ([]string
 			return nil, internal(err)
 		}
 	}
-	if err := schedule.Cancel(ctx, tx, participationID, jobReminder, jobDue); err != nil {
+	if err := schedule.Forget(ctx, tx, participationID); err != nil {
 		return nil, err
 	}
 	ids := make([]string, len(fs))
