@@ -9,11 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
-	"repertoire/internal/target"
 	"repertoire/internal/store/storetest"
+	"repertoire/internal/target"
 	"repertoire/internal/testkit"
 )
 
