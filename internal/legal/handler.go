@@ -110,26 +110,28 @@ func (h *Handler) Moved(ctx context.Context, tx *store.Tx, p *participation.Part
 	return nil
 }
 
-// PersonData is the legal actions' step of a person's erasure (their
-// enrolments are listed in the export by the participation core).
+// PersonData is the legal actions' part of a person's export (what their
+// enrolments hold beside the participations the core lists) and their
+// step of the erasure.
 func (h *Handler) PersonData() account.PersonData {
-	return account.PersonData{Erase: func(ctx context.Context, tx *store.Tx, personID string) error {
-		parts, err := participation.OfPerson(ctx, tx, personID)
-		if err != nil {
-			return err
-		}
-		for _, p := range parts {
-			if p.Kind != participation.Enrolment {
-				continue
-			}
-			ids, err := forget(ctx, tx, p.ID)
+	return account.PersonData{Export: []account.ExportSection{{Name: "legal_enrolments", Read: exportEnrolments}},
+		Erase: func(ctx context.Context, tx *store.Tx, personID string) error {
+			parts, err := participation.OfPerson(ctx, tx, personID)
 			if err != nil {
 				return err
 			}
-			h.removeFiles(ids)
-		}
-		return nil
-	}}
+			for _, p := range parts {
+				if p.Kind != participation.Enrolment {
+					continue
+				}
+				ids, err := forget(ctx, tx, p.ID)
+				if err != nil {
+					return err
+				}
+				h.removeFiles(ids)
+			}
+			return nil
+		}}
 }
 
 // TacticLister offers the campaign page the campaign's legal actions.
@@ -145,6 +147,36 @@ func (t tactics) CampaignTactics(ctx context.Context, campaignID string) ([]camp
 	out := make([]campaign.Tactic, 0, len(as))
 	for _, a := range as {
 		out = append(out, campaign.Tactic{Kind: "legal", Title: a.Title, Path: a.Path(), Count: a.Counts.Total()})
+	}
+	return out, nil
+}
+
+// exportEnrolments is the export's section: each enrolment's answers,
+// mandate, clock and files (their names and kinds).
+func exportEnrolments(ctx context.Context, q store.Queryer, personID string) ([]map[string]any, error) {
+	parts, err := participation.OfPerson(ctx, q, personID)
+	if err != nil {
+		return nil, err
+	}
+	out := []map[string]any{}
+	for _, p := range parts {
+		if p.Kind != participation.Enrolment {
+			continue
+		}
+		e, err := enrolment(ctx, q, p.ID)
+		if err != nil || e == nil {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		var files []map[string]any
+		for _, f := range e.Files {
+			files = append(files, map[string]any{"name": f.Name, "kind": f.Kind, "size": f.Size, "created_at": f.CreatedAt})
+		}
+		out = append(out, map[string]any{"participation_id": p.ID, "action_id": e.ActionID, "answers": e.Answers,
+			"mandate_version": e.MandateVersion, "mandate_accepted_at": e.MandateAccepted, "sent_at": e.SentAt, "due_at": e.DueAt,
+			"extended": e.Extended, "answer": e.Answer, "answered_at": e.AnsweredAt, "overdue_at": e.OverdueAt, "files": files})
 	}
 	return out, nil
 }

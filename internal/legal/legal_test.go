@@ -257,6 +257,13 @@ func TestErasureDeletesEnrolments(t *testing.T) {
 		if n := filesOnDisk(t, app); n != 1 || len(storetest.Find(t, app.DB, id)) < 3 {
 			t.Fatalf("before: %d files, %v", n, storetest.Find(t, app.DB, id))
 		}
+		// Her export holds what her enrolment keeps.
+		ab := app.Browser()
+		ab.SignIn(t, "ada@example.org", "correct horse battery")
+		if st, export := ab.Get(t, "/account/export"); st != 200 || !strings.Contains(export, `"legal_enrolments"`) ||
+			!strings.Contains(export, `"proof.png"`) || !strings.Contains(export, `"answers"`) {
+			t.Errorf("export: %d\n%s", st, export)
+		}
 		var personID string
 		if err := app.DB.Reader().QueryRowContext(context.Background(), `SELECT id FROM people WHERE email = $1`, "ada@example.org").Scan(&personID); err != nil {
 			t.Fatal(err)
