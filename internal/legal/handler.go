@@ -42,6 +42,7 @@ type Handler struct {
 // company written to and the authorities a complaint goes to.
 type Directory interface {
 	Get(ctx context.Context, id string) (*target.Target, error)
+	BySlug(ctx context.Context, source, slug string) (*target.Target, error)
 	Authorities(ctx context.Context, country string) ([]*target.Target, error)
 }
 

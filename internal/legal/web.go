@@ -23,6 +23,8 @@ import (
 // Routes mounts the legal actions' pages and API. The enrolee's own page
 // is reached by the token of their mailed link (/legal/e/<token>).
 func (h *Handler) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /c/{community}/{campaign}/legal/new", h.newForm)
+	mux.HandleFunc("POST /c/{community}/{campaign}/legal", h.create)
 	mux.HandleFunc("GET /c/{community}/{campaign}/legal/{legal}", h.show)
 	mux.HandleFunc("POST /c/{community}/{campaign}/legal/{legal}/enrol", h.enrol)
 	mux.HandleFunc("GET /c/{community}/{campaign}/legal/{legal}/enrolled", h.enrolled)
