@@ -279,3 +279,33 @@ func TestErasureDeletesEnrolments(t *testing.T) {
 		}
 	})
 }
+
+// Organizers create a legal action from the campaign's form, naming the
+// company and its lead authority by their directory slugs; an unknown
+// slug is refused by name, in the reader's language, with the form kept.
+func TestOrganizersCreateFromTheForm(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, "group_action")
+		ob := app.Browser()
+		ob.SignIn(t, "org@example.org", "correct horse battery")
+		ob.Lang = "fr"
+		form := url.Values{"kind": {"access_requests"}, "title": {"Demandons nos données"}, "company": {"no-such-company"}, "authority": {"iedpc"},
+			"questions": {"Avez-vous un compte ?\nÊtes-vous dans l’UE ?"}, "portability": {"on"}}
+		st, page := ob.Post(t, "/c/fb-users/data/legal", form)
+		if st != 422 || !strings.Contains(page, "Cette entrée n’existe pas dans l’annuaire.") || !strings.Contains(page, `value="Demandons nos données"`) {
+			t.Fatalf("an unknown company: %d", st)
+		}
+		form.Set("company", "facebook")
+		if st, page = ob.Post(t, "/c/fb-users/data/legal", form); st != 200 || !strings.Contains(page, "Meta Platforms Ireland Limited") ||
+			!strings.Contains(page, "Êtes-vous dans l’UE ?") {
+			t.Fatalf("create: %d\n%s", st, page)
+		}
+		app.Browser().Post(t, "/c/fb-users/data/legal", form) // a visitor is sent to sign in, nothing created
+		var list struct {
+			Total int `json:"total_records"`
+		}
+		if st := app.API(t, "GET", "/api/v1/legal_actions?campaign="+f.campaign, "", nil, &list); st != 200 || list.Total != 2 {
+			t.Errorf("a visitor's post created an action, or the organizer's did not: %d %d", st, list.Total)
+		}
+	})
+}
