@@ -183,6 +183,9 @@ func load(ctx context.Context, db *store.DB, cat *i18n.Catalog, log *slog.Logger
 	if err := loadLetters(ctx, db, cat, log, sc, organizer, com.ID); err != nil {
 		return err
 	}
+	if err := loadLegal(ctx, db, cat, log, sc, organizer, camp); err != nil {
+		return err
+	}
 	return loadLibraryAndLedger(ctx, db, sc, camp)
 }
 

@@ -15,6 +15,7 @@ import (
 	"repertoire/internal/demo"
 	"repertoire/internal/i18n"
 	"repertoire/internal/ledger"
+	"repertoire/internal/legal"
 	"repertoire/internal/participation"
 	"repertoire/internal/petition"
 	"repertoire/internal/pledge"
@@ -173,4 +174,33 @@ func checkTactics(t *testing.T, db *store.DB, c *campaign.Campaign) {
 	if jobs != 0 || mails != 0 || strangers != 0 {
 		t.Fatalf("%d pending pledge jobs, %d mails in the outbox, %d people outside the demo domain; want none", jobs, mails, strangers)
 	}
+}
+
+// The demo's legal actions: the 2011 complaint to the Irish DPC with its
+// enrolees, and the access-request drive against Meta Platforms Ireland
+// with requests at every point of their clock.
+func TestDemoLegalActions(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if err := demo.Load(ctx, db, i18n.MustLoad(), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+			t.Fatal(err)
+		}
+		list, total, err := legal.NewStore(db).List(ctx, legal.ListQuery{Admin: true})
+		if err != nil || total != 2 {
+			t.Fatalf("legal actions: %d, %v", total, err)
+		}
+		byKind := map[string]*legal.Action{}
+		for _, a := range list {
+			byKind[a.Kind] = a
+		}
+		c := byKind[legal.KindComplaint]
+		if c == nil || c.FiledAt == nil || c.FiledAt.Year() != 2011 || c.Counts.Total() != 12 || c.AuthorityID == "" {
+			t.Errorf("the DPC complaint: %+v", c)
+		}
+		d := byKind[legal.KindAccessRequests]
+		want := legal.Status{Requests: 10, InTime: 2, Late: 1, Incomplete: 1, Overdue: 2, Waiting: 4}
+		if d == nil || d.Status != want || d.Counts.Total() != 12 {
+			t.Errorf("the access-request drive: %+v, want status %+v", d, want)
+		}
+	})
 }

@@ -240,6 +240,11 @@ func (s *Service) writeMove(ctx context.Context, tx *store.Tx, m *move, deltas m
 		deltas[p.ActionID] = d
 	}
 	d.add(prev, counterOf(p))
+	if mv, ok := s.action(p.Kind).(Mover); ok {
+		if err := mv.Moved(ctx, tx, p); err != nil {
+			return "", err
+		}
+	}
 	return p.ActionID, nil
 }
 
@@ -276,6 +281,7 @@ const (
 	confirmMark  = "\x00confirm\x00"
 	withdrawMark = "\x00withdraw\x00"
 	choicesMark  = "\x00choices\x00"
+	tokenMark    = "\x00token\x00"
 )
 
 func (s *Service) confirmationMail(ctx context.Context, tx *store.Tx, renders map[string][2]string, sub Submission, token string) (outbox.Message, error) {
@@ -283,7 +289,7 @@ func (s *Service) confirmationMail(ctx context.Context, tx *store.Tx, renders ma
 	r, ok := renders[key]
 	if !ok {
 		subject, body, err := s.action(sub.Kind).ConfirmMail(ctx, tx, sub.ActionID, sub.Lang,
-			Links{Confirm: confirmMark, Withdraw: withdrawMark, Choices: choicesMark})
+			Links{Confirm: confirmMark, Withdraw: withdrawMark, Choices: choicesMark, Token: tokenMark})
 		if err != nil {
 			return outbox.Message{}, err
 		}
@@ -292,7 +298,7 @@ func (s *Service) confirmationMail(ctx context.Context, tx *store.Tx, renders ma
 	}
 	links := s.links(token)
 	body := strings.NewReplacer(confirmMark, links.Confirm, withdrawMark, links.Withdraw,
-		choicesMark, s.choicesText(sub.Kind, sub.choices())).Replace(r[1])
+		choicesMark, s.choicesText(sub.Kind, sub.choices()), tokenMark, token).Replace(r[1])
 	return outbox.Message{To: sub.Person.Email, Subject: r[0], Body: body, Lang: sub.Lang, Transactional: true}, nil
 }
 

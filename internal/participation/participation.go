@@ -38,6 +38,7 @@ const (
 	Signature  Kind = "signature"  // a petition's
 	Commitment Kind = "commitment" // a pledge's
 	Outreach   Kind = "outreach"   // a letter campaign's: one person's letter to its targets
+	Enrolment  Kind = "enrolment"  // a legal action's
 )
 
 // Statuses of a participation.
@@ -125,7 +126,9 @@ func (c Counts) Total() int { return c.Confirmed + c.Imported }
 // and Choices, the text stating what the confirm link confirms (name,
 // place, consents, comment) in the mail's language: a confirmation mail
 // shows it.
-type Links struct{ Confirm, Withdraw, Choices string }
+// Token is the link's token itself, for a tactic whose mail links a page
+// of its own by it (a legal action's enrolee page).
+type Links struct{ Confirm, Withdraw, Choices, Token string }
 
 // A link token is "<participation id>.<secret>". The id finds the row by
 // its primary key and only the secret's hash is kept (token_hash), compared
@@ -193,6 +196,13 @@ type Action interface {
 // recorded, are not told.
 type Confirmer interface {
 	Confirmed(ctx context.Context, tx *store.Tx, parts []*Participation) error
+}
+
+// Mover is what an Action may add: told inside the transaction that
+// confirmed or withdrew one of its participations (a legal action deletes
+// a withdrawn enrolee's files there).
+type Mover interface {
+	Moved(ctx context.Context, tx *store.Tx, p *Participation) error
 }
 
 // Participation is one stored participation.

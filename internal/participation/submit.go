@@ -390,7 +390,7 @@ func (s *Service) again(ctx context.Context, tx *store.Tx, p *pending, personID 
 }
 
 func (s *Service) links(token string) Links {
-	return Links{Confirm: s.baseURL + "/p/confirm/" + token, Withdraw: s.baseURL + "/p/withdraw/" + token}
+	return Links{Confirm: s.baseURL + "/p/confirm/" + token, Withdraw: s.baseURL + "/p/withdraw/" + token, Token: token}
 }
 
 // mailConfirmation queues the confirmation mail of a link confirming c. It

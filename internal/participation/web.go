@@ -165,10 +165,11 @@ type Form struct {
 	// Rerender shows the page again with the form's errors.
 	Rerender func(w http.ResponseWriter, r *http.Request, status int, f *web.Form)
 	// Check adds the tactic's own field errors (nil: none), reported with
-	// the person's.
+	// the person's: a legal action's eligibility answers and mandate.
 	Check func(f *web.Form) repertoire.Errors
 	// Taken runs after the submission committed, with its result (nil:
-	// nothing): a letter keeps its text against the participation.
+	// nothing): a letter keeps its text, a legal action its enrolment's
+	// answers and files, against the participation.
 	Taken func(ctx context.Context, f *web.Form, res Result) error
 }
 

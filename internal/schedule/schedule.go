@@ -62,6 +62,12 @@ func Cancel(ctx context.Context, tx *store.Tx, subjectID string, kinds ...string
 	return deletePending(ctx, tx, subjectID, kinds)
 }
 
+// Forget removes every job of a subject, run or not: the subject is being
+// erased, and no row may name it after (a person's legal clock).
+func Forget(ctx context.Context, tx *store.Tx, subjectID string) error {
+	return deleteAll(ctx, tx, subjectID)
+}
+
 // Runner runs due jobs with the handlers registered for their kinds. Its
 // settings may be changed before Run.
 type Runner struct {

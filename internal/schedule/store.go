@@ -36,6 +36,14 @@ func deletePending(ctx context.Context, tx *store.Tx, subjectID string, kinds []
 	return nil
 }
 
+// deleteAll removes every job of a subject.
+func deleteAll(ctx context.Context, tx *store.Tx, subjectID string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM jobs WHERE subject_id = $1`, subjectID); err != nil {
+		return repertoire.Internal(err)
+	}
+	return nil
+}
+
 // markDone records a job as run, if this claim still holds it.
 func markDone(ctx context.Context, tx *store.Tx, id, claimID string) error {
 	res, err := tx.ExecContext(ctx, `UPDATE jobs SET status = 'done', locked_until = NULL, last_error = '', modified_at = $1

@@ -26,6 +26,7 @@ import (
 	"repertoire/internal/i18n"
 	"repertoire/internal/ledger"
 	"repertoire/internal/letter"
+	"repertoire/internal/legal"
 	"repertoire/internal/outbox"
 	"repertoire/internal/participation"
 	"repertoire/internal/petition"
@@ -44,6 +45,9 @@ type Config struct {
 	BaseURL string // public URL, for links in mails and browser_url
 	SMTP    string // smtp://user:pass@host:port; empty: no SMTP
 	MailDir string // write each mail as DIR/<id>.eml instead
+	// DataDir keeps the files people give (legal actions' documents);
+	// empty: beside the SQLite database, ./data for PostgreSQL.
+	DataDir string
 	// With neither SMTP nor MailDir, each mail is written into mail/ beside
 	// the SQLite database (./mail for PostgreSQL), its file named in the log.
 	Demo bool // load the demo into an empty database
@@ -83,6 +87,19 @@ func devMailDir(dsn string) string {
 	return "mail"
 }
 
+// dataDir is where files people give are kept (a legal action's
+// documents): --data-dir, else beside the SQLite database, ./data for
+// PostgreSQL.
+func dataDir(cfg Config) string {
+	if cfg.DataDir != "" {
+		return cfg.DataDir
+	}
+	if path, ok := strings.CutPrefix(cfg.DB, "sqlite:"); ok {
+		return filepath.Dir(path)
+	}
+	return "data"
+}
+
 // New builds the server on an open, migrated database.
 func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
@@ -90,7 +107,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates, letter.Templates)
+	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates, letter.Templates, legal.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -117,6 +134,8 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	letters.Store.Directory = targets.Store // letters write to the directory's targets too
 	library := cases.New(db, pages, cat, log, cfg.BaseURL, communities.Store)
 	ledgers := ledger.New(db, pages, log, cfg.BaseURL, communities.Store, campaigns.Store)
+	legals := legal.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, targets.Store, parts, scheduler,
+		filepath.Join(dataDir(cfg), "legal-files"))
 	// The seed's cases are in the library from the first start on.
 	if err := cases.Seed(context.Background(), db); err != nil {
 		return nil, err
@@ -132,7 +151,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		func(communities string) string {
 			campaigns := campaign.CampaignsOf(communities)
 			return participation.ParticipantsOf(petition.ActionsOf(campaigns) + " UNION " + pledge.ActionsOf(campaigns) +
-				" UNION " + letter.ActionsOf(campaigns))
+				" UNION " + letter.ActionsOf(campaigns) + " UNION " + legal.ActionsOf(campaigns))
 		},
 		tag.TaggedIn,
 	}}
@@ -143,7 +162,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	// erasure), its jobs, its tactics for the campaign page, its campaigns
 	// for the community page.
 	mux := http.NewServeMux()
-	for _, c := range []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, letters, tags, targets, library, ledgers, decisions} {
+	for _, c := range []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, letters, legals, tags, targets, library, ledgers, decisions} {
 		c.Routes(mux)
 		if o, ok := c.(keepsPersonData); ok {
 			accounts.Keep(o.PersonData())
@@ -325,6 +344,7 @@ var entryLinks = []struct {
 	{"repertoire:pledges", "GET", "/pledges"},
 	{"repertoire:record_commitment_helper", "POST", "/pledges/{pledge_id}/commitments"},
 	{"repertoire:decisions", "GET", "/decisions"},
+	{"repertoire:legal_actions", "GET", "/legal_actions"},
 }
 
 // entryPoint is the OSDI API entry point. It links each collection and

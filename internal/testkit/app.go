@@ -59,7 +59,7 @@ func StartWith(t testing.TB, db *store.DB, configure func(*server.Config)) *App 
 	if os.Getenv("REPERTOIRE_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	cfg := server.Config{Addr: ln.Addr().String(), BaseURL: base, SMTP: sink.URL()}
+	cfg := server.Config{Addr: ln.Addr().String(), BaseURL: base, SMTP: sink.URL(), DataDir: dataDir(t)}
 	if configure != nil {
 		configure(&cfg)
 	}
@@ -205,4 +205,14 @@ func (a *App) API(t testing.TB, method, path, token string, body any, out any) i
 		}
 	}
 	return resp.StatusCode
+}
+
+// dataDir is a test's data directory, removed after it.
+func dataDir(t testing.TB) string {
+	d, err := os.MkdirTemp("", "repertoire-data-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return d
 }
