@@ -29,14 +29,16 @@ import (
 const usage = `usage:
   repertoire serve [--addr 127.0.0.1:8080] [--db sqlite:PATH | --db postgres://…]
                    [--base-url URL] [--smtp smtp://user:pass@host:port] [--mail-dir DIR] [--demo]
-                   [--trusted-proxy CIDR]...
+                   [--trusted-proxy CIDR]... [--log-key FILE]
   repertoire migrate --db …
   repertoire user create --db … --email E --name N [--admin]   (password read from stdin when given)
   repertoire token create --db … --email E                      (prints a new API token)
+  repertoire verify --log URL [--state FILE] [--key VKEY] [--receipt FILE] [--count ACTION]
+                   (checks a site's transparency log: docs/transparency.md)
 
 Each flag can also be set in the environment: REPERTOIRE_ADDR, REPERTOIRE_DB,
 REPERTOIRE_BASE_URL, REPERTOIRE_SMTP, REPERTOIRE_MAIL_DIR,
-REPERTOIRE_TRUSTED_PROXIES (comma-separated). Without --smtp or --mail-dir,
+REPERTOIRE_TRUSTED_PROXIES (comma-separated), REPERTOIRE_LOG_KEY. Without --smtp or --mail-dir,
 mails are written into mail/ beside the SQLite database (./mail for PostgreSQL).
 `
 
@@ -77,6 +79,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 		return userCreate(ctx, args[2:], stdin, log)
 	case cmd == "token create":
 		return tokenCreate(ctx, args[2:], stdout)
+	case args[0] == "verify":
+		return verify(ctx, args[1:], stdout)
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		return fmt.Errorf("unknown command %q", strings.Join(args, " "))
@@ -121,6 +125,7 @@ func serveConfig(args []string) (server.Config, error) {
 	fs.StringVar(&cfg.SMTP, "smtp", env("REPERTOIRE_SMTP", ""), "SMTP server, smtp://user:pass@host:port")
 	fs.StringVar(&cfg.MailDir, "mail-dir", env("REPERTOIRE_MAIL_DIR", ""), "write each mail as DIR/<id>.eml (default without --smtp: mail/ beside the SQLite database)")
 	fs.BoolVar(&cfg.Demo, "demo", false, "load the demo into an empty database")
+	fs.StringVar(&cfg.LogKey, "log-key", env("REPERTOIRE_LOG_KEY", ""), "the transparency log's signing key file, made at first start (default log.key beside the SQLite database, ./log.key for PostgreSQL)")
 	var proxies []string
 	fs.Func("trusted-proxy", "a reverse proxy's address range (CIDR; repeatable): its Forwarded or X-Forwarded-For names the client", func(v string) error {
 		proxies = append(proxies, strings.Split(v, ",")...)

@@ -7,6 +7,7 @@ import (
 
 	"repertoire"
 	"repertoire/internal/store"
+	"repertoire/internal/translog"
 )
 
 // OfPerson reads a person's participations in every action, oldest first
@@ -47,7 +48,11 @@ func (s *Service) erase(ctx context.Context, tx *store.Tx, personID string) erro
 	}
 	changes := map[string]*change{}
 	var order []string
+	var leaves []translog.Leaf
 	for _, p := range parts {
+		if isCounted(counterOf(p)) {
+			leaves = append(leaves, *leaf(translog.Erase, p))
+		}
 		c := changes[p.ActionID]
 		if c == nil {
 			c = &change{kind: p.Kind, delta: map[string]int{}, buckets: map[time.Time]int{}}
@@ -59,6 +64,12 @@ func (s *Service) erase(ctx context.Context, tx *store.Tx, personID string) erro
 		if isCounted(counter) && p.ConfirmedAt != nil {
 			c.buckets[p.ConfirmedAt.UTC().Truncate(time.Hour)]--
 		}
+	}
+	// Their leaves stay, unlinkable once their salt is gone (translog's
+	// step of the erasure, after this one); erase leaves take them out of
+	// the counts the log recounts.
+	if err := s.appendLog(ctx, tx, leaves); err != nil {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM participations WHERE person_id = $1`, personID); err != nil {
 		return repertoire.Internal(err)

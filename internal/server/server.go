@@ -10,6 +10,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
@@ -29,6 +30,7 @@ import (
 	"repertoire/internal/schedule"
 	"repertoire/internal/store"
 	"repertoire/internal/tag"
+	"repertoire/internal/translog"
 	"repertoire/internal/web"
 )
 
@@ -48,6 +50,12 @@ type Config struct {
 	// X-Forwarded-For headers name the client (web.ClientAddress); empty:
 	// the TCP peer is the client.
 	TrustedProxies web.TrustedProxies
+	// LogKey is the transparency log's signing key file, made at first
+	// start; empty: log.key beside the SQLite database (./log.key for
+	// PostgreSQL, where every instance must be given the same file).
+	LogKey string
+	// NoLog keeps no transparency log (the benchmarks' switch).
+	NoLog bool
 }
 
 // Server is a running Repertoire.
@@ -73,6 +81,15 @@ func devMailDir(dsn string) string {
 		return filepath.Join(filepath.Dir(path), "mail")
 	}
 	return "mail"
+}
+
+// devLogKey is where the log's key is without --log-key: log.key beside
+// the SQLite database, ./log.key for PostgreSQL.
+func devLogKey(dsn string) string {
+	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
+		return filepath.Join(filepath.Dir(path), "log.key")
+	}
+	return "log.key"
 }
 
 // New builds the server on an open, migrated database.
@@ -104,6 +121,10 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	petitions := petition.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts)
 	pledges := pledge.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts, scheduler)
 	tags := tag.New(db, log, cfg.BaseURL, communities.Store, accounts)
+	logs, err := transparencyLog(cfg, db, log, parts)
+	if err != nil {
+		return nil, err
+	}
 
 	// An organizer's token reaches the people of the communities its
 	// holder runs, each kind of tie written by the owner of its table:
@@ -124,7 +145,13 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	// erasure), its jobs, its tactics for the campaign page, its campaigns
 	// for the community page.
 	mux := http.NewServeMux()
-	for _, c := range []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, tags} {
+	// The log comes first: its step of an erasure (the person's salt)
+	// runs last, after the core has appended the erase leaves.
+	capabilities := []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, tags}
+	if logs != nil {
+		capabilities = append([]capability{logs}, capabilities...)
+	}
+	for _, c := range capabilities {
 		c.Routes(mux)
 		if o, ok := c.(keepsPersonData); ok {
 			accounts.Keep(o.PersonData())
@@ -177,6 +204,33 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	metrics.ExposeMetadata(true)
 	return &Server{Config: cfg, DB: db, Log: log, Handler: h, Accounts: accounts, Catalog: cat,
 		Worker: outbox.NewWorker(db, transport, log), Participation: parts, Scheduler: scheduler}, nil
+}
+
+// transparencyLog builds the log (nil with NoLog) and turns it on in the
+// participation core; its key is made at first start.
+func transparencyLog(cfg Config, db *store.DB, log *slog.Logger, parts *participation.Service) (*translog.Handler, error) {
+	if cfg.NoLog {
+		return nil, nil
+	}
+	path := cfg.LogKey
+	if path == "" {
+		path = devLogKey(cfg.DB)
+	}
+	origin := "repertoire/log"
+	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Host != "" {
+		origin = u.Host + "/log"
+	}
+	key, err := translog.LoadKey(path, origin)
+	if err != nil {
+		return nil, err
+	}
+	logs := translog.New(db, key, log)
+	logs.Count = func(ctx context.Context, q store.Queryer, actionID string) (int, bool, error) {
+		c, err := participation.CountsOf(ctx, q, actionID)
+		return c.Total(), c != (participation.Counts{}), err
+	}
+	parts.KeepLog()
+	return logs, nil
 }
 
 // capability is a part of Repertoire the server mounts: every one has
