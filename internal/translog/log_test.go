@@ -2,15 +2,17 @@ package translog_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"filippo.io/torchwood"
+	tclient "github.com/transparency-dev/tessera/client"
+	"github.com/transparency-dev/tessera/fsck"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -241,6 +243,27 @@ func TestLogRecordsParticipationsVerifiably(t *testing.T) {
 			}
 		}
 
+		// tessera's fsck, another independent verifier, and its client's
+		// inclusion proof of the receipt's leaf.
+		if err := tesseraFsck(app); err != nil {
+			t.Errorf("tessera fsck: %v", err)
+		}
+		u, _ := url.Parse(app.URL + "/log/")
+		tf, _ := tclient.NewHTTPFetcher(u, nil)
+		pb, err := tclient.NewProofBuilder(ctx, uint64(cp.Tree.N), tf.ReadTile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		proof, err := pb.InclusionProof(ctx, uint64(p.Index-1))
+		if err != nil || len(proof) != len(p.Path) {
+			t.Errorf("tessera's inclusion proof %x (%v), the receipt's %x", proof, err, p.Path)
+		}
+		for i := range proof {
+			if string(proof[i]) != string(p.Path[i][:]) {
+				t.Errorf("tessera's proof hash %d differs from the receipt's", i)
+			}
+		}
+
 		// Tiles are immutable; the checkpoint is cached a few seconds.
 		_, _, h := get(t, app.URL+"/log/tile/0/000.p/8")
 		if !strings.Contains(h.Get("Cache-Control"), "immutable") {
@@ -330,6 +353,9 @@ func TestTamperingIsCaught(t *testing.T) {
 		if _, err := readTorchwood(app, before.Tree); err != nil {
 			t.Fatalf("torchwood on the untouched log: %v", err)
 		}
+		if err := tesseraFsck(app); err != nil {
+			t.Fatalf("tessera fsck on the untouched log: %v", err)
+		}
 		exec := func(q string, args ...any) {
 			t.Helper()
 			if _, err := app.DB.Writer().ExecContext(ctx, q, args...); err != nil {
@@ -348,6 +374,9 @@ func TestTamperingIsCaught(t *testing.T) {
 		if _, err := readTorchwood(changed, before.Tree); err == nil {
 			t.Error("torchwood accepted a changed leaf")
 		}
+		if err := tesseraFsck(changed); err == nil {
+			t.Error("tessera fsck accepted a changed leaf")
+		}
 		exec(`UPDATE log_leaves SET data = $1 WHERE idx = 2`, data)
 
 		// A leaf's stored hash changed: the tiles no longer match the leaves.
@@ -362,6 +391,9 @@ func TestTamperingIsCaught(t *testing.T) {
 		if _, err := readTorchwood(changed, before.Tree); err == nil {
 			t.Error("torchwood accepted a changed leaf hash")
 		}
+		if err := tesseraFsck(changed); err == nil {
+			t.Error("tessera fsck accepted a changed leaf hash")
+		}
 		exec(`UPDATE log_hashes SET hash = $1 WHERE idx = $2`, hash, leaf)
 
 		// The root's own hashes changed: the checkpoint is no longer
@@ -373,6 +405,9 @@ func TestTamperingIsCaught(t *testing.T) {
 		now, _ := fresh(t, changed)
 		if err := (&translog.Client{Base: changed.URL}).Consistent(ctx, before.Tree, now.Tree); err == nil {
 			t.Error("verify accepted a changed root")
+		}
+		if err := tesseraFsck(changed); err == nil {
+			t.Error("tessera fsck accepted a changed root")
 		}
 		exec(`UPDATE log_hashes SET hash = $1 WHERE idx = $2`, hash, top)
 
@@ -448,4 +483,35 @@ func TestErasedPersonsLeavesNoLongerLinkToThem(t *testing.T) {
 	})
 }
 
-var _ = json.Marshal
+// tesseraFsck runs tessera's fsck on the log: it rebuilds every tile and
+// the root from the entry bundles and compares them with those served.
+func tesseraFsck(app *testkit.App) error {
+	ctx := context.Background()
+	c := &translog.Client{Base: app.URL}
+	key, err := c.Key(ctx)
+	if err != nil {
+		return err
+	}
+	v, err := note.NewVerifier(key)
+	if err != nil {
+		return err
+	}
+	u, _ := url.Parse(app.URL + "/log/")
+	f, err := tclient.NewHTTPFetcher(u, nil)
+	if err != nil {
+		return err
+	}
+	hashes := func(bundle []byte) ([][]byte, error) {
+		entries, err := translog.SplitBundle(bundle)
+		if err != nil {
+			return nil, err
+		}
+		out := make([][]byte, len(entries))
+		for i, e := range entries {
+			h := tlog.RecordHash(e)
+			out[i] = h[:]
+		}
+		return out, nil
+	}
+	return fsck.New(v.Name(), v, f, hashes, fsck.Opts{N: 1}).Check(ctx)
+}
