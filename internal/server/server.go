@@ -99,7 +99,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates)
+	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, translog.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +121,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	petitions := petition.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts)
 	pledges := pledge.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts, scheduler)
 	tags := tag.New(db, log, cfg.BaseURL, communities.Store, accounts)
-	logs, err := transparencyLog(cfg, db, log, parts)
+	logs, err := transparencyLog(cfg, db, pages, log, parts)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +208,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 
 // transparencyLog builds the log (nil with NoLog) and turns it on in the
 // participation core; its key is made at first start.
-func transparencyLog(cfg Config, db *store.DB, log *slog.Logger, parts *participation.Service) (*translog.Handler, error) {
+func transparencyLog(cfg Config, db *store.DB, pages *web.Renderer, log *slog.Logger, parts *participation.Service) (*translog.Handler, error) {
 	if cfg.NoLog {
 		return nil, nil
 	}
@@ -224,7 +224,7 @@ func transparencyLog(cfg Config, db *store.DB, log *slog.Logger, parts *particip
 	if err != nil {
 		return nil, err
 	}
-	logs := translog.New(db, key, log)
+	logs := translog.New(db, pages, cfg.BaseURL, key, log)
 	logs.Count = func(ctx context.Context, q store.Queryer, actionID string) (int, bool, error) {
 		c, err := participation.CountsOf(ctx, q, actionID)
 		return c.Total(), c != (participation.Counts{}), err

@@ -515,3 +515,38 @@ func tesseraFsck(app *testkit.App) error {
 	}
 	return fsck.New(v.Name(), v, f, hashes, fsck.Opts{N: 1}).Check(ctx)
 }
+
+// TestPagesLinkTheLog checks what people see: the confirmation page offers
+// the receipt, the petition's count links to its count at a checkpoint and
+// to how to verify it, and /transparency explains it in both languages.
+func TestPagesLinkTheLog(t *testing.T) {
+	app := testkit.Start(t)
+	s := newSite(t, app)
+	link := s.sign(t, "reader@example.org").Link(t, "/p/confirm/")
+	st, page := app.Browser().Post(t, strings.TrimPrefix(link, app.URL), nil)
+	id, _, _ := strings.Cut(link[strings.LastIndex(link, "/")+1:], ".")
+	if st != 200 || !strings.Contains(page, `href="/log/receipt/`+id+`"`) || !strings.Contains(page, "Download your receipt") {
+		t.Fatalf("confirmation page (%d) without its receipt:\n%s", st, page)
+	}
+	if st, body, _ := get(t, app.URL+"/log/receipt/"+id); st != 200 || !strings.HasPrefix(string(body), translog.ProofHeader+"\n") {
+		t.Errorf("receipt link: %d %q", st, body)
+	}
+	var path string
+	app.DB.Reader().QueryRowContext(context.Background(), `SELECT slug FROM petitions WHERE id = $1`, s.petition).Scan(&path)
+	_, petition := app.Browser().Get(t, "/c/users/log-out/petitions/"+path)
+	if !strings.Contains(petition, `href="/log/counts/`+s.petition+`"`) || !strings.Contains(petition, `href="/transparency"`) {
+		t.Errorf("the petition's count links neither its checkpoint nor how to verify it")
+	}
+	st, body, _ := get(t, app.URL+"/log/counts/"+s.petition)
+	if st != 200 || !strings.Contains(string(body), `"count":1`) || !strings.Contains(string(body), `"tree_size":1`) {
+		t.Errorf("count at checkpoint: %d %s", st, body)
+	}
+	for lang, want := range map[string]string{"en": "Counts anyone can verify", "fr": "Des chiffres que chacun peut vérifier"} {
+		b := app.Browser()
+		b.Lang = lang
+		st, page := b.Get(t, "/transparency")
+		if st != 200 || !strings.Contains(page, want) || !strings.Contains(page, "repertoire verify --log "+app.URL) {
+			t.Errorf("/transparency in %s (%d):\n%s", lang, st, page)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package translog
 
 import (
 	"context"
+	"embed"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 
 	"repertoire/internal/account"
 	"repertoire/internal/store"
+	"repertoire/internal/web"
 )
 
 // CheckpointAge is how long a signed checkpoint is served before the next
@@ -25,12 +27,19 @@ const CheckpointAge = 2 * time.Second
 // given by its owner when wiring.
 type Counter func(ctx context.Context, q store.Queryer, actionID string) (int, bool, error)
 
-// Handler serves the log under /log/.
+// Templates are the log's page (/transparency).
+//
+//go:embed templates/*.html
+var Templates embed.FS
+
+// Handler serves the log under /log/, and the page saying how to check it.
 type Handler struct {
-	db    *store.DB
-	key   Key
-	log   *slog.Logger
-	Count Counter // the public counts, for /log/counts/{action}
+	db      *store.DB
+	pages   *web.Renderer
+	baseURL string
+	key     Key
+	log     *slog.Logger
+	Count   Counter // the public counts, for /log/counts/{action}
 
 	mu   sync.Mutex
 	cp   []byte // the signed checkpoint served
@@ -42,8 +51,8 @@ type Handler struct {
 }
 
 // New builds the log's handler.
-func New(db *store.DB, key Key, log *slog.Logger) *Handler {
-	return &Handler{db: db, key: key, log: log, tiles: map[string][]byte{}}
+func New(db *store.DB, pages *web.Renderer, baseURL string, key Key, log *slog.Logger) *Handler {
+	return &Handler{db: db, pages: pages, baseURL: baseURL, key: key, log: log, tiles: map[string][]byte{}}
 }
 
 // Routes mounts the C2SP tlog-tiles endpoints, the verifier key, the
@@ -54,6 +63,24 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /log/tile/{path...}", h.tile)
 	mux.HandleFunc("GET /log/receipt/{id}", h.receipt)
 	mux.HandleFunc("GET /log/counts/{action}", h.counts)
+	mux.HandleFunc("GET /transparency", h.page)
+}
+
+type transparencyPage struct {
+	Base string
+	Size int64
+	Key  string
+}
+
+// page explains the log to whoever reads a count, in their language.
+func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
+	_, tree, err := h.Checkpoint(r.Context())
+	if err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	h.pages.Render(w, r, http.StatusOK, "transparency", web.Localizer(r.Context()).T("translog.page.title"),
+		transparencyPage{Base: h.baseURL, Size: tree.N, Key: h.key.Verifier})
 }
 
 // PersonData is the log's step of a person's erasure: their salt goes.
