@@ -230,6 +230,9 @@ func transparencyLog(cfg Config, db *store.DB, pages *web.Renderer, log *slog.Lo
 		return c.Total(), c != (participation.Counts{}), err
 	}
 	parts.KeepLog()
+	if err := parts.BackfillLog(context.Background()); err != nil {
+		return nil, err
+	}
 	return logs, nil
 }
 

@@ -550,3 +550,40 @@ func TestPagesLinkTheLog(t *testing.T) {
 		}
 	}
 }
+
+// TestLogFillsFromEarlierCounts starts on a database whose participations
+// were counted before the log existed: at start the log gets a
+// confirmation for each, once, and the published count then verifies.
+func TestLogFillsFromEarlierCounts(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, before *testkit.App) {
+		ctx := context.Background()
+		key := before.Server.Config.LogKey
+		// The same database, served first without the log.
+		app := testkit.StartWith(t, before.DB, func(c *server.Config) { c.NoLog = true })
+		s := newSite(t, app)
+		for i := range 3 {
+			s.importOne(t, fmt.Sprintf("early%d@example.org", i))
+		}
+		if n, _ := translog.Size(ctx, app.DB.Reader()); n != 0 {
+			t.Fatalf("%d leaves with the log off", n)
+		}
+		on := testkit.StartWith(t, app.DB, func(c *server.Config) { c.LogKey = key })
+		again := testkit.StartWith(t, app.DB, func(c *server.Config) { c.LogKey = key })
+		if n, _ := translog.Size(ctx, again.DB.Reader()); n != 3 {
+			t.Fatalf("%d leaves after two starts, want 3", n)
+		}
+		c := &translog.Client{Base: on.URL}
+		cp, _ := fresh(t, on)
+		entries, err := c.Entries(ctx, cp.Tree)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pc, err := c.PublishedCount(ctx, s.petition)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := translog.Recount(entries, pc.TreeSize, s.petition); n != 3 || pc.Count != 3 {
+			t.Errorf("recount %d, published %d, want 3", n, pc.Count)
+		}
+	})
+}

@@ -112,16 +112,41 @@ func saltsOf(ctx context.Context, tx *store.Tx, leaves []Leaf) (map[string][]byt
 		rand.Read(salt)
 		args = append(args, id, salt)
 	}
+	// The insert returns the salts it made; only the people who had one
+	// already (taking part again) are read after it.
+	salts := make(map[string][]byte, len(ids))
 	per := chunkRows * 2
 	for start := 0; start < len(args); start += per {
 		chunk := args[start:min(start+per, len(args))]
-		if _, err := tx.ExecContext(ctx, `INSERT INTO log_salts (person_id, salt) VALUES `+store.Rows(tx.Dialect, len(chunk)/2, 2)+
-			` ON CONFLICT (person_id) DO NOTHING`, chunk...); err != nil {
+		rows, err := tx.QueryContext(ctx, `INSERT INTO log_salts (person_id, salt) VALUES `+store.Rows(tx.Dialect, len(chunk)/2, 2)+
+			` ON CONFLICT (person_id) DO NOTHING RETURNING person_id, salt`, chunk...)
+		if err != nil {
+			return nil, repertoire.Internal(err)
+		}
+		for rows.Next() {
+			var id string
+			var salt []byte
+			if err := rows.Scan(&id, &salt); err != nil {
+				rows.Close()
+				return nil, repertoire.Internal(err)
+			}
+			salts[id] = salt
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return nil, repertoire.Internal(err)
 		}
 	}
-	salts := make(map[string][]byte, len(ids))
-	err := store.EachByID(ctx, tx, `SELECT person_id, salt FROM log_salts WHERE person_id IN $ids`, ids, func(s store.Scanner) error {
+	var had []string
+	for _, id := range ids {
+		if salts[id] == nil {
+			had = append(had, id)
+		}
+	}
+	if len(had) == 0 {
+		return salts, nil
+	}
+	err := store.EachByID(ctx, tx, `SELECT person_id, salt FROM log_salts WHERE person_id IN $ids`, had, func(s store.Scanner) error {
 		var id string
 		var salt []byte
 		if err := s.Scan(&id, &salt); err != nil {
@@ -153,6 +178,19 @@ func internal(err error) error {
 		return nil
 	}
 	return repertoire.Internal(err)
+}
+
+// Empty reports whether the log has no leaf yet, locking its size row
+// on PostgreSQL until tx ends (the backfill of a database from before the
+// log runs once).
+func Empty(ctx context.Context, tx *store.Tx) (bool, error) {
+	lock := ""
+	if tx.Dialect == store.Postgres {
+		lock = " FOR UPDATE"
+	}
+	var n int64
+	err := tx.QueryRowContext(ctx, `SELECT size FROM log_tree WHERE id = 1`+lock).Scan(&n)
+	return n == 0, internal(err)
 }
 
 // Size is the log's tree size.
