@@ -130,10 +130,12 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 	if err := applyPeople(ctx, tx, confirmed); err != nil {
 		return err
 	}
-	if err := s.appendLog(ctx, tx, batchLeaves(batch)); err != nil {
+	if err := s.applyDeltas(ctx, tx, deltas, order); err != nil {
 		return err
 	}
-	return s.applyDeltas(ctx, tx, deltas, order)
+	// Last: on PostgreSQL the log's size row is locked until the commit,
+	// after the counters, in every transaction that appends.
+	return s.appendLog(ctx, tx, batchLeaves(batch))
 }
 
 // applyPeople gives the people of participations just confirmed the name

@@ -245,10 +245,10 @@ func (s *Service) Review(ctx context.Context, actorID, actionID string, ids []st
 					leaves = append(leaves, *leaf(translog.Invalidate, p))
 				}
 			}
-			if err := s.appendLog(ctx, tx, leaves); err != nil {
+			if err := s.recount(ctx, tx, kind, actionID, delta, counted); err != nil {
 				return err
 			}
-			return s.recount(ctx, tx, kind, actionID, delta, counted)
+			return s.appendLog(ctx, tx, leaves) // last, as in a batch
 		}
 		people, err := account.Contacts(ctx, tx, personIDs)
 		if err != nil {

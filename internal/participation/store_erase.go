@@ -65,12 +65,6 @@ func (s *Service) erase(ctx context.Context, tx *store.Tx, personID string) erro
 			c.buckets[p.ConfirmedAt.UTC().Truncate(time.Hour)]--
 		}
 	}
-	// Their leaves stay, unlinkable once their salt is gone (translog's
-	// step of the erasure, after this one); erase leaves take them out of
-	// the counts the log recounts.
-	if err := s.appendLog(ctx, tx, leaves); err != nil {
-		return err
-	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM participations WHERE person_id = $1`, personID); err != nil {
 		return repertoire.Internal(err)
 	}
@@ -93,5 +87,8 @@ func (s *Service) erase(ctx context.Context, tx *store.Tx, personID string) erro
 		}
 		s.forget(id)
 	}
-	return nil
+	// Their leaves stay, unlinkable once their salt is gone (translog's
+	// step of the erasure, after this one); erase leaves take them out of
+	// the counts the log recounts. Last, as in a batch.
+	return s.appendLog(ctx, tx, leaves)
 }

@@ -154,9 +154,6 @@ func (s *Service) writePast(ctx context.Context, tx *store.Tx, past []Past, out 
 	if err := addPastBuckets(ctx, tx, buckets); err != nil {
 		return err
 	}
-	if err := s.appendLog(ctx, tx, leaves); err != nil {
-		return err
-	}
 	actions := make([]string, 0, len(deltas))
 	for id := range deltas {
 		actions = append(actions, id)
@@ -174,7 +171,7 @@ func (s *Service) writePast(ctx context.Context, tx *store.Tx, past []Past, out 
 			}
 		}
 	}
-	return nil
+	return s.appendLog(ctx, tx, leaves) // last, as in a batch
 }
 
 // latest is the last date of a past participation.
