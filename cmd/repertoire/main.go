@@ -31,7 +31,7 @@ import (
 const usage = `usage:
   repertoire serve [--addr 127.0.0.1:8080] [--db sqlite:PATH | --db postgres://…]
                    [--base-url URL] [--smtp smtp://user:pass@host:port] [--mail-dir DIR] [--data-dir DIR] [--demo]
-                   [--trusted-proxy CIDR]... [--drain-timeout 10s] [--no-rate-limits]
+                   [--trusted-proxy CIDR]... [--drain-timeout 10s] [--no-rate-limits] [--log-key FILE]
   repertoire migrate --db …
   repertoire user create --db … --email E --name N [--admin]   (password read from stdin when given)
   repertoire token create --db … --email E                      (prints a new API token)
@@ -41,6 +41,8 @@ const usage = `usage:
   repertoire restore --from FILE --db sqlite:PATH               (into a new, empty database)
   repertoire healthcheck [--url http://127.0.0.1:8080]          (exit 0 when /readyz answers 200)
   repertoire version
+  repertoire verify --log URL [--state FILE] [--key VKEY] [--receipt FILE] [--count ACTION]
+                   (checks a site's transparency log: docs/transparency.md)
 
 Every command takes --config FILE (or REPERTOIRE_CONFIG): a TOML file whose
 keys are serve's flags (base-url = "https://…"). Each flag is also a
@@ -103,6 +105,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 	case args[0] == "version", args[0] == "--version":
 		fmt.Fprintln(stdout, "repertoire", Version())
 		return nil
+	case args[0] == "verify":
+		return verify(ctx, args[1:], stdout)
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		return fmt.Errorf("unknown command %q", strings.Join(args, " "))
@@ -152,6 +156,7 @@ func serveFlags() (*flag.FlagSet, *serveOptions) {
 	fs.StringVar(&o.cfg.SMTP, "smtp", "", "SMTP server, smtp://user:pass@host:port (smtps:// for TLS from the start)")
 	fs.StringVar(&o.cfg.MailDir, "mail-dir", "", "write each mail as DIR/<id>.eml (default without --smtp: mail/ beside the SQLite database)")
 	fs.StringVar(&o.cfg.DataDir, "data-dir", "", "keep the files people give (legal actions' documents) under DIR (default: beside the SQLite database, ./data for PostgreSQL)")
+	fs.StringVar(&o.cfg.LogKey, "log-key", "", "the transparency log's signing key file, made at first start (default log.key beside the SQLite database, ./log.key for PostgreSQL)")
 	fs.BoolVar(&o.cfg.Demo, "demo", false, "load the demo into an empty database")
 	fs.Func("trusted-proxy", "a reverse proxy's address range (CIDR; repeatable, or comma-separated): its Forwarded or X-Forwarded-For names the client", func(v string) error {
 		for p := range strings.SplitSeq(v, ",") {

@@ -10,6 +10,7 @@ import (
 	"repertoire/internal/account"
 	"repertoire/internal/outbox"
 	"repertoire/internal/store"
+	"repertoire/internal/translog"
 )
 
 // chunkRows bounds the rows of one multi-row statement. SQLite looks up
@@ -45,7 +46,7 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 	seen := map[string]bool{}
 	var moves []*pending
 	for _, p := range batch {
-		p.res, p.err = Result{}, nil
+		p.res, p.err, p.leaf = Result{}, nil, nil
 		if p.move != nil {
 			moves = append(moves, p)
 			continue
@@ -82,6 +83,7 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 		r.p.res = Result{ID: r.id, Status: r.status}
 		switch r.status {
 		case StatusConfirmed:
+			r.p.leaf = leaf(translog.Confirm, &Participation{ID: r.id, Kind: r.p.sub.Kind, ActionID: r.p.sub.ActionID, PersonID: r.personID})
 			r.d.imported++
 			r.d.bucket++
 		case StatusFlagged:
@@ -134,7 +136,12 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 	if err := s.tellConfirmed(ctx, tx, became); err != nil {
 		return err
 	}
-	return s.applyDeltas(ctx, tx, deltas, order)
+	if err := s.applyDeltas(ctx, tx, deltas, order); err != nil {
+		return err
+	}
+	// Last: on PostgreSQL the log's size row is locked until the commit,
+	// after the counters, in every transaction that appends.
+	return s.appendLog(ctx, tx, batchLeaves(batch))
 }
 
 // tellConfirmed hands the participations whose link just confirmed them
@@ -191,7 +198,7 @@ func applyPeople(ctx context.Context, tx *store.Tx, parts []*Participation) erro
 // engine; the counter changes join the batch's deltas. It returns the
 // action whose counters changed, if any.
 func (s *Service) writeMove(ctx context.Context, tx *store.Tx, m *move, deltas map[string]*counterDelta) (string, error) {
-	m.part, m.applied, m.confirmed = nil, false, false
+	m.part, m.applied, m.confirmed, m.leaf = nil, false, false, nil
 	p, choices, err := byLink(ctx, tx, m.link)
 	if err != nil {
 		return "", err
@@ -245,6 +252,7 @@ func (s *Service) writeMove(ctx context.Context, tx *store.Tx, m *move, deltas m
 			return "", err
 		}
 	}
+	m.leaf = moveLeaf(p, prev)
 	return p.ActionID, nil
 }
 

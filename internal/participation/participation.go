@@ -328,6 +328,7 @@ type Service struct {
 	baseURL string
 	log     *slog.Logger
 	limits  Limits
+	logged  bool // the transparency log is kept (KeepLog)
 
 	mu      sync.RWMutex
 	actions map[Kind]Action

@@ -7,6 +7,7 @@ import (
 	"repertoire"
 	"repertoire/internal/account"
 	"repertoire/internal/store"
+	"repertoire/internal/translog"
 )
 
 // countsTTL is how long a page may show cached counts: the issue allows a
@@ -236,13 +237,18 @@ func (s *Service) Review(ctx context.Context, actorID, actionID string, ids []st
 			if err := reject(ctx, tx, rejected); err != nil {
 				return err
 			}
+			var leaves []translog.Leaf
 			for _, p := range order {
 				delta[counterOf(p)]--
 				if isCounted(counterOf(p)) {
 					counted--
+					leaves = append(leaves, *leaf(translog.Invalidate, p))
 				}
 			}
-			return s.recount(ctx, tx, kind, actionID, delta, counted)
+			if err := s.recount(ctx, tx, kind, actionID, delta, counted); err != nil {
+				return err
+			}
+			return s.appendLog(ctx, tx, leaves) // last, as in a batch
 		}
 		people, err := account.Contacts(ctx, tx, personIDs)
 		if err != nil {

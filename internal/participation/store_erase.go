@@ -7,6 +7,7 @@ import (
 
 	"repertoire"
 	"repertoire/internal/store"
+	"repertoire/internal/translog"
 )
 
 // OfPerson reads a person's participations in every action, oldest first
@@ -47,7 +48,11 @@ func (s *Service) erase(ctx context.Context, tx *store.Tx, personID string) erro
 	}
 	changes := map[string]*change{}
 	var order []string
+	var leaves []translog.Leaf
 	for _, p := range parts {
+		if isCounted(counterOf(p)) {
+			leaves = append(leaves, *leaf(translog.Erase, p))
+		}
 		c := changes[p.ActionID]
 		if c == nil {
 			c = &change{kind: p.Kind, delta: map[string]int{}, buckets: map[time.Time]int{}}
@@ -82,5 +87,8 @@ func (s *Service) erase(ctx context.Context, tx *store.Tx, personID string) erro
 		}
 		s.forget(id)
 	}
-	return nil
+	// Their leaves stay, unlinkable once their salt is gone (translog's
+	// step of the erasure, after this one); erase leaves take them out of
+	// the counts the log recounts. Last, as in a batch.
+	return s.appendLog(ctx, tx, leaves)
 }

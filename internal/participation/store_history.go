@@ -10,6 +10,7 @@ import (
 
 	"repertoire"
 	"repertoire/internal/store"
+	"repertoire/internal/translog"
 )
 
 // Past is a participation that happened before it was recorded here (a
@@ -118,6 +119,7 @@ func (s *Service) writePast(ctx context.Context, tx *store.Tx, past []Past, out 
 
 	deltas := map[string]*pastDelta{}
 	var buckets []pastBucket
+	var leaves []translog.Leaf
 	for _, r := range sorted {
 		i := at[r]
 		if !inserted[r.id] {
@@ -131,6 +133,11 @@ func (s *Service) writePast(ctx context.Context, tx *store.Tx, past []Past, out 
 		}
 		out[i] = Result{ID: r.id, Status: r.status}
 		p := past[i]
+		part := &Participation{ID: r.id, Kind: p.Kind, ActionID: p.ActionID, PersonID: r.personID}
+		leaves = append(leaves, *leaf(translog.Confirm, part))
+		if r.status == StatusWithdrawn {
+			leaves = append(leaves, *leaf(translog.Withdraw, part))
+		}
 		d := deltas[p.ActionID]
 		if d == nil {
 			d = &pastDelta{kind: p.Kind, counts: map[string]int{}}
@@ -164,7 +171,7 @@ func (s *Service) writePast(ctx context.Context, tx *store.Tx, past []Past, out 
 			}
 		}
 	}
-	return nil
+	return s.appendLog(ctx, tx, leaves) // last, as in a batch
 }
 
 // latest is the last date of a past participation.

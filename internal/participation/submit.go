@@ -12,6 +12,7 @@ import (
 	"repertoire/internal/account"
 	"repertoire/internal/outbox"
 	"repertoire/internal/store"
+	"repertoire/internal/translog"
 )
 
 // maxBatch bounds one group-commit transaction: large enough to absorb a
@@ -39,6 +40,9 @@ type pending struct {
 	// What the rate limiter counted for this submission: checked once,
 	// however often the writer tries it.
 	rate *receipt
+	// leaf is the transparency log's record of what this submission
+	// changed in a count, appended with the batch.
+	leaf *translog.Leaf
 }
 
 // move is a mailed link followed: the participation named by link goes
@@ -53,6 +57,7 @@ type move struct {
 	// confirmed: its status moved to confirmed in this move (the tactic's
 	// Confirmer hears of it).
 	confirmed bool
+	leaf      *translog.Leaf // the log's record of the move, if it changed a count
 }
 
 // Validate checks a submission as Submit does, without writing anything.
@@ -314,6 +319,7 @@ func (s *Service) writeOne(ctx context.Context, tx *store.Tx, p *pending, d *cou
 	p.res = Result{ID: id, Status: status}
 	switch status {
 	case StatusConfirmed:
+		p.leaf = leaf(translog.Confirm, &Participation{ID: id, Kind: sub.Kind, ActionID: sub.ActionID, PersonID: personID})
 		d.imported++
 		d.bucket++
 	case StatusFlagged:
@@ -361,6 +367,7 @@ func (s *Service) again(ctx context.Context, tx *store.Tx, p *pending, personID 
 			return err
 		}
 		p.res.Status = StatusConfirmed
+		p.leaf = leaf(translog.Confirm, ex)
 		return s.recount(ctx, tx, sub.Kind, sub.ActionID, map[string]int{prev: -1, "imported": 1}, 1)
 	}
 	if ex.Status == StatusConfirmed {

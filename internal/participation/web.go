@@ -36,11 +36,15 @@ type linkPage struct {
 	ActionTitle string
 	ActionPath  string
 	Kind        Kind
+	Receipt     string // where its receipt from the transparency log is, when it counts
 }
 
 func (h *linkPages) render(w http.ResponseWriter, r *http.Request, mode, token string, p *Participation, done bool) {
 	l := web.Localizer(r.Context())
 	d := linkPage{Mode: mode, Token: token, Done: done, Status: p.Status, Kind: p.Kind}
+	if h.s.logged && p.Status == StatusConfirmed {
+		d.Receipt = "/log/receipt/" + p.ID
+	}
 	if a := h.s.action(p.Kind); a != nil {
 		title, path, err := a.Page(r.Context(), p.ActionID, l.Lang)
 		if err != nil {

@@ -47,8 +47,9 @@ func TestAcceptedSignaturesSurviveSIGKILL(t *testing.T) {
 			ln, _ := net.Listen("tcp", "127.0.0.1:0")
 			addr := ln.Addr().String()
 			ln.Close()
+			logKey := filepath.Join(t.TempDir(), "log.key") // one key across the restart
 			serve := func() *exec.Cmd {
-				cmd := exec.Command(bin, "serve", "--db", dsn, "--addr", addr, "--mail-dir", t.TempDir(), "--no-rate-limits")
+				cmd := exec.Command(bin, "serve", "--db", dsn, "--addr", addr, "--mail-dir", t.TempDir(), "--no-rate-limits", "--log-key", logKey)
 				cmd.Stderr = io.Discard
 				if err := cmd.Start(); err != nil {
 					t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
@@ -35,6 +36,7 @@ import (
 	"repertoire/internal/store"
 	"repertoire/internal/tag"
 	"repertoire/internal/target"
+	"repertoire/internal/translog"
 	"repertoire/internal/web"
 )
 
@@ -60,6 +62,12 @@ type Config struct {
 	// DrainTimeout bounds the graceful shutdown: requests in flight (and
 	// the group commits they wait for) get this long to finish; 0: 10 s.
 	DrainTimeout time.Duration
+	// LogKey is the transparency log's signing key file, made at first
+	// start; empty: log.key beside the SQLite database (./log.key for
+	// PostgreSQL, where every instance must be given the same file).
+	LogKey string
+	// NoLog keeps no transparency log (the benchmarks' switch).
+	NoLog bool
 }
 
 // Server is a running Repertoire.
@@ -100,6 +108,15 @@ func dataDir(cfg Config) string {
 	return "data"
 }
 
+// devLogKey is where the log's key is without --log-key: log.key beside
+// the SQLite database, ./log.key for PostgreSQL.
+func devLogKey(dsn string) string {
+	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
+		return filepath.Join(filepath.Dir(path), "log.key")
+	}
+	return "log.key"
+}
+
 // New builds the server on an open, migrated database.
 func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
@@ -107,7 +124,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates, letter.Templates, legal.Templates)
+	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates, letter.Templates, legal.Templates, translog.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -141,6 +158,10 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	decisions := decision.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, pledges.Store, scheduler.Kick)
+	logs, err := transparencyLog(cfg, db, pages, log, parts)
+	if err != nil {
+		return nil, err
+	}
 
 	// An organizer's token reaches the people of the communities its
 	// holder runs, each kind of tie written by the owner of its table:
@@ -162,7 +183,13 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	// erasure), its jobs, its tactics for the campaign page, its campaigns
 	// for the community page.
 	mux := http.NewServeMux()
-	for _, c := range []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, letters, legals, tags, targets, library, ledgers, decisions} {
+	// The log comes first: its step of an erasure (the person's salt)
+	// runs last, after the core has appended the erase leaves.
+	capabilities := []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, letters, legals, tags, targets, library, ledgers, decisions}
+	if logs != nil {
+		capabilities = append([]capability{logs}, capabilities...)
+	}
+	for _, c := range capabilities {
 		c.Routes(mux)
 		if o, ok := c.(keepsPersonData); ok {
 			accounts.Keep(o.PersonData())
@@ -222,6 +249,36 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	metrics.ExposeMetadata(true)
 	return &Server{Config: cfg, DB: db, Log: log, Handler: h, Accounts: accounts, Catalog: cat,
 		Worker: outbox.NewWorker(db, transport, log), Participation: parts, Scheduler: scheduler}, nil
+}
+
+// transparencyLog builds the log (nil with NoLog) and turns it on in the
+// participation core; its key is made at first start.
+func transparencyLog(cfg Config, db *store.DB, pages *web.Renderer, log *slog.Logger, parts *participation.Service) (*translog.Handler, error) {
+	if cfg.NoLog {
+		return nil, nil
+	}
+	path := cfg.LogKey
+	if path == "" {
+		path = devLogKey(cfg.DB)
+	}
+	origin := "repertoire/log"
+	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Host != "" {
+		origin = u.Host + "/log"
+	}
+	key, err := translog.LoadKey(path, origin)
+	if err != nil {
+		return nil, err
+	}
+	logs := translog.New(db, pages, cfg.BaseURL, key, log)
+	logs.Count = func(ctx context.Context, q store.Queryer, actionID string) (int, bool, error) {
+		c, err := participation.CountsOf(ctx, q, actionID)
+		return c.Total(), c != (participation.Counts{}), err
+	}
+	parts.KeepLog()
+	if err := parts.BackfillLog(context.Background()); err != nil {
+		return nil, err
+	}
+	return logs, nil
 }
 
 // capability is a part of Repertoire the server mounts: every one has

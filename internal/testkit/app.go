@@ -11,6 +11,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -59,7 +60,8 @@ func StartWith(t testing.TB, db *store.DB, configure func(*server.Config)) *App 
 	if os.Getenv("REPERTOIRE_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	cfg := server.Config{Addr: ln.Addr().String(), BaseURL: base, SMTP: sink.URL(), DataDir: dataDir(t)}
+	cfg := server.Config{Addr: ln.Addr().String(), BaseURL: base, SMTP: sink.URL(), DataDir: dataDir(t),
+		LogKey: filepath.Join(t.TempDir(), "log.key")}
 	if configure != nil {
 		configure(&cfg)
 	}

@@ -1,0 +1,77 @@
+package participation
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"sync/atomic"
+	"testing"
+
+	"repertoire/internal/account"
+	"repertoire/internal/store"
+	"repertoire/internal/store/storetest"
+	"repertoire/internal/translog"
+)
+
+// BenchmarkTransparencyLog submits signatures counted at once (imports:
+// submitted and confirmed in one group commit, so every one is a leaf)
+// from many goroutines, with the transparency log off and on, and reports
+// signatures/s. The bound: on within 10 % of off.
+//
+//	go test -run '^$' -bench TransparencyLog -benchtime 3000x -count 5 ./internal/participation/
+func BenchmarkTransparencyLog(b *testing.B) {
+	engines := []struct {
+		name string
+		open func(testing.TB) *store.DB
+	}{{"sqlite", storetest.OpenSQLite}}
+	if os.Getenv(storetest.EnvPostgres) != "" {
+		engines = append(engines, struct {
+			name string
+			open func(testing.TB) *store.DB
+		}{"postgres", storetest.OpenPostgres})
+	}
+	for _, e := range engines {
+		for _, logged := range []bool{false, true} {
+			name := e.name + "/log=off"
+			if logged {
+				name = e.name + "/log=on"
+			}
+			b.Run(name, func(b *testing.B) {
+				db := e.open(b)
+				s, _ := newTestService(b, db, Limits{})
+				if logged {
+					s.KeepLog()
+				}
+				ctx := context.Background()
+				var next atomic.Int64
+				b.SetParallelism(max(1, benchSubmitters/max(1, runtime.GOMAXPROCS(0))))
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						i := next.Add(1)
+						sub := Submission{Kind: Signature, ActionID: "bench-petition", Lang: "en", IP: "192.0.2.1", OriginSystem: "bench",
+							Person: account.PersonInput{Email: fmt.Sprintf("signer%d@example.org", i), GivenName: "Signer"}}
+						if _, err := s.Submit(ctx, sub); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+				b.StopTimer()
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "signatures/s")
+				c, err := CountsOf(ctx, db.Reader(), "bench-petition")
+				if err != nil || c.Imported != b.N {
+					b.Fatalf("%d counted after %d submissions (%v)", c.Imported, b.N, err)
+				}
+				size, err := translog.Size(ctx, db.Reader())
+				if err != nil {
+					b.Fatal(err)
+				}
+				if want := map[bool]int64{false: 0, true: int64(b.N)}[logged]; size != want {
+					b.Fatalf("%d leaves after %d submissions, want %d", size, b.N, want)
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,301 @@
+package translog
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"repertoire"
+	"repertoire/internal/store"
+)
+
+// chunkRows bounds the rows of one multi-row statement (see
+// participation's batch.go: SQLite scans for numbered parameters).
+const chunkRows = 100
+
+// Append adds leaves to the log inside tx, the transaction of the changes
+// they record: the people's salts, then the leaves and the tree's new
+// hashes in a few multi-row statements, then the size. It is the one way
+// into the log, for every tactic; the group commit calls it once a batch.
+// On PostgreSQL the size row is locked (FOR UPDATE) last, so appends of
+// several writers or instances queue only for the end of their
+// transactions.
+func Append(ctx context.Context, tx *store.Tx, leaves []Leaf) error {
+	if len(leaves) == 0 {
+		return nil
+	}
+	salts, err := saltsOf(ctx, tx, leaves)
+	if err != nil {
+		return err
+	}
+	lock := ""
+	if tx.Dialect == store.Postgres {
+		lock = " FOR UPDATE"
+	}
+	var size int64
+	if err := tx.QueryRowContext(ctx, `SELECT size FROM log_tree WHERE id = 1`+lock).Scan(&size); err != nil {
+		return repertoire.Internal(err)
+	}
+	r := &hashReader{ctx: ctx, q: tx, mem: map[int64]tlog.Hash{}}
+	var hashRows, leafRows []any
+	var forgotten []string
+	for i, l := range leaves {
+		data := Entry{Kind: l.Kind, Tactic: l.Tactic, ActionID: l.ActionID, Person: personHash(salts[l.PersonID], l.ActionID)}.Encode()
+		n := size + int64(i)
+		hashes, err := tlog.StoredHashes(n, data, r)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		first := tlog.StoredHashCount(n)
+		for j, h := range hashes {
+			r.mem[first+int64(j)] = h
+			hashRows = append(hashRows, first+int64(j), h[:])
+		}
+		var subject any
+		if l.Subject != "" && l.Kind != Erase {
+			subject = l.Subject
+		}
+		if l.Kind == Erase && l.Subject != "" {
+			forgotten = append(forgotten, l.Subject)
+		}
+		leafRows = append(leafRows, n, data, subject)
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO log_leaves (idx, data, subject) VALUES `, leafRows, 3); err != nil {
+		return err
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO log_hashes (idx, hash) VALUES `, hashRows, 2); err != nil {
+		return err
+	}
+	if len(forgotten) > 0 {
+		// The erased person's receipts go: their leaves stay, unlinkable.
+		marks, args := store.In(forgotten, 1)
+		if _, err := tx.ExecContext(ctx, `UPDATE log_leaves SET subject = NULL WHERE subject IN (`+marks+`)`, args...); err != nil {
+			return repertoire.Internal(err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE log_tree SET size = $1 WHERE id = 1`, size+int64(len(leaves))); err != nil {
+		return repertoire.Internal(err)
+	}
+	return nil
+}
+
+// insertRows inserts args, cols a row, chunkRows rows a statement.
+func insertRows(ctx context.Context, tx *store.Tx, prefix string, args []any, cols int) error {
+	per := chunkRows * cols
+	for start := 0; start < len(args); start += per {
+		chunk := args[start:min(start+per, len(args))]
+		if _, err := tx.ExecContext(ctx, prefix+store.Rows(tx.Dialect, len(chunk)/cols, cols), chunk...); err != nil {
+			return repertoire.Internal(err)
+		}
+	}
+	return nil
+}
+
+// saltsOf gives each person of leaves a salt, made on their first leaf,
+// in person order (the lock order of the batches meeting in PostgreSQL).
+func saltsOf(ctx context.Context, tx *store.Tx, leaves []Leaf) (map[string][]byte, error) {
+	var ids []string
+	for _, l := range leaves {
+		ids = append(ids, l.PersonID)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	args := make([]any, 0, 2*len(ids))
+	for _, id := range ids {
+		salt := make([]byte, 32)
+		rand.Read(salt)
+		args = append(args, id, salt)
+	}
+	// The insert returns the salts it made; only the people who had one
+	// already (taking part again) are read after it.
+	salts := make(map[string][]byte, len(ids))
+	per := chunkRows * 2
+	for start := 0; start < len(args); start += per {
+		chunk := args[start:min(start+per, len(args))]
+		rows, err := tx.QueryContext(ctx, `INSERT INTO log_salts (person_id, salt) VALUES `+store.Rows(tx.Dialect, len(chunk)/2, 2)+
+			` ON CONFLICT (person_id) DO NOTHING RETURNING person_id, salt`, chunk...)
+		if err != nil {
+			return nil, repertoire.Internal(err)
+		}
+		for rows.Next() {
+			var id string
+			var salt []byte
+			if err := rows.Scan(&id, &salt); err != nil {
+				rows.Close()
+				return nil, repertoire.Internal(err)
+			}
+			salts[id] = salt
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, repertoire.Internal(err)
+		}
+	}
+	var had []string
+	for _, id := range ids {
+		if salts[id] == nil {
+			had = append(had, id)
+		}
+	}
+	if len(had) == 0 {
+		return salts, nil
+	}
+	err := store.EachByID(ctx, tx, `SELECT person_id, salt FROM log_salts WHERE person_id IN $ids`, had, func(s store.Scanner) error {
+		var id string
+		var salt []byte
+		if err := s.Scan(&id, &salt); err != nil {
+			return err
+		}
+		salts[id] = salt
+		return nil
+	})
+	return salts, err
+}
+
+// ForgetPerson drops a person's salt (their erasure): the leaves naming
+// them stay, and nobody can link them to the person any more.
+func ForgetPerson(ctx context.Context, tx *store.Tx, personID string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM log_salts WHERE person_id = $1`, personID)
+	return internal(err)
+}
+
+// HasSalt reports whether a person still has a salt (for tests and the
+// erasure's checks).
+func HasSalt(ctx context.Context, q store.Queryer, personID string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM log_salts WHERE person_id = $1`, personID).Scan(&n)
+	return n > 0, internal(err)
+}
+
+func internal(err error) error {
+	if err == nil {
+		return nil
+	}
+	return repertoire.Internal(err)
+}
+
+// Empty reports whether the log has no leaf yet, locking its size row
+// on PostgreSQL until tx ends (the backfill of a database from before the
+// log runs once).
+func Empty(ctx context.Context, tx *store.Tx) (bool, error) {
+	lock := ""
+	if tx.Dialect == store.Postgres {
+		lock = " FOR UPDATE"
+	}
+	var n int64
+	err := tx.QueryRowContext(ctx, `SELECT size FROM log_tree WHERE id = 1`+lock).Scan(&n)
+	return n == 0, internal(err)
+}
+
+// Size is the log's tree size.
+func Size(ctx context.Context, q store.Queryer) (int64, error) {
+	var n int64
+	err := q.QueryRowContext(ctx, `SELECT size FROM log_tree WHERE id = 1`).Scan(&n)
+	return n, internal(err)
+}
+
+// leafOf finds the last leaf recording a participation (its receipt).
+func leafOf(ctx context.Context, q store.Queryer, subject string) (int64, error) {
+	var n int64
+	err := q.QueryRowContext(ctx, `SELECT idx FROM log_leaves WHERE subject = $1 ORDER BY idx DESC LIMIT 1`, subject).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return -1, nil
+	}
+	return n, internal(err)
+}
+
+// leavesData reads the data of leaves [from, to).
+func leavesData(ctx context.Context, q store.Queryer, from, to int64) ([][]byte, error) {
+	rows, err := q.QueryContext(ctx, `SELECT idx, data FROM log_leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx`, from, to)
+	if err != nil {
+		return nil, internal(err)
+	}
+	defer rows.Close()
+	var out [][]byte
+	for rows.Next() {
+		var i int64
+		var d []byte
+		if err := rows.Scan(&i, &d); err != nil {
+			return nil, internal(err)
+		}
+		if i != from+int64(len(out)) {
+			return nil, repertoire.Internal(errors.New("translog: a leaf is missing"))
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal(err)
+	}
+	if int64(len(out)) != to-from {
+		return nil, repertoire.Internal(errors.New("translog: a leaf is missing"))
+	}
+	return out, nil
+}
+
+// hashReader reads stored hashes from the database, those of the
+// transaction's own appends from memory.
+type hashReader struct {
+	ctx context.Context
+	q   store.Queryer
+	mem map[int64]tlog.Hash
+}
+
+func (r *hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	var missing []int64
+	for _, i := range indexes {
+		if _, ok := r.mem[i]; !ok {
+			missing = append(missing, i)
+		}
+	}
+	if len(missing) > 0 {
+		if r.mem == nil {
+			r.mem = map[int64]tlog.Hash{}
+		}
+		slices.Sort(missing)
+		missing = slices.Compact(missing)
+		for start := 0; start < len(missing); start += 500 {
+			chunk := missing[start:min(start+500, len(missing))]
+			marks := make([]string, len(chunk))
+			args := make([]any, len(chunk))
+			for j, i := range chunk {
+				marks[j], args[j] = "$"+strconv.Itoa(j+1), i
+			}
+			rows, err := r.q.QueryContext(r.ctx, `SELECT idx, hash FROM log_hashes WHERE idx IN (`+strings.Join(marks, ", ")+`)`, args...)
+			if err != nil {
+				return nil, err
+			}
+			for rows.Next() {
+				var i int64
+				var h []byte
+				if err := rows.Scan(&i, &h); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				if len(h) != tlog.HashSize {
+					rows.Close()
+					return nil, errors.New("translog: a stored hash is malformed")
+				}
+				r.mem[i] = tlog.Hash(h)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for k, i := range indexes {
+		h, ok := r.mem[i]
+		if !ok {
+			return nil, errors.New("translog: a stored hash is missing")
+		}
+		out[k] = h
+	}
+	return out, nil
+}
