@@ -21,6 +21,7 @@ import (
 	"repertoire/internal/api"
 	"repertoire/internal/campaign"
 	"repertoire/internal/community"
+	"repertoire/internal/event"
 	"repertoire/internal/i18n"
 	"repertoire/internal/outbox"
 	"repertoire/internal/participation"
@@ -82,7 +83,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates)
+	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, event.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +105,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	petitions := petition.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts)
 	pledges := pledge.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts, scheduler)
 	tags := tag.New(db, log, cfg.BaseURL, communities.Store, accounts)
+	events := event.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts, scheduler)
 
 	// An organizer's token reaches the people of the communities its
 	// holder runs, each kind of tie written by the owner of its table:
@@ -113,7 +115,8 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		community.MembersOf,
 		func(communities string) string {
 			campaigns := campaign.CampaignsOf(communities)
-			return participation.ParticipantsOf(petition.ActionsOf(campaigns) + " UNION " + pledge.ActionsOf(campaigns))
+			return participation.ParticipantsOf(petition.ActionsOf(campaigns) + " UNION " + pledge.ActionsOf(campaigns) +
+				" UNION " + event.ActionsOf(campaigns))
 		},
 		tag.TaggedIn,
 	}}
@@ -124,7 +127,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	// erasure), its jobs, its tactics for the campaign page, its campaigns
 	// for the community page.
 	mux := http.NewServeMux()
-	for _, c := range []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, tags} {
+	for _, c := range []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, events, tags} {
 		c.Routes(mux)
 		if o, ok := c.(keepsPersonData); ok {
 			accounts.Keep(o.PersonData())
