@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"repertoire/internal/store"
+	"repertoire/internal/store/storetest"
 	"repertoire/internal/testkit"
 )
 
@@ -438,5 +439,42 @@ func TestEventsAPI(t *testing.T) {
 		if st := app.API(t, "GET", "/api/v1/events?filter="+url.QueryEscape("colour eq 'red'"), "", nil, nil); st != 422 {
 			t.Fatalf("bad filter: %d", st)
 		}
+	})
+}
+
+// A registrant's answers are in their export and go with their erasure;
+// the place they held is offered to the waitlist.
+func TestExportAndErasure(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, 1)
+		if st := app.API(t, "PUT", "/api/v1/events/"+f.id, f.org, map[string]any{"questions": []map[string]any{
+			{"kind": "text", "label": "Why?", "required": true}}}, nil); st != 200 {
+			t.Fatalf("put questions: %d", st)
+		}
+		token := app.Token(t, "ann@example.org", "Ann", false)
+		b := app.Browser()
+		secret := "Parce-que-Zanzibar-42"
+		if st, body := b.Post(t, f.path+"/register", url.Values{"given_name": {"Ann"}, "email": {"ann@example.org"}, "q0": {secret}}); st != 200 {
+			t.Fatalf("register: %d\n%s", st, body)
+		}
+		b.Post(t, app.Mail.Wait(t, "ann@example.org", "Confirm your registration").Link(t, "/p/confirm/"), nil)
+		app.Mail.Wait(t, "ann@example.org", "Your place is confirmed")
+		f.register(t, "bea@example.org", "Béa", "fr", "Vous êtes en liste d’attente")
+
+		b.SignIn(t, "ann@example.org", "correct horse battery")
+		if _, export := b.Get(t, "/account/export"); !strings.Contains(export, secret) || !strings.Contains(export, "event_registrations") {
+			t.Fatalf("the export lacks her answers:\n%s", export)
+		}
+		var id string
+		if err := app.DB.Reader().QueryRowContext(context.Background(), `SELECT id FROM people WHERE email = $1`, "ann@example.org").Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		if st := app.API(t, "DELETE", "/api/v1/people/"+id, token, nil, nil); st != 204 {
+			t.Fatalf("erase: %d", st)
+		}
+		if found := storetest.Find(t, app.DB, secret); len(found) > 0 {
+			t.Fatalf("her answer is still in %v", found)
+		}
+		app.Mail.Wait(t, "bea@example.org", "Une place s’est libérée")
 	})
 }

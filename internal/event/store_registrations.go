@@ -113,16 +113,26 @@ func (s *Store) Counted(ctx context.Context, tx *store.Tx, eventID string, _ par
 // confirmed registration takes a free place, or waits behind the others.
 // Each person is mailed what became of them.
 func (s *Store) settle(ctx context.Context, tx *store.Tx, e *Event) error {
+	return s.settleWithout(ctx, tx, e, "")
+}
+
+// settleWithout is settle as if the participations of the person gone
+// (being erased) were no longer there.
+func (s *Store) settleWithout(ctx context.Context, tx *store.Tx, e *Event, gone string) error {
 	if e.Status == StatusCancelled {
 		return nil
 	}
-	recips, err := participation.ConfirmedRecipients(ctx, tx, e.ID, time.Time{})
+	all, err := participation.ConfirmedRecipients(ctx, tx, e.ID, time.Time{})
 	if err != nil {
 		return err
 	}
 	confirmed := map[string]participation.Recipient{}
-	for _, r := range recips {
-		confirmed[r.ParticipationID] = r
+	var recips []participation.Recipient
+	for _, r := range all {
+		if r.PersonID != gone {
+			confirmed[r.ParticipationID] = r
+			recips = append(recips, r)
+		}
 	}
 	regs, err := regsWhere(ctx, tx, `event_id = $1 ORDER BY queued_at, participation_id`, e.ID)
 	if err != nil {
@@ -400,8 +410,8 @@ func (s *Store) States(ctx context.Context, pids []string) (map[string]*registra
 }
 
 // erase forgets a person's registrations' answers and places inside the
-// erasing transaction (their participations go with the core's step); the
-// places they held go to the waitlist.
+// erasing transaction (their participations go with the core's step, which
+// runs after this one); the places they held are offered to the waitlist.
 func (s *Store) erase(ctx context.Context, tx *store.Tx, personID string) error {
 	regs, err := regsWhere(ctx, tx, `person_id = $1`, personID)
 	if err != nil {
@@ -412,6 +422,16 @@ func (s *Store) erase(ctx context.Context, tx *store.Tx, personID string) error 
 	}
 	for _, r := range regs {
 		if err := schedule.Cancel(ctx, tx, r.ParticipationID, jobOffer); err != nil {
+			return err
+		}
+		if r.State != StateAccepted && r.State != StateOffered {
+			continue
+		}
+		e, err := one(ctx, tx, `e.id = $1`, r.EventID)
+		if err != nil {
+			return err
+		}
+		if err := s.settleWithout(ctx, tx, e, personID); err != nil {
 			return err
 		}
 	}

@@ -285,6 +285,8 @@ var entryLinks = []struct {
 	{"osdi:petitions", "GET", "/petitions"},
 	{"osdi:record_signature_helper", "POST", "/petitions/{petition_id}/signatures"},
 	{"osdi:tags", "GET", "/tags"},
+	{"osdi:events", "GET", "/events"},
+	{"osdi:record_attendance_helper", "POST", "/events/{event_id}/attendances"},
 	{"repertoire:communities", "GET", "/communities"},
 	{"repertoire:campaigns", "GET", "/campaigns"},
 	{"repertoire:pledges", "GET", "/pledges"},
@@ -301,7 +303,7 @@ func entryPoint(baseURL string, mux *http.ServeMux) http.HandlerFunc {
 			{"name": "osdi", "href": "https://opensupporter.github.io/osdi-docs/{rel}", "templated": true},
 		},
 	}
-	ids := strings.NewReplacer("{petition_id}", "0", "{pledge_id}", "0")
+	ids := strings.NewReplacer("{petition_id}", "0", "{pledge_id}", "0", "{event_id}", "0")
 	for _, l := range entryLinks {
 		probe, err := http.NewRequest(l.method, baseURL+api.Prefix+ids.Replace(l.path), nil)
 		if err != nil {
