@@ -148,5 +148,8 @@ func load(ctx context.Context, db *store.DB, cat *i18n.Catalog, log *slog.Logger
 			return fmt.Errorf("coverage %q: %w", cv.Title, err)
 		}
 	}
-	return loadTactics(ctx, db, cat, log, sc, organizer, camp)
+	if err := loadTactics(ctx, db, cat, log, sc, organizer, camp); err != nil {
+		return err
+	}
+	return loadSeminars(ctx, db, cat, log, organizer, com.ID)
 }
