@@ -24,7 +24,7 @@ func TestRegisterFullEventPromotedThenRoomChange(t *testing.T) {
 		}
 		if st := app.API(t, "POST", "/api/v1/events", token, map[string]any{"title": "Séminaire", "campaign": campaignID, "capacity": 1,
 			"start_date": start.Format(time.RFC3339), "end_date": start.Add(3 * time.Hour).Format(time.RFC3339), "timezone_identifier": "Europe/Paris",
-			"location": map[string]any{"venue": "EHESS, 96 bd Raspail", "room": "Lombard"},
+			"location":  map[string]any{"venue": "EHESS, 96 bd Raspail", "room": "Lombard"},
 			"questions": []map[string]any{{"kind": "yes_no", "label": "Première venue ?", "required": true}}}, &ev); st != 201 {
 			t.Fatalf("create event: %d", st)
 		}
