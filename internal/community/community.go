@@ -144,10 +144,22 @@ type CampaignLister interface {
 	CommunityCampaigns(ctx context.Context, communityID string) ([]CampaignSummary, error)
 }
 
+// EventSummary is what the community page shows of an upcoming event.
+type EventSummary struct {
+	Title, Path, When, Place string
+}
+
+// EventLister lists a community's upcoming events, in lang. The event
+// package implements it; it depends on this package, not the other way.
+type EventLister interface {
+	CommunityEvents(ctx context.Context, communityID, lang string) ([]EventSummary, error)
+}
+
 // Handler serves community pages and the communities API.
 type Handler struct {
 	Store     *Store
 	Campaigns CampaignLister // nil: the community page lists no campaigns
+	Events    EventLister    // nil: the community page lists no events
 	pages     *web.Renderer
 	cat       *i18n.Catalog
 	log       *slog.Logger

@@ -159,6 +159,7 @@ type showData struct {
 	CanOrganize bool
 	CanOwn      bool
 	Campaigns   []CampaignSummary
+	Events      []EventSummary
 	Error       string // why the last action was refused
 }
 
@@ -180,6 +181,9 @@ func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, c *Communit
 	}
 	if err == nil && h.Campaigns != nil {
 		d.Campaigns, err = h.Campaigns.CommunityCampaigns(ctx, c.ID)
+	}
+	if err == nil && h.Events != nil {
+		d.Events, err = h.Events.CommunityEvents(ctx, c.ID, web.Localizer(ctx).Lang)
 	}
 	if err != nil {
 		h.pages.Error(w, r, err)

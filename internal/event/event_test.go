@@ -478,3 +478,32 @@ func TestExportAndErasure(t *testing.T) {
 		app.Mail.Wait(t, "bea@example.org", "Une place s’est libérée")
 	})
 }
+
+// Upcoming events show on the community and campaign pages, in the
+// page's language; a past one shows on the campaign's only with notes.
+func TestListedOnCommunityAndCampaignPages(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, 5)
+		past := time.Date(2018, 5, 14, 15, 0, 0, 0, time.UTC)
+		for _, b := range []map[string]any{
+			{"title": "Séance passée avec notes", "notes": "Enregistrement en ligne"},
+			{"title": "Séance passée sans rien"},
+		} {
+			b["campaign"], b["timezone_identifier"], b["location"] = f.camp, "Europe/Paris", map[string]any{"venue": "EHESS"}
+			b["start_date"], b["end_date"] = past.Format(time.RFC3339), past.Add(3*time.Hour).Format(time.RFC3339)
+			if st := app.API(t, "POST", "/api/v1/events", f.org, b, nil); st != 201 {
+				t.Fatalf("create: %d", st)
+			}
+		}
+		b := app.Browser()
+		b.Lang = "fr"
+		_, com := b.Get(t, "/c/ehess")
+		if !strings.Contains(com, "Événements à venir") || !strings.Contains(com, f.path) || strings.Contains(com, "Séance passée") {
+			t.Fatalf("community page:\n%s", com)
+		}
+		_, camp := b.Get(t, "/c/ehess/ecn")
+		if !strings.Contains(camp, f.path) || !strings.Contains(camp, "Séance passée avec notes") || strings.Contains(camp, "Séance passée sans rien") {
+			t.Fatalf("campaign page:\n%s", camp)
+		}
+	})
+}

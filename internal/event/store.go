@@ -11,6 +11,7 @@ import (
 
 	"repertoire"
 	"repertoire/internal/campaign"
+	"repertoire/internal/community"
 	"repertoire/internal/i18n"
 	"repertoire/internal/schedule"
 	"repertoire/internal/store"
@@ -420,6 +421,28 @@ func (l lister) CampaignTactics(ctx context.Context, campaignID string) ([]campa
 		}
 		out = append(out, campaign.Tactic{Kind: "event", Title: e.Title, Path: e.Path(), Summary: summary,
 			Count: e.Accepted, Goal: e.Capacity, Status: status})
+	}
+	return out, nil
+}
+
+// EventLister lists a community's upcoming events on its page.
+func (h *Handler) EventLister() community.EventLister { return communityLister{h.Store} }
+
+type communityLister struct{ s *Store }
+
+// upcomingOnCommunity is how many events the community page shows.
+const upcomingOnCommunity = 10
+
+func (l communityLister) CommunityEvents(ctx context.Context, communityID, lang string) ([]community.EventSummary, error) {
+	es, err := list(ctx, l.s.db.Reader(), `e.campaign_id IN (`+campaign.CampaignsOf("$1")+`) AND e.ends_at > $2 AND e.status = 'scheduled'
+		ORDER BY e.starts_at, e.id LIMIT `+itoa(upcomingOnCommunity), communityID, store.Now())
+	if err != nil {
+		return nil, err
+	}
+	loc := l.s.cat.For(lang)
+	var out []community.EventSummary
+	for _, e := range es {
+		out = append(out, community.EventSummary{Title: e.Title, Path: e.Path(), When: l.s.when(lang, e, e.Start), Place: l.s.place(loc, e)})
 	}
 	return out, nil
 }

@@ -143,6 +143,9 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		if o, ok := c.(listsCampaigns); ok {
 			communities.Campaigns = o.CampaignLister()
 		}
+		if o, ok := c.(listsEvents); ok {
+			communities.Events = o.EventLister()
+		}
 	}
 	mux.Handle("GET /static/", web.Static())
 	mux.HandleFunc("GET /lang/{lang}", web.SwitchLanguage)
@@ -198,6 +201,10 @@ type runsJobs interface {
 
 type listsTactics interface {
 	TacticLister() campaign.TacticLister
+}
+
+type listsEvents interface {
+	EventLister() community.EventLister
 }
 
 type listsCampaigns interface {
