@@ -507,3 +507,57 @@ func TestListedOnCommunityAndCampaignPages(t *testing.T) {
 		}
 	})
 }
+
+// An organizer creates an event from the form (its questions one a line)
+// and edits it there: the new time and room are mailed to the registrant
+// before → after on Paris time; a refused form keeps what was typed.
+func TestOrganizerForms(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, 0)
+		org := app.Browser()
+		org.SignIn(t, "org@example.org", "correct horse battery")
+		form := url.Values{"title": {"Séance de juin"}, "start": {"2099-06-11T17:00"}, "end": {"2099-06-11T20:00"}, "timezone": {"Mars/Olympus"},
+			"venue": {"EHESS"}, "room": {"Salle Lombard"}, "capacity": {"30"},
+			"questions": {"choice: Statut * = Étudiant·e / Auditeur libre\nyes_no: Première venue ?"}}
+		st, body := org.Post(t, "/c/ehess/ecn/events", form)
+		if st != 422 || !strings.Contains(body, "Séance de juin") || !strings.Contains(body, `id="e-timezone"`) {
+			t.Fatalf("bad zone: %d\n%s", st, body)
+		}
+		form.Set("timezone", "Europe/Paris")
+		if st, body := org.Post(t, "/c/ehess/ecn/events", form); st != 200 || !strings.Contains(body, "Séance de juin") || !strings.Contains(body, "Première venue ?") {
+			t.Fatalf("create: %d\n%s", st, body)
+		}
+		form.Set("slug", "par-un-visiteur")
+		app.Browser().Post(t, "/c/ehess/ecn/events", form)
+		if st, _ := app.Browser().Get(t, "/c/ehess/ecn/events/par-un-visiteur"); st != 404 {
+			t.Fatalf("a visitor created an event: %d", st)
+		}
+		form.Del("slug")
+		path := "/c/ehess/ecn/events/seance-de-juin"
+		b := app.Browser()
+		b.Lang = "fr"
+		if st, body := b.Post(t, path+"/register", url.Values{"given_name": {"Béa"}, "email": {"bea@example.org"}, "q0": {"Auditeur libre"}, "q1": {"yes"}}); st != 200 {
+			t.Fatalf("register: %d\n%s", st, body)
+		}
+		b.Post(t, app.Mail.Wait(t, "bea@example.org", "Confirmez votre inscription").Link(t, "/p/confirm/"), nil)
+		app.Mail.Wait(t, "bea@example.org", "Votre place est confirmée")
+
+		_, edit := org.Get(t, path+"/edit")
+		if !strings.Contains(edit, `value="2099-06-11T17:00"`) || !strings.Contains(edit, "choice: Statut * = Étudiant·e / Auditeur libre") {
+			t.Fatalf("edit form:\n%s", edit)
+		}
+		form.Set("start", "2099-06-11T18:00")
+		form.Set("end", "2099-06-11T21:00")
+		form.Set("room", "Salle 1")
+		if st, body := org.Post(t, path+"/edit", form); st != 200 {
+			t.Fatalf("edit: %d\n%s", st, body)
+		}
+		m := app.Mail.Wait(t, "bea@example.org", "Changement")
+		for _, want := range []string{"Salle : Salle Lombard → Salle 1", "Début : 11 juin 2099, 17:00 (Europe/Paris) → 11 juin 2099, 18:00 (Europe/Paris)"} {
+			if !strings.Contains(m.Body, want) {
+				t.Fatalf("change notice lacks %q:\n%s", want, m.Body)
+			}
+		}
+		_ = f
+	})
+}

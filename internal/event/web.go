@@ -67,7 +67,11 @@ func (h *Handler) TacticLister() campaign.TacticLister { return lister{h.Store} 
 
 // Routes mounts event pages, calendars and API.
 func (h *Handler) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /c/{community}/{campaign}/events/new", h.newForm)
+	mux.HandleFunc("POST /c/{community}/{campaign}/events", h.create)
 	mux.HandleFunc("GET /c/{community}/{campaign}/events/{event}", h.show)
+	mux.HandleFunc("GET /c/{community}/{campaign}/events/{event}/edit", h.editForm)
+	mux.HandleFunc("POST /c/{community}/{campaign}/events/{event}/edit", h.edit)
 	mux.HandleFunc("POST /c/{community}/{campaign}/events/{event}/register", h.register)
 	mux.HandleFunc("GET /c/{community}/{campaign}/events/{event}/registered", h.registered)
 	mux.HandleFunc("GET /c/{community}/{campaign}/events/{event}/event.ics", h.eventICS)
