@@ -28,6 +28,7 @@ type eventJSON struct {
 	TimezoneIdentifier string       `json:"timezone_identifier"`
 	Status             string       `json:"status"`
 	Capacity           int          `json:"capacity"`
+	Registration       string       `json:"registration"`
 	Location           locationJSON `json:"location"`
 	Speakers           string       `json:"speakers"`
 	Languages          string       `json:"languages"`
@@ -54,7 +55,7 @@ func (h *Handler) doc(e *Event, organizer bool) eventJSON {
 	d := eventJSON{Identifiers: api.Identifiers(e.ID), CreatedDate: api.Time(e.CreatedAt), ModifiedDate: api.Time(e.ModifiedAt),
 		Title: e.Title, Name: e.Slug, Description: e.Description, BrowserURL: h.baseURL + e.Path(),
 		StartDate: api.Time(e.Start), EndDate: api.Time(e.End), TimezoneIdentifier: e.Timezone, Status: status,
-		Capacity: e.Capacity, Location: locationJSON{Venue: e.Venue, Room: e.Room}, Speakers: e.Speakers, Languages: e.Languages,
+		Capacity: e.Capacity, Registration: e.Registration, Location: locationJSON{Venue: e.Venue, Room: e.Room}, Speakers: e.Speakers, Languages: e.Languages,
 		Questions: e.Questions, Notes: e.Notes, Sequence: e.Sequence, TotalAccepted: e.Accepted, TotalWaitlisted: e.Waitlisted,
 		Links: api.Links{
 			"self":                          api.Link{Href: self},
@@ -81,7 +82,7 @@ var eventFields = api.Known{
 		"postal_code": nil, "country": nil, "location": nil, "language": nil},
 	"_links": nil, "status": nil,
 	// ours
-	"campaign": nil, "community": nil, "speakers": nil, "languages": nil, "online_url": nil, "notes": nil,
+	"campaign": nil, "community": nil, "speakers": nil, "languages": nil, "registration": nil, "online_url": nil, "notes": nil,
 	"questions": {"kind": nil, "label": nil, "required": nil, "options": nil},
 	// accepted and ignored
 	"identifiers": nil, "created_date": nil, "modified_date": nil, "browser_url": nil, "summary": nil,
@@ -100,6 +101,7 @@ type eventBody struct {
 	EndDate            *string `json:"end_date"`
 	TimezoneIdentifier *string `json:"timezone_identifier"`
 	Capacity           *int    `json:"capacity"`
+	Registration       *string `json:"registration"`
 	Status             *string `json:"status"`
 	Location           *struct {
 		Venue        *string  `json:"venue"`
@@ -132,6 +134,7 @@ func (b *eventBody) apply(in *Input) error {
 	set(&in.Languages, b.Languages)
 	set(&in.OnlineURL, b.OnlineURL)
 	set(&in.Notes, b.Notes)
+	set(&in.Registration, b.Registration)
 	if b.Capacity != nil {
 		in.Capacity = *b.Capacity
 	}

@@ -44,6 +44,16 @@ const (
 	StateOffered    = "offered"    // a freed place is held for them until offer_until
 	StateExpired    = "expired"    // the offer passed on unanswered
 	StateCancelled  = "cancelled"  // withdrawn
+	StateRequested  = "requested"  // confirmed, awaiting the organizers' approval
+	StateApproved   = "approved"   // approved: takes a place or the waitlist
+	StateRefused    = "refused"    // the organizers said no
+)
+
+// Registration modes: anyone confirmed takes a place, or the organizers
+// approve each registration first.
+const (
+	RegistrationOpen     = "open"
+	RegistrationApproval = "approval"
 )
 
 // OfferFor is how long a person offered a freed place has to take it.
@@ -81,25 +91,26 @@ type Question struct {
 type Event struct {
 	ID string
 	campaign.Parent
-	Slug        string
-	Title       string
-	Description string
-	Speakers    string
-	Start, End  time.Time // UTC instants
-	Timezone    string    // IANA name: the event's wall clock
-	Venue       string
-	Room        string
-	OnlineURL   string
-	Capacity    int // 0: no limit
-	Languages   string
-	Questions   []Question
-	Notes       string
-	Status      string
-	Sequence    int
-	Accepted    int // registrations holding a place (accepted or offered)
-	Waitlisted  int
-	CreatedAt   time.Time
-	ModifiedAt  time.Time
+	Slug         string
+	Title        string
+	Description  string
+	Speakers     string
+	Start, End   time.Time // UTC instants
+	Timezone     string    // IANA name: the event's wall clock
+	Venue        string
+	Room         string
+	OnlineURL    string
+	Capacity     int    // 0: no limit
+	Registration string // open | approval
+	Languages    string
+	Questions    []Question
+	Notes        string
+	Status       string
+	Sequence     int
+	Accepted     int // registrations holding a place (accepted or offered)
+	Waitlisted   int
+	CreatedAt    time.Time
+	ModifiedAt   time.Time
 }
 
 // Path is the event's public page.
@@ -143,24 +154,25 @@ func (e *Event) Left() int {
 // Input is what an organizer gives for an event. Empty slug: derived from
 // the title.
 type Input struct {
-	Title       string
-	Slug        string
-	Description string
-	Speakers    string
-	Start, End  time.Time
-	Timezone    string
-	Venue       string
-	Room        string
-	OnlineURL   string
-	Capacity    int
-	Languages   string
-	Questions   []Question
-	Notes       string
+	Title        string
+	Slug         string
+	Description  string
+	Speakers     string
+	Start, End   time.Time
+	Timezone     string
+	Venue        string
+	Room         string
+	OnlineURL    string
+	Capacity     int
+	Registration string // open (default) | approval
+	Languages    string
+	Questions    []Question
+	Notes        string
 }
 
 func (e *Event) input() Input {
 	return Input{Title: e.Title, Slug: e.Slug, Description: e.Description, Speakers: e.Speakers, Start: e.Start, End: e.End,
-		Timezone: e.Timezone, Venue: e.Venue, Room: e.Room, OnlineURL: e.OnlineURL, Capacity: e.Capacity,
+		Timezone: e.Timezone, Venue: e.Venue, Room: e.Room, OnlineURL: e.OnlineURL, Capacity: e.Capacity, Registration: e.Registration,
 		Languages: e.Languages, Questions: e.Questions, Notes: e.Notes}
 }
 
@@ -223,6 +235,13 @@ func (in *Input) normalize() error {
 		if u, err := url.Parse(in.OnlineURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			es = append(es, repertoire.Invalid("online_url", "event.bad_url", nil))
 		}
+	}
+	switch in.Registration {
+	case "":
+		in.Registration = RegistrationOpen
+	case RegistrationOpen, RegistrationApproval:
+	default:
+		es = append(es, repertoire.Invalid("registration", "event.bad_registration", nil))
 	}
 	if in.Capacity < 0 || in.Capacity > MaxCapacity {
 		es = append(es, repertoire.Invalid("capacity", "event.bad_capacity", map[string]any{"Max": MaxCapacity}))

@@ -561,3 +561,50 @@ func TestOrganizerForms(t *testing.T) {
 		_ = f
 	})
 }
+
+// With approval, a confirmed registration waits for the organizers: the
+// approved one takes the place, the refused one is told.
+func TestApprovedRegistration(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, 1)
+		if st := app.API(t, "PUT", "/api/v1/events/"+f.id, f.org, map[string]any{"registration": "approval"}, nil); st != 200 {
+			t.Fatalf("put: %d", st)
+		}
+		if st := app.API(t, "PUT", "/api/v1/events/"+f.id, f.org, map[string]any{"registration": "whoever"}, nil); st != 422 {
+			t.Fatalf("bad registration mode: %d", st)
+		}
+		f.register(t, "ann@example.org", "Ann", "en", "Registration received")
+		f.register(t, "bob@example.org", "Bob", "fr", "Inscription reçue")
+		if d := f.get(t); d.TotalAccepted != 0 {
+			t.Fatalf("accepted before approval: %d", d.TotalAccepted)
+		}
+		org := app.Browser()
+		org.SignIn(t, "org@example.org", "correct horse battery")
+		_, door := org.Get(t, f.path+"/door")
+		ids := []string{}
+		for rest := door; ; {
+			i := strings.Index(rest, `name="participation" value="`)
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len(`name="participation" value="`):]
+			if id := rest[:strings.IndexByte(rest, '"')]; !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+		if len(ids) != 2 || !strings.Contains(door, "Registrations awaiting your approval") {
+			t.Fatalf("requests on the door page %v:\n%s", ids, door)
+		}
+		if st, _ := org.Post(t, f.path+"/decide", url.Values{"participation": {ids[0]}, "approve": {"1"}}); st != 200 {
+			t.Fatalf("approve: %d", st)
+		}
+		app.Mail.Wait(t, "ann@example.org", "Your place is confirmed")
+		if st, _ := org.Post(t, f.path+"/decide", url.Values{"participation": {ids[1]}}); st != 200 {
+			t.Fatalf("refuse: %d", st)
+		}
+		app.Mail.Wait(t, "bob@example.org", "Inscription non retenue")
+		if d := f.get(t); d.TotalAccepted != 1 || d.TotalWaitlisted != 0 {
+			t.Fatalf("after the decisions: %d accepted, %d waiting", d.TotalAccepted, d.TotalWaitlisted)
+		}
+	})
+}

@@ -39,13 +39,13 @@ func (s *Store) Jobs() map[string]schedule.Handler {
 func errNotFound() error { return repertoire.Errorf(repertoire.ENOTFOUND, "event.not_found") }
 
 const eventColumns = `e.id, e.campaign_id, e.slug, e.title, e.description, e.speakers, e.starts_at, e.ends_at, e.timezone,
-	e.venue, e.room, e.online_url, e.capacity, e.languages, e.questions, e.notes, e.status, e.sequence, e.created_at, e.modified_at`
+	e.venue, e.room, e.online_url, e.capacity, e.registration, e.languages, e.questions, e.notes, e.status, e.sequence, e.created_at, e.modified_at`
 
 func scanEvent(row interface{ Scan(...any) error }) (*Event, error) {
 	var e Event
 	var questions string
 	err := row.Scan(&e.ID, &e.CampaignID, &e.Slug, &e.Title, &e.Description, &e.Speakers, &e.Start, &e.End, &e.Timezone,
-		&e.Venue, &e.Room, &e.OnlineURL, &e.Capacity, &e.Languages, &questions, &e.Notes, &e.Status, &e.Sequence, &e.CreatedAt, &e.ModifiedAt)
+		&e.Venue, &e.Room, &e.OnlineURL, &e.Capacity, &e.Registration, &e.Languages, &questions, &e.Notes, &e.Status, &e.Sequence, &e.CreatedAt, &e.ModifiedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -179,10 +179,10 @@ func insert(ctx context.Context, tx *store.Tx, id, campaignID string, in Input) 
 		in.Questions = []Question{}
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO events (id, campaign_id, slug, title, description, speakers, starts_at, ends_at,
-		timezone, venue, room, online_url, capacity, languages, questions, notes, status, sequence, created_at, modified_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'scheduled', 0, $17, $17)`,
+		timezone, venue, room, online_url, capacity, languages, questions, notes, status, sequence, created_at, modified_at, registration)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'scheduled', 0, $17, $17, $18)`,
 		id, campaignID, in.Slug, in.Title, in.Description, in.Speakers, in.Start, in.End, in.Timezone, in.Venue, in.Room,
-		in.OnlineURL, in.Capacity, in.Languages, marshal(in.Questions), in.Notes, tx.Now)
+		in.OnlineURL, in.Capacity, in.Languages, marshal(in.Questions), in.Notes, tx.Now, in.Registration)
 	if store.IsUniqueViolation(err) {
 		return repertoire.Invalid("slug", "event.slug_taken", nil)
 	}
@@ -247,9 +247,9 @@ func (s *Store) Update(ctx context.Context, id string, edit func(*Input)) (*Even
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE events SET slug = $1, title = $2, description = $3, speakers = $4, starts_at = $5,
 			ends_at = $6, timezone = $7, venue = $8, room = $9, online_url = $10, capacity = $11, languages = $12, questions = $13,
-			notes = $14, sequence = $15, modified_at = $16 WHERE id = $17`,
+			notes = $14, sequence = $15, modified_at = $16, registration = $17 WHERE id = $18`,
 			in.Slug, in.Title, in.Description, in.Speakers, in.Start, in.End, in.Timezone, in.Venue, in.Room, in.OnlineURL,
-			in.Capacity, in.Languages, marshal(in.Questions), in.Notes, seq, tx.Now, id)
+			in.Capacity, in.Languages, marshal(in.Questions), in.Notes, seq, tx.Now, in.Registration, id)
 		if store.IsUniqueViolation(err) {
 			return repertoire.Invalid("slug", "event.slug_taken", nil)
 		}

@@ -8,6 +8,7 @@ import (
 	"encoding/base32"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -143,7 +144,7 @@ func (s *Store) settleWithout(ctx context.Context, tx *store.Tx, e *Event, gone 
 	var waiting []*registration
 	for _, r := range regs {
 		known[r.ParticipationID] = r
-		live := r.State == StateAccepted || r.State == StateOffered || r.State == StateWaitlisted
+		live := r.State == StateAccepted || r.State == StateOffered || r.State == StateWaitlisted || r.State == StateRequested || r.State == StateApproved
 		if _, ok := confirmed[r.ParticipationID]; live && !ok {
 			if err := setState(ctx, tx, r.ParticipationID, StateCancelled); err != nil {
 				return err
@@ -174,7 +175,7 @@ func (s *Store) settleWithout(ctx context.Context, tx *store.Tx, e *Event, gone 
 	}
 	for _, rc := range recips {
 		r := known[rc.ParticipationID]
-		if r != nil && r.State != StatePending && r.State != StateCancelled {
+		if r != nil && r.State != StatePending && r.State != StateCancelled && r.State != StateApproved {
 			continue
 		}
 		if r == nil {
@@ -182,6 +183,15 @@ func (s *Store) settleWithout(ctx context.Context, tx *store.Tx, e *Event, gone 
 				VALUES ($1, $2, $3, 'pending', $4, $4, $4)`, rc.ParticipationID, e.ID, rc.PersonID, tx.Now); err != nil {
 				return repertoire.Internal(err)
 			}
+		}
+		if e.Registration == RegistrationApproval && (r == nil || r.State != StateApproved) {
+			if err := setState(ctx, tx, rc.ParticipationID, StateRequested); err != nil {
+				return err
+			}
+			if err := s.mailTo(ctx, tx, e, rc, "requested", nil); err != nil {
+				return err
+			}
+			continue
 		}
 		if free() && len(waiting) == 0 {
 			if err := s.accept(ctx, tx, e, rc); err != nil {
@@ -342,6 +352,52 @@ func (s *Store) Ticket(ctx context.Context, token string) (*Event, *registration
 	return e, r, ticketCode(secret), err
 }
 
+// Decide approves or refuses the registrations awaiting the organizers'
+// approval (pids), and returns how many it settled: an approved one takes
+// a free place or the waitlist, a refused one is told.
+func (s *Store) Decide(ctx context.Context, eventID string, pids []string, approve bool) (int, error) {
+	n := 0
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		n = 0
+		e, err := one(ctx, tx, `e.id = $1`, eventID)
+		if err != nil {
+			return err
+		}
+		state := StateRefused
+		if approve {
+			state = StateApproved
+		}
+		var refused []string
+		for _, pid := range pids {
+			res, err := tx.ExecContext(ctx, `UPDATE event_registrations SET state = $1, modified_at = $2
+				WHERE participation_id = $3 AND event_id = $4 AND state = 'requested'`, state, tx.Now, pid, eventID)
+			if err != nil {
+				return repertoire.Internal(err)
+			}
+			if k, _ := res.RowsAffected(); k > 0 {
+				n++
+				refused = append(refused, pid)
+			}
+		}
+		if !approve {
+			recips, err := participation.ConfirmedRecipients(ctx, tx, e.ID, time.Time{})
+			if err != nil {
+				return err
+			}
+			for _, rc := range recips {
+				if slices.Contains(refused, rc.ParticipationID) {
+					if err := s.mailTo(ctx, tx, e, rc, "refused", nil); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		}
+		return s.settle(ctx, tx, e)
+	})
+	return n, err
+}
+
 // Attendee is an accepted registrant on the organizers' door list.
 type Attendee struct {
 	ParticipationID string
@@ -353,8 +409,17 @@ type Attendee struct {
 
 // Attendees lists an event's accepted registrants, for the door.
 func (s *Store) Attendees(ctx context.Context, e *Event) ([]Attendee, error) {
+	return s.inState(ctx, e, StateAccepted)
+}
+
+// Requests lists the registrations awaiting the organizers' approval.
+func (s *Store) Requests(ctx context.Context, e *Event) ([]Attendee, error) {
+	return s.inState(ctx, e, StateRequested)
+}
+
+func (s *Store) inState(ctx context.Context, e *Event, state string) ([]Attendee, error) {
 	q := s.db.Reader()
-	regs, err := regsWhere(ctx, q, `event_id = $1 AND state = 'accepted' ORDER BY queued_at, participation_id`, e.ID)
+	regs, err := regsWhere(ctx, q, `event_id = $1 AND state = $2 ORDER BY queued_at, participation_id`, e.ID, state)
 	if err != nil {
 		return nil, err
 	}

@@ -78,6 +78,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /c/{community}/{campaign}/events/{event}/door", h.door)
 	mux.HandleFunc("POST /c/{community}/{campaign}/events/{event}/checkin", h.checkin)
 	mux.HandleFunc("POST /c/{community}/{campaign}/events/{event}/cancel", h.cancel)
+	mux.HandleFunc("POST /c/{community}/{campaign}/events/{event}/decide", h.decide)
 	mux.HandleFunc("GET /c/{community}/events.ics", h.feedICS)
 	mux.HandleFunc("GET /events/offer/{token}", h.offerPage)
 	mux.HandleFunc("POST /events/offer/{token}", h.takeOffer)
@@ -240,12 +241,17 @@ func (h *Handler) ticketPage(w http.ResponseWriter, r *http.Request) {
 type doorData struct {
 	*scope
 	Attendees []Attendee
+	Requests  []Attendee
 	Form      *web.Form
 	Came      int
 }
 
 func (h *Handler) renderDoor(w http.ResponseWriter, r *http.Request, status int, s *scope, f *web.Form) {
 	as, err := h.Store.Attendees(r.Context(), s.Tactic)
+	var reqs []Attendee
+	if err == nil {
+		reqs, err = h.Store.Requests(r.Context(), s.Tactic)
+	}
 	if err != nil {
 		h.pages.Error(w, r, err)
 		return
@@ -256,7 +262,7 @@ func (h *Handler) renderDoor(w http.ResponseWriter, r *http.Request, status int,
 			came++
 		}
 	}
-	h.pages.Render(w, r, status, "event_door", web.Localizer(r.Context()).T("event.door.title"), doorData{scope: s, Attendees: as, Form: f, Came: came})
+	h.pages.Render(w, r, status, "event_door", web.Localizer(r.Context()).T("event.door.title"), doorData{scope: s, Attendees: as, Requests: reqs, Form: f, Came: came})
 }
 
 func (h *Handler) door(w http.ResponseWriter, r *http.Request) {
@@ -277,6 +283,18 @@ func (h *Handler) checkin(w http.ResponseWriter, r *http.Request) {
 			return "", repertoire.Invalid("code", "field.required", nil)
 		}
 		return s.Tactic.Path("door"), h.Store.CheckIn(r.Context(), s.Tactic.ID, pid, code)
+	}, func(status int, f *web.Form) { h.renderDoor(w, r, status, s, f) })
+}
+
+// decide approves or refuses a registration awaiting approval.
+func (h *Handler) decide(w http.ResponseWriter, r *http.Request) {
+	s := h.locator.Locate(w, r, true, true)
+	if s == nil {
+		return
+	}
+	participation.Post(w, r, h.pages, "event.decided", func(f *web.Form) (string, error) {
+		_, err := h.Store.Decide(r.Context(), s.Tactic.ID, []string{f.Get("participation")}, f.Get("approve") != "")
+		return s.Tactic.Path("door"), err
 	}, func(status int, f *web.Form) { h.renderDoor(w, r, status, s, f) })
 }
 

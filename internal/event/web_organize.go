@@ -66,7 +66,10 @@ func parseQuestions(s string) ([]Question, error) {
 func formInput(f *web.Form) (Input, error) {
 	in := Input{Title: f.Get("title"), Slug: f.Get("slug"), Description: f.Get("description"), Speakers: f.Get("speakers"),
 		Timezone: f.Get("timezone"), Venue: f.Get("venue"), Room: f.Get("room"), OnlineURL: f.Get("online_url"),
-		Languages: f.Get("languages"), Notes: f.Get("notes")}
+		Languages: f.Get("languages"), Notes: f.Get("notes"), Registration: RegistrationOpen}
+	if f.Get("approval") != "" {
+		in.Registration = RegistrationApproval
+	}
 	var es repertoire.Errors
 	loc, err := time.LoadLocation(strings.TrimSpace(in.Timezone))
 	if err != nil {
@@ -123,10 +126,14 @@ func formValues(e *Event) url.Values {
 	if e.Capacity > 0 {
 		places = strconv.Itoa(e.Capacity)
 	}
-	return url.Values{"title": {e.Title}, "slug": {e.Slug}, "description": {e.Description}, "speakers": {e.Speakers},
+	v := url.Values{"title": {e.Title}, "slug": {e.Slug}, "description": {e.Description}, "speakers": {e.Speakers},
 		"start": {e.LocalStart().Format(formLayout)}, "end": {e.LocalEnd().Format(formLayout)}, "timezone": {e.Timezone},
 		"venue": {e.Venue}, "room": {e.Room}, "online_url": {e.OnlineURL}, "capacity": {places}, "languages": {e.Languages},
 		"notes": {e.Notes}, "questions": {questionsText(e.Questions)}}
+	if e.Registration == RegistrationApproval {
+		v["approval"] = []string{"on"}
+	}
+	return v
 }
 
 type formData struct {

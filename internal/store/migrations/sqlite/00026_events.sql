@@ -19,6 +19,7 @@ CREATE TABLE events (
     room          TEXT NOT NULL DEFAULT '',
     online_url    TEXT NOT NULL DEFAULT '',
     capacity      INTEGER NOT NULL DEFAULT 0, -- 0: no limit
+    registration  TEXT NOT NULL DEFAULT 'open', -- open | approval: organizers approve each
     languages     TEXT NOT NULL DEFAULT '',
     questions     TEXT NOT NULL DEFAULT '[]',
     notes         TEXT NOT NULL DEFAULT '',   -- after it: its recording or notes
@@ -32,6 +33,7 @@ CREATE INDEX events_starts ON events (starts_at);
 
 -- A registration's place at its event, layered on its participation
 -- (kind registration): pending until the participation is confirmed, then
+-- requested (awaiting the organizers' approval), approved (to be placed), refused,
 -- accepted, waitlisted, offered a freed place (until offer_until, by a
 -- mailed link whose hash is offer_hash), expired (the offer passed on) or
 -- cancelled (withdrawn). ticket_hash is the hash of the accepted person's
