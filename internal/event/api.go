@@ -1,7 +1,10 @@
 package event
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -411,6 +414,43 @@ func (h *Handler) apiAttendances(w http.ResponseWriter, r *http.Request) {
 	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "osdi:attendances", docs[from:to], total, page))
 }
 
+// attendanceFields are the fields of the record-attendance helper's body:
+// OSDI's and Action Network's (stored, or accepted and ignored) and our
+// consent.
+var attendanceFields = api.Known{
+	// stored
+	"person": nil, "origin_system": nil, "add_tags": nil,
+	// ours
+	"contact_ok": nil,
+	// accepted and ignored: the place is the capacity's to decide
+	"status": nil, "identifiers": nil, "created_date": nil, "modified_date": nil, "action_date": nil, "comments": nil,
+	"referrer_data": {"source": nil, "referrer": nil, "website": nil, "url": nil}, "action_network:referrer_data": nil,
+	"add_lists": nil, "triggers": nil, "_links": nil, "_embedded": nil,
+}
+
+// attendanceBody reads the helper's body and refuses the fields OSDI does
+// not define, and a status other than OSDI's attendance statuses.
+func attendanceBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	var raw json.RawMessage
+	if err := api.Decode(w, r, &raw); err != nil {
+		return nil, err
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, repertoire.Invalid("", "field.bad_json", nil)
+	}
+	if err := attendanceFields.CheckFields(doc); err != nil {
+		return nil, err
+	}
+	if st, ok := doc["status"]; ok {
+		var v string
+		if json.Unmarshal(st, &v) != nil || (v != StateAccepted && v != StateWaitlisted && v != StateCancelled) {
+			return nil, repertoire.Invalid("status", "event.bad_attendance_status", nil)
+		}
+	}
+	return raw, nil
+}
+
 // apiAttend is the record-attendance helper: the participation core's
 // record helper (anyone: pending until confirmed by mail, the same 202
 // whatever became of it; an organizer's import with origin_system: at
@@ -420,6 +460,12 @@ func (h *Handler) apiAttend(w http.ResponseWriter, r *http.Request) {
 	if e == nil {
 		return
 	}
+	body, err := attendanceBody(w, r)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 	h.parts.Record(w, r, h.log, participation.Record{Kind: Registration, ActionID: e.ID, Organizer: org,
 		Unauthorized: repertoire.Errorf(repertoire.EUNAUTHORIZED, "event.import_needs_token"),
 		Forbidden:    repertoire.Errorf(repertoire.EFORBIDDEN, "event.organizers_only"),

@@ -417,9 +417,19 @@ func TestEventsAPI(t *testing.T) {
 		if st := app.API(t, "PUT", "/api/v1/events/"+f.id, f.org, map[string]any{"title": "Big data", "capacity": 3}, &d); st != 200 || d.Title != "Big data" || d.Capacity != 3 || d.Sequence != 0 {
 			t.Fatalf("put: %d %+v", st, d)
 		}
+		p = problem{}
+		if st := app.API(t, "POST", "/api/v1/events/"+f.id+"/attendances", f.org, map[string]any{"status": "maybe", "persn": map[string]any{}}, &p); st != 422 ||
+			!slices.Contains(p.fields(), "persn") {
+			t.Fatalf("attendance with an unknown field: %d %v", st, p.fields())
+		}
+		p = problem{}
+		if st := app.API(t, "POST", "/api/v1/events/"+f.id+"/attendances", f.org, map[string]any{"status": "maybe"}, &p); st != 422 ||
+			!slices.Contains(p.fields(), "status") {
+			t.Fatalf("attendance with a bad status: %d %v", st, p.fields())
+		}
 		// The record helper, as an organizer's import: accepted at once.
 		helper := map[string]any{"person": map[string]any{"given_name": "Ida", "email_addresses": []map[string]any{{"address": "ida@example.org"}}},
-			"origin_system": "paper"}
+			"origin_system": "paper", "status": "accepted"}
 		if st := app.API(t, "POST", "/api/v1/events/"+f.id+"/attendances", f.org, helper, nil); st != 201 {
 			t.Fatalf("record attendance: %d", st)
 		}
