@@ -28,7 +28,7 @@ import (
 var Templates embed.FS
 
 // Registration is the participation kind of an event's registrations.
-const Registration participation.Kind = "registration"
+const Registration = participation.Registration
 
 // Statuses of an event.
 const (

@@ -370,12 +370,21 @@ func TestCheckIn(t *testing.T) {
 			Embedded struct {
 				Attendances []struct {
 					Attended bool `json:"attended"`
+					Person   struct {
+						GivenName string           `json:"given_name"`
+						Emails    []map[string]any `json:"email_addresses"`
+					} `json:"person"`
 				} `json:"osdi:attendances"`
 			} `json:"_embedded"`
 		}
 		app.API(t, "GET", "/api/v1/events/"+f.id+"/attendances", f.org, nil, &list)
 		if as := list.Embedded.Attendances; len(as) != 2 || !as[0].Attended || !as[1].Attended {
 			t.Fatalf("attendances: %+v", as)
+		}
+		// Their names are on the organizers' list; their addresses only
+		// with their consent, not given here.
+		if p := list.Embedded.Attendances[0].Person; p.GivenName != "Ann" || len(p.Emails) != 0 {
+			t.Fatalf("the organizers see of Ann: %+v", p)
 		}
 	})
 }

@@ -37,6 +37,9 @@ type Kind string
 const (
 	Signature  Kind = "signature"  // a petition's
 	Commitment Kind = "commitment" // a pledge's
+	// Registration is an event's: its place (accepted, waitlisted…) is
+	// the event package's.
+	Registration Kind = "registration"
 )
 
 // Statuses of a participation.
@@ -222,12 +225,16 @@ type Participant struct {
 // signers' CSV, the API's lists of signatures and commitments), by their
 // consents: a signer's name only when they agreed to show it or to give
 // it to the target, a committed person's when they agreed to be
-// contacted, the address only when they agreed to be contacted. The one
-// home of that rule.
+// contacted, a registrant's always (it is on the list at the door), the
+// address only when they agreed to be contacted. The one home of that
+// rule.
 func (p Participant) ForOrganizers() Participant {
 	named := p.PublicName || p.ShareWithTarget
-	if p.Kind == Commitment {
+	switch p.Kind {
+	case Commitment:
 		named = p.ContactOK // a pledge asks one consent: to be contacted
+	case Registration:
+		named = true // a registrant's name is on the list at the door (the form says so)
 	}
 	if !named {
 		p.GivenName, p.FamilyName = "", ""
