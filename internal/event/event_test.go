@@ -227,6 +227,21 @@ func TestWaitlistAndPromotion(t *testing.T) {
 	})
 }
 
+// The page after registering is the same for everyone and shares the
+// event, Mastodon included.
+func TestRegisteredPageShares(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, 0)
+		st, body := app.Browser().Get(t, f.path+"/registered")
+		if st != 200 || !strings.Contains(body, `value="`+app.URL+f.path+`"`) || !strings.Contains(body, `action="`+f.path+`/mastodon"`) {
+			t.Fatalf("registered page: %d\n%s", st, body)
+		}
+		if st, body := app.Browser().Get(t, f.path+"/mastodon?instance=mastodon.social"); st != 200 || !strings.Contains(body, "https://mastodon.social/share") {
+			t.Fatalf("mastodon step: %d\n%s", st, body)
+		}
+	})
+}
+
 // A required question unanswered keeps the form and names the field.
 func TestRegistrationQuestions(t *testing.T) {
 	testkit.Apps(t, func(t *testing.T, app *testkit.App) {

@@ -74,6 +74,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /c/{community}/{campaign}/events/{event}/edit", h.edit)
 	mux.HandleFunc("POST /c/{community}/{campaign}/events/{event}/register", h.register)
 	mux.HandleFunc("GET /c/{community}/{campaign}/events/{event}/registered", h.registered)
+	mux.HandleFunc("GET /c/{community}/{campaign}/events/{event}/mastodon", h.mastodon)
 	mux.HandleFunc("GET /c/{community}/{campaign}/events/{event}/event.ics", h.eventICS)
 	mux.HandleFunc("GET /c/{community}/{campaign}/events/{event}/door", h.door)
 	mux.HandleFunc("POST /c/{community}/{campaign}/events/{event}/checkin", h.checkin)
@@ -185,7 +186,24 @@ func (h *Handler) registered(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	participation.RenderDone(w, r, h.pages, participation.Done{Kind: Registration, Title: s.Tactic.Title, Path: s.Tactic.Path()})
+	e := s.Tactic
+	participation.RenderDone(w, r, h.pages, participation.Done{Kind: Registration, Title: e.Title, Path: e.Path(),
+		Share: h.share(web.Localizer(r.Context()), e)})
+}
+
+// share is how the page after registering spreads the event.
+func (h *Handler) share(l *i18n.Localizer, e *Event) participation.Share {
+	when := h.Store.when(l.Lang, e, e.Start)
+	return participation.Share{URL: h.baseURL + e.Path(), Title: e.Title, Description: when,
+		Text: l.T("event.share_text", "Title", e.Title, "When", when), Mastodon: e.Path("mastodon")}
+}
+
+// mastodon answers the share block's form asking for the person's
+// Mastodon instance.
+func (h *Handler) mastodon(w http.ResponseWriter, r *http.Request) {
+	if s := h.locator.Locate(w, r, true, false); s != nil {
+		participation.MastodonPage(w, r, h.pages, h.share(web.Localizer(r.Context()), s.Tactic))
+	}
 }
 
 // linkData is the page of an offer or a ticket link.
