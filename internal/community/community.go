@@ -149,11 +149,23 @@ type CampaignLister interface {
 // message ID.
 type PageLink struct{ Path, Label string }
 
+// EventSummary is what the community page shows of an upcoming event.
+type EventSummary struct {
+	Title, Path, When, Place string
+}
+
+// EventLister lists a community's upcoming events, in lang. The event
+// package implements it; it depends on this package, not the other way.
+type EventLister interface {
+	CommunityEvents(ctx context.Context, communityID, lang string) ([]EventSummary, error)
+}
+
 // Handler serves community pages and the communities API.
 type Handler struct {
 	Store     *Store
 	Campaigns CampaignLister // nil: the community page lists no campaigns
 	Links     []PageLink     // other capabilities' pages of a community
+	Events    EventLister    // nil: the community page lists no events
 	pages     *web.Renderer
 	cat       *i18n.Catalog
 	log       *slog.Logger

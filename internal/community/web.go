@@ -160,6 +160,7 @@ type showData struct {
 	CanOwn      bool
 	Campaigns   []CampaignSummary
 	Links       []PageLink
+	Events      []EventSummary
 	Error       string // why the last action was refused
 }
 
@@ -181,6 +182,9 @@ func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, c *Communit
 	}
 	if err == nil && h.Campaigns != nil {
 		d.Campaigns, err = h.Campaigns.CommunityCampaigns(ctx, c.ID)
+	}
+	if err == nil && h.Events != nil {
+		d.Events, err = h.Events.CommunityEvents(ctx, c.ID, web.Localizer(ctx).Lang)
 	}
 	if err != nil {
 		h.pages.Error(w, r, err)

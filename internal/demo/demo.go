@@ -186,6 +186,9 @@ func load(ctx context.Context, db *store.DB, cat *i18n.Catalog, log *slog.Logger
 	if err := loadLegal(ctx, db, cat, log, sc, organizer, camp); err != nil {
 		return err
 	}
+	if err := loadSeminars(ctx, db, cat, log, organizer, com.ID); err != nil {
+		return err
+	}
 	return loadLibraryAndLedger(ctx, db, sc, camp)
 }
 

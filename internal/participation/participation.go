@@ -39,6 +39,9 @@ const (
 	Commitment Kind = "commitment" // a pledge's
 	Outreach   Kind = "outreach"   // a letter campaign's: one person's letter to its targets
 	Enrolment  Kind = "enrolment"  // a legal action's
+	// Registration is an event's: its place (accepted, waitlisted…) is
+	// the event package's.
+	Registration Kind = "registration"
 )
 
 // Statuses of a participation.
@@ -241,12 +244,16 @@ type Participant struct {
 // signers' CSV, the API's lists of signatures and commitments), by their
 // consents: a signer's name only when they agreed to show it or to give
 // it to the target, a committed person's when they agreed to be
-// contacted, the address only when they agreed to be contacted. The one
-// home of that rule.
+// contacted, a registrant's always (it is on the list at the door), the
+// address only when they agreed to be contacted. The one home of that
+// rule.
 func (p Participant) ForOrganizers() Participant {
 	named := p.PublicName || p.ShareWithTarget
-	if p.Kind == Commitment || p.Kind == Outreach {
+	switch p.Kind {
+	case Commitment, Outreach:
 		named = p.ContactOK // a pledge and a letter ask one consent: to be contacted
+	case Registration:
+		named = true // a registrant's name is on the list at the door (the form says so)
 	}
 	if !named {
 		p.GivenName, p.FamilyName = "", ""

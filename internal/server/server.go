@@ -24,10 +24,11 @@ import (
 	"repertoire/internal/cases"
 	"repertoire/internal/community"
 	"repertoire/internal/decision"
+	"repertoire/internal/event"
 	"repertoire/internal/i18n"
 	"repertoire/internal/ledger"
-	"repertoire/internal/letter"
 	"repertoire/internal/legal"
+	"repertoire/internal/letter"
 	"repertoire/internal/outbox"
 	"repertoire/internal/participation"
 	"repertoire/internal/petition"
@@ -124,7 +125,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates, letter.Templates, legal.Templates, translog.Templates)
+	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates, letter.Templates, legal.Templates, translog.Templates, event.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -157,6 +158,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	if err := cases.Seed(context.Background(), db); err != nil {
 		return nil, err
 	}
+	events := event.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts, scheduler)
 	decisions := decision.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, pledges.Store, scheduler.Kick)
 	logs, err := transparencyLog(cfg, db, pages, log, parts)
 	if err != nil {
@@ -172,7 +174,8 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		func(communities string) string {
 			campaigns := campaign.CampaignsOf(communities)
 			return participation.ParticipantsOf(petition.ActionsOf(campaigns) + " UNION " + pledge.ActionsOf(campaigns) +
-				" UNION " + letter.ActionsOf(campaigns) + " UNION " + legal.ActionsOf(campaigns))
+				" UNION " + letter.ActionsOf(campaigns) + " UNION " + legal.ActionsOf(campaigns) +
+				" UNION " + event.ActionsOf(campaigns))
 		},
 		tag.TaggedIn,
 	}}
@@ -185,7 +188,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	mux := http.NewServeMux()
 	// The log comes first: its step of an erasure (the person's salt)
 	// runs last, after the core has appended the erase leaves.
-	capabilities := []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, letters, legals, tags, targets, library, ledgers, decisions}
+	capabilities := []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, letters, legals, events, tags, targets, library, ledgers, decisions}
 	if logs != nil {
 		capabilities = append([]capability{logs}, capabilities...)
 	}
@@ -210,6 +213,9 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		}
 		if o, ok := c.(linksCommunity); ok {
 			communities.Links = append(communities.Links, o.CommunityLinks()...)
+		}
+		if o, ok := c.(listsEvents); ok {
+			communities.Events = o.EventLister()
 		}
 	}
 	mux.Handle("GET /static/", web.Static())
@@ -297,6 +303,10 @@ type runsJobs interface {
 
 type listsTactics interface {
 	TacticLister() campaign.TacticLister
+}
+
+type listsEvents interface {
+	EventLister() community.EventLister
 }
 
 type listsCampaigns interface {
@@ -394,6 +404,8 @@ var entryLinks = []struct {
 	{"osdi:advocacy_campaigns", "GET", "/advocacy_campaigns"},
 	{"osdi:record_outreach_helper", "POST", "/advocacy_campaigns/{advocacy_campaign_id}/outreaches"},
 	{"osdi:tags", "GET", "/tags"},
+	{"osdi:events", "GET", "/events"},
+	{"osdi:record_attendance_helper", "POST", "/events/{event_id}/attendances"},
 	{"repertoire:communities", "GET", "/communities"},
 	{"repertoire:campaigns", "GET", "/campaigns"},
 	{"repertoire:targets", "GET", "/targets"},
@@ -414,7 +426,7 @@ func entryPoint(baseURL string, mux *http.ServeMux) http.HandlerFunc {
 			{"name": "osdi", "href": "https://opensupporter.github.io/osdi-docs/{rel}", "templated": true},
 		},
 	}
-	ids := strings.NewReplacer("{petition_id}", "0", "{pledge_id}", "0", "{advocacy_campaign_id}", "0")
+	ids := strings.NewReplacer("{petition_id}", "0", "{pledge_id}", "0", "{advocacy_campaign_id}", "0", "{event_id}", "0")
 	for _, l := range entryLinks {
 		probe, err := http.NewRequest(l.method, baseURL+api.Prefix+ids.Replace(l.path), nil)
 		if err != nil {
