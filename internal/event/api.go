@@ -477,5 +477,6 @@ func (h *Handler) apiAttend(w http.ResponseWriter, r *http.Request) {
 		},
 		Links:     api.Links{"osdi:event": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/events", e.ID)}},
 		CheckTags: tag.CheckNames,
-		AddTags:   tag.Adder(h.Store.db, e.CommunityID)})
+		AddTags:   tag.Adder(h.Store.db, e.CommunityID),
+		Fields:    attendanceFields})
 }

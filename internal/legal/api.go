@@ -336,5 +336,22 @@ func (h *Handler) apiEnrol(w http.ResponseWriter, r *http.Request) {
 		Unauthorized: repertoire.Errorf(repertoire.EUNAUTHORIZED, "error.unauthorized"),
 		Forbidden:    repertoire.Errorf(repertoire.EFORBIDDEN, "legal.organizers_only"),
 		Closed:       func(bool) error { return nil },
-		Links:        api.Links{"repertoire:legal_action": api.Link{Href: h.actionURL(a.ID)}}})
+		Links:        api.Links{"repertoire:legal_action": api.Link{Href: h.actionURL(a.ID)}},
+		Fields:       enrolmentFields})
+}
+
+// enrolmentFields are the fields of the record-enrolment helper's body:
+// those of an OSDI signature (stored, or accepted and ignored), with the
+// one consent an enrolment asks through the API; its answers, mandate and
+// files are given on the enrolee's page.
+var enrolmentFields = api.Known{
+	// stored
+	"person": nil, "comments": nil, "origin_system": nil,
+	// ours
+	"contact_ok": nil,
+	// refused with their own message: a legal action takes no tags
+	"add_tags": nil,
+	// accepted and ignored
+	"identifiers": nil, "created_date": nil, "modified_date": nil, "action_date": nil, "status": nil, "_links": nil,
+	"triggers": nil, "referrer_data": {"source": nil, "referrer": nil, "website": nil, "url": nil}, "_embedded": nil,
 }
