@@ -83,7 +83,7 @@ var comparisonOps = []string{"=", "<>", "<", "<=", ">", ">="}
 // how many it selects in all.
 func listPeople(ctx context.Context, q store.Queryer, f PeopleFilter, limit, offset int) ([]*Person, int, error) {
 	var where []string
-	var args []any
+	var args store.Args
 	for _, c := range []struct {
 		column string
 		cmp    []Comparison
@@ -96,10 +96,7 @@ func listPeople(ctx context.Context, q store.Queryer, f PeopleFilter, limit, off
 			where = append(where, c.column+" "+cmp.Op+" $"+strconv.Itoa(len(args)))
 		}
 	}
-	where = append(where, f.Dates.Where("p.created_at", "p.modified_at", func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	})...)
+	where = append(where, f.Dates.Where("p.created_at", "p.modified_at", args.Add)...)
 	if f.Reach != nil {
 		args = append(args, f.OrganizerID)
 		where = append(where, f.Reach("p.id", "$"+strconv.Itoa(len(args))))

@@ -2,7 +2,6 @@ package cases
 
 import (
 	"context"
-	"strconv"
 	"strings"
 
 	"repertoire"
@@ -91,11 +90,8 @@ type Query struct {
 // List returns the cases q selects, by year then title, and their count.
 func (s *Store) List(ctx context.Context, q Query) ([]*Case, int, error) {
 	var conds []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
+	var args store.Args
+	arg := args.Add
 	if q.Platform != "" {
 		conds = append(conds, "LOWER(platform) = "+arg(strings.ToLower(q.Platform)))
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"database/sql"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -157,8 +156,8 @@ type ListQuery struct {
 // List returns a page of decisions, newest first, and the total.
 func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Decision, int, error) {
 	var where []string
-	var args []any
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	var args store.Args
+	arg := args.Add
 	if lq.CommunityID != "" {
 		where = append(where, "d.community_id = "+arg(lq.CommunityID))
 	}

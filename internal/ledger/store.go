@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"context"
-	"strconv"
 	"strings"
 
 	"repertoire"
@@ -77,11 +76,8 @@ func (s *Store) Delete(ctx context.Context, campaignID, id string) error {
 // List returns a page of a campaign's entries, newest first (limit 0:
 // every one), and how many there are.
 func (s *Store) List(ctx context.Context, campaignID string, f api.Filter, limit, offset int) ([]*Entry, int, error) {
-	args := []any{campaignID}
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
+	args := store.Args{campaignID}
+	arg := args.Add
 	conds := append([]string{"campaign_id = $1"}, f.Where("created_at", "modified_at", arg)...)
 	where := " WHERE " + strings.Join(conds, " AND ")
 	r := s.db.Reader()

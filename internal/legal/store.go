@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -190,8 +189,8 @@ type ListQuery struct {
 // List returns a page of actions, newest first, and the total.
 func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Action, int, error) {
 	var where []string
-	var args []any
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	var args store.Args
+	arg := args.Add
 	if lq.CampaignID != "" {
 		where = append(where, "a.campaign_id = "+arg(lq.CampaignID))
 	}

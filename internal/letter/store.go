@@ -148,8 +148,8 @@ type ListQuery struct {
 // List returns a page of letter campaigns, newest first, and the total.
 func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Letter, int, error) {
 	var where []string
-	var args []any
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	var args store.Args
+	arg := args.Add
 	if lq.CampaignID != "" {
 		where = append(where, "l.campaign_id = "+arg(lq.CampaignID))
 	}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"log/slog"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -158,8 +157,8 @@ type ListQuery struct {
 // List returns a page of pledges, newest first, and the total.
 func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Pledge, int, error) {
 	var where []string
-	var args []any
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	var args store.Args
+	arg := args.Add
 	if lq.CampaignID != "" {
 		where = append(where, "p.campaign_id = "+arg(lq.CampaignID))
 	}

@@ -580,3 +580,14 @@ func Strings(ctx context.Context, q Queryer, query string, args ...any) ([]strin
 	}
 	return out, nil
 }
+
+// Args gathers a statement's arguments while its conditions are written:
+// Add binds one value and returns its placeholder ($n), so a value is
+// never spliced into SQL.
+type Args []any
+
+// Add appends v and returns its placeholder.
+func (a *Args) Add(v any) string {
+	*a = append(*a, v)
+	return "$" + strconv.Itoa(len(*a))
+}

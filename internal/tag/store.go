@@ -105,7 +105,7 @@ func deleteTag(ctx context.Context, tx *store.Tx, id string) error {
 // run; with names, only those named so (whatever the case).
 func listTags(ctx context.Context, q store.Queryer, organizerID string, names []string, dates api.Filter, limit, offset int) ([]*Tag, int, error) {
 	var conds []string
-	var args []any
+	var args store.Args
 	if organizerID != "" {
 		args = append(args, organizerID)
 		conds = append(conds, `community_id IN (`+community.OrganizedBy("$1")+`)`)
@@ -114,10 +114,7 @@ func listTags(ctx context.Context, q store.Queryer, organizerID string, names []
 		args = append(args, key(n))
 		conds = append(conds, `name_key = $`+strconv.Itoa(len(args)))
 	}
-	conds = append(conds, dates.Where("created_at", "modified_at", func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	})...)
+	conds = append(conds, dates.Where("created_at", "modified_at", args.Add)...)
 	where := ""
 	if len(conds) > 0 {
 		where = " WHERE " + strings.Join(conds, " AND ")

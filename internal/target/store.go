@@ -2,7 +2,6 @@ package target
 
 import (
 	"context"
-	"strconv"
 	"strings"
 
 	"repertoire"
@@ -103,11 +102,8 @@ type Query struct {
 // there are in all.
 func (s *Store) Find(ctx context.Context, q Query) ([]*Target, int, error) {
 	var conds []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
+	var args store.Args
+	arg := args.Add
 	if !q.All {
 		c := "community_id IS NULL"
 		if q.ViewerID != "" {
