@@ -502,9 +502,11 @@ func Identifiers(id string, more ...string) []string {
 	return append([]string{"repertoire:" + id}, more...)
 }
 
-// ParseID accepts "repertoire:<id>" or a bare id, as OSDI clients send both.
+// ParseID accepts "repertoire:<id>", a bare id, or the resource's address
+// (its last segment), as OSDI clients send all three.
 func ParseID(s string) string {
-	return strings.TrimPrefix(strings.TrimSpace(s), "repertoire:")
+	s = strings.TrimRight(strings.TrimSpace(s), "/")
+	return strings.TrimPrefix(s[strings.LastIndex(s, "/")+1:], "repertoire:")
 }
 
 // Value is an optional body field (a pointer tells absent from empty): its

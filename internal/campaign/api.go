@@ -314,6 +314,72 @@ func Load[T any](w http.ResponseWriter, r *http.Request, log *slog.Logger, a Acc
 	return v, true
 }
 
+// ParseTacticQuery reads what every collection of tactics takes: its
+// page, its filter, the caller, and ?campaign= narrowing it to a campaign
+// the caller may see.
+func ParseTacticQuery(r *http.Request, campaigns *Store, a Access) (TacticQuery, api.Page, error) {
+	page, err := api.ParsePage(r)
+	if err != nil {
+		return TacticQuery{}, page, err
+	}
+	filter, err := api.ParseFilter(r)
+	if err != nil {
+		return TacticQuery{}, page, err
+	}
+	q := TacticQuery{ViewerID: api.PrincipalID(r), Admin: api.IsAdmin(r), Filter: filter, Offset: page.Offset(), Limit: page.PerPage}
+	if s := r.URL.Query().Get("campaign"); s != "" {
+		c, err := campaigns.Get(r.Context(), api.ParseID(s))
+		if err == nil {
+			err = a.Check(r.Context(), c.CommunityID, q.ViewerID, false)
+		}
+		if err != nil {
+			return q, page, err
+		}
+		q.CampaignID = c.ID
+	}
+	return q, page, nil
+}
+
+// ServeTactics answers the collection of one kind of tactic (rel, such as
+// "osdi:events"): the page list finds for the request, each drawn by doc.
+func ServeTactics[T, D any](w http.ResponseWriter, r *http.Request, log *slog.Logger, campaigns *Store, a Access, baseURL, rel string,
+	list func(context.Context, TacticQuery) ([]T, int, error), doc func(T) D) {
+	q, page, err := ParseTacticQuery(r, campaigns, a)
+	var items []T
+	var total int
+	if err == nil {
+		items, total, err = list(r.Context(), q)
+	}
+	if err != nil {
+		api.Problem(w, r, log, err)
+		return
+	}
+	docs := make([]D, 0, len(items))
+	for _, it := range items {
+		docs = append(docs, doc(it))
+	}
+	api.JSON(w, http.StatusOK, api.Collection(r, baseURL, rel, docs, total, page))
+}
+
+// Organized finds the campaign a new tactic goes in, from ref (an id, or
+// the campaign's address as OSDI links give it): one personID may see
+// (else the tactic's notFound message, on the field campaign) and whose
+// community they organize.
+func Organized(ctx context.Context, campaigns *Store, a Access, personID, ref, notFound string) (*Campaign, error) {
+	id := api.ParseID(ref)
+	if id == "" {
+		return nil, repertoire.Invalid("campaign", "field.required", nil)
+	}
+	c, err := campaigns.Get(ctx, id)
+	if err == nil {
+		err = a.Check(ctx, c.CommunityID, personID, true)
+	}
+	if repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
+		return nil, repertoire.Invalid("campaign", notFound, nil)
+	}
+	return c, err
+}
+
 // apiCampaign loads the campaign of the URL for the caller (see Load).
 func (h *Handler) apiCampaign(w http.ResponseWriter, r *http.Request, organize bool) *Campaign {
 	c, _ := Load(w, r, h.log, h.access, h.Store.Get, func(c *Campaign) string { return c.CommunityID }, organize)

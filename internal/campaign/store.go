@@ -173,7 +173,7 @@ func insertChange(ctx context.Context, tx *store.Tx, demandID, personID string, 
 // fillCommunities adds from the community package.
 const campaignColumns = `c.id, c.community_id, c.slug, c.title, c.summary, c.ultimatum_at, c.created_at, c.modified_at`
 
-func scanCampaign(row interface{ Scan(...any) error }) (*Campaign, error) {
+func scanCampaign(row store.Scanner) (*Campaign, error) {
 	var c Campaign
 	var ult sql.NullTime
 	if err := row.Scan(&c.ID, &c.CommunityID, &c.Slug, &c.Title, &c.Summary, &ult, &c.CreatedAt, &c.ModifiedAt); err != nil {
@@ -441,51 +441,50 @@ type ListQuery struct {
 // List returns a page of campaigns (with targets, without demands) and the
 // total, newest first.
 func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Campaign, int, error) {
-	where := []string{}
-	args := []any{}
-	arg := func(v any) string { args = append(args, v); return "$" + itoa(len(args)) }
+	p := &store.Page{Offset: lq.Offset, Limit: lq.Limit}
 	if lq.CommunityID != "" {
-		where = append(where, "c.community_id = "+arg(lq.CommunityID))
+		p.Cond("c.community_id = " + p.Args.Add(lq.CommunityID))
 	}
 	if !lq.Admin {
-		where = append(where, community.VisibleCondition("c.community_id", arg(lq.ViewerID)))
+		p.Cond(community.VisibleCondition("c.community_id", p.Args.Add(lq.ViewerID)))
 	}
-	where = append(where, lq.Filter.Where("c.created_at", "c.modified_at", arg)...)
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
-	}
+	p.Cond(lq.Filter.Where("c.created_at", "c.modified_at", p.Args.Add)...)
 	q := s.db.Reader()
-	var total int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM campaigns c`+cond, args...).Scan(&total); err != nil {
-		return nil, 0, repertoire.Internal(err)
-	}
-	limit := ""
-	if lq.Limit > 0 {
-		limit = " LIMIT " + arg(lq.Limit) + " OFFSET " + arg(lq.Offset)
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+campaignColumns+` FROM campaigns c`+cond+
-		` ORDER BY c.created_at DESC, c.id DESC`+limit, args...)
+	out, total, err := store.SelectPage(ctx, q, campaignColumns, "FROM campaigns c", "c.created_at DESC, c.id DESC", p, scanCampaign)
 	if err != nil {
-		return nil, 0, repertoire.Internal(err)
-	}
-	var out []*Campaign
-	for rows.Next() {
-		c, err := scanCampaign(rows)
-		if err != nil {
-			rows.Close()
-			return nil, 0, repertoire.Internal(err)
-		}
-		out = append(out, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, 0, repertoire.Internal(err)
+		return nil, 0, err
 	}
 	if out, err = fillCommunities(ctx, q, out); err != nil {
 		return nil, 0, err
 	}
 	return out, total, loadTargets(ctx, q, out)
+}
+
+// TacticQuery selects a page of one kind of a campaign's tactics
+// (petitions' siblings: pledges, letters, legal actions, events) for the
+// API: those of one campaign or of all, in the communities ViewerID may see
+// (all of them for an administrator), within the filter's times.
+type TacticQuery struct {
+	CampaignID string
+	ViewerID   string
+	Admin      bool
+	Filter     api.Filter
+	Offset     int
+	Limit      int
+}
+
+// Page writes q's conditions on the tactic table aliased alias (its
+// columns campaign_id, created_at and modified_at), for store.SelectPage.
+func (q TacticQuery) Page(alias string) *store.Page {
+	p := &store.Page{Offset: q.Offset, Limit: q.Limit}
+	if q.CampaignID != "" {
+		p.Cond(alias + ".campaign_id = " + p.Args.Add(q.CampaignID))
+	}
+	if !q.Admin {
+		p.Cond(VisibleCondition(alias+".campaign_id", p.Args.Add(q.ViewerID)))
+	}
+	p.Cond(q.Filter.Where(alias+".created_at", alias+".modified_at", p.Args.Add)...)
+	return p
 }
 
 // CommunityCampaigns lists a community's campaigns for its page

@@ -45,7 +45,7 @@ var (
 const decisionColumns = `d.id, d.community_id, d.title, d.body, d.kind, d.campaign_id, d.pledge_id, d.threshold, d.quorum, d.secret,
 	d.status, d.opens_at, d.closes_at, d.opened_at, d.closed_at, d.electorate, d.turnout, d.outcome, d.winner_id, d.created_at, d.modified_at`
 
-func scanDecision(row interface{ Scan(...any) error }) (*Decision, error) {
+func scanDecision(row store.Scanner) (*Decision, error) {
 	var d Decision
 	var campaignID, pledgeID, winner sql.NullString
 	var opens, opened, closed sql.NullTime
@@ -155,44 +155,18 @@ type ListQuery struct {
 
 // List returns a page of decisions, newest first, and the total.
 func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Decision, int, error) {
-	var where []string
-	var args store.Args
-	arg := args.Add
+	p := &store.Page{Offset: lq.Offset, Limit: lq.Limit}
 	if lq.CommunityID != "" {
-		where = append(where, "d.community_id = "+arg(lq.CommunityID))
+		p.Cond("d.community_id = " + p.Args.Add(lq.CommunityID))
 	}
 	if !lq.Admin {
-		where = append(where, community.VisibleCondition("d.community_id", arg(lq.ViewerID)))
+		p.Cond(community.VisibleCondition("d.community_id", p.Args.Add(lq.ViewerID)))
 	}
-	where = append(where, lq.Filter.Where("d.created_at", "d.modified_at", arg)...)
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
-	}
+	p.Cond(lq.Filter.Where("d.created_at", "d.modified_at", p.Args.Add)...)
 	q := s.db.Reader()
-	var total int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM decisions d`+cond, args...).Scan(&total); err != nil {
-		return nil, 0, repertoire.Internal(err)
-	}
-	limit := ""
-	if lq.Limit > 0 {
-		limit = " LIMIT " + arg(lq.Limit) + " OFFSET " + arg(lq.Offset)
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+decisionColumns+` FROM decisions d`+cond+` ORDER BY d.created_at DESC, d.id DESC`+limit, args...)
+	out, total, err := store.SelectPage(ctx, q, decisionColumns, "FROM decisions d", "d.created_at DESC, d.id DESC", p, scanDecision)
 	if err != nil {
-		return nil, 0, repertoire.Internal(err)
-	}
-	defer rows.Close()
-	var out []*Decision
-	for rows.Next() {
-		d, err := scanDecision(rows)
-		if err != nil {
-			return nil, 0, repertoire.Internal(err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, repertoire.Internal(err)
+		return nil, 0, err
 	}
 	out, err = fill(ctx, q, out)
 	return out, total, err

@@ -221,28 +221,7 @@ func (h *Handler) apiGet(w http.ResponseWriter, r *http.Request) {
 
 // apiList lists the events the caller may see, newest first.
 func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
-	page, err := api.ParsePage(r)
-	var filter api.Filter
-	if err == nil {
-		filter, err = api.ParseFilter(r)
-	}
-	if err != nil {
-		api.Problem(w, r, h.log, err)
-		return
-	}
-	args := []any{api.PrincipalID(r)}
-	arg := func(v any) string { args = append(args, v); return "$" + itoa(len(args)) }
-	conds := append([]string{campaign.VisibleCondition("e.campaign_id", "$1")}, filter.Where("e.created_at", "e.modified_at", arg)...)
-	list, total, err := h.Store.List(r.Context(), strings.Join(conds, " AND "), args, page.PerPage, page.Offset())
-	if err != nil {
-		api.Problem(w, r, h.log, err)
-		return
-	}
-	docs := []eventJSON{}
-	for _, e := range list {
-		docs = append(docs, h.doc(e, false))
-	}
-	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "osdi:events", docs, total, page))
+	campaign.ServeTactics(w, r, h.log, h.campaigns, h.access, h.baseURL, "osdi:events", h.Store.List, func(e *Event) eventJSON { return h.doc(e, false) })
 }
 
 // apiCreate creates an event in the campaign given (campaign), or in a
@@ -277,17 +256,9 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 	api.JSON(w, http.StatusCreated, d)
 }
 
-func lastSegment(s string) string { return api.ParseID(s[strings.LastIndex(s, "/")+1:]) }
-
 func (h *Handler) createIn(ctx context.Context, personID string, b *eventBody, in Input) (*Event, error) {
-	if c := strings.TrimSpace(b.Campaign); c != "" {
-		camp, err := h.campaigns.Get(ctx, lastSegment(c))
-		if err == nil {
-			err = h.access.Check(ctx, camp.CommunityID, personID, true)
-		}
-		if repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
-			err = repertoire.Invalid("campaign", "event.campaign_not_found", nil)
-		}
+	if strings.TrimSpace(b.Campaign) != "" {
+		camp, err := campaign.Organized(ctx, h.campaigns, h.access, personID, b.Campaign, "event.campaign_not_found")
 		if err != nil {
 			return nil, err
 		}
@@ -297,7 +268,7 @@ func (h *Handler) createIn(ctx context.Context, personID string, b *eventBody, i
 	if c == "" {
 		return nil, repertoire.Invalid("campaign", "field.required", nil)
 	}
-	com, err := h.communities.Get(ctx, lastSegment(c))
+	com, err := h.communities.Get(ctx, api.ParseID(c))
 	if err == nil {
 		err = h.access.Check(ctx, com.ID, personID, true)
 	}

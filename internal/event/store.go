@@ -41,7 +41,7 @@ func errNotFound() error { return repertoire.Errorf(repertoire.ENOTFOUND, "event
 const eventColumns = `e.id, e.campaign_id, e.slug, e.title, e.description, e.speakers, e.starts_at, e.ends_at, e.timezone,
 	e.venue, e.room, e.online_url, e.capacity, e.registration, e.languages, e.questions, e.notes, e.status, e.sequence, e.created_at, e.modified_at`
 
-func scanEvent(row interface{ Scan(...any) error }) (*Event, error) {
+func scanEvent(row store.Scanner) (*Event, error) {
 	var e Event
 	var questions string
 	err := row.Scan(&e.ID, &e.CampaignID, &e.Slug, &e.Title, &e.Description, &e.Speakers, &e.Start, &e.End, &e.Timezone,
@@ -143,15 +143,16 @@ func (s *Store) OfCampaigns(ctx context.Context, campaigns string, args ...any) 
 	return list(ctx, s.db.Reader(), `e.campaign_id IN (`+campaigns+`) ORDER BY e.starts_at, e.id`, args...)
 }
 
-// List lists events for the API, newest first, with the filter's bounds.
-func (s *Store) List(ctx context.Context, where string, args []any, limit, offset int) ([]*Event, int, error) {
+// List returns a page of the events the query selects, newest first, and
+// the total.
+func (s *Store) List(ctx context.Context, lq campaign.TacticQuery) ([]*Event, int, error) {
 	q := s.db.Reader()
-	var total int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM events e WHERE `+where, args...).Scan(&total); err != nil {
-		return nil, 0, repertoire.Internal(err)
+	out, total, err := store.SelectPage(ctx, q, eventColumns, "FROM events e", "e.created_at DESC, e.id DESC", lq.Page("e"), scanEvent)
+	if err != nil {
+		return nil, 0, err
 	}
-	es, err := list(ctx, q, where+` ORDER BY e.created_at DESC, e.id DESC LIMIT `+itoa(limit)+` OFFSET `+itoa(offset), args...)
-	return es, total, err
+	out, err = fill(ctx, q, out)
+	return out, total, err
 }
 
 func marshal(v any) string {

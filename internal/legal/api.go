@@ -145,38 +145,7 @@ func (h *Handler) apiAction(w http.ResponseWriter, r *http.Request, organize boo
 }
 
 func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
-	page, err := api.ParsePage(r)
-	if err != nil {
-		api.Problem(w, r, h.log, err)
-		return
-	}
-	filter, err := api.ParseFilter(r)
-	if err != nil {
-		api.Problem(w, r, h.log, err)
-		return
-	}
-	q := ListQuery{ViewerID: api.PrincipalID(r), Admin: api.IsAdmin(r), Filter: filter, Offset: page.Offset(), Limit: page.PerPage}
-	if s := r.URL.Query().Get("campaign"); s != "" {
-		c, err := h.campaigns.Get(r.Context(), api.ParseID(s))
-		if err == nil {
-			err = h.access.Check(r.Context(), c.CommunityID, api.PrincipalID(r), false)
-		}
-		if err != nil {
-			api.Problem(w, r, h.log, err)
-			return
-		}
-		q.CampaignID = c.ID
-	}
-	list, total, err := h.Store.List(r.Context(), q)
-	if err != nil {
-		api.Problem(w, r, h.log, err)
-		return
-	}
-	items := make([]actionJSON, 0, len(list))
-	for _, a := range list {
-		items = append(items, h.actionDoc(a))
-	}
-	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "repertoire:legal_actions", items, total, page))
+	campaign.ServeTactics(w, r, h.log, h.campaigns, h.access, h.baseURL, "repertoire:legal_actions", h.Store.List, h.actionDoc)
 }
 
 func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
@@ -188,20 +157,7 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	if api.Value(body.Campaign) == "" {
-		api.Problem(w, r, h.log, repertoire.Invalid("campaign", "field.required", nil))
-		return
-	}
-	c, err := h.campaigns.Get(r.Context(), api.ParseID(*body.Campaign))
-	if err == nil {
-		err = h.access.Check(r.Context(), c.CommunityID, api.PrincipalID(r), false)
-	}
-	if repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
-		err = repertoire.Invalid("campaign", "legal.campaign_not_found", nil)
-	}
-	if err == nil {
-		err = h.access.Check(r.Context(), c.CommunityID, api.PrincipalID(r), true)
-	}
+	c, err := campaign.Organized(r.Context(), h.campaigns, h.access, api.PrincipalID(r), api.Value(body.Campaign), "legal.campaign_not_found")
 	var in Input
 	body.apply(&in)
 	if err == nil {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"repertoire"
-	"repertoire/internal/api"
 	"repertoire/internal/campaign"
 	"repertoire/internal/participation"
 	"repertoire/internal/schedule"
@@ -176,57 +175,15 @@ func (s *Store) GetBySlug(ctx context.Context, campaignID, slug string) (*Action
 	return s.get(ctx, s.db.Reader(), `a.campaign_id = $1 AND a.slug = $2`, campaignID, slug)
 }
 
-// ListQuery selects actions for the API.
-type ListQuery struct {
-	CampaignID string
-	ViewerID   string
-	Admin      bool
-	Filter     api.Filter
-	Offset     int
-	Limit      int
-}
+// ListQuery selects actions for the API (campaign.TacticQuery).
+type ListQuery = campaign.TacticQuery
 
 // List returns a page of actions, newest first, and the total.
 func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Action, int, error) {
-	var where []string
-	var args store.Args
-	arg := args.Add
-	if lq.CampaignID != "" {
-		where = append(where, "a.campaign_id = "+arg(lq.CampaignID))
-	}
-	if !lq.Admin {
-		where = append(where, campaign.VisibleCondition("a.campaign_id", arg(lq.ViewerID)))
-	}
-	where = append(where, lq.Filter.Where("a.created_at", "a.modified_at", arg)...)
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
-	}
 	q := s.db.Reader()
-	var total int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM legal_actions a`+cond, args...).Scan(&total); err != nil {
-		return nil, 0, internal(err)
-	}
-	limit := ""
-	if lq.Limit > 0 {
-		limit = " LIMIT " + arg(lq.Limit) + " OFFSET " + arg(lq.Offset)
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+actionColumns+` FROM legal_actions a`+cond+` ORDER BY a.created_at DESC, a.id DESC`+limit, args...)
+	out, total, err := store.SelectPage(ctx, q, actionColumns, "FROM legal_actions a", "a.created_at DESC, a.id DESC", lq.Page("a"), scanAction)
 	if err != nil {
-		return nil, 0, internal(err)
-	}
-	var out []*Action
-	for rows.Next() {
-		a, err := scanAction(rows)
-		if err != nil {
-			rows.Close()
-			return nil, 0, internal(err)
-		}
-		out = append(out, a)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, 0, internal(err)
+		return nil, 0, err
 	}
 	out, err = fill(ctx, q, out)
 	return out, total, err

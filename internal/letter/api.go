@@ -163,26 +163,7 @@ func (h *Handler) apiLetter(w http.ResponseWriter, r *http.Request, organize boo
 }
 
 func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
-	page, err := api.ParsePage(r)
-	var filter api.Filter
-	if err == nil {
-		filter, err = api.ParseFilter(r)
-	}
-	if err != nil {
-		api.Problem(w, r, h.log, err)
-		return
-	}
-	list, total, err := h.Store.List(r.Context(), ListQuery{ViewerID: api.PrincipalID(r), Admin: api.IsAdmin(r), Filter: filter,
-		Offset: page.Offset(), Limit: page.PerPage})
-	if err != nil {
-		api.Problem(w, r, h.log, err)
-		return
-	}
-	items := make([]letterJSON, 0, len(list))
-	for _, l := range list {
-		items = append(items, h.letterDoc(l))
-	}
-	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "osdi:advocacy_campaigns", items, total, page))
+	campaign.ServeTactics(w, r, h.log, h.campaigns, h.access, h.baseURL, "osdi:advocacy_campaigns", h.Store.List, h.letterDoc)
 }
 
 func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
@@ -194,20 +175,7 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	if strings.TrimSpace(body.Campaign) == "" {
-		api.Problem(w, r, h.log, repertoire.Invalid("campaign", "field.required", nil))
-		return
-	}
-	c, err := h.campaigns.Get(r.Context(), api.ParseID(body.Campaign))
-	if err == nil {
-		err = h.access.Check(r.Context(), c.CommunityID, api.PrincipalID(r), false)
-	}
-	if repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
-		err = repertoire.Invalid("campaign", "letter.campaign_not_found", nil)
-	}
-	if err == nil {
-		err = h.access.Check(r.Context(), c.CommunityID, api.PrincipalID(r), true)
-	}
+	c, err := campaign.Organized(r.Context(), h.campaigns, h.access, api.PrincipalID(r), body.Campaign, "letter.campaign_not_found")
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"repertoire"
-	"repertoire/internal/api"
 	"repertoire/internal/campaign"
 	"repertoire/internal/i18n"
 	"repertoire/internal/participation"
@@ -40,7 +39,7 @@ const letterColumns = `l.id, l.campaign_id, l.slug, l.title, l.description, l.su
 
 const letterFrom = ` FROM letter_campaigns l`
 
-func scanLetter(row interface{ Scan(...any) error }) (*Letter, error) {
+func scanLetter(row store.Scanner) (*Letter, error) {
 	var l Letter
 	err := row.Scan(&l.ID, &l.CampaignID, &l.Slug, &l.Title, &l.Description, &l.Subject, &l.Body, &l.ByCountry, &l.Delivery,
 		&l.Digest, &l.OriginSystem, &l.CreatedAt, &l.ModifiedAt)
@@ -133,63 +132,18 @@ func (s *Store) GetBySlug(ctx context.Context, campaignID, slug string) (*Letter
 	return s.get(ctx, s.db.Reader(), `l.campaign_id = $1 AND l.slug = $2`, campaignID, slug)
 }
 
-// ListQuery selects letter campaigns for the API: those of public
-// communities, of the communities ViewerID is an active member of, or all
-// for an admin.
-type ListQuery struct {
-	CampaignID string
-	ViewerID   string
-	Admin      bool
-	Filter     api.Filter
-	Offset     int
-	Limit      int
-}
+// ListQuery selects letter campaigns for the API (campaign.TacticQuery).
+type ListQuery = campaign.TacticQuery
 
 // List returns a page of letter campaigns, newest first, and the total.
 func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Letter, int, error) {
-	var where []string
-	var args store.Args
-	arg := args.Add
-	if lq.CampaignID != "" {
-		where = append(where, "l.campaign_id = "+arg(lq.CampaignID))
-	}
-	if !lq.Admin {
-		where = append(where, campaign.VisibleCondition("l.campaign_id", arg(lq.ViewerID)))
-	}
-	where = append(where, lq.Filter.Where("l.created_at", "l.modified_at", arg)...)
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
-	}
 	q := s.db.Reader()
-	var total int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+letterFrom+cond, args...).Scan(&total); err != nil {
-		return nil, 0, repertoire.Internal(err)
-	}
-	limit := ""
-	if lq.Limit > 0 {
-		limit = " LIMIT " + arg(lq.Limit) + " OFFSET " + arg(lq.Offset)
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+letterColumns+letterFrom+cond+` ORDER BY l.created_at DESC, l.id DESC`+limit, args...)
+	out, total, err := store.SelectPage(ctx, q, letterColumns, letterFrom, "l.created_at DESC, l.id DESC", lq.Page("l"), scanLetter)
 	if err != nil {
-		return nil, 0, repertoire.Internal(err)
-	}
-	defer rows.Close()
-	var out []*Letter
-	for rows.Next() {
-		l, err := scanLetter(rows)
-		if err != nil {
-			return nil, 0, repertoire.Internal(err)
-		}
-		out = append(out, l)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, repertoire.Internal(err)
-	}
-	if out, err = fill(ctx, q, out); err != nil {
 		return nil, 0, err
 	}
-	return out, total, nil
+	out, err = fill(ctx, q, out)
+	return out, total, err
 }
 
 // CampaignTactics lists a campaign's letter campaigns for its page

@@ -113,38 +113,7 @@ func (h *Handler) apiPledge(w http.ResponseWriter, r *http.Request, organize boo
 }
 
 func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
-	page, err := api.ParsePage(r)
-	if err != nil {
-		api.Problem(w, r, h.log, err)
-		return
-	}
-	filter, err := api.ParseFilter(r)
-	if err != nil {
-		api.Problem(w, r, h.log, err)
-		return
-	}
-	q := ListQuery{ViewerID: api.PrincipalID(r), Admin: api.IsAdmin(r), Filter: filter, Offset: page.Offset(), Limit: page.PerPage}
-	if s := r.URL.Query().Get("campaign"); s != "" {
-		c, err := h.campaigns.Get(r.Context(), api.ParseID(s))
-		if err == nil {
-			err = h.access.Check(r.Context(), c.CommunityID, api.PrincipalID(r), false)
-		}
-		if err != nil {
-			api.Problem(w, r, h.log, err)
-			return
-		}
-		q.CampaignID = c.ID
-	}
-	list, total, err := h.Store.List(r.Context(), q)
-	if err != nil {
-		api.Problem(w, r, h.log, err)
-		return
-	}
-	items := make([]pledgeJSON, 0, len(list))
-	for _, p := range list {
-		items = append(items, h.pledgeDoc(p))
-	}
-	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "repertoire:pledges", items, total, page))
+	campaign.ServeTactics(w, r, h.log, h.campaigns, h.access, h.baseURL, "repertoire:pledges", h.Store.List, h.pledgeDoc)
 }
 
 func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
@@ -156,20 +125,7 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	if api.Value(body.Campaign) == "" {
-		api.Problem(w, r, h.log, repertoire.Invalid("campaign", "field.required", nil))
-		return
-	}
-	c, err := h.campaigns.Get(r.Context(), api.ParseID(*body.Campaign))
-	if err == nil {
-		err = h.access.Check(r.Context(), c.CommunityID, api.PrincipalID(r), false)
-	}
-	if repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
-		err = repertoire.Invalid("campaign", "pledge.campaign_not_found", nil)
-	}
-	if err == nil {
-		err = h.access.Check(r.Context(), c.CommunityID, api.PrincipalID(r), true)
-	}
+	c, err := campaign.Organized(r.Context(), h.campaigns, h.access, api.PrincipalID(r), api.Value(body.Campaign), "pledge.campaign_not_found")
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"repertoire"
-	"repertoire/internal/api"
 	"repertoire/internal/campaign"
 	"repertoire/internal/i18n"
 	"repertoire/internal/participation"
@@ -62,7 +61,7 @@ const pledgeColumns = `p.id, p.campaign_id, p.slug, p.title, p.action, p.descrip
 
 const pledgeFrom = ` FROM pledges p`
 
-func scanPledge(row interface{ Scan(...any) error }) (*Pledge, error) {
+func scanPledge(row store.Scanner) (*Pledge, error) {
 	var p Pledge
 	var activated sql.NullTime
 	err := row.Scan(&p.ID, &p.CampaignID, &p.Slug, &p.Title, &p.Action, &p.Description, &p.Threshold, &p.Deadline,
@@ -143,62 +142,18 @@ func (s *Store) GetBySlug(ctx context.Context, campaignID, slug string) (*Pledge
 	return s.get(ctx, s.db.Reader(), `p.campaign_id = $1 AND p.slug = $2`, campaignID, slug)
 }
 
-// ListQuery selects pledges for the API: those of public communities, of
-// the communities ViewerID is an active member of, or all for an admin.
-type ListQuery struct {
-	CampaignID string
-	ViewerID   string
-	Admin      bool
-	Filter     api.Filter
-	Offset     int
-	Limit      int
-}
+// ListQuery selects pledges for the API (campaign.TacticQuery).
+type ListQuery = campaign.TacticQuery
 
 // List returns a page of pledges, newest first, and the total.
 func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Pledge, int, error) {
-	var where []string
-	var args store.Args
-	arg := args.Add
-	if lq.CampaignID != "" {
-		where = append(where, "p.campaign_id = "+arg(lq.CampaignID))
-	}
-	if !lq.Admin {
-		where = append(where, campaign.VisibleCondition("p.campaign_id", arg(lq.ViewerID)))
-	}
-	where = append(where, lq.Filter.Where("p.created_at", "p.modified_at", arg)...)
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
-	}
 	q := s.db.Reader()
-	var total int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+pledgeFrom+cond, args...).Scan(&total); err != nil {
-		return nil, 0, repertoire.Internal(err)
-	}
-	limit := ""
-	if lq.Limit > 0 {
-		limit = " LIMIT " + arg(lq.Limit) + " OFFSET " + arg(lq.Offset)
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+pledgeColumns+pledgeFrom+cond+` ORDER BY p.created_at DESC, p.id DESC`+limit, args...)
+	out, total, err := store.SelectPage(ctx, q, pledgeColumns, pledgeFrom, "p.created_at DESC, p.id DESC", lq.Page("p"), scanPledge)
 	if err != nil {
-		return nil, 0, repertoire.Internal(err)
-	}
-	defer rows.Close()
-	var out []*Pledge
-	for rows.Next() {
-		p, err := scanPledge(rows)
-		if err != nil {
-			return nil, 0, repertoire.Internal(err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, repertoire.Internal(err)
-	}
-	if out, err = fill(ctx, q, out); err != nil {
 		return nil, 0, err
 	}
-	return out, total, nil
+	out, err = fill(ctx, q, out)
+	return out, total, err
 }
 
 // CampaignTactics lists a campaign's pledges for its page

@@ -174,6 +174,12 @@ func (db *DB) startCheckpointer(dsn string) error {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
+				if db.finishCheckpoint.Load() {
+					// The writer's pass is due: a checkpoint of
+					// ours now would make it busy, and the log
+					// would never start again.
+					continue
+				}
 				// Copy, then copy again what the writer appended
 				// meanwhile, until little is new: the writer's own
 				// pass (Write) is then short.
@@ -257,8 +263,14 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 		// Between two transactions of the only writer nothing new is
 		// written: this checkpoint catches up with the whole WAL (the
 		// background one did most of the copying), and the next commit
-		// writes from the WAL's start again.
-		db.writer.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
+		// writes from the WAL's start again. When it could not (the
+		// background checkpointer held the log at that moment), the next
+		// transaction tries again.
+		var busy, frames, done int
+		err := db.writer.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &done)
+		if err == nil && (busy != 0 || done < frames) {
+			db.finishCheckpoint.Store(true)
+		}
 	}
 	sqlTx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
