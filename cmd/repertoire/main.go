@@ -16,11 +16,9 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
-	// The time zone database travels in the binary: events keep their
-	// zone on a host or an image without one (a scratch image).
-	_ "time/tzdata"
 	"syscall"
 	"time"
+	_ "time/tzdata" // events keep their zone on a host or image without a zone database
 
 	"repertoire/internal/account"
 	"repertoire/internal/demo"
