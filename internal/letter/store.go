@@ -28,6 +28,9 @@ type Store struct {
 	// Directory is the targets directory letters may write to (nil:
 	// none, every target is given in full).
 	Directory *target.Store
+	// InboundDomain is the domain of the letter campaigns' inbound
+	// addresses, where targets' answers are mailed ("": none).
+	InboundDomain string
 }
 
 // NewStore builds the store.
@@ -36,14 +39,14 @@ func NewStore(db *store.DB, cat *i18n.Catalog, baseURL string, log *slog.Logger)
 }
 
 const letterColumns = `l.id, l.campaign_id, l.slug, l.title, l.description, l.subject, l.body, l.by_country, l.delivery, l.digest,
-	l.origin_system, l.created_at, l.modified_at`
+	l.origin_system, COALESCE(l.inbound_token, ''), l.created_at, l.modified_at`
 
 const letterFrom = ` FROM letter_campaigns l`
 
 func scanLetter(row interface{ Scan(...any) error }) (*Letter, error) {
 	var l Letter
 	err := row.Scan(&l.ID, &l.CampaignID, &l.Slug, &l.Title, &l.Description, &l.Subject, &l.Body, &l.ByCountry, &l.Delivery,
-		&l.Digest, &l.OriginSystem, &l.CreatedAt, &l.ModifiedAt)
+		&l.Digest, &l.OriginSystem, &l.InboundToken, &l.CreatedAt, &l.ModifiedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -221,10 +224,10 @@ func (s *Store) Create(ctx context.Context, personID, campaignID string, in Inpu
 			creator = personID
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO letter_campaigns (id, campaign_id, slug, title, description, subject, body, by_country,
-			delivery, digest, origin_system, created_by, created_at, modified_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)`,
+			delivery, digest, origin_system, created_by, created_at, modified_at, inbound_token)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)`,
 			id, campaignID, in.Slug, in.Title, in.Description, in.Subject, in.Body, in.ByCountry, in.Delivery, in.Digest,
-			in.OriginSystem, creator, tx.Now)
+			in.OriginSystem, creator, tx.Now, newInboundToken())
 		if store.IsUniqueViolation(err) {
 			return repertoire.Invalid("slug", "letter.slug_taken", nil)
 		}
@@ -232,10 +235,8 @@ func (s *Store) Create(ctx context.Context, personID, campaignID string, in Inpu
 			return repertoire.Internal(err)
 		}
 		for i, t := range in.Targets {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO letter_targets (id, letter_campaign_id, position, name, title, email, country,
-				postal_address, web_form, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-				store.NewID(), id, i, t.Name, t.Title, t.Email, t.Country, t.PostalAddress, t.WebForm, tx.Now); err != nil {
-				return repertoire.Internal(err)
+			if err := insertTarget(ctx, tx, id, i, t); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -244,6 +245,14 @@ func (s *Store) Create(ctx context.Context, personID, campaignID string, in Inpu
 		return nil, err
 	}
 	return s.Get(ctx, id)
+}
+
+// insertTarget adds a target to a letter campaign at a position.
+func insertTarget(ctx context.Context, tx *store.Tx, letterID string, position int, t TargetInput) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO letter_targets (id, letter_campaign_id, position, name, title, email, country,
+		postal_address, web_form, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		store.NewID(), letterID, position, t.Name, t.Title, t.Email, t.Country, t.PostalAddress, t.WebForm, tx.Now)
+	return internalErr(err)
 }
 
 // Titles names letter campaigns, for a person's data export.
