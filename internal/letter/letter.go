@@ -420,6 +420,7 @@ type Answer struct {
 	Body         string
 	DemandID     string
 	DemandStatus string
+	ByMail       bool // received at the inbound address
 	CreatedAt    time.Time
 }
 

@@ -460,22 +460,24 @@ func internalErr(err error) error {
 	return nil
 }
 
-// insertAnswer records a target's answer.
-func insertAnswer(ctx context.Context, tx *store.Tx, personID, letterID string, in AnswerInput) (string, error) {
+// insertAnswer records a target's answer (byMail: received at the
+// inbound address).
+func insertAnswer(ctx context.Context, tx *store.Tx, personID, letterID string, in AnswerInput, byMail bool) (string, error) {
 	id := store.NewID()
 	var by any
 	if personID != "" {
 		by = personID
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO target_answers (id, letter_campaign_id, target_id, answered_on, body, demand_id,
-		demand_status, recorded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		id, letterID, in.TargetID, in.AnsweredOn, in.Body, in.DemandID, in.DemandStatus, by, tx.Now)
+		demand_status, recorded_by, created_at, by_mail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		id, letterID, in.TargetID, in.AnsweredOn, in.Body, in.DemandID, in.DemandStatus, by, tx.Now, byMail)
 	return id, internalErr(err)
 }
 
 // Answers lists a letter campaign's recorded answers, newest first.
 func (s *Store) Answers(ctx context.Context, letterID string) ([]Answer, error) {
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT a.id, a.target_id, t.name, a.answered_on, a.body, a.demand_id, a.demand_status, a.created_at
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT a.id, a.target_id, t.name, a.answered_on, a.body, a.demand_id, a.demand_status, a.created_at,
+			a.by_mail
 		FROM target_answers a JOIN letter_targets t ON t.id = a.target_id
 		WHERE a.letter_campaign_id = $1 ORDER BY a.answered_on DESC, a.id DESC`, letterID)
 	if err != nil {
@@ -485,7 +487,7 @@ func (s *Store) Answers(ctx context.Context, letterID string) ([]Answer, error) 
 	var out []Answer
 	for rows.Next() {
 		var a Answer
-		if err := rows.Scan(&a.ID, &a.TargetID, &a.TargetName, &a.AnsweredOn, &a.Body, &a.DemandID, &a.DemandStatus, &a.CreatedAt); err != nil {
+		if err := rows.Scan(&a.ID, &a.TargetID, &a.TargetName, &a.AnsweredOn, &a.Body, &a.DemandID, &a.DemandStatus, &a.CreatedAt, &a.ByMail); err != nil {
 			return nil, repertoire.Internal(err)
 		}
 		a.AnsweredOn = a.AnsweredOn.UTC()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"repertoire"
+	"repertoire/internal/account"
 	"repertoire/internal/campaign"
 	"repertoire/internal/community"
 	"repertoire/internal/i18n"
@@ -48,6 +49,13 @@ func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger,
 // TacticLister offers the campaign page its letter campaigns.
 func (h *Handler) TacticLister() campaign.TacticLister { return h.Store }
 
+// PersonData is what letters keep about a person beyond the core's
+// participations (their letters go with those): the mails they sent to a
+// letter campaign's address that wait for an organizer.
+func (h *Handler) PersonData() account.PersonData {
+	return account.PersonData{Export: []account.ExportSection{{Name: "letter_held_mails", Read: exportHeld}}, Erase: eraseHeld}
+}
+
 // Jobs are the letter campaigns' jobs (the daily digest).
 func (h *Handler) Jobs() map[string]schedule.Handler { return h.Store.Jobs() }
 
@@ -59,6 +67,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /c/{community}/{campaign}/letters/{letter}/write", h.write)
 	mux.HandleFunc("GET /c/{community}/{campaign}/letters/{letter}/written", h.written)
 	mux.HandleFunc("POST /c/{community}/{campaign}/letters/{letter}/answers", h.answer)
+	mux.HandleFunc("POST /c/{community}/{campaign}/letters/{letter}/held/{id}/attribute", h.attribute)
+	mux.HandleFunc("POST /c/{community}/{campaign}/letters/{letter}/held/{id}/discard", h.discard)
 	mux.HandleFunc("GET /c/{community}/{campaign}/letters/{letter}/edit", h.editForm)
 	mux.HandleFunc("POST /c/{community}/{campaign}/letters/{letter}/edit", h.edit)
 	mux.HandleFunc("GET /c/{community}/{campaign}/letters/{letter}/delete", h.deleteForm)
@@ -280,6 +290,8 @@ type showData struct {
 	Demands    []campaign.Demand
 	Statuses   []string
 	Lang       string
+	Held       []Held // organizers: mails to the inbound address from unknown senders
+	Inbound    string // organizers: the inbound address
 }
 
 // Num writes a count in the page's language.
@@ -300,6 +312,11 @@ func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, status int,
 		for _, sec := range s.Campaign.Sections {
 			d.Demands = append(d.Demands, sec.Demands...)
 		}
+		if d.Held, err = h.Store.HeldMails(r.Context(), s.Tactic.ID); err != nil {
+			h.pages.Error(w, r, err)
+			return
+		}
+		d.Inbound = s.Tactic.InboundAddress(h.Store.InboundDomain)
 	}
 	h.pages.Render(w, r, status, "letter_show", s.Tactic.Title, d)
 }
