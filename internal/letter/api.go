@@ -110,10 +110,10 @@ type letterBody struct {
 	Type         string         `json:"type"`
 	Templates    []templateJSON `json:"templates"`
 	Targets      []targetBody   `json:"targets"`
-	Slug      string `json:"slug"`
-	Campaign  string `json:"campaign"`
-	ByCountry bool   `json:"by_country"`
-	Digest    bool   `json:"digest"`
+	Slug         string         `json:"slug"`
+	Campaign     string         `json:"campaign"`
+	ByCountry    bool           `json:"by_country"`
+	Digest       bool           `json:"digest"`
 }
 
 func (b letterBody) input() (Input, error) {

@@ -1,9 +1,9 @@
 package letter_test
 
 import (
-	"html"
 	"context"
 	"encoding/json"
+	"html"
 	"net/mail"
 	"net/smtp"
 	"net/url"
