@@ -155,6 +155,7 @@ var errLink = repertoire.Errorf(repertoire.ENOTFOUND, "letter.link_invalid")
 type Printable struct {
 	Letter   *Letter
 	Outreach *Outreach
+	Writer   *participation.Participation
 	Sign     string
 }
 
@@ -197,7 +198,7 @@ func (s *Store) printable(ctx context.Context, q store.Queryer, token string) (*
 	if err != nil {
 		return nil, err
 	}
-	return &Printable{Letter: l, Outreach: o, Sign: signature(p)}, nil
+	return &Printable{Letter: l, Outreach: o, Writer: p, Sign: signature(p)}, nil
 }
 
 // Printable reads the letter of a post link.

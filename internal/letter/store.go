@@ -401,6 +401,15 @@ func setState(ctx context.Context, tx *store.Tx, participationID, from, to strin
 	return nil
 }
 
+// confirmedTo lists the participations whose letter to a target was
+// confirmed (sent, mailed, in a digest or to post), oldest first, at most
+// limit.
+func confirmedTo(ctx context.Context, q store.Queryer, letterID, targetID string, limit int) ([]string, error) {
+	return store.Strings(ctx, q, `SELECT participation_id FROM outreach_targets
+		WHERE letter_campaign_id = $1 AND target_id = $2 AND state <> 'waiting' AND confirmed_at IS NOT NULL
+		ORDER BY confirmed_at, participation_id LIMIT $3`, letterID, targetID, limit)
+}
+
 // setPostToken keeps the hash of the printable page's link.
 func setPostToken(ctx context.Context, tx *store.Tx, participationID, hash string) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE outreaches SET post_token_hash = $1 WHERE participation_id = $2`, hash, participationID); err != nil {

@@ -75,6 +75,9 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /c/{community}/{campaign}/letters/{letter}/delete", h.delete)
 	mux.HandleFunc("GET /letters/post/{token}", h.postPage)
 	mux.HandleFunc("POST /letters/post/{token}", h.markSent)
+	mux.HandleFunc("GET /letters/post/{token}/letter.pdf", h.postPDF)
+	mux.HandleFunc("POST /letters/post/{token}/letter.pdf", h.postPDF)
+	mux.HandleFunc("GET /c/{community}/{campaign}/letters/{letter}/targets/{target}/letters.pdf", h.targetPDF)
 
 	mux.HandleFunc("GET /api/v1/advocacy_campaigns", h.apiList)
 	mux.HandleFunc("POST /api/v1/advocacy_campaigns", h.apiCreate)
