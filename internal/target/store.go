@@ -21,13 +21,13 @@ type Store struct{ db *store.DB }
 func NewStore(db *store.DB) *Store { return &Store{db: db} }
 
 const columns = `id, source, slug, COALESCE(community_id, ''), kind, role, name, other_names, title, organization,
-	countries, languages, email, postal_address, web_form, phone, website, created_at, modified_at`
+	countries, languages, email, postal_address, web_form, phone, website, lead_authority_id, created_at, modified_at`
 
 func scan(r store.Scanner) (*Target, error) {
 	var t Target
 	var names, countries, languages string
 	if err := r.Scan(&t.ID, &t.Source, &t.Slug, &t.CommunityID, &t.Kind, &t.Role, &t.Name, &names, &t.Title, &t.Organization,
-		&countries, &languages, &t.Email, &t.PostalAddress, &t.WebForm, &t.Phone, &t.Website, &t.CreatedAt, &t.ModifiedAt); err != nil {
+		&countries, &languages, &t.Email, &t.PostalAddress, &t.WebForm, &t.Phone, &t.Website, &t.LeadAuthorityID, &t.CreatedAt, &t.ModifiedAt); err != nil {
 		return nil, err
 	}
 	t.OtherNames = splitLines(names)
@@ -167,6 +167,78 @@ func (s *Store) Find(ctx context.Context, q Query) ([]*Target, int, error) {
 func (s *Store) Authorities(ctx context.Context, country string) ([]*Target, error) {
 	ts, _, err := s.Find(ctx, Query{Kind: KindRegulator, Role: RoleDataProtection, Country: country})
 	return ts, err
+}
+
+// LeadAuthority is a company's lead supervisory authority: the one set
+// on it, else the only data protection authority of the country it is
+// established in (EstablishmentCountry); Authority is nil when neither
+// says.
+func (s *Store) LeadAuthority(ctx context.Context, company *Target) (Lead, error) {
+	if company.LeadAuthorityID != "" {
+		t, err := s.Get(ctx, company.LeadAuthorityID)
+		if repertoire.ErrorCode(err) != repertoire.ENOTFOUND {
+			return Lead{Authority: t}, err
+		}
+	}
+	country := EstablishmentCountry(company)
+	if country == "" || company.Kind != KindCompany {
+		return Lead{}, nil
+	}
+	as, err := s.Authorities(ctx, country)
+	if err != nil || len(as) != 1 {
+		return Lead{Country: country}, err
+	}
+	return Lead{Authority: as[0], Derived: true, Country: country}, nil
+}
+
+// authorityRef resolves what names a lead authority (an id, or a
+// directory slug: "iedpc") to a data protection authority's id; ""
+// clears it.
+func (s *Store) authorityRef(ctx context.Context, ref string) (string, error) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return "", nil
+	}
+	t, err := s.BySlug(ctx, SourceDatenanfragen, ref)
+	if repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
+		t, err = s.Get(ctx, ref)
+	}
+	if repertoire.ErrorCode(err) == repertoire.ENOTFOUND || (err == nil && (t.Kind != KindRegulator || t.Role != RoleDataProtection || !t.Global())) {
+		return "", repertoire.Invalid("lead_authority_id", "target.bad_lead_authority", nil)
+	}
+	if err != nil {
+		return "", err
+	}
+	return t.ID, nil
+}
+
+// SetLeadAuthority sets a company's lead authority (ref: an id or a
+// directory slug; "" to derive it again), the directory's rows too: the
+// data names none, and a re-import keeps it.
+func (s *Store) SetLeadAuthority(ctx context.Context, id, ref string) (*Target, error) {
+	authority, err := s.authorityRef(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE targets SET lead_authority_id = $1, modified_at = $2 WHERE id = $3 AND kind = $4`,
+			authority, tx.Now, id, KindCompany)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return repertoire.Invalid("lead_authority_id", "target.lead_authority_company", nil)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	t, err := scan(s.db.Writer().QueryRowContext(ctx, `SELECT `+columns+` FROM targets WHERE id = $1`, id))
+	if err != nil {
+		return nil, store.NotFound(err, "target.not_found")
+	}
+	return t, nil
 }
 
 // escapeLike escapes LIKE's wildcards in a searched text.
