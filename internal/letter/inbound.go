@@ -263,9 +263,21 @@ func NewInboundServer(s *Store, domain string, maxBytes int64, log *slog.Logger)
 	srv.MaxRecipients = 10
 	srv.ReadTimeout = time.Minute
 	srv.WriteTimeout = time.Minute
-	srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
+	srv.ErrorLog = addresslessLog{log}
 	return srv
 }
+
+// addresslessLog is go-smtp's error log without its arguments, which name
+// the client's IP address (and, in network errors, ours): only what went
+// wrong is logged ("error handling", "panic serving", "accept error").
+type addresslessLog struct{ log *slog.Logger }
+
+func (l addresslessLog) Printf(format string, _ ...any) {
+	what, _, _ := strings.Cut(format, " %")
+	l.log.Warn("inbound SMTP: " + strings.TrimSuffix(what, ":"))
+}
+
+func (l addresslessLog) Println(...any) { l.log.Warn("inbound SMTP: error") }
 
 type inboundBackend struct {
 	store  *Store
