@@ -54,7 +54,17 @@ type letterJSON struct {
 	CreatedDate     string         `json:"created_date"`
 	ModifiedDate    string         `json:"modified_date"`
 	BrowserURL      string         `json:"browser_url"`
-	Links           api.Links      `json:"_links"`
+	// InboundAddress is where targets' answers are mailed, for its
+	// organizers only (and when an inbound domain is configured).
+	InboundAddress string    `json:"inbound_address,omitempty"`
+	Links          api.Links `json:"_links"`
+}
+
+// organizerDoc is the document as the campaign's organizers read it.
+func (h *Handler) organizerDoc(l *Letter) letterJSON {
+	doc := h.letterDoc(l)
+	doc.InboundAddress = l.InboundAddress(h.Store.InboundDomain)
+	return doc
 }
 
 // OSDI's types of an advocacy campaign, by delivery.
@@ -237,7 +247,7 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	api.JSON(w, http.StatusOK, h.letterDoc(l))
+	api.JSON(w, http.StatusOK, h.organizerDoc(l))
 }
 
 // apiDelete deletes a letter campaign that sent no letter (409 once one
@@ -320,15 +330,29 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	doc := h.letterDoc(l)
+	doc := h.organizerDoc(l)
 	w.Header().Set("Location", doc.Links["self"].(api.Link).Href)
 	api.JSON(w, http.StatusCreated, doc)
 }
 
 func (h *Handler) apiGet(w http.ResponseWriter, r *http.Request) {
-	if l := h.apiLetter(w, r, false); l != nil {
-		api.JSON(w, http.StatusOK, h.letterDoc(l))
+	l := h.apiLetter(w, r, false)
+	if l == nil {
+		return
 	}
+	org := api.IsAdmin(r)
+	if pid := api.PrincipalID(r); pid != "" && !org {
+		var err error
+		if org, err = h.communities.CanOrganize(r.Context(), l.CommunityID, pid); err != nil {
+			api.Problem(w, r, h.log, err)
+			return
+		}
+	}
+	if org {
+		api.JSON(w, http.StatusOK, h.organizerDoc(l))
+		return
+	}
+	api.JSON(w, http.StatusOK, h.letterDoc(l))
 }
 
 // outreachFields are the record-outreach helper's body: OSDI's and Action

@@ -83,6 +83,16 @@ func TestInboundAnswers(t *testing.T) {
 		if _, page := app.Browser().Get(t, l.path(app)); strings.Contains(html.UnescapeString(page), address) {
 			t.Errorf("a visitor sees the inbound address")
 		}
+		var own struct {
+			InboundAddress string `json:"inbound_address"`
+		}
+		if app.API(t, "GET", "/api/v1/advocacy_campaigns/"+l.ID, f.org, nil, &own); own.InboundAddress != address {
+			t.Errorf("the organizers' API document gives %q, want %s", own.InboundAddress, address)
+		}
+		own.InboundAddress = ""
+		if app.API(t, "GET", "/api/v1/advocacy_campaigns/"+l.ID, "", nil, &own); own.InboundAddress != "" {
+			t.Errorf("the public API document gives the inbound address")
+		}
 
 		confirm(t, app, f.write(t, l, "ann@example.org", "Ann", nil))
 		letter := app.Mail.Wait(t, "chairman@ftc.example", "The like button tracks us")
