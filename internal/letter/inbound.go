@@ -321,6 +321,11 @@ func (x *inboundSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 		x.b.log.Error("inbound mail: reading the recipient", "err", err)
 		return errTryLater
 	}
+	for _, l := range x.letters {
+		if l == id {
+			return nil // named twice: recorded once
+		}
+	}
 	x.letters = append(x.letters, id)
 	return nil
 }

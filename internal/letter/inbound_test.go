@@ -99,6 +99,9 @@ func TestInboundAnswers(t *testing.T) {
 		if rt, err := mail.ParseAddress(letter.Header.Get("Reply-To")); err != nil || rt.Address != address {
 			t.Errorf("Reply-To %q, want the campaign's inbound address %s", letter.Header.Get("Reply-To"), address)
 		}
+		if !strings.Contains(letter.Body, "replying to this mail reaches the campaign’s organizers") {
+			t.Errorf("the letter does not say where replies go:\n%s", letter.Body)
+		}
 
 		answer := `From: "Jon Leibowitz" <Chairman@FTC.example>
 To: ` + address + `
