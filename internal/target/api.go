@@ -297,7 +297,7 @@ func (h *Handler) CanSetLead(ctx context.Context, t *Target, personID string, ad
 }
 
 // apiUpdate merges the body into a target. Of the directory's rows only
-// the lead authority changes, by an administrator.
+// a company's lead authority changes, by an administrator.
 func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 	p := api.Require(w, r)
 	if p == nil {
@@ -311,37 +311,28 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 	// PUT merges: the body's fields are decoded over the target's own.
 	cur := Input{Kind: t.Kind, Role: t.Role, Name: t.Name, OtherNames: t.OtherNames, Title: t.Title, Organization: t.Organization,
 		Countries: t.Countries, Languages: t.Languages, Email: t.Email, PostalAddress: t.PostalAddress, WebForm: t.WebForm,
-		Phone: t.Phone, Website: t.Website}
-	b := struct {
-		Input
-		LeadAuthorityID *string `json:"lead_authority_id"`
-	}{Input: cur}
+		Phone: t.Phone, Website: t.Website, LeadAuthority: t.LeadAuthorityID}
+	b := cur
 	if err := api.DecodeStrict(w, r, &b, &targetDoc{}); err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
 	edit, err := h.CanEdit(r.Context(), t, p.PersonID, p.IsAdmin)
-	if err == nil && !edit && (!reflect.DeepEqual(b.Input, cur) || b.LeadAuthorityID == nil) {
-		err = repertoire.Errorf(repertoire.EFORBIDDEN, "target.read_only")
-	}
-	if err == nil && b.LeadAuthorityID != nil {
+	switch {
+	case err != nil:
+	case edit:
+		t, err = h.Update(r.Context(), t.ID, b)
+	default:
+		// A directory row: only its lead authority, by whoever may set it.
+		lead := b.LeadAuthority
+		b.LeadAuthority = cur.LeadAuthority
 		var ok bool
-		ok, err = h.CanSetLead(r.Context(), t, p.PersonID, p.IsAdmin)
-		switch {
-		case err == nil && t.Kind != KindCompany:
-			err = repertoire.Invalid("lead_authority_id", "target.lead_authority_company", nil)
-		case err == nil && !ok:
+		if ok, err = h.CanSetLead(r.Context(), t, p.PersonID, p.IsAdmin); err == nil && (!ok || !reflect.DeepEqual(b, cur)) {
 			err = repertoire.Errorf(repertoire.EFORBIDDEN, "target.read_only")
 		}
 		if err == nil {
-			_, err = h.authorityRef(r.Context(), *b.LeadAuthorityID) // refused before anything is written
+			t, err = h.SetLeadAuthority(r.Context(), t.ID, lead)
 		}
-	}
-	if err == nil && edit {
-		t, err = h.Update(r.Context(), t.ID, b.Input)
-	}
-	if err == nil && b.LeadAuthorityID != nil {
-		t, err = h.SetLeadAuthority(r.Context(), t.ID, *b.LeadAuthorityID)
 	}
 	var d targetDoc
 	if err == nil {

@@ -112,6 +112,16 @@ func TestLeadAuthority(t *testing.T) {
 			"postal_address": "1 Street\nDublin\nIreland"}, &mine); st != 201 {
 			t.Fatalf("organizer's company: %d", st)
 		}
+		p = problem{}
+		if st := app.API(t, "POST", "/api/v1/targets", org, map[string]any{"community": "riders", "kind": "official", "name": "A senator",
+			"lead_authority_id": "iedpc"}, &p); st != 422 || !p.names("lead_authority_id") {
+			t.Errorf("an official with a lead authority: %d %+v, want 422", st, p)
+		}
+		var set leadDoc
+		if st := app.API(t, "POST", "/api/v1/targets", org, map[string]any{"community": "riders", "kind": "company", "name": "Uber France",
+			"lead_authority_id": "nlap"}, &set); st != 201 || set.LeadAuthorityID == "" {
+			t.Errorf("a company created with its lead authority: %d %+v", st, set)
+		}
 		b := app.Browser()
 		b.SignIn(t, "org@example.org", "correct horse battery")
 		if _, page := b.Get(t, "/targets/"+mine.id()); !strings.Contains(page, "Irish Data Protection Commission") || !strings.Contains(page, "(from its country: IE)") {

@@ -249,7 +249,7 @@ func escapeLike(s string) string {
 // Create adds an organizer's target to a community ("" for a global one,
 // which only an administrator may add: the caller checks).
 func (s *Store) Create(ctx context.Context, communityID string, in Input) (*Target, error) {
-	if err := in.Normalize(); err != nil {
+	if err := s.normalize(ctx, &in); err != nil {
 		return nil, err
 	}
 	var t *Target
@@ -258,10 +258,12 @@ func (s *Store) Create(ctx context.Context, communityID string, in Input) (*Targ
 		t = fromInput(in)
 		t.ID, t.Slug, t.CommunityID, t.CreatedAt, t.ModifiedAt = id, id, communityID, tx.Now, tx.Now
 		_, err := tx.ExecContext(ctx, `INSERT INTO targets (id, source, slug, community_id, kind, role, name, other_names, title,
-			organization, countries, languages, email, postal_address, web_form, phone, website, search_text, created_at, modified_at)
-			VALUES ($1, '', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)`,
+			organization, countries, languages, email, postal_address, web_form, phone, website, search_text, created_at, modified_at,
+			lead_authority_id)
+			VALUES ($1, '', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19)`,
 			t.ID, t.Slug, nullable(communityID), t.Kind, t.Role, t.Name, strings.Join(t.OtherNames, "\n"), t.Title, t.Organization,
-			spaced(t.Countries), spaced(t.Languages), t.Email, t.PostalAddress, t.WebForm, t.Phone, t.Website, searchText(t), tx.Now)
+			spaced(t.Countries), spaced(t.Languages), t.Email, t.PostalAddress, t.WebForm, t.Phone, t.Website, searchText(t), tx.Now,
+			t.LeadAuthorityID)
 		if err != nil {
 			return repertoire.Internal(err)
 		}
@@ -273,7 +275,7 @@ func (s *Store) Create(ctx context.Context, communityID string, in Input) (*Targ
 // Update rewrites an organizer's target; the directory's own rows are
 // the import's (the caller refuses them).
 func (s *Store) Update(ctx context.Context, id string, in Input) (*Target, error) {
-	if err := in.Normalize(); err != nil {
+	if err := s.normalize(ctx, &in); err != nil {
 		return nil, err
 	}
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
@@ -281,9 +283,9 @@ func (s *Store) Update(ctx context.Context, id string, in Input) (*Target, error
 		t.Slug = id
 		res, err := tx.ExecContext(ctx, `UPDATE targets SET kind = $2, role = $3, name = $4, other_names = $5, title = $6,
 			organization = $7, countries = $8, languages = $9, email = $10, postal_address = $11, web_form = $12, phone = $13,
-			website = $14, search_text = $15, modified_at = $16 WHERE id = $1 AND source = ''`,
+			website = $14, search_text = $15, modified_at = $16, lead_authority_id = $17 WHERE id = $1 AND source = ''`,
 			id, t.Kind, t.Role, t.Name, strings.Join(t.OtherNames, "\n"), t.Title, t.Organization, spaced(t.Countries),
-			spaced(t.Languages), t.Email, t.PostalAddress, t.WebForm, t.Phone, t.Website, searchText(t), tx.Now)
+			spaced(t.Languages), t.Email, t.PostalAddress, t.WebForm, t.Phone, t.Website, searchText(t), tx.Now, t.LeadAuthorityID)
 		if err != nil {
 			return repertoire.Internal(err)
 		}
@@ -319,7 +321,30 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 func fromInput(in Input) *Target {
 	return &Target{Kind: in.Kind, Role: in.Role, Name: in.Name, OtherNames: in.OtherNames, Title: in.Title,
 		Organization: in.Organization, Countries: in.Countries, Languages: in.Languages, Email: in.Email,
-		PostalAddress: in.PostalAddress, WebForm: in.WebForm, Phone: in.Phone, Website: in.Website}
+		PostalAddress: in.PostalAddress, WebForm: in.WebForm, Phone: in.Phone, Website: in.Website, LeadAuthorityID: in.LeadAuthority}
+}
+
+// normalize checks an organizer's input (Input.Normalize) and resolves
+// its lead authority to an authority's id: only a company has one.
+func (s *Store) normalize(ctx context.Context, in *Input) error {
+	err := in.Normalize()
+	es := repertoire.FieldErrors(err)
+	if err != nil && len(es) == 0 {
+		return err
+	}
+	if strings.TrimSpace(in.LeadAuthority) != "" {
+		if in.Kind != KindCompany {
+			es = append(es, repertoire.Invalid("lead_authority_id", "target.lead_authority_company", nil))
+		} else if id, err := s.authorityRef(ctx, in.LeadAuthority); err != nil {
+			if fes := repertoire.FieldErrors(err); len(fes) == 0 {
+				return err
+			}
+			es = append(es, repertoire.FieldErrors(err)...)
+		} else {
+			in.LeadAuthority = id
+		}
+	}
+	return es.Err()
 }
 
 func nullable(s string) any {

@@ -109,6 +109,9 @@ type Input struct {
 	WebForm       string   `json:"web_form"`
 	Phone         string   `json:"phone"`
 	Website       string   `json:"website"`
+	// LeadAuthority names a company's lead supervisory authority (its id,
+	// or its directory slug: "iedpc"); "": derived from its country.
+	LeadAuthority string `json:"lead_authority_id"`
 }
 
 // Limits of a target's fields, in characters.
