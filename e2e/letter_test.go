@@ -107,10 +107,13 @@ func TestOrganizerEditsThenDeletesALetter(t *testing.T) {
 		}
 		Run(t, ctx, "confirm the deletion",
 			chromedp.Click(`main button.danger`),
-			chromedp.WaitVisible(`main h1`),
+			chromedp.WaitVisible(`p.flash`),
 		)
-		if page := Get(t, ctx, "read the page", chromedp.Text(`main`)); !strings.Contains(page, "The letter is deleted.") || strings.Contains(page, "Write to the Commission") {
-			t.Errorf("after the deletion:\n%s", page)
+		if flash := Get(t, ctx, "read the flash", chromedp.Text(`p.flash`)); flash != "The letter is deleted." {
+			t.Errorf("after the deletion: %q", flash)
+		}
+		if page := Get(t, ctx, "read the campaign page", chromedp.Text(`main`)); strings.Contains(page, "Write to the Commission") {
+			t.Errorf("the campaign page still lists the deleted letter:\n%s", page)
 		}
 	})
 }
