@@ -44,6 +44,7 @@ type Directory interface {
 	Get(ctx context.Context, id string) (*target.Target, error)
 	BySlug(ctx context.Context, source, slug string) (*target.Target, error)
 	Authorities(ctx context.Context, country string) ([]*target.Target, error)
+	LeadAuthority(ctx context.Context, company *target.Target) (target.Lead, error)
 }
 
 // New builds the handler and registers legal actions with the

@@ -116,7 +116,9 @@ func (h *Handler) Request(ctx context.Context, a *Action, s Sender, lang string,
 }
 
 // Authorities are where a complaint about the action's company goes: the
-// company's lead authority and the enrolee's own (by their country).
+// company's lead authority (the action's, chosen by its organizers, else
+// the directory's for its company: target.Store.LeadAuthority) and the
+// enrolee's own (by their country).
 func (h *Handler) Authorities(ctx context.Context, a *Action, country string) []Recipient {
 	if h.targets == nil {
 		return nil
@@ -132,6 +134,12 @@ func (h *Handler) Authorities(ctx context.Context, a *Action, country string) []
 	if a.AuthorityID != "" {
 		if t, err := h.targets.Get(ctx, a.AuthorityID); err == nil {
 			add(t)
+		}
+	} else if a.Company.TargetID != "" {
+		if c, err := h.targets.Get(ctx, a.Company.TargetID); err == nil {
+			if lead, err := h.targets.LeadAuthority(ctx, c); err == nil {
+				add(lead.Authority)
+			}
 		}
 	}
 	if country = strings.ToUpper(strings.TrimSpace(country)); len(country) == 2 {

@@ -54,7 +54,17 @@ type letterJSON struct {
 	CreatedDate     string         `json:"created_date"`
 	ModifiedDate    string         `json:"modified_date"`
 	BrowserURL      string         `json:"browser_url"`
-	Links           api.Links      `json:"_links"`
+	// InboundAddress is where targets' answers are mailed, for its
+	// organizers only (and when an inbound domain is configured).
+	InboundAddress string    `json:"inbound_address,omitempty"`
+	Links          api.Links `json:"_links"`
+}
+
+// organizerDoc is the document as the campaign's organizers read it.
+func (h *Handler) organizerDoc(l *Letter) letterJSON {
+	doc := h.letterDoc(l)
+	doc.InboundAddress = l.InboundAddress(h.Store.InboundDomain)
+	return doc
 }
 
 // OSDI's types of an advocacy campaign, by delivery.
@@ -109,36 +119,42 @@ type letterBody struct {
 	OriginSystem string         `json:"origin_system"`
 	Type         string         `json:"type"`
 	Templates    []templateJSON `json:"templates"`
-	Targets      []struct {
-		Name, Title, Email, Country, Organization string
-		GivenName                                 string `json:"given_name"`
-		FamilyName                                string `json:"family_name"`
-		PostalAddress                             string `json:"postal_address"`
-		WebForm                                   string `json:"web_form"`
-		Directory                                 string `json:"directory"`
-	} `json:"targets"`
-	Slug      string `json:"slug"`
-	Campaign  string `json:"campaign"`
-	ByCountry bool   `json:"by_country"`
-	Digest    bool   `json:"digest"`
+	Targets      []targetBody   `json:"targets"`
+	Slug         string         `json:"slug"`
+	Campaign     string         `json:"campaign"`
+	ByCountry    bool           `json:"by_country"`
+	Digest       bool           `json:"digest"`
 }
 
 func (b letterBody) input() (Input, error) {
 	in := Input{Title: b.Title, Description: b.Description, OriginSystem: b.OriginSystem, Slug: b.Slug, ByCountry: b.ByCountry, Digest: b.Digest}
-	switch strings.ToLower(strings.TrimSpace(b.Type)) {
-	case "", "email":
-		in.Delivery = DeliveryEmail
-	case "postal mail", "postal_mail", "post":
-		in.Delivery = DeliveryPost
-	default:
-		return in, repertoire.Invalid("type", "letter.bad_type", nil)
+	var err error
+	if in.Delivery, err = deliveryOf(b.Type); err != nil {
+		return in, err
 	}
 	if len(b.Templates) > 0 {
 		in.Subject, in.Body = b.Templates[0].Subject, b.Templates[0].Message
 	} else {
 		return in, repertoire.Invalid("templates", "field.required", nil)
 	}
-	for _, t := range b.Targets {
+	in.Targets = targetInputs(b.Targets)
+	return in, nil
+}
+
+// targetBody is an advocacy campaign's target in a body: OSDI's person
+// fields, or ours; id names a target the campaign has (an edit keeps it).
+type targetBody struct {
+	ID, Name, Title, Email, Country, Organization string
+	GivenName                                     string `json:"given_name"`
+	FamilyName                                    string `json:"family_name"`
+	PostalAddress                                 string `json:"postal_address"`
+	WebForm                                       string `json:"web_form"`
+	Directory                                     string `json:"directory"`
+}
+
+func targetInputs(ts []targetBody) []TargetInput {
+	out := []TargetInput{}
+	for _, t := range ts {
 		name := strings.TrimSpace(t.Name)
 		if name == "" {
 			name = strings.TrimSpace(strings.TrimSpace(t.GivenName) + " " + strings.TrimSpace(t.FamilyName))
@@ -150,10 +166,102 @@ func (b letterBody) input() (Input, error) {
 		if org := strings.TrimSpace(t.Organization); org != "" && org != name {
 			title = strings.Trim(strings.TrimSpace(title)+", "+org, ", ")
 		}
-		in.Targets = append(in.Targets, TargetInput{Name: name, Title: title, Email: t.Email, Country: t.Country,
-			PostalAddress: t.PostalAddress, WebForm: t.WebForm, Directory: t.Directory})
+		out = append(out, TargetInput{ID: api.ParseID(strings.TrimSpace(t.ID)), Name: name, Title: title, Email: t.Email,
+			Country: t.Country, PostalAddress: t.PostalAddress, WebForm: t.WebForm, Directory: t.Directory})
 	}
-	return in, nil
+	return out
+}
+
+// patchBody is the body of PUT /advocacy_campaigns/{id}: the fields it
+// carries replace the campaign's (Action Network's update), the others
+// stay.
+type patchBody struct {
+	Title        *string         `json:"title"`
+	Description  *string         `json:"description"`
+	OriginSystem *string         `json:"origin_system"`
+	Type         *string         `json:"type"`
+	Templates    *[]templateJSON `json:"templates"`
+	Targets      *[]targetBody   `json:"targets"`
+	Slug         *string         `json:"slug"`
+	Campaign     *string         `json:"campaign"`
+	ByCountry    *bool           `json:"by_country"`
+	Digest       *bool           `json:"digest"`
+}
+
+func (b patchBody) patch(l *Letter) (Patch, error) {
+	p := Patch{Title: b.Title, Description: b.Description, OriginSystem: b.OriginSystem, Slug: b.Slug, ByCountry: b.ByCountry,
+		Digest: b.Digest}
+	var es repertoire.Errors
+	if b.Campaign != nil && api.ParseID(strings.TrimSpace(*b.Campaign)) != l.CampaignID {
+		es = append(es, repertoire.Invalid("campaign", "letter.campaign_fixed", nil))
+	}
+	if b.Type != nil {
+		d, err := deliveryOf(*b.Type)
+		if err != nil {
+			es = append(es, err.(*repertoire.Error))
+		}
+		p.Delivery = &d
+	}
+	if b.Templates != nil {
+		if len(*b.Templates) == 0 {
+			es = append(es, repertoire.Invalid("templates", "field.required", nil))
+		} else {
+			t := (*b.Templates)[0]
+			p.Subject, p.Body = &t.Subject, &t.Message
+		}
+	}
+	if b.Targets != nil {
+		ts := targetInputs(*b.Targets)
+		p.Targets = &ts
+	}
+	return p, es.Err()
+}
+
+// deliveryOf reads OSDI's type of an advocacy campaign.
+func deliveryOf(typ string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(typ)) {
+	case "", "email":
+		return DeliveryEmail, nil
+	case "postal mail", "postal_mail", "post":
+		return DeliveryPost, nil
+	}
+	return "", repertoire.Invalid("type", "letter.bad_type", nil)
+}
+
+// apiUpdate edits a letter campaign (PUT, as Action Network updates one).
+func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
+	l := h.apiLetter(w, r, true)
+	if l == nil {
+		return
+	}
+	var body patchBody
+	if err := api.DecodeKnown(w, r, &body, letterFields); err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	p, err := body.patch(l)
+	if err == nil {
+		l, err = h.Store.Update(r.Context(), l.ID, p)
+	}
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	api.JSON(w, http.StatusOK, h.organizerDoc(l))
+}
+
+// apiDelete deletes a letter campaign that sent no letter (409 once one
+// was sent: Store.Delete).
+func (h *Handler) apiDelete(w http.ResponseWriter, r *http.Request) {
+	l := h.apiLetter(w, r, true)
+	if l == nil {
+		return
+	}
+	if err := h.Store.Delete(r.Context(), l.ID); err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // apiLetter reads the letter campaign of the URL for the caller.
@@ -190,15 +298,29 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	doc := h.letterDoc(l)
+	doc := h.organizerDoc(l)
 	w.Header().Set("Location", doc.Links["self"].(api.Link).Href)
 	api.JSON(w, http.StatusCreated, doc)
 }
 
 func (h *Handler) apiGet(w http.ResponseWriter, r *http.Request) {
-	if l := h.apiLetter(w, r, false); l != nil {
-		api.JSON(w, http.StatusOK, h.letterDoc(l))
+	l := h.apiLetter(w, r, false)
+	if l == nil {
+		return
 	}
+	org := api.IsAdmin(r)
+	if pid := api.PrincipalID(r); pid != "" && !org {
+		var err error
+		if org, err = h.communities.CanOrganize(r.Context(), l.CommunityID, pid); err != nil {
+			api.Problem(w, r, h.log, err)
+			return
+		}
+	}
+	if org {
+		api.JSON(w, http.StatusOK, h.organizerDoc(l))
+		return
+	}
+	api.JSON(w, http.StatusOK, h.letterDoc(l))
 }
 
 // outreachFields are the record-outreach helper's body: OSDI's and Action

@@ -65,6 +65,7 @@ type Letter struct {
 	Subject      string // the subject every writer starts from
 	Body         string // the letter every writer starts from
 	ByCountry    bool   // each writer writes to the targets of their country
+	InboundToken string // of the address answers are mailed to (InboundAddress)
 	Delivery     string
 	Digest       bool // targets get one mail a day
 	OriginSystem string
@@ -82,6 +83,19 @@ func (l *Letter) Path(rest ...string) string {
 	}
 	return s
 }
+
+// InboundAddress is where targets' answers to the letter campaign are
+// mailed: answers+<token>@domain ("" without an inbound domain).
+func (l *Letter) InboundAddress(domain string) string {
+	if domain == "" || l.InboundToken == "" {
+		return ""
+	}
+	return InboundLocal + "+" + l.InboundToken + "@" + domain
+}
+
+// InboundLocal is the local part of every letter campaign's inbound
+// address, before "+token".
+const InboundLocal = "answers"
 
 // Total is the number of letters counted: confirmed online and imported.
 func (l *Letter) Total() int { return l.Counts.Total() }
@@ -140,6 +154,9 @@ func (t Target) Label() string {
 type TargetInput struct {
 	Name, Title, Email, Country, PostalAddress, WebForm string
 	Directory                                           string
+	// ID names one of the letter campaign's targets an edit keeps (its
+	// letters and counts stay with it); "" adds a new one.
+	ID string
 }
 
 // Input is what an organizer gives to create a letter campaign. Empty
@@ -271,6 +288,51 @@ func validCountry(c string) bool {
 	return len(c) == 2 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z'
 }
 
+// Input is the letter campaign as it is: what an edit starts from, each
+// target with its id.
+func (l *Letter) Input() Input {
+	in := Input{Title: l.Title, Slug: l.Slug, Description: l.Description, Subject: l.Subject, Body: l.Body, ByCountry: l.ByCountry,
+		Delivery: l.Delivery, Digest: l.Digest, OriginSystem: l.OriginSystem}
+	for _, t := range l.Targets {
+		in.Targets = append(in.Targets, TargetInput{ID: t.ID, Name: t.Name, Title: t.Title, Email: t.Email, Country: t.Country,
+			PostalAddress: t.PostalAddress, WebForm: t.WebForm})
+	}
+	return in
+}
+
+// Patch is an edit of a letter campaign: the fields set replace the
+// current ones (the API's PUT, the edit form). Targets, when set, are the
+// whole new list: those naming a current target's ID keep it with its
+// letters, the others are added, and a current one left out is removed,
+// which is refused once letters were written to it.
+type Patch struct {
+	Title, Slug, Description, Subject, Body, Delivery, OriginSystem *string
+	ByCountry, Digest                                               *bool
+	Targets                                                         *[]TargetInput
+}
+
+// apply writes the patch over in.
+func (p Patch) apply(in *Input) {
+	for _, f := range []struct {
+		dst *string
+		v   *string
+	}{{&in.Title, p.Title}, {&in.Slug, p.Slug}, {&in.Description, p.Description}, {&in.Subject, p.Subject}, {&in.Body, p.Body},
+		{&in.Delivery, p.Delivery}, {&in.OriginSystem, p.OriginSystem}} {
+		if f.v != nil {
+			*f.dst = *f.v
+		}
+	}
+	if p.ByCountry != nil {
+		in.ByCountry = *p.ByCountry
+	}
+	if p.Digest != nil {
+		in.Digest = *p.Digest
+	}
+	if p.Targets != nil {
+		in.Targets = *p.Targets
+	}
+}
+
 // Writing is one supporter's letter as they send it: the subject and
 // text they reviewed (with their own paragraph), their country when the
 // letter goes by country, and whether the targets may reply to them.
@@ -358,6 +420,7 @@ type Answer struct {
 	Body         string
 	DemandID     string
 	DemandStatus string
+	ByMail       bool // received at the inbound address
 	CreatedAt    time.Time
 }
 

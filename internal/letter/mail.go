@@ -9,6 +9,7 @@ import (
 	"repertoire"
 	"repertoire/internal/account"
 	"repertoire/internal/campaign"
+	"repertoire/internal/community"
 	"repertoire/internal/outbox"
 	"repertoire/internal/participation"
 	"repertoire/internal/schedule"
@@ -121,7 +122,10 @@ func signature(p *participation.Participation) string {
 func (s *Store) mailTarget(ctx context.Context, tx *store.Tx, l *Letter, p *participation.Participation, email string, o *Outreach, t Target) error {
 	loc := s.cat.For(p.Lang)
 	note := loc.T("letter.mail.target.no_reply", "Title", l.Title, "URL", s.baseURL+l.Path())
-	reply := ""
+	reply := l.InboundAddress(s.InboundDomain) // answers reach the organizers
+	if reply != "" {
+		note = loc.T("letter.mail.target.reply_organizers", "Title", l.Title, "URL", s.baseURL+l.Path())
+	}
 	if o.ReplyOK {
 		note = loc.T("letter.mail.target.reply", "Title", l.Title, "URL", s.baseURL+l.Path())
 		reply = email
@@ -151,6 +155,7 @@ var errLink = repertoire.Errorf(repertoire.ENOTFOUND, "letter.link_invalid")
 type Printable struct {
 	Letter   *Letter
 	Outreach *Outreach
+	Writer   *participation.Participation
 	Sign     string
 }
 
@@ -193,7 +198,7 @@ func (s *Store) printable(ctx context.Context, q store.Queryer, token string) (*
 	if err != nil {
 		return nil, err
 	}
-	return &Printable{Letter: l, Outreach: o, Sign: signature(p)}, nil
+	return &Printable{Letter: l, Outreach: o, Writer: p, Sign: signature(p)}, nil
 }
 
 // Printable reads the letter of a post link.
@@ -278,7 +283,7 @@ func (s *Store) digest(ctx context.Context, tx *store.Tx, letterID string) error
 			b.WriteString("\n\n" + o.Message + "\n\n" + signature(p))
 		}
 		if t.Email != "" {
-			err := outbox.Enqueue(ctx, tx, s.baseURL, outbox.Message{To: t.Email, Lang: loc.Lang,
+			err := outbox.Enqueue(ctx, tx, s.baseURL, outbox.Message{To: t.Email, Lang: loc.Lang, ReplyTo: l.InboundAddress(s.InboundDomain),
 				Subject: loc.T("letter.mail.digest.subject", "Count", end-start, "Title", l.Title), Body: b.String() + "\n"})
 			if err != nil {
 				return err
@@ -313,7 +318,7 @@ func (s *Store) RecordAnswer(ctx context.Context, personID string, l *Letter, in
 		return err
 	}
 	return s.db.Write(ctx, func(tx *store.Tx) error {
-		if _, err := insertAnswer(ctx, tx, personID, l.ID, in); err != nil {
+		if _, err := insertAnswer(ctx, tx, personID, l.ID, in, false); err != nil {
 			return err
 		}
 		if in.DemandID == "" || in.DemandStatus == "" {
@@ -339,4 +344,36 @@ func targetName(l *Letter, id string) string {
 		}
 	}
 	return ""
+}
+
+// mailInbound tells the community's organizers a mail came to the letter
+// campaign's address: recorded as the answer of from, or held for them
+// to attribute (from nil). The mail names no sender's address.
+func (s *Store) mailInbound(ctx context.Context, tx *store.Tx, l *Letter, from *Target) error {
+	ids, err := community.OrganizerIDs(ctx, tx, l.CommunityID)
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	people, err := account.Contacts(ctx, tx, ids)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		o, ok := people[id]
+		if !ok {
+			continue
+		}
+		loc := s.cat.For(o.Language)
+		subject := loc.T("letter.mail.inbound.held.subject", "Title", l.Title)
+		body := loc.T("letter.mail.inbound.held.body", "Title", l.Title, "URL", s.baseURL+l.Path()+"#held")
+		if from != nil {
+			subject = loc.T("letter.mail.inbound.answer.subject", "Target", from.Name, "Title", l.Title)
+			body = loc.T("letter.mail.inbound.answer.body", "Target", from.Name, "Title", l.Title, "URL", s.baseURL+l.Path()+"#answers")
+		}
+		if err := outbox.Enqueue(ctx, tx, s.baseURL, outbox.Message{PersonID: id, To: o.Email, Subject: subject, Body: body,
+			Lang: loc.Lang, Catalog: s.cat}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

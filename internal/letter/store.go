@@ -27,6 +27,9 @@ type Store struct {
 	// Directory is the targets directory letters may write to (nil:
 	// none, every target is given in full).
 	Directory *target.Store
+	// InboundDomain is the domain of the letter campaigns' inbound
+	// addresses, where targets' answers are mailed ("": none).
+	InboundDomain string
 }
 
 // NewStore builds the store.
@@ -35,14 +38,14 @@ func NewStore(db *store.DB, cat *i18n.Catalog, baseURL string, log *slog.Logger)
 }
 
 const letterColumns = `l.id, l.campaign_id, l.slug, l.title, l.description, l.subject, l.body, l.by_country, l.delivery, l.digest,
-	l.origin_system, l.created_at, l.modified_at`
+	l.origin_system, COALESCE(l.inbound_token, ''), l.created_at, l.modified_at`
 
 const letterFrom = ` FROM letter_campaigns l`
 
 func scanLetter(row store.Scanner) (*Letter, error) {
 	var l Letter
 	err := row.Scan(&l.ID, &l.CampaignID, &l.Slug, &l.Title, &l.Description, &l.Subject, &l.Body, &l.ByCountry, &l.Delivery,
-		&l.Digest, &l.OriginSystem, &l.CreatedAt, &l.ModifiedAt)
+		&l.Digest, &l.OriginSystem, &l.InboundToken, &l.CreatedAt, &l.ModifiedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -175,10 +178,10 @@ func (s *Store) Create(ctx context.Context, personID, campaignID string, in Inpu
 			creator = personID
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO letter_campaigns (id, campaign_id, slug, title, description, subject, body, by_country,
-			delivery, digest, origin_system, created_by, created_at, modified_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)`,
+			delivery, digest, origin_system, created_by, created_at, modified_at, inbound_token)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)`,
 			id, campaignID, in.Slug, in.Title, in.Description, in.Subject, in.Body, in.ByCountry, in.Delivery, in.Digest,
-			in.OriginSystem, creator, tx.Now)
+			in.OriginSystem, creator, tx.Now, newInboundToken())
 		if store.IsUniqueViolation(err) {
 			return repertoire.Invalid("slug", "letter.slug_taken", nil)
 		}
@@ -186,10 +189,8 @@ func (s *Store) Create(ctx context.Context, personID, campaignID string, in Inpu
 			return repertoire.Internal(err)
 		}
 		for i, t := range in.Targets {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO letter_targets (id, letter_campaign_id, position, name, title, email, country,
-				postal_address, web_form, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-				store.NewID(), id, i, t.Name, t.Title, t.Email, t.Country, t.PostalAddress, t.WebForm, tx.Now); err != nil {
-				return repertoire.Internal(err)
+			if err := insertTarget(ctx, tx, id, i, t); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -198,6 +199,14 @@ func (s *Store) Create(ctx context.Context, personID, campaignID string, in Inpu
 		return nil, err
 	}
 	return s.Get(ctx, id)
+}
+
+// insertTarget adds a target to a letter campaign at a position.
+func insertTarget(ctx context.Context, tx *store.Tx, letterID string, position int, t TargetInput) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO letter_targets (id, letter_campaign_id, position, name, title, email, country,
+		postal_address, web_form, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		store.NewID(), letterID, position, t.Name, t.Title, t.Email, t.Country, t.PostalAddress, t.WebForm, tx.Now)
+	return internalErr(err)
 }
 
 // Titles names letter campaigns, for a person's data export.
@@ -346,6 +355,15 @@ func setState(ctx context.Context, tx *store.Tx, participationID, from, to strin
 	return nil
 }
 
+// confirmedTo lists the participations whose letter to a target was
+// confirmed (sent, mailed, in a digest or to post), oldest first, at most
+// limit.
+func confirmedTo(ctx context.Context, q store.Queryer, letterID, targetID string, limit int) ([]string, error) {
+	return store.Strings(ctx, q, `SELECT participation_id FROM outreach_targets
+		WHERE letter_campaign_id = $1 AND target_id = $2 AND state <> 'waiting' AND confirmed_at IS NOT NULL
+		ORDER BY confirmed_at, participation_id LIMIT $3`, letterID, targetID, limit)
+}
+
 // setPostToken keeps the hash of the printable page's link.
 func setPostToken(ctx context.Context, tx *store.Tx, participationID, hash string) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE outreaches SET post_token_hash = $1 WHERE participation_id = $2`, hash, participationID); err != nil {
@@ -405,22 +423,24 @@ func internalErr(err error) error {
 	return nil
 }
 
-// insertAnswer records a target's answer.
-func insertAnswer(ctx context.Context, tx *store.Tx, personID, letterID string, in AnswerInput) (string, error) {
+// insertAnswer records a target's answer (byMail: received at the
+// inbound address).
+func insertAnswer(ctx context.Context, tx *store.Tx, personID, letterID string, in AnswerInput, byMail bool) (string, error) {
 	id := store.NewID()
 	var by any
 	if personID != "" {
 		by = personID
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO target_answers (id, letter_campaign_id, target_id, answered_on, body, demand_id,
-		demand_status, recorded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		id, letterID, in.TargetID, in.AnsweredOn, in.Body, in.DemandID, in.DemandStatus, by, tx.Now)
+		demand_status, recorded_by, created_at, by_mail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		id, letterID, in.TargetID, in.AnsweredOn, in.Body, in.DemandID, in.DemandStatus, by, tx.Now, byMail)
 	return id, internalErr(err)
 }
 
 // Answers lists a letter campaign's recorded answers, newest first.
 func (s *Store) Answers(ctx context.Context, letterID string) ([]Answer, error) {
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT a.id, a.target_id, t.name, a.answered_on, a.body, a.demand_id, a.demand_status, a.created_at
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT a.id, a.target_id, t.name, a.answered_on, a.body, a.demand_id, a.demand_status, a.created_at,
+			a.by_mail
 		FROM target_answers a JOIN letter_targets t ON t.id = a.target_id
 		WHERE a.letter_campaign_id = $1 ORDER BY a.answered_on DESC, a.id DESC`, letterID)
 	if err != nil {
@@ -430,7 +450,7 @@ func (s *Store) Answers(ctx context.Context, letterID string) ([]Answer, error) 
 	var out []Answer
 	for rows.Next() {
 		var a Answer
-		if err := rows.Scan(&a.ID, &a.TargetID, &a.TargetName, &a.AnsweredOn, &a.Body, &a.DemandID, &a.DemandStatus, &a.CreatedAt); err != nil {
+		if err := rows.Scan(&a.ID, &a.TargetID, &a.TargetName, &a.AnsweredOn, &a.Body, &a.DemandID, &a.DemandStatus, &a.CreatedAt, &a.ByMail); err != nil {
 			return nil, repertoire.Internal(err)
 		}
 		a.AnsweredOn = a.AnsweredOn.UTC()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"repertoire"
+	"repertoire/internal/account"
 	"repertoire/internal/campaign"
 	"repertoire/internal/community"
 	"repertoire/internal/i18n"
@@ -48,6 +49,13 @@ func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger,
 // TacticLister offers the campaign page its letter campaigns.
 func (h *Handler) TacticLister() campaign.TacticLister { return h.Store }
 
+// PersonData is what letters keep about a person beyond the core's
+// participations (their letters go with those): the mails they sent to a
+// letter campaign's address that wait for an organizer.
+func (h *Handler) PersonData() account.PersonData {
+	return account.PersonData{Export: []account.ExportSection{{Name: "letter_held_mails", Read: exportHeld}}, Erase: eraseHeld}
+}
+
 // Jobs are the letter campaigns' jobs (the daily digest).
 func (h *Handler) Jobs() map[string]schedule.Handler { return h.Store.Jobs() }
 
@@ -59,12 +67,23 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /c/{community}/{campaign}/letters/{letter}/write", h.write)
 	mux.HandleFunc("GET /c/{community}/{campaign}/letters/{letter}/written", h.written)
 	mux.HandleFunc("POST /c/{community}/{campaign}/letters/{letter}/answers", h.answer)
+	mux.HandleFunc("POST /c/{community}/{campaign}/letters/{letter}/held/{id}/attribute", h.attribute)
+	mux.HandleFunc("POST /c/{community}/{campaign}/letters/{letter}/held/{id}/discard", h.discard)
+	mux.HandleFunc("GET /c/{community}/{campaign}/letters/{letter}/edit", h.editForm)
+	mux.HandleFunc("POST /c/{community}/{campaign}/letters/{letter}/edit", h.edit)
+	mux.HandleFunc("GET /c/{community}/{campaign}/letters/{letter}/delete", h.deleteForm)
+	mux.HandleFunc("POST /c/{community}/{campaign}/letters/{letter}/delete", h.delete)
 	mux.HandleFunc("GET /letters/post/{token}", h.postPage)
 	mux.HandleFunc("POST /letters/post/{token}", h.markSent)
+	mux.HandleFunc("GET /letters/post/{token}/letter.pdf", h.postPDF)
+	mux.HandleFunc("POST /letters/post/{token}/letter.pdf", h.postPDF)
+	mux.HandleFunc("GET /c/{community}/{campaign}/letters/{letter}/targets/{target}/letters.pdf", h.targetPDF)
 
 	mux.HandleFunc("GET /api/v1/advocacy_campaigns", h.apiList)
 	mux.HandleFunc("POST /api/v1/advocacy_campaigns", h.apiCreate)
 	mux.HandleFunc("GET /api/v1/advocacy_campaigns/{id}", h.apiGet)
+	mux.HandleFunc("PUT /api/v1/advocacy_campaigns/{id}", h.apiUpdate)
+	mux.HandleFunc("DELETE /api/v1/advocacy_campaigns/{id}", h.apiDelete)
 	mux.HandleFunc("GET /api/v1/advocacy_campaigns/{id}/outreaches", h.apiOutreaches)
 	mux.HandleFunc("POST /api/v1/advocacy_campaigns/{id}/outreaches", h.apiOutreach)
 }
@@ -136,10 +155,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	participation.Post(w, r, h.pages, "letter.created", func(f *web.Form) (string, error) {
-		in := Input{Title: f.Get("title"), Slug: f.Get("slug"), Description: f.Get("description"), Subject: f.Get("subject"),
-			Body: f.Get("body"), ByCountry: f.Get("by_country") != "", Delivery: f.Get("delivery"), Digest: f.Get("digest") != "",
-			Targets: targetsField(f.Get("targets"))}
-		l, err := h.Store.Create(r.Context(), web.ViewerID(r), s.Campaign.ID, in)
+		l, err := h.Store.Create(r.Context(), web.ViewerID(r), s.Campaign.ID, formInput(f))
 		if err != nil {
 			return "", lineErrors(web.Localizer(r.Context()), err)
 		}
@@ -147,6 +163,124 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 	}, func(status int, f *web.Form) {
 		h.pages.Render(w, r, status, "letter_new", web.Localizer(r.Context()).T("letter.new_title"), formData{s, f})
 	})
+}
+
+// formInput reads the letter campaign's form.
+func formInput(f *web.Form) Input {
+	return Input{Title: f.Get("title"), Slug: f.Get("slug"), Description: f.Get("description"), Subject: f.Get("subject"),
+		Body: f.Get("body"), ByCountry: f.Get("by_country") != "", Delivery: f.Get("delivery"), Digest: f.Get("digest") != "",
+		Targets: targetsField(f.Get("targets"))}
+}
+
+// targetLines writes a letter campaign's targets as the form's lines.
+func targetLines(ts []Target) string {
+	var b strings.Builder
+	for _, t := range ts {
+		b.WriteString(strings.Join([]string{t.Name, t.Title, t.Email, t.Country, t.PostalAddress, t.WebForm}, " | ") + "\n")
+	}
+	return b.String()
+}
+
+// keepTargets gives the form's lines the ids of the current targets they
+// name (by name, each once), so an edit keeps their letters and counts.
+func keepTargets(cur []Target, in []TargetInput) {
+	used := map[string]bool{}
+	for i := range in {
+		for _, t := range cur {
+			if !used[t.ID] && strings.EqualFold(strings.TrimSpace(in[i].Name), t.Name) {
+				in[i].ID, used[t.ID] = t.ID, true
+				break
+			}
+		}
+	}
+}
+
+// editData is the organizers' edit page: the form, and where answers
+// are mailed.
+type editData struct {
+	*scope
+	Form    *web.Form
+	Inbound string // the inbound address ("" when none is configured)
+}
+
+func (h *Handler) editValues(l *Letter) *web.Form {
+	v := url.Values{"title": {l.Title}, "slug": {l.Slug}, "description": {l.Description}, "subject": {l.Subject}, "body": {l.Body},
+		"delivery": {l.Delivery}, "targets": {targetLines(l.Targets)}}
+	if l.ByCountry {
+		v.Set("by_country", "on")
+	}
+	if l.Digest {
+		v.Set("digest", "on")
+	}
+	return web.NewForm(v)
+}
+
+func (h *Handler) renderEdit(w http.ResponseWriter, r *http.Request, status int, s *scope, f *web.Form) {
+	h.pages.Render(w, r, status, "letter_edit", web.Localizer(r.Context()).T("letter.edit_title"),
+		editData{scope: s, Form: f, Inbound: s.Tactic.InboundAddress(h.Store.InboundDomain)})
+}
+
+func (h *Handler) editForm(w http.ResponseWriter, r *http.Request) {
+	if s := h.locator.Locate(w, r, true, true); s != nil {
+		h.renderEdit(w, r, http.StatusOK, s, h.editValues(s.Tactic))
+	}
+}
+
+func (h *Handler) edit(w http.ResponseWriter, r *http.Request) {
+	s := h.locator.Locate(w, r, true, true)
+	if s == nil {
+		return
+	}
+	participation.Post(w, r, h.pages, "letter.saved", func(f *web.Form) (string, error) {
+		in := formInput(f)
+		keepTargets(s.Tactic.Targets, in.Targets)
+		l, err := h.Store.Update(r.Context(), s.Tactic.ID, Patch{Title: &in.Title, Slug: &in.Slug, Description: &in.Description,
+			Subject: &in.Subject, Body: &in.Body, ByCountry: &in.ByCountry, Delivery: &in.Delivery, Digest: &in.Digest,
+			Targets: &in.Targets})
+		if err != nil {
+			return "", lineErrors(web.Localizer(r.Context()), err)
+		}
+		h.locator.Forget()
+		return l.Path(), nil
+	}, func(status int, f *web.Form) { h.renderEdit(w, r, status, s, f) })
+}
+
+// deleteData is the page asking to confirm a deletion, or saying why it
+// cannot be.
+type deleteData struct {
+	*scope
+	Sent bool // letters were sent: the campaign stays
+	Lang string
+}
+
+// Num writes a count in the page's language.
+func (d deleteData) Num(n int) string { return web.FormatNumber(d.Lang, n) }
+
+func (h *Handler) deleteForm(w http.ResponseWriter, r *http.Request) {
+	s := h.locator.Locate(w, r, true, true)
+	if s == nil {
+		return
+	}
+	sent, err := h.Store.HasSent(r.Context(), s.Tactic)
+	if err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	h.pages.Render(w, r, http.StatusOK, "letter_delete", web.Localizer(r.Context()).T("letter.delete_title"),
+		deleteData{scope: s, Sent: sent, Lang: web.Localizer(r.Context()).Lang})
+}
+
+func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
+	s := h.locator.Locate(w, r, true, true)
+	if s == nil {
+		return
+	}
+	if err := h.Store.Delete(r.Context(), s.Tactic.ID); err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	h.locator.Forget()
+	web.Redirect(w, r, "/c/"+s.Community.Slug+"/"+s.Campaign.Slug, "letter.deleted")
 }
 
 // showData is the public page: the letter to review and send, the
@@ -159,6 +293,8 @@ type showData struct {
 	Demands    []campaign.Demand
 	Statuses   []string
 	Lang       string
+	Held       []Held // organizers: mails to the inbound address from unknown senders
+	Inbound    string // organizers: the inbound address
 }
 
 // Num writes a count in the page's language.
@@ -179,6 +315,11 @@ func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, status int,
 		for _, sec := range s.Campaign.Sections {
 			d.Demands = append(d.Demands, sec.Demands...)
 		}
+		if d.Held, err = h.Store.HeldMails(r.Context(), s.Tactic.ID); err != nil {
+			h.pages.Error(w, r, err)
+			return
+		}
+		d.Inbound = s.Tactic.InboundAddress(h.Store.InboundDomain)
 	}
 	h.pages.Render(w, r, status, "letter_show", s.Tactic.Title, d)
 }

@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
+	"github.com/emersion/go-smtp"
 
 	"repertoire"
 	"repertoire/internal/account"
@@ -69,6 +71,14 @@ type Config struct {
 	LogKey string
 	// NoLog keeps no transparency log (the benchmarks' switch).
 	NoLog bool
+	// InboundDomain is the domain of letter campaigns' inbound addresses
+	// (answers+<token>@domain), where targets' answers are mailed; its MX
+	// points at InboundSMTPAddr, the SMTP listener receiving them (both
+	// needed; empty: no inbound mail). InboundMaxBytes bounds a mail
+	// (0: letter.DefaultInboundMaxBytes).
+	InboundDomain   string
+	InboundSMTPAddr string
+	InboundMaxBytes int64
 }
 
 // Server is a running Repertoire.
@@ -85,6 +95,10 @@ type Server struct {
 	Participation *participation.Service
 	// Scheduler runs the jobs due at a time (a pledge's deadline, window).
 	Scheduler *schedule.Runner
+	// Inbound receives the mails to letter campaigns' addresses, on
+	// InboundListener (nil without --inbound-smtp-addr).
+	Inbound         *smtp.Server
+	InboundListener net.Listener
 }
 
 // devMailDir is where mail goes without SMTP or a mail directory: mail/
@@ -150,6 +164,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	tags := tag.New(db, log, cfg.BaseURL, communities.Store, accounts)
 	targets := target.New(db, pages, cat, log, cfg.BaseURL, communities.Store)
 	letters.Store.Directory = targets.Store // letters write to the directory's targets too
+	letters.Store.InboundDomain = cfg.InboundDomain
 	library := cases.New(db, pages, cat, log, cfg.BaseURL, communities.Store)
 	ledgers := ledger.New(db, pages, log, cfg.BaseURL, communities.Store, campaigns.Store)
 	legals := legal.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, targets.Store, parts, scheduler,
@@ -253,8 +268,18 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	h = measure(h)
 	// Standard Prometheus text: # HELP and # TYPE before each family.
 	metrics.ExposeMetadata(true)
-	return &Server{Config: cfg, DB: db, Log: log, Handler: h, Accounts: accounts, Catalog: cat,
-		Worker: outbox.NewWorker(db, transport, log), Participation: parts, Scheduler: scheduler}, nil
+	srv := &Server{Config: cfg, DB: db, Log: log, Handler: h, Accounts: accounts, Catalog: cat,
+		Worker: outbox.NewWorker(db, transport, log), Participation: parts, Scheduler: scheduler}
+	if cfg.InboundSMTPAddr != "" {
+		if cfg.InboundDomain == "" {
+			return nil, fmt.Errorf("--inbound-smtp-addr needs --inbound-domain: the domain of the addresses it receives for")
+		}
+		if srv.InboundListener, err = net.Listen("tcp", cfg.InboundSMTPAddr); err != nil {
+			return nil, fmt.Errorf("inbound SMTP: %w", err)
+		}
+		srv.Inbound = letter.NewInboundServer(letters.Store, cfg.InboundDomain, cfg.InboundMaxBytes, log)
+	}
+	return srv, nil
 }
 
 // transparencyLog builds the log (nil with NoLog) and turns it on in the
@@ -472,6 +497,14 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	go s.watchDatabase(wctx, time.Second)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if s.Inbound != nil {
+		go func() {
+			if err := s.Inbound.Serve(s.InboundListener); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
+				s.Log.Error("inbound SMTP stopped", "err", err)
+			}
+		}()
+		defer s.Inbound.Close()
+	}
 	select {
 	case err := <-errc:
 		stopWorker()

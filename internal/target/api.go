@@ -3,6 +3,7 @@ package target
 import (
 	"context"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"repertoire"
@@ -13,7 +14,8 @@ import (
 // also those of their communities (an administrator every one); the
 // organizers of a community add, change and delete its targets, an
 // administrator the global ones. The directory's rows change only by
-// import.
+// import, but for a company's lead authority, which the data does not
+// name and administrators set.
 
 func (h *Handler) apiRoutes(mux *http.ServeMux) {
 	p := api.Prefix
@@ -25,26 +27,53 @@ func (h *Handler) apiRoutes(mux *http.ServeMux) {
 }
 
 type targetDoc struct {
-	Identifiers   []string  `json:"identifiers"`
-	CreatedDate   string    `json:"created_date"`
-	ModifiedDate  string    `json:"modified_date"`
-	Source        string    `json:"source"`
-	Slug          string    `json:"slug"`
-	Kind          string    `json:"kind"`
-	Role          string    `json:"role"`
-	Name          string    `json:"name"`
-	OtherNames    []string  `json:"other_names"`
-	Title         string    `json:"title"`
-	Organization  string    `json:"organization"`
-	Countries     []string  `json:"countries"`
-	Languages     []string  `json:"languages"`
-	Email         string    `json:"email"`
-	PostalAddress string    `json:"postal_address"`
-	WebForm       string    `json:"web_form"`
-	Phone         string    `json:"phone"`
-	Website       string    `json:"website"`
-	BrowserURL    string    `json:"browser_url"`
-	Links         api.Links `json:"_links"`
+	Identifiers   []string `json:"identifiers"`
+	CreatedDate   string   `json:"created_date"`
+	ModifiedDate  string   `json:"modified_date"`
+	Source        string   `json:"source"`
+	Slug          string   `json:"slug"`
+	Kind          string   `json:"kind"`
+	Role          string   `json:"role"`
+	Name          string   `json:"name"`
+	OtherNames    []string `json:"other_names"`
+	Title         string   `json:"title"`
+	Organization  string   `json:"organization"`
+	Countries     []string `json:"countries"`
+	Languages     []string `json:"languages"`
+	Email         string   `json:"email"`
+	PostalAddress string   `json:"postal_address"`
+	WebForm       string   `json:"web_form"`
+	Phone         string   `json:"phone"`
+	Website       string   `json:"website"`
+	// LeadAuthorityID is a company's lead authority as set by hand (""
+	// when derived); LeadAuthority the one in force, read only.
+	LeadAuthorityID string    `json:"lead_authority_id"`
+	LeadAuthority   *leadDoc  `json:"lead_authority,omitempty"`
+	BrowserURL      string    `json:"browser_url"`
+	Links           api.Links `json:"_links"`
+}
+
+// leadDoc is a company's lead supervisory authority in its document.
+type leadDoc struct {
+	ID      string `json:"id"`
+	Slug    string `json:"slug"`
+	Name    string `json:"name"`
+	Derived bool   `json:"derived"`           // from the company's country
+	Country string `json:"country,omitempty"` // which
+}
+
+// leadDoc adds a company's lead authority to its document.
+func (h *Handler) withLead(ctx context.Context, d targetDoc, t *Target) (targetDoc, error) {
+	if t.Kind != KindCompany {
+		return d, nil
+	}
+	lead, err := h.LeadAuthority(ctx, t)
+	if err != nil || lead.Authority == nil {
+		return d, err
+	}
+	d.LeadAuthority = &leadDoc{ID: lead.Authority.ID, Slug: lead.Authority.Slug, Name: lead.Authority.Name, Derived: lead.Derived,
+		Country: lead.Country}
+	return d, nil
 }
 
 func (h *Handler) doc(t *Target) targetDoc {
@@ -66,7 +95,7 @@ func (h *Handler) doc(t *Target) targetDoc {
 		Source: t.Source, Slug: t.Slug, Kind: t.Kind, Role: t.Role, Name: t.Name, OtherNames: nonNil(t.OtherNames),
 		Title: t.Title, Organization: t.Organization, Countries: nonNil(t.Countries), Languages: nonNil(t.Languages),
 		Email: t.Email, PostalAddress: t.PostalAddress, WebForm: t.WebForm, Phone: t.Phone, Website: t.Website,
-		BrowserURL: api.URL(h.baseURL, "/targets", t.ID), Links: links}
+		LeadAuthorityID: t.LeadAuthorityID, BrowserURL: api.URL(h.baseURL, "/targets", t.ID), Links: links}
 }
 
 // viewerQuery is whose targets a request sees.
@@ -163,11 +192,15 @@ func (h *Handler) CanEdit(ctx context.Context, t *Target, personID string, admin
 
 func (h *Handler) apiGet(w http.ResponseWriter, r *http.Request) {
 	t, err := h.visible(r.Context(), api.PrincipalFrom(r.Context()), r.PathValue("id"))
+	var d targetDoc
+	if err == nil {
+		d, err = h.withLead(r.Context(), h.doc(t), t)
+	}
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	api.JSON(w, http.StatusOK, h.doc(t))
+	api.JSON(w, http.StatusOK, d)
 }
 
 type targetBody struct {
@@ -250,25 +283,66 @@ func (h *Handler) editable(w http.ResponseWriter, r *http.Request) *Target {
 	return t
 }
 
+// CanSetLead reports whether a person may set a company's lead
+// authority: whoever may edit it, and administrators on the directory's
+// rows too (the data names none).
+func (h *Handler) CanSetLead(ctx context.Context, t *Target, personID string, admin bool) (bool, error) {
+	if t.Kind != KindCompany {
+		return false, nil
+	}
+	if admin {
+		return true, nil
+	}
+	return h.CanEdit(ctx, t, personID, admin)
+}
+
+// apiUpdate merges the body into a target. Of the directory's rows only
+// a company's lead authority changes, by an administrator.
 func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
-	t := h.editable(w, r)
-	if t == nil {
+	p := api.Require(w, r)
+	if p == nil {
 		return
 	}
-	// PUT merges: the body's fields are decoded over the target's own.
-	b := Input{Kind: t.Kind, Role: t.Role, Name: t.Name, OtherNames: t.OtherNames, Title: t.Title, Organization: t.Organization,
-		Countries: t.Countries, Languages: t.Languages, Email: t.Email, PostalAddress: t.PostalAddress, WebForm: t.WebForm,
-		Phone: t.Phone, Website: t.Website}
-	if err := api.DecodeStrict(w, r, &b, &targetDoc{}); err != nil {
-		api.Problem(w, r, h.log, err)
-		return
-	}
-	t, err := h.Update(r.Context(), t.ID, b)
+	t, err := h.visible(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	api.JSON(w, http.StatusOK, h.doc(t))
+	// PUT merges: the body's fields are decoded over the target's own.
+	cur := Input{Kind: t.Kind, Role: t.Role, Name: t.Name, OtherNames: t.OtherNames, Title: t.Title, Organization: t.Organization,
+		Countries: t.Countries, Languages: t.Languages, Email: t.Email, PostalAddress: t.PostalAddress, WebForm: t.WebForm,
+		Phone: t.Phone, Website: t.Website, LeadAuthority: t.LeadAuthorityID}
+	b := cur
+	if err := api.DecodeStrict(w, r, &b, &targetDoc{}); err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	edit, err := h.CanEdit(r.Context(), t, p.PersonID, p.IsAdmin)
+	switch {
+	case err != nil:
+	case edit:
+		t, err = h.Update(r.Context(), t.ID, b)
+	default:
+		// A directory row: only its lead authority, by whoever may set it.
+		lead := b.LeadAuthority
+		b.LeadAuthority = cur.LeadAuthority
+		var ok bool
+		if ok, err = h.CanSetLead(r.Context(), t, p.PersonID, p.IsAdmin); err == nil && (!ok || !reflect.DeepEqual(b, cur)) {
+			err = repertoire.Errorf(repertoire.EFORBIDDEN, "target.read_only")
+		}
+		if err == nil {
+			t, err = h.SetLeadAuthority(r.Context(), t.ID, lead)
+		}
+	}
+	var d targetDoc
+	if err == nil {
+		d, err = h.withLead(r.Context(), h.doc(t), t)
+	}
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	api.JSON(w, http.StatusOK, d)
 }
 
 func (h *Handler) apiDelete(w http.ResponseWriter, r *http.Request) {

@@ -21,13 +21,13 @@ type Store struct{ db *store.DB }
 func NewStore(db *store.DB) *Store { return &Store{db: db} }
 
 const columns = `id, source, slug, COALESCE(community_id, ''), kind, role, name, other_names, title, organization,
-	countries, languages, email, postal_address, web_form, phone, website, created_at, modified_at`
+	countries, languages, email, postal_address, web_form, phone, website, lead_authority_id, created_at, modified_at`
 
 func scan(r store.Scanner) (*Target, error) {
 	var t Target
 	var names, countries, languages string
 	if err := r.Scan(&t.ID, &t.Source, &t.Slug, &t.CommunityID, &t.Kind, &t.Role, &t.Name, &names, &t.Title, &t.Organization,
-		&countries, &languages, &t.Email, &t.PostalAddress, &t.WebForm, &t.Phone, &t.Website, &t.CreatedAt, &t.ModifiedAt); err != nil {
+		&countries, &languages, &t.Email, &t.PostalAddress, &t.WebForm, &t.Phone, &t.Website, &t.LeadAuthorityID, &t.CreatedAt, &t.ModifiedAt); err != nil {
 		return nil, err
 	}
 	t.OtherNames = splitLines(names)
@@ -169,6 +169,78 @@ func (s *Store) Authorities(ctx context.Context, country string) ([]*Target, err
 	return ts, err
 }
 
+// LeadAuthority is a company's lead supervisory authority: the one set
+// on it, else the only data protection authority of the country it is
+// established in (EstablishmentCountry); Authority is nil when neither
+// says.
+func (s *Store) LeadAuthority(ctx context.Context, company *Target) (Lead, error) {
+	if company.LeadAuthorityID != "" {
+		t, err := s.Get(ctx, company.LeadAuthorityID)
+		if repertoire.ErrorCode(err) != repertoire.ENOTFOUND {
+			return Lead{Authority: t}, err
+		}
+	}
+	country := EstablishmentCountry(company)
+	if country == "" || company.Kind != KindCompany {
+		return Lead{}, nil
+	}
+	as, err := s.Authorities(ctx, country)
+	if err != nil || len(as) != 1 {
+		return Lead{Country: country}, err
+	}
+	return Lead{Authority: as[0], Derived: true, Country: country}, nil
+}
+
+// authorityRef resolves what names a lead authority (an id, or a
+// directory slug: "iedpc") to a data protection authority's id; ""
+// clears it.
+func (s *Store) authorityRef(ctx context.Context, ref string) (string, error) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return "", nil
+	}
+	t, err := s.BySlug(ctx, SourceDatenanfragen, ref)
+	if repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
+		t, err = s.Get(ctx, ref)
+	}
+	if repertoire.ErrorCode(err) == repertoire.ENOTFOUND || (err == nil && (t.Kind != KindRegulator || t.Role != RoleDataProtection || !t.Global())) {
+		return "", repertoire.Invalid("lead_authority_id", "target.bad_lead_authority", nil)
+	}
+	if err != nil {
+		return "", err
+	}
+	return t.ID, nil
+}
+
+// SetLeadAuthority sets a company's lead authority (ref: an id or a
+// directory slug; "" to derive it again), the directory's rows too: the
+// data names none, and a re-import keeps it.
+func (s *Store) SetLeadAuthority(ctx context.Context, id, ref string) (*Target, error) {
+	authority, err := s.authorityRef(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE targets SET lead_authority_id = $1, modified_at = $2 WHERE id = $3 AND kind = $4`,
+			authority, tx.Now, id, KindCompany)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return repertoire.Invalid("lead_authority_id", "target.lead_authority_company", nil)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	t, err := scan(s.db.Writer().QueryRowContext(ctx, `SELECT `+columns+` FROM targets WHERE id = $1`, id))
+	if err != nil {
+		return nil, store.NotFound(err, "target.not_found")
+	}
+	return t, nil
+}
+
 // escapeLike escapes LIKE's wildcards in a searched text.
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
@@ -177,7 +249,7 @@ func escapeLike(s string) string {
 // Create adds an organizer's target to a community ("" for a global one,
 // which only an administrator may add: the caller checks).
 func (s *Store) Create(ctx context.Context, communityID string, in Input) (*Target, error) {
-	if err := in.Normalize(); err != nil {
+	if err := s.normalize(ctx, &in); err != nil {
 		return nil, err
 	}
 	var t *Target
@@ -186,10 +258,12 @@ func (s *Store) Create(ctx context.Context, communityID string, in Input) (*Targ
 		t = fromInput(in)
 		t.ID, t.Slug, t.CommunityID, t.CreatedAt, t.ModifiedAt = id, id, communityID, tx.Now, tx.Now
 		_, err := tx.ExecContext(ctx, `INSERT INTO targets (id, source, slug, community_id, kind, role, name, other_names, title,
-			organization, countries, languages, email, postal_address, web_form, phone, website, search_text, created_at, modified_at)
-			VALUES ($1, '', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)`,
+			organization, countries, languages, email, postal_address, web_form, phone, website, search_text, created_at, modified_at,
+			lead_authority_id)
+			VALUES ($1, '', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19)`,
 			t.ID, t.Slug, nullable(communityID), t.Kind, t.Role, t.Name, strings.Join(t.OtherNames, "\n"), t.Title, t.Organization,
-			spaced(t.Countries), spaced(t.Languages), t.Email, t.PostalAddress, t.WebForm, t.Phone, t.Website, searchText(t), tx.Now)
+			spaced(t.Countries), spaced(t.Languages), t.Email, t.PostalAddress, t.WebForm, t.Phone, t.Website, searchText(t), tx.Now,
+			t.LeadAuthorityID)
 		if err != nil {
 			return repertoire.Internal(err)
 		}
@@ -201,7 +275,7 @@ func (s *Store) Create(ctx context.Context, communityID string, in Input) (*Targ
 // Update rewrites an organizer's target; the directory's own rows are
 // the import's (the caller refuses them).
 func (s *Store) Update(ctx context.Context, id string, in Input) (*Target, error) {
-	if err := in.Normalize(); err != nil {
+	if err := s.normalize(ctx, &in); err != nil {
 		return nil, err
 	}
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
@@ -209,9 +283,9 @@ func (s *Store) Update(ctx context.Context, id string, in Input) (*Target, error
 		t.Slug = id
 		res, err := tx.ExecContext(ctx, `UPDATE targets SET kind = $2, role = $3, name = $4, other_names = $5, title = $6,
 			organization = $7, countries = $8, languages = $9, email = $10, postal_address = $11, web_form = $12, phone = $13,
-			website = $14, search_text = $15, modified_at = $16 WHERE id = $1 AND source = ''`,
+			website = $14, search_text = $15, modified_at = $16, lead_authority_id = $17 WHERE id = $1 AND source = ''`,
 			id, t.Kind, t.Role, t.Name, strings.Join(t.OtherNames, "\n"), t.Title, t.Organization, spaced(t.Countries),
-			spaced(t.Languages), t.Email, t.PostalAddress, t.WebForm, t.Phone, t.Website, searchText(t), tx.Now)
+			spaced(t.Languages), t.Email, t.PostalAddress, t.WebForm, t.Phone, t.Website, searchText(t), tx.Now, t.LeadAuthorityID)
 		if err != nil {
 			return repertoire.Internal(err)
 		}
@@ -247,7 +321,30 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 func fromInput(in Input) *Target {
 	return &Target{Kind: in.Kind, Role: in.Role, Name: in.Name, OtherNames: in.OtherNames, Title: in.Title,
 		Organization: in.Organization, Countries: in.Countries, Languages: in.Languages, Email: in.Email,
-		PostalAddress: in.PostalAddress, WebForm: in.WebForm, Phone: in.Phone, Website: in.Website}
+		PostalAddress: in.PostalAddress, WebForm: in.WebForm, Phone: in.Phone, Website: in.Website, LeadAuthorityID: in.LeadAuthority}
+}
+
+// normalize checks an organizer's input (Input.Normalize) and resolves
+// its lead authority to an authority's id: only a company has one.
+func (s *Store) normalize(ctx context.Context, in *Input) error {
+	err := in.Normalize()
+	es := repertoire.FieldErrors(err)
+	if err != nil && len(es) == 0 {
+		return err
+	}
+	if strings.TrimSpace(in.LeadAuthority) != "" {
+		if in.Kind != KindCompany {
+			es = append(es, repertoire.Invalid("lead_authority_id", "target.lead_authority_company", nil))
+		} else if id, err := s.authorityRef(ctx, in.LeadAuthority); err != nil {
+			if fes := repertoire.FieldErrors(err); len(fes) == 0 {
+				return err
+			}
+			es = append(es, repertoire.FieldErrors(err)...)
+		} else {
+			in.LeadAuthority = id
+		}
+	}
+	return es.Err()
 }
 
 func nullable(s string) any {

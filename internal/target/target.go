@@ -84,8 +84,11 @@ type Target struct {
 	WebForm       string
 	Phone         string
 	Website       string
-	CreatedAt     time.Time
-	ModifiedAt    time.Time
+	// LeadAuthorityID is the company's lead supervisory authority as set
+	// by hand ("": derived, Store.LeadAuthority).
+	LeadAuthorityID string
+	CreatedAt       time.Time
+	ModifiedAt      time.Time
 }
 
 // Global reports whether every community sees the target.
@@ -106,6 +109,9 @@ type Input struct {
 	WebForm       string   `json:"web_form"`
 	Phone         string   `json:"phone"`
 	Website       string   `json:"website"`
+	// LeadAuthority names a company's lead supervisory authority (its id,
+	// or its directory slug: "iedpc"); "": derived from its country.
+	LeadAuthority string `json:"lead_authority_id"`
 }
 
 // Limits of a target's fields, in characters.
@@ -230,5 +236,6 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /targets", h.searchPage)
 	mux.HandleFunc("POST /targets", h.addPage)
 	mux.HandleFunc("GET /targets/{id}", h.showPage)
+	mux.HandleFunc("POST /targets/{id}/lead_authority", h.setLead)
 	h.apiRoutes(mux)
 }

@@ -138,11 +138,20 @@ func (h *Handler) addPage(w http.ResponseWriter, r *http.Request) {
 func listSep(r rune) bool { return r == ',' || r == ' ' || r == ';' }
 
 type showData struct {
-	T       *Target
-	CanEdit bool
+	T          *Target
+	CanEdit    bool
+	Lead       Lead
+	CanSetLead bool
+	Form       *web.Form // the lead authority's
 }
 
 func (h *Handler) showPage(w http.ResponseWriter, r *http.Request) {
+	h.renderShow(w, r, http.StatusOK, nil)
+}
+
+// renderShow shows a target, with its lead authority when a company,
+// and the form setting it for those who may (f: the form posted).
+func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, status int, f *web.Form) {
 	v := web.ViewerFrom(r.Context())
 	var p *api.Principal
 	if v != nil {
@@ -153,12 +162,61 @@ func (h *Handler) showPage(w http.ResponseWriter, r *http.Request) {
 		h.pages.Error(w, r, err)
 		return
 	}
-	d := showData{T: t}
-	if v != nil {
-		if d.CanEdit, err = h.CanEdit(r.Context(), t, v.PersonID, v.IsAdmin); err != nil {
+	d := showData{T: t, Form: f}
+	if t.Kind == KindCompany {
+		if d.Lead, err = h.LeadAuthority(r.Context(), t); err != nil {
 			h.pages.Error(w, r, err)
 			return
 		}
 	}
-	h.pages.Render(w, r, http.StatusOK, "target_show", t.Name, d)
+	if v != nil {
+		if d.CanEdit, err = h.CanEdit(r.Context(), t, v.PersonID, v.IsAdmin); err == nil {
+			d.CanSetLead, err = h.CanSetLead(r.Context(), t, v.PersonID, v.IsAdmin)
+		}
+		if err != nil {
+			h.pages.Error(w, r, err)
+			return
+		}
+	}
+	if d.Form == nil {
+		ref := ""
+		if t.LeadAuthorityID != "" && d.Lead.Authority != nil {
+			ref = d.Lead.Authority.Slug
+		}
+		d.Form = web.NewForm(url.Values{"lead_authority": {ref}})
+	}
+	h.pages.Render(w, r, status, "target_show", t.Name, d)
+}
+
+// setLead sets a company's lead authority from its page.
+func (h *Handler) setLead(w http.ResponseWriter, r *http.Request) {
+	v := web.ViewerFrom(r.Context())
+	if v == nil {
+		h.pages.Error(w, r, repertoire.Errorf(repertoire.EUNAUTHORIZED, "error.unauthorized"))
+		return
+	}
+	t, err := h.visible(r.Context(), &api.Principal{PersonID: v.PersonID, IsAdmin: v.IsAdmin}, r.PathValue("id"))
+	if err == nil {
+		var ok bool
+		if ok, err = h.CanSetLead(r.Context(), t, v.PersonID, v.IsAdmin); err == nil && !ok {
+			err = repertoire.Errorf(repertoire.EFORBIDDEN, "target.read_only")
+		}
+	}
+	if err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	f, ok := h.pages.Form(w, r)
+	if !ok {
+		return
+	}
+	if _, err := h.SetLeadAuthority(r.Context(), t.ID, f.Get("lead_authority")); err != nil {
+		if !f.SetErrors(web.Localizer(r.Context()), err) {
+			h.pages.Error(w, r, err)
+			return
+		}
+		h.renderShow(w, r, repertoire.Status(repertoire.ErrorCode(err)), f)
+		return
+	}
+	web.Redirect(w, r, "/targets/"+t.ID, "target.lead_authority_saved")
 }
