@@ -109,6 +109,8 @@ type formData struct {
 	Thresholds []string
 	Campaigns  []choice
 	Pledges    []choice
+	Policies   []choice // data policies proposed, not yet adopted
+	Strikes    []choice // data strikes proposed, not yet called
 }
 
 func (h *Handler) renderForm(w http.ResponseWriter, r *http.Request, status int, p *place, f *web.Form) {
@@ -132,6 +134,37 @@ func (h *Handler) renderForm(w http.ResponseWriter, r *http.Request, status int,
 			d.Pledges = append(d.Pledges, choice{pl.ID, c.Title + " — " + pl.Title})
 		}
 	}
+	if h.gateway != nil {
+		l := web.Localizer(r.Context())
+		ps, err := h.gateway.Policies(r.Context(), p.Community.ID)
+		if err != nil {
+			h.pages.Error(w, r, err)
+			return
+		}
+		names := map[string]string{}
+		if cs, err := h.gateway.Consumers(r.Context(), p.Community.ID); err == nil {
+			for _, c := range cs {
+				names[c.ID] = c.Name
+			}
+		}
+		for _, pol := range ps {
+			if pol.AdoptedAt == nil {
+				d.Policies = append(d.Policies, choice{pol.ID, names[pol.ConsumerID] + " — " + l.T("gateway.level."+pol.Level) + " — " +
+					strings.Join(pol.Categories, ", ")})
+			}
+		}
+		ss, err := h.gateway.Strikes(r.Context(), p.Community.ID)
+		if err != nil {
+			h.pages.Error(w, r, err)
+			return
+		}
+		for _, s := range ss {
+			if s.CalledAt == nil {
+				d.Strikes = append(d.Strikes, choice{s.ID, l.T("gateway.scope."+s.Scope) + " — " + web.FormatDate(l.Lang, s.StartsAt) + " – " +
+					web.FormatDate(l.Lang, s.EndsAt)})
+			}
+		}
+	}
 	h.pages.Render(w, r, status, "decision_new", web.Localizer(r.Context()).T("decision.new_title"), d)
 }
 
@@ -140,7 +173,14 @@ func (h *Handler) newForm(w http.ResponseWriter, r *http.Request) {
 	if p == nil || !h.organizer(w, r, p) {
 		return
 	}
-	h.renderForm(w, r, http.StatusOK, p, web.NewForm(url.Values{"threshold": {Majority}, "kind": {KindOther},
+	// The gateway's pages link here with the policy or strike to vote on.
+	q := r.URL.Query()
+	kind := KindOther
+	if k := q.Get("kind"); k == KindDataPolicy || k == KindDataStrike {
+		kind = k
+	}
+	h.renderForm(w, r, http.StatusOK, p, web.NewForm(url.Values{"threshold": {Majority}, "kind": {kind},
+		"policy": {q.Get("policy")}, "strike": {q.Get("strike")},
 		"closes_at": {store.Now().Add(7 * 24 * time.Hour).Format(formTime)}}))
 }
 
@@ -150,6 +190,7 @@ const formTime = "2006-01-02T15:04"
 func formInput(f *web.Form) (Input, error) {
 	var es repertoire.Errors
 	in := Input{Title: f.Get("title"), Body: f.Get("body"), Kind: f.Get("kind"), CampaignID: f.Get("campaign"), PledgeID: f.Get("pledge"),
+		PolicyID: f.Get("policy"), StrikeID: f.Get("strike"),
 		Threshold: f.Get("threshold"), Secret: f.Get("secret") != ""}
 	if q := strings.TrimSpace(f.Get("quorum")); q != "" {
 		n, err := strconv.Atoi(q)

@@ -83,6 +83,7 @@ func (h *Handler) deny(w http.ResponseWriter, r *http.Request, rec *record, reas
 func (h *Handler) denied(w http.ResponseWriter, r *http.Request, reason string, strike *Strike) {
 	doc := problem{ProblemBody: api.ProblemOf(r, reasons[reason]), Reason: reason}
 	if strike != nil {
+		doc.Title = web.Localizer(r.Context()).T("gateway.strike_title")
 		doc.Decision = api.URL(h.baseURL, "/decisions/"+strike.DecisionID)
 		doc.Until = api.Time(strike.EndsAt)
 		secs := int(time.Until(strike.EndsAt).Seconds()) + 1
@@ -185,8 +186,10 @@ func (h *Handler) members(ctx context.Context, rec *record, t time.Time) ([]stri
 }
 
 // finish records an allowed request and tells whether it may be answered:
-// a strike its transaction saw denies it after all.
-func (h *Handler) finish(w http.ResponseWriter, r *http.Request, rec *record) bool {
+// a strike its transaction saw denies it after all. A strike of the
+// members who joined it is answered only when retry is false (the caller
+// tries again without the strikers otherwise).
+func (h *Handler) finish(w http.ResponseWriter, r *http.Request, rec *record, retry bool) bool {
 	if h.NoHistory {
 		return true
 	}
@@ -194,11 +197,11 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, rec *record) bo
 		api.Problem(w, r, h.log, err)
 		return false
 	}
-	if rec.strike != nil {
+	if rec.strike != nil && !(retry && rec.strike.Scope == ScopeJoined) {
 		h.denied(w, r, ReasonStrike, rec.strike)
 		return false
 	}
-	return true
+	return rec.strike == nil
 }
 
 // itemDoc is one item as a consumer reads it.
@@ -258,29 +261,58 @@ func (h *Handler) apiItems(w http.ResponseWriter, r *http.Request) {
 	if rec == nil {
 		return
 	}
+	// A member joined a strike since this instance last heard: their data
+	// is left out and the items read again, once, from the strikes as the
+	// database has them.
+	for try := 0; ; try++ {
+		items, ok := h.items(w, r, rec, p, c, limit)
+		if !ok {
+			return
+		}
+		if h.finish(w, r, rec, try == 0) {
+			WriteItems(w, c, p, items, limit)
+			return
+		}
+		if rec.strike == nil || rec.strike.Scope != ScopeJoined || try > 0 {
+			return // answered
+		}
+		h.strikes.changed(c.CommunityID)
+		state, err := h.strikes.state(r.Context(), c.CommunityID)
+		if err != nil {
+			api.Problem(w, r, h.log, err)
+			return
+		}
+		rec = &record{req: Request{ID: store.NewID(), ConsumerID: c.ID, PolicyID: p.ID, Endpoint: rec.req.Endpoint, Category: rec.req.Category,
+			Outcome: Allowed}, communityID: c.CommunityID, state: state}
+	}
+}
+
+// items reads the page of items the request may serve and notes each
+// member's access in rec; false when it answered a denial.
+func (h *Handler) items(w http.ResponseWriter, r *http.Request, rec *record, p *Policy, c *Consumer, limit int) ([]vault.Item, bool) {
 	ctx := r.Context()
 	now := store.Now()
 	used, err := h.Store.Used(ctx, p.ID, now)
 	if err != nil {
 		api.Problem(w, r, h.log, err)
-		return
+		return nil, false
 	}
 	if used >= p.ItemsPerDay {
 		h.deny(w, r, rec, ReasonOverLimit, nil)
-		return
+		return nil, false
 	}
 	limit = min(limit, p.ItemsPerDay-used)
 	people, err := h.members(ctx, rec, now)
 	if err != nil {
 		api.Problem(w, r, h.log, err)
-		return
+		return nil, false
 	}
 	after := r.URL.Query().Get("after")
 	var items []vault.Item
 	if len(people) > 0 {
 		if items, err = h.vault.Shared(ctx, people, []string{rec.req.Category}, after, limit); err != nil {
 			api.Problem(w, r, h.log, err)
-			return
+			return nil, false
 		}
 	}
 	if len(items) == 0 && after == "" {
@@ -290,12 +322,12 @@ func (h *Handler) apiItems(w http.ResponseWriter, r *http.Request) {
 		if len(people) > 0 {
 			if counts, err = h.vault.Sharing(ctx, people, []string{rec.req.Category}); err != nil {
 				api.Problem(w, r, h.log, err)
-				return
+				return nil, false
 			}
 		}
 		if counts[rec.req.Category] == 0 {
 			h.deny(w, r, rec, ReasonNoConsent, nil)
-			return
+			return nil, false
 		}
 	}
 	byPerson := map[string]int{}
@@ -312,10 +344,7 @@ func (h *Handler) apiItems(w http.ResponseWriter, r *http.Request) {
 		a.Items++
 	}
 	rec.req.Items, rec.req.People = len(items), len(rec.accesses)
-	if !h.finish(w, r, rec) {
-		return
-	}
-	WriteItems(w, c, p, items, limit)
+	return items, true
 }
 
 // AggregatesDoc is the answer of /gateway/v1/aggregates: how many members
@@ -356,7 +385,7 @@ func (h *Handler) apiAggregates(w http.ResponseWriter, r *http.Request) {
 	} else {
 		doc.Suppressed = true
 	}
-	if !h.finish(w, r, rec) {
+	if !h.finish(w, r, rec, false) {
 		return
 	}
 	api.JSON(w, http.StatusOK, doc)

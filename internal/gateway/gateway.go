@@ -347,11 +347,28 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /c/{slug}/gateway/strikes/{id}/join", h.joinStrike)
 	mux.HandleFunc("GET /account/data-access", h.memberPage)
 
-	mux.HandleFunc("GET /gateway/v1/openapi.json", h.openAPI)
-	mux.HandleFunc("GET /gateway/v1/policies", h.apiPolicies)
-	mux.HandleFunc("GET /gateway/v1/items", h.apiItems)
-	mux.HandleFunc("GET /gateway/v1/aggregates", h.apiAggregates)
-	mux.HandleFunc("/gateway/v1/", h.apiNotFound)
+	for _, rt := range APIRoutes {
+		mux.HandleFunc(rt.Method+" "+APIPrefix+rt.Path, rt.handler(h))
+	}
+	mux.HandleFunc(APIPrefix+"/", h.apiNotFound)
+}
+
+// APIPrefix is where the consumer API lives.
+const APIPrefix = "/gateway/v1"
+
+// APIRoute is one route of the consumer API; openapi.json documents each
+// (a test checks it).
+type APIRoute struct {
+	Method, Path string
+	handler      func(h *Handler) http.HandlerFunc
+}
+
+// APIRoutes are the consumer API's routes.
+var APIRoutes = []APIRoute{
+	{"GET", "/openapi.json", func(h *Handler) http.HandlerFunc { return h.openAPI }},
+	{"GET", "/policies", func(h *Handler) http.HandlerFunc { return h.apiPolicies }},
+	{"GET", "/items", func(h *Handler) http.HandlerFunc { return h.apiItems }},
+	{"GET", "/aggregates", func(h *Handler) http.HandlerFunc { return h.apiAggregates }},
 }
 
 // PersonData is what the gateway keeps about a member: the accesses to

@@ -25,6 +25,7 @@ import (
 	"repertoire/internal/community"
 	"repertoire/internal/decision"
 	"repertoire/internal/event"
+	"repertoire/internal/gateway"
 	"repertoire/internal/i18n"
 	"repertoire/internal/ledger"
 	"repertoire/internal/legal"
@@ -38,6 +39,7 @@ import (
 	"repertoire/internal/tag"
 	"repertoire/internal/target"
 	"repertoire/internal/translog"
+	"repertoire/internal/vault"
 	"repertoire/internal/web"
 )
 
@@ -83,6 +85,8 @@ type Server struct {
 	// Participation is the core of signatures and commitments (its Run
 	// goes beside the outbox worker).
 	Participation *participation.Service
+	// Gateway keeps its knowledge of data strikes current while serving.
+	Gateway *gateway.Handler
 	// Scheduler runs the jobs due at a time (a pledge's deadline, window).
 	Scheduler *schedule.Runner
 }
@@ -125,7 +129,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates, letter.Templates, legal.Templates, translog.Templates, event.Templates)
+	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates, letter.Templates, legal.Templates, translog.Templates, event.Templates, gateway.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +163,8 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	events := event.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts, scheduler)
-	decisions := decision.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, pledges.Store, scheduler.Kick)
+	gateways := gateway.New(db, pages, cat, log, cfg.BaseURL, communities.Store, vault.NewStore(db))
+	decisions := decision.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, pledges.Store, gateways.Store, scheduler.Kick)
 	logs, err := transparencyLog(cfg, db, pages, log, parts)
 	if err != nil {
 		return nil, err
@@ -188,7 +193,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	mux := http.NewServeMux()
 	// The log comes first: its step of an erasure (the person's salt)
 	// runs last, after the core has appended the erase leaves.
-	capabilities := []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, letters, legals, events, tags, targets, library, ledgers, decisions}
+	capabilities := []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, letters, legals, events, tags, targets, library, ledgers, gateways, decisions}
 	if logs != nil {
 		capabilities = append([]capability{logs}, capabilities...)
 	}
@@ -241,7 +246,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	// person's), cross-origin refusal, then who is asking (session cookie
 	// for pages, token for the API).
 	var h http.Handler = mux
-	h = api.Authenticate(accounts, log)(h)
+	h = consumerKeys(api.Authenticate(accounts, log)(h), mux)
 	h = accounts.Sessions(h)
 	h = crossOrigin(h, pages)
 	h = web.Language(cat)(h)
@@ -254,7 +259,19 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	// Standard Prometheus text: # HELP and # TYPE before each family.
 	metrics.ExposeMetadata(true)
 	return &Server{Config: cfg, DB: db, Log: log, Handler: h, Accounts: accounts, Catalog: cat,
-		Worker: outbox.NewWorker(db, transport, log), Participation: parts, Scheduler: scheduler}, nil
+		Worker: outbox.NewWorker(db, transport, log), Participation: parts, Scheduler: scheduler, Gateway: gateways}, nil
+}
+
+// consumerKeys sends the data gateway's consumer API past the API token
+// check: its Bearer keys are the gateway's consumers', not people's tokens.
+func consumerKeys(authenticated, mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, gateway.APIPrefix+"/") {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		authenticated.ServeHTTP(w, r)
+	})
 }
 
 // transparencyLog builds the log (nil with NoLog) and turns it on in the
@@ -467,6 +484,10 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	wctx, stopWorker := context.WithCancel(context.Background())
 	go func() { s.Worker.Run(wctx); close(workerDone) }()
 	go s.Participation.Run(wctx)
+	if err := s.Gateway.Run(wctx); err != nil {
+		// Each request then reads the strikes from the database.
+		s.Log.Warn("gateway: not listening for data strikes", "err", err)
+	}
 	schedDone := make(chan struct{})
 	go func() { s.Scheduler.Run(wctx); close(schedDone) }()
 	go s.watchDatabase(wctx, time.Second)
