@@ -84,9 +84,9 @@ func (h *history) commit(batch []*record) {
 }
 
 // writeHistory writes a batch: for each community (in one order, so two
-// writers never wait on each other in a cycle) the strike version is read,
-// locked for share on PostgreSQL: a strike being called waits for this
-// transaction, or this one for the strike. When it moved since a request
+// writers never wait on each other in a cycle) the strike version is read
+// under the community's shared strike lock (lockState): a strike being
+// called waits for this transaction, or this one for the strike. When it moved since a request
 // was answered, the strikes are read again and decide; then the requests,
 // the accesses, the day's volume, and one leaf of the transparency log per
 // member a request served.
@@ -115,7 +115,7 @@ func writeHistory(ctx context.Context, tx *store.Tx, batch []*record) error {
 			st := rec.state
 			if st == nil || st.version != v {
 				if fresh == nil {
-					if fresh, err = readState(ctx, tx, tx.Dialect, c, false); err != nil {
+					if fresh, err = readState(ctx, tx, c); err != nil {
 						return err
 					}
 				}

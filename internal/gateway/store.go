@@ -40,6 +40,27 @@ func scanConsumer(row store.Scanner) (*Consumer, error) {
 	return &c, nil
 }
 
+// lockState takes the community's strike lock in tx, on PostgreSQL (on
+// SQLite the single writer already orders every transaction): shared by
+// the transactions of allowed requests, exclusive for the one that calls
+// or joins a strike. It is an advisory lock, whose queue is fair: a row
+// lock FOR SHARE let a stream of readers starve the strike's update for
+// seconds, an exclusive advisory lock waits only for the readers already
+// in, and those arriving after it wait for its commit.
+func lockState(ctx context.Context, tx *store.Tx, communityID string, exclusive bool) error {
+	if tx.Dialect != store.Postgres {
+		return nil
+	}
+	q := `SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 7))`
+	if exclusive {
+		q = `SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`
+	}
+	if _, err := tx.ExecContext(ctx, q, "gateway_state:"+communityID); err != nil {
+		return repertoire.Internal(err)
+	}
+	return nil
+}
+
 // ensureState gives the community its strike version row, which every
 // allowed request's transaction reads.
 func ensureState(ctx context.Context, tx *store.Tx, communityID string) error {
@@ -393,6 +414,15 @@ func CallStrike(ctx context.Context, tx *store.Tx, strikeID, decisionID string, 
 	if err != nil {
 		return repertoire.Internal(err)
 	}
+	return raiseVersion(ctx, tx, communityID)
+}
+
+// raiseVersion raises the community's strike version under its exclusive
+// strike lock, and notifies every instance once tx commits.
+func raiseVersion(ctx context.Context, tx *store.Tx, communityID string) error {
+	if err := lockState(ctx, tx, communityID, true); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO gateway_state (community_id, version) VALUES ($1, 1)
 		ON CONFLICT (community_id) DO UPDATE SET version = gateway_state.version + 1`, communityID); err != nil {
 		return repertoire.Internal(err)
@@ -423,11 +453,7 @@ func (s *Store) JoinStrike(ctx context.Context, strikeID, personID string) error
 		if !called.Valid {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO gateway_state (community_id, version) VALUES ($1, 1)
-			ON CONFLICT (community_id) DO UPDATE SET version = gateway_state.version + 1`, communityID); err != nil {
-			return repertoire.Internal(err)
-		}
-		return tx.Notify(ctx, notifyChannel, communityID)
+		return raiseVersion(ctx, tx, communityID)
 	})
 }
 
@@ -453,16 +479,10 @@ type strikeState struct {
 	strikers map[string]map[string]bool // strike id → person ids
 }
 
-// readState reads a community's strike state; lock takes the version row
-// FOR SHARE on PostgreSQL (in an allowed request's transaction), so that
-// a strike being called waits for that transaction, and it for the strike.
-func readState(ctx context.Context, q store.Queryer, dialect store.Dialect, communityID string, lock bool) (*strikeState, error) {
+// readState reads a community's strike state.
+func readState(ctx context.Context, q store.Queryer, communityID string) (*strikeState, error) {
 	st := &strikeState{strikers: map[string]map[string]bool{}}
-	forShare := ""
-	if lock && dialect == store.Postgres {
-		forShare = " FOR SHARE"
-	}
-	err := q.QueryRowContext(ctx, `SELECT version FROM gateway_state WHERE community_id = $1`+forShare, communityID).Scan(&st.version)
+	err := q.QueryRowContext(ctx, `SELECT version FROM gateway_state WHERE community_id = $1`, communityID).Scan(&st.version)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, repertoire.Internal(err)
 	}
@@ -485,21 +505,18 @@ func readState(ctx context.Context, q store.Queryer, dialect store.Dialect, comm
 	return st, nil
 }
 
-// stateVersion reads the version alone, locked as readState does.
+// stateVersion reads the version in an allowed request's transaction,
+// under the community's shared strike lock: a strike being called waits
+// for this transaction, or this one for the strike's commit.
 func stateVersion(ctx context.Context, tx *store.Tx, communityID string) (int64, error) {
-	forShare := ""
-	if tx.Dialect == store.Postgres {
-		forShare = " FOR SHARE"
+	if err := lockState(ctx, tx, communityID, false); err != nil {
+		return 0, err
 	}
 	var v int64
-	err := tx.QueryRowContext(ctx, `SELECT version FROM gateway_state WHERE community_id = $1`+forShare, communityID).Scan(&v)
+	err := tx.QueryRowContext(ctx, `SELECT version FROM gateway_state WHERE community_id = $1`, communityID).Scan(&v)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, repertoire.Internal(err)
 	}
 	return v, nil
 }
 
-// communitiesWithStrikes lists the communities that have a state row.
-func communitiesWithState(ctx context.Context, q store.Queryer) ([]string, error) {
-	return store.Strings(ctx, q, `SELECT community_id FROM gateway_state`)
-}

@@ -35,7 +35,7 @@ func insertRequests(ctx context.Context, tx *store.Tx, reqs []*Request) error {
 		}
 		args = append(args, r.ID, r.ConsumerID, policy, r.Endpoint, r.Category, r.Outcome, r.Reason, r.Items, r.People, r.At)
 	}
-	return insertRows(ctx, tx, `INSERT INTO gateway_requests (id, consumer_id, policy_id, endpoint, category, outcome, reason, items, people, at) VALUES `,
+	return insertRows(ctx, tx, `INSERT INTO gateway_requests (id, consumer_id, policy_id, endpoint, category, outcome, reason, items, members_read, at) VALUES `,
 		10, args)
 }
 
@@ -103,7 +103,7 @@ func (s *Store) PersonAccesses(ctx context.Context, personID string, limit int) 
 // Requests is a consumer's access log, newest first.
 func (s *Store) Requests(ctx context.Context, consumerID string, limit int) ([]Request, error) {
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id, consumer_id, COALESCE(policy_id, ''), endpoint, category, outcome, reason, items,
-		people, at FROM gateway_requests WHERE consumer_id = $1 ORDER BY at DESC, id DESC LIMIT $2`, consumerID, limit)
+		members_read, at FROM gateway_requests WHERE consumer_id = $1 ORDER BY at DESC, id DESC LIMIT $2`, consumerID, limit)
 	if err != nil {
 		return nil, repertoire.Internal(err)
 	}

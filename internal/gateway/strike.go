@@ -50,7 +50,7 @@ func (s *strikes) changed(communityID string) {
 		s.mu.Unlock()
 		return
 	}
-	st, err := readState(ctx, s.db.Reader(), s.db.Dialect, communityID, false)
+	st, err := readState(ctx, s.db.Reader(), communityID)
 	if err != nil {
 		s.log.Warn("gateway: reading a strike state failed; reading it per request", "err", err)
 		s.mu.Lock()
@@ -76,7 +76,7 @@ func (s *strikes) state(ctx context.Context, communityID string) (*strikeState, 
 			return st, nil
 		}
 	}
-	st, err := readState(ctx, s.db.Reader(), s.db.Dialect, communityID, false)
+	st, err := readState(ctx, s.db.Reader(), communityID)
 	if err != nil {
 		return nil, err
 	}

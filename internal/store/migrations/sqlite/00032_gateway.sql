@@ -76,8 +76,8 @@ CREATE TABLE gateway_strikers (
 CREATE INDEX gateway_strikers_person ON gateway_strikers (person_id);
 
 -- One row per community with a policy: its strike version, raised by each
--- strike called. Every allowed request's transaction reads it (FOR SHARE
--- on PostgreSQL), so a strike's commit and an allowed access never cross.
+-- strike called or joined. Every allowed request's transaction reads it (under
+-- the community's shared advisory lock on PostgreSQL), so a strike's commit and an allowed access never cross.
 CREATE TABLE gateway_state (
     community_id TEXT PRIMARY KEY REFERENCES communities (id) ON DELETE CASCADE,
     version      BIGINT NOT NULL DEFAULT 0
@@ -94,7 +94,7 @@ CREATE TABLE gateway_requests (
     outcome      TEXT NOT NULL,
     reason       TEXT NOT NULL DEFAULT '',
     items        INTEGER NOT NULL DEFAULT 0,
-    people       INTEGER NOT NULL DEFAULT 0,
+    members_read INTEGER NOT NULL DEFAULT 0,
     at           TIMESTAMP NOT NULL
 );
 CREATE INDEX gateway_requests_consumer ON gateway_requests (consumer_id, at);
