@@ -519,4 +519,3 @@ func stateVersion(ctx context.Context, tx *store.Tx, communityID string) (int64,
 	}
 	return v, nil
 }
-
