@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -52,19 +53,20 @@ var (
 var reasons = map[string]*repertoire.Error{ReasonNoPolicy: errNoPolicy, ReasonNoConsent: errNoConsent, ReasonOverLimit: errOverLimit,
 	ReasonStrike: errStrike}
 
-// consumer authenticates the request's key, or answers 401.
-func (h *Handler) consumer(w http.ResponseWriter, r *http.Request) *Consumer {
+// consumer authenticates the request's key and returns its consumer and
+// adopted policies, or answers 401.
+func (h *Handler) consumer(w http.ResponseWriter, r *http.Request) (*Consumer, []*Policy) {
 	key := api.Token(r)
 	if key == "" {
 		api.Problem(w, r, h.log, errBadKey)
-		return nil
+		return nil, nil
 	}
-	c, err := h.Store.ConsumerByKey(r.Context(), key)
+	c, ps, err := h.consumerOf(r.Context(), key)
 	if err != nil {
 		api.Problem(w, r, h.log, err)
-		return nil
+		return nil, nil
 	}
-	return c
+	return c, ps
 }
 
 // deny records a denied request and answers its problem.
@@ -108,30 +110,22 @@ func (h *Handler) limited(p *Policy) bool {
 	return !l.AllowKey(p.ID)
 }
 
-// policyFor is the consumer's policy in force at t that covers the
-// category at one of the levels, nil when none does.
-func (h *Handler) policyFor(ctx context.Context, c *Consumer, category string, t time.Time, levels ...string) (*Policy, error) {
-	ps, err := h.Store.ConsumerPolicies(ctx, c.ID)
-	if err != nil {
-		return nil, err
-	}
+// policyFor is the policy in force at t that covers the category at one
+// of the levels, nil when none does.
+func policyFor(ps []*Policy, category string, t time.Time, levels ...string) *Policy {
 	for _, p := range ps {
-		if p.InForce(t) && p.Covers(category) {
-			for _, l := range levels {
-				if p.Level == l {
-					return p, nil
-				}
-			}
+		if p.InForce(t) && p.Covers(category) && slices.Contains(levels, p.Level) {
+			return p
 		}
 	}
-	return nil, nil
+	return nil
 }
 
 // request is what the two data endpoints share before serving: the key,
 // the category, the policy, the rate, the strike of the whole community.
 // It answers and returns nil when the request stops there.
 func (h *Handler) request(w http.ResponseWriter, r *http.Request, endpoint string, levels ...string) (*record, *Policy, *Consumer) {
-	c := h.consumer(w, r)
+	c, ps := h.consumer(w, r)
 	if c == nil {
 		return nil, nil, nil
 	}
@@ -144,16 +138,13 @@ func (h *Handler) request(w http.ResponseWriter, r *http.Request, endpoint strin
 	now := store.Now()
 	rec := &record{req: Request{ID: store.NewID(), ConsumerID: c.ID, Endpoint: endpoint, Category: category, Outcome: Allowed},
 		communityID: c.CommunityID}
-	p, err := h.policyFor(ctx, c, category, now, levels...)
-	if err != nil {
-		api.Problem(w, r, h.log, err)
-		return nil, nil, nil
-	}
+	p := policyFor(ps, category, now, levels...)
 	if p == nil {
 		h.deny(w, r, rec, ReasonNoPolicy, nil)
 		return nil, nil, nil
 	}
 	rec.req.PolicyID = p.ID
+	var err error
 	if rec.state, err = h.strikes.state(ctx, c.CommunityID); err != nil {
 		api.Problem(w, r, h.log, err)
 		return nil, nil, nil
@@ -270,6 +261,7 @@ func (h *Handler) apiItems(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if h.finish(w, r, rec, try == 0) {
+			h.served(p.ID, len(items))
 			WriteItems(w, c, p, items, limit)
 			return
 		}
@@ -292,7 +284,7 @@ func (h *Handler) apiItems(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) items(w http.ResponseWriter, r *http.Request, rec *record, p *Policy, c *Consumer, limit int) ([]vault.Item, bool) {
 	ctx := r.Context()
 	now := store.Now()
-	used, err := h.Store.Used(ctx, p.ID, now)
+	used, err := h.used(ctx, p.ID, now)
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return nil, false
@@ -407,13 +399,8 @@ type policyDoc struct {
 
 // apiPolicies lists the consumer's adopted policies: what it may ask.
 func (h *Handler) apiPolicies(w http.ResponseWriter, r *http.Request) {
-	c := h.consumer(w, r)
+	c, ps := h.consumer(w, r)
 	if c == nil {
-		return
-	}
-	ps, err := h.Store.ConsumerPolicies(r.Context(), c.ID)
-	if err != nil {
-		api.Problem(w, r, h.log, err)
 		return
 	}
 	out := make([]policyDoc, 0, len(ps))

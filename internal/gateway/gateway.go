@@ -317,6 +317,7 @@ type Handler struct {
 	// tier): never set when serving.
 	NoHistory bool
 
+	snaps    *snapshots
 	limMu    sync.Mutex
 	limiters map[string]*web.Limiter // per policy: its rate, on this instance
 }
@@ -325,9 +326,11 @@ type Handler struct {
 func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger, baseURL string,
 	communities *community.Store, vaults *vault.Store) *Handler {
 	s := NewStore(db)
-	return &Handler{Store: s, vault: vaults, communities: communities, pages: pages, log: log,
+	h := &Handler{Store: s, vault: vaults, communities: communities, pages: pages, log: log,
 		baseURL: strings.TrimRight(baseURL, "/"), strikes: newStrikes(db, log), history: newHistory(s, log),
-		limiters: map[string]*web.Limiter{}}
+		limiters: map[string]*web.Limiter{}, snaps: newSnapshots()}
+	h.strikes.onChange = h.snaps.forget
+	return h
 }
 
 var (

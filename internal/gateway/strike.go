@@ -22,6 +22,7 @@ type strikes struct {
 	listening atomic.Bool
 	mu        sync.RWMutex
 	by        map[string]*strikeState // community id → state
+	onChange  func()                  // drops the snapshots of keys and policies
 }
 
 func newStrikes(db *store.DB, log *slog.Logger) *strikes {
@@ -42,6 +43,9 @@ func (s *strikes) run(ctx context.Context) error {
 
 // changed is a notification: a community's strikes changed ("" : any).
 func (s *strikes) changed(communityID string) {
+	if s.onChange != nil {
+		s.onChange()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if communityID == "" {

@@ -339,6 +339,7 @@ func (h *Handler) revokeKey(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		err = h.Store.RevokeKey(r.Context(), c.ID, r.PathValue("key"))
+		h.snaps.forget()
 	}
 	if err != nil {
 		h.pages.Error(w, r, err)

@@ -71,6 +71,9 @@ type Config struct {
 	LogKey string
 	// NoLog keeps no transparency log (the benchmarks' switch).
 	NoLog bool
+	// GatewayNoHistory serves the data gateway without recording accesses
+	// (bench/gateway's middle tier; never when serving members).
+	GatewayNoHistory bool
 }
 
 // Server is a running Repertoire.
@@ -164,6 +167,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	}
 	events := event.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts, scheduler)
 	gateways := gateway.New(db, pages, cat, log, cfg.BaseURL, communities.Store, vault.NewStore(db))
+	gateways.NoHistory = cfg.GatewayNoHistory
 	decisions := decision.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, pledges.Store, gateways.Store, scheduler.Kick)
 	logs, err := transparencyLog(cfg, db, pages, log, parts)
 	if err != nil {
