@@ -231,12 +231,18 @@ func (s *Store) Sharing(ctx context.Context, personIDs []string, categories []st
 }
 
 // addColumns is how many values one item row binds.
-const addColumns = 9
+const addColumns = 10
 
 // Add keeps items for personID in one transaction, and returns how many
 // were new: an item whose content hash the person already holds is
 // skipped. Each item's Category must be valid; ids and times are set here.
 func (s *Store) Add(ctx context.Context, personID string, items []Item) (int, error) {
+	return s.add(ctx, personID, "", items)
+}
+
+// add is Add for an import: importID marks the items it brings, so that
+// undo takes them out again if it fails.
+func (s *Store) add(ctx context.Context, personID, importID string, items []Item) (int, error) {
 	for _, it := range items {
 		if err := checkCategories("category", []string{it.Category}); err != nil {
 			return 0, err
@@ -253,10 +259,10 @@ func (s *Store) Add(ctx context.Context, personID string, items []Item) (int, er
 				if !it.Time.IsZero() {
 					at = it.Time.UTC()
 				}
-				args = append(args, store.NewID(), personID, it.Category, it.Source, it.Kind, at, string(it.Data), it.Hash(), tx.Now)
+				args = append(args, store.NewID(), personID, it.Category, it.Source, it.Kind, at, string(it.Data), it.Hash(), tx.Now, importID)
 			}
 			res, err := tx.ExecContext(ctx, `INSERT INTO vault_items
-				(id, person_id, category, source, kind, happened_at, data, hash, created_at)
+				(id, person_id, category, source, kind, happened_at, data, hash, created_at, import_id)
 				VALUES `+store.Rows(tx.Dialect, len(batch), addColumns)+` ON CONFLICT (person_id, hash) DO NOTHING`, args...)
 			if err != nil {
 				return repertoire.Internal(err)
@@ -370,6 +376,16 @@ func (s *Store) DeleteCategory(ctx context.Context, personID, category string) (
 		return nil
 	})
 	return int(n), err
+}
+
+// undo takes out what a failed import brought: nothing of it stays.
+func (s *Store) undo(ctx context.Context, personID, importID string) error {
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM vault_items WHERE person_id = $1 AND import_id = $2`, personID, importID); err != nil {
+			return repertoire.Internal(err)
+		}
+		return nil
+	})
 }
 
 // erase deletes everything the vault holds of personID, in the erasing
