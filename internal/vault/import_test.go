@@ -21,7 +21,7 @@ var day = time.Date(2018, 3, 20, 9, 30, 0, 0, time.UTC)
 // ada is a member's archive with accented text, escaped the Facebook way.
 func ada(old bool) vault.Sample {
 	return vault.Sample{Name: "Adèle Renée", Email: "adele@example.org", City: "Montréal", Joined: day.AddDate(-8, 0, 0), Old: old,
-		Posts: []vault.SampleText{{Time: day, Text: "Grève générale à Montréal ✊"}, {Time: day.Add(time.Hour), Text: "Second post"}},
+		Posts:    []vault.SampleText{{Time: day, Text: "Grève générale à Montréal ✊"}, {Time: day.Add(time.Hour), Text: "Second post"}},
 		Comments: []vault.SampleText{{Time: day.Add(2 * time.Hour), Text: "Très bien dit", Who: "Zoé"}},
 		Reactions: []vault.SampleText{{Time: day.Add(3 * time.Hour), Text: "LIKE", Who: "Zoé"},
 			{Time: day.Add(4 * time.Hour), Text: "LOVE", Who: "Noé"}},
@@ -251,11 +251,11 @@ func TestGenericFiles(t *testing.T) {
 
 func TestFixText(t *testing.T) {
 	for in, want := range map[string]string{
-		"Gr\u00c3\u00a8ve":         "Grève",
-		"caf\u00e9":                "café", // Latin-1 decoded right: left alone
-		"plain":                    "plain",
-		"\u00e2\u009c\u008a":       "✊",
-		"déjà ✊":                   "déjà ✊",
+		"Gr\u00c3\u00a8ve":          "Grève",
+		"caf\u00e9":                 "café", // Latin-1 decoded right: left alone
+		"plain":                     "plain",
+		"\u00e2\u009c\u008a":        "✊",
+		"déjà ✊":                    "déjà ✊",
 		"\u00c3\u00a9t\u00c3\u00a9": "été",
 	} {
 		if got := vault.FixText(in); got != want {
