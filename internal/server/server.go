@@ -38,6 +38,7 @@ import (
 	"repertoire/internal/tag"
 	"repertoire/internal/target"
 	"repertoire/internal/translog"
+	"repertoire/internal/vault"
 	"repertoire/internal/web"
 )
 
@@ -69,6 +70,9 @@ type Config struct {
 	LogKey string
 	// NoLog keeps no transparency log (the benchmarks' switch).
 	NoLog bool
+	// VaultLimits bound a member's import into their vault; nil:
+	// vault.DefaultLimits().
+	VaultLimits *vault.Limits
 }
 
 // Server is a running Repertoire.
@@ -109,6 +113,13 @@ func dataDir(cfg Config) string {
 	return "data"
 }
 
+func vaultLimits(cfg Config) vault.Limits {
+	if cfg.VaultLimits != nil {
+		return *cfg.VaultLimits
+	}
+	return vault.DefaultLimits()
+}
+
 // devLogKey is where the log's key is without --log-key: log.key beside
 // the SQLite database, ./log.key for PostgreSQL.
 func devLogKey(dsn string) string {
@@ -125,7 +136,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates, letter.Templates, legal.Templates, translog.Templates, event.Templates)
+	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates, letter.Templates, legal.Templates, translog.Templates, event.Templates, vault.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -159,6 +170,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	events := event.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts, scheduler)
+	vaults := vault.New(db, pages, log, cfg.BaseURL, dataDir(cfg), vaultLimits(cfg))
 	decisions := decision.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, pledges.Store, scheduler.Kick)
 	logs, err := transparencyLog(cfg, db, pages, log, parts)
 	if err != nil {
@@ -188,7 +200,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	mux := http.NewServeMux()
 	// The log comes first: its step of an erasure (the person's salt)
 	// runs last, after the core has appended the erase leaves.
-	capabilities := []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, letters, legals, events, tags, targets, library, ledgers, decisions}
+	capabilities := []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, letters, legals, events, tags, targets, library, ledgers, decisions, vaults}
 	if logs != nil {
 		capabilities = append([]capability{logs}, capabilities...)
 	}
@@ -216,6 +228,9 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		}
 		if o, ok := c.(listsEvents); ok {
 			communities.Events = o.EventLister()
+		}
+		if o, ok := c.(linksAccount); ok {
+			accounts.Links = append(accounts.Links, o.AccountLinks()...)
 		}
 	}
 	mux.Handle("GET /static/", web.Static())
@@ -295,6 +310,10 @@ type capability interface{ Routes(*http.ServeMux) }
 // people, its jobs, its tactics, its campaigns.
 type keepsPersonData interface {
 	PersonData() account.PersonData
+}
+
+type linksAccount interface {
+	AccountLinks() []account.PageLink
 }
 
 type runsJobs interface {
