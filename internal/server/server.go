@@ -74,6 +74,9 @@ type Config struct {
 	// GatewayNoHistory serves the data gateway without recording accesses
 	// (bench/gateway's middle tier; never when serving members).
 	GatewayNoHistory bool
+	// VaultLimits bound a member's import into their vault; nil:
+	// vault.DefaultLimits().
+	VaultLimits *vault.Limits
 }
 
 // Server is a running Repertoire.
@@ -116,6 +119,13 @@ func dataDir(cfg Config) string {
 	return "data"
 }
 
+func vaultLimits(cfg Config) vault.Limits {
+	if cfg.VaultLimits != nil {
+		return *cfg.VaultLimits
+	}
+	return vault.DefaultLimits()
+}
+
 // devLogKey is where the log's key is without --log-key: log.key beside
 // the SQLite database, ./log.key for PostgreSQL.
 func devLogKey(dsn string) string {
@@ -132,7 +142,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates, letter.Templates, legal.Templates, translog.Templates, event.Templates, gateway.Templates)
+	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates, letter.Templates, legal.Templates, translog.Templates, event.Templates, vault.Templates, gateway.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +176,8 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	events := event.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts, scheduler)
-	gateways := gateway.New(db, pages, cat, log, cfg.BaseURL, communities.Store, vault.NewStore(db))
+	vaults := vault.New(db, pages, log, cfg.BaseURL, dataDir(cfg), vaultLimits(cfg))
+	gateways := gateway.New(db, pages, cat, log, cfg.BaseURL, communities.Store, vaults.Store)
 	gateways.NoHistory = cfg.GatewayNoHistory
 	decisions := decision.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, pledges.Store, gateways.Store, scheduler.Kick)
 	logs, err := transparencyLog(cfg, db, pages, log, parts)
@@ -197,7 +208,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	mux := http.NewServeMux()
 	// The log comes first: its step of an erasure (the person's salt)
 	// runs last, after the core has appended the erase leaves.
-	capabilities := []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, letters, legals, events, tags, targets, library, ledgers, gateways, decisions}
+	capabilities := []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, letters, legals, events, tags, targets, library, ledgers, gateways, decisions, vaults}
 	if logs != nil {
 		capabilities = append([]capability{logs}, capabilities...)
 	}
@@ -225,6 +236,9 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		}
 		if o, ok := c.(listsEvents); ok {
 			communities.Events = o.EventLister()
+		}
+		if o, ok := c.(linksAccount); ok {
+			accounts.Links = append(accounts.Links, o.AccountLinks()...)
 		}
 	}
 	mux.Handle("GET /static/", web.Static())
@@ -316,6 +330,10 @@ type capability interface{ Routes(*http.ServeMux) }
 // people, its jobs, its tactics, its campaigns.
 type keepsPersonData interface {
 	PersonData() account.PersonData
+}
+
+type linksAccount interface {
+	AccountLinks() []account.PageLink
 }
 
 type runsJobs interface {

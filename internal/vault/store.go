@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"repertoire"
+	"repertoire/internal/account"
+	"repertoire/internal/api"
 	"repertoire/internal/store"
 )
 
@@ -231,12 +233,18 @@ func (s *Store) Sharing(ctx context.Context, personIDs []string, categories []st
 }
 
 // addColumns is how many values one item row binds.
-const addColumns = 9
+const addColumns = 10
 
 // Add keeps items for personID in one transaction, and returns how many
 // were new: an item whose content hash the person already holds is
 // skipped. Each item's Category must be valid; ids and times are set here.
 func (s *Store) Add(ctx context.Context, personID string, items []Item) (int, error) {
+	return s.add(ctx, personID, "", items)
+}
+
+// add is Add for an import: importID marks the items it brings, so that
+// undo takes them out again if it fails.
+func (s *Store) add(ctx context.Context, personID, importID string, items []Item) (int, error) {
 	for _, it := range items {
 		if err := checkCategories("category", []string{it.Category}); err != nil {
 			return 0, err
@@ -253,10 +261,10 @@ func (s *Store) Add(ctx context.Context, personID string, items []Item) (int, er
 				if !it.Time.IsZero() {
 					at = it.Time.UTC()
 				}
-				args = append(args, store.NewID(), personID, it.Category, it.Source, it.Kind, at, string(it.Data), it.Hash(), tx.Now)
+				args = append(args, store.NewID(), personID, it.Category, it.Source, it.Kind, at, string(it.Data), it.Hash(), tx.Now, importID)
 			}
 			res, err := tx.ExecContext(ctx, `INSERT INTO vault_items
-				(id, person_id, category, source, kind, happened_at, data, hash, created_at)
+				(id, person_id, category, source, kind, happened_at, data, hash, created_at, import_id)
 				VALUES `+store.Rows(tx.Dialect, len(batch), addColumns)+` ON CONFLICT (person_id, hash) DO NOTHING`, args...)
 			if err != nil {
 				return repertoire.Internal(err)
@@ -372,6 +380,16 @@ func (s *Store) DeleteCategory(ctx context.Context, personID, category string) (
 	return int(n), err
 }
 
+// undo takes out what a failed import brought: nothing of it stays.
+func (s *Store) undo(ctx context.Context, personID, importID string) error {
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM vault_items WHERE person_id = $1 AND import_id = $2`, personID, importID); err != nil {
+			return repertoire.Internal(err)
+		}
+		return nil
+	})
+}
+
 // erase deletes everything the vault holds of personID, in the erasing
 // transaction.
 func erase(ctx context.Context, tx *store.Tx, personID string) error {
@@ -381,4 +399,77 @@ func erase(ctx context.Context, tx *store.Tx, personID string) error {
 		}
 	}
 	return nil
+}
+
+// ItemsPage is a page of personID's items of category ("": all) within
+// the filter's dates (an item is never modified: both are its creation),
+// by id, and how many there are in all.
+func (s *Store) ItemsPage(ctx context.Context, personID, category string, dates api.Filter, offset, limit int) ([]Item, int, error) {
+	var args store.Args
+	conds := []string{`i.person_id = ` + args.Add(personID)}
+	if category != "" {
+		if err := checkCategories("category", []string{category}); err != nil {
+			return nil, 0, err
+		}
+		conds = append(conds, `i.category = `+args.Add(category))
+	}
+	conds = append(conds, dates.Where("i.created_at", "i.created_at", args.Add)...)
+	where := strings.Join(conds, " AND ")
+	var total int
+	if err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM vault_items i WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, repertoire.Internal(err)
+	}
+	items, err := readItems(ctx, s.db.Reader(), `SELECT `+itemColumns+` FROM vault_items i WHERE `+where+
+		` ORDER BY i.id LIMIT `+args.Add(pageLimit(limit))+` OFFSET `+args.Add(offset), args...)
+	return items, total, err
+}
+
+// Each calls fn on every item of personID, by id, reading a page at a
+// time (a download of a large vault).
+func (s *Store) Each(ctx context.Context, personID string, fn func(Item) error) error {
+	after := ""
+	for {
+		items, err := s.Items(ctx, personID, "", after, MaxPage)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			if err := fn(it); err != nil {
+				return err
+			}
+		}
+		if len(items) < MaxPage {
+			return nil
+		}
+		after = items[len(items)-1].ID
+	}
+}
+
+// exportSections are the vault's parts of a person's data export: every
+// item (its fields as JSON) and every consent they gave.
+func exportSections() []account.ExportSection {
+	return []account.ExportSection{
+		{Name: "vault_items", Read: func(ctx context.Context, q store.Queryer, personID string) ([]map[string]any, error) {
+			items, err := readItems(ctx, q, `SELECT `+itemColumns+` FROM vault_items i WHERE i.person_id = $1 ORDER BY i.id`, personID)
+			if err != nil {
+				return nil, err
+			}
+			out := make([]map[string]any, 0, len(items))
+			for _, it := range items {
+				out = append(out, it.document())
+			}
+			return out, nil
+		}},
+		{Name: "vault_consents", SQL: `SELECT category, consent, modified_at FROM vault_consents WHERE person_id = $1 ORDER BY category`},
+	}
+}
+
+// ByHash is personID's item of that content hash.
+func (s *Store) ByHash(ctx context.Context, personID, hash string) (Item, error) {
+	it, err := scanItem(s.db.Reader().QueryRowContext(ctx, `SELECT `+itemColumns+` FROM vault_items i
+		WHERE i.person_id = $1 AND i.hash = $2`, personID, hash))
+	if err != nil {
+		return it, store.NotFound(err, "vault.item_not_found")
+	}
+	return it, nil
 }

@@ -8,12 +8,22 @@ package vault
 
 import (
 	"crypto/sha256"
+	"embed"
 	"encoding/hex"
 	"encoding/json"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"repertoire"
+	"repertoire/internal/account"
+	"repertoire/internal/api"
+	"repertoire/internal/store"
+	"repertoire/internal/web"
 )
 
 // Consent is what a member says of a category of their data.
@@ -68,6 +78,18 @@ func (it *Item) Hash() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// document is the item as the API, the download and the export give it.
+func (it *Item) document() map[string]any {
+	doc := map[string]any{"id": it.ID, "category": it.Category, "source": it.Source, "kind": it.Kind,
+		"data": it.Data, "created_date": api.Time(it.Created)}
+	if !it.Time.IsZero() {
+		doc["time"] = api.Time(it.Time)
+	} else {
+		doc["time"] = nil
+	}
+	return doc
+}
+
 func timeKey(t time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -87,3 +109,56 @@ func checkCategories(field string, categories []string) error {
 
 // MaxPage is the most items one read returns.
 const MaxPage = 1000
+
+// Handler serves a member's vault pages and API.
+type Handler struct {
+	Store    *Store
+	importer *Importer
+	pages    *web.Renderer
+	log      *slog.Logger
+	baseURL  string
+	uploads  string // where uploads are spooled, inside the data directory
+	limit    *web.Limiter
+}
+
+//go:embed templates/*.html
+var Templates embed.FS
+
+// New builds the vault's handler. dataDir is the data directory: uploads
+// are spooled in its vault-uploads/ while they are imported, and what a
+// crash left there is removed now.
+func New(db *store.DB, pages *web.Renderer, log *slog.Logger, baseURL, dataDir string, limits Limits) *Handler {
+	s := NewStore(db)
+	h := &Handler{Store: s, importer: &Importer{Store: s, Limits: limits}, pages: pages, log: log,
+		baseURL: strings.TrimRight(baseURL, "/"), uploads: filepath.Join(dataDir, "vault-uploads"),
+		limit: web.NewLimiter(10*time.Second, 6)}
+	if left, err := filepath.Glob(filepath.Join(h.uploads, "upload-*")); err == nil {
+		for _, f := range left {
+			os.Remove(f)
+		}
+	}
+	return h
+}
+
+// Routes mounts the member's pages and API.
+func (h *Handler) Routes(mux *http.ServeMux) {
+	h.webRoutes(mux)
+	h.apiRoutes(mux)
+}
+
+// AccountLinks puts the vault on the account page.
+func (h *Handler) AccountLinks() []account.PageLink {
+	return []account.PageLink{{Path: "/account/vault", Label: "vault.title", Lead: "vault.account_lead"}}
+}
+
+// PersonData is the vault's part of a person's export (every item and
+// consent) and its step of their erasure (nothing stays).
+func (h *Handler) PersonData() account.PersonData {
+	return account.PersonData{Export: exportSections(), Erase: erase}
+}
+
+// Entered is an item the member typed (kind "note").
+func Entered(category, text string, at time.Time) Item {
+	data, _ := json.Marshal(map[string]string{"text": text})
+	return Item{Category: category, Source: SourceEntered, Kind: "note", Time: at, Data: data}
+}

@@ -15,6 +15,7 @@ CREATE TABLE vault_items (
     happened_at TIMESTAMPTZ,
     data        TEXT NOT NULL,
     hash        TEXT NOT NULL,
+    import_id   TEXT NOT NULL DEFAULT '', -- the import that brought it, so a failed one is undone
     created_at  TIMESTAMPTZ NOT NULL,
     UNIQUE (person_id, hash)
 );
