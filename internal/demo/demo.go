@@ -189,6 +189,9 @@ func load(ctx context.Context, db *store.DB, cat *i18n.Catalog, log *slog.Logger
 	if err := loadSeminars(ctx, db, cat, log, organizer, com.ID); err != nil {
 		return err
 	}
+	if err := loadGateway(ctx, db, organizer, com.ID); err != nil {
+		return err
+	}
 	return loadLibraryAndLedger(ctx, db, sc, camp)
 }
 

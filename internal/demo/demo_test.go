@@ -95,10 +95,11 @@ func checkLibraryAndLedger(t *testing.T, db *store.DB, c *campaign.Campaign) {
 func checkDecision(t *testing.T, db *store.DB, communityID, campaignID string) {
 	ctx := context.Background()
 	ds, total, err := decision.NewStore(db, nil, "", nil).List(ctx, decision.ListQuery{CommunityID: communityID, Admin: true})
-	if err != nil || total != 1 {
+	// Three: the ratification, and the gateway's policy and data strike.
+	if err != nil || total != 3 {
 		t.Fatalf("decisions: %d, %v", total, err)
 	}
-	d := ds[0]
+	d := ds[len(ds)-1]
 	if d.Status != decision.StatusClosed || d.Outcome != decision.Passed || d.Kind != decision.KindRatifyDemands || d.CampaignID != campaignID ||
 		d.Electorate != 412 || d.Turnout != 273 || d.Counted(decision.RoleFor) != 238 || d.ClosedAt == nil || d.ClosedAt.Year() != 2018 {
 		t.Fatalf("decision: %+v", d)

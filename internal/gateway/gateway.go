@@ -384,3 +384,8 @@ func (h *Handler) PersonData() account.PersonData {
 func (h *Handler) CommunityLinks() []community.PageLink {
 	return []community.PageLink{{Path: "gateway", Label: "gateway.title"}}
 }
+
+// AccountLinks puts "who read my data" on the member's account page.
+func (h *Handler) AccountLinks() []account.PageLink {
+	return []account.PageLink{{Path: "/account/data-access", Label: "gateway.accesses_title", Lead: "gateway.account_lead"}}
+}
