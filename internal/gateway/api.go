@@ -10,7 +10,6 @@ import (
 
 	"repertoire"
 	"repertoire/internal/api"
-	"repertoire/internal/community"
 	"repertoire/internal/store"
 	"repertoire/internal/vault"
 	"repertoire/internal/web"
@@ -163,11 +162,11 @@ func (h *Handler) request(w http.ResponseWriter, r *http.Request, endpoint strin
 // members are the community's active members not on a strike at t: the
 // people whose data may be served, consent aside.
 func (h *Handler) members(ctx context.Context, rec *record, t time.Time) ([]string, error) {
-	ids, err := community.ActiveMemberIDs(ctx, h.Store.db.Reader(), rec.communityID)
+	ids, err := h.activeMembers(ctx, rec.communityID)
 	if err != nil {
 		return nil, err
 	}
-	kept := ids[:0]
+	kept := make([]string, 0, len(ids))
 	for _, id := range ids {
 		if rec.state.striking(id, t) == nil {
 			kept = append(kept, id)

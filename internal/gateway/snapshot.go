@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"repertoire/internal/community"
 	"repertoire/internal/store"
 )
 
@@ -14,8 +15,8 @@ import (
 // cost. A key revoked or a policy adopted is notified to every instance
 // in its transaction (as a strike is), which drops them: it applies within
 // the notification's delay, and at worst within a second. A policy's window is checked
-// against the clock at each request; consent, membership and strikes are
-// never taken from a snapshot.
+// against the clock at each request; so are the community's members
+// (activeMembers); consent and strikes are never taken from a snapshot.
 const snapshotFor = time.Second
 
 type keyEntry struct {
@@ -30,21 +31,52 @@ type usedEntry struct {
 	at  time.Time
 }
 
+type membersEntry struct {
+	ids []string
+	at  time.Time
+}
+
 type snapshots struct {
-	mu   sync.Mutex
-	keys map[string]keyEntry // by the key's hash
-	used map[string]usedEntry
+	mu      sync.Mutex
+	keys    map[string]keyEntry // by the key's hash
+	used    map[string]usedEntry
+	members map[string]membersEntry // by community
 }
 
 func newSnapshots() *snapshots {
-	return &snapshots{keys: map[string]keyEntry{}, used: map[string]usedEntry{}}
+	return &snapshots{keys: map[string]keyEntry{}, used: map[string]usedEntry{}, members: map[string]membersEntry{}}
 }
 
-// forget drops every snapshot (a key revoked, a policy changed).
+// forget drops the snapshots of keys and policies (a key revoked, a
+// policy adopted).
 func (s *snapshots) forget() {
 	s.mu.Lock()
 	s.keys = map[string]keyEntry{}
 	s.mu.Unlock()
+}
+
+// activeMembers are the community's active members, read at most once a
+// second per instance (a member who leaves is left out within the second;
+// their consent is still read at each request).
+func (h *Handler) activeMembers(ctx context.Context, communityID string) ([]string, error) {
+	now := time.Now()
+	h.snaps.mu.Lock()
+	e, ok := h.snaps.members[communityID]
+	h.snaps.mu.Unlock()
+	if ok && now.Sub(e.at) < snapshotFor {
+		return e.ids, nil
+	}
+	ids, err := community.ActiveMemberIDs(ctx, h.Store.db.Reader(), communityID)
+	if err != nil {
+		return nil, err
+	}
+	h.snaps.mu.Lock()
+	if len(h.snaps.members) > 10000 {
+		h.snaps.members = map[string]membersEntry{}
+	}
+	h.snaps.members[communityID] = membersEntry{ids: ids, at: now}
+	h.snaps.mu.Unlock()
+	return ids, nil
 }
 
 // consumer is the consumer a key opens and its adopted policies.
