@@ -69,7 +69,8 @@ func main() {
 	defer db.Close()
 	check(db.Migrate(ctx))
 
-	key, communityID := seed(ctx, db, *members, *perMember)
+	sd := seed(ctx, db, *members, *perMember)
+	key, communityID := sd.key, sd.communityID
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	full := serve(db, log, work, false)
 	policy := serve(db, log, work, true)
@@ -98,22 +99,115 @@ func main() {
 	}
 	fmt.Printf("\nfull / none capacity: %.2f (target ≥ 0.80); full p99 at %.0f req/s: %s (target < 20ms)\n",
 		capacity["full"]/capacity["none"], *rate, func() time.Duration { _, p := tiers[2].quantiles(); return p }().Round(10*time.Microsecond))
+
+	// The strike: called on one instance while consumers read from another
+	// (on SQLite, the one process).
+	other := full
+	if db.Dialect == store.Postgres {
+		db2, err := store.Open(*dsn)
+		check(err)
+		defer db2.Close()
+		other = serve(db2, log, work, false)
+	}
+	strike(ctx, db, sd, other+path, *rate)
+}
+
+// strike calls a data strike by the members' vote on this process's
+// database while consumers read at rate a second from url, and prints the
+// time from the commit to the first denial and the requests sent after the
+// commit that were allowed.
+func strike(ctx context.Context, db *store.DB, sd seeded, url string, rate float64) {
+	gw := gateway.NewStore(db)
+	now := time.Now().UTC()
+	s, err := gw.ProposeStrike(ctx, sd.communityID, gateway.StrikeInput{Scope: gateway.ScopeMembers, Reason: "bench",
+		StartsAt: now.Add(-time.Minute), EndsAt: now.Add(time.Hour)})
+	check(err)
+	decisions := decision.NewStore(db, nil, "", nil)
+	d, err := decisions.Create(ctx, sd.org, sd.communityID, decision.Input{Title: "Data strike", Kind: decision.KindDataStrike, StrikeID: s.ID,
+		Threshold: decision.Majority, ClosesAt: now.Add(time.Hour)}, now)
+	check(err)
+	d, err = decisions.Open(ctx, d.ID)
+	check(err)
+	var forID string
+	for _, o := range d.Options {
+		if o.Role == decision.RoleFor {
+			forID = o.ID
+		}
+	}
+	for _, m := range sd.members {
+		_, err := decisions.Cast(ctx, decision.Ballot{DecisionID: d.ID, PersonID: m, OptionID: forID})
+		check(err)
+	}
+	type answer struct {
+		sent, got time.Time
+		status    int
+	}
+	var mu sync.Mutex
+	var answers []answer
+	var wg sync.WaitGroup
+	stop := time.Now().Add(2 * time.Second)
+	var committed time.Time
+	go func() {
+		time.Sleep(500 * time.Millisecond)
+		_, err := decisions.Close(ctx, d.ID)
+		check(err)
+		mu.Lock()
+		committed = time.Now()
+		mu.Unlock()
+	}()
+	every := time.Duration(float64(time.Second) / rate)
+	for due := time.Now(); due.Before(stop); due = due.Add(every) {
+		time.Sleep(time.Until(due))
+		wg.Go(func() {
+			sent := time.Now()
+			st := once(url, sd.key)
+			mu.Lock()
+			answers = append(answers, answer{sent, time.Now(), st})
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	var first time.Time
+	wrongly, allowed, denied := 0, 0, 0
+	for _, a := range answers {
+		switch {
+		case a.status == 200 && a.sent.After(committed):
+			wrongly++
+		case a.status == 200:
+			allowed++
+		case a.status == 503:
+			denied++
+			if first.IsZero() || a.got.Before(first) {
+				first = a.got
+			}
+		}
+	}
+	fmt.Printf("strike on %s: first denial %s after the commit returned; %d requests, %d allowed before, %d denied, %d wrongly allowed (target 0, < 1 s)\n",
+		db.Dialect, first.Sub(committed).Round(100*time.Microsecond), len(answers), allowed, denied, wrongly)
+}
+
+// seeded is what seed made.
+type seeded struct {
+	key, communityID, org string
+	members               []string
 }
 
 // seed makes a community with members sharing their posts, a consumer with
 // a key and a pseudonymized policy the members adopted.
-func seed(ctx context.Context, db *store.DB, members, perMember int) (key, communityID string) {
+func seed(ctx context.Context, db *store.DB, members, perMember int) seeded {
 	org, err := account.CreateUser(ctx, db, account.NewUser{Email: "olga@example.org", Name: "Olga Organizer"})
 	check(err)
 	coms := community.NewStore(db)
 	c, err := coms.Create(ctx, org, community.Input{Name: "Riders union", Slug: "riders"})
 	check(err)
 	vaults := vault.NewStore(db)
+	var ids []string
 	for i := range members {
 		id, err := account.CreateUser(ctx, db, account.NewUser{Email: fmt.Sprintf("rider%d@example.org", i), Name: fmt.Sprintf("Rider%d Member", i)})
 		check(err)
 		_, err = coms.Join(ctx, c.ID, id)
 		check(err)
+		ids = append(ids, id)
 		items := make([]vault.Item, perMember)
 		for j := range items {
 			items[j] = vault.Item{Category: "posts", Source: vault.SourceEntered, Kind: "post", Time: time.Date(2018, 4, 1+j%28, 10, 0, 0, 0, time.UTC),
@@ -126,7 +220,7 @@ func seed(ctx context.Context, db *store.DB, members, perMember int) (key, commu
 	gw := gateway.NewStore(db)
 	consumer, err := gw.CreateConsumer(ctx, c.ID, gateway.ConsumerInput{Name: "Platform Lab", Purpose: "Ranking study", Licence: "DUA", Contact: "lab@example.edu"})
 	check(err)
-	key, err = gw.CreateKey(ctx, consumer.ID, "bench")
+	key, err := gw.CreateKey(ctx, consumer.ID, "bench")
 	check(err)
 	now := time.Now().UTC()
 	p, err := gw.ProposePolicy(ctx, c.ID, gateway.PolicyInput{ConsumerID: consumer.ID, Categories: []string{"posts"}, Level: gateway.LevelPseudonym,
@@ -136,7 +230,7 @@ func seed(ctx context.Context, db *store.DB, members, perMember int) (key, commu
 		Input:    decision.Input{Title: "Let the lab read our posts", Kind: decision.KindDataPolicy, PolicyID: p.ID, Threshold: decision.Majority},
 		OpenedAt: now.Add(-2 * time.Hour), ClosedAt: now.Add(-time.Hour), Electorate: members + 1, Votes: map[string]int{decision.RoleFor: members}})
 	check(err)
-	return key, c.ID
+	return seeded{key: key, communityID: c.ID, org: org, members: ids}
 }
 
 // serve starts a whole Repertoire on the database, as it serves.
