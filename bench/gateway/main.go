@@ -32,6 +32,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -55,7 +56,14 @@ func main() {
 	rate := flag.Float64("rate", 200, "requests a second of the constant-rate runs, per tier")
 	duration := flag.Duration("duration", 6*time.Second, "how long each tier is measured, in each of the two runs")
 	phase := flag.Duration("phase", 2*time.Second, "how long each phase lasts before the next tier's")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (servers and load) to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		check(err)
+		check(pprof.StartCPUProfile(f))
+		defer pprof.StopCPUProfile()
+	}
 
 	ctx := context.Background()
 	work, err := os.MkdirTemp("", "gateway-bench")
