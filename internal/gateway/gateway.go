@@ -349,6 +349,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /c/{slug}/gateway/strikes", h.createStrike)
 	mux.HandleFunc("POST /c/{slug}/gateway/strikes/{id}/join", h.joinStrike)
 	mux.HandleFunc("GET /account/data-access", h.memberPage)
+	h.organizerRoutes(mux)
 
 	for _, rt := range APIRoutes {
 		mux.HandleFunc(rt.Method+" "+APIPrefix+rt.Path, rt.handler(h))
