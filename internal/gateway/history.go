@@ -23,6 +23,11 @@ var (
 	lingerBelow = 64
 )
 
+// writersPostgres is how many batches are written side by side on
+// PostgreSQL: a batch is a dozen round trips before its commit, and only
+// the log's size row, locked last, makes them wait on each other.
+const writersPostgres = 4
+
 // record is one request on its way to the history, with the answer the
 // writer gives it.
 type record struct {
@@ -54,7 +59,7 @@ func (h *history) write(ctx context.Context, rec *record) error {
 	h.once.Do(func() {
 		n := 1
 		if h.s.db.Dialect == store.Postgres {
-			n = 2
+			n = writersPostgres
 		}
 		for range n {
 			go store.GroupCommit(h.queue, maxBatch, func() time.Duration { return lingerFor }, func() int { return lingerBelow }, h.commit)
