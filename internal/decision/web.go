@@ -11,6 +11,7 @@ import (
 	"repertoire"
 	"repertoire/internal/campaign"
 	"repertoire/internal/community"
+	"repertoire/internal/gateway"
 	"repertoire/internal/pledge"
 	"repertoire/internal/store"
 	"repertoire/internal/web"
@@ -254,6 +255,11 @@ type showData struct {
 	Comments []Comment
 	Form     *web.Form // the comment form
 	Vote     *web.Form
+	// What a data policy or data strike decision would adopt or call.
+	Policy          *gateway.Policy
+	ConsumerName    string
+	ConsumerPurpose string
+	Strike          *gateway.Strike
 }
 
 // OptionLabel names an option in the reader's language.
@@ -291,6 +297,17 @@ func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, status int,
 		if data.Voters, err = h.Store.Voters(ctx, d); err == nil {
 			data.Comments, err = h.Store.Comments(ctx, d.ID)
 		}
+	}
+	if err == nil && h.gateway != nil && d.PolicyID != "" {
+		if data.Policy, err = h.gateway.Policy(ctx, d.PolicyID); err == nil {
+			var c *gateway.Consumer
+			if c, err = h.gateway.Consumer(ctx, data.Policy.ConsumerID); err == nil {
+				data.ConsumerName, data.ConsumerPurpose = c.Name, c.Purpose
+			}
+		}
+	}
+	if err == nil && h.gateway != nil && d.StrikeID != "" {
+		data.Strike, err = h.gateway.Strike(ctx, d.StrikeID)
 	}
 	if err != nil {
 		h.pages.Error(w, r, err)

@@ -265,12 +265,12 @@ func (s *Store) ProposePolicy(ctx context.Context, communityID string, in Policy
 	if err != nil {
 		return nil, err
 	}
-	return s.Policy(ctx, s.db.Reader(), id)
+	return s.Policy(ctx, id)
 }
 
 // Policy finds a policy by id.
-func (s *Store) Policy(ctx context.Context, q store.Queryer, id string) (*Policy, error) {
-	ps, err := readPolicies(ctx, q, `id = $1`, id)
+func (s *Store) Policy(ctx context.Context, id string) (*Policy, error) {
+	ps, err := readPolicies(ctx, s.db.Reader(), `id = $1`, id)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"context"
 	"net/url"
 	"regexp"
 	"strings"
@@ -72,8 +73,17 @@ func TestGatewayPages(t *testing.T) {
 			t.Fatalf("strike ending before it starts: %d", st)
 		}
 
-		// A member sees who read their data once a consumer read it.
-		f.adopt(t, posts(gateway.LevelPseudonym))
+		// A member sees who read their data once a consumer read it; the
+		// decision's page shows what was voted.
+		adopted := f.adopt(t, posts(gateway.LevelPseudonym))
+		adopted, err := f.gw.Policy(context.Background(), adopted.ID)
+		if err != nil || adopted.DecisionID == "" {
+			t.Fatalf("adopted policy: %+v %v", adopted, err)
+		}
+		if st, body := olga.Get(t, "/decisions/"+adopted.DecisionID); st != 200 || !strings.Contains(body, "The data policy put to the vote") ||
+			!strings.Contains(body, "Platform Lab") || !strings.Contains(body, "The data policy is in force") {
+			t.Fatalf("the decision's page: %d\n%s", st, body)
+		}
 		if st, _ := get(t, app, "/gateway/v1/items?category=posts", f.key, nil); st != 200 {
 			t.Fatalf("read: %d", st)
 		}
