@@ -27,7 +27,9 @@ type demoVault struct {
 }
 
 func demoVaults() []demoVault {
-	at := func(month, day, hour int) time.Time { return time.Date(2018, time.Month(month), day, hour, 0, 0, 0, time.UTC) }
+	at := func(month, day, hour int) time.Time {
+		return time.Date(2018, time.Month(month), day, hour, 0, 0, 0, time.UTC)
+	}
 	return []demoVault{
 		{email: DemoMembers[0], name: "Camille Lefèvre", sample: vault.Sample{Name: "Camille Lefèvre", City: "Lyon", Joined: at(2, 3, 10).AddDate(-9, 0, 0),
 			Posts: []vault.SampleText{
@@ -47,8 +49,8 @@ func demoVaults() []demoVault {
 				{Time: at(2, 1, 20), Text: "APP_OPEN", Who: "jogos.example"}}},
 			consents: map[string]vault.Consent{"ads_interests": vault.Share, "off_platform_activity": vault.Share}},
 		{email: DemoMembers[2], name: "Inès Haddad", sample: vault.Sample{Name: "Inès Haddad", City: "Marseille", Joined: at(9, 9, 9).AddDate(-4, 0, 0),
-			Posts:    []vault.SampleText{{Time: at(5, 2, 10), Text: "Ce que Facebook sait de moi tient dans un zip de 2 Go."}},
-			Comments: []vault.SampleText{{Time: at(5, 3, 11), Text: "Les centres d’intérêt publicitaires sont édifiants.", Who: "Camille Lefèvre"}},
+			Posts:     []vault.SampleText{{Time: at(5, 2, 10), Text: "Ce que Facebook sait de moi tient dans un zip de 2 Go."}},
+			Comments:  []vault.SampleText{{Time: at(5, 3, 11), Text: "Les centres d’intérêt publicitaires sont édifiants.", Who: "Camille Lefèvre"}},
 			Interests: []string{"Cuisine", "Élections", "Grossesse"}},
 			consents: map[string]vault.Consent{"posts": vault.AskMe}},
 	}
