@@ -134,9 +134,13 @@ func New(db *store.DB, pages *web.Renderer, log *slog.Logger, baseURL, dataDir s
 	h := &Handler{Store: s, importer: &Importer{Store: s, Limits: limits}, pages: pages, log: log,
 		baseURL: strings.TrimRight(baseURL, "/"), uploads: filepath.Join(dataDir, "vault-uploads"),
 		limit: web.NewLimiter(10*time.Second, 6)}
+	// An upload older than an import may last was left by a crash; a
+	// younger one may be another instance's, at work on a shared disk.
 	if left, err := filepath.Glob(filepath.Join(h.uploads, "upload-*")); err == nil {
 		for _, f := range left {
-			os.Remove(f)
+			if st, err := os.Stat(f); err == nil && time.Since(st.ModTime()) > importTime {
+				os.Remove(f)
+			}
 		}
 	}
 	return h
