@@ -31,6 +31,8 @@ func (h *Handler) apiRoutes(mux *http.ServeMux) {
 func (h *Handler) itemDoc(it Item) map[string]any {
 	doc := it.document()
 	doc["identifiers"] = api.Identifiers(it.ID)
+	doc["modified_date"] = doc["created_date"] // an item is never changed, only deleted
+	doc["browser_url"] = h.baseURL + "/account/vault/c/" + it.Category + "#item-" + it.ID
 	doc["_links"] = api.Links{"self": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/vault/items", it.ID)}}
 	return doc
 }

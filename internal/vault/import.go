@@ -47,7 +47,7 @@ type Importer struct {
 }
 
 // importBatch is how many items one transaction writes.
-const importBatch = 1000
+const importBatch = 2000
 
 // sink gathers items and writes them a batch at a time.
 type sink struct {

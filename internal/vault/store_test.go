@@ -15,7 +15,7 @@ import (
 )
 
 // people makes one person per address and returns their ids.
-func people(t *testing.T, db *store.DB, emails ...string) []string {
+func people(t testing.TB, db *store.DB, emails ...string) []string {
 	t.Helper()
 	var ids []string
 	err := db.Write(context.Background(), func(tx *store.Tx) error {

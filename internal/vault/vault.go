@@ -11,6 +11,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
@@ -66,8 +67,13 @@ type Item struct {
 	Created time.Time
 }
 
-// Hash is the item's content hash, unique per person: the same item
-// imported twice is kept once, whichever file or source brought it.
+// Hash is the item's content key, unique per person: the same item
+// imported twice is kept once, whichever file or source brought it. It
+// begins with the item's time (16 hex digits of Unix seconds, zeros when
+// unknown), then the first 128 bits of the SHA-256 of its category, kind,
+// time and fields: an archive's items come in time order, so each batch
+// writes to a few neighbouring pages of the unique index, where a bare
+// hash scattered every row of a batch over the whole index.
 func (it *Item) Hash() string {
 	h := sha256.New()
 	for _, s := range []string{it.Category, it.Kind, timeKey(it.Time)} {
@@ -75,7 +81,11 @@ func (it *Item) Hash() string {
 		h.Write([]byte{0})
 	}
 	h.Write(it.Data)
-	return hex.EncodeToString(h.Sum(nil))
+	var secs uint64
+	if !it.Time.IsZero() && it.Time.Unix() > 0 {
+		secs = uint64(it.Time.Unix())
+	}
+	return fmt.Sprintf("%016x", secs) + hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // document is the item as the API, the download and the export give it.
@@ -132,9 +142,13 @@ func New(db *store.DB, pages *web.Renderer, log *slog.Logger, baseURL, dataDir s
 	h := &Handler{Store: s, importer: &Importer{Store: s, Limits: limits}, pages: pages, log: log,
 		baseURL: strings.TrimRight(baseURL, "/"), uploads: filepath.Join(dataDir, "vault-uploads"),
 		limit: web.NewLimiter(10*time.Second, 6)}
+	// An upload older than an import may last was left by a crash; a
+	// younger one may be another instance's, at work on a shared disk.
 	if left, err := filepath.Glob(filepath.Join(h.uploads, "upload-*")); err == nil {
 		for _, f := range left {
-			os.Remove(f)
+			if st, err := os.Stat(f); err == nil && time.Since(st.ModTime()) > importTime {
+				os.Remove(f)
+			}
 		}
 	}
 	return h

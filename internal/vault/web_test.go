@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"repertoire/internal/account"
+	"repertoire/internal/server"
 	"repertoire/internal/store/storetest"
 	"repertoire/internal/testkit"
 	"repertoire/internal/vault"
@@ -329,4 +330,25 @@ func TestVaultExportAndErasure(t *testing.T) {
 			t.Errorf("%d uploads left on disk", len(entries))
 		}
 	})
+}
+
+// An upload over the limit is refused with the limit named, and nothing
+// of it stays on disk.
+func TestVaultUploadTooLarge(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	limits := vault.DefaultLimits()
+	limits.MaxUpload = 4 << 20
+	app := testkit.StartWith(t, db, func(c *server.Config) { c.VaultLimits = &limits })
+	b, id := member(t, app, "adele@example.org")
+	st, body := upload(t, app, b, map[string]string{"format": "csv", "category": "other"}, "big.csv",
+		append([]byte("a,b\n"), bytes.Repeat([]byte("1,2\n"), 2<<20)...))
+	if st != 422 || !strings.Contains(body, "This file is too large: at most 4 MiB.") || !strings.Contains(body, `value="csv" checked`) {
+		t.Fatalf("too large: %d", st)
+	}
+	if items, _ := vault.NewStore(db).Items(context.Background(), id, "", "", 10); len(items) != 0 {
+		t.Errorf("%d items kept", len(items))
+	}
+	if left, _ := os.ReadDir(filepath.Join(app.Server.Config.DataDir, "vault-uploads")); len(left) != 0 {
+		t.Errorf("%d uploads left", len(left))
+	}
 }

@@ -3,9 +3,11 @@
 -- A member's vault: the items of their data they deposit (an import of a
 -- platform's export, a CSV or JSON file, or what they enter), grouped in
 -- categories. data is the item's fields, normalized (JSON text); hash is
--- the SHA-256 of its category, kind, time and data, unique per person, so
--- importing the same archive twice adds nothing. happened_at is when the
--- thing happened on the platform (NULL: unknown).
+-- its time (16 hex digits) then the SHA-256 (its first 128 bits) of its
+-- category, kind, time and data, unique per person, so importing the same
+-- archive twice adds nothing (the time first keeps an import's rows near
+-- each other in the index).
+-- happened_at is when the thing happened on the platform (NULL: unknown).
 CREATE TABLE vault_items (
     id          TEXT PRIMARY KEY,
     person_id   TEXT NOT NULL REFERENCES people (id) ON DELETE CASCADE,
