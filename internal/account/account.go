@@ -67,7 +67,14 @@ type Handler struct {
 	// communities' tags for the signup helper (both wired in server.go).
 	Reach Reach
 	Lists Lists
+	// Links are other capabilities' pages of the signed-in person's own
+	// data, listed on the account page (wired in server.go).
+	Links []PageLink
 }
+
+// PageLink is a link the account page shows to another capability's page
+// of the person's own (their data vault): Label and Lead are message IDs.
+type PageLink struct{ Path, Label, Lead string }
 
 // MailsPerAddress is how many account mails one address may be sent per
 // MailsPerAddressPeriod on a stranger's request; past it the forms answer

@@ -30,6 +30,7 @@ type accountPage struct {
 	Tokens    []TokenInfo
 	NewToken  string // shown once, right after it was created
 	Languages []string
+	Links     []PageLink // other capabilities' pages of the person's data
 	Profile   *web.Form
 	Password  *web.Form
 	Token     *web.Form
@@ -50,7 +51,7 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 		h.pages.Error(w, r, err)
 		return
 	}
-	page.Person, page.Tokens, page.Languages = p, tokens, i18n.Languages
+	page.Person, page.Tokens, page.Languages, page.Links = p, tokens, i18n.Languages, h.Links
 	if page.Profile == nil {
 		page.Profile = web.NewForm(map[string][]string{"given_name": {p.GivenName}, "family_name": {p.FamilyName},
 			"preferred_language": {p.PreferredLanguage}})

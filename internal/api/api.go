@@ -151,6 +151,17 @@ type ProblemBody struct {
 // Problem writes err as application/problem+json, localized from the
 // request's Accept-Language. Internal errors are logged, without personal data.
 func Problem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	body := ProblemOf(r, err)
+	if body.Code == repertoire.EINTERNAL && log != nil {
+		log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	WriteProblem(w, body.Status, body)
+}
+
+// ProblemOf is the problem document Problem writes for err, for a caller
+// that adds members of its own (RFC 9457 extension members) before
+// WriteProblem.
+func ProblemOf(r *http.Request, err error) ProblemBody {
 	l := web.Localizer(r.Context())
 	err = store.Classify(err)
 	e := repertoire.AsError(err)
@@ -175,10 +186,14 @@ func Problem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error
 			body.Detail = e.Field + ": " + body.Detail
 		}
 	}
-	if code == repertoire.EINTERNAL && log != nil {
-		log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	}
-	if code == repertoire.EUNAVAILABLE {
+	return body
+}
+
+// WriteProblem writes a problem document (a ProblemBody, or a struct
+// embedding one) with its status and the headers that go with it:
+// Retry-After for 503 unless the caller set its own, WWW-Authenticate for 401.
+func WriteProblem(w http.ResponseWriter, status int, doc any) {
+	if status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", repertoire.RetryAfter) // logged once by the server, not per request
 	}
 	if status == http.StatusUnauthorized {
@@ -187,7 +202,7 @@ func Problem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error
 	w.Header().Set("Content-Type", "application/problem+json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(body)
+	json.NewEncoder(w).Encode(doc)
 }
 
 // Decode reads a JSON body into v. Bodies over MaxBodyBytes answer 413,

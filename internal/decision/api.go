@@ -34,6 +34,8 @@ type decisionJSON struct {
 	Kind         string       `json:"kind"`
 	Campaign     *string      `json:"campaign"`
 	Pledge       *string      `json:"pledge"`
+	Policy       *string      `json:"data_policy"`
+	Strike       *string      `json:"data_strike"`
 	Threshold    string       `json:"threshold"`
 	Quorum       int          `json:"quorum"`
 	Secret       bool         `json:"secret"`
@@ -68,7 +70,8 @@ func optional(s string) *string {
 
 func (h *Handler) decisionDoc(d *Decision) decisionJSON {
 	doc := decisionJSON{Identifiers: api.Identifiers(d.ID), ID: d.ID, Community: d.CommunityID, Title: d.Title, Body: d.Body, Kind: d.Kind,
-		Campaign: optional(d.CampaignID), Pledge: optional(d.PledgeID), Threshold: d.Threshold, Quorum: d.Quorum, Secret: d.Secret,
+		Campaign: optional(d.CampaignID), Pledge: optional(d.PledgeID), Policy: optional(d.PolicyID), Strike: optional(d.StrikeID),
+		Threshold: d.Threshold, Quorum: d.Quorum, Secret: d.Secret,
 		Status: d.Status, Options: []optionJSON{}, OpensAt: api.TimePtr(d.OpensAt), ClosesAt: api.Time(d.ClosesAt),
 		OpenedDate: api.TimePtr(d.OpenedAt), ClosedDate: api.TimePtr(d.ClosedAt), Electorate: d.Electorate, Outcome: d.Outcome,
 		Winner: optional(d.WinnerID), CreatedDate: api.Time(d.CreatedAt), ModifiedDate: api.Time(d.ModifiedAt),
@@ -102,6 +105,8 @@ type decisionBody struct {
 	Kind      *string         `json:"kind"`
 	Campaign  *string         `json:"campaign"`
 	Pledge    *string         `json:"pledge"`
+	Policy    *string         `json:"data_policy"`
+	Strike    *string         `json:"data_strike"`
 	Threshold *string         `json:"threshold"`
 	Quorum    *int            `json:"quorum"`
 	Secret    *bool           `json:"secret"`
@@ -191,7 +196,8 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	var es repertoire.Errors
 	in := Input{Title: api.Value(body.Title), Body: api.Value(body.Body), Kind: api.Value(body.Kind), CampaignID: api.ParseID(api.Value(body.Campaign)),
-		PledgeID: api.ParseID(api.Value(body.Pledge)), Threshold: api.Value(body.Threshold), Quorum: api.Value(body.Quorum),
+		PledgeID: api.ParseID(api.Value(body.Pledge)), PolicyID: api.ParseID(api.Value(body.Policy)),
+		StrikeID: api.ParseID(api.Value(body.Strike)), Threshold: api.Value(body.Threshold), Quorum: api.Value(body.Quorum),
 		Secret: api.Value(body.Secret), OpensAt: parseTime(&es, "opens_at", body.OpensAt)}
 	if len(body.Options) > 0 && json.Unmarshal(body.Options, &in.Options) != nil {
 		es = append(es, repertoire.Invalid("options", "decision.options_labels", nil))
@@ -256,6 +262,7 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 		set  bool
 	}{{"community", differs(body.Community, d.CommunityID, true)}, {"kind", differs(body.Kind, d.Kind, false)},
 		{"campaign", differs(body.Campaign, d.CampaignID, true)}, {"pledge", differs(body.Pledge, d.PledgeID, true)},
+		{"data_policy", differs(body.Policy, d.PolicyID, true)}, {"data_strike", differs(body.Strike, d.StrikeID, true)},
 		{"threshold", differs(body.Threshold, d.Threshold, false)}, {"quorum", body.Quorum != nil && *body.Quorum != d.Quorum},
 		{"secret", body.Secret != nil && *body.Secret != d.Secret}, {"options", optionsDiffer}} {
 		if f.set {

@@ -28,6 +28,7 @@ import (
 	"repertoire/internal/account"
 	"repertoire/internal/campaign"
 	"repertoire/internal/community"
+	"repertoire/internal/gateway"
 	"repertoire/internal/i18n"
 	"repertoire/internal/pledge"
 	"repertoire/internal/schedule"
@@ -41,16 +42,20 @@ import (
 var Templates embed.FS
 
 // Kinds of proposal. A proposal that passes can act: ratify_demands adopts
-// its campaign's demand list, call_strike activates its pledge.
+// its campaign's demand list, call_strike activates its pledge,
+// data_policy puts a data gateway policy in force, data_strike calls a
+// data strike.
 const (
 	KindRatifyDemands = "ratify_demands"
 	KindCallStrike    = "call_strike"
+	KindDataPolicy    = "data_policy"
+	KindDataStrike    = "data_strike"
 	KindRule          = "rule"
 	KindOther         = "other"
 )
 
 // Kinds lists every kind, in the order forms offer them.
-var Kinds = []string{KindRatifyDemands, KindCallStrike, KindRule, KindOther}
+var Kinds = []string{KindRatifyDemands, KindCallStrike, KindDataPolicy, KindDataStrike, KindRule, KindOther}
 
 // Thresholds: what it takes to pass.
 const (
@@ -122,6 +127,8 @@ type Decision struct {
 	Kind          string
 	CampaignID    string
 	PledgeID      string
+	PolicyID      string // data_policy: the gateway policy it adopts
+	StrikeID      string // data_strike: the data strike it calls
 	Threshold     string
 	Quorum        int // percent of the electorate who must vote
 	Secret        bool
@@ -243,6 +250,8 @@ type Input struct {
 	Kind       string
 	CampaignID string
 	PledgeID   string
+	PolicyID   string
+	StrikeID   string
 	Threshold  string
 	Quorum     int
 	Secret     bool
@@ -314,6 +323,10 @@ func (in *Input) normalize(now time.Time) error {
 		es = append(es, repertoire.Invalid("campaign", "decision.campaign_required", nil))
 	case in.Kind == KindCallStrike && in.PledgeID == "":
 		es = append(es, repertoire.Invalid("pledge", "decision.pledge_required", nil))
+	case in.Kind == KindDataPolicy && in.PolicyID == "":
+		es = append(es, repertoire.Invalid("policy", "decision.policy_required", nil))
+	case in.Kind == KindDataStrike && in.StrikeID == "":
+		es = append(es, repertoire.Invalid("strike", "decision.strike_required", nil))
 	}
 	if in.Quorum < 0 || in.Quorum > 100 {
 		es = append(es, repertoire.Invalid("quorum", "decision.bad_quorum", nil))
@@ -327,7 +340,7 @@ func (in *Input) normalize(now time.Time) error {
 	in.Options = labels
 	if len(labels) > 0 {
 		switch {
-		case in.Kind == KindRatifyDemands || in.Kind == KindCallStrike || in.Threshold == Consensus:
+		case in.Kind != KindRule && in.Kind != KindOther || in.Threshold == Consensus:
 			es = append(es, repertoire.Invalid("options", "decision.options_fixed", nil))
 		case len(labels) < 2 || len(labels) > MaxOptions:
 			es = append(es, repertoire.Invalid("options", "decision.options_count", map[string]any{"Max": MaxOptions}))
@@ -366,7 +379,8 @@ type Handler struct {
 	Store       *Store
 	communities *community.Store
 	campaigns   *campaign.Store
-	pledges     *pledge.Store // the pledges a call to strike may activate
+	pledges     *pledge.Store  // the pledges a call to strike may activate
+	gateway     *gateway.Store // the data policies and strikes a decision may adopt or call (nil: none offered)
 	access      campaign.Access
 	pages       *web.Renderer
 	log         *slog.Logger
@@ -378,9 +392,9 @@ type Handler struct {
 // New builds the decision handler. kick wakes the scheduler (an opening
 // or a closing asked now runs at once); nil: nothing to wake.
 func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger, baseURL string,
-	communities *community.Store, campaigns *campaign.Store, pledges *pledge.Store, kick func()) *Handler {
+	communities *community.Store, campaigns *campaign.Store, pledges *pledge.Store, gateways *gateway.Store, kick func()) *Handler {
 	baseURL = strings.TrimRight(baseURL, "/")
-	return &Handler{Store: NewStore(db, cat, baseURL, kick), communities: communities, campaigns: campaigns, pledges: pledges,
+	return &Handler{Store: NewStore(db, cat, baseURL, kick), communities: communities, campaigns: campaigns, pledges: pledges, gateway: gateways,
 		access: campaign.Access{Communities: communities, NotFound: errNotFound, OrganizersOnly: errOrganizersOnly},
 		pages:  pages, log: log, baseURL: baseURL, comments: web.NewLimiter(10*time.Second, 5),
 		ballots: web.NewLimiter(time.Second, 20)}

@@ -1,6 +1,7 @@
 package decision
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"database/sql"
@@ -13,6 +14,7 @@ import (
 	"repertoire/internal/api"
 	"repertoire/internal/campaign"
 	"repertoire/internal/community"
+	"repertoire/internal/gateway"
 	"repertoire/internal/i18n"
 	"repertoire/internal/pledge"
 	"repertoire/internal/schedule"
@@ -42,19 +44,20 @@ var (
 	errBadLink      = repertoire.Errorf(repertoire.ENOTFOUND, "decision.bad_link")
 )
 
-const decisionColumns = `d.id, d.community_id, d.title, d.body, d.kind, d.campaign_id, d.pledge_id, d.threshold, d.quorum, d.secret,
+const decisionColumns = `d.id, d.community_id, d.title, d.body, d.kind, d.campaign_id, d.pledge_id, d.policy_id, d.strike_id, d.threshold, d.quorum, d.secret,
 	d.status, d.opens_at, d.closes_at, d.opened_at, d.closed_at, d.electorate, d.turnout, d.outcome, d.winner_id, d.created_at, d.modified_at`
 
 func scanDecision(row store.Scanner) (*Decision, error) {
 	var d Decision
-	var campaignID, pledgeID, winner sql.NullString
+	var campaignID, pledgeID, policyID, strikeID, winner sql.NullString
 	var opens, opened, closed sql.NullTime
-	err := row.Scan(&d.ID, &d.CommunityID, &d.Title, &d.Body, &d.Kind, &campaignID, &pledgeID, &d.Threshold, &d.Quorum, &d.Secret,
+	err := row.Scan(&d.ID, &d.CommunityID, &d.Title, &d.Body, &d.Kind, &campaignID, &pledgeID, &policyID, &strikeID, &d.Threshold, &d.Quorum, &d.Secret,
 		&d.Status, &opens, &d.ClosesAt, &opened, &closed, &d.Electorate, &d.Turnout, &d.Outcome, &winner, &d.CreatedAt, &d.ModifiedAt)
 	if err != nil {
 		return nil, err
 	}
 	d.CampaignID, d.PledgeID, d.WinnerID = campaignID.String, pledgeID.String, winner.String
+	d.PolicyID, d.StrikeID = policyID.String, strikeID.String
 	d.OpensAt, d.OpenedAt, d.ClosedAt = store.TimePtr(opens), store.TimePtr(opened), store.TimePtr(closed)
 	for _, t := range []*time.Time{&d.ClosesAt, &d.CreatedAt, &d.ModifiedAt} {
 		*t = t.UTC()
@@ -186,6 +189,16 @@ func checkLinks(ctx context.Context, q store.Queryer, communityID string, in Inp
 	if in.Kind == KindRatifyDemands && !campaignOfCommunity(ctx, q, in.CampaignID, communityID) {
 		return repertoire.Invalid("campaign", "decision.campaign_not_found", nil)
 	}
+	if in.Kind == KindDataPolicy {
+		if c, err := gateway.PolicyOf(ctx, q, in.PolicyID); err != nil || c != communityID {
+			return cmp.Or[error](err, repertoire.Invalid("policy", "decision.policy_not_found", nil))
+		}
+	}
+	if in.Kind == KindDataStrike {
+		if c, err := gateway.StrikeOf(ctx, q, in.StrikeID); err != nil || c != communityID {
+			return cmp.Or[error](err, repertoire.Invalid("strike", "decision.strike_not_found", nil))
+		}
+	}
 	return nil
 }
 
@@ -217,16 +230,22 @@ func (s *Store) Create(ctx context.Context, personID, communityID string, in Inp
 	if in.Kind != KindCallStrike {
 		in.PledgeID = ""
 	}
+	if in.Kind != KindDataPolicy {
+		in.PolicyID = ""
+	}
+	if in.Kind != KindDataStrike {
+		in.StrikeID = ""
+	}
 	id := store.NewID()
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		if err := checkLinks(ctx, tx, communityID, in); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO decisions (id, community_id, title, body, kind, campaign_id, pledge_id, threshold, quorum,
-			secret, status, opens_at, closes_at, created_by, created_at, modified_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'draft', $11, $12, $13, $14, $14)`,
-			id, communityID, in.Title, in.Body, in.Kind, nullable(in.CampaignID), nullable(in.PledgeID), in.Threshold, in.Quorum,
-			in.Secret, in.OpensAt, in.ClosesAt, nullable(personID), tx.Now)
+		_, err := tx.ExecContext(ctx, `INSERT INTO decisions (id, community_id, title, body, kind, campaign_id, pledge_id, policy_id, strike_id,
+			threshold, quorum, secret, status, opens_at, closes_at, created_by, created_at, modified_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'draft', $13, $14, $15, $16, $16)`,
+			id, communityID, in.Title, in.Body, in.Kind, nullable(in.CampaignID), nullable(in.PledgeID), nullable(in.PolicyID),
+			nullable(in.StrikeID), in.Threshold, in.Quorum, in.Secret, in.OpensAt, in.ClosesAt, nullable(personID), tx.Now)
 		if err != nil {
 			return repertoire.Internal(err)
 		}
@@ -270,7 +289,8 @@ func (s *Store) Update(ctx context.Context, id string, p Patch, now time.Time) (
 		if d.Status != StatusDraft {
 			return errNotDraft
 		}
-		in := Input{Title: d.Title, Body: d.Body, Kind: d.Kind, CampaignID: d.CampaignID, PledgeID: d.PledgeID, Threshold: d.Threshold,
+		in := Input{Title: d.Title, Body: d.Body, Kind: d.Kind, CampaignID: d.CampaignID, PledgeID: d.PledgeID, PolicyID: d.PolicyID,
+			StrikeID: d.StrikeID, Threshold: d.Threshold,
 			Quorum: d.Quorum, OpensAt: d.OpensAt, ClosesAt: d.ClosesAt}
 		if p.Title != nil {
 			in.Title = *p.Title
@@ -415,6 +435,10 @@ func (s *Store) closeCounted(ctx context.Context, tx *store.Tx, id string, at ti
 	case d.Kind == KindRatifyDemands && d.CampaignID != "":
 		return campaign.Adopt(ctx, tx, d.CampaignID, campaign.Adoption{At: at, For: d.Counted(RoleFor), Against: d.Counted(RoleAgainst),
 			Turnout: d.Turnout, Electorate: d.Electorate})
+	case d.Kind == KindDataPolicy && d.PolicyID != "":
+		return gateway.AdoptPolicy(ctx, tx, d.PolicyID, d.ID, at)
+	case d.Kind == KindDataStrike && d.StrikeID != "":
+		return gateway.CallStrike(ctx, tx, d.StrikeID, d.ID, at)
 	}
 	return nil
 }

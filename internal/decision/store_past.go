@@ -20,7 +20,8 @@ type Past struct {
 
 // RecordPast records a decision already closed, with its count, and
 // applies its outcome as its closing would have (a ratification adopts
-// the demand list, dated by its closing). It keeps no electors: nobody can
+// the demand list, a data policy comes in force, a data strike is called,
+// dated by its closing). It keeps no electors: nobody can
 // vote in it, and nothing of anyone's ballot exists.
 func (s *Store) RecordPast(ctx context.Context, personID, communityID string, p Past) (*Decision, error) {
 	in := p.Input
@@ -40,11 +41,11 @@ func (s *Store) RecordPast(ctx context.Context, personID, communityID string, p 
 		if err := checkLinks(ctx, tx, communityID, in); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO decisions (id, community_id, title, body, kind, campaign_id, pledge_id, threshold, quorum,
-			secret, status, opens_at, closes_at, opened_at, electorate, turnout, created_by, created_at, modified_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', $11, $12, $11, $13, $14, $15, $11, $11)`,
-			id, communityID, in.Title, in.Body, in.Kind, nullable(in.CampaignID), nullable(in.PledgeID), in.Threshold, in.Quorum,
-			in.Secret, p.OpenedAt.UTC(), in.ClosesAt, p.Electorate, turnout, nullable(personID))
+		_, err := tx.ExecContext(ctx, `INSERT INTO decisions (id, community_id, title, body, kind, campaign_id, pledge_id, policy_id, strike_id,
+			threshold, quorum, secret, status, opens_at, closes_at, opened_at, electorate, turnout, created_by, created_at, modified_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, $14, $13, $15, $16, $17, $13, $13)`,
+			id, communityID, in.Title, in.Body, in.Kind, nullable(in.CampaignID), nullable(in.PledgeID), nullable(in.PolicyID),
+			nullable(in.StrikeID), in.Threshold, in.Quorum, in.Secret, p.OpenedAt.UTC(), in.ClosesAt, p.Electorate, turnout, nullable(personID))
 		if err != nil {
 			return repertoire.Internal(err)
 		}

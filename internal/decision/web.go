@@ -11,6 +11,7 @@ import (
 	"repertoire"
 	"repertoire/internal/campaign"
 	"repertoire/internal/community"
+	"repertoire/internal/gateway"
 	"repertoire/internal/pledge"
 	"repertoire/internal/store"
 	"repertoire/internal/web"
@@ -109,6 +110,8 @@ type formData struct {
 	Thresholds []string
 	Campaigns  []choice
 	Pledges    []choice
+	Policies   []choice // data policies proposed, not yet adopted
+	Strikes    []choice // data strikes proposed, not yet called
 }
 
 func (h *Handler) renderForm(w http.ResponseWriter, r *http.Request, status int, p *place, f *web.Form) {
@@ -132,6 +135,37 @@ func (h *Handler) renderForm(w http.ResponseWriter, r *http.Request, status int,
 			d.Pledges = append(d.Pledges, choice{pl.ID, c.Title + " — " + pl.Title})
 		}
 	}
+	if h.gateway != nil {
+		l := web.Localizer(r.Context())
+		ps, err := h.gateway.Policies(r.Context(), p.Community.ID)
+		if err != nil {
+			h.pages.Error(w, r, err)
+			return
+		}
+		names := map[string]string{}
+		if cs, err := h.gateway.Consumers(r.Context(), p.Community.ID); err == nil {
+			for _, c := range cs {
+				names[c.ID] = c.Name
+			}
+		}
+		for _, pol := range ps {
+			if pol.AdoptedAt == nil {
+				d.Policies = append(d.Policies, choice{pol.ID, names[pol.ConsumerID] + " — " + l.T("gateway.level."+pol.Level) + " — " +
+					strings.Join(pol.Categories, ", ")})
+			}
+		}
+		ss, err := h.gateway.Strikes(r.Context(), p.Community.ID)
+		if err != nil {
+			h.pages.Error(w, r, err)
+			return
+		}
+		for _, s := range ss {
+			if s.CalledAt == nil {
+				d.Strikes = append(d.Strikes, choice{s.ID, l.T("gateway.scope."+s.Scope) + " — " + web.FormatDate(l.Lang, s.StartsAt) + " – " +
+					web.FormatDate(l.Lang, s.EndsAt)})
+			}
+		}
+	}
 	h.pages.Render(w, r, status, "decision_new", web.Localizer(r.Context()).T("decision.new_title"), d)
 }
 
@@ -140,7 +174,14 @@ func (h *Handler) newForm(w http.ResponseWriter, r *http.Request) {
 	if p == nil || !h.organizer(w, r, p) {
 		return
 	}
-	h.renderForm(w, r, http.StatusOK, p, web.NewForm(url.Values{"threshold": {Majority}, "kind": {KindOther},
+	// The gateway's pages link here with the policy or strike to vote on.
+	q := r.URL.Query()
+	kind := KindOther
+	if k := q.Get("kind"); k == KindDataPolicy || k == KindDataStrike {
+		kind = k
+	}
+	h.renderForm(w, r, http.StatusOK, p, web.NewForm(url.Values{"threshold": {Majority}, "kind": {kind},
+		"policy": {q.Get("policy")}, "strike": {q.Get("strike")},
 		"closes_at": {store.Now().Add(7 * 24 * time.Hour).Format(formTime)}}))
 }
 
@@ -150,6 +191,7 @@ const formTime = "2006-01-02T15:04"
 func formInput(f *web.Form) (Input, error) {
 	var es repertoire.Errors
 	in := Input{Title: f.Get("title"), Body: f.Get("body"), Kind: f.Get("kind"), CampaignID: f.Get("campaign"), PledgeID: f.Get("pledge"),
+		PolicyID: f.Get("policy"), StrikeID: f.Get("strike"),
 		Threshold: f.Get("threshold"), Secret: f.Get("secret") != ""}
 	if q := strings.TrimSpace(f.Get("quorum")); q != "" {
 		n, err := strconv.Atoi(q)
@@ -213,6 +255,11 @@ type showData struct {
 	Comments []Comment
 	Form     *web.Form // the comment form
 	Vote     *web.Form
+	// What a data policy or data strike decision would adopt or call.
+	Policy          *gateway.Policy
+	ConsumerName    string
+	ConsumerPurpose string
+	Strike          *gateway.Strike
 }
 
 // OptionLabel names an option in the reader's language.
@@ -250,6 +297,17 @@ func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, status int,
 		if data.Voters, err = h.Store.Voters(ctx, d); err == nil {
 			data.Comments, err = h.Store.Comments(ctx, d.ID)
 		}
+	}
+	if err == nil && h.gateway != nil && d.PolicyID != "" {
+		if data.Policy, err = h.gateway.Policy(ctx, d.PolicyID); err == nil {
+			var c *gateway.Consumer
+			if c, err = h.gateway.Consumer(ctx, data.Policy.ConsumerID); err == nil {
+				data.ConsumerName, data.ConsumerPurpose = c.Name, c.Purpose
+			}
+		}
+	}
+	if err == nil && h.gateway != nil && d.StrikeID != "" {
+		data.Strike, err = h.gateway.Strike(ctx, d.StrikeID)
 	}
 	if err != nil {
 		h.pages.Error(w, r, err)

@@ -2,7 +2,7 @@
 // users' campaign against Facebook with its 17 demands, its press coverage
 // and some demand history, a petition for its demands signed over several
 // weeks and the May 25 – June 1 "log out" pledge that lapsed, the case
-// library and the campaign's public ledger — into an
+// library, the campaign's public ledger and members' data vaults — into an
 // empty database, through the same store functions, with the same
 // validation, as user input, and through the owners' functions that record
 // the past for its 2018 dates (see loadTactics).
@@ -187,6 +187,12 @@ func load(ctx context.Context, db *store.DB, cat *i18n.Catalog, log *slog.Logger
 		return err
 	}
 	if err := loadSeminars(ctx, db, cat, log, organizer, com.ID); err != nil {
+		return err
+	}
+	if err := loadVaults(ctx, db, sc, organizer, com.ID); err != nil {
+		return err
+	}
+	if err := loadGateway(ctx, db, organizer, com.ID); err != nil {
 		return err
 	}
 	return loadLibraryAndLedger(ctx, db, sc, camp)

@@ -4,9 +4,11 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
+	"repertoire/internal/account"
 	"repertoire/internal/api"
 	"repertoire/internal/campaign"
 	"repertoire/internal/cases"
@@ -21,6 +23,7 @@ import (
 	"repertoire/internal/pledge"
 	"repertoire/internal/store"
 	"repertoire/internal/store/storetest"
+	"repertoire/internal/vault"
 )
 
 func TestDemoLoadsTheSeedScenarioOnce(t *testing.T) {
@@ -95,10 +98,11 @@ func checkLibraryAndLedger(t *testing.T, db *store.DB, c *campaign.Campaign) {
 func checkDecision(t *testing.T, db *store.DB, communityID, campaignID string) {
 	ctx := context.Background()
 	ds, total, err := decision.NewStore(db, nil, "", nil).List(ctx, decision.ListQuery{CommunityID: communityID, Admin: true})
-	if err != nil || total != 1 {
+	// Three: the ratification, and the gateway's policy and data strike.
+	if err != nil || total != 3 {
 		t.Fatalf("decisions: %d, %v", total, err)
 	}
-	d := ds[0]
+	d := ds[len(ds)-1]
 	if d.Status != decision.StatusClosed || d.Outcome != decision.Passed || d.Kind != decision.KindRatifyDemands || d.CampaignID != campaignID ||
 		d.Electorate != 412 || d.Turnout != 273 || d.Counted(decision.RoleFor) != 238 || d.ClosedAt == nil || d.ClosedAt.Year() != 2018 {
 		t.Fatalf("decision: %+v", d)
@@ -201,6 +205,45 @@ func TestDemoLegalActions(t *testing.T) {
 		want := legal.Status{Requests: 10, InTime: 2, Late: 1, Incomplete: 1, Overdue: 2, Waiting: 4}
 		if d == nil || d.Status != want || d.Counts.Total() != 12 {
 			t.Errorf("the access-request drive: %+v, want status %+v", d, want)
+		}
+	})
+}
+
+// Three members imported Facebook's archive into their vault and chose
+// what may be shared: their items are there, accents right, and what
+// they share is what the gateway would be given.
+func TestDemoVaults(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if err := demo.Load(ctx, db, i18n.MustLoad(), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+			t.Fatal(err)
+		}
+		vaults := vault.NewStore(db)
+		var ids []string
+		for _, email := range demo.DemoMembers {
+			p, err := account.PersonByEmail(ctx, db.Reader(), email)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, p.ID)
+		}
+		counts, err := vaults.Counts(ctx, ids[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if counts["posts"] != 3 || counts["reactions"] != 2 || counts["off_platform_activity"] != 2 {
+			t.Errorf("Camille's vault: %v", counts)
+		}
+		posts, _ := vaults.Items(ctx, ids[0], "posts", "", 10)
+		if len(posts) == 0 || !strings.Contains(string(posts[0].Data), "Après Cambridge Analytica") {
+			t.Errorf("Camille's first post: %+v", posts)
+		}
+		sharing, err := vaults.Sharing(ctx, ids, []string{"posts", "ads_interests", "off_platform_activity"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sharing["posts"] != 1 || sharing["ads_interests"] != 2 || sharing["off_platform_activity"] != 1 {
+			t.Errorf("sharing: %v", sharing)
 		}
 	})
 }

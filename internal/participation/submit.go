@@ -134,41 +134,7 @@ func (s *Service) startWriters() {
 // commits each submission at once and a busy one shares each commit among
 // many.
 func (s *Service) writer() {
-	batch := make([]*pending, 0, maxBatch)
-	linger := time.NewTimer(0)
-	<-linger.C
-	prev := 0
-	for first := range s.queue {
-		batch = append(batch[:0], first)
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case p := <-s.queue:
-				batch = append(batch, p)
-			default:
-				break fill
-			}
-		}
-		// Busy (the last batch was shared) but a small batch so far: wait
-		// a moment for more. Each commit rewrites the last page of every
-		// table and index it appends to, whatever its size, so a spike
-		// committed in many small batches spends its time there.
-		if prev > 1 && len(batch) < lingerBelow {
-			linger.Reset(lingerFor)
-		wait:
-			for len(batch) < lingerBelow {
-				select {
-				case p := <-s.queue:
-					batch = append(batch, p)
-				case <-linger.C:
-					break wait
-				}
-			}
-			linger.Stop()
-		}
-		prev = len(batch)
-		s.commit(batch)
-	}
+	store.GroupCommit(s.queue, maxBatch, func() time.Duration { return lingerFor }, func() int { return lingerBelow }, s.commit)
 }
 
 // commit writes a batch in one transaction. Should the transaction fail

@@ -27,6 +27,7 @@ import (
 	"repertoire/internal/community"
 	"repertoire/internal/decision"
 	"repertoire/internal/event"
+	"repertoire/internal/gateway"
 	"repertoire/internal/i18n"
 	"repertoire/internal/ledger"
 	"repertoire/internal/legal"
@@ -40,6 +41,7 @@ import (
 	"repertoire/internal/tag"
 	"repertoire/internal/target"
 	"repertoire/internal/translog"
+	"repertoire/internal/vault"
 	"repertoire/internal/web"
 )
 
@@ -79,6 +81,12 @@ type Config struct {
 	InboundDomain   string
 	InboundSMTPAddr string
 	InboundMaxBytes int64
+	// GatewayNoHistory serves the data gateway without recording accesses
+	// (bench/gateway's middle tier; never when serving members).
+	GatewayNoHistory bool
+	// VaultLimits bound a member's import into their vault; nil:
+	// vault.DefaultLimits().
+	VaultLimits *vault.Limits
 }
 
 // Server is a running Repertoire.
@@ -93,6 +101,8 @@ type Server struct {
 	// Participation is the core of signatures and commitments (its Run
 	// goes beside the outbox worker).
 	Participation *participation.Service
+	// Gateway keeps its knowledge of data strikes current while serving.
+	Gateway *gateway.Handler
 	// Scheduler runs the jobs due at a time (a pledge's deadline, window).
 	Scheduler *schedule.Runner
 	// Inbound receives the mails to letter campaigns' addresses, on
@@ -123,6 +133,13 @@ func dataDir(cfg Config) string {
 	return "data"
 }
 
+func vaultLimits(cfg Config) vault.Limits {
+	if cfg.VaultLimits != nil {
+		return *cfg.VaultLimits
+	}
+	return vault.DefaultLimits()
+}
+
 // devLogKey is where the log's key is without --log-key: log.key beside
 // the SQLite database, ./log.key for PostgreSQL.
 func devLogKey(dsn string) string {
@@ -139,7 +156,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates, letter.Templates, legal.Templates, translog.Templates, event.Templates)
+	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates, letter.Templates, legal.Templates, translog.Templates, event.Templates, vault.Templates, gateway.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +191,10 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	events := event.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts, scheduler)
-	decisions := decision.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, pledges.Store, scheduler.Kick)
+	vaults := vault.New(db, pages, log, cfg.BaseURL, dataDir(cfg), vaultLimits(cfg))
+	gateways := gateway.New(db, pages, cat, log, cfg.BaseURL, communities.Store, vaults.Store)
+	gateways.NoHistory = cfg.GatewayNoHistory
+	decisions := decision.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, pledges.Store, gateways.Store, scheduler.Kick)
 	logs, err := transparencyLog(cfg, db, pages, log, parts)
 	if err != nil {
 		return nil, err
@@ -203,7 +223,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	mux := http.NewServeMux()
 	// The log comes first: its step of an erasure (the person's salt)
 	// runs last, after the core has appended the erase leaves.
-	capabilities := []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, letters, legals, events, tags, targets, library, ledgers, decisions}
+	capabilities := []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, letters, legals, events, tags, targets, library, ledgers, gateways, decisions, vaults}
 	if logs != nil {
 		capabilities = append([]capability{logs}, capabilities...)
 	}
@@ -232,6 +252,9 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		if o, ok := c.(listsEvents); ok {
 			communities.Events = o.EventLister()
 		}
+		if o, ok := c.(linksAccount); ok {
+			accounts.Links = append(accounts.Links, o.AccountLinks()...)
+		}
 	}
 	mux.Handle("GET /static/", web.Static())
 	mux.HandleFunc("GET /lang/{lang}", web.SwitchLanguage)
@@ -256,7 +279,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	// person's), cross-origin refusal, then who is asking (session cookie
 	// for pages, token for the API).
 	var h http.Handler = mux
-	h = api.Authenticate(accounts, log)(h)
+	h = consumerKeys(api.Authenticate(accounts, log)(h), mux)
 	h = accounts.Sessions(h)
 	h = crossOrigin(h, pages)
 	h = web.Language(cat)(h)
@@ -269,7 +292,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	// Standard Prometheus text: # HELP and # TYPE before each family.
 	metrics.ExposeMetadata(true)
 	srv := &Server{Config: cfg, DB: db, Log: log, Handler: h, Accounts: accounts, Catalog: cat,
-		Worker: outbox.NewWorker(db, transport, log), Participation: parts, Scheduler: scheduler}
+		Worker: outbox.NewWorker(db, transport, log), Participation: parts, Scheduler: scheduler, Gateway: gateways}
 	if cfg.InboundSMTPAddr != "" {
 		if cfg.InboundDomain == "" {
 			return nil, fmt.Errorf("--inbound-smtp-addr needs --inbound-domain: the domain of the addresses it receives for")
@@ -280,6 +303,18 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		srv.Inbound = letter.NewInboundServer(letters.Store, cfg.InboundDomain, cfg.InboundMaxBytes, log)
 	}
 	return srv, nil
+}
+
+// consumerKeys sends the data gateway's consumer API past the API token
+// check: its Bearer keys are the gateway's consumers', not people's tokens.
+func consumerKeys(authenticated, mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, gateway.APIPrefix+"/") {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		authenticated.ServeHTTP(w, r)
+	})
 }
 
 // transparencyLog builds the log (nil with NoLog) and turns it on in the
@@ -320,6 +355,10 @@ type capability interface{ Routes(*http.ServeMux) }
 // people, its jobs, its tactics, its campaigns.
 type keepsPersonData interface {
 	PersonData() account.PersonData
+}
+
+type linksAccount interface {
+	AccountLinks() []account.PageLink
 }
 
 type runsJobs interface {
@@ -492,6 +531,10 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	wctx, stopWorker := context.WithCancel(context.Background())
 	go func() { s.Worker.Run(wctx); close(workerDone) }()
 	go s.Participation.Run(wctx)
+	if err := s.Gateway.Run(wctx); err != nil {
+		// Each request then reads the strikes from the database.
+		s.Log.Warn("gateway: not listening for data strikes", "err", err)
+	}
 	schedDone := make(chan struct{})
 	go func() { s.Scheduler.Run(wctx); close(schedDone) }()
 	go s.watchDatabase(wctx, time.Second)

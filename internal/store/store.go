@@ -53,6 +53,7 @@ type DB struct {
 	// fullAt is when a write was last refused for want of space (unix
 	// nanoseconds; 0: never), for Ready.
 	fullAt atomic.Int64
+	listen listeners // SQLite's in-process notifications (notify.go)
 }
 
 // walRestartFrames is the size of the WAL (in pages) above which the
@@ -253,6 +254,7 @@ type Tx struct {
 	db      *DB
 	local   map[string]*sql.Stmt // the statements of this transaction, by text
 	unknown []string             // those to cache for good when it ends
+	notes   []note               // SQLite: notifications to deliver after the commit
 }
 
 // Write runs fn in a transaction and commits it when fn returns nil.
@@ -285,6 +287,7 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := sqlTx.Commit(); err != nil {
 		return db.failed(repertoire.Internal(err))
 	}
+	db.deliver(tx.notes)
 	return nil
 }
 

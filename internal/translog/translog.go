@@ -28,6 +28,10 @@ const (
 	Withdraw   Kind = "withdraw"   // the person took it back
 	Invalidate Kind = "invalidate" // refused on review: no longer counted
 	Erase      Kind = "erase"      // the person was erased: no longer counted
+	// Access is a read of a member's data through the data gateway
+	// (tactic "gateway", action: the policy it was read under). It moves
+	// no count.
+	Access Kind = "access"
 )
 
 // Sign is how much a leaf of kind k moves its action's count.
@@ -84,7 +88,7 @@ func ParseEntry(data []byte) (Entry, error) {
 		return Entry{}, errors.New("translog: not a " + LeafVersion + " leaf")
 	}
 	e := Entry{Kind: Kind(f[1]), Tactic: f[2], ActionID: f[3], Person: f[4]}
-	if e.Kind.Sign() == 0 || !word(e.Tactic) || !word(e.ActionID) || len(e.Person) != 43 {
+	if e.Kind.Sign() == 0 && e.Kind != Access || !word(e.Tactic) || !word(e.ActionID) || len(e.Person) != 43 {
 		return Entry{}, errors.New("translog: malformed leaf")
 	}
 	if _, err := base64.RawURLEncoding.DecodeString(e.Person); err != nil {

@@ -1,0 +1,383 @@
+// Command gateway measures the data gateway's consumer API under
+// constant-rate load, three tiers side by side in one run, on one
+// database (a fresh SQLite file, or the PostgreSQL of -db):
+//
+//   - none: the same items served with no checks at all (the members'
+//     shared items read from their vaults and written as JSON);
+//   - policy: the gateway with its key, policy, rate, strike and consent
+//     checks, without the access history;
+//   - full: the gateway as it serves, every access recorded through the
+//     group commit and appended to the transparency log.
+//
+// Each tier is first driven as fast as -clients clients can (its
+// capacity), then at -rate requests a second whatever the answers' pace (an
+// open loop; latency counts from when each request was due). Tiers take
+// turns in phases of -phase, so each meets the same machine and the same
+// noise. It prints each tier's capacity, the achieved rate and the p50 and
+// p99 at the constant rate, and the full tier's share of the no-check
+// capacity.
+//
+//	go run ./bench/gateway
+//	go run ./bench/gateway -db 'postgres://postgres@127.0.0.1:5432/bench?sslmode=disable' -rate 300
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"repertoire/internal/account"
+	"repertoire/internal/community"
+	"repertoire/internal/decision"
+	"repertoire/internal/gateway"
+	"repertoire/internal/server"
+	"repertoire/internal/store"
+	"repertoire/internal/vault"
+)
+
+func main() {
+	dsn := flag.String("db", "", "database (empty: a fresh SQLite file; a PostgreSQL DSN's schema must be empty)")
+	members := flag.Int("members", 200, "members sharing their posts")
+	perMember := flag.Int("items", 20, "posts per member")
+	limit := flag.Int("limit", 20, "items a request asks for")
+	clients := flag.Int("clients", 16, "concurrent clients for the capacity runs")
+	rate := flag.Float64("rate", 200, "requests a second of the constant-rate runs, per tier")
+	duration := flag.Duration("duration", 6*time.Second, "how long each tier is measured, in each of the two runs")
+	phase := flag.Duration("phase", 2*time.Second, "how long each phase lasts before the next tier's")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (servers and load) to this file")
+	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		check(err)
+		check(pprof.StartCPUProfile(f))
+		defer pprof.StopCPUProfile()
+	}
+
+	ctx := context.Background()
+	work, err := os.MkdirTemp("", "gateway-bench")
+	check(err)
+	defer os.RemoveAll(work)
+	if *dsn == "" {
+		*dsn = "sqlite:" + filepath.Join(work, "bench.db")
+	}
+	db, err := store.Open(*dsn)
+	check(err)
+	defer db.Close()
+	check(db.Migrate(ctx))
+
+	sd := seed(ctx, db, *members, *perMember)
+	// The planner's statistics, as autovacuum would have them on a
+	// database that grew over weeks (fresh tables plan as if empty).
+	_, err = db.Writer().ExecContext(ctx, `ANALYZE`)
+	check(err)
+	key, communityID := sd.key, sd.communityID
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	full := serve(db, log, work, false)
+	policy := serve(db, log, work, true)
+	none := serveOpen(db, communityID, *limit)
+	path := fmt.Sprintf("/gateway/v1/items?category=posts&limit=%d", *limit)
+	tiers := []*tier{{name: "none", url: none + path}, {name: "policy", url: policy + path}, {name: "full", url: full + path}}
+	for _, t := range tiers {
+		if st := once(t.url, key); st != 200 {
+			fail(fmt.Sprintf("tier %s answers %d", t.name, st))
+		}
+	}
+	fmt.Printf("gateway bench on %s: %d members × %d posts, %d items a request\n", db.Dialect, *members, *perMember, *limit)
+
+	run(tiers, key, *duration, *phase, *clients, 0)
+	capacity := map[string]float64{}
+	for _, t := range tiers {
+		capacity[t.name] = t.rate()
+		t.reset()
+	}
+	run(tiers, key, *duration, *phase, *clients, *rate)
+	fmt.Printf("\n%-8s %14s %14s %10s %10s %8s\n", "tier", "capacity req/s", "at rate req/s", "p50", "p99", "errors")
+	for _, t := range tiers {
+		p50, p99 := t.quantiles()
+		fmt.Printf("%-8s %14.0f %14.0f %10s %10s %8d\n", t.name, capacity[t.name], t.rate(), p50.Round(10*time.Microsecond),
+			p99.Round(10*time.Microsecond), t.errors.Load())
+	}
+	fmt.Printf("\nfull / none capacity: %.2f (target ≥ 0.80); full p99 at %.0f req/s: %s (target < 20ms)\n",
+		capacity["full"]/capacity["none"], *rate, func() time.Duration { _, p := tiers[2].quantiles(); return p }().Round(10*time.Microsecond))
+
+	// The strike: called on one instance while consumers read from another
+	// (on SQLite, the one process).
+	other := full
+	if db.Dialect == store.Postgres {
+		db2, err := store.Open(*dsn)
+		check(err)
+		defer db2.Close()
+		other = serve(db2, log, work, false)
+	}
+	strike(ctx, db, sd, other+path, *rate)
+}
+
+// strike calls a data strike by the members' vote on this process's
+// database while consumers read at rate a second from url, and prints the
+// time from the commit to the first denial and the requests sent after the
+// commit that were allowed.
+func strike(ctx context.Context, db *store.DB, sd seeded, url string, rate float64) {
+	gw := gateway.NewStore(db)
+	now := time.Now().UTC()
+	s, err := gw.ProposeStrike(ctx, sd.communityID, gateway.StrikeInput{Scope: gateway.ScopeMembers, Reason: "bench",
+		StartsAt: now.Add(-time.Minute), EndsAt: now.Add(time.Hour)})
+	check(err)
+	decisions := decision.NewStore(db, nil, "", nil)
+	d, err := decisions.Create(ctx, sd.org, sd.communityID, decision.Input{Title: "Data strike", Kind: decision.KindDataStrike, StrikeID: s.ID,
+		Threshold: decision.Majority, ClosesAt: now.Add(time.Hour)}, now)
+	check(err)
+	d, err = decisions.Open(ctx, d.ID)
+	check(err)
+	var forID string
+	for _, o := range d.Options {
+		if o.Role == decision.RoleFor {
+			forID = o.ID
+		}
+	}
+	for _, m := range sd.members {
+		_, err := decisions.Cast(ctx, decision.Ballot{DecisionID: d.ID, PersonID: m, OptionID: forID})
+		check(err)
+	}
+	type answer struct {
+		sent, got time.Time
+		status    int
+	}
+	var mu sync.Mutex
+	var answers []answer
+	var wg sync.WaitGroup
+	stop := time.Now().Add(2 * time.Second)
+	var committed time.Time
+	go func() {
+		time.Sleep(500 * time.Millisecond)
+		_, err := decisions.Close(ctx, d.ID)
+		check(err)
+		mu.Lock()
+		committed = time.Now()
+		mu.Unlock()
+	}()
+	every := time.Duration(float64(time.Second) / rate)
+	for due := time.Now(); due.Before(stop); due = due.Add(every) {
+		time.Sleep(time.Until(due))
+		wg.Go(func() {
+			sent := time.Now()
+			st := once(url, sd.key)
+			mu.Lock()
+			answers = append(answers, answer{sent, time.Now(), st})
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	var first time.Time
+	wrongly, allowed, denied := 0, 0, 0
+	for _, a := range answers {
+		switch {
+		case a.status == 200 && a.sent.After(committed):
+			wrongly++
+		case a.status == 200:
+			allowed++
+		case a.status == 503:
+			denied++
+			if first.IsZero() || a.got.Before(first) {
+				first = a.got
+			}
+		}
+	}
+	fmt.Printf("strike on %s: first denial %s after the commit returned; %d requests, %d allowed before, %d denied, %d wrongly allowed (target 0, < 1 s)\n",
+		db.Dialect, first.Sub(committed).Round(100*time.Microsecond), len(answers), allowed, denied, wrongly)
+}
+
+// seeded is what seed made.
+type seeded struct {
+	key, communityID, org string
+	members               []string
+}
+
+// seed makes a community with members sharing their posts, a consumer with
+// a key and a pseudonymized policy the members adopted.
+func seed(ctx context.Context, db *store.DB, members, perMember int) seeded {
+	org, err := account.CreateUser(ctx, db, account.NewUser{Email: "olga@example.org", Name: "Olga Organizer"})
+	check(err)
+	coms := community.NewStore(db)
+	c, err := coms.Create(ctx, org, community.Input{Name: "Riders union", Slug: "riders"})
+	check(err)
+	vaults := vault.NewStore(db)
+	var ids []string
+	for i := range members {
+		id, err := account.CreateUser(ctx, db, account.NewUser{Email: fmt.Sprintf("rider%d@example.org", i), Name: fmt.Sprintf("Rider%d Member", i)})
+		check(err)
+		_, err = coms.Join(ctx, c.ID, id)
+		check(err)
+		ids = append(ids, id)
+		items := make([]vault.Item, perMember)
+		for j := range items {
+			items[j] = vault.Item{Category: "posts", Source: vault.SourceEntered, Kind: "post", Time: time.Date(2018, 4, 1+j%28, 10, 0, 0, 0, time.UTC),
+				Data: json.RawMessage(fmt.Sprintf(`{"text":"post %d of member %d, about the new ranking of the feed"}`, j, i))}
+		}
+		_, err = vaults.Add(ctx, id, items)
+		check(err)
+		check(vaults.SetConsent(ctx, id, "posts", vault.Share))
+	}
+	gw := gateway.NewStore(db)
+	consumer, err := gw.CreateConsumer(ctx, c.ID, gateway.ConsumerInput{Name: "Platform Lab", Purpose: "Ranking study", Licence: "DUA", Contact: "lab@example.edu"})
+	check(err)
+	key, err := gw.CreateKey(ctx, consumer.ID, "bench")
+	check(err)
+	now := time.Now().UTC()
+	p, err := gw.ProposePolicy(ctx, c.ID, gateway.PolicyInput{ConsumerID: consumer.ID, Categories: []string{"posts"}, Level: gateway.LevelPseudonym,
+		RatePerMin: gateway.MaxRate, ItemsPerDay: gateway.MaxVolume, Purpose: "Ranking study", StartsAt: now.Add(-time.Hour), EndsAt: now.Add(24 * time.Hour)})
+	check(err)
+	_, err = decision.NewStore(db, nil, "", nil).RecordPast(ctx, org, c.ID, decision.Past{
+		Input:    decision.Input{Title: "Let the lab read our posts", Kind: decision.KindDataPolicy, PolicyID: p.ID, Threshold: decision.Majority},
+		OpenedAt: now.Add(-2 * time.Hour), ClosedAt: now.Add(-time.Hour), Electorate: members + 1, Votes: map[string]int{decision.RoleFor: members}})
+	check(err)
+	return seeded{key: key, communityID: c.ID, org: org, members: ids}
+}
+
+// serve starts a whole Repertoire on the database, as it serves.
+func serve(db *store.DB, log *slog.Logger, work string, noHistory bool) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	check(err)
+	base := "http://" + ln.Addr().String()
+	dir, err := os.MkdirTemp(work, "srv")
+	check(err)
+	srv, err := server.New(server.Config{Addr: ln.Addr().String(), BaseURL: base, MailDir: dir, DataDir: dir,
+		LogKey: filepath.Join(work, "log.key"), GatewayNoHistory: noHistory}, db, log)
+	check(err)
+	go srv.Run(context.Background(), ln)
+	return base
+}
+
+// serveOpen serves the same items with no checks: no key, no policy, the
+// members read once, consent only as the vault applies it.
+func serveOpen(db *store.DB, communityID string, limit int) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	check(err)
+	vaults := vault.NewStore(db)
+	people, err := community.ActiveMemberIDs(context.Background(), db.Reader(), communityID)
+	check(err)
+	c := &gateway.Consumer{}
+	p := &gateway.Policy{Level: gateway.LevelItem}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /gateway/v1/items", func(w http.ResponseWriter, r *http.Request) {
+		items, err := vaults.Shared(r.Context(), people, []string{r.URL.Query().Get("category")}, r.URL.Query().Get("after"), limit)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		gateway.WriteItems(w, c, p, items, limit)
+	})
+	go http.Serve(ln, mux)
+	return "http://" + ln.Addr().String()
+}
+
+type tier struct {
+	name   string
+	url    string
+	mu     sync.Mutex
+	lat    []time.Duration
+	done   atomic.Int64
+	errors atomic.Int64
+	active time.Duration // time its phases lasted
+}
+
+func (t *tier) reset() {
+	t.mu.Lock()
+	t.lat = t.lat[:0]
+	t.mu.Unlock()
+	t.done.Store(0)
+	t.active = 0
+}
+
+func (t *tier) rate() float64 { return float64(t.done.Load()) / t.active.Seconds() }
+
+func (t *tier) quantiles() (p50, p99 time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.lat) == 0 {
+		return 0, 0
+	}
+	slices.Sort(t.lat)
+	return t.lat[len(t.lat)/2], t.lat[len(t.lat)*99/100]
+}
+
+var httpClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512, MaxConnsPerHost: 512}, Timeout: 30 * time.Second}
+
+func once(url, key string) int {
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	res, err := httpClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// run drives the tiers in turns of phase, each for duration in all: with
+// rate 0, clients send again as soon as answered; otherwise requests are
+// sent at rate a second, each by a goroutine of its own, and latency counts
+// from when it was due.
+func run(tiers []*tier, key string, duration, phase time.Duration, clients int, rate float64) {
+	for done := time.Duration(0); done < duration; done += phase {
+		for _, t := range tiers {
+			start := time.Now()
+			end := start.Add(phase)
+			var wg sync.WaitGroup
+			record := func(due time.Time) {
+				st := once(t.url, key)
+				got := time.Now()
+				if st != 200 {
+					t.errors.Add(1)
+					return
+				}
+				if got.Before(end) {
+					t.done.Add(1)
+				}
+				t.mu.Lock()
+				t.lat = append(t.lat, got.Sub(due))
+				t.mu.Unlock()
+			}
+			if rate == 0 {
+				for range clients {
+					wg.Go(func() {
+						for now := time.Now(); now.Before(end); now = time.Now() {
+							record(now)
+						}
+					})
+				}
+			} else {
+				every := time.Duration(float64(time.Second) / rate)
+				for due := start; due.Before(end); due = due.Add(every) {
+					time.Sleep(time.Until(due))
+					wg.Go(func() { record(due) })
+				}
+			}
+			wg.Wait()
+			t.active += min(time.Since(start), phase)
+		}
+	}
+}
+
+func check(err error) {
+	if err != nil {
+		fail(err.Error())
+	}
+}
+
+func fail(msg string) {
+	fmt.Fprintln(os.Stderr, "gateway bench:", msg)
+	os.Exit(1)
+}

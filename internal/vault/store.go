@@ -1,0 +1,475 @@
+package vault
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"strings"
+
+	"repertoire"
+	"repertoire/internal/account"
+	"repertoire/internal/api"
+	"repertoire/internal/store"
+)
+
+// Store is the vault's SQL: vault_items and vault_consents.
+type Store struct {
+	db *store.DB
+}
+
+// NewStore returns the vault's store over db.
+func NewStore(db *store.DB) *Store { return &Store{db: db} }
+
+// personChunk is how many person ids one statement binds: the gateway
+// may ask about every member of a large community.
+const personChunk = 2000
+
+// chunks splits a person filter into statements' worth: nil (anyone) is
+// one unfiltered statement, an empty list none at all.
+func chunks(personIDs []string) [][]string {
+	if personIDs == nil {
+		return [][]string{nil}
+	}
+	ids := slices.Clone(personIDs)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	var out [][]string
+	for start := 0; start < len(ids); start += personChunk {
+		out = append(out, ids[start:min(start+personChunk, len(ids))])
+	}
+	return out
+}
+
+// in writes "col IN ($a, $b, …)" binding vals in args.
+func in(args *store.Args, col string, vals []string) string {
+	ph := make([]string, len(vals))
+	for i, v := range vals {
+		ph[i] = args.Add(v)
+	}
+	return col + " IN (" + strings.Join(ph, ", ") + ")"
+}
+
+// Consent is personID's consent for category: DoNotShare until they say
+// otherwise.
+func (s *Store) Consent(ctx context.Context, personID, category string) (Consent, error) {
+	if err := checkCategories("category", []string{category}); err != nil {
+		return "", err
+	}
+	var c string
+	err := s.db.Reader().QueryRowContext(ctx, `SELECT consent FROM vault_consents WHERE person_id = $1 AND category = $2`,
+		personID, category).Scan(&c)
+	if errors.Is(err, sql.ErrNoRows) {
+		return DoNotShare, nil
+	}
+	if err != nil {
+		return "", repertoire.Internal(err)
+	}
+	return Consent(c), nil
+}
+
+// Consents is personID's consent for every category.
+func (s *Store) Consents(ctx context.Context, personID string) (map[string]Consent, error) {
+	out := make(map[string]Consent, len(Categories))
+	for _, c := range Categories {
+		out[c] = DoNotShare
+	}
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT category, consent FROM vault_consents WHERE person_id = $1`, personID)
+	if err != nil {
+		return nil, repertoire.Internal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var cat, c string
+		if err := rows.Scan(&cat, &c); err != nil {
+			return nil, repertoire.Internal(err)
+		}
+		out[cat] = Consent(c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, repertoire.Internal(err)
+	}
+	return out, nil
+}
+
+// SetConsent records personID's consent for category, at once: the
+// gateway reads it on its next request.
+func (s *Store) SetConsent(ctx context.Context, personID, category string, c Consent) error {
+	if err := checkCategories("category", []string{category}); err != nil {
+		return err
+	}
+	if !c.Valid() {
+		return repertoire.Invalid("consent", "vault.consent_unknown", nil)
+	}
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO vault_consents (person_id, category, consent, modified_at)
+			VALUES ($1, $2, $3, $4)
+			ON CONFLICT (person_id, category) DO UPDATE SET consent = excluded.consent, modified_at = excluded.modified_at`,
+			personID, category, string(c), tx.Now)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		return nil
+	})
+}
+
+const itemColumns = `i.id, i.person_id, i.category, i.source, i.kind, i.happened_at, i.data, i.created_at`
+
+func scanItem(sc store.Scanner) (Item, error) {
+	var it Item
+	var at sql.NullTime
+	var data string
+	if err := sc.Scan(&it.ID, &it.PersonID, &it.Category, &it.Source, &it.Kind, &at, &data, &it.Created); err != nil {
+		return it, repertoire.Internal(err)
+	}
+	if at.Valid {
+		it.Time = at.Time.UTC()
+	}
+	it.Created = it.Created.UTC()
+	it.Data = []byte(data)
+	return it, nil
+}
+
+func readItems(ctx context.Context, q store.Queryer, query string, args ...any) ([]Item, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, repertoire.Internal(err)
+	}
+	defer rows.Close()
+	var out []Item
+	for rows.Next() {
+		it, err := scanItem(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, repertoire.Internal(err)
+	}
+	return out, nil
+}
+
+func pageLimit(limit int) int {
+	if limit <= 0 || limit > MaxPage {
+		return MaxPage
+	}
+	return limit
+}
+
+// Shared lists items of the given categories whose owner is among
+// personIDs (nil: anyone) and consents Share for the item's category;
+// paging by item id after `after`, at most limit.
+func (s *Store) Shared(ctx context.Context, personIDs []string, categories []string, after string, limit int) ([]Item, error) {
+	if err := checkCategories("categories", categories); err != nil {
+		return nil, err
+	}
+	limit = pageLimit(limit)
+	if len(categories) == 0 {
+		return nil, nil
+	}
+	var out []Item
+	for _, ids := range chunks(personIDs) {
+		var args store.Args
+		conds := []string{`c.consent = ` + args.Add(string(Share)), in(&args, "i.category", categories), `i.id > ` + args.Add(after)}
+		if ids != nil {
+			conds = append(conds, in(&args, "i.person_id", ids))
+		}
+		items, err := readItems(ctx, s.db.Reader(), `SELECT `+itemColumns+` FROM vault_items i
+			JOIN vault_consents c ON c.person_id = i.person_id AND c.category = i.category
+			WHERE `+strings.Join(conds, " AND ")+` ORDER BY i.id LIMIT `+args.Add(limit), args...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, items...)
+	}
+	// Each chunk gave its first limit items: the first limit of them all
+	// are among those.
+	slices.SortFunc(out, func(a, b Item) int { return cmp.Compare(a.ID, b.ID) })
+	return out[:min(limit, len(out))], nil
+}
+
+// Sharing counts, per category, the people among personIDs (nil: anyone)
+// who consent Share and have items in it.
+func (s *Store) Sharing(ctx context.Context, personIDs []string, categories []string) (map[string]int, error) {
+	if err := checkCategories("categories", categories); err != nil {
+		return nil, err
+	}
+	out := make(map[string]int, len(categories))
+	for _, c := range categories {
+		out[c] = 0
+	}
+	if len(categories) == 0 {
+		return out, nil
+	}
+	for _, ids := range chunks(personIDs) {
+		var args store.Args
+		conds := []string{`c.consent = ` + args.Add(string(Share)), in(&args, "c.category", categories),
+			`EXISTS (SELECT 1 FROM vault_items i WHERE i.person_id = c.person_id AND i.category = c.category)`}
+		if ids != nil {
+			conds = append(conds, in(&args, "c.person_id", ids))
+		}
+		rows, err := s.db.Reader().QueryContext(ctx, `SELECT c.category, COUNT(*) FROM vault_consents c
+			WHERE `+strings.Join(conds, " AND ")+` GROUP BY c.category`, args...)
+		if err != nil {
+			return nil, repertoire.Internal(err)
+		}
+		for rows.Next() {
+			var cat string
+			var n int
+			if err := rows.Scan(&cat, &n); err != nil {
+				rows.Close()
+				return nil, repertoire.Internal(err)
+			}
+			out[cat] += n
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, repertoire.Internal(err)
+		}
+	}
+	return out, nil
+}
+
+// addColumns is how many values one item row binds.
+const addColumns = 10
+
+// Add keeps items for personID in one transaction, and returns how many
+// were new: an item whose content hash the person already holds is
+// skipped. Each item's Category must be valid; ids and times are set here.
+func (s *Store) Add(ctx context.Context, personID string, items []Item) (int, error) {
+	return s.add(ctx, personID, "", items)
+}
+
+// add is Add for an import: importID marks the items it brings, so that
+// undo takes them out again if it fails.
+func (s *Store) add(ctx context.Context, personID, importID string, items []Item) (int, error) {
+	for _, it := range items {
+		if err := checkCategories("category", []string{it.Category}); err != nil {
+			return 0, err
+		}
+	}
+	added := 0
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		added = 0
+		for start := 0; start < len(items); start += addBatch {
+			batch := items[start:min(start+addBatch, len(items))]
+			args := make([]any, 0, len(batch)*addColumns)
+			for _, it := range batch {
+				var at any
+				if !it.Time.IsZero() {
+					at = it.Time.UTC()
+				}
+				args = append(args, store.NewID(), personID, it.Category, it.Source, it.Kind, at, string(it.Data), it.Hash(), tx.Now, importID)
+			}
+			res, err := tx.ExecContext(ctx, `INSERT INTO vault_items
+				(id, person_id, category, source, kind, happened_at, data, hash, created_at, import_id)
+				VALUES `+store.Rows(tx.Dialect, len(batch), addColumns)+` ON CONFLICT (person_id, hash) DO NOTHING`, args...)
+			if err != nil {
+				return repertoire.Internal(err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return repertoire.Internal(err)
+			}
+			added += int(n)
+		}
+		return nil
+	})
+	return added, err
+}
+
+// addBatch is how many items one statement inserts.
+const addBatch = 200
+
+// Counts is how many items personID holds in each category (every
+// category present, 0 when empty).
+func (s *Store) Counts(ctx context.Context, personID string) (map[string]int, error) {
+	out := make(map[string]int, len(Categories))
+	for _, c := range Categories {
+		out[c] = 0
+	}
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT category, COUNT(*) FROM vault_items WHERE person_id = $1 GROUP BY category`, personID)
+	if err != nil {
+		return nil, repertoire.Internal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var cat string
+		var n int
+		if err := rows.Scan(&cat, &n); err != nil {
+			return nil, repertoire.Internal(err)
+		}
+		out[cat] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, repertoire.Internal(err)
+	}
+	return out, nil
+}
+
+// Items lists personID's items of category ("": every category) by id,
+// after `after`, at most limit.
+func (s *Store) Items(ctx context.Context, personID, category, after string, limit int) ([]Item, error) {
+	var args store.Args
+	conds := []string{`i.person_id = ` + args.Add(personID), `i.id > ` + args.Add(after)}
+	if category != "" {
+		if err := checkCategories("category", []string{category}); err != nil {
+			return nil, err
+		}
+		conds = append(conds, `i.category = `+args.Add(category))
+	}
+	return readItems(ctx, s.db.Reader(), `SELECT `+itemColumns+` FROM vault_items i WHERE `+
+		strings.Join(conds, " AND ")+` ORDER BY i.id LIMIT `+args.Add(pageLimit(limit)), args...)
+}
+
+// Get is one of personID's items; not found when it is someone else's.
+func (s *Store) Get(ctx context.Context, personID, id string) (Item, error) {
+	it, err := scanItem(s.db.Reader().QueryRowContext(ctx, `SELECT `+itemColumns+` FROM vault_items i
+		WHERE i.id = $1 AND i.person_id = $2`, id, personID))
+	if err != nil {
+		return it, store.NotFound(err, "vault.item_not_found") // scanItem keeps sql.ErrNoRows as the cause
+	}
+	return it, nil
+}
+
+// Delete deletes one of personID's items; not found when it is someone
+// else's or already gone.
+func (s *Store) Delete(ctx context.Context, personID, id string) error {
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM vault_items WHERE id = $1 AND person_id = $2`, id, personID)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return repertoire.Internal(err)
+		} else if n == 0 {
+			return repertoire.Errorf(repertoire.ENOTFOUND, "vault.item_not_found")
+		}
+		return nil
+	})
+}
+
+// DeleteCategory deletes personID's items of category ("": all of them)
+// and returns how many went. Their consents stay: a member who imports
+// again shares as they chose.
+func (s *Store) DeleteCategory(ctx context.Context, personID, category string) (int, error) {
+	if category != "" {
+		if err := checkCategories("category", []string{category}); err != nil {
+			return 0, err
+		}
+	}
+	var n int64
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		var res sql.Result
+		var err error
+		if category == "" {
+			res, err = tx.ExecContext(ctx, `DELETE FROM vault_items WHERE person_id = $1`, personID)
+		} else {
+			res, err = tx.ExecContext(ctx, `DELETE FROM vault_items WHERE person_id = $1 AND category = $2`, personID, category)
+		}
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return repertoire.Internal(err)
+		}
+		return nil
+	})
+	return int(n), err
+}
+
+// undo takes out what a failed import brought: nothing of it stays.
+func (s *Store) undo(ctx context.Context, personID, importID string) error {
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM vault_items WHERE person_id = $1 AND import_id = $2`, personID, importID); err != nil {
+			return repertoire.Internal(err)
+		}
+		return nil
+	})
+}
+
+// erase deletes everything the vault holds of personID, in the erasing
+// transaction.
+func erase(ctx context.Context, tx *store.Tx, personID string) error {
+	for _, q := range []string{`DELETE FROM vault_items WHERE person_id = $1`, `DELETE FROM vault_consents WHERE person_id = $1`} {
+		if _, err := tx.ExecContext(ctx, q, personID); err != nil {
+			return repertoire.Internal(err)
+		}
+	}
+	return nil
+}
+
+// ItemsPage is a page of personID's items of category ("": all) within
+// the filter's dates (an item is never modified: both are its creation),
+// by id, and how many there are in all.
+func (s *Store) ItemsPage(ctx context.Context, personID, category string, dates api.Filter, offset, limit int) ([]Item, int, error) {
+	var args store.Args
+	conds := []string{`i.person_id = ` + args.Add(personID)}
+	if category != "" {
+		if err := checkCategories("category", []string{category}); err != nil {
+			return nil, 0, err
+		}
+		conds = append(conds, `i.category = `+args.Add(category))
+	}
+	conds = append(conds, dates.Where("i.created_at", "i.created_at", args.Add)...)
+	where := strings.Join(conds, " AND ")
+	var total int
+	if err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM vault_items i WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, repertoire.Internal(err)
+	}
+	items, err := readItems(ctx, s.db.Reader(), `SELECT `+itemColumns+` FROM vault_items i WHERE `+where+
+		` ORDER BY i.id LIMIT `+args.Add(pageLimit(limit))+` OFFSET `+args.Add(offset), args...)
+	return items, total, err
+}
+
+// Each calls fn on every item of personID, by id, reading a page at a
+// time (a download of a large vault).
+func (s *Store) Each(ctx context.Context, personID string, fn func(Item) error) error {
+	after := ""
+	for {
+		items, err := s.Items(ctx, personID, "", after, MaxPage)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			if err := fn(it); err != nil {
+				return err
+			}
+		}
+		if len(items) < MaxPage {
+			return nil
+		}
+		after = items[len(items)-1].ID
+	}
+}
+
+// exportSections are the vault's parts of a person's data export: every
+// item (its fields as JSON) and every consent they gave.
+func exportSections() []account.ExportSection {
+	return []account.ExportSection{
+		{Name: "vault_items", Read: func(ctx context.Context, q store.Queryer, personID string) ([]map[string]any, error) {
+			items, err := readItems(ctx, q, `SELECT `+itemColumns+` FROM vault_items i WHERE i.person_id = $1 ORDER BY i.id`, personID)
+			if err != nil {
+				return nil, err
+			}
+			out := make([]map[string]any, 0, len(items))
+			for _, it := range items {
+				out = append(out, it.document())
+			}
+			return out, nil
+		}},
+		{Name: "vault_consents", SQL: `SELECT category, consent, modified_at FROM vault_consents WHERE person_id = $1 ORDER BY category`},
+	}
+}
+
+// ByHash is personID's item of that content hash.
+func (s *Store) ByHash(ctx context.Context, personID, hash string) (Item, error) {
+	it, err := scanItem(s.db.Reader().QueryRowContext(ctx, `SELECT `+itemColumns+` FROM vault_items i
+		WHERE i.person_id = $1 AND i.hash = $2`, personID, hash))
+	if err != nil {
+		return it, store.NotFound(err, "vault.item_not_found")
+	}
+	return it, nil
+}
