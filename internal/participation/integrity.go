@@ -70,7 +70,7 @@ func (s *Service) Signals(ctx context.Context, q SignalQuery) ([]Signal, error) 
 // ShadowFlag gives ids, participations in a group found by the integrity
 // review, the flag reason FlagCoordinated, in tx: those already flagged
 // keep their reason, settled ones (rejected, withdrawn) are left. It
-// returns the participations it flagged, or found flagged as coordinated.
+// returns those not settled, with their flag.
 func (s *Service) ShadowFlag(ctx context.Context, tx *store.Tx, ids []string) ([]Signal, error) {
 	return shadowFlag(ctx, tx, ids)
 }
@@ -111,4 +111,20 @@ func (s *Service) Invalidate(ctx context.Context, tx *store.Tx, ids []string) (m
 		s.forget(a)
 	}
 	return out, nil
+}
+
+// ActionPage gives the title and path of an action of kind in lang (its
+// tactic's Action.Page).
+func (s *Service) ActionPage(ctx context.Context, kind Kind, actionID, lang string) (title, path string, err error) {
+	a := s.action(kind)
+	if a == nil {
+		return "", "", nil
+	}
+	return a.Page(ctx, actionID, lang)
+}
+
+// SignalsOf reads the signals of the participations ids (id → signal),
+// for a group's evidence; unknown ids are left out.
+func (s *Service) SignalsOf(ctx context.Context, ids []string) (map[string]Signal, error) {
+	return signalsByID(ctx, s.db.Reader(), ids)
 }

@@ -70,7 +70,7 @@ type Submission struct {
 	// UserAgent is the browser's User-Agent header; only its coarse
 	// family (UAFamily) is kept, beside the IP and purged with it.
 	UserAgent string
-	Lang            string // language of the confirmation mail
+	Lang      string // language of the confirmation mail
 	// OriginSystem is "" for online participation (pending until confirmed
 	// by mail); non-empty for an organizer's import, confirmed at once.
 	OriginSystem string

@@ -43,7 +43,7 @@ func signals(ctx context.Context, r store.Queryer, q SignalQuery) ([]Signal, err
 }
 
 // shadowFlag flags ids as coordinated where they carry no flag yet and are
-// not settled, then reads those flagged as coordinated among them.
+// not settled, then reads those not settled among them.
 func shadowFlag(ctx context.Context, tx *store.Tx, ids []string) ([]Signal, error) {
 	for start := 0; start < len(ids); start += idsChunk {
 		chunk := ids[start:min(start+idsChunk, len(ids))]
@@ -66,7 +66,7 @@ func shadowFlag(ctx context.Context, tx *store.Tx, ids []string) ([]Signal, erro
 		if err := r.Scan(&sg.ID, &kind, &sg.ActionID, &sg.PersonID, &sg.Status, &sg.FlagReason, &sg.CreatedAt); err != nil {
 			return repertoire.Internal(err)
 		}
-		if sg.FlagReason == FlagCoordinated && sg.Status != StatusRejected && sg.Status != StatusWithdrawn {
+		if sg.Status == StatusPending || sg.Status == StatusConfirmed || sg.Status == StatusFlagged {
 			sg.Kind = Kind(kind)
 			out = append(out, sg)
 		}
@@ -104,6 +104,25 @@ func withFlag(ctx context.Context, tx *store.Tx, ids []string) ([]*Participation
 		if p.Status == StatusFlagged || (p.FlagReason != "" && (p.Status == StatusPending || p.Status == StatusConfirmed)) {
 			out = append(out, p)
 		}
+		return nil
+	})
+	return out, err
+}
+
+// signalsByID reads the signals of ids.
+func signalsByID(ctx context.Context, q store.Queryer, ids []string) (map[string]Signal, error) {
+	out := make(map[string]Signal, len(ids))
+	err := store.EachByID(ctx, q, `SELECT id, kind, action_id, person_id, status, flag_reason, created_at, ip, email_domain, ua_family
+		FROM participations WHERE id IN $ids`, ids, func(r store.Scanner) error {
+		var sg Signal
+		var kind string
+		var ip sql.NullString
+		if err := r.Scan(&sg.ID, &kind, &sg.ActionID, &sg.PersonID, &sg.Status, &sg.FlagReason, &sg.CreatedAt,
+			&ip, &sg.Domain, &sg.UAFamily); err != nil {
+			return repertoire.Internal(err)
+		}
+		sg.Kind, sg.IP, sg.CreatedAt = Kind(kind), ip.String, sg.CreatedAt.UTC()
+		out[sg.ID] = sg
 		return nil
 	})
 	return out, err

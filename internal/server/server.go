@@ -26,6 +26,7 @@ import (
 	"repertoire/internal/decision"
 	"repertoire/internal/event"
 	"repertoire/internal/i18n"
+	"repertoire/internal/integrity"
 	"repertoire/internal/ledger"
 	"repertoire/internal/legal"
 	"repertoire/internal/letter"
@@ -69,6 +70,10 @@ type Config struct {
 	LogKey string
 	// NoLog keeps no transparency log (the benchmarks' switch).
 	NoLog bool
+	// IntegrityEvery is how often the integrity review looks for
+	// coordinated participations among the recent ones; 0: 5 minutes,
+	// negative: never (runs on demand only).
+	IntegrityEvery time.Duration
 }
 
 // Server is a running Repertoire.
@@ -85,6 +90,9 @@ type Server struct {
 	Participation *participation.Service
 	// Scheduler runs the jobs due at a time (a pledge's deadline, window).
 	Scheduler *schedule.Runner
+	// Integrity looks for coordinated participations (its Run beside the
+	// outbox worker).
+	Integrity *integrity.Handler
 }
 
 // devMailDir is where mail goes without SMTP or a mail directory: mail/
@@ -125,7 +133,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates, letter.Templates, legal.Templates, translog.Templates, event.Templates)
+	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates, letter.Templates, legal.Templates, translog.Templates, event.Templates, integrity.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -160,6 +168,18 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	}
 	events := event.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts, scheduler)
 	decisions := decision.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, pledges.Store, scheduler.Kick)
+	// The integrity review reads the participations of a community's
+	// tactics, each tactic's ids selected by its owner; its figure shows
+	// beside the counts of petitions and pledges.
+	review := integrity.New(db, pages, log, cfg.BaseURL, communities.Store, parts)
+	review.ActionsOf = tacticsOf
+	switch {
+	case cfg.IntegrityEvery > 0:
+		review.Every = cfg.IntegrityEvery
+	case cfg.IntegrityEvery < 0:
+		review.Every = 0
+	}
+	petitions.Integrity, pledges.Integrity = review, review
 	logs, err := transparencyLog(cfg, db, pages, log, parts)
 	if err != nil {
 		return nil, err
@@ -172,10 +192,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	accounts.Reach = account.Reach{Communities: community.OrganizedBy, People: []func(string) string{
 		community.MembersOf,
 		func(communities string) string {
-			campaigns := campaign.CampaignsOf(communities)
-			return participation.ParticipantsOf(petition.ActionsOf(campaigns) + " UNION " + pledge.ActionsOf(campaigns) +
-				" UNION " + letter.ActionsOf(campaigns) + " UNION " + legal.ActionsOf(campaigns) +
-				" UNION " + event.ActionsOf(campaigns))
+			return participation.ParticipantsOf(tacticsOf(campaign.CampaignsOf(communities)))
 		},
 		tag.TaggedIn,
 	}}
@@ -188,7 +205,9 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	mux := http.NewServeMux()
 	// The log comes first: its step of an erasure (the person's salt)
 	// runs last, after the core has appended the erase leaves.
-	capabilities := []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, letters, legals, events, tags, targets, library, ledgers, decisions}
+	// The integrity review after the core: its step of an erasure (the
+	// person's flags) runs before the core deletes their participations.
+	capabilities := []capability{accounts, communities, campaigns, unsubscribe, parts, review, petitions, pledges, letters, legals, events, tags, targets, library, ledgers, decisions}
 	if logs != nil {
 		capabilities = append([]capability{logs}, capabilities...)
 	}
@@ -254,7 +273,15 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	// Standard Prometheus text: # HELP and # TYPE before each family.
 	metrics.ExposeMetadata(true)
 	return &Server{Config: cfg, DB: db, Log: log, Handler: h, Accounts: accounts, Catalog: cat,
-		Worker: outbox.NewWorker(db, transport, log), Participation: parts, Scheduler: scheduler}, nil
+		Worker: outbox.NewWorker(db, transport, log), Participation: parts, Scheduler: scheduler, Integrity: review}, nil
+}
+
+// tacticsOf is an SQL subquery selecting the ids of every tactic's actions
+// of the campaigns the subquery campaigns selects, each written by its
+// table's owner.
+func tacticsOf(campaigns string) string {
+	return petition.ActionsOf(campaigns) + " UNION " + pledge.ActionsOf(campaigns) + " UNION " + letter.ActionsOf(campaigns) +
+		" UNION " + legal.ActionsOf(campaigns) + " UNION " + event.ActionsOf(campaigns)
 }
 
 // transparencyLog builds the log (nil with NoLog) and turns it on in the
@@ -467,6 +494,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	wctx, stopWorker := context.WithCancel(context.Background())
 	go func() { s.Worker.Run(wctx); close(workerDone) }()
 	go s.Participation.Run(wctx)
+	go s.Integrity.Run(wctx)
 	schedDone := make(chan struct{})
 	go func() { s.Scheduler.Run(wctx); close(schedDone) }()
 	go s.watchDatabase(wctx, time.Second)

@@ -17,7 +17,7 @@ CREATE TABLE integrity_groups (
     score         DOUBLE PRECISION NOT NULL,
     reasons       TEXT NOT NULL DEFAULT '',
     windows       TEXT NOT NULL DEFAULT '[]',
-    accounts      INTEGER NOT NULL DEFAULT 0,
+    persons       INTEGER NOT NULL DEFAULT 0, -- how many people its participations are of
     members       INTEGER NOT NULL DEFAULT 0,
     status        TEXT NOT NULL DEFAULT 'open',
     invalidated   INTEGER NOT NULL DEFAULT 0,
