@@ -63,7 +63,7 @@ type queueData struct {
 type groupView struct {
 	*StoredGroup
 	Targets []targetView
-	Members []memberView
+	Rows    []memberView
 	More    int // participations not shown
 	Score   string
 }
@@ -176,7 +176,7 @@ func (h *Handler) views(ctx context.Context, groups []*StoredGroup, v *web.Viewe
 			if emails != nil {
 				mv.Email = emails[m.personID].Email
 			}
-			gv.Members = append(gv.Members, mv)
+			gv.Rows = append(gv.Rows, mv)
 		}
 		out[i] = gv
 	}
