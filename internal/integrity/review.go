@@ -84,7 +84,7 @@ type Handler struct {
 func New(db *store.DB, pages *web.Renderer, log *slog.Logger, baseURL string, communities *community.Store,
 	parts *participation.Service) *Handler {
 	return &Handler{db: db, pages: pages, log: log, baseURL: baseURL, communities: communities, parts: parts,
-		Config: DefaultConfig(), Every: 5 * time.Minute, Recent: 6 * time.Hour}
+		Config: DefaultConfig(), Every: 5 * time.Minute, Recent: 2 * time.Hour}
 }
 
 // Run is what one run read and found.

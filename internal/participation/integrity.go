@@ -53,8 +53,8 @@ type Signal struct {
 	IP, Domain, UAFamily   string
 }
 
-// SignalQuery selects the participations a run reads: those made since
-// Since (zero: all), of the actions Actions selects when set (an SQL
+// SignalQuery selects the participations a run reads: those made online
+// since Since (with their IP still kept; zero: all of them), of the actions Actions selects when set (an SQL
 // condition written by the actions' owners, binding its values with arg).
 // Rejected and withdrawn participations count for nothing and are left out.
 type SignalQuery struct {
