@@ -192,7 +192,7 @@ var petitionFields = api.Known{
 	// accepted and ignored
 	"identifiers": nil, "created_date": nil, "modified_date": nil, "summary": nil, "browser_url": nil,
 	"featured_image_url": nil, "administrative_url": nil, "total_signatures": nil, "total_online_signatures": nil,
-	"total_imported_signatures": nil, "action_network:hidden": nil, "action_network:sponsor": nil, "_embedded": nil,
+	"total_imported_signatures": nil, "set_aside": nil, "action_network:hidden": nil, "action_network:sponsor": nil, "_embedded": nil,
 }
 
 // targetBody is an OSDI target: a name, or a person's names and
