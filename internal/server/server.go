@@ -441,6 +441,7 @@ var entryLinks = []struct {
 	{"repertoire:record_commitment_helper", "POST", "/pledges/{pledge_id}/commitments"},
 	{"repertoire:decisions", "GET", "/decisions"},
 	{"repertoire:legal_actions", "GET", "/legal_actions"},
+	{"repertoire:integrity_groups", "GET", "/integrity/groups"},
 }
 
 // entryPoint is the OSDI API entry point. It links each collection and
