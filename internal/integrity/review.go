@@ -157,7 +157,9 @@ func (h *Handler) Detect(ctx context.Context, communityID string, since time.Tim
 type finding struct {
 	communityID string
 	group       Group
-	sigs        []participation.Signal
+	sigs        []participation.Signal // its participations
+	fresh       []participation.Signal // those in no group yet, as the readers saw them
+	open        string                 // the community's open group holding some of the others
 }
 
 // keep stores what the engine found, in one transaction.
@@ -202,6 +204,39 @@ func (h *Handler) keep(ctx context.Context, run *Run, sigs []participation.Signa
 			}
 		}
 	}
+	// What is already in a group is read from the readers first: a run
+	// finding its groups again (every run, while an attack lasts) then
+	// writes nothing, and the writing transaction, which on SQLite holds
+	// the single writer, reads only what is new.
+	var all []string
+	for _, f := range findings {
+		for _, sg := range f.sigs {
+			all = append(all, sg.ID)
+		}
+	}
+	known, err := memberships(ctx, h.db.Reader(), all)
+	if err != nil {
+		return err
+	}
+	kept := findings[:0]
+	for _, f := range findings {
+		f.open = ""
+		var fresh []participation.Signal
+		for _, sg := range f.sigs {
+			m, ok := known[sg.ID]
+			switch {
+			case !ok:
+				fresh = append(fresh, sg)
+			case m.status == StatusOpen && m.communityID == f.communityID && f.open == "":
+				f.open = m.groupID
+			}
+		}
+		if len(fresh) > 0 {
+			f.fresh = fresh
+			kept = append(kept, f)
+		}
+	}
+	findings = kept
 	if len(findings) == 0 {
 		return nil
 	}
@@ -265,23 +300,19 @@ func (h *Handler) communityOf(ctx context.Context, sg participation.Signal) (str
 // returns the group's id and how many participations it set aside ("", 0
 // when nothing was new).
 func (h *Handler) save(ctx context.Context, tx *store.Tx, f finding) (string, int, error) {
-	ids := make([]string, len(f.sigs))
-	for i, sg := range f.sigs {
+	ids := make([]string, len(f.fresh))
+	for i, sg := range f.fresh {
 		ids[i] = sg.ID
 	}
+	// Another run may have taken some since the readers looked.
 	known, err := memberships(ctx, tx, ids)
 	if err != nil {
 		return "", 0, err
 	}
 	var fresh []string
-	openID := ""
 	for _, id := range ids {
-		m, ok := known[id]
-		switch {
-		case !ok:
+		if _, ok := known[id]; !ok {
 			fresh = append(fresh, id)
-		case m.status == StatusOpen && m.communityID == f.communityID && openID == "":
-			openID = m.groupID
 		}
 	}
 	if len(fresh) == 0 {
@@ -304,10 +335,15 @@ func (h *Handler) save(ctx context.Context, tx *store.Tx, f finding) (string, in
 	}
 	windows := storedWindows(f.group.Windows, actions)
 	var g *StoredGroup
-	if openID != "" {
-		if g, err = lockGroup(ctx, tx, openID); err != nil {
+	if f.open != "" {
+		if g, err = lockGroup(ctx, tx, f.open); err != nil {
 			return "", 0, err
 		}
+		if g.Status != StatusOpen { // decided since the readers looked
+			g = nil
+		}
+	}
+	if g != nil {
 		if f.group.Score > g.Score {
 			g.Score, g.Kind = f.group.Score, f.group.Kind
 		}

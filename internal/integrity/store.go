@@ -150,9 +150,9 @@ func membersOf(ctx context.Context, q store.Queryer, groupID string) ([]member, 
 type membership struct{ groupID, communityID, status string }
 
 // memberships reads the groups some of ids are members of already.
-func memberships(ctx context.Context, tx *store.Tx, ids []string) (map[string]membership, error) {
+func memberships(ctx context.Context, q store.Queryer, ids []string) (map[string]membership, error) {
 	out := map[string]membership{}
-	err := store.EachByID(ctx, tx, `SELECT m.participation_id, g.id, g.community_id, g.status FROM integrity_members m
+	err := store.EachByID(ctx, q, `SELECT m.participation_id, g.id, g.community_id, g.status FROM integrity_members m
 		JOIN integrity_groups g ON g.id = m.group_id WHERE m.participation_id IN $ids`, ids, func(r store.Scanner) error {
 		var id string
 		var m membership
