@@ -55,8 +55,15 @@ func TestARunFlagsTheFarmAndNoneOfTheCrowd(t *testing.T) {
 		for i := range s.petitions {
 			held += s.petition(t, i).SetAside["held_coordinated"]
 		}
+		var pl struct {
+			SetAside map[string]int `json:"set_aside"`
+		}
+		if st := s.app.API(t, "GET", "/api/v1/pledges/"+s.pledge, s.token, nil, &pl); st != http.StatusOK {
+			t.Fatalf("pledge: %d", st)
+		}
+		held += pl.SetAside["held_coordinated"]
 		if held != len(flagged) {
-			t.Errorf("the petitions' figures hold %d, want the %d flagged", held, len(flagged))
+			t.Errorf("the petitions' and the pledge's figures hold %d, want the %d flagged", held, len(flagged))
 		}
 		// Every group's evidence: reasons in the reader's language,
 		// windows, a score.

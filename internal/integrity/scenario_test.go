@@ -41,6 +41,7 @@ type scenario struct {
 	community *community.Community
 	petitions []string // ids
 	slugs     []string
+	pledge    string // a pledge's id, the farm's sixth target
 	farm      map[string]bool // the farm's participation ids
 	organic   map[string]bool // the crowd's
 	farmMail  []string
@@ -101,10 +102,19 @@ func setup(t *testing.T, app *testkit.App) *scenario {
 		s.petitions = append(s.petitions, strings.TrimPrefix(p.Identifiers[0], "repertoire:"))
 		s.slugs = append(s.slugs, p.Slug)
 	}
+	var pl struct {
+		ID string `json:"id"`
+	}
+	now := time.Now().UTC()
+	if st := app.API(t, "POST", "/api/v1/pledges", s.token, map[string]any{"title": "Log out for a week", "action": "log out",
+		"campaign": c.ID, "threshold": 1000, "deadline": now.Add(48 * time.Hour).Format(time.RFC3339),
+		"window_start": now.Add(72 * time.Hour).Format(time.RFC3339), "window_end": now.Add(240 * time.Hour).Format(time.RFC3339)}, &pl); st != http.StatusCreated {
+		t.Fatalf("create pledge: %d", st)
+	}
+	s.pledge = pl.ID
 	parts := app.Server.Participation
 	// The crowd of the past: 60 people over ten days, each on one to three
 	// petitions, confirmed.
-	now := time.Now().UTC()
 	var past []participation.Past
 	for i := range 60 {
 		for j := range 1 + i%3 {
@@ -151,6 +161,13 @@ func setup(t *testing.T, app *testkit.App) *scenario {
 			}
 			s.farm[r.ID] = true
 		}
+		r, err := parts.Submit(ctx, participation.Submission{Kind: participation.Commitment, ActionID: s.pledge,
+			Person: account.PersonInput{Email: email}, Lang: "en", IP: fmt.Sprintf("203.0.113.%d", 10+i),
+			UserAgent: "python-requests/2.31"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.farm[r.ID] = true
 	}
 	return s
 }
