@@ -122,19 +122,18 @@ func (h *Handler) Detect(ctx context.Context, communityID string, since time.Tim
 	if err != nil {
 		return nil, err
 	}
-	run.Events = len(sigs)
-	people := make([]string, 0, len(sigs))
-	seen := map[string]bool{}
-	for _, sg := range sigs {
-		if !seen[sg.PersonID] {
-			seen[sg.PersonID] = true
-			people = append(people, sg.PersonID)
-		}
-	}
-	created, err := account.Created(ctx, h.db.Reader(), people)
+	created, err := account.Created(ctx, h.db.Reader(), peopleOf(sigs, nil))
 	if err != nil {
 		return nil, err
 	}
+	return run, h.detect(ctx, run, sigs, created, nil)
+}
+
+// detect runs the engine over sigs and keeps what it finds; grouped, when
+// not nil, is what the incremental run knows of their groups already.
+func (h *Handler) detect(ctx context.Context, run *Run, sigs []participation.Signal, created map[string]time.Time,
+	grouped map[string]membership) error {
+	run.Events = len(sigs)
 	events := make([]Event, len(sigs))
 	for i, sg := range sigs {
 		events[i] = Event{Account: sg.PersonID, Target: sg.ActionID, Time: sg.CreatedAt.Unix(), IPPrefix: IPPrefix(sg.IP),
@@ -145,12 +144,25 @@ func (h *Handler) Detect(ctx context.Context, communityID string, since time.Tim
 	}
 	found := Detect(events, h.Config)
 	if len(found) > 0 {
-		if err := h.keep(ctx, run, sigs, found); err != nil {
-			return nil, err
+		if err := h.keep(ctx, run, sigs, found, grouped); err != nil {
+			return err
 		}
 	}
 	run.FinishedAt = store.Now()
-	return run, nil
+	return nil
+}
+
+// peopleOf lists the people of sigs not in known.
+func peopleOf(sigs []participation.Signal, known map[string]time.Time) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, sg := range sigs {
+		if _, ok := known[sg.PersonID]; !ok && !seen[sg.PersonID] {
+			seen[sg.PersonID] = true
+			out = append(out, sg.PersonID)
+		}
+	}
+	return out
 }
 
 // finding is one engine group's participations in one community.
@@ -163,7 +175,7 @@ type finding struct {
 }
 
 // keep stores what the engine found, in one transaction.
-func (h *Handler) keep(ctx context.Context, run *Run, sigs []participation.Signal, found []Group) error {
+func (h *Handler) keep(ctx context.Context, run *Run, sigs []participation.Signal, found []Group, grouped map[string]membership) error {
 	type pair struct{ person, action string }
 	byPair := make(map[pair]participation.Signal, len(sigs))
 	for _, sg := range sigs {
@@ -208,15 +220,22 @@ func (h *Handler) keep(ctx context.Context, run *Run, sigs []participation.Signa
 	// finding its groups again (every run, while an attack lasts) then
 	// writes nothing, and the writing transaction, which on SQLite holds
 	// the single writer, reads only what is new.
-	var all []string
+	var unknown []string
 	for _, f := range findings {
 		for _, sg := range f.sigs {
-			all = append(all, sg.ID)
+			if _, ok := grouped[sg.ID]; !ok {
+				unknown = append(unknown, sg.ID)
+			}
 		}
 	}
-	known, err := memberships(ctx, h.db.Reader(), all)
+	known, err := memberships(ctx, h.db.Reader(), unknown)
 	if err != nil {
 		return err
+	}
+	for id, m := range grouped {
+		if m.groupID != "" || m.status == settled {
+			known[id] = m
+		}
 	}
 	kept := findings[:0]
 	for _, f := range findings {
@@ -240,21 +259,39 @@ func (h *Handler) keep(ctx context.Context, run *Run, sigs []participation.Signa
 	if len(findings) == 0 {
 		return nil
 	}
-	return h.db.Write(ctx, func(tx *store.Tx) error {
-		run.Groups, run.Flagged = nil, 0
+	var saved map[string]membership
+	err = h.db.Write(ctx, func(tx *store.Tx) error {
+		run.Groups, run.Flagged, saved = nil, 0, map[string]membership{}
 		for _, f := range findings {
-			id, n, err := h.save(ctx, tx, f)
+			id, flagged, err := h.save(ctx, tx, f)
 			if err != nil {
 				return err
 			}
-			if id != "" {
+			for _, sg := range f.fresh {
+				saved[sg.ID] = membership{status: settled} // in a group already, or settled: nothing to do again
+			}
+			for _, sg := range flagged {
+				saved[sg.ID] = membership{groupID: id, communityID: f.communityID, status: StatusOpen}
+			}
+			if len(flagged) > 0 {
 				run.Groups = append(run.Groups, id)
-				run.Flagged += n
+				run.Flagged += len(flagged)
 			}
 		}
 		return nil
 	})
+	if err == nil && grouped != nil {
+		for id, m := range saved {
+			grouped[id] = m
+		}
+	}
+	return err
 }
+
+// settled marks, in the incremental run's memory, a participation there is
+// nothing to do about: in a group of another instance's run, or withdrawn
+// or rejected when its group was found.
+const settled = "settled"
 
 // byAction is the kind of participation an action's signals have.
 func byAction(sigs []participation.Signal, actionID string) participation.Signal {
@@ -297,9 +334,9 @@ func (h *Handler) communityOf(ctx context.Context, sg participation.Signal) (str
 
 // save keeps one finding: its participations not in a group yet join the
 // open group of the community some of the others are in, or a new one. It
-// returns the group's id and how many participations it set aside ("", 0
-// when nothing was new).
-func (h *Handler) save(ctx context.Context, tx *store.Tx, f finding) (string, int, error) {
+// returns the group's id and the participations it set aside (none when
+// nothing was new).
+func (h *Handler) save(ctx context.Context, tx *store.Tx, f finding) (string, []participation.Signal, error) {
 	ids := make([]string, len(f.fresh))
 	for i, sg := range f.fresh {
 		ids[i] = sg.ID
@@ -307,7 +344,7 @@ func (h *Handler) save(ctx context.Context, tx *store.Tx, f finding) (string, in
 	// Another run may have taken some since the readers looked.
 	known, err := memberships(ctx, tx, ids)
 	if err != nil {
-		return "", 0, err
+		return "", nil, err
 	}
 	var fresh []string
 	for _, id := range ids {
@@ -316,11 +353,11 @@ func (h *Handler) save(ctx context.Context, tx *store.Tx, f finding) (string, in
 		}
 	}
 	if len(fresh) == 0 {
-		return "", 0, nil
+		return "", nil, nil
 	}
 	flagged, err := h.parts.ShadowFlag(ctx, tx, fresh)
 	if err != nil || len(flagged) == 0 {
-		return "", 0, err
+		return "", nil, err
 	}
 	actions := map[string]bool{}
 	ms := make([]member, len(flagged))
@@ -337,7 +374,7 @@ func (h *Handler) save(ctx context.Context, tx *store.Tx, f finding) (string, in
 	var g *StoredGroup
 	if f.open != "" {
 		if g, err = lockGroup(ctx, tx, f.open); err != nil {
-			return "", 0, err
+			return "", nil, err
 		}
 		if g.Status != StatusOpen { // decided since the readers looked
 			g = nil
@@ -357,24 +394,24 @@ func (h *Handler) save(ctx context.Context, tx *store.Tx, f finding) (string, in
 		g = &StoredGroup{ID: store.NewID(), CommunityID: f.communityID, Kind: f.group.Kind, Score: f.group.Score,
 			Reasons: slices.Clone(f.group.Reasons), Windows: windows}
 		if err := insertGroup(ctx, tx, g); err != nil {
-			return "", 0, err
+			return "", nil, err
 		}
 	}
 	if err := addMembers(ctx, tx, g.ID, ms); err != nil {
-		return "", 0, err
+		return "", nil, err
 	}
 	if g.Accounts, g.Members, err = countAccounts(ctx, tx, g.ID); err != nil {
-		return "", 0, err
+		return "", nil, err
 	}
 	if err := updateGroup(ctx, tx, g); err != nil {
-		return "", 0, err
+		return "", nil, err
 	}
 	for _, a := range sortedKeys(held) {
 		if err := addCounts(ctx, tx, a, held[a], 0); err != nil {
-			return "", 0, err
+			return "", nil, err
 		}
 	}
-	return g.ID, len(flagged), nil
+	return g.ID, flagged, nil
 }
 
 // storedWindows are the engine's windows on the actions kept.

@@ -2,11 +2,14 @@ package integrity_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"repertoire/internal/account"
 	"repertoire/internal/participation"
 	"repertoire/internal/store/storetest"
 )
@@ -71,6 +74,61 @@ func TestARunFlagsTheFarmAndNoneOfTheCrowd(t *testing.T) {
 			if len(g.Reasons) == 0 || g.Reasons[0].Text == "" || g.Reasons[0].Text == g.Reasons[0].ID || len(g.Windows) == 0 || g.Score <= 0 {
 				t.Errorf("group without its evidence: %+v", g)
 			}
+		}
+	})
+}
+
+// The incremental run flags the farm as it arrives, without anyone asking,
+// and adds the farm's later participations to its open group.
+func TestTheIncrementalRunFlagsTheFarmAsItArrives(t *testing.T) {
+	startEvery(t, 300*time.Millisecond, func(t *testing.T, s *scenario) {
+		waitFlagged := func(want int) map[string]string {
+			t.Helper()
+			deadline := time.Now().Add(20 * time.Second)
+			for {
+				flagged := s.flagged(t)
+				n := 0
+				for id := range s.farm {
+					if flagged[id] != "" {
+						n++
+					}
+				}
+				if n >= want {
+					return flagged
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%d of the farm's participations flagged by the incremental run, want %d", n, want)
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+		}
+		flagged := waitFlagged(len(s.farm) * 9 / 10)
+		for id := range s.organic {
+			if flagged[id] != "" {
+				t.Errorf("an organic participation is flagged")
+			}
+		}
+		groups := s.groups(t, s.token, "").Total
+		// The farm strikes a sixth petition.
+		var p struct {
+			Identifiers []string `json:"identifiers"`
+		}
+		if st := s.app.API(t, "POST", "/api/v1/petitions", s.token, map[string]any{"title": "Petition 6", "petition_text": "We ask.",
+			"campaign": "repertoire:" + s.campaign}, &p); st != http.StatusCreated {
+			t.Fatalf("create petition: %d", st)
+		}
+		for i, email := range s.farmMail {
+			r, err := s.app.Server.Participation.Submit(context.Background(), participation.Submission{Kind: participation.Signature,
+				ActionID: strings.TrimPrefix(p.Identifiers[0], "repertoire:"), Person: account.PersonInput{Email: email}, Lang: "en",
+				IP: fmt.Sprintf("203.0.113.%d", 10+i), UserAgent: "python-requests/2.31"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.farm[r.ID] = true
+		}
+		waitFlagged(len(s.farm) * 9 / 10)
+		if got := s.groups(t, s.token, "").Total; got != groups {
+			t.Errorf("%d groups once the farm struck again, %d before: its new participations belong to its group", got, groups)
 		}
 	})
 }
@@ -295,6 +353,9 @@ func TestTheQueuePageShowsTheEvidenceAndAsksBeforeInvalidating(t *testing.T) {
 		_, page := s.app.Browser().Get(t, "/c/users/logout/petitions/"+s.slugs[0])
 		if !strings.Contains(page, "invalidated after review") {
 			t.Errorf("the petition page does not show the set-aside figure")
+		}
+		if _, page := s.app.Browser().Get(t, "/c/users/logout/pledges/log-out-for-a-week"); !strings.Contains(page, "held for review: acting in step") {
+			t.Errorf("the pledge page does not show the set-aside figure")
 		}
 		fr := s.app.Browser()
 		fr.Lang = "fr"

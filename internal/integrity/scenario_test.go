@@ -42,6 +42,7 @@ type scenario struct {
 	petitions []string // ids
 	slugs     []string
 	pledge    string // a pledge's id, the farm's sixth target
+	campaign  string
 	farm      map[string]bool // the farm's participation ids
 	organic   map[string]bool // the crowd's
 	farmMail  []string
@@ -51,11 +52,15 @@ type scenario struct {
 // (the farm must reach the counts for its invalidation to lower them) and
 // whose incremental run is off (each test runs the engine when it means
 // to).
-func start(t *testing.T, fn func(t *testing.T, s *scenario)) {
+func start(t *testing.T, fn func(t *testing.T, s *scenario)) { startEvery(t, -1, fn) }
+
+// startEvery is start with the incremental run every every (negative:
+// never).
+func startEvery(t *testing.T, every time.Duration, fn func(t *testing.T, s *scenario)) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		app := testkit.StartWith(t, db, func(c *server.Config) {
 			c.Limits = &participation.Limits{}
-			c.IntegrityEvery = -1
+			c.IntegrityEvery = every
 		})
 		fn(t, setup(t, app))
 	})
@@ -102,6 +107,7 @@ func setup(t *testing.T, app *testkit.App) *scenario {
 		s.petitions = append(s.petitions, strings.TrimPrefix(p.Identifiers[0], "repertoire:"))
 		s.slugs = append(s.slugs, p.Slug)
 	}
+	s.campaign = c.ID
 	var pl struct {
 		ID string `json:"id"`
 	}
