@@ -232,17 +232,15 @@ func (h *Handler) keep(ctx context.Context, run *Run, sigs []participation.Signa
 	if err != nil {
 		return err
 	}
-	for id, m := range grouped {
-		if m.groupID != "" || m.status == settled {
-			known[id] = m
-		}
-	}
 	kept := findings[:0]
 	for _, f := range findings {
 		f.open = ""
 		var fresh []participation.Signal
 		for _, sg := range f.sigs {
 			m, ok := known[sg.ID]
+			if !ok {
+				m, ok = grouped[sg.ID]
+			}
 			switch {
 			case !ok:
 				fresh = append(fresh, sg)
