@@ -13,6 +13,8 @@
 #   bench/run.sh [postgres://…]
 #   DURATION=60s SIGNERS=256 VIEWERS=32 VIEW_RATE=5000 SIGN_RATE=0 bench/run.sh
 #   PATHS=both TACTICS="petition pledge" DURATION=20s SIGNERS=64 bench/run.sh postgres://…
+# SERVE_FLAGS are added to serve's, e.g. SERVE_FLAGS="--integrity-every 2s"
+# (the integrity review's incremental run) or "--integrity-every 0" (off).
 set -eu
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-60s}
@@ -39,7 +41,7 @@ run() {
 	printf 'bench password 1\n' | "$work/repertoire" user create --db "$dsn" --email "bench-$$@bench.example" --name Bench >/dev/null
 	token=$("$work/repertoire" token create --db "$dsn" --email "bench-$$@bench.example")
 	"$work/repertoire" serve --db "$dsn" --addr "127.0.0.1:$PORT" --smtp "smtp://127.0.0.1:$SMTP_PORT" --no-rate-limits \
-		2>"$work/$name-$tactic.log" &
+		${SERVE_FLAGS:-} 2>"$work/$name-$tactic.log" &
 	server=$!
 	for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 	"$work/load" -url "http://127.0.0.1:$PORT" -token "$token" -tactic "$tactic" -path "$PATHS" -phase "$PHASE" \

@@ -32,7 +32,7 @@ import (
 const usage = `usage:
   repertoire serve [--addr 127.0.0.1:8080] [--db sqlite:PATH | --db postgres://…]
                    [--base-url URL] [--smtp smtp://user:pass@host:port] [--mail-dir DIR] [--data-dir DIR] [--demo]
-                   [--trusted-proxy CIDR]... [--drain-timeout 10s] [--no-rate-limits] [--log-key FILE]
+                   [--trusted-proxy CIDR]... [--drain-timeout 10s] [--integrity-every 5m] [--no-rate-limits] [--log-key FILE]
                    [--inbound-smtp-addr ADDR --inbound-domain DOMAIN] [--inbound-max-bytes N]
   repertoire migrate --db …
   repertoire user create --db … --email E --name N [--admin]   (password read from stdin when given)
@@ -172,6 +172,7 @@ func serveFlags() (*flag.FlagSet, *serveOptions) {
 		return nil
 	})
 	fs.DurationVar(&o.cfg.DrainTimeout, "drain-timeout", 10*time.Second, "on SIGTERM, how long requests in flight get to finish")
+	fs.DurationVar(&o.cfg.IntegrityEvery, "integrity-every", 5*time.Minute, "how often to look for coordinated participations among the last hours' (0: only when organizers ask)")
 	o.noLimits = fs.Bool("no-rate-limits", false, "flag no signature over the per-IP and per-domain limits (load tests from one machine)")
 	return fs, o
 }
@@ -191,6 +192,9 @@ func serveConfig(args []string) (server.Config, error) {
 	cfg.TrustedProxies = trusted
 	if *o.noLimits {
 		cfg.Limits = &participation.Limits{KeepIPs: participation.DefaultLimits().KeepIPs}
+	}
+	if cfg.IntegrityEvery == 0 {
+		cfg.IntegrityEvery = -1 // 0 on the command line: runs on demand only
 	}
 	cfg.DB = *o.dsn
 	if cfg.BaseURL == "" {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"repertoire"
 	"repertoire/internal/api"
@@ -316,6 +317,25 @@ type Contact struct {
 	GivenName  string
 	FamilyName string
 	Language   string
+}
+
+// Created reads when each of ids became a person of this instance (id →
+// time), for the integrity checks' account age; unknown ids are left out.
+func Created(ctx context.Context, q store.Queryer, ids []string) (map[string]time.Time, error) {
+	out := make(map[string]time.Time, len(ids))
+	err := store.EachByID(ctx, q, `SELECT id, created_at FROM people WHERE id IN $ids`, ids, func(r store.Scanner) error {
+		var id string
+		var at time.Time
+		if err := r.Scan(&id, &at); err != nil {
+			return repertoire.Internal(err)
+		}
+		out[id] = at.UTC()
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Contacts reads the people with the given ids (store.EachByID: a few

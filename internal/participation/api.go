@@ -165,7 +165,7 @@ func (s *Service) Record(w http.ResponseWriter, r *http.Request, log *slog.Logge
 		return
 	}
 	sub := Submission{Kind: rec.Kind, ActionID: rec.ActionID, Comment: b.Comments, OriginSystem: origin,
-		IP: web.ClientIP(r), Lang: web.Localizer(r.Context()).Lang}
+		IP: web.ClientIP(r), UserAgent: r.UserAgent(), Lang: web.Localizer(r.Context()).Lang}
 	if len(bytes.TrimSpace(b.ContactOK)) > 0 && json.Unmarshal(b.ContactOK, &sub.ContactOK) != nil {
 		api.Problem(w, r, log, repertoire.Invalid("contact_ok", "field.bad_json", nil))
 		return

@@ -67,7 +67,10 @@ type Submission struct {
 	ContactOK       bool   // the organizers may contact me
 	ShareWithTarget bool   // give my name to the target on delivery
 	IP              string // kept for the abuse checks only, purged later
-	Lang            string // language of the confirmation mail
+	// UserAgent is the browser's User-Agent header; only its coarse
+	// family (UAFamily) is kept, beside the IP and purged with it.
+	UserAgent string
+	Lang      string // language of the confirmation mail
 	// OriginSystem is "" for online participation (pending until confirmed
 	// by mail); non-empty for an organizer's import, confirmed at once.
 	OriginSystem string

@@ -221,35 +221,20 @@ func (s *Service) Review(ctx context.Context, actorID, actionID string, ids []st
 		}
 		// In the order given, each once.
 		var order []*Participation
-		var personIDs, rejected []string
+		var personIDs []string
 		for _, id := range ids {
 			if p := flagged[id]; p != nil {
 				delete(flagged, id)
 				order = append(order, p)
 				personIDs = append(personIDs, p.PersonID)
-				rejected = append(rejected, p.ID)
 			}
 		}
 		kind := order[len(order)-1].Kind
 		changed = len(order)
-		delta, counted := map[string]int{}, 0
 		if !accept {
-			if err := reject(ctx, tx, rejected); err != nil {
-				return err
-			}
-			var leaves []translog.Leaf
-			for _, p := range order {
-				delta[counterOf(p)]--
-				if isCounted(counterOf(p)) {
-					counted--
-					leaves = append(leaves, *leaf(translog.Invalidate, p))
-				}
-			}
-			if err := s.recount(ctx, tx, kind, actionID, delta, counted); err != nil {
-				return err
-			}
-			return s.appendLog(ctx, tx, leaves) // last, as in a batch
+			return s.invalidate(ctx, tx, kind, actionID, order)
 		}
+		delta := map[string]int{}
 		people, err := account.Contacts(ctx, tx, personIDs)
 		if err != nil {
 			return err
@@ -275,6 +260,33 @@ func (s *Service) Review(ctx context.Context, actorID, actionID string, ids []st
 	})
 	s.forget(actionID)
 	return changed, err
+}
+
+// invalidate rejects order, participations of one action to review, in
+// tx: they never count again, the counted ones leave the counters with an
+// invalidate leaf each. The one way a review's rejection is written
+// (Review, and the integrity review's Invalidate).
+func (s *Service) invalidate(ctx context.Context, tx *store.Tx, kind Kind, actionID string, order []*Participation) error {
+	ids := make([]string, len(order))
+	for i, p := range order {
+		ids[i] = p.ID
+	}
+	if err := reject(ctx, tx, ids); err != nil {
+		return err
+	}
+	delta, counted := map[string]int{}, 0
+	var leaves []translog.Leaf
+	for _, p := range order {
+		delta[counterOf(p)]--
+		if isCounted(counterOf(p)) {
+			counted--
+			leaves = append(leaves, *leaf(translog.Invalidate, p))
+		}
+	}
+	if err := s.recount(ctx, tx, kind, actionID, delta, counted); err != nil {
+		return err
+	}
+	return s.appendLog(ctx, tx, leaves) // last, as in a batch
 }
 
 // NewLink mints a fresh token for a participation, inside tx, and returns

@@ -274,10 +274,10 @@ func DeleteAction(ctx context.Context, tx *store.Tx, actionID string) error {
 	return nil
 }
 
-// purgeIPs forgets the IP addresses of participations made before, and
+// purgeIPs forgets the IP addresses (and user agent families) of participations made before, and
 // returns how many it forgot.
 func purgeIPs(ctx context.Context, tx *store.Tx, before time.Time) (int64, error) {
-	r, err := tx.ExecContext(ctx, `UPDATE participations SET ip = NULL WHERE ip IS NOT NULL AND created_at < $1`, before)
+	r, err := tx.ExecContext(ctx, `UPDATE participations SET ip = NULL, ua_family = '' WHERE ip IS NOT NULL AND created_at < $1`, before)
 	if err != nil {
 		return 0, repertoire.Internal(err)
 	}

@@ -193,6 +193,7 @@ func (s *Service) Take(w http.ResponseWriter, r *http.Request, pages *web.Render
 			ContactOK:       f.Get("contact_ok") != "",
 			ShareWithTarget: f.Get("share_with_target") != "",
 			IP:              web.ClientIP(r),
+			UserAgent:       r.UserAgent(),
 			Lang:            lang,
 		}
 		errs := repertoire.FieldErrors(Validate(&sub))

@@ -13,6 +13,7 @@ import (
 	"repertoire/internal/account"
 	"repertoire/internal/api"
 	"repertoire/internal/community"
+	"repertoire/internal/integrity"
 	"repertoire/internal/participation"
 	"repertoire/internal/tag"
 )
@@ -40,7 +41,10 @@ type petitionJSON struct {
 	TotalOnline     int          `json:"total_online_signatures"`
 	TotalImported   int          `json:"total_imported_signatures"`
 	Demands         []string     `json:"demands"`
-	Links           api.Links    `json:"_links"`
+	// SetAside is the integrity review's figure: participations held for
+	// review or invalidated, by general reason.
+	SetAside map[string]any `json:"set_aside,omitempty"`
+	Links    api.Links      `json:"_links"`
 }
 
 func (h *Handler) doc(r *http.Request, p *Petition, organizer bool) (petitionJSON, error) {
@@ -48,7 +52,15 @@ func (h *Handler) doc(r *http.Request, p *Petition, organizer bool) (petitionJSO
 	if err != nil {
 		return petitionJSON{}, err
 	}
-	return h.docWith(p, c, organizer), nil
+	d := h.docWith(p, c, organizer)
+	if h.Integrity != nil {
+		a, err := h.Integrity.Aside(r.Context(), p.ID, c)
+		if err != nil {
+			return petitionJSON{}, err
+		}
+		d.SetAside = a.Document()
+	}
+	return d, nil
 }
 
 // docWith is the petition's document with its counts.
@@ -149,9 +161,20 @@ func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
+	var asides map[string]integrity.Aside
+	if h.Integrity != nil {
+		if asides, err = h.Integrity.Asides(r.Context(), counts); err != nil {
+			api.Problem(w, r, h.log, err)
+			return
+		}
+	}
 	docs := []petitionJSON{}
 	for _, p := range list {
-		docs = append(docs, h.docWith(p, counts[p.ID], false))
+		d := h.docWith(p, counts[p.ID], false)
+		if a, ok := asides[p.ID]; ok {
+			d.SetAside = a.Document()
+		}
+		docs = append(docs, d)
 	}
 	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "osdi:petitions", docs, total, page))
 }
@@ -169,7 +192,7 @@ var petitionFields = api.Known{
 	// accepted and ignored
 	"identifiers": nil, "created_date": nil, "modified_date": nil, "summary": nil, "browser_url": nil,
 	"featured_image_url": nil, "administrative_url": nil, "total_signatures": nil, "total_online_signatures": nil,
-	"total_imported_signatures": nil, "action_network:hidden": nil, "action_network:sponsor": nil, "_embedded": nil,
+	"total_imported_signatures": nil, "set_aside": nil, "action_network:hidden": nil, "action_network:sponsor": nil, "_embedded": nil,
 }
 
 // targetBody is an OSDI target: a name, or a person's names and

@@ -20,6 +20,7 @@ import (
 	"repertoire/internal/campaign"
 	"repertoire/internal/community"
 	"repertoire/internal/i18n"
+	"repertoire/internal/integrity"
 	"repertoire/internal/participation"
 	"repertoire/internal/store"
 	"repertoire/internal/web"
@@ -173,6 +174,10 @@ type Handler struct {
 	views   map[string]*cachedView
 	byID    map[string]*cachedPetition
 	cards   *web.ShareCards // the share images, drawn once a minute
+
+	// Integrity gives the set-aside figure beside the count (nil: none
+	// shown), wired in server.go.
+	Integrity *integrity.Handler
 }
 
 type cachedPetition struct {

@@ -2,6 +2,7 @@ package petition
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"repertoire/internal/campaign"
 	"repertoire/internal/community"
 	"repertoire/internal/i18n"
+	"repertoire/internal/integrity"
 	"repertoire/internal/participation"
 	"repertoire/internal/web"
 )
@@ -132,6 +134,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 type view struct {
 	Petition *Petition
 	Counts   participation.Counts
+	Aside    integrity.Aside // how many are set aside, and why
 	Growth   []participation.Bucket
 	Chart    *Chart
 	Recent   []participation.PublicParticipant
@@ -155,6 +158,11 @@ func (h *Handler) buildView(ctx context.Context, s *scope) (*view, error) {
 	var err error
 	if v.Counts, err = h.parts.Counts(ctx, p.ID); err != nil {
 		return nil, err
+	}
+	if h.Integrity != nil {
+		if v.Aside, err = h.Integrity.Aside(ctx, p.ID, v.Counts); err != nil {
+			return nil, err
+		}
 	}
 	if v.Growth, err = h.parts.Growth(ctx, p.ID); err != nil {
 		return nil, err
@@ -202,6 +210,8 @@ type showData struct {
 	S     *scope
 	Form  *web.Form
 	Share participation.Share
+	// SetAside is the integrity review's figure beside the count.
+	SetAside template.HTML
 }
 
 // share is how the petition's pages offer to spread it, in the reader's
@@ -237,7 +247,11 @@ func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	share := h.share(web.Localizer(r.Context()), s.Tactic)
-	h.pages.Render(w, r, status, "petition_show", s.Tactic.Title, showData{view: v, S: s, Form: f, Share: share})
+	d := showData{view: v, S: s, Form: f, Share: share}
+	if h.Integrity != nil {
+		d.SetAside = h.Integrity.AsideBlock(r, v.Aside)
+	}
+	h.pages.Render(w, r, status, "petition_show", s.Tactic.Title, d)
 }
 
 func (h *Handler) view(ctx context.Context, s *scope) (*view, error) {

@@ -1,6 +1,7 @@
 package pledge
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"repertoire"
 	"repertoire/internal/api"
 	"repertoire/internal/campaign"
+	"repertoire/internal/integrity"
 	"repertoire/internal/participation"
 	"repertoire/internal/tag"
 )
@@ -45,11 +47,39 @@ type pledgeJSON struct {
 	ModifiedDate     string         `json:"modified_date"`
 	OriginSystem     string         `json:"origin_system"`
 	BrowserURL       string         `json:"browser_url"`
-	Links            api.Links      `json:"_links"`
+	// SetAside is the integrity review's figure: commitments held for
+	// review or invalidated, by general reason.
+	SetAside map[string]any `json:"set_aside,omitempty"`
+	Links    api.Links      `json:"_links"`
 }
 
 func (h *Handler) pledgeURL(id string, rest ...string) string {
 	return api.URL(h.baseURL, api.Prefix+"/pledges", append([]string{id}, rest...)...)
+}
+
+// pledgeDocs are the documents of pledges with their set-aside figures,
+// read at once.
+func (h *Handler) pledgeDocs(ctx context.Context, list []*Pledge) ([]pledgeJSON, error) {
+	var asides map[string]integrity.Aside
+	if h.Integrity != nil {
+		counts := make(map[string]participation.Counts, len(list))
+		for _, p := range list {
+			counts[p.ID] = p.Counts
+		}
+		var err error
+		if asides, err = h.Integrity.Asides(ctx, counts); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]pledgeJSON, 0, len(list))
+	for _, p := range list {
+		d := h.pledgeDoc(p)
+		if a, ok := asides[p.ID]; ok {
+			d.SetAside = a.Document()
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 func (h *Handler) pledgeDoc(p *Pledge) pledgeJSON {
@@ -113,7 +143,24 @@ func (h *Handler) apiPledge(w http.ResponseWriter, r *http.Request, organize boo
 }
 
 func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
-	campaign.ServeTactics(w, r, h.log, h.campaigns, h.access, h.baseURL, "repertoire:pledges", h.Store.List, h.pledgeDoc)
+	// The page's set-aside figures are read at once, with the page.
+	var docs map[*Pledge]pledgeJSON
+	list := func(ctx context.Context, q campaign.TacticQuery) ([]*Pledge, int, error) {
+		ps, total, err := h.Store.List(ctx, q)
+		if err != nil {
+			return nil, 0, err
+		}
+		items, err := h.pledgeDocs(ctx, ps)
+		if err != nil {
+			return nil, 0, err
+		}
+		docs = make(map[*Pledge]pledgeJSON, len(ps))
+		for i, p := range ps {
+			docs[p] = items[i]
+		}
+		return ps, total, nil
+	}
+	campaign.ServeTactics(w, r, h.log, h.campaigns, h.access, h.baseURL, "repertoire:pledges", list, func(p *Pledge) pledgeJSON { return docs[p] })
 }
 
 func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
@@ -163,7 +210,12 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) apiGet(w http.ResponseWriter, r *http.Request) {
 	if p := h.apiPledge(w, r, false); p != nil {
-		api.JSON(w, http.StatusOK, h.pledgeDoc(p))
+		docs, err := h.pledgeDocs(r.Context(), []*Pledge{p})
+		if err != nil {
+			api.Problem(w, r, h.log, err)
+			return
+		}
+		api.JSON(w, http.StatusOK, docs[0])
 	}
 }
 

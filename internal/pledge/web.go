@@ -1,6 +1,7 @@
 package pledge
 
 import (
+	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"repertoire/internal/campaign"
 	"repertoire/internal/community"
 	"repertoire/internal/i18n"
+	"repertoire/internal/integrity"
 	"repertoire/internal/participation"
 	"repertoire/internal/schedule"
 	"repertoire/internal/store"
@@ -30,6 +32,10 @@ type Handler struct {
 	log         *slog.Logger
 	baseURL     string
 	cards       *web.ShareCards // the share images, drawn once a minute
+
+	// Integrity gives the set-aside figure beside the count (nil: none
+	// shown), wired in server.go.
+	Integrity *integrity.Handler
 }
 
 // New builds the pledge handler and registers pledges with the
@@ -178,6 +184,8 @@ type showData struct {
 	Statuses []string
 	Lang     string
 	Share    participation.Share
+	// SetAside is the integrity review's figure beside the count.
+	SetAside template.HTML
 }
 
 // Num writes a count in the page's language.
@@ -193,6 +201,14 @@ func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, status int,
 	if p.Status == StatusCollecting {
 		d.TimeLeft = timeLeft(l, p.Deadline.Sub(store.Now()))
 		d.Clock = clockWords(l, p.Deadline)
+	}
+	if h.Integrity != nil {
+		a, err := h.Integrity.Aside(r.Context(), p.ID, p.Counts)
+		if err != nil {
+			h.pages.Error(w, r, err)
+			return
+		}
+		d.SetAside = h.Integrity.AsideBlock(r, a)
 	}
 	h.pages.Render(w, r, status, "pledge_show", p.Title, d)
 }

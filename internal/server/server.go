@@ -29,6 +29,7 @@ import (
 	"repertoire/internal/event"
 	"repertoire/internal/gateway"
 	"repertoire/internal/i18n"
+	"repertoire/internal/integrity"
 	"repertoire/internal/ledger"
 	"repertoire/internal/legal"
 	"repertoire/internal/letter"
@@ -87,6 +88,10 @@ type Config struct {
 	// VaultLimits bound a member's import into their vault; nil:
 	// vault.DefaultLimits().
 	VaultLimits *vault.Limits
+	// IntegrityEvery is how often the integrity review looks for
+	// coordinated participations among the recent ones; 0: 5 minutes,
+	// negative: never (runs on demand only).
+	IntegrityEvery time.Duration
 }
 
 // Server is a running Repertoire.
@@ -109,6 +114,9 @@ type Server struct {
 	// InboundListener (nil without --inbound-smtp-addr).
 	Inbound         *smtp.Server
 	InboundListener net.Listener
+	// Integrity looks for coordinated participations (its Run beside the
+	// outbox worker).
+	Integrity *integrity.Handler
 }
 
 // devMailDir is where mail goes without SMTP or a mail directory: mail/
@@ -156,7 +164,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates, letter.Templates, legal.Templates, translog.Templates, event.Templates, vault.Templates, gateway.Templates)
+	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates, letter.Templates, legal.Templates, translog.Templates, event.Templates, vault.Templates, gateway.Templates, integrity.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -195,6 +203,18 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	gateways := gateway.New(db, pages, cat, log, cfg.BaseURL, communities.Store, vaults.Store)
 	gateways.NoHistory = cfg.GatewayNoHistory
 	decisions := decision.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, pledges.Store, gateways.Store, scheduler.Kick)
+	// The integrity review reads the participations of a community's
+	// tactics, each tactic's ids selected by its owner; its figure shows
+	// beside the counts of petitions and pledges.
+	review := integrity.New(db, pages, log, cfg.BaseURL, communities.Store, parts)
+	review.ActionsOf = tacticsOf
+	switch {
+	case cfg.IntegrityEvery > 0:
+		review.Every = cfg.IntegrityEvery
+	case cfg.IntegrityEvery < 0:
+		review.Every = 0
+	}
+	petitions.Integrity, pledges.Integrity = review, review
 	logs, err := transparencyLog(cfg, db, pages, log, parts)
 	if err != nil {
 		return nil, err
@@ -207,10 +227,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	accounts.Reach = account.Reach{Communities: community.OrganizedBy, People: []func(string) string{
 		community.MembersOf,
 		func(communities string) string {
-			campaigns := campaign.CampaignsOf(communities)
-			return participation.ParticipantsOf(petition.ActionsOf(campaigns) + " UNION " + pledge.ActionsOf(campaigns) +
-				" UNION " + letter.ActionsOf(campaigns) + " UNION " + legal.ActionsOf(campaigns) +
-				" UNION " + event.ActionsOf(campaigns))
+			return participation.ParticipantsOf(tacticsOf(campaign.CampaignsOf(communities)))
 		},
 		tag.TaggedIn,
 	}}
@@ -223,7 +240,9 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	mux := http.NewServeMux()
 	// The log comes first: its step of an erasure (the person's salt)
 	// runs last, after the core has appended the erase leaves.
-	capabilities := []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, letters, legals, events, tags, targets, library, ledgers, gateways, decisions, vaults}
+	// The integrity review after the core: its step of an erasure (the
+	// person's flags) runs before the core deletes their participations.
+	capabilities := []capability{accounts, communities, campaigns, unsubscribe, parts, review, petitions, pledges, letters, legals, events, tags, targets, library, ledgers, gateways, decisions, vaults}
 	if logs != nil {
 		capabilities = append([]capability{logs}, capabilities...)
 	}
@@ -292,7 +311,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	// Standard Prometheus text: # HELP and # TYPE before each family.
 	metrics.ExposeMetadata(true)
 	srv := &Server{Config: cfg, DB: db, Log: log, Handler: h, Accounts: accounts, Catalog: cat,
-		Worker: outbox.NewWorker(db, transport, log), Participation: parts, Scheduler: scheduler, Gateway: gateways}
+		Worker: outbox.NewWorker(db, transport, log), Participation: parts, Scheduler: scheduler, Gateway: gateways, Integrity: review}
 	if cfg.InboundSMTPAddr != "" {
 		if cfg.InboundDomain == "" {
 			return nil, fmt.Errorf("--inbound-smtp-addr needs --inbound-domain: the domain of the addresses it receives for")
@@ -315,6 +334,14 @@ func consumerKeys(authenticated, mux http.Handler) http.Handler {
 		}
 		authenticated.ServeHTTP(w, r)
 	})
+}
+
+// tacticsOf is an SQL subquery selecting the ids of every tactic's actions
+// of the campaigns the subquery campaigns selects, each written by its
+// table's owner.
+func tacticsOf(campaigns string) string {
+	return petition.ActionsOf(campaigns) + " UNION " + pledge.ActionsOf(campaigns) + " UNION " + letter.ActionsOf(campaigns) +
+		" UNION " + legal.ActionsOf(campaigns) + " UNION " + event.ActionsOf(campaigns)
 }
 
 // transparencyLog builds the log (nil with NoLog) and turns it on in the
@@ -478,6 +505,7 @@ var entryLinks = []struct {
 	{"repertoire:record_commitment_helper", "POST", "/pledges/{pledge_id}/commitments"},
 	{"repertoire:decisions", "GET", "/decisions"},
 	{"repertoire:legal_actions", "GET", "/legal_actions"},
+	{"repertoire:integrity_groups", "GET", "/integrity/groups"},
 }
 
 // entryPoint is the OSDI API entry point. It links each collection and
@@ -535,6 +563,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		// Each request then reads the strikes from the database.
 		s.Log.Warn("gateway: not listening for data strikes", "err", err)
 	}
+	go s.Integrity.Run(wctx)
 	schedDone := make(chan struct{})
 	go func() { s.Scheduler.Run(wctx); close(schedDone) }()
 	go s.watchDatabase(wctx, time.Second)
