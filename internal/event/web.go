@@ -138,8 +138,8 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 var errClosed = repertoire.Errorf(repertoire.ECONFLICT, "event.closed")
 
 // register takes the registration form: the participation core's
-// submission (pending until confirmed from the mailed link), then the
-// answers to the event's questions, kept with it.
+// submission (pending until confirmed from the mailed link), with the
+// answers to the event's questions as its payload.
 func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 	s := h.locator.Locate(w, r, true, false)
 	if s == nil {
@@ -163,18 +163,11 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 		if err := errs.Err(); err != nil {
 			return "", err
 		}
-		res, err := h.parts.Submit(r.Context(), sub)
-		if err != nil {
+		// The answers wait with the link mailed for them: only the
+		// followed link's reach event_registrations (Store.Moved).
+		sub.Payload = marshal(answers)
+		if _, err := h.parts.Submit(r.Context(), sub); err != nil {
 			return "", err
-		}
-		if res.Status != participation.StatusConfirmed {
-			p, err := h.parts.Get(r.Context(), res.ID)
-			if err != nil {
-				return "", err
-			}
-			if err := h.Store.SaveAnswers(r.Context(), res.ID, e.ID, p.PersonID, answers); err != nil {
-				return "", err
-			}
 		}
 		return e.Path("registered"), nil
 	}, func(status int, f *web.Form) { h.renderShow(w, r, status, s, f) })

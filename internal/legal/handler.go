@@ -2,6 +2,7 @@ package legal
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"strings"
 	"time"
@@ -98,16 +99,33 @@ func (h *Handler) Titles(ctx context.Context, q store.Queryer, ids []string) (ma
 	return titles(ctx, q, ids)
 }
 
-// Moved forgets a withdrawn enrolment: its answers, clock and files.
-func (h *Handler) Moved(ctx context.Context, tx *store.Tx, p *participation.Participation) error {
-	if p.Status != participation.StatusWithdrawn {
-		return nil
+// Moved is the core's Mover: a confirmed enrolment keeps the answers and
+// mandate its followed link confirms (its payload); a withdrawn one is
+// forgotten: its answers, clock and files.
+func (h *Handler) Moved(ctx context.Context, tx *store.Tx, parts []*participation.Participation) error {
+	for _, p := range parts {
+		if p.Status == participation.StatusConfirmed {
+			if p.Payload == "" {
+				continue // recorded without answers (the API): its page adds its row
+			}
+			var k enrolmentPayload
+			if err := json.Unmarshal([]byte(p.Payload), &k); err != nil {
+				return repertoire.Internal(err)
+			}
+			if err := keep(ctx, tx, p.ID, p.ActionID, k.Answers, k.Mandate, false); err != nil {
+				return err
+			}
+			continue
+		}
+		if p.Status != participation.StatusWithdrawn {
+			continue
+		}
+		ids, err := forget(ctx, tx, p.ID)
+		if err != nil {
+			return err
+		}
+		h.removeFiles(ids)
 	}
-	ids, err := forget(ctx, tx, p.ID)
-	if err != nil {
-		return err
-	}
-	h.removeFiles(ids)
 	return nil
 }
 
