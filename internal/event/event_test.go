@@ -642,3 +642,73 @@ func TestApprovedRegistration(t *testing.T) {
 		}
 	})
 }
+
+// answersOf reads the answers the organizers see of each registration, by
+// participation id.
+func (f *fixture) answersOf(t *testing.T) map[string]map[string]string {
+	t.Helper()
+	var list struct {
+		Embedded struct {
+			Attendances []struct {
+				Identifiers []string          `json:"identifiers"`
+				Answers     map[string]string `json:"answers"`
+			} `json:"osdi:attendances"`
+		} `json:"_embedded"`
+	}
+	if st := f.app.API(t, "GET", "/api/v1/events/"+f.id+"/attendances", f.org, nil, &list); st != 200 {
+		t.Fatalf("attendances: %d", st)
+	}
+	out := map[string]map[string]string{}
+	for _, a := range list.Embedded.Attendances {
+		out[strings.TrimPrefix(a.Identifiers[0], "repertoire:")] = a.Answers
+	}
+	return out
+}
+
+// linkID is the participation id a mailed link names.
+func linkID(link string) string {
+	id, _, _ := strings.Cut(link[strings.LastIndex(link, "/")+1:], ".")
+	return id
+}
+
+// Registering again with the same address before confirming mails a
+// second link; each link states and keeps the answers it was mailed for:
+// nothing is kept before a link is followed, then only its answers.
+func TestEachLinkKeepsItsOwnAnswers(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, 0)
+		answers := [2]string{"Étudiant·e", "Auditeur libre"}
+		for _, tc := range []struct {
+			email   string
+			confirm int
+		}{{"ann@example.org", 0}, {"bob@example.org", 1}} {
+			for _, a := range answers {
+				if st, body := app.Browser().Post(t, f.path+"/register", url.Values{"given_name": {"Reg"}, "email": {tc.email}, "q0": {a}}); st != 200 {
+					t.Fatalf("register: %d\n%s", st, body)
+				}
+			}
+			var links [2]string
+			for _, m := range app.Mail.WaitN(t, tc.email, "Confirm your registration", 2) {
+				for i, a := range answers {
+					if strings.Contains(m.Body, "Statut: "+a) && !strings.Contains(m.Body, "Statut: "+answers[1-i]) {
+						links[i] = m.Link(t, "/p/confirm/")
+					}
+				}
+			}
+			if links[0] == "" || links[1] == "" || links[0] == links[1] {
+				t.Fatalf("%s: each confirmation mail should state its own answers", tc.email)
+			}
+			id := linkID(links[0])
+			if _, kept := f.answersOf(t)[id]; kept {
+				t.Fatalf("%s: answers kept before any link was followed", tc.email)
+			}
+			if st, body := app.Browser().Post(t, links[tc.confirm], nil); st != 200 {
+				t.Fatalf("confirm: %d\n%s", st, body)
+			}
+			app.Mail.Wait(t, tc.email, "Your place is confirmed")
+			if got := f.answersOf(t)[id]["Statut"]; got != answers[tc.confirm] {
+				t.Errorf("%s: kept %q, want the followed link's %q", tc.email, got, answers[tc.confirm])
+			}
+		}
+	})
+}

@@ -82,6 +82,29 @@ func (h *Handler) ConfirmMail(ctx context.Context, q store.Queryer, actionID, la
 	return l.T("legal.mail.confirm.subject", "Title", a.Title), body, nil
 }
 
+// Statement states an enrolment's payload in its confirmation mail: the
+// answer to each eligibility question, in the form's order, and the
+// mandate's version signed, which that link confirms.
+func (h *Handler) Statement(lang, payload string) string {
+	var k enrolmentPayload
+	if json.Unmarshal([]byte(payload), &k) != nil {
+		return ""
+	}
+	l := h.cat.For(lang)
+	var b strings.Builder
+	for i, a := range k.Answers {
+		v := l.T("legal.mail.confirm.no")
+		if a == "yes" {
+			v = l.T("legal.mail.confirm.yes")
+		}
+		b.WriteString("\n" + l.T("legal.mail.confirm.answer", "N", i+1, "Answer", v))
+	}
+	if k.Mandate > 0 {
+		b.WriteString("\n" + l.T("legal.mail.confirm.mandate", "Version", k.Mandate))
+	}
+	return l.T("legal.mail.confirm.answers", "Answers", b.String())
+}
+
 // Counted: enrolments change nothing of their action.
 func (h *Handler) Counted(context.Context, *store.Tx, string, participation.Counts) error { return nil }
 
