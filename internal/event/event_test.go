@@ -712,3 +712,40 @@ func TestEachLinkKeepsItsOwnAnswers(t *testing.T) {
 		}
 	})
 }
+
+// Someone whose offered place expired, or who cancelled, registers again
+// (from a new mailed link): a free place is theirs, else the end of the
+// waitlist.
+func TestRegisterAgainAfterExpiryOrCancelling(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, 1)
+		f.register(t, "ann@example.org", "Ann", "en", "Your place is confirmed")
+		f.register(t, "bea@example.org", "Bea", "en", "You are on the waitlist")
+		f.withdraw(t, "ann@example.org")
+		app.Mail.Wait(t, "bea@example.org", "A place has freed up")
+		f.runOffers(t)
+		if d := f.get(t); d.TotalAccepted != 0 || d.TotalWaitlisted != 0 {
+			t.Fatalf("after Bea's offer expired: %d accepted, %d waiting", d.TotalAccepted, d.TotalWaitlisted)
+		}
+		again := func(email, then string) {
+			t.Helper()
+			b := app.Browser()
+			if st, body := b.Post(t, f.path+"/register", url.Values{"given_name": {"Again"}, "email": {email}, "q0": {"Étudiant·e"}}); st != 200 {
+				t.Fatalf("register again: %d\n%s", st, body)
+			}
+			m := app.Mail.WaitN(t, email, "Confirm your registration", 2)[1]
+			if st, body := b.Post(t, m.Link(t, "/p/confirm/"), nil); st != 200 {
+				t.Fatalf("confirm again: %d\n%s", st, body)
+			}
+			app.Mail.Wait(t, email, then)
+		}
+		again("bea@example.org", "Your place is confirmed")
+		again("ann@example.org", "You are on the waitlist")
+		if d := f.get(t); d.TotalAccepted != 1 || d.TotalWaitlisted != 1 {
+			t.Fatalf("after both registered again: %d accepted, %d waiting; want Bea's place and Ann waiting", d.TotalAccepted, d.TotalWaitlisted)
+		}
+		if got := f.answersOf(t); len(got) != 2 {
+			t.Errorf("%d registrations, want each person's one", len(got))
+		}
+	})
+}
