@@ -749,3 +749,48 @@ func TestRegisterAgainAfterExpiryOrCancelling(t *testing.T) {
 		}
 	})
 }
+
+// Lowering the capacity below the places held keeps everyone's place and
+// offers none until enough are freed; raising it offers the new places
+// to the waitlist in turn.
+func TestCapacityLoweredThenRaised(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, 2)
+		f.register(t, "ann@example.org", "Ann", "en", "Your place is confirmed")
+		f.register(t, "bea@example.org", "Bea", "en", "Your place is confirmed")
+		f.register(t, "carl@example.org", "Carl", "en", "You are on the waitlist")
+		f.register(t, "dan@example.org", "Dan", "en", "You are on the waitlist")
+		capacity := func(n int) {
+			t.Helper()
+			if st := app.API(t, "PUT", "/api/v1/events/"+f.id, f.org, map[string]any{"capacity": n}, nil); st != 200 {
+				t.Fatalf("capacity %d: %d", n, st)
+			}
+		}
+		offered := func(email string) int { return count(app, email, "A place has freed up") }
+
+		capacity(1)
+		if d := f.get(t); d.Capacity != 1 || d.TotalAccepted != 2 || d.TotalWaitlisted != 2 {
+			t.Fatalf("capacity lowered to 1: %d accepted, %d waiting; want both places kept", d.TotalAccepted, d.TotalWaitlisted)
+		}
+		f.withdraw(t, "ann@example.org")
+		settleMail()
+		if d := f.get(t); d.TotalAccepted != 1 || d.TotalWaitlisted != 2 || offered("carl@example.org") != 0 {
+			t.Fatalf("one place freed over the capacity: %d accepted, %d waiting, Carl offered %d; want no offer",
+				d.TotalAccepted, d.TotalWaitlisted, offered("carl@example.org"))
+		}
+		f.withdraw(t, "bea@example.org")
+		app.Mail.Wait(t, "carl@example.org", "A place has freed up")
+		if offered("dan@example.org") != 0 {
+			t.Fatal("two offered for the one place the lowered capacity frees")
+		}
+
+		capacity(3)
+		app.Mail.Wait(t, "dan@example.org", "A place has freed up")
+		if d := f.get(t); d.TotalWaitlisted != 0 {
+			t.Fatalf("capacity raised to 3: %d still waiting", d.TotalWaitlisted)
+		}
+	})
+}
+
+// settleMail gives the outbox worker time to deliver what was queued.
+func settleMail() { time.Sleep(300 * time.Millisecond) }
