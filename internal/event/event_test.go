@@ -2,11 +2,16 @@ package event_test
 
 import (
 	"context"
+	"image/png"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"repertoire/internal/store"
 	"repertoire/internal/store/storetest"
@@ -794,3 +799,73 @@ func TestCapacityLoweredThenRaised(t *testing.T) {
 
 // settleMail gives the outbox worker time to deliver what was queued.
 func settleMail() { time.Sleep(300 * time.Millisecond) }
+
+// A ticket's page shows its check-in code as a QR code, served by
+// Repertoire, holding the door page's address with that code: opened by
+// an organizer (their phone scanning it), the page names the ticket's
+// holder with their check-in button.
+func TestTicketQRCodeOpensItsCheckIn(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, 0)
+		ann := f.register(t, "ann@example.org", "Ann", "en", "Your place is confirmed")
+		f.register(t, "bob@example.org", "Bob", "en", "Your place is confirmed")
+		ticket := ann.Link(t, "/events/ticket/")
+		_, page := app.Browser().Get(t, ticket)
+		i := strings.Index(page, `id="checkin-code" class="code">`)
+		if i < 0 {
+			t.Fatalf("ticket page:\n%s", page)
+		}
+		code := page[i+len(`id="checkin-code" class="code">`):][:8]
+		src := strings.TrimPrefix(ticket, app.URL) + "/qr.png"
+		if !strings.Contains(page, `id="checkin-qr" src="`+src+`"`) {
+			t.Fatalf("the ticket page shows no QR code of its own:\n%s", page)
+		}
+
+		resp, err := http.Get(app.URL + src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		got, err := png.Decode(resp.Body)
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" || err != nil {
+			t.Fatalf("qr.png: %d %q %v", resp.StatusCode, resp.Header.Get("Content-Type"), err)
+		}
+		door := app.URL + f.path + "/door?code=" + code
+		// Read as a phone's camera app does (ZXing's decoder).
+		bmp, err := gozxing.NewBinaryBitmapFromImage(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
+		if err != nil || read.GetText() != door {
+			t.Fatalf("the QR code reads %v (%v), want %s", read, err, door)
+		}
+		if st, _ := app.Browser().Get(t, "/events/ticket/"+linkID(ticket)+".forged/qr.png"); st != 404 {
+			t.Errorf("a forged ticket's QR code: %d, want 404", st)
+		}
+
+		org := app.Browser()
+		org.SignIn(t, "org@example.org", "correct horse battery")
+		if _, body := app.Browser().Get(t, strings.TrimPrefix(door, app.URL)); strings.Contains(body, `id="scanned"`) {
+			t.Fatal("a visitor opening the QR code's address saw whose ticket it is")
+		}
+		_, body := org.Get(t, strings.TrimPrefix(door, app.URL))
+		i = strings.Index(body, `id="scanned"`)
+		if i < 0 || !strings.Contains(body[i:], "Ticket of Ann") || !strings.Contains(body, `value="`+code+`"`) {
+			t.Fatalf("the door page opened from the QR code does not name Ann:\n%s", body)
+		}
+		scanned := body[i:]
+		j := strings.Index(scanned, `name="participation" value="`)
+		pid := scanned[j+len(`name="participation" value="`):]
+		pid = pid[:strings.IndexByte(pid, '"')]
+		if pid != linkID(ticket) {
+			t.Fatalf("the scanned ticket's button checks in %s, not Ann's %s", pid, linkID(ticket))
+		}
+		if st, body := org.Post(t, f.path+"/checkin", url.Values{"participation": {pid}}); st != 200 || !strings.Contains(body, "1 of 2 arrived") {
+			t.Fatalf("check in the scanned ticket: %d\n%s", st, body)
+		}
+		if _, body := org.Get(t, f.path+"/door?code=WRONGCOD"); !strings.Contains(body, `id="scanned-unknown"`) {
+			t.Errorf("an unknown code opened the door page without saying so")
+		}
+	})
+}

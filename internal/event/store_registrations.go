@@ -454,6 +454,7 @@ type Attendee struct {
 	Email           string
 	Answers         map[string]string
 	AttendedAt      *time.Time
+	CheckinHash     string // the hash of their check-in code (a scanned ticket is found by it)
 }
 
 // Attendees lists an event's accepted registrants, for the door.
@@ -479,7 +480,7 @@ func (s *Store) inState(ctx context.Context, e *Event, state string) ([]Attendee
 			continue
 		}
 		out = append(out, Attendee{ParticipationID: r.ParticipationID, Name: strings.TrimSpace(p.GivenName + " " + p.FamilyName),
-			Answers: r.Answers, AttendedAt: r.AttendedAt})
+			Answers: r.Answers, AttendedAt: r.AttendedAt, CheckinHash: r.CheckinHash})
 	}
 	return out, nil
 }
