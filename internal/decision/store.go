@@ -684,18 +684,10 @@ func (s *Store) AddComment(ctx context.Context, decisionID, personID, body, pare
 // number of messages the filter keeps.
 func (s *Store) Comments(ctx context.Context, decisionID string, f api.Filter, limit, offset int) ([]Comment, int, error) {
 	q := s.db.Reader()
-	args := store.Args{decisionID}
-	conds := append([]string{"decision_id = $1", "parent_id IS NULL"}, f.Where("created_at", "created_at", args.Add)...)
-	where := strings.Join(conds, " AND ")
-	var total int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM decision_comments WHERE `+where, args...).Scan(&total); err != nil {
-		return nil, 0, repertoire.Internal(err)
-	}
-	page := ""
-	if limit > 0 {
-		page = " LIMIT " + args.Add(limit) + " OFFSET " + args.Add(offset)
-	}
-	top, err := commentsWhere(ctx, q, where+` ORDER BY created_at, id`+page, args...)
+	p := &store.Page{Limit: limit, Offset: offset}
+	p.Cond("decision_id = "+p.Args.Add(decisionID), "parent_id IS NULL")
+	p.Cond(f.Where("created_at", "created_at", p.Args.Add)...)
+	top, total, err := store.SelectPage(ctx, q, commentColumns, "FROM decision_comments", "created_at, id", p, scanComment)
 	if err == nil {
 		top, err = withReplies(ctx, q, top)
 	}
@@ -708,7 +700,9 @@ func (s *Store) Comments(ctx context.Context, decisionID string, f api.Filter, l
 // Comment reads one message of a decision's discussion, with its replies.
 func (s *Store) Comment(ctx context.Context, decisionID, id string) (*Comment, error) {
 	q := s.db.Reader()
-	cs, err := commentsWhere(ctx, q, `decision_id = $1 AND id = $2`, decisionID, id)
+	p := &store.Page{}
+	p.Cond("decision_id = "+p.Args.Add(decisionID), "id = "+p.Args.Add(id))
+	cs, _, err := store.SelectPage(ctx, q, commentColumns, "FROM decision_comments", "id", p, scanComment)
 	if err == nil && len(cs) == 0 {
 		err = repertoire.Errorf(repertoire.ENOTFOUND, "decision.comment_not_found")
 	}
@@ -763,26 +757,6 @@ func scanComment(r store.Scanner) (Comment, error) {
 	err := r.Scan(&c.ID, &c.DecisionID, &c.PersonID, &c.Body, &c.CreatedAt, &c.ParentID)
 	c.CreatedAt = c.CreatedAt.UTC()
 	return c, err
-}
-
-func commentsWhere(ctx context.Context, q store.Queryer, where string, args ...any) ([]Comment, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+commentColumns+` FROM decision_comments WHERE `+where, args...)
-	if err != nil {
-		return nil, repertoire.Internal(err)
-	}
-	defer rows.Close()
-	var out []Comment
-	for rows.Next() {
-		c, err := scanComment(rows)
-		if err != nil {
-			return nil, repertoire.Internal(err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, repertoire.Internal(err)
-	}
-	return out, nil
 }
 
 // named gives each comment its writer's name, read at once.
