@@ -74,3 +74,51 @@ func TestVoteInSecretBallotFromMailedLink(t *testing.T) {
 		}
 	})
 }
+
+// A member opens the reply form under a message of the discussion, on a
+// phone, and posts; their reply shows under that message.
+func TestReplyInTheDiscussion(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		org := app.Token(t, "olga@example.org", "Olga Organizer", false)
+		if st := app.API(t, "POST", "/api/v1/communities", org, map[string]string{"name": "Riders union", "slug": "riders"}, nil); st != 201 {
+			t.Fatalf("create community: %d", st)
+		}
+		var d struct {
+			ID string `json:"id"`
+		}
+		if st := app.API(t, "POST", "/api/v1/decisions", org, map[string]any{"community": "riders", "title": "Strike on Friday?",
+			"closes_at": time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)}, &d); st != 201 {
+			t.Fatalf("create decision: %d", st)
+		}
+		var c struct {
+			ID string `json:"id"`
+		}
+		if st := app.API(t, "POST", "/api/v1/decisions/"+d.ID+"/comments", org, map[string]any{"body": "Fridays pay the most: shall we?"}, &c); st != 201 {
+			t.Fatalf("post a message: %d", st)
+		}
+		app.Token(t, "rita@example.org", "Rita Rider", false)
+		ctx := Browser(t, 360, 740)
+		Run(t, ctx, "sign in and join",
+			chromedp.Navigate(app.URL+"/signin"),
+			chromedp.SendKeys(`#f-email`, "rita@example.org"),
+			chromedp.SendKeys(`#f-password`, "correct horse battery"),
+			chromedp.Click(`main button[type="submit"]`),
+			chromedp.WaitNotPresent(`#f-password`),
+			chromedp.Navigate(app.URL+"/c/riders"),
+			chromedp.Click(`form[action="/c/riders/join"] button`),
+			chromedp.WaitVisible(`p[role="status"]`),
+		)
+		msg := `#comment-` + c.ID
+		Run(t, ctx, "reply under the message",
+			chromedp.Navigate(app.URL+"/decisions/"+d.ID),
+			chromedp.Click(msg+` details.reply summary`),
+			chromedp.WaitVisible(`#reply-`+c.ID),
+			chromedp.SendKeys(`#reply-`+c.ID, "Yes, from 6 pm."),
+			chromedp.Click(msg+` details.reply button[type="submit"]`),
+			chromedp.WaitVisible(msg+` ol.replies li`),
+		)
+		if got := Get(t, ctx, "read the reply", chromedp.Text(msg+` ol.replies li`)); !strings.Contains(got, "Yes, from 6 pm.") || !strings.Contains(got, "Rita Rider") {
+			t.Fatalf("under the message: %q", got)
+		}
+	})
+}

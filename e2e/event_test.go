@@ -13,7 +13,8 @@ import (
 // A person registers from the page of a full event, confirms from the
 // mail and is on the waitlist; when the one holding the place cancels,
 // the mailed offer's button gives them the place; then the room changes
-// and they are mailed it, before → after.
+// and they are mailed it, before → after. Her ticket shows its QR code;
+// the one who cancelled registers again and waits for a place.
 func TestRegisterFullEventPromotedThenRoomChange(t *testing.T) {
 	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
 		token, campaignID := campaignByAPI(t, app)
@@ -30,7 +31,7 @@ func TestRegisterFullEventPromotedThenRoomChange(t *testing.T) {
 		}
 		id := strings.TrimPrefix(ev.Identifiers[0], "repertoire:")
 		ctx := Browser(t, 390, 900)
-		register := func(name, email string) {
+		register := func(name, email string, again int) {
 			Run(t, ctx, "register "+name,
 				chromedp.Navigate(ev.BrowserURL),
 				chromedp.WaitVisible(`#f-given_name`),
@@ -40,7 +41,7 @@ func TestRegisterFullEventPromotedThenRoomChange(t *testing.T) {
 				chromedp.Submit(`#f-email`),
 				chromedp.WaitVisible(`article.done h1`),
 			)
-			m := app.Mail.Wait(t, email, "Confirm your registration")
+			m := app.Mail.WaitN(t, email, "Confirm your registration", again+1)[again]
 			Run(t, ctx, "confirm "+name,
 				chromedp.Navigate(m.Link(t, "/p/confirm/")),
 				chromedp.WaitVisible(`form[action^="/p/confirm/"] button`),
@@ -48,9 +49,9 @@ func TestRegisterFullEventPromotedThenRoomChange(t *testing.T) {
 				chromedp.WaitVisible(`p[role="status"]`),
 			)
 		}
-		register("Ann", "ann@example.org")
+		register("Ann", "ann@example.org", 0)
 		app.Mail.Wait(t, "ann@example.org", "Your place is confirmed")
-		register("Bea", "bea@example.org")
+		register("Bea", "bea@example.org", 0)
 		app.Mail.Wait(t, "bea@example.org", "You are on the waitlist")
 		if page := waitText(t, ctx, "see the event full", ev.BrowserURL, `#places`, func(s string) bool { return strings.Contains(s, "1 on the waitlist") }); !strings.Contains(page, "1 of 1") {
 			t.Fatalf("places: %q", page)
@@ -71,6 +72,12 @@ func TestRegisterFullEventPromotedThenRoomChange(t *testing.T) {
 		)
 		ticket := app.Mail.Wait(t, "bea@example.org", "Your place is confirmed")
 		Run(t, ctx, "open her ticket", chromedp.Navigate(ticket.Link(t, "/events/ticket/")), chromedp.WaitVisible(`#checkin-code`))
+		if qrWidth := Get(t, ctx, "see the ticket's QR code", chromedp.Poll[int](`document.querySelector("#checkin-qr").complete && document.querySelector("#checkin-qr").naturalWidth`)); qrWidth != 320 {
+			t.Fatalf("the ticket's QR code did not load: width %d", qrWidth)
+		}
+
+		register("Ann", "ann@example.org", 1)
+		app.Mail.Wait(t, "ann@example.org", "You are on the waitlist")
 
 		if st := app.API(t, "PUT", "/api/v1/events/"+id, token, map[string]any{"location": map[string]any{"room": "Salle 1"}}, nil); st != 200 {
 			t.Fatalf("change the room: %d", st)

@@ -79,6 +79,7 @@ func (h *Handler) decisionDoc(d *Decision) decisionJSON {
 		Links: api.Links{
 			"self":                 api.Link{Href: h.decisionURL(d.ID)},
 			"repertoire:ballots":   api.Link{Href: h.decisionURL(d.ID, "ballots")},
+			"repertoire:comments":  api.Link{Href: h.decisionURL(d.ID, "comments")},
 			"repertoire:community": api.Link{Href: api.URL(h.baseURL, api.Prefix+"/communities", d.CommunityID)},
 		},
 	}
@@ -384,4 +385,132 @@ func (h *Handler) apiBallots(w http.ResponseWriter, r *http.Request) {
 	start := min(page.Offset(), total)
 	items = items[start:min(start+page.PerPage, total)]
 	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "repertoire:ballots", items, total, page))
+}
+
+// commentJSON is a message of a decision's discussion; a message carries
+// its replies (one level: a reply has none).
+type commentJSON struct {
+	Identifiers  []string      `json:"identifiers"`
+	ID           string        `json:"id"`
+	Body         string        `json:"body"`
+	InReplyTo    *string       `json:"in_reply_to"`
+	Name         string        `json:"name"`
+	Replies      []commentJSON `json:"replies,omitempty"`
+	CreatedDate  string        `json:"created_date"`
+	ModifiedDate string        `json:"modified_date"`
+	BrowserURL   string        `json:"browser_url"`
+	Links        api.Links     `json:"_links"`
+}
+
+// commentBody is a new message, or with in_reply_to a reply to one.
+type commentBody struct {
+	Body      *string `json:"body"`
+	InReplyTo *string `json:"in_reply_to"`
+}
+
+func (h *Handler) commentDoc(d *Decision, c Comment) commentJSON {
+	doc := commentJSON{Identifiers: api.Identifiers(c.ID), ID: c.ID, Body: c.Body, InReplyTo: optional(c.ParentID), Name: c.Name,
+		CreatedDate: api.Time(c.CreatedAt), ModifiedDate: api.Time(c.CreatedAt), BrowserURL: h.baseURL + d.Path() + "#comment-" + c.ID,
+		Links: api.Links{"self": api.Link{Href: h.decisionURL(d.ID, "comments", c.ID)},
+			"repertoire:decision": api.Link{Href: h.decisionURL(d.ID)},
+			"osdi:person":         api.Link{Href: api.URL(h.baseURL, api.Prefix+"/people", c.PersonID)}}}
+	if c.ParentID != "" {
+		doc.Links["repertoire:in_reply_to"] = api.Link{Href: h.decisionURL(d.ID, "comments", c.ParentID)}
+	}
+	for _, r := range c.Replies {
+		doc.Replies = append(doc.Replies, h.commentDoc(d, r))
+	}
+	return doc
+}
+
+// apiMember loads the decision of the URL for a member of its community
+// (the discussion is theirs, as on the page): 401 without a token, 403
+// for others; an administrator reads too when read.
+func (h *Handler) apiMember(w http.ResponseWriter, r *http.Request, read bool) *Decision {
+	if api.Require(w, r) == nil {
+		return nil
+	}
+	d := h.apiDecision(w, r, false)
+	if d == nil {
+		return nil
+	}
+	role, err := h.communities.Role(r.Context(), d.CommunityID, api.PrincipalID(r))
+	if err == nil && role == "" && !(read && api.IsAdmin(r)) {
+		err = errMembersOnly
+	}
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return nil
+	}
+	return d
+}
+
+// apiComments lists a decision's discussion to its community's members:
+// its messages, oldest first, each with its replies, filtered on the
+// messages' created_date and paged by message.
+func (h *Handler) apiComments(w http.ResponseWriter, r *http.Request) {
+	d := h.apiMember(w, r, true)
+	if d == nil {
+		return
+	}
+	page, err := api.ParsePage(r)
+	var f api.Filter
+	if err == nil {
+		f, err = api.ParseFilter(r)
+	}
+	var cs []Comment
+	total := 0
+	if err == nil {
+		cs, total, err = h.Store.Comments(r.Context(), d.ID, f, page.PerPage, page.Offset())
+	}
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	items := make([]commentJSON, 0, len(cs))
+	for _, c := range cs {
+		items = append(items, h.commentDoc(d, c))
+	}
+	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "repertoire:comments", items, total, page))
+}
+
+// apiComment reads one message of the discussion, with its replies.
+func (h *Handler) apiComment(w http.ResponseWriter, r *http.Request) {
+	d := h.apiMember(w, r, true)
+	if d == nil {
+		return
+	}
+	c, err := h.Store.Comment(r.Context(), d.ID, api.ParseID(r.PathValue("comment")))
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	api.JSON(w, http.StatusOK, h.commentDoc(d, *c))
+}
+
+// apiAddComment posts the token holder's message, or with in_reply_to
+// their reply to one, as a member of the community.
+func (h *Handler) apiAddComment(w http.ResponseWriter, r *http.Request) {
+	d := h.apiMember(w, r, false)
+	if d == nil {
+		return
+	}
+	if !h.comments.AllowKey(api.PrincipalID(r)) {
+		api.Problem(w, r, h.log, repertoire.Errorf(repertoire.ERATELIMIT, "error.rate_limited"))
+		return
+	}
+	var body commentBody
+	if err := api.DecodeStrict(w, r, &body, &commentJSON{}); err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	c, err := h.Store.AddComment(r.Context(), d.ID, api.PrincipalID(r), api.Value(body.Body), api.ParseID(api.Value(body.InReplyTo)))
+	if err == nil {
+		c, err = h.Store.Comment(r.Context(), d.ID, c.ID)
+	}
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	api.JSON(w, http.StatusCreated, h.commentDoc(d, *c))
 }

@@ -425,6 +425,9 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("PUT /api/v1/decisions/{id}", h.apiUpdate)
 	mux.HandleFunc("GET /api/v1/decisions/{id}/ballots", h.apiBallots)
 	mux.HandleFunc("POST /api/v1/decisions/{id}/ballots", h.apiCast)
+	mux.HandleFunc("GET /api/v1/decisions/{id}/comments", h.apiComments)
+	mux.HandleFunc("POST /api/v1/decisions/{id}/comments", h.apiAddComment)
+	mux.HandleFunc("GET /api/v1/decisions/{id}/comments/{comment}", h.apiComment)
 }
 
 // Jobs are the openings and closings of decisions.
@@ -447,11 +450,14 @@ func (h *Handler) CommunityLinks() []community.PageLink {
 
 // comment is one message of the discussion beside a proposal.
 type Comment struct {
-	ID        string
-	PersonID  string
-	Name      string
-	Body      string
-	CreatedAt time.Time
+	ID         string
+	DecisionID string
+	PersonID   string
+	Name       string
+	Body       string
+	CreatedAt  time.Time
+	ParentID   string    // the message it replies to ("": a message of its own)
+	Replies    []Comment // a message's replies, oldest first
 }
 
 // Voter is an elector of an open ballot, by name, with their choice.

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -657,62 +658,153 @@ func (s *Store) Voters(ctx context.Context, d *Decision) ([]Voter, error) {
 	return out, nil
 }
 
-// AddComment adds a member's message to the discussion.
-func (s *Store) AddComment(ctx context.Context, decisionID, personID, body string) error {
+// AddComment adds a member's message to the discussion, or with a
+// parentID a reply to one of its messages: one level of threading, so a
+// reply to a reply answers the same message. It returns the message.
+func (s *Store) AddComment(ctx context.Context, decisionID, personID, body, parentID string) (*Comment, error) {
 	body = strings.TrimSpace(body)
 	var es repertoire.Errors
 	text(&es, "body", body, true, MaxComment)
 	if err := es.Err(); err != nil {
-		return err
+		return nil, err
 	}
-	return s.db.Write(ctx, func(tx *store.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO decision_comments (id, decision_id, person_id, body, created_at) VALUES ($1, $2, $3, $4, $5)`,
-			store.NewID(), decisionID, personID, body, tx.Now)
+	c := &Comment{ID: store.NewID(), DecisionID: decisionID, PersonID: personID, Body: body}
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		c.CreatedAt = tx.Now
+		var parent any
+		if parentID != "" {
+			var top sql.NullString
+			err := tx.QueryRowContext(ctx, `SELECT parent_id FROM decision_comments WHERE id = $1 AND decision_id = $2`,
+				parentID, decisionID).Scan(&top)
+			if errors.Is(err, sql.ErrNoRows) {
+				return repertoire.Invalid("in_reply_to", "decision.reply_unknown", nil)
+			}
+			if err != nil {
+				return repertoire.Internal(err)
+			}
+			c.ParentID = parentID
+			if top.Valid {
+				c.ParentID = top.String
+			}
+			parent = c.ParentID
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO decision_comments (id, decision_id, person_id, body, created_at, parent_id)
+			VALUES ($1, $2, $3, $4, $5, $6)`, c.ID, decisionID, personID, body, tx.Now, parent)
 		if err != nil {
 			return repertoire.Internal(err)
 		}
 		return nil
 	})
-}
-
-// Comments is the discussion of a decision, oldest first.
-func (s *Store) Comments(ctx context.Context, decisionID string) ([]Comment, error) {
-	q := s.db.Reader()
-	rows, err := q.QueryContext(ctx, `SELECT id, person_id, body, created_at FROM decision_comments WHERE decision_id = $1
-		ORDER BY created_at, id`, decisionID)
-	if err != nil {
-		return nil, repertoire.Internal(err)
-	}
-	defer rows.Close()
-	var out []Comment
-	var ids []string
-	for rows.Next() {
-		var c Comment
-		if err := rows.Scan(&c.ID, &c.PersonID, &c.Body, &c.CreatedAt); err != nil {
-			return nil, repertoire.Internal(err)
-		}
-		out = append(out, c)
-		ids = append(ids, c.PersonID)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, repertoire.Internal(err)
-	}
-	people, err := account.Contacts(ctx, q, ids)
 	if err != nil {
 		return nil, err
 	}
-	for i := range out {
-		p := people[out[i].PersonID]
-		out[i].Name = strings.TrimSpace(p.GivenName + " " + p.FamilyName)
-	}
-	return out, nil
+	return c, nil
 }
 
-// erase is decision's step of a person's erasure: their comments and
-// their elector rows go (a secret ballot's count stays: it was never tied
+// Comments is a page of the discussion of a decision: its messages, oldest
+// first, each with its replies, oldest first, filtered on the messages'
+// created_date and paged by message (limit 0: every message); with the
+// number of messages the filter keeps.
+func (s *Store) Comments(ctx context.Context, decisionID string, f api.Filter, limit, offset int) ([]Comment, int, error) {
+	q := s.db.Reader()
+	p := &store.Page{Limit: limit, Offset: offset}
+	p.Cond("decision_id = "+p.Args.Add(decisionID), "parent_id IS NULL")
+	p.Cond(f.Where("created_at", "created_at", p.Args.Add)...)
+	top, total, err := store.SelectPage(ctx, q, commentColumns, "FROM decision_comments", "created_at, id", p, scanComment)
+	if err == nil {
+		top, err = withReplies(ctx, q, top)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	return top, total, nil
+}
+
+// Comment reads one message of a decision's discussion, with its replies.
+func (s *Store) Comment(ctx context.Context, decisionID, id string) (*Comment, error) {
+	q := s.db.Reader()
+	p := &store.Page{}
+	p.Cond("decision_id = "+p.Args.Add(decisionID), "id = "+p.Args.Add(id))
+	cs, _, err := store.SelectPage(ctx, q, commentColumns, "FROM decision_comments", "id", p, scanComment)
+	if err == nil && len(cs) == 0 {
+		err = repertoire.Errorf(repertoire.ENOTFOUND, "decision.comment_not_found")
+	}
+	if err == nil {
+		cs, err = withReplies(ctx, q, cs)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &cs[0], nil
+}
+
+// withReplies gives messages their replies (a reply has none), and each
+// its writer's name, in two reads.
+func withReplies(ctx context.Context, q store.Queryer, top []Comment) ([]Comment, error) {
+	var ids []string
+	at := make(map[string]int, len(top))
+	for i, c := range top {
+		if c.ParentID == "" {
+			ids = append(ids, c.ID)
+			at[c.ID] = i
+		}
+	}
+	var replies []Comment
+	err := store.EachByID(ctx, q, `SELECT `+commentColumns+` FROM decision_comments WHERE parent_id IN $ids`, ids,
+		func(r store.Scanner) error {
+			c, err := scanComment(r)
+			if err == nil {
+				replies = append(replies, c)
+			}
+			return err
+		})
+	if err != nil {
+		return nil, repertoire.Internal(err)
+	}
+	slices.SortStableFunc(replies, func(a, b Comment) int { return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID)) })
+	all := append(top, replies...)
+	if err := named(ctx, q, all); err != nil {
+		return nil, err
+	}
+	top, replies = all[:len(top)], all[len(top):]
+	for _, c := range replies {
+		top[at[c.ParentID]].Replies = append(top[at[c.ParentID]].Replies, c)
+	}
+	return top, nil
+}
+
+const commentColumns = `id, decision_id, person_id, body, created_at, COALESCE(parent_id, '')`
+
+func scanComment(r store.Scanner) (Comment, error) {
+	var c Comment
+	err := r.Scan(&c.ID, &c.DecisionID, &c.PersonID, &c.Body, &c.CreatedAt, &c.ParentID)
+	c.CreatedAt = c.CreatedAt.UTC()
+	return c, err
+}
+
+// named gives each comment its writer's name, read at once.
+func named(ctx context.Context, q store.Queryer, cs []Comment) error {
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = c.PersonID
+	}
+	people, err := account.Contacts(ctx, q, ids)
+	if err != nil {
+		return err
+	}
+	for i := range cs {
+		p := people[cs[i].PersonID]
+		cs[i].Name = strings.TrimSpace(p.GivenName + " " + p.FamilyName)
+	}
+	return nil
+}
+
+// erase is decision's step of a person's erasure: their comments (the
+// replies to them stay, unthreaded) and their elector rows go (a secret ballot's count stays: it was never tied
 // to them); the decisions they created stay, without their creator.
 func erase(ctx context.Context, tx *store.Tx, personID string) error {
 	for _, q := range []string{
+		`UPDATE decision_comments SET parent_id = NULL WHERE parent_id IN (SELECT id FROM decision_comments WHERE person_id = $1)`,
 		`DELETE FROM decision_comments WHERE person_id = $1`,
 		`DELETE FROM decision_electors WHERE person_id = $1`,
 		`UPDATE decisions SET created_by = NULL WHERE created_by = $1`,

@@ -2,6 +2,7 @@ package decision
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"repertoire"
+	"repertoire/internal/api"
 	"repertoire/internal/campaign"
 	"repertoire/internal/community"
 	"repertoire/internal/gateway"
@@ -254,6 +256,8 @@ type showData struct {
 	Voters   []Voter  // an open ballot's votes, for members
 	Comments []Comment
 	Form     *web.Form // the comment form
+	Reply    *web.Form // the reply form of the message ReplyTo, shown open
+	ReplyTo  string
 	Vote     *web.Form
 	// What a data policy or data strike decision would adopt or call.
 	Policy          *gateway.Policy
@@ -291,11 +295,14 @@ func (d showData) Percent(o Option) int {
 
 func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, status int, p *place, d *Decision, comment, vote *web.Form) {
 	ctx := r.Context()
-	data := showData{place: p, D: d, Form: comment, Vote: vote}
+	data := showData{place: p, D: d, Form: comment, Vote: vote, Reply: web.NewForm(nil)}
+	if data.ReplyTo = comment.Get("parent"); data.ReplyTo != "" {
+		data.Form, data.Reply = web.NewForm(nil), comment
+	}
 	var err error
 	if data.Elector, err = h.Store.ElectorOf(ctx, d.ID, web.ViewerID(r)); err == nil && p.Role != "" {
 		if data.Voters, err = h.Store.Voters(ctx, d); err == nil {
-			data.Comments, err = h.Store.Comments(ctx, d.ID)
+			data.Comments, _, err = h.Store.Comments(ctx, d.ID, api.Filter{}, 0, 0)
 		}
 	}
 	if err == nil && h.gateway != nil && d.PolicyID != "" {
@@ -347,7 +354,8 @@ func (h *Handler) vote(w http.ResponseWriter, r *http.Request) {
 	web.Redirect(w, r, d.Path(), "decision.flash_voted")
 }
 
-// comment adds a member's message to the discussion.
+// comment adds a member's message to the discussion, or their reply to
+// one (parent).
 func (h *Handler) comment(w http.ResponseWriter, r *http.Request) {
 	if web.RequireViewer(w, r) == nil {
 		return
@@ -368,15 +376,19 @@ func (h *Handler) comment(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := h.Store.AddComment(r.Context(), d.ID, web.ViewerID(r), f.Get("body")); err != nil {
-		if !f.SetErrors(web.Localizer(r.Context()), err) {
+	c, err := h.Store.AddComment(r.Context(), d.ID, web.ViewerID(r), f.Get("body"), f.Get("parent"))
+	if err != nil {
+		// A reply to no message of this decision is a form not of this
+		// page: the error page says so.
+		var e *repertoire.Error
+		if errors.As(err, &e) && e.Field == "in_reply_to" || !f.SetErrors(web.Localizer(r.Context()), err) {
 			h.pages.Error(w, r, err)
 			return
 		}
 		h.renderShow(w, r, http.StatusUnprocessableEntity, p, d, f, web.NewForm(nil))
 		return
 	}
-	web.Redirect(w, r, d.Path()+"#discussion", "decision.flash_commented")
+	web.Redirect(w, r, d.Path()+"#comment-"+c.ID, "decision.flash_commented")
 }
 
 func (h *Handler) open(w http.ResponseWriter, r *http.Request) {

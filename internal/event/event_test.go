@@ -2,11 +2,16 @@ package event_test
 
 import (
 	"context"
+	"image/png"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"repertoire/internal/store"
 	"repertoire/internal/store/storetest"
@@ -639,6 +644,228 @@ func TestApprovedRegistration(t *testing.T) {
 		app.Mail.Wait(t, "bob@example.org", "Inscription non retenue")
 		if d := f.get(t); d.TotalAccepted != 1 || d.TotalWaitlisted != 0 {
 			t.Fatalf("after the decisions: %d accepted, %d waiting", d.TotalAccepted, d.TotalWaitlisted)
+		}
+	})
+}
+
+// answersOf reads the answers the organizers see of each registration, by
+// participation id.
+func (f *fixture) answersOf(t *testing.T) map[string]map[string]string {
+	t.Helper()
+	var list struct {
+		Embedded struct {
+			Attendances []struct {
+				Identifiers []string          `json:"identifiers"`
+				Answers     map[string]string `json:"answers"`
+			} `json:"osdi:attendances"`
+		} `json:"_embedded"`
+	}
+	if st := f.app.API(t, "GET", "/api/v1/events/"+f.id+"/attendances", f.org, nil, &list); st != 200 {
+		t.Fatalf("attendances: %d", st)
+	}
+	out := map[string]map[string]string{}
+	for _, a := range list.Embedded.Attendances {
+		out[strings.TrimPrefix(a.Identifiers[0], "repertoire:")] = a.Answers
+	}
+	return out
+}
+
+// linkID is the participation id a mailed link names.
+func linkID(link string) string {
+	id, _, _ := strings.Cut(link[strings.LastIndex(link, "/")+1:], ".")
+	return id
+}
+
+// Registering again with the same address before confirming mails a
+// second link; each link states and keeps the answers it was mailed for:
+// nothing is kept before a link is followed, then only its answers.
+func TestEachLinkKeepsItsOwnAnswers(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, 0)
+		answers := [2]string{"Étudiant·e", "Auditeur libre"}
+		for _, tc := range []struct {
+			email   string
+			confirm int
+		}{{"ann@example.org", 0}, {"bob@example.org", 1}} {
+			for _, a := range answers {
+				if st, body := app.Browser().Post(t, f.path+"/register", url.Values{"given_name": {"Reg"}, "email": {tc.email}, "q0": {a}}); st != 200 {
+					t.Fatalf("register: %d\n%s", st, body)
+				}
+			}
+			var links [2]string
+			for _, m := range app.Mail.WaitN(t, tc.email, "Confirm your registration", 2) {
+				for i, a := range answers {
+					if strings.Contains(m.Body, "Statut: "+a) && !strings.Contains(m.Body, "Statut: "+answers[1-i]) {
+						links[i] = m.Link(t, "/p/confirm/")
+					}
+				}
+			}
+			if links[0] == "" || links[1] == "" || links[0] == links[1] {
+				t.Fatalf("%s: each confirmation mail should state its own answers", tc.email)
+			}
+			id := linkID(links[0])
+			if _, kept := f.answersOf(t)[id]; kept {
+				t.Fatalf("%s: answers kept before any link was followed", tc.email)
+			}
+			if st, body := app.Browser().Post(t, links[tc.confirm], nil); st != 200 {
+				t.Fatalf("confirm: %d\n%s", st, body)
+			}
+			app.Mail.Wait(t, tc.email, "Your place is confirmed")
+			if got := f.answersOf(t)[id]["Statut"]; got != answers[tc.confirm] {
+				t.Errorf("%s: kept %q, want the followed link's %q", tc.email, got, answers[tc.confirm])
+			}
+		}
+	})
+}
+
+// Someone whose offered place expired, or who cancelled, registers again
+// (from a new mailed link): a free place is theirs, else the end of the
+// waitlist.
+func TestRegisterAgainAfterExpiryOrCancelling(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, 1)
+		f.register(t, "ann@example.org", "Ann", "en", "Your place is confirmed")
+		f.register(t, "bea@example.org", "Bea", "en", "You are on the waitlist")
+		f.withdraw(t, "ann@example.org")
+		app.Mail.Wait(t, "bea@example.org", "A place has freed up")
+		f.runOffers(t)
+		if d := f.get(t); d.TotalAccepted != 0 || d.TotalWaitlisted != 0 {
+			t.Fatalf("after Bea's offer expired: %d accepted, %d waiting", d.TotalAccepted, d.TotalWaitlisted)
+		}
+		again := func(email, then string) {
+			t.Helper()
+			b := app.Browser()
+			if st, body := b.Post(t, f.path+"/register", url.Values{"given_name": {"Again"}, "email": {email}, "q0": {"Étudiant·e"}}); st != 200 {
+				t.Fatalf("register again: %d\n%s", st, body)
+			}
+			m := app.Mail.WaitN(t, email, "Confirm your registration", 2)[1]
+			if st, body := b.Post(t, m.Link(t, "/p/confirm/"), nil); st != 200 {
+				t.Fatalf("confirm again: %d\n%s", st, body)
+			}
+			app.Mail.Wait(t, email, then)
+		}
+		again("bea@example.org", "Your place is confirmed")
+		again("ann@example.org", "You are on the waitlist")
+		if d := f.get(t); d.TotalAccepted != 1 || d.TotalWaitlisted != 1 {
+			t.Fatalf("after both registered again: %d accepted, %d waiting; want Bea's place and Ann waiting", d.TotalAccepted, d.TotalWaitlisted)
+		}
+		if got := f.answersOf(t); len(got) != 2 {
+			t.Errorf("%d registrations, want each person's one", len(got))
+		}
+	})
+}
+
+// Lowering the capacity below the places held keeps everyone's place and
+// offers none until enough are freed; raising it offers the new places
+// to the waitlist in turn.
+func TestCapacityLoweredThenRaised(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, 2)
+		f.register(t, "ann@example.org", "Ann", "en", "Your place is confirmed")
+		f.register(t, "bea@example.org", "Bea", "en", "Your place is confirmed")
+		f.register(t, "carl@example.org", "Carl", "en", "You are on the waitlist")
+		f.register(t, "dan@example.org", "Dan", "en", "You are on the waitlist")
+		capacity := func(n int) {
+			t.Helper()
+			if st := app.API(t, "PUT", "/api/v1/events/"+f.id, f.org, map[string]any{"capacity": n}, nil); st != 200 {
+				t.Fatalf("capacity %d: %d", n, st)
+			}
+		}
+		offered := func(email string) int { return count(app, email, "A place has freed up") }
+
+		capacity(1)
+		if d := f.get(t); d.Capacity != 1 || d.TotalAccepted != 2 || d.TotalWaitlisted != 2 {
+			t.Fatalf("capacity lowered to 1: %d accepted, %d waiting; want both places kept", d.TotalAccepted, d.TotalWaitlisted)
+		}
+		f.withdraw(t, "ann@example.org")
+		settleMail()
+		if d := f.get(t); d.TotalAccepted != 1 || d.TotalWaitlisted != 2 || offered("carl@example.org") != 0 {
+			t.Fatalf("one place freed over the capacity: %d accepted, %d waiting, Carl offered %d; want no offer",
+				d.TotalAccepted, d.TotalWaitlisted, offered("carl@example.org"))
+		}
+		f.withdraw(t, "bea@example.org")
+		app.Mail.Wait(t, "carl@example.org", "A place has freed up")
+		if offered("dan@example.org") != 0 {
+			t.Fatal("two offered for the one place the lowered capacity frees")
+		}
+
+		capacity(3)
+		app.Mail.Wait(t, "dan@example.org", "A place has freed up")
+		if d := f.get(t); d.TotalWaitlisted != 0 {
+			t.Fatalf("capacity raised to 3: %d still waiting", d.TotalWaitlisted)
+		}
+	})
+}
+
+// settleMail gives the outbox worker time to deliver what was queued.
+func settleMail() { time.Sleep(300 * time.Millisecond) }
+
+// A ticket's page shows its check-in code as a QR code, served by
+// Repertoire, holding the door page's address with that code: opened by
+// an organizer (their phone scanning it), the page names the ticket's
+// holder with their check-in button.
+func TestTicketQRCodeOpensItsCheckIn(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, 0)
+		ann := f.register(t, "ann@example.org", "Ann", "en", "Your place is confirmed")
+		f.register(t, "bob@example.org", "Bob", "en", "Your place is confirmed")
+		ticket := ann.Link(t, "/events/ticket/")
+		_, page := app.Browser().Get(t, ticket)
+		i := strings.Index(page, `id="checkin-code" class="code">`)
+		if i < 0 {
+			t.Fatalf("ticket page:\n%s", page)
+		}
+		code := page[i+len(`id="checkin-code" class="code">`):][:8]
+		src := strings.TrimPrefix(ticket, app.URL) + "/qr.png"
+		if !strings.Contains(page, `id="checkin-qr" src="`+src+`"`) {
+			t.Fatalf("the ticket page shows no QR code of its own:\n%s", page)
+		}
+
+		resp, err := http.Get(app.URL + src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		got, err := png.Decode(resp.Body)
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" || err != nil {
+			t.Fatalf("qr.png: %d %q %v", resp.StatusCode, resp.Header.Get("Content-Type"), err)
+		}
+		door := app.URL + f.path + "/door?code=" + code
+		// Read as a phone's camera app does (ZXing's decoder).
+		bmp, err := gozxing.NewBinaryBitmapFromImage(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
+		if err != nil || read.GetText() != door {
+			t.Fatalf("the QR code reads %v (%v), want %s", read, err, door)
+		}
+		if st, _ := app.Browser().Get(t, "/events/ticket/"+linkID(ticket)+".forged/qr.png"); st != 404 {
+			t.Errorf("a forged ticket's QR code: %d, want 404", st)
+		}
+
+		org := app.Browser()
+		org.SignIn(t, "org@example.org", "correct horse battery")
+		if _, body := app.Browser().Get(t, strings.TrimPrefix(door, app.URL)); strings.Contains(body, `id="scanned"`) {
+			t.Fatal("a visitor opening the QR code's address saw whose ticket it is")
+		}
+		_, body := org.Get(t, strings.TrimPrefix(door, app.URL))
+		i = strings.Index(body, `id="scanned"`)
+		if i < 0 || !strings.Contains(body[i:], "Ticket of Ann") || !strings.Contains(body, `value="`+code+`"`) {
+			t.Fatalf("the door page opened from the QR code does not name Ann:\n%s", body)
+		}
+		scanned := body[i:]
+		j := strings.Index(scanned, `name="participation" value="`)
+		pid := scanned[j+len(`name="participation" value="`):]
+		pid = pid[:strings.IndexByte(pid, '"')]
+		if pid != linkID(ticket) {
+			t.Fatalf("the scanned ticket's button checks in %s, not Ann's %s", pid, linkID(ticket))
+		}
+		if st, body := org.Post(t, f.path+"/checkin", url.Values{"participation": {pid}}); st != 200 || !strings.Contains(body, "1 of 2 arrived") {
+			t.Fatalf("check in the scanned ticket: %d\n%s", st, body)
+		}
+		if _, body := org.Get(t, f.path+"/door?code=WRONGCOD"); !strings.Contains(body, `id="scanned-unknown"`) {
+			t.Errorf("an unknown code opened the door page without saying so")
 		}
 	})
 }

@@ -2,6 +2,9 @@ package event
 
 import (
 	"context"
+	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -164,4 +167,19 @@ func (s *Store) mailCancelled(ctx context.Context, tx *store.Tx, e *Event) error
 		args := map[string]any{"Title": e.Title, "When": s.when(l.Lang, e, e.Start), "URL": s.baseURL + e.Path()}
 		return l.TMap("event.mail.cancelled.subject", args), l.TMap("event.mail.cancelled.body", args)
 	})
+}
+
+// Statement states a registration's payload in its confirmation mail:
+// the answers its link confirms.
+func (s *Store) Statement(lang, payload string) string {
+	var answers map[string]string
+	if json.Unmarshal([]byte(payload), &answers) != nil || len(answers) == 0 {
+		return ""
+	}
+	labels := slices.Sorted(maps.Keys(answers))
+	var b strings.Builder
+	for _, l := range labels {
+		b.WriteString("\n- " + l + ": " + answers[l])
+	}
+	return s.cat.For(lang).T("event.mail.confirm.answers", "Answers", b.String())
 }

@@ -75,17 +75,66 @@ func regByID(ctx context.Context, q store.Queryer, pid string) (*registration, e
 
 func errLink() error { return repertoire.Errorf(repertoire.ENOTFOUND, "event.link_invalid") }
 
-// SaveAnswers keeps a registration's answers to the event's questions,
-// before its participation is confirmed (it waits, pending, for the mailed
-// link). Answering again replaces them.
-func (s *Store) SaveAnswers(ctx context.Context, pid, eventID, personID string, answers map[string]string) error {
-	return s.db.Write(ctx, func(tx *store.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO event_registrations (participation_id, event_id, person_id, state, answers, queued_at, created_at, modified_at)
+// Moved is the core's Mover: a registration confirmed by its link (or an
+// import) keeps the answers that link confirms, its payload, and only
+// then; one whose offered place expired, or that was cancelled, confirmed
+// again from a new link (Reopens), waits for a place again, at the back.
+// The places of the events touched follow (settle), in the same
+// transaction.
+func (s *Store) Moved(ctx context.Context, tx *store.Tx, parts []*participation.Participation) error {
+	var events []string
+	for _, p := range parts {
+		if p.Status != participation.StatusConfirmed {
+			continue
+		}
+		set := `modified_at = excluded.modified_at,
+			state = CASE WHEN event_registrations.state IN ('expired', 'cancelled') THEN 'pending' ELSE event_registrations.state END`
+		answers := p.Payload
+		if answers == "" {
+			answers = "{}" // an import, or a registration from before payloads: its answers stay
+		} else {
+			set += `, answers = excluded.answers`
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO event_registrations (participation_id, event_id, person_id, state, answers, queued_at, created_at, modified_at)
 			VALUES ($1, $2, $3, 'pending', $4, $5, $5, $5)
-			ON CONFLICT (participation_id) DO UPDATE SET answers = excluded.answers, modified_at = excluded.modified_at`,
-			pid, eventID, personID, marshal(answers), tx.Now)
-		return internal(err)
-	})
+			ON CONFLICT (participation_id) DO UPDATE SET `+set, p.ID, p.ActionID, p.PersonID, answers, tx.Now); err != nil {
+			return repertoire.Internal(err)
+		}
+		if !slices.Contains(events, p.ActionID) {
+			events = append(events, p.ActionID)
+		}
+	}
+	for _, id := range events {
+		e, err := one(ctx, tx, `e.id = $1`, id)
+		if repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.settle(ctx, tx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Reopens is the core's Reopener: a confirmed registration whose offered
+// place expired, or that was cancelled, may register again while the
+// event is open (a new link is mailed, as for a first registration).
+func (s *Store) Reopens(ctx context.Context, tx *store.Tx, p *participation.Participation) (bool, error) {
+	r, err := regByID(ctx, tx, p.ID)
+	if repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
+		return false, nil
+	}
+	if err != nil || (r.State != StateExpired && r.State != StateCancelled) {
+		return false, err
+	}
+	e, err := one(ctx, tx, `e.id = $1`, r.EventID)
+	if err != nil {
+		return false, err
+	}
+	return e.Open(tx.Now), nil
 }
 
 func setState(ctx context.Context, tx *store.Tx, pid, state string) error {
@@ -405,6 +454,7 @@ type Attendee struct {
 	Email           string
 	Answers         map[string]string
 	AttendedAt      *time.Time
+	CheckinHash     string // the hash of their check-in code (a scanned ticket is found by it)
 }
 
 // Attendees lists an event's accepted registrants, for the door.
@@ -430,7 +480,7 @@ func (s *Store) inState(ctx context.Context, e *Event, state string) ([]Attendee
 			continue
 		}
 		out = append(out, Attendee{ParticipationID: r.ParticipationID, Name: strings.TrimSpace(p.GivenName + " " + p.FamilyName),
-			Answers: r.Answers, AttendedAt: r.AttendedAt})
+			Answers: r.Answers, AttendedAt: r.AttendedAt, CheckinHash: r.CheckinHash})
 	}
 	return out, nil
 }

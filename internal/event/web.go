@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"repertoire"
@@ -15,6 +16,8 @@ import (
 	"repertoire/internal/schedule"
 	"repertoire/internal/store"
 	"repertoire/internal/web"
+
+	"github.com/skip2/go-qrcode"
 )
 
 // Handler serves event pages, calendars and the events API.
@@ -85,6 +88,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /events/offer/{token}", h.takeOffer)
 	mux.HandleFunc("GET /events/ticket/{token}", h.ticketPage)
 	mux.HandleFunc("GET /events/ticket/{token}/event.ics", h.ticketICS)
+	mux.HandleFunc("GET /events/ticket/{token}/qr.png", h.ticketQR)
 
 	mux.HandleFunc("GET /api/v1/events", h.apiList)
 	mux.HandleFunc("POST /api/v1/events", h.apiCreate)
@@ -138,8 +142,8 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 var errClosed = repertoire.Errorf(repertoire.ECONFLICT, "event.closed")
 
 // register takes the registration form: the participation core's
-// submission (pending until confirmed from the mailed link), then the
-// answers to the event's questions, kept with it.
+// submission (pending until confirmed from the mailed link), with the
+// answers to the event's questions as its payload.
 func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 	s := h.locator.Locate(w, r, true, false)
 	if s == nil {
@@ -163,18 +167,11 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 		if err := errs.Err(); err != nil {
 			return "", err
 		}
-		res, err := h.parts.Submit(r.Context(), sub)
-		if err != nil {
+		// The answers wait with the link mailed for them: only the
+		// followed link's reach event_registrations (Store.Moved).
+		sub.Payload = marshal(answers)
+		if _, err := h.parts.Submit(r.Context(), sub); err != nil {
 			return "", err
-		}
-		if res.Status != participation.StatusConfirmed {
-			p, err := h.parts.Get(r.Context(), res.ID)
-			if err != nil {
-				return "", err
-			}
-			if err := h.Store.SaveAnswers(r.Context(), res.ID, e.ID, p.PersonID, answers); err != nil {
-				return "", err
-			}
 		}
 		return e.Path("registered"), nil
 	}, func(status int, f *web.Form) { h.renderShow(w, r, status, s, f) })
@@ -255,13 +252,41 @@ func (h *Handler) ticketPage(w http.ResponseWriter, r *http.Request) {
 		linkData{Event: e, Token: token, State: StateAccepted, When: h.Store.when(l.Lang, e, e.Start), Place: h.Store.place(l, e), Code: code})
 }
 
-// doorData is the organizers' list at the door.
+// ticketQR is the QR code of a ticket's check-in, drawn by the server
+// (the CSP allows only this site's images): the address of the door page
+// with the ticket's code, which an organizer's phone opens to check it in.
+func (h *Handler) ticketQR(w http.ResponseWriter, r *http.Request) {
+	e, _, code, err := h.Store.Ticket(r.Context(), r.PathValue("token"))
+	if err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	png, err := qrcode.Encode(h.DoorURL(e, code), qrcode.Medium, 320)
+	if err != nil {
+		h.pages.Error(w, r, repertoire.Internal(err))
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Write(png)
+}
+
+// DoorURL is the address a ticket's QR code holds: the event's door page
+// with the ticket's check-in code.
+func (h *Handler) DoorURL(e *Event, code string) string {
+	return h.baseURL + e.Path("door") + "?code=" + url.QueryEscape(code)
+}
+
+// doorData is the organizers' list at the door; Scanned is the accepted
+// registrant whose code the page was opened with (a ticket's QR code).
 type doorData struct {
 	*scope
 	Attendees []Attendee
 	Requests  []Attendee
 	Form      *web.Form
 	Came      int
+	Scanned   *Attendee
+	Unknown   bool // opened with a code no accepted registrant holds
 }
 
 func (h *Handler) renderDoor(w http.ResponseWriter, r *http.Request, status int, s *scope, f *web.Form) {
@@ -280,12 +305,24 @@ func (h *Handler) renderDoor(w http.ResponseWriter, r *http.Request, status int,
 			came++
 		}
 	}
-	h.pages.Render(w, r, status, "event_door", web.Localizer(r.Context()).T("event.door.title"), doorData{scope: s, Attendees: as, Requests: reqs, Form: f, Came: came})
+	d := doorData{scope: s, Attendees: as, Requests: reqs, Form: f, Came: came}
+	if code := normalizeCode(r.URL.Query().Get("code")); code != "" && r.Method == http.MethodGet {
+		for i, a := range as {
+			if a.CheckinHash == store.HashToken(code) {
+				d.Scanned = &as[i]
+			}
+		}
+		d.Unknown = d.Scanned == nil
+	}
+	h.pages.Render(w, r, status, "event_door", web.Localizer(r.Context()).T("event.door.title"), d)
 }
 
+// door is the organizers' page at the door; opened from a ticket's QR
+// code (?code=), it names that ticket's holder above its check-in button,
+// the code filled in: the GET only shows, the button's POST checks in.
 func (h *Handler) door(w http.ResponseWriter, r *http.Request) {
 	if s := h.locator.Locate(w, r, true, true); s != nil {
-		h.renderDoor(w, r, http.StatusOK, s, web.NewForm(nil))
+		h.renderDoor(w, r, http.StatusOK, s, web.NewForm(url.Values{"code": {r.URL.Query().Get("code")}}))
 	}
 }
 

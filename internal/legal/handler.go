@@ -2,6 +2,7 @@ package legal
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"strings"
 	"time"
@@ -82,6 +83,29 @@ func (h *Handler) ConfirmMail(ctx context.Context, q store.Queryer, actionID, la
 	return l.T("legal.mail.confirm.subject", "Title", a.Title), body, nil
 }
 
+// Statement states an enrolment's payload in its confirmation mail: the
+// answer to each eligibility question, in the form's order, and the
+// mandate's version signed, which that link confirms.
+func (h *Handler) Statement(lang, payload string) string {
+	var k enrolmentPayload
+	if json.Unmarshal([]byte(payload), &k) != nil {
+		return ""
+	}
+	l := h.cat.For(lang)
+	var b strings.Builder
+	for i, a := range k.Answers {
+		v := l.T("legal.mail.confirm.no")
+		if a == "yes" {
+			v = l.T("legal.mail.confirm.yes")
+		}
+		b.WriteString("\n" + l.T("legal.mail.confirm.answer", "N", i+1, "Answer", v))
+	}
+	if k.Mandate > 0 {
+		b.WriteString("\n" + l.T("legal.mail.confirm.mandate", "Version", k.Mandate))
+	}
+	return l.T("legal.mail.confirm.answers", "Answers", b.String())
+}
+
 // Counted: enrolments change nothing of their action.
 func (h *Handler) Counted(context.Context, *store.Tx, string, participation.Counts) error { return nil }
 
@@ -99,16 +123,33 @@ func (h *Handler) Titles(ctx context.Context, q store.Queryer, ids []string) (ma
 	return titles(ctx, q, ids)
 }
 
-// Moved forgets a withdrawn enrolment: its answers, clock and files.
-func (h *Handler) Moved(ctx context.Context, tx *store.Tx, p *participation.Participation) error {
-	if p.Status != participation.StatusWithdrawn {
-		return nil
+// Moved is the core's Mover: a confirmed enrolment keeps the answers and
+// mandate its followed link confirms (its payload); a withdrawn one is
+// forgotten: its answers, clock and files.
+func (h *Handler) Moved(ctx context.Context, tx *store.Tx, parts []*participation.Participation) error {
+	for _, p := range parts {
+		if p.Status == participation.StatusConfirmed {
+			if p.Payload == "" {
+				continue // recorded without answers (the API): its page adds its row
+			}
+			var k enrolmentPayload
+			if err := json.Unmarshal([]byte(p.Payload), &k); err != nil {
+				return repertoire.Internal(err)
+			}
+			if err := keep(ctx, tx, p.ID, p.ActionID, k.Answers, k.Mandate, false); err != nil {
+				return err
+			}
+			continue
+		}
+		if p.Status != participation.StatusWithdrawn {
+			continue
+		}
+		ids, err := forget(ctx, tx, p.ID)
+		if err != nil {
+			return err
+		}
+		h.removeFiles(ids)
 	}
-	ids, err := forget(ctx, tx, p.ID)
-	if err != nil {
-		return err
-	}
-	h.removeFiles(ids)
 	return nil
 }
 

@@ -309,3 +309,63 @@ func TestOrganizersCreateFromTheForm(t *testing.T) {
 		}
 	})
 }
+
+// Enrolling again with the same address before confirming mails a
+// second link; each link states and keeps the answers it was mailed for:
+// nothing is kept before a link is followed, then only its answers.
+func TestEachLinkKeepsItsOwnAnswers(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, "group_action")
+		answers := [2]string{"yes", "no"}
+		kept := func() map[string][]string {
+			var list struct {
+				Embedded struct {
+					Items []struct {
+						ID      string   `json:"id"`
+						Answers []string `json:"answers"`
+					} `json:"repertoire:enrolments"`
+				} `json:"_embedded"`
+			}
+			if st := app.API(t, "GET", "/api/v1/legal_actions/"+f.action.ID+"/enrolments", f.org, nil, &list); st != 200 {
+				t.Fatalf("enrolments: %d", st)
+			}
+			out := map[string][]string{}
+			for _, e := range list.Embedded.Items {
+				out[e.ID] = e.Answers
+			}
+			return out
+		}
+		for _, tc := range []struct {
+			email   string
+			confirm int
+		}{{"ann@example.org", 0}, {"bob@example.org", 1}} {
+			for _, a := range answers {
+				if st, body := app.Browser().Post(t, f.path+"/enrol", url.Values{"given_name": {"Enrolee"}, "email": {tc.email},
+					"q0": {a}, "mandate": {"1"}}); st != 200 {
+					t.Fatalf("enrol: %d\n%s", st, body)
+				}
+			}
+			var links [2]string
+			for _, m := range app.Mail.WaitN(t, tc.email, "Confirm your enrolment", 2) {
+				for i, a := range answers {
+					if strings.Contains(m.Body, "- question 1: "+a+"\n") && strings.Contains(m.Body, "version 1") {
+						links[i] = m.Link(t, "/p/confirm/")
+					}
+				}
+			}
+			if links[0] == "" || links[1] == "" || links[0] == links[1] {
+				t.Fatalf("%s: each confirmation mail should state its own answers", tc.email)
+			}
+			id, _, _ := strings.Cut(links[0][strings.LastIndex(links[0], "/")+1:], ".")
+			if _, ok := kept()[id]; ok {
+				t.Fatalf("%s: answers kept before any link was followed", tc.email)
+			}
+			if st, body := app.Browser().Post(t, links[tc.confirm], nil); st != 200 {
+				t.Fatalf("confirm: %d\n%s", st, body)
+			}
+			if got := kept()[id]; len(got) != 1 || got[0] != answers[tc.confirm] {
+				t.Errorf("%s: kept %q, want the followed link's %q", tc.email, got, answers[tc.confirm])
+			}
+		}
+	})
+}

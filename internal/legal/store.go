@@ -3,6 +3,7 @@ package legal
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -324,25 +325,45 @@ func (s *Store) Enrolments(ctx context.Context, actionID string) ([]*Enrolment, 
 	return out, nil
 }
 
-// Keep writes what an enrolment form gave. A confirmed enrolment keeps
-// its answers: only the link's reader may change them (see Take).
-func (s *Store) Keep(ctx context.Context, participationID, actionID string, answers []string, mandateVersion int, confirmed bool) error {
+// enrolmentPayload is what an enrolment form gave: the participation's
+// payload, which the link mailed for it confirms and legal_enrolments
+// receives only then (Handler.Moved).
+type enrolmentPayload struct {
+	Answers []string `json:"answers"`
+	Mandate int      `json:"mandate,omitempty"` // the mandate's version accepted
+}
+
+func (k enrolmentPayload) String() string {
+	b, _ := json.Marshal(k)
+	return string(b)
+}
+
+// Keep writes an enrolment's answers and mandate outside a confirmation:
+// the demo's history, or the empty row of an enrolment recorded without
+// answers. With keepExisting, an enrolment's row already there is left
+// as it is.
+func (s *Store) Keep(ctx context.Context, participationID, actionID string, answers []string, mandateVersion int, keepExisting bool) error {
 	return s.db.Write(ctx, func(tx *store.Tx) error {
-		var accepted any
-		if mandateVersion > 0 {
-			accepted = tx.Now
-		}
-		q := `INSERT INTO legal_enrolments (participation_id, action_id, answers, mandate_version, mandate_accepted_at, created_at, modified_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (participation_id) DO `
-		if confirmed {
-			q += `NOTHING`
-		} else {
-			q += `UPDATE SET answers = excluded.answers, mandate_version = excluded.mandate_version,
-				mandate_accepted_at = excluded.mandate_accepted_at, modified_at = excluded.modified_at`
-		}
-		_, err := tx.ExecContext(ctx, q, participationID, actionID, strings.Join(answers, "\n"), mandateVersion, accepted, tx.Now)
-		return internal(err)
+		return keep(ctx, tx, participationID, actionID, answers, mandateVersion, keepExisting)
 	})
+}
+
+// keep writes an enrolment's answers and mandate inside tx (see Keep).
+func keep(ctx context.Context, tx *store.Tx, participationID, actionID string, answers []string, mandateVersion int, keepExisting bool) error {
+	var accepted any
+	if mandateVersion > 0 {
+		accepted = tx.Now
+	}
+	q := `INSERT INTO legal_enrolments (participation_id, action_id, answers, mandate_version, mandate_accepted_at, created_at, modified_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (participation_id) DO `
+	if keepExisting {
+		q += `NOTHING`
+	} else {
+		q += `UPDATE SET answers = excluded.answers, mandate_version = excluded.mandate_version,
+			mandate_accepted_at = excluded.mandate_accepted_at, modified_at = excluded.modified_at`
+	}
+	_, err := tx.ExecContext(ctx, q, participationID, actionID, strings.Join(answers, "\n"), mandateVersion, accepted, tx.Now)
+	return internal(err)
 }
 
 // Sent records the date the enrolee sent the request and schedules its

@@ -105,17 +105,13 @@ func (h *Handler) enrol(w http.ResponseWriter, r *http.Request) {
 	}
 	a := s.Tactic
 	form := participation.Form{Kind: participation.Enrolment, ActionID: a.ID, Done: a.Path("enrolled"), NameRequired: true,
-		Check: func(f *web.Form) repertoire.Errors {
-			_, es := answers(a, f.Get)
-			if _, err := mandate(a, f.Get("mandate")); err != nil {
+		Check: func(f *web.Form) (string, repertoire.Errors) {
+			ans, es := answers(a, f.Get)
+			v, err := mandate(a, f.Get("mandate"))
+			if err != nil {
 				es = append(es, err)
 			}
-			return es
-		},
-		Taken: func(ctx context.Context, f *web.Form, res participation.Result) error {
-			ans, _ := answers(a, f.Get)
-			v, _ := mandate(a, f.Get("mandate"))
-			return h.Store.Keep(ctx, res.ID, a.ID, ans, v, res.Existing && res.Status == participation.StatusConfirmed)
+			return enrolmentPayload{Answers: ans, Mandate: v}.String(), es
 		},
 		Rerender: func(w http.ResponseWriter, r *http.Request, status int, f *web.Form) {
 			h.renderShow(w, r, status, s, f)

@@ -2,7 +2,6 @@ package letter
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -423,9 +422,7 @@ func (h *Handler) apiOutreach(w http.ResponseWriter, r *http.Request) {
 		CheckTags:    tag.CheckNames,
 		AddTags:      tag.Adder(h.Store.db, l.CommunityID),
 		Fields:       outreachFields,
-		Taken: func(ctx context.Context, res participation.Result) error {
-			return h.Store.keep(ctx, res.ID, l.ID, wr, targets, res.Status == participation.StatusConfirmed)
-		}})
+		Payload:      wr.payload(targets)})
 }
 
 // outreachJSON is an outreach for its campaign's organizers.

@@ -10,6 +10,7 @@ package letter
 
 import (
 	"embed"
+	"encoding/json"
 	"net/mail"
 	"net/url"
 	"strings"
@@ -408,6 +409,26 @@ func (w *Writing) text() string {
 		return w.Message
 	}
 	return w.Message + "\n\n" + w.Personal
+}
+
+// letterPayload is a letter as its writer submitted it: the
+// participation's payload, which the link mailed for it confirms and
+// which outreaches receives only then (Store.Moved).
+type letterPayload struct {
+	Subject string   `json:"subject"`
+	Text    string   `json:"text"`
+	ReplyOK bool     `json:"reply_ok,omitempty"`
+	Targets []string `json:"targets"` // letter_targets ids
+}
+
+// payload serializes a checked letter going to targets.
+func (w *Writing) payload(targets []Target) string {
+	k := letterPayload{Subject: w.Subject, Text: w.text(), ReplyOK: w.ReplyOK, Targets: []string{}}
+	for _, t := range targets {
+		k.Targets = append(k.Targets, t.ID)
+	}
+	b, _ := json.Marshal(k)
+	return string(b)
 }
 
 // Answer is a target's answer to a letter campaign, as an organizer

@@ -546,3 +546,56 @@ func TestErasedWriterLeavesNoLetter(t *testing.T) {
 		}
 	})
 }
+
+// Writing again with the same address before confirming mails a second
+// link; each link states and sends the letter it was mailed for, whoever
+// typed the other: confirming the first sends the first letter, the
+// second the second, and nothing of the other reaches the target.
+func TestEachLinkSendsItsOwnLetter(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app)
+		l := f.letter(t, nil, ftc)
+		for _, tc := range []struct {
+			email   string
+			confirm int // which submission's link is followed
+		}{{"ann@example.org", 0}, {"bob@example.org", 1}} {
+			subjects := [2]string{"First subject of " + tc.email, "Second subject of " + tc.email}
+			texts := [2]string{"First words of " + tc.email + ".", "Second words of " + tc.email + "."}
+			for i := range 2 {
+				st, body := app.Browser().Post(t, l.path(app)+"/write", url.Values{"given_name": {"Writer"}, "email": {tc.email},
+					"subject": {subjects[i]}, "message": {"Dear Commissioner,"}, "personal": {texts[i]}})
+				if st != 200 || !strings.Contains(body, "Check your mailbox") {
+					t.Fatalf("%s: write %d: %d\n%s", tc.email, i, st, body)
+				}
+			}
+			var links [2]string
+			for _, m := range app.Mail.WaitN(t, tc.email, "Confirm your letter", 2) {
+				for i := range 2 {
+					if strings.Contains(m.Body, texts[i]) && strings.Contains(m.Body, subjects[i]) && !strings.Contains(m.Body, texts[1-i]) {
+						links[i] = m.Link(t, "/p/confirm/")
+					}
+				}
+			}
+			if links[0] == "" || links[1] == "" || links[0] == links[1] {
+				t.Fatalf("%s: each confirmation mail should state its own letter", tc.email)
+			}
+			settle()
+			if got := mailsTo(app, "chairman@ftc.example"); len(got) != tc.confirm {
+				t.Fatalf("%s: the target got %d mails before the writer confirmed", tc.email, len(got)-tc.confirm)
+			}
+			if st, body := app.Browser().Post(t, links[tc.confirm], nil); st != 200 {
+				t.Fatalf("confirm: %d\n%s", st, body)
+			}
+			got := app.Mail.Wait(t, "chairman@ftc.example", subjects[tc.confirm])
+			if !strings.Contains(got.Body, texts[tc.confirm]) || strings.Contains(got.Body, texts[1-tc.confirm]) {
+				t.Errorf("%s: the target got the other link's letter:\n%s", tc.email, got.Body)
+			}
+			settle()
+			for _, m := range mailsTo(app, "chairman@ftc.example") {
+				if strings.Contains(m.Subject, subjects[1-tc.confirm]) {
+					t.Errorf("%s: the letter of the link not followed was sent", tc.email)
+				}
+			}
+		}
+	})
+}

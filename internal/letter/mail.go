@@ -3,6 +3,7 @@ package letter
 import (
 	"context"
 	"crypto/subtle"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -34,12 +35,28 @@ func (s *Store) ConfirmMail(ctx context.Context, q store.Queryer, actionID, lang
 	return subject, body, nil
 }
 
-// Confirmed sends the letters their writers just confirmed (the core's
-// Confirmer, inside the confirmation's transaction): mailed to each
-// target now, or left for the day's digest, or, for post and web forms,
-// a mail to the writer with the printable page and its "I sent it"
-// button.
-func (s *Store) Confirmed(ctx context.Context, tx *store.Tx, parts []*participation.Participation) error {
+// Moved keeps and sends the letters their writers just confirmed (the
+// core's Mover, inside the confirmation's transaction): each keeps the
+// text its followed link confirms (keep), then is mailed to each target
+// now, or left for the day's digest, or, for post and web forms, a mail
+// to the writer with the printable page and its "I sent it" button. An
+// import is kept as sent elsewhere; a withdrawal changes nothing.
+func (s *Store) Moved(ctx context.Context, tx *store.Tx, moved []*participation.Participation) error {
+	var parts []*participation.Participation
+	for _, p := range moved {
+		if p.Status != participation.StatusConfirmed {
+			continue
+		}
+		if err := keep(ctx, tx, p); err != nil {
+			return err
+		}
+		if p.OriginSystem == "" {
+			parts = append(parts, p)
+		}
+	}
+	if len(parts) == 0 {
+		return nil
+	}
 	ids := make([]string, len(parts))
 	personIDs := make([]string, len(parts))
 	for i, p := range parts {
@@ -94,6 +111,16 @@ func (s *Store) Confirmed(ctx context.Context, tx *store.Tx, parts []*participat
 		}
 	}
 	return nil
+}
+
+// Statement states a letter's payload in a confirmation mail: the
+// subject and text its link sends, as written.
+func (s *Store) Statement(lang, payload string) string {
+	var k letterPayload
+	if json.Unmarshal([]byte(payload), &k) != nil {
+		return ""
+	}
+	return s.cat.For(lang).T("letter.mail.confirm.statement", "Subject", k.Subject, "Text", k.Text)
 }
 
 // nextDay is the midnight (UTC) after t: when the day's digest goes.

@@ -3,6 +3,7 @@ package letter
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -18,7 +19,7 @@ import (
 
 // Store holds letter campaigns, their targets, the letters written and
 // the targets' answers. It is the participation core's Action (and
-// Confirmer) for outreaches.
+// Mover, and Stater) for outreaches.
 type Store struct {
 	db      *store.DB
 	cat     *i18n.Catalog
@@ -252,42 +253,49 @@ type OutreachTarget struct {
 	SentAt *time.Time
 }
 
-// keep writes a person's letter against their participation, with its
-// targets, waiting for the confirmation; an organizer's import (recorded)
-// was sent elsewhere and counts at once. A letter already confirmed is
-// kept as it was sent: what reached a target does not change.
-func (s *Store) keep(ctx context.Context, participationID, letterID string, w Writing, targets []Target, recorded bool) error {
-	return s.db.Write(ctx, func(tx *store.Tx) error {
-		var sent int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM outreach_targets WHERE participation_id = $1 AND state <> 'waiting'`,
-			participationID).Scan(&sent); err != nil {
-			return repertoire.Internal(err)
-		}
-		if sent > 0 {
-			return nil
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outreaches (participation_id, letter_campaign_id, subject, message, reply_ok, created_at, modified_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $6)
-			ON CONFLICT (participation_id) DO UPDATE SET subject = excluded.subject, message = excluded.message,
-				reply_ok = excluded.reply_ok, modified_at = excluded.modified_at`,
-			participationID, letterID, w.Subject, w.text(), w.ReplyOK, tx.Now); err != nil {
-			return repertoire.Internal(err)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM outreach_targets WHERE participation_id = $1`, participationID); err != nil {
-			return repertoire.Internal(err)
-		}
-		state, at := StateWaiting, any(nil)
-		if recorded {
-			state, at = StateSent, tx.Now
-		}
-		for _, t := range targets {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO outreach_targets (participation_id, target_id, letter_campaign_id, state, confirmed_at, sent_at)
-				VALUES ($1, $2, $3, $4, $5, $5)`, participationID, t.ID, letterID, state, at); err != nil {
-				return repertoire.Internal(err)
-			}
-		}
+// keep writes the letter a participation's link just confirmed (its
+// payload) against it, with its targets, waiting to be sent; an
+// organizer's import was sent elsewhere and is kept as sent. A letter
+// already sent, or in the digest, stays as it went: what reached a
+// target does not change. An empty payload (a letter written before
+// payloads were kept with their links) keeps what outreaches holds.
+func keep(ctx context.Context, tx *store.Tx, p *participation.Participation) error {
+	if p.Payload == "" {
 		return nil
-	})
+	}
+	var k letterPayload
+	if err := json.Unmarshal([]byte(p.Payload), &k); err != nil {
+		return repertoire.Internal(err)
+	}
+	var sent int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM outreach_targets WHERE participation_id = $1 AND state <> 'waiting'`,
+		p.ID).Scan(&sent); err != nil {
+		return repertoire.Internal(err)
+	}
+	if sent > 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO outreaches (participation_id, letter_campaign_id, subject, message, reply_ok, created_at, modified_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $6)
+		ON CONFLICT (participation_id) DO UPDATE SET subject = excluded.subject, message = excluded.message,
+			reply_ok = excluded.reply_ok, modified_at = excluded.modified_at`,
+		p.ID, p.ActionID, k.Subject, k.Text, k.ReplyOK, tx.Now); err != nil {
+		return repertoire.Internal(err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM outreach_targets WHERE participation_id = $1`, p.ID); err != nil {
+		return repertoire.Internal(err)
+	}
+	state, at := StateWaiting, any(nil)
+	if p.OriginSystem != "" {
+		state, at = StateSent, tx.Now
+	}
+	for _, id := range k.Targets {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outreach_targets (participation_id, target_id, letter_campaign_id, state, confirmed_at, sent_at)
+			VALUES ($1, $2, $3, $4, $5, $5)`, p.ID, id, p.ActionID, state, at); err != nil {
+			return repertoire.Internal(err)
+		}
+	}
+	return nil
 }
 
 // outreachesOf reads the letters of participations with their targets

@@ -1,7 +1,6 @@
 package letter
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -344,23 +343,13 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := s.Tactic
-	var targets []Target
-	writing := func(f *web.Form) Writing {
-		return Writing{Subject: f.Get("subject"), Message: f.Get("message"), Personal: f.Get("personal"),
-			Country: f.Get("country"), ReplyOK: f.Get("reply_ok") != ""}
-	}
 	h.parts.Take(w, r, h.pages, participation.Form{Kind: participation.Outreach, ActionID: l.ID, NameRequired: true,
 		Done: l.Path("written"),
-		Check: func(f *web.Form) repertoire.Errors {
-			wr := writing(f)
-			var es repertoire.Errors
-			targets, es = wr.check(l)
-			return es
-		},
-		Taken: func(ctx context.Context, f *web.Form, res participation.Result) error {
-			wr := writing(f)
-			wr.check(l)
-			return h.Store.keep(ctx, res.ID, l.ID, wr, targets, false)
+		Check: func(f *web.Form) (string, repertoire.Errors) {
+			wr := Writing{Subject: f.Get("subject"), Message: f.Get("message"), Personal: f.Get("personal"),
+				Country: f.Get("country"), ReplyOK: f.Get("reply_ok") != ""}
+			targets, es := wr.check(l)
+			return wr.payload(targets), es
 		},
 		Rerender: func(w http.ResponseWriter, r *http.Request, status int, f *web.Form) {
 			h.renderShow(w, r, status, s, f, web.NewForm(nil))

@@ -109,9 +109,10 @@ type Record struct {
 	// Action Network's for its record, and ours): any other is a 422
 	// naming it, so a typo is never silently dropped.
 	Fields api.Known
-	// Taken runs after the submission committed, with its result (nil:
-	// nothing): an outreach keeps its letter against the participation.
-	Taken func(ctx context.Context, res Result) error
+	// Payload is the tactic's own fields of the body, serialized (an
+	// outreach's letter): the submission's Payload, kept by the tactic's
+	// Mover once confirmed (at once for an organizer's import).
+	Payload string
 }
 
 // recordJSON is the helper's answer.
@@ -165,7 +166,7 @@ func (s *Service) Record(w http.ResponseWriter, r *http.Request, log *slog.Logge
 		return
 	}
 	sub := Submission{Kind: rec.Kind, ActionID: rec.ActionID, Comment: b.Comments, OriginSystem: origin,
-		IP: web.ClientIP(r), UserAgent: r.UserAgent(), Lang: web.Localizer(r.Context()).Lang}
+		IP: web.ClientIP(r), UserAgent: r.UserAgent(), Lang: web.Localizer(r.Context()).Lang, Payload: rec.Payload}
 	if len(bytes.TrimSpace(b.ContactOK)) > 0 && json.Unmarshal(b.ContactOK, &sub.ContactOK) != nil {
 		api.Problem(w, r, log, repertoire.Invalid("contact_ok", "field.bad_json", nil))
 		return
@@ -197,9 +198,6 @@ func (s *Service) Record(w http.ResponseWriter, r *http.Request, log *slog.Logge
 		if pt, err = ByID(r.Context(), s.db.Writer(), res.ID); err == nil {
 			err = rec.AddTags(r.Context(), pt.PersonID, b.AddTags)
 		}
-	}
-	if err == nil && rec.Taken != nil {
-		err = rec.Taken(r.Context(), res)
 	}
 	if err != nil {
 		api.Problem(w, r, log, renameFields(err))

@@ -46,7 +46,7 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 	seen := map[string]bool{}
 	var moves []*pending
 	for _, p := range batch {
-		p.res, p.err, p.leaf = Result{}, nil, nil
+		p.res, p.err, p.leaf, p.moved = Result{}, nil, nil, nil
 		if p.move != nil {
 			moves = append(moves, p)
 			continue
@@ -83,7 +83,8 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 		r.p.res = Result{ID: r.id, Status: r.status}
 		switch r.status {
 		case StatusConfirmed:
-			r.p.leaf = leaf(translog.Confirm, &Participation{ID: r.id, Kind: r.p.sub.Kind, ActionID: r.p.sub.ActionID, PersonID: r.personID})
+			r.p.moved = r.p.sub.participation(r.id, r.personID, r.status)
+			r.p.leaf = leaf(translog.Confirm, r.p.moved)
 			r.d.imported++
 			r.d.bucket++
 		case StatusFlagged:
@@ -110,9 +111,9 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 		}
 	}
 	slices.SortStableFunc(moves, func(a, b *pending) int { return strings.Compare(a.move.link, b.move.link) })
-	var confirmed, became []*Participation
+	var confirmed []*Participation
 	for _, p := range moves {
-		d, err := s.writeMove(ctx, tx, p.move, deltas)
+		d, err := s.writeMove(ctx, tx, p, deltas)
 		if err != nil {
 			if repertoire.ErrorCode(err) == repertoire.EINTERNAL {
 				return err
@@ -126,14 +127,11 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 		if p.move.applied {
 			confirmed = append(confirmed, p.move.part)
 		}
-		if p.move.confirmed {
-			became = append(became, p.move.part)
-		}
 	}
 	if err := applyPeople(ctx, tx, confirmed); err != nil {
 		return err
 	}
-	if err := s.tellConfirmed(ctx, tx, became); err != nil {
+	if err := s.tellMoved(ctx, tx, batch); err != nil {
 		return err
 	}
 	if err := s.applyDeltas(ctx, tx, deltas, order); err != nil {
@@ -144,16 +142,26 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 	return s.appendLog(ctx, tx, batchLeaves(batch))
 }
 
-// tellConfirmed hands the participations whose link just confirmed them
-// to their tactic, when it is a Confirmer, in the batch's transaction.
-func (s *Service) tellConfirmed(ctx context.Context, tx *store.Tx, parts []*Participation) error {
+// tellMoved hands the participations the batch's imports and followed
+// links moved to their tactic, when it is a Mover, in the batch's
+// transaction, before the counters (Action.Counted) move: a tactic's rows
+// are there when its count settles.
+func (s *Service) tellMoved(ctx context.Context, tx *store.Tx, batch []*pending) error {
 	byKind := map[Kind][]*Participation{}
-	for _, p := range parts {
-		byKind[p.Kind] = append(byKind[p.Kind], p)
+	var kinds []Kind
+	for _, p := range batch {
+		if p.err != nil || p.moved == nil {
+			continue
+		}
+		k := p.moved.Kind
+		if _, ok := byKind[k]; !ok {
+			kinds = append(kinds, k)
+		}
+		byKind[k] = append(byKind[k], p.moved)
 	}
-	for kind, ps := range byKind {
-		if c, ok := s.action(kind).(Confirmer); ok {
-			if err := c.Confirmed(ctx, tx, ps); err != nil {
+	for _, kind := range kinds {
+		if mv, ok := s.action(kind).(Mover); ok {
+			if err := mv.Moved(ctx, tx, byKind[kind]); err != nil {
 				return err
 			}
 		}
@@ -197,14 +205,19 @@ func applyPeople(ctx context.Context, tx *store.Tx, parts []*Participation) erro
 // UPDATE checks the status again, so two clicks count once on either
 // engine; the counter changes join the batch's deltas. It returns the
 // action whose counters changed, if any.
-func (s *Service) writeMove(ctx context.Context, tx *store.Tx, m *move, deltas map[string]*counterDelta) (string, error) {
-	m.part, m.applied, m.confirmed, m.leaf = nil, false, false, nil
+func (s *Service) writeMove(ctx context.Context, tx *store.Tx, p0 *pending, deltas map[string]*counterDelta) (string, error) {
+	m := p0.move
+	m.part, m.applied, m.leaf = nil, false, nil
 	p, choices, err := byLink(ctx, tx, m.link)
 	if err != nil {
 		return "", err
 	}
 	m.part = p
 	if m.to == StatusConfirmed && (p.Status == m.to || slices.Contains(m.from, p.Status)) {
+		// Its tactic hears of every confirming link followed, the same
+		// again included (a reopened registration waits for it), and
+		// keeps what the link confirms.
+		p0.moved = p
 		// The link confirms what it was mailed for: its own choices when
 		// it is not the first link (a confirmed participation takes them
 		// too: the reader of the inbox chose them last).
@@ -227,13 +240,14 @@ func (s *Service) writeMove(ctx context.Context, tx *store.Tx, m *move, deltas m
 	if !moved {
 		// Another transaction moved it first (on PostgreSQL, another
 		// writer's batch): show where it stands now.
+		p0.moved = nil
 		if m.part, _, err = byLink(ctx, tx, m.link); err != nil {
 			return "", err
 		}
 		return "", nil
 	}
+	p0.moved = p
 	m.applied = m.applied || m.to == StatusConfirmed
-	m.confirmed = m.to == StatusConfirmed
 	prev := counterOf(p)
 	p.Status, p.ModifiedAt = m.to, tx.Now
 	if m.to == StatusConfirmed {
@@ -247,11 +261,6 @@ func (s *Service) writeMove(ctx context.Context, tx *store.Tx, m *move, deltas m
 		deltas[p.ActionID] = d
 	}
 	d.add(prev, counterOf(p))
-	if mv, ok := s.action(p.Kind).(Mover); ok {
-		if err := mv.Moved(ctx, tx, p); err != nil {
-			return "", err
-		}
-	}
 	m.leaf = moveLeaf(p, prev)
 	return p.ActionID, nil
 }

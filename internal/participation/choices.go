@@ -2,6 +2,14 @@ package participation
 
 import "strings"
 
+// Stater is what a tactic keeping a payload (Submission.Payload) may add:
+// the payload stated in lang, which a confirmation mail gives after the
+// core's choices, so that the reader of each link sees the text or the
+// answers that link confirms before following it.
+type Stater interface {
+	Statement(lang, payload string) string
+}
+
 // choicesText states c in its language, for the confirmation mail: the
 // person sees what the link confirms before following it. A commitment
 // has no name shown nor shared.
@@ -33,6 +41,14 @@ func (s *Service) choicesText(kind Kind, c Choices) string {
 			b.WriteString(part)
 		} else {
 			b.WriteString(values[part[0]-'0'])
+		}
+	}
+	if c.Payload != "" {
+		if st, ok := s.action(kind).(Stater); ok {
+			if t := st.Statement(c.Lang, c.Payload); t != "" {
+				b.WriteString("\n")
+				b.WriteString(t)
+			}
 		}
 	}
 	return b.String()

@@ -74,6 +74,12 @@ type Submission struct {
 	// OriginSystem is "" for online participation (pending until confirmed
 	// by mail); non-empty for an organizer's import, confirmed at once.
 	OriginSystem string
+	// Payload is the tactic's own fields (a letter's subject and text, an
+	// event's answers), serialized by the tactic: kept with the link mailed
+	// for this submission, like its choices, and handed back to the
+	// tactic's Mover when that link confirms it. The tactic's tables
+	// receive only what a followed link confirmed.
+	Payload string
 
 	canonical string // account.CanonicalEmail of the address, set by Validate
 }
@@ -86,25 +92,36 @@ type Choices struct {
 	Comment                                  string
 	PublicName, ContactOK, ShareWithTarget   bool
 	Lang                                     string
+	Payload                                  string // the tactic's own fields (Submission.Payload)
 }
 
 // choices are what a submission asks its link to confirm.
 func (sub *Submission) choices() Choices {
 	in := sub.Person
 	return Choices{GivenName: in.GivenName, FamilyName: in.FamilyName, Locality: in.Locality, Country: in.Country,
-		Comment: sub.Comment, PublicName: sub.PublicName, ContactOK: sub.ContactOK, ShareWithTarget: sub.ShareWithTarget, Lang: sub.Lang}
+		Comment: sub.Comment, PublicName: sub.PublicName, ContactOK: sub.ContactOK, ShareWithTarget: sub.ShareWithTarget, Lang: sub.Lang,
+		Payload: sub.Payload}
+}
+
+// participation is the participation a submission makes, as inserted.
+func (sub *Submission) participation(id, personID, status string) *Participation {
+	p := &Participation{ID: id, Kind: sub.Kind, ActionID: sub.ActionID, PersonID: personID, Status: status, OriginSystem: sub.OriginSystem}
+	p.setChoices(sub.choices())
+	return p
 }
 
 // setChoices makes c the participation's choices.
 func (p *Participation) setChoices(c Choices) {
 	p.GivenName, p.FamilyName, p.Locality, p.Country = c.GivenName, c.FamilyName, c.Locality, c.Country
 	p.Comment, p.PublicName, p.ContactOK, p.ShareWithTarget, p.Lang = c.Comment, c.PublicName, c.ContactOK, c.ShareWithTarget, c.Lang
+	p.Payload = c.Payload
 }
 
 // choices are what a participation holds now.
 func (p *Participation) choices() Choices {
 	return Choices{GivenName: p.GivenName, FamilyName: p.FamilyName, Locality: p.Locality, Country: p.Country,
-		Comment: p.Comment, PublicName: p.PublicName, ContactOK: p.ContactOK, ShareWithTarget: p.ShareWithTarget, Lang: p.Lang}
+		Comment: p.Comment, PublicName: p.PublicName, ContactOK: p.ContactOK, ShareWithTarget: p.ShareWithTarget, Lang: p.Lang,
+		Payload: p.Payload}
 }
 
 // Result is the state of a participation after Submit's commit.
@@ -196,19 +213,30 @@ type Action interface {
 	Titles(ctx context.Context, q store.Queryer, ids []string) (map[string]string, error)
 }
 
-// Confirmer is an Action told of each participation whose mailed link
-// just confirmed it, inside the transaction of that confirmation: a
-// letter is sent to its targets only then. Imports, confirmed when
-// recorded, are not told.
-type Confirmer interface {
-	Confirmed(ctx context.Context, tx *store.Tx, parts []*Participation) error
+// Mover is what an Action may add to hear, inside the transaction, of
+// each participation a mailed link or an organizer's import just moved:
+//
+//   - confirmed by its link (from pending, flagged or withdrawn), or by an
+//     import, or followed again once confirmed: p.Payload is what that
+//     link (or import) confirms, its tactic's own fields, which its tables
+//     receive now and only now (a letter is kept and sent, an event's
+//     answers kept, an enrolment's answers kept);
+//   - withdrawn by its link: a legal action forgets the enrolment's
+//     answers, clock and files.
+//
+// One hook for both: each is the tactic's part of the move, written in
+// the move's transaction. A batch's moves come in one call, in the order
+// they were applied.
+type Mover interface {
+	Moved(ctx context.Context, tx *store.Tx, parts []*Participation) error
 }
 
-// Mover is what an Action may add: told inside the transaction that
-// confirmed or withdrew one of its participations (a legal action deletes
-// a withdrawn enrolee's files there).
-type Mover interface {
-	Moved(ctx context.Context, tx *store.Tx, p *Participation) error
+// Reopener is what an Action may add when one of its confirmed
+// participations may be taken again: an event's registration whose offered
+// place expired. Taking part again then mails a new link, as for a
+// pending one, whose confirmation its Mover hears of.
+type Reopener interface {
+	Reopens(ctx context.Context, tx *store.Tx, p *Participation) (bool, error)
 }
 
 // Participation is one stored participation.
@@ -230,6 +258,7 @@ type Participation struct {
 	Lang            string
 	FlagReason      string
 	Checkin         string
+	Payload         string // the tactic's own fields its current choices hold (Submission.Payload)
 	CreatedAt       time.Time
 	ConfirmedAt     *time.Time
 	WithdrawnAt     *time.Time

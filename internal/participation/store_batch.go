@@ -29,7 +29,7 @@ func (r *newRow) appendArgs(dst []any, now time.Time) []any {
 	in := sub.Person
 	return append(dst, r.id, string(sub.Kind), sub.ActionID, r.personID, r.status, sub.OriginSystem, sub.Comment,
 		sub.PublicName, sub.ContactOK, sub.ShareWithTarget, in.GivenName, in.FamilyName, in.Locality, in.Country,
-		sub.Lang, ip, emailDomain(in.Email), r.reason, r.tokenHash, r.confirmedAt, now, now, sub.canonical, UAFamily(sub.UserAgent))
+		sub.Lang, ip, emailDomain(in.Email), r.reason, r.tokenHash, r.confirmedAt, now, now, sub.canonical, UAFamily(sub.UserAgent), sub.Payload)
 }
 
 // insertColumns are the columns of a new participation. Its inserts do
@@ -37,10 +37,10 @@ func (r *newRow) appendArgs(dst []any, now time.Time) []any {
 // (action, canonical address): the same inbox takes part once.
 const insertColumns = `INSERT INTO participations (id, kind, action_id, person_id, status, origin_system, comment,
 	public_name, contact_ok, share_with_target, given_name, family_name, locality, country, lang, ip, email_domain,
-	flag_reason, token_hash, confirmed_at, created_at, modified_at, email_canonical, ua_family) VALUES `
+	flag_reason, token_hash, confirmed_at, created_at, modified_at, email_canonical, ua_family, payload) VALUES `
 
 // insertWidth is how many values a row of insertColumns has.
-const insertWidth = 24
+const insertWidth = 25
 
 // insertOne inserts one participation and reports whether it did: false
 // when the person already takes part in the action.
@@ -99,10 +99,11 @@ func existing(ctx context.Context, tx *store.Tx, actionID, personID, canonical s
 	return p, nil
 }
 
-// confirmImported confirms a participation from an organizer's import.
-func confirmImported(ctx context.Context, tx *store.Tx, id, origin string) error {
+// confirmImported confirms a participation from an organizer's import,
+// with the import's payload.
+func confirmImported(ctx context.Context, tx *store.Tx, id, origin, payload string) error {
 	_, err := tx.ExecContext(ctx, `UPDATE participations SET status = 'confirmed', origin_system = $2, confirmed_at = $3,
-		withdrawn_at = NULL, token_hash = NULL, modified_at = $3 WHERE id = $1`, id, origin, tx.Now)
+		withdrawn_at = NULL, token_hash = NULL, modified_at = $3, payload = $4 WHERE id = $1`, id, origin, tx.Now, payload)
 	return internalErr(err)
 }
 

@@ -20,7 +20,7 @@ type storedLink struct {
 // linksOf reads the links of a participation kept apart from its first.
 func linksOf(ctx context.Context, q store.Queryer, participationID string) ([]storedLink, error) {
 	rows, err := q.QueryContext(ctx, `SELECT token_hash, given_name, family_name, locality, country, comment, public_name,
-		contact_ok, share_with_target, lang FROM participation_links WHERE participation_id = $1`, participationID)
+		contact_ok, share_with_target, lang, payload FROM participation_links WHERE participation_id = $1`, participationID)
 	if err != nil {
 		return nil, repertoire.Internal(err)
 	}
@@ -30,7 +30,7 @@ func linksOf(ctx context.Context, q store.Queryer, participationID string) ([]st
 		var l storedLink
 		c := &l.choices
 		if err := rows.Scan(&l.hash, &c.GivenName, &c.FamilyName, &c.Locality, &c.Country, &c.Comment, &c.PublicName,
-			&c.ContactOK, &c.ShareWithTarget, &c.Lang); err != nil {
+			&c.ContactOK, &c.ShareWithTarget, &c.Lang, &c.Payload); err != nil {
 			return nil, repertoire.Internal(err)
 		}
 		out = append(out, l)
@@ -44,9 +44,9 @@ func linksOf(ctx context.Context, q store.Queryer, participationID string) ([]st
 // confirm what it was mailed for. Its created_at is the participation's.
 func keepFirstLink(ctx context.Context, tx *store.Tx, participationID string) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO participation_links (id, participation_id, person_id, token_hash, comment,
-		public_name, contact_ok, share_with_target, given_name, family_name, locality, country, lang, created_at)
+		public_name, contact_ok, share_with_target, given_name, family_name, locality, country, lang, created_at, payload)
 		SELECT $2, id, person_id, token_hash, comment, public_name, contact_ok, share_with_target, given_name, family_name,
-		locality, country, lang, created_at FROM participations WHERE id = $1 AND token_hash IS NOT NULL`,
+		locality, country, lang, created_at, payload FROM participations WHERE id = $1 AND token_hash IS NOT NULL`,
 		participationID, store.NewID()); err != nil {
 		return repertoire.Internal(err)
 	}
@@ -56,10 +56,10 @@ func keepFirstLink(ctx context.Context, tx *store.Tx, participationID string) er
 // addLink keeps a new link of a participation with the choices it confirms.
 func addLink(ctx context.Context, tx *store.Tx, participationID, personID, hash string, c Choices) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO participation_links (id, participation_id, person_id, token_hash, comment,
-		public_name, contact_ok, share_with_target, given_name, family_name, locality, country, lang, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		public_name, contact_ok, share_with_target, given_name, family_name, locality, country, lang, created_at, payload)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		store.NewID(), participationID, personID, hash, c.Comment, c.PublicName, c.ContactOK, c.ShareWithTarget,
-		c.GivenName, c.FamilyName, c.Locality, c.Country, c.Lang, tx.Now)
+		c.GivenName, c.FamilyName, c.Locality, c.Country, c.Lang, tx.Now, c.Payload)
 	return internalErr(err)
 }
 
@@ -75,8 +75,8 @@ func linksSince(ctx context.Context, tx *store.Tx, personID string, since time.T
 // them was followed.
 func setChoices(ctx context.Context, tx *store.Tx, id string, c Choices) error {
 	_, err := tx.ExecContext(ctx, `UPDATE participations SET given_name = $2, family_name = $3, locality = $4, country = $5,
-		comment = $6, public_name = $7, contact_ok = $8, share_with_target = $9, lang = $10, modified_at = $11 WHERE id = $1`,
-		id, c.GivenName, c.FamilyName, c.Locality, c.Country, c.Comment, c.PublicName, c.ContactOK, c.ShareWithTarget, c.Lang, tx.Now)
+		comment = $6, public_name = $7, contact_ok = $8, share_with_target = $9, lang = $10, modified_at = $11, payload = $12 WHERE id = $1`,
+		id, c.GivenName, c.FamilyName, c.Locality, c.Country, c.Comment, c.PublicName, c.ContactOK, c.ShareWithTarget, c.Lang, tx.Now, c.Payload)
 	return internalErr(err)
 }
 
@@ -86,6 +86,6 @@ const exportLinksSQL = `SELECT p.kind, p.action_id, l.created_at, l.comment,
 	CASE WHEN l.public_name THEN 'yes' ELSE 'no' END AS public_name,
 	CASE WHEN l.contact_ok THEN 'yes' ELSE 'no' END AS contact_ok,
 	CASE WHEN l.share_with_target THEN 'yes' ELSE 'no' END AS share_with_target,
-	l.given_name, l.family_name, l.locality, l.country, l.lang
+	l.given_name, l.family_name, l.locality, l.country, l.lang, l.payload
 	FROM participation_links l JOIN participations p ON p.id = l.participation_id
 	WHERE p.person_id = $1 ORDER BY l.created_at, l.id`

@@ -43,6 +43,9 @@ type pending struct {
 	// leaf is the transparency log's record of what this submission
 	// changed in a count, appended with the batch.
 	leaf *translog.Leaf
+	// moved is the participation its tactic's Mover hears of: an import
+	// confirmed it, or a followed link moved it (see Mover).
+	moved *Participation
 }
 
 // move is a mailed link followed: the participation named by link goes
@@ -54,10 +57,7 @@ type move struct {
 	part *Participation
 	// applied: confirmed with its choices, which its person takes now.
 	applied bool
-	// confirmed: its status moved to confirmed in this move (the tactic's
-	// Confirmer hears of it).
-	confirmed bool
-	leaf      *translog.Leaf // the log's record of the move, if it changed a count
+	leaf    *translog.Leaf // the log's record of the move, if it changed a count
 }
 
 // Validate checks a submission as Submit does, without writing anything.
@@ -285,7 +285,8 @@ func (s *Service) writeOne(ctx context.Context, tx *store.Tx, p *pending, d *cou
 	p.res = Result{ID: id, Status: status}
 	switch status {
 	case StatusConfirmed:
-		p.leaf = leaf(translog.Confirm, &Participation{ID: id, Kind: sub.Kind, ActionID: sub.ActionID, PersonID: personID})
+		p.moved = sub.participation(id, personID, status)
+		p.leaf = leaf(translog.Confirm, p.moved)
 		d.imported++
 		d.bucket++
 	case StatusFlagged:
@@ -315,8 +316,10 @@ const MailsPerHour = 3
 // still confirms what it was mailed for (the submitter may not be the
 // person). A rejected one waits for its link again (pending), its flag
 // kept: confirmed, it is back in the organizers' review queue. Confirmed,
-// nothing changes. An organizer's import confirms what waits, but never
-// brings back a withdrawal: only the person does, from their link.
+// nothing changes, unless its tactic reopens it (Reopener): then it gets a
+// new link as a pending one does. An organizer's import confirms what
+// waits, but never brings back a withdrawal: only the person does, from
+// their link.
 func (s *Service) again(ctx context.Context, tx *store.Tx, p *pending, personID string) error {
 	sub := &p.sub
 	ex, err := existing(ctx, tx, sub.ActionID, personID, sub.canonical)
@@ -329,15 +332,23 @@ func (s *Service) again(ctx context.Context, tx *store.Tx, p *pending, personID 
 			return nil
 		}
 		prev := ex.Status
-		if err := confirmImported(ctx, tx, ex.ID, sub.OriginSystem); err != nil {
+		if err := confirmImported(ctx, tx, ex.ID, sub.OriginSystem, sub.Payload); err != nil {
 			return err
 		}
 		p.res.Status = StatusConfirmed
+		ex.Status, ex.OriginSystem, ex.Payload = StatusConfirmed, sub.OriginSystem, sub.Payload
+		p.moved = ex
 		p.leaf = leaf(translog.Confirm, ex)
 		return s.recount(ctx, tx, sub.Kind, sub.ActionID, map[string]int{prev: -1, "imported": 1}, 1)
 	}
 	if ex.Status == StatusConfirmed {
-		return nil
+		r, ok := s.action(sub.Kind).(Reopener)
+		if !ok {
+			return nil
+		}
+		if open, err := r.Reopens(ctx, tx, ex); err != nil || !open {
+			return err
+		}
 	}
 	sent, err := linksSince(ctx, tx, ex.PersonID, tx.Now.Add(-time.Hour))
 	if err != nil || sent >= MailsPerHour {

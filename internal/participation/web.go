@@ -168,13 +168,12 @@ type Form struct {
 	Done, Flash string
 	// Rerender shows the page again with the form's errors.
 	Rerender func(w http.ResponseWriter, r *http.Request, status int, f *web.Form)
-	// Check adds the tactic's own field errors (nil: none), reported with
-	// the person's: a legal action's eligibility answers and mandate.
-	Check func(f *web.Form) repertoire.Errors
-	// Taken runs after the submission committed, with its result (nil:
-	// nothing): a letter keeps its text, a legal action its enrolment's
-	// answers and files, against the participation.
-	Taken func(ctx context.Context, f *web.Form, res Result) error
+	// Check reads the tactic's own fields (nil: none): their field errors,
+	// reported with the person's (a legal action's eligibility answers and
+	// mandate), or else the submission's Payload, which the link mailed for
+	// it confirms (a letter's text, an enrolment's answers) and the
+	// tactic's Mover keeps once that link is followed.
+	Check func(f *web.Form) (payload string, errs repertoire.Errors)
 }
 
 // Take handles the POST of a tactic's public form: the submission, pending
@@ -201,15 +200,14 @@ func (s *Service) Take(w http.ResponseWriter, r *http.Request, pages *web.Render
 			errs = append(errs, repertoire.Invalid("given_name", "field.required", nil))
 		}
 		if form.Check != nil {
-			errs = append(errs, form.Check(f)...)
+			payload, es := form.Check(f)
+			errs = append(errs, es...)
+			sub.Payload = payload
 		}
 		if err := errs.Err(); err != nil {
 			return "", err
 		}
-		res, err := s.Submit(r.Context(), sub)
-		if err == nil && form.Taken != nil {
-			err = form.Taken(r.Context(), f, res)
-		}
+		_, err := s.Submit(r.Context(), sub)
 		return form.Done, err
 	}, func(status int, f *web.Form) { form.Rerender(w, r, status, f) })
 }

@@ -202,6 +202,9 @@ func TestSecurityHeaders(t *testing.T) {
 		"/confirm/abc":       "no-referrer",
 		"/unsubscribe/a.b":   "no-referrer",
 		"/password/reset/xy": "no-referrer",
+		"/events/ticket/a.b": "no-referrer",
+		"/events/offer/a.b":  "no-referrer",
+		"/legal/e/a.b":       "no-referrer",
 	} {
 		_, h, _ := get(t, app.URL+path)
 		csp := h.Get("Content-Security-Policy")

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -93,27 +94,34 @@ func (s *Sink) All() []*Mail {
 // waiting up to 15 s for it.
 func (s *Sink) Wait(t testing.TB, to, subject string) *Mail {
 	t.Helper()
+	return s.WaitN(t, to, subject, 1)[0]
+}
+
+// WaitN returns the first n mails to `to` whose subject contains subject,
+// in the order received, waiting up to 15 s for them.
+func (s *Sink) WaitN(t testing.TB, to, subject string, n int) []*Mail {
+	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	timer := time.AfterFunc(15*time.Second, func() { s.mu.Lock(); s.cond.Broadcast(); s.mu.Unlock() })
 	defer timer.Stop()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for {
+		var found []*Mail
 		for _, m := range s.got {
-			if strings.Contains(m.Subject, subject) {
-				for _, r := range m.To {
-					if strings.EqualFold(r, to) {
-						return m
-					}
-				}
+			if strings.Contains(m.Subject, subject) && slices.ContainsFunc(m.To, func(r string) bool { return strings.EqualFold(r, to) }) {
+				found = append(found, m)
 			}
+		}
+		if len(found) >= n {
+			return found[:n]
 		}
 		if time.Now().After(deadline) {
 			var subjects []string
 			for _, m := range s.got {
 				subjects = append(subjects, strings.Join(m.To, ",")+": "+m.Subject)
 			}
-			t.Fatalf("no mail to %s with subject containing %q; received %d: %q", to, subject, len(s.got), subjects)
+			t.Fatalf("%d of %d mails to %s with subject containing %q; received %d: %q", len(found), n, to, subject, len(s.got), subjects)
 		}
 		s.cond.Wait()
 	}

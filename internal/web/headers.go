@@ -16,7 +16,7 @@ const contentSecurityPolicy = "default-src 'self'; style-src 'self'; style-src-a
 // not leak to another site through the Referer of a link on the page.
 var mailedLinkPrefixes = []string{"/confirm/", "/signin/", "/email/", "/password/reset/", "/invite/",
 	"/unsubscribe/", "/p/confirm/", "/p/withdraw/", "/pledges/checkin/", "/vote/",
-	"/letters/post/"}
+	"/letters/post/", "/events/ticket/", "/events/offer/", "/legal/e/"}
 
 // SecurityHeaders sets the headers every answer carries; hsts adds
 // Strict-Transport-Security, for a server whose public URL is https.
