@@ -175,6 +175,17 @@ func (t *smtpTransport) Send(ctx context.Context, m *Outgoing) error {
 
 var errStale = errors.New("smtp session closed")
 
+// ErrRecipientRefused wraps the server's answer to RCPT when it refused
+// the recipient: with a 5xx code (Permanent), the address bounces.
+var ErrRecipientRefused = errors.New("recipient refused")
+
+// Permanent reports whether a delivery error is the server's refusal for
+// good (RFC 5321: a 5xx reply), which no retry will change.
+func Permanent(err error) bool {
+	var perr *textproto.Error
+	return errors.As(err, &perr) && perr.Code >= 500 && perr.Code < 600
+}
+
 func (t *smtpTransport) deliver(c *smtp.Client, m *Outgoing) error {
 	if err := c.UpdateDeadline(t.timeout); err != nil {
 		return errStale
@@ -190,7 +201,7 @@ func (t *smtpTransport) deliver(c *smtp.Client, m *Outgoing) error {
 		return err
 	}
 	if err := c.Rcpt("<" + m.To + ">"); err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrRecipientRefused, err)
 	}
 	w, err := c.Data()
 	if err != nil {
