@@ -32,13 +32,13 @@ type Message struct {
 	PersonID string // when set, the mail carries their unsubscribe link
 	// About is the person the mail speaks of, when not its recipient (a
 	// request to join names who asks): erasing them deletes the mail.
-	About         string
-	To            string
-	Subject       string
-	Body          string // plain text
+	About   string
+	To      string
+	Subject string
+	Body    string // plain text
 	// HTML is the body's HTML alternative ("" for plain text only),
 	// already escaped and sanitized by the caller.
-	HTML          string
+	HTML string
 	// List is what the mail is a copy of (a message's id): the outbox
 	// counts a list's mails by status and their unsubscribes (ListCounts).
 	List          string
