@@ -29,6 +29,7 @@ import (
 	"repertoire/internal/ledger"
 	"repertoire/internal/legal"
 	"repertoire/internal/letter"
+	"repertoire/internal/message"
 	"repertoire/internal/outbox"
 	"repertoire/internal/participation"
 	"repertoire/internal/petition"
@@ -125,7 +126,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates, letter.Templates, legal.Templates, translog.Templates, event.Templates)
+	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates, letter.Templates, legal.Templates, translog.Templates, event.Templates, message.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -160,6 +161,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	}
 	events := event.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, parts, scheduler)
 	decisions := decision.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, pledges.Store, scheduler.Kick)
+	messages := message.New(db, pages, cat, log, cfg.BaseURL, communities.Store, parts, tacticActions, scheduler.Kick)
 	logs, err := transparencyLog(cfg, db, pages, log, parts)
 	if err != nil {
 		return nil, err
@@ -172,10 +174,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	accounts.Reach = account.Reach{Communities: community.OrganizedBy, People: []func(string) string{
 		community.MembersOf,
 		func(communities string) string {
-			campaigns := campaign.CampaignsOf(communities)
-			return participation.ParticipantsOf(petition.ActionsOf(campaigns) + " UNION " + pledge.ActionsOf(campaigns) +
-				" UNION " + letter.ActionsOf(campaigns) + " UNION " + legal.ActionsOf(campaigns) +
-				" UNION " + event.ActionsOf(campaigns))
+			return participation.ParticipantsOf(tacticActions(campaign.CampaignsOf(communities)))
 		},
 		tag.TaggedIn,
 	}}
@@ -188,7 +187,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	mux := http.NewServeMux()
 	// The log comes first: its step of an erasure (the person's salt)
 	// runs last, after the core has appended the erase leaves.
-	capabilities := []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, letters, legals, events, tags, targets, library, ledgers, decisions}
+	capabilities := []capability{accounts, communities, campaigns, unsubscribe, parts, petitions, pledges, letters, legals, events, tags, targets, library, ledgers, decisions, messages}
 	if logs != nil {
 		capabilities = append([]capability{logs}, capabilities...)
 	}
@@ -285,6 +284,15 @@ func transparencyLog(cfg Config, db *store.DB, pages *web.Renderer, log *slog.Lo
 		return nil, err
 	}
 	return logs, nil
+}
+
+// tacticActions is an SQL subquery selecting the actions of every tactic
+// (petitions, pledges, letters, legal actions, events) of the campaigns
+// the subquery campaigns selects, each written by its table's owner: whose
+// participants organizers' tokens reach, and messages write to.
+func tacticActions(campaigns string) string {
+	return petition.ActionsOf(campaigns) + " UNION " + pledge.ActionsOf(campaigns) + " UNION " + letter.ActionsOf(campaigns) +
+		" UNION " + legal.ActionsOf(campaigns) + " UNION " + event.ActionsOf(campaigns)
 }
 
 // capability is a part of Repertoire the server mounts: every one has
@@ -414,6 +422,7 @@ var entryLinks = []struct {
 	{"repertoire:record_commitment_helper", "POST", "/pledges/{pledge_id}/commitments"},
 	{"repertoire:decisions", "GET", "/decisions"},
 	{"repertoire:legal_actions", "GET", "/legal_actions"},
+	{"osdi:messages", "GET", "/messages"},
 }
 
 // entryPoint is the OSDI API entry point. It links each collection and
