@@ -47,8 +47,8 @@ type Worker struct {
 // NewWorker builds the worker.
 func NewWorker(db *store.DB, t Transport, log *slog.Logger) *Worker {
 	return &Worker{
-		Senders:     8,
-		Batch:       64,
+		Senders:     32,
+		Batch:       512,
 		Poll:        500 * time.Millisecond,
 		Backoff:     30 * time.Second,
 		MaxBackoff:  time.Hour,

@@ -50,7 +50,7 @@ CREATE INDEX message_recipients_person ON message_recipients (person_id);
 ALTER TABLE outbox ADD COLUMN body_html TEXT NOT NULL DEFAULT '';
 ALTER TABLE outbox ADD COLUMN list_id TEXT;
 ALTER TABLE outbox ADD COLUMN unsubscribed_at TIMESTAMP;
-CREATE INDEX outbox_list ON outbox (list_id, status) WHERE list_id IS NOT NULL;
+CREATE INDEX outbox_list ON outbox (list_id, status, unsubscribed_at) WHERE list_id IS NOT NULL;
 
 -- +goose Down
 DROP INDEX outbox_list;
