@@ -15,12 +15,11 @@ import (
 // already left them out. No pixel, no rewritten link: nothing tells us
 // who opened or clicked.
 
-// enqueue puts the message's mail to each of ids in the outbox and says
-// whom it wrote to, in which version.
-func (s *Store) enqueue(ctx context.Context, tx *store.Tx, m *Message, ids []string, people map[string]account.Contact) ([]recipient, error) {
+// enqueue puts the message's mail to each of ids in the outbox, in the
+// version of their language (a person erased since is not written to).
+func (s *Store) enqueue(ctx context.Context, tx *store.Tx, m *Message, ids []string, people map[string]account.Contact) error {
 	rendered := map[string]Rendered{}
 	msgs := make([]outbox.Message, 0, len(ids))
-	written := make([]recipient, 0, len(ids))
 	for _, id := range ids {
 		p, ok := people[id]
 		if !ok || p.Email == "" {
@@ -34,9 +33,8 @@ func (s *Store) enqueue(ctx context.Context, tx *store.Tx, m *Message, ids []str
 		}
 		msgs = append(msgs, outbox.Message{PersonID: id, To: p.Email, Subject: v.Subject, Body: r.Text, HTML: r.HTML, Lang: v.Lang,
 			Catalog: s.cat, FromName: m.FromName, ReplyTo: m.ReplyTo, List: m.ID})
-		written = append(written, recipient{personID: id, lang: v.Lang})
 	}
-	return written, outbox.EnqueueBatch(ctx, tx, s.baseURL, msgs)
+	return outbox.EnqueueBatch(ctx, tx, s.baseURL, msgs)
 }
 
 // testPrefix marks a test send's subject.

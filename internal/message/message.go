@@ -8,11 +8,12 @@
 // Reply-To; it is previewed, tested on oneself, then sent after a
 // confirmation that says how many will receive it, at once or at a time.
 //
-// A message sends once. Sending is a job of the scheduler that writes a
-// chunk of recipients per run: their mails go to the outbox and they are
-// recorded (message_recipients) in the job's transaction, which schedules
-// the next chunk; a run that crashes rolls back whole, and the next one
-// goes on after the last person recorded. Counts come from the outbox
+// A message sends once. Sending is a job of the scheduler: its first run
+// takes the audience into message_recipients, and each run puts the mails
+// of a chunk of them in the outbox and moves the message's sent_through
+// past them in the job's transaction, which schedules the next chunk; a
+// run that crashes rolls back whole, and the next one goes on after the
+// last chunk written. Counts come from the outbox
 // (the mails of the message's list: sent, failed, unsubscribed by their
 // link).
 package message
@@ -117,7 +118,7 @@ type Message struct {
 	ScheduledAt *time.Time
 	StartedAt   *time.Time
 	SentAt      *time.Time
-	Targeted    int // recipients written to so far
+	Targeted    int // the audience taken when sending started
 	Origin      string
 	CreatedBy   string
 	CreatedAt   time.Time

@@ -400,11 +400,13 @@ func (s *Store) Unschedule(ctx context.Context, id string) (*Message, error) {
 	return s.Get(ctx, id)
 }
 
-// onSend is the sending job: it writes the next chunk of recipients
-// (after the last recorded, in id order), each one's mail in the outbox
-// and their row in message_recipients, and schedules the next run; with
-// nobody left, the message is sent. All in the job's transaction: a crash
-// rolls the chunk back whole and the retry writes it again, once.
+// onSend is the sending job. Its first run takes the audience into
+// message_recipients (one INSERT … SELECT: the people of the audience at
+// that moment, total_targeted); every run writes the mails of the next
+// chunk of them after sent_through (in person id order), moves
+// sent_through to the last, and schedules the next run; with nobody left
+// the message is sent. All in the job's transaction: a crash rolls the
+// chunk back whole and the retry writes it again, once.
 func (s *Store) onSend(ctx context.Context, tx *store.Tx, j schedule.Job) error {
 	m, err := get(ctx, tx, j.SubjectID)
 	if errors.Is(err, errNotFound) {
@@ -413,28 +415,29 @@ func (s *Store) onSend(ctx context.Context, tx *store.Tx, j schedule.Job) error 
 	if err != nil {
 		return err
 	}
-	switch m.Status {
-	case StatusScheduled:
-		if _, err := tx.ExecContext(ctx, `UPDATE messages SET status = 'sending', modified_at = $1 WHERE id = $2`, tx.Now, m.ID); err != nil {
-			return repertoire.Internal(err)
-		}
-	case StatusSending:
-	default:
+	if m.Status != StatusScheduled && m.Status != StatusSending {
 		return nil // taken back to its draft, or sent
 	}
+	var through string
+	if err := tx.QueryRowContext(ctx, `SELECT sent_through FROM messages WHERE id = $1`, m.ID).Scan(&through); err != nil {
+		return repertoire.Internal(err)
+	}
 	if m.StartedAt == nil {
-		if _, err := tx.ExecContext(ctx, `UPDATE messages SET started_at = $1 WHERE id = $2`, tx.Now, m.ID); err != nil {
+		var args store.Args
+		idArg := args.Add(m.ID)
+		res, err := tx.ExecContext(ctx, `INSERT INTO message_recipients (message_id, person_id) SELECT `+idArg+`, r.person_id FROM (`+
+			s.audience(m, &args)+`) r`, args...)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		n, _ := res.RowsAffected()
+		if _, err := tx.ExecContext(ctx, `UPDATE messages SET status = 'sending', started_at = $1, total_targeted = $2, modified_at = $1
+			WHERE id = $3`, tx.Now, n, m.ID); err != nil {
 			return repertoire.Internal(err)
 		}
 	}
-	var last string
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(person_id), '') FROM message_recipients WHERE message_id = $1`, m.ID).Scan(&last); err != nil {
-		return repertoire.Internal(err)
-	}
-	var args store.Args
-	q := s.audience(m, &args)
-	q = `SELECT x.person_id FROM (` + q + `) x WHERE x.person_id > ` + args.Add(last) + ` ORDER BY x.person_id LIMIT ` + args.Add(max(1, s.Chunk))
-	ids, err := store.Strings(ctx, tx, q, args...)
+	ids, err := store.Strings(ctx, tx, `SELECT person_id FROM message_recipients WHERE message_id = $1 AND person_id > $2
+		ORDER BY person_id LIMIT $3`, m.ID, through, max(1, s.Chunk))
 	if err != nil {
 		return err
 	}
@@ -448,40 +451,15 @@ func (s *Store) onSend(ctx context.Context, tx *store.Tx, j schedule.Job) error 
 	if err != nil {
 		return err
 	}
-	written, err := s.enqueue(ctx, tx, m, ids, people)
-	if err != nil {
+	if err := s.enqueue(ctx, tx, m, ids, people); err != nil {
 		return err
 	}
-	if err := recordRecipients(ctx, tx, m.ID, written); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE messages SET total_targeted = total_targeted + $1, modified_at = $2 WHERE id = $3`,
-		len(written), tx.Now, m.ID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE messages SET sent_through = $1, modified_at = $2 WHERE id = $3`, ids[len(ids)-1], tx.Now, m.ID); err != nil {
 		return repertoire.Internal(err)
 	}
 	// The next chunk, due now: the runner takes it as soon as this one
 	// commits (a new time, so not the job this run marks done).
 	return schedule.Schedule(ctx, tx, jobSend, m.ID, tx.Now)
-}
-
-// recipient is one person a chunk wrote to, in the language they got.
-type recipient struct{ personID, lang string }
-
-// recordRecipients writes a chunk's recipients, multi-row.
-func recordRecipients(ctx context.Context, tx *store.Tx, messageID string, rs []recipient) error {
-	const rows = 300
-	for start := 0; start < len(rs); start += rows {
-		chunk := rs[start:min(start+rows, len(rs))]
-		args := make([]any, 0, 3*len(chunk))
-		for _, r := range chunk {
-			args = append(args, messageID, r.personID, r.lang)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO message_recipients (message_id, person_id, lang) VALUES `+
-			store.Rows(tx.Dialect, len(chunk), 3), args...); err != nil {
-			return repertoire.Internal(err)
-		}
-	}
-	return nil
 }
 
 // Counts are what became of a message's mails.
@@ -513,8 +491,8 @@ func erase(ctx context.Context, tx *store.Tx, personID string) error {
 // exportSections are the messages written to a person, in their export.
 func exportSections() []account.ExportSection {
 	return []account.ExportSection{
-		{Name: "messages_received", SQL: `SELECT v.subject, r.lang, m.sent_at FROM message_recipients r
-			JOIN messages m ON m.id = r.message_id JOIN message_versions v ON v.message_id = r.message_id AND v.lang = r.lang
+		{Name: "messages_received", SQL: `SELECT (SELECT v.subject FROM message_versions v WHERE v.message_id = m.id ORDER BY v.lang LIMIT 1) AS subject,
+			m.sent_at FROM message_recipients r JOIN messages m ON m.id = r.message_id
 			WHERE r.person_id = $1 ORDER BY m.created_at`},
 	}
 }

@@ -16,6 +16,7 @@ CREATE TABLE messages (
     started_at     TIMESTAMP,
     sent_at        TIMESTAMP,
     total_targeted INTEGER NOT NULL DEFAULT 0,
+    sent_through   TEXT NOT NULL DEFAULT '', -- the last recipient (by person id) whose mail is in the outbox
     origin         TEXT NOT NULL DEFAULT '',
     created_by     TEXT REFERENCES people (id) ON DELETE SET NULL,
     created_at     TIMESTAMP NOT NULL,
@@ -33,13 +34,13 @@ CREATE TABLE message_versions (
     PRIMARY KEY (message_id, lang)
 );
 
--- Whom a message was written to, each once: recorded in the transaction
--- that puts their mail in the outbox, so a send resumed after a crash
--- goes on after the last one recorded.
+-- Whom a message is written to, each once: the audience taken when
+-- sending starts; their mails go to the outbox a chunk at a time, in
+-- person id order, each chunk moving messages.sent_through in its
+-- transaction, so a send resumed after a crash goes on after it.
 CREATE TABLE message_recipients (
     message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
     person_id  TEXT NOT NULL REFERENCES people (id) ON DELETE CASCADE,
-    lang       TEXT NOT NULL,
     PRIMARY KEY (message_id, person_id)
 );
 CREATE INDEX message_recipients_person ON message_recipients (person_id);
