@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -71,6 +74,7 @@ func TestOrganizerMessagesConsentingSignersWhoCanUnsubscribe(t *testing.T) {
 		if v := Get(t, ctx, "read the kept subject", chromedp.Value(`#f-subject_en`)); v != "Delivered!" {
 			t.Fatalf("the preview lost the subject: %q", v)
 		}
+		screenshot(t, ctx, "message-editor-desktop-en.png")
 		Run(t, ctx, "save, then send",
 			chromedp.Click(`button[value="save"]`),
 			chromedp.WaitVisible(`#counts`),
@@ -108,6 +112,7 @@ func TestOrganizerMessagesConsentingSignersWhoCanUnsubscribe(t *testing.T) {
 			unsub := Get(t, ctx, "read unsubscribed", chromedp.Text(`#count-unsubscribed`))
 			targeted := Get(t, ctx, "read targeted", chromedp.Text(`#count-targeted`))
 			if sent == "2" && unsub == "1" && targeted == "2" {
+				screenshot(t, ctx, "message-counts-desktop-en.png")
 				break
 			}
 			if time.Now().After(deadline) {
@@ -116,4 +121,19 @@ func TestOrganizerMessagesConsentingSignersWhoCanUnsubscribe(t *testing.T) {
 			time.Sleep(200 * time.Millisecond)
 		}
 	})
+}
+
+// screenshot writes the page, whole, as a PNG into the directory
+// REPERTOIRE_SCREENSHOTS names (docs/screenshots), when it is set; only on
+// SQLite, so each picture is taken once.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("REPERTOIRE_SCREENSHOTS")
+	if dir == "" || !strings.HasSuffix(t.Name(), "/sqlite") {
+		return
+	}
+	png := Get(t, ctx, "take "+name, chromedp.FullScreenshot(100))
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
