@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"syscall"
 	"testing"
@@ -36,6 +37,10 @@ var benchRecipients = func() int {
 //
 //	go test -run '^$' -bench Send -benchtime 1x ./internal/message/
 func BenchmarkSend(b *testing.B) {
+	if os.Getenv("GOGC") == "" {
+		// As `repertoire serve` runs (cmd/repertoire: serveGCPercent).
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
 	engines := map[string]func(testing.TB) *store.DB{"sqlite": storetest.OpenSQLite}
 	if os.Getenv(storetest.EnvPostgres) != "" {
 		engines["postgres"] = storetest.OpenPostgres
