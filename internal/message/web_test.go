@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"repertoire/internal/testkit"
 )
@@ -117,5 +118,44 @@ func TestOnlyOrganizersReachMessages(t *testing.T) {
 		if st := app.API(t, "PUT", "/api/v1/messages/"+m.ID, f.org, doc, &got); st != 200 || got.Subject != "Private, edited" {
 			t.Errorf("PUT as read: %d %+v", st, got)
 		}
+	})
+}
+
+func TestAMessageScheduledGoesOutAtItsTimeAndCanBeTakenBack(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app)
+		f.sign(t, "ana@example.org", "Ana", "en", true)
+		m := f.create(t, map[string]any{"subject": "Tomorrow", "body": "See you.", "targets": parts("participants", f.petition)})
+		b := app.Browser()
+		b.SignIn(t, "olga@example.org", password)
+		if st, page := b.Get(t, "/messages/"+m.ID+"/send"); st != 200 || !strings.Contains(page, "will be sent to 1 people") {
+			t.Fatalf("confirmation %d:\n%s", st, page)
+		}
+		for _, at := range []string{"tomorrow", "2020-01-01T09:00"} {
+			if st, page := b.Post(t, "/messages/"+m.ID+"/send", url.Values{"when": {"later"}, "at": {at}}); st != 422 ||
+				!strings.Contains(page, `value="`+at+`"`) {
+				t.Errorf("at %q: %d", at, st)
+			}
+		}
+		later := time.Now().UTC().Add(time.Hour).Format("2006-01-02T15:04")
+		if st, _ := b.Post(t, "/messages/"+m.ID+"/send", url.Values{"when": {"later"}, "at": {later}}); st != 200 {
+			t.Fatalf("schedule: %d", st)
+		}
+		if d := f.get(t, m.ID); d.Status != "scheduled" {
+			t.Fatalf("after scheduling: %+v", d)
+		}
+		if st, _ := b.Post(t, "/messages/"+m.ID+"/unschedule", url.Values{}); st != 200 {
+			t.Fatalf("unschedule: %d", st)
+		}
+		if d := f.get(t, m.ID); d.Status != "draft" || d.ScheduledStartDate != "" {
+			t.Fatalf("after taking it back: %+v", d)
+		}
+		// Scheduled two seconds ahead by the API: the scheduler sends it then.
+		soon := time.Now().UTC().Add(2 * time.Second).Format(time.RFC3339)
+		if st := app.API(t, "POST", "/api/v1/messages/"+m.ID+"/schedule", f.org, map[string]any{"scheduled_start_date": soon}, nil); st != 200 {
+			t.Fatalf("schedule by API: %d", st)
+		}
+		f.waitFor(t, m.ID, "sent at its time", func(d messageDoc) bool { return d.Status == "sent" })
+		app.Mail.Wait(t, "ana@example.org", "Tomorrow")
 	})
 }
