@@ -442,7 +442,9 @@ func (s *Store) onSend(ctx context.Context, tx *store.Tx, j schedule.Job) error 
 		return err
 	}
 	if len(ids) == 0 {
-		if _, err := tx.ExecContext(ctx, `UPDATE messages SET status = 'sent', sent_at = $1, modified_at = $1 WHERE id = $2`, tx.Now, m.ID); err != nil {
+		// The place of the send is no longer needed, nor the id it names.
+		if _, err := tx.ExecContext(ctx, `UPDATE messages SET status = 'sent', sent_at = $1, sent_through = '', modified_at = $1 WHERE id = $2`,
+			tx.Now, m.ID); err != nil {
 			return repertoire.Internal(err)
 		}
 		return nil
@@ -475,10 +477,15 @@ func (s *Store) Counts(ctx context.Context, m *Message) (Counts, error) {
 }
 
 // erase is message's step of a person's erasure: the rows saying they
-// were written to go, and the messages they created lose their creator.
+// were written to go, a send in progress no longer names them as its
+// place, and the messages they created lose their creator.
 func erase(ctx context.Context, tx *store.Tx, personID string) error {
 	for _, q := range []string{
 		`DELETE FROM message_recipients WHERE person_id = $1`,
+		// A send going on whose last chunk ended with them goes on after
+		// the recipient before them: the same place, without their id.
+		`UPDATE messages SET sent_through = COALESCE((SELECT MAX(r.person_id) FROM message_recipients r
+			WHERE r.message_id = messages.id AND r.person_id < $1), '') WHERE sent_through = $1`,
 		`UPDATE messages SET created_by = NULL WHERE created_by = $1`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, personID); err != nil {
