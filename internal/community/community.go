@@ -146,8 +146,12 @@ type CampaignLister interface {
 
 // PageLink is a link the community page shows to another capability's
 // pages of the community (its decisions): Path under /c/{slug}/, Label a
-// message ID.
-type PageLink struct{ Path, Label string }
+// message ID; Organizers: shown in the organizers' links only (the
+// messages).
+type PageLink struct {
+	Path, Label string
+	Organizers  bool
+}
 
 // EventSummary is what the community page shows of an upcoming event.
 type EventSummary struct {

@@ -67,3 +67,10 @@ func ActiveMemberIDs(ctx context.Context, q store.Queryer, communityID string) (
 	return store.Strings(ctx, q, `SELECT person_id FROM memberships WHERE community_id = $1 AND status = $2 ORDER BY person_id`,
 		communityID, StatusActive)
 }
+
+// ActiveMembersOf is an SQL subquery selecting the active members of the
+// communities the subquery communities selects (not those who asked to
+// join and wait): whom a message to a community's members writes to.
+func ActiveMembersOf(communities string) string {
+	return "SELECT person_id FROM memberships WHERE status = '" + StatusActive + "' AND community_id IN (" + communities + ")"
+}

@@ -10,8 +10,8 @@ import (
 	"repertoire/internal/store"
 )
 
-// batchRows bounds the rows of one multi-row INSERT (9 arguments an
-// outbox row). PostgreSQL pays a round trip a statement, so it gets large
+// batchRows bounds the rows of one multi-row INSERT (mailColumns
+// arguments an outbox row). PostgreSQL pays a round trip a statement, so it gets large
 // ones, well under its 65535 arguments; SQLite runs in process and is
 // fastest with middling ones.
 func batchRows(d store.Dialect) int {
@@ -25,7 +25,8 @@ func batchRows(d store.Dialect) int {
 // pledge's activation mail to every committed person): the same rows,
 // unsubscribe links and footers, written with one multi-row statement per
 // thousand messages instead of two statements per message. The rule on
-// unsubscribed people is Enqueue's; a message without a PersonID (a
+// unsubscribed people is Enqueue's, and so are the HTML alternative, the
+// list, the sender's name and Reply-To; a message without a PersonID (a
 // transactional mail to an address, such as a confirmation link) carries
 // no unsubscribe link, as with Enqueue.
 func EnqueueBatch(ctx context.Context, tx *store.Tx, baseURL string, msgs []Message) error {
@@ -59,10 +60,15 @@ func enqueueChunk(ctx context.Context, tx *store.Tx, exec func(string, []any) er
 	if err != nil {
 		return err
 	}
-	args := make([]any, 0, 9*len(msgs))
+	args := make([]any, 0, mailColumns*len(msgs))
 	for _, m := range msgs {
 		var personID, linkHash any
-		body, headers := m.Body, plain
+		body, html, headers := m.Body, m.HTML, plain
+		sender := from
+		if m.FromName != "" {
+			sender = senderOf(from, m.FromName)
+			headers = plainHeaders(sender)
+		}
 		id := store.NewID()
 		if m.PersonID != "" {
 			if st, set := statuses[m.PersonID]; set && st != StatusSubscribed && !m.Transactional {
@@ -79,8 +85,8 @@ func enqueueChunk(ctx context.Context, tx *store.Tx, exec func(string, []any) er
 			}
 			token, hash := unsubscribeToken(id)
 			link := baseURL + "/unsubscribe/" + token
-			body = withFooter(m.Body, f, link)
-			headers, linkHash = unsubscribeHeaders(from, link), hash
+			body, html = withFooter(m.Body, f, link), withHTMLFooter(m.HTML, f, link)
+			headers, linkHash = unsubscribeHeaders(sender, link), hash
 		} else if !m.Transactional {
 			return repertoire.Internal(fmt.Errorf("outbox: news to an address without a person cannot be unsubscribed from"))
 		}
@@ -92,10 +98,13 @@ func enqueueChunk(ctx context.Context, tx *store.Tx, exec func(string, []any) er
 		if subject == "" {
 			return repertoire.Internal(fmt.Errorf("outbox: message without subject"))
 		}
-		args = append(args, id, personID, to.Address, subject, body, headers, linkHash, tx.Now, tx.Now)
+		if headers, err = withReplyTo(headers, m.ReplyTo); err != nil {
+			return err
+		}
+		args = append(args, id, personID, to.Address, subject, body, headers, linkHash, tx.Now, tx.Now, html, nullable(m.List))
 	}
 	if len(args) == 0 {
 		return nil
 	}
-	return exec(insertMailsSQL(tx.Dialect, len(args)/9), args)
+	return exec(insertMailsSQL(tx.Dialect, len(args)/mailColumns), args)
 }

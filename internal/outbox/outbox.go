@@ -11,6 +11,7 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"html"
 	"net/mail"
 	"net/url"
 	"strings"
@@ -31,10 +32,16 @@ type Message struct {
 	PersonID string // when set, the mail carries their unsubscribe link
 	// About is the person the mail speaks of, when not its recipient (a
 	// request to join names who asks): erasing them deletes the mail.
-	About         string
-	To            string
-	Subject       string
-	Body          string // plain text
+	About   string
+	To      string
+	Subject string
+	Body    string // plain text
+	// HTML is the body's HTML alternative ("" for plain text only),
+	// already escaped and sanitized by the caller.
+	HTML string
+	// List is what the mail is a copy of (a message's id): the outbox
+	// counts a list's mails by status and their unsubscribes (ListCounts).
+	List          string
 	Lang          string // language of Subject and Body, for the footer ("en" when empty)
 	Transactional bool   // confirmations and sign-in links go out even to unsubscribed people
 	Attachments   []Attachment
@@ -83,13 +90,9 @@ func Enqueue(ctx context.Context, tx *store.Tx, baseURL string, m Message) error
 	}
 	baseURL = strings.TrimRight(baseURL, "/")
 	id := store.NewID()
-	from := DefaultFrom(baseURL)
-	if name := oneLine(m.FromName); name != "" {
-		sender, _ := mail.ParseAddress(from)
-		from = (&mail.Address{Name: name, Address: sender.Address}).String()
-	}
+	from := senderOf(DefaultFrom(baseURL), m.FromName)
 	headers := plainHeaders(from)
-	body := m.Body
+	body, html := m.Body, m.HTML
 	var personID, linkHash any
 	if m.PersonID != "" {
 		personID = m.PersonID
@@ -106,7 +109,7 @@ func Enqueue(ctx context.Context, tx *store.Tx, baseURL string, m Message) error
 		}
 		token, hash := unsubscribeToken(id)
 		link := baseURL + "/unsubscribe/" + token
-		body = withFooter(body, f, link)
+		body, html = withFooter(body, f, link), withHTMLFooter(html, f, link)
 		headers, linkHash = unsubscribeHeaders(from, link), hash
 	}
 	attachments := "[]"
@@ -117,18 +120,14 @@ func Enqueue(ctx context.Context, tx *store.Tx, baseURL string, m Message) error
 		}
 		attachments = string(aj)
 	}
-	if m.ReplyTo != "" {
-		reply, err := mail.ParseAddress(m.ReplyTo)
-		if err != nil {
-			return repertoire.Internal(errors.New("outbox: reply-to is not an address"))
-		}
-		headers = withHeader(headers, headerReplyTo, (&mail.Address{Address: reply.Address}).String())
+	if headers, err = withReplyTo(headers, m.ReplyTo); err != nil {
+		return err
 	}
 	var about any
 	if m.About != "" {
 		about = m.About
 	}
-	return insertMail(ctx, tx, id, personID, about, to.Address, subject, body, headers, linkHash, attachments)
+	return insertMail(ctx, tx, id, personID, about, to.Address, subject, body, html, headers, linkHash, attachments, nullable(m.List))
 }
 
 // footer is the unsubscribe footer of one language, rendered around the
@@ -151,6 +150,46 @@ func footerFor(cat *i18n.Catalog, lang string) (footer, error) {
 // signature separator.
 func withFooter(body string, f footer, link string) string {
 	return strings.TrimRight(body, "\r\n") + "\n\n-- \n" + f.before + link + f.after + "\n"
+}
+
+// withHTMLFooter ends an HTML body with the footer and its link; an empty
+// body (a plain-text mail) stays empty.
+func withHTMLFooter(body string, f footer, link string) string {
+	if body == "" {
+		return ""
+	}
+	l := html.EscapeString(link)
+	return body + "\n<hr>\n<p style=\"font-size:small\">" + html.EscapeString(f.before) + `<a href="` + l + `">` + l + "</a>" +
+		html.EscapeString(f.after) + "</p>\n"
+}
+
+// senderOf is the From of a mail: Repertoire's address under the
+// message's display name, when it has one.
+func senderOf(from, name string) string {
+	if name = oneLine(name); name != "" {
+		sender, _ := mail.ParseAddress(from)
+		return (&mail.Address{Name: name, Address: sender.Address}).String()
+	}
+	return from
+}
+
+// withReplyTo adds the Reply-To header of a mail that has one.
+func withReplyTo(headers, replyTo string) (string, error) {
+	if replyTo == "" {
+		return headers, nil
+	}
+	reply, err := mail.ParseAddress(replyTo)
+	if err != nil {
+		return "", repertoire.Internal(errors.New("outbox: reply-to is not an address"))
+	}
+	return withHeader(headers, headerReplyTo, (&mail.Address{Address: reply.Address}).String()), nil
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // withHeader adds one header to a headers JSON.
@@ -196,6 +235,8 @@ func DefaultFrom(baseURL string) string {
 const (
 	StatusSubscribed   = "subscribed"
 	StatusUnsubscribed = "unsubscribed"
+	StatusBouncing     = "bouncing"       // a server refused the address for good
+	StatusComplained   = "spam complaint" // they reported a mail as spam (OSDI's word)
 )
 
 // unsubscribeToken mints the unsubscribe link of the mail with the given

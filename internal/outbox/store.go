@@ -18,9 +18,11 @@ import (
 // row is one claimed outbox message.
 type row struct {
 	ID          string
+	PersonID    string // "" for a mail to an address
 	To          string
 	Subject     string
 	Body        string
+	HTML        string
 	Headers     map[string]string
 	Attempts    int
 	CreatedAt   time.Time
@@ -28,24 +30,27 @@ type row struct {
 }
 
 // insertMail writes one mail to the outbox, pending.
-func insertMail(ctx context.Context, tx *store.Tx, id string, personID, about any, to, subject, body, headers string, linkHash any, attachments string) error {
+func insertMail(ctx context.Context, tx *store.Tx, id string, personID, about any, to, subject, body, html, headers string, linkHash any,
+	attachments string, list any) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO outbox (id, person_id, to_address, subject, body_text, headers, unsubscribe_hash,
-		status, attempts, next_attempt_at, created_at, attachments, about_person_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $9, $10)`,
-		id, personID, to, subject, body, headers, linkHash, tx.Now, attachments, about)
+		status, attempts, next_attempt_at, created_at, attachments, about_person_id, body_html, list_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $9, $10, $11, $12)`,
+		id, personID, to, subject, body, headers, linkHash, tx.Now, attachments, about, html, list)
 	if err != nil {
 		return repertoire.Internal(err)
 	}
 	return nil
 }
 
-// insertMailsSQL writes n mails with one statement, 9 arguments each: id,
-// person_id, to_address, subject, body_text, headers, unsubscribe_hash,
-// next_attempt_at, created_at.
+// insertMailsSQL writes n mails with one statement, mailColumns arguments
+// each: id, person_id, to_address, subject, body_text, headers,
+// unsubscribe_hash, next_attempt_at, created_at, body_html, list_id.
 func insertMailsSQL(d store.Dialect, n int) string {
-	return `INSERT INTO outbox (id, person_id, to_address, subject, body_text, headers, unsubscribe_hash, next_attempt_at, created_at) VALUES ` +
-		store.Rows(d, n, 9)
+	return `INSERT INTO outbox (id, person_id, to_address, subject, body_text, headers, unsubscribe_hash, next_attempt_at, created_at,
+		body_html, list_id) VALUES ` + store.Rows(d, n, mailColumns)
 }
+
+const mailColumns = 11
 
 // ExportMails is the mail of a person in their data export: $1 is their
 // id, $2 their address (mail sent before they were known by id).
@@ -60,7 +65,7 @@ func claim(ctx context.Context, db *store.DB, n int, until time.Time) ([]row, er
 	var rows []row
 	err := db.Write(ctx, func(tx *store.Tx) error {
 		rows = rows[:0]
-		q := `SELECT id, to_address, subject, body_text, headers, attempts, created_at, attachments FROM outbox
+		q := `SELECT id, COALESCE(person_id, ''), to_address, subject, body_text, body_html, headers, attempts, created_at, attachments FROM outbox
 			WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $2`
 		if tx.Dialect == store.Postgres {
 			q += ` FOR UPDATE SKIP LOCKED`
@@ -73,7 +78,7 @@ func claim(ctx context.Context, db *store.DB, n int, until time.Time) ([]row, er
 		for rs.Next() {
 			var r row
 			var headers, attachments string
-			if err := rs.Scan(&r.ID, &r.To, &r.Subject, &r.Body, &headers, &r.Attempts, &r.CreatedAt, &attachments); err != nil {
+			if err := rs.Scan(&r.ID, &r.PersonID, &r.To, &r.Subject, &r.Body, &r.HTML, &headers, &r.Attempts, &r.CreatedAt, &attachments); err != nil {
 				return repertoire.Internal(err)
 			}
 			if attachments != "[]" {
@@ -114,30 +119,33 @@ type outcome struct {
 	Status   string    // sent | pending | failed
 	Error    string    // short, without addresses
 	Next     time.Time // next attempt, when pending
+	// Bounced is the person whose address the server refused for good
+	// (a 5xx answer to RCPT): their address is marked bouncing.
+	Bounced string
 }
 
-// record writes the outcomes of a batch in one transaction.
+// record writes the outcomes of a batch in one transaction: the mails
+// delivered with one statement (a batch is mostly those), the others one
+// by one.
 func record(ctx context.Context, db *store.DB, outs []outcome) error {
 	if len(outs) == 0 {
 		return nil
 	}
 	return db.Write(ctx, func(tx *store.Tx) error {
+		var sent []string
 		for _, o := range outs {
 			var err error
 			switch o.Status {
 			case "sent":
-				// Delivered: the body, its attachments and the headers
-				// carried links that sign people in or act for them. The
-				// row keeps what the export, the metrics and the
-				// unsubscribe link need (its hash, created_at).
-				_, err = tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', attempts = $1, sent_at = $2, last_error = '',
-					body_text = '', headers = '{}', attachments = '[]' WHERE id = $3`,
-					o.Attempts, tx.Now, o.ID)
+				sent = append(sent, o.ID)
 			case "failed":
 				// A failed mail's next_attempt_at is when it failed: the
 				// sweep drops its body KeepFailed later.
 				_, err = tx.ExecContext(ctx, `UPDATE outbox SET status = 'failed', attempts = $1, last_error = $2, next_attempt_at = $3 WHERE id = $4`,
 					o.Attempts, o.Error, tx.Now, o.ID)
+				if err == nil && o.Bounced != "" {
+					err = markBouncing(ctx, tx, o.Bounced)
+				}
 			default:
 				_, err = tx.ExecContext(ctx, `UPDATE outbox SET status = $1, attempts = $2, last_error = $3, next_attempt_at = $4 WHERE id = $5`,
 					o.Status, o.Attempts, o.Error, o.Next, o.ID)
@@ -146,8 +154,28 @@ func record(ctx context.Context, db *store.DB, outs []outcome) error {
 				return repertoire.Internal(err)
 			}
 		}
+		for start := 0; start < len(sent); start += 500 {
+			// Delivered: the body, its attachments and the headers
+			// carried links that sign people in or act for them. The row
+			// keeps what the export, the metrics and the unsubscribe link
+			// need (its hash, created_at). attempts+1 is this attempt:
+			// the row was leased to this worker.
+			in, args := store.In(sent[start:min(start+500, len(sent))], 2)
+			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = $1, last_error = '',
+				body_text = '', body_html = '', headers = '{}', attachments = '[]' WHERE id IN (`+in+`)`, append([]any{tx.Now}, args...)...); err != nil {
+				return repertoire.Internal(err)
+			}
+		}
 		return nil
 	})
+}
+
+// markBouncing marks the person's address bouncing, unless they said
+// more already (unsubscribed, complained).
+func markBouncing(ctx context.Context, tx *store.Tx, personID string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO email_statuses (person_id, status, modified_at) VALUES ($1, $2, $3)
+		ON CONFLICT (person_id) DO NOTHING`, personID, StatusBouncing, tx.Now)
+	return err
 }
 
 // dropFailedBodies empties the body, headers and attachments of the mails
@@ -155,8 +183,8 @@ func record(ctx context.Context, db *store.DB, outs []outcome) error {
 func dropFailedBodies(ctx context.Context, db *store.DB, cutoff time.Time) (int, error) {
 	var n int64
 	err := db.Write(ctx, func(tx *store.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE outbox SET body_text = '', headers = '{}', attachments = '[]'
-			WHERE status = 'failed' AND next_attempt_at < $1 AND (body_text <> '' OR headers <> '{}' OR attachments <> '[]')`, cutoff)
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET body_text = '', body_html = '', headers = '{}', attachments = '[]'
+			WHERE status = 'failed' AND next_attempt_at < $1 AND (body_text <> '' OR body_html <> '' OR headers <> '{}' OR attachments <> '[]')`, cutoff)
 		if err != nil {
 			return repertoire.Internal(err)
 		}
@@ -222,10 +250,19 @@ func setEmailStatus(ctx context.Context, db *store.DB, token string, from []stri
 		if err != nil {
 			return err
 		}
-		if slices.Contains(from, status) {
-			return SetEmailStatus(ctx, tx, personID, to)
+		if !slices.Contains(from, status) {
+			return nil
 		}
-		return nil
+		if to == StatusUnsubscribed {
+			// The mail whose link it was counts one unsubscribe (its
+			// list's counts); a second click on it adds none.
+			mailID, _, _ := strings.Cut(token, ".")
+			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET unsubscribed_at = $1 WHERE id = $2 AND unsubscribed_at IS NULL`,
+				tx.Now, mailID); err != nil {
+				return repertoire.Internal(err)
+			}
+		}
+		return SetEmailStatus(ctx, tx, personID, to)
 	})
 }
 
@@ -302,4 +339,46 @@ func SetEmailStatus(ctx context.Context, tx *store.Tx, personID, status string) 
 		return repertoire.Internal(err)
 	}
 	return nil
+}
+
+// Unreachable is an SQL subquery selecting the people no news mail goes
+// to: unsubscribed, bouncing, or who complained (a message's audience
+// leaves them out before counting).
+func Unreachable() string { return "SELECT person_id FROM email_statuses" }
+
+// ListCounts are what became of the mails of a list (a message's copies).
+type ListCounts struct {
+	Queued, Sent, Failed int
+	Unsubscribed         int // by the link of one of these mails
+}
+
+// CountList counts the mails of a list by status, and those whose
+// unsubscribe link was used (the outbox_list index: one range of it).
+func CountList(ctx context.Context, q store.Queryer, listID string) (ListCounts, error) {
+	var c ListCounts
+	rows, err := q.QueryContext(ctx, `SELECT status, COUNT(*), COUNT(unsubscribed_at) FROM outbox WHERE list_id = $1 GROUP BY status`, listID)
+	if err != nil {
+		return c, repertoire.Internal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var status string
+		var n, unsub int
+		if err := rows.Scan(&status, &n, &unsub); err != nil {
+			return c, repertoire.Internal(err)
+		}
+		switch status {
+		case "sent":
+			c.Sent += n
+		case "failed":
+			c.Failed += n
+		default:
+			c.Queued += n
+		}
+		c.Unsubscribed += unsub
+	}
+	if err := rows.Err(); err != nil {
+		return c, repertoire.Internal(err)
+	}
+	return c, nil
 }

@@ -45,8 +45,9 @@ func ErasePerson(ctx context.Context, tx *store.Tx, personID, email, name string
 		}
 	}
 	for _, n := range needles {
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET subject = REPLACE(subject, $1, $2), body_text = REPLACE(body_text, $1, $2)
-			WHERE status IN ('pending', 'failed') AND (subject LIKE $3 ESCAPE '\' OR body_text LIKE $3 ESCAPE '\')`,
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET subject = REPLACE(subject, $1, $2), body_text = REPLACE(body_text, $1, $2),
+			body_html = REPLACE(body_html, $1, $2)
+			WHERE status IN ('pending', 'failed') AND (subject LIKE $3 ESCAPE '\' OR body_text LIKE $3 ESCAPE '\' OR body_html LIKE $3 ESCAPE '\')`,
 			n, Erased, "%"+likeEscaper.Replace(n)+"%"); err != nil {
 			return repertoire.Internal(err)
 		}

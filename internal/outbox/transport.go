@@ -109,7 +109,7 @@ type idleConn struct {
 
 const (
 	smtpTimeout = 30 * time.Second
-	maxIdle     = 8
+	maxIdle     = 32
 	// Servers close idle sessions after a minute or more; staying well
 	// under that avoids most stale connections.
 	maxIdleTime = 20 * time.Second
@@ -175,9 +175,23 @@ func (t *smtpTransport) Send(ctx context.Context, m *Outgoing) error {
 
 var errStale = errors.New("smtp session closed")
 
+// ErrRecipientRefused wraps the server's answer to RCPT when it refused
+// the recipient: with a 5xx code (Permanent), the address bounces.
+var ErrRecipientRefused = errors.New("recipient refused")
+
+// Permanent reports whether a delivery error is the server's refusal for
+// good (RFC 5321: a 5xx reply), which no retry will change.
+func Permanent(err error) bool {
+	var perr *textproto.Error
+	return errors.As(err, &perr) && perr.Code >= 500 && perr.Code < 600
+}
+
 func (t *smtpTransport) deliver(c *smtp.Client, m *Outgoing) error {
 	if err := c.UpdateDeadline(t.timeout); err != nil {
 		return errStale
+	}
+	if ok, _ := c.Extension("PIPELINING"); ok && ascii(m.From) && ascii(m.To) {
+		return pipelined(c, m)
 	}
 	if err := c.Mail("<" + m.From + ">"); err != nil {
 		var perr *textproto.Error
@@ -190,7 +204,7 @@ func (t *smtpTransport) deliver(c *smtp.Client, m *Outgoing) error {
 		return err
 	}
 	if err := c.Rcpt("<" + m.To + ">"); err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrRecipientRefused, err)
 	}
 	w, err := c.Data()
 	if err != nil {
@@ -201,6 +215,75 @@ func (t *smtpTransport) deliver(c *smtp.Client, m *Outgoing) error {
 		return err
 	}
 	return w.Close()
+}
+
+// pipelined sends one mail with RFC 2920 pipelining: MAIL, RCPT and
+// DATA in one write, their three answers read after, then the message:
+// two round trips instead of four, which is most of a mail's time on a
+// nearby server. The answers are all read whatever they say, so the
+// session stays in step for the next mail.
+func pipelined(c *smtp.Client, m *Outgoing) error {
+	tp := c.Text
+	id := tp.Next()
+	tp.StartRequest(id)
+	_, err := fmt.Fprintf(tp.W, "MAIL FROM:<%s>\r\nRCPT TO:<%s>\r\nDATA\r\n", m.From, m.To)
+	if err == nil {
+		err = tp.W.Flush()
+	}
+	tp.EndRequest(id)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errStale, err)
+	}
+	tp.StartResponse(id)
+	defer tp.EndResponse(id)
+	_, _, mailErr := tp.ReadResponse(250)
+	_, _, rcptErr := tp.ReadResponse(25)
+	_, _, dataErr := tp.ReadResponse(354)
+	var perr *textproto.Error
+	for _, err := range []error{mailErr, rcptErr, dataErr} {
+		if err != nil && !errors.As(err, &perr) {
+			return fmt.Errorf("%w: %w", errStale, err) // the connection, not an answer
+		}
+	}
+	if dataErr == nil {
+		// The server takes data although something failed before (it
+		// should not): end it empty, so that nothing is sent.
+		if mailErr != nil || rcptErr != nil {
+			if _, err := tp.W.WriteString(".\r\n"); err == nil && tp.W.Flush() == nil {
+				tp.ReadResponse(250)
+			}
+		} else {
+			w := tp.DotWriter()
+			_, err := w.Write(m.Raw)
+			if cerr := w.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return fmt.Errorf("%w: %w", errStale, err)
+			}
+			_, _, err = tp.ReadResponse(250)
+			return err
+		}
+	}
+	switch {
+	case mailErr != nil:
+		if errors.As(mailErr, &perr) && perr.Code == 421 {
+			return fmt.Errorf("%w: %w", errStale, mailErr)
+		}
+		return mailErr
+	case rcptErr != nil:
+		return fmt.Errorf("%w: %w", ErrRecipientRefused, rcptErr)
+	}
+	return dataErr
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func (t *smtpTransport) take() (*smtp.Client, bool) {

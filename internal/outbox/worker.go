@@ -47,8 +47,8 @@ type Worker struct {
 // NewWorker builds the worker.
 func NewWorker(db *store.DB, t Transport, log *slog.Logger) *Worker {
 	return &Worker{
-		Senders:     8,
-		Batch:       64,
+		Senders:     32,
+		Batch:       512,
 		Poll:        500 * time.Millisecond,
 		Backoff:     30 * time.Second,
 		MaxBackoff:  time.Hour,
@@ -193,6 +193,18 @@ func (w *Worker) deliver(ctx context.Context, r row) (o outcome, attempted bool)
 	}
 	w.errs.Inc()
 	o.Error = schedule.ShortError(err)
+	if Permanent(err) {
+		// Refused for good: retrying would only hammer the server, and
+		// a refused recipient's address bounces (no news mail goes to it
+		// again until it is changed or marked subscribed).
+		o.Status = "failed"
+		if errors.Is(err, ErrRecipientRefused) {
+			o.Bounced = r.PersonID
+		}
+		w.failed.Inc()
+		w.log.Warn("mail refused for good", "outbox_id", r.ID, "err", o.Error)
+		return o, true
+	}
 	if o.Attempts >= w.MaxAttempts {
 		o.Status = "failed"
 		w.failed.Inc()
@@ -241,6 +253,9 @@ func (w *Worker) compose(r row) (*Outgoing, error) {
 		msg.SetGenHeaderPreformatted(gomail.Header(name), oneLine(r.Headers[name]))
 	}
 	msg.SetBodyString(gomail.TypeTextPlain, r.Body)
+	if r.HTML != "" {
+		msg.AddAlternativeString(gomail.TypeTextHTML, r.HTML)
+	}
 	for _, a := range r.Attachments {
 		if err := msg.AttachReader(a.Name, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(a.ContentType))); err != nil {
 			return nil, err

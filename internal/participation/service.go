@@ -2,6 +2,9 @@ package participation
 
 import (
 	"context"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"repertoire"
@@ -336,4 +339,53 @@ func (s *Service) Run(ctx context.Context) {
 		case <-tick.C:
 		}
 	}
+}
+
+// ActionRef is an action people took part in, named.
+type ActionRef struct {
+	Kind  Kind
+	ID    string
+	Title string
+}
+
+// TakenActions lists, with their titles, the actions of the subquery
+// actions (bound to args) that someone took part in, confirmed: the
+// actions whose participants a message may be written to. They come by
+// kind, then title.
+func (s *Service) TakenActions(ctx context.Context, actions string, args ...any) ([]ActionRef, error) {
+	q := s.db.Reader()
+	refs, err := takenActions(ctx, q, actions, args...)
+	if err != nil {
+		return nil, err
+	}
+	byKind := map[Kind][]string{}
+	for _, a := range refs {
+		byKind[a.Kind] = append(byKind[a.Kind], a.ID)
+	}
+	titles := map[string]string{}
+	for kind, ids := range byKind {
+		a := s.action(kind)
+		if a == nil {
+			continue
+		}
+		t, err := a.Titles(ctx, q, ids)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(titles, t)
+	}
+	out := refs[:0]
+	for _, a := range refs {
+		if t, ok := titles[a.ID]; ok {
+			a.Title = t
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, func(a, b ActionRef) int {
+		if c := strings.Compare(string(a.Kind), string(b.Kind)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Title, b.Title)
+	})
+	return out, nil
 }

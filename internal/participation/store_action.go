@@ -106,3 +106,34 @@ func SetCheckin(ctx context.Context, tx *store.Tx, participationID, answer strin
 func ParticipantsOf(actions string) string {
 	return "SELECT person_id FROM participations WHERE status = '" + StatusConfirmed + "' AND action_id IN (" + actions + ")"
 }
+
+// ContactableIn is an SQL subquery selecting the people who took part,
+// confirmed, in the actions the subquery actions selects and agreed to be
+// contacted by its organizers (contact_ok): whom a message to an action's
+// participants may write to.
+func ContactableIn(actions string) string {
+	return "SELECT person_id FROM participations WHERE status = '" + StatusConfirmed + "' AND contact_ok = TRUE AND action_id IN (" + actions + ")"
+}
+
+// takenActions lists the kind and id of the actions of the subquery
+// actions (bound to args) that someone took part in, confirmed.
+func takenActions(ctx context.Context, q store.Queryer, actions string, args ...any) ([]ActionRef, error) {
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT kind, action_id FROM participations WHERE status = '`+StatusConfirmed+
+		`' AND action_id IN (`+actions+`)`, args...)
+	if err != nil {
+		return nil, repertoire.Internal(err)
+	}
+	defer rows.Close()
+	var out []ActionRef
+	for rows.Next() {
+		var a ActionRef
+		if err := rows.Scan(&a.Kind, &a.ID); err != nil {
+			return nil, repertoire.Internal(err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, repertoire.Internal(err)
+	}
+	return out, nil
+}

@@ -156,10 +156,24 @@ func TestErasureLeavesNothingBehind(t *testing.T) {
 		}
 		app.Mail.Wait(t, yan.email, "Confirm your signature")
 		record["origin_system"] = "paper"
+		record["contact_ok"] = true
 		if st := app.API(t, "POST", "/api/v1/pledges/"+pledge.ID+"/commitments", org, record, nil); st != 201 {
 			t.Fatalf("import commitment: %d", st)
 		}
 		app.Mail.Wait(t, yan.email, "It’s on")
+		// The organizers write to the committed who agreed to hear from
+		// them: Yannick is among the message's recipients.
+		var msg struct {
+			ID string `json:"id"`
+		}
+		if st := app.API(t, "POST", "/api/v1/messages", org, map[string]any{"community": "riders", "subject": "Strike news", "body": "Hold on.",
+			"targets": []map[string]string{{"kind": "participants", "action": pledge.ID}}}, &msg); st != 201 {
+			t.Fatalf("message: %d", st)
+		}
+		if st := app.API(t, "POST", "/api/v1/messages/"+msg.ID+"/send", org, nil, nil); st != 202 {
+			t.Fatalf("send: %d", st)
+		}
+		app.Mail.Wait(t, yan.email, "Strike news")
 
 		// Ana stays: her signature and commitment are what remains counted.
 		ana := url.Values{"given_name": {"Ana"}, "email": {"ana@example.org"}}

@@ -33,6 +33,7 @@ import (
 	"repertoire/internal/ledger"
 	"repertoire/internal/legal"
 	"repertoire/internal/letter"
+	"repertoire/internal/message"
 	"repertoire/internal/outbox"
 	"repertoire/internal/participation"
 	"repertoire/internal/petition"
@@ -164,7 +165,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates, letter.Templates, legal.Templates, translog.Templates, event.Templates, vault.Templates, gateway.Templates, integrity.Templates)
+	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates, letter.Templates, legal.Templates, translog.Templates, event.Templates, vault.Templates, gateway.Templates, integrity.Templates, message.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -215,6 +216,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		review.Every = 0
 	}
 	petitions.Integrity, pledges.Integrity = review, review
+	messages := message.New(db, pages, cat, log, cfg.BaseURL, communities.Store, parts, tacticsOf, scheduler.Kick)
 	logs, err := transparencyLog(cfg, db, pages, log, parts)
 	if err != nil {
 		return nil, err
@@ -242,7 +244,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	// runs last, after the core has appended the erase leaves.
 	// The integrity review after the core: its step of an erasure (the
 	// person's flags) runs before the core deletes their participations.
-	capabilities := []capability{accounts, communities, campaigns, unsubscribe, parts, review, petitions, pledges, letters, legals, events, tags, targets, library, ledgers, gateways, decisions, vaults}
+	capabilities := []capability{accounts, communities, campaigns, unsubscribe, parts, review, petitions, pledges, letters, legals, events, tags, targets, library, ledgers, gateways, decisions, vaults, messages}
 	if logs != nil {
 		capabilities = append([]capability{logs}, capabilities...)
 	}
@@ -506,6 +508,7 @@ var entryLinks = []struct {
 	{"repertoire:decisions", "GET", "/decisions"},
 	{"repertoire:legal_actions", "GET", "/legal_actions"},
 	{"repertoire:integrity_groups", "GET", "/integrity/groups"},
+	{"osdi:messages", "GET", "/messages"},
 }
 
 // entryPoint is the OSDI API entry point. It links each collection and

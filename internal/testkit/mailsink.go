@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,6 +29,7 @@ type Mail struct {
 	Header  mail.Header
 	Subject string // decoded
 	Body    string // decoded plain text
+	HTML    string // decoded HTML alternative, when there is one
 	Raw     []byte
 }
 
@@ -52,10 +54,22 @@ var linkRE = regexp.MustCompile(`https?://[^\s<>"]+`)
 
 // Sink is a real SMTP server on 127.0.0.1 that keeps what it receives.
 type Sink struct {
-	Addr string
-	mu   sync.Mutex
-	got  []*Mail
-	cond *sync.Cond
+	Addr    string
+	mu      sync.Mutex
+	got     []*Mail
+	cond    *sync.Cond
+	refused map[string]bool
+}
+
+// Refuse makes the sink answer RCPT for addr with 550, as a server does
+// for a mailbox that does not exist: a permanent failure.
+func (s *Sink) Refuse(addr string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refused == nil {
+		s.refused = map[string]bool{}
+	}
+	s.refused[strings.ToLower(addr)] = true
 }
 
 // StartSink starts an SMTP server for the test's lifetime.
@@ -143,6 +157,12 @@ func (x *session) Mail(from string, _ *smtp.MailOptions) error {
 	return nil
 }
 func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	x.s.mu.Lock()
+	refused := x.s.refused[strings.ToLower(to)]
+	x.s.mu.Unlock()
+	if refused {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
+	}
 	x.to = append(x.to, to)
 	return nil
 }
@@ -181,7 +201,32 @@ func Parse(raw []byte) (*Mail, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Mail{Header: msg.Header, Subject: subject, Body: body, Raw: raw}, nil
+	m := &Mail{Header: msg.Header, Subject: subject, Body: body, Raw: raw}
+	if msg, err := mail.ReadMessage(bytes.NewReader(raw)); err == nil {
+		m.HTML, _ = partOf(msg.Header, msg.Body, "text/html")
+	}
+	return m, nil
+}
+
+// partOf decodes the first part of type want (inside multiparts too).
+func partOf(h header, r io.Reader, want string) (string, error) {
+	mt, params, _ := mime.ParseMediaType(h.Get("Content-Type"))
+	if strings.HasPrefix(mt, "multipart/") {
+		mr := newMultipartReader(r, params["boundary"])
+		for {
+			p, err := mr.NextPart()
+			if err != nil {
+				return "", err
+			}
+			if got, err := partOf(p.Header, p, want); err == nil && got != "" {
+				return got, nil
+			}
+		}
+	}
+	if mt != want {
+		return "", nil
+	}
+	return decoded(h, r)
 }
 
 type header interface{ Get(string) string }
@@ -201,6 +246,11 @@ func textBody(h header, r io.Reader) (string, error) {
 			}
 		}
 	}
+	return decoded(h, r)
+}
+
+// decoded reads a part's body, undoing its transfer encoding.
+func decoded(h header, r io.Reader) (string, error) {
 	switch strings.ToLower(h.Get("Content-Transfer-Encoding")) {
 	case "quoted-printable":
 		r = quotedprintable.NewReader(r)
@@ -209,4 +259,57 @@ func textBody(h header, r io.Reader) (string, error) {
 	}
 	b, err := io.ReadAll(r)
 	return strings.ReplaceAll(string(b), "\r\n", "\n"), err
+}
+
+// CountingSink is a real SMTP server that accepts every mail as fast as
+// it can and keeps only their number: the benchmarks' mail server.
+type CountingSink struct {
+	Addr string
+	n    atomic.Int64
+}
+
+// StartCountingSink starts a counting SMTP server for the test's lifetime.
+func StartCountingSink(t testing.TB) *CountingSink {
+	t.Helper()
+	s := &CountingSink{}
+	srv := smtp.NewServer(countingBackend{s})
+	srv.Domain = "sink.test"
+	srv.ReadTimeout = 30 * time.Second
+	srv.WriteTimeout = 30 * time.Second
+	srv.MaxMessageBytes = 20 << 20
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Addr = ln.Addr().String()
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return s
+}
+
+// URL is the --smtp value pointing at the sink.
+func (s *CountingSink) URL() string { return "smtp://" + s.Addr }
+
+// Count is how many mails it accepted.
+func (s *CountingSink) Count() int { return int(s.n.Load()) }
+
+type countingBackend struct{ s *CountingSink }
+
+func (b countingBackend) NewSession(*smtp.Conn) (smtp.Session, error) {
+	return countingSession{b.s}, nil
+}
+
+type countingSession struct{ s *CountingSink }
+
+func (countingSession) AuthMechanisms() []string             { return nil }
+func (countingSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (countingSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
+func (countingSession) Reset()                               {}
+func (countingSession) Logout() error                        { return nil }
+func (x countingSession) Data(r io.Reader) error {
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return err
+	}
+	x.s.n.Add(1)
+	return nil
 }
