@@ -46,6 +46,10 @@ type Importer struct {
 	Limits Limits
 }
 
+// analyzeAfter is how many new items make an import refresh the
+// planner's statistics (Store.Analyze).
+const analyzeAfter = 10_000
+
 // importBatch is how many items one transaction writes.
 const importBatch = 2000
 
@@ -119,6 +123,9 @@ func (im *Importer) newSink(ctx context.Context, personID string, res *Result) *
 func (s *sink) finish(err error) error {
 	if err == nil {
 		err = s.flush()
+	}
+	if err == nil && s.res.Added >= analyzeAfter {
+		err = s.store.Analyze(s.ctx)
 	}
 	if err != nil && s.res.Added > 0 {
 		// The request's context may be what failed: undo regardless.
