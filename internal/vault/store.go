@@ -7,6 +7,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 
 	"repertoire"
 	"repertoire/internal/account"
@@ -407,20 +408,77 @@ func (s *Store) Analyze(ctx context.Context) error {
 	return nil
 }
 
-// undo takes out what a failed import brought: nothing of it stays.
-func (s *Store) undo(ctx context.Context, personID, importID string) error {
+// begin records an import under way and returns its id.
+func (s *Store) begin(ctx context.Context, personID string) (string, error) {
+	id := store.NewID()
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO vault_imports (id, person_id, started_at) VALUES ($1, $2, $3)`,
+			id, personID, tx.Now); err != nil {
+			return repertoire.Internal(err)
+		}
+		return nil
+	})
+	return id, err
+}
+
+// end records that an import ended whole: its items stay.
+func (s *Store) end(ctx context.Context, importID string) error {
 	return s.db.Write(ctx, func(tx *store.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM vault_items WHERE person_id = $1 AND import_id = $2`, personID, importID); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM vault_imports WHERE id = $1`, importID); err != nil {
 			return repertoire.Internal(err)
 		}
 		return nil
 	})
 }
 
+// undo takes out what a failed import brought: nothing of it stays.
+func (s *Store) undo(ctx context.Context, personID, importID string) error {
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM vault_items WHERE person_id = $1 AND import_id = $2`, personID, importID); err != nil {
+			return repertoire.Internal(err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM vault_imports WHERE id = $1`, importID); err != nil {
+			return repertoire.Internal(err)
+		}
+		return nil
+	})
+}
+
+// Recover undoes the imports a crash stopped: those still under way
+// after olderThan (younger ones may be another instance's, at work). It
+// returns how many it undid.
+func (s *Store) Recover(ctx context.Context, olderThan time.Duration) (int, error) {
+	var stale []struct{ id, person string }
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id, person_id FROM vault_imports WHERE started_at < $1`,
+		store.Now().Add(-olderThan))
+	if err != nil {
+		return 0, repertoire.Internal(err)
+	}
+	for rows.Next() {
+		var st struct{ id, person string }
+		if err := rows.Scan(&st.id, &st.person); err != nil {
+			rows.Close()
+			return 0, repertoire.Internal(err)
+		}
+		stale = append(stale, st)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, repertoire.Internal(err)
+	}
+	for _, st := range stale {
+		if err := s.undo(ctx, st.person, st.id); err != nil {
+			return 0, err
+		}
+	}
+	return len(stale), nil
+}
+
 // erase deletes everything the vault holds of personID, in the erasing
 // transaction.
 func erase(ctx context.Context, tx *store.Tx, personID string) error {
-	for _, q := range []string{`DELETE FROM vault_items WHERE person_id = $1`, `DELETE FROM vault_consents WHERE person_id = $1`} {
+	for _, q := range []string{`DELETE FROM vault_items WHERE person_id = $1`, `DELETE FROM vault_consents WHERE person_id = $1`,
+		`DELETE FROM vault_imports WHERE person_id = $1`} {
 		if _, err := tx.ExecContext(ctx, q, personID); err != nil {
 			return repertoire.Internal(err)
 		}
