@@ -183,3 +183,64 @@ func BenchmarkImportFacebook(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkShared reads what the gateway serves: a page of 100 shared
+// items among 200 members (each with 500 posts, half of them sharing
+// their posts), paging on from where the last page stopped, for anyone
+// and for the list of the 200.
+func BenchmarkShared(b *testing.B) {
+	engines := map[string]func(testing.TB) *store.DB{"sqlite": func(tb testing.TB) *store.DB { return storetest.OpenSQLite(tb) }}
+	if os.Getenv(storetest.EnvPostgres) != "" {
+		engines["postgres"] = func(tb testing.TB) *store.DB { return storetest.OpenPostgres(tb) }
+	}
+	for name, open := range engines {
+		b.Run(name, func(b *testing.B) {
+			ctx := context.Background()
+			db := open(b)
+			s := vault.NewStore(db)
+			emails := make([]string, 200)
+			for i := range emails {
+				emails[i] = fmt.Sprintf("member%d@example.org", i)
+			}
+			ids := people(b, db, emails...)
+			for i, id := range ids {
+				items := make([]vault.Item, 500)
+				for j := range items {
+					items[j] = vault.Item{Category: "posts", Source: vault.SourceEntered, Kind: "post",
+						Time: time.Unix(int64(1500000000+j*60), 0), Data: []byte(fmt.Sprintf(`{"text":"post %d of member %d"}`, j, i))}
+				}
+				if _, err := s.Add(ctx, id, items); err != nil {
+					b.Fatal(err)
+				}
+				if i%2 == 0 {
+					if err := s.SetConsent(ctx, id, "posts", vault.Share); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			// As an import of that size would (and autovacuum, later).
+			if err := s.Analyze(ctx); err != nil {
+				b.Fatal(err)
+			}
+			for _, filter := range []struct {
+				name string
+				ids  []string
+			}{{"anyone", nil}, {"members", ids}} {
+				b.Run(filter.name, func(b *testing.B) {
+					after := ""
+					for b.Loop() {
+						page, err := s.Shared(ctx, filter.ids, []string{"posts", "comments"}, after, 100)
+						if err != nil {
+							b.Fatal(err)
+						}
+						if len(page) < 100 {
+							after = ""
+						} else {
+							after = page[len(page)-1].ID
+						}
+					}
+				})
+			}
+		})
+	}
+}

@@ -60,8 +60,10 @@ func (im *Importer) Generic(ctx context.Context, personID string, r io.Reader, g
 	if err := g.Check(); err != nil {
 		return res, err
 	}
-	out := im.newSink(ctx, personID, &res)
-	var err error
+	out, err := im.newSink(ctx, personID, &res)
+	if err != nil {
+		return res, err
+	}
 	if g.Format == SourceCSV {
 		err = readCSV(r, g, out.add)
 	} else {

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 
 	"repertoire"
-	"repertoire/internal/store"
 )
 
 // Limits bound what one import reads. An archive is checked against them
@@ -45,6 +44,10 @@ type Importer struct {
 	Store  *Store
 	Limits Limits
 }
+
+// analyzeAfter is how many new items make an import refresh the
+// planner's statistics (Store.Analyze).
+const analyzeAfter = 10_000
 
 // importBatch is how many items one transaction writes.
 const importBatch = 2000
@@ -109,9 +112,13 @@ func Spool(dir string, r io.Reader, max int64) (path string, size int64, err err
 	return f.Name(), size, nil
 }
 
-// newSink starts an import's writes.
-func (im *Importer) newSink(ctx context.Context, personID string, res *Result) *sink {
-	return &sink{ctx: ctx, store: im.Store, personID: personID, importID: store.NewID(), res: res}
+// newSink starts an import's writes, recorded as under way until finish.
+func (im *Importer) newSink(ctx context.Context, personID string, res *Result) (*sink, error) {
+	id, err := im.Store.begin(ctx, personID)
+	if err != nil {
+		return nil, err
+	}
+	return &sink{ctx: ctx, store: im.Store, personID: personID, importID: id, res: res}, nil
 }
 
 // finish writes the last batch of a successful import, or takes out what
@@ -120,14 +127,18 @@ func (s *sink) finish(err error) error {
 	if err == nil {
 		err = s.flush()
 	}
-	if err != nil && s.res.Added > 0 {
+	if err == nil && s.res.Added >= analyzeAfter {
+		err = s.store.Analyze(s.ctx)
+	}
+	if err != nil {
 		// The request's context may be what failed: undo regardless.
 		if uerr := s.store.undo(context.WithoutCancel(s.ctx), s.personID, s.importID); uerr != nil {
 			return uerr
 		}
 		s.res.Added = 0
+		return err
 	}
-	return err
+	return s.store.end(context.WithoutCancel(s.ctx), s.importID)
 }
 
 // ImportFile imports the file at path as g says: Facebook's archive
@@ -168,7 +179,10 @@ func (im *Importer) Facebook(ctx context.Context, personID string, r io.ReaderAt
 			return res, repertoire.Invalid("file", "vault.archive_too_large", map[string]any{"Max": im.Limits.MaxUncompressed >> 20})
 		}
 	}
-	out := im.newSink(ctx, personID, &res)
+	out, err := im.newSink(ctx, personID, &res)
+	if err != nil {
+		return res, err
+	}
 	err = out.finish(im.readFacebook(ctx, zr, out))
 	return res, err
 }

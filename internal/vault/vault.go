@@ -7,6 +7,7 @@
 package vault
 
 import (
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -142,8 +143,13 @@ func New(db *store.DB, pages *web.Renderer, log *slog.Logger, baseURL, dataDir s
 	h := &Handler{Store: s, importer: &Importer{Store: s, Limits: limits}, pages: pages, log: log,
 		baseURL: strings.TrimRight(baseURL, "/"), uploads: filepath.Join(dataDir, "vault-uploads"),
 		limit: web.NewLimiter(10*time.Second, 6)}
-	// An upload older than an import may last was left by a crash; a
-	// younger one may be another instance's, at work on a shared disk.
+	// An import or upload older than an import may last was left by a
+	// crash; a younger one may be another instance's, at work.
+	if n, err := s.Recover(context.Background(), importTime); err != nil {
+		log.Error("vault: undoing the imports a crash stopped", "err", err)
+	} else if n > 0 {
+		log.Info("vault: undid the imports a crash stopped", "imports", n)
+	}
 	if left, err := filepath.Glob(filepath.Join(h.uploads, "upload-*")); err == nil {
 		for _, f := range left {
 			if st, err := os.Stat(f); err == nil && time.Since(st.ModTime()) > importTime {

@@ -35,6 +35,16 @@ CREATE TABLE vault_consents (
 );
 CREATE INDEX vault_consents_category ON vault_consents (category, consent, person_id);
 
+-- An import under way: its items carry its id until it ends. One that a
+-- crash stopped is undone at the next start (once older than an import
+-- may last), so that no import is kept in part.
+CREATE TABLE vault_imports (
+    id          TEXT PRIMARY KEY,
+    person_id   TEXT NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+    started_at  TIMESTAMP NOT NULL
+);
+
 -- +goose Down
+DROP TABLE vault_imports;
 DROP TABLE vault_consents;
 DROP TABLE vault_items;
