@@ -1,0 +1,220 @@
+// Command integrity measures Repertoire's crowdturfing detection
+// (internal/integrity) on generated graphs: organic activity in two
+// profiles with injected attacks (dense blocks at several densities with
+// no, random, popularity-biased and hijacked-account camouflage, in one
+// shared window or in windows of each target's own; a click farm; a flood
+// of new accounts onto one target), and the same graphs without attacks.
+// It prints precision, recall and F1 on accounts per attack, the share of
+// honest accounts flagged, time and peak memory, beside FRAUDAR's on the
+// same graphs.
+//
+//	go run ./bench/integrity -events 10000000 -seed 1
+//
+// The figures in docs/integrity.md come from that command.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"repertoire/internal/integrity"
+)
+
+func main() {
+	events := flag.Int("events", 1_000_000, "organic participations per graph")
+	seed := flag.Uint64("seed", 1, "generator seed: the same seed, the same graphs")
+	profiles := flag.String("profiles", "heavy,light", "activity profiles: heavy (power law 1.5), light (2.2)")
+	densities := flag.String("densities", "0.05,0.1,0.2,0.5", "densities of the 200 × 200 blocks")
+	fraudar := flag.Int("fraudar", -1, "FRAUDAR blocks to find on each attacked graph (-1: as many as attacks; 0: no FRAUDAR)")
+	clean := flag.Bool("clean", true, "also measure each profile's graph without attacks")
+	flag.Parse()
+	var ds []float64
+	for s := range strings.SplitSeq(*densities, ",") {
+		d, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bad -densities:", err)
+			os.Exit(2)
+		}
+		ds = append(ds, d)
+	}
+	fmt.Printf("%d organic participations a graph, seed %d, %d cores (GOMAXPROCS %d)\n\n", *events, *seed, runtime.NumCPU(), runtime.GOMAXPROCS(0))
+	for name := range strings.SplitSeq(*profiles, ",") {
+		p, ok := profile(name)
+		if !ok {
+			fmt.Fprintln(os.Stderr, "unknown profile", name)
+			os.Exit(2)
+		}
+		r := Run(p, *events, *seed, ds, *fraudar, integrity.DefaultConfig())
+		r.Print(os.Stdout)
+		if *clean {
+			c := Run(p, *events, *seed+1000, nil, 0, integrity.DefaultConfig())
+			c.Print(os.Stdout)
+		}
+	}
+	fmt.Printf("process peak resident memory (VmHWM): %s\n", vmHWM())
+}
+
+func profile(name string) (Profile, bool) {
+	for _, p := range Profiles {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Profile{}, false
+}
+
+// Result is one graph's measurements.
+type Result struct {
+	Profile      Profile
+	Events       int // all participations, attacks' included
+	Accounts     int
+	Attacked     bool
+	Engine       []Score
+	Honest       float64
+	HonestN      int
+	Groups       int
+	Time         time.Duration
+	PeakHeap     uint64 // the engine's, above what the generated graph holds
+	Fraudar      []Score
+	FraudarHon   float64
+	FraudarHonN  int
+	FraudarTime  time.Duration
+	FraudarPeak  uint64
+	FraudarCount int
+}
+
+// Run generates one graph (with the standard attacks at densities, none
+// when densities is empty) and measures the engine, and FRAUDAR when
+// fraudarBlocks is not 0.
+func Run(p Profile, events int, seed uint64, densities []float64, fraudarBlocks int, cfg integrity.Config) Result {
+	w := Organic(events, p, seed)
+	if len(densities) > 0 {
+		w.Standard(densities)
+	}
+	w.Label()
+	r := Result{Profile: p, Events: len(w.Acct), Accounts: int(w.Accounts), Attacked: len(w.Attacks) > 0}
+
+	var groups []integrity.Group
+	r.Time, r.PeakHeap = measure(func() {
+		g := integrity.NewGraph(len(w.Acct))
+		for i := range w.Acct {
+			g.AddID(w.Acct[i], w.Tgt[i], w.Time[i])
+		}
+		groups = g.Detect(cfg)
+	})
+	r.Groups = len(groups)
+	sets := make([][]int32, len(groups))
+	for i, g := range groups {
+		for _, name := range g.Accounts {
+			a, _ := strconv.Atoi(name)
+			sets[i] = append(sets[i], int32(a))
+		}
+	}
+	r.Engine, r.Honest, r.HonestN = Scores(w, sets)
+
+	if fraudarBlocks < 0 {
+		fraudarBlocks = len(w.Attacks)
+	}
+	if fraudarBlocks > 0 {
+		var blocks [][]int32
+		r.FraudarTime, r.FraudarPeak = measure(func() { blocks = Fraudar(w, fraudarBlocks) })
+		r.FraudarCount = len(blocks)
+		r.Fraudar, r.FraudarHon, r.FraudarHonN = Scores(w, blocks)
+	}
+	return r
+}
+
+// measure runs f and returns its time and the heap's peak above the heap
+// before it (sampled every 5 ms, without stopping the world).
+func measure(f func()) (time.Duration, uint64) {
+	runtime.GC()
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/heap/unused:bytes"}}
+	read := func() uint64 {
+		metrics.Read(sample)
+		return sample[0].Value.Uint64() + sample[1].Value.Uint64()
+	}
+	base := read()
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if v := read(); v > peak.Load() {
+				peak.Store(v)
+			}
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	})
+	start := time.Now()
+	f()
+	d := time.Since(start)
+	close(stop)
+	wg.Wait()
+	if v := read(); v > peak.Load() {
+		peak.Store(v)
+	}
+	if peak.Load() < base {
+		return d, 0
+	}
+	return d, peak.Load() - base
+}
+
+// vmHWM is the process's peak resident memory from /proc/self/status.
+func vmHWM() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
+
+func mb(b uint64) string { return fmt.Sprintf("%d MB", b>>20) }
+
+// Print writes the result as a Markdown table.
+func (r Result) Print(out io.Writer) {
+	kind := "with attacks"
+	if !r.Attacked {
+		kind = "no attack"
+	}
+	fmt.Fprintf(out, "### profile %s (power law %.1f), %s: %d participations, %d accounts\n\n", r.Profile.Name, r.Profile.Alpha, kind, r.Events, r.Accounts)
+	if r.Attacked {
+		fmt.Fprintln(out, "| attack | accounts | engine P | engine R | engine F1 | FRAUDAR P | FRAUDAR R | FRAUDAR F1 |")
+		fmt.Fprintln(out, "|---|---:|---:|---:|---:|---:|---:|---:|")
+		for i, s := range r.Engine {
+			fp, fr, ff := "–", "–", "–"
+			if r.Fraudar != nil {
+				f := r.Fraudar[i]
+				fp, fr, ff = f2(f.Precision), f2(f.Recall), f2(f.F1)
+			}
+			fmt.Fprintf(out, "| %s | %d | %s | %s | %s | %s | %s | %s |\n", s.Attack, s.Truth, f2(s.Precision), f2(s.Recall), f2(s.F1), fp, fr, ff)
+		}
+		fmt.Fprintln(out)
+	}
+	fmt.Fprintf(out, "engine: %d groups, honest accounts flagged %d (%.3f %%), %.2f s, peak heap %s\n", r.Groups, r.HonestN, 100*r.Honest, r.Time.Seconds(), mb(r.PeakHeap))
+	if r.Fraudar != nil {
+		fmt.Fprintf(out, "FRAUDAR: %d blocks, honest accounts flagged %d (%.3f %%), %.2f s, peak heap %s\n", r.FraudarCount, r.FraudarHonN, 100*r.FraudarHon, r.FraudarTime.Seconds(), mb(r.FraudarPeak))
+	}
+	fmt.Fprintln(out)
+}
+
+func f2(x float64) string { return fmt.Sprintf("%.2f", x) }
