@@ -155,12 +155,12 @@ func (w *World) established(k int) []int32 {
 type Camouflage string
 
 const (
-	NoCamouflage  Camouflage = "none"
-	RandomCamo    Camouflage = "random"  // as many participations on targets drawn uniformly
-	PopularCamo   Camouflage = "popular" // as many on targets drawn by popularity
-	HijackedCamo  Camouflage = "hijacked"
-	SharedWindow             = "shared"    // the whole block within one 2-day window
-	PerTarget                = "pertarget" // each target within 2 hours of a time of its own
+	NoCamouflage Camouflage = "none"
+	RandomCamo   Camouflage = "random"  // as many participations on targets drawn uniformly
+	PopularCamo  Camouflage = "popular" // as many on targets drawn by popularity
+	HijackedCamo Camouflage = "hijacked"
+	SharedWindow            = "shared"    // the whole block within one 2-day window
+	PerTarget               = "pertarget" // each target within 2 hours of a time of its own
 )
 
 // Block injects accounts × targets participations, each there with
