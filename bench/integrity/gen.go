@@ -192,16 +192,21 @@ func (w *World) Block(accounts, targets int, density float64, camo Camouflage, t
 				w.add(a, t, centre[i]-hour+w.rng.Int64N(2*hour))
 			}
 		}
-		for range n {
-			var t int32
-			switch camo {
-			case RandomCamo:
-				t = w.rng.Int32N(w.Targets)
-			case PopularCamo:
+		if camo != RandomCamo && camo != PopularCamo {
+			continue
+		}
+		// As many other targets, each once (a participation is unique
+		// per account and target).
+		seen := map[int32]bool{}
+		for len(seen) < n {
+			t := w.rng.Int32N(w.Targets)
+			if camo == PopularCamo {
 				t = int32(w.pop.draw())
-			default:
+			}
+			if seen[t] || slices.Contains(tg, t) {
 				continue
 			}
+			seen[t] = true
 			w.add(a, t, w.organicTime(t))
 		}
 	}

@@ -20,6 +20,8 @@ import (
 	"os"
 	"runtime"
 	"runtime/metrics"
+	"runtime/pprof"
+	"syscall"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,7 +38,21 @@ func main() {
 	densities := flag.String("densities", "0.05,0.1,0.2,0.5", "densities of the 200 × 200 blocks")
 	fraudar := flag.Int("fraudar", -1, "FRAUDAR blocks to find on each attacked graph (-1: as many as attacks; 0: no FRAUDAR)")
 	clean := flag.Bool("clean", true, "also measure each profile's graph without attacks")
+	cfg := integrity.DefaultConfig()
+	flag.Int64Var(&cfg.Window, "window", cfg.Window, "engine: lockstep window, seconds")
+	flag.IntVar(&cfg.Crowd, "crowd", cfg.Crowd, "engine: participations in a window beyond which it is a crowd")
+	flag.IntVar(&cfg.Workers, "workers", cfg.Workers, "engine: goroutines counting pairs")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	var ds []float64
 	for s := range strings.SplitSeq(*densities, ",") {
 		d, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
@@ -53,10 +69,10 @@ func main() {
 			fmt.Fprintln(os.Stderr, "unknown profile", name)
 			os.Exit(2)
 		}
-		r := Run(p, *events, *seed, ds, *fraudar, integrity.DefaultConfig())
+		r := Run(p, *events, *seed, ds, *fraudar, cfg)
 		r.Print(os.Stdout)
 		if *clean {
-			c := Run(p, *events, *seed+1000, nil, 0, integrity.DefaultConfig())
+			c := Run(p, *events, *seed+1000, nil, 0, cfg)
 			c.Print(os.Stdout)
 		}
 	}
@@ -83,11 +99,13 @@ type Result struct {
 	HonestN      int
 	Groups       int
 	Time         time.Duration
+	CPU          time.Duration // user and system time of the process during the run, all cores
 	PeakHeap     uint64 // the engine's, above what the generated graph holds
 	Fraudar      []Score
 	FraudarHon   float64
 	FraudarHonN  int
 	FraudarTime  time.Duration
+	FraudarCPU   time.Duration
 	FraudarPeak  uint64
 	FraudarCount int
 }
@@ -104,7 +122,7 @@ func Run(p Profile, events int, seed uint64, densities []float64, fraudarBlocks 
 	r := Result{Profile: p, Events: len(w.Acct), Accounts: int(w.Accounts), Attacked: len(w.Attacks) > 0}
 
 	var groups []integrity.Group
-	r.Time, r.PeakHeap = measure(func() {
+	r.Time, r.CPU, r.PeakHeap = measure(func() {
 		g := integrity.NewGraph(len(w.Acct))
 		for i := range w.Acct {
 			g.AddID(w.Acct[i], w.Tgt[i], w.Time[i])
@@ -126,16 +144,19 @@ func Run(p Profile, events int, seed uint64, densities []float64, fraudarBlocks 
 	}
 	if fraudarBlocks > 0 {
 		var blocks [][]int32
-		r.FraudarTime, r.FraudarPeak = measure(func() { blocks = Fraudar(w, fraudarBlocks) })
+		r.FraudarTime, r.FraudarCPU, r.FraudarPeak = measure(func() { blocks = Fraudar(w, fraudarBlocks) })
 		r.FraudarCount = len(blocks)
 		r.Fraudar, r.FraudarHon, r.FraudarHonN = Scores(w, blocks)
 	}
 	return r
 }
 
-// measure runs f and returns its time and the heap's peak above the heap
-// before it (sampled every 5 ms, without stopping the world).
-func measure(f func()) (time.Duration, uint64) {
+// measure runs f and returns its time, the processor time the process
+// spent meanwhile (user and system, every core: on a shared machine the
+// wall time says more of the others' load than of f), and the heap's peak
+// above the heap before it (sampled every 5 ms, without stopping the
+// world).
+func measure(f func()) (time.Duration, time.Duration, uint64) {
 	runtime.GC()
 	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/heap/unused:bytes"}}
 	read := func() uint64 {
@@ -160,18 +181,27 @@ func measure(f func()) (time.Duration, uint64) {
 			}
 		}
 	})
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	f()
-	d := time.Since(start)
+	d, cpu := time.Since(start), cpuTime()-cpu0
 	close(stop)
 	wg.Wait()
 	if v := read(); v > peak.Load() {
 		peak.Store(v)
 	}
 	if peak.Load() < base {
-		return d, 0
+		return d, cpu, 0
 	}
-	return d, peak.Load() - base
+	return d, cpu, peak.Load() - base
+}
+
+// cpuTime is the process's user and system time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // vmHWM is the process's peak resident memory from /proc/self/status.
@@ -210,9 +240,9 @@ func (r Result) Print(out io.Writer) {
 		}
 		fmt.Fprintln(out)
 	}
-	fmt.Fprintf(out, "engine: %d groups, honest accounts flagged %d (%.3f %%), %.2f s, peak heap %s\n", r.Groups, r.HonestN, 100*r.Honest, r.Time.Seconds(), mb(r.PeakHeap))
+	fmt.Fprintf(out, "engine: %d groups, honest accounts flagged %d (%.3f %%), %.2f s (processor %.2f s), peak heap %s\n", r.Groups, r.HonestN, 100*r.Honest, r.Time.Seconds(), r.CPU.Seconds(), mb(r.PeakHeap))
 	if r.Fraudar != nil {
-		fmt.Fprintf(out, "FRAUDAR: %d blocks, honest accounts flagged %d (%.3f %%), %.2f s, peak heap %s\n", r.FraudarCount, r.FraudarHonN, 100*r.FraudarHon, r.FraudarTime.Seconds(), mb(r.FraudarPeak))
+		fmt.Fprintf(out, "FRAUDAR: %d blocks, honest accounts flagged %d (%.3f %%), %.2f s (processor %.2f s), peak heap %s\n", r.FraudarCount, r.FraudarHonN, 100*r.FraudarHon, r.FraudarTime.Seconds(), r.FraudarCPU.Seconds(), mb(r.FraudarPeak))
 	}
 	fmt.Fprintln(out)
 }

@@ -28,10 +28,17 @@ type pass struct {
 	crowd  int
 	cfg    Config
 
-	lo, hi []int32   // each position's window: positions lo to hi (excluded) on its target
-	deg    []int32   // counted participations by account
-	mass   []float64 // Σ of their windows' occupancies (others in the window) by account
-	total  float64   // counted participations in all
+	deg   []int32   // counted participations by account
+	mass  []float64 // Σ of their windows' occupancies (others in the window) by account
+	total float64   // counted participations in all
+
+	// The participations pairs are counted on: counted ones of accounts
+	// with at least PairMin of them (an account acting once pairs with
+	// nobody), by target and time; each one's window in that list, and
+	// each position's index in it (-1: not in it).
+	cAcct    []int32
+	cLo, cHi []int32
+	cIdx     []int32
 }
 
 // pair is two accounts (a < b) sharing count targets' windows.
@@ -40,15 +47,14 @@ type pair struct{ a, b, count int32 }
 func newPass(g *Graph, kind string, window int64, crowd int, cfg Config) *pass {
 	p := &pass{g: g, kind: kind, window: window, crowd: crowd, cfg: cfg}
 	n := len(g.acct)
-	p.lo, p.hi = make([]int32, n), make([]int32, n)
+	if window < 0 {
+		window = math.MaxUint32
+	}
+	// Each participation's occupancy: the others on its target within
+	// the window.
+	occ := make([]int32, n)
 	for t := range g.nTgt {
 		s, e := g.toff[t], g.toff[t+1]
-		if window < 0 {
-			for i := s; i < e; i++ {
-				p.lo[i], p.hi[i] = s, e
-			}
-			continue
-		}
 		l, h := s, s
 		for i := s; i < e; i++ {
 			ti := int64(g.rt[i])
@@ -58,17 +64,49 @@ func newPass(g *Graph, kind string, window int64, crowd int, cfg Config) *pass {
 			for h < e && int64(g.rt[h]) <= ti+window {
 				h++
 			}
-			p.lo[i], p.hi[i] = l, h
+			occ[i] = h - l - 1
 		}
 	}
 	p.deg = make([]int32, g.nAcct)
 	p.mass = make([]float64, g.nAcct)
+	counted := func(i int) bool { return occ[i] >= 1 && int(occ[i]) <= crowd }
 	for i := range n {
-		if occ := int(p.hi[i]-p.lo[i]) - 1; occ >= 1 && occ <= crowd {
+		if counted(i) {
 			a := g.acct[i]
 			p.deg[a]++
-			p.mass[a] += float64(occ)
+			p.mass[a] += float64(occ[i])
 			p.total++
+		}
+	}
+	// The list pairs are counted on, and each one's window in it.
+	p.cIdx = make([]int32, n)
+	var cRT []uint32
+	coff := make([]int32, g.nTgt+1)
+	for t := range g.nTgt {
+		for i := g.toff[t]; i < g.toff[t+1]; i++ {
+			p.cIdx[i] = -1
+			if counted(int(i)) && p.deg[g.acct[i]] >= int32(cfg.PairMin) {
+				p.cIdx[i] = int32(len(p.cAcct))
+				p.cAcct = append(p.cAcct, g.acct[i])
+				cRT = append(cRT, g.rt[i])
+			}
+		}
+		coff[t+1] = int32(len(p.cAcct))
+	}
+	occ = nil
+	p.cLo, p.cHi = make([]int32, len(p.cAcct)), make([]int32, len(p.cAcct))
+	for t := range g.nTgt {
+		s, e := coff[t], coff[t+1]
+		l, h := s, s
+		for k := s; k < e; k++ {
+			tk := int64(cRT[k])
+			for int64(cRT[l]) < tk-window {
+				l++
+			}
+			for h < e && int64(cRT[h]) <= tk+window {
+				h++
+			}
+			p.cLo[k], p.cHi[k] = l, h
 		}
 	}
 	return p
@@ -109,12 +147,12 @@ func (p *pass) pairs() []pair {
 						continue
 					}
 					for _, i := range g.apos[g.aoff[a]:g.aoff[a+1]] {
-						l, h := p.lo[i], p.hi[i]
-						if occ := int(h-l) - 1; occ < 1 || occ > p.crowd {
+						k := p.cIdx[i]
+						if k < 0 {
 							continue
 						}
 						t := g.tgt[i] + 1
-						for _, b := range g.acct[l:h] {
+						for _, b := range p.cAcct[p.cLo[k]:p.cHi[k]] {
 							if b <= a || last[b] == t {
 								continue
 							}
@@ -331,8 +369,13 @@ func (p *pass) group(members []int32) []candidate {
 			t := evs[s].t
 			from, to := int64(evs[bl].rt), int64(evs[bh].rt)
 			lo, hi := g.span(t, from, to)
-			lambda := memberEvents * float64(hi-lo) / total
-			if best >= cfg.HitMin && logTail(best, lambda) <= limit {
+			// A crowd is no evidence (as for pairs); else the members must
+			// be more in the window than its crowd gives, and more on the
+			// target at all than its popularity gives (the members'
+			// camouflage on popular targets is not their block).
+			inWindow := memberEvents * float64(hi-lo) / total
+			onTarget := memberEvents * float64(g.toff[t+1]-g.toff[t]) / total
+			if int(hi-lo) <= p.crowd+1 && best >= cfg.HitMin && logTail(best, inWindow) <= limit && logTail(e-s, onTarget) <= limit {
 				windows = append(windows, span{t, from, to})
 			}
 		}
