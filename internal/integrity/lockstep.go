@@ -78,6 +78,17 @@ func newPass(g *Graph, kind string, window int64, crowd int, cfg Config) *pass {
 			p.total++
 		}
 	}
+	// An account's second participation on a target counts once, as its
+	// first: its positions on one target are neighbours in apos.
+	dup := make([]bool, n)
+	for a := range g.nAcct {
+		ps := g.apos[g.aoff[a]:g.aoff[a+1]]
+		for k := 1; k < len(ps); k++ {
+			if g.tgt[ps[k]] == g.tgt[ps[k-1]] {
+				dup[ps[k]] = true
+			}
+		}
+	}
 	// The list pairs are counted on, and each one's window in it.
 	p.cIdx = make([]int32, n)
 	var cRT []uint32
@@ -85,7 +96,7 @@ func newPass(g *Graph, kind string, window int64, crowd int, cfg Config) *pass {
 	for t := range g.nTgt {
 		for i := g.toff[t]; i < g.toff[t+1]; i++ {
 			p.cIdx[i] = -1
-			if counted(int(i)) && p.deg[g.acct[i]] >= int32(cfg.PairMin) {
+			if counted(int(i)) && !dup[i] && p.deg[g.acct[i]] >= int32(cfg.PairMin) {
 				p.cIdx[i] = int32(len(p.cAcct))
 				p.cAcct = append(p.cAcct, g.acct[i])
 				cRT = append(cRT, g.rt[i])
@@ -93,7 +104,7 @@ func newPass(g *Graph, kind string, window int64, crowd int, cfg Config) *pass {
 		}
 		coff[t+1] = int32(len(p.cAcct))
 	}
-	occ = nil
+	occ, dup = nil, nil
 	p.cLo, p.cHi = make([]int32, len(p.cAcct)), make([]int32, len(p.cAcct))
 	for t := range g.nTgt {
 		s, e := coff[t], coff[t+1]
@@ -126,7 +137,22 @@ func (p *pass) expected(a, b int32) float64 {
 func (p *pass) pairs() []pair {
 	g := p.g
 	workers := max(1, p.cfg.Workers)
+	// most[c] is the largest expectation under which sharing c windows is
+	// still significant (the tail falls as the expectation does).
+	most := make([]float64, 257)
 	limit := math.Log10(p.cfg.PairP)
+	for c := 1; c < len(most); c++ {
+		lo, hi := 0.0, float64(c)
+		for range 60 {
+			mid := (lo + hi) / 2
+			if logTail(c, mid) <= limit {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		most[c] = lo
+	}
 	var next atomic.Int32
 	const chunk = 512
 	out := make([][]pair, workers)
@@ -134,7 +160,6 @@ func (p *pass) pairs() []pair {
 	for w := range workers {
 		wg.Go(func() {
 			count := make([]int32, g.nAcct)
-			last := make([]int32, g.nAcct) // target last counted for b, +1
 			var touched []int32
 			var found []pair
 			for {
@@ -151,12 +176,10 @@ func (p *pass) pairs() []pair {
 						if k < 0 {
 							continue
 						}
-						t := g.tgt[i] + 1
 						for _, b := range p.cAcct[p.cLo[k]:p.cHi[k]] {
-							if b <= a || last[b] == t {
+							if b <= a {
 								continue
 							}
-							last[b] = t
 							if count[b] == 0 {
 								touched = append(touched, b)
 							}
@@ -165,11 +188,11 @@ func (p *pass) pairs() []pair {
 					}
 					for _, b := range touched {
 						c := count[b]
-						count[b], last[b] = 0, 0
+						count[b] = 0
 						if c < int32(p.cfg.PairMin) {
 							continue
 						}
-						if logTail(int(c), p.expected(a, b)) <= limit {
+						if p.expected(a, b) <= most[min(int(c), len(most)-1)] {
 							found = append(found, pair{a, b, c})
 						}
 					}
