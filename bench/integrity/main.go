@@ -168,7 +168,7 @@ func measure(f func()) (time.Duration, time.Duration, uint64) {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		t := time.NewTicker(5 * time.Millisecond)
+		t := time.NewTicker(sampleEvery)
 		defer t.Stop()
 		for {
 			if v := read(); v > peak.Load() {
@@ -248,3 +248,12 @@ func (r Result) Print(out io.Writer) {
 }
 
 func f2(x float64) string { return fmt.Sprintf("%.2f", x) }
+
+// sampleEvery is how often measure reads the heap.
+var sampleEvery = 5 * time.Millisecond
+
+func init() {
+	if d, err := time.ParseDuration(os.Getenv("SAMPLE_EVERY")); err == nil {
+		sampleEvery = d
+	}
+}

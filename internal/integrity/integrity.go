@@ -123,7 +123,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Window:        48 * 3600,
-		Crowd:         300,
+		Crowd:         150,
 		DenseCrowd:    0,
 		PairMin:       2,
 		PairP:         1e-4,
