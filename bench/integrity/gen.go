@@ -70,13 +70,14 @@ func (w *World) add(a, t int32, at int64) {
 	w.Time = append(w.Time, at)
 }
 
-// Organic generates about n organic participations: targets with a
+// Organic generates about n organic participations (over n/100 targets,
+// at least 10,000): targets with a
 // Zipf popularity (exponent 1), start times spread over 180 days and
 // decays of 1 to 14 days; accounts with power-law activity, each choosing
 // its targets by popularity, at the targets' own times.
 func Organic(n int, p Profile, seed uint64) *World {
 	w := &World{rng: rand.New(rand.NewPCG(seed, 0x1e9a))}
-	w.Targets = int32(max(1000, n/100))
+	w.Targets = int32(max(10_000, n/100))
 	weights := make([]float64, w.Targets)
 	for i, r := range w.rng.Perm(int(w.Targets)) {
 		weights[i] = 1 / float64(r+1)
@@ -116,6 +117,15 @@ func Organic(n int, p Profile, seed uint64) *World {
 
 // freeTargets draws k targets uniformly among those no attack has yet.
 func (w *World) freeTargets(k int) []int32 {
+	free := 0
+	for _, u := range w.used {
+		if !u {
+			free++
+		}
+	}
+	if free < 2*k {
+		panic(fmt.Sprintf("%d targets left for an attack on %d: generate more participations", free, k))
+	}
 	var out []int32
 	for len(out) < k {
 		t := w.rng.Int32N(w.Targets)
@@ -140,6 +150,15 @@ func (w *World) newAccounts(k int) []int32 {
 // established takes over k organic accounts with 5 to 200 participations
 // of their own.
 func (w *World) established(k int) []int32 {
+	free := 0
+	for a, d := range w.degree {
+		if d >= 5 && d <= 200 && !w.hijacked[a] {
+			free++
+		}
+	}
+	if free < 2*k {
+		panic(fmt.Sprintf("%d established accounts left to take over %d: generate more participations", free, k))
+	}
 	var out []int32
 	for len(out) < k {
 		a := w.rng.Int32N(w.Organic)

@@ -21,11 +21,11 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
-	"syscall"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"repertoire/internal/integrity"
@@ -100,7 +100,7 @@ type Result struct {
 	Groups       int
 	Time         time.Duration
 	CPU          time.Duration // user and system time of the process during the run, all cores
-	PeakHeap     uint64 // the engine's, above what the generated graph holds
+	PeakHeap     uint64        // the engine's, above what the generated graph holds
 	Fraudar      []Score
 	FraudarHon   float64
 	FraudarHonN  int

@@ -18,11 +18,12 @@ func (g *Graph) Detect(cfg Config) []Group {
 		return nil
 	}
 	var cands []candidate
+	nm := newNull(g)
 	if cfg.Window > 0 {
-		cands = append(cands, newPass(g, KindLockstep, cfg.Window, cfg.Crowd, cfg).run()...)
+		cands = append(cands, newPass(g, nm, KindLockstep, cfg.Window, cfg.Crowd, cfg).run()...)
 	}
 	if cfg.DenseCrowd > 0 {
-		cands = append(cands, newPass(g, KindDense, -1, cfg.DenseCrowd, cfg).run()...)
+		cands = append(cands, newPass(g, nm, KindDense, -1, cfg.DenseCrowd, cfg).run()...)
 	}
 	cands = append(cands, g.floods(cfg)...)
 	cands = append(cands, g.domainGroups(cfg)...)

@@ -82,6 +82,11 @@ type Config struct {
 	// sharing that many windows by chance, and of a member's hits in a
 	// group's windows.
 	PairP float64
+	// Ratio is the least ratio of what a pair shares (or a member's hits)
+	// to the null model's expectation: heavy users expected to meet 50
+	// times who meet 70 times are not in lockstep, however unlikely 70 is
+	// under a Poisson law (their meetings vary more than one).
+	Ratio float64
 	// Core: an account stays only with at least Core significant pairs
 	// among those who stay (the k-core of the pair graph).
 	Core int
@@ -127,6 +132,7 @@ func DefaultConfig() Config {
 		DenseCrowd:    0,
 		PairMin:       2,
 		PairP:         1e-4,
+		Ratio:         3,
 		Core:          8,
 		MinGroup:      10,
 		MinTargets:    3,

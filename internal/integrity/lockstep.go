@@ -28,9 +28,9 @@ type pass struct {
 	crowd  int
 	cfg    Config
 
+	null  *null
 	deg   []int32   // counted participations by account
-	mass  []float64 // Σ of their windows' occupancies (others in the window) by account
-	total float64   // counted participations in all
+	share []float32 // by position: the chance another account on its target is in its window (0: not counted)
 
 	// The participations pairs are counted on: counted ones of accounts
 	// with at least PairMin of them (an account acting once pairs with
@@ -44,8 +44,8 @@ type pass struct {
 // pair is two accounts (a < b) sharing count targets' windows.
 type pair struct{ a, b, count int32 }
 
-func newPass(g *Graph, kind string, window int64, crowd int, cfg Config) *pass {
-	p := &pass{g: g, kind: kind, window: window, crowd: crowd, cfg: cfg}
+func newPass(g *Graph, nm *null, kind string, window int64, crowd int, cfg Config) *pass {
+	p := &pass{g: g, null: nm, kind: kind, window: window, crowd: crowd, cfg: cfg}
 	n := len(g.acct)
 	if window < 0 {
 		window = math.MaxUint32
@@ -68,25 +68,12 @@ func newPass(g *Graph, kind string, window int64, crowd int, cfg Config) *pass {
 		}
 	}
 	p.deg = make([]int32, g.nAcct)
-	p.mass = make([]float64, g.nAcct)
-	counted := func(i int) bool { return occ[i] >= 1 && int(occ[i]) <= crowd }
+	p.share = make([]float32, n)
+	counted := func(i int) bool { return occ[i] >= 1 && int(occ[i]) <= crowd && !nm.dup[i] }
 	for i := range n {
 		if counted(i) {
-			a := g.acct[i]
-			p.deg[a]++
-			p.mass[a] += float64(occ[i])
-			p.total++
-		}
-	}
-	// An account's second participation on a target counts once, as its
-	// first: its positions on one target are neighbours in apos.
-	dup := make([]bool, n)
-	for a := range g.nAcct {
-		ps := g.apos[g.aoff[a]:g.aoff[a+1]]
-		for k := 1; k < len(ps); k++ {
-			if g.tgt[ps[k]] == g.tgt[ps[k-1]] {
-				dup[ps[k]] = true
-			}
+			p.deg[g.acct[i]]++
+			p.share[i] = float32(nm.inTime(g.tgt[i], int(occ[i])))
 		}
 	}
 	// The list pairs are counted on, and each one's window in it.
@@ -96,7 +83,7 @@ func newPass(g *Graph, kind string, window int64, crowd int, cfg Config) *pass {
 	for t := range g.nTgt {
 		for i := g.toff[t]; i < g.toff[t+1]; i++ {
 			p.cIdx[i] = -1
-			if counted(int(i)) && !dup[i] && p.deg[g.acct[i]] >= int32(cfg.PairMin) {
+			if counted(int(i)) && p.deg[g.acct[i]] >= int32(cfg.PairMin) {
 				p.cIdx[i] = int32(len(p.cAcct))
 				p.cAcct = append(p.cAcct, g.acct[i])
 				cRT = append(cRT, g.rt[i])
@@ -104,7 +91,7 @@ func newPass(g *Graph, kind string, window int64, crowd int, cfg Config) *pass {
 		}
 		coff[t+1] = int32(len(p.cAcct))
 	}
-	occ, dup = nil, nil
+	occ = nil
 	p.cLo, p.cHi = make([]int32, len(p.cAcct)), make([]int32, len(p.cAcct))
 	for t := range g.nTgt {
 		s, e := coff[t], coff[t+1]
@@ -123,12 +110,24 @@ func newPass(g *Graph, kind string, window int64, crowd int, cfg Config) *pass {
 	return p
 }
 
-// expected is the null model's number of shared windows of a and b.
-func (p *pass) expected(a, b int32) float64 {
-	if p.total == 0 {
-		return 0
+// expectations are, for each activity class, how many of account a's
+// counted windows an account of that class is expected to share with a:
+// Σ over a's windows of P(on the target) × P(in the window | on it).
+func (p *pass) expectations(a int32, into *[classes]float64) {
+	*into = [classes]float64{}
+	g, nm := p.g, p.null
+	var byTargetClass [classes]float64 // Σ of a's windows' shares, by their target's class
+	for _, i := range g.apos[g.aoff[a]:g.aoff[a+1]] {
+		byTargetClass[nm.tclass[g.tgt[i]]] += float64(p.share[i])
 	}
-	return (p.mass[a]*float64(p.deg[b]) + p.mass[b]*float64(p.deg[a])) / (2 * p.total)
+	for c, s := range byTargetClass {
+		if s == 0 {
+			continue
+		}
+		for k := range classes {
+			into[k] += s * nm.onShare[k][c]
+		}
+	}
 }
 
 // pairs counts every pair's shared windows, in parallel over accounts
@@ -152,6 +151,9 @@ func (p *pass) pairs() []pair {
 			}
 		}
 		most[c] = lo
+		if p.cfg.Ratio > 0 {
+			most[c] = min(lo, float64(c)/p.cfg.Ratio)
+		}
 	}
 	var next atomic.Int32
 	const chunk = 512
@@ -160,6 +162,7 @@ func (p *pass) pairs() []pair {
 	for w := range workers {
 		wg.Go(func() {
 			count := make([]int32, g.nAcct)
+			var expect [classes]float64
 			var touched []int32
 			var found []pair
 			for {
@@ -186,13 +189,17 @@ func (p *pass) pairs() []pair {
 							count[b]++
 						}
 					}
+					expect[0] = -1
 					for _, b := range touched {
 						c := count[b]
 						count[b] = 0
 						if c < int32(p.cfg.PairMin) {
 							continue
 						}
-						if p.expected(a, b) <= most[min(int(c), len(most)-1)] {
+						if expect[0] < 0 {
+							p.expectations(a, &expect)
+						}
+						if expect[p.null.class[b]] <= most[min(int(c), len(most)-1)] {
 							found = append(found, pair{a, b, c})
 						}
 					}
@@ -349,7 +356,6 @@ func (p *pass) group(members []int32) []candidate {
 	g := p.g
 	cfg := p.cfg
 	limit := math.Log10(cfg.PairP)
-	total := float64(len(g.acct))
 
 	// Members' participations by target and time.
 	type tt struct {
@@ -368,7 +374,20 @@ func (p *pass) group(members []int32) []candidate {
 		}
 		return int(int64(x.rt) - int64(y.rt))
 	})
-	memberEvents := float64(len(evs))
+	// Members by activity class, for what chance puts on a target.
+	var perClass [classes]float64
+	for _, a := range members {
+		perClass[p.null.class[a]]++
+	}
+	onByChance := func(t int32) float64 {
+		var x float64
+		for k, m := range perClass {
+			if m > 0 {
+				x += m * p.null.share(t, uint8(k))
+			}
+		}
+		return x
+	}
 
 	// The densest window of each target (two pointers), kept when the
 	// members are in it more than chance puts them there.
@@ -396,8 +415,8 @@ func (p *pass) group(members []int32) []candidate {
 			// be more in the window than its crowd gives, and more on the
 			// target at all than its popularity gives (the members'
 			// camouflage on popular targets is not their block).
-			inWindow := memberEvents * float64(hi-lo) / total
-			onTarget := memberEvents * float64(g.toff[t+1]-g.toff[t]) / total
+			onTarget := onByChance(t)
+			inWindow := onTarget * p.null.inTime(t, int(hi-lo)-1)
 			if int(hi-lo) <= p.crowd+1 && best >= cfg.HitMin && logTail(best, inWindow) <= limit && logTail(e-s, onTarget) <= limit {
 				windows = append(windows, span{t, from, to})
 			}
@@ -423,12 +442,16 @@ func (p *pass) group(members []int32) []candidate {
 func (p *pass) members(windows []span) (candidate, bool) {
 	g, cfg := p.g, p.cfg
 	limit := math.Log10(cfg.PairP)
-	total := float64(len(g.acct))
 	hits := map[int32]int32{}
-	var mass float64
+	// expect[k]: how many of the windows an account of class k is in by
+	// chance.
+	var expect [classes]float64
 	for _, w := range windows {
 		lo, hi := g.span(w.target, w.from, w.to)
-		mass += float64(hi - lo)
+		in := p.null.inTime(w.target, int(hi-lo)-1)
+		for k := range uint8(classes) {
+			expect[k] += p.null.share(w.target, k) * in
+		}
 		for i := lo; i < hi; i++ {
 			if a := g.acct[i]; !repeated(g, lo, i, a) {
 				hits[a]++
@@ -443,8 +466,8 @@ func (p *pass) members(windows []span) (candidate, bool) {
 		if int(h) < cfg.HitMin {
 			continue
 		}
-		lambda := float64(g.aoff[a+1]-g.aoff[a]) * mass / total
-		if logTail(int(h), lambda) <= limit {
+		lambda := expect[p.null.class[a]]
+		if logTail(int(h), lambda) <= limit && float64(h) >= cfg.Ratio*lambda {
 			c.accounts = append(c.accounts, a)
 			observed += int(h)
 			lambdas += lambda
