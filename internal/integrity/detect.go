@@ -18,7 +18,7 @@ func (g *Graph) Detect(cfg Config) []Group {
 		return nil
 	}
 	var cands []candidate
-	nm := newNull(g)
+	nm := newNull(g, cfg.Workers)
 	if cfg.Window > 0 {
 		cands = append(cands, newPass(g, nm, KindLockstep, cfg.Window, cfg.Crowd, cfg).run()...)
 	}

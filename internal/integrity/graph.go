@@ -213,11 +213,14 @@ func (g *Graph) build(workers int) {
 	g.acct = make([]int32, n)
 	g.tgt = make([]int32, n)
 	g.rt = make([]uint32, n)
-	for p, i := range perm {
-		g.acct[p] = g.bAcct[i]
-		g.tgt[p] = g.bTgt[i]
-		g.rt[p] = uint32(rel(i))
-	}
+	g.parallel(workers, func(from, to int32, _ int) {
+		for p := g.toff[from]; p < g.toff[to]; p++ {
+			i := perm[p]
+			g.acct[p] = g.bAcct[i]
+			g.tgt[p] = g.bTgt[i]
+			g.rt[p] = uint32(rel(i))
+		}
+	})
 	permute := func(col []int32) []int32 {
 		if col == nil {
 			return nil
@@ -246,6 +249,16 @@ func (g *Graph) build(workers int) {
 		g.apos[fill[a]] = int32(p)
 		fill[a]++
 	}
+}
+
+// parallel runs f on each range of targets of about equal numbers of
+// participations, one goroutine each; w is the range's index.
+func (g *Graph) parallel(workers int, f func(from, to int32, w int)) {
+	var wg sync.WaitGroup
+	for w, r := range splitTargets(g.toff, max(1, workers)) {
+		wg.Go(func() { f(r[0], r[1], w) })
+	}
+	wg.Wait()
 }
 
 // splitTargets cuts the targets into about k ranges of similar numbers of

@@ -53,20 +53,22 @@ func newPass(g *Graph, nm *null, kind string, window int64, crowd int, cfg Confi
 	// Each participation's occupancy: the others on its target within
 	// the window.
 	occ := make([]int32, n)
-	for t := range g.nTgt {
-		s, e := g.toff[t], g.toff[t+1]
-		l, h := s, s
-		for i := s; i < e; i++ {
-			ti := int64(g.rt[i])
-			for int64(g.rt[l]) < ti-window {
-				l++
+	g.parallel(cfg.Workers, func(from, to int32, _ int) {
+		for t := from; t < to; t++ {
+			s, e := g.toff[t], g.toff[t+1]
+			l, h := s, s
+			for i := s; i < e; i++ {
+				ti := int64(g.rt[i])
+				for int64(g.rt[l]) < ti-window {
+					l++
+				}
+				for h < e && int64(g.rt[h]) <= ti+window {
+					h++
+				}
+				occ[i] = h - l - 1
 			}
-			for h < e && int64(g.rt[h]) <= ti+window {
-				h++
-			}
-			occ[i] = h - l - 1
 		}
-	}
+	})
 	p.deg = make([]int32, g.nAcct)
 	p.share = make([]float32, n)
 	counted := func(i int) bool { return occ[i] >= 1 && int(occ[i]) <= crowd && !nm.dup[i] }
@@ -93,20 +95,22 @@ func newPass(g *Graph, nm *null, kind string, window int64, crowd int, cfg Confi
 	}
 	occ = nil
 	p.cLo, p.cHi = make([]int32, len(p.cAcct)), make([]int32, len(p.cAcct))
-	for t := range g.nTgt {
-		s, e := coff[t], coff[t+1]
-		l, h := s, s
-		for k := s; k < e; k++ {
-			tk := int64(cRT[k])
-			for int64(cRT[l]) < tk-window {
-				l++
+	g.parallel(cfg.Workers, func(from, to int32, _ int) {
+		for t := from; t < to; t++ {
+			s, e := coff[t], coff[t+1]
+			l, h := s, s
+			for k := s; k < e; k++ {
+				tk := int64(cRT[k])
+				for int64(cRT[l]) < tk-window {
+					l++
+				}
+				for h < e && int64(cRT[h]) <= tk+window {
+					h++
+				}
+				p.cLo[k], p.cHi[k] = l, h
 			}
-			for h < e && int64(cRT[h]) <= tk+window {
-				h++
-			}
-			p.cLo[k], p.cHi[k] = l, h
 		}
-	}
+	})
 	return p
 }
 

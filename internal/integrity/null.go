@@ -1,6 +1,9 @@
 package integrity
 
-import "math/bits"
+import (
+	"math/bits"
+	"sync"
+)
 
 // classes is how many activity classes the null model tells apart:
 // accounts with 1, 2–3, 4–7, … distinct targets.
@@ -32,42 +35,74 @@ func classOf(n int) uint8 {
 	return uint8(min(bits.Len(uint(n))-1, classes-1))
 }
 
-func newNull(g *Graph) *null {
+func newNull(g *Graph, workers int) *null {
+	workers = max(1, workers)
 	n := &null{
 		class:    make([]uint8, g.nAcct),
 		tclass:   make([]uint8, g.nTgt),
 		accounts: make([]int32, g.nTgt),
 		dup:      make([]bool, len(g.acct)),
 	}
-	var inClass [classes]float64
-	for a := range g.nAcct {
-		ps := g.apos[g.aoff[a]:g.aoff[a+1]]
-		distinct := 0
-		for k, p := range ps {
-			if k > 0 && g.tgt[p] == g.tgt[ps[k-1]] {
-				n.dup[p] = true
-				continue
+	// Accounts: their repeats and class, in ranges of accounts.
+	inClass := make([][classes]float64, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			from, to := int(g.nAcct)*w/workers, int(g.nAcct)*(w+1)/workers
+			for a := from; a < to; a++ {
+				ps := g.apos[g.aoff[a]:g.aoff[a+1]]
+				distinct := 0
+				for k, p := range ps {
+					if k > 0 && g.tgt[p] == g.tgt[ps[k-1]] {
+						n.dup[p] = true
+						continue
+					}
+					distinct++
+				}
+				n.class[a] = classOf(distinct)
+				inClass[w][n.class[a]]++
 			}
-			distinct++
-			n.accounts[g.tgt[p]]++
+		})
+	}
+	wg.Wait()
+	// Targets: their accounts and class, then who is on them, in ranges
+	// of targets.
+	targets := make([][classes]float64, workers)
+	on := make([][classes][classes]float64, workers)
+	g.parallel(workers, func(from, to int32, w int) {
+		for t := from; t < to; t++ {
+			d := int32(0)
+			for p := g.toff[t]; p < g.toff[t+1]; p++ {
+				if !n.dup[p] {
+					d++
+				}
+			}
+			n.accounts[t] = d
+			c := classOf(int(d))
+			n.tclass[t] = c
+			targets[w][c]++
+			for p := g.toff[t]; p < g.toff[t+1]; p++ {
+				if !n.dup[p] {
+					on[w][n.class[g.acct[p]]][c]++
+				}
+			}
 		}
-		n.class[a] = classOf(distinct)
-		inClass[n.class[a]]++
-	}
-	var targets [classes]float64
-	for t := range g.nTgt {
-		n.tclass[t] = classOf(int(n.accounts[t]))
-		targets[n.tclass[t]]++
-	}
-	for p, a := range g.acct {
-		if !n.dup[p] {
-			n.onShare[n.class[a]][n.tclass[g.tgt[p]]]++
+	})
+	for w := range workers {
+		for k := range classes {
+			if w > 0 {
+				inClass[0][k] += inClass[w][k]
+				targets[0][k] += targets[w][k]
+			}
+			for c := range classes {
+				n.onShare[k][c] += on[w][k][c]
+			}
 		}
 	}
 	for k := range classes {
 		for c := range classes {
-			if inClass[k] > 0 && targets[c] > 0 {
-				n.onShare[k][c] /= inClass[k] * targets[c]
+			if inClass[0][k] > 0 && targets[0][c] > 0 {
+				n.onShare[k][c] /= inClass[0][k] * targets[0][c]
 			}
 		}
 	}

@@ -18,10 +18,18 @@ type interval struct {
 // at least min of them: a target against its own rate, not a global one.
 // Overlapping windows are merged. It returns each merged interval with the
 // selected count in it and the count its baseline rate gives.
-func (g *Graph) arrivals(sel func(p int32) bool, w, b int64, minN int, ratio float64, scoreMin float64) []candidate {
+func (g *Graph) arrivals(workers int, sel func(p int32) bool, w, b int64, minN int, ratio float64, scoreMin float64) []candidate {
+	outs := make([][]candidate, max(1, workers))
+	g.parallel(workers, func(from, to int32, k int) {
+		outs[k] = g.arrivalsIn(from, to, sel, w, b, minN, ratio, scoreMin)
+	})
+	return slices.Concat(outs...)
+}
+
+func (g *Graph) arrivalsIn(from, to int32, sel func(p int32) bool, w, b int64, minN int, ratio float64, scoreMin float64) []candidate {
 	var out []candidate
 	var idx []int32
-	for t := range g.nTgt {
+	for t := from; t < to; t++ {
 		s, e := g.toff[t], g.toff[t+1]
 		if int(e-s) < minN {
 			continue
@@ -124,7 +132,7 @@ func (g *Graph) floods(cfg Config) []candidate {
 			age := int64(g.rt[p]) - first[g.acct[p]]
 			return age >= 0 && age < cfg.NewAccount
 		}
-		for _, c := range g.arrivals(isNew, cfg.ArrivalWindow, cfg.Baseline, cfg.FloodMin, cfg.FloodRatio, cfg.ScoreMin) {
+		for _, c := range g.arrivals(cfg.Workers, isNew, cfg.ArrivalWindow, cfg.Baseline, cfg.FloodMin, cfg.FloodRatio, cfg.ScoreMin) {
 			c.kind = KindFlood
 			c.reasons = []string{"integrity.reason.flood", "integrity.reason.new_accounts"}
 			out = append(out, c)
@@ -132,7 +140,7 @@ func (g *Graph) floods(cfg Config) []candidate {
 	}
 	if cfg.BurstMin > 0 {
 		all := func(int32) bool { return true }
-		for _, c := range g.arrivals(all, cfg.ArrivalWindow, cfg.Baseline, cfg.BurstMin, cfg.BurstRatio, cfg.ScoreMin) {
+		for _, c := range g.arrivals(cfg.Workers, all, cfg.ArrivalWindow, cfg.Baseline, cfg.BurstMin, cfg.BurstRatio, cfg.ScoreMin) {
 			c.kind = KindBurst
 			c.reasons = []string{"integrity.reason.burst"}
 			out = append(out, c)
