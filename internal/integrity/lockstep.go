@@ -28,17 +28,21 @@ type pass struct {
 	crowd  int
 	cfg    Config
 
-	null  *null
-	deg   []int32   // counted participations by account
-	share []float32 // by position: the chance another account on its target is in its window (0: not counted)
+	null *null
+	deg  []int32 // counted participations by account
 
 	// The participations pairs are counted on: counted ones of accounts
 	// with at least PairMin of them (an account acting once pairs with
-	// nobody), by target and time; each one's window in that list, and
-	// each position's index in it (-1: not in it).
-	cAcct    []int32
-	cLo, cHi []int32
-	cIdx     []int32
+	// nobody), by target and time.
+	cAcct []int32
+	// Each account's counted participations, in account order (read
+	// in sequence, not scattered over the graph): account a's are wOff[a]
+	// to wOff[a+1]; each one's window in cAcct (lo<<32 | hi), the chance
+	// another account on its target is in it, and the target's class.
+	wOff   []int32
+	wWin   []uint64
+	wShare []float32
+	wClass []uint8
 }
 
 // pair is two accounts (a < b) sharing count targets' windows.
@@ -70,23 +74,23 @@ func newPass(g *Graph, nm *null, kind string, window int64, crowd int, cfg Confi
 		}
 	})
 	p.deg = make([]int32, g.nAcct)
-	p.share = make([]float32, n)
+	share := make([]float32, n)
 	counted := func(i int) bool { return occ[i] >= 1 && int(occ[i]) <= crowd && !nm.dup[i] }
 	for i := range n {
 		if counted(i) {
 			p.deg[g.acct[i]]++
-			p.share[i] = float32(nm.inTime(g.tgt[i], int(occ[i])))
+			share[i] = float32(nm.inTime(g.tgt[i], int(occ[i])))
 		}
 	}
 	// The list pairs are counted on, and each one's window in it.
-	p.cIdx = make([]int32, n)
+	cIdx := make([]int32, n)
 	var cRT []uint32
 	coff := make([]int32, g.nTgt+1)
 	for t := range g.nTgt {
 		for i := g.toff[t]; i < g.toff[t+1]; i++ {
-			p.cIdx[i] = -1
+			cIdx[i] = -1
 			if counted(int(i)) && p.deg[g.acct[i]] >= int32(cfg.PairMin) {
-				p.cIdx[i] = int32(len(p.cAcct))
+				cIdx[i] = int32(len(p.cAcct))
 				p.cAcct = append(p.cAcct, g.acct[i])
 				cRT = append(cRT, g.rt[i])
 			}
@@ -94,7 +98,7 @@ func newPass(g *Graph, nm *null, kind string, window int64, crowd int, cfg Confi
 		coff[t+1] = int32(len(p.cAcct))
 	}
 	occ = nil
-	p.cLo, p.cHi = make([]int32, len(p.cAcct)), make([]int32, len(p.cAcct))
+	cLo, cHi := make([]int32, len(p.cAcct)), make([]int32, len(p.cAcct))
 	g.parallel(cfg.Workers, func(from, to int32, _ int) {
 		for t := from; t < to; t++ {
 			s, e := coff[t], coff[t+1]
@@ -107,10 +111,43 @@ func newPass(g *Graph, nm *null, kind string, window int64, crowd int, cfg Confi
 				for h < e && int64(cRT[h]) <= tk+window {
 					h++
 				}
-				p.cLo[k], p.cHi[k] = l, h
+				cLo[k], cHi[k] = l, h
 			}
 		}
 	})
+	cRT = nil
+	// In account order.
+	p.wOff = make([]int32, g.nAcct+1)
+	for a := range g.nAcct {
+		m := int32(0)
+		for _, i := range g.apos[g.aoff[a]:g.aoff[a+1]] {
+			if cIdx[i] >= 0 {
+				m++
+			}
+		}
+		p.wOff[a+1] = p.wOff[a] + m
+	}
+	p.wWin = make([]uint64, p.wOff[g.nAcct])
+	p.wShare = make([]float32, p.wOff[g.nAcct])
+	p.wClass = make([]uint8, p.wOff[g.nAcct])
+	var wg sync.WaitGroup
+	workers := max(1, cfg.Workers)
+	for w := range workers {
+		wg.Go(func() {
+			for a := int(g.nAcct) * w / workers; a < int(g.nAcct)*(w+1)/workers; a++ {
+				j := p.wOff[a]
+				for _, i := range g.apos[g.aoff[a]:g.aoff[a+1]] {
+					if k := cIdx[i]; k >= 0 {
+						p.wWin[j] = uint64(cLo[k])<<32 | uint64(uint32(cHi[k]))
+						p.wShare[j] = share[i]
+						p.wClass[j] = nm.tclass[g.tgt[i]]
+						j++
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
 	return p
 }
 
@@ -119,10 +156,10 @@ func newPass(g *Graph, nm *null, kind string, window int64, crowd int, cfg Confi
 // Σ over a's windows of P(on the target) × P(in the window | on it).
 func (p *pass) expectations(a int32, into *[classes]float64) {
 	*into = [classes]float64{}
-	g, nm := p.g, p.null
+	nm := p.null
 	var byTargetClass [classes]float64 // Σ of a's windows' shares, by their target's class
-	for _, i := range g.apos[g.aoff[a]:g.aoff[a+1]] {
-		byTargetClass[nm.tclass[g.tgt[i]]] += float64(p.share[i])
+	for j := p.wOff[a]; j < p.wOff[a+1]; j++ {
+		byTargetClass[p.wClass[j]] += float64(p.wShare[j])
 	}
 	for c, s := range byTargetClass {
 		if s == 0 {
@@ -178,12 +215,8 @@ func (p *pass) pairs() []pair {
 					if p.deg[a] < int32(p.cfg.PairMin) {
 						continue
 					}
-					for _, i := range g.apos[g.aoff[a]:g.aoff[a+1]] {
-						k := p.cIdx[i]
-						if k < 0 {
-							continue
-						}
-						for _, b := range p.cAcct[p.cLo[k]:p.cHi[k]] {
+					for _, win := range p.wWin[p.wOff[a]:p.wOff[a+1]] {
+						for _, b := range p.cAcct[win>>32 : uint32(win)] {
 							if b <= a {
 								continue
 							}
