@@ -125,8 +125,13 @@ func summary(groups []Group) []string {
 func TestOrganicGraphFlagsNobody(t *testing.T) {
 	for seed := range uint64(3) {
 		o := newOrganic(seed, 4000, 400)
-		if groups := Detect(o.events, DefaultConfig()); len(groups) > 0 {
+		cfg := DefaultConfig()
+		if groups := Detect(o.events, cfg); len(groups) > 0 {
 			t.Errorf("seed %d: %d organic participations gave groups %v", seed, len(o.events), summary(groups))
+		}
+		cfg.DenseCrowd = 150
+		if groups := Detect(o.events, cfg); len(groups) > 0 {
+			t.Errorf("seed %d, with the dense pass: groups %v", seed, summary(groups))
 		}
 	}
 }
@@ -318,5 +323,31 @@ func TestReasonsAreMessages(t *testing.T) {
 		if id := "integrity.reason." + k; !c.Has(id) {
 			t.Errorf("%s is not in the catalog", id)
 		}
+	}
+}
+
+// A block spread over months, in no window, is no lockstep; the
+// time-free pass (DenseCrowd) finds it as a dense group all the same.
+func TestDenseBlockWithoutSynchrony(t *testing.T) {
+	o := newOrganic(10, 4000, 400)
+	var block []string
+	for a := range 40 {
+		block = append(block, fmt.Sprintf("d%d", a))
+	}
+	for tg := range 30 {
+		for _, n := range block {
+			if o.rng.Float64() < 0.4 {
+				o.events = append(o.events, Event{Account: n, Target: fmt.Sprintf("slow%d", tg), Time: t0 + o.rng.Int64N(90*day)})
+			}
+		}
+	}
+	if groups := Detect(o.events, DefaultConfig()); len(groups) > 0 {
+		t.Logf("without the dense pass: %v", summary(groups))
+	}
+	cfg := DefaultConfig()
+	cfg.DenseCrowd = 150
+	g := only(t, Detect(o.events, cfg), block, 2)
+	if g.Kind != KindDense {
+		t.Errorf("kind %s", g.Kind)
 	}
 }
