@@ -10,12 +10,9 @@ import (
 // A pass counts, for every pair of accounts, the targets on which they
 // acted within window of each other (CopyCatch, SynchroTrap: each target's
 // own times, not a shared clock), keeps the pairs that share more targets
-// than the null model gives, and makes groups of what stays in the pairs'
-// k-core. The null model is degree-preserving: an account with d counted
-// participations, each among m others on average, meets a given account of
-// d' counted participations about d·m·d'/E times by chance, whatever their
-// fame; so the heavy users of popular targets, who meet each other often,
-// are expected to.
+// than the null model gives (null.go: by activity and popularity classes,
+// so that heavy users, who meet each other often, are expected to), and
+// makes groups of what stays in the pairs' k-core.
 //
 // A participation in a crowd (more than crowd others within the window,
 // a popular target's launch) counts for nothing: it says little about who
