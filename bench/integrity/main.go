@@ -14,6 +14,7 @@
 package main
 
 import (
+	"bufio"
 	"flag"
 	"fmt"
 	"io"
@@ -42,6 +43,7 @@ func main() {
 	flag.Int64Var(&cfg.Window, "window", cfg.Window, "engine: lockstep window, seconds")
 	flag.IntVar(&cfg.Crowd, "crowd", cfg.Crowd, "engine: participations in a window beyond which it is a crowd")
 	flag.IntVar(&cfg.Workers, "workers", cfg.Workers, "engine: goroutines counting pairs")
+	csvOut := flag.String("csv", "", "write the first profile's attacked graph to this file as account,target,unix_time lines (for repertoire detect), and stop")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -61,6 +63,13 @@ func main() {
 			os.Exit(2)
 		}
 		ds = append(ds, d)
+	}
+	if *csvOut != "" {
+		if err := writeCSV(*csvOut, strings.Split(*profiles, ",")[0], *events, *seed, ds); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
 	}
 	fmt.Printf("%d organic participations a graph, seed %d, %d cores (GOMAXPROCS %d)\n\n", *events, *seed, runtime.NumCPU(), runtime.GOMAXPROCS(0))
 	for name := range strings.SplitSeq(*profiles, ",") {
@@ -256,4 +265,35 @@ func init() {
 	if d, err := time.ParseDuration(os.Getenv("SAMPLE_EVERY")); err == nil {
 		sampleEvery = d
 	}
+}
+
+// writeCSV writes one attacked graph for repertoire detect: accounts are
+// "a<id>" (attacks' accounts from a<Organic> on, hijacked ones below it),
+// targets "t<id>".
+func writeCSV(path, name string, events int, seed uint64, densities []float64) error {
+	p, ok := profile(name)
+	if !ok {
+		return fmt.Errorf("unknown profile %s", name)
+	}
+	w := Organic(events, p, seed)
+	w.Standard(densities)
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	b := bufio.NewWriterSize(f, 1<<20)
+	b.WriteString("account,target,unix_time\n")
+	for i := range w.Acct {
+		fmt.Fprintf(b, "a%d,t%d,%d\n", w.Acct[i], w.Tgt[i], w.Time[i])
+	}
+	if err := b.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	attackers := 0
+	for _, at := range w.Attacks {
+		attackers += len(at.Accounts)
+	}
+	fmt.Printf("%s: %d participations, %d accounts, %d of them in %d attacks\n", path, len(w.Acct), w.Accounts, attackers, len(w.Attacks))
+	return f.Close()
 }
