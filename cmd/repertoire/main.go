@@ -45,6 +45,9 @@ const usage = `usage:
   repertoire version
   repertoire verify --log URL [--state FILE] [--key VKEY] [--receipt FILE] [--count ACTION]
                    (checks a site's transparency log: docs/transparency.md)
+  repertoire detect --input events.csv [--output groups.csv]
+                   (flags coordinated accounts in a file of account,target,unix_time
+                    lines: docs/integrity.md)
 
 Every command takes --config FILE (or REPERTOIRE_CONFIG): a TOML file whose
 keys are serve's flags (base-url = "https://…"). Each flag is also a
@@ -109,6 +112,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 		return nil
 	case args[0] == "verify":
 		return verify(ctx, args[1:], stdout)
+	case args[0] == "detect":
+		return detect(args[1:], stdin, stdout)
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		return fmt.Errorf("unknown command %q", strings.Join(args, " "))

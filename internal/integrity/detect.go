@@ -1,0 +1,94 @@
+package integrity
+
+import (
+	"cmp"
+	"slices"
+)
+
+// Detect runs every rule and both graph passes over the graph and returns
+// the flagged groups, highest score first. A group whose accounts are
+// mostly (four in five) in a group scoring higher is not returned apart:
+// its reasons join that group's.
+func (g *Graph) Detect(cfg Config) []Group {
+	if cfg.Workers < 1 {
+		cfg.Workers = 1
+	}
+	g.build(cfg.Workers)
+	if len(g.acct) == 0 {
+		return nil
+	}
+	var cands []candidate
+	nm := newNull(g, cfg.Workers)
+	if cfg.Window > 0 {
+		cands = append(cands, newPass(g, nm, KindLockstep, cfg.Window, cfg.Crowd, cfg).run()...)
+	}
+	if cfg.DenseCrowd > 0 {
+		cands = append(cands, newPass(g, nm, KindDense, -1, cfg.DenseCrowd, cfg).run()...)
+	}
+	cands = append(cands, g.floods(cfg)...)
+	cands = append(cands, g.domainGroups(cfg)...)
+	cands = append(cands, g.networkGroups(cfg)...)
+	cands = append(cands, g.canonicalGroups()...)
+
+	kept := cands[:0]
+	for _, c := range cands {
+		if c.score >= cfg.ScoreMin && len(c.accounts) > 0 {
+			kept = append(kept, c)
+		}
+	}
+	slices.SortStableFunc(kept, func(x, y candidate) int {
+		if c := cmp.Compare(y.score, x.score); c != 0 {
+			return c
+		}
+		return cmp.Compare(len(y.accounts), len(x.accounts))
+	})
+	// Fold groups mostly covered by a stronger one into it.
+	owner := map[int32]int{} // account → index in out of its strongest group
+	var out []candidate
+	for _, c := range kept {
+		counts := map[int]int{}
+		for _, a := range c.accounts {
+			if o, ok := owner[a]; ok {
+				counts[o]++
+			}
+		}
+		folded := false
+		for o, n := range counts {
+			if 5*n >= 4*len(c.accounts) {
+				for _, r := range c.reasons {
+					if !slices.Contains(out[o].reasons, r) {
+						out[o].reasons = append(out[o].reasons, r)
+					}
+				}
+				folded = true
+				break
+			}
+		}
+		if folded {
+			continue
+		}
+		for _, a := range c.accounts {
+			if _, ok := owner[a]; !ok {
+				owner[a] = len(out)
+			}
+		}
+		out = append(out, c)
+	}
+
+	groups := make([]Group, len(out))
+	for k, c := range out {
+		gr := Group{ID: k + 1, Kind: c.kind, Score: c.score, Reasons: c.reasons}
+		for _, a := range c.accounts {
+			gr.Accounts = append(gr.Accounts, g.AccountName(a))
+		}
+		for _, w := range c.windows {
+			name := g.TargetName(w.target)
+			if !slices.Contains(gr.Targets, name) {
+				gr.Targets = append(gr.Targets, name)
+			}
+			gr.Windows = append(gr.Windows, Window{Target: name, From: g.base + w.from, To: g.base + w.to})
+		}
+		groups[k] = gr
+	}
+	return groups
+}
