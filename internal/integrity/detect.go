@@ -8,7 +8,7 @@ import (
 // Detect runs every rule and both graph passes over the graph and returns
 // the flagged groups, highest score first. A group whose accounts are
 // mostly (four in five) in a group scoring higher is not returned apart:
-// its reasons join that group's.
+// its reasons and windows join that group's.
 func (g *Graph) Detect(cfg Config) []Group {
 	if cfg.Workers < 1 {
 		cfg.Workers = 1
@@ -58,6 +58,13 @@ func (g *Graph) Detect(cfg Config) []Group {
 				for _, r := range c.reasons {
 					if !slices.Contains(out[o].reasons, r) {
 						out[o].reasons = append(out[o].reasons, r)
+					}
+				}
+				// Its windows are the same accounts acting together
+				// elsewhere: evidence of the stronger group too.
+				for _, w := range c.windows {
+					if !slices.Contains(out[o].windows, w) {
+						out[o].windows = append(out[o].windows, w)
 					}
 				}
 				folded = true

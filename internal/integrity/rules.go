@@ -196,6 +196,12 @@ func (g *Graph) networkGroups(cfg Config) []candidate {
 			known++
 		}
 	}
+	networks := 0
+	for _, n := range count[1:] {
+		if n > 0 {
+			networks++
+		}
+	}
 	var out []candidate
 	for ip := int32(1); ip < int32(len(count)); ip++ {
 		if count[ip] < cfg.NetworkMin {
@@ -203,6 +209,28 @@ func (g *Graph) networkGroups(cfg Config) []candidate {
 		}
 		share := float64(count[ip]) / float64(known)
 		for _, c := range g.together(func(p int32) bool { return g.ip[p] == ip }, cfg.ArrivalWindow, cfg.NetworkMin, share) {
+			// The network's share is taken without the run's own accounts:
+			// on a small instance a farm is most of what its network (and
+			// the instance) ever sent, and measured against itself it
+			// looks ordinary. What is left of the network's traffic, or
+			// one network's part among those seen, is what it gives.
+			in := map[int32]bool{}
+			for _, a := range c.accounts {
+				in[a] = true
+			}
+			own := 0
+			for p, pip := range g.ip {
+				if pip == ip && in[g.acct[p]] {
+					own++
+				}
+			}
+			rest := float64(count[ip]-own) / float64(max(known-own, 1))
+			rest = max(rest, 1/float64(max(networks, 1)))
+			if rest < share {
+				w := c.windows[0]
+				lo, hi := g.span(w.target, w.from, w.to)
+				c.score = surprise(len(c.accounts), rest*float64(hi-lo))
+			}
 			c.kind = KindNetwork
 			c.reasons = []string{"integrity.reason.network"}
 			out = append(out, c)
