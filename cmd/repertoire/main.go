@@ -31,7 +31,7 @@ import (
 const usage = `usage:
   repertoire serve [--addr 127.0.0.1:8080] [--db sqlite:PATH | --db postgres://…]
                    [--base-url URL] [--smtp smtp://user:pass@host:port] [--mail-dir DIR] [--data-dir DIR] [--demo]
-                   [--trusted-proxy CIDR]... [--drain-timeout 10s] [--no-rate-limits] [--log-key FILE]
+                   [--trusted-proxy CIDR]... [--drain-timeout 10s] [--no-rate-limits] [--log-key FILE] [--no-log]
   repertoire migrate --db …
   repertoire user create --db … --email E --name N [--admin]   (password read from stdin when given)
   repertoire token create --db … --email E                      (prints a new API token)
@@ -157,6 +157,7 @@ func serveFlags() (*flag.FlagSet, *serveOptions) {
 	fs.StringVar(&o.cfg.MailDir, "mail-dir", "", "write each mail as DIR/<id>.eml (default without --smtp: mail/ beside the SQLite database)")
 	fs.StringVar(&o.cfg.DataDir, "data-dir", "", "keep the files people give (legal actions' documents) under DIR (default: beside the SQLite database, ./data for PostgreSQL)")
 	fs.StringVar(&o.cfg.LogKey, "log-key", "", "the transparency log's signing key file, made at first start (default log.key beside the SQLite database, ./log.key for PostgreSQL)")
+	fs.BoolVar(&o.cfg.NoLog, "no-log", false, "keep no transparency log (benchmarks: the same run with the log off and on); counts are then not verifiable")
 	fs.BoolVar(&o.cfg.Demo, "demo", false, "load the demo into an empty database")
 	fs.Func("trusted-proxy", "a reverse proxy's address range (CIDR; repeatable, or comma-separated): its Forwarded or X-Forwarded-For names the client", func(v string) error {
 		for p := range strings.SplitSeq(v, ",") {

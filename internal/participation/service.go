@@ -245,10 +245,14 @@ func (s *Service) Review(ctx context.Context, actorID, actionID string, ids []st
 					leaves = append(leaves, *leaf(translog.Invalidate, p))
 				}
 			}
+			staged, err := s.stageLog(ctx, tx, leaves)
+			if err != nil {
+				return err
+			}
 			if err := s.recount(ctx, tx, kind, actionID, delta, counted); err != nil {
 				return err
 			}
-			return s.appendLog(ctx, tx, leaves) // last, as in a batch
+			return staged.Append(ctx, tx) // last, as in a batch
 		}
 		people, err := account.Contacts(ctx, tx, personIDs)
 		if err != nil {

@@ -20,33 +20,77 @@ import (
 const chunkRows = 100
 
 // Append adds leaves to the log inside tx, the transaction of the changes
-// they record: the people's salts, then the leaves and the tree's new
-// hashes in a few multi-row statements, then the size. It is the one way
-// into the log, for every tactic; the group commit calls it once a batch.
-// On PostgreSQL the size row is locked (FOR UPDATE) last, so appends of
-// several writers or instances queue only for the end of their
-// transactions.
+// they record: Stage, then Staged.Append at once. It is the one way into
+// the log, for every tactic.
 func Append(ctx context.Context, tx *store.Tx, leaves []Leaf) error {
-	if len(leaves) == 0 {
-		return nil
-	}
-	salts, err := saltsOf(ctx, tx, leaves)
+	st, err := Stage(ctx, tx, leaves)
 	if err != nil {
 		return err
 	}
-	lock := ""
-	if tx.Dialect == store.Postgres {
-		lock = " FOR UPDATE"
+	return st.Append(ctx, tx)
+}
+
+// Staged is leaves ready to append: their people's salts made, their data
+// written, an erased person's receipts dropped. Nothing of it holds the
+// log's size row, so a transaction stages before it takes its hot locks
+// (counters, then the size) and keeps only Staged.Append after them.
+type Staged struct {
+	data     [][]byte
+	subjects []any
+}
+
+// Stage does, inside tx, the part of an append that needs no place in the
+// log yet: the salts of the leaves' people (made on their first leaf),
+// each leaf's data, and for an erasure the removal of the person's
+// receipts (their leaves stay, unlinkable).
+func Stage(ctx context.Context, tx *store.Tx, leaves []Leaf) (*Staged, error) {
+	st := &Staged{}
+	if len(leaves) == 0 {
+		return st, nil
 	}
-	var size int64
-	if err := tx.QueryRowContext(ctx, `SELECT size FROM log_tree WHERE id = 1`+lock).Scan(&size); err != nil {
+	salts, err := saltsOf(ctx, tx, leaves)
+	if err != nil {
+		return nil, err
+	}
+	var forgotten []string
+	for _, l := range leaves {
+		st.data = append(st.data, Entry{Kind: l.Kind, Tactic: l.Tactic, ActionID: l.ActionID, Person: personHash(salts[l.PersonID], l.ActionID)}.Encode())
+		var subject any
+		if l.Subject != "" && l.Kind != Erase {
+			subject = l.Subject
+		}
+		if l.Kind == Erase && l.Subject != "" {
+			forgotten = append(forgotten, l.Subject)
+		}
+		st.subjects = append(st.subjects, subject)
+	}
+	if len(forgotten) > 0 {
+		marks, args := store.In(forgotten, 1)
+		if _, err := tx.ExecContext(ctx, `UPDATE log_leaves SET subject = NULL WHERE subject IN (`+marks+`)`, args...); err != nil {
+			return nil, repertoire.Internal(err)
+		}
+	}
+	return st, nil
+}
+
+// Append gives the staged leaves the next places in the log and stores
+// them with the tree's new hashes. Its first statement moves the size
+// row, which on PostgreSQL stays locked until tx commits: other
+// appenders (writers, instances) queue there, so a transaction appends
+// last, after its other locks, and does as little as it can from then on.
+// A nil Staged appends nothing.
+func (st *Staged) Append(ctx context.Context, tx *store.Tx) error {
+	if st == nil || len(st.data) == 0 {
+		return nil
+	}
+	var end int64
+	if err := tx.QueryRowContext(ctx, `UPDATE log_tree SET size = size + $1 WHERE id = 1 RETURNING size`, len(st.data)).Scan(&end); err != nil {
 		return repertoire.Internal(err)
 	}
+	size := end - int64(len(st.data))
 	r := &hashReader{ctx: ctx, q: tx, mem: map[int64]tlog.Hash{}}
 	var hashRows, leafRows []any
-	var forgotten []string
-	for i, l := range leaves {
-		data := Entry{Kind: l.Kind, Tactic: l.Tactic, ActionID: l.ActionID, Person: personHash(salts[l.PersonID], l.ActionID)}.Encode()
+	for i, data := range st.data {
 		n := size + int64(i)
 		hashes, err := tlog.StoredHashes(n, data, r)
 		if err != nil {
@@ -57,32 +101,12 @@ func Append(ctx context.Context, tx *store.Tx, leaves []Leaf) error {
 			r.mem[first+int64(j)] = h
 			hashRows = append(hashRows, first+int64(j), h[:])
 		}
-		var subject any
-		if l.Subject != "" && l.Kind != Erase {
-			subject = l.Subject
-		}
-		if l.Kind == Erase && l.Subject != "" {
-			forgotten = append(forgotten, l.Subject)
-		}
-		leafRows = append(leafRows, n, data, subject)
+		leafRows = append(leafRows, n, data, st.subjects[i])
 	}
 	if err := insertRows(ctx, tx, `INSERT INTO log_leaves (idx, data, subject) VALUES `, leafRows, 3); err != nil {
 		return err
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO log_hashes (idx, hash) VALUES `, hashRows, 2); err != nil {
-		return err
-	}
-	if len(forgotten) > 0 {
-		// The erased person's receipts go: their leaves stay, unlinkable.
-		marks, args := store.In(forgotten, 1)
-		if _, err := tx.ExecContext(ctx, `UPDATE log_leaves SET subject = NULL WHERE subject IN (`+marks+`)`, args...); err != nil {
-			return repertoire.Internal(err)
-		}
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE log_tree SET size = $1 WHERE id = 1`, size+int64(len(leaves))); err != nil {
-		return repertoire.Internal(err)
-	}
-	return nil
+	return insertRows(ctx, tx, `INSERT INTO log_hashes (idx, hash) VALUES `, hashRows, 2)
 }
 
 // insertRows inserts args, cols a row, chunkRows rows a statement.
