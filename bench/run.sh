@@ -11,7 +11,8 @@
 # pace (latency then counts from when each was due).
 # LOG=on (the default) keeps the transparency log, LOG=off runs without it
 # (serve --no-log), LOG=both runs each tactic off then on, each on a fresh
-# database, so the log's cost is read from one run.
+# database, so the log's cost is read from one run. SQLITE=off skips the
+# SQLite runs (PostgreSQL only).
 #
 #   bench/run.sh [postgres://…]
 #   DURATION=60s SIGNERS=256 VIEWERS=32 VIEW_RATE=5000 SIGN_RATE=0 bench/run.sh
@@ -28,6 +29,7 @@ PATHS=${PATHS:-api}
 PHASE=${PHASE:-5s}
 TACTICS=${TACTICS:-petition}
 LOG=${LOG:-on}
+SQLITE=${SQLITE:-on}
 case "$LOG" in
 on | off) LOGS=$LOG ;;
 both) LOGS="off on" ;;
@@ -60,7 +62,7 @@ run() {
 	kill "$server"; wait "$server" 2>/dev/null || true
 }
 
-for tactic in $TACTICS; do
+[ "$SQLITE" = off ] || for tactic in $TACTICS; do
 	for log in $LOGS; do
 		run sqlite "sqlite:$work/$tactic-$log.db" "$tactic" "$log"
 	done
