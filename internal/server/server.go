@@ -85,6 +85,9 @@ type Server struct {
 	Participation *participation.Service
 	// Scheduler runs the jobs due at a time (a pledge's deadline, window).
 	Scheduler *schedule.Runner
+	// Transparency is the transparency log (nil with NoLog): its Run, the
+	// integrator hashing the leaves appended, goes beside the worker.
+	Transparency *translog.Handler
 }
 
 // devMailDir is where mail goes without SMTP or a mail directory: mail/
@@ -254,7 +257,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	// Standard Prometheus text: # HELP and # TYPE before each family.
 	metrics.ExposeMetadata(true)
 	return &Server{Config: cfg, DB: db, Log: log, Handler: h, Accounts: accounts, Catalog: cat,
-		Worker: outbox.NewWorker(db, transport, log), Participation: parts, Scheduler: scheduler}, nil
+		Worker: outbox.NewWorker(db, transport, log), Participation: parts, Scheduler: scheduler, Transparency: logs}, nil
 }
 
 // transparencyLog builds the log (nil with NoLog) and turns it on in the
@@ -467,6 +470,13 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	wctx, stopWorker := context.WithCancel(context.Background())
 	go func() { s.Worker.Run(wctx); close(workerDone) }()
 	go s.Participation.Run(wctx)
+	logDone := make(chan struct{})
+	go func() {
+		if s.Transparency != nil {
+			s.Transparency.Run(wctx)
+		}
+		close(logDone)
+	}()
 	schedDone := make(chan struct{})
 	go func() { s.Scheduler.Run(wctx); close(schedDone) }()
 	go s.watchDatabase(wctx, time.Second)
@@ -477,6 +487,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		stopWorker()
 		<-workerDone
 		<-schedDone
+		<-logDone
 		return err
 	case <-ctx.Done():
 	}
@@ -494,6 +505,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	stopWorker()
 	<-workerDone
 	<-schedDone
+	<-logDone
 	return err
 }
 

@@ -21,7 +21,9 @@ const chunkRows = 100
 
 // Append adds leaves to the log inside tx, the transaction of the changes
 // they record: Stage, then Staged.Append at once. It is the one way into
-// the log, for every tactic.
+// the log, for every tactic. The leaves have their places (indexes) when
+// tx commits; their tree hashes come with the next integration
+// (Integrate), which every checkpoint signed runs first.
 func Append(ctx context.Context, tx *store.Tx, leaves []Leaf) error {
 	st, err := Stage(ctx, tx, leaves)
 	if err != nil {
@@ -73,12 +75,12 @@ func Stage(ctx context.Context, tx *store.Tx, leaves []Leaf) (*Staged, error) {
 	return st, nil
 }
 
-// Append gives the staged leaves the next places in the log and stores
-// them with the tree's new hashes. Its first statement moves the size
-// row, which on PostgreSQL stays locked until tx commits: other
-// appenders (writers, instances) queue there, so a transaction appends
-// last, after its other locks, and does as little as it can from then on.
-// A nil Staged appends nothing.
+// Append gives the staged leaves the next places in the log and writes
+// them: two statements, the size row moved (on PostgreSQL it stays locked
+// until tx commits, and other appenders — writers, instances — queue
+// there), then the leaves. That is all a transaction does after taking
+// the size row: the hashing waits for the integration, outside it. A nil
+// Staged appends nothing.
 func (st *Staged) Append(ctx context.Context, tx *store.Tx) error {
 	if st == nil || len(st.data) == 0 {
 		return nil
@@ -87,26 +89,86 @@ func (st *Staged) Append(ctx context.Context, tx *store.Tx) error {
 	if err := tx.QueryRowContext(ctx, `UPDATE log_tree SET size = size + $1 WHERE id = 1 RETURNING size`, len(st.data)).Scan(&end); err != nil {
 		return repertoire.Internal(err)
 	}
-	size := end - int64(len(st.data))
-	r := &hashReader{ctx: ctx, q: tx, mem: map[int64]tlog.Hash{}}
-	var hashRows, leafRows []any
+	first := end - int64(len(st.data))
+	rows := make([]any, 0, 3*len(st.data))
 	for i, data := range st.data {
-		n := size + int64(i)
-		hashes, err := tlog.StoredHashes(n, data, r)
-		if err != nil {
-			return repertoire.Internal(err)
-		}
-		first := tlog.StoredHashCount(n)
-		for j, h := range hashes {
-			r.mem[first+int64(j)] = h
-			hashRows = append(hashRows, first+int64(j), h[:])
-		}
-		leafRows = append(leafRows, n, data, st.subjects[i])
+		rows = append(rows, first+int64(i), data, st.subjects[i])
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO log_leaves (idx, data, subject) VALUES `, leafRows, 3); err != nil {
-		return err
+	return insertRows(ctx, tx, `INSERT INTO log_leaves (idx, data, subject) VALUES `, rows, 3)
+}
+
+// integrateChunk bounds the leaves one integrating transaction hashes.
+const integrateChunk = 5000
+
+// Integrate hashes the leaves appended since the last integration into
+// the tree's stored hashes (log_hashes), in transactions of its own that
+// lock log_integrated (one integrator at a time, across instances) and
+// never log_tree, so appends do not wait for it. It returns the
+// integrated size: every leaf committed before the call is in it.
+func Integrate(ctx context.Context, db *store.DB) (int64, error) {
+	for {
+		var done int64
+		more := false
+		err := db.Write(ctx, func(tx *store.Tx) error {
+			lock := ""
+			if tx.Dialect == store.Postgres {
+				lock = " FOR UPDATE"
+			}
+			var from int64
+			if err := tx.QueryRowContext(ctx, `SELECT size FROM log_integrated WHERE id = 1`+lock).Scan(&from); err != nil {
+				return repertoire.Internal(err)
+			}
+			// Every append that moved the size past a place committed
+			// before this statement began: the leaves below it are all
+			// there (on PostgreSQL, each append waited for the previous
+			// one's commit to take the size row).
+			to, err := Size(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if to > from+integrateChunk {
+				to, more = from+integrateChunk, true
+			}
+			done = to
+			if to <= from {
+				done = from
+				return nil
+			}
+			leaves, err := leavesData(ctx, tx, from, to)
+			if err != nil {
+				return err
+			}
+			r := &hashReader{ctx: ctx, q: tx, mem: map[int64]tlog.Hash{}}
+			var hashRows []any
+			for i, data := range leaves {
+				n := from + int64(i)
+				hashes, err := tlog.StoredHashes(n, data, r)
+				if err != nil {
+					return repertoire.Internal(err)
+				}
+				first := tlog.StoredHashCount(n)
+				for j, h := range hashes {
+					r.mem[first+int64(j)] = h
+					hashRows = append(hashRows, first+int64(j), h[:])
+				}
+			}
+			if err := insertRows(ctx, tx, `INSERT INTO log_hashes (idx, hash) VALUES `, hashRows, 2); err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `UPDATE log_integrated SET size = $1 WHERE id = 1`, to)
+			return internal(err)
+		})
+		if err != nil || !more {
+			return done, err
+		}
 	}
-	return insertRows(ctx, tx, `INSERT INTO log_hashes (idx, hash) VALUES `, hashRows, 2)
+}
+
+// Integrated is the log's integrated size: the tree a checkpoint can sign.
+func Integrated(ctx context.Context, q store.Queryer) (int64, error) {
+	var n int64
+	err := q.QueryRowContext(ctx, `SELECT size FROM log_integrated WHERE id = 1`).Scan(&n)
+	return n, internal(err)
 }
 
 // insertRows inserts args, cols a row, chunkRows rows a statement.
@@ -217,7 +279,8 @@ func Empty(ctx context.Context, tx *store.Tx) (bool, error) {
 	return n == 0, internal(err)
 }
 
-// Size is the log's tree size.
+// Size is the log's size: the places appends took, committed. A leaf
+// below it is in the log; its hashes come with the next integration.
 func Size(ctx context.Context, q store.Queryer) (int64, error) {
 	var n int64
 	err := q.QueryRowContext(ctx, `SELECT size FROM log_tree WHERE id = 1`).Scan(&n)
