@@ -76,14 +76,28 @@ func Stage(ctx context.Context, tx *store.Tx, leaves []Leaf) (*Staged, error) {
 }
 
 // Append gives the staged leaves the next places in the log and writes
-// them: two statements, the size row moved (on PostgreSQL it stays locked
-// until tx commits, and other appenders — writers, instances — queue
-// there), then the leaves. That is all a transaction does after taking
-// the size row: the hashing waits for the integration, outside it. A nil
+// them: the size row moved, then the leaves. On PostgreSQL the size row
+// stays locked until tx commits, and other appenders (writers, instances)
+// queue there, so that is one statement (the leaves passed as arrays) and
+// all a transaction does after taking the row: the hashing waits for the
+// integration, outside it. SQLite has one writer: two statements. A nil
 // Staged appends nothing.
 func (st *Staged) Append(ctx context.Context, tx *store.Tx) error {
 	if st == nil || len(st.data) == 0 {
 		return nil
+	}
+	if tx.Dialect == store.Postgres {
+		subjects := make([]*string, len(st.subjects))
+		for i, s := range st.subjects {
+			if s, ok := s.(string); ok {
+				subjects[i] = &s
+			}
+		}
+		_, err := tx.ExecContext(ctx, `WITH places AS (UPDATE log_tree SET size = size + $1 WHERE id = 1 RETURNING size - $1 AS first)
+			INSERT INTO log_leaves (idx, data, subject)
+			SELECT places.first + l.n - 1, l.data, l.subject FROM places, unnest($2::bytea[], $3::text[]) WITH ORDINALITY AS l (data, subject, n)`,
+			int64(len(st.data)), st.data, subjects)
+		return internal(err)
 	}
 	var end int64
 	if err := tx.QueryRowContext(ctx, `UPDATE log_tree SET size = size + $1 WHERE id = 1 RETURNING size`, len(st.data)).Scan(&end); err != nil {
