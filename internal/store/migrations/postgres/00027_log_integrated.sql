@@ -11,5 +11,12 @@ CREATE TABLE log_integrated (
 );
 INSERT INTO log_integrated (id, size) SELECT 1, size FROM log_tree;
 
+-- A salt no longer checks its person's row: that check locked the
+-- people row of every leaf's person in the appending transaction. The
+-- salt still goes with its person: translog's step of the erasure
+-- (ForgetPerson) deletes it.
+ALTER TABLE log_salts DROP CONSTRAINT IF EXISTS log_salts_person_id_fkey;
+
 -- +goose Down
+ALTER TABLE log_salts ADD CONSTRAINT log_salts_person_id_fkey FOREIGN KEY (person_id) REFERENCES people (id) ON DELETE CASCADE;
 DROP TABLE log_integrated;

@@ -11,5 +11,24 @@ CREATE TABLE log_integrated (
 );
 INSERT INTO log_integrated (id, size) SELECT 1, size FROM log_tree;
 
+-- A salt no longer checks its person's row (on PostgreSQL that check
+-- locked the people row of every leaf's person in the appending
+-- transaction; both engines keep one schema). The salt still goes with
+-- its person: translog's step of the erasure (ForgetPerson) deletes it.
+CREATE TABLE log_salts_new (
+    person_id TEXT PRIMARY KEY,
+    salt      BLOB NOT NULL
+);
+INSERT INTO log_salts_new (person_id, salt) SELECT person_id, salt FROM log_salts;
+DROP TABLE log_salts;
+ALTER TABLE log_salts_new RENAME TO log_salts;
+
 -- +goose Down
+CREATE TABLE log_salts_old (
+    person_id TEXT PRIMARY KEY REFERENCES people (id) ON DELETE CASCADE,
+    salt      BLOB NOT NULL
+);
+INSERT INTO log_salts_old (person_id, salt) SELECT person_id, salt FROM log_salts WHERE person_id IN (SELECT id FROM people);
+DROP TABLE log_salts;
+ALTER TABLE log_salts_old RENAME TO log_salts;
 DROP TABLE log_integrated;
