@@ -132,6 +132,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 type view struct {
 	Petition *Petition
 	Counts   participation.Counts
+	LogSize  int // the transparency log's size Counts belong to; -1 unknown
 	Growth   []participation.Bucket
 	Chart    *Chart
 	Recent   []participation.PublicParticipant
@@ -153,9 +154,11 @@ func (h *Handler) buildView(ctx context.Context, s *scope) (*view, error) {
 	p := s.Tactic
 	v := &view{Petition: p, Public: s.Community.Visibility == community.Public}
 	var err error
-	if v.Counts, err = h.parts.Counts(ctx, p.ID); err != nil {
+	var size int64
+	if v.Counts, size, err = h.parts.CountsAt(ctx, p.ID); err != nil {
 		return nil, err
 	}
+	v.LogSize = int(size)
 	if v.Growth, err = h.parts.Growth(ctx, p.ID); err != nil {
 		return nil, err
 	}
