@@ -19,14 +19,18 @@ import (
 // transaction, as a batch of the group commit does.
 func appendLeaves(t testing.TB, db *store.DB, first, n int) {
 	t.Helper()
+	if err := appendLeavesErr(db, first, n); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func appendLeavesErr(db *store.DB, first, n int) error {
 	var leaves []translog.Leaf
 	for i := first; i < first+n; i++ {
 		leaves = append(leaves, translog.Leaf{Kind: translog.Confirm, Tactic: "signature", ActionID: "petition-1",
 			PersonID: fmt.Sprintf("person-%d", i), Subject: fmt.Sprintf("participation-%d", i)})
 	}
-	if err := db.Write(context.Background(), func(tx *store.Tx) error { return translog.Append(context.Background(), tx, leaves) }); err != nil {
-		t.Fatal(err)
-	}
+	return db.Write(context.Background(), func(tx *store.Tx) error { return translog.Append(context.Background(), tx, leaves) })
 }
 
 // treeOfLeaves hashes the stored leaves in memory, apart from the stored
