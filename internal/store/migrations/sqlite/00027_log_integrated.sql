@@ -7,7 +7,7 @@
 -- not log_tree. Every leaf before this migration was hashed when appended.
 CREATE TABLE log_integrated (
     id   INTEGER PRIMARY KEY CHECK (id = 1),
-    size BIGINT NOT NULL
+    size INTEGER NOT NULL
 );
 INSERT INTO log_integrated (id, size) SELECT 1, size FROM log_tree;
 
@@ -15,20 +15,20 @@ INSERT INTO log_integrated (id, size) SELECT 1, size FROM log_tree;
 -- locked the people row of every leaf's person in the appending
 -- transaction; both engines keep one schema). The salt still goes with
 -- its person: translog's step of the erasure (ForgetPerson) deletes it.
-CREATE TABLE log_salts_new (
+ALTER TABLE log_salts RENAME TO log_salts_before_27;
+CREATE TABLE log_salts (
     person_id TEXT PRIMARY KEY,
     salt      BLOB NOT NULL
 );
-INSERT INTO log_salts_new (person_id, salt) SELECT person_id, salt FROM log_salts;
-DROP TABLE log_salts;
-ALTER TABLE log_salts_new RENAME TO log_salts;
+INSERT INTO log_salts (person_id, salt) SELECT person_id, salt FROM log_salts_before_27;
+DROP TABLE log_salts_before_27;
 
 -- +goose Down
-CREATE TABLE log_salts_old (
+ALTER TABLE log_salts RENAME TO log_salts_since_27;
+CREATE TABLE log_salts (
     person_id TEXT PRIMARY KEY REFERENCES people (id) ON DELETE CASCADE,
     salt      BLOB NOT NULL
 );
-INSERT INTO log_salts_old (person_id, salt) SELECT person_id, salt FROM log_salts WHERE person_id IN (SELECT id FROM people);
-DROP TABLE log_salts;
-ALTER TABLE log_salts_old RENAME TO log_salts;
+INSERT INTO log_salts (person_id, salt) SELECT person_id, salt FROM log_salts_since_27 WHERE person_id IN (SELECT id FROM people);
+DROP TABLE log_salts_since_27;
 DROP TABLE log_integrated;
