@@ -80,8 +80,11 @@ func Stage(ctx context.Context, tx *store.Tx, leaves []Leaf) (*Staged, error) {
 // stays locked until tx commits, and other appenders (writers, instances)
 // queue there, so that is one statement (the leaves passed as arrays) and
 // all a transaction does after taking the row: the hashing waits for the
-// integration, outside it. SQLite has one writer: two statements. A nil
-// Staged appends nothing.
+// integration, outside it. SQLite has one writer, for which nothing
+// waits on a lock: there the append hashes its leaves too, when every
+// leaf before them is integrated (always, but for a log from before
+// that), sparing the integrator a transaction and a reading of the
+// leaves. A nil Staged appends nothing.
 func (st *Staged) Append(ctx context.Context, tx *store.Tx) error {
 	if st == nil || len(st.data) == 0 {
 		return nil
@@ -108,7 +111,37 @@ func (st *Staged) Append(ctx context.Context, tx *store.Tx) error {
 	for i, data := range st.data {
 		rows = append(rows, first+int64(i), data, st.subjects[i])
 	}
-	return insertRows(ctx, tx, `INSERT INTO log_leaves (idx, data, subject) VALUES `, rows, 3)
+	if err := insertRows(ctx, tx, `INSERT INTO log_leaves (idx, data, subject) VALUES `, rows, 3); err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE log_integrated SET size = $1 WHERE id = 1 AND size = $2`, end, first)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return internal(err) // the integrator has leaves before these to hash first
+	}
+	return storeHashes(ctx, tx, first, st.data)
+}
+
+// storeHashes stores the tree hashes of leaves, from index first: every
+// leaf before them is integrated.
+func storeHashes(ctx context.Context, tx *store.Tx, first int64, leaves [][]byte) error {
+	r := &hashReader{ctx: ctx, q: tx, mem: map[int64]tlog.Hash{}}
+	var hashRows []any
+	for i, data := range leaves {
+		n := first + int64(i)
+		hashes, err := tlog.StoredHashes(n, data, r)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		at := tlog.StoredHashCount(n)
+		for j, h := range hashes {
+			r.mem[at+int64(j)] = h
+			hashRows = append(hashRows, at+int64(j), h[:])
+		}
+	}
+	return insertRows(ctx, tx, `INSERT INTO log_hashes (idx, hash) VALUES `, hashRows, 2)
 }
 
 // integrateChunk bounds the leaves one integrating transaction hashes.
@@ -152,21 +185,7 @@ func Integrate(ctx context.Context, db *store.DB) (int64, error) {
 			if err != nil {
 				return err
 			}
-			r := &hashReader{ctx: ctx, q: tx, mem: map[int64]tlog.Hash{}}
-			var hashRows []any
-			for i, data := range leaves {
-				n := from + int64(i)
-				hashes, err := tlog.StoredHashes(n, data, r)
-				if err != nil {
-					return repertoire.Internal(err)
-				}
-				first := tlog.StoredHashCount(n)
-				for j, h := range hashes {
-					r.mem[first+int64(j)] = h
-					hashRows = append(hashRows, first+int64(j), h[:])
-				}
-			}
-			if err := insertRows(ctx, tx, `INSERT INTO log_hashes (idx, hash) VALUES `, hashRows, 2); err != nil {
+			if err := storeHashes(ctx, tx, from, leaves); err != nil {
 				return err
 			}
 			_, err = tx.ExecContext(ctx, `UPDATE log_integrated SET size = $1 WHERE id = 1`, to)
