@@ -9,12 +9,17 @@
 # they can); signers sign again as soon as they are answered, or, with
 # SIGN_RATE, send that many submissions a second in all whatever the answers'
 # pace (latency then counts from when each was due).
+# LOG=on (the default) keeps the transparency log, LOG=off runs without it
+# (serve --no-log), LOG=both runs each tactic off then on, each on a fresh
+# database, so the log's cost is read from one run. SQLITE=off skips the
+# SQLite runs (PostgreSQL only).
 #
 #   bench/run.sh [postgres://…]
 #   DURATION=60s SIGNERS=256 VIEWERS=32 VIEW_RATE=5000 SIGN_RATE=0 bench/run.sh
 #   PATHS=both TACTICS="petition pledge" DURATION=20s SIGNERS=64 bench/run.sh postgres://…
 # SERVE_FLAGS are added to serve's, e.g. SERVE_FLAGS="--integrity-every 2s"
 # (the integrity review's incremental run) or "--integrity-every 0" (off).
+#   LOG=both TACTICS=petition DURATION=10s SIGNERS=64 VIEWERS=0 bench/run.sh postgres://…
 set -eu
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-60s}
@@ -25,6 +30,13 @@ SIGN_RATE=${SIGN_RATE:-0}
 PATHS=${PATHS:-api}
 PHASE=${PHASE:-5s}
 TACTICS=${TACTICS:-petition}
+LOG=${LOG:-on}
+SQLITE=${SQLITE:-on}
+case "$LOG" in
+on | off) LOGS=$LOG ;;
+both) LOGS="off on" ;;
+*) echo "LOG is on, off or both" >&2; exit 2 ;;
+esac
 PORT=${PORT:-18080}
 SMTP_PORT=${SMTP_PORT:-12525}
 work=$(mktemp -d)
@@ -35,13 +47,15 @@ go build -o "$work/load" ./bench/load
 # run loads a fresh database: a server per tactic, so that one tactic's
 # mails left in the outbox are not delivered during the next one's run.
 run() {
-	name=$1 dsn=$2 tactic=$3
-	echo "== $name $tactic $PATHS"
+	name=$1 dsn=$2 tactic=$3 log=$4
+	echo "== $name $tactic $PATHS log=$log"
+	nolog=""
+	[ "$log" = off ] && nolog=--no-log
 	"$work/repertoire" migrate --db "$dsn" >/dev/null
 	printf 'bench password 1\n' | "$work/repertoire" user create --db "$dsn" --email "bench-$$@bench.example" --name Bench >/dev/null
 	token=$("$work/repertoire" token create --db "$dsn" --email "bench-$$@bench.example")
-	"$work/repertoire" serve --db "$dsn" --addr "127.0.0.1:$PORT" --smtp "smtp://127.0.0.1:$SMTP_PORT" --no-rate-limits \
-		${SERVE_FLAGS:-} 2>"$work/$name-$tactic.log" &
+	"$work/repertoire" serve --db "$dsn" --addr "127.0.0.1:$PORT" --smtp "smtp://127.0.0.1:$SMTP_PORT" --no-rate-limits $nolog \
+		${SERVE_FLAGS:-} 2>"$work/$name-$tactic-$log.log" &
 	server=$!
 	for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 	"$work/load" -url "http://127.0.0.1:$PORT" -token "$token" -tactic "$tactic" -path "$PATHS" -phase "$PHASE" \
@@ -50,8 +64,10 @@ run() {
 	kill "$server"; wait "$server" 2>/dev/null || true
 }
 
-for tactic in $TACTICS; do
-	run sqlite "sqlite:$work/$tactic.db" "$tactic"
+[ "$SQLITE" = off ] || for tactic in $TACTICS; do
+	for log in $LOGS; do
+		run sqlite "sqlite:$work/$tactic-$log.db" "$tactic" "$log"
+	done
 done
 if [ $# -ge 1 ]; then
 	# A schema of its own per tactic, dropped afterwards: mail left in
@@ -61,9 +77,11 @@ if [ $# -ge 1 ]; then
 	trap 'kill $server 2>/dev/null || true; for s in $schemas; do PGOPTIONS=--client-min-messages=warning psql "$1" -qc "DROP SCHEMA IF EXISTS $s CASCADE"; done; rm -rf "$work"' EXIT INT TERM
 	case "$1" in *\?*) sep='&' ;; *) sep='?' ;; esac
 	for tactic in $TACTICS; do
-		schema="bench_$$_$tactic"
-		schemas="$schemas $schema"
-		psql "$1" -qc "CREATE SCHEMA $schema"
-		run postgres "$1${sep}search_path=$schema" "$tactic"
+		for log in $LOGS; do
+			schema="bench_$$_${tactic}_$log"
+			schemas="$schemas $schema"
+			psql "$1" -qc "CREATE SCHEMA $schema"
+			run postgres "$1${sep}search_path=$schema" "$tactic" "$log"
+		done
 	done
 fi

@@ -32,7 +32,7 @@ import (
 const usage = `usage:
   repertoire serve [--addr 127.0.0.1:8080] [--db sqlite:PATH | --db postgres://…]
                    [--base-url URL] [--smtp smtp://user:pass@host:port] [--mail-dir DIR] [--data-dir DIR] [--demo]
-                   [--trusted-proxy CIDR]... [--drain-timeout 10s] [--integrity-every 5m] [--no-rate-limits] [--log-key FILE]
+                   [--trusted-proxy CIDR]... [--drain-timeout 10s] [--integrity-every 5m] [--no-rate-limits] [--log-key FILE] [--no-log]
                    [--inbound-smtp-addr ADDR --inbound-domain DOMAIN] [--inbound-max-bytes N]
   repertoire migrate --db …
   repertoire user create --db … --email E --name N [--admin]   (password read from stdin when given)
@@ -167,6 +167,7 @@ func serveFlags() (*flag.FlagSet, *serveOptions) {
 	fs.StringVar(&o.cfg.InboundSMTPAddr, "inbound-smtp-addr", "", "listen address of the SMTP server receiving targets' answers to letters (needs --inbound-domain; empty: none)")
 	fs.StringVar(&o.cfg.InboundDomain, "inbound-domain", "", "domain of letters' inbound addresses (answers+TOKEN@DOMAIN), whose MX points at --inbound-smtp-addr")
 	fs.Int64Var(&o.cfg.InboundMaxBytes, "inbound-max-bytes", 10<<20, "largest inbound mail accepted, in bytes")
+	fs.BoolVar(&o.cfg.NoLog, "no-log", false, "keep no transparency log (benchmarks: the same run with the log off and on); counts are then not verifiable")
 	fs.BoolVar(&o.cfg.Demo, "demo", false, "load the demo into an empty database")
 	fs.Func("trusted-proxy", "a reverse proxy's address range (CIDR; repeatable, or comma-separated): its Forwarded or X-Forwarded-For names the client", func(v string) error {
 		for p := range strings.SplitSeq(v, ",") {

@@ -134,12 +134,16 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 	if err := s.tellMoved(ctx, tx, batch); err != nil {
 		return err
 	}
+	staged, err := s.stageLog(ctx, tx, batchLeaves(batch))
+	if err != nil {
+		return err
+	}
 	if err := s.applyDeltas(ctx, tx, deltas, order); err != nil {
 		return err
 	}
 	// Last: on PostgreSQL the log's size row is locked until the commit,
 	// after the counters, in every transaction that appends.
-	return s.appendLog(ctx, tx, batchLeaves(batch))
+	return staged.Append(ctx, tx)
 }
 
 // tellMoved hands the participations the batch's imports and followed

@@ -8,8 +8,8 @@ import (
 )
 
 // KeepLog turns the transparency log on: every change of a count appends
-// its leaf (translog.Append) in the transaction of the change, once a
-// batch for the group commit. Call it before serving.
+// its leaf (translog.Stage, then Staged.Append) in the transaction of the
+// change, once a batch for the group commit. Call it before serving.
 func (s *Service) KeepLog() { s.logged = true }
 
 // leaf is the log's record of p changing by kind.
@@ -30,12 +30,17 @@ func moveLeaf(p *Participation, prev string) *translog.Leaf {
 	return nil
 }
 
-// appendLog appends leaves when the log is kept.
-func (s *Service) appendLog(ctx context.Context, tx *store.Tx, leaves []translog.Leaf) error {
+// stageLog stages leaves when the log is kept (nil when it is not, which
+// appends nothing). Every transaction stages its leaves before it changes
+// the counters and appends them (Staged.Append) last, after the counters:
+// the counters' rows and the log's size row stay locked until the commit
+// on PostgreSQL, so only the append itself waits behind another writer's
+// commit, never the salts (translog.Stage).
+func (s *Service) stageLog(ctx context.Context, tx *store.Tx, leaves []translog.Leaf) (*translog.Staged, error) {
 	if !s.logged || len(leaves) == 0 {
-		return nil
+		return nil, nil
 	}
-	return translog.Append(ctx, tx, leaves)
+	return translog.Stage(ctx, tx, leaves)
 }
 
 // batchLeaves are the leaves of a batch's changes, in the batch's order.

@@ -382,8 +382,9 @@ type Service struct {
 }
 
 type cachedCounts struct {
-	c  Counts
-	at time.Time
+	c    Counts
+	size int64 // the log's size they belong to, -1 without the log
+	at   time.Time
 }
 
 // New builds the service. Register each tactic's Action before serving.

@@ -70,24 +70,63 @@ func (s *Service) Withdraw(ctx context.Context, token string) (*Participation, e
 
 // Counts reads an action's counters, cached for at most a second.
 func (s *Service) Counts(ctx context.Context, actionID string) (Counts, error) {
+	c, _, err := s.CountsAt(ctx, actionID)
+	return c, err
+}
+
+// CountsAt reads an action's counters with the transparency log's size
+// they belong to, cached together for at most a second: the public pages
+// say which log they are the count of. Every change of a count appends its
+// leaf in its own transaction, so counters read between two equal sizes
+// are that size's (as translog's /log/counts reads them). The size is -1
+// without the log, or when the log grew under every reading.
+func (s *Service) CountsAt(ctx context.Context, actionID string) (Counts, int64, error) {
 	now := time.Now()
 	s.cacheMu.Lock()
 	if c, ok := s.counts[actionID]; ok && now.Sub(c.at) < countsTTL {
 		s.cacheMu.Unlock()
-		return c.c, nil
+		return c.c, c.size, nil
 	}
 	s.cacheMu.Unlock()
-	c, err := CountsOf(ctx, s.db.Reader(), actionID)
+	c, size, err := s.countsAtLog(ctx, actionID)
 	if err != nil {
-		return c, err
+		return c, -1, err
 	}
 	s.cacheMu.Lock()
 	if len(s.counts) > 10_000 {
 		clear(s.counts)
 	}
-	s.counts[actionID] = cachedCounts{c: c, at: now}
+	s.counts[actionID] = cachedCounts{c: c, size: size, at: now}
 	s.cacheMu.Unlock()
-	return c, nil
+	return c, size, nil
+}
+
+// countsAtLog reads the counters between two equal readings of the log's
+// size (a few tries), or alone without the log.
+func (s *Service) countsAtLog(ctx context.Context, actionID string) (Counts, int64, error) {
+	q := s.db.Reader()
+	if !s.logged {
+		c, err := CountsOf(ctx, q, actionID)
+		return c, -1, err
+	}
+	var c Counts
+	for range 5 {
+		before, err := translog.Size(ctx, q)
+		if err != nil {
+			return c, -1, err
+		}
+		if c, err = CountsOf(ctx, q, actionID); err != nil {
+			return c, -1, err
+		}
+		after, err := translog.Size(ctx, q)
+		if err != nil {
+			return c, -1, err
+		}
+		if before == after {
+			return c, after, nil
+		}
+	}
+	return c, -1, nil
 }
 
 // forget drops the cached counts of an action after a change made here,
@@ -286,10 +325,14 @@ func (s *Service) invalidate(ctx context.Context, tx *store.Tx, kind Kind, actio
 			leaves = append(leaves, *leaf(translog.Invalidate, p))
 		}
 	}
+	staged, err := s.stageLog(ctx, tx, leaves)
+	if err != nil {
+		return err
+	}
 	if err := s.recount(ctx, tx, kind, actionID, delta, counted); err != nil {
 		return err
 	}
-	return s.appendLog(ctx, tx, leaves) // last, as in a batch
+	return staged.Append(ctx, tx) // last, as in a batch
 }
 
 // NewLink mints a fresh token for a participation, inside tx, and returns

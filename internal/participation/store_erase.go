@@ -68,6 +68,10 @@ func (s *Service) erase(ctx context.Context, tx *store.Tx, personID string) erro
 	if _, err := tx.ExecContext(ctx, `DELETE FROM participations WHERE person_id = $1`, personID); err != nil {
 		return repertoire.Internal(err)
 	}
+	staged, err := s.stageLog(ctx, tx, leaves)
+	if err != nil {
+		return err
+	}
 	slices.Sort(order) // counters in the writers' lock order
 	for _, id := range order {
 		c := changes[id]
@@ -90,5 +94,5 @@ func (s *Service) erase(ctx context.Context, tx *store.Tx, personID string) erro
 	// Their leaves stay, unlinkable once their salt is gone (translog's
 	// step of the erasure, after this one); erase leaves take them out of
 	// the counts the log recounts. Last, as in a batch.
-	return s.appendLog(ctx, tx, leaves)
+	return staged.Append(ctx, tx)
 }

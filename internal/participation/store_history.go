@@ -154,6 +154,10 @@ func (s *Service) writePast(ctx context.Context, tx *store.Tx, past []Past, out 
 	if err := addPastBuckets(ctx, tx, buckets); err != nil {
 		return err
 	}
+	staged, err := s.stageLog(ctx, tx, leaves)
+	if err != nil {
+		return err
+	}
 	actions := make([]string, 0, len(deltas))
 	for id := range deltas {
 		actions = append(actions, id)
@@ -171,7 +175,7 @@ func (s *Service) writePast(ctx context.Context, tx *store.Tx, past []Past, out 
 			}
 		}
 	}
-	return s.appendLog(ctx, tx, leaves) // last, as in a batch
+	return staged.Append(ctx, tx) // last, as in a batch
 }
 
 // latest is the last date of a past participation.

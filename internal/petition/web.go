@@ -135,6 +135,7 @@ type view struct {
 	Petition *Petition
 	Counts   participation.Counts
 	Aside    integrity.Aside // how many are set aside, and why
+	LogSize  int // the transparency log's size Counts belong to; -1 unknown
 	Growth   []participation.Bucket
 	Chart    *Chart
 	Recent   []participation.PublicParticipant
@@ -156,7 +157,8 @@ func (h *Handler) buildView(ctx context.Context, s *scope) (*view, error) {
 	p := s.Tactic
 	v := &view{Petition: p, Public: s.Community.Visibility == community.Public}
 	var err error
-	if v.Counts, err = h.parts.Counts(ctx, p.ID); err != nil {
+	var size int64
+	if v.Counts, size, err = h.parts.CountsAt(ctx, p.ID); err != nil {
 		return nil, err
 	}
 	if h.Integrity != nil {
@@ -164,6 +166,7 @@ func (h *Handler) buildView(ctx context.Context, s *scope) (*view, error) {
 			return nil, err
 		}
 	}
+	v.LogSize = int(size)
 	if v.Growth, err = h.parts.Growth(ctx, p.ID); err != nil {
 		return nil, err
 	}

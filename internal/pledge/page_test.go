@@ -2,6 +2,7 @@ package pledge_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image/png"
 	"net/http"
@@ -9,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"repertoire/internal/store"
 	"repertoire/internal/testkit"
+	"repertoire/internal/translog"
 )
 
 // A collecting pledge's page counts down to its deadline in days and
@@ -70,6 +73,35 @@ func TestPledgePageCountsDownAndShares(t *testing.T) {
 		img, err := png.Decode(&buf)
 		if resp.StatusCode != http.StatusOK || err != nil || img.Bounds().Dx() != 1200 || img.Bounds().Dy() != 630 {
 			t.Fatalf("share card: %d, %v", resp.StatusCode, err)
+		}
+	})
+}
+
+// The pledge's count says which log it is the count of: the log's size
+// when it was read, written the reader's way, linked to the count at
+// that size and to how to verify it.
+func TestPledgeCountNamesItsLogSize(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app, 3)
+		// 1,234 leaves of other actions: the log is the instance's.
+		var leaves []translog.Leaf
+		for i := range 1234 {
+			leaves = append(leaves, translog.Leaf{Kind: translog.Confirm, Tactic: "signature", ActionID: "elsewhere",
+				PersonID: fmt.Sprintf("person-%d", i), Subject: fmt.Sprintf("participation-%d", i)})
+		}
+		ctx := context.Background()
+		if err := app.DB.Write(ctx, func(tx *store.Tx) error { return translog.Append(ctx, tx, leaves) }); err != nil {
+			t.Fatal(err)
+		}
+		path := "/c/fb-users/strike/pledges/" + f.pledge.Slug
+		for lang, want := range map[string]string{"en": "This count when the log held 1,234 entries",
+			"fr": "Ce chiffre quand le journal comptait 1\u00a0234 entrées"} {
+			b := app.Browser()
+			b.Lang = lang
+			st, page := b.Get(t, path)
+			if st != http.StatusOK || !strings.Contains(page, `<a href="/log/counts/`+f.pledge.ID+`">`+want+`</a>`) || !strings.Contains(page, `<a href="/transparency">`) {
+				t.Errorf("pledge page in %s (%d) lacks %q", lang, st, want)
+			}
 		}
 	})
 }

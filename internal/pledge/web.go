@@ -186,6 +186,7 @@ type showData struct {
 	Share    participation.Share
 	// SetAside is the integrity review's figure beside the count.
 	SetAside template.HTML
+	LogSize  int // the transparency log's size the count belongs to; -1 unknown
 }
 
 // Num writes a count in the page's language.
@@ -197,7 +198,15 @@ func (d showData) Compliance() int { c, _ := d.Tactic.Compliance(); return c }
 func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, status int, s *scope, f *web.Form) {
 	l := web.Localizer(r.Context())
 	p := s.Tactic
-	d := showData{scope: s, Form: f, Sentence: h.Store.sentence(l, p), Statuses: Statuses, Lang: l.Lang, Share: h.share(l, p)}
+	// The count and the log's size it belongs to, read together (cached
+	// for a second, as the petition's).
+	counts, size, err := h.parts.CountsAt(r.Context(), p.ID)
+	if err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	p.Counts = counts
+	d := showData{scope: s, Form: f, Sentence: h.Store.sentence(l, p), Statuses: Statuses, Lang: l.Lang, Share: h.share(l, p), LogSize: int(size)}
 	if p.Status == StatusCollecting {
 		d.TimeLeft = timeLeft(l, p.Deadline.Sub(store.Now()))
 		d.Clock = clockWords(l, p.Deadline)

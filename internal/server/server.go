@@ -118,6 +118,9 @@ type Server struct {
 	// Integrity looks for coordinated participations (its Run beside the
 	// outbox worker).
 	Integrity *integrity.Handler
+	// Transparency is the transparency log (nil with NoLog): its Run, the
+	// integrator hashing the leaves appended, goes beside the worker.
+	Transparency *translog.Handler
 }
 
 // devMailDir is where mail goes without SMTP or a mail directory: mail/
@@ -313,7 +316,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	// Standard Prometheus text: # HELP and # TYPE before each family.
 	metrics.ExposeMetadata(true)
 	srv := &Server{Config: cfg, DB: db, Log: log, Handler: h, Accounts: accounts, Catalog: cat,
-		Worker: outbox.NewWorker(db, transport, log), Participation: parts, Scheduler: scheduler, Gateway: gateways, Integrity: review}
+		Worker: outbox.NewWorker(db, transport, log), Participation: parts, Scheduler: scheduler, Gateway: gateways, Integrity: review, Transparency: logs}
 	if cfg.InboundSMTPAddr != "" {
 		if cfg.InboundDomain == "" {
 			return nil, fmt.Errorf("--inbound-smtp-addr needs --inbound-domain: the domain of the addresses it receives for")
@@ -567,6 +570,13 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		s.Log.Warn("gateway: not listening for data strikes", "err", err)
 	}
 	go s.Integrity.Run(wctx)
+	logDone := make(chan struct{})
+	go func() {
+		if s.Transparency != nil {
+			s.Transparency.Run(wctx)
+		}
+		close(logDone)
+	}()
 	schedDone := make(chan struct{})
 	go func() { s.Scheduler.Run(wctx); close(schedDone) }()
 	go s.watchDatabase(wctx, time.Second)
@@ -585,6 +595,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		stopWorker()
 		<-workerDone
 		<-schedDone
+		<-logDone
 		return err
 	case <-ctx.Done():
 	}
@@ -602,6 +613,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	stopWorker()
 	<-workerDone
 	<-schedDone
+	<-logDone
 	return err
 }
 

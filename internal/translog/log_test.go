@@ -517,8 +517,9 @@ func tesseraFsck(app *testkit.App) error {
 }
 
 // TestPagesLinkTheLog checks what people see: the confirmation page offers
-// the receipt, the petition's count links to its count at a checkpoint and
-// to how to verify it, and /transparency explains it in both languages.
+// the receipt, the petition's count says the log's size it is the count
+// of, in the reader's language, and links to its count at that size and to
+// how to verify it, and /transparency explains it in both languages.
 func TestPagesLinkTheLog(t *testing.T) {
 	app := testkit.Start(t)
 	s := newSite(t, app)
@@ -536,6 +537,13 @@ func TestPagesLinkTheLog(t *testing.T) {
 	_, petition := app.Browser().Get(t, "/c/users/log-out/petitions/"+path)
 	if !strings.Contains(petition, `href="/log/counts/`+s.petition+`"`) || !strings.Contains(petition, `href="/transparency"`) {
 		t.Errorf("the petition's count links neither its checkpoint nor how to verify it")
+	}
+	for lang, want := range map[string]string{"en": "This count when the log held 1 entry", "fr": "Ce chiffre quand le journal comptait 1 entrée"} {
+		b := app.Browser()
+		b.Lang = lang
+		if _, page := b.Get(t, "/c/users/log-out/petitions/"+path); !strings.Contains(page, `<a href="/log/counts/`+s.petition+`">`+want+`</a>`) {
+			t.Errorf("the petition's count in %s does not say the log's size (%q)", lang, want)
+		}
 	}
 	st, body, _ := get(t, app.URL+"/log/counts/"+s.petition)
 	if st != 200 || !strings.Contains(string(body), `"count":1`) || !strings.Contains(string(body), `"tree_size":1`) {

@@ -20,43 +20,43 @@ import (
 const chunkRows = 100
 
 // Append adds leaves to the log inside tx, the transaction of the changes
-// they record: the people's salts, then the leaves and the tree's new
-// hashes in a few multi-row statements, then the size. It is the one way
-// into the log, for every tactic; the group commit calls it once a batch.
-// On PostgreSQL the size row is locked (FOR UPDATE) last, so appends of
-// several writers or instances queue only for the end of their
-// transactions.
+// they record: Stage, then Staged.Append at once. It is the one way into
+// the log, for every tactic. The leaves have their places (indexes) when
+// tx commits; their tree hashes come with the next integration
+// (Integrate), which every checkpoint signed runs first.
 func Append(ctx context.Context, tx *store.Tx, leaves []Leaf) error {
-	if len(leaves) == 0 {
-		return nil
-	}
-	salts, err := saltsOf(ctx, tx, leaves)
+	st, err := Stage(ctx, tx, leaves)
 	if err != nil {
 		return err
 	}
-	lock := ""
-	if tx.Dialect == store.Postgres {
-		lock = " FOR UPDATE"
+	return st.Append(ctx, tx)
+}
+
+// Staged is leaves ready to append: their people's salts made, their data
+// written, an erased person's receipts dropped. Nothing of it holds the
+// log's size row, so a transaction stages before it takes its hot locks
+// (counters, then the size) and keeps only Staged.Append after them.
+type Staged struct {
+	data     [][]byte
+	subjects []any
+}
+
+// Stage does, inside tx, the part of an append that needs no place in the
+// log yet: the salts of the leaves' people (made on their first leaf),
+// each leaf's data, and for an erasure the removal of the person's
+// receipts (their leaves stay, unlinkable).
+func Stage(ctx context.Context, tx *store.Tx, leaves []Leaf) (*Staged, error) {
+	st := &Staged{}
+	if len(leaves) == 0 {
+		return st, nil
 	}
-	var size int64
-	if err := tx.QueryRowContext(ctx, `SELECT size FROM log_tree WHERE id = 1`+lock).Scan(&size); err != nil {
-		return repertoire.Internal(err)
+	salts, err := saltsOf(ctx, tx, leaves)
+	if err != nil {
+		return nil, err
 	}
-	r := &hashReader{ctx: ctx, q: tx, mem: map[int64]tlog.Hash{}}
-	var hashRows, leafRows []any
 	var forgotten []string
-	for i, l := range leaves {
-		data := Entry{Kind: l.Kind, Tactic: l.Tactic, ActionID: l.ActionID, Person: personHash(salts[l.PersonID], l.ActionID)}.Encode()
-		n := size + int64(i)
-		hashes, err := tlog.StoredHashes(n, data, r)
-		if err != nil {
-			return repertoire.Internal(err)
-		}
-		first := tlog.StoredHashCount(n)
-		for j, h := range hashes {
-			r.mem[first+int64(j)] = h
-			hashRows = append(hashRows, first+int64(j), h[:])
-		}
+	for _, l := range leaves {
+		st.data = append(st.data, Entry{Kind: l.Kind, Tactic: l.Tactic, ActionID: l.ActionID, Person: personHash(salts[l.PersonID], l.ActionID)}.Encode())
 		var subject any
 		if l.Subject != "" && l.Kind != Erase {
 			subject = l.Subject
@@ -64,25 +64,144 @@ func Append(ctx context.Context, tx *store.Tx, leaves []Leaf) error {
 		if l.Kind == Erase && l.Subject != "" {
 			forgotten = append(forgotten, l.Subject)
 		}
-		leafRows = append(leafRows, n, data, subject)
-	}
-	if err := insertRows(ctx, tx, `INSERT INTO log_leaves (idx, data, subject) VALUES `, leafRows, 3); err != nil {
-		return err
-	}
-	if err := insertRows(ctx, tx, `INSERT INTO log_hashes (idx, hash) VALUES `, hashRows, 2); err != nil {
-		return err
+		st.subjects = append(st.subjects, subject)
 	}
 	if len(forgotten) > 0 {
-		// The erased person's receipts go: their leaves stay, unlinkable.
 		marks, args := store.In(forgotten, 1)
 		if _, err := tx.ExecContext(ctx, `UPDATE log_leaves SET subject = NULL WHERE subject IN (`+marks+`)`, args...); err != nil {
-			return repertoire.Internal(err)
+			return nil, repertoire.Internal(err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE log_tree SET size = $1 WHERE id = 1`, size+int64(len(leaves))); err != nil {
+	return st, nil
+}
+
+// Append gives the staged leaves the next places in the log and writes
+// them: the size row moved, then the leaves. On PostgreSQL the size row
+// stays locked until tx commits, and other appenders (writers, instances)
+// queue there, so that is one statement (the leaves passed as arrays) and
+// all a transaction does after taking the row: the hashing waits for the
+// integration, outside it. SQLite has one writer, for which nothing
+// waits on a lock: there the append hashes its leaves too, when every
+// leaf before them is integrated (always, but for a log from before
+// that), sparing the integrator a transaction and a reading of the
+// leaves. A nil Staged appends nothing.
+func (st *Staged) Append(ctx context.Context, tx *store.Tx) error {
+	if st == nil || len(st.data) == 0 {
+		return nil
+	}
+	if tx.Dialect == store.Postgres {
+		subjects := make([]*string, len(st.subjects))
+		for i, s := range st.subjects {
+			if s, ok := s.(string); ok {
+				subjects[i] = &s
+			}
+		}
+		_, err := tx.ExecContext(ctx, `WITH places AS (UPDATE log_tree SET size = size + $1 WHERE id = 1 RETURNING size - $1 AS first)
+			INSERT INTO log_leaves (idx, data, subject)
+			SELECT places.first + l.n - 1, l.data, l.subject FROM places, unnest($2::bytea[], $3::text[]) WITH ORDINALITY AS l (data, subject, n)`,
+			int64(len(st.data)), st.data, subjects)
+		return internal(err)
+	}
+	var end int64
+	if err := tx.QueryRowContext(ctx, `UPDATE log_tree SET size = size + $1 WHERE id = 1 RETURNING size`, len(st.data)).Scan(&end); err != nil {
 		return repertoire.Internal(err)
 	}
-	return nil
+	first := end - int64(len(st.data))
+	rows := make([]any, 0, 3*len(st.data))
+	for i, data := range st.data {
+		rows = append(rows, first+int64(i), data, st.subjects[i])
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO log_leaves (idx, data, subject) VALUES `, rows, 3); err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE log_integrated SET size = $1 WHERE id = 1 AND size = $2`, end, first)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return internal(err) // the integrator has leaves before these to hash first
+	}
+	return storeHashes(ctx, tx, first, st.data)
+}
+
+// storeHashes stores the tree hashes of leaves, from index first: every
+// leaf before them is integrated.
+func storeHashes(ctx context.Context, tx *store.Tx, first int64, leaves [][]byte) error {
+	r := &hashReader{ctx: ctx, q: tx, mem: map[int64]tlog.Hash{}}
+	var hashRows []any
+	for i, data := range leaves {
+		n := first + int64(i)
+		hashes, err := tlog.StoredHashes(n, data, r)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		at := tlog.StoredHashCount(n)
+		for j, h := range hashes {
+			r.mem[at+int64(j)] = h
+			hashRows = append(hashRows, at+int64(j), h[:])
+		}
+	}
+	return insertRows(ctx, tx, `INSERT INTO log_hashes (idx, hash) VALUES `, hashRows, 2)
+}
+
+// integrateChunk bounds the leaves one integrating transaction hashes.
+const integrateChunk = 5000
+
+// Integrate hashes the leaves appended since the last integration into
+// the tree's stored hashes (log_hashes), in transactions of its own that
+// lock log_integrated (one integrator at a time, across instances) and
+// never log_tree, so appends do not wait for it. It returns the
+// integrated size: every leaf committed before the call is in it.
+func Integrate(ctx context.Context, db *store.DB) (int64, error) {
+	for {
+		var done int64
+		more := false
+		err := db.Write(ctx, func(tx *store.Tx) error {
+			lock := ""
+			if tx.Dialect == store.Postgres {
+				lock = " FOR UPDATE"
+			}
+			var from int64
+			if err := tx.QueryRowContext(ctx, `SELECT size FROM log_integrated WHERE id = 1`+lock).Scan(&from); err != nil {
+				return repertoire.Internal(err)
+			}
+			// Every append that moved the size past a place committed
+			// before this statement began: the leaves below it are all
+			// there (on PostgreSQL, each append waited for the previous
+			// one's commit to take the size row).
+			to, err := Size(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if to > from+integrateChunk {
+				to, more = from+integrateChunk, true
+			}
+			done = to
+			if to <= from {
+				done = from
+				return nil
+			}
+			leaves, err := leavesData(ctx, tx, from, to)
+			if err != nil {
+				return err
+			}
+			if err := storeHashes(ctx, tx, from, leaves); err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `UPDATE log_integrated SET size = $1 WHERE id = 1`, to)
+			return internal(err)
+		})
+		if err != nil || !more {
+			return done, err
+		}
+	}
+}
+
+// Integrated is the log's integrated size: the tree a checkpoint can sign.
+func Integrated(ctx context.Context, q store.Queryer) (int64, error) {
+	var n int64
+	err := q.QueryRowContext(ctx, `SELECT size FROM log_integrated WHERE id = 1`).Scan(&n)
+	return n, internal(err)
 }
 
 // insertRows inserts args, cols a row, chunkRows rows a statement.
@@ -193,7 +312,8 @@ func Empty(ctx context.Context, tx *store.Tx) (bool, error) {
 	return n == 0, internal(err)
 }
 
-// Size is the log's tree size.
+// Size is the log's size: the places appends took, committed. A leaf
+// below it is in the log; its hashes come with the next integration.
 func Size(ctx context.Context, q store.Queryer) (int64, error) {
 	var n int64
 	err := q.QueryRowContext(ctx, `SELECT size FROM log_tree WHERE id = 1`).Scan(&n)

@@ -99,9 +99,11 @@ func (h *Handler) Checkpoint(ctx context.Context) ([]byte, tlog.Tree, error) {
 	return h.sign(ctx)
 }
 
+// sign integrates every leaf committed so far, then signs the tree: a
+// checkpoint holds whatever was appended before it was asked for.
 func (h *Handler) sign(ctx context.Context) ([]byte, tlog.Tree, error) {
 	q := h.db.Reader()
-	n, err := Size(ctx, q)
+	n, err := Integrate(ctx, h.db)
 	if err != nil {
 		return nil, tlog.Tree{}, err
 	}
@@ -132,6 +134,28 @@ func (h *Handler) checkpoint(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(int(CheckpointAge/time.Second)))
 	w.Write(cp)
+}
+
+// integrateEvery is how often the integrator hashes the leaves appended
+// since its last pass, whether or not anyone asks for a checkpoint.
+const integrateEvery = 500 * time.Millisecond
+
+// Run integrates the leaves appended (by this instance or another) every
+// integrateEvery until ctx ends, so that the hashes left to a checkpoint
+// stay few. A database unavailable is the server's to report.
+func (h *Handler) Run(ctx context.Context) {
+	tick := time.NewTicker(integrateEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if _, err := Integrate(ctx, h.db); err != nil && ctx.Err() == nil && !store.IsUnavailable(err) {
+			h.log.Error("transparency log: integration", "err", err)
+		}
+	}
 }
 
 func (h *Handler) verifierKey(w http.ResponseWriter, r *http.Request) {
@@ -179,11 +203,11 @@ var errBeyond = errors.New("translog: beyond the tree")
 
 func (h *Handler) readTile(ctx context.Context, t tlog.Tile) ([]byte, error) {
 	q := h.db.Reader()
-	n, err := Size(ctx, q)
-	if err != nil {
-		return nil, err
-	}
 	if t.L == entriesLevel {
+		n, err := Size(ctx, q)
+		if err != nil {
+			return nil, err
+		}
 		from := t.N << TileHeight
 		if from+int64(t.W) > n {
 			return nil, errBeyond
@@ -197,6 +221,12 @@ func (h *Handler) readTile(ctx context.Context, t tlog.Tile) ([]byte, error) {
 			b = AppendBundleEntry(b, d)
 		}
 		return b, nil
+	}
+	// Hash tiles up to the integrated size only: beyond it the hashes
+	// are not stored yet.
+	n, err := Integrated(ctx, q)
+	if err != nil {
+		return nil, err
 	}
 	if t.L*TileHeight >= 62 || (t.N<<TileHeight+int64(t.W))<<(t.L*TileHeight) > n || (t.N<<TileHeight+int64(t.W))<<(t.L*TileHeight) <= 0 {
 		return nil, errBeyond
