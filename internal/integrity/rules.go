@@ -196,12 +196,6 @@ func (g *Graph) networkGroups(cfg Config) []candidate {
 			known++
 		}
 	}
-	networks := 0
-	for _, n := range count[1:] {
-		if n > 0 {
-			networks++
-		}
-	}
 	var out []candidate
 	for ip := int32(1); ip < int32(len(count)); ip++ {
 		if count[ip] < cfg.NetworkMin {
@@ -212,8 +206,11 @@ func (g *Graph) networkGroups(cfg Config) []candidate {
 			// The network's share is taken without the run's own accounts:
 			// on a small instance a farm is most of what its network (and
 			// the instance) ever sent, and measured against itself it
-			// looks ordinary. What is left of the network's traffic, or
-			// one network's part among those seen, is what it gives.
+			// looks ordinary. What is left of its traffic, among all the
+			// participations (those whose address is forgotten too), with
+			// a prior of one in a hundred worth a hundred participations,
+			// is what it gives: a network first seen in a burst has not
+			// earned a large share.
 			in := map[int32]bool{}
 			for _, a := range c.accounts {
 				in[a] = true
@@ -224,8 +221,7 @@ func (g *Graph) networkGroups(cfg Config) []candidate {
 					own++
 				}
 			}
-			rest := float64(count[ip]-own) / float64(max(known-own, 1))
-			rest = max(rest, 1/float64(max(networks, 1)))
+			rest := (float64(count[ip]-own) + 1) / (float64(len(g.ip)-own) + 100)
 			if rest < share {
 				w := c.windows[0]
 				lo, hi := g.span(w.target, w.from, w.to)
