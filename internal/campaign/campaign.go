@@ -65,7 +65,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /c/{community}/{campaign}/sections", h.addSection)
 	mux.HandleFunc("POST /c/{community}/{campaign}/sections/{section}/edit", h.renameSection)
 	mux.HandleFunc("POST /c/{community}/{campaign}/sections/{section}/move", h.moveSection)
-	mux.HandleFunc("POST /c/{community}/{campaign}/sections/{section}/delete", h.deleteItem(h.Store.DeleteSection, "section", "#demands", "campaign.section_deleted"))
+	mux.HandleFunc("POST /c/{community}/{campaign}/sections/{section}/delete", h.deleteSection)
 	mux.HandleFunc("POST /c/{community}/{campaign}/sections/{section}/demands", h.addDemands)
 	mux.HandleFunc("GET /c/{community}/{campaign}/demands/{demand}", h.demandPage)
 	mux.HandleFunc("POST /c/{community}/{campaign}/demands/{demand}/edit", h.editDemand)

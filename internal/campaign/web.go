@@ -450,9 +450,23 @@ func (h *Handler) edit(w http.ResponseWriter, r *http.Request) {
 	h.refuse(w, r, p, "details", f, err, "targets")
 }
 
+// delete deletes the campaign once its confirmation page was answered.
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
 	p := h.load(w, r, true)
 	if p == nil {
+		return
+	}
+	f, ok := h.pages.Form(w, r)
+	if !ok {
+		return
+	}
+	l := web.Localizer(r.Context())
+	if !h.pages.Confirmed(w, r, f, web.Confirmation{
+		Question:     l.T("campaign.delete_confirm", "Title", p.C.Title),
+		Consequences: []string{l.T("campaign.delete_warning")},
+		Button:       l.T("campaign.delete"),
+		Back:         campaignPath(p.C, "edit") + "#danger",
+	}) {
 		return
 	}
 	if err := h.Store.Delete(r.Context(), p.C.ID); err != nil {
@@ -460,6 +474,44 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.Redirect(w, r, "/c/"+p.Community.Slug, "campaign.deleted")
+}
+
+// deleteSection deletes a section with its demands once its confirmation
+// page, which counts them, was answered.
+func (h *Handler) deleteSection(w http.ResponseWriter, r *http.Request) {
+	p := h.load(w, r, true)
+	if p == nil {
+		return
+	}
+	f, ok := h.pages.Form(w, r)
+	if !ok {
+		return
+	}
+	id := r.PathValue("section")
+	var sec *Section
+	for i := range p.C.Sections {
+		if p.C.Sections[i].ID == id {
+			sec = &p.C.Sections[i]
+		}
+	}
+	if sec == nil {
+		h.pages.Error(w, r, repertoire.Errorf(repertoire.ENOTFOUND, "campaign.section_not_found"))
+		return
+	}
+	l := web.Localizer(r.Context())
+	if !h.pages.Confirmed(w, r, f, web.Confirmation{
+		Question:     l.T("campaign.delete_section_confirm", "Letter", sec.Letter(), "Title", sec.Title),
+		Consequences: []string{l.T("campaign.delete_section_consequence", "Count", len(sec.Demands))},
+		Button:       l.T("campaign.delete_section", "Letter", sec.Letter()),
+		Back:         campaignPath(p.C, "edit") + "#s-" + id,
+	}) {
+		return
+	}
+	if err := h.Store.DeleteSection(r.Context(), p.C.ID, id); err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	web.Redirect(w, r, campaignPath(p.C, "edit")+"#demands", "campaign.section_deleted")
 }
 
 func (h *Handler) addSection(w http.ResponseWriter, r *http.Request) {
