@@ -322,6 +322,27 @@ func (h *Handler) Deliver(ctx context.Context, actorID string, p *Petition, note
 	return d, nil
 }
 
+// Edit saves an organizer's changes to a petition and, in the same
+// transaction, tells the campaign's timeline of those its signers care
+// about: a new goal, a changed text (what they signed).
+func (h *Handler) Edit(ctx context.Context, actorID string, p *Petition, in Input, lang string) (*Petition, error) {
+	l := h.cat.For(lang)
+	return h.Store.update(ctx, p.ID, in, func(tx *store.Tx, in Input) error {
+		var said []string
+		if in.Goal != p.Goal {
+			said = append(said, l.T("petition.timeline.goal", "Before", p.Goal, "After", in.Goal))
+		}
+		if in.Text != p.Text {
+			said = append(said, l.T("petition.timeline.text"))
+		}
+		if len(said) == 0 {
+			return nil
+		}
+		return campaign.RecordUpdate(ctx, tx, actorID, p.CampaignID, campaign.UpdateInput{
+			Title: l.T("petition.timeline.edited", "Title", in.Title), Body: strings.Join(said, "\n\n"), PublishedAt: tx.Now})
+	})
+}
+
 // Answer records the target's answer to a delivery, on the petition and
 // the campaign timeline, in one transaction.
 func (h *Handler) Answer(ctx context.Context, actorID string, p *Petition, deliveryID, answer, lang string) error {

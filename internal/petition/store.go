@@ -181,6 +181,12 @@ func writeParts(ctx context.Context, tx *store.Tx, id string, in Input) error {
 // Update rewrites a petition's text, targets, goal and demands (its
 // campaign and origin stay): in is the whole petition as it should be.
 func (s *Store) Update(ctx context.Context, id string, in Input) (*Petition, error) {
+	return s.update(ctx, id, in, nil)
+}
+
+// update is Update, with also (when not nil) run in its transaction with
+// the normalized input.
+func (s *Store) update(ctx context.Context, id string, in Input, also func(*store.Tx, Input) error) (*Petition, error) {
 	if err := in.normalize(); err != nil {
 		return nil, err
 	}
@@ -199,7 +205,13 @@ func (s *Store) Update(ctx context.Context, id string, in Input) (*Petition, err
 		if n, _ := r.RowsAffected(); n == 0 {
 			return errNotFound
 		}
-		return writeParts(ctx, tx, id, in)
+		if err := writeParts(ctx, tx, id, in); err != nil {
+			return err
+		}
+		if also != nil {
+			return also(tx, in)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
