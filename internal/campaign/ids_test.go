@@ -65,7 +65,7 @@ func TestEditPageIDsAndLabels(t *testing.T) {
 		base := "/c/users/facebook-users-strike"
 		b.Post(t, base+"/updates", map[string][]string{"title": {"One"}, "body": {"First."}, "published_date": {"2018-03-20"}})
 		b.Post(t, base+"/updates", map[string][]string{"title": {"Two"}, "body": {"Second."}, "published_date": {"2018-03-21"}})
-		for _, path := range []string{base + "/edit", "/c/users/campaigns/new"} {
+		for _, path := range []string{base + "/edit", base + "/edit/demands", base + "/edit/timeline", base + "/edit/coverage", "/c/users/campaigns/new"} {
 			st, page := b.Get(t, path)
 			if st != 200 {
 				t.Fatalf("%s: %d", path, st)

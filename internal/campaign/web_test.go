@@ -203,7 +203,18 @@ func TestEditingACampaign(t *testing.T) {
 		if st != 200 {
 			t.Fatalf("edit page: %d", st)
 		}
-		contains(t, "edit page", body, `value="Facebook users’ strike"`, "Add demands to section B", "Publish an update", "Delete the campaign")
+		contains(t, "edit page", body, `value="Facebook users’ strike"`, "Delete the campaign", `href="`+base+`/edit/demands"`, `href="`+base+`/edit/timeline"`, `href="`+base+`/edit/coverage"`)
+		lacks(t, "edit page", body, "Add demands to section B", "Publish an update")
+		// Each part is a page of its own: a save on one leaves nothing unsaved on another.
+		_, body = b.Get(t, base+"/edit/demands")
+		contains(t, "demands page", body, "Add demands to section B", `aria-current="page">Demands`)
+		lacks(t, "demands page", body, `value="Facebook users’ strike"`, "Publish an update")
+		_, body = b.Get(t, base+"/edit/timeline")
+		contains(t, "timeline page", body, "Publish an update")
+		lacks(t, "timeline page", body, "Add demands to section B")
+		if st, _ := b.Get(t, base+"/edit/nothing"); st != 404 {
+			t.Errorf("unknown edit page: %d", st)
+		}
 
 		steps := []struct {
 			name   string
@@ -273,7 +284,7 @@ func TestDeletingASectionAsksFirst(t *testing.T) {
 		b.SignIn(t, "organizer@example.org", password)
 		base := "/c/users/facebook-users-strike"
 		sec := campaignByAPI(t, app, token, "users", "facebook-users-strike").DemandSections[1]
-		_, edit := b.Get(t, base+"/edit")
+		_, edit := b.Get(t, base+"/edit/demands")
 		contains(t, "edit page", edit, `<button type="submit" class="danger">Delete section B and its demands</button>`)
 
 		st, body := b.Post(t, base+"/sections/"+sec.ID+"/delete", nil)
@@ -281,7 +292,7 @@ func TestDeletingASectionAsksFirst(t *testing.T) {
 			t.Fatalf("delete: %d", st)
 		}
 		contains(t, "confirmation", body, "Delete section B, “"+sec.Title+"”?", fmt.Sprintf("Its %d demands and their status history", len(sec.Demands)),
-			`name="confirm" value="yes"`, `class="danger"`, `href="`+base+`/edit#s-`+sec.ID+`"`)
+			`name="confirm" value="yes"`, `class="danger"`, `href="`+base+`/edit/demands#s-`+sec.ID+`"`)
 		if got := campaignByAPI(t, app, token, "users", "facebook-users-strike").DemandSections; len(got) != 2 {
 			t.Fatalf("deleted before confirming: %d sections", len(got))
 		}
