@@ -316,7 +316,7 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	d := showData{page: p, Coverage: byMonth(web.Localizer(r.Context()).Lang, p.C.Coverage), Tactics: h.tactics(r, p.C.ID),
+	d := showData{page: p, Coverage: byMonth(web.Localizer(r.Context()).Lang, p.C.Coverage), Tactics: h.tactics(r, p.C.ID, p.CanOrganize),
 		Lang: web.Localizer(r.Context()).Lang}
 	d.Blocks = h.blocks(r, &Place{Community: p.Community, Campaign: p.C, CanOrganize: p.CanOrganize}, d.Tactics)
 	adoption, err := AdoptionOf(r.Context(), h.Store.db.Reader(), p.C.ID)

@@ -34,6 +34,9 @@ var Templates embed.FS
 const (
 	StatusOpen   = "open"
 	StatusClosed = "closed"
+	// StatusDraft: saved, not published: not public, not signed, not
+	// counted, listed to its organizers only; published by opening it.
+	StatusDraft = "draft"
 )
 
 // Target is whom a petition is delivered to; the address is optional (a
@@ -80,6 +83,7 @@ type Input struct {
 	Targets      []Target
 	DemandIDs    []string
 	OriginSystem string
+	Draft        bool // created as a draft (the page's "save as draft")
 }
 
 func (in *Input) normalize() error {

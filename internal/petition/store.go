@@ -118,9 +118,13 @@ func insert(ctx context.Context, tx *store.Tx, id, personID string, in Input) er
 	if personID != "" {
 		creator = personID
 	}
+	status := StatusOpen
+	if in.Draft {
+		status = StatusDraft
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO petitions (id, campaign_id, slug, name, title, description, petition_text, goal, status,
-		origin_system, created_by, created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $11, $11)`,
-		id, in.CampaignID, in.Slug, in.Name, in.Title, in.Description, in.Text, in.Goal, origin, creator, tx.Now); err != nil {
+		origin_system, created_by, created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12, $9, $10, $11, $11)`,
+		id, in.CampaignID, in.Slug, in.Name, in.Title, in.Description, in.Text, in.Goal, origin, creator, tx.Now, status); err != nil {
 		return repertoire.Internal(err)
 	}
 	return writeParts(ctx, tx, id, in)
@@ -350,7 +354,8 @@ func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Petition, int, error
 	}
 	if lq.Visible {
 		args = append(args, lq.ViewerID)
-		conds = append(conds, campaign.VisibleCondition("p.campaign_id", "$"+itoa(len(args))))
+		conds = append(conds, campaign.VisibleCondition("p.campaign_id", "$"+itoa(len(args))),
+			`(p.status <> '`+StatusDraft+`' OR `+organizeCondition("p.id", "$"+itoa(len(args)))+`)`)
 	}
 	conds = append(conds, lq.Filter.Where("p.created_at", "p.modified_at", func(v any) string { args = append(args, v); return "$" + itoa(len(args)) })...)
 	where := ""
@@ -389,7 +394,9 @@ func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Petition, int, error
 	return out, total, nil
 }
 
-// SetStatus opens or closes a petition; a closed one takes no signatures.
+// SetStatus opens (publishes) or closes a petition; a closed one takes no
+// signatures. A petition never goes back to being a draft: people may have
+// read or signed it.
 func (s *Store) SetStatus(ctx context.Context, id, status string) error {
 	if status != StatusOpen && status != StatusClosed {
 		return repertoire.Invalid("status", "field.bad_choice", nil)
@@ -441,8 +448,11 @@ func (s *Store) CampaignTactics(ctx context.Context, campaignID string) ([]campa
 	for i, p := range ps {
 		c := counts[p.ID]
 		t := campaign.Tactic{Kind: "petition", Title: p.Title, Path: p.Path(), Summary: p.Description, Count: c.Total(), Goal: p.Goal}
-		if p.Status == StatusClosed {
+		switch p.Status {
+		case StatusClosed:
 			t.Status = StatusClosed
+		case StatusDraft:
+			t.Status = campaign.TacticDraft // the campaign page lists it to organizers only
 		}
 		out[i] = t
 	}

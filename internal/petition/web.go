@@ -123,6 +123,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return "", err
 		}
+		in.Draft = f.Get("draft") != ""
 		p, err := h.Store.Create(r.Context(), web.ViewerID(r), in)
 		if err != nil {
 			return "", err
@@ -284,8 +285,19 @@ func (h *Handler) share(l *i18n.Localizer, p *Petition) participation.Share {
 // show renders the public page. Public communities' pages are built at
 // most once a second and shared by every visitor: the UK petitions site
 // fell over under people refreshing the count.
-func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
+// locate finds a petition's public page for the viewer: a draft is not
+// found but by its organizers, who preview it there.
+func (h *Handler) locate(w http.ResponseWriter, r *http.Request) *scope {
 	s := h.locator.Locate(w, r, true, false)
+	if s != nil && s.Tactic.Status == StatusDraft && !s.CanOrganize {
+		h.pages.Error(w, r, errNotFound)
+		return nil
+	}
+	return s
+}
+
+func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
+	s := h.locate(w, r)
 	if s == nil {
 		return
 	}
@@ -346,7 +358,7 @@ func (h *Handler) sign(w http.ResponseWriter, r *http.Request) {
 	form := participation.Form{Kind: participation.Signature, ActionID: s.Tactic.ID, NameRequired: true,
 		Done: s.Tactic.Path() + "/signed",
 		Rerender: func(w http.ResponseWriter, r *http.Request, status int, f *web.Form) {
-			if s := h.locator.Locate(w, r, true, false); s != nil {
+			if s := h.locate(w, r); s != nil {
 				h.renderShow(w, r, status, s, f)
 			}
 		}}
@@ -359,7 +371,7 @@ func (h *Handler) sign(w http.ResponseWriter, r *http.Request) {
 // signed is the page after signing: the same for every signer (see
 // participation.Done).
 func (h *Handler) signed(w http.ResponseWriter, r *http.Request) {
-	s := h.locator.Locate(w, r, true, false)
+	s := h.locate(w, r)
 	if s == nil {
 		return
 	}
@@ -371,7 +383,7 @@ func (h *Handler) signed(w http.ResponseWriter, r *http.Request) {
 // mastodon answers the share block's form asking for the person's
 // Mastodon instance.
 func (h *Handler) mastodon(w http.ResponseWriter, r *http.Request) {
-	if s := h.locator.Locate(w, r, true, false); s != nil {
+	if s := h.locate(w, r); s != nil {
 		participation.MastodonPage(w, r, h.pages, h.share(web.Localizer(r.Context()), s.Tactic))
 	}
 }
@@ -380,7 +392,7 @@ func (h *Handler) mastodon(w http.ResponseWriter, r *http.Request) {
 // title, count and progress. It is drawn at most once a minute per
 // language, and read under the page's own access rule.
 func (h *Handler) shareImage(w http.ResponseWriter, r *http.Request) {
-	s := h.locator.Locate(w, r, true, false)
+	s := h.locate(w, r)
 	if s == nil {
 		return
 	}
