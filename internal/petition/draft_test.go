@@ -64,3 +64,52 @@ func TestDraftPetition(t *testing.T) {
 		lacks(t, "published", page, "This petition is a draft")
 	})
 }
+
+// Deleting a petition asks first; one with counted signatures is refused,
+// saying why, and stays.
+func TestDeletePetition(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		token, p, _ := setup(t, app)
+		b := app.Browser()
+		b.SignIn(t, organizer, "correct horse battery")
+		path := strings.TrimPrefix(p.BrowserURL, app.URL)
+		_, manage := b.Get(t, path+"/manage")
+		contains(t, "manage", manage, `action="`+path+`/delete"`)
+
+		st, body := b.Post(t, path+"/delete", nil)
+		if st != 200 {
+			t.Fatalf("delete: %d", st)
+		}
+		contains(t, "confirmation", body, "Delete the petition “Stop tracking us”?", "This cannot be undone.", `name="confirm" value="yes"`)
+		if st, _ := app.Browser().Get(t, path); st != 200 {
+			t.Fatalf("deleted before confirming: %d", st)
+		}
+
+		if st := app.API(t, "POST", "/api/v1/petitions/"+p.id()+"/signatures", token, map[string]any{
+			"person": map[string]any{"email_addresses": []map[string]any{{"address": "ana@example.org"}}}, "origin_system": "paper"}, nil); st != http.StatusCreated {
+			t.Fatalf("import: %d", st)
+		}
+		_, manage = b.Get(t, path+"/manage")
+		contains(t, "manage with a counted signature", manage, "Close it instead.")
+		lacks(t, "manage with a counted signature", manage, `action="`+path+`/delete"`)
+		for _, v := range []url.Values{nil, {"confirm": {"yes"}}} {
+			st, body = b.Post(t, path+"/delete", v)
+			if st != http.StatusConflict || !strings.Contains(body, "cannot be deleted") {
+				t.Fatalf("counted petition deleted: %d", st)
+			}
+		}
+		if st, _ := app.Browser().Get(t, path); st != 200 {
+			t.Fatalf("the counted petition went: %d", st)
+		}
+
+		// A draft nobody signed goes once confirmed.
+		b.Post(t, "/c/users/logout/petitions", url.Values{"title": {"Second thoughts"}, "petition_text": {"Maybe."}, "draft": {"1"}})
+		draft := "/c/users/logout/petitions/second-thoughts"
+		if _, body = b.Post(t, draft+"/delete", url.Values{"confirm": {"yes"}}); !strings.Contains(body, "The petition is deleted.") {
+			t.Fatalf("draft not deleted:\n%s", body)
+		}
+		if st, _ := b.Get(t, draft); st != http.StatusNotFound {
+			t.Fatalf("deleted draft: %d", st)
+		}
+	})
+}

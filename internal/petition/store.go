@@ -427,6 +427,34 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	})
 }
 
+// DeleteUncounted deletes a petition none of whose signatures counted
+// (pending ones go with it, and their links then find nothing); one with
+// counted signatures is refused: they are leaves of the transparency log
+// and answer to the text they signed. The check and the deletion share
+// one transaction.
+func (s *Store) DeleteUncounted(ctx context.Context, id string) error {
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		counts, err := participation.CountsOf(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if counts.Total() > 0 {
+			return errCounted
+		}
+		r, err := tx.ExecContext(ctx, `DELETE FROM petitions WHERE id = $1`, id)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return errNotFound
+		}
+		return participation.DeleteAction(ctx, tx, id)
+	})
+}
+
+// errCounted refuses to delete a petition with counted signatures.
+var errCounted = repertoire.Errorf(repertoire.ECONFLICT, "petition.delete.counted")
+
 // CampaignTactics lists a campaign's petitions for its page
 // (campaign.TacticLister), newest first, with their counted signatures
 // from the maintained counters. A closed petition says so; an open one

@@ -36,6 +36,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /c/{community}/{campaign}/petitions/{petition}/review", h.review)
 	mux.HandleFunc("POST /c/{community}/{campaign}/petitions/{petition}/deliver", h.deliver)
 	mux.HandleFunc("POST /c/{community}/{campaign}/petitions/{petition}/status", h.setStatus)
+	mux.HandleFunc("POST /c/{community}/{campaign}/petitions/{petition}/delete", h.deletePetition)
 	mux.HandleFunc("POST /c/{community}/{campaign}/petitions/{petition}/deliveries/{delivery}/answer", h.answer)
 	mux.HandleFunc("GET /c/{community}/{campaign}/petitions/{petition}/signers.csv", h.exportCSV)
 

@@ -148,6 +148,43 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request) {
 	}, func(status int, f *web.Form) { h.renderManage(w, r, status, s, f) })
 }
 
+// deletePetition deletes a petition once its confirmation page was
+// answered; one with counted signatures is refused at once, saying why
+// (close it instead).
+func (h *Handler) deletePetition(w http.ResponseWriter, r *http.Request) {
+	s := h.locator.Locate(w, r, true, true)
+	if s == nil {
+		return
+	}
+	f, ok := h.pages.Form(w, r)
+	if !ok {
+		return
+	}
+	counts, err := participation.CountsOf(r.Context(), h.Store.db.Reader(), s.Tactic.ID)
+	if err == nil && counts.Total() > 0 {
+		err = errCounted
+	}
+	if err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	l := web.Localizer(r.Context())
+	if !h.pages.Confirmed(w, r, f, web.Confirmation{
+		Question:     l.T("petition.delete.confirm", "Title", s.Tactic.Title),
+		Consequences: []string{l.T("petition.delete.consequence", "Count", counts.Pending+counts.Flagged)},
+		Button:       l.T("petition.delete.submit"),
+		Back:         h.manageURL(s) + "#state",
+	}) {
+		return
+	}
+	if err := h.Store.DeleteUncounted(r.Context(), s.Tactic.ID); err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	h.forget(s.Tactic.ID)
+	web.Redirect(w, r, "/c/"+s.Community.Slug+"/"+s.Campaign.Slug, "petition.deleted")
+}
+
 func (h *Handler) deliveryConfirmation(r *http.Request, s *scope) (web.Confirmation, error) {
 	ctx := r.Context()
 	l := web.Localizer(ctx)
