@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"time"
 
 	"repertoire"
@@ -56,7 +57,7 @@ func (h *Handler) sendLink(ctx context.Context, tx *store.Tx, to recipient, purp
 		return err
 	}
 	path := map[string]string{purposeConfirm: "/confirm/", purposeSignIn: "/signin/", purposeReset: "/password/reset/"}[purpose]
-	return h.sendMail(ctx, tx, to, "account.mail_"+purpose, "URL", h.baseURL+path+tok)
+	return h.sendMail(ctx, tx, to, "account.mail_"+purpose, "URL", h.baseURL+path+tok+nextQuery(d.Next))
 }
 
 // sendMail renders messageID+"_subject" and messageID+"_body" and queues them.
@@ -112,4 +113,13 @@ func (h *Handler) changeEmail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.Redirect(w, r, "/account", "account.email_changed")
+}
+
+// nextQuery is the query that carries a return path through a link or a
+// form ("" for none, or for a path that is not this site's).
+func nextQuery(next string) string {
+	if next = web.LocalPath(next); next == "/" {
+		return ""
+	}
+	return "?next=" + url.QueryEscape(next)
 }

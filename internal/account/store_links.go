@@ -18,6 +18,11 @@ type linkData struct {
 	NewEmail     string
 	PasswordHash string
 	BrowserHash  string
+	// Next is the same-site page the link's person goes back to once it
+	// is followed (an invitation they opened signed out). It travels in
+	// the mailed URL's query, never stored: it is no secret, and
+	// followLink passes it through web.LocalPath like any other.
+	Next string
 }
 
 // issueMailToken mints a single-use link token; only its hash is stored,

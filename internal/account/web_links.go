@@ -14,11 +14,17 @@ import (
 // public form here answers the same page whether or not the address has an
 // account, so none of them tells a stranger who is a member.
 
-type signUpPage struct{ Form *web.Form }
+// signUpPage is the sign-up form; Next is the page to come back to once
+// the address is confirmed (an invitation opened signed out).
+type signUpPage struct {
+	Form *web.Form
+	Next string
+}
 
 func (h *Handler) showSignUp(w http.ResponseWriter, r *http.Request) {
 	l := web.Localizer(r.Context())
-	h.pages.Render(w, r, http.StatusOK, "signup", l.T("account.signup_title"), signUpPage{Form: web.NewForm(nil)})
+	h.pages.Render(w, r, http.StatusOK, "signup", l.T("account.signup_title"),
+		signUpPage{Form: web.NewForm(nil), Next: web.LocalPath(r.URL.Query().Get("next"))})
 }
 
 func (h *Handler) signUp(w http.ResponseWriter, r *http.Request) {
@@ -30,12 +36,13 @@ func (h *Handler) signUp(w http.ResponseWriter, r *http.Request) {
 	}
 	form := web.NewForm(r.PostForm)
 	form.Values.Del("password")
+	next := web.LocalPath(r.PostForm.Get("next"))
 	fail := func(err error) {
 		if !form.SetErrors(l, err) {
 			h.pages.Error(w, r, err)
 			return
 		}
-		h.pages.Render(w, r, http.StatusUnprocessableEntity, "signup", l.T("account.signup_title"), signUpPage{Form: form})
+		h.pages.Render(w, r, http.StatusUnprocessableEntity, "signup", l.T("account.signup_title"), signUpPage{Form: form, Next: next})
 	}
 	if !h.limit.Allow(r) {
 		fail(rateLimited("email"))
@@ -56,7 +63,7 @@ func (h *Handler) signUp(w http.ResponseWriter, r *http.Request) {
 	browser := h.signUpBrowser(r)
 	if h.mailAllowed(email) { // past the limit, the same answer and no mail
 		err = h.db.Write(ctx, func(tx *store.Tx) error {
-			d := linkData{PasswordHash: hash, BrowserHash: store.HashToken(browser)}
+			d := linkData{PasswordHash: hash, BrowserHash: store.HashToken(browser), Next: next}
 			rc, confirmed, ok, err := accountHolder(ctx, tx, email)
 			switch {
 			case err != nil:
@@ -82,7 +89,7 @@ func (h *Handler) signUp(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.setSignUpCookie(w, browser, int(ConfirmTTL.Seconds()))
-	web.Redirect(w, r, "/signup/check", "")
+	web.Redirect(w, r, "/signup/check"+nextQuery(next), "")
 }
 
 // signUpCookie names the cookie that ties a sign-up's password to the
@@ -116,18 +123,21 @@ func sameBrowser(r *http.Request, browserHash string) bool {
 type checkMailPage struct {
 	Kind string // signup | signin | password
 	Form *web.Form
+	Next string // kept by the resend form, so a new link returns there too
 }
 
 func (h *Handler) showCheckMail(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		l := web.Localizer(r.Context())
-		h.pages.Render(w, r, http.StatusOK, "check_mail", l.T("account.check_mail_title"), checkMailPage{Kind: kind, Form: web.NewForm(nil)})
+		h.pages.Render(w, r, http.StatusOK, "check_mail", l.T("account.check_mail_title"),
+			checkMailPage{Kind: kind, Form: web.NewForm(nil), Next: web.LocalPath(r.URL.Query().Get("next"))})
 	}
 }
 
 // emailForm runs a public "type your address, we mail you a link" form:
 // rate limit, validation (re-rendering the page on error), then act in one
-// transaction with the account of that address, if any, and 303 to next.
+// transaction with the account of that address, if any, and 303 to next
+// (keeping the form's own "next", the page to return to, in its query).
 func (h *Handler) emailForm(w http.ResponseWriter, r *http.Request, field string, rerender func(*web.Form), next, flash string,
 	act func(ctx context.Context, tx *store.Tx, rc recipient, confirmed bool) error) {
 	ctx := r.Context()
@@ -153,6 +163,7 @@ func (h *Handler) emailForm(w http.ResponseWriter, r *http.Request, field string
 		fail(err)
 		return
 	}
+	next += nextQuery(r.PostForm.Get("next"))
 	if !h.mailAllowed(email) { // past the limit, the same answer and no mail
 		web.Redirect(w, r, next, flash)
 		return
@@ -179,7 +190,8 @@ func rateLimited(field string) error {
 func (h *Handler) resendConfirmation(w http.ResponseWriter, r *http.Request) {
 	l := web.Localizer(r.Context())
 	rerender := func(f *web.Form) {
-		h.pages.Render(w, r, http.StatusUnprocessableEntity, "check_mail", l.T("account.check_mail_title"), checkMailPage{Kind: "signup", Form: f})
+		h.pages.Render(w, r, http.StatusUnprocessableEntity, "check_mail", l.T("account.check_mail_title"),
+			checkMailPage{Kind: "signup", Form: f, Next: web.LocalPath(f.Get("next"))})
 	}
 	h.emailForm(w, r, "email", rerender, "/signup/check", "account.resent",
 		func(ctx context.Context, tx *store.Tx, rc recipient, confirmed bool) error {
@@ -192,6 +204,7 @@ func (h *Handler) resendConfirmation(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				return err
 			}
+			d.Next = r.PostForm.Get("next")
 			return h.sendLink(ctx, tx, rc, purposeConfirm, d)
 		})
 }
@@ -200,11 +213,11 @@ func (h *Handler) resendConfirmation(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) sendSignInLink(w http.ResponseWriter, r *http.Request) {
 	l := web.Localizer(r.Context())
 	rerender := func(f *web.Form) {
-		h.pages.Render(w, r, http.StatusUnprocessableEntity, "signin", l.T("account.signin_title"), signInPage{Form: f, Next: "/"})
+		h.pages.Render(w, r, http.StatusUnprocessableEntity, "signin", l.T("account.signin_title"), signInPage{Form: f, Next: web.LocalPath(f.Get("next"))})
 	}
 	h.emailForm(w, r, "link_email", rerender, "/signin/check", "",
 		func(ctx context.Context, tx *store.Tx, rc recipient, _ bool) error {
-			return h.sendLink(ctx, tx, rc, purposeSignIn, linkData{})
+			return h.sendLink(ctx, tx, rc, purposeSignIn, linkData{Next: r.PostForm.Get("next")})
 		})
 }
 
@@ -239,7 +252,7 @@ func (h *Handler) showLink(purpose string) http.HandlerFunc {
 		}
 		l := web.Localizer(r.Context())
 		h.pages.Render(w, r, http.StatusOK, "link_follow", l.T("account.link_follow."+purpose+".title"),
-			linkPage{Purpose: purpose, Action: r.URL.Path,
+			linkPage{Purpose: purpose, Action: r.URL.Path + nextQuery(r.URL.Query().Get("next")),
 				Elsewhere: purpose == purposeConfirm && d.PasswordHash != "" && !sameBrowser(r, d.BrowserHash)})
 	}
 }
@@ -254,9 +267,12 @@ type linkPage struct {
 // The account's password is then the one the link carried: the password
 // chosen at the sign-up whose link it is, when followed from that sign-up's
 // browser, and none otherwise (the person chooses one on their page).
+// The person then goes back to the link's next page (an invitation), a
+// path of this site only, else to their account.
 func (h *Handler) followLink(purpose, flash string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
+		next := web.LocalPath(r.URL.Query().Get("next"))
 		var session string
 		chooseAgain := false
 		err := h.db.Write(ctx, func(tx *store.Tx) error {
@@ -284,11 +300,16 @@ func (h *Handler) followLink(purpose, flash string) http.HandlerFunc {
 		if purpose == purposeConfirm {
 			h.setSignUpCookie(w, "", -1)
 		}
-		if chooseAgain {
+		switch {
+		case chooseAgain && next != "/":
+			web.Redirect(w, r, next, "account.confirmed_choose_password_later")
+		case chooseAgain:
 			web.Redirect(w, r, "/account#password", "account.confirmed_choose_password")
-			return
+		case next != "/":
+			web.Redirect(w, r, next, flash)
+		default:
+			web.Redirect(w, r, "/account", flash)
 		}
-		web.Redirect(w, r, "/account", flash)
 	}
 }
 

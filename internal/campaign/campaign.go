@@ -60,12 +60,13 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /c/{community}/campaigns", h.create)
 	mux.HandleFunc("GET /c/{community}/{campaign}", web.NewMicrocache(time.Second).Wrap(h.show))
 	mux.HandleFunc("GET /c/{community}/{campaign}/edit", h.editForm)
+	mux.HandleFunc("GET /c/{community}/{campaign}/edit/{part}", h.editForm)
 	mux.HandleFunc("POST /c/{community}/{campaign}/edit", h.edit)
 	mux.HandleFunc("POST /c/{community}/{campaign}/delete", h.delete)
 	mux.HandleFunc("POST /c/{community}/{campaign}/sections", h.addSection)
 	mux.HandleFunc("POST /c/{community}/{campaign}/sections/{section}/edit", h.renameSection)
 	mux.HandleFunc("POST /c/{community}/{campaign}/sections/{section}/move", h.moveSection)
-	mux.HandleFunc("POST /c/{community}/{campaign}/sections/{section}/delete", h.deleteItem(h.Store.DeleteSection, "section", "#demands", "campaign.section_deleted"))
+	mux.HandleFunc("POST /c/{community}/{campaign}/sections/{section}/delete", h.deleteSection)
 	mux.HandleFunc("POST /c/{community}/{campaign}/sections/{section}/demands", h.addDemands)
 	mux.HandleFunc("GET /c/{community}/{campaign}/demands/{demand}", h.demandPage)
 	mux.HandleFunc("POST /c/{community}/{campaign}/demands/{demand}/edit", h.editDemand)
@@ -73,9 +74,9 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /c/{community}/{campaign}/demands/{demand}/status", h.setStatus)
 	mux.HandleFunc("POST /c/{community}/{campaign}/demands/{demand}/delete", h.deleteDemand)
 	mux.HandleFunc("POST /c/{community}/{campaign}/updates", h.addUpdate)
-	mux.HandleFunc("POST /c/{community}/{campaign}/updates/{item}/delete", h.deleteItem(h.Store.DeleteUpdate, "item", "#timeline", "campaign.deleted_item"))
+	mux.HandleFunc("POST /c/{community}/{campaign}/updates/{item}/delete", h.deleteItem(h.Store.DeleteUpdate, "item", "timeline", "campaign.deleted_item"))
 	mux.HandleFunc("POST /c/{community}/{campaign}/coverage", h.addCoverage)
-	mux.HandleFunc("POST /c/{community}/{campaign}/coverage/{item}/delete", h.deleteItem(h.Store.DeleteCoverage, "item", "#coverage", "campaign.deleted_item"))
+	mux.HandleFunc("POST /c/{community}/{campaign}/coverage/{item}/delete", h.deleteItem(h.Store.DeleteCoverage, "item", "coverage", "campaign.deleted_item"))
 
 	mux.HandleFunc("GET /api/v1/campaigns", h.apiList)
 	mux.HandleFunc("POST /api/v1/campaigns", h.apiCreate)
@@ -94,6 +95,20 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 }
 
 // campaignPath is the campaign's page, or a page under it.
+// editParts are the campaign's edit pages, each with its own forms, so
+// that saving one never drops what was typed, unsaved, in another: the
+// details (…/edit), the demands, the timeline and the coverage
+// (…/edit/<part>).
+var editParts = []string{"details", "demands", "timeline", "coverage"}
+
+// editPath is the path of an edit page.
+func editPath(c *Campaign, part string) string {
+	if part == "details" || part == "" {
+		return campaignPath(c, "edit")
+	}
+	return campaignPath(c, "edit", part)
+}
+
 func campaignPath(c *Campaign, rest ...string) string {
 	p := "/c/" + c.CommunitySlug + "/" + c.Slug
 	for _, s := range rest {

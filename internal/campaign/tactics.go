@@ -35,7 +35,8 @@ type TacticLister interface {
 // tactics gathers a campaign's tactics from every lister, in the order
 // the listers were given. A lister that fails costs its block, not the
 // page: the demands are still worth reading.
-func (h *Handler) tactics(r *http.Request, campaignID string) []Tactic {
+// A draft (Status TacticDraft) is listed to the campaign's organizers only.
+func (h *Handler) tactics(r *http.Request, campaignID string, organizer bool) []Tactic {
 	var out []Tactic
 	for _, l := range h.Tactics {
 		ts, err := l.CampaignTactics(r.Context(), campaignID)
@@ -43,10 +44,18 @@ func (h *Handler) tactics(r *http.Request, campaignID string) []Tactic {
 			h.log.Error("campaign tactics", "err", err)
 			continue
 		}
-		out = append(out, ts...)
+		for _, t := range ts {
+			if t.Status != TacticDraft || organizer {
+				out = append(out, t)
+			}
+		}
 	}
 	return out
 }
+
+// TacticDraft is the Status of a tactic not yet published: not public,
+// not counted, listed to its organizers only.
+const TacticDraft = "draft"
 
 // Block is a section another capability adds to a campaign's page (the
 // case library's advice, the public ledger): it renders its own HTML from

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -315,7 +316,7 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	d := showData{page: p, Coverage: byMonth(web.Localizer(r.Context()).Lang, p.C.Coverage), Tactics: h.tactics(r, p.C.ID),
+	d := showData{page: p, Coverage: byMonth(web.Localizer(r.Context()).Lang, p.C.Coverage), Tactics: h.tactics(r, p.C.ID, p.CanOrganize),
 		Lang: web.Localizer(r.Context()).Lang}
 	d.Blocks = h.blocks(r, &Place{Community: p.Community, Campaign: p.C, CanOrganize: p.CanOrganize}, d.Tactics)
 	adoption, err := AdoptionOf(r.Context(), h.Store.db.Reader(), p.C.ID)
@@ -353,6 +354,8 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 // own form, sections, demands, updates and coverage.
 type editData struct {
 	*page
+	Part     string   // the edit page shown: one of editParts
+	Parts    []string // every edit page, for the page's links
 	Forms    map[string]*web.Form
 	Open     string // the form that was refused, to scroll to
 	Kinds    []string
@@ -368,7 +371,7 @@ func (d editData) Form(name string) *web.Form {
 }
 
 func (h *Handler) renderEdit(w http.ResponseWriter, r *http.Request, status int, p *page, name string, f *web.Form) {
-	d := editData{page: p, Forms: map[string]*web.Form{}, Kinds: CoverageKinds, Statuses: Statuses}
+	d := editData{page: p, Part: partOf(r, name), Parts: editParts, Forms: map[string]*web.Form{}, Kinds: CoverageKinds, Statuses: Statuses}
 	details := web.NewForm(url.Values{
 		"title": {p.C.Title}, "slug": {p.C.Slug}, "summary": {p.C.Summary},
 		"targets": {strings.Join(p.C.Targets, "\n")},
@@ -387,7 +390,30 @@ func (h *Handler) renderEdit(w http.ResponseWriter, r *http.Request, status int,
 	h.pages.Render(w, r, status, "campaign_edit", web.Localizer(r.Context()).T("campaign.edit_title", "Title", p.C.Title), d)
 }
 
+// partOf names the edit page a refused form is shown again on (its
+// name), or the one the URL asks for.
+func partOf(r *http.Request, name string) string {
+	switch {
+	case name == "details":
+		return "details"
+	case name == "update":
+		return "timeline"
+	case name == "coverage":
+		return "coverage"
+	case name != "":
+		return "demands" // section-…, demands-…, section-new
+	}
+	if part := r.PathValue("part"); part != "" {
+		return part
+	}
+	return "details"
+}
+
 func (h *Handler) editForm(w http.ResponseWriter, r *http.Request) {
+	if part := r.PathValue("part"); part != "" && (part == "details" || !slices.Contains(editParts, part)) {
+		h.pages.Error(w, r, repertoire.Errorf(repertoire.ENOTFOUND, "campaign.not_found"))
+		return
+	}
 	if p := h.load(w, r, true); p != nil {
 		h.renderEdit(w, r, http.StatusOK, p, "", nil)
 	}
@@ -450,9 +476,23 @@ func (h *Handler) edit(w http.ResponseWriter, r *http.Request) {
 	h.refuse(w, r, p, "details", f, err, "targets")
 }
 
+// delete deletes the campaign once its confirmation page was answered.
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
 	p := h.load(w, r, true)
 	if p == nil {
+		return
+	}
+	f, ok := h.pages.Form(w, r)
+	if !ok {
+		return
+	}
+	l := web.Localizer(r.Context())
+	if !h.pages.Confirmed(w, r, f, web.Confirmation{
+		Question:     l.T("campaign.delete_confirm", "Title", p.C.Title),
+		Consequences: []string{l.T("campaign.delete_warning")},
+		Button:       l.T("campaign.delete"),
+		Back:         editPath(p.C, "details") + "#danger",
+	}) {
 		return
 	}
 	if err := h.Store.Delete(r.Context(), p.C.ID); err != nil {
@@ -460,6 +500,44 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.Redirect(w, r, "/c/"+p.Community.Slug, "campaign.deleted")
+}
+
+// deleteSection deletes a section with its demands once its confirmation
+// page, which counts them, was answered.
+func (h *Handler) deleteSection(w http.ResponseWriter, r *http.Request) {
+	p := h.load(w, r, true)
+	if p == nil {
+		return
+	}
+	f, ok := h.pages.Form(w, r)
+	if !ok {
+		return
+	}
+	id := r.PathValue("section")
+	var sec *Section
+	for i := range p.C.Sections {
+		if p.C.Sections[i].ID == id {
+			sec = &p.C.Sections[i]
+		}
+	}
+	if sec == nil {
+		h.pages.Error(w, r, repertoire.Errorf(repertoire.ENOTFOUND, "campaign.section_not_found"))
+		return
+	}
+	l := web.Localizer(r.Context())
+	if !h.pages.Confirmed(w, r, f, web.Confirmation{
+		Question:     l.T("campaign.delete_section_confirm", "Letter", sec.Letter(), "Title", sec.Title),
+		Consequences: []string{l.T("campaign.delete_section_consequence", "Count", len(sec.Demands))},
+		Button:       l.T("campaign.delete_section", "Letter", sec.Letter()),
+		Back:         editPath(p.C, "demands") + "#s-" + id,
+	}) {
+		return
+	}
+	if err := h.Store.DeleteSection(r.Context(), p.C.ID, id); err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	web.Redirect(w, r, editPath(p.C, "demands"), "campaign.section_deleted")
 }
 
 func (h *Handler) addSection(w http.ResponseWriter, r *http.Request) {
@@ -479,7 +557,7 @@ func (h *Handler) addSection(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, p, "section-new", f, err, "demands")
 		return
 	}
-	web.Redirect(w, r, campaignPath(p.C, "edit")+"#demands", "campaign.saved")
+	web.Redirect(w, r, editPath(p.C, "demands"), "campaign.saved")
 }
 
 func (h *Handler) renameSection(w http.ResponseWriter, r *http.Request) {
@@ -496,7 +574,7 @@ func (h *Handler) renameSection(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, p, "section-"+id, f, err)
 		return
 	}
-	web.Redirect(w, r, campaignPath(p.C, "edit")+"#s-"+id, "campaign.saved")
+	web.Redirect(w, r, editPath(p.C, "demands")+"#s-"+id, "campaign.saved")
 }
 
 func (h *Handler) moveSection(w http.ResponseWriter, r *http.Request) {
@@ -514,7 +592,7 @@ func (h *Handler) moveSection(w http.ResponseWriter, r *http.Request) {
 		h.pages.Error(w, r, err)
 		return
 	}
-	web.Redirect(w, r, campaignPath(p.C, "edit")+"#s-"+id, "")
+	web.Redirect(w, r, editPath(p.C, "demands")+"#s-"+id, "")
 }
 
 // deleteItem answers an organizer's delete of one of the campaign's items
@@ -530,7 +608,7 @@ func (h *Handler) deleteItem(del func(ctx context.Context, campaignID, id string
 			h.pages.Error(w, r, err)
 			return
 		}
-		web.Redirect(w, r, campaignPath(p.C, "edit")+anchor, flash)
+		web.Redirect(w, r, editPath(p.C, anchor), flash)
 	}
 }
 
@@ -548,7 +626,7 @@ func (h *Handler) addDemands(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, p, "demands-"+id, f, err, "demands")
 		return
 	}
-	web.Redirect(w, r, campaignPath(p.C, "edit")+"#s-"+id, "campaign.saved")
+	web.Redirect(w, r, editPath(p.C, "demands")+"#s-"+id, "campaign.saved")
 }
 
 func (h *Handler) addUpdate(w http.ResponseWriter, r *http.Request) {
@@ -711,7 +789,7 @@ func (h *Handler) moveDemand(w http.ResponseWriter, r *http.Request) {
 		h.pages.Error(w, r, err)
 		return
 	}
-	web.Redirect(w, r, campaignPath(p.C, "edit")+"#s-"+d.SectionID, "")
+	web.Redirect(w, r, editPath(p.C, "demands")+"#s-"+d.SectionID, "")
 }
 
 func (h *Handler) deleteDemand(w http.ResponseWriter, r *http.Request) {
@@ -723,5 +801,5 @@ func (h *Handler) deleteDemand(w http.ResponseWriter, r *http.Request) {
 		h.pages.Error(w, r, err)
 		return
 	}
-	web.Redirect(w, r, campaignPath(p.C, "edit")+"#s-"+d.SectionID, "campaign.demand_deleted")
+	web.Redirect(w, r, editPath(p.C, "demands")+"#s-"+d.SectionID, "campaign.demand_deleted")
 }

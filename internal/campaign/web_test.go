@@ -1,6 +1,7 @@
 package campaign_test
 
 import (
+	"fmt"
 	"html"
 	"net/url"
 	"strings"
@@ -202,7 +203,18 @@ func TestEditingACampaign(t *testing.T) {
 		if st != 200 {
 			t.Fatalf("edit page: %d", st)
 		}
-		contains(t, "edit page", body, `value="Facebook users’ strike"`, "Add demands to section B", "Publish an update", "Delete the campaign")
+		contains(t, "edit page", body, `value="Facebook users’ strike"`, "Delete the campaign", `href="`+base+`/edit/demands"`, `href="`+base+`/edit/timeline"`, `href="`+base+`/edit/coverage"`)
+		lacks(t, "edit page", body, "Add demands to section B", "Publish an update")
+		// Each part is a page of its own: a save on one leaves nothing unsaved on another.
+		_, body = b.Get(t, base+"/edit/demands")
+		contains(t, "demands page", body, "Add demands to section B", `aria-current="page">Demands`)
+		lacks(t, "demands page", body, `value="Facebook users’ strike"`, "Publish an update")
+		_, body = b.Get(t, base+"/edit/timeline")
+		contains(t, "timeline page", body, "Publish an update")
+		lacks(t, "timeline page", body, "Add demands to section B")
+		if st, _ := b.Get(t, base+"/edit/nothing"); st != 404 {
+			t.Errorf("unknown edit page: %d", st)
+		}
 
 		steps := []struct {
 			name   string
@@ -243,11 +255,51 @@ func TestEditingACampaign(t *testing.T) {
 		lacks(t, "after deleting A2", body, "Facebook shares the 3,000+ ads", `aria-hidden="true">A2</span>`)
 		contains(t, "after the edits", body, `aria-hidden="true">A1</span>`, "Facebook shares the date it found the Russian ads.",
 			`aria-hidden="true">B3</span>`, `aria-hidden="true">C2</span>`)
-		if st, body := b.Post(t, base+"/delete", nil); st != 200 || !strings.Contains(body, "The campaign is deleted.") {
+		// Deleting asks first; going on deletes.
+		if st, body := b.Post(t, base+"/delete", nil); st != 200 || !strings.Contains(body, `name="confirm" value="yes"`) || strings.Contains(body, "The campaign is deleted.") {
+			t.Fatalf("delete without confirming: %d\n%s", st, body)
+		}
+		if st, _ := b.Get(t, base); st != 200 {
+			t.Fatalf("the campaign went before its confirmation: %d", st)
+		}
+		if st, body := b.Post(t, base+"/delete", url.Values{"confirm": {"yes"}}); st != 200 || !strings.Contains(body, "The campaign is deleted.") {
 			t.Fatalf("delete: %d", st)
 		}
 		if st, _ := b.Get(t, base); st != 404 {
 			t.Fatalf("deleted campaign page: %d", st)
+		}
+	})
+}
+
+// Deleting a section with its demands asks first, counting them; only the
+// confirmation's post deletes.
+func TestDeletingASectionAsksFirst(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		token := app.Token(t, "organizer@example.org", "Organizer", false)
+		community(t, app, token, "users", "public")
+		if st := app.API(t, "POST", "/api/v1/campaigns", token, strikeBody("users"), nil); st != 201 {
+			t.Fatalf("create: %d", st)
+		}
+		b := app.Browser()
+		b.SignIn(t, "organizer@example.org", password)
+		base := "/c/users/facebook-users-strike"
+		sec := campaignByAPI(t, app, token, "users", "facebook-users-strike").DemandSections[1]
+		_, edit := b.Get(t, base+"/edit/demands")
+		contains(t, "edit page", edit, `<button type="submit" class="danger">Delete section B and its demands</button>`)
+
+		st, body := b.Post(t, base+"/sections/"+sec.ID+"/delete", nil)
+		if st != 200 {
+			t.Fatalf("delete: %d", st)
+		}
+		contains(t, "confirmation", body, "Delete section B, “"+sec.Title+"”?", fmt.Sprintf("Its %d demands and their status history", len(sec.Demands)),
+			`name="confirm" value="yes"`, `class="danger"`, `href="`+base+`/edit/demands#s-`+sec.ID+`"`)
+		if got := campaignByAPI(t, app, token, "users", "facebook-users-strike").DemandSections; len(got) != 2 {
+			t.Fatalf("deleted before confirming: %d sections", len(got))
+		}
+		_, body = b.Post(t, base+"/sections/"+sec.ID+"/delete", url.Values{"confirm": {"yes"}})
+		contains(t, "deleted", body, "The section and its demands are deleted.")
+		if got := campaignByAPI(t, app, token, "users", "facebook-users-strike").DemandSections; len(got) != 1 {
+			t.Fatalf("after confirming: %d sections", len(got))
 		}
 	})
 }

@@ -174,14 +174,20 @@ type Handler struct {
 	cat       *i18n.Catalog
 	log       *slog.Logger
 	baseURL   string
+	mailLimit *web.Limiter // invitations an organizer mails, per person
 }
+
+// MailInvitationsPerHour is how many invitations an organizer may mail in
+// an hour: enough for a meeting's sign-in sheet, too few to spam with.
+const MailInvitationsPerHour = 60
 
 // New builds the community handler.
 func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger, baseURL string) *Handler {
 	baseURL = strings.TrimRight(baseURL, "/")
 	st := NewStore(db)
 	st.mail = &mailer{cat: cat, baseURL: baseURL} // requests to organizers, approvals to members
-	return &Handler{Store: st, pages: pages, cat: cat, log: log, baseURL: baseURL}
+	return &Handler{Store: st, pages: pages, cat: cat, log: log, baseURL: baseURL,
+		mailLimit: web.NewLimiter(time.Hour/MailInvitationsPerHour, MailInvitationsPerHour)}
 }
 
 // Routes mounts community pages and API.
@@ -202,6 +208,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /c/{slug}/members/{person}/remove", h.remove)
 	mux.HandleFunc("GET /c/{slug}/invitations", h.invitations)
 	mux.HandleFunc("POST /c/{slug}/invitations", h.createInvitation)
+	mux.HandleFunc("POST /c/{slug}/invitations/mail", h.mailInvitation)
 	mux.HandleFunc("POST /c/{slug}/invitations/{id}/revoke", h.revokeInvitation)
 	mux.HandleFunc("GET /invite/{token}", h.invitation)
 	mux.HandleFunc("POST /invite/{token}", h.acceptInvitation)

@@ -71,6 +71,21 @@ func (s *Store) mailApproved(ctx context.Context, tx *store.Tx, c *Community, pe
 		Body:    l.T("community.mail.approved.body", "Community", c.Name, "URL", s.mail.baseURL+"/c/"+c.Slug)})
 }
 
+// mailInvitation mails an invitation link to an address an organizer
+// typed. It goes to an address, not to a person the site knows, so it
+// carries no unsubscribe link; it is a mail the organizer asked for, one
+// per address, within MailInvitationsPerHour.
+func (s *Store) mailInvitation(ctx context.Context, tx *store.Tx, c *Community, email, inviter, lang, token string) error {
+	if s.mail == nil {
+		return nil
+	}
+	l := s.mail.cat.For(lang)
+	url := s.mail.baseURL + "/invite/" + token
+	return outbox.Enqueue(ctx, tx, s.mail.baseURL, outbox.Message{To: email, Lang: l.Lang, Transactional: true,
+		Subject: l.T("community.mail.invitation.subject", "Name", inviter, "Community", c.Name),
+		Body:    l.T("community.mail.invitation.body", "Name", inviter, "Community", c.Name, "URL", url, "Days", int(InvitationLifetime.Hours()/24))})
+}
+
 func personOf(ctx context.Context, tx *store.Tx, id string) (recipient, error) {
 	people, err := account.Contacts(ctx, tx, []string{id})
 	if err != nil {

@@ -572,24 +572,47 @@ func (s *Store) Members(ctx context.Context, communityID string, q MemberQuery) 
 // InvitationLifetime; organizers only. It returns the token, which is not
 // stored and cannot be shown again.
 func (s *Store) CreateInvitation(ctx context.Context, actorID, communityID string) (*Invitation, string, error) {
-	token := store.NewToken()
 	var inv *Invitation
+	var token string
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		if _, err := lockCommunity(ctx, tx, communityID); err != nil {
-			return err
-		}
-		if err := require(ctx, tx, communityID, actorID, RoleOrganizer); err != nil {
-			return err
-		}
-		inv = &Invitation{ID: store.NewID(), CommunityID: communityID, Role: RoleMember, CreatedAt: tx.Now, ExpiresAt: tx.Now.Add(InvitationLifetime)}
-		_, err := tx.ExecContext(ctx, `INSERT INTO invitations (id, community_id, token_hash, role, created_by, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, inv.ID, communityID, store.HashToken(token), inv.Role, actorID, inv.CreatedAt, inv.ExpiresAt)
-		return internal(err)
+		var err error
+		_, inv, token, err = createInvitation(ctx, tx, actorID, communityID)
+		return err
 	})
 	if err != nil {
 		return nil, "", err
 	}
 	return inv, token, nil
+}
+
+// MailInvitation makes an invitation link and mails it to email, in lang,
+// in one transaction: the link exists only in that mail.
+func (s *Store) MailInvitation(ctx context.Context, actorID, communityID, email, inviter, lang string) error {
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		c, _, token, err := createInvitation(ctx, tx, actorID, communityID)
+		if err != nil {
+			return err
+		}
+		return s.mailInvitation(ctx, tx, c, email, inviter, lang, token)
+	})
+}
+
+func createInvitation(ctx context.Context, tx *store.Tx, actorID, communityID string) (*Community, *Invitation, string, error) {
+	c, err := lockCommunity(ctx, tx, communityID)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if err := require(ctx, tx, communityID, actorID, RoleOrganizer); err != nil {
+		return nil, nil, "", err
+	}
+	token := store.NewToken()
+	inv := &Invitation{ID: store.NewID(), CommunityID: communityID, Role: RoleMember, CreatedAt: tx.Now, ExpiresAt: tx.Now.Add(InvitationLifetime)}
+	_, err = tx.ExecContext(ctx, `INSERT INTO invitations (id, community_id, token_hash, role, created_by, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, inv.ID, communityID, store.HashToken(token), inv.Role, actorID, inv.CreatedAt, inv.ExpiresAt)
+	if err != nil {
+		return nil, nil, "", internal(err)
+	}
+	return c, inv, token, nil
 }
 
 const invitationColumns = `i.id, i.community_id, i.role, i.created_at, i.expires_at, i.uses, i.revoked_at`

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"repertoire"
+	"repertoire/internal/account"
 	"repertoire/internal/i18n"
 	"repertoire/internal/web"
 )
@@ -414,7 +415,8 @@ func (h *Handler) remove(w http.ResponseWriter, r *http.Request) {
 type invitationsData struct {
 	C           *Community
 	Invitations []*Invitation
-	NewLink     string // shown once, right after creation
+	NewLink     string    // shown once, right after creation
+	Form        *web.Form // the form that mails an invitation
 }
 
 func (h *Handler) invitations(w http.ResponseWriter, r *http.Request) {
@@ -430,7 +432,7 @@ func (h *Handler) invitations(w http.ResponseWriter, r *http.Request) {
 		h.pages.Error(w, r, err)
 		return
 	}
-	d := invitationsData{C: c, Invitations: list}
+	d := invitationsData{C: c, Invitations: list, Form: web.NewForm(nil)}
 	if ck, err := r.Cookie(invitationCookie); err == nil && ck.Value != "" {
 		d.NewLink = h.baseURL + "/invite/" + url.PathEscape(ck.Value)
 		http.SetCookie(w, &http.Cookie{Name: invitationCookie, Path: communityPath(c, "invitations"), MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
@@ -457,6 +459,58 @@ func (h *Handler) createInvitation(w http.ResponseWriter, r *http.Request) {
 	web.Redirect(w, r, communityPath(c, "invitations"), "community.flash_invitation_created")
 }
 
+// mailInvitation makes a new invitation link and mails it to the address
+// the organizer typed, in the page's language: each address gets its own
+// link, which the invitations page counts like any other. Organizers may
+// mail at most MailInvitationsPerHour.
+func (h *Handler) mailInvitation(w http.ResponseWriter, r *http.Request) {
+	v := signedIn(w, r, "/c/"+r.PathValue("slug")+"/invitations")
+	if v == nil {
+		return
+	}
+	c := h.community(w, r)
+	if c == nil || !h.allowed(w, r, c, RoleOrganizer) {
+		return
+	}
+	if err := web.ParseForm(w, r); err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	l := web.Localizer(r.Context())
+	form := web.NewForm(r.PostForm)
+	fail := func(err error) {
+		if !form.SetErrors(l, err) {
+			h.pages.Error(w, r, err)
+			return
+		}
+		list, lerr := h.Store.Invitations(r.Context(), c.ID)
+		if lerr != nil {
+			h.pages.Error(w, r, lerr)
+			return
+		}
+		h.pages.Render(w, r, http.StatusUnprocessableEntity, "community_invitations", l.T("community.invitations_title", "Name", c.Name),
+			invitationsData{C: c, Invitations: list, Form: form})
+	}
+	email, err := account.CheckEmail("invite_email", r.PostForm.Get("invite_email"))
+	if err != nil {
+		fail(err)
+		return
+	}
+	if !h.mailLimit.AllowKey(v.PersonID) {
+		fail(repertoire.Invalid("invite_email", "error.rate_limited", nil))
+		return
+	}
+	inviter := v.Name
+	if inviter == "" {
+		inviter = c.Name
+	}
+	if err := h.Store.MailInvitation(r.Context(), v.PersonID, c.ID, email, inviter, l.Lang); err != nil {
+		fail(err)
+		return
+	}
+	web.Redirect(w, r, communityPath(c, "invitations"), "community.flash_invitation_mailed")
+}
+
 func (h *Handler) revokeInvitation(w http.ResponseWriter, r *http.Request) {
 	v := signedIn(w, r, "/c/"+r.PathValue("slug")+"/invitations")
 	if v == nil {
@@ -474,19 +528,23 @@ func (h *Handler) revokeInvitation(w http.ResponseWriter, r *http.Request) {
 }
 
 type inviteData struct {
-	C      *Community
-	Token  string
-	Status string // the viewer's membership status
+	C         *Community
+	Token     string
+	Status    string // the viewer's membership status
+	SignedOut bool   // a visitor: offered to sign up or in, and come back here
+	Back      string // this page's path, where sign-up and sign-in return
 }
 
+// invitation shows an invitation to whoever holds its link. A visitor sees
+// the community and the ways to sign up or sign in that bring them back
+// here (through the confirmation mail too), to join in one click.
 func (h *Handler) invitation(w http.ResponseWriter, r *http.Request) {
-	v := web.RequireViewer(w, r)
-	if v == nil {
-		return
-	}
-	_, c, err := h.Store.Invitation(r.Context(), r.PathValue("token"))
+	w.Header().Set("Referrer-Policy", "no-referrer") // the token is in this page's URL
+	tok := r.PathValue("token")
+	_, c, err := h.Store.Invitation(r.Context(), tok)
 	var status string
-	if err == nil {
+	v := web.ViewerFrom(r.Context())
+	if err == nil && v != nil {
 		_, status, err = h.Store.Membership(r.Context(), c.ID, v.PersonID)
 	}
 	if err != nil {
@@ -494,7 +552,7 @@ func (h *Handler) invitation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.pages.Render(w, r, http.StatusOK, "community_invite", web.Localizer(r.Context()).T("community.invite_title", "Name", c.Name),
-		inviteData{C: c, Token: r.PathValue("token"), Status: status})
+		inviteData{C: c, Token: tok, Status: status, SignedOut: v == nil, Back: "/invite/" + url.PathEscape(tok)})
 }
 
 func (h *Handler) acceptInvitation(w http.ResponseWriter, r *http.Request) {

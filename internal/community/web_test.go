@@ -177,17 +177,10 @@ func TestInvitationLinkPages(t *testing.T) {
 			t.Fatalf("link %s", link)
 		}
 		visitor := app.Browser()
-		noRedirects(visitor)
-		req, _ := http.NewRequest("GET", link, nil)
-		resp, err := visitor.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if loc := resp.Header.Get("Location"); resp.StatusCode != 303 || loc != "/signin?next="+url.QueryEscape("/invite/"+token) {
-			t.Fatalf("visitor: %d to %q", resp.StatusCode, loc)
-		}
+		back := "next=" + hrefEscape("/invite/"+token)
 		run(t, []step{
+			{"visitor is offered to sign up and come back", visitor, "GET", link, nil, 200,
+				[]string{"You are invited to join Circle", `href="/signup?` + back + `"`, `href="/signin?` + back + `"`}, []string{`action="/invite/`}},
 			{"shown once", owner, "GET", "/c/circle/invitations", nil, 200, []string{"<td>0</td>", `/revoke"`}, []string{token}},
 			{"guest sees the community", guest, "GET", "/invite/" + token, nil, 200, []string{"You are invited to join Circle", `action="/invite/` + token + `"`}, nil},
 			{"guest joins", guest, "POST", "/invite/" + token, nil, 200, []string{"Welcome! You are now a member.", "2 members"}, nil},

@@ -112,6 +112,9 @@ func (h *Handler) apiPetition(w http.ResponseWriter, r *http.Request, organize b
 				isOrganizer, err = h.communities.CanOrganize(r.Context(), p.CommunityID, pid)
 			}
 		}
+		if err == nil && p.Status == StatusDraft && !isOrganizer {
+			err = errNotFound // a draft is its organizers' only
+		}
 		if err == nil && organize && !isOrganizer {
 			err = repertoire.Errorf(repertoire.EFORBIDDEN, "petition.organizers_only")
 		}

@@ -59,7 +59,7 @@ func TestPetitionNumbersAreGrouped(t *testing.T) {
 					t.Fatalf("petition page: %d", st)
 				}
 				contains(t, "petition page", body, c.goal, c.count, c.split, c.table)
-				if st, _ := b.Post(t, path+"/deliver", url.Values{"note": {""}}); st != http.StatusOK {
+				if st, _ := b.Post(t, path+"/deliver", url.Values{"note": {""}, "confirm": {"yes"}}); st != http.StatusOK {
 					t.Fatalf("deliver: %d", st)
 				}
 				m := app.Mail.Wait(t, "data-"+c.lang+"@platform.example", c.title)

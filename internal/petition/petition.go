@@ -35,6 +35,9 @@ var Templates embed.FS
 const (
 	StatusOpen   = "open"
 	StatusClosed = "closed"
+	// StatusDraft: saved, not published: not public, not signed, not
+	// counted, listed to its organizers only; published by opening it.
+	StatusDraft = "draft"
 )
 
 // Target is whom a petition is delivered to; the address is optional (a
@@ -81,6 +84,7 @@ type Input struct {
 	Targets      []Target
 	DemandIDs    []string
 	OriginSystem string
+	Draft        bool // created as a draft (the page's "save as draft")
 }
 
 func (in *Input) normalize() error {
@@ -325,6 +329,27 @@ func (h *Handler) Deliver(ctx context.Context, actorID string, p *Petition, note
 	}
 	h.forget(p.ID)
 	return d, nil
+}
+
+// Edit saves an organizer's changes to a petition and, in the same
+// transaction, tells the campaign's timeline of those its signers care
+// about: a new goal, a changed text (what they signed).
+func (h *Handler) Edit(ctx context.Context, actorID string, p *Petition, in Input, lang string) (*Petition, error) {
+	l := h.cat.For(lang)
+	return h.Store.update(ctx, p.ID, in, func(tx *store.Tx, in Input) error {
+		var said []string
+		if in.Goal != p.Goal {
+			said = append(said, l.T("petition.timeline.goal", "Before", p.Goal, "After", in.Goal))
+		}
+		if in.Text != p.Text {
+			said = append(said, l.T("petition.timeline.text"))
+		}
+		if len(said) == 0 {
+			return nil
+		}
+		return campaign.RecordUpdate(ctx, tx, actorID, p.CampaignID, campaign.UpdateInput{
+			Title: l.T("petition.timeline.edited", "Title", in.Title), Body: strings.Join(said, "\n\n"), PublishedAt: tx.Now})
+	})
 }
 
 // Answer records the target's answer to a delivery, on the petition and

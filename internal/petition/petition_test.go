@@ -277,8 +277,8 @@ func TestFlaggedOverTheLimitThenReviewed(t *testing.T) {
 			ids = append(ids, id)
 		}
 		rows.Close()
-		b.Post(t, path+"/review", url.Values{"id": {ids[0]}, "decision": {"accept"}})
-		b.Post(t, path+"/review", url.Values{"id": {ids[1]}, "decision": {"reject"}})
+		b.Post(t, path+"/review", url.Values{"id": {ids[0]}, "decision": {"accept"}, "confirm": {"yes"}})
+		b.Post(t, path+"/review", url.Values{"id": {ids[1]}, "decision": {"reject"}, "confirm": {"yes"}})
 		m := app.Mail.Wait(t, "s20@flood.example", "Confirm your signature")
 		b.Post(t, strings.TrimPrefix(m.Link(t, "/p/confirm/"), app.URL), nil)
 		if got := total(t, app, p.id()).TotalSignatures; got != 1 {
@@ -321,7 +321,7 @@ func TestDeliveryAndExport(t *testing.T) {
 		contains(t, "csv", csv, "Ana Shared", "ana@example.org", "Lyon")
 		lacks(t, "csv", csv, "Bob Private", "bob@example.org", "127.0.0.1")
 		// Deliver with a demand move.
-		st, _ := b.Post(t, path+"/deliver", url.Values{"note": {"Handed over at their office."}, "demand_status[" + demands[0] + "]": {"partially_met"}})
+		st, _ := b.Post(t, path+"/deliver", url.Values{"note": {"Handed over at their office."}, "demand_status[" + demands[0] + "]": {"partially_met"}, "confirm": {"yes"}})
 		if st != 200 {
 			t.Fatalf("deliver: %d", st)
 		}

@@ -118,9 +118,13 @@ func insert(ctx context.Context, tx *store.Tx, id, personID string, in Input) er
 	if personID != "" {
 		creator = personID
 	}
+	status := StatusOpen
+	if in.Draft {
+		status = StatusDraft
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO petitions (id, campaign_id, slug, name, title, description, petition_text, goal, status,
-		origin_system, created_by, created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $11, $11)`,
-		id, in.CampaignID, in.Slug, in.Name, in.Title, in.Description, in.Text, in.Goal, origin, creator, tx.Now); err != nil {
+		origin_system, created_by, created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12, $9, $10, $11, $11)`,
+		id, in.CampaignID, in.Slug, in.Name, in.Title, in.Description, in.Text, in.Goal, origin, creator, tx.Now, status); err != nil {
 		return repertoire.Internal(err)
 	}
 	return writeParts(ctx, tx, id, in)
@@ -181,6 +185,12 @@ func writeParts(ctx context.Context, tx *store.Tx, id string, in Input) error {
 // Update rewrites a petition's text, targets, goal and demands (its
 // campaign and origin stay): in is the whole petition as it should be.
 func (s *Store) Update(ctx context.Context, id string, in Input) (*Petition, error) {
+	return s.update(ctx, id, in, nil)
+}
+
+// update is Update, with also (when not nil) run in its transaction with
+// the normalized input.
+func (s *Store) update(ctx context.Context, id string, in Input, also func(*store.Tx, Input) error) (*Petition, error) {
 	if err := in.normalize(); err != nil {
 		return nil, err
 	}
@@ -199,7 +209,13 @@ func (s *Store) Update(ctx context.Context, id string, in Input) (*Petition, err
 		if n, _ := r.RowsAffected(); n == 0 {
 			return errNotFound
 		}
-		return writeParts(ctx, tx, id, in)
+		if err := writeParts(ctx, tx, id, in); err != nil {
+			return err
+		}
+		if also != nil {
+			return also(tx, in)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -338,7 +354,8 @@ func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Petition, int, error
 	}
 	if lq.Visible {
 		args = append(args, lq.ViewerID)
-		conds = append(conds, campaign.VisibleCondition("p.campaign_id", "$"+itoa(len(args))))
+		conds = append(conds, campaign.VisibleCondition("p.campaign_id", "$"+itoa(len(args))),
+			`(p.status <> '`+StatusDraft+`' OR `+organizeCondition("p.id", "$"+itoa(len(args)))+`)`)
 	}
 	conds = append(conds, lq.Filter.Where("p.created_at", "p.modified_at", func(v any) string { args = append(args, v); return "$" + itoa(len(args)) })...)
 	where := ""
@@ -377,7 +394,9 @@ func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Petition, int, error
 	return out, total, nil
 }
 
-// SetStatus opens or closes a petition; a closed one takes no signatures.
+// SetStatus opens (publishes) or closes a petition; a closed one takes no
+// signatures. A petition never goes back to being a draft: people may have
+// read or signed it.
 func (s *Store) SetStatus(ctx context.Context, id, status string) error {
 	if status != StatusOpen && status != StatusClosed {
 		return repertoire.Invalid("status", "field.bad_choice", nil)
@@ -408,6 +427,34 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	})
 }
 
+// DeleteUncounted deletes a petition none of whose signatures counted
+// (pending ones go with it, and their links then find nothing); one with
+// counted signatures is refused: they are leaves of the transparency log
+// and answer to the text they signed. The check and the deletion share
+// one transaction.
+func (s *Store) DeleteUncounted(ctx context.Context, id string) error {
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		counts, err := participation.CountsOf(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if counts.Total() > 0 {
+			return errCounted
+		}
+		r, err := tx.ExecContext(ctx, `DELETE FROM petitions WHERE id = $1`, id)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return errNotFound
+		}
+		return participation.DeleteAction(ctx, tx, id)
+	})
+}
+
+// errCounted refuses to delete a petition with counted signatures.
+var errCounted = repertoire.Errorf(repertoire.ECONFLICT, "petition.delete.counted")
+
 // CampaignTactics lists a campaign's petitions for its page
 // (campaign.TacticLister), newest first, with their counted signatures
 // from the maintained counters. A closed petition says so; an open one
@@ -429,8 +476,11 @@ func (s *Store) CampaignTactics(ctx context.Context, campaignID string) ([]campa
 	for i, p := range ps {
 		c := counts[p.ID]
 		t := campaign.Tactic{Kind: "petition", Title: p.Title, Path: p.Path(), Summary: p.Description, Count: c.Total(), Goal: p.Goal}
-		if p.Status == StatusClosed {
+		switch p.Status {
+		case StatusClosed:
 			t.Status = StatusClosed
+		case StatusDraft:
+			t.Status = campaign.TacticDraft // the campaign page lists it to organizers only
 		}
 		out[i] = t
 	}

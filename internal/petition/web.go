@@ -4,6 +4,7 @@ import (
 	"context"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,8 @@ import (
 func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /c/{community}/{campaign}/petitions/new", h.newForm)
 	mux.HandleFunc("POST /c/{community}/{campaign}/petitions", h.create)
+	mux.HandleFunc("GET /c/{community}/{campaign}/petitions/{petition}/edit", h.editForm)
+	mux.HandleFunc("POST /c/{community}/{campaign}/petitions/{petition}/edit", h.edit)
 	// Visitors read the page from a one-second cache: a viral petition is
 	// rendered once a second per language, however many read it.
 	mux.HandleFunc("GET /c/{community}/{campaign}/petitions/{petition}", web.NewMicrocache(time.Second).Wrap(h.show))
@@ -35,6 +38,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /c/{community}/{campaign}/petitions/{petition}/review", h.review)
 	mux.HandleFunc("POST /c/{community}/{campaign}/petitions/{petition}/deliver", h.deliver)
 	mux.HandleFunc("POST /c/{community}/{campaign}/petitions/{petition}/status", h.setStatus)
+	mux.HandleFunc("POST /c/{community}/{campaign}/petitions/{petition}/delete", h.deletePetition)
 	mux.HandleFunc("POST /c/{community}/{campaign}/petitions/{petition}/deliveries/{delivery}/answer", h.answer)
 	mux.HandleFunc("GET /c/{community}/{campaign}/petitions/{petition}/signers.csv", h.exportCSV)
 
@@ -62,16 +66,19 @@ const maxFormTargets = 3
 // targetRow is one target's pair of inputs on the form.
 type targetRow struct{ I, N int }
 
+// newData is the petition form's page: a new petition's, or an existing
+// one's edit (Edit set).
 type newData struct {
 	S       *scope
 	Form    *web.Form
 	Targets []targetRow
 	Demands []campaign.Demand
 	Checked map[string]bool
+	Edit    *Petition
 }
 
 func (h *Handler) renderNew(w http.ResponseWriter, r *http.Request, status int, s *scope, f *web.Form) {
-	d := newData{S: s, Form: f, Checked: map[string]bool{}}
+	d := newData{S: s, Form: f, Checked: map[string]bool{}, Edit: s.Tactic}
 	for i := range maxFormTargets {
 		d.Targets = append(d.Targets, targetRow{I: i, N: i + 1})
 	}
@@ -86,7 +93,19 @@ func (h *Handler) renderNew(w http.ResponseWriter, r *http.Request, status int, 
 	for _, id := range f.Values["demands"] {
 		d.Checked[id] = true
 	}
-	h.pages.Render(w, r, status, "petition_new", web.Localizer(r.Context()).T("petition.new.title"), d)
+	title := web.Localizer(r.Context()).T("petition.new.title")
+	if d.Edit != nil {
+		title = web.Localizer(r.Context()).T("petition.edit.title", "Title", d.Edit.Title)
+	} else if len(f.Values) == 0 {
+		// A new petition is addressed to the campaign's targets unless
+		// the organizer says otherwise.
+		for i, t := range full.Targets {
+			if i < maxFormTargets {
+				f.Values.Set("target["+itoa(i)+"].name", t)
+			}
+		}
+	}
+	h.pages.Render(w, r, status, "petition_new", title, d)
 }
 
 func (h *Handler) newForm(w http.ResponseWriter, r *http.Request) {
@@ -103,23 +122,69 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	participation.Post(w, r, h.pages, "petition.created", func(f *web.Form) (string, error) {
-		in := Input{CampaignID: s.Campaign.ID, Title: f.Get("title"), Slug: f.Get("slug"), Description: f.Get("description"),
-			Text: f.Get("petition_text"), DemandIDs: f.Values["demands"]}
-		var errs repertoire.Errors
-		if g := strings.TrimSpace(f.Get("goal")); g != "" {
-			n, err := strconv.Atoi(g)
-			if err != nil {
-				errs = append(errs, repertoire.Invalid("goal", "petition.bad_goal", nil))
-			}
-			in.Goal = n
-		}
-		for i := range maxFormTargets {
-			in.Targets = append(in.Targets, Target{Name: f.Get("target[" + itoa(i) + "].name"), Email: f.Get("target[" + itoa(i) + "].email")})
-		}
-		if err := errs.Err(); err != nil {
+		in, err := formInput(f, s.Campaign.ID)
+		if err != nil {
 			return "", err
 		}
+		in.Draft = f.Get("draft") != ""
 		p, err := h.Store.Create(r.Context(), web.ViewerID(r), in)
+		if err != nil {
+			return "", err
+		}
+		return p.Path(), nil
+	}, func(status int, f *web.Form) { h.renderNew(w, r, status, s, f) })
+}
+
+// formInput reads the petition form, new or edited.
+func formInput(f *web.Form, campaignID string) (Input, error) {
+	in := Input{CampaignID: campaignID, Title: f.Get("title"), Slug: f.Get("slug"), Description: f.Get("description"),
+		Text: f.Get("petition_text"), DemandIDs: f.Values["demands"]}
+	var errs repertoire.Errors
+	if g := strings.TrimSpace(f.Get("goal")); g != "" {
+		n, err := strconv.Atoi(g)
+		if err != nil {
+			errs = append(errs, repertoire.Invalid("goal", "petition.bad_goal", nil))
+		}
+		in.Goal = n
+	}
+	for i := range maxFormTargets {
+		in.Targets = append(in.Targets, Target{Name: f.Get("target[" + itoa(i) + "].name"), Email: f.Get("target[" + itoa(i) + "].email")})
+	}
+	return in, errs.Err()
+}
+
+// editForm shows a petition's form filled with what it says now.
+func (h *Handler) editForm(w http.ResponseWriter, r *http.Request) {
+	s := h.locator.Locate(w, r, true, true)
+	if s == nil {
+		return
+	}
+	p := s.Tactic
+	v := url.Values{"title": {p.Title}, "slug": {p.Slug}, "description": {p.Description}, "petition_text": {p.Text}, "demands": p.DemandIDs}
+	if p.Goal > 0 {
+		v.Set("goal", strconv.Itoa(p.Goal))
+	}
+	for i, t := range p.Targets {
+		v.Set("target["+itoa(i)+"].name", t.Name)
+		v.Set("target["+itoa(i)+"].email", t.Email)
+	}
+	h.renderNew(w, r, http.StatusOK, s, web.NewForm(v))
+}
+
+// edit saves a petition's new text; what matters to its signers (its goal,
+// its text) is told on the campaign's timeline.
+func (h *Handler) edit(w http.ResponseWriter, r *http.Request) {
+	s := h.locator.Locate(w, r, true, true)
+	if s == nil {
+		return
+	}
+	participation.Post(w, r, h.pages, "petition.edited", func(f *web.Form) (string, error) {
+		in, err := formInput(f, s.Campaign.ID)
+		if err != nil {
+			return "", err
+		}
+		p, err := h.Edit(r.Context(), web.ViewerID(r), s.Tactic, in, web.Localizer(r.Context()).Lang)
+		h.forget(s.Tactic.ID)
 		if err != nil {
 			return "", err
 		}
@@ -234,8 +299,19 @@ func (h *Handler) share(l *i18n.Localizer, p *Petition) participation.Share {
 // show renders the public page. Public communities' pages are built at
 // most once a second and shared by every visitor: the UK petitions site
 // fell over under people refreshing the count.
-func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
+// locate finds a petition's public page for the viewer: a draft is not
+// found but by its organizers, who preview it there.
+func (h *Handler) locate(w http.ResponseWriter, r *http.Request) *scope {
 	s := h.locator.Locate(w, r, true, false)
+	if s != nil && s.Tactic.Status == StatusDraft && !s.CanOrganize {
+		h.pages.Error(w, r, errNotFound)
+		return nil
+	}
+	return s
+}
+
+func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
+	s := h.locate(w, r)
 	if s == nil {
 		return
 	}
@@ -300,7 +376,7 @@ func (h *Handler) sign(w http.ResponseWriter, r *http.Request) {
 	form := participation.Form{Kind: participation.Signature, ActionID: s.Tactic.ID, NameRequired: true,
 		Done: s.Tactic.Path() + "/signed",
 		Rerender: func(w http.ResponseWriter, r *http.Request, status int, f *web.Form) {
-			if s := h.locator.Locate(w, r, true, false); s != nil {
+			if s := h.locate(w, r); s != nil {
 				h.renderShow(w, r, status, s, f)
 			}
 		}}
@@ -313,7 +389,7 @@ func (h *Handler) sign(w http.ResponseWriter, r *http.Request) {
 // signed is the page after signing: the same for every signer (see
 // participation.Done).
 func (h *Handler) signed(w http.ResponseWriter, r *http.Request) {
-	s := h.locator.Locate(w, r, true, false)
+	s := h.locate(w, r)
 	if s == nil {
 		return
 	}
@@ -325,7 +401,7 @@ func (h *Handler) signed(w http.ResponseWriter, r *http.Request) {
 // mastodon answers the share block's form asking for the person's
 // Mastodon instance.
 func (h *Handler) mastodon(w http.ResponseWriter, r *http.Request) {
-	if s := h.locator.Locate(w, r, true, false); s != nil {
+	if s := h.locate(w, r); s != nil {
 		participation.MastodonPage(w, r, h.pages, h.share(web.Localizer(r.Context()), s.Tactic))
 	}
 }
@@ -334,7 +410,7 @@ func (h *Handler) mastodon(w http.ResponseWriter, r *http.Request) {
 // title, count and progress. It is drawn at most once a minute per
 // language, and read under the page's own access rule.
 func (h *Handler) shareImage(w http.ResponseWriter, r *http.Request) {
-	s := h.locator.Locate(w, r, true, false)
+	s := h.locate(w, r)
 	if s == nil {
 		return
 	}

@@ -3,6 +3,7 @@ package petition
 import (
 	"encoding/csv"
 	"net/http"
+	"strings"
 
 	"repertoire"
 	"repertoire/internal/campaign"
@@ -51,7 +52,8 @@ func (h *Handler) manage(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) manageURL(s *scope) string { return s.Tactic.Path() + "/manage" }
 
-// review confirms or rejects the checked flagged signatures at once.
+// review confirms or rejects the checked flagged signatures at once, after
+// a confirmation page saying how many and what follows.
 func (h *Handler) review(w http.ResponseWriter, r *http.Request) {
 	s := h.locator.Locate(w, r, true, true)
 	if s == nil {
@@ -66,7 +68,22 @@ func (h *Handler) review(w http.ResponseWriter, r *http.Request) {
 		h.pages.Error(w, r, repertoire.Invalid("decision", "field.bad_choice", nil))
 		return
 	}
-	if _, err := h.parts.Review(r.Context(), web.ViewerID(r), s.Tactic.ID, f.Values["id"], accept); err != nil {
+	ids := f.Values["id"]
+	if len(ids) == 0 {
+		web.Redirect(w, r, h.manageURL(s)+"#review", "petition.review.none")
+		return
+	}
+	verb := map[bool]string{true: "accept", false: "reject"}[accept]
+	l := web.Localizer(r.Context())
+	if !h.pages.Confirmed(w, r, f, web.Confirmation{
+		Question:     l.T("petition.review.confirm_"+verb, "Count", len(ids)),
+		Consequences: []string{l.T("petition.review.consequence_" + verb)},
+		Button:       l.T("petition.review." + verb),
+		Back:         h.manageURL(s) + "#review",
+	}) {
+		return
+	}
+	if _, err := h.parts.Review(r.Context(), web.ViewerID(r), s.Tactic.ID, ids, accept); err != nil {
 		h.pages.Error(w, r, err)
 		return
 	}
@@ -105,9 +122,22 @@ func demandMoves(f *web.Form, p *Petition) []DemandMove {
 	return moves
 }
 
+// deliver hands the petition to its targets once the organizer confirmed
+// what goes where; a petition delivered before says so, and delivering it
+// again is that page's explicit choice.
 func (h *Handler) deliver(w http.ResponseWriter, r *http.Request) {
 	s := h.locator.Locate(w, r, true, true)
 	if s == nil {
+		return
+	}
+	f, ok := h.pages.Form(w, r)
+	if !ok {
+		return
+	}
+	if c, err := h.deliveryConfirmation(r, s); err != nil {
+		h.pages.Error(w, r, err)
+		return
+	} else if !h.pages.Confirmed(w, r, f, c) {
 		return
 	}
 	participation.Post(w, r, h.pages, "petition.delivered", func(f *web.Form) (string, error) {
@@ -116,6 +146,77 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request) {
 		}
 		return h.manageURL(s), nil
 	}, func(status int, f *web.Form) { h.renderManage(w, r, status, s, f) })
+}
+
+// deletePetition deletes a petition once its confirmation page was
+// answered; one with counted signatures is refused at once, saying why
+// (close it instead).
+func (h *Handler) deletePetition(w http.ResponseWriter, r *http.Request) {
+	s := h.locator.Locate(w, r, true, true)
+	if s == nil {
+		return
+	}
+	f, ok := h.pages.Form(w, r)
+	if !ok {
+		return
+	}
+	counts, err := participation.CountsOf(r.Context(), h.Store.db.Reader(), s.Tactic.ID)
+	if err == nil && counts.Total() > 0 {
+		err = errCounted
+	}
+	if err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	l := web.Localizer(r.Context())
+	if !h.pages.Confirmed(w, r, f, web.Confirmation{
+		Question:     l.T("petition.delete.confirm", "Title", s.Tactic.Title),
+		Consequences: []string{l.T("petition.delete.consequence", "Count", counts.Pending+counts.Flagged)},
+		Button:       l.T("petition.delete.submit"),
+		Back:         h.manageURL(s) + "#state",
+	}) {
+		return
+	}
+	if err := h.Store.DeleteUncounted(r.Context(), s.Tactic.ID); err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	h.forget(s.Tactic.ID)
+	web.Redirect(w, r, "/c/"+s.Community.Slug+"/"+s.Campaign.Slug, "petition.deleted")
+}
+
+func (h *Handler) deliveryConfirmation(r *http.Request, s *scope) (web.Confirmation, error) {
+	ctx := r.Context()
+	l := web.Localizer(ctx)
+	counts, err := participation.CountsOf(ctx, h.Store.db.Reader(), s.Tactic.ID)
+	if err != nil {
+		return web.Confirmation{}, err
+	}
+	past, err := h.Store.Deliveries(ctx, s.Tactic.ID)
+	if err != nil {
+		return web.Confirmation{}, err
+	}
+	var to []string
+	for _, t := range s.Tactic.Targets {
+		if t.Email != "" {
+			to = append(to, t.Name)
+		}
+	}
+	targets := strings.Join(to, ", ")
+	if targets == "" {
+		targets = l.T("petition.deliver.no_address")
+	}
+	c := web.Confirmation{
+		Question:     l.T("petition.deliver.confirm", "Title", s.Tactic.Title),
+		Consequences: []string{l.T("petition.deliver.consequence", "Count", counts.Total(), "Targets", targets)},
+		Button:       l.T("petition.deliver.submit"),
+		Back:         h.manageURL(s) + "#deliver",
+	}
+	if len(past) > 0 { // newest first
+		c.Consequences = append([]string{l.T("petition.deliver.again", "Date", web.FormatDate(l.Lang, past[0].DeliveredAt))}, c.Consequences...)
+		c.Button = l.T("petition.deliver.again_submit")
+	}
+	return c, nil
 }
 
 func (h *Handler) answer(w http.ResponseWriter, r *http.Request) {

@@ -183,7 +183,7 @@ func TestErasureLeavesNothingBehind(t *testing.T) {
 		confirm("ana@example.org", "Confirm your commitment")
 
 		// The delivery lists Zephyrine's name to the target.
-		if st, _ := organizer.Post(t, petitionPath+"/deliver", url.Values{"note": {"By hand."}}); st != 200 {
+		if st, _ := organizer.Post(t, petitionPath+"/deliver", url.Values{"note": {"By hand."}, "confirm": {"yes"}}); st != 200 {
 			t.Fatalf("deliver: %d", st)
 		}
 		if m := app.Mail.Wait(t, "ceo@platform.example", "Petition:"); !strings.Contains(m.Body, zoe.given+" "+zoe.family) {

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -89,7 +90,7 @@ func NewRenderer(log *slog.Logger, capabilities ...fs.FS) (*Renderer, error) {
 		}
 	}
 	// Pages of the web package itself.
-	for _, page := range []string{"error"} {
+	for _, page := range []string{"error", "confirm"} {
 		t, err := base.Clone()
 		if err != nil {
 			return nil, err
@@ -149,6 +150,38 @@ func (rd *Renderer) Form(w http.ResponseWriter, r *http.Request) (*Form, bool) {
 		return nil, false
 	}
 	return NewForm(r.PostForm), true
+}
+
+// Confirmation is the step a destructive or irreversible post asks first
+// (deleting a section with its demands, delivering a petition, a review's
+// decision on many signatures): a page that says what will happen and
+// posts the same form again with confirm=yes. It works without scripts.
+type Confirmation struct {
+	Action       string   // the post's own path, where the confirmed form goes
+	Question     string   // localized: the page's heading
+	Consequences []string // localized: what will happen, and what cannot be undone
+	Button       string   // localized: the danger button's label
+	Back         string   // the page to go back to, changing nothing
+	Values       url.Values
+}
+
+// Confirmed reports whether the post f was confirmed (confirm=yes);
+// when not, it shows c's confirmation page, carrying f's values.
+func (rd *Renderer) Confirmed(w http.ResponseWriter, r *http.Request, f *Form, c Confirmation) bool {
+	if f.Get("confirm") == "yes" {
+		return true
+	}
+	if c.Action == "" {
+		c.Action = r.URL.Path
+	}
+	c.Values = url.Values{}
+	for k, vs := range f.Values {
+		if k != "confirm" {
+			c.Values[k] = vs
+		}
+	}
+	rd.Render(w, r, http.StatusOK, "confirm", c.Question, c)
+	return false
 }
 
 // Error renders an error page with the status and localized message of err.

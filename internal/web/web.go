@@ -132,6 +132,8 @@ func LocalPath(p string) string {
 type Form struct {
 	Values url.Values
 	Errors map[string]string
+	// focused is set once a field with an error took the autofocus.
+	focused bool
 }
 
 // NewForm wraps a copy of submitted values.
@@ -148,6 +150,17 @@ func (f *Form) Get(name string) string { return f.Values.Get(name) }
 
 // Error returns the localized error of a field.
 func (f *Form) Error(name string) string { return f.Errors[name] }
+
+// Autofocus reports whether the field is the first refused one the page
+// draws: it gets the autofocus, so a person without scripts lands on it.
+// The page's templates ask in the order they draw the fields.
+func (f *Form) Autofocus(name string) bool {
+	if f.focused || f.Errors[name] == "" {
+		return false
+	}
+	f.focused = true
+	return true
+}
 
 // HasErrors reports whether any field was refused.
 func (f *Form) HasErrors() bool { return len(f.Errors) > 0 }
