@@ -510,6 +510,8 @@ var entryLinks = []struct {
 	{"repertoire:pledges", "GET", "/pledges"},
 	{"repertoire:record_commitment_helper", "POST", "/pledges/{pledge_id}/commitments"},
 	{"repertoire:decisions", "GET", "/decisions"},
+	{"repertoire:gateway_policies", "GET", "/gateway/policies"},
+	{"repertoire:gateway_strikes", "GET", "/gateway/strikes"},
 	{"repertoire:legal_actions", "GET", "/legal_actions"},
 	{"repertoire:integrity_groups", "GET", "/integrity/groups"},
 	{"osdi:messages", "GET", "/messages"},
