@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"repertoire/internal/store/storetest"
+	"repertoire/internal/vault"
 )
 
 // TestSettingsPrecedence: a flag given wins over its variable, the
@@ -28,8 +29,10 @@ smtp = "smtp://mailer:s3cret@mail.example:587"
 trusted-proxy = ["10.0.0.0/8", "192.0.2.1"]
 drain-timeout = "25s"
 demo = true
+vault-max-upload-bytes = 1048576
+vault-max-entries = 1000
 `), 0o600)
-	for _, name := range []string{"REPERTOIRE_ADDR", "REPERTOIRE_DB", "REPERTOIRE_BASE_URL", "REPERTOIRE_SMTP", "REPERTOIRE_TRUSTED_PROXIES", "REPERTOIRE_DRAIN_TIMEOUT", "REPERTOIRE_DEMO", "REPERTOIRE_CONFIG"} {
+	for _, name := range []string{"REPERTOIRE_ADDR", "REPERTOIRE_DB", "REPERTOIRE_BASE_URL", "REPERTOIRE_SMTP", "REPERTOIRE_TRUSTED_PROXIES", "REPERTOIRE_DRAIN_TIMEOUT", "REPERTOIRE_DEMO", "REPERTOIRE_CONFIG", "REPERTOIRE_VAULT_MAX_UPLOAD_BYTES", "REPERTOIRE_VAULT_MAX_ENTRIES", "REPERTOIRE_VAULT_MAX_ENTRY_BYTES"} {
 		t.Setenv(name, "")
 	}
 
@@ -42,16 +45,26 @@ demo = true
 		len(cfg.TrustedProxies) != 2 || cfg.TrustedProxies[1].String() != "192.0.2.1/32" {
 		t.Errorf("from the file: %+v", cfg)
 	}
+	if l := cfg.VaultLimits; l == nil || l.MaxUpload != 1<<20 || l.MaxEntries != 1000 || l.MaxUncompressed != vault.DefaultLimits().MaxUncompressed {
+		t.Errorf("the vault's limits from the file: %+v", l)
+	}
 
 	t.Setenv("REPERTOIRE_CONFIG", file) // the file named by its variable
 	t.Setenv("REPERTOIRE_BASE_URL", "https://env.example")
-	cfg, err = serveConfig([]string{"--addr", "127.0.0.1:7000"})
+	t.Setenv("REPERTOIRE_VAULT_MAX_ENTRIES", "2000")
+	t.Setenv("REPERTOIRE_VAULT_MAX_ENTRY_BYTES", "4096")
+	cfg, err = serveConfig([]string{"--addr", "127.0.0.1:7000", "--vault-max-entry-bytes", "8192"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Addr != "127.0.0.1:7000" || cfg.BaseURL != "https://env.example" || cfg.DB != "sqlite:/data/from-file.db" {
 		t.Errorf("flag > env > file: addr %q, base URL %q, db %q", cfg.Addr, cfg.BaseURL, cfg.DB)
 	}
+	if l := cfg.VaultLimits; l.MaxUpload != 1<<20 || l.MaxEntries != 2000 || l.MaxEntryBytes != 8192 {
+		t.Errorf("the vault's limits, flag > env > file: %+v", l)
+	}
+	t.Setenv("REPERTOIRE_VAULT_MAX_ENTRIES", "")
+	t.Setenv("REPERTOIRE_VAULT_MAX_ENTRY_BYTES", "")
 
 	t.Setenv("REPERTOIRE_CONFIG", "")
 	cfg, err = serveConfig(nil)
@@ -60,6 +73,12 @@ demo = true
 	}
 	if cfg.Addr != "127.0.0.1:8080" || cfg.DB != defaultDB || cfg.DrainTimeout != 10*time.Second || cfg.Demo {
 		t.Errorf("defaults: %+v", cfg)
+	}
+	if cfg.VaultLimits == nil || *cfg.VaultLimits != vault.DefaultLimits() {
+		t.Errorf("the vault's default limits: %+v", cfg.VaultLimits)
+	}
+	if _, err := serveConfig([]string{"--vault-max-entries", "0"}); err == nil {
+		t.Error("a vault limit of 0 was taken")
 	}
 
 	bad := filepath.Join(dir, "bad.toml")

@@ -26,6 +26,7 @@ import (
 	"repertoire/internal/server"
 	"repertoire/internal/store"
 	"repertoire/internal/target"
+	"repertoire/internal/vault"
 	"repertoire/internal/web"
 )
 
@@ -34,6 +35,7 @@ const usage = `usage:
                    [--base-url URL] [--smtp smtp://user:pass@host:port] [--mail-dir DIR] [--data-dir DIR] [--demo]
                    [--trusted-proxy CIDR]... [--drain-timeout 10s] [--integrity-every 5m] [--no-rate-limits] [--log-key FILE] [--no-log]
                    [--inbound-smtp-addr ADDR --inbound-domain DOMAIN] [--inbound-max-bytes N]
+                   [--vault-max-upload-bytes N] [--vault-max-uncompressed-bytes N] [--vault-max-entries N] [--vault-max-entry-bytes N]
   repertoire migrate --db …
   repertoire user create --db … --email E --name N [--admin]   (password read from stdin when given)
   repertoire token create --db … --email E                      (prints a new API token)
@@ -151,6 +153,7 @@ type serveOptions struct {
 	dsn      *string
 	proxies  []string
 	noLimits *bool
+	vault    vault.Limits
 }
 
 // serveFlags declares serve's flags, with their defaults: the
@@ -179,6 +182,11 @@ func serveFlags() (*flag.FlagSet, *serveOptions) {
 	})
 	fs.DurationVar(&o.cfg.DrainTimeout, "drain-timeout", 10*time.Second, "on SIGTERM, how long requests in flight get to finish")
 	fs.DurationVar(&o.cfg.IntegrityEvery, "integrity-every", 5*time.Minute, "how often to look for coordinated participations among the last hours' (0: only when organizers ask)")
+	def := vault.DefaultLimits()
+	fs.Int64Var(&o.vault.MaxUpload, "vault-max-upload-bytes", def.MaxUpload, "largest file a member uploads into their data vault, in bytes")
+	fs.Int64Var(&o.vault.MaxUncompressed, "vault-max-uncompressed-bytes", def.MaxUncompressed, "most bytes inflated out of one vault archive, every entry together (a zip bomb stops there)")
+	fs.IntVar(&o.vault.MaxEntries, "vault-max-entries", def.MaxEntries, "most entries of one vault archive")
+	fs.Int64Var(&o.vault.MaxEntryBytes, "vault-max-entry-bytes", def.MaxEntryBytes, "largest entry of a vault archive read whole (a profile), in bytes")
 	o.noLimits = fs.Bool("no-rate-limits", false, "flag no signature over the per-IP and per-domain limits (load tests from one machine)")
 	return fs, o
 }
@@ -196,6 +204,11 @@ func serveConfig(args []string) (server.Config, error) {
 		return server.Config{}, err
 	}
 	cfg.TrustedProxies = trusted
+	if o.vault.MaxUpload <= 0 || o.vault.MaxUncompressed <= 0 || o.vault.MaxEntries <= 0 || o.vault.MaxEntryBytes <= 0 {
+		return server.Config{}, errors.New("the vault's limits (--vault-max-…) must be positive")
+	}
+	limits := o.vault
+	cfg.VaultLimits = &limits
 	if *o.noLimits {
 		cfg.Limits = &participation.Limits{KeepIPs: participation.DefaultLimits().KeepIPs}
 	}

@@ -437,7 +437,10 @@ func (s *Store) closeCounted(ctx context.Context, tx *store.Tx, id string, at ti
 		return campaign.Adopt(ctx, tx, d.CampaignID, campaign.Adoption{At: at, For: d.Counted(RoleFor), Against: d.Counted(RoleAgainst),
 			Turnout: d.Turnout, Electorate: d.Electorate})
 	case d.Kind == KindDataPolicy && d.PolicyID != "":
-		return gateway.AdoptPolicy(ctx, tx, d.PolicyID, d.ID, at)
+		if err := gateway.AdoptPolicy(ctx, tx, d.PolicyID, d.ID, at); err != nil {
+			return err
+		}
+		return gateway.AskMembers(ctx, tx, s.cat, s.baseURL, d.PolicyID) // those who said "ask me"
 	case d.Kind == KindDataStrike && d.StrikeID != "":
 		return gateway.CallStrike(ctx, tx, d.StrikeID, d.ID, at)
 	}

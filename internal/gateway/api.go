@@ -301,7 +301,7 @@ func (h *Handler) items(w http.ResponseWriter, r *http.Request, rec *record, p *
 	after := r.URL.Query().Get("after")
 	var items []vault.Item
 	if len(people) > 0 {
-		if items, err = h.vault.Shared(ctx, people, []string{rec.req.Category}, after, limit); err != nil {
+		if items, err = h.vault.SharedWith(ctx, p.ID, people, []string{rec.req.Category}, after, limit); err != nil {
 			api.Problem(w, r, h.log, err)
 			return nil, false
 		}
@@ -311,7 +311,7 @@ func (h *Handler) items(w http.ResponseWriter, r *http.Request, rec *record, p *
 		// category?
 		counts := map[string]int{}
 		if len(people) > 0 {
-			if counts, err = h.vault.Sharing(ctx, people, []string{rec.req.Category}); err != nil {
+			if counts, err = h.vault.SharingWith(ctx, p.ID, people, []string{rec.req.Category}); err != nil {
 				api.Problem(w, r, h.log, err)
 				return nil, false
 			}
@@ -363,7 +363,7 @@ func (h *Handler) apiAggregates(w http.ResponseWriter, r *http.Request) {
 	}
 	counts := map[string]int{}
 	if len(people) > 0 {
-		if counts, err = h.vault.Sharing(ctx, people, []string{rec.req.Category}); err != nil {
+		if counts, err = h.vault.SharingWith(ctx, p.ID, people, []string{rec.req.Category}); err != nil {
 			api.Problem(w, r, h.log, err)
 			return
 		}

@@ -19,8 +19,124 @@ func (h *Handler) organizerRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/gateway/consumers/{id}/keys", h.apiCreateKey)
 	mux.HandleFunc("DELETE /api/v1/gateway/consumers/{id}/keys/{key}", h.apiRevokeKey)
 	mux.HandleFunc("GET /api/v1/gateway/consumers/{id}/requests", h.apiRequests)
+	mux.HandleFunc("GET /api/v1/gateway/policies", h.apiListPolicies)
 	mux.HandleFunc("POST /api/v1/gateway/policies", h.apiProposePolicy)
+	mux.HandleFunc("GET /api/v1/gateway/strikes", h.apiListStrikes)
 	mux.HandleFunc("POST /api/v1/gateway/strikes", h.apiProposeStrike)
+}
+
+// listOf reads a collection's page and filter and the community it is
+// of, which the caller organizes; nil when it answered.
+func (h *Handler) listOf(w http.ResponseWriter, r *http.Request) (*community.Community, api.Page, api.Filter, bool) {
+	if api.Require(w, r) == nil {
+		return nil, api.Page{}, api.Filter{}, false
+	}
+	page, err := api.ParsePage(r)
+	var filter api.Filter
+	if err == nil {
+		filter, err = api.ParseFilter(r)
+	}
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return nil, page, filter, false
+	}
+	com := h.organizes(w, r, r.URL.Query().Get("community"))
+	return com, page, filter, com != nil
+}
+
+// organizerPolicyJSON is a policy as its community's organizers read it.
+type organizerPolicyJSON struct {
+	Identifiers []string `json:"identifiers"`
+	ID          string   `json:"id"`
+	Community   string   `json:"community"`
+	Consumer    string   `json:"consumer"`
+	Categories  []string `json:"categories"`
+	Level       string   `json:"level"`
+	MinGroup    int      `json:"min_group"`
+	RatePerMin  int      `json:"rate_per_minute"`
+	ItemsPerDay int      `json:"items_per_day"`
+	Purpose     string   `json:"purpose"`
+	StartsAt    string   `json:"starts_at"`
+	EndsAt      string   `json:"ends_at"`
+	InForce     bool     `json:"in_force"`
+	Decision    *string  `json:"decision"`
+	AdoptedDate *string  `json:"adopted_date"`
+	CreatedDate string   `json:"created_date"`
+}
+
+// apiListPolicies lists a community's policies, adopted or proposed, to
+// its organizers: GET /api/v1/gateway/policies?community=….
+func (h *Handler) apiListPolicies(w http.ResponseWriter, r *http.Request) {
+	com, page, filter, ok := h.listOf(w, r)
+	if !ok {
+		return
+	}
+	ps, total, err := h.Store.PoliciesPage(r.Context(), com.ID, filter, page.Offset(), page.PerPage)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	now := time.Now()
+	items := make([]organizerPolicyJSON, 0, len(ps))
+	for _, p := range ps {
+		d := organizerPolicyJSON{Identifiers: api.Identifiers(p.ID), ID: p.ID, Community: p.CommunityID, Consumer: p.ConsumerID,
+			Categories: p.Categories, Level: p.Level, MinGroup: p.MinGroup, RatePerMin: p.RatePerMin, ItemsPerDay: p.ItemsPerDay,
+			Purpose: p.Purpose, StartsAt: api.Time(p.StartsAt), EndsAt: api.Time(p.EndsAt), InForce: p.InForce(now),
+			AdoptedDate: api.TimePtr(p.AdoptedAt), CreatedDate: api.Time(p.CreatedAt)}
+		if p.DecisionID != "" {
+			link := api.URL(h.baseURL, "/decisions/"+p.DecisionID)
+			d.Decision = &link
+		}
+		items = append(items, d)
+	}
+	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "repertoire:gateway_policies", items, total, page))
+}
+
+// organizerStrikeJSON is a data strike as its community's organizers read it.
+type organizerStrikeJSON struct {
+	Identifiers []string `json:"identifiers"`
+	ID          string   `json:"id"`
+	Community   string   `json:"community"`
+	Scope       string   `json:"scope"`
+	Reason      string   `json:"reason"`
+	StartsAt    string   `json:"starts_at"`
+	EndsAt      string   `json:"ends_at"`
+	Active      bool     `json:"active"`
+	Strikers    *int     `json:"strikers,omitempty"` // scope joined: how many joined
+	Decision    *string  `json:"decision"`
+	CalledDate  *string  `json:"called_date"`
+	CreatedDate string   `json:"created_date"`
+}
+
+// apiListStrikes lists a community's data strikes, called or proposed, to
+// its organizers: GET /api/v1/gateway/strikes?community=….
+func (h *Handler) apiListStrikes(w http.ResponseWriter, r *http.Request) {
+	com, page, filter, ok := h.listOf(w, r)
+	if !ok {
+		return
+	}
+	ss, total, err := h.Store.StrikesPage(r.Context(), com.ID, filter, page.Offset(), page.PerPage)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	now := time.Now()
+	items := make([]organizerStrikeJSON, 0, len(ss))
+	for _, s := range ss {
+		d := organizerStrikeJSON{Identifiers: api.Identifiers(s.ID), ID: s.ID, Community: s.CommunityID, Scope: s.Scope, Reason: s.Reason,
+			StartsAt: api.Time(s.StartsAt), EndsAt: api.Time(s.EndsAt), Active: s.Active(now), CalledDate: api.TimePtr(s.CalledAt),
+			CreatedDate: api.Time(s.CreatedAt)}
+		if s.Scope == ScopeJoined {
+			n := s.Strikers
+			d.Strikers = &n
+		}
+		if s.DecisionID != "" {
+			link := api.URL(h.baseURL, "/decisions/"+s.DecisionID)
+			d.Decision = &link
+		}
+		items = append(items, d)
+	}
+	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "repertoire:gateway_strikes", items, total, page))
 }
 
 // organizes finds a community the token's holder organizes (one they

@@ -206,6 +206,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	vaults := vault.New(db, pages, log, cfg.BaseURL, dataDir(cfg), vaultLimits(cfg))
 	gateways := gateway.New(db, pages, cat, log, cfg.BaseURL, communities.Store, vaults.Store)
 	gateways.NoHistory = cfg.GatewayNoHistory
+	vaults.Asks = gateways.Asks // the vault page shows the policies that ask about "ask me" categories
 	decisions := decision.New(db, pages, cat, log, cfg.BaseURL, communities.Store, campaigns.Store, pledges.Store, gateways.Store, scheduler.Kick)
 	// The integrity review reads the participations of a community's
 	// tactics, each tactic's ids selected by its owner; its figure shows
@@ -509,6 +510,8 @@ var entryLinks = []struct {
 	{"repertoire:pledges", "GET", "/pledges"},
 	{"repertoire:record_commitment_helper", "POST", "/pledges/{pledge_id}/commitments"},
 	{"repertoire:decisions", "GET", "/decisions"},
+	{"repertoire:gateway_policies", "GET", "/gateway/policies"},
+	{"repertoire:gateway_strikes", "GET", "/gateway/strikes"},
 	{"repertoire:legal_actions", "GET", "/legal_actions"},
 	{"repertoire:integrity_groups", "GET", "/integrity/groups"},
 	{"osdi:messages", "GET", "/messages"},

@@ -163,6 +163,26 @@ func pageLimit(limit int) int {
 // personIDs (nil: anyone) and consents Share for the item's category;
 // paging by item id after `after`, at most limit.
 func (s *Store) Shared(ctx context.Context, personIDs []string, categories []string, after string, limit int) ([]Item, error) {
+	return s.SharedWith(ctx, "", personIDs, categories, after, limit)
+}
+
+// consentCond is the condition that person col's consent for category
+// col lets policyID read it: Share, or AskMe and their answer to that
+// policy for that category allows it ("" policy: Share only).
+func consentCond(args *store.Args, policyID, person, category string) string {
+	share := `EXISTS (SELECT 1 FROM vault_consents c WHERE c.person_id = ` + person + ` AND c.category = ` + category + ` AND c.consent = ` +
+		args.Add(string(Share)) + `)`
+	if policyID == "" {
+		return share
+	}
+	return `(` + share + ` OR EXISTS (SELECT 1 FROM vault_consents c JOIN vault_answers a ON a.person_id = c.person_id AND a.category = c.category
+		WHERE c.person_id = ` + person + ` AND c.category = ` + category + ` AND c.consent = ` + args.Add(string(AskMe)) +
+		` AND a.policy_id = ` + args.Add(policyID) + ` AND a.allow))`
+}
+
+// SharedWith is Shared under policyID: a member whose consent for the
+// category is AskMe is read too once they allowed that policy.
+func (s *Store) SharedWith(ctx context.Context, policyID string, personIDs []string, categories []string, after string, limit int) ([]Item, error) {
 	if err := checkCategories("categories", categories); err != nil {
 		return nil, err
 	}
@@ -178,9 +198,7 @@ func (s *Store) Shared(ctx context.Context, personIDs []string, categories []str
 	for _, c := range slices.Compact(slices.Sorted(slices.Values(categories))) {
 		for _, ids := range chunks(personIDs) {
 			var args store.Args
-			conds := []string{`i.category = ` + args.Add(c), `i.id > ` + args.Add(after),
-				`EXISTS (SELECT 1 FROM vault_consents c WHERE c.person_id = i.person_id AND c.category = i.category AND c.consent = ` +
-					args.Add(string(Share)) + `)`}
+			conds := []string{`i.category = ` + args.Add(c), `i.id > ` + args.Add(after), consentCond(&args, policyID, "i.person_id", "i.category")}
 			if ids != nil {
 				// Concatenated, the column is no index key: the planner
 				// keeps to the category's id order.
@@ -203,6 +221,12 @@ func (s *Store) Shared(ctx context.Context, personIDs []string, categories []str
 // Sharing counts, per category, the people among personIDs (nil: anyone)
 // who consent Share and have items in it.
 func (s *Store) Sharing(ctx context.Context, personIDs []string, categories []string) (map[string]int, error) {
+	return s.SharingWith(ctx, "", personIDs, categories)
+}
+
+// SharingWith is Sharing under policyID: those whose consent is AskMe and
+// who allowed that policy the category count too.
+func (s *Store) SharingWith(ctx context.Context, policyID string, personIDs []string, categories []string) (map[string]int, error) {
 	if err := checkCategories("categories", categories); err != nil {
 		return nil, err
 	}
@@ -215,7 +239,12 @@ func (s *Store) Sharing(ctx context.Context, personIDs []string, categories []st
 	}
 	for _, ids := range chunks(personIDs) {
 		var args store.Args
-		conds := []string{`c.consent = ` + args.Add(string(Share)), in(&args, "c.category", categories),
+		consent := `c.consent = ` + args.Add(string(Share))
+		if policyID != "" {
+			consent = `(` + consent + ` OR (c.consent = ` + args.Add(string(AskMe)) + ` AND EXISTS (SELECT 1 FROM vault_answers a
+				WHERE a.person_id = c.person_id AND a.category = c.category AND a.policy_id = ` + args.Add(policyID) + ` AND a.allow)))`
+		}
+		conds := []string{consent, in(&args, "c.category", categories),
 			`EXISTS (SELECT 1 FROM vault_items i WHERE i.person_id = c.person_id AND i.category = c.category)`}
 		if ids != nil {
 			conds = append(conds, in(&args, "c.person_id", ids))
@@ -478,6 +507,7 @@ func (s *Store) Recover(ctx context.Context, olderThan time.Duration) (int, erro
 // transaction.
 func erase(ctx context.Context, tx *store.Tx, personID string) error {
 	for _, q := range []string{`DELETE FROM vault_items WHERE person_id = $1`, `DELETE FROM vault_consents WHERE person_id = $1`,
+		`DELETE FROM vault_answers WHERE person_id = $1`,
 		`DELETE FROM vault_imports WHERE person_id = $1`} {
 		if _, err := tx.ExecContext(ctx, q, personID); err != nil {
 			return repertoire.Internal(err)
@@ -546,6 +576,7 @@ func exportSections() []account.ExportSection {
 			return out, nil
 		}},
 		{Name: "vault_consents", SQL: `SELECT category, consent, modified_at FROM vault_consents WHERE person_id = $1 ORDER BY category`},
+		{Name: "vault_answers", SQL: `SELECT policy_id, category, allow, answered_at FROM vault_answers WHERE person_id = $1 ORDER BY policy_id, category`},
 	}
 }
 
@@ -557,4 +588,115 @@ func (s *Store) ByHash(ctx context.Context, personID, hash string) (Item, error)
 		return it, store.NotFound(err, "vault.item_not_found")
 	}
 	return it, nil
+}
+
+// Answer is a member's answer to a policy for a category whose consent is
+// AskMe.
+type Answer struct {
+	PolicyID string
+	Category string
+	Allow    bool
+	At       time.Time
+}
+
+// SetAnswer records personID's answer to policyID for category (allow or
+// refuse), replacing any earlier one: the gateway reads it on its next
+// request.
+func (s *Store) SetAnswer(ctx context.Context, personID, policyID, category string, allow bool) error {
+	if err := checkCategories("category", []string{category}); err != nil {
+		return err
+	}
+	if policyID == "" {
+		return repertoire.Invalid("policy", "field.required", nil)
+	}
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO vault_answers (person_id, policy_id, category, allow, answered_at)
+			VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (person_id, policy_id, category) DO UPDATE SET allow = excluded.allow, answered_at = excluded.answered_at`,
+			personID, policyID, category, allow, tx.Now)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		return nil
+	})
+}
+
+// Answers are personID's answers, by policy then category.
+func (s *Store) Answers(ctx context.Context, personID string) (map[string]map[string]Answer, error) {
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT policy_id, category, allow, answered_at FROM vault_answers WHERE person_id = $1`, personID)
+	if err != nil {
+		return nil, repertoire.Internal(err)
+	}
+	defer rows.Close()
+	out := map[string]map[string]Answer{}
+	for rows.Next() {
+		var a Answer
+		if err := rows.Scan(&a.PolicyID, &a.Category, &a.Allow, &a.At); err != nil {
+			return nil, repertoire.Internal(err)
+		}
+		a.At = a.At.UTC()
+		if out[a.PolicyID] == nil {
+			out[a.PolicyID] = map[string]Answer{}
+		}
+		out[a.PolicyID][a.Category] = a
+	}
+	if err := rows.Err(); err != nil {
+		return nil, repertoire.Internal(err)
+	}
+	return out, nil
+}
+
+// AskingAbout maps each of personIDs whose consent is AskMe for one of
+// categories to those categories: whom a policy covering them asks, and
+// about what.
+func AskingAbout(ctx context.Context, q store.Queryer, personIDs, categories []string) (map[string][]string, error) {
+	if err := checkCategories("categories", categories); err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, ids := range chunks(personIDs) {
+		if len(ids) == 0 || len(categories) == 0 {
+			continue
+		}
+		var args store.Args
+		conds := []string{`consent = ` + args.Add(string(AskMe)), in(&args, "category", categories), in(&args, "person_id", ids)}
+		rows, err := q.QueryContext(ctx, `SELECT person_id, category FROM vault_consents WHERE `+strings.Join(conds, " AND ")+
+			` ORDER BY person_id, category`, args...)
+		if err != nil {
+			return nil, repertoire.Internal(err)
+		}
+		for rows.Next() {
+			var person, category string
+			if err := rows.Scan(&person, &category); err != nil {
+				rows.Close()
+				return nil, repertoire.Internal(err)
+			}
+			out[person] = append(out[person], category)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, repertoire.Internal(err)
+		}
+	}
+	return out, nil
+}
+
+// Ask is a question the gateway puts to a member: an adopted policy
+// covering categories whose consent they set to AskMe.
+type Ask struct {
+	PolicyID        string
+	Consumer        string
+	ConsumerPurpose string
+	Community       string
+	Purpose         string
+	Level           string
+	Starts, Ends    time.Time
+	Categories      []AskCategory
+}
+
+// AskCategory is one category an Ask is about, and the member's answer.
+type AskCategory struct {
+	Name     string
+	Answered bool
+	Allow    bool
 }

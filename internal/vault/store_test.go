@@ -197,6 +197,44 @@ func TestSharedFollowsEachConsent(t *testing.T) {
 		if none, err := s.Shared(ctx, []string{}, []string{"posts"}, "", 100); err != nil || len(none) != 0 {
 			t.Errorf("shared among nobody: %d items, %v", len(none), err)
 		}
+		// Bob is asked for his posts: served under the policy he allows,
+		// only while he allows it, under no other; Cleo's answer does not
+		// override her "do not share".
+		answer := func(id, policy string, allow bool) {
+			t.Helper()
+			if err := s.SetAnswer(ctx, id, policy, "posts", allow); err != nil {
+				t.Fatal(err)
+			}
+		}
+		under := func(policy string) map[string]int {
+			t.Helper()
+			items, err := s.SharedWith(ctx, policy, nil, []string{"posts"}, "", 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return owners(items)
+		}
+		if got := under("policy-1"); got[bob+"/posts"] != 0 {
+			t.Errorf("bob's posts before he answered: %v", got)
+		}
+		answer(bob, "policy-1", true)
+		answer(cleo, "policy-1", true)
+		if got := under("policy-1"); got[bob+"/posts"] == 0 || got[cleo+"/posts"] != 0 || got[ada+"/posts"] != 3 {
+			t.Errorf("under the policy bob allowed: %v", got)
+		}
+		if got := under("policy-2"); got[bob+"/posts"] != 0 {
+			t.Errorf("under another policy: %v", got)
+		}
+		if n, err := s.SharingWith(ctx, "policy-1", nil, []string{"posts"}); err != nil || n["posts"] != 2 {
+			t.Errorf("sharing under the policy bob allowed: %v %v", n, err)
+		}
+		answer(bob, "policy-1", false)
+		if got := under("policy-1"); got[bob+"/posts"] != 0 {
+			t.Errorf("after bob refused: %v", got)
+		}
+		if a, err := s.Answers(ctx, bob); err != nil || len(a) != 1 || a["policy-1"]["posts"].Allow {
+			t.Errorf("bob's answers: %v %v", a, err)
+		}
 		if onlyPosts, err := s.Shared(ctx, nil, []string{"comments"}, "", 100); err != nil || len(onlyPosts) != 1 {
 			t.Errorf("shared comments: %d items, %v", len(onlyPosts), err)
 		}

@@ -130,6 +130,10 @@ type Handler struct {
 	baseURL  string
 	uploads  string // where uploads are spooled, inside the data directory
 	limit    *web.Limiter
+	// Asks lists the gateway's questions to a member (the policies that
+	// cover a category they set to ask me); nil: none. The server wires
+	// the gateway's.
+	Asks func(ctx context.Context, personID string) ([]Ask, error)
 }
 
 //go:embed templates/*.html

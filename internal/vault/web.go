@@ -26,6 +26,7 @@ import (
 func (h *Handler) webRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /account/vault", h.show)
 	mux.HandleFunc("POST /account/vault/consents", h.saveConsents)
+	mux.HandleFunc("POST /account/vault/answers", h.saveAnswer)
 	mux.HandleFunc("POST /account/vault/import", h.importUpload)
 	mux.HandleFunc("GET /account/vault/download", h.download)
 	mux.HandleFunc("GET /account/vault/c/{category}", h.showCategory)
@@ -53,6 +54,7 @@ type vaultPage struct {
 	Import     *web.Form
 	Imported   *Result // after an import
 	MaxUpload  int     // MiB
+	Asks       []Ask   // the gateway's questions about ask-me categories
 }
 
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, personID string, form *web.Form, imported *Result) {
@@ -69,6 +71,12 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, per
 	}
 	page := vaultPage{Consents: Consents, Formats: Formats, All: Categories, Import: form, Imported: imported,
 		MaxUpload: int(h.importer.Limits.MaxUpload >> 20)}
+	if h.Asks != nil {
+		if page.Asks, err = h.Asks(ctx, personID); err != nil {
+			h.pages.Error(w, r, err)
+			return
+		}
+	}
 	for _, c := range Categories {
 		page.Categories = append(page.Categories, categoryRow{Name: c, Count: counts[c], Consent: consents[c]})
 		page.Total += counts[c]
@@ -92,6 +100,44 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 		imported = &Result{Added: max(added, 0), Read: max(read, 0)}
 	}
 	h.render(w, r, http.StatusOK, v.PersonID, nil, imported)
+}
+
+// saveAnswer records the member's answer (allow or refuse) to one of the
+// gateway's questions: a policy, for a category they set to ask me.
+func (h *Handler) saveAnswer(w http.ResponseWriter, r *http.Request) {
+	v := web.RequireViewer(w, r)
+	if v == nil {
+		return
+	}
+	form, ok := h.pages.Form(w, r)
+	if !ok {
+		return
+	}
+	policy, category, answer := form.Get("policy"), form.Get("category"), form.Get("answer")
+	if answer != "allow" && answer != "refuse" {
+		h.pages.Error(w, r, repertoire.Invalid("answer", "vault.answer_unknown", nil))
+		return
+	}
+	var asks []Ask
+	if h.Asks != nil {
+		var err error
+		if asks, err = h.Asks(r.Context(), v.PersonID); err != nil {
+			h.pages.Error(w, r, err)
+			return
+		}
+	}
+	asked := slices.ContainsFunc(asks, func(a Ask) bool {
+		return a.PolicyID == policy && slices.ContainsFunc(a.Categories, func(c AskCategory) bool { return c.Name == category })
+	})
+	if !asked {
+		h.pages.Error(w, r, repertoire.Invalid("policy", "vault.answer_not_asked", nil))
+		return
+	}
+	if err := h.Store.SetAnswer(r.Context(), v.PersonID, policy, category, answer == "allow"); err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	web.Redirect(w, r, "/account/vault#ask-"+policy, "vault.answer_saved")
 }
 
 // saveConsents records the consent of every category posted. A category
