@@ -21,10 +21,19 @@ type signInPage struct {
 	Next string
 }
 
+// afterSignIn is where a sign-in leads: the page it was asked from, else
+// the person's dashboard (their communities, what waits for them).
+func afterSignIn(next string) string {
+	if next == "" {
+		return "/dashboard"
+	}
+	return web.LocalPath(next)
+}
+
 func (h *Handler) showSignIn(w http.ResponseWriter, r *http.Request) {
 	l := web.Localizer(r.Context())
 	h.pages.Render(w, r, http.StatusOK, "signin", l.T("account.signin_title"),
-		signInPage{Form: web.NewForm(nil), Next: web.LocalPath(r.URL.Query().Get("next"))})
+		signInPage{Form: web.NewForm(nil), Next: afterSignIn(r.URL.Query().Get("next"))})
 }
 
 func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
@@ -35,7 +44,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	form := web.NewForm(r.PostForm)
 	form.Values.Del("password") // never echoed back
-	page := signInPage{Form: form, Next: web.LocalPath(r.PostForm.Get("next"))}
+	page := signInPage{Form: form, Next: afterSignIn(r.PostForm.Get("next"))}
 	fail := func(err error) {
 		if !form.SetErrors(l, err) {
 			h.pages.Error(w, r, err)

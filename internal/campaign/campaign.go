@@ -44,6 +44,9 @@ type Handler struct {
 	// Blocks are the sections other capabilities add to its page
 	// (server.go hands them over).
 	Blocks []Block
+	// Dashboard gives the organizer's dashboard what waits for review
+	// and what is scheduled, each capability its own.
+	Dashboard []community.Dashboarder
 }
 
 // New builds the campaign handler.
@@ -57,6 +60,7 @@ func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger,
 // they never overlap the community's own five-segment ones.
 func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /c/{community}/campaigns/new", h.newForm)
+	mux.HandleFunc("GET /dashboard", h.dashboard)
 	mux.HandleFunc("POST /c/{community}/campaigns", h.create)
 	mux.HandleFunc("GET /c/{community}/{campaign}", web.NewMicrocache(time.Second).Wrap(h.show))
 	mux.HandleFunc("GET /c/{community}/{campaign}/edit", h.editForm)

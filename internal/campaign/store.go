@@ -468,9 +468,12 @@ type TacticQuery struct {
 	CampaignID string
 	ViewerID   string
 	Admin      bool
-	Filter     api.Filter
-	Offset     int
-	Limit      int
+	// OrganizerID keeps the tactics of the communities this person
+	// organizes (their dashboard).
+	OrganizerID string
+	Filter      api.Filter
+	Offset      int
+	Limit       int
 }
 
 // Page writes q's conditions on the tactic table aliased alias (its
@@ -482,6 +485,9 @@ func (q TacticQuery) Page(alias string) *store.Page {
 	}
 	if !q.Admin {
 		p.Cond(VisibleCondition(alias+".campaign_id", p.Args.Add(q.ViewerID)))
+	}
+	if q.OrganizerID != "" {
+		p.Cond(OrganizeCondition(alias+".campaign_id", p.Args.Add(q.OrganizerID)))
 	}
 	p.Cond(q.Filter.Where(alias+".created_at", alias+".modified_at", p.Args.Add)...)
 	return p

@@ -148,7 +148,7 @@ func TestCampaignPages(t *testing.T) {
 		// French.
 		visitor.Lang = "fr"
 		_, body = visitor.Get(t, base)
-		contains(t, "in French", body, "Revendications", "Partiellement satisfaite", "Ouverte depuis le", "1 mai 2018", "Adressée à", "il y a")
+		contains(t, "in French", body, "Revendications", "Partiellement satisfaite", "Ouverte depuis le", "1er mai 2018", "Adressée à", "il y a")
 
 		// Who may organize.
 		member := app.Browser()

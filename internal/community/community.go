@@ -334,3 +334,25 @@ func rank(role string) int {
 func (h *Handler) PersonData() account.PersonData {
 	return account.PersonData{Export: ExportSections(), Erase: Erase}
 }
+
+// DashboardItem is a line another capability adds to an organizer's
+// dashboard: something waiting for their review (flagged participations,
+// a suspect group, people asking to join) or something scheduled (a
+// pledge's deadline, an event, a vote opening or closing, a message).
+// Label is a message ID read with Count and Title; Path the page to act on.
+type DashboardItem struct {
+	CommunityID string
+	Scheduled   bool // false: it needs review
+	Label       string
+	Title       string
+	Count       int
+	At          time.Time // when it happens (Scheduled)
+	Path        string
+}
+
+// Dashboarder gives the items of a capability for the dashboard of the
+// person, in the communities they organize (OrganizedBy): each capability
+// reads only its own tables.
+type Dashboarder interface {
+	DashboardItems(ctx context.Context, personID string) ([]DashboardItem, error)
+}

@@ -443,6 +443,10 @@ func (h *Handler) PersonData() account.PersonData {
 	return account.PersonData{Export: exportSections(), Erase: erase}
 }
 
+// Dashboard is the decisions' part of the organizer's dashboard: votes
+// opening and closing.
+func (h *Handler) Dashboard() community.Dashboarder { return h.Store }
+
 // CommunityLinks puts the decisions on the community page.
 func (h *Handler) CommunityLinks() []community.PageLink {
 	return []community.PageLink{{Path: "decisions", Label: "decision.decisions"}}

@@ -152,6 +152,9 @@ type ListQuery struct {
 	CommunityID string
 	ViewerID    string
 	Admin       bool
+	// OrganizerID keeps the decisions of the communities this person
+	// organizes (their dashboard).
+	OrganizerID string
 	Filter      api.Filter
 	Offset      int
 	Limit       int
@@ -165,6 +168,9 @@ func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Decision, int, error
 	}
 	if !lq.Admin {
 		p.Cond(community.VisibleCondition("d.community_id", p.Args.Add(lq.ViewerID)))
+	}
+	if lq.OrganizerID != "" {
+		p.Cond(community.OrganizeCondition("d.community_id", p.Args.Add(lq.OrganizerID)))
 	}
 	p.Cond(lq.Filter.Where("d.created_at", "d.modified_at", p.Args.Add)...)
 	q := s.db.Reader()
@@ -834,3 +840,26 @@ func exportSections() []account.ExportSection {
 
 // electorLink is an elector's ballot link before it is mailed.
 type electorLink struct{ id, personID, secret string }
+
+// DashboardItems are the votes to open and to close in the communities the
+// person organizes, for their dashboard.
+func (s *Store) DashboardItems(ctx context.Context, personID string) ([]community.DashboardItem, error) {
+	ds, _, err := s.List(ctx, ListQuery{OrganizerID: personID, Admin: true})
+	if err != nil {
+		return nil, err
+	}
+	var out []community.DashboardItem
+	for _, d := range ds {
+		it := community.DashboardItem{CommunityID: d.CommunityID, Scheduled: true, Title: d.Title, Count: d.Turnout, Path: d.Path()}
+		switch {
+		case d.Status == StatusDraft && d.OpensAt != nil:
+			it.Label, it.At = "decision.dashboard.opens", *d.OpensAt
+		case d.Status == StatusOpen:
+			it.Label, it.At = "decision.dashboard.closes", d.ClosesAt
+		default:
+			continue
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}

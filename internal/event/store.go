@@ -447,3 +447,26 @@ func (l communityLister) CommunityEvents(ctx context.Context, communityID, lang 
 	}
 	return out, nil
 }
+
+// Dashboard is the events' part of the organizer's dashboard: the
+// upcoming events of the communities they organize.
+func (h *Handler) Dashboard() community.Dashboarder { return dashboard{h.Store} }
+
+type dashboard struct{ s *Store }
+
+// upcomingOnDashboard is how many events the dashboard shows.
+const upcomingOnDashboard = 50
+
+func (d dashboard) DashboardItems(ctx context.Context, personID string) ([]community.DashboardItem, error) {
+	es, err := list(ctx, d.s.db.Reader(), `e.campaign_id IN (`+campaign.CampaignsOf(community.OrganizedBy("$1"))+`) AND e.ends_at > $2
+		AND e.status = 'scheduled' ORDER BY e.starts_at, e.id LIMIT `+itoa(upcomingOnDashboard), personID, store.Now())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]community.DashboardItem, len(es))
+	for i, e := range es {
+		out[i] = community.DashboardItem{CommunityID: e.CommunityID, Scheduled: true, Label: "event.dashboard.upcoming",
+			Title: e.Title, Count: e.Accepted, At: e.Start, Path: e.Path()}
+	}
+	return out, nil
+}

@@ -46,3 +46,25 @@ func TestLocalizesErrorsWithArguments(t *testing.T) {
 		t.Fatalf("missing message shows %q", got)
 	}
 }
+
+// Counts people read take their language's plural form: English's one is
+// 1 only, French's is 0 and 1.
+func TestCountsTakeTheirLanguagesPluralForms(t *testing.T) {
+	c := i18n.MustLoad()
+	for _, tc := range []struct {
+		lang  string
+		count int
+		want  string
+	}{
+		{"en", 0, "0 signatures"}, {"en", 1, "1 signature"}, {"en", 2, "2 signatures"},
+		{"fr", 0, "0 signature"}, {"fr", 1, "1 signature"}, {"fr", 2, "2 signatures"},
+	} {
+		got := c.For(tc.lang).T("campaign.tactic.petition.count", "Count", tc.count, "Total", tc.count)
+		if got != tc.want {
+			t.Errorf("%s, %d: %q, want %q", tc.lang, tc.count, got, tc.want)
+		}
+	}
+	if got := c.For("fr").T("community.dashboard.requests", "Count", 1, "Total", 1); got != "1 personne demande à rejoindre" {
+		t.Errorf("French request count: %q", got)
+	}
+}

@@ -616,3 +616,25 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(out)
 	return out
 }
+
+// Dashboard is the review's part of the organizer's dashboard: the groups
+// waiting for their review in each community.
+func (h *Handler) Dashboard() community.Dashboarder { return dashboard{h} }
+
+type dashboard struct{ h *Handler }
+
+func (d dashboard) DashboardItems(ctx context.Context, personID string) ([]community.DashboardItem, error) {
+	counts, err := openGroups(ctx, d.h.db.Reader(), personID)
+	if err != nil {
+		return nil, err
+	}
+	var out []community.DashboardItem
+	for id, n := range counts {
+		c, err := d.h.communities.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, community.DashboardItem{CommunityID: id, Label: "integrity.dashboard.groups", Count: n, Path: "/c/" + c.Slug + "/integrity"})
+	}
+	return out, nil
+}

@@ -374,3 +374,7 @@ func (h *Handler) Answer(ctx context.Context, actorID string, p *Petition, deliv
 
 // TacticLister lists a campaign's petitions on its page.
 func (h *Handler) TacticLister() campaign.TacticLister { return h.Store }
+
+// Dashboard is the petitions' part of the organizer's dashboard: the
+// signatures flagged for their review.
+func (h *Handler) Dashboard() community.Dashboarder { return h.Store }

@@ -9,6 +9,7 @@ import (
 	"repertoire"
 	"repertoire/internal/api"
 	"repertoire/internal/campaign"
+	"repertoire/internal/community"
 	"repertoire/internal/participation"
 	"repertoire/internal/store"
 )
@@ -339,9 +340,12 @@ type ListQuery struct {
 	// visitor, "": the public ones).
 	Visible  bool
 	ViewerID string
-	Filter   api.Filter
-	Offset   int
-	Limit    int
+	// OrganizerID keeps the petitions of the communities this person
+	// organizes (their dashboard).
+	OrganizerID string
+	Filter      api.Filter
+	Offset      int
+	Limit       int
 }
 
 // List returns a page of petitions, newest first, and the total.
@@ -356,6 +360,10 @@ func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Petition, int, error
 		args = append(args, lq.ViewerID)
 		conds = append(conds, campaign.VisibleCondition("p.campaign_id", "$"+itoa(len(args))),
 			`(p.status <> '`+StatusDraft+`' OR `+organizeCondition("p.id", "$"+itoa(len(args)))+`)`)
+	}
+	if lq.OrganizerID != "" {
+		args = append(args, lq.OrganizerID)
+		conds = append(conds, campaign.OrganizeCondition("p.campaign_id", "$"+itoa(len(args))))
 	}
 	conds = append(conds, lq.Filter.Where("p.created_at", "p.modified_at", func(v any) string { args = append(args, v); return "$" + itoa(len(args)) })...)
 	where := ""
@@ -511,4 +519,29 @@ func (s *Store) Campaign(ctx context.Context, id string) (*campaign.Campaign, er
 // export names what they signed).
 func (s *Store) Titles(ctx context.Context, q store.Queryer, ids []string) (map[string]string, error) {
 	return participation.TitlesOf(ctx, q, `SELECT id, title FROM petitions WHERE id IN $ids`, ids)
+}
+
+// DashboardItems are the signatures flagged for review in the petitions of
+// the communities the person organizes, for their dashboard.
+func (s *Store) DashboardItems(ctx context.Context, personID string) ([]community.DashboardItem, error) {
+	ps, _, err := s.List(ctx, ListQuery{OrganizerID: personID, Limit: 1000})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	counts, err := participation.CountsOfMany(ctx, s.db.Reader(), ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []community.DashboardItem
+	for _, p := range ps {
+		if n := counts[p.ID].Flagged; n > 0 {
+			out = append(out, community.DashboardItem{CommunityID: p.CommunityID, Label: "petition.dashboard.flagged",
+				Title: p.Title, Count: n, Path: p.Path() + "/manage"})
+		}
+	}
+	return out, nil
 }

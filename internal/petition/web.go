@@ -200,7 +200,7 @@ type view struct {
 	Petition *Petition
 	Counts   participation.Counts
 	Aside    integrity.Aside // how many are set aside, and why
-	LogSize  int // the transparency log's size Counts belong to; -1 unknown
+	LogSize  int             // the transparency log's size Counts belong to; -1 unknown
 	Growth   []participation.Bucket
 	Chart    *Chart
 	Recent   []participation.PublicParticipant

@@ -376,7 +376,7 @@ func TestPledgePages(t *testing.T) {
 		fr := app.Browser()
 		fr.Lang = "fr"
 		st, body = fr.Get(t, "/c/fb-users/strike/pledges/quit-for-a-week")
-		if st != 200 || !strings.Contains(body, "Je vais quit Instagram du 25 mai 2099 au 1 juin 2099, mais seulement si 1\u00a0000 personnes") || !strings.Contains(body, "Je m’engage") {
+		if st != 200 || !strings.Contains(body, "Je vais quit Instagram du 25 mai 2099 au 1er juin 2099, mais seulement si 1\u00a0000 personnes") || !strings.Contains(body, "Je m’engage") {
 			t.Fatalf("French page: %d\n%s", st, body)
 		}
 		st, body = app.Browser().Post(t, "/c/fb-users/strike/pledges/"+f.pledge.Slug+"/commit", url.Values{"given_name": {"Gus"}, "email": {"not-an-address"}})
@@ -537,7 +537,7 @@ func TestLatecomersMailSaysWhetherTheWindowHasStarted(t *testing.T) {
 		confirm(late[1])
 		for _, c := range []struct{ who, subject, body string }{
 			{"carol@example.org", "It’s on: Log out of Facebook", "Here is the plan: log out of Facebook, from 25 May 2099 to 1 June 2099."},
-			{"claire@example.org", "C’est parti : Log out of Facebook", "Le plan : log out of Facebook, du 25 mai 2099 au 1 juin 2099."},
+			{"claire@example.org", "C’est parti : Log out of Facebook", "Le plan : log out of Facebook, du 25 mai 2099 au 1er juin 2099."},
 		} {
 			m := app.Mail.Wait(t, c.who, c.subject)
 			if m.Subject != c.subject || !strings.Contains(m.Body, c.body) {
@@ -553,7 +553,7 @@ func TestLatecomersMailSaysWhetherTheWindowHasStarted(t *testing.T) {
 		confirm(late[3])
 		for _, c := range []struct{ who, subject, body string }{
 			{"dan@example.org", "It’s under way: Log out of Facebook", "It’s under way! 5 of us are already doing it: log out of Facebook, until 1 June 2099."},
-			{"denise@example.org", "C’est en cours : Log out of Facebook", "C’est en cours ! Nous sommes déjà 6 à le faire : log out of Facebook, jusqu’au 1 juin 2099."},
+			{"denise@example.org", "C’est en cours : Log out of Facebook", "C’est en cours ! Nous sommes déjà 6 à le faire : log out of Facebook, jusqu’au 1er juin 2099."},
 		} {
 			m := app.Mail.Wait(t, c.who, c.subject)
 			if m.Subject != c.subject || !strings.Contains(m.Body, c.body) {
@@ -612,7 +612,7 @@ func TestWindowEndingAtMidnightReadsTheSameEverywhere(t *testing.T) {
 			lang, sentence, dates, confirm, on string
 		}{
 			{"en", "from 25 May 2099 to 1 June 2099, but only if", `<time datetime="2099-06-01">1 June 2099</time>`, "Confirm your commitment", "It’s on"},
-			{"fr", "du 25 mai 2099 au 1 juin 2099, mais seulement si", `<time datetime="2099-06-01">1 juin 2099</time>`, "Confirmez votre engagement", "C’est parti"},
+			{"fr", "du 25 mai 2099 au 1er juin 2099, mais seulement si", `<time datetime="2099-06-01">1er juin 2099</time>`, "Confirmez votre engagement", "C’est parti"},
 		} {
 			b := app.Browser()
 			b.Lang = c.lang
@@ -627,10 +627,10 @@ func TestWindowEndingAtMidnightReadsTheSameEverywhere(t *testing.T) {
 			t.Fatalf("edit form: %d\n%s", st, body)
 		}
 		f.commitOnline(t, "fr@example.org", "Françoise", "fr", "Confirmez votre engagement")
-		if m := app.Mail.Wait(t, "fr@example.org", "Confirmez votre engagement"); !strings.Contains(m.Body, "au 1 juin 2099") {
+		if m := app.Mail.Wait(t, "fr@example.org", "Confirmez votre engagement"); !strings.Contains(m.Body, "au 1er juin 2099") {
 			t.Fatalf("French confirmation mail:\n%s", m.Body)
 		}
-		if m := app.Mail.Wait(t, "fr@example.org", "C’est parti"); !strings.Contains(m.Body, "au 1 juin 2099") {
+		if m := app.Mail.Wait(t, "fr@example.org", "C’est parti"); !strings.Contains(m.Body, "au 1er juin 2099") {
 			t.Fatalf("French activation mail:\n%s", m.Body)
 		}
 		// An English latecomer: the confirmation and activation mails.

@@ -11,6 +11,7 @@ import (
 
 	"repertoire"
 	"repertoire/internal/campaign"
+	"repertoire/internal/community"
 	"repertoire/internal/i18n"
 	"repertoire/internal/participation"
 	"repertoire/internal/schedule"
@@ -580,4 +581,22 @@ func (s *Store) AnswerCheckin(ctx context.Context, token, answer string) (*Check
 		return nil, err
 	}
 	return &Checkin{Pledge: p, Answer: answer}, nil
+}
+
+// DashboardItems are the deadlines of the pledges still collecting in the
+// communities the person organizes, for their dashboard.
+func (s *Store) DashboardItems(ctx context.Context, personID string) ([]community.DashboardItem, error) {
+	ps, _, err := s.List(ctx, ListQuery{OrganizerID: personID, Admin: true})
+	if err != nil {
+		return nil, err
+	}
+	var out []community.DashboardItem
+	for _, p := range ps {
+		if p.Status != StatusCollecting {
+			continue
+		}
+		out = append(out, community.DashboardItem{CommunityID: p.CommunityID, Scheduled: true, Label: "pledge.dashboard.deadline",
+			Title: p.Title, Count: p.Total(), At: p.Deadline, Path: p.Path()})
+	}
+	return out, nil
 }

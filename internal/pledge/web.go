@@ -429,3 +429,6 @@ func (h *Handler) Jobs() map[string]schedule.Handler { return h.Store.Jobs() }
 
 // TacticLister lists a campaign's pledges on its page.
 func (h *Handler) TacticLister() campaign.TacticLister { return h.Store }
+
+// Dashboard is the pledges' part of the organizer's dashboard: deadlines.
+func (h *Handler) Dashboard() community.Dashboarder { return h.Store }

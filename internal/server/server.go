@@ -280,6 +280,9 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		if o, ok := c.(linksAccount); ok {
 			accounts.Links = append(accounts.Links, o.AccountLinks()...)
 		}
+		if o, ok := c.(addsToDashboard); ok {
+			campaigns.Dashboard = append(campaigns.Dashboard, o.Dashboard())
+		}
 	}
 	mux.Handle("GET /static/", web.Static())
 	mux.HandleFunc("GET /lang/{lang}", web.SwitchLanguage)
@@ -412,6 +415,10 @@ type listsCampaigns interface {
 
 type addsCampaignSection interface {
 	CampaignSection() campaign.Block
+}
+
+type addsToDashboard interface {
+	Dashboard() community.Dashboarder
 }
 
 type linksCommunity interface {

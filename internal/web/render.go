@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -308,9 +309,18 @@ var shortMonthsFR = []string{"janv.", "févr.", "mars", "avr.", "mai", "juin", "
 func FormatShortDate(lang string, t time.Time) string {
 	t = t.UTC()
 	if lang == "fr" {
-		return fmt.Sprintf("%d %s", t.Day(), shortMonthsFR[t.Month()-1])
+		return frenchDay(t.Day()) + " " + shortMonthsFR[t.Month()-1]
 	}
 	return t.Format("2 Jan")
+}
+
+// frenchDay writes a day of the month as French does: the first is an
+// ordinal, "1er décembre"; the others are cardinals, "2 décembre".
+func frenchDay(d int) string {
+	if d == 1 {
+		return "1er"
+	}
+	return strconv.Itoa(d)
 }
 
 var monthsFR = []string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
@@ -319,7 +329,7 @@ var monthsFR = []string{"janvier", "février", "mars", "avril", "mai", "juin", "
 func FormatDate(lang string, t time.Time) string {
 	t = t.UTC()
 	if lang == "fr" {
-		return fmt.Sprintf("%d %s %d", t.Day(), monthsFR[t.Month()-1], t.Year())
+		return fmt.Sprintf("%s %s %d", frenchDay(t.Day()), monthsFR[t.Month()-1], t.Year())
 	}
 	return t.Format("2 January 2006")
 }
