@@ -52,6 +52,9 @@ func TestInviteSignUpJoin(t *testing.T) {
 		}
 		Run(t, ctx, "join in one click",
 			chromedp.Click(`form[action^="/invite/"] button`),
+			// The confirmation's flash is on the invitation already: wait
+			// for the invitation's form to go, then for the new flash.
+			chromedp.WaitNotPresent(`form[action^="/invite/"]`),
 			chromedp.WaitVisible(`.flash`),
 		)
 		page := Get(t, ctx, "read the community page", chromedp.Text(`main`))
