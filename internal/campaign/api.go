@@ -340,6 +340,29 @@ func ParseTacticQuery(r *http.Request, campaigns *Store, a Access) (TacticQuery,
 	return q, page, nil
 }
 
+// ParseCommunityQuery reads what a collection of a community's things
+// takes (decisions, messages): its page, its filter, and ?community=
+// narrowing it to a community the caller may see (with organize: runs).
+func ParseCommunityQuery(r *http.Request, a Access, organize bool) (communityID string, page api.Page, filter api.Filter, err error) {
+	if page, err = api.ParsePage(r); err != nil {
+		return "", page, filter, err
+	}
+	if filter, err = api.ParseFilter(r); err != nil {
+		return "", page, filter, err
+	}
+	if s := r.URL.Query().Get("community"); s != "" {
+		c, err := a.Communities.Get(r.Context(), api.ParseID(s))
+		if err == nil {
+			err = a.Check(r.Context(), c.ID, api.PrincipalID(r), organize)
+		}
+		if err != nil {
+			return "", page, filter, err
+		}
+		communityID = c.ID
+	}
+	return communityID, page, filter, nil
+}
+
 // ServeTactics answers the collection of one kind of tactic (rel, such as
 // "osdi:events"): the page list finds for the request, each drawn by doc.
 func ServeTactics[T, D any](w http.ResponseWriter, r *http.Request, log *slog.Logger, campaigns *Store, a Access, baseURL, rel string,

@@ -190,27 +190,12 @@ func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 	if api.Require(w, r) == nil {
 		return
 	}
-	page, err := api.ParsePage(r)
-	var filter api.Filter
-	if err == nil {
-		filter, err = api.ParseFilter(r)
-	}
+	communityID, page, filter, err := campaign.ParseCommunityQuery(r, h.access, true)
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	q := ListQuery{ViewerID: api.PrincipalID(r), Admin: api.IsAdmin(r), Filter: filter, Offset: page.Offset(), Limit: page.PerPage}
-	if s := r.URL.Query().Get("community"); s != "" {
-		c, err := h.communities.Get(r.Context(), api.ParseID(s))
-		if err == nil {
-			err = h.access.Check(r.Context(), c.ID, api.PrincipalID(r), true)
-		}
-		if err != nil {
-			api.Problem(w, r, h.log, err)
-			return
-		}
-		q.CommunityID = c.ID
-	}
+	q := ListQuery{CommunityID: communityID, ViewerID: api.PrincipalID(r), Admin: api.IsAdmin(r), Filter: filter, Offset: page.Offset(), Limit: page.PerPage}
 	list, total, err := h.Store.List(r.Context(), q)
 	if err != nil {
 		api.Problem(w, r, h.log, err)

@@ -43,7 +43,7 @@ func NewStore(db *store.DB, cat *i18n.Catalog, baseURL string, parts *participat
 const messageColumns = `m.id, m.community_id, m.from_name, m.reply_to, m.audience, m.status, m.scheduled_at, m.started_at, m.sent_at,
 	m.total_targeted, m.origin, COALESCE(m.created_by, ''), m.created_at, m.modified_at`
 
-func scanMessage(row interface{ Scan(...any) error }) (*Message, error) {
+func scanMessage(row store.Scanner) (*Message, error) {
 	var m Message
 	var audience string
 	if err := row.Scan(&m.ID, &m.CommunityID, &m.FromName, &m.ReplyTo, &audience, &m.Status, &m.ScheduledAt, &m.StartedAt, &m.SentAt,
@@ -123,46 +123,19 @@ type ListQuery struct {
 
 // List reads messages, newest first, with their total.
 func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Message, int, error) {
-	var where []string
-	var args store.Args
-	arg := args.Add
+	p := &store.Page{Offset: lq.Offset, Limit: lq.Limit}
 	if lq.CommunityID != "" {
-		where = append(where, "m.community_id = "+arg(lq.CommunityID))
+		p.Cond("m.community_id = " + p.Args.Add(lq.CommunityID))
 	}
 	if !lq.Admin {
-		where = append(where, "m.community_id IN ("+community.OrganizedBy(arg(lq.ViewerID))+")")
+		p.Cond("m.community_id IN (" + community.OrganizedBy(p.Args.Add(lq.ViewerID)) + ")")
 	}
-	where = append(where, lq.Filter.Where("m.created_at", "m.modified_at", arg)...)
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
-	}
+	p.Cond(lq.Filter.Where("m.created_at", "m.modified_at", p.Args.Add)...)
 	q := s.db.Reader()
-	var total int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages m`+cond, args...).Scan(&total); err != nil {
-		return nil, 0, repertoire.Internal(err)
-	}
-	limit := ""
-	if lq.Limit > 0 {
-		limit = " LIMIT " + arg(lq.Limit) + " OFFSET " + arg(lq.Offset)
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages m`+cond+` ORDER BY m.created_at DESC, m.id DESC`+limit, args...)
+	out, total, err := store.SelectPage(ctx, q, messageColumns, "FROM messages m", "m.created_at DESC, m.id DESC", p, scanMessage)
 	if err != nil {
-		return nil, 0, repertoire.Internal(err)
+		return nil, 0, err
 	}
-	defer rows.Close()
-	var out []*Message
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, 0, repertoire.Internal(err)
-		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, repertoire.Internal(err)
-	}
-	rows.Close()
 	return out, total, fillVersions(ctx, q, out)
 }
 
