@@ -94,21 +94,6 @@ func (h *Handler) denied(w http.ResponseWriter, r *http.Request, reason string, 
 	api.WriteProblem(w, doc.Status, doc)
 }
 
-// limited tells whether the policy's rate allows one more request now (on
-// this instance: the rate is counted in memory, the daily volume in the
-// database).
-func (h *Handler) limited(p *Policy) bool {
-	key := p.ID + "/" + strconv.Itoa(p.RatePerMin)
-	h.limMu.Lock()
-	l := h.limiters[key]
-	if l == nil {
-		l = web.NewLimiter(time.Minute/time.Duration(p.RatePerMin), p.RatePerMin)
-		h.limiters[key] = l
-	}
-	h.limMu.Unlock()
-	return !l.AllowKey(p.ID)
-}
-
 // policyFor is the policy in force at t that covers the category at one
 // of the levels, nil when none does.
 func policyFor(ps []*Policy, category string, t time.Time, levels ...string) *Policy {
@@ -152,7 +137,8 @@ func (h *Handler) request(w http.ResponseWriter, r *http.Request, endpoint strin
 		h.deny(w, r, rec, ReasonStrike, s)
 		return nil, nil, nil
 	}
-	if h.limited(p) {
+	rec.policy = p
+	if h.history.overRate(p, now) {
 		h.deny(w, r, rec, ReasonOverLimit, nil)
 		return nil, nil, nil
 	}
@@ -176,7 +162,8 @@ func (h *Handler) members(ctx context.Context, rec *record, t time.Time) ([]stri
 }
 
 // finish records an allowed request and tells whether it may be answered:
-// a strike its transaction saw denies it after all. A strike of the
+// a strike its transaction saw denies it after all, and so do its
+// policy's limits as every instance counted them. A strike of the
 // members who joined it is answered only when retry is false (the caller
 // tries again without the strikers otherwise).
 func (h *Handler) finish(w http.ResponseWriter, r *http.Request, rec *record, retry bool) bool {
@@ -189,6 +176,10 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, rec *record, re
 	}
 	if rec.strike != nil && !(retry && rec.strike.Scope == ScopeJoined) {
 		h.denied(w, r, ReasonStrike, rec.strike)
+		return false
+	}
+	if rec.strike == nil && rec.req.Outcome == Denied {
+		h.denied(w, r, rec.req.Reason, nil)
 		return false
 	}
 	return rec.strike == nil
@@ -260,7 +251,6 @@ func (h *Handler) apiItems(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if h.finish(w, r, rec, try == 0) {
-			h.served(p.ID, len(items))
 			WriteItems(w, c, p, items, limit)
 			return
 		}
@@ -274,7 +264,7 @@ func (h *Handler) apiItems(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		rec = &record{req: Request{ID: store.NewID(), ConsumerID: c.ID, PolicyID: p.ID, Endpoint: rec.req.Endpoint, Category: rec.req.Category,
-			Outcome: Allowed}, communityID: c.CommunityID, state: state}
+			Outcome: Allowed}, communityID: c.CommunityID, policy: p, state: state}
 	}
 }
 
@@ -348,8 +338,9 @@ type AggregatesDoc struct {
 	Suppressed bool   `json:"suppressed"`
 }
 
-// apiAggregates answers counts. An aggregate names nobody: it is recorded
-// in the consumer's access log, not as an access to each member's data.
+// apiAggregates answers counts. The members counted are named in the
+// history (a set written once and named by each request that counts the
+// same members), so each sees the aggregate on their access page.
 func (h *Handler) apiAggregates(w http.ResponseWriter, r *http.Request) {
 	rec, p, _ := h.request(w, r, "aggregates", LevelAggregate)
 	if rec == nil {
@@ -361,20 +352,21 @@ func (h *Handler) apiAggregates(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	counts := map[string]int{}
+	var counted []string
 	if len(people) > 0 {
-		if counts, err = h.vault.SharingWith(ctx, p.ID, people, []string{rec.req.Category}); err != nil {
+		if counted, err = h.vault.SharingPeopleWith(ctx, p.ID, people, rec.req.Category); err != nil {
 			api.Problem(w, r, h.log, err)
 			return
 		}
 	}
-	n := counts[rec.req.Category]
+	n := len(counted)
 	doc := AggregatesDoc{Policy: p.ID, Category: rec.req.Category, MinGroup: p.MinGroup}
 	if n >= p.MinGroup {
 		doc.People = &n
 		rec.req.People = n
+		rec.counted = counted
 	} else {
-		doc.Suppressed = true
+		doc.Suppressed = true // a count not given reads nobody's data
 	}
 	if !h.finish(w, r, rec, false) {
 		return

@@ -19,7 +19,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -279,6 +278,7 @@ type Access struct {
 	Category     string
 	ItemIDs      []string
 	Items        int
+	Aggregate    int // an aggregate they were counted in: of how many members (no items)
 	At           time.Time
 }
 
@@ -293,6 +293,7 @@ type Request struct {
 	Reason     string // why denied
 	Items      int
 	People     int
+	SetID      string // an aggregate's: the members it counted
 	At         time.Time
 }
 
@@ -317,9 +318,7 @@ type Handler struct {
 	// tier): never set when serving.
 	NoHistory bool
 
-	snaps    *snapshots
-	limMu    sync.Mutex
-	limiters map[string]*web.Limiter // per policy: its rate, on this instance
+	snaps *snapshots
 }
 
 // New builds the gateway over the members' vaults.
@@ -327,8 +326,8 @@ func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger,
 	communities *community.Store, vaults *vault.Store) *Handler {
 	s := NewStore(db)
 	h := &Handler{Store: s, vault: vaults, communities: communities, pages: pages, log: log,
-		baseURL: strings.TrimRight(baseURL, "/"), strikes: newStrikes(db, log), history: newHistory(s, log),
-		limiters: map[string]*web.Limiter{}, snaps: newSnapshots()}
+		baseURL: strings.TrimRight(baseURL, "/"), strikes: newStrikes(db, log), snaps: newSnapshots()}
+	h.history = newHistory(s, log, h.snaps)
 	h.strikes.onChange = h.snaps.forget
 	return h
 }

@@ -3,8 +3,12 @@ package gateway
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"log/slog"
+	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,36 +29,70 @@ var (
 
 // writersPostgres is how many batches are written side by side on
 // PostgreSQL: a batch is a dozen round trips before its commit, and only
-// the log's size row, locked last, makes them wait on each other.
+// the rows of its policies' limits and the log's size row, locked in one
+// order, make them wait on each other.
 const writersPostgres = 4
 
 // record is one request on its way to the history, with the answer the
 // writer gives it.
 type record struct {
 	req         Request
+	asked       Request // req as the handler decided it (the writer starts from it again)
 	communityID string
+	policy      *Policy      // what it is read under: its rate and volume are counted in the transaction
 	state       *strikeState // what the answer was computed with (allowed requests)
 	accesses    []Access     // one per member whose data it serves
+	counted     []string     // an aggregate's members, sorted: each sees it on their access page
 	strike      *Strike      // set by the writer: a strike denies it after all
 	err         error
 	done        chan struct{}
 }
 
-// history is the writer of the access history.
+// history is the writer of the access history, and what this instance
+// learnt from its commits: each policy's count in the current minute and
+// day, the members already in the log today, the aggregates' sets.
 type history struct {
 	s     *Store
 	log   *slog.Logger
+	snaps *snapshots
 	queue chan *record
 	once  sync.Once
+
+	mu     sync.Mutex
+	rates  map[string]rateSeen // policy → its requests this minute, as last committed here
+	logged map[string]string   // policy + " " + person → the day last in the log
+	sets   map[string]string   // an aggregate set's hash → its id
 }
 
-func newHistory(s *Store, log *slog.Logger) *history {
-	return &history{s: s, log: log, queue: make(chan *record, 4*maxBatch)}
+type rateSeen struct {
+	minute string
+	n      int
+}
+
+func newHistory(s *Store, log *slog.Logger, snaps *snapshots) *history {
+	return &history{s: s, log: log, snaps: snaps, queue: make(chan *record, 4*maxBatch), rates: map[string]rateSeen{},
+		logged: map[string]string{}, sets: map[string]string{}}
+}
+
+// minuteOf is the window a policy's rate is counted in.
+func minuteOf(t time.Time) string { return t.UTC().Format("2006-01-02T15:04") }
+
+// overRate tells whether the policy's requests this minute, as the last
+// commit on this instance counted them, already reached its rate: a
+// request then is denied without waiting for a transaction. The count
+// only grows within its minute, so this never denies what the
+// transaction would allow; the transaction decides the rest.
+func (h *history) overRate(p *Policy, t time.Time) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r, ok := h.rates[p.ID]
+	return ok && r.minute == minuteOf(t) && r.n >= p.RatePerMin
 }
 
 // write records a request and waits for the commit that holds it. An
-// allowed request may come back denied by a strike its transaction saw
-// (rec.strike).
+// allowed request may come back denied (rec.req.Outcome): by a strike its
+// transaction saw (rec.strike), or over its policy's limits as every
+// instance counted them.
 func (h *history) write(ctx context.Context, rec *record) error {
 	h.once.Do(func() {
 		n := 1
@@ -65,6 +103,7 @@ func (h *history) write(ctx context.Context, rec *record) error {
 			go store.GroupCommit(h.queue, maxBatch, func() time.Duration { return lingerFor }, func() int { return lingerBelow }, h.commit)
 		}
 	})
+	rec.asked = rec.req
 	rec.done = make(chan struct{})
 	select {
 	case h.queue <- rec:
@@ -75,8 +114,25 @@ func (h *history) write(ctx context.Context, rec *record) error {
 	return rec.err
 }
 
+// written is what a batch's transaction learnt, kept once it commits.
+type written struct {
+	rates  map[string]rateSeen
+	used   map[string]usedEntry
+	logged []string // policy + " " + person, in the log on day
+	day    string
+	sets   map[string]string
+}
+
 func (h *history) commit(batch []*record) {
-	err := h.s.db.Write(context.Background(), func(tx *store.Tx) error { return writeHistory(context.Background(), tx, batch) })
+	var w *written
+	err := h.s.db.Write(context.Background(), func(tx *store.Tx) error {
+		var err error
+		w, err = h.writeBatch(context.Background(), tx, batch)
+		return err
+	})
+	if err == nil {
+		h.remember(w)
+	}
 	for _, rec := range batch {
 		if err != nil {
 			rec.err = err
@@ -88,32 +144,58 @@ func (h *history) commit(batch []*record) {
 	}
 }
 
-// writeHistory writes a batch: for each community (in one order, so two
-// writers never wait on each other in a cycle) the strike version is read
-// under the community's shared strike lock (lockState): a strike being
-// called waits for this transaction, or this one for the strike. When it moved since a request
-// was answered, the strikes are read again and decide; then the requests,
-// the accesses, the day's volume, and one leaf of the transparency log per
-// member a request served.
-func writeHistory(ctx context.Context, tx *store.Tx, batch []*record) error {
+// remember keeps what a committed batch counted.
+func (h *history) remember(w *written) {
+	h.mu.Lock()
+	maps.Copy(h.rates, w.rates)
+	if len(h.logged) > 1_000_000 {
+		h.logged = map[string]string{}
+	}
+	for _, k := range w.logged {
+		h.logged[k] = w.day
+	}
+	if len(h.sets) > 100_000 {
+		h.sets = map[string]string{}
+	}
+	maps.Copy(h.sets, w.sets)
+	h.mu.Unlock()
+	now := time.Now()
+	h.snaps.mu.Lock()
+	for p, u := range w.used {
+		u.at = now
+		h.snaps.used[p] = u
+	}
+	h.snaps.mu.Unlock()
+}
+
+// deny turns an allowed request into a denied one, in the writer.
+func (rec *record) deny(reason string) {
+	rec.req.Outcome, rec.req.Reason, rec.req.Items, rec.req.People, rec.req.SetID = Denied, reason, 0, 0, ""
+}
+
+// writeBatch writes a batch. First, for each community (in one order, so
+// two writers never wait on each other in a cycle) the strike version is
+// read under the community's shared strike lock (lockState): a strike
+// being called waits for this transaction, or this one for the strike.
+// When it moved since a request was answered, the strikes are read again
+// and decide. Then each policy's rate and volume, counted in rows every
+// instance shares and locks (in policy order), deny what goes over. Then
+// the requests, the aggregates' sets, the accesses, and one leaf of the
+// transparency log per member, policy and day.
+func (h *history) writeBatch(ctx context.Context, tx *store.Tx, batch []*record) (*written, error) {
+	w := &written{rates: map[string]rateSeen{}, used: map[string]usedEntry{}, day: tx.Now.Format(time.DateOnly), sets: map[string]string{}}
 	byCommunity := map[string][]*record{}
 	for _, rec := range batch {
-		rec.strike = nil
+		rec.req, rec.strike = rec.asked, nil
+		rec.req.At = tx.Now
 		if rec.req.Outcome == Allowed {
 			byCommunity[rec.communityID] = append(byCommunity[rec.communityID], rec)
 		}
 	}
-	communities := slices.Sorted(func(yield func(string) bool) {
-		for c := range byCommunity {
-			if !yield(c) {
-				return
-			}
-		}
-	})
-	for _, c := range communities {
+	for _, c := range slices.Sorted(maps.Keys(byCommunity)) {
 		v, err := stateVersion(ctx, tx, c)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		var fresh *strikeState
 		for _, rec := range byCommunity[c] {
@@ -121,67 +203,178 @@ func writeHistory(ctx context.Context, tx *store.Tx, batch []*record) error {
 			if st == nil || st.version != v {
 				if fresh == nil {
 					if fresh, err = readState(ctx, tx, c); err != nil {
-						return err
+						return nil, err
 					}
 				}
 				st = fresh
 			}
-			if s := st.blocking(tx.Now); s != nil {
-				rec.strike = s
-				continue
-			}
+			rec.strike = st.blocking(tx.Now)
 			for _, a := range rec.accesses {
-				if s := st.striking(a.PersonID, tx.Now); s != nil {
-					rec.strike = s
-					break
+				if rec.strike == nil {
+					rec.strike = st.striking(a.PersonID, tx.Now)
 				}
+			}
+			for _, p := range rec.counted {
+				if rec.strike == nil {
+					rec.strike = st.striking(p, tx.Now)
+				}
+			}
+			if rec.strike != nil {
+				rec.deny(ReasonStrike)
 			}
 		}
 	}
-	var leaves []translog.Leaf
+	if err := h.limits(ctx, tx, batch, w); err != nil {
+		return nil, err
+	}
+	if err := h.aggregateSets(ctx, tx, batch, w); err != nil {
+		return nil, err
+	}
 	var reqs []*Request
 	var accesses []*Access
-	usage := map[string]int{}
+	read := map[string]bool{} // policy + " " + person
 	for _, rec := range batch {
-		if rec.strike != nil {
-			rec.req.Outcome, rec.req.Reason, rec.req.Items, rec.req.People = Denied, ReasonStrike, 0, 0
-		}
-		rec.req.At = tx.Now
 		reqs = append(reqs, &rec.req)
 		if rec.req.Outcome != Allowed {
 			continue
 		}
-		usage[rec.req.PolicyID] += rec.req.Items
 		for i := range rec.accesses {
 			a := &rec.accesses[i]
 			a.At = tx.Now
 			accesses = append(accesses, a)
-			leaves = append(leaves, translog.Leaf{Kind: translog.Access, Tactic: "gateway", ActionID: a.PolicyID, PersonID: a.PersonID})
+			read[a.PolicyID+" "+a.PersonID] = true
+		}
+		for _, p := range rec.counted {
+			read[rec.req.PolicyID+" "+p] = true
 		}
 	}
 	if err := insertRequests(ctx, tx, reqs); err != nil {
-		return err
+		return nil, err
 	}
 	if err := insertAccesses(ctx, tx, accesses); err != nil {
-		return err
+		return nil, err
 	}
-	day := tx.Now.Format(time.DateOnly)
-	policies := slices.SortedFunc(func(yield func(string) bool) {
-		for p := range usage {
-			if !yield(p) {
-				return
-			}
+	leaves, err := h.toLog(ctx, tx, read, w)
+	if err != nil {
+		return nil, err
+	}
+	return w, translog.Append(ctx, tx, leaves)
+}
+
+// limits counts each policy's requests in the current minute and items
+// today in the rows every instance shares, locked in policy order, and
+// denies the requests that would go over (over_limit): the rate and the
+// volume hold across instances.
+func (h *history) limits(ctx context.Context, tx *store.Tx, batch []*record, w *written) error {
+	byPolicy := map[string][]*record{}
+	for _, rec := range batch {
+		if rec.req.Outcome == Allowed && rec.policy != nil {
+			byPolicy[rec.policy.ID] = append(byPolicy[rec.policy.ID], rec)
 		}
-	}, cmp.Compare[string])
-	for _, p := range policies {
-		if usage[p] == 0 {
-			continue
-		}
-		if err := addUsage(ctx, tx, p, day, usage[p]); err != nil {
+	}
+	minute := minuteOf(tx.Now)
+	for _, id := range slices.Sorted(maps.Keys(byPolicy)) {
+		recs := byPolicy[id]
+		p := recs[0].policy
+		requests, err := lockRate(ctx, tx, id, minute)
+		if err != nil {
 			return err
 		}
+		items, counted := 0, false
+		for _, rec := range recs {
+			if rec.req.Items > 0 && !counted {
+				if items, err = lockUsage(ctx, tx, id, w.day); err != nil {
+					return err
+				}
+				counted = true
+			}
+			if requests >= p.RatePerMin || items+rec.req.Items > p.ItemsPerDay {
+				rec.deny(ReasonOverLimit)
+				continue
+			}
+			requests++
+			items += rec.req.Items
+		}
+		if err := setRate(ctx, tx, id, requests); err != nil {
+			return err
+		}
+		w.rates[id] = rateSeen{minute: minute, n: requests}
+		if counted {
+			if err := setUsage(ctx, tx, id, w.day, items); err != nil {
+				return err
+			}
+			w.used[id] = usedEntry{day: w.day, n: items}
+		}
+	}
+	return nil
+}
+
+// toLog writes the members read under each policy who are not in the
+// transparency log for that policy today (gateway_logged, locked in
+// person order), and returns their leaves: one per member, policy and
+// day. The member's access page has every access; the log, that this
+// policy read this member that day.
+func (h *history) toLog(ctx context.Context, tx *store.Tx, read map[string]bool, w *written) ([]translog.Leaf, error) {
+	h.mu.Lock()
+	var pairs []string
+	for k := range read {
+		if h.logged[k] != w.day {
+			pairs = append(pairs, k)
+		}
+	}
+	h.mu.Unlock()
+	slices.SortFunc(pairs, func(a, b string) int { // person, then policy
+		pa, ma, _ := strings.Cut(a, " ")
+		pb, mb, _ := strings.Cut(b, " ")
+		return cmp.Or(cmp.Compare(ma, mb), cmp.Compare(pa, pb))
+	})
+	w.logged = pairs
+	logged, err := logDay(ctx, tx, pairs, w.day)
+	if err != nil {
+		return nil, err
+	}
+	leaves := make([]translog.Leaf, 0, len(logged))
+	for _, k := range logged {
+		policy, person, _ := strings.Cut(k, " ")
+		leaves = append(leaves, translog.Leaf{Kind: translog.Access, Tactic: "gateway", ActionID: policy, PersonID: person})
 	}
 	// Leaves in one order of people (their salts are written in it).
 	slices.SortStableFunc(leaves, func(a, b translog.Leaf) int { return cmp.Compare(a.PersonID, b.PersonID) })
-	return translog.Append(ctx, tx, leaves)
+	return leaves, nil
+}
+
+// aggregateSets names, on each allowed aggregate request, the set of
+// members it counted: found by its hash, or written once (its members a
+// row each) the first time.
+func (h *history) aggregateSets(ctx context.Context, tx *store.Tx, batch []*record, w *written) error {
+	byHash := map[string][]*record{}
+	for _, rec := range batch {
+		if rec.req.Outcome == Allowed && len(rec.counted) > 0 {
+			hash := setHash(rec.counted)
+			byHash[hash] = append(byHash[hash], rec)
+		}
+	}
+	for _, hash := range slices.Sorted(maps.Keys(byHash)) {
+		recs := byHash[hash]
+		h.mu.Lock()
+		id := h.sets[hash]
+		h.mu.Unlock()
+		if id == "" {
+			var err error
+			if id, err = aggregateSet(ctx, tx, hash, recs[0].counted); err != nil {
+				return err
+			}
+		}
+		w.sets[hash] = id
+		for _, rec := range recs {
+			rec.req.SetID = id
+		}
+	}
+	return nil
+}
+
+// setHash names a set of members by their sorted ids.
+func setHash(ids []string) string {
+	sum := sha256.Sum256([]byte(strings.Join(ids, ",")))
+	return hex.EncodeToString(sum[:])
 }

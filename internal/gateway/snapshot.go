@@ -126,13 +126,3 @@ func (h *Handler) used(ctx context.Context, policyID string, t time.Time) (int, 
 	h.snaps.mu.Unlock()
 	return n, nil
 }
-
-// served counts items this instance just served under a policy.
-func (h *Handler) served(policyID string, n int) {
-	h.snaps.mu.Lock()
-	if e, ok := h.snaps.used[policyID]; ok {
-		e.n += n
-		h.snaps.used[policyID] = e
-	}
-	h.snaps.mu.Unlock()
-}

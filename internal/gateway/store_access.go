@@ -27,16 +27,19 @@ func insertRows(ctx context.Context, tx *store.Tx, prefix string, cols int, args
 }
 
 func insertRequests(ctx context.Context, tx *store.Tx, reqs []*Request) error {
-	args := make([]any, 0, len(reqs)*10)
+	args := make([]any, 0, len(reqs)*11)
 	for _, r := range reqs {
-		var policy any
+		var policy, set any
 		if r.PolicyID != "" {
 			policy = r.PolicyID
 		}
-		args = append(args, r.ID, r.ConsumerID, policy, r.Endpoint, r.Category, r.Outcome, r.Reason, r.Items, r.People, r.At)
+		if r.SetID != "" {
+			set = r.SetID
+		}
+		args = append(args, r.ID, r.ConsumerID, policy, r.Endpoint, r.Category, r.Outcome, r.Reason, r.Items, r.People, r.At, set)
 	}
-	return insertRows(ctx, tx, `INSERT INTO gateway_requests (id, consumer_id, policy_id, endpoint, category, outcome, reason, items, members_read, at) VALUES `,
-		10, args)
+	return insertRows(ctx, tx, `INSERT INTO gateway_requests (id, consumer_id, policy_id, endpoint, category, outcome, reason, items, members_read,
+		at, set_id) VALUES `, 11, args)
 }
 
 func insertAccesses(ctx context.Context, tx *store.Tx, as []*Access) error {
@@ -48,12 +51,113 @@ func insertAccesses(ctx context.Context, tx *store.Tx, as []*Access) error {
 		9, args)
 }
 
-func addUsage(ctx context.Context, tx *store.Tx, policyID, day string, items int) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO gateway_usage (policy_id, day, items) VALUES ($1, $2, $3)
-		ON CONFLICT (policy_id, day) DO UPDATE SET items = gateway_usage.items + $3`, policyID, day, items); err != nil {
+// lockRate locks the policy's rate row (PostgreSQL: until tx commits; every
+// instance's writers count there) and returns its requests in minute,
+// starting the minute's count when it is a new one.
+func lockRate(ctx context.Context, tx *store.Tx, policyID, minute string) (int, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `INSERT INTO gateway_rate (policy_id, minute, requests) VALUES ($1, $2, 0)
+		ON CONFLICT (policy_id) DO UPDATE SET requests = CASE WHEN gateway_rate.minute = excluded.minute THEN gateway_rate.requests ELSE 0 END,
+		minute = excluded.minute RETURNING requests`, policyID, minute).Scan(&n)
+	if err != nil {
+		return 0, repertoire.Internal(err)
+	}
+	return n, nil
+}
+
+func setRate(ctx context.Context, tx *store.Tx, policyID string, requests int) error {
+	_, err := tx.ExecContext(ctx, `UPDATE gateway_rate SET requests = $2 WHERE policy_id = $1`, policyID, requests)
+	return internal(err)
+}
+
+// lockUsage locks the policy's volume row of day and returns the items it
+// served that day.
+func lockUsage(ctx context.Context, tx *store.Tx, policyID, day string) (int, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `INSERT INTO gateway_usage (policy_id, day, items) VALUES ($1, $2, 0)
+		ON CONFLICT (policy_id, day) DO UPDATE SET items = gateway_usage.items RETURNING items`, policyID, day).Scan(&n)
+	if err != nil {
+		return 0, repertoire.Internal(err)
+	}
+	return n, nil
+}
+
+func setUsage(ctx context.Context, tx *store.Tx, policyID, day string, items int) error {
+	_, err := tx.ExecContext(ctx, `UPDATE gateway_usage SET items = $3 WHERE policy_id = $1 AND day = $2`, policyID, day, items)
+	return internal(err)
+}
+
+func internal(err error) error {
+	if err != nil {
 		return repertoire.Internal(err)
 	}
 	return nil
+}
+
+// logDay marks each pair ("<policy> <person>", in person order) as in the
+// transparency log on day, and returns those that were not yet: the
+// leaves to append.
+func logDay(ctx context.Context, tx *store.Tx, pairs []string, day string) ([]string, error) {
+	var out []string
+	for start := 0; start < len(pairs); start += rowsPer {
+		chunk := pairs[start:min(start+rowsPer, len(pairs))]
+		args := make([]any, 0, 3*len(chunk))
+		for _, k := range chunk {
+			policy, person, _ := strings.Cut(k, " ")
+			args = append(args, person, policy, day)
+		}
+		rows, err := tx.QueryContext(ctx, `INSERT INTO gateway_logged (person_id, policy_id, day) VALUES `+store.Rows(tx.Dialect, len(chunk), 3)+`
+			ON CONFLICT (person_id, policy_id) DO UPDATE SET day = excluded.day WHERE gateway_logged.day <> excluded.day
+			RETURNING policy_id, person_id`, args...)
+		if err != nil {
+			return nil, repertoire.Internal(err)
+		}
+		for rows.Next() {
+			var policy, person string
+			if err := rows.Scan(&policy, &person); err != nil {
+				rows.Close()
+				return nil, repertoire.Internal(err)
+			}
+			out = append(out, policy+" "+person)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, repertoire.Internal(err)
+		}
+	}
+	return out, nil
+}
+
+// aggregateSet finds the set of members (ids sorted) by its hash, or
+// writes it.
+func aggregateSet(ctx context.Context, tx *store.Tx, hash string, ids []string) (string, error) {
+	var id string
+	err := tx.QueryRowContext(ctx, `SELECT id FROM gateway_aggregate_sets WHERE hash = $1`, hash).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", repertoire.Internal(err)
+	}
+	id = store.NewID()
+	// Another writer may be writing the same set: the insert waits for it,
+	// and then finds it.
+	err = tx.QueryRowContext(ctx, `INSERT INTO gateway_aggregate_sets (id, hash, people, created_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (hash) DO NOTHING RETURNING id`, id, hash, len(ids), tx.Now).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM gateway_aggregate_sets WHERE hash = $1`, hash).Scan(&id); err != nil {
+			return "", repertoire.Internal(err)
+		}
+		return id, nil
+	}
+	if err != nil {
+		return "", repertoire.Internal(err)
+	}
+	args := make([]any, 0, 2*len(ids))
+	for _, p := range ids {
+		args = append(args, id, p)
+	}
+	return id, insertRows(ctx, tx, `INSERT INTO gateway_aggregate_members (set_id, person_id) VALUES `, 2, args)
 }
 
 // Used is how many items a policy served on the day of t.
@@ -70,7 +174,8 @@ func (s *Store) Used(ctx context.Context, policyID string, t time.Time) (int, er
 func scanAccess(rows *sql.Rows) (Access, error) {
 	var a Access
 	var ids string
-	if err := rows.Scan(&a.ID, &a.RequestID, &a.PersonID, &a.ConsumerID, &a.ConsumerName, &a.PolicyID, &a.Category, &ids, &a.Items, &a.At); err != nil {
+	if err := rows.Scan(&a.ID, &a.RequestID, &a.PersonID, &a.ConsumerID, &a.ConsumerName, &a.PolicyID, &a.Category, &ids, &a.Items,
+		&a.Aggregate, &a.At); err != nil {
 		return a, repertoire.Internal(err)
 	}
 	if ids != "" {
@@ -80,11 +185,17 @@ func scanAccess(rows *sql.Rows) (Access, error) {
 	return a, nil
 }
 
-// PersonAccesses is who read a member's data, newest first.
+// PersonAccesses is who read a member's data, newest first: the items read
+// (Aggregate 0), and the aggregates they were counted in (Aggregate: of
+// how many members).
 func (s *Store) PersonAccesses(ctx context.Context, personID string, limit int) ([]Access, error) {
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT a.id, a.request_id, a.person_id, a.consumer_id, COALESCE(c.name, ''), a.policy_id,
-		a.category, a.item_ids, a.items, a.at FROM gateway_accesses a LEFT JOIN gateway_consumers c ON c.id = a.consumer_id
-		WHERE a.person_id = $1 ORDER BY a.at DESC, a.id DESC LIMIT $2`, personID, limit)
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT * FROM (
+		SELECT a.id, a.request_id, a.person_id, a.consumer_id, COALESCE(c.name, '') AS consumer, a.policy_id, a.category, a.item_ids, a.items,
+			0 AS aggregate, a.at FROM gateway_accesses a LEFT JOIN gateway_consumers c ON c.id = a.consumer_id WHERE a.person_id = $1
+		UNION ALL
+		SELECT r.id, r.id, m.person_id, r.consumer_id, COALESCE(c.name, ''), COALESCE(r.policy_id, ''), r.category, '', 0, r.members_read, r.at
+			FROM gateway_aggregate_members m JOIN gateway_requests r ON r.set_id = m.set_id LEFT JOIN gateway_consumers c ON c.id = r.consumer_id
+			WHERE m.person_id = $1) x ORDER BY at DESC, id DESC LIMIT $2`, personID, limit)
 	if err != nil {
 		return nil, repertoire.Internal(err)
 	}
@@ -121,12 +232,17 @@ func (s *Store) Requests(ctx context.Context, consumerID string, limit int) ([]R
 }
 
 // erase is the gateway's step of a member's erasure: the accesses to
-// their data and the strikes they joined (their leaves in the
+// their data (items read, aggregates counted in, the days logged) and the
+// strikes they joined (their leaves in the
 // transparency log stay, unlinkable once translog forgets their salt).
 func erase(ctx context.Context, tx *store.Tx, personID string) error {
 	for _, q := range []string{
 		`DELETE FROM gateway_accesses WHERE person_id = $1`,
 		`DELETE FROM gateway_strikers WHERE person_id = $1`,
+		`DELETE FROM gateway_logged WHERE person_id = $1`,
+		// A set that lost a member is never found by its hash again.
+		`UPDATE gateway_aggregate_sets SET hash = NULL WHERE id IN (SELECT set_id FROM gateway_aggregate_members WHERE person_id = $1)`,
+		`DELETE FROM gateway_aggregate_members WHERE person_id = $1`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, personID); err != nil {
 			return repertoire.Internal(err)
@@ -136,11 +252,15 @@ func erase(ctx context.Context, tx *store.Tx, personID string) error {
 }
 
 // exportSections are a member's part of the gateway in their data export:
-// every access to their data, and the strikes they joined.
+// every access to their data, the aggregates they were counted in, and
+// the strikes they joined.
 func exportSections() []account.ExportSection {
 	return []account.ExportSection{
 		{Name: "data_accesses", SQL: `SELECT c.name AS consumer, c.purpose, a.policy_id AS policy, a.category, a.item_ids, a.items, a.at
 			FROM gateway_accesses a LEFT JOIN gateway_consumers c ON c.id = a.consumer_id WHERE a.person_id = $1 ORDER BY a.at`},
+		{Name: "data_aggregates", SQL: `SELECT c.name AS consumer, c.purpose, r.policy_id AS policy, r.category, r.members_read AS members, r.at
+			FROM gateway_aggregate_members m JOIN gateway_requests r ON r.set_id = m.set_id LEFT JOIN gateway_consumers c ON c.id = r.consumer_id
+			WHERE m.person_id = $1 ORDER BY r.at`},
 		{Name: "data_strikes_joined", SQL: `SELECT s.id AS strike, s.starts_at, s.ends_at, j.joined_at FROM gateway_strikers j
 			JOIN gateway_strikes s ON s.id = j.strike_id WHERE j.person_id = $1 ORDER BY j.joined_at`},
 	}

@@ -239,18 +239,9 @@ func (s *Store) SharingWith(ctx context.Context, policyID string, personIDs []st
 	}
 	for _, ids := range chunks(personIDs) {
 		var args store.Args
-		consent := `c.consent = ` + args.Add(string(Share))
-		if policyID != "" {
-			consent = `(` + consent + ` OR (c.consent = ` + args.Add(string(AskMe)) + ` AND EXISTS (SELECT 1 FROM vault_answers a
-				WHERE a.person_id = c.person_id AND a.category = c.category AND a.policy_id = ` + args.Add(policyID) + ` AND a.allow)))`
-		}
-		conds := []string{consent, in(&args, "c.category", categories),
-			`EXISTS (SELECT 1 FROM vault_items i WHERE i.person_id = c.person_id AND i.category = c.category)`}
-		if ids != nil {
-			conds = append(conds, in(&args, "c.person_id", ids))
-		}
+		cond := sharingCond(&args, policyID, ids, categories)
 		rows, err := s.db.Reader().QueryContext(ctx, `SELECT c.category, COUNT(*) FROM vault_consents c
-			WHERE `+strings.Join(conds, " AND ")+` GROUP BY c.category`, args...)
+			WHERE `+cond+` GROUP BY c.category`, args...)
 		if err != nil {
 			return nil, repertoire.Internal(err)
 		}
@@ -268,6 +259,45 @@ func (s *Store) SharingWith(ctx context.Context, policyID string, personIDs []st
 			return nil, repertoire.Internal(err)
 		}
 	}
+	return out, nil
+}
+
+// sharingCond is the condition on vault_consents c that its person (one
+// of ids; nil: anyone) shares its category (one of categories) under
+// policyID and has items in it.
+func sharingCond(args *store.Args, policyID string, ids, categories []string) string {
+	consent := `c.consent = ` + args.Add(string(Share))
+	if policyID != "" {
+		consent = `(` + consent + ` OR (c.consent = ` + args.Add(string(AskMe)) + ` AND EXISTS (SELECT 1 FROM vault_answers a
+			WHERE a.person_id = c.person_id AND a.category = c.category AND a.policy_id = ` + args.Add(policyID) + ` AND a.allow)))`
+	}
+	conds := []string{consent, in(args, "c.category", categories),
+		`EXISTS (SELECT 1 FROM vault_items i WHERE i.person_id = c.person_id AND i.category = c.category)`}
+	if ids != nil {
+		conds = append(conds, in(args, "c.person_id", ids))
+	}
+	return strings.Join(conds, " AND ")
+}
+
+// SharingPeopleWith is who SharingWith counts for one category: the ids,
+// sorted, of the people among personIDs (nil: anyone) who share it under
+// policyID and have items in it. An aggregate names them on their access
+// pages.
+func (s *Store) SharingPeopleWith(ctx context.Context, policyID string, personIDs []string, category string) ([]string, error) {
+	if err := checkCategories("category", []string{category}); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, ids := range chunks(personIDs) {
+		var args store.Args
+		cond := sharingCond(&args, policyID, ids, []string{category})
+		got, err := store.Strings(ctx, s.db.Reader(), `SELECT c.person_id FROM vault_consents c WHERE `+cond, args...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+	}
+	slices.Sort(out)
 	return out, nil
 }
 
