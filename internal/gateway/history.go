@@ -224,15 +224,15 @@ func (h *history) writeBatch(ctx context.Context, tx *store.Tx, batch []*record)
 			}
 		}
 	}
-	if err := h.limits(ctx, tx, batch, w); err != nil {
-		return nil, err
-	}
+	// Everything the batch writes before its hot rows (its policies'
+	// limits, the log's size), which make the writers of other batches
+	// wait until it commits: a request the limits deny is then turned
+	// back, in the same transaction.
 	if err := h.aggregateSets(ctx, tx, batch, w); err != nil {
 		return nil, err
 	}
 	var reqs []*Request
 	var accesses []*Access
-	read := map[string]bool{} // policy + " " + person
 	for _, rec := range batch {
 		reqs = append(reqs, &rec.req)
 		if rec.req.Outcome != Allowed {
@@ -242,10 +242,6 @@ func (h *history) writeBatch(ctx context.Context, tx *store.Tx, batch []*record)
 			a := &rec.accesses[i]
 			a.At = tx.Now
 			accesses = append(accesses, a)
-			read[a.PolicyID+" "+a.PersonID] = true
-		}
-		for _, p := range rec.counted {
-			read[rec.req.PolicyID+" "+p] = true
 		}
 	}
 	if err := insertRequests(ctx, tx, reqs); err != nil {
@@ -253,6 +249,21 @@ func (h *history) writeBatch(ctx context.Context, tx *store.Tx, batch []*record)
 	}
 	if err := insertAccesses(ctx, tx, accesses); err != nil {
 		return nil, err
+	}
+	if err := h.limits(ctx, tx, batch, w); err != nil {
+		return nil, err
+	}
+	read := map[string]bool{} // policy + " " + person
+	for _, rec := range batch {
+		if rec.req.Outcome != Allowed {
+			continue
+		}
+		for _, a := range rec.accesses {
+			read[a.PolicyID+" "+a.PersonID] = true
+		}
+		for _, p := range rec.counted {
+			read[rec.req.PolicyID+" "+p] = true
+		}
 	}
 	leaves, err := h.toLog(ctx, tx, read, w)
 	if err != nil {
@@ -262,9 +273,10 @@ func (h *history) writeBatch(ctx context.Context, tx *store.Tx, batch []*record)
 }
 
 // limits counts each policy's requests in the current minute and items
-// today in the rows every instance shares, locked in policy order, and
-// denies the requests that would go over (over_limit): the rate and the
-// volume hold across instances.
+// today in the rows every instance shares (locked, in policy order, until
+// the batch commits), and turns back the requests that went over
+// (over_limit): the rate and the volume hold across instances. Counting
+// first and deciding after keeps the common case at one statement a row.
 func (h *history) limits(ctx context.Context, tx *store.Tx, batch []*record, w *written) error {
 	byPolicy := map[string][]*record{}
 	for _, rec := range batch {
@@ -273,40 +285,52 @@ func (h *history) limits(ctx context.Context, tx *store.Tx, batch []*record, w *
 		}
 	}
 	minute := minuteOf(tx.Now)
+	var over []string
 	for _, id := range slices.Sorted(maps.Keys(byPolicy)) {
 		recs := byPolicy[id]
 		p := recs[0].policy
-		requests, err := lockRate(ctx, tx, id, minute)
+		items := 0
+		for _, rec := range recs {
+			items += rec.req.Items
+		}
+		requestsAfter, err := addRate(ctx, tx, id, minute, len(recs))
 		if err != nil {
 			return err
 		}
-		items, counted := 0, false
-		for _, rec := range recs {
-			if rec.req.Items > 0 && !counted {
-				if items, err = lockUsage(ctx, tx, id, w.day); err != nil {
-					return err
-				}
-				counted = true
-			}
-			if requests >= p.RatePerMin || items+rec.req.Items > p.ItemsPerDay {
-				rec.deny(ReasonOverLimit)
-				continue
-			}
-			requests++
-			items += rec.req.Items
-		}
-		if err := setRate(ctx, tx, id, requests); err != nil {
-			return err
-		}
-		w.rates[id] = rateSeen{minute: minute, n: requests}
-		if counted {
-			if err := setUsage(ctx, tx, id, w.day, items); err != nil {
+		itemsAfter := 0
+		if items > 0 {
+			if itemsAfter, err = addUsage(ctx, tx, id, w.day, items); err != nil {
 				return err
 			}
-			w.used[id] = usedEntry{day: w.day, n: items}
+		}
+		if requestsAfter > p.RatePerMin || itemsAfter > p.ItemsPerDay {
+			// Over: the batch's requests in their order, as many as fit.
+			requests, used := requestsAfter-len(recs), itemsAfter-items
+			for _, rec := range recs {
+				if requests >= p.RatePerMin || used+rec.req.Items > p.ItemsPerDay {
+					rec.deny(ReasonOverLimit)
+					over = append(over, rec.req.ID)
+					continue
+				}
+				requests++
+				used += rec.req.Items
+			}
+			if err := setRate(ctx, tx, id, requests); err != nil {
+				return err
+			}
+			if items > 0 {
+				if err := setUsage(ctx, tx, id, w.day, used); err != nil {
+					return err
+				}
+			}
+			requestsAfter, itemsAfter = requests, used
+		}
+		w.rates[id] = rateSeen{minute: minute, n: requestsAfter}
+		if items > 0 {
+			w.used[id] = usedEntry{day: w.day, n: itemsAfter}
 		}
 	}
-	return nil
+	return turnBack(ctx, tx, over)
 }
 
 // toLog writes the members read under each policy who are not in the

@@ -51,14 +51,15 @@ func insertAccesses(ctx context.Context, tx *store.Tx, as []*Access) error {
 		9, args)
 }
 
-// lockRate locks the policy's rate row (PostgreSQL: until tx commits; every
-// instance's writers count there) and returns its requests in minute,
-// starting the minute's count when it is a new one.
-func lockRate(ctx context.Context, tx *store.Tx, policyID, minute string) (int, error) {
+// addRate counts requests more in the policy's minute (a new minute
+// starts from them) and returns its count; the row stays locked until tx
+// commits (PostgreSQL), so every instance's writers count in turn.
+func addRate(ctx context.Context, tx *store.Tx, policyID, minute string, requests int) (int, error) {
 	var n int
-	err := tx.QueryRowContext(ctx, `INSERT INTO gateway_rate (policy_id, minute, requests) VALUES ($1, $2, 0)
-		ON CONFLICT (policy_id) DO UPDATE SET requests = CASE WHEN gateway_rate.minute = excluded.minute THEN gateway_rate.requests ELSE 0 END,
-		minute = excluded.minute RETURNING requests`, policyID, minute).Scan(&n)
+	err := tx.QueryRowContext(ctx, `INSERT INTO gateway_rate (policy_id, minute, requests) VALUES ($1, $2, $3)
+		ON CONFLICT (policy_id) DO UPDATE SET requests = CASE WHEN gateway_rate.minute = excluded.minute
+		THEN gateway_rate.requests + excluded.requests ELSE excluded.requests END, minute = excluded.minute RETURNING requests`,
+		policyID, minute, requests).Scan(&n)
 	if err != nil {
 		return 0, repertoire.Internal(err)
 	}
@@ -70,12 +71,12 @@ func setRate(ctx context.Context, tx *store.Tx, policyID string, requests int) e
 	return internal(err)
 }
 
-// lockUsage locks the policy's volume row of day and returns the items it
-// served that day.
-func lockUsage(ctx context.Context, tx *store.Tx, policyID, day string) (int, error) {
+// addUsage counts items more served under the policy on day and returns
+// the day's count, the row locked as addRate's.
+func addUsage(ctx context.Context, tx *store.Tx, policyID, day string, items int) (int, error) {
 	var n int
-	err := tx.QueryRowContext(ctx, `INSERT INTO gateway_usage (policy_id, day, items) VALUES ($1, $2, 0)
-		ON CONFLICT (policy_id, day) DO UPDATE SET items = gateway_usage.items RETURNING items`, policyID, day).Scan(&n)
+	err := tx.QueryRowContext(ctx, `INSERT INTO gateway_usage (policy_id, day, items) VALUES ($1, $2, $3)
+		ON CONFLICT (policy_id, day) DO UPDATE SET items = gateway_usage.items + excluded.items RETURNING items`, policyID, day, items).Scan(&n)
 	if err != nil {
 		return 0, repertoire.Internal(err)
 	}
@@ -90,6 +91,24 @@ func setUsage(ctx context.Context, tx *store.Tx, policyID, day string, items int
 func internal(err error) error {
 	if err != nil {
 		return repertoire.Internal(err)
+	}
+	return nil
+}
+
+// turnBack records requests written as allowed as denied over their
+// policy's limits, and drops their accesses.
+func turnBack(ctx context.Context, tx *store.Tx, ids []string) error {
+	for start := 0; start < len(ids); start += rowsPer {
+		chunk := ids[start:min(start+rowsPer, len(ids))]
+		marks, args := store.In(chunk, 3)
+		if _, err := tx.ExecContext(ctx, `UPDATE gateway_requests SET outcome = $1, reason = $2, items = 0, members_read = 0, set_id = NULL
+			WHERE id IN (`+marks+`)`, append([]any{Denied, ReasonOverLimit}, args...)...); err != nil {
+			return repertoire.Internal(err)
+		}
+		marks, args = store.In(chunk, 1)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM gateway_accesses WHERE request_id IN (`+marks+`)`, args...); err != nil {
+			return repertoire.Internal(err)
+		}
 	}
 	return nil
 }
