@@ -20,7 +20,9 @@ import (
 
 // A member who shares their posts opens "who read my data" from the
 // account page: nobody yet; a research consumer reads under the policy the
-// members voted; the member's page now lists that access.
+// members voted; the member's page now lists that access; a count of the
+// members sharing their posts, under an aggregate policy, is listed too,
+// of how many members.
 func TestMemberSeesWhoReadTheirData(t *testing.T) {
 	app := testkit.Start(t)
 	ctx := context.Background()
@@ -70,6 +72,32 @@ func TestMemberSeesWhoReadTheirData(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A second member sharing, and a second policy: counts of at least two.
+	other, err := account.CreateUser(ctx, db, account.NewUser{Email: "bruno@example.org", Name: "Bruno Dupont", Password: "correct horse battery"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coms.Join(ctx, c.ID, other); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vaults.Add(ctx, other, []vault.Item{{Category: "posts", Source: vault.SourceEntered, Kind: "post",
+		Time: time.Date(2018, 5, 21, 9, 0, 0, 0, time.UTC), Data: json.RawMessage(`{"text":"Grève des données"}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := vaults.SetConsent(ctx, other, "posts", vault.Share); err != nil {
+		t.Fatal(err)
+	}
+	counts, err := gw.ProposePolicy(ctx, c.ID, gateway.PolicyInput{ConsumerID: lab.ID, Categories: []string{"posts"}, Level: gateway.LevelAggregate,
+		MinGroup: 2, RatePerMin: 60, ItemsPerDay: 1000, Purpose: "How many share", StartsAt: now.Add(-time.Hour), EndsAt: now.Add(24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := decision.NewStore(db, nil, "", nil).RecordPast(ctx, org, c.ID, decision.Past{
+		Input:    decision.Input{Title: "Let the observatory count us", Kind: decision.KindDataPolicy, PolicyID: counts.ID, Threshold: decision.Majority},
+		OpenedAt: now.Add(-2 * time.Hour), ClosedAt: now.Add(-time.Hour), Electorate: 3, Votes: map[string]int{decision.RoleFor: 2}}); err != nil {
+		t.Fatal(err)
+	}
+
 	b := Browser(t, 1024, 900)
 	Run(t, b, "sign in",
 		chromedp.Navigate(app.URL+"/signin"),
@@ -98,5 +126,18 @@ func TestMemberSeesWhoReadTheirData(t *testing.T) {
 	Run(t, b, "reload", chromedp.Reload(), chromedp.WaitVisible(`#accesses`))
 	if text := Get(t, b, "read the accesses", chromedp.Text(`#accesses`)); !strings.Contains(text, "Digital Labour Observatory") || !strings.Contains(text, "Posts") {
 		t.Fatalf("the access listed: %q", text)
+	}
+
+	req, _ = http.NewRequest("GET", app.URL+"/gateway/v1/aggregates?category=posts", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("the consumer's count: %v %v", res, err)
+	}
+	res.Body.Close()
+	Run(t, b, "reload after the count", chromedp.Reload(), chromedp.WaitVisible(`#accesses .aggregate`))
+	if text := Get(t, b, "read the aggregate", chromedp.Text(`#accesses tbody tr:first-child`)); !strings.Contains(text, "in an aggregate of 2 members") ||
+		!strings.Contains(text, "Digital Labour Observatory") || !strings.Contains(text, counts.ID) {
+		t.Fatalf("the aggregate listed: %q", text)
 	}
 }
