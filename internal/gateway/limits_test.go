@@ -220,3 +220,41 @@ func TestOneLeafPerMemberPolicyAndDay(t *testing.T) {
 		}
 	})
 }
+
+// TestConsentWithdrawnOnEveryInstance: consent is read by each request
+// from the database, never from a snapshot, so a consent withdrawn on one
+// instance is honoured by the next request on the other, and so is a
+// consent given.
+func TestConsentWithdrawnOnEveryInstance(t *testing.T) {
+	for name, apps := range instances(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			f := setup(t, apps[0], 3)
+			f.adopt(t, posts(gateway.LevelItem))
+			var got items
+			eventually(t, "the policy in force on the other instance", func() bool {
+				st, _ := get(t, apps[1], "/gateway/v1/items?category=posts", f.key, &got)
+				return st == 200 && len(got.Items) == 6
+			})
+			for round := range 3 {
+				if err := f.vaults.SetConsent(ctx, f.members[1], "posts", "do_not_share"); err != nil {
+					t.Fatal(err)
+				}
+				if st, _ := get(t, apps[1], "/gateway/v1/items?category=posts", f.key, &got); st != 200 || len(got.Items) != 4 {
+					t.Fatalf("round %d, the request after the withdrawal's commit: %d, %d items; want 4", round, st, len(got.Items))
+				}
+				for _, it := range got.Items {
+					if it.Person == f.members[1] {
+						t.Fatalf("round %d: served the data of a member who withdrew", round)
+					}
+				}
+				if err := f.vaults.SetConsent(ctx, f.members[1], "posts", "share"); err != nil {
+					t.Fatal(err)
+				}
+				if st, _ := get(t, apps[1], "/gateway/v1/items?category=posts", f.key, &got); st != 200 || len(got.Items) != 6 {
+					t.Fatalf("round %d, after sharing again: %d, %d items; want 6", round, st, len(got.Items))
+				}
+			}
+		})
+	}
+}
