@@ -161,7 +161,7 @@ func aggregateSet(ctx context.Context, tx *store.Tx, hash string, ids []string) 
 	id = store.NewID()
 	// Another writer may be writing the same set: the insert waits for it,
 	// and then finds it.
-	err = tx.QueryRowContext(ctx, `INSERT INTO gateway_aggregate_sets (id, hash, people, created_at) VALUES ($1, $2, $3, $4)
+	err = tx.QueryRowContext(ctx, `INSERT INTO gateway_aggregate_sets (id, hash, size, created_at) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (hash) DO NOTHING RETURNING id`, id, hash, len(ids), tx.Now).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM gateway_aggregate_sets WHERE hash = $1`, hash).Scan(&id); err != nil {

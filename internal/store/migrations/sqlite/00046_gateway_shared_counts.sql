@@ -24,7 +24,7 @@ CREATE TABLE gateway_logged (
 CREATE TABLE gateway_aggregate_sets (
     id         TEXT PRIMARY KEY,
     hash       TEXT UNIQUE,
-    people     INTEGER NOT NULL,
+    size       INTEGER NOT NULL,
     created_at TIMESTAMP NOT NULL
 );
 CREATE TABLE gateway_aggregate_members (
