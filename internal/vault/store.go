@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -41,6 +42,19 @@ func chunks(personIDs []string) [][]string {
 		out = append(out, ids[start:min(start+personChunk, len(ids))])
 	}
 	return out
+}
+
+// inSet writes "col is one of vals" as one parameter whatever their
+// number: a JSON array SQLite reads with json_each, a PostgreSQL text
+// array. A list of hundreds of placeholders cost SQLite more to parse
+// than the gateway's whole read (sqlite3VListNameToNum, a search per
+// placeholder), every request.
+func inSet(args *store.Args, d store.Dialect, col string, vals []string) string {
+	if d == store.Postgres {
+		return col + " = ANY(" + args.Add(vals) + "::text[])"
+	}
+	b, _ := json.Marshal(vals)
+	return col + " IN (SELECT value FROM json_each(" + args.Add(string(b)) + "))"
 }
 
 // in writes "col IN ($a, $b, …)" binding vals in args.
@@ -202,7 +216,7 @@ func (s *Store) SharedWith(ctx context.Context, policyID string, personIDs []str
 			if ids != nil {
 				// Concatenated, the column is no index key: the planner
 				// keeps to the category's id order.
-				conds = append(conds, in(&args, "i.person_id || ''", ids))
+				conds = append(conds, inSet(&args, s.db.Dialect, "i.person_id || ''", ids))
 			}
 			items, err := readItems(ctx, s.db.Reader(), `SELECT `+itemColumns+` FROM vault_items i
 				WHERE `+strings.Join(conds, " AND ")+` ORDER BY i.id LIMIT `+args.Add(limit), args...)
@@ -239,7 +253,7 @@ func (s *Store) SharingWith(ctx context.Context, policyID string, personIDs []st
 	}
 	for _, ids := range chunks(personIDs) {
 		var args store.Args
-		cond := sharingCond(&args, policyID, ids, categories)
+		cond := sharingCond(&args, s.db.Dialect, policyID, ids, categories)
 		rows, err := s.db.Reader().QueryContext(ctx, `SELECT c.category, COUNT(*) FROM vault_consents c
 			WHERE `+cond+` GROUP BY c.category`, args...)
 		if err != nil {
@@ -265,7 +279,7 @@ func (s *Store) SharingWith(ctx context.Context, policyID string, personIDs []st
 // sharingCond is the condition on vault_consents c that its person (one
 // of ids; nil: anyone) shares its category (one of categories) under
 // policyID and has items in it.
-func sharingCond(args *store.Args, policyID string, ids, categories []string) string {
+func sharingCond(args *store.Args, d store.Dialect, policyID string, ids, categories []string) string {
 	consent := `c.consent = ` + args.Add(string(Share))
 	if policyID != "" {
 		consent = `(` + consent + ` OR (c.consent = ` + args.Add(string(AskMe)) + ` AND EXISTS (SELECT 1 FROM vault_answers a
@@ -274,7 +288,7 @@ func sharingCond(args *store.Args, policyID string, ids, categories []string) st
 	conds := []string{consent, in(args, "c.category", categories),
 		`EXISTS (SELECT 1 FROM vault_items i WHERE i.person_id = c.person_id AND i.category = c.category)`}
 	if ids != nil {
-		conds = append(conds, in(args, "c.person_id", ids))
+		conds = append(conds, inSet(args, d, "c.person_id", ids))
 	}
 	return strings.Join(conds, " AND ")
 }
@@ -290,7 +304,7 @@ func (s *Store) SharingPeopleWith(ctx context.Context, policyID string, personID
 	var out []string
 	for _, ids := range chunks(personIDs) {
 		var args store.Args
-		cond := sharingCond(&args, policyID, ids, []string{category})
+		cond := sharingCond(&args, s.db.Dialect, policyID, ids, []string{category})
 		got, err := store.Strings(ctx, s.db.Reader(), `SELECT c.person_id FROM vault_consents c WHERE `+cond, args...)
 		if err != nil {
 			return nil, err
