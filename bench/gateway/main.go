@@ -14,7 +14,9 @@
 // open loop; latency counts from when each request was due). Tiers take
 // turns in phases of -phase, so each meets the same machine and the same
 // noise. It prints each tier's capacity, the achieved rate and the p50 and
-// p99 at the constant rate, and the full tier's share of the no-check
+// p99 at the constant rate, the CPU time this process spent per request
+// in each tier's phases (servers and load alike; on PostgreSQL the
+// database's own is not in it), and the full tier's share of the no-check
 // capacity.
 //
 //	go run ./bench/gateway
@@ -36,6 +38,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"repertoire/internal/account"
@@ -98,16 +101,18 @@ func main() {
 
 	run(tiers, key, *duration, *phase, *clients, 0)
 	capacity := map[string]float64{}
+	cpuPer := map[string]time.Duration{}
 	for _, t := range tiers {
 		capacity[t.name] = t.rate()
+		cpuPer[t.name] = t.cpu / time.Duration(max(t.answered.Load(), 1))
 		t.reset()
 	}
 	run(tiers, key, *duration, *phase, *clients, *rate)
-	fmt.Printf("\n%-8s %14s %14s %10s %10s %8s\n", "tier", "capacity req/s", "at rate req/s", "p50", "p99", "errors")
+	fmt.Printf("\n%-8s %14s %14s %10s %10s %8s %12s\n", "tier", "capacity req/s", "at rate req/s", "p50", "p99", "errors", "CPU/req")
 	for _, t := range tiers {
 		p50, p99 := t.quantiles()
-		fmt.Printf("%-8s %14.0f %14.0f %10s %10s %8d\n", t.name, capacity[t.name], t.rate(), p50.Round(10*time.Microsecond),
-			p99.Round(10*time.Microsecond), t.errors.Load())
+		fmt.Printf("%-8s %14.0f %14.0f %10s %10s %8d %12s\n", t.name, capacity[t.name], t.rate(), p50.Round(10*time.Microsecond),
+			p99.Round(10*time.Microsecond), t.errors.Load(), cpuPer[t.name].Round(time.Microsecond))
 	}
 	fmt.Printf("\nfull / none capacity: %.2f (target ≥ 0.80); full p99 at %.0f req/s: %s (target < 20ms)\n",
 		capacity["full"]/capacity["none"], *rate, func() time.Duration { _, p := tiers[2].quantiles(); return p }().Round(10*time.Microsecond))
@@ -287,9 +292,11 @@ type tier struct {
 	url    string
 	mu     sync.Mutex
 	lat    []time.Duration
-	done   atomic.Int64
-	errors atomic.Int64
-	active time.Duration // time its phases lasted
+	done     atomic.Int64
+	answered atomic.Int64 // every answer, within its phase or not
+	errors   atomic.Int64
+	active   time.Duration // time its phases lasted
+	cpu      time.Duration // this process's CPU time in its phases
 }
 
 func (t *tier) reset() {
@@ -297,7 +304,9 @@ func (t *tier) reset() {
 	t.lat = t.lat[:0]
 	t.mu.Unlock()
 	t.done.Store(0)
+	t.answered.Store(0)
 	t.active = 0
+	t.cpu = 0
 }
 
 func (t *tier) rate() float64 { return float64(t.done.Load()) / t.active.Seconds() }
@@ -334,11 +343,13 @@ func run(tiers []*tier, key string, duration, phase time.Duration, clients int, 
 	for done := time.Duration(0); done < duration; done += phase {
 		for _, t := range tiers {
 			start := time.Now()
+			cpu0 := cpuTime()
 			end := start.Add(phase)
 			var wg sync.WaitGroup
 			record := func(due time.Time) {
 				st := once(t.url, key)
 				got := time.Now()
+				t.answered.Add(1)
 				if st != 200 {
 					t.errors.Add(1)
 					return
@@ -367,8 +378,16 @@ func run(tiers []*tier, key string, duration, phase time.Duration, clients int, 
 			}
 			wg.Wait()
 			t.active += min(time.Since(start), phase)
+			t.cpu += cpuTime() - cpu0
 		}
 	}
+}
+
+// cpuTime is the CPU time this process used so far, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func check(err error) {
