@@ -288,10 +288,10 @@ func serveOpen(db *store.DB, communityID string, limit int) string {
 }
 
 type tier struct {
-	name   string
-	url    string
-	mu     sync.Mutex
-	lat    []time.Duration
+	name     string
+	url      string
+	mu       sync.Mutex
+	lat      []time.Duration
 	done     atomic.Int64
 	answered atomic.Int64 // every answer, within its phase or not
 	errors   atomic.Int64
