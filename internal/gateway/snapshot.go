@@ -17,6 +17,8 @@ import (
 // the notification's delay, and at worst within a second. A policy's window is checked
 // against the clock at each request; so are the community's members
 // (activeMembers); consent and strikes are never taken from a snapshot.
+// The volume kept here only trims a request's page: the limits are
+// counted, and decide, in the access history's transaction (history.go).
 const snapshotFor = time.Second
 
 type keyEntry struct {
@@ -107,7 +109,7 @@ func (h *Handler) consumerOf(ctx context.Context, key string) (*Consumer, []*Pol
 }
 
 // used is how many items the policy served today, as this instance last
-// read it and counted since.
+// read it or committed it.
 func (h *Handler) used(ctx context.Context, policyID string, t time.Time) (int, error) {
 	day := t.UTC().Format(time.DateOnly)
 	now := time.Now()
