@@ -19,8 +19,13 @@
 // database's own is not in it), and the full tier's share of the no-check
 // capacity.
 //
+// The full tier answers after its batch commits: with few clients its
+// capacity is its commit's latency, with more (-clients 64) the batches
+// fill and it shows what the gateway's work costs.
+//
 //	go run ./bench/gateway
 //	go run ./bench/gateway -db 'postgres://postgres@127.0.0.1:5432/bench?sslmode=disable' -rate 300
+//	go run ./bench/gateway -clients 64 -rate 50
 package main
 
 import (
