@@ -364,9 +364,8 @@ func TestTamperingIsCaught(t *testing.T) {
 		}
 
 		// A leaf changed: a confirmation made of a withdrawal's slot.
-		var data []byte
-		app.DB.Reader().QueryRowContext(ctx, `SELECT data FROM log_leaves WHERE idx = 2`).Scan(&data)
-		exec(`UPDATE log_leaves SET data = $1 WHERE idx = 2`, []byte(strings.Replace(string(data), " confirm ", " withdraw ", 1)))
+		data := setLeaf(t, app.DB, 2, nil)
+		setLeaf(t, app.DB, 2, []byte(strings.Replace(string(data), " confirm ", " withdraw ", 1)))
 		changed := restart(t, app)
 		if err := recount(changed); err == nil {
 			t.Error("verify accepted a changed leaf")
@@ -377,13 +376,11 @@ func TestTamperingIsCaught(t *testing.T) {
 		if err := tesseraFsck(changed); err == nil {
 			t.Error("tessera fsck accepted a changed leaf")
 		}
-		exec(`UPDATE log_leaves SET data = $1 WHERE idx = 2`, data)
+		setLeaf(t, app.DB, 2, data)
 
 		// A leaf's stored hash changed: the tiles no longer match the leaves.
-		var hash []byte
 		leaf := tlog.StoredHashIndex(0, 1)
-		app.DB.Reader().QueryRowContext(ctx, `SELECT hash FROM log_hashes WHERE idx = $1`, leaf).Scan(&hash)
-		exec(`UPDATE log_hashes SET hash = $1 WHERE idx = $2`, make([]byte, 32), leaf)
+		hash := setHash(t, app.DB, leaf, make([]byte, 32))
 		changed = restart(t, app)
 		if err := recount(changed); err == nil {
 			t.Error("verify accepted a changed leaf hash")
@@ -394,13 +391,12 @@ func TestTamperingIsCaught(t *testing.T) {
 		if err := tesseraFsck(changed); err == nil {
 			t.Error("tessera fsck accepted a changed leaf hash")
 		}
-		exec(`UPDATE log_hashes SET hash = $1 WHERE idx = $2`, hash, leaf)
+		setHash(t, app.DB, leaf, hash)
 
 		// The root's own hashes changed: the checkpoint is no longer
 		// consistent with the one seen before.
 		top := tlog.StoredHashIndex(2, 0) // the first four leaves' subtree, part of the root of five
-		app.DB.Reader().QueryRowContext(ctx, `SELECT hash FROM log_hashes WHERE idx = $1`, top).Scan(&hash)
-		exec(`UPDATE log_hashes SET hash = $1 WHERE idx = $2`, make([]byte, 32), top)
+		hash = setHash(t, app.DB, top, make([]byte, 32))
 		changed = restart(t, app)
 		now, _ := fresh(t, changed)
 		if err := (&translog.Client{Base: changed.URL}).Consistent(ctx, before.Tree, now.Tree); err == nil {
@@ -409,7 +405,7 @@ func TestTamperingIsCaught(t *testing.T) {
 		if err := tesseraFsck(changed); err == nil {
 			t.Error("tessera fsck accepted a changed root")
 		}
-		exec(`UPDATE log_hashes SET hash = $1 WHERE idx = $2`, hash, top)
+		setHash(t, app.DB, top, hash)
 
 		// A count inflated in the counters: the recount disagrees.
 		exec(`UPDATE action_counters SET imported = imported + 100 WHERE action_id = $1`, s.petition)
