@@ -49,7 +49,9 @@ func (s *Service) erase(ctx context.Context, tx *store.Tx, personID string) erro
 	changes := map[string]*change{}
 	var order []string
 	var leaves []translog.Leaf
-	for _, p := range parts {
+	ids := make([]string, len(parts))
+	for i, p := range parts {
+		ids[i] = p.ID
 		if isCounted(counterOf(p)) {
 			leaves = append(leaves, *leaf(translog.Erase, p))
 		}
@@ -67,6 +69,11 @@ func (s *Service) erase(ctx context.Context, tx *store.Tx, personID string) erro
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM participations WHERE person_id = $1`, personID); err != nil {
 		return repertoire.Internal(err)
+	}
+	// Every receipt goes, a withdrawn participation's too: the log keeps
+	// no participation's id once it is erased.
+	if err := translog.ForgetSubjects(ctx, tx, ids); err != nil {
+		return err
 	}
 	staged, err := s.stageLog(ctx, tx, leaves)
 	if err != nil {

@@ -29,7 +29,7 @@ type site struct {
 	petition string
 }
 
-func newSite(t *testing.T, app *testkit.App) *site {
+func newSite(t testing.TB, app *testkit.App) *site {
 	t.Helper()
 	s := &site{app: app, token: app.Token(t, "organizer@example.org", "Organizer", false)}
 	var com, camp, pet struct {
@@ -475,6 +475,36 @@ func TestErasedPersonsLeavesNoLongerLinkToThem(t *testing.T) {
 		}
 		if n, _ := translog.Recount(entries, pc.TreeSize, s.petition); n != 1 || pc.Count != 1 {
 			t.Errorf("recount %d, published %d, want 1", n, pc.Count)
+		}
+	})
+}
+
+// TestErasureDropsEveryReceipt: a participation withdrawn before its
+// person's erasure (no erase leaf: it no longer counts) has leaves too,
+// and its receipt goes with the others.
+func TestErasureDropsEveryReceipt(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		ctx := context.Background()
+		s := newSite(t, app)
+		m := s.sign(t, "withdrawn@example.org")
+		id := s.follow(t, m, "confirm")
+		s.follow(t, m, "withdraw")
+		if st, _, _ := get(t, app.URL+"/log/receipt/"+id); st != 200 {
+			t.Fatalf("receipt of the withdrawal before erasure: %d", st)
+		}
+		var personID string
+		if err := app.DB.Reader().QueryRowContext(ctx, `SELECT id FROM people WHERE email = 'withdrawn@example.org'`).Scan(&personID); err != nil {
+			t.Fatal(err)
+		}
+		admin := app.Token(t, "admin@example.org", "Admin", true)
+		if st := app.API(t, "DELETE", "/api/v1/people/"+personID, admin, nil, nil); st != http.StatusNoContent && st != http.StatusOK {
+			t.Fatalf("erase: %d", st)
+		}
+		if st, _, _ := get(t, app.URL+"/log/receipt/"+id); st != 404 {
+			t.Errorf("receipt of an erased person's withdrawn participation: %d", st)
+		}
+		if n, _ := translog.Size(ctx, app.DB.Reader()); n != 2 {
+			t.Errorf("%d leaves, want 2 (a confirmation, a withdrawal; no erasure of what no longer counts)", n)
 		}
 	})
 }

@@ -344,6 +344,19 @@ func ForgetPerson(ctx context.Context, tx *store.Tx, personID string) error {
 	return internal(err)
 }
 
+// ForgetSubjects drops the receipts of participations being erased,
+// counted or not (a withdrawn one has leaves too): their leaves stay,
+// found by no participation.
+func ForgetSubjects(ctx context.Context, tx *store.Tx, subjects []string) error {
+	for start := 0; start < len(subjects); start += chunkRows {
+		marks, args := store.In(subjects[start:min(start+chunkRows, len(subjects))], 1)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM log_receipts WHERE subject IN (`+marks+`)`, args...); err != nil {
+			return repertoire.Internal(err)
+		}
+	}
+	return nil
+}
+
 // HasSalt reports whether a person still has a salt (for tests and the
 // erasure's checks).
 func HasSalt(ctx context.Context, q store.Queryer, personID string) (bool, error) {
