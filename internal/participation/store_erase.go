@@ -70,13 +70,14 @@ func (s *Service) erase(ctx context.Context, tx *store.Tx, personID string) erro
 	if _, err := tx.ExecContext(ctx, `DELETE FROM participations WHERE person_id = $1`, personID); err != nil {
 		return repertoire.Internal(err)
 	}
-	// Every receipt goes, a withdrawn participation's too: the log keeps
-	// no participation's id once it is erased.
-	if err := translog.ForgetSubjects(ctx, tx, ids); err != nil {
-		return err
-	}
 	staged, err := s.stageLog(ctx, tx, leaves)
 	if err != nil {
+		return err
+	}
+	// Every receipt goes with its salt, a withdrawn participation's too,
+	// once the erase leaves are hashed with theirs: the log keeps no
+	// participation's id, nor what links its leaves, once it is erased.
+	if err := translog.ForgetSubjects(ctx, tx, ids); err != nil {
 		return err
 	}
 	slices.Sort(order) // counters in the writers' lock order

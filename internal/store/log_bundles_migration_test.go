@@ -2,6 +2,9 @@ package store_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"os"
@@ -18,7 +21,8 @@ import (
 // TestLogBundlesMigration: version 44 moves the transparency log's leaves
 // into entry bundles, their participations into log_receipts and the
 // stored hashes 32 to a row, and the log signs the same tree as before,
-// finds each participation's last leaf, and grows on from there.
+// finds each participation's last leaf, and grows on from there; after
+// version 45 a participation from before keeps its person's salt.
 func TestLogBundlesMigration(t *testing.T) {
 	dsns := map[string]func(testing.TB) string{
 		"sqlite": func(tb testing.TB) string { return "sqlite:" + filepath.Join(tb.TempDir(), "old.db") },
@@ -49,10 +53,23 @@ func TestLogBundlesMigration(t *testing.T) {
 				}
 				return out, nil
 			})
+			// p3's person has a salt (log_salts), which its leaves were
+			// hashed with: HMAC-SHA256(salt, action), base64url.
+			salt := make([]byte, 32)
+			salt[0] = 7
+			mac := hmac.New(sha256.New, salt)
+			mac.Write([]byte("A"))
+			p3 := base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 			err = db.Write(ctx, func(tx *store.Tx) error {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO log_salts (person_id, salt) VALUES ('person-p3', $1)`, salt); err != nil {
+					return err
+				}
 				for i := range int64(n) {
-					data := translog.Entry{Kind: translog.Confirm, Tactic: "signature", ActionID: "A",
-						Person: fmt.Sprintf("%043d", i)}.Encode()
+					person := fmt.Sprintf("%043d", i)
+					if i == 40 || i == 50 {
+						person = p3
+					}
+					data := translog.Entry{Kind: translog.Confirm, Tactic: "signature", ActionID: "A", Person: person}.Encode()
 					leaves = append(leaves, data)
 					subject := fmt.Sprintf("p%d", i)
 					if i == 40 || i == 50 {
@@ -117,10 +134,14 @@ func TestLogBundlesMigration(t *testing.T) {
 			// the migration made.
 			err = db.Write(ctx, func(tx *store.Tx) error {
 				var more []translog.Leaf
-				for i := range 5 {
+				for i := range 4 {
 					more = append(more, translog.Leaf{Kind: translog.Confirm, Tactic: "signature", ActionID: "A",
 						PersonID: fmt.Sprintf("person-%d", i), Subject: fmt.Sprintf("q%d", i)})
 				}
+				// p3 withdrawn: its receipt from before has no salt, so its
+				// leaf is hashed with its person's, as its earlier ones.
+				more = append(more, translog.Leaf{Kind: translog.Withdraw, Tactic: "signature", ActionID: "A",
+					PersonID: "person-p3", Subject: "p3"})
 				return translog.Append(ctx, tx, more)
 			})
 			if err != nil {
@@ -142,6 +163,9 @@ func TestLogBundlesMigration(t *testing.T) {
 				leaves = append(leaves, more...)
 			}
 			rows.Close()
+			if e, err := translog.ParseEntry(leaves[n+4]); err != nil || e.Kind != translog.Withdraw || e.Person != p3 {
+				t.Fatalf("p3's withdrawal %+v (%v), want its person's code %s", e, err, p3)
+			}
 			for i := int64(n); i < int64(len(leaves)); i++ {
 				hs, err := tlog.StoredHashes(i, leaves[i], read)
 				if err != nil {
@@ -154,6 +178,9 @@ func TestLogBundlesMigration(t *testing.T) {
 			want, err := tlog.TreeHash(n+5, read)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if ok, err := translog.HasSubjectSalt(ctx, db.Reader(), "p3"); err != nil || !ok {
+				t.Fatalf("p3's receipt did not take its person's salt (%v)", err)
 			}
 			_, tree, err = translog.New(db, nil, "http://example.org", key, slog.Default()).Checkpoint(ctx)
 			if err != nil || tree != (tlog.Tree{N: n + 5, Hash: want}) {

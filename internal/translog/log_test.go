@@ -426,8 +426,8 @@ func TestTamperingIsCaught(t *testing.T) {
 	})
 }
 
-// TestErasedPersonsLeavesNoLongerLinkToThem erases a signer: their salt is
-// gone, their leaves stay, an erase leaf takes them out of the count, and
+// TestErasedPersonsLeavesNoLongerLinkToThem erases a signer: their
+// signature's salt is gone, their leaves stay, an erase leaf takes them out of the count, and
 // their receipt is no longer served.
 func TestErasedPersonsLeavesNoLongerLinkToThem(t *testing.T) {
 	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
@@ -439,8 +439,8 @@ func TestErasedPersonsLeavesNoLongerLinkToThem(t *testing.T) {
 		if err := app.DB.Reader().QueryRowContext(ctx, `SELECT id FROM people WHERE email = 'erased@example.org'`).Scan(&personID); err != nil {
 			t.Fatal(err)
 		}
-		if ok, err := translog.HasSalt(ctx, app.DB.Reader(), personID); err != nil || !ok {
-			t.Fatalf("no salt for a signer: %v", err)
+		if ok, err := translog.HasSubjectSalt(ctx, app.DB.Reader(), id); err != nil || !ok {
+			t.Fatalf("no salt for a signature: %v", err)
 		}
 		if st, _, _ := get(t, app.URL+"/log/receipt/"+id); st != 200 {
 			t.Fatalf("receipt before erasure: %d", st)
@@ -451,6 +451,9 @@ func TestErasedPersonsLeavesNoLongerLinkToThem(t *testing.T) {
 		}
 		if ok, _ := translog.HasSalt(ctx, app.DB.Reader(), personID); ok {
 			t.Error("the erased person's salt is still there")
+		}
+		if ok, _ := translog.HasSubjectSalt(ctx, app.DB.Reader(), id); ok {
+			t.Error("the erased signature's salt is still there")
 		}
 		if st, _, _ := get(t, app.URL+"/log/receipt/"+id); st != 404 {
 			t.Errorf("receipt after erasure: %d", st)

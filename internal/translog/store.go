@@ -58,18 +58,33 @@ type Staged struct {
 	bundles   [][]byte
 	subjects  []string
 	subjectAt []int64
+	salts     [][]byte // each subject's
 }
 
 // Stage does, inside tx, the part of an append that needs no place in the
-// log yet: the salts of the leaves' people (made on their first leaf),
-// each leaf's data, and for an erasure the removal of the person's
-// receipts (their leaves stay, unlinkable).
+// log yet: the salts of the leaves' people, each leaf's data, and for an
+// erasure the removal of the participation's receipt and salt (its leaves
+// stay, unlinkable). A participation's leaves are hashed with its own
+// salt, kept with its receipt (log_receipts) and made on its first leaf:
+// one row a participation, written by the append anyway. A leaf of no
+// participation (the gateway's) is hashed with its person's (log_salts),
+// and so is a participation's whose receipt predates migration 45.
 func Stage(ctx context.Context, tx *store.Tx, leaves []Leaf) (*Staged, error) {
 	st := &Staged{}
 	if len(leaves) == 0 {
 		return st, nil
 	}
-	salts, err := saltsOf(ctx, tx, leaves)
+	salts, err := subjectSalts(ctx, tx, leaves)
+	if err != nil {
+		return nil, err
+	}
+	var people []Leaf // leaves hashed with their person's salt
+	for _, l := range leaves {
+		if salt, ok := salts[l.Subject]; l.Subject == "" || ok && salt == nil {
+			people = append(people, l)
+		}
+	}
+	personSalts, err := saltsOf(ctx, tx, people)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +92,21 @@ func Stage(ctx context.Context, tx *store.Tx, leaves []Leaf) (*Staged, error) {
 	last := map[string]int{} // a subject's last leaf, its receipt
 	seen := map[string]bool{}
 	for i, l := range leaves {
-		data := Entry{Kind: l.Kind, Tactic: l.Tactic, ActionID: l.ActionID, Person: personHash(salts[l.PersonID], l.ActionID)}.Encode()
+		var salt []byte
+		if l.Subject != "" {
+			salt = salts[l.Subject]
+			if salt == nil {
+				if _, had := salts[l.Subject]; had {
+					salt = personSalts[l.PersonID] // a receipt from before its salt
+				} else {
+					salt = newSalt()
+				}
+				salts[l.Subject] = salt
+			}
+		} else {
+			salt = personSalts[l.PersonID]
+		}
+		data := Entry{Kind: l.Kind, Tactic: l.Tactic, ActionID: l.ActionID, Person: personHash(salt, l.ActionID)}.Encode()
 		st.data = append(st.data, data)
 		if n := len(st.bundles); n == 0 || len(st.bundles[n-1])+2+len(data) > bundleBytes {
 			st.bundleAt = append(st.bundleAt, int64(i))
@@ -89,6 +118,7 @@ func Stage(ctx context.Context, tx *store.Tx, leaves []Leaf) (*Staged, error) {
 		case l.Kind == Erase:
 			forgotten = append(forgotten, l.Subject)
 			delete(last, l.Subject)
+			delete(salts, l.Subject) // a later leaf of it (none should be) starts afresh
 		default:
 			if !seen[l.Subject] {
 				seen[l.Subject] = true
@@ -101,14 +131,45 @@ func Stage(ctx context.Context, tx *store.Tx, leaves []Leaf) (*Staged, error) {
 	st.subjects = slices.DeleteFunc(st.subjects, func(s string) bool { _, ok := last[s]; return !ok })
 	for _, s := range st.subjects {
 		st.subjectAt = append(st.subjectAt, int64(last[s]))
+		st.salts = append(st.salts, salts[s])
 	}
-	if len(forgotten) > 0 {
-		marks, args := store.In(forgotten, 1)
-		if _, err := tx.ExecContext(ctx, `DELETE FROM log_receipts WHERE subject IN (`+marks+`)`, args...); err != nil {
-			return nil, repertoire.Internal(err)
-		}
+	if err := ForgetSubjects(ctx, tx, forgotten); err != nil {
+		return nil, err
 	}
 	return st, nil
+}
+
+func newSalt() []byte {
+	salt := make([]byte, 32)
+	rand.Read(salt)
+	return salt
+}
+
+// subjectSalts reads the salts of the leaves' participations that have a
+// receipt already: a nil salt for a receipt from before migration 45.
+func subjectSalts(ctx context.Context, tx *store.Tx, leaves []Leaf) (map[string][]byte, error) {
+	var ids []string
+	for _, l := range leaves {
+		if l.Subject != "" {
+			ids = append(ids, l.Subject)
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	salts := make(map[string][]byte, len(ids))
+	if len(ids) == 0 {
+		return salts, nil
+	}
+	err := store.EachByID(ctx, tx, `SELECT subject, salt FROM log_receipts WHERE subject IN $ids`, ids, func(s store.Scanner) error {
+		var id string
+		var salt []byte
+		if err := s.Scan(&id, &salt); err != nil {
+			return err
+		}
+		salts[id] = salt
+		return nil
+	})
+	return salts, err
 }
 
 // Append gives the staged leaves the next places in the log and writes
@@ -129,10 +190,10 @@ func (st *Staged) Append(ctx context.Context, tx *store.Tx) error {
 		_, err := tx.ExecContext(ctx, `WITH places AS (UPDATE log_tree SET size = size + $1 WHERE id = 1 RETURNING size - $1 AS first),
 			bundles AS (INSERT INTO log_leaves (idx, data)
 				SELECT places.first + b.at, b.data FROM places, unnest($2::bigint[], $3::bytea[]) AS b (at, data))
-			INSERT INTO log_receipts (subject, idx)
-			SELECT r.subject, places.first + r.at FROM places, unnest($4::text[], $5::bigint[]) AS r (subject, at)
-			ON CONFLICT (subject) DO UPDATE SET idx = excluded.idx`,
-			int64(len(st.data)), st.bundleAt, st.bundles, st.subjects, st.subjectAt)
+			INSERT INTO log_receipts (subject, idx, salt)
+			SELECT r.subject, places.first + r.at, r.salt FROM places, unnest($4::text[], $5::bigint[], $6::bytea[]) AS r (subject, at, salt)
+			ON CONFLICT (subject) DO UPDATE SET idx = excluded.idx, salt = COALESCE(log_receipts.salt, excluded.salt)`,
+			int64(len(st.data)), st.bundleAt, st.bundles, st.subjects, st.subjectAt, st.salts)
 		return internal(err)
 	}
 	var end int64
@@ -149,9 +210,10 @@ func (st *Staged) Append(ctx context.Context, tx *store.Tx) error {
 	}
 	rows = rows[:0]
 	for i, s := range st.subjects {
-		rows = append(rows, s, first+st.subjectAt[i])
+		rows = append(rows, s, first+st.subjectAt[i], st.salts[i])
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO log_receipts (subject, idx) VALUES `, ` ON CONFLICT (subject) DO UPDATE SET idx = excluded.idx`, rows, 2); err != nil {
+	if err := insertRows(ctx, tx, `INSERT INTO log_receipts (subject, idx, salt) VALUES `,
+		` ON CONFLICT (subject) DO UPDATE SET idx = excluded.idx, salt = COALESCE(log_receipts.salt, excluded.salt)`, rows, 3); err != nil {
 		return err
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE log_integrated SET size = $1 WHERE id = 1 AND size = $2`, end, first)
@@ -287,9 +349,7 @@ func saltsOf(ctx context.Context, tx *store.Tx, leaves []Leaf) (map[string][]byt
 	ids = slices.Compact(ids)
 	args := make([]any, 0, 2*len(ids))
 	for _, id := range ids {
-		salt := make([]byte, 32)
-		rand.Read(salt)
-		args = append(args, id, salt)
+		args = append(args, id, newSalt())
 	}
 	// The insert returns the salts it made; only the people who had one
 	// already (taking part again) are read after it.
@@ -355,6 +415,14 @@ func ForgetSubjects(ctx context.Context, tx *store.Tx, subjects []string) error 
 		}
 	}
 	return nil
+}
+
+// HasSubjectSalt reports whether a participation still has a salt (for
+// tests and the erasure's checks).
+func HasSubjectSalt(ctx context.Context, q store.Queryer, subject string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM log_receipts WHERE subject = $1 AND salt IS NOT NULL`, subject).Scan(&n)
+	return n > 0, internal(err)
 }
 
 // HasSalt reports whether a person still has a salt (for tests and the
