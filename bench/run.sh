@@ -58,10 +58,34 @@ run() {
 		${SERVE_FLAGS:-} 2>"$work/$name-$tactic-$log.log" &
 	server=$!
 	for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+	cpu0=$(cpu "$dsn")
 	"$work/load" -url "http://127.0.0.1:$PORT" -token "$token" -tactic "$tactic" -path "$PATHS" -phase "$PHASE" \
 		-duration "$DURATION" -signers "$SIGNERS" -viewers "$VIEWERS" -view-rate "$VIEW_RATE" -sign-rate "$SIGN_RATE" \
-		-smtp "127.0.0.1:$SMTP_PORT"
+		-smtp "127.0.0.1:$SMTP_PORT" | tee "$work/out"
+	cpu1=$(cpu "$dsn")
+	# The CPU time the run cost (the server's, and on PostgreSQL its
+	# backends'), a figure the load of others on a shared machine moves
+	# less than the rates.
+	awk -v a="$cpu0" -v b="$cpu1" '$2 == "submissions" { n += $3 } END {
+		split(a, x); split(b, y); s = (y[1] - x[1]) / 100; p = (y[2] - x[2]) / 100
+		printf "cpu               server %.1f s, postgres %.1f s, %.0f µs a submission\n", s, p, n ? (s + p) * 1e6 / n : 0 }' "$work/out"
 	kill "$server"; wait "$server" 2>/dev/null || true
+}
+
+# cpu prints the clock ticks of CPU time spent by the server and, for a
+# PostgreSQL DSN, by the backends serving it (those named by its
+# application_name, found through $PGBASE): "server postgres".
+cpu() {
+	s=$(awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$server/stat")
+	p=0
+	case "$1" in
+	postgres*)
+		for pid in $(psql "$PGBASE" -Atc "SELECT pid FROM pg_stat_activity WHERE application_name = 'repertoire_bench_$$' AND pid <> pg_backend_pid()"); do
+			t=$(awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
+			p=$((p + t))
+		done ;;
+	esac
+	echo "$s $p"
 }
 
 [ "$SQLITE" = off ] || for tactic in $TACTICS; do
@@ -76,12 +100,13 @@ if [ $# -ge 1 ]; then
 	schemas=""
 	trap 'kill $server 2>/dev/null || true; for s in $schemas; do PGOPTIONS=--client-min-messages=warning psql "$1" -qc "DROP SCHEMA IF EXISTS $s CASCADE"; done; rm -rf "$work"' EXIT INT TERM
 	case "$1" in *\?*) sep='&' ;; *) sep='?' ;; esac
+	PGBASE=$1
 	for tactic in $TACTICS; do
 		for log in $LOGS; do
 			schema="bench_$$_${tactic}_$log"
 			schemas="$schemas $schema"
 			psql "$1" -qc "CREATE SCHEMA $schema"
-			run postgres "$1${sep}search_path=$schema" "$tactic" "$log"
+			run postgres "$1${sep}search_path=$schema&application_name=repertoire_bench_$$" "$tactic" "$log"
 		done
 	done
 fi

@@ -208,7 +208,12 @@ func TestVerifyAcrossSIGKILL(t *testing.T) {
 				level++
 			}
 			top := tlog.StoredHashIndex(level, 0)
-			if _, err := db.Writer().ExecContext(ctx, `UPDATE log_hashes SET hash = $1 WHERE idx = $2`, make([]byte, 32), top); err != nil {
+			var hashes []byte // 32 stored hashes a row
+			if err := db.Reader().QueryRowContext(ctx, `SELECT hashes FROM log_hashes WHERE idx = $1`, top/32).Scan(&hashes); err != nil {
+				t.Fatal(err)
+			}
+			copy(hashes[top%32*32:], make([]byte, 32))
+			if _, err := db.Writer().ExecContext(ctx, `UPDATE log_hashes SET hashes = $1 WHERE idx = $2`, hashes, top/32); err != nil {
 				t.Fatal(err)
 			}
 			time.Sleep(translog.CheckpointAge + 100*time.Millisecond)

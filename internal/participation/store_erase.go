@@ -49,7 +49,9 @@ func (s *Service) erase(ctx context.Context, tx *store.Tx, personID string) erro
 	changes := map[string]*change{}
 	var order []string
 	var leaves []translog.Leaf
-	for _, p := range parts {
+	ids := make([]string, len(parts))
+	for i, p := range parts {
+		ids[i] = p.ID
 		if isCounted(counterOf(p)) {
 			leaves = append(leaves, *leaf(translog.Erase, p))
 		}
@@ -70,6 +72,12 @@ func (s *Service) erase(ctx context.Context, tx *store.Tx, personID string) erro
 	}
 	staged, err := s.stageLog(ctx, tx, leaves)
 	if err != nil {
+		return err
+	}
+	// Every receipt goes with its salt, a withdrawn participation's too,
+	// once the erase leaves are hashed with theirs: the log keeps no
+	// participation's id, nor what links its leaves, once it is erased.
+	if err := translog.ForgetSubjects(ctx, tx, ids); err != nil {
 		return err
 	}
 	slices.Sort(order) // counters in the writers' lock order

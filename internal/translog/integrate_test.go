@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -52,16 +53,22 @@ func treeOfLeaves(t *testing.T, db *store.DB) tlog.Tree {
 	})
 	var n int64
 	for rows.Next() {
-		var data []byte
-		if err := rows.Scan(&data); err != nil {
+		var bundle []byte
+		if err := rows.Scan(&bundle); err != nil {
 			t.Fatal(err)
 		}
-		hs, err := tlog.StoredHashes(n, data, read)
+		leaves, err := translog.SplitBundle(bundle)
 		if err != nil {
 			t.Fatal(err)
 		}
-		hashes = append(hashes, hs...)
-		n++
+		for _, data := range leaves {
+			hs, err := tlog.StoredHashes(n, data, read)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hashes = append(hashes, hs...)
+			n++
+		}
 	}
 	root, err := tlog.TreeHash(n, read)
 	if err != nil {
@@ -122,4 +129,48 @@ func TestIntegrationFollowsAppends(t *testing.T) {
 			t.Fatalf("%d leaves integrated after the checkpoint (%v)", n, err)
 		}
 	})
+}
+
+// setLeaf changes the stored data of leaf idx (in its bundle), as a
+// tamperer with the database would, and returns what it was.
+func setLeaf(t *testing.T, db *store.DB, idx int64, data []byte) []byte {
+	t.Helper()
+	ctx := context.Background()
+	var first int64
+	var bundle []byte
+	if err := db.Reader().QueryRowContext(ctx, `SELECT idx, data FROM log_leaves WHERE idx <= $1 ORDER BY idx DESC LIMIT 1`, idx).Scan(&first, &bundle); err != nil {
+		t.Fatal(err)
+	}
+	leaves, err := translog.SplitBundle(bundle)
+	if err != nil || idx-first >= int64(len(leaves)) {
+		t.Fatalf("leaf %d not in the bundle from %d (%v)", idx, first, err)
+	}
+	was := leaves[idx-first]
+	leaves[idx-first] = data
+	var b []byte
+	for _, d := range leaves {
+		b = translog.AppendBundleEntry(b, d)
+	}
+	if _, err := db.Writer().ExecContext(ctx, `UPDATE log_leaves SET data = $1 WHERE idx = $2`, b, first); err != nil {
+		t.Fatal(err)
+	}
+	return was
+}
+
+// setHash changes the stored hash idx (tlog's numbering, 32 to a row),
+// and returns what it was.
+func setHash(t *testing.T, db *store.DB, idx int64, hash []byte) []byte {
+	t.Helper()
+	ctx := context.Background()
+	var row []byte
+	if err := db.Reader().QueryRowContext(ctx, `SELECT hashes FROM log_hashes WHERE idx = $1`, idx/32).Scan(&row); err != nil {
+		t.Fatal(err)
+	}
+	at := (idx % 32) * 32
+	was := slices.Clone(row[at : at+32])
+	copy(row[at:], hash)
+	if _, err := db.Writer().ExecContext(ctx, `UPDATE log_hashes SET hashes = $1 WHERE idx = $2`, row, idx/32); err != nil {
+		t.Fatal(err)
+	}
+	return was
 }

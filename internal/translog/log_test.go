@@ -29,7 +29,7 @@ type site struct {
 	petition string
 }
 
-func newSite(t *testing.T, app *testkit.App) *site {
+func newSite(t testing.TB, app *testkit.App) *site {
 	t.Helper()
 	s := &site{app: app, token: app.Token(t, "organizer@example.org", "Organizer", false)}
 	var com, camp, pet struct {
@@ -364,9 +364,8 @@ func TestTamperingIsCaught(t *testing.T) {
 		}
 
 		// A leaf changed: a confirmation made of a withdrawal's slot.
-		var data []byte
-		app.DB.Reader().QueryRowContext(ctx, `SELECT data FROM log_leaves WHERE idx = 2`).Scan(&data)
-		exec(`UPDATE log_leaves SET data = $1 WHERE idx = 2`, []byte(strings.Replace(string(data), " confirm ", " withdraw ", 1)))
+		data := setLeaf(t, app.DB, 2, nil)
+		setLeaf(t, app.DB, 2, []byte(strings.Replace(string(data), " confirm ", " withdraw ", 1)))
 		changed := restart(t, app)
 		if err := recount(changed); err == nil {
 			t.Error("verify accepted a changed leaf")
@@ -377,13 +376,11 @@ func TestTamperingIsCaught(t *testing.T) {
 		if err := tesseraFsck(changed); err == nil {
 			t.Error("tessera fsck accepted a changed leaf")
 		}
-		exec(`UPDATE log_leaves SET data = $1 WHERE idx = 2`, data)
+		setLeaf(t, app.DB, 2, data)
 
 		// A leaf's stored hash changed: the tiles no longer match the leaves.
-		var hash []byte
 		leaf := tlog.StoredHashIndex(0, 1)
-		app.DB.Reader().QueryRowContext(ctx, `SELECT hash FROM log_hashes WHERE idx = $1`, leaf).Scan(&hash)
-		exec(`UPDATE log_hashes SET hash = $1 WHERE idx = $2`, make([]byte, 32), leaf)
+		hash := setHash(t, app.DB, leaf, make([]byte, 32))
 		changed = restart(t, app)
 		if err := recount(changed); err == nil {
 			t.Error("verify accepted a changed leaf hash")
@@ -394,13 +391,12 @@ func TestTamperingIsCaught(t *testing.T) {
 		if err := tesseraFsck(changed); err == nil {
 			t.Error("tessera fsck accepted a changed leaf hash")
 		}
-		exec(`UPDATE log_hashes SET hash = $1 WHERE idx = $2`, hash, leaf)
+		setHash(t, app.DB, leaf, hash)
 
 		// The root's own hashes changed: the checkpoint is no longer
 		// consistent with the one seen before.
 		top := tlog.StoredHashIndex(2, 0) // the first four leaves' subtree, part of the root of five
-		app.DB.Reader().QueryRowContext(ctx, `SELECT hash FROM log_hashes WHERE idx = $1`, top).Scan(&hash)
-		exec(`UPDATE log_hashes SET hash = $1 WHERE idx = $2`, make([]byte, 32), top)
+		hash = setHash(t, app.DB, top, make([]byte, 32))
 		changed = restart(t, app)
 		now, _ := fresh(t, changed)
 		if err := (&translog.Client{Base: changed.URL}).Consistent(ctx, before.Tree, now.Tree); err == nil {
@@ -409,7 +405,7 @@ func TestTamperingIsCaught(t *testing.T) {
 		if err := tesseraFsck(changed); err == nil {
 			t.Error("tessera fsck accepted a changed root")
 		}
-		exec(`UPDATE log_hashes SET hash = $1 WHERE idx = $2`, hash, top)
+		setHash(t, app.DB, top, hash)
 
 		// A count inflated in the counters: the recount disagrees.
 		exec(`UPDATE action_counters SET imported = imported + 100 WHERE action_id = $1`, s.petition)
@@ -430,8 +426,8 @@ func TestTamperingIsCaught(t *testing.T) {
 	})
 }
 
-// TestErasedPersonsLeavesNoLongerLinkToThem erases a signer: their salt is
-// gone, their leaves stay, an erase leaf takes them out of the count, and
+// TestErasedPersonsLeavesNoLongerLinkToThem erases a signer: their
+// signature's salt is gone, their leaves stay, an erase leaf takes them out of the count, and
 // their receipt is no longer served.
 func TestErasedPersonsLeavesNoLongerLinkToThem(t *testing.T) {
 	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
@@ -443,8 +439,8 @@ func TestErasedPersonsLeavesNoLongerLinkToThem(t *testing.T) {
 		if err := app.DB.Reader().QueryRowContext(ctx, `SELECT id FROM people WHERE email = 'erased@example.org'`).Scan(&personID); err != nil {
 			t.Fatal(err)
 		}
-		if ok, err := translog.HasSalt(ctx, app.DB.Reader(), personID); err != nil || !ok {
-			t.Fatalf("no salt for a signer: %v", err)
+		if ok, err := translog.HasSubjectSalt(ctx, app.DB.Reader(), id); err != nil || !ok {
+			t.Fatalf("no salt for a signature: %v", err)
 		}
 		if st, _, _ := get(t, app.URL+"/log/receipt/"+id); st != 200 {
 			t.Fatalf("receipt before erasure: %d", st)
@@ -455,6 +451,9 @@ func TestErasedPersonsLeavesNoLongerLinkToThem(t *testing.T) {
 		}
 		if ok, _ := translog.HasSalt(ctx, app.DB.Reader(), personID); ok {
 			t.Error("the erased person's salt is still there")
+		}
+		if ok, _ := translog.HasSubjectSalt(ctx, app.DB.Reader(), id); ok {
+			t.Error("the erased signature's salt is still there")
 		}
 		if st, _, _ := get(t, app.URL+"/log/receipt/"+id); st != 404 {
 			t.Errorf("receipt after erasure: %d", st)
@@ -479,6 +478,36 @@ func TestErasedPersonsLeavesNoLongerLinkToThem(t *testing.T) {
 		}
 		if n, _ := translog.Recount(entries, pc.TreeSize, s.petition); n != 1 || pc.Count != 1 {
 			t.Errorf("recount %d, published %d, want 1", n, pc.Count)
+		}
+	})
+}
+
+// TestErasureDropsEveryReceipt: a participation withdrawn before its
+// person's erasure (no erase leaf: it no longer counts) has leaves too,
+// and its receipt goes with the others.
+func TestErasureDropsEveryReceipt(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		ctx := context.Background()
+		s := newSite(t, app)
+		m := s.sign(t, "withdrawn@example.org")
+		id := s.follow(t, m, "confirm")
+		s.follow(t, m, "withdraw")
+		if st, _, _ := get(t, app.URL+"/log/receipt/"+id); st != 200 {
+			t.Fatalf("receipt of the withdrawal before erasure: %d", st)
+		}
+		var personID string
+		if err := app.DB.Reader().QueryRowContext(ctx, `SELECT id FROM people WHERE email = 'withdrawn@example.org'`).Scan(&personID); err != nil {
+			t.Fatal(err)
+		}
+		admin := app.Token(t, "admin@example.org", "Admin", true)
+		if st := app.API(t, "DELETE", "/api/v1/people/"+personID, admin, nil, nil); st != http.StatusNoContent && st != http.StatusOK {
+			t.Fatalf("erase: %d", st)
+		}
+		if st, _, _ := get(t, app.URL+"/log/receipt/"+id); st != 404 {
+			t.Errorf("receipt of an erased person's withdrawn participation: %d", st)
+		}
+		if n, _ := translog.Size(ctx, app.DB.Reader()); n != 2 {
+			t.Errorf("%d leaves, want 2 (a confirmation, a withdrawal; no erasure of what no longer counts)", n)
 		}
 	})
 }

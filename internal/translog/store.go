@@ -19,6 +19,19 @@ import (
 // participation's batch.go: SQLite scans for numbered parameters).
 const chunkRows = 100
 
+// The log's rows are few and wide (migration 44): a leaf's own row and
+// index entries, and the integrator's two hash rows a leaf, cost as much
+// again as the participation they recorded.
+const (
+	// bundleBytes bounds a row of log_leaves: the leaves appended together,
+	// as an entry bundle, under PostgreSQL's TOAST threshold (about 2 KiB),
+	// which would otherwise move it to rows of another table.
+	bundleBytes = 1900
+	// hashesPerRow is how many stored hashes a row of log_hashes holds
+	// (1 KiB): row i holds stored indexes hashesPerRow*i onwards.
+	hashesPerRow = 32
+)
+
 // Append adds leaves to the log inside tx, the transaction of the changes
 // they record: Stage, then Staged.Append at once. It is the one way into
 // the log, for every tactic. The leaves have their places (indexes) when
@@ -37,42 +50,126 @@ func Append(ctx context.Context, tx *store.Tx, leaves []Leaf) error {
 // log's size row, so a transaction stages before it takes its hot locks
 // (counters, then the size) and keeps only Staged.Append after them.
 type Staged struct {
-	data     [][]byte
-	subjects []any
+	data [][]byte // each leaf's data
+	// The rows to write, placed from the first leaf's index: the entry
+	// bundles (log_leaves) and each participation's last leaf
+	// (log_receipts).
+	bundleAt  []int64
+	bundles   [][]byte
+	subjects  []string
+	subjectAt []int64
+	salts     [][]byte // each subject's
 }
 
 // Stage does, inside tx, the part of an append that needs no place in the
-// log yet: the salts of the leaves' people (made on their first leaf),
-// each leaf's data, and for an erasure the removal of the person's
-// receipts (their leaves stay, unlinkable).
+// log yet: the salts of the leaves' people, each leaf's data, and for an
+// erasure the removal of the participation's receipt and salt (its leaves
+// stay, unlinkable). A participation's leaves are hashed with its own
+// salt, kept with its receipt (log_receipts) and made on its first leaf:
+// one row a participation, written by the append anyway. A leaf of no
+// participation (the gateway's) is hashed with its person's (log_salts),
+// and so is a participation's whose receipt predates migration 45.
 func Stage(ctx context.Context, tx *store.Tx, leaves []Leaf) (*Staged, error) {
 	st := &Staged{}
 	if len(leaves) == 0 {
 		return st, nil
 	}
-	salts, err := saltsOf(ctx, tx, leaves)
+	salts, err := subjectSalts(ctx, tx, leaves)
+	if err != nil {
+		return nil, err
+	}
+	var people []Leaf // leaves hashed with their person's salt
+	for _, l := range leaves {
+		if salt, ok := salts[l.Subject]; l.Subject == "" || ok && salt == nil {
+			people = append(people, l)
+		}
+	}
+	personSalts, err := saltsOf(ctx, tx, people)
 	if err != nil {
 		return nil, err
 	}
 	var forgotten []string
-	for _, l := range leaves {
-		st.data = append(st.data, Entry{Kind: l.Kind, Tactic: l.Tactic, ActionID: l.ActionID, Person: personHash(salts[l.PersonID], l.ActionID)}.Encode())
-		var subject any
-		if l.Subject != "" && l.Kind != Erase {
-			subject = l.Subject
+	last := map[string]int{} // a subject's last leaf, its receipt
+	seen := map[string]bool{}
+	for i, l := range leaves {
+		var salt []byte
+		if l.Subject != "" {
+			salt = salts[l.Subject]
+			if salt == nil {
+				if _, had := salts[l.Subject]; had {
+					salt = personSalts[l.PersonID] // a receipt from before its salt
+				} else {
+					salt = newSalt()
+				}
+				salts[l.Subject] = salt
+			}
+		} else {
+			salt = personSalts[l.PersonID]
 		}
-		if l.Kind == Erase && l.Subject != "" {
+		data := Entry{Kind: l.Kind, Tactic: l.Tactic, ActionID: l.ActionID, Person: personHash(salt, l.ActionID)}.Encode()
+		st.data = append(st.data, data)
+		if n := len(st.bundles); n == 0 || len(st.bundles[n-1])+2+len(data) > bundleBytes {
+			st.bundleAt = append(st.bundleAt, int64(i))
+			st.bundles = append(st.bundles, nil)
+		}
+		st.bundles[len(st.bundles)-1] = AppendBundleEntry(st.bundles[len(st.bundles)-1], data)
+		switch {
+		case l.Subject == "":
+		case l.Kind == Erase:
 			forgotten = append(forgotten, l.Subject)
+			delete(last, l.Subject)
+			delete(salts, l.Subject) // a later leaf of it (none should be) starts afresh
+		default:
+			if !seen[l.Subject] {
+				seen[l.Subject] = true
+				st.subjects = append(st.subjects, l.Subject)
+			}
+			last[l.Subject] = i
 		}
-		st.subjects = append(st.subjects, subject)
 	}
-	if len(forgotten) > 0 {
-		marks, args := store.In(forgotten, 1)
-		if _, err := tx.ExecContext(ctx, `UPDATE log_leaves SET subject = NULL WHERE subject IN (`+marks+`)`, args...); err != nil {
-			return nil, repertoire.Internal(err)
-		}
+	// One row per subject: a statement may not upsert a row twice.
+	st.subjects = slices.DeleteFunc(st.subjects, func(s string) bool { _, ok := last[s]; return !ok })
+	for _, s := range st.subjects {
+		st.subjectAt = append(st.subjectAt, int64(last[s]))
+		st.salts = append(st.salts, salts[s])
+	}
+	if err := ForgetSubjects(ctx, tx, forgotten); err != nil {
+		return nil, err
 	}
 	return st, nil
+}
+
+func newSalt() []byte {
+	salt := make([]byte, 32)
+	rand.Read(salt)
+	return salt
+}
+
+// subjectSalts reads the salts of the leaves' participations that have a
+// receipt already: a nil salt for a receipt from before migration 45.
+func subjectSalts(ctx context.Context, tx *store.Tx, leaves []Leaf) (map[string][]byte, error) {
+	var ids []string
+	for _, l := range leaves {
+		if l.Subject != "" {
+			ids = append(ids, l.Subject)
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	salts := make(map[string][]byte, len(ids))
+	if len(ids) == 0 {
+		return salts, nil
+	}
+	err := store.EachByID(ctx, tx, `SELECT subject, salt FROM log_receipts WHERE subject IN $ids`, ids, func(s store.Scanner) error {
+		var id string
+		var salt []byte
+		if err := s.Scan(&id, &salt); err != nil {
+			return err
+		}
+		salts[id] = salt
+		return nil
+	})
+	return salts, err
 }
 
 // Append gives the staged leaves the next places in the log and writes
@@ -90,16 +187,13 @@ func (st *Staged) Append(ctx context.Context, tx *store.Tx) error {
 		return nil
 	}
 	if tx.Dialect == store.Postgres {
-		subjects := make([]*string, len(st.subjects))
-		for i, s := range st.subjects {
-			if s, ok := s.(string); ok {
-				subjects[i] = &s
-			}
-		}
-		_, err := tx.ExecContext(ctx, `WITH places AS (UPDATE log_tree SET size = size + $1 WHERE id = 1 RETURNING size - $1 AS first)
-			INSERT INTO log_leaves (idx, data, subject)
-			SELECT places.first + l.n - 1, l.data, l.subject FROM places, unnest($2::bytea[], $3::text[]) WITH ORDINALITY AS l (data, subject, n)`,
-			int64(len(st.data)), st.data, subjects)
+		_, err := tx.ExecContext(ctx, `WITH places AS (UPDATE log_tree SET size = size + $1 WHERE id = 1 RETURNING size - $1 AS first),
+			bundles AS (INSERT INTO log_leaves (idx, data)
+				SELECT places.first + b.at, b.data FROM places, unnest($2::bigint[], $3::bytea[]) AS b (at, data))
+			INSERT INTO log_receipts (subject, idx, salt)
+			SELECT r.subject, places.first + r.at, r.salt FROM places, unnest($4::text[], $5::bigint[], $6::bytea[]) AS r (subject, at, salt)
+			ON CONFLICT (subject) DO UPDATE SET idx = excluded.idx, salt = COALESCE(log_receipts.salt, excluded.salt)`,
+			int64(len(st.data)), st.bundleAt, st.bundles, st.subjects, st.subjectAt, st.salts)
 		return internal(err)
 	}
 	var end int64
@@ -107,11 +201,19 @@ func (st *Staged) Append(ctx context.Context, tx *store.Tx) error {
 		return repertoire.Internal(err)
 	}
 	first := end - int64(len(st.data))
-	rows := make([]any, 0, 3*len(st.data))
-	for i, data := range st.data {
-		rows = append(rows, first+int64(i), data, st.subjects[i])
+	rows := make([]any, 0, 2*len(st.bundles))
+	for i, b := range st.bundles {
+		rows = append(rows, first+st.bundleAt[i], b)
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO log_leaves (idx, data, subject) VALUES `, rows, 3); err != nil {
+	if err := insertRows(ctx, tx, `INSERT INTO log_leaves (idx, data) VALUES `, ``, rows, 2); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for i, s := range st.subjects {
+		rows = append(rows, s, first+st.subjectAt[i], st.salts[i])
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO log_receipts (subject, idx, salt) VALUES `,
+		` ON CONFLICT (subject) DO UPDATE SET idx = excluded.idx, salt = COALESCE(log_receipts.salt, excluded.salt)`, rows, 3); err != nil {
 		return err
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE log_integrated SET size = $1 WHERE id = 1 AND size = $2`, end, first)
@@ -125,10 +227,20 @@ func (st *Staged) Append(ctx context.Context, tx *store.Tx) error {
 }
 
 // storeHashes stores the tree hashes of leaves, from index first: every
-// leaf before them is integrated.
+// leaf before them is integrated. The row the last integration left
+// part-filled is written again, whole.
 func storeHashes(ctx context.Context, tx *store.Tx, first int64, leaves [][]byte) error {
 	r := &hashReader{ctx: ctx, q: tx, mem: map[int64]tlog.Hash{}}
-	var hashRows []any
+	from := tlog.StoredHashCount(first)
+	if start := from - from%hashesPerRow; start < from {
+		before := make([]int64, 0, from-start)
+		for i := start; i < from; i++ {
+			before = append(before, i)
+		}
+		if _, err := r.ReadHashes(before); err != nil {
+			return repertoire.Internal(err)
+		}
+	}
 	for i, data := range leaves {
 		n := first + int64(i)
 		hashes, err := tlog.StoredHashes(n, data, r)
@@ -138,10 +250,19 @@ func storeHashes(ctx context.Context, tx *store.Tx, first int64, leaves [][]byte
 		at := tlog.StoredHashCount(n)
 		for j, h := range hashes {
 			r.mem[at+int64(j)] = h
-			hashRows = append(hashRows, at+int64(j), h[:])
 		}
 	}
-	return insertRows(ctx, tx, `INSERT INTO log_hashes (idx, hash) VALUES `, hashRows, 2)
+	to := tlog.StoredHashCount(first + int64(len(leaves)))
+	var rows []any
+	for row := from / hashesPerRow; row*hashesPerRow < to; row++ {
+		b := make([]byte, 0, hashesPerRow*tlog.HashSize)
+		for i := row * hashesPerRow; i < min(to, (row+1)*hashesPerRow); i++ {
+			h := r.mem[i]
+			b = append(b, h[:]...)
+		}
+		rows = append(rows, row, b)
+	}
+	return insertRows(ctx, tx, `INSERT INTO log_hashes (idx, hashes) VALUES `, ` ON CONFLICT (idx) DO UPDATE SET hashes = excluded.hashes`, rows, 2)
 }
 
 // integrateChunk bounds the leaves one integrating transaction hashes.
@@ -204,12 +325,13 @@ func Integrated(ctx context.Context, q store.Queryer) (int64, error) {
 	return n, internal(err)
 }
 
-// insertRows inserts args, cols a row, chunkRows rows a statement.
-func insertRows(ctx context.Context, tx *store.Tx, prefix string, args []any, cols int) error {
+// insertRows inserts args, cols a row, chunkRows rows a statement, each
+// statement ending with suffix.
+func insertRows(ctx context.Context, tx *store.Tx, prefix, suffix string, args []any, cols int) error {
 	per := chunkRows * cols
 	for start := 0; start < len(args); start += per {
 		chunk := args[start:min(start+per, len(args))]
-		if _, err := tx.ExecContext(ctx, prefix+store.Rows(tx.Dialect, len(chunk)/cols, cols), chunk...); err != nil {
+		if _, err := tx.ExecContext(ctx, prefix+store.Rows(tx.Dialect, len(chunk)/cols, cols)+suffix, chunk...); err != nil {
 			return repertoire.Internal(err)
 		}
 	}
@@ -227,9 +349,7 @@ func saltsOf(ctx context.Context, tx *store.Tx, leaves []Leaf) (map[string][]byt
 	ids = slices.Compact(ids)
 	args := make([]any, 0, 2*len(ids))
 	for _, id := range ids {
-		salt := make([]byte, 32)
-		rand.Read(salt)
-		args = append(args, id, salt)
+		args = append(args, id, newSalt())
 	}
 	// The insert returns the salts it made; only the people who had one
 	// already (taking part again) are read after it.
@@ -284,6 +404,27 @@ func ForgetPerson(ctx context.Context, tx *store.Tx, personID string) error {
 	return internal(err)
 }
 
+// ForgetSubjects drops the receipts of participations being erased,
+// counted or not (a withdrawn one has leaves too): their leaves stay,
+// found by no participation.
+func ForgetSubjects(ctx context.Context, tx *store.Tx, subjects []string) error {
+	for start := 0; start < len(subjects); start += chunkRows {
+		marks, args := store.In(subjects[start:min(start+chunkRows, len(subjects))], 1)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM log_receipts WHERE subject IN (`+marks+`)`, args...); err != nil {
+			return repertoire.Internal(err)
+		}
+	}
+	return nil
+}
+
+// HasSubjectSalt reports whether a participation still has a salt (for
+// tests and the erasure's checks).
+func HasSubjectSalt(ctx context.Context, q store.Queryer, subject string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM log_receipts WHERE subject = $1 AND salt IS NOT NULL`, subject).Scan(&n)
+	return n > 0, internal(err)
+}
+
 // HasSalt reports whether a person still has a salt (for tests and the
 // erasure's checks).
 func HasSalt(ctx context.Context, q store.Queryer, personID string) (bool, error) {
@@ -323,37 +464,51 @@ func Size(ctx context.Context, q store.Queryer) (int64, error) {
 // leafOf finds the last leaf recording a participation (its receipt).
 func leafOf(ctx context.Context, q store.Queryer, subject string) (int64, error) {
 	var n int64
-	err := q.QueryRowContext(ctx, `SELECT idx FROM log_leaves WHERE subject = $1 ORDER BY idx DESC LIMIT 1`, subject).Scan(&n)
+	err := q.QueryRowContext(ctx, `SELECT idx FROM log_receipts WHERE subject = $1`, subject).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return -1, nil
 	}
 	return n, internal(err)
 }
 
-// leavesData reads the data of leaves [from, to).
+var errMissingLeaf = errors.New("translog: a leaf is missing")
+
+// leavesData reads the data of leaves [from, to), from the bundle holding
+// leaf from onwards.
 func leavesData(ctx context.Context, q store.Queryer, from, to int64) ([][]byte, error) {
-	rows, err := q.QueryContext(ctx, `SELECT idx, data FROM log_leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx`, from, to)
+	rows, err := q.QueryContext(ctx, `SELECT idx, data FROM log_leaves
+		WHERE idx >= (SELECT idx FROM log_leaves WHERE idx <= $1 ORDER BY idx DESC LIMIT 1) AND idx < $2 ORDER BY idx`, from, to)
 	if err != nil {
 		return nil, internal(err)
 	}
 	defer rows.Close()
 	var out [][]byte
+	next := int64(-1) // the index the next bundle starts at
 	for rows.Next() {
 		var i int64
-		var d []byte
-		if err := rows.Scan(&i, &d); err != nil {
+		var b []byte
+		if err := rows.Scan(&i, &b); err != nil {
 			return nil, internal(err)
 		}
-		if i != from+int64(len(out)) {
-			return nil, repertoire.Internal(errors.New("translog: a leaf is missing"))
+		if next >= 0 && i != next || next < 0 && i > from {
+			return nil, repertoire.Internal(errMissingLeaf)
 		}
-		out = append(out, d)
+		leaves, err := SplitBundle(b)
+		if err != nil || len(leaves) == 0 {
+			return nil, repertoire.Internal(errors.New("translog: a bundle of leaves is malformed"))
+		}
+		for k, d := range leaves {
+			if n := i + int64(k); n >= from && n < to {
+				out = append(out, d)
+			}
+		}
+		next = i + int64(len(leaves))
 	}
 	if err := rows.Err(); err != nil {
 		return nil, internal(err)
 	}
 	if int64(len(out)) != to-from {
-		return nil, repertoire.Internal(errors.New("translog: a leaf is missing"))
+		return nil, repertoire.Internal(errMissingLeaf)
 	}
 	return out, nil
 }
@@ -367,49 +522,52 @@ type hashReader struct {
 }
 
 func (r *hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
-	out := make([]tlog.Hash, len(indexes))
-	var missing []int64
+	if r.mem == nil {
+		r.mem = map[int64]tlog.Hash{}
+	}
+	var missing []int64 // rows of log_hashes
 	for _, i := range indexes {
 		if _, ok := r.mem[i]; !ok {
-			missing = append(missing, i)
+			missing = append(missing, i/hashesPerRow)
 		}
 	}
-	if len(missing) > 0 {
-		if r.mem == nil {
-			r.mem = map[int64]tlog.Hash{}
+	slices.Sort(missing)
+	missing = slices.Compact(missing)
+	for start := 0; start < len(missing); start += 500 {
+		chunk := missing[start:min(start+500, len(missing))]
+		marks := make([]string, len(chunk))
+		args := make([]any, len(chunk))
+		for j, i := range chunk {
+			marks[j], args[j] = "$"+strconv.Itoa(j+1), i
 		}
-		slices.Sort(missing)
-		missing = slices.Compact(missing)
-		for start := 0; start < len(missing); start += 500 {
-			chunk := missing[start:min(start+500, len(missing))]
-			marks := make([]string, len(chunk))
-			args := make([]any, len(chunk))
-			for j, i := range chunk {
-				marks[j], args[j] = "$"+strconv.Itoa(j+1), i
-			}
-			rows, err := r.q.QueryContext(r.ctx, `SELECT idx, hash FROM log_hashes WHERE idx IN (`+strings.Join(marks, ", ")+`)`, args...)
-			if err != nil {
+		rows, err := r.q.QueryContext(r.ctx, `SELECT idx, hashes FROM log_hashes WHERE idx IN (`+strings.Join(marks, ", ")+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var row int64
+			var b []byte
+			if err := rows.Scan(&row, &b); err != nil {
+				rows.Close()
 				return nil, err
 			}
-			for rows.Next() {
-				var i int64
-				var h []byte
-				if err := rows.Scan(&i, &h); err != nil {
-					rows.Close()
-					return nil, err
-				}
-				if len(h) != tlog.HashSize {
-					rows.Close()
-					return nil, errors.New("translog: a stored hash is malformed")
-				}
-				r.mem[i] = tlog.Hash(h)
+			if len(b)%tlog.HashSize != 0 || len(b) > hashesPerRow*tlog.HashSize {
+				rows.Close()
+				return nil, errors.New("translog: a row of stored hashes is malformed")
 			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return nil, err
+			for k := 0; k*tlog.HashSize < len(b); k++ {
+				i := row*hashesPerRow + int64(k)
+				if _, ok := r.mem[i]; !ok { // this transaction's own hashes stand
+					r.mem[i] = tlog.Hash(b[k*tlog.HashSize : (k+1)*tlog.HashSize])
+				}
 			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
 		}
 	}
+	out := make([]tlog.Hash, len(indexes))
 	for k, i := range indexes {
 		h, ok := r.mem[i]
 		if !ok {
