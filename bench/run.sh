@@ -19,6 +19,11 @@
 #   PATHS=both TACTICS="petition pledge" DURATION=20s SIGNERS=64 bench/run.sh postgres://…
 # SERVE_FLAGS are added to serve's, e.g. SERVE_FLAGS="--integrity-every 2s"
 # (the integrity review's incremental run) or "--integrity-every 0" (off).
+# INTEGRITY lists values of --integrity-every to compare in one run (e.g.
+# INTEGRITY="0 2s": off, then every 2 seconds), each on a fresh database,
+# taking turns ROUNDS times (default 1) so that the machine's noise falls
+# on each alike; read the medians of the rounds.
+#   INTEGRITY="0 2s" ROUNDS=3 TACTICS=petition DURATION=20s VIEWERS=0 bench/run.sh postgres://…
 #   LOG=both TACTICS=petition DURATION=10s SIGNERS=64 VIEWERS=0 bench/run.sh postgres://…
 set -eu
 cd "$(dirname "$0")/.."
@@ -32,6 +37,8 @@ PHASE=${PHASE:-5s}
 TACTICS=${TACTICS:-petition}
 LOG=${LOG:-on}
 SQLITE=${SQLITE:-on}
+INTEGRITY=${INTEGRITY:-}
+ROUNDS=${ROUNDS:-1}
 case "$LOG" in
 on | off) LOGS=$LOG ;;
 both) LOGS="off on" ;;
@@ -47,15 +54,21 @@ go build -o "$work/load" ./bench/load
 # run loads a fresh database: a server per tactic, so that one tactic's
 # mails left in the outbox are not delivered during the next one's run.
 run() {
-	name=$1 dsn=$2 tactic=$3 log=$4
-	echo "== $name $tactic $PATHS log=$log"
+	name=$1 dsn=$2 tactic=$3 log=$4 every=${5:-}
+	integrity=""
+	if [ -n "$every" ]; then
+		integrity="--integrity-every $every"
+		echo "== $name $tactic $PATHS log=$log integrity-every=$every"
+	else
+		echo "== $name $tactic $PATHS log=$log"
+	fi
 	nolog=""
 	[ "$log" = off ] && nolog=--no-log
 	"$work/repertoire" migrate --db "$dsn" >/dev/null
 	printf 'bench password 1\n' | "$work/repertoire" user create --db "$dsn" --email "bench-$$@bench.example" --name Bench >/dev/null
 	token=$("$work/repertoire" token create --db "$dsn" --email "bench-$$@bench.example")
 	"$work/repertoire" serve --db "$dsn" --addr "127.0.0.1:$PORT" --smtp "smtp://127.0.0.1:$SMTP_PORT" --no-rate-limits $nolog \
-		${SERVE_FLAGS:-} 2>"$work/$name-$tactic-$log.log" &
+		$integrity ${SERVE_FLAGS:-} 2>"$work/$name-$tactic-$log.log" &
 	server=$!
 	for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 	cpu0=$(cpu "$dsn")
@@ -88,9 +101,19 @@ cpu() {
 	echo "$s $p"
 }
 
-[ "$SQLITE" = off ] || for tactic in $TACTICS; do
-	for log in $LOGS; do
-		run sqlite "sqlite:$work/$tactic-$log.db" "$tactic" "$log"
+# variants are the INTEGRITY values, or one run with serve's default.
+variants=${INTEGRITY:-default}
+[ "$SQLITE" = off ] || for round in $(seq "$ROUNDS"); do
+	for tactic in $TACTICS; do
+		for log in $LOGS; do
+			for v in $variants; do
+				every=$v
+				[ "$v" = default ] && every=""
+				db="$work/$tactic-$log-$v-$round.db"
+				run sqlite "sqlite:$db" "$tactic" "$log" "$every"
+				rm -f "$db" "$db-wal" "$db-shm"
+			done
+		done
 	done
 done
 if [ $# -ge 1 ]; then
@@ -101,12 +124,18 @@ if [ $# -ge 1 ]; then
 	trap 'kill $server 2>/dev/null || true; for s in $schemas; do PGOPTIONS=--client-min-messages=warning psql "$1" -qc "DROP SCHEMA IF EXISTS $s CASCADE"; done; rm -rf "$work"' EXIT INT TERM
 	case "$1" in *\?*) sep='&' ;; *) sep='?' ;; esac
 	PGBASE=$1
-	for tactic in $TACTICS; do
-		for log in $LOGS; do
-			schema="bench_$$_${tactic}_$log"
-			schemas="$schemas $schema"
-			psql "$1" -qc "CREATE SCHEMA $schema"
-			run postgres "$1${sep}search_path=$schema&application_name=repertoire_bench_$$" "$tactic" "$log"
+	for round in $(seq "$ROUNDS"); do
+		for tactic in $TACTICS; do
+			for log in $LOGS; do
+				for v in $variants; do
+					every=$v
+					[ "$v" = default ] && every=""
+					schema="bench_$$_${tactic}_${log}_$(echo "$v" | tr -c 'a-z0-9\n' _)_$round"
+					schemas="$schemas $schema"
+					psql "$1" -qc "CREATE SCHEMA $schema"
+					run postgres "$1${sep}search_path=$schema&application_name=repertoire_bench_$$" "$tactic" "$log" "$every"
+				done
+			done
 		done
 	done
 fi

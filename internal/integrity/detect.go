@@ -3,6 +3,7 @@ package integrity
 import (
 	"cmp"
 	"slices"
+	"sync"
 )
 
 // Detect runs every rule and both graph passes over the graph and returns
@@ -17,6 +18,16 @@ func (g *Graph) Detect(cfg Config) []Group {
 	if len(g.acct) == 0 {
 		return nil
 	}
+	// The rules beside the graph passes: the passes' stages are parallel
+	// but some are not, and the rules fill the gaps.
+	var rules []candidate
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		rules = append(rules, g.floods(cfg)...)
+		rules = append(rules, g.domainGroups(cfg)...)
+		rules = append(rules, g.networkGroups(cfg)...)
+		rules = append(rules, g.canonicalGroups()...)
+	})
 	var cands []candidate
 	nm := newNull(g, cfg.Workers)
 	if cfg.Window > 0 {
@@ -25,10 +36,8 @@ func (g *Graph) Detect(cfg Config) []Group {
 	if cfg.DenseCrowd > 0 {
 		cands = append(cands, newPass(g, nm, KindDense, -1, cfg.DenseCrowd, cfg).run()...)
 	}
-	cands = append(cands, g.floods(cfg)...)
-	cands = append(cands, g.domainGroups(cfg)...)
-	cands = append(cands, g.networkGroups(cfg)...)
-	cands = append(cands, g.canonicalGroups()...)
+	wg.Wait()
+	cands = append(cands, rules...)
 
 	kept := cands[:0]
 	for _, c := range cands {

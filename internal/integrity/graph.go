@@ -152,12 +152,18 @@ func (g *Graph) TargetName(id int32) string {
 func (g *Graph) time(p int32) int64 { return g.base + int64(g.rt[p]) }
 
 // build sorts the participations by target and time and indexes them by
-// account, then drops what Add kept.
+// account, then drops what Add kept. Every step reads its input in
+// sequence and runs on the workers in parallel: a counting sort by
+// target (each worker placing its share of the participations after the
+// earlier workers' on each target), each target's participations sorted
+// by time as packed keys, then each account's positions by a counting
+// sort too.
 func (g *Graph) build(workers int) {
 	if g.built {
 		return
 	}
 	g.built = true
+	workers = max(1, workers)
 	n := len(g.bAcct)
 	if n == 0 {
 		g.toff = make([]int32, g.nTgt+1)
@@ -165,90 +171,181 @@ func (g *Graph) build(workers int) {
 		return
 	}
 	g.base = slices.Min(g.bTime)
-
-	// Counting sort by target, stable.
-	g.toff = make([]int32, g.nTgt+1)
-	for _, t := range g.bTgt {
-		g.toff[t+1]++
-	}
-	for t := range g.nTgt {
-		g.toff[t+1] += g.toff[t]
-	}
-	perm := make([]int32, n)
-	next := slices.Clone(g.toff[:g.nTgt])
-	for i, t := range g.bTgt {
-		perm[next[t]] = int32(i)
-		next[t]++
-	}
-	next = nil
-
-	// Then each target's participations by time: sorted as packed keys
-	// (time << 32 | index), split among the workers by target.
-	rel := func(i int32) uint64 {
+	rel := func(i int) uint64 {
 		d := g.bTime[i] - g.base
 		if d > math.MaxUint32 {
 			d = math.MaxUint32 // more than 136 years apart: clamped
 		}
 		return uint64(d)
 	}
-	var wg sync.WaitGroup
-	for _, r := range splitTargets(g.toff, max(1, workers)) {
-		wg.Go(func() {
-			var keys []uint64
-			for t := r[0]; t < r[1]; t++ {
-				seg := perm[g.toff[t]:g.toff[t+1]]
-				keys = keys[:0]
-				for _, i := range seg {
-					keys = append(keys, rel(i)<<32|uint64(uint32(i)))
-				}
-				slices.Sort(keys)
-				for k, key := range keys {
-					seg[k] = int32(uint32(key))
-				}
-			}
-		})
-	}
-	wg.Wait()
 
-	g.acct = make([]int32, n)
-	g.tgt = make([]int32, n)
-	g.rt = make([]uint32, n)
-	g.parallel(workers, func(from, to int32, _ int) {
-		for p := g.toff[from]; p < g.toff[to]; p++ {
-			i := perm[p]
-			g.acct[p] = g.bAcct[i]
-			g.tgt[p] = g.bTgt[i]
-			g.rt[p] = uint32(rel(i))
+	// Counting sort by target, stable: keys[s] is the participation's
+	// time << 32 | its rank among its target's in the order added, and
+	// arrived[s] its account.
+	parts := splitRange(n, workers)
+	next := countBy(g.bTgt, g.nTgt, parts)
+	g.toff = offsets(next, g.nTgt)
+	keys := make([]uint64, n)
+	arrived := make([]int32, n)
+	var origin []int32 // the index of each one as added, when columns follow
+	if g.bIP != nil || g.bDom != nil || g.bUA != nil {
+		origin = make([]int32, n)
+	}
+	inParallel(len(parts), func(w int) {
+		at := next[w]
+		for i := parts[w][0]; i < parts[w][1]; i++ {
+			t := g.bTgt[i]
+			s := at[t]
+			at[t]++
+			keys[s] = rel(i)<<32 | uint64(s-g.toff[t])
+			arrived[s] = g.bAcct[i]
+			if origin != nil {
+				origin[s] = int32(i)
+			}
 		}
 	})
+	next = nil
+	g.bTime = nil
+
+	// Each target's by time (its rank as added breaking ties). The
+	// columns as added are no longer read: their arrays take the sorted
+	// ones.
+	g.acct, g.tgt = g.bAcct, g.bTgt
+	g.rt = make([]uint32, n)
+	g.parallel(workers, func(from, to int32, _ int) {
+		var scratch []uint64
+		for t := from; t < to; t++ {
+			s, e := g.toff[t], g.toff[t+1]
+			seg := keys[s:e]
+			scratch = sortByTime(seg, scratch)
+			for k, key := range seg {
+				p := s + int32(k)
+				j := s + int32(uint32(key))
+				g.rt[p] = uint32(key >> 32)
+				g.acct[p] = arrived[j]
+				g.tgt[p] = t
+				if origin != nil {
+					seg[k] = uint64(origin[j])
+				}
+			}
+		}
+	})
+	arrived, origin = nil, nil
 	permute := func(col []int32) []int32 {
 		if col == nil {
 			return nil
 		}
 		out := make([]int32, n)
-		for p, i := range perm {
+		for p, i := range keys {
 			out[p] = col[i]
 		}
 		return out
 	}
 	g.ip, g.dom, g.ua = permute(g.bIP), permute(g.bDom), permute(g.bUA)
-	g.bAcct, g.bTgt, g.bTime, g.bIP, g.bDom, g.bUA = nil, nil, nil, nil, nil, nil
-	perm = nil
+	g.bAcct, g.bTgt, g.bIP, g.bDom, g.bUA = nil, nil, nil, nil, nil
+	keys = nil
 
 	// Each account's positions, ascending.
-	g.aoff = make([]int32, g.nAcct+1)
-	for _, a := range g.acct {
-		g.aoff[a+1]++
-	}
-	for a := range g.nAcct {
-		g.aoff[a+1] += g.aoff[a]
-	}
+	next = countBy(g.acct, g.nAcct, parts)
+	g.aoff = offsets(next, g.nAcct)
 	g.apos = make([]int32, n)
-	fill := slices.Clone(g.aoff[:g.nAcct])
-	for p, a := range g.acct {
-		g.apos[fill[a]] = int32(p)
-		fill[a]++
+	inParallel(len(parts), func(w int) {
+		at := next[w]
+		for p := parts[w][0]; p < parts[w][1]; p++ {
+			a := g.acct[p]
+			g.apos[at[a]] = int32(p)
+			at[a]++
+		}
+	})
+}
+
+// sortByTime sorts keys (time << 32 | rank, the ranks ascending) by
+// time, ties in rank order: a radix sort of the times (stable, so the
+// ranks stay in order) when there are many, else a comparison sort of
+// the whole keys. It returns scratch, grown as needed.
+func sortByTime(keys, scratch []uint64) []uint64 {
+	if len(keys) < 256 {
+		slices.Sort(keys)
+		return scratch
 	}
+	if cap(scratch) < len(keys) {
+		scratch = make([]uint64, len(keys))
+	}
+	src, dst := keys, scratch[:len(keys)]
+	for shift := uint(32); shift < 64; shift += 8 {
+		var count [256]int
+		for _, k := range src {
+			count[byte(k>>shift)]++
+		}
+		if count[byte(src[0]>>shift)] == len(src) {
+			continue // every key has this byte
+		}
+		at := 0
+		for b, c := range count {
+			count[b] = at
+			at += c
+		}
+		for _, k := range src {
+			b := byte(k >> shift)
+			dst[count[b]] = k
+			count[b]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &keys[0] {
+		copy(keys, src)
+	}
+	return scratch
+}
+
+// countBy counts the values (0 ≤ v < k) of col in each part, in parallel.
+func countBy(col []int32, k int32, parts [][2]int) [][]int32 {
+	counts := make([][]int32, len(parts))
+	inParallel(len(parts), func(w int) {
+		c := make([]int32, k)
+		for _, v := range col[parts[w][0]:parts[w][1]] {
+			c[v]++
+		}
+		counts[w] = c
+	})
+	return counts
+}
+
+// offsets turns countBy's counts into the start of each value's run
+// (off[v] to off[v+1]) and, in place, into where each part's first one
+// of each value goes: after the earlier parts', so that the sort is
+// stable.
+func offsets(counts [][]int32, k int32) []int32 {
+	off := make([]int32, k+1)
+	for v := range k {
+		s := off[v]
+		for _, c := range counts {
+			n := c[v]
+			c[v] = s
+			s += n
+		}
+		off[v+1] = s
+	}
+	return off
+}
+
+// splitRange cuts 0..n into k ranges of about equal length.
+func splitRange(n, k int) [][2]int {
+	k = max(1, min(k, n))
+	out := make([][2]int, k)
+	for w := range k {
+		out[w] = [2]int{n * w / k, n * (w + 1) / k}
+	}
+	return out
+}
+
+// inParallel runs f(0) to f(k-1), one goroutine each, and waits.
+func inParallel(k int, f func(w int)) {
+	var wg sync.WaitGroup
+	for w := range k {
+		wg.Go(func() { f(w) })
+	}
+	wg.Wait()
 }
 
 // parallel runs f on each range of targets of about equal numbers of

@@ -26,20 +26,39 @@ type pass struct {
 	cfg    Config
 
 	null *null
-	deg  []int32 // counted participations by account
 
-	// The participations pairs are counted on: counted ones of accounts
-	// with at least PairMin of them (an account acting once pairs with
-	// nobody), by target and time.
-	cAcct []int32
-	// Each account's counted participations, in account order (read
-	// in sequence, not scattered over the graph): account a's are wOff[a]
-	// to wOff[a+1]; each one's window in cAcct (lo<<32 | hi), the chance
-	// another account on its target is in it, and the target's class.
-	wOff   []int32
-	wWin   []uint64
-	wShare []float32
-	wClass []uint8
+	// Pairs are counted among the accounts with at least PairMin counted
+	// participations (an account acting once pairs with nobody), under
+	// ids of their own: accts[c] is pair id c's account (ascending, so
+	// that ids compare as accounts do), cls[c] its activity class.
+	accts []int32
+	cls   []uint8
+	// The counted participations of those accounts, by target and time,
+	// as pair ids (cAcct) and as counter ids (cCtr): an order of the pair
+	// ids by activity, the most active first, so that the counters most
+	// often touched lie together in the processor's cache; ctrPair[k] is
+	// counter k's pair id.
+	cAcct, cCtr []int32
+	ctrPair     []int32
+	// Each one's window in cAcct, in account order (read in sequence, not
+	// scattered over the graph): pair id c's are wins[wOff[c]:wOff[c+1]].
+	wOff []int32
+	wins []cowindow
+
+	// Scratch of the groups' evidence, by account: hits in a group's
+	// windows, and whether a member.
+	hits []int32
+	in   []bool
+}
+
+// cowindow is a counted participation's window: the others on its
+// target within the window are cAcct[lo:hi] (itself included), share
+// the chance that another account on the target is among them, class
+// the target's popularity class.
+type cowindow struct {
+	lo, hi int32
+	share  float32
+	class  uint8
 }
 
 // pair is two accounts (a < b) sharing count targets' windows.
@@ -51,112 +70,154 @@ func newPass(g *Graph, nm *null, kind string, window int64, crowd int, cfg Confi
 	if window < 0 {
 		window = math.MaxUint32
 	}
-	// Each participation's occupancy: the others on its target within
-	// the window.
-	occ := make([]int32, n)
-	g.parallel(cfg.Workers, func(from, to int32, _ int) {
-		for t := from; t < to; t++ {
-			s, e := g.toff[t], g.toff[t+1]
-			l, h := s, s
-			for i := s; i < e; i++ {
-				ti := int64(g.rt[i])
-				for int64(g.rt[l]) < ti-window {
-					l++
-				}
-				for h < e && int64(g.rt[h]) <= ti+window {
-					h++
-				}
-				occ[i] = h - l - 1
+	ranges := splitTargets(g.toff, max(1, cfg.Workers))
+	// occupancy calls f for each participation of target t that counts
+	// (not a repeat, not alone, not in a crowd) with the number of others
+	// on the target within the window.
+	occupancy := func(t int32, f func(i, occ int32)) {
+		s, e := g.toff[t], g.toff[t+1]
+		l, h := s, s
+		for i := s; i < e; i++ {
+			ti := int64(g.rt[i])
+			for int64(g.rt[l]) < ti-window {
+				l++
 			}
-		}
-	})
-	p.deg = make([]int32, g.nAcct)
-	share := make([]float32, n)
-	counted := func(i int) bool { return occ[i] >= 1 && int(occ[i]) <= crowd && !nm.dup[i] }
-	for i := range n {
-		if counted(i) {
-			p.deg[g.acct[i]]++
-			share[i] = float32(nm.inTime(g.tgt[i], int(occ[i])))
+			for h < e && int64(g.rt[h]) <= ti+window {
+				h++
+			}
+			if occ := h - l - 1; occ >= 1 && int(occ) <= crowd && !nm.dup[i] {
+				f(i, occ)
+			}
 		}
 	}
-	// The list pairs are counted on, and each one's window in it.
-	cIdx := make([]int32, n)
-	var cRT []uint32
-	coff := make([]int32, g.nTgt+1)
-	for t := range g.nTgt {
-		for i := g.toff[t]; i < g.toff[t+1]; i++ {
-			cIdx[i] = -1
-			if counted(int(i)) && p.deg[g.acct[i]] >= int32(cfg.PairMin) {
-				cIdx[i] = int32(len(p.cAcct))
-				p.cAcct = append(p.cAcct, g.acct[i])
-				cRT = append(cRT, g.rt[i])
-			}
+	// Counted participations by account, in each range of targets;
+	// pid[i] is 0 for a counted one, -1 else.
+	pid := make([]int32, n)
+	degs := make([][]int32, len(ranges))
+	inParallel(len(ranges), func(w int) {
+		deg := make([]int32, g.nAcct)
+		for i := g.toff[ranges[w][0]]; i < g.toff[ranges[w][1]]; i++ {
+			pid[i] = -1
 		}
-		coff[t+1] = int32(len(p.cAcct))
-	}
-	occ = nil
-	cLo, cHi := make([]int32, len(p.cAcct)), make([]int32, len(p.cAcct))
-	g.parallel(cfg.Workers, func(from, to int32, _ int) {
-		for t := from; t < to; t++ {
-			s, e := coff[t], coff[t+1]
-			l, h := s, s
-			for k := s; k < e; k++ {
-				tk := int64(cRT[k])
-				for int64(cRT[l]) < tk-window {
-					l++
-				}
-				for h < e && int64(cRT[h]) <= tk+window {
-					h++
-				}
-				cLo[k], cHi[k] = l, h
-			}
+		for t := ranges[w][0]; t < ranges[w][1]; t++ {
+			occupancy(t, func(i, _ int32) {
+				pid[i] = 0
+				deg[g.acct[i]]++
+			})
 		}
+		degs[w] = deg
 	})
-	cRT = nil
-	// In account order.
-	p.wOff = make([]int32, g.nAcct+1)
+	// Pair ids, and where each range's windows of each pair id go (after
+	// the earlier ranges', so that each one's are in position order).
+	id := make([]int32, g.nAcct)
+	next := make([][]int32, len(ranges))
+	p.wOff = []int32{0}
 	for a := range g.nAcct {
-		m := int32(0)
-		for _, i := range g.apos[g.aoff[a]:g.aoff[a+1]] {
-			if cIdx[i] >= 0 {
-				m++
-			}
+		d := int32(0)
+		for _, deg := range degs {
+			d += deg[a]
 		}
-		p.wOff[a+1] = p.wOff[a] + m
+		id[a] = -1
+		if d < int32(cfg.PairMin) {
+			continue
+		}
+		id[a] = int32(len(p.accts))
+		p.accts = append(p.accts, a)
+		p.cls = append(p.cls, nm.class[a])
+		at := p.wOff[len(p.wOff)-1]
+		for w, deg := range degs {
+			next[w] = append(next[w], at)
+			at += deg[a]
+		}
+		p.wOff = append(p.wOff, at)
 	}
-	p.wWin = make([]uint64, p.wOff[g.nAcct])
-	p.wShare = make([]float32, p.wOff[g.nAcct])
-	p.wClass = make([]uint8, p.wOff[g.nAcct])
-	var wg sync.WaitGroup
-	workers := max(1, cfg.Workers)
-	for w := range workers {
-		wg.Go(func() {
-			for a := int(g.nAcct) * w / workers; a < int(g.nAcct)*(w+1)/workers; a++ {
-				j := p.wOff[a]
-				for _, i := range g.apos[g.aoff[a]:g.aoff[a+1]] {
-					if k := cIdx[i]; k >= 0 {
-						p.wWin[j] = uint64(cLo[k])<<32 | uint64(uint32(cHi[k]))
-						p.wShare[j] = share[i]
-						p.wClass[j] = nm.tclass[g.tgt[i]]
-						j++
-					}
+	degs = nil
+	// Counter ids: by activity class, the most active first (a counting
+	// sort, stable).
+	ctr := make([]int32, len(p.accts))
+	{
+		var byClass [classes + 1]int32
+		for c := range p.accts {
+			byClass[classes-1-classOf(int(p.wOff[c+1]-p.wOff[c]))+1]++
+		}
+		for k := 1; k <= classes; k++ {
+			byClass[k] += byClass[k-1]
+		}
+		p.ctrPair = make([]int32, len(p.accts))
+		for c := range p.accts {
+			k := classes - 1 - classOf(int(p.wOff[c+1]-p.wOff[c]))
+			ctr[c] = byClass[k]
+			p.ctrPair[byClass[k]] = int32(c)
+			byClass[k]++
+		}
+	}
+	// Each counted participation's pair id (-1: its account has too few),
+	// and how many each target has, in ranges of targets.
+	coff := make([]int32, g.nTgt+1)
+	inParallel(len(ranges), func(w int) {
+		for t := ranges[w][0]; t < ranges[w][1]; t++ {
+			k := int32(0)
+			for i := g.toff[t]; i < g.toff[t+1]; i++ {
+				if pid[i] == 0 {
+					pid[i] = id[g.acct[i]]
+					k += 1 + pid[i]>>31
 				}
 			}
-		})
+			coff[t+1] = k
+		}
+	})
+	id = nil
+	for t := range g.nTgt {
+		coff[t+1] += coff[t]
 	}
-	wg.Wait()
+	p.cAcct = make([]int32, coff[g.nTgt])
+	p.cCtr = make([]int32, coff[g.nTgt])
+	p.wins = make([]cowindow, coff[g.nTgt])
+	inParallel(len(ranges), func(w int) {
+		next := next[w]
+		var rt []uint32
+		var share []float32
+		for t := ranges[w][0]; t < ranges[w][1]; t++ {
+			rt, share = rt[:0], share[:0]
+			k := coff[t]
+			occupancy(t, func(i, occ int32) {
+				if c := pid[i]; c >= 0 {
+					p.cAcct[k] = c
+					p.cCtr[k] = ctr[c]
+					rt = append(rt, g.rt[i])
+					share = append(share, float32(nm.inTime(t, int(occ))))
+					k++
+				}
+			})
+			// Each one's window among them, laid out by pair id.
+			class := nm.tclass[t]
+			l, h := 0, 0
+			for j, tj := range rt {
+				for int64(rt[l]) < int64(tj)-window {
+					l++
+				}
+				for h < len(rt) && int64(rt[h]) <= int64(tj)+window {
+					h++
+				}
+				c := p.cAcct[coff[t]+int32(j)]
+				slot := next[c]
+				next[c]++
+				p.wins[slot] = cowindow{lo: coff[t] + int32(l), hi: coff[t] + int32(h), share: share[j], class: class}
+			}
+		}
+	})
 	return p
 }
 
-// expectations are, for each activity class, how many of account a's
+// expectations are, for each activity class, how many of pair id a's
 // counted windows an account of that class is expected to share with a:
 // Σ over a's windows of P(on the target) × P(in the window | on it).
 func (p *pass) expectations(a int32, into *[classes]float64) {
 	*into = [classes]float64{}
 	nm := p.null
 	var byTargetClass [classes]float64 // Σ of a's windows' shares, by their target's class
-	for j := p.wOff[a]; j < p.wOff[a+1]; j++ {
-		byTargetClass[p.wClass[j]] += float64(p.wShare[j])
+	for _, w := range p.wins[p.wOff[a]:p.wOff[a+1]] {
+		byTargetClass[w.class] += float64(w.share)
 	}
 	for c, s := range byTargetClass {
 		if s == 0 {
@@ -170,9 +231,10 @@ func (p *pass) expectations(a int32, into *[classes]float64) {
 
 // pairs counts every pair's shared windows, in parallel over accounts
 // with a dense counter per worker (no map), and returns the significant
-// ones.
+// ones, as pair ids. The count runs without a branch on the data: each
+// of a's windows adds one to the counter of every account in it after a
+// (by id), and appends it to the touched ones when its counter was 0.
 func (p *pass) pairs() []pair {
-	g := p.g
 	workers := max(1, p.cfg.Workers)
 	// most[c] is the largest expectation under which sharing c windows is
 	// still significant (the tail falls as the expectation does).
@@ -193,51 +255,59 @@ func (p *pass) pairs() []pair {
 			most[c] = min(lo, float64(c)/p.cfg.Ratio)
 		}
 	}
+	m := int32(len(p.accts))
+	pairMin := int32(p.cfg.PairMin)
 	var next atomic.Int32
 	const chunk = 512
 	out := make([][]pair, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
-			count := make([]int32, g.nAcct)
+			count := make([]int32, m) // by counter id
 			var expect [classes]float64
-			var touched []int32
+			var touched []int32 // counter ids
 			var found []pair
 			for {
 				from := next.Add(chunk) - chunk
-				if from >= g.nAcct {
+				if from >= m {
 					break
 				}
-				for a := from; a < min(from+chunk, g.nAcct); a++ {
-					if p.deg[a] < int32(p.cfg.PairMin) {
-						continue
+				for a := from; a < min(from+chunk, m); a++ {
+					wins := p.wins[p.wOff[a]:p.wOff[a+1]]
+					size := 1
+					for _, win := range wins {
+						size += int(win.hi - win.lo)
 					}
-					for _, win := range p.wWin[p.wOff[a]:p.wOff[a+1]] {
-						for _, b := range p.cAcct[win>>32 : uint32(win)] {
-							if b <= a {
-								continue
-							}
-							if count[b] == 0 {
-								touched = append(touched, b)
-							}
-							count[b]++
+					if size > len(touched) {
+						touched = make([]int32, size+size/4)
+					}
+					nt := 0
+					for _, win := range wins {
+						ctrs := p.cCtr[win.lo:win.hi]
+						for j, b := range p.cAcct[win.lo:win.hi][:len(ctrs)] {
+							after := int32(uint32(a-b) >> 31) // 1 when b > a
+							k := ctrs[j]
+							c := count[k]
+							touched[nt] = k
+							nt += int(uint32(c-1)>>31) & int(after)
+							count[k] = c + after
 						}
 					}
 					expect[0] = -1
-					for _, b := range touched {
-						c := count[b]
-						count[b] = 0
-						if c < int32(p.cfg.PairMin) {
+					for _, k := range touched[:nt] {
+						c := count[k]
+						count[k] = 0
+						if c < pairMin {
 							continue
 						}
 						if expect[0] < 0 {
 							p.expectations(a, &expect)
 						}
-						if expect[p.null.class[b]] <= most[min(int(c), len(most)-1)] {
+						b := p.ctrPair[k]
+						if expect[p.cls[b]] <= most[min(int(c), len(most)-1)] {
 							found = append(found, pair{a, b, c})
 						}
 					}
-					touched = touched[:0]
 				}
 			}
 			out[w] = found
@@ -248,7 +318,8 @@ func (p *pass) pairs() []pair {
 }
 
 // components returns the groups of accounts of the pairs' k-core (each
-// account keeping at least k pairs among those kept), connected by pairs.
+// account keeping at least k pairs among those kept), connected by pairs;
+// accounts are ids below nAcct.
 func components(nAcct int32, pairs []pair, k int) [][]int32 {
 	deg := make([]int32, nAcct)
 	for _, e := range pairs {
@@ -297,6 +368,7 @@ func components(nAcct int32, pairs []pair, k int) [][]int32 {
 	for i := range comp {
 		comp[i] = -1
 	}
+	local := make([]int32, nAcct) // an account's index among its component's members
 	var groups [][]int32
 	for s := range nAcct {
 		if gone[s] || deg[s] == 0 || comp[s] >= 0 {
@@ -314,38 +386,47 @@ func components(nAcct int32, pairs []pair, k int) [][]int32 {
 				}
 			}
 		}
-		groups = append(groups, communities(members, off, adj, weight, gone)...)
+		groups = append(groups, communities(members, off, adj, weight, gone, local)...)
 	}
 	return groups
 }
 
 // communities splits a component by label propagation (each account
-// takes the label its pairs weigh most for, until none changes): two
-// groups joined by a few chance pairs come apart, one group stays whole.
-func communities(members []int32, off, adj, weight []int32, gone []bool) [][]int32 {
+// takes the label its pairs weigh most for, the lowest on a tie, until
+// none changes): two groups joined by a few chance pairs come apart, one
+// group stays whole. Labels are indices among the sorted members.
+func communities(members []int32, off, adj, weight []int32, gone []bool, local []int32) [][]int32 {
 	slices.Sort(members)
-	label := map[int32]int32{}
-	for _, a := range members {
-		label[a] = a
+	label := make([]int32, len(members))
+	for i, a := range members {
+		local[a] = int32(i)
+		label[i] = int32(i)
 	}
-	votes := map[int32]int32{}
+	votes := make([]int32, len(members))
+	var voted []int32
 	for range 30 {
 		changed := false
-		for _, a := range members {
-			clear(votes)
+		for i, a := range members {
 			for k := off[a]; k < off[a+1]; k++ {
 				if b := adj[k]; !gone[b] {
-					votes[label[b]] += weight[k]
+					l := label[local[b]]
+					if votes[l] == 0 {
+						voted = append(voted, l)
+					}
+					votes[l] += weight[k]
 				}
 			}
-			best, bestW := label[a], votes[label[a]]
-			for l, w := range votes {
-				if w > bestW || w == bestW && l < best {
+			best := label[i]
+			bestW := votes[best]
+			for _, l := range voted {
+				if w := votes[l]; w > bestW || w == bestW && l < best {
 					best, bestW = l, w
 				}
+				votes[l] = 0
 			}
-			if best != label[a] {
-				label[a] = best
+			voted = voted[:0]
+			if best != label[i] {
+				label[i] = best
 				changed = true
 			}
 		}
@@ -353,13 +434,15 @@ func communities(members []int32, off, adj, weight []int32, gone []bool) [][]int
 			break
 		}
 	}
-	byLabel := map[int32][]int32{}
-	for _, a := range members {
-		byLabel[label[a]] = append(byLabel[label[a]], a)
+	byLabel := make([][]int32, len(members))
+	for i, a := range members {
+		byLabel[label[i]] = append(byLabel[label[i]], a)
 	}
-	out := make([][]int32, 0, len(byLabel))
+	var out [][]int32
 	for _, c := range byLabel {
-		out = append(out, c)
+		if len(c) > 0 {
+			out = append(out, c)
+		}
 	}
 	slices.SortFunc(out, func(x, y []int32) int { return int(x[0] - y[0]) })
 	return out
@@ -476,7 +559,8 @@ func (p *pass) group(members []int32) []candidate {
 func (p *pass) members(windows []span) (candidate, bool) {
 	g, cfg := p.g, p.cfg
 	limit := math.Log10(cfg.PairP)
-	hits := map[int32]int32{}
+	hits := p.hits
+	var seen []int32 // accounts with hits, in the order first seen
 	// expect[k]: how many of the windows an account of class k is in by
 	// chance.
 	var expect [classes]float64
@@ -488,6 +572,9 @@ func (p *pass) members(windows []span) (candidate, bool) {
 		}
 		for i := lo; i < hi; i++ {
 			if a := g.acct[i]; !repeated(g, lo, i, a) {
+				if hits[a] == 0 {
+					seen = append(seen, a)
+				}
 				hits[a]++
 			}
 		}
@@ -496,7 +583,10 @@ func (p *pass) members(windows []span) (candidate, bool) {
 	c.kind = p.kind
 	var observed int
 	var lambdas float64
-	for a, h := range hits {
+	slices.Sort(seen)
+	for _, a := range seen {
+		h := hits[a]
+		hits[a] = 0
 		if int(h) < cfg.HitMin {
 			continue
 		}
@@ -510,7 +600,7 @@ func (p *pass) members(windows []span) (candidate, bool) {
 	if len(c.accounts) < cfg.MinGroup {
 		return candidate{}, false
 	}
-	in := map[int32]bool{}
+	in := p.in
 	for _, a := range c.accounts {
 		in[a] = true
 	}
@@ -526,10 +616,12 @@ func (p *pass) members(windows []span) (candidate, bool) {
 			c.windows = append(c.windows, w)
 		}
 	}
+	for _, a := range c.accounts {
+		in[a] = false
+	}
 	if len(c.windows) < cfg.MinTargets {
 		return candidate{}, false
 	}
-	slices.Sort(c.accounts)
 	c.score = surprise(observed, lambdas)
 	c.reasons = []string{"integrity.reason." + p.kind}
 	return c, true
@@ -556,48 +648,79 @@ func (p *pass) split(windows []span) [][]span {
 		return nil
 	}
 	g := p.g
-	index := map[span]int32{}
-	for k, w := range all.windows {
-		index[w] = int32(k)
-	}
-	in := map[int32]bool{}
+	in := p.in
 	for _, a := range all.accounts {
 		in[a] = true
 	}
-	of := map[int32][]int32{} // member → its windows
+	// Each member's windows: (member, window) as member << 32 | window,
+	// sorted.
+	var of []uint64
 	for k, w := range all.windows {
 		lo, hi := g.span(w.target, w.from, w.to)
 		for i := lo; i < hi; i++ {
 			if a := g.acct[i]; in[a] && !repeated(g, lo, i, a) {
-				of[a] = append(of[a], int32(k))
+				of = append(of, uint64(a)<<32|uint64(k))
 			}
 		}
 	}
-	shared := map[uint64]int32{}
-	parent := make([]int32, len(all.windows))
+	for _, a := range all.accounts {
+		in[a] = false
+	}
+	slices.Sort(of)
+	nw := len(all.windows)
+	parent := make([]int32, nw)
 	for i := range parent {
 		parent[i] = int32(i)
 	}
-	var find func(int32) int32
-	find = func(x int32) int32 {
+	find := func(x int32) int32 {
 		for parent[x] != x {
 			parent[x] = parent[parent[x]]
 			x = parent[x]
 		}
 		return x
 	}
-	for _, ws := range of {
+	// How many members each two windows share, up to 2: in a matrix when
+	// the windows are few, else counted from the sorted pairs.
+	var twice func(x, y int32) bool
+	if nw <= 2048 {
+		shared := make([]uint8, nw*nw)
+		twice = func(x, y int32) bool {
+			k := int(x)*nw + int(y)
+			if shared[k] < 2 {
+				shared[k]++
+			}
+			return shared[k] == 2
+		}
+	}
+	var keys []uint64
+	for s := 0; s < len(of); {
+		e := s
+		for e < len(of) && of[e]>>32 == of[s]>>32 {
+			e++
+		}
+		ws := of[s:e]
 		for i, x := range ws {
 			for _, y := range ws[i+1:] {
-				key := uint64(min(x, y))<<32 | uint64(max(x, y))
-				shared[key]++
-				if shared[key] == 2 {
+				x, y := int32(uint32(x)), int32(uint32(y)) // x < y
+				if twice == nil {
+					keys = append(keys, uint64(x)<<32|uint64(y))
+				} else if twice(x, y) {
 					parent[find(x)] = find(y)
 				}
 			}
 		}
+		s = e
 	}
-	parts := map[int32][]span{}
+	if twice == nil {
+		slices.Sort(keys)
+		for i := 1; i < len(keys); i++ {
+			if keys[i] == keys[i-1] && (i == 1 || keys[i-2] != keys[i]) {
+				x, y := int32(keys[i]>>32), int32(uint32(keys[i]))
+				parent[find(x)] = find(y)
+			}
+		}
+	}
+	parts := make([][]span, nw)
 	for k, w := range all.windows {
 		r := find(int32(k))
 		parts[r] = append(parts[r], w)
@@ -616,11 +739,16 @@ func (p *pass) split(windows []span) [][]span {
 // groups.
 func (p *pass) run() []candidate {
 	pairs := p.pairs()
-	comps := components(p.g.nAcct, pairs, p.cfg.Core)
+	comps := components(int32(len(p.accts)), pairs, p.cfg.Core)
+	p.hits = make([]int32, p.g.nAcct)
+	p.in = make([]bool, p.g.nAcct)
 	var out []candidate
 	for _, members := range comps {
 		if len(members) < p.cfg.MinGroup {
 			continue
+		}
+		for i, c := range members {
+			members[i] = p.accts[c] // ascending still
 		}
 		out = append(out, p.group(members)...)
 	}

@@ -1,9 +1,6 @@
 package integrity
 
-import (
-	"math/bits"
-	"sync"
-)
+import "math/bits"
 
 // classes is how many activity classes the null model tells apart:
 // accounts with 1, 2–3, 4–7, … distinct targets.
@@ -43,42 +40,49 @@ func newNull(g *Graph, workers int) *null {
 		accounts: make([]int32, g.nTgt),
 		dup:      make([]bool, len(g.acct)),
 	}
-	// Accounts: their repeats and class, in ranges of accounts.
-	inClass := make([][classes]float64, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			from, to := int(g.nAcct)*w/workers, int(g.nAcct)*(w+1)/workers
-			for a := from; a < to; a++ {
-				ps := g.apos[g.aoff[a]:g.aoff[a+1]]
-				distinct := 0
-				for k, p := range ps {
-					if k > 0 && g.tgt[p] == g.tgt[ps[k-1]] {
-						n.dup[p] = true
-						continue
-					}
-					distinct++
-				}
-				n.class[a] = classOf(distinct)
-				inClass[w][n.class[a]]++
-			}
-		})
-	}
-	wg.Wait()
-	// Targets: their accounts and class, then who is on them, in ranges
-	// of targets.
-	targets := make([][classes]float64, workers)
-	on := make([][classes][classes]float64, workers)
-	g.parallel(workers, func(from, to int32, w int) {
-		for t := from; t < to; t++ {
+	// Repeats, in ranges of targets: an account already seen on the
+	// target (last[a] is the last target it was seen on, plus one).
+	ranges := splitTargets(g.toff, workers)
+	repeats := make([][]int32, len(ranges)) // accounts, once per repeat
+	inParallel(len(ranges), func(w int) {
+		last := make([]int32, g.nAcct)
+		for t := ranges[w][0]; t < ranges[w][1]; t++ {
 			d := int32(0)
 			for p := g.toff[t]; p < g.toff[t+1]; p++ {
-				if !n.dup[p] {
-					d++
+				a := g.acct[p]
+				if last[a] == t+1 {
+					n.dup[p] = true
+					repeats[w] = append(repeats[w], a)
+					continue
 				}
+				last[a] = t + 1
+				d++
 			}
 			n.accounts[t] = d
-			c := classOf(int(d))
+		}
+	})
+	// Accounts' classes: their distinct targets.
+	distinct := make([]int32, g.nAcct)
+	for a := range distinct {
+		distinct[a] = g.aoff[a+1] - g.aoff[a]
+	}
+	for _, r := range repeats {
+		for _, a := range r {
+			distinct[a]--
+		}
+	}
+	var inClass [classes]float64
+	for a, d := range distinct {
+		n.class[a] = classOf(int(d))
+		inClass[n.class[a]]++
+	}
+	distinct = nil
+	// Targets' classes, then who is on them, in ranges of targets.
+	targets := make([][classes]float64, len(ranges))
+	on := make([][classes][classes]float64, len(ranges))
+	inParallel(len(ranges), func(w int) {
+		for t := ranges[w][0]; t < ranges[w][1]; t++ {
+			c := classOf(int(n.accounts[t]))
 			n.tclass[t] = c
 			targets[w][c]++
 			for p := g.toff[t]; p < g.toff[t+1]; p++ {
@@ -88,10 +92,9 @@ func newNull(g *Graph, workers int) *null {
 			}
 		}
 	})
-	for w := range workers {
+	for w := range ranges {
 		for k := range classes {
 			if w > 0 {
-				inClass[0][k] += inClass[w][k]
 				targets[0][k] += targets[w][k]
 			}
 			for c := range classes {
@@ -101,8 +104,8 @@ func newNull(g *Graph, workers int) *null {
 	}
 	for k := range classes {
 		for c := range classes {
-			if inClass[0][k] > 0 && targets[0][c] > 0 {
-				n.onShare[k][c] /= inClass[0][k] * targets[0][c]
+			if inClass[k] > 0 && targets[0][c] > 0 {
+				n.onShare[k][c] /= inClass[k] * targets[0][c]
 			}
 		}
 	}

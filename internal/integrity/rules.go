@@ -13,12 +13,13 @@ type interval struct {
 }
 
 // arrivals finds, on each target, the windows of width w where the
-// selected participations arrive at least ratio times faster than on the
-// baseline around them (b on each side, the window itself left out), and
-// at least min of them: a target against its own rate, not a global one.
-// Overlapping windows are merged. It returns each merged interval with the
-// selected count in it and the count its baseline rate gives.
-func (g *Graph) arrivals(workers int, sel func(p int32) bool, w, b int64, minN int, ratio float64, scoreMin float64) []candidate {
+// selected participations (sel[p], every one when sel is nil) arrive at
+// least ratio times faster than on the baseline around them (b on each
+// side, the window itself left out), and at least min of them: a target
+// against its own rate, not a global one. Overlapping windows are
+// merged. It returns each merged interval with the selected count in it
+// and the count its baseline rate gives.
+func (g *Graph) arrivals(workers int, sel []bool, w, b int64, minN int, ratio float64, scoreMin float64) []candidate {
 	outs := make([][]candidate, max(1, workers))
 	g.parallel(workers, func(from, to int32, k int) {
 		outs[k] = g.arrivalsIn(from, to, sel, w, b, minN, ratio, scoreMin)
@@ -26,35 +27,40 @@ func (g *Graph) arrivals(workers int, sel func(p int32) bool, w, b int64, minN i
 	return slices.Concat(outs...)
 }
 
-func (g *Graph) arrivalsIn(from, to int32, sel func(p int32) bool, w, b int64, minN int, ratio float64, scoreMin float64) []candidate {
+func (g *Graph) arrivalsIn(from, to int32, sel []bool, w, b int64, minN int, ratio float64, scoreMin float64) []candidate {
 	var out []candidate
-	var idx []int32
+	var idx []int32    // the selected positions
+	var times []uint32 // and their times
 	for t := from; t < to; t++ {
 		s, e := g.toff[t], g.toff[t+1]
 		if int(e-s) < minN {
 			continue
 		}
-		idx = idx[:0]
-		for i := s; i < e; i++ {
-			if sel(i) {
-				idx = append(idx, i)
+		if sel == nil {
+			times = g.rt[s:e]
+		} else {
+			idx, times = idx[:0], times[:0]
+			for i := s; i < e; i++ {
+				if sel[i] {
+					idx = append(idx, i)
+					times = append(times, g.rt[i])
+				}
 			}
 		}
-		if len(idx) < minN {
+		if len(times) < minN {
 			continue
 		}
-		at := func(j int) int64 { return int64(g.rt[idx[j]]) }
 		var flagged []interval
 		bl, wh, bh := 0, 0, 0
-		for j := range idx {
-			tj := at(j)
-			for at(bl) < tj-b {
+		for j, tj32 := range times {
+			tj := int64(tj32)
+			for int64(times[bl]) < tj-b {
 				bl++
 			}
-			for wh < len(idx) && at(wh) < tj+w {
+			for wh < len(times) && int64(times[wh]) < tj+w {
 				wh++
 			}
-			for bh < len(idx) && at(bh) < tj+w+b {
+			for bh < len(times) && int64(times[bh]) < tj+w+b {
 				bh++
 			}
 			n := wh - j
@@ -72,35 +78,24 @@ func (g *Graph) arrivalsIn(from, to int32, sel func(p int32) bool, w, b int64, m
 			}
 		}
 		for _, f := range flagged {
-			from, to := at(int(f.from)), at(int(f.to))
+			from, to := int64(times[f.from]), int64(times[f.to])
 			length := max(to-from, w)
-			lo := searchIdx(g.rt, idx, from-b)
-			hi := searchIdx(g.rt, idx, to+b+1)
+			lo := searchRT(times, from-b)
+			hi := searchRT(times, to+b+1)
 			n := int(f.to-f.from) + 1
 			rate := float64(hi-lo-n) / float64(2*b)
 			c := candidate{windows: []span{{t, from, to}}, score: surprise(n, rate*float64(length))}
-			for _, i := range idx[f.from : f.to+1] {
+			for j := f.from; j <= f.to; j++ {
+				i := s + j
+				if sel != nil {
+					i = idx[j]
+				}
 				c.accounts = append(c.accounts, g.acct[i])
 			}
 			out = append(out, c)
 		}
 	}
 	return out
-}
-
-// searchIdx is the first j of idx (positions ascending in time) whose time
-// is ≥ v.
-func searchIdx(rt []uint32, idx []int32, v int64) int {
-	j, _ := slices.BinarySearchFunc(idx, v, func(i int32, v int64) int {
-		switch d := int64(rt[i]) - v; {
-		case d < 0:
-			return -1
-		case d > 0:
-			return 1
-		}
-		return 0
-	})
-	return j
 }
 
 // firstSeen is each account's creation time when known, else its first
@@ -128,10 +123,14 @@ func (g *Graph) floods(cfg Config) []candidate {
 	var out []candidate
 	if cfg.FloodMin > 0 {
 		first := g.firstSeen()
-		isNew := func(p int32) bool {
-			age := int64(g.rt[p]) - first[g.acct[p]]
-			return age >= 0 && age < cfg.NewAccount
-		}
+		isNew := make([]bool, len(g.acct))
+		g.parallel(cfg.Workers, func(from, to int32, _ int) {
+			for p := g.toff[from]; p < g.toff[to]; p++ {
+				age := int64(g.rt[p]) - first[g.acct[p]]
+				isNew[p] = age >= 0 && age < cfg.NewAccount
+			}
+		})
+		first = nil
 		for _, c := range g.arrivals(cfg.Workers, isNew, cfg.ArrivalWindow, cfg.Baseline, cfg.FloodMin, cfg.FloodRatio, cfg.ScoreMin) {
 			c.kind = KindFlood
 			c.reasons = []string{"integrity.reason.flood", "integrity.reason.new_accounts"}
@@ -139,8 +138,7 @@ func (g *Graph) floods(cfg Config) []candidate {
 		}
 	}
 	if cfg.BurstMin > 0 {
-		all := func(int32) bool { return true }
-		for _, c := range g.arrivals(cfg.Workers, all, cfg.ArrivalWindow, cfg.Baseline, cfg.BurstMin, cfg.BurstRatio, cfg.ScoreMin) {
+		for _, c := range g.arrivals(cfg.Workers, nil, cfg.ArrivalWindow, cfg.Baseline, cfg.BurstMin, cfg.BurstRatio, cfg.ScoreMin) {
 			c.kind = KindBurst
 			c.reasons = []string{"integrity.reason.burst"}
 			out = append(out, c)
