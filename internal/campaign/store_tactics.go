@@ -88,12 +88,7 @@ func RecordUpdate(ctx context.Context, tx *store.Tx, personID, campaignID string
 	if err := in.normalize(tx.Now); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO campaign_updates (id, campaign_id, title, body, published_at, created_by)
-		SELECT $1, id, $3, $4, $5, $6 FROM campaigns WHERE id = $2`, store.NewID(), campaignID, in.Title, in.Body, in.PublishedAt, nullID(personID))
-	if err != nil {
-		return repertoire.Internal(err)
-	}
-	return touchExisting(ctx, tx, campaignID)
+	return insertUpdate(ctx, tx, personID, campaignID, Update{ID: store.NewID(), Title: in.Title, Body: in.Body, PublishedAt: in.PublishedAt, Told: in.Told})
 }
 
 // RecordDemandStatus records a status change of one of the campaign's
