@@ -69,13 +69,6 @@ type sectionJSON struct {
 // language: never null in documents.
 type translations = i18n.Translations
 
-func nonNil(t i18n.Translations) i18n.Translations {
-	if t == nil {
-		return i18n.Translations{}
-	}
-	return t
-}
-
 type updateJSON struct {
 	ID            string `json:"id"`
 	Title         string `json:"title"`
@@ -127,7 +120,7 @@ func (h *Handler) campaignDoc(c *Campaign, full bool) campaignJSON {
 		Title:         c.Title,
 		Summary:       c.Summary,
 		Language:      c.Language,
-		Translations:  nonNil(c.Translations),
+		Translations:  c.Translations.Document(),
 		Community:     c.CommunityID,
 		Targets:       make([]targetJSON, 0, len(c.Targets)),
 		UltimatumDate: api.TimePtr(c.UltimatumAt),
@@ -153,7 +146,7 @@ func (h *Handler) campaignDoc(c *Campaign, full bool) campaignJSON {
 	doc.TotalDemands = &n
 	doc.DemandSections = make([]sectionJSON, 0, len(c.Sections))
 	for _, s := range c.Sections {
-		sj := sectionJSON{ID: s.ID, Letter: s.Letter(), Position: s.Position, Title: s.Title, Translations: nonNil(s.Translations), Demands: make([]demandJSON, 0, len(s.Demands))}
+		sj := sectionJSON{ID: s.ID, Letter: s.Letter(), Position: s.Position, Title: s.Title, Translations: s.Translations.Document(), Demands: make([]demandJSON, 0, len(s.Demands))}
 		for _, d := range s.Demands {
 			sj.Demands = append(sj.Demands, h.demandDoc(c, d))
 		}
@@ -185,7 +178,7 @@ func (h *Handler) demandDoc(c *Campaign, d Demand) demandJSON {
 		Number:          d.Number(),
 		Position:        d.Position,
 		Text:            d.Text,
-		Translations:    nonNil(d.Translations),
+		Translations:    d.Translations.Document(),
 		Status:          d.Status,
 		SectionID:       d.SectionID,
 		SectionLetter:   d.SectionLetter(),

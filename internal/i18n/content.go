@@ -76,6 +76,14 @@ func (t Translations) Languages() []string {
 	return out
 }
 
+// Document is t as an API document gives it: an object, never null.
+func (t Translations) Document() Translations {
+	if t == nil {
+		return Translations{}
+	}
+	return t
+}
+
 // Clone copies t, so a patch never changes what a cache holds.
 func (t Translations) Clone() Translations {
 	if t == nil {
