@@ -12,6 +12,7 @@ import (
 	"repertoire/internal/community"
 	"repertoire/internal/participation"
 	"repertoire/internal/store"
+	"repertoire/internal/web"
 )
 
 // Store holds petitions, their targets, demands and deliveries.
@@ -488,8 +489,10 @@ func (s *Store) CampaignTactics(ctx context.Context, campaignID string) ([]campa
 		return nil, err
 	}
 	out := make([]campaign.Tactic, len(ps))
+	lang := web.Localizer(ctx).Tag() // the reader's
 	for i, p := range ps {
 		c := counts[p.ID]
+		p := p.In(lang)
 		t := campaign.Tactic{Kind: "petition", Title: p.Title, Path: p.Path(), Summary: p.Description, Count: c.Total(), Goal: p.Goal}
 		switch p.Status {
 		case StatusClosed:
