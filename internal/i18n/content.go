@@ -324,3 +324,22 @@ func CheckTag(field, tag string) (string, *repertoire.Error) {
 	}
 	return t.String(), nil
 }
+
+// CheckLanguages is CheckLanguage for a list ("fr, en", "en-GB fr"): each
+// tag one of the instance's languages, given back as "fr, en", once each,
+// in the order given; "" stays empty.
+func CheckLanguages(field, list string) (string, *repertoire.Error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, tag := range strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '/' }) {
+		lang, err := CheckLanguage(field, tag, true)
+		if err != nil {
+			return "", err
+		}
+		if !seen[lang] {
+			seen[lang] = true
+			out = append(out, lang)
+		}
+	}
+	return strings.Join(out, ", "), nil
+}
