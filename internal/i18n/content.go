@@ -192,7 +192,8 @@ func ParseLanguage(tag string) (lang string, ok bool) {
 		return "", false
 	}
 	base, conf := t.Base()
-	if conf == language.No {
+	if conf != language.Exact { // "und" guesses English: not a language given
+
 		return "", false
 	}
 	for _, s := range supportedTags {

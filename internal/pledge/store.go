@@ -368,6 +368,7 @@ func (s *Store) ConfirmMail(ctx context.Context, q store.Queryer, actionID, lang
 		return "", "", err
 	}
 	l := s.cat.For(lang)
+	p = p.In(l.Tag())
 	subject := l.T("pledge.mail.confirm.subject", "Title", p.Title)
 	body := l.T("pledge.mail.confirm.body", "Sentence", s.sentence(l, p), "Confirm", links.Confirm, "Choices", links.Choices, "Withdraw", links.Withdraw, "URL", s.baseURL+p.Path())
 	return subject, body, nil
@@ -409,7 +410,7 @@ func (s *Store) Page(ctx context.Context, actionID, lang string) (string, string
 	if err != nil {
 		return "", "", err
 	}
-	return p.Title, p.Path(), nil
+	return p.In(lang).Title, p.Path(), nil
 }
 
 // load reads a pledge inside a job's transaction; a deleted pledge is no
