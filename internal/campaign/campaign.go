@@ -253,6 +253,10 @@ type StatusChange struct {
 	EvidenceURL string
 	ChangedAt   time.Time
 	ChangedBy   string
+	// Told is the note the system wrote, kept to be written in each
+	// reader's language (Note holds it as recorded); nil for an
+	// organizer's own.
+	Told *i18n.Message
 }
 
 // Update is an entry of the campaign's timeline.
@@ -716,7 +720,7 @@ func (c *Campaign) In(l *i18n.Localizer) *Campaign {
 		s.Title = s.Translations.Pick(lang, c.Language, "title", s.Title)
 		ds := make([]Demand, len(s.Demands))
 		for j, d := range s.Demands {
-			ds[j] = d.In(lang, c.Language)
+			ds[j] = d.In(l, c.Language)
 			ds[j].SectionTitle = s.Title
 		}
 		s.Demands = ds
@@ -729,10 +733,24 @@ func (c *Campaign) In(l *i18n.Localizer) *Campaign {
 	return &out
 }
 
-// In is the demand as a reader of lang reads it (own: its campaign's
-// language).
-func (d Demand) In(lang, own string) Demand {
-	d.Text = d.Translations.Pick(lang, own, "text", d.Text)
+// In is the demand as a reader of l's language reads it (own: its
+// campaign's language), the notes the system wrote in its history too.
+func (d Demand) In(l *i18n.Localizer, own string) Demand {
+	d.Text = d.Translations.Pick(l.Tag(), own, "text", d.Text)
+	told := false
+	for _, c := range d.History {
+		told = told || c.Told != nil
+	}
+	if told && l != nil {
+		h := make([]StatusChange, len(d.History))
+		for i, c := range d.History {
+			if c.Told != nil {
+				c.Note = c.Told.Render(l, web.FormatNumber)
+			}
+			h[i] = c
+		}
+		d.History = h
+	}
 	return d
 }
 

@@ -124,6 +124,15 @@ func TestSystemTimelineEntriesReadInEachLanguage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// A demand's status moved by a target's answer: its note too.
+		note := i18n.Msg("letter.answer.note", "Target", "Facebook, Inc.")
+		demand := c.Sections[0].Demands[0].ID
+		err = db.Write(ctx, func(tx *store.Tx) error {
+			return campaign.RecordDemandStatus(ctx, tx, pid, c.ID, demand, campaign.StatusChange{Status: campaign.StatusMet, Note: note.Render(en, nil), Told: &note})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := s.AddUpdate(ctx, pid, c.ID, campaign.UpdateInput{Title: "La grève est lancée", Body: "Rendez-vous le 1er mai."}); err != nil {
 			t.Fatal(err)
 		}
@@ -145,7 +154,14 @@ func TestSystemTimelineEntriesReadInEachLanguage(t *testing.T) {
 		if got := auto.In(fr); got.Title != wantFR || got.Body != frBody || wantFR == wantEN {
 			t.Errorf("French reader: %q / %q, want %q / %q", got.Title, got.Body, wantFR, frBody)
 		}
+		if fr.T("letter.answer.note", "Target", "x") == en.T("letter.answer.note", "Target", "x") {
+			t.Fatal("the note reads the same in both languages")
+		}
 		for _, l := range []*i18n.Localizer{en, fr} {
+			h := c.In(l).Sections[0].Demands[0].History
+			if got, want := h[len(h)-1].Note, l.T("letter.answer.note", "Target", "Facebook, Inc."); got != want {
+				t.Errorf("%s: the status note %q, want %q", l.Lang, got, want)
+			}
 			if got := own.In(l); got.Title != "La grève est lancée" || got.Body != "Rendez-vous le 1er mai." {
 				t.Errorf("%s: the organizer's own entry changed: %q", l.Lang, got.Title)
 			}

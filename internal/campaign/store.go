@@ -170,8 +170,16 @@ func insertDemand(ctx context.Context, tx *store.Tx, personID, campaignID, secti
 }
 
 func insertChange(ctx context.Context, tx *store.Tx, demandID, personID string, c StatusChange) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO demand_status_changes (id, demand_id, status, note, evidence_url, changed_at, changed_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, store.NewID(), demandID, c.Status, c.Note, c.EvidenceURL, c.ChangedAt, nullID(personID))
+	told := ""
+	if c.Told != nil {
+		b, err := json.Marshal(c.Told)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		told = string(b)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO demand_status_changes (id, demand_id, status, note, evidence_url, changed_at, changed_by, message)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, store.NewID(), demandID, c.Status, c.Note, c.EvidenceURL, c.ChangedAt, nullID(personID), told)
 	if err != nil {
 		return repertoire.Internal(err)
 	}
@@ -381,17 +389,23 @@ func queryDemands(ctx context.Context, q store.Queryer, where string, args []any
 		hargs = append(hargs, d.ID)
 		marks = append(marks, "$"+itoa(len(hargs)))
 	}
-	hrows, err := q.QueryContext(ctx, `SELECT demand_id, id, status, note, evidence_url, changed_at, COALESCE(changed_by, '')
+	hrows, err := q.QueryContext(ctx, `SELECT demand_id, id, status, note, evidence_url, changed_at, COALESCE(changed_by, ''), message
 		FROM demand_status_changes WHERE demand_id IN (`+strings.Join(marks, ", ")+`) ORDER BY changed_at, id`, hargs...)
 	if err != nil {
 		return nil, repertoire.Internal(err)
 	}
 	defer hrows.Close()
 	for hrows.Next() {
-		var did string
+		var did, told string
 		var c StatusChange
-		if err := hrows.Scan(&did, &c.ID, &c.Status, &c.Note, &c.EvidenceURL, &c.ChangedAt, &c.ChangedBy); err != nil {
+		if err := hrows.Scan(&did, &c.ID, &c.Status, &c.Note, &c.EvidenceURL, &c.ChangedAt, &c.ChangedBy, &told); err != nil {
 			return nil, repertoire.Internal(err)
+		}
+		if told != "" {
+			c.Told = new(i18n.Message)
+			if err := json.Unmarshal([]byte(told), c.Told); err != nil {
+				return nil, repertoire.Internal(err)
+			}
 		}
 		c.ChangedAt = c.ChangedAt.UTC()
 		i := byID[did]

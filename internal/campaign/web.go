@@ -779,7 +779,7 @@ func (h *Handler) demandPage(w http.ResponseWriter, r *http.Request) {
 	if p, d := h.loadDemand(w, r, false); d != nil {
 		l := web.Localizer(r.Context())
 		if !p.CanOrganize { // organizers edit every version on this page
-			in := d.In(l.Tag(), p.C.Language)
+			in := d.In(l, p.C.Language)
 			d = &in
 		}
 		p.C = p.C.In(l)

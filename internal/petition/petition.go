@@ -353,7 +353,7 @@ func (h *Handler) Deliver(ctx context.Context, actorID string, p *Petition, note
 		}
 		for _, m := range moves {
 			if err := campaign.RecordDemandStatus(ctx, tx, actorID, p.CampaignID, m.DemandID,
-				campaign.StatusChange{Status: m.Status, Note: title, ChangedAt: d.DeliveredAt}); err != nil {
+				campaign.StatusChange{Status: m.Status, Note: title, ChangedAt: d.DeliveredAt, Told: &told}); err != nil {
 				return err
 			}
 		}

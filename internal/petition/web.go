@@ -264,7 +264,7 @@ func (h *Handler) buildView(ctx context.Context, s *scope, lang string) (*view, 
 		return nil, err
 	}
 	for i, d := range v.Demands { // p is already in the reader's language
-		v.Demands[i] = d.In(lang, p.Language)
+		v.Demands[i] = d.In(web.Localizer(ctx), p.Language)
 	}
 	if p.Goal > 0 {
 		v.Progress = min(100, v.Counts.Total()*100/p.Goal)
