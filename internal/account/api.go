@@ -266,15 +266,14 @@ func applyPerson(ctx context.Context, tx *store.Tx, p *Person, in personIn, pref
 	}
 	switch {
 	case in.PreferredLanguage != nil:
-		lang := primaryLanguage(*in.PreferredLanguage)
-		if !i18n.Supported(lang) {
-			errs = append(errs, repertoire.Invalid(prefix+"preferred_language", "field.bad_choice", nil))
+		if lang, err := i18n.CheckLanguage(prefix+"preferred_language", *in.PreferredLanguage, true); err != nil {
+			errs = append(errs, err)
 		} else {
 			p.PreferredLanguage = lang
 		}
 	case len(in.LanguagesSpoken) > 0:
 		for _, l := range in.LanguagesSpoken {
-			if lang := primaryLanguage(l); i18n.Supported(lang) {
+			if lang, ok := i18n.ParseLanguage(l); ok {
 				p.PreferredLanguage = lang
 				break
 			}
@@ -320,11 +319,6 @@ func applyPerson(ctx context.Context, tx *store.Tx, p *Person, in personIn, pref
 		return &repertoire.Error{Code: repertoire.ECONFLICT, Field: prefix + "email_addresses[" + strconv.Itoa(i) + "].address", MessageID: "account.email_in_use"}
 	}
 	return err
-}
-
-func primaryLanguage(tag string) string {
-	base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
-	return base
 }
 
 // principal returns the token's owner when it may act on person id (an

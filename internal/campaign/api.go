@@ -13,6 +13,8 @@ import (
 	"repertoire"
 	"repertoire/internal/api"
 	"repertoire/internal/community"
+	"repertoire/internal/i18n"
+	"repertoire/internal/web"
 )
 
 // The campaigns API. A campaign document carries its targets, its demand
@@ -39,6 +41,7 @@ type demandJSON struct {
 	Number          string       `json:"number"`
 	Position        int          `json:"position"`
 	Text            string       `json:"text"`
+	Translations    translations `json:"translations"`
 	Status          string       `json:"status"`
 	SectionID       string       `json:"section_id"`
 	SectionLetter   string       `json:"section_letter"`
@@ -53,12 +56,18 @@ type demandJSON struct {
 }
 
 type sectionJSON struct {
-	ID       string       `json:"id"`
-	Letter   string       `json:"letter"`
-	Position int          `json:"position"`
-	Title    string       `json:"title"`
-	Demands  []demandJSON `json:"demands"`
+	ID           string       `json:"id"`
+	Letter       string       `json:"letter"`
+	Position     int          `json:"position"`
+	Title        string       `json:"title"`
+	Translations translations `json:"translations"`
+	Demands      []demandJSON `json:"demands"`
 }
+
+// translations are a content's versions in its other languages, keyed by
+// BCP 47 tag ({"fr": {"title": "…"}}), beside its fields in its own
+// language: never null in documents.
+type translations = i18n.Translations
 
 type updateJSON struct {
 	ID            string `json:"id"`
@@ -83,6 +92,8 @@ type campaignJSON struct {
 	Slug           string         `json:"slug"`
 	Title          string         `json:"title"`
 	Summary        string         `json:"summary"`
+	Language       string         `json:"language"`
+	Translations   translations   `json:"translations"`
 	Community      string         `json:"community"`
 	Targets        []targetJSON   `json:"targets"`
 	UltimatumDate  *string        `json:"ultimatum_date"`
@@ -108,6 +119,8 @@ func (h *Handler) campaignDoc(c *Campaign, full bool) campaignJSON {
 		Slug:          c.Slug,
 		Title:         c.Title,
 		Summary:       c.Summary,
+		Language:      c.Language,
+		Translations:  c.Translations.Document(),
 		Community:     c.CommunityID,
 		Targets:       make([]targetJSON, 0, len(c.Targets)),
 		UltimatumDate: api.TimePtr(c.UltimatumAt),
@@ -133,7 +146,7 @@ func (h *Handler) campaignDoc(c *Campaign, full bool) campaignJSON {
 	doc.TotalDemands = &n
 	doc.DemandSections = make([]sectionJSON, 0, len(c.Sections))
 	for _, s := range c.Sections {
-		sj := sectionJSON{ID: s.ID, Letter: s.Letter(), Position: s.Position, Title: s.Title, Demands: make([]demandJSON, 0, len(s.Demands))}
+		sj := sectionJSON{ID: s.ID, Letter: s.Letter(), Position: s.Position, Title: s.Title, Translations: s.Translations.Document(), Demands: make([]demandJSON, 0, len(s.Demands))}
 		for _, d := range s.Demands {
 			sj.Demands = append(sj.Demands, h.demandDoc(c, d))
 		}
@@ -165,6 +178,7 @@ func (h *Handler) demandDoc(c *Campaign, d Demand) demandJSON {
 		Number:          d.Number(),
 		Position:        d.Position,
 		Text:            d.Text,
+		Translations:    d.Translations.Document(),
 		Status:          d.Status,
 		SectionID:       d.SectionID,
 		SectionLetter:   d.SectionLetter(),
@@ -189,20 +203,24 @@ func (h *Handler) demandDoc(c *Campaign, d Demand) demandJSON {
 // campaignBody is what clients send. Pointers tell absent fields from
 // empty ones, so PUT changes only what is given.
 type campaignBody struct {
-	Title          *string         `json:"title"`
-	Slug           *string         `json:"slug"`
-	Summary        *string         `json:"summary"`
-	Community      *string         `json:"community"`
-	Targets        *[]targetJSON   `json:"targets"`
-	UltimatumDate  json.RawMessage `json:"ultimatum_date"`
-	DemandSections *[]sectionBody  `json:"demand_sections"`
+	Title          *string            `json:"title"`
+	Slug           *string            `json:"slug"`
+	Summary        *string            `json:"summary"`
+	Language       *string            `json:"language"`
+	Translations   *i18n.Translations `json:"translations"`
+	Community      *string            `json:"community"`
+	Targets        *[]targetJSON      `json:"targets"`
+	UltimatumDate  json.RawMessage    `json:"ultimatum_date"`
+	DemandSections *[]sectionBody     `json:"demand_sections"`
 }
 
 type sectionBody struct {
-	Title   string `json:"title"`
-	Demands []struct {
-		Text   string `json:"text"`
-		Status string `json:"status"`
+	Title        string            `json:"title"`
+	Translations i18n.Translations `json:"translations"`
+	Demands      []struct {
+		Text         string            `json:"text"`
+		Translations i18n.Translations `json:"translations"`
+		Status       string            `json:"status"`
 	} `json:"demands"`
 }
 
@@ -466,16 +484,23 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	in := CampaignInput{CommunityID: com.ID, Title: api.Value(body.Title), Slug: api.Value(body.Slug), Summary: api.Value(body.Summary), Targets: targetNames(body.Targets)}
+	in := CampaignInput{CommunityID: com.ID, Title: api.Value(body.Title), Slug: api.Value(body.Slug), Summary: api.Value(body.Summary), Targets: targetNames(body.Targets),
+		Language: api.Value(body.Language)}
 	var es repertoire.Errors
+	if body.Translations != nil {
+		in.Translations = *body.Translations
+	}
+	if body.Language != nil && strings.TrimSpace(*body.Language) == "" {
+		es = append(es, repertoire.Invalid("language", "field.required", nil))
+	}
 	if in.UltimatumAt, _, err = ultimatum(body.UltimatumDate); err != nil {
 		es = append(es, repertoire.FieldErrors(err)...)
 	}
 	if body.DemandSections != nil {
 		for _, s := range *body.DemandSections {
-			sec := SectionInput{Title: s.Title}
+			sec := SectionInput{Title: s.Title, Translations: s.Translations}
 			for _, d := range s.Demands {
-				sec.Demands = append(sec.Demands, DemandInput{Text: d.Text, Status: d.Status})
+				sec.Demands = append(sec.Demands, DemandInput{Text: d.Text, Translations: d.Translations, Status: d.Status})
 			}
 			in.Sections = append(in.Sections, sec)
 		}
@@ -499,8 +524,24 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) apiGet(w http.ResponseWriter, r *http.Request) {
 	if c := h.apiCampaign(w, r, false); c != nil {
-		api.JSON(w, http.StatusOK, h.campaignDoc(c, true))
+		api.JSON(w, http.StatusOK, h.campaignDoc(toldIn(r, c), true))
 	}
+}
+
+// toldIn writes the system's timeline entries in the request's language
+// (Accept-Language); the rest of the document is as stored, its
+// translations beside it.
+func toldIn(r *http.Request, c *Campaign) *Campaign {
+	l := web.Localizer(r.Context())
+	if l == nil {
+		return c
+	}
+	out := *c
+	out.Updates = make([]Update, len(c.Updates))
+	for i, u := range c.Updates {
+		out.Updates[i] = u.In(l)
+	}
+	return &out
 }
 
 func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
@@ -520,7 +561,7 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 	if body.Community != nil && api.ParseID(*body.Community) != c.CommunityID && *body.Community != c.CommunitySlug {
 		es = append(es, repertoire.Invalid("community", "campaign.community_fixed", nil))
 	}
-	p := CampaignPatch{Title: body.Title, Slug: body.Slug, Summary: body.Summary}
+	p := CampaignPatch{Title: body.Title, Slug: body.Slug, Summary: body.Summary, Language: body.Language, Translations: body.Translations}
 	if body.Targets != nil {
 		names := targetNames(body.Targets)
 		p.Targets = &names
@@ -588,13 +629,14 @@ func (h *Handler) apiDemands(w http.ResponseWriter, r *http.Request) {
 // demandBody is a demand as clients send it. "section" is a section's
 // position (1 = A), its letter ("B") or its id.
 type demandBody struct {
-	Section     json.RawMessage `json:"section"`
-	Text        *string         `json:"text"`
-	Position    *int            `json:"position"`
-	Status      *string         `json:"status"`
-	StatusNote  *string         `json:"status_note"`
-	EvidenceURL *string         `json:"evidence_url"`
-	StatusDate  *string         `json:"status_date"`
+	Section      json.RawMessage    `json:"section"`
+	Text         *string            `json:"text"`
+	Translations *i18n.Translations `json:"translations"`
+	Position     *int               `json:"position"`
+	Status       *string            `json:"status"`
+	StatusNote   *string            `json:"status_note"`
+	EvidenceURL  *string            `json:"evidence_url"`
+	StatusDate   *string            `json:"status_date"`
 }
 
 // sectionRef reads "section": 2, "B" or a section id.
@@ -635,6 +677,9 @@ func (h *Handler) apiAddDemand(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := NewDemand{Text: api.Value(body.Text)}
+	if body.Translations != nil {
+		in.Translations = *body.Translations
+	}
 	var es repertoire.Errors
 	var err error
 	if in.SectionID, in.SectionPosition, err = sectionRef(body.Section); err != nil {
@@ -698,7 +743,7 @@ func (h *Handler) apiEditDemand(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var es repertoire.Errors
-	p := DemandPatch{Text: body.Text, Position: body.Position}
+	p := DemandPatch{Text: body.Text, Position: body.Position, Translations: body.Translations}
 	if len(body.Section) > 0 {
 		es = append(es, repertoire.Invalid("section", "campaign.section_fixed", nil))
 	}

@@ -54,12 +54,14 @@ type demandDoc struct {
 }
 
 type campaignDoc struct {
-	Identifiers    []string `json:"identifiers"`
-	ID             string   `json:"id"`
-	Slug           string   `json:"slug"`
-	Title          string   `json:"title"`
-	Summary        string   `json:"summary"`
-	Community      string   `json:"community"`
+	Identifiers    []string                     `json:"identifiers"`
+	ID             string                       `json:"id"`
+	Slug           string                       `json:"slug"`
+	Title          string                       `json:"title"`
+	Summary        string                       `json:"summary"`
+	Language       string                       `json:"language"`
+	Translations   map[string]map[string]string `json:"translations"`
+	Community      string                       `json:"community"`
 	Targets        []struct{ Name string }
 	UltimatumDate  *string `json:"ultimatum_date"`
 	TotalDemands   int     `json:"total_demands"`
@@ -68,6 +70,8 @@ type campaignDoc struct {
 		Letter  string      `json:"letter"`
 		Title   string      `json:"title"`
 		Demands []demandDoc `json:"demands"`
+		// Translations are the section title's other languages.
+		Translations map[string]map[string]string `json:"translations"`
 	} `json:"demand_sections"`
 	Updates []struct {
 		Title         string `json:"title"`

@@ -184,15 +184,19 @@ type Campaign struct {
 	CommunitySlug string
 	CommunityName string
 	Slug          string
-	Title         string
+	Title         string // in Language, as Summary and the demands
 	Summary       string
-	Targets       []string
-	UltimatumAt   *time.Time
-	CreatedAt     time.Time
-	ModifiedAt    time.Time
-	Sections      []Section // filled by Get, not by List
-	Updates       []Update  // newest first
-	Coverage      []Coverage
+	Language      string // the language of the columns above: a supported one
+	// Translations are the other languages' versions of title and summary
+	// (the campaign's fields); each section and demand holds its own.
+	Translations i18n.Translations
+	Targets      []string
+	UltimatumAt  *time.Time
+	CreatedAt    time.Time
+	ModifiedAt   time.Time
+	Sections     []Section // filled by Get, not by List
+	Updates      []Update  // newest first
+	Coverage     []Coverage
 }
 
 // DemandCount is the number of demands in all sections.
@@ -206,10 +210,11 @@ func (c *Campaign) DemandCount() int {
 
 // Section is a lettered group of demands (A, B, C…).
 type Section struct {
-	ID       string
-	Position int // 1 = A
-	Title    string
-	Demands  []Demand
+	ID           string
+	Position     int // 1 = A
+	Title        string
+	Translations i18n.Translations // of title
+	Demands      []Demand
 }
 
 // Letter is the section's letter.
@@ -224,6 +229,7 @@ type Demand struct {
 	SectionTitle    string
 	Position        int // numbered from 1 within its section
 	Text            string
+	Translations    i18n.Translations // of text
 	Status          string
 	CreatedAt       time.Time
 	ModifiedAt      time.Time
@@ -247,6 +253,10 @@ type StatusChange struct {
 	EvidenceURL string
 	ChangedAt   time.Time
 	ChangedBy   string
+	// Told is the note the system wrote, kept to be written in each
+	// reader's language (Note holds it as recorded); nil for an
+	// organizer's own.
+	Told *i18n.Message
 }
 
 // Update is an entry of the campaign's timeline.
@@ -255,6 +265,18 @@ type Update struct {
 	Title       string
 	Body        string
 	PublishedAt time.Time
+	// Told is what the system wrote (a delivery, a new goal), kept to be
+	// written in each reader's language; nil for an organizer's own entry.
+	// Title and Body then hold it in the language it was recorded in.
+	Told *Told
+}
+
+// Told is a timeline entry the system writes: its title's message, and
+// its body's paragraphs when the system writes them too (else Body, the
+// organizer's words, a delivery's note or a target's answer, is shown).
+type Told struct {
+	Title i18n.Message   `json:"title"`
+	Body  []i18n.Message `json:"body,omitempty"`
 }
 
 // Coverage is a press article or podcast about the campaign.
@@ -271,13 +293,15 @@ type Coverage struct {
 
 // CampaignInput is what an organizer gives to create a campaign.
 type CampaignInput struct {
-	CommunityID string
-	Title       string
-	Slug        string // derived from the title when empty
-	Summary     string
-	Targets     []string
-	UltimatumAt *time.Time
-	Sections    []SectionInput
+	CommunityID  string
+	Title        string
+	Slug         string // derived from the title when empty
+	Summary      string
+	Language     string // BCP 47; "" is the community's language
+	Translations i18n.Translations
+	Targets      []string
+	UltimatumAt  *time.Time
+	Sections     []SectionInput
 	// OpenedAt dates the demands' initial "open" entries; nil means now.
 	// The demo dates its 2018 demands with it.
 	OpenedAt *time.Time
@@ -285,14 +309,16 @@ type CampaignInput struct {
 
 // SectionInput is a section with its demands, in order.
 type SectionInput struct {
-	Title   string
-	Demands []DemandInput
+	Title        string
+	Translations i18n.Translations
+	Demands      []DemandInput
 }
 
 // DemandInput is one demand; an empty Status means open.
 type DemandInput struct {
-	Text   string
-	Status string
+	Text         string
+	Translations i18n.Translations
+	Status       string
 }
 
 // CampaignPatch changes only the fields that are not nil.
@@ -302,6 +328,9 @@ type CampaignPatch struct {
 	Summary     *string
 	Targets     *[]string
 	UltimatumAt **time.Time // pointer to nil clears the ultimatum
+	Language    *string
+	// Translations, when given, replace the campaign's (title, summary).
+	Translations *i18n.Translations
 }
 
 // NewDemand adds a demand to a section (by id, or by position when
@@ -310,15 +339,17 @@ type NewDemand struct {
 	SectionID       string
 	SectionPosition int
 	Text            string
+	Translations    i18n.Translations
 	Position        int
 }
 
 // DemandPatch edits a demand: its text, its place in its section, and its
 // status (recorded in the history with note, evidence and date).
 type DemandPatch struct {
-	Text     *string
-	Position *int
-	Status   *StatusChange
+	Text         *string
+	Translations *i18n.Translations // replace the text's translations
+	Position     *int
+	Status       *StatusChange
 }
 
 // CoverageInput is a press article or podcast to list.
@@ -336,6 +367,7 @@ type UpdateInput struct {
 	Title       string
 	Body        string
 	PublishedAt time.Time
+	Told        *Told // what the system wrote (RecordUpdate's callers)
 }
 
 // Field names follow the API's JSON and are 0-based like JSON arrays:
@@ -404,6 +436,16 @@ func (in *CampaignInput) normalize() error {
 	text(&es, "title", in.Title, true, MaxTitle)
 	in.Summary = clean(in.Summary)
 	text(&es, "summary", in.Summary, false, MaxSummary)
+	if in.Language != "" {
+		lang, err := i18n.CheckLanguage("language", in.Language, false)
+		if err != nil {
+			es = append(es, err)
+		}
+		in.Language = lang
+	}
+	if err := in.Translations.Normalize(in.Language, campaignFields); err != nil {
+		es = append(es, repertoire.FieldErrors(err)...)
+	}
 	in.Slug = strings.ToLower(strings.TrimSpace(in.Slug))
 	if in.Slug == "" && in.Title != "" {
 		in.Slug = web.Slugify(in.Title)
@@ -429,6 +471,9 @@ func (in *CampaignInput) normalize() error {
 		s := &in.Sections[i]
 		s.Title = cleanLine(s.Title)
 		text(&es, sectionField(i)+".title", s.Title, true, MaxTitle)
+		if err := s.Translations.Normalize(in.Language, sectionFields); err != nil {
+			es = append(es, prefixed(sectionField(i)+".", err)...)
+		}
 		if len(s.Demands) > MaxSectionDemands {
 			es = append(es, repertoire.Invalid(sectionField(i)+".demands", "campaign.too_many_section_demands", map[string]any{"Max": MaxSectionDemands}))
 		}
@@ -437,6 +482,9 @@ func (in *CampaignInput) normalize() error {
 			d := &s.Demands[j]
 			d.Text = clean(d.Text)
 			text(&es, demandField(i, j)+".text", d.Text, true, MaxDemandText)
+			if err := d.Translations.Normalize(in.Language, demandFields); err != nil {
+				es = append(es, prefixed(demandField(i, j)+".", err)...)
+			}
 			if d.Status == "" {
 				d.Status = StatusOpen
 			} else if !ValidStatus(d.Status) {
@@ -484,6 +532,20 @@ func (p *CampaignPatch) normalize() error {
 	if p.Slug != nil {
 		*p.Slug = strings.ToLower(strings.TrimSpace(*p.Slug))
 		checkSlug(&es, *p.Slug)
+	}
+	if p.Language != nil {
+		lang, err := i18n.CheckLanguage("language", *p.Language, true)
+		if err != nil {
+			es = append(es, err)
+		}
+		*p.Language = lang
+	}
+	if p.Translations != nil {
+		// The own language's entries are dropped in the transaction,
+		// which knows it.
+		if err := p.Translations.Normalize("", campaignFields); err != nil {
+			es = append(es, repertoire.FieldErrors(err)...)
+		}
 	}
 	if p.Targets != nil {
 		es = append(es, normalizeTargets(*p.Targets)...)
@@ -537,8 +599,11 @@ func (in *CoverageInput) normalize() error {
 	text(&es, "outlet", in.Outlet, true, MaxTitle)
 	in.Title = cleanLine(in.Title)
 	text(&es, "title", in.Title, true, MaxCoverageTitle)
-	in.Language = strings.TrimSpace(in.Language)
-	text(&es, "language", in.Language, false, MaxLanguage)
+	if lang, err := i18n.CheckTag("language", in.Language); err != nil {
+		es = append(es, err)
+	} else {
+		in.Language = lang
+	}
 	in.URL = strings.TrimSpace(in.URL)
 	if in.URL != "" && !ValidURL(in.URL) {
 		es = append(es, repertoire.Invalid("url", "field.bad_url", nil))
@@ -609,4 +674,110 @@ func DaysUntil(now, t time.Time) int {
 		days++ // "in 1 day" until the very day
 	}
 	return days
+}
+
+// What each part of a campaign translates, with the checks of its own
+// language's field.
+var (
+	campaignFields = map[string]func(field, v string) (string, []*repertoire.Error){
+		"title": translated(cleanLine, MaxTitle), "summary": translated(clean, MaxSummary)}
+	sectionFields = map[string]func(field, v string) (string, []*repertoire.Error){"title": translated(cleanLine, MaxTitle)}
+	demandFields  = map[string]func(field, v string) (string, []*repertoire.Error){"text": translated(clean, MaxDemandText)}
+)
+
+// translated is the check of a translated field: cleaned as its own
+// language's, never required (the own language's version is).
+func translated(cleaner func(string) string, max int) func(field, v string) (string, []*repertoire.Error) {
+	return func(field, v string) (string, []*repertoire.Error) {
+		v = cleaner(v)
+		var es repertoire.Errors
+		text(&es, field, v, false, max)
+		return v, es
+	}
+}
+
+// prefixed puts a part's path before its errors' fields: a section's
+// translations.fr.title is demand_sections[0].translations.fr.title.
+func prefixed(prefix string, err error) repertoire.Errors {
+	es := repertoire.FieldErrors(err)
+	for _, e := range es {
+		e.Field = prefix + e.Field
+	}
+	return es
+}
+
+// In is the campaign as a reader of lang reads it: its title, summary,
+// sections and demands in lang where they were written in it, in the
+// campaign's own language otherwise (i18n.Translations.Pick); its
+// timeline's system entries written in l's language. c is not changed.
+func (c *Campaign) In(l *i18n.Localizer) *Campaign {
+	lang := l.Tag()
+	out := *c
+	out.Title = c.Translations.Pick(lang, c.Language, "title", c.Title)
+	out.Summary = c.Translations.Pick(lang, c.Language, "summary", c.Summary)
+	out.Sections = make([]Section, len(c.Sections))
+	for i, s := range c.Sections {
+		s.Title = s.Translations.Pick(lang, c.Language, "title", s.Title)
+		ds := make([]Demand, len(s.Demands))
+		for j, d := range s.Demands {
+			ds[j] = d.In(l, c.Language)
+			ds[j].SectionTitle = s.Title
+		}
+		s.Demands = ds
+		out.Sections[i] = s
+	}
+	out.Updates = make([]Update, len(c.Updates))
+	for i, u := range c.Updates {
+		out.Updates[i] = u.In(l)
+	}
+	return &out
+}
+
+// In is the demand as a reader of l's language reads it (own: its
+// campaign's language), the notes the system wrote in its history too.
+func (d Demand) In(l *i18n.Localizer, own string) Demand {
+	d.Text = d.Translations.Pick(l.Tag(), own, "text", d.Text)
+	told := false
+	for _, c := range d.History {
+		told = told || c.Told != nil
+	}
+	if told && l != nil {
+		h := make([]StatusChange, len(d.History))
+		for i, c := range d.History {
+			if c.Told != nil {
+				c.Note = c.Told.Render(l, web.FormatNumber)
+			}
+			h[i] = c
+		}
+		d.History = h
+	}
+	return d
+}
+
+// In writes a system entry in l's language; an organizer's is as written.
+func (u Update) In(l *i18n.Localizer) Update {
+	if u.Told == nil || u.Told.Title.ID == "" {
+		return u
+	}
+	u.Title = u.Told.Title.Render(l, web.FormatNumber)
+	if len(u.Told.Body) > 0 {
+		said := make([]string, len(u.Told.Body))
+		for i, m := range u.Told.Body {
+			said[i] = m.Render(l, web.FormatNumber)
+		}
+		u.Body = strings.Join(said, "\n\n")
+	}
+	return u
+}
+
+// OtherLanguages are the languages a campaign's content may be translated
+// into: the instance's, but its own.
+func OtherLanguages(own string) []string {
+	var out []string
+	for _, l := range i18n.Languages {
+		if l != own {
+			out = append(out, l)
+		}
+	}
+	return out
 }

@@ -59,7 +59,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, cp := range campaigns {
-			dc.Campaigns = append(dc.Campaigns, dashboardCampaign{Title: cp.Title, Path: campaignPath(cp), Tactics: h.tactics(r, cp.ID, true)})
+			dc.Campaigns = append(dc.Campaigns, dashboardCampaign{Title: cp.Translations.Pick(web.Localizer(r.Context()).Tag(), cp.Language, "title", cp.Title), Path: campaignPath(cp), Tactics: h.tactics(r, cp.ID, true)})
 		}
 		at[c.ID] = len(d.Communities)
 		d.Communities = append(d.Communities, dc)

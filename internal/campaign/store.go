@@ -3,6 +3,7 @@ package campaign
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -10,7 +11,9 @@ import (
 	"repertoire"
 	"repertoire/internal/api"
 	"repertoire/internal/community"
+	"repertoire/internal/i18n"
 	"repertoire/internal/store"
+	"repertoire/internal/web"
 )
 
 // Store holds campaigns, their demands and their history. Each public
@@ -51,10 +54,6 @@ func (s *Store) Create(ctx context.Context, personID string, in CampaignInput) (
 // Insert is Create inside the caller's transaction (a petition created
 // with a campaign of its own), returning the new campaign's id.
 func Insert(ctx context.Context, tx *store.Tx, personID string, in CampaignInput) (string, error) {
-	if err := in.normalize(); err != nil {
-		return "", err
-	}
-	id := store.NewID()
 	found, err := community.ByIDs(ctx, tx, []string{in.CommunityID})
 	if err != nil {
 		return "", err
@@ -62,12 +61,22 @@ func Insert(ctx context.Context, tx *store.Tx, personID string, in CampaignInput
 	if found[in.CommunityID] == nil {
 		return "", repertoire.Errorf(repertoire.ENOTFOUND, "campaign.community_not_found")
 	}
+	if in.Language == "" { // written in its community's language unless said
+		in.Language, _ = i18n.ParseLanguage(found[in.CommunityID].Language)
+		if in.Language == "" {
+			in.Language = i18n.Languages[0]
+		}
+	}
+	if err := in.normalize(); err != nil {
+		return "", err
+	}
+	id := store.NewID()
 	if err := checkSlugFree(ctx, tx, in.CommunityID, in.Slug, ""); err != nil {
 		return "", err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO campaigns (id, community_id, slug, title, summary, ultimatum_at, created_by, created_at, modified_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
-		id, in.CommunityID, in.Slug, in.Title, in.Summary, store.NullTime(in.UltimatumAt), nullID(personID), tx.Now)
+	_, err = tx.ExecContext(ctx, `INSERT INTO campaigns (id, community_id, slug, title, summary, ultimatum_at, created_by, created_at, modified_at, language, translations)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10)`,
+		id, in.CommunityID, in.Slug, in.Title, in.Summary, store.NullTime(in.UltimatumAt), nullID(personID), tx.Now, in.Language, in.Translations)
 	if store.IsUniqueViolation(err) {
 		return "", slugTaken()
 	}
@@ -82,12 +91,12 @@ func Insert(ctx context.Context, tx *store.Tx, personID string, in CampaignInput
 		opened = in.OpenedAt.UTC().Truncate(time.Microsecond)
 	}
 	for i, sec := range in.Sections {
-		sid, err := insertSection(ctx, tx, id, i+1, sec.Title)
+		sid, err := insertSection(ctx, tx, id, i+1, sec.Title, sec.Translations)
 		if err != nil {
 			return "", err
 		}
 		for j, d := range sec.Demands {
-			if _, err := insertDemand(ctx, tx, personID, id, sid, j+1, d.Text, d.Status, opened); err != nil {
+			if _, err := insertDemand(ctx, tx, personID, id, sid, j+1, d.Text, d.Translations, d.Status, opened); err != nil {
 				return "", err
 			}
 		}
@@ -128,10 +137,10 @@ func writeTargets(ctx context.Context, tx *store.Tx, campaignID string, targets 
 	return nil
 }
 
-func insertSection(ctx context.Context, tx *store.Tx, campaignID string, pos int, title string) (string, error) {
+func insertSection(ctx context.Context, tx *store.Tx, campaignID string, pos int, title string, tr i18n.Translations) (string, error) {
 	id := store.NewID()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO demand_sections (id, campaign_id, position, title) VALUES ($1, $2, $3, $4)`,
-		id, campaignID, pos, title); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO demand_sections (id, campaign_id, position, title, translations) VALUES ($1, $2, $3, $4, $5)`,
+		id, campaignID, pos, title, tr); err != nil {
 		return "", repertoire.Internal(err)
 	}
 	return id, nil
@@ -140,13 +149,13 @@ func insertSection(ctx context.Context, tx *store.Tx, campaignID string, pos int
 // insertDemand writes a demand and its first history entry, "open" at
 // opened; a demand created with another status gets that status as a
 // second entry at the same date.
-func insertDemand(ctx context.Context, tx *store.Tx, personID, campaignID, sectionID string, pos int, text, status string, opened time.Time) (string, error) {
+func insertDemand(ctx context.Context, tx *store.Tx, personID, campaignID, sectionID string, pos int, text string, tr i18n.Translations, status string, opened time.Time) (string, error) {
 	id := store.NewID()
 	if status == "" {
 		status = StatusOpen
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO demands (id, campaign_id, section_id, position, text, status, created_at, modified_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`, id, campaignID, sectionID, pos, text, status, tx.Now); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO demands (id, campaign_id, section_id, position, text, status, created_at, modified_at, translations)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)`, id, campaignID, sectionID, pos, text, status, tx.Now, tr); err != nil {
 		return "", repertoire.Internal(err)
 	}
 	if err := insertChange(ctx, tx, id, personID, StatusChange{Status: StatusOpen, ChangedAt: opened}); err != nil {
@@ -161,8 +170,16 @@ func insertDemand(ctx context.Context, tx *store.Tx, personID, campaignID, secti
 }
 
 func insertChange(ctx context.Context, tx *store.Tx, demandID, personID string, c StatusChange) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO demand_status_changes (id, demand_id, status, note, evidence_url, changed_at, changed_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, store.NewID(), demandID, c.Status, c.Note, c.EvidenceURL, c.ChangedAt, nullID(personID))
+	told := ""
+	if c.Told != nil {
+		b, err := json.Marshal(c.Told)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		told = string(b)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO demand_status_changes (id, demand_id, status, note, evidence_url, changed_at, changed_by, message)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, store.NewID(), demandID, c.Status, c.Note, c.EvidenceURL, c.ChangedAt, nullID(personID), told)
 	if err != nil {
 		return repertoire.Internal(err)
 	}
@@ -171,12 +188,12 @@ func insertChange(ctx context.Context, tx *store.Tx, demandID, personID string, 
 
 // campaignColumns are read without the community's slug and name, which
 // fillCommunities adds from the community package.
-const campaignColumns = `c.id, c.community_id, c.slug, c.title, c.summary, c.ultimatum_at, c.created_at, c.modified_at`
+const campaignColumns = `c.id, c.community_id, c.slug, c.title, c.summary, c.ultimatum_at, c.created_at, c.modified_at, c.language, c.translations`
 
 func scanCampaign(row store.Scanner) (*Campaign, error) {
 	var c Campaign
 	var ult sql.NullTime
-	if err := row.Scan(&c.ID, &c.CommunityID, &c.Slug, &c.Title, &c.Summary, &ult, &c.CreatedAt, &c.ModifiedAt); err != nil {
+	if err := row.Scan(&c.ID, &c.CommunityID, &c.Slug, &c.Title, &c.Summary, &ult, &c.CreatedAt, &c.ModifiedAt, &c.Language, &c.Translations); err != nil {
 		return nil, err
 	}
 	c.UltimatumAt = store.TimePtr(ult)
@@ -297,11 +314,11 @@ func itoa(n int) string {
 	}
 }
 
-const demandColumns = `d.id, d.campaign_id, d.section_id, s.position, s.title, d.position, d.text, d.status, d.created_at, d.modified_at`
+const demandColumns = `d.id, d.campaign_id, d.section_id, s.position, s.title, d.position, d.text, d.status, d.created_at, d.modified_at, d.translations`
 
 func scanDemand(row interface{ Scan(...any) error }) (*Demand, error) {
 	var d Demand
-	if err := row.Scan(&d.ID, &d.CampaignID, &d.SectionID, &d.SectionPosition, &d.SectionTitle, &d.Position, &d.Text, &d.Status, &d.CreatedAt, &d.ModifiedAt); err != nil {
+	if err := row.Scan(&d.ID, &d.CampaignID, &d.SectionID, &d.SectionPosition, &d.SectionTitle, &d.Position, &d.Text, &d.Status, &d.CreatedAt, &d.ModifiedAt, &d.Translations); err != nil {
 		return nil, err
 	}
 	d.CreatedAt, d.ModifiedAt = d.CreatedAt.UTC(), d.ModifiedAt.UTC()
@@ -309,7 +326,7 @@ func scanDemand(row interface{ Scan(...any) error }) (*Demand, error) {
 }
 
 func loadSections(ctx context.Context, q store.Queryer, campaignID string) ([]Section, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, position, title FROM demand_sections WHERE campaign_id = $1 ORDER BY position`, campaignID)
+	rows, err := q.QueryContext(ctx, `SELECT id, position, title, translations FROM demand_sections WHERE campaign_id = $1 ORDER BY position`, campaignID)
 	if err != nil {
 		return nil, repertoire.Internal(err)
 	}
@@ -317,7 +334,7 @@ func loadSections(ctx context.Context, q store.Queryer, campaignID string) ([]Se
 	idx := map[string]int{}
 	for rows.Next() {
 		var s Section
-		if err := rows.Scan(&s.ID, &s.Position, &s.Title); err != nil {
+		if err := rows.Scan(&s.ID, &s.Position, &s.Title, &s.Translations); err != nil {
 			rows.Close()
 			return nil, repertoire.Internal(err)
 		}
@@ -372,17 +389,23 @@ func queryDemands(ctx context.Context, q store.Queryer, where string, args []any
 		hargs = append(hargs, d.ID)
 		marks = append(marks, "$"+itoa(len(hargs)))
 	}
-	hrows, err := q.QueryContext(ctx, `SELECT demand_id, id, status, note, evidence_url, changed_at, COALESCE(changed_by, '')
+	hrows, err := q.QueryContext(ctx, `SELECT demand_id, id, status, note, evidence_url, changed_at, COALESCE(changed_by, ''), message
 		FROM demand_status_changes WHERE demand_id IN (`+strings.Join(marks, ", ")+`) ORDER BY changed_at, id`, hargs...)
 	if err != nil {
 		return nil, repertoire.Internal(err)
 	}
 	defer hrows.Close()
 	for hrows.Next() {
-		var did string
+		var did, told string
 		var c StatusChange
-		if err := hrows.Scan(&did, &c.ID, &c.Status, &c.Note, &c.EvidenceURL, &c.ChangedAt, &c.ChangedBy); err != nil {
+		if err := hrows.Scan(&did, &c.ID, &c.Status, &c.Note, &c.EvidenceURL, &c.ChangedAt, &c.ChangedBy, &told); err != nil {
 			return nil, repertoire.Internal(err)
+		}
+		if told != "" {
+			c.Told = new(i18n.Message)
+			if err := json.Unmarshal([]byte(told), c.Told); err != nil {
+				return nil, repertoire.Internal(err)
+			}
 		}
 		c.ChangedAt = c.ChangedAt.UTC()
 		i := byID[did]
@@ -392,7 +415,7 @@ func queryDemands(ctx context.Context, q store.Queryer, where string, args []any
 }
 
 func loadUpdates(ctx context.Context, q store.Queryer, campaignID string) ([]Update, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, title, body, published_at FROM campaign_updates WHERE campaign_id = $1 ORDER BY published_at DESC, id DESC`, campaignID)
+	rows, err := q.QueryContext(ctx, `SELECT id, title, body, published_at, message FROM campaign_updates WHERE campaign_id = $1 ORDER BY published_at DESC, id DESC`, campaignID)
 	if err != nil {
 		return nil, repertoire.Internal(err)
 	}
@@ -400,10 +423,17 @@ func loadUpdates(ctx context.Context, q store.Queryer, campaignID string) ([]Upd
 	var out []Update
 	for rows.Next() {
 		var u Update
-		if err := rows.Scan(&u.ID, &u.Title, &u.Body, &u.PublishedAt); err != nil {
+		var told string
+		if err := rows.Scan(&u.ID, &u.Title, &u.Body, &u.PublishedAt, &told); err != nil {
 			return nil, repertoire.Internal(err)
 		}
 		u.PublishedAt = u.PublishedAt.UTC()
+		if told != "" {
+			u.Told = new(Told)
+			if err := json.Unmarshal([]byte(told), u.Told); err != nil {
+				return nil, repertoire.Internal(err)
+			}
+		}
 		out = append(out, u)
 	}
 	return out, internal(rows.Err())
@@ -501,7 +531,10 @@ func (s *Store) CommunityCampaigns(ctx context.Context, communityID string) ([]c
 		return nil, err
 	}
 	out := make([]community.CampaignSummary, len(cs))
+	lang := web.Localizer(ctx).Tag() // the reader's, when a page asks
 	for i, c := range cs {
+		c.Title = c.Translations.Pick(lang, c.Language, "title", c.Title)
+		c.Summary = c.Translations.Pick(lang, c.Language, "summary", c.Summary)
 		out[i] = community.CampaignSummary{ID: c.ID, Slug: c.Slug, Title: c.Title, Summary: c.Summary, Targets: c.Targets, ModifiedAt: c.ModifiedAt}
 	}
 	return out, nil
@@ -540,6 +573,22 @@ func (s *Store) Update(ctx context.Context, id string, p CampaignPatch) (*Campai
 		}
 		if p.Summary != nil {
 			if err := set("summary", *p.Summary); err != nil {
+				return err
+			}
+		}
+		if p.Language != nil {
+			if err := set("language", *p.Language); err != nil {
+				return err
+			}
+		}
+		if p.Translations != nil {
+			var lang string
+			if err := tx.QueryRowContext(ctx, `SELECT language FROM campaigns WHERE id = $1`, id).Scan(&lang); err != nil {
+				return repertoire.Internal(err)
+			}
+			t := p.Translations.Clone()
+			delete(t, lang) // its columns hold that one
+			if err := set("translations", t); err != nil {
 				return err
 			}
 		}
@@ -633,9 +682,15 @@ func (s *Store) AddSection(ctx context.Context, personID, campaignID string, in 
 	if len(in.Demands) > MaxSectionDemands {
 		es = append(es, repertoire.Invalid("demands", "campaign.too_many_section_demands", map[string]any{"Max": MaxSectionDemands}))
 	}
+	if err := in.Translations.Normalize("", sectionFields); err != nil {
+		es = append(es, repertoire.FieldErrors(err)...)
+	}
 	for j := range in.Demands {
 		in.Demands[j].Text = clean(in.Demands[j].Text)
 		text(&es, "demands["+itoa(j)+"].text", in.Demands[j].Text, true, MaxDemandText)
+		if err := in.Demands[j].Translations.Normalize("", demandFields); err != nil {
+			es = append(es, prefixed("demands["+itoa(j)+"].", err)...)
+		}
 		in.Demands[j].Status = StatusOpen
 	}
 	if err := es.Err(); err != nil {
@@ -654,13 +709,20 @@ func (s *Store) AddSection(ctx context.Context, personID, campaignID string, in 
 		if ndem+len(in.Demands) > MaxDemands {
 			return repertoire.Invalid("demands", "campaign.too_many_demands", map[string]any{"Max": MaxDemands})
 		}
-		sid, err := insertSection(ctx, tx, campaignID, nsec+1, in.Title)
+		var err error
+		if in.Translations, err = withoutOwn(ctx, tx, campaignID, in.Translations); err != nil {
+			return err
+		}
+		sid, err := insertSection(ctx, tx, campaignID, nsec+1, in.Title, in.Translations)
 		if err != nil {
 			return err
 		}
-		sec = Section{ID: sid, Position: nsec + 1, Title: in.Title}
+		sec = Section{ID: sid, Position: nsec + 1, Title: in.Title, Translations: in.Translations}
 		for j, d := range in.Demands {
-			if _, err := insertDemand(ctx, tx, personID, campaignID, sid, j+1, d.Text, StatusOpen, tx.Now); err != nil {
+			if d.Translations, err = withoutOwn(ctx, tx, campaignID, d.Translations); err != nil {
+				return err
+			}
+			if _, err := insertDemand(ctx, tx, personID, campaignID, sid, j+1, d.Text, d.Translations, StatusOpen, tx.Now); err != nil {
 				return err
 			}
 		}
@@ -682,16 +744,28 @@ func section(ctx context.Context, tx *store.Tx, campaignID, sectionID string, po
 	return id, pos, internal(err)
 }
 
-// RenameSection changes a section's title.
-func (s *Store) RenameSection(ctx context.Context, campaignID, sectionID, title string) error {
+// RenameSection changes a section's title, and its translations (nil
+// keeps them).
+func (s *Store) RenameSection(ctx context.Context, campaignID, sectionID, title string, tr *i18n.Translations) error {
 	title = cleanLine(title)
 	var es repertoire.Errors
 	text(&es, "title", title, true, MaxTitle)
+	if tr != nil {
+		if err := tr.Normalize("", sectionFields); err != nil {
+			es = append(es, repertoire.FieldErrors(err)...)
+		}
+	}
 	if err := es.Err(); err != nil {
 		return err
 	}
 	return s.db.Write(ctx, func(tx *store.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE demand_sections SET title = $1 WHERE id = $2 AND campaign_id = $3`, title, sectionID, campaignID)
+		if err == nil && tr != nil {
+			var t i18n.Translations
+			if t, err = withoutOwn(ctx, tx, campaignID, *tr); err == nil {
+				_, err = tx.ExecContext(ctx, `UPDATE demand_sections SET translations = $1 WHERE id = $2 AND campaign_id = $3`, t, sectionID, campaignID)
+			}
+		}
 		if err != nil {
 			return repertoire.Internal(err)
 		}
@@ -779,6 +853,9 @@ func (s *Store) AddDemand(ctx context.Context, personID, campaignID string, in N
 	if in.SectionID == "" && in.SectionPosition <= 0 {
 		es = append(es, repertoire.Invalid("section", "field.required", nil))
 	}
+	if err := in.Translations.Normalize("", demandFields); err != nil {
+		es = append(es, repertoire.FieldErrors(err)...)
+	}
 	if err := es.Err(); err != nil {
 		return nil, err
 	}
@@ -802,7 +879,10 @@ func (s *Store) AddDemand(ctx context.Context, personID, campaignID string, in N
 		if ndem >= MaxDemands {
 			return repertoire.Invalid("text", "campaign.too_many_demands", map[string]any{"Max": MaxDemands})
 		}
-		if id, err = insertDemand(ctx, tx, personID, campaignID, sid, nsec+1, in.Text, StatusOpen, tx.Now); err != nil {
+		if in.Translations, err = withoutOwn(ctx, tx, campaignID, in.Translations); err != nil {
+			return err
+		}
+		if id, err = insertDemand(ctx, tx, personID, campaignID, sid, nsec+1, in.Text, in.Translations, StatusOpen, tx.Now); err != nil {
 			return err
 		}
 		if in.Position > 0 && in.Position <= nsec {
@@ -845,7 +925,7 @@ func (s *Store) AddDemands(ctx context.Context, personID, campaignID, sectionID 
 			return repertoire.Invalid("demands", "campaign.too_many_demands", map[string]any{"Max": MaxDemands})
 		}
 		for j, t := range texts {
-			if _, err := insertDemand(ctx, tx, personID, campaignID, sectionID, nsec+j+1, t, StatusOpen, tx.Now); err != nil {
+			if _, err := insertDemand(ctx, tx, personID, campaignID, sectionID, nsec+j+1, t, nil, StatusOpen, tx.Now); err != nil {
 				return err
 			}
 		}
@@ -860,6 +940,11 @@ func (s *Store) EditDemand(ctx context.Context, personID, campaignID, demandID s
 	if p.Text != nil {
 		*p.Text = clean(*p.Text)
 		text(&es, "text", *p.Text, true, MaxDemandText)
+	}
+	if p.Translations != nil {
+		if err := p.Translations.Normalize("", demandFields); err != nil {
+			es = append(es, repertoire.FieldErrors(err)...)
+		}
 	}
 	if p.Position != nil && *p.Position < 1 {
 		es = append(es, repertoire.Invalid("position", "campaign.bad_position", nil))
@@ -880,6 +965,15 @@ func (s *Store) EditDemand(ctx context.Context, personID, campaignID, demandID s
 		}
 		if p.Text != nil {
 			if _, err := tx.ExecContext(ctx, `UPDATE demands SET text = $1, modified_at = $2 WHERE id = $3`, *p.Text, tx.Now, demandID); err != nil {
+				return repertoire.Internal(err)
+			}
+		}
+		if p.Translations != nil {
+			t, err := withoutOwn(ctx, tx, campaignID, *p.Translations)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE demands SET translations = $1, modified_at = $2 WHERE id = $3`, t, tx.Now, demandID); err != nil {
 				return repertoire.Internal(err)
 			}
 		}
@@ -1014,14 +1108,9 @@ func (s *Store) CreateUpdate(ctx context.Context, personID, campaignID string, i
 	if err := in.normalize(store.Now()); err != nil {
 		return nil, err
 	}
-	u := Update{ID: store.NewID(), Title: in.Title, Body: in.Body, PublishedAt: in.PublishedAt}
+	u := Update{ID: store.NewID(), Title: in.Title, Body: in.Body, PublishedAt: in.PublishedAt, Told: in.Told}
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO campaign_updates (id, campaign_id, title, body, published_at, created_by)
-			SELECT $1, id, $3, $4, $5, $6 FROM campaigns WHERE id = $2`, u.ID, campaignID, u.Title, u.Body, u.PublishedAt, nullID(personID))
-		if err != nil {
-			return repertoire.Internal(err)
-		}
-		return touchExisting(ctx, tx, campaignID)
+		return insertUpdate(ctx, tx, personID, campaignID, u)
 	})
 	if err != nil {
 		return nil, err
@@ -1051,4 +1140,35 @@ func (s *Store) deleteChild(ctx context.Context, table, campaignID, id string) e
 		}
 		return touch(ctx, tx, campaignID)
 	})
+}
+
+// insertUpdate writes a timeline entry (with what the system told, as
+// JSON) and marks the campaign modified.
+func insertUpdate(ctx context.Context, tx *store.Tx, personID, campaignID string, u Update) error {
+	told := ""
+	if u.Told != nil {
+		b, err := json.Marshal(u.Told)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		told = string(b)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO campaign_updates (id, campaign_id, title, body, published_at, created_by, message)
+		SELECT $1, id, $3, $4, $5, $6, $7 FROM campaigns WHERE id = $2`, u.ID, campaignID, u.Title, u.Body, u.PublishedAt, nullID(personID), told)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	return touchExisting(ctx, tx, campaignID)
+}
+
+// withoutOwn is t without the campaign's own language (its columns hold
+// that version), read in tx.
+func withoutOwn(ctx context.Context, tx *store.Tx, campaignID string, t i18n.Translations) (i18n.Translations, error) {
+	var lang string
+	if err := tx.QueryRowContext(ctx, `SELECT language FROM campaigns WHERE id = $1`, campaignID).Scan(&lang); err != nil {
+		return nil, store.NotFound(err, "campaign.not_found")
+	}
+	t = t.Clone()
+	delete(t, lang)
+	return t, nil
 }

@@ -5,6 +5,7 @@ import (
 
 	"repertoire"
 	"repertoire/internal/community"
+	"repertoire/internal/i18n"
 	"repertoire/internal/store"
 )
 
@@ -36,13 +37,38 @@ type Parent struct {
 	CommunityID   string
 	CommunitySlug string
 	CommunityName string
+	// Language is the campaign's, its tactics' own language too: their
+	// columns are written in it, their translations in the others.
+	Language string
+	// CampaignTranslations hold the campaign's title in other languages.
+	CampaignTranslations i18n.Translations
 }
 
 // Parent is c as its tactics name it; c comes from Heads (or any read that
 // fills its community).
 func (c *Campaign) Parent() Parent {
 	return Parent{CampaignID: c.ID, CampaignSlug: c.Slug, CampaignTitle: c.Title,
-		CommunityID: c.CommunityID, CommunitySlug: c.CommunitySlug, CommunityName: c.CommunityName}
+		CommunityID: c.CommunityID, CommunitySlug: c.CommunitySlug, CommunityName: c.CommunityName,
+		Language: c.Language, CampaignTranslations: c.Translations}
+}
+
+// In is p with the campaign's title a reader of lang reads.
+func (p Parent) In(lang string) Parent {
+	p.CampaignTitle = p.CampaignTranslations.Pick(lang, p.Language, "title", p.CampaignTitle)
+	return p
+}
+
+// Pick is a tactic's field as a reader of lang reads it: its version in
+// lang, else its own (the campaign's language), from the tactic's
+// translations t (i18n.Translations.Pick).
+func (p Parent) Pick(t i18n.Translations, lang, field, own string) string {
+	return t.Pick(lang, p.Language, field, own)
+}
+
+// WithoutOwn drops from a tactic's translations t the campaign's own
+// language (the tactic's columns hold that version), reading it in tx.
+func WithoutOwn(ctx context.Context, tx *store.Tx, campaignID string, t i18n.Translations) (i18n.Translations, error) {
+	return withoutOwn(ctx, tx, campaignID, t)
 }
 
 // Heads reads the campaigns with the given ids from q (the read pool or a
@@ -88,12 +114,7 @@ func RecordUpdate(ctx context.Context, tx *store.Tx, personID, campaignID string
 	if err := in.normalize(tx.Now); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO campaign_updates (id, campaign_id, title, body, published_at, created_by)
-		SELECT $1, id, $3, $4, $5, $6 FROM campaigns WHERE id = $2`, store.NewID(), campaignID, in.Title, in.Body, in.PublishedAt, nullID(personID))
-	if err != nil {
-		return repertoire.Internal(err)
-	}
-	return touchExisting(ctx, tx, campaignID)
+	return insertUpdate(ctx, tx, personID, campaignID, Update{ID: store.NewID(), Title: in.Title, Body: in.Body, PublishedAt: in.PublishedAt, Told: in.Told})
 }
 
 // RecordDemandStatus records a status change of one of the campaign's

@@ -137,10 +137,46 @@ type newData struct {
 	Community     *community.Community
 	Sections      []sectionForm
 	CanAddSection bool
+	Languages     web.LanguagesData
+}
+
+// detailsLanguages are the campaign's fields written in each language.
+var detailsLanguages = web.LanguagesData{Fields: []web.TranslatedField{
+	{Name: "title", Label: "campaign.field.title"}, {Name: "summary", Label: "campaign.field.summary", Rows: 5}}}
+
+// detailsVersions reads the details form's language and versions: title
+// and summary were shown as own_language's (fallback when none), the
+// translations fieldsets as the other languages'. A language changed in
+// the form takes its fieldset's version as the campaign's own, and the
+// fields' one becomes a translation: no text is lost by switching.
+func detailsVersions(f *web.Form, fallback string) (lang, title, summary string, t i18n.Translations) {
+	shown, ok := i18n.ParseLanguage(f.Get("own_language"))
+	if !ok {
+		shown = fallback
+	}
+	lang, title, summary = f.Get("language"), f.Get("title"), f.Get("summary")
+	t = f.Translations(OtherLanguages(shown), "title", "summary")
+	if l, ok := i18n.ParseLanguage(lang); ok && l != shown {
+		t.Set(shown, "title", strings.TrimSpace(title))
+		t.Set(shown, "summary", strings.TrimSpace(summary))
+		title, summary = t.Get(l, "title"), t.Get(l, "summary")
+		delete(t, l)
+	}
+	return lang, title, summary, t
 }
 
 func (h *Handler) renderNew(w http.ResponseWriter, r *http.Request, status int, com *community.Community, f *web.Form, n int) {
-	d := newData{Form: f, Community: com, CanAddSection: n < MaxSections}
+	d := newData{Form: f, Community: com, CanAddSection: n < MaxSections, Languages: detailsLanguages}
+	if f.Get("own_language") == "" {
+		own, ok := i18n.ParseLanguage(com.Language)
+		if !ok {
+			own = i18n.Languages[0]
+		}
+		f.Values.Set("own_language", own)
+		if f.Get("language") == "" {
+			f.Values.Set("language", own)
+		}
+	}
 	for i := range n {
 		d.Sections = append(d.Sections, sectionForm{Index: i, Name: sectionField(i)})
 	}
@@ -166,8 +202,9 @@ func (h *Handler) newForm(w http.ResponseWriter, r *http.Request) {
 // campaignForm reads the new-campaign form into an input. Sections left
 // wholly empty are skipped; index maps each kept section to its fieldset,
 // so errors land where they were typed.
-func campaignForm(f *web.Form, n int) (in CampaignInput, index []int, errs repertoire.Errors) {
-	in = CampaignInput{Title: f.Get("title"), Slug: f.Get("slug"), Summary: f.Get("summary"), Targets: Lines(f.Get("targets"))}
+func campaignForm(f *web.Form, n int, fallback string) (in CampaignInput, index []int, errs repertoire.Errors) {
+	in = CampaignInput{Slug: f.Get("slug"), Targets: Lines(f.Get("targets"))}
+	in.Language, in.Title, in.Summary, in.Translations = detailsVersions(f, fallback)
 	if s := strings.TrimSpace(f.Get("ultimatum_date")); s != "" {
 		t, err := ParseDate(s)
 		if err != nil {
@@ -242,7 +279,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 		h.renderNew(w, r, http.StatusOK, com, f, min(n+1, MaxSections))
 		return
 	}
-	in, index, errs := campaignForm(f, n)
+	in, index, errs := campaignForm(f, n, com.Language)
 	in.CommunityID = com.ID
 	var c *Campaign
 	if len(errs) > 0 { // a bad date: show it with every other refused field, write nothing
@@ -316,6 +353,7 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
+	p.C = p.C.In(web.Localizer(r.Context()))
 	d := showData{page: p, Coverage: byMonth(web.Localizer(r.Context()).Lang, p.C.Coverage), Tactics: h.tactics(r, p.C.ID, p.CanOrganize),
 		Lang: web.Localizer(r.Context()).Lang}
 	d.Blocks = h.blocks(r, &Place{Community: p.Community, Campaign: p.C, CanOrganize: p.CanOrganize}, d.Tactics)
@@ -360,6 +398,11 @@ type editData struct {
 	Open     string // the form that was refused, to scroll to
 	Kinds    []string
 	Statuses []string
+	// Languages offers the details' language and versions; Sections' the
+	// sections' titles in the other languages.
+	Languages      web.LanguagesData
+	SectionFields  []web.TranslatedField
+	OtherLanguages []string
 }
 
 // Form returns the named form, empty when it was not posted.
@@ -371,17 +414,23 @@ func (d editData) Form(name string) *web.Form {
 }
 
 func (h *Handler) renderEdit(w http.ResponseWriter, r *http.Request, status int, p *page, name string, f *web.Form) {
-	d := editData{page: p, Part: partOf(r, name), Parts: editParts, Forms: map[string]*web.Form{}, Kinds: CoverageKinds, Statuses: Statuses}
+	d := editData{page: p, Part: partOf(r, name), Parts: editParts, Forms: map[string]*web.Form{}, Kinds: CoverageKinds, Statuses: Statuses,
+		Languages: detailsLanguages, SectionFields: []web.TranslatedField{{Name: "title", Label: "campaign.field.section_title"}},
+		OtherLanguages: OtherLanguages(p.C.Language)}
 	details := web.NewForm(url.Values{
 		"title": {p.C.Title}, "slug": {p.C.Slug}, "summary": {p.C.Summary},
-		"targets": {strings.Join(p.C.Targets, "\n")},
+		"targets":  {strings.Join(p.C.Targets, "\n")},
+		"language": {p.C.Language}, "own_language": {p.C.Language},
 	})
+	details.SetTranslations(p.C.Translations)
 	if p.C.UltimatumAt != nil {
 		details.Values.Set("ultimatum_date", p.C.UltimatumAt.Format(time.DateOnly))
 	}
 	d.Forms["details"] = details
 	for _, s := range p.C.Sections {
-		d.Forms["section-"+s.ID] = web.NewForm(url.Values{"title": {s.Title}})
+		sf := web.NewForm(url.Values{"title": {s.Title}})
+		sf.SetTranslations(s.Translations)
+		d.Forms["section-"+s.ID] = sf
 	}
 	if f != nil {
 		d.Forms[name] = f
@@ -446,9 +495,13 @@ func (h *Handler) edit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	title, slug, summary := f.Get("title"), f.Get("slug"), f.Get("summary")
+	lang, title, summary, tr := detailsVersions(f, p.C.Language)
+	slug := f.Get("slug")
 	targets := Lines(f.Get("targets"))
-	patch := CampaignPatch{Title: &title, Summary: &summary, Targets: &targets}
+	patch := CampaignPatch{Title: &title, Summary: &summary, Targets: &targets, Translations: &tr}
+	if strings.TrimSpace(lang) != "" { // a form without the field keeps it
+		patch.Language = &lang
+	}
 	if strings.TrimSpace(slug) != "" { // left empty: the address stays
 		patch.Slug = &slug
 	}
@@ -570,7 +623,8 @@ func (h *Handler) renameSection(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("section")
-	if err := h.Store.RenameSection(r.Context(), p.C.ID, id, f.Get("title")); err != nil {
+	tr := f.Translations(OtherLanguages(p.C.Language), "title")
+	if err := h.Store.RenameSection(r.Context(), p.C.ID, id, f.Get("title"), &tr); err != nil {
 		h.refuse(w, r, p, "section-"+id, f, err)
 		return
 	}
@@ -680,6 +734,10 @@ type demandData struct {
 	StatusForm *web.Form
 	TextForm   *web.Form
 	Statuses   []string
+	// OtherLanguages offer the demand's text in the campaign's other
+	// languages (TextFields).
+	OtherLanguages []string
+	TextFields     []web.TranslatedField
 }
 
 func (h *Handler) loadDemand(w http.ResponseWriter, r *http.Request, organize bool) (*page, *Demand) {
@@ -704,8 +762,10 @@ func (h *Handler) renderDemand(w http.ResponseWriter, r *http.Request, status in
 	}
 	if textForm == nil {
 		textForm = web.NewForm(url.Values{"text": {d.Text}})
+		textForm.SetTranslations(d.Translations)
 	}
-	dd := demandData{page: p, D: d, StatusForm: statusForm, TextForm: textForm, Statuses: Statuses}
+	dd := demandData{page: p, D: d, StatusForm: statusForm, TextForm: textForm, Statuses: Statuses,
+		OtherLanguages: OtherLanguages(p.C.Language), TextFields: []web.TranslatedField{{Name: "text", Label: "campaign.field.demand_text", Rows: 3}}}
 	for _, s := range p.C.Sections {
 		if s.ID == d.SectionID {
 			dd.Count = len(s.Demands)
@@ -717,6 +777,12 @@ func (h *Handler) renderDemand(w http.ResponseWriter, r *http.Request, status in
 
 func (h *Handler) demandPage(w http.ResponseWriter, r *http.Request) {
 	if p, d := h.loadDemand(w, r, false); d != nil {
+		l := web.Localizer(r.Context())
+		if !p.CanOrganize { // organizers edit every version on this page
+			in := d.In(l, p.C.Language)
+			d = &in
+		}
+		p.C = p.C.In(l)
 		h.renderDemand(w, r, http.StatusOK, p, d, nil, nil)
 	}
 }
@@ -760,7 +826,8 @@ func (h *Handler) editDemand(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	text := f.Get("text")
-	if _, err := h.Store.EditDemand(r.Context(), web.ViewerID(r), p.C.ID, d.ID, DemandPatch{Text: &text}); err != nil {
+	tr := f.Translations(OtherLanguages(p.C.Language), "text")
+	if _, err := h.Store.EditDemand(r.Context(), web.ViewerID(r), p.C.ID, d.ID, DemandPatch{Text: &text, Translations: &tr}); err != nil {
 		if !f.SetErrors(web.Localizer(r.Context()), err) {
 			h.pages.Error(w, r, err)
 			return

@@ -277,8 +277,10 @@ func (in *Input) validate() error {
 	if utf8.RuneCountInString(in.Description) > MaxDescription {
 		es = append(es, repertoire.Invalid("description", "field.too_long", map[string]any{"Max": MaxDescription}))
 	}
-	if !i18n.Supported(in.Language) {
-		es = append(es, repertoire.Invalid("language", "field.bad_choice", nil))
+	if lang, err := i18n.CheckLanguage("language", in.Language, true); err != nil {
+		es = append(es, err)
+	} else {
+		in.Language = lang
 	}
 	if !oneOf(in.JoinPolicy, Policies) {
 		es = append(es, repertoire.Invalid("join_policy", "field.bad_choice", nil))

@@ -18,6 +18,7 @@ import (
 
 	"repertoire"
 	"repertoire/internal/campaign"
+	"repertoire/internal/i18n"
 	"repertoire/internal/participation"
 	"repertoire/internal/web"
 )
@@ -201,6 +202,11 @@ func (in *Input) normalize() error {
 		name, v string
 	}{{"speakers", in.Speakers}, {"venue", in.Venue}, {"room", in.Room}, {"online_url", in.OnlineURL}, {"languages", in.Languages}} {
 		text(&es, f.name, f.v, false, MaxShort)
+	}
+	if langs, err := i18n.CheckLanguages("languages", in.Languages); err != nil {
+		es = append(es, err)
+	} else {
+		in.Languages = langs
 	}
 	if in.Slug == "" {
 		in.Slug = web.Slugify(in.Title)

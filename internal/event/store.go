@@ -15,6 +15,7 @@ import (
 	"repertoire/internal/i18n"
 	"repertoire/internal/schedule"
 	"repertoire/internal/store"
+	"repertoire/internal/web"
 )
 
 // Store holds events and their registrations' places. It is the
@@ -408,8 +409,7 @@ func (l lister) CampaignTactics(ctx context.Context, campaignID string) ([]campa
 		if e.Past(now) && e.Notes == "" {
 			continue
 		}
-		lt := e.LocalStart()
-		summary := lt.Format("2006-01-02 15:04") + " (" + e.Timezone + ")"
+		summary := l.s.when(web.Localizer(ctx).Tag(), e, e.Start) // in the reader's language
 		if e.Room != "" || e.Venue != "" {
 			summary += " · " + strings.Trim(e.Room+", "+e.Venue, ", ")
 		}

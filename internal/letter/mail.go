@@ -11,6 +11,7 @@ import (
 	"repertoire/internal/account"
 	"repertoire/internal/campaign"
 	"repertoire/internal/community"
+	"repertoire/internal/i18n"
 	"repertoire/internal/outbox"
 	"repertoire/internal/participation"
 	"repertoire/internal/schedule"
@@ -351,9 +352,9 @@ func (s *Store) RecordAnswer(ctx context.Context, personID string, l *Letter, in
 		if in.DemandID == "" || in.DemandStatus == "" {
 			return nil
 		}
+		note := i18n.Msg("letter.answer.note", "Target", targetName(l, in.TargetID)) // written in each reader's language
 		err := campaign.RecordDemandStatus(ctx, tx, personID, l.CampaignID, in.DemandID, campaign.StatusChange{
-			Status: in.DemandStatus, Note: s.cat.For(in.Lang).T("letter.answer.note", "Target", targetName(l, in.TargetID)),
-			ChangedAt: in.AnsweredOn})
+			Status: in.DemandStatus, Note: note.Render(s.cat.For(in.Lang), nil), Told: &note, ChangedAt: in.AnsweredOn})
 		if fes := repertoire.FieldErrors(err); len(fes) > 0 {
 			return repertoire.Invalid("demand_status", fes[0].MessageID, fes[0].Args)
 		}

@@ -8,6 +8,7 @@ import (
 	"repertoire"
 	"repertoire/internal/api"
 	"repertoire/internal/campaign"
+	"repertoire/internal/i18n"
 )
 
 // The messages API (OSDI messages, as Action Network has them): GET/POST
@@ -130,6 +131,9 @@ func (b *messageBody) apply(in *Input) {
 	}
 	if b.Subject != nil || b.Body != nil {
 		lang := api.Value(b.Language)
+		if l, ok := i18n.ParseLanguage(lang); ok { // en-GB is en
+			lang = l
+		}
 		if lang == "" {
 			lang = Languages[0]
 			if len(in.Versions) > 0 {

@@ -199,7 +199,12 @@ func (in *Input) normalize() error {
 		if v.Subject == "" && v.Body == "" {
 			continue // a language left empty
 		}
-		if !oneOf(v.Lang, Languages) || seen[v.Lang] {
+		lang, err := i18n.CheckLanguage("language", v.Lang, true)
+		if err != nil {
+			es = append(es, err)
+			continue
+		}
+		if v.Lang = lang; !oneOf(v.Lang, Languages) || seen[v.Lang] {
 			es = append(es, repertoire.Invalid("language", "message.bad_language", nil))
 			continue
 		}

@@ -9,6 +9,7 @@ import (
 	"repertoire/internal/account"
 	"repertoire/internal/campaign"
 	"repertoire/internal/community"
+	"repertoire/internal/i18n"
 	"repertoire/internal/web"
 )
 
@@ -92,6 +93,20 @@ func (h *linkPages) act(mode string) http.HandlerFunc {
 type Page[T any] struct {
 	*campaign.Place   // the campaign, its community, and whether the viewer organizes it
 	Tactic          T // the zero value on the page creating one
+}
+
+// In is the page as a reader of l's language reads it: the campaign's
+// content in their language (campaign.Campaign.In), and the tactic's
+// through in (nil keeps it). The page is copied, never changed: the
+// locator's snapshots are shared.
+func (p *Page[T]) In(l *i18n.Localizer, in func(T, string) T) *Page[T] {
+	pl := *p.Place
+	pl.Campaign = p.Campaign.In(l)
+	out := &Page[T]{Place: &pl, Tactic: p.Tactic}
+	if in != nil {
+		out.Tactic = in(p.Tactic, l.Tag())
+	}
+	return out
 }
 
 // Locator resolves a tactic's pages; the tactic supplies how it finds an

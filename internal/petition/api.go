@@ -13,6 +13,7 @@ import (
 	"repertoire/internal/account"
 	"repertoire/internal/api"
 	"repertoire/internal/community"
+	"repertoire/internal/i18n"
 	"repertoire/internal/integrity"
 	"repertoire/internal/participation"
 	"repertoire/internal/tag"
@@ -24,23 +25,27 @@ type targetJSON struct {
 }
 
 type petitionJSON struct {
-	Identifiers     []string     `json:"identifiers"`
-	OriginSystem    string       `json:"origin_system"`
-	CreatedDate     string       `json:"created_date"`
-	ModifiedDate    string       `json:"modified_date"`
-	Title           string       `json:"title"`
-	Name            string       `json:"name"`
-	Slug            string       `json:"slug"`
-	Description     string       `json:"description"`
-	PetitionText    string       `json:"petition_text"`
-	BrowserURL      string       `json:"browser_url"`
-	Target          []targetJSON `json:"target"`
-	Goal            int          `json:"goal,omitempty"`
-	Status          string       `json:"status"`
-	TotalSignatures int          `json:"total_signatures"`
-	TotalOnline     int          `json:"total_online_signatures"`
-	TotalImported   int          `json:"total_imported_signatures"`
-	Demands         []string     `json:"demands"`
+	Identifiers  []string `json:"identifiers"`
+	OriginSystem string   `json:"origin_system"`
+	CreatedDate  string   `json:"created_date"`
+	ModifiedDate string   `json:"modified_date"`
+	Title        string   `json:"title"`
+	Name         string   `json:"name"`
+	Slug         string   `json:"slug"`
+	Description  string   `json:"description"`
+	PetitionText string   `json:"petition_text"`
+	// Language is the one title, description and petition_text are in
+	// (its campaign's); Translations the others', keyed by BCP 47 tag.
+	Language        string            `json:"language"`
+	Translations    i18n.Translations `json:"translations"`
+	BrowserURL      string            `json:"browser_url"`
+	Target          []targetJSON      `json:"target"`
+	Goal            int               `json:"goal,omitempty"`
+	Status          string            `json:"status"`
+	TotalSignatures int               `json:"total_signatures"`
+	TotalOnline     int               `json:"total_online_signatures"`
+	TotalImported   int               `json:"total_imported_signatures"`
+	Demands         []string          `json:"demands"`
 	// SetAside is the integrity review's figure: participations held for
 	// review or invalidated, by general reason.
 	SetAside map[string]any `json:"set_aside,omitempty"`
@@ -68,6 +73,7 @@ func (h *Handler) docWith(p *Petition, c participation.Counts, organizer bool) p
 	self := api.URL(h.baseURL, api.Prefix+"/petitions", p.ID)
 	d := petitionJSON{Identifiers: api.Identifiers(p.ID), OriginSystem: p.OriginSystem, CreatedDate: api.Time(p.CreatedAt),
 		ModifiedDate: api.Time(p.ModifiedAt), Title: p.Title, Name: cmp.Or(p.Name, p.Slug), Slug: p.Slug, Description: p.Description, PetitionText: p.Text,
+		Language: p.Language, Translations: p.Translations.Document(),
 		BrowserURL: h.baseURL + p.Path(), Goal: p.Goal, Status: p.Status, TotalSignatures: c.Total(), TotalOnline: c.Confirmed,
 		TotalImported: c.Imported, Target: []targetJSON{}, Demands: []string{},
 		Links: api.Links{
@@ -191,9 +197,9 @@ var petitionFields = api.Known{
 	"target": {"name": nil, "email": nil, "title": nil, "given_name": nil, "family_name": nil, "organization": nil},
 	"_links": nil,
 	// ours
-	"slug": nil, "campaign": nil, "community": nil, "goal": nil, "demands": nil, "status": nil,
-	// accepted and ignored
-	"identifiers": nil, "created_date": nil, "modified_date": nil, "summary": nil, "browser_url": nil,
+	"slug": nil, "campaign": nil, "community": nil, "goal": nil, "demands": nil, "status": nil, "translations": nil,
+	// accepted and ignored ("language": the campaign's)
+	"language": nil, "identifiers": nil, "created_date": nil, "modified_date": nil, "summary": nil, "browser_url": nil,
 	"featured_image_url": nil, "administrative_url": nil, "total_signatures": nil, "total_online_signatures": nil,
 	"total_imported_signatures": nil, "set_aside": nil, "action_network:hidden": nil, "action_network:sponsor": nil, "_embedded": nil,
 }
@@ -236,6 +242,7 @@ type petitionBody struct {
 	Slug         *string                    `json:"slug"`
 	Description  *string                    `json:"description"`
 	PetitionText *string                    `json:"petition_text"`
+	Translations *i18n.Translations         `json:"translations"`
 	Campaign     string                     `json:"campaign"`
 	Community    string                     `json:"community"`
 	Target       *[]targetBody              `json:"target"`
@@ -258,6 +265,9 @@ func (b *petitionBody) apply(in *Input) {
 	set(&in.Slug, b.Slug)
 	set(&in.Description, b.Description)
 	set(&in.Text, b.PetitionText)
+	if b.Translations != nil { // replaced whole, as target and demands
+		in.Translations = *b.Translations
+	}
 	if b.Goal != nil {
 		in.Goal = *b.Goal
 	}
@@ -443,7 +453,7 @@ func (h *Handler) update(r *http.Request, p *Petition, b *petitionBody) error {
 		}
 	}
 	in := Input{CampaignID: p.CampaignID, Slug: p.Slug, Name: p.Name, Title: p.Title, Description: p.Description, Text: p.Text, Goal: p.Goal,
-		Targets: p.Targets, DemandIDs: p.DemandIDs}
+		Targets: p.Targets, DemandIDs: p.DemandIDs, Translations: p.Translations.Clone()}
 	b.apply(&in)
 	if _, err := h.Store.Update(r.Context(), p.ID, in); err != nil {
 		return err

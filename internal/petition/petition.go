@@ -53,16 +53,44 @@ type Petition struct {
 	campaign.Parent
 	Slug         string
 	Name         string // OSDI's administrative name; "" when none was given
-	Title        string
+	Title        string // in the campaign's language (Parent.Language)
 	Description  string
 	Text         string
-	Goal         int // 0: no goal
+	Translations i18n.Translations // title, description, petition_text in the other languages
+	Goal         int               // 0: no goal
 	Status       string
 	OriginSystem string
 	Targets      []Target
 	DemandIDs    []string
 	CreatedAt    time.Time
 	ModifiedAt   time.Time
+}
+
+// In is the petition as a reader of lang reads it: its title, description
+// and text in lang when written in it (else in its own), its campaign's
+// title too. p is not changed.
+func (p *Petition) In(lang string) *Petition {
+	out := *p
+	out.Title = p.Pick(p.Translations, lang, "title", p.Title)
+	out.Description = p.Pick(p.Translations, lang, "description", p.Description)
+	out.Text = p.Pick(p.Translations, lang, "petition_text", p.Text)
+	out.Parent = p.Parent.In(lang)
+	return &out
+}
+
+// translated are the fields a petition is written in in other languages,
+// named as the form and the API name them, with their limits.
+var translated = map[string]func(field, v string) (string, []*repertoire.Error){
+	"title": limit(200), "description": limit(2000), "petition_text": limit(20000)}
+
+func limit(max int) func(field, v string) (string, []*repertoire.Error) {
+	return func(field, v string) (string, []*repertoire.Error) {
+		v = strings.TrimSpace(v)
+		if utf8.RuneCountInString(v) > max {
+			return v, []*repertoire.Error{repertoire.Invalid(field, "field.too_long", map[string]any{"Max": max})}
+		}
+		return v, nil
+	}
 }
 
 // Path is the petition's public page.
@@ -80,6 +108,7 @@ type Input struct {
 	Title        string
 	Description  string
 	Text         string
+	Translations i18n.Translations // the other languages' title, description, petition_text
 	Goal         int
 	Targets      []Target
 	DemandIDs    []string
@@ -94,6 +123,9 @@ func (in *Input) normalize() error {
 	in.Description = strings.TrimSpace(in.Description)
 	in.Text = strings.TrimSpace(in.Text)
 	var errs repertoire.Errors
+	if err := in.Translations.Normalize("", translated); err != nil {
+		errs = append(errs, repertoire.FieldErrors(err)...)
+	}
 	if utf8.RuneCountInString(in.Name) > 200 {
 		errs = append(errs, repertoire.Invalid("name", "field.too_long", map[string]any{"Max": 200}))
 	}
@@ -250,6 +282,7 @@ func (h *Handler) ConfirmMail(ctx context.Context, q store.Queryer, actionID, la
 		return "", "", err
 	}
 	l := h.cat.For(lang)
+	p = p.In(l.Tag())
 	return l.T("petition.mail.confirm.subject", "Title", p.Title),
 		l.T("petition.mail.confirm.body", "Title", p.Title, "Confirm", links.Confirm, "Choices", links.Choices, "Withdraw", links.Withdraw,
 			"Page", h.baseURL+p.Path()), nil
@@ -272,7 +305,7 @@ func (h *Handler) Page(ctx context.Context, actionID, lang string) (string, stri
 	if err != nil {
 		return "", "", err
 	}
-	return p.Title, p.Path(), nil
+	return p.In(lang).Title, p.Path(), nil
 }
 
 // DemandMove is a demand status change recorded with a delivery.
@@ -312,13 +345,15 @@ func (h *Handler) Deliver(ctx context.Context, actorID string, p *Petition, note
 		if err := h.mailDelivery(ctx, tx, p, d, sh, lang, l); err != nil {
 			return err
 		}
-		title := l.T("petition.timeline.delivered", "Title", p.Title, "Total", web.FormatNumber(l.Lang, d.Count))
-		if err := campaign.RecordUpdate(ctx, tx, actorID, p.CampaignID, campaign.UpdateInput{Title: title, Body: note, PublishedAt: d.DeliveredAt}); err != nil {
+		told := i18n.Msg("petition.timeline.delivered", "Title", p.titles(), "Total", d.Count)
+		title := told.Render(l, web.FormatNumber)
+		if err := campaign.RecordUpdate(ctx, tx, actorID, p.CampaignID, campaign.UpdateInput{Title: title, Body: note, PublishedAt: d.DeliveredAt,
+			Told: &campaign.Told{Title: told}}); err != nil {
 			return err
 		}
 		for _, m := range moves {
 			if err := campaign.RecordDemandStatus(ctx, tx, actorID, p.CampaignID, m.DemandID,
-				campaign.StatusChange{Status: m.Status, Note: title, ChangedAt: d.DeliveredAt}); err != nil {
+				campaign.StatusChange{Status: m.Status, Note: title, ChangedAt: d.DeliveredAt, Told: &told}); err != nil {
 				return err
 			}
 		}
@@ -337,18 +372,25 @@ func (h *Handler) Deliver(ctx context.Context, actorID string, p *Petition, note
 func (h *Handler) Edit(ctx context.Context, actorID string, p *Petition, in Input, lang string) (*Petition, error) {
 	l := h.cat.For(lang)
 	return h.Store.update(ctx, p.ID, in, func(tx *store.Tx, in Input) error {
-		var said []string
+		var told []i18n.Message
 		if in.Goal != p.Goal {
-			said = append(said, l.T("petition.timeline.goal", "Before", p.Goal, "After", in.Goal))
+			told = append(told, i18n.Msg("petition.timeline.goal", "Before", p.Goal, "After", in.Goal))
 		}
-		if in.Text != p.Text {
-			said = append(said, l.T("petition.timeline.text"))
+		if in.Text != p.Text || textChanged(p.Translations, in.Translations) {
+			told = append(told, i18n.Msg("petition.timeline.text"))
 		}
-		if len(said) == 0 {
+		if len(told) == 0 {
 			return nil
 		}
+		said := make([]string, len(told))
+		for i, m := range told {
+			said[i] = m.Render(l, web.FormatNumber)
+		}
+		edited := &Petition{Parent: p.Parent, Title: in.Title, Translations: in.Translations}
+		title := i18n.Msg("petition.timeline.edited", "Title", edited.titles())
 		return campaign.RecordUpdate(ctx, tx, actorID, p.CampaignID, campaign.UpdateInput{
-			Title: l.T("petition.timeline.edited", "Title", in.Title), Body: strings.Join(said, "\n\n"), PublishedAt: tx.Now})
+			Title: title.Render(l, web.FormatNumber), Body: strings.Join(said, "\n\n"), PublishedAt: tx.Now,
+			Told: &campaign.Told{Title: title, Body: told}})
 	})
 }
 
@@ -367,9 +409,27 @@ func (h *Handler) Answer(ctx context.Context, actorID string, p *Petition, deliv
 		if err := answerDelivery(ctx, tx, p.ID, deliveryID, answer); err != nil {
 			return err
 		}
+		told := i18n.Msg("petition.timeline.answered", "Title", p.titles())
 		return campaign.RecordUpdate(ctx, tx, actorID, p.CampaignID, campaign.UpdateInput{
-			Title: l.T("petition.timeline.answered", "Title", p.Title), Body: answer, PublishedAt: tx.Now})
+			Title: told.Render(l, web.FormatNumber), Body: answer, PublishedAt: tx.Now, Told: &campaign.Told{Title: told}})
 	})
+}
+
+// titles is the petition's title in every language it has, as the
+// argument of a timeline entry written in each reader's (i18n.Message).
+func (p *Petition) titles() map[string]string {
+	return i18n.Versions(p.Language, p.Title, p.Translations, "title")
+}
+
+// textChanged reports whether the text's version in any language changed:
+// what its signers signed.
+func textChanged(before, after i18n.Translations) bool {
+	for _, l := range i18n.Languages {
+		if before.Get(l, "petition_text") != after.Get(l, "petition_text") {
+			return true
+		}
+	}
+	return false
 }
 
 // TacticLister lists a campaign's petitions on its page.

@@ -12,6 +12,7 @@ import (
 	"repertoire/internal/community"
 	"repertoire/internal/participation"
 	"repertoire/internal/store"
+	"repertoire/internal/web"
 )
 
 // Store holds petitions, their targets, demands and deliveries.
@@ -26,12 +27,12 @@ var (
 )
 
 const petitionColumns = `p.id, p.campaign_id, p.slug, p.name, p.title, p.description, p.petition_text, p.goal, p.status, p.origin_system,
-	p.created_at, p.modified_at`
+	p.created_at, p.modified_at, p.translations`
 
 func scanPetition(row interface{ Scan(...any) error }) (*Petition, error) {
 	var p Petition
 	err := row.Scan(&p.ID, &p.CampaignID, &p.Slug, &p.Name, &p.Title, &p.Description, &p.Text, &p.Goal, &p.Status, &p.OriginSystem,
-		&p.CreatedAt, &p.ModifiedAt)
+		&p.CreatedAt, &p.ModifiedAt, &p.Translations)
 	if err != nil {
 		return nil, err
 	}
@@ -123,9 +124,12 @@ func insert(ctx context.Context, tx *store.Tx, id, personID string, in Input) er
 	if in.Draft {
 		status = StatusDraft
 	}
+	if in.Translations, err = campaign.WithoutOwn(ctx, tx, in.CampaignID, in.Translations); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO petitions (id, campaign_id, slug, name, title, description, petition_text, goal, status,
-		origin_system, created_by, created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12, $9, $10, $11, $11)`,
-		id, in.CampaignID, in.Slug, in.Name, in.Title, in.Description, in.Text, in.Goal, origin, creator, tx.Now, status); err != nil {
+		origin_system, created_by, created_at, modified_at, translations) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12, $9, $10, $11, $11, $13)`,
+		id, in.CampaignID, in.Slug, in.Name, in.Title, in.Description, in.Text, in.Goal, origin, creator, tx.Now, status, in.Translations); err != nil {
 		return repertoire.Internal(err)
 	}
 	return writeParts(ctx, tx, id, in)
@@ -202,8 +206,12 @@ func (s *Store) update(ctx context.Context, id string, in Input, also func(*stor
 		if err := demandsOf(ctx, tx, in); err != nil {
 			return err
 		}
+		var err error
+		if in.Translations, err = campaign.WithoutOwn(ctx, tx, in.CampaignID, in.Translations); err != nil {
+			return err
+		}
 		r, err := tx.ExecContext(ctx, `UPDATE petitions SET slug = $2, name = $3, title = $4, description = $5, petition_text = $6, goal = $7,
-			modified_at = $8 WHERE id = $1`, id, in.Slug, in.Name, in.Title, in.Description, in.Text, in.Goal, tx.Now)
+			modified_at = $8, translations = $9 WHERE id = $1`, id, in.Slug, in.Name, in.Title, in.Description, in.Text, in.Goal, tx.Now, in.Translations)
 		if err != nil {
 			return repertoire.Internal(err)
 		}
@@ -481,8 +489,10 @@ func (s *Store) CampaignTactics(ctx context.Context, campaignID string) ([]campa
 		return nil, err
 	}
 	out := make([]campaign.Tactic, len(ps))
+	lang := web.Localizer(ctx).Tag() // the reader's
 	for i, p := range ps {
 		c := counts[p.ID]
+		p := p.In(lang)
 		t := campaign.Tactic{Kind: "petition", Title: p.Title, Path: p.Path(), Summary: p.Description, Count: c.Total(), Goal: p.Goal}
 		switch p.Status {
 		case StatusClosed:

@@ -75,10 +75,20 @@ type newData struct {
 	Demands []campaign.Demand
 	Checked map[string]bool
 	Edit    *Petition
+	// OtherLanguages offer the petition in its campaign's other
+	// languages (Translated's fields).
+	OtherLanguages []string
+	Translated     []web.TranslatedField
 }
 
+// translatedFields are the petition form's fields offered in the other
+// languages.
+var translatedFields = []web.TranslatedField{{Name: "title", Label: "petition.field.title"},
+	{Name: "description", Label: "petition.field.description", Rows: 3}, {Name: "petition_text", Label: "petition.field.text", Rows: 8}}
+
 func (h *Handler) renderNew(w http.ResponseWriter, r *http.Request, status int, s *scope, f *web.Form) {
-	d := newData{S: s, Form: f, Checked: map[string]bool{}, Edit: s.Tactic}
+	d := newData{S: s, Form: f, Checked: map[string]bool{}, Edit: s.Tactic,
+		OtherLanguages: campaign.OtherLanguages(s.Campaign.Language), Translated: translatedFields}
 	for i := range maxFormTargets {
 		d.Targets = append(d.Targets, targetRow{I: i, N: i + 1})
 	}
@@ -122,7 +132,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	participation.Post(w, r, h.pages, "petition.created", func(f *web.Form) (string, error) {
-		in, err := formInput(f, s.Campaign.ID)
+		in, err := formInput(f, s.Campaign)
 		if err != nil {
 			return "", err
 		}
@@ -136,9 +146,10 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 }
 
 // formInput reads the petition form, new or edited.
-func formInput(f *web.Form, campaignID string) (Input, error) {
-	in := Input{CampaignID: campaignID, Title: f.Get("title"), Slug: f.Get("slug"), Description: f.Get("description"),
-		Text: f.Get("petition_text"), DemandIDs: f.Values["demands"]}
+func formInput(f *web.Form, c *campaign.Campaign) (Input, error) {
+	in := Input{CampaignID: c.ID, Title: f.Get("title"), Slug: f.Get("slug"), Description: f.Get("description"),
+		Text: f.Get("petition_text"), DemandIDs: f.Values["demands"],
+		Translations: f.Translations(campaign.OtherLanguages(c.Language), "title", "description", "petition_text")}
 	var errs repertoire.Errors
 	if g := strings.TrimSpace(f.Get("goal")); g != "" {
 		n, err := strconv.Atoi(g)
@@ -168,7 +179,9 @@ func (h *Handler) editForm(w http.ResponseWriter, r *http.Request) {
 		v.Set("target["+itoa(i)+"].name", t.Name)
 		v.Set("target["+itoa(i)+"].email", t.Email)
 	}
-	h.renderNew(w, r, http.StatusOK, s, web.NewForm(v))
+	f := web.NewForm(v)
+	f.SetTranslations(p.Translations)
+	h.renderNew(w, r, http.StatusOK, s, f)
 }
 
 // edit saves a petition's new text; what matters to its signers (its goal,
@@ -179,7 +192,7 @@ func (h *Handler) edit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	participation.Post(w, r, h.pages, "petition.edited", func(f *web.Form) (string, error) {
-		in, err := formInput(f, s.Campaign.ID)
+		in, err := formInput(f, s.Campaign)
 		if err != nil {
 			return "", err
 		}
@@ -218,7 +231,7 @@ type cachedView struct {
 	at time.Time
 }
 
-func (h *Handler) buildView(ctx context.Context, s *scope) (*view, error) {
+func (h *Handler) buildView(ctx context.Context, s *scope, lang string) (*view, error) {
 	p := s.Tactic
 	v := &view{Petition: p, Public: s.Community.Visibility == community.Public}
 	var err error
@@ -249,6 +262,9 @@ func (h *Handler) buildView(ctx context.Context, s *scope) (*view, error) {
 	}
 	if v.Demands, err = h.Store.Demands(ctx, p); err != nil {
 		return nil, err
+	}
+	for i, d := range v.Demands { // p is already in the reader's language
+		v.Demands[i] = d.In(web.Localizer(ctx), p.Language)
 	}
 	if p.Goal > 0 {
 		v.Progress = min(100, v.Counts.Total()*100/p.Goal)
@@ -307,7 +323,10 @@ func (h *Handler) locate(w http.ResponseWriter, r *http.Request) *scope {
 		h.pages.Error(w, r, errNotFound)
 		return nil
 	}
-	return s
+	if s == nil {
+		return nil
+	}
+	return s.In(web.Localizer(r.Context()), (*Petition).In) // in the reader's language
 }
 
 func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
@@ -334,7 +353,8 @@ func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, status int,
 }
 
 func (h *Handler) view(ctx context.Context, s *scope) (*view, error) {
-	key := s.Tactic.ID
+	lang := web.Localizer(ctx).Tag()
+	key := s.Tactic.ID + "/" + lang
 	public := s.Community.Visibility == community.Public
 	if public {
 		h.cacheMu.Lock()
@@ -342,7 +362,7 @@ func (h *Handler) view(ctx context.Context, s *scope) (*view, error) {
 		h.cacheMu.Unlock()
 		// The counts have their own one-second cache, dropped by a
 		// confirmation made here: a signer who just confirmed sees it.
-		counts, err := h.parts.Counts(ctx, key)
+		counts, err := h.parts.Counts(ctx, s.Tactic.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -350,7 +370,7 @@ func (h *Handler) view(ctx context.Context, s *scope) (*view, error) {
 			return c.v, nil
 		}
 	}
-	v, err := h.buildView(ctx, s)
+	v, err := h.buildView(ctx, s, lang)
 	if err != nil {
 		return nil, err
 	}

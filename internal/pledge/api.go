@@ -9,6 +9,7 @@ import (
 	"repertoire"
 	"repertoire/internal/api"
 	"repertoire/internal/campaign"
+	"repertoire/internal/i18n"
 	"repertoire/internal/integrity"
 	"repertoire/internal/participation"
 	"repertoire/internal/tag"
@@ -26,27 +27,31 @@ type complianceJSON struct {
 }
 
 type pledgeJSON struct {
-	Identifiers      []string       `json:"identifiers"`
-	ID               string         `json:"id"`
-	Slug             string         `json:"slug"`
-	Title            string         `json:"title"`
-	Action           string         `json:"action"`
-	Description      string         `json:"description"`
-	Campaign         string         `json:"campaign"`
-	Status           string         `json:"status"`
-	Threshold        int            `json:"threshold"`
-	TotalCommitments int            `json:"total_commitments"`
-	TotalImported    int            `json:"total_imported"`
-	Deadline         string         `json:"deadline"`
-	WindowStart      string         `json:"window_start"`
-	WindowEnd        string         `json:"window_end"`      // the instant the window closes
-	WindowLastDay    string         `json:"window_last_day"` // its last day, as pages and mails show it (Pledge.LastDay)
-	ActivatedDate    *string        `json:"activated_date"`
-	Compliance       complianceJSON `json:"compliance"`
-	CreatedDate      string         `json:"created_date"`
-	ModifiedDate     string         `json:"modified_date"`
-	OriginSystem     string         `json:"origin_system"`
-	BrowserURL       string         `json:"browser_url"`
+	Identifiers []string `json:"identifiers"`
+	ID          string   `json:"id"`
+	Slug        string   `json:"slug"`
+	Title       string   `json:"title"`
+	Action      string   `json:"action"`
+	Description string   `json:"description"`
+	// Language is the one title, action and description are in (the
+	// campaign's); Translations the others', keyed by BCP 47 tag.
+	Language         string            `json:"language"`
+	Translations     i18n.Translations `json:"translations"`
+	Campaign         string            `json:"campaign"`
+	Status           string            `json:"status"`
+	Threshold        int               `json:"threshold"`
+	TotalCommitments int               `json:"total_commitments"`
+	TotalImported    int               `json:"total_imported"`
+	Deadline         string            `json:"deadline"`
+	WindowStart      string            `json:"window_start"`
+	WindowEnd        string            `json:"window_end"`      // the instant the window closes
+	WindowLastDay    string            `json:"window_last_day"` // its last day, as pages and mails show it (Pledge.LastDay)
+	ActivatedDate    *string           `json:"activated_date"`
+	Compliance       complianceJSON    `json:"compliance"`
+	CreatedDate      string            `json:"created_date"`
+	ModifiedDate     string            `json:"modified_date"`
+	OriginSystem     string            `json:"origin_system"`
+	BrowserURL       string            `json:"browser_url"`
 	// SetAside is the integrity review's figure: commitments held for
 	// review or invalidated, by general reason.
 	SetAside map[string]any `json:"set_aside,omitempty"`
@@ -85,6 +90,7 @@ func (h *Handler) pledgeDocs(ctx context.Context, list []*Pledge) ([]pledgeJSON,
 func (h *Handler) pledgeDoc(p *Pledge) pledgeJSON {
 	doc := pledgeJSON{
 		Identifiers: api.Identifiers(p.ID), ID: p.ID, Slug: p.Slug, Title: p.Title, Action: p.Action, Description: p.Description,
+		Language: p.Language, Translations: p.Translations.Document(),
 		Campaign: p.CampaignID, Status: p.Status, Threshold: p.Threshold, TotalCommitments: p.Total(), TotalImported: p.Counts.Imported,
 		Deadline: api.Time(p.Deadline), WindowStart: api.Time(p.WindowStart), WindowEnd: api.Time(p.WindowEnd),
 		WindowLastDay: p.LastDay().Format(time.DateOnly), ActivatedDate: api.TimePtr(p.ActivatedAt),
@@ -111,11 +117,15 @@ type pledgeBody struct {
 	Slug        *string `json:"slug"`
 	Action      *string `json:"action"`
 	Description *string `json:"description"`
-	Campaign    *string `json:"campaign"`
-	Threshold   *int    `json:"threshold"`
-	Deadline    *string `json:"deadline"`
-	WindowStart *string `json:"window_start"`
-	WindowEnd   *string `json:"window_end"`
+	// Translations, when given, replace the pledge's; language is the
+	// campaign's, read only.
+	Translations *i18n.Translations `json:"translations"`
+	Language     *string            `json:"language"`
+	Campaign     *string            `json:"campaign"`
+	Threshold    *int               `json:"threshold"`
+	Deadline     *string            `json:"deadline"`
+	WindowStart  *string            `json:"window_start"`
+	WindowEnd    *string            `json:"window_end"`
 }
 
 // times reads the RFC 3339 fields that are given.
@@ -180,6 +190,9 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 	var es repertoire.Errors
 	in := Input{Title: api.Value(body.Title), Slug: api.Value(body.Slug), Action: api.Value(body.Action), Description: api.Value(body.Description),
 		Threshold: api.Value(body.Threshold)}
+	if body.Translations != nil {
+		in.Translations = *body.Translations
+	}
 	d, s, e := body.times(&es)
 	for _, t := range []struct{ dst, v *time.Time }{{&in.Deadline, d}, {&in.WindowStart, s}, {&in.WindowEnd, e}} {
 		if t.v != nil {
@@ -236,7 +249,8 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 	if body.Campaign != nil && api.ParseID(*body.Campaign) != p.CampaignID {
 		es = append(es, repertoire.Invalid("campaign", "pledge.campaign_fixed", nil))
 	}
-	patch := Patch{Title: body.Title, Slug: body.Slug, Action: body.Action, Description: body.Description, Threshold: body.Threshold}
+	patch := Patch{Title: body.Title, Slug: body.Slug, Action: body.Action, Description: body.Description, Threshold: body.Threshold,
+		Translations: body.Translations}
 	patch.Deadline, patch.WindowStart, patch.WindowEnd = body.times(&es)
 	if len(es) > 0 {
 		api.Problem(w, r, h.log, es)

@@ -96,6 +96,7 @@ func (s *Store) mailPeople(ctx context.Context, tx *store.Tx, p *Pledge, kind st
 			return r
 		}
 		l := s.cat.For(lang)
+		p := p.In(l.Tag()) // in their language
 		r := rendered{
 			subject: l.T("pledge.mail."+kind+".subject", "Title", p.Title),
 			body: l.T("pledge.mail."+kind+".body", "Title", p.Title, "Sentence", s.sentence(l, p), "Action", p.Action,
@@ -149,6 +150,7 @@ func (s *Store) mailOrganizers(ctx context.Context, tx *store.Tx, p *Pledge, mar
 			continue
 		}
 		l := s.cat.For(o.Language)
+		p := p.In(l.Tag())
 		subject := l.T("pledge.mail.progress.subject", "Percent", mark, "Title", p.Title)
 		body := l.T("pledge.mail.progress.body", "Percent", mark, "Title", p.Title, "Total", Number(l.Lang, p.Total()),
 			"Threshold", Number(l.Lang, p.Threshold), "Deadline", date(l.Lang, p.Deadline), "URL", s.baseURL+p.Path())

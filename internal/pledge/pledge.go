@@ -17,6 +17,7 @@ import (
 
 	"repertoire"
 	"repertoire/internal/campaign"
+	"repertoire/internal/i18n"
 	"repertoire/internal/participation"
 	"repertoire/internal/web"
 )
@@ -72,9 +73,10 @@ type Pledge struct {
 	ID string
 	campaign.Parent
 	Slug          string
-	Title         string
+	Title         string // in the campaign's language (Parent.Language)
 	Action        string
 	Description   string
+	Translations  i18n.Translations // title, action, description in the other languages
 	Threshold     int
 	Deadline      time.Time
 	WindowStart   time.Time
@@ -87,6 +89,32 @@ type Pledge struct {
 	Counts        participation.Counts // maintained counters of its commitments
 	CreatedAt     time.Time
 	ModifiedAt    time.Time
+}
+
+// In is the pledge as a reader of lang reads it: title, action and
+// description in lang when written in it, else in its own; its campaign's
+// title too. p is not changed.
+func (p *Pledge) In(lang string) *Pledge {
+	out := *p
+	out.Title = p.Pick(p.Translations, lang, "title", p.Title)
+	out.Action = p.Pick(p.Translations, lang, "action", p.Action)
+	out.Description = p.Pick(p.Translations, lang, "description", p.Description)
+	out.Parent = p.Parent.In(lang)
+	return &out
+}
+
+// translated are the fields a pledge is written in in other languages,
+// with their limits.
+var translated = map[string]func(field, v string) (string, []*repertoire.Error){
+	"title": limit(MaxTitle), "action": limit(MaxAction), "description": limit(MaxDescription)}
+
+func limit(max int) func(field, v string) (string, []*repertoire.Error) {
+	return func(field, v string) (string, []*repertoire.Error) {
+		v = strings.TrimSpace(v)
+		var es repertoire.Errors
+		text(&es, field, v, false, max)
+		return v, es
+	}
 }
 
 // Path is the pledge's public page.
@@ -152,6 +180,8 @@ type Input struct {
 	Deadline    time.Time
 	WindowStart time.Time
 	WindowEnd   time.Time
+	// Translations are the other languages' title, action, description.
+	Translations i18n.Translations
 }
 
 // Patch changes the given fields of a pledge (nil: unchanged).
@@ -164,6 +194,8 @@ type Patch struct {
 	Deadline    *time.Time
 	WindowStart *time.Time
 	WindowEnd   *time.Time
+	// Translations, when given, replace the pledge's.
+	Translations *i18n.Translations
 }
 
 // apply merges p into in.
@@ -180,6 +212,9 @@ func (p Patch) apply(in *Input) {
 	if p.Threshold != nil {
 		in.Threshold = *p.Threshold
 	}
+	if p.Translations != nil {
+		in.Translations = *p.Translations
+	}
 	for _, d := range []struct{ dst, v *time.Time }{{&in.Deadline, p.Deadline}, {&in.WindowStart, p.WindowStart}, {&in.WindowEnd, p.WindowEnd}} {
 		if d.v != nil {
 			*d.dst = *d.v
@@ -189,7 +224,7 @@ func (p Patch) apply(in *Input) {
 
 func (p *Pledge) input() Input {
 	return Input{Title: p.Title, Slug: p.Slug, Action: p.Action, Description: p.Description, Threshold: p.Threshold,
-		Deadline: p.Deadline, WindowStart: p.WindowStart, WindowEnd: p.WindowEnd}
+		Deadline: p.Deadline, WindowStart: p.WindowStart, WindowEnd: p.WindowEnd, Translations: p.Translations.Clone()}
 }
 
 func text(es *repertoire.Errors, field, v string, required bool, max int) {
@@ -216,6 +251,9 @@ func (in *Input) normalize(now time.Time) error {
 	text(&es, "title", in.Title, true, MaxTitle)
 	text(&es, "action", in.Action, true, MaxAction)
 	text(&es, "description", in.Description, false, MaxDescription)
+	if err := in.Translations.Normalize("", translated); err != nil {
+		es = append(es, repertoire.FieldErrors(err)...)
+	}
 	if in.Slug == "" {
 		in.Slug = web.Slugify(in.Title)
 		if !campaign.ValidSlug(in.Slug) && in.Title != "" {

@@ -58,7 +58,7 @@ func (s *Store) Jobs() map[string]schedule.Handler {
 // (from the campaign package) and its counts (the participation core's
 // maintained counters).
 const pledgeColumns = `p.id, p.campaign_id, p.slug, p.title, p.action, p.description, p.threshold, p.deadline, p.window_start,
-	p.window_end, p.status, p.activated_at, p.progress_sent, p.checkins_held, p.checkins_broke, p.created_at, p.modified_at`
+	p.window_end, p.status, p.activated_at, p.progress_sent, p.checkins_held, p.checkins_broke, p.created_at, p.modified_at, p.translations`
 
 const pledgeFrom = ` FROM pledges p`
 
@@ -67,7 +67,7 @@ func scanPledge(row store.Scanner) (*Pledge, error) {
 	var activated sql.NullTime
 	err := row.Scan(&p.ID, &p.CampaignID, &p.Slug, &p.Title, &p.Action, &p.Description, &p.Threshold, &p.Deadline,
 		&p.WindowStart, &p.WindowEnd, &p.Status, &activated, &p.ProgressSent, &p.CheckinsHeld, &p.CheckinsBroke,
-		&p.CreatedAt, &p.ModifiedAt)
+		&p.CreatedAt, &p.ModifiedAt, &p.Translations)
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +169,7 @@ func (s *Store) CampaignTactics(ctx context.Context, campaignID string) ([]campa
 	l := web.Localizer(ctx)
 	out := make([]campaign.Tactic, len(ps))
 	for i, p := range ps {
+		p := p.In(l.Tag()) // the reader's language
 		out[i] = campaign.Tactic{Kind: "pledge", Title: p.Title, Path: p.Path(), Summary: s.sentence(l, p),
 			Count: p.Total(), Goal: p.Threshold, Status: p.Status}
 	}
@@ -199,6 +200,9 @@ func (s *Store) Create(ctx context.Context, personID, campaignID string, in Inpu
 		}
 		if err != nil {
 			return repertoire.Internal(err)
+		}
+		if err := writeTranslations(ctx, tx, id, campaignID, in.Translations); err != nil {
+			return err
 		}
 		if now.IsZero() {
 			// A pledge of the past gets no jobs: its deadline job would be
@@ -257,6 +261,9 @@ func (s *Store) Update(ctx context.Context, id string, patch Patch, now time.Tim
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errLocked
+		}
+		if err := writeTranslations(ctx, tx, id, cur.CampaignID, in.Translations); err != nil {
+			return err
 		}
 		if err := schedule.Cancel(ctx, tx, id, jobDeadline, jobReminder, jobStart, jobEnd); err != nil {
 			return err
@@ -361,6 +368,7 @@ func (s *Store) ConfirmMail(ctx context.Context, q store.Queryer, actionID, lang
 		return "", "", err
 	}
 	l := s.cat.For(lang)
+	p = p.In(l.Tag())
 	subject := l.T("pledge.mail.confirm.subject", "Title", p.Title)
 	body := l.T("pledge.mail.confirm.body", "Sentence", s.sentence(l, p), "Confirm", links.Confirm, "Choices", links.Choices, "Withdraw", links.Withdraw, "URL", s.baseURL+p.Path())
 	return subject, body, nil
@@ -402,7 +410,7 @@ func (s *Store) Page(ctx context.Context, actionID, lang string) (string, string
 	if err != nil {
 		return "", "", err
 	}
-	return p.Title, p.Path(), nil
+	return p.In(lang).Title, p.Path(), nil
 }
 
 // load reads a pledge inside a job's transaction; a deleted pledge is no
@@ -599,4 +607,17 @@ func (s *Store) DashboardItems(ctx context.Context, personID string) ([]communit
 			Title: p.Title, Count: p.Total(), At: p.Deadline, Path: p.Path()})
 	}
 	return out, nil
+}
+
+// writeTranslations sets a pledge's other-language versions, without its
+// campaign's own language (its columns hold that one).
+func writeTranslations(ctx context.Context, tx *store.Tx, id, campaignID string, t i18n.Translations) error {
+	t, err := campaign.WithoutOwn(ctx, tx, campaignID, t)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE pledges SET translations = $1 WHERE id = $2`, t, id); err != nil {
+		return repertoire.Internal(err)
+	}
+	return nil
 }

@@ -112,7 +112,8 @@ func formDates(f *web.Form, in *Input) repertoire.Errors {
 // formInput reads the pledge form. Errors of unreadable fields come back
 // with the input's own errors.
 func formInput(f *web.Form) (Input, error) {
-	in := Input{Title: f.Get("title"), Slug: f.Get("slug"), Action: f.Get("action"), Description: f.Get("description")}
+	in := Input{Title: f.Get("title"), Slug: f.Get("slug"), Action: f.Get("action"), Description: f.Get("description"),
+		Translations: f.Translations(i18n.Languages, "title", "action", "description")} // the campaign's own is dropped when written
 	es := formDates(f, &in)
 	if s := strings.TrimSpace(strings.NewReplacer(",", "", " ", "", "\u202f", "", "\u00a0", "").Replace(f.Get("threshold"))); s != "" {
 		n, err := strconv.Atoi(s)
@@ -144,6 +145,16 @@ func hasField(es repertoire.Errors, field string) bool {
 type formData struct {
 	*scope
 	Form *web.Form
+}
+
+// OtherLanguages are those the form offers the pledge in, beside its
+// campaign's.
+func (d formData) OtherLanguages() []string { return campaign.OtherLanguages(d.Campaign.Language) }
+
+// Translated are the form's fields offered in the other languages.
+func (formData) Translated() []web.TranslatedField {
+	return []web.TranslatedField{{Name: "title", Label: "pledge.field.title"}, {Name: "action", Label: "pledge.field.action"},
+		{Name: "description", Label: "pledge.field.description", Rows: 6}}
 }
 
 func (h *Handler) newForm(w http.ResponseWriter, r *http.Request) {
@@ -197,6 +208,7 @@ func (d showData) Compliance() int { c, _ := d.Tactic.Compliance(); return c }
 
 func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, status int, s *scope, f *web.Form) {
 	l := web.Localizer(r.Context())
+	s = s.In(l, (*Pledge).In) // in the reader's language
 	p := s.Tactic
 	// The count and the log's size it belongs to, read together (cached
 	// for a second, as the petition's).
@@ -301,7 +313,7 @@ func (h *Handler) committed(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	p := s.Tactic
+	p := s.Tactic.In(web.Localizer(r.Context()).Tag())
 	participation.RenderDone(w, r, h.pages, participation.Done{Kind: participation.Commitment, Title: p.Title, Path: p.Path(),
 		Share: h.share(web.Localizer(r.Context()), p)})
 }
@@ -310,7 +322,8 @@ func (h *Handler) committed(w http.ResponseWriter, r *http.Request) {
 // Mastodon instance.
 func (h *Handler) mastodon(w http.ResponseWriter, r *http.Request) {
 	if s := h.locator.Locate(w, r, true, false); s != nil {
-		participation.MastodonPage(w, r, h.pages, h.share(web.Localizer(r.Context()), s.Tactic))
+		l := web.Localizer(r.Context())
+		participation.MastodonPage(w, r, h.pages, h.share(l, s.Tactic.In(l.Tag())))
 	}
 }
 
@@ -323,6 +336,7 @@ func (h *Handler) shareImage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := web.Localizer(r.Context())
+	s = s.In(l, (*Pledge).In)
 	p := s.Tactic
 	err := h.cards.Serve(w, p.ID+"/"+l.Lang, s.Community.Visibility == community.Public, func() (web.ShareCard, error) {
 		return web.ShareCard{Kicker: s.Campaign.Title, Title: p.Title, Count: Number(l.Lang, p.Total()),
@@ -335,13 +349,15 @@ func (h *Handler) shareImage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) editValues(p *Pledge) *web.Form {
-	return web.NewForm(url.Values{
+	f := web.NewForm(url.Values{
 		"title": {p.Title}, "slug": {p.Slug}, "action": {p.Action}, "description": {p.Description},
 		"threshold":    {strconv.Itoa(p.Threshold)},
 		"deadline":     {p.Deadline.Format(time.DateOnly)},
 		"window_start": {p.WindowStart.Format(time.DateOnly)},
 		"window_end":   {p.LastDay().Format(time.DateOnly)},
 	})
+	f.SetTranslations(p.Translations)
+	return f
 }
 
 func (h *Handler) editForm(w http.ResponseWriter, r *http.Request) {
@@ -364,7 +380,7 @@ func (h *Handler) edit(w http.ResponseWriter, r *http.Request) {
 		}
 		p, err := h.Store.Update(r.Context(), s.Tactic.ID, Patch{Title: &in.Title, Slug: &in.Slug, Action: &in.Action,
 			Description: &in.Description, Threshold: &in.Threshold, Deadline: &in.Deadline, WindowStart: &in.WindowStart,
-			WindowEnd: &in.WindowEnd}, store.Now())
+			WindowEnd: &in.WindowEnd, Translations: &in.Translations}, store.Now())
 		if err != nil {
 			return "", err
 		}
