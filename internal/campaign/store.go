@@ -471,9 +471,12 @@ type TacticQuery struct {
 	// OrganizerID keeps the tactics of the communities this person
 	// organizes (their dashboard).
 	OrganizerID string
-	Filter      api.Filter
-	Offset      int
-	Limit       int
+	// Draft is the tactic's status of a draft ("": it has none): a draft
+	// is listed to its campaign's organizers only (and to admins).
+	Draft  string
+	Filter api.Filter
+	Offset int
+	Limit  int
 }
 
 // Page writes q's conditions on the tactic table aliased alias (its
@@ -484,7 +487,11 @@ func (q TacticQuery) Page(alias string) *store.Page {
 		p.Cond(alias + ".campaign_id = " + p.Args.Add(q.CampaignID))
 	}
 	if !q.Admin {
-		p.Cond(VisibleCondition(alias+".campaign_id", p.Args.Add(q.ViewerID)))
+		viewer := p.Args.Add(q.ViewerID)
+		p.Cond(VisibleCondition(alias+".campaign_id", viewer))
+		if q.Draft != "" {
+			p.Cond("(" + alias + ".status <> " + p.Args.Add(q.Draft) + " OR " + OrganizeCondition(alias+".campaign_id", viewer) + ")")
+		}
 	}
 	if q.OrganizerID != "" {
 		p.Cond(OrganizeCondition(alias+".campaign_id", p.Args.Add(q.OrganizerID)))

@@ -274,6 +274,22 @@ func DeleteAction(ctx context.Context, tx *store.Tx, actionID string) error {
 	return nil
 }
 
+// DeleteUncounted deletes an action's participations, counters and
+// buckets when none of them counted; with counted ones it returns counted
+// and deletes nothing: they are leaves of the transparency log and answer
+// to the text people took part in (close the action instead). The tactic
+// deletes its own row in the same transaction.
+func DeleteUncounted(ctx context.Context, tx *store.Tx, actionID string, counted error) error {
+	c, err := CountsOf(ctx, tx, actionID)
+	if err != nil {
+		return err
+	}
+	if c.Total() > 0 {
+		return counted
+	}
+	return DeleteAction(ctx, tx, actionID)
+}
+
 // purgeIPs forgets the IP addresses (and user agent families) of participations made before, and
 // returns how many it forgot.
 func purgeIPs(ctx context.Context, tx *store.Tx, before time.Time) (int64, error) {
