@@ -65,9 +65,9 @@ func Insert(ctx context.Context, tx *store.Tx, personID string, in CampaignInput
 	if err := checkSlugFree(ctx, tx, in.CommunityID, in.Slug, ""); err != nil {
 		return "", err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO campaigns (id, community_id, slug, title, summary, ultimatum_at, created_by, created_at, modified_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
-		id, in.CommunityID, in.Slug, in.Title, in.Summary, store.NullTime(in.UltimatumAt), nullID(personID), tx.Now)
+	_, err = tx.ExecContext(ctx, `INSERT INTO campaigns (id, community_id, slug, title, summary, ultimatum_at, draft, created_by, created_at, modified_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
+		id, in.CommunityID, in.Slug, in.Title, in.Summary, store.NullTime(in.UltimatumAt), in.Draft, nullID(personID), tx.Now)
 	if store.IsUniqueViolation(err) {
 		return "", slugTaken()
 	}
@@ -171,12 +171,12 @@ func insertChange(ctx context.Context, tx *store.Tx, demandID, personID string, 
 
 // campaignColumns are read without the community's slug and name, which
 // fillCommunities adds from the community package.
-const campaignColumns = `c.id, c.community_id, c.slug, c.title, c.summary, c.ultimatum_at, c.created_at, c.modified_at`
+const campaignColumns = `c.id, c.community_id, c.slug, c.title, c.summary, c.ultimatum_at, c.draft, c.created_at, c.modified_at`
 
 func scanCampaign(row store.Scanner) (*Campaign, error) {
 	var c Campaign
 	var ult sql.NullTime
-	if err := row.Scan(&c.ID, &c.CommunityID, &c.Slug, &c.Title, &c.Summary, &ult, &c.CreatedAt, &c.ModifiedAt); err != nil {
+	if err := row.Scan(&c.ID, &c.CommunityID, &c.Slug, &c.Title, &c.Summary, &ult, &c.Draft, &c.CreatedAt, &c.ModifiedAt); err != nil {
 		return nil, err
 	}
 	c.UltimatumAt = store.TimePtr(ult)
@@ -446,7 +446,9 @@ func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Campaign, int, error
 		p.Cond("c.community_id = " + p.Args.Add(lq.CommunityID))
 	}
 	if !lq.Admin {
-		p.Cond(community.VisibleCondition("c.community_id", p.Args.Add(lq.ViewerID)))
+		viewer := p.Args.Add(lq.ViewerID)
+		p.Cond(community.VisibleCondition("c.community_id", viewer))
+		p.Cond(publishedCondition("c", viewer))
 	}
 	p.Cond(lq.Filter.Where("c.created_at", "c.modified_at", p.Args.Add)...)
 	q := s.db.Reader()
@@ -501,7 +503,8 @@ func (q TacticQuery) Page(alias string) *store.Page {
 }
 
 // CommunityCampaigns lists a community's campaigns for its page
-// (community.CampaignLister). The community decides who sees it.
+// (community.CampaignLister). The community decides who sees it, and
+// shows drafts to its organizers only.
 func (s *Store) CommunityCampaigns(ctx context.Context, communityID string) ([]community.CampaignSummary, error) {
 	cs, _, err := s.List(ctx, ListQuery{CommunityID: communityID, Admin: true})
 	if err != nil {
@@ -509,9 +512,25 @@ func (s *Store) CommunityCampaigns(ctx context.Context, communityID string) ([]c
 	}
 	out := make([]community.CampaignSummary, len(cs))
 	for i, c := range cs {
-		out[i] = community.CampaignSummary{ID: c.ID, Slug: c.Slug, Title: c.Title, Summary: c.Summary, Targets: c.Targets, ModifiedAt: c.ModifiedAt}
+		out[i] = community.CampaignSummary{ID: c.ID, Slug: c.Slug, Title: c.Title, Summary: c.Summary, Targets: c.Targets, ModifiedAt: c.ModifiedAt,
+			Draft: c.Draft}
 	}
 	return out, nil
+}
+
+// Publish makes a draft campaign public; a campaign never goes back to
+// being a draft (people may have read it or taken part).
+func (s *Store) Publish(ctx context.Context, id string) error {
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE campaigns SET draft = FALSE, modified_at = $2 WHERE id = $1 AND draft`, id, tx.Now)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return repertoire.Errorf(repertoire.ECONFLICT, "campaign.not_draft")
+		}
+		return nil
+	})
 }
 
 // Update changes the given fields of a campaign; Targets, when given,
