@@ -182,7 +182,9 @@ func participationsAfter(ctx context.Context, q store.Queryer, actionID string, 
 	if key != nil {
 		args = append(args, key.createdAt, key.id)
 		a, b := "$"+itoa(len(args)-1), "$"+itoa(len(args))
-		where += ` AND (p.created_at > ` + a + ` OR (p.created_at = ` + a + ` AND p.id > ` + b + `))`
+		// A row value: one seek in participations_action_order, where the
+		// OR form read every earlier row again for each page.
+		where += ` AND (p.created_at, p.id) > (` + a + `, ` + b + `)`
 	}
 	return participants(ctx, q, `SELECT `+participationColumns+` FROM participations p WHERE `+where+
 		` ORDER BY p.created_at, p.id LIMIT `+itoa(n), args...)
