@@ -195,8 +195,8 @@ type Campaign struct {
 	CreatedAt  time.Time
 	ModifiedAt time.Time
 	Sections   []Section // filled by Get, not by List
-	Updates       []Update  // newest first
-	Coverage      []Coverage
+	Updates    []Update  // newest first
+	Coverage   []Coverage
 }
 
 // DemandCount is the number of demands in all sections.
