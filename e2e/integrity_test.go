@@ -18,9 +18,11 @@ import (
 	"repertoire/internal/testkit"
 )
 
-// A click farm's signatures, confirmed and counted, are found by a run an
-// organizer starts from the review queue, and invalidated in bulk after the
-// confirmation: the petition's public count drops by the farm's.
+// A click farm's signatures and commitments, confirmed and counted, are
+// found by a run an organizer starts from the review queue, and
+// invalidated in bulk after the confirmation: the petition's and the
+// pledge's public counts drop by the farm's, and the pledge's management
+// page counted the commitments held for review, linking to the queue.
 func TestIntegrityGroupInvalidatedInBulkDropsTheCount(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		app := testkit.StartWith(t, db, func(c *server.Config) {
@@ -45,6 +47,16 @@ func TestIntegrityGroupInvalidatedInBulkDropsTheCount(t *testing.T) {
 				browserURL = p.BrowserURL
 			}
 		}
+		now0 := time.Now().UTC()
+		var pl struct {
+			ID         string `json:"id"`
+			BrowserURL string `json:"browser_url"`
+		}
+		if st := app.API(t, "POST", "/api/v1/pledges", token, map[string]any{"title": "Log out for a week", "action": "log out",
+			"campaign": campaignID, "threshold": 1000, "deadline": now0.Add(48 * time.Hour).Format(time.RFC3339),
+			"window_start": now0.Add(72 * time.Hour).Format(time.RFC3339), "window_end": now0.Add(240 * time.Hour).Format(time.RFC3339)}, &pl); st != http.StatusCreated {
+			t.Fatalf("create pledge: %d", st)
+		}
 		parts := app.Server.Participation
 		// The crowd: twelve people over a week.
 		var past []participation.Past
@@ -62,6 +74,11 @@ func TestIntegrityGroupInvalidatedInBulkDropsTheCount(t *testing.T) {
 		// petitions within a minute, each confirming the first.
 		const farm = 30
 		for i := range farm {
+			if _, err := parts.Submit(ctx0, participation.Submission{Kind: participation.Commitment, ActionID: pl.ID,
+				Person: account.PersonInput{Email: fmt.Sprintf("farm%02d@bulkmail.example", i)}, Lang: "en",
+				IP: fmt.Sprintf("203.0.113.%d", 10+i), UserAgent: "python-requests/2.31"}); err != nil {
+				t.Fatal(err)
+			}
 			for _, id := range ids {
 				if _, err := parts.Submit(ctx0, participation.Submission{Kind: participation.Signature, ActionID: id,
 					Person: account.PersonInput{Email: fmt.Sprintf("farm%02d@bulkmail.example", i)}, Lang: "en",
@@ -72,9 +89,11 @@ func TestIntegrityGroupInvalidatedInBulkDropsTheCount(t *testing.T) {
 		}
 		confirm := app.Browser()
 		for i := range farm {
-			link := app.Mail.Wait(t, fmt.Sprintf("farm%02d@bulkmail.example", i), "Petition 1").Link(t, "/p/confirm/")
-			if st, _ := confirm.Post(t, strings.TrimPrefix(link, app.URL), nil); st != http.StatusOK {
-				t.Fatalf("confirm: %d", st)
+			for _, subject := range []string{"Petition 1", "Log out for a week"} {
+				link := app.Mail.Wait(t, fmt.Sprintf("farm%02d@bulkmail.example", i), subject).Link(t, "/p/confirm/")
+				if st, _ := confirm.Post(t, strings.TrimPrefix(link, app.URL), nil); st != http.StatusOK {
+					t.Fatalf("confirm: %d", st)
+				}
 			}
 		}
 		ctx := Browser(t, 1024, 900)
@@ -96,6 +115,14 @@ func TestIntegrityGroupInvalidatedInBulkDropsTheCount(t *testing.T) {
 			chromedp.Click(`form[action="/c/fb-users/integrity/runs"] button`),
 			chromedp.WaitVisible(`.integrity-group a.button`),
 		)
+		Run(t, ctx, "the pledge's management page counts its commitments held, and links to the queue",
+			chromedp.Navigate(pl.BrowserURL+"/manage"),
+			chromedp.WaitVisible(`#integrity-link`),
+		)
+		if link := Get(t, ctx, "read the link", chromedp.Text(`#integrity-link`)); !strings.Contains(link, fmt.Sprintf("%d commitments held for review", farm)) {
+			t.Fatalf("the pledge's management page reads %q", link)
+		}
+		Run(t, ctx, "back to the queue from the pledge", chromedp.Click(`#integrity-link`), chromedp.WaitVisible(`.integrity-group a.button`))
 		queue := Get(t, ctx, "read the queue", chromedp.Text(`main`))
 		if !strings.Contains(queue, "Petition 1") || strings.Contains(queue, "farm00@") {
 			t.Fatalf("the queue does not show the evidence as it should:\n%s", queue)
@@ -118,6 +145,9 @@ func TestIntegrityGroupInvalidatedInBulkDropsTheCount(t *testing.T) {
 			chromedp.WaitVisible(`.flash`),
 		)
 		waitText(t, ctx, "the count after the invalidation", browserURL, `#count strong`, is("12"))
+		waitText(t, ctx, "the pledge's count after the invalidation", pl.BrowserURL, `.pledge-count strong`, func(s string) bool {
+			return strings.HasPrefix(strings.TrimSpace(s), "0 of")
+		})
 		Run(t, ctx, "open the set-aside figure", chromedp.Click(`#set-aside summary`), chromedp.WaitVisible(`#set-aside li`))
 		aside := Get(t, ctx, "read the set-aside figure", chromedp.Text(`#set-aside`))
 		if !strings.Contains(aside, fmt.Sprintf("%d invalidated", farm)) {

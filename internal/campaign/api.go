@@ -422,8 +422,15 @@ func Organized(ctx context.Context, campaigns *Store, a Access, personID, ref, n
 }
 
 // apiCampaign loads the campaign of the URL for the caller (see Load).
+// A draft is found by its community's organizers only (and admins).
 func (h *Handler) apiCampaign(w http.ResponseWriter, r *http.Request, organize bool) *Campaign {
 	c, _ := Load(w, r, h.log, h.access, h.Store.Get, func(c *Campaign) string { return c.CommunityID }, organize)
+	if c != nil && c.Draft && !organize && !api.IsAdmin(r) {
+		if h.access.Check(r.Context(), c.CommunityID, api.PrincipalID(r), true) != nil {
+			api.Problem(w, r, h.log, errNotFound)
+			return nil
+		}
+	}
 	return c
 }
 

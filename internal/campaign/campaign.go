@@ -67,6 +67,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /c/{community}/{campaign}/edit/{part}", h.editForm)
 	mux.HandleFunc("POST /c/{community}/{campaign}/edit", h.edit)
 	mux.HandleFunc("POST /c/{community}/{campaign}/delete", h.delete)
+	mux.HandleFunc("POST /c/{community}/{campaign}/publish", h.publish)
 	mux.HandleFunc("POST /c/{community}/{campaign}/sections", h.addSection)
 	mux.HandleFunc("POST /c/{community}/{campaign}/sections/{section}/edit", h.renameSection)
 	mux.HandleFunc("POST /c/{community}/{campaign}/sections/{section}/move", h.moveSection)
@@ -192,11 +193,14 @@ type Campaign struct {
 	Translations i18n.Translations
 	Targets      []string
 	UltimatumAt  *time.Time
-	CreatedAt    time.Time
-	ModifiedAt   time.Time
-	Sections     []Section // filled by Get, not by List
-	Updates      []Update  // newest first
-	Coverage     []Coverage
+	// Draft: saved, not published: its pages and its tactics' are found by
+	// its community's organizers only, and no list shows it to anyone else.
+	Draft      bool
+	CreatedAt  time.Time
+	ModifiedAt time.Time
+	Sections   []Section // filled by Get, not by List
+	Updates    []Update  // newest first
+	Coverage   []Coverage
 }
 
 // DemandCount is the number of demands in all sections.
@@ -305,6 +309,7 @@ type CampaignInput struct {
 	// OpenedAt dates the demands' initial "open" entries; nil means now.
 	// The demo dates its 2018 demands with it.
 	OpenedAt *time.Time
+	Draft    bool // saved as a draft (the form's "save as a draft")
 }
 
 // SectionInput is a section with its demands, in order.

@@ -22,7 +22,8 @@ type Place struct {
 
 // Locate resolves a community and campaign slug for a viewer ("" for a
 // visitor). The campaigns of a private community are not found by
-// outsiders, so that their existence does not leak.
+// outsiders, so that their existence does not leak; a draft campaign is
+// found by its community's organizers only.
 func Locate(ctx context.Context, communities *community.Store, campaigns *Store, communitySlug, campaignSlug, viewerID string) (*Place, error) {
 	com, err := communities.Get(ctx, communitySlug)
 	if err != nil {
@@ -44,6 +45,9 @@ func Locate(ctx context.Context, communities *community.Store, campaigns *Store,
 		if p.CanOrganize, err = communities.CanOrganize(ctx, com.ID, viewerID); err != nil {
 			return nil, err
 		}
+	}
+	if c.Draft && !p.CanOrganize {
+		return nil, errNotFound // a draft is its organizers' only, with its tactics
 	}
 	return p, nil
 }

@@ -74,9 +74,9 @@ func Insert(ctx context.Context, tx *store.Tx, personID string, in CampaignInput
 	if err := checkSlugFree(ctx, tx, in.CommunityID, in.Slug, ""); err != nil {
 		return "", err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO campaigns (id, community_id, slug, title, summary, ultimatum_at, created_by, created_at, modified_at, language, translations)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10)`,
-		id, in.CommunityID, in.Slug, in.Title, in.Summary, store.NullTime(in.UltimatumAt), nullID(personID), tx.Now, in.Language, in.Translations)
+	_, err = tx.ExecContext(ctx, `INSERT INTO campaigns (id, community_id, slug, title, summary, ultimatum_at, draft, created_by, created_at, modified_at, language, translations)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11)`,
+		id, in.CommunityID, in.Slug, in.Title, in.Summary, store.NullTime(in.UltimatumAt), in.Draft, nullID(personID), tx.Now, in.Language, in.Translations)
 	if store.IsUniqueViolation(err) {
 		return "", slugTaken()
 	}
@@ -188,12 +188,12 @@ func insertChange(ctx context.Context, tx *store.Tx, demandID, personID string, 
 
 // campaignColumns are read without the community's slug and name, which
 // fillCommunities adds from the community package.
-const campaignColumns = `c.id, c.community_id, c.slug, c.title, c.summary, c.ultimatum_at, c.created_at, c.modified_at, c.language, c.translations`
+const campaignColumns = `c.id, c.community_id, c.slug, c.title, c.summary, c.ultimatum_at, c.draft, c.created_at, c.modified_at, c.language, c.translations`
 
 func scanCampaign(row store.Scanner) (*Campaign, error) {
 	var c Campaign
 	var ult sql.NullTime
-	if err := row.Scan(&c.ID, &c.CommunityID, &c.Slug, &c.Title, &c.Summary, &ult, &c.CreatedAt, &c.ModifiedAt, &c.Language, &c.Translations); err != nil {
+	if err := row.Scan(&c.ID, &c.CommunityID, &c.Slug, &c.Title, &c.Summary, &ult, &c.Draft, &c.CreatedAt, &c.ModifiedAt, &c.Language, &c.Translations); err != nil {
 		return nil, err
 	}
 	c.UltimatumAt = store.TimePtr(ult)
@@ -476,7 +476,9 @@ func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Campaign, int, error
 		p.Cond("c.community_id = " + p.Args.Add(lq.CommunityID))
 	}
 	if !lq.Admin {
-		p.Cond(community.VisibleCondition("c.community_id", p.Args.Add(lq.ViewerID)))
+		viewer := p.Args.Add(lq.ViewerID)
+		p.Cond(community.VisibleCondition("c.community_id", viewer))
+		p.Cond(publishedCondition("c", viewer))
 	}
 	p.Cond(lq.Filter.Where("c.created_at", "c.modified_at", p.Args.Add)...)
 	q := s.db.Reader()
@@ -501,9 +503,12 @@ type TacticQuery struct {
 	// OrganizerID keeps the tactics of the communities this person
 	// organizes (their dashboard).
 	OrganizerID string
-	Filter      api.Filter
-	Offset      int
-	Limit       int
+	// Draft is the tactic's status of a draft ("": it has none): a draft
+	// is listed to its campaign's organizers only (and to admins).
+	Draft  string
+	Filter api.Filter
+	Offset int
+	Limit  int
 }
 
 // Page writes q's conditions on the tactic table aliased alias (its
@@ -514,7 +519,11 @@ func (q TacticQuery) Page(alias string) *store.Page {
 		p.Cond(alias + ".campaign_id = " + p.Args.Add(q.CampaignID))
 	}
 	if !q.Admin {
-		p.Cond(VisibleCondition(alias+".campaign_id", p.Args.Add(q.ViewerID)))
+		viewer := p.Args.Add(q.ViewerID)
+		p.Cond(VisibleCondition(alias+".campaign_id", viewer))
+		if q.Draft != "" {
+			p.Cond("(" + alias + ".status <> " + p.Args.Add(q.Draft) + " OR " + OrganizeCondition(alias+".campaign_id", viewer) + ")")
+		}
 	}
 	if q.OrganizerID != "" {
 		p.Cond(OrganizeCondition(alias+".campaign_id", p.Args.Add(q.OrganizerID)))
@@ -524,7 +533,8 @@ func (q TacticQuery) Page(alias string) *store.Page {
 }
 
 // CommunityCampaigns lists a community's campaigns for its page
-// (community.CampaignLister). The community decides who sees it.
+// (community.CampaignLister). The community decides who sees it, and
+// shows drafts to its organizers only.
 func (s *Store) CommunityCampaigns(ctx context.Context, communityID string) ([]community.CampaignSummary, error) {
 	cs, _, err := s.List(ctx, ListQuery{CommunityID: communityID, Admin: true})
 	if err != nil {
@@ -535,9 +545,25 @@ func (s *Store) CommunityCampaigns(ctx context.Context, communityID string) ([]c
 	for i, c := range cs {
 		c.Title = c.Translations.Pick(lang, c.Language, "title", c.Title)
 		c.Summary = c.Translations.Pick(lang, c.Language, "summary", c.Summary)
-		out[i] = community.CampaignSummary{ID: c.ID, Slug: c.Slug, Title: c.Title, Summary: c.Summary, Targets: c.Targets, ModifiedAt: c.ModifiedAt}
+		out[i] = community.CampaignSummary{ID: c.ID, Slug: c.Slug, Title: c.Title, Summary: c.Summary, Targets: c.Targets, ModifiedAt: c.ModifiedAt,
+			Draft: c.Draft}
 	}
 	return out, nil
+}
+
+// Publish makes a draft campaign public; a campaign never goes back to
+// being a draft (people may have read it or taken part).
+func (s *Store) Publish(ctx context.Context, id string) error {
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE campaigns SET draft = FALSE, modified_at = $2 WHERE id = $1 AND draft`, id, tx.Now)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return repertoire.Errorf(repertoire.ECONFLICT, "campaign.not_draft")
+		}
+		return nil
+	})
 }
 
 // Update changes the given fields of a campaign; Targets, when given,

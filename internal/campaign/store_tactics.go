@@ -13,12 +13,20 @@ import (
 // campaign, without loading the whole campaign.
 
 // VisibleCondition is an SQL condition true when the campaign whose id is
-// in column belongs to a community visible to the person bound at
+// in column is published (or a draft the person organizes: publishedCondition)
+// and belongs to a community visible to the person bound at
 // placeholder personArg (community.VisibleCondition, the one rule; bind ""
 // for a visitor). Admins are not covered: callers that want them to see
 // everything drop the condition.
 func VisibleCondition(column, personArg string) string {
-	return "(" + column + " IN (SELECT id FROM campaigns WHERE " + community.VisibleCondition("community_id", personArg) + "))"
+	return "(" + column + " IN (SELECT vc.id FROM campaigns vc WHERE " + community.VisibleCondition("vc.community_id", personArg) +
+		" AND " + publishedCondition("vc", personArg) + "))"
+}
+
+// publishedCondition is true of the campaigns (aliased alias) that are
+// published, or drafts of a community the person at personArg organizes.
+func publishedCondition(alias, personArg string) string {
+	return "(NOT " + alias + ".draft OR " + community.OrganizeCondition(alias+".community_id", personArg) + ")"
 }
 
 // OrganizeCondition is an SQL condition true when the campaign whose id is

@@ -281,6 +281,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 	}
 	in, index, errs := campaignForm(f, n, com.Language)
 	in.CommunityID = com.ID
+	in.Draft = f.Get("action") == "draft"
 	var c *Campaign
 	if len(errs) > 0 { // a bad date: show it with every other refused field, write nothing
 		if err := in.normalize(); err != nil {
@@ -553,6 +554,22 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.Redirect(w, r, "/c/"+p.Community.Slug, "campaign.deleted")
+}
+
+// publish makes a draft campaign public, with its published tactics.
+func (h *Handler) publish(w http.ResponseWriter, r *http.Request) {
+	p := h.load(w, r, true)
+	if p == nil {
+		return
+	}
+	if _, ok := h.pages.Form(w, r); !ok {
+		return
+	}
+	if err := h.Store.Publish(r.Context(), p.C.ID); err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	web.Redirect(w, r, "/c/"+p.Community.Slug+"/"+p.C.Slug, "campaign.published")
 }
 
 // deleteSection deletes a section with its demands once its confirmation

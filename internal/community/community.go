@@ -136,6 +136,7 @@ type CampaignSummary struct {
 	ID, Slug, Title, Summary string
 	Targets                  []string
 	ModifiedAt               time.Time
+	Draft                    bool // listed to the community's organizers only
 }
 
 // CampaignLister lists a community's campaigns. The campaign package

@@ -182,7 +182,13 @@ func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, c *Communit
 		}
 	}
 	if err == nil && h.Campaigns != nil {
-		d.Campaigns, err = h.Campaigns.CommunityCampaigns(ctx, c.ID)
+		var all []CampaignSummary
+		all, err = h.Campaigns.CommunityCampaigns(ctx, c.ID)
+		for _, cs := range all {
+			if !cs.Draft || d.CanOrganize {
+				d.Campaigns = append(d.Campaigns, cs)
+			}
+		}
 	}
 	if err == nil && h.Events != nil {
 		d.Events, err = h.Events.CommunityEvents(ctx, c.ID, web.Localizer(ctx).Lang)

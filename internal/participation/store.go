@@ -182,7 +182,9 @@ func participationsAfter(ctx context.Context, q store.Queryer, actionID string, 
 	if key != nil {
 		args = append(args, key.createdAt, key.id)
 		a, b := "$"+itoa(len(args)-1), "$"+itoa(len(args))
-		where += ` AND (p.created_at > ` + a + ` OR (p.created_at = ` + a + ` AND p.id > ` + b + `))`
+		// A row value: one seek in participations_action_order, where the
+		// OR form read every earlier row again for each page.
+		where += ` AND (p.created_at, p.id) > (` + a + `, ` + b + `)`
 	}
 	return participants(ctx, q, `SELECT `+participationColumns+` FROM participations p WHERE `+where+
 		` ORDER BY p.created_at, p.id LIMIT `+itoa(n), args...)
@@ -272,6 +274,22 @@ func DeleteAction(ctx context.Context, tx *store.Tx, actionID string) error {
 		}
 	}
 	return nil
+}
+
+// DeleteUncounted deletes an action's participations, counters and
+// buckets when none of them counted; with counted ones it returns counted
+// and deletes nothing: they are leaves of the transparency log and answer
+// to the text people took part in (close the action instead). The tactic
+// deletes its own row in the same transaction.
+func DeleteUncounted(ctx context.Context, tx *store.Tx, actionID string, counted error) error {
+	c, err := CountsOf(ctx, tx, actionID)
+	if err != nil {
+		return err
+	}
+	if c.Total() > 0 {
+		return counted
+	}
+	return DeleteAction(ctx, tx, actionID)
 }
 
 // purgeIPs forgets the IP addresses (and user agent families) of participations made before, and

@@ -122,6 +122,11 @@ type Locator[T any] struct {
 	// OrganizersOnly is the message answering a member who does not
 	// organize the community.
 	OrganizersOnly string
+	// Draft tells an action saved but not published (nil: none is): its
+	// pages are found by its organizers only, who preview it there; anyone
+	// else gets NotFound, as if it did not exist.
+	Draft    func(T) bool
+	NotFound error
 
 	places places[T] // LocatePost's snapshots
 }
@@ -140,6 +145,10 @@ func (l *Locator[T]) Locate(w http.ResponseWriter, r *http.Request, withTactic, 
 		return nil
 	}
 	if organize && !pl.RequireOrganizer(w, r, l.Pages, l.OrganizersOnly) {
+		return nil
+	}
+	if withTactic && l.Draft != nil && l.Draft(action) && !pl.CanOrganize {
+		l.Pages.Error(w, r, l.NotFound)
 		return nil
 	}
 	return &Page[T]{Place: pl, Tactic: action}

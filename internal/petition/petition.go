@@ -232,7 +232,8 @@ func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger,
 		cat: cat, log: log, baseURL: strings.TrimRight(baseURL, "/"), views: map[string]*cachedView{}, byID: map[string]*cachedPetition{},
 		cards: web.NewShareCards(time.Minute)}
 	h.locator = participation.Locator[*Petition]{Pages: pages, Communities: communities, Campaigns: campaigns,
-		Get: h.Store.GetBySlug, Param: "petition", OrganizersOnly: "petition.organizers_only"}
+		Get: h.Store.GetBySlug, Param: "petition", OrganizersOnly: "petition.organizers_only",
+		Draft: func(p *Petition) bool { return p.Status == StatusDraft }, NotFound: errNotFound}
 	parts.Register(participation.Signature, h)
 	return h
 }
@@ -342,7 +343,7 @@ func (h *Handler) Deliver(ctx context.Context, actorID string, p *Petition, note
 		if err := insertDelivery(ctx, tx, p.ID, actorID, d); err != nil {
 			return err
 		}
-		if err := h.mailDelivery(ctx, tx, p, d, sh, lang, l); err != nil {
+		if err := h.mailDelivery(ctx, tx, actorID, p, d, sh, lang, l); err != nil {
 			return err
 		}
 		told := i18n.Msg("petition.timeline.delivered", "Title", p.titles(), "Total", d.Count)

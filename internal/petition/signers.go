@@ -15,19 +15,13 @@ import (
 // delivered to the targets.
 
 // WriteCSV writes the confirmed signers of a petition as CSV, each with
-// only what they agreed to share (participation.Participant.ForOrganizers).
+// only what they agreed to share (participation.Participant.ForOrganizers),
+// their consents and why any blank is blank (participation.ListRow).
 // Never IP addresses.
 func (h *Handler) WriteCSV(ctx context.Context, w *csv.Writer, p *Petition, l *i18n.Localizer) error {
-	w.Write([]string{l.T("petition.csv.name"), l.T("petition.csv.email"), l.T("petition.csv.locality"), l.T("petition.csv.country"),
-		l.T("petition.csv.comment"), l.T("petition.csv.signed_at"), l.T("petition.csv.origin")})
+	w.Write(participation.ListHeader(l, l.T("petition.csv.comment")))
 	err := h.parts.Confirmed(ctx, p.ID, func(pt participation.Participant) error {
-		pt = pt.ForOrganizers()
-		name, email := strings.TrimSpace(pt.GivenName+" "+pt.FamilyName), pt.Email
-		at := ""
-		if pt.ConfirmedAt != nil {
-			at = pt.ConfirmedAt.Format(time.RFC3339)
-		}
-		return w.Write([]string{csvSafe(name), csvSafe(email), csvSafe(pt.Locality), csvSafe(pt.Country), csvSafe(pt.Comment), at, csvSafe(pt.OriginSystem)})
+		return w.Write(participation.ListRow(l, pt, pt.Comment))
 	})
 	w.Flush()
 	if err == nil {
@@ -61,7 +55,7 @@ func (h *Handler) deliverySheet(ctx context.Context, p *Petition, l *i18n.Locali
 		if pt.ConfirmedAt != nil {
 			at = pt.ConfirmedAt.Format(time.DateOnly)
 		}
-		cw.Write([]string{csvSafe(name), csvSafe(pt.Locality), csvSafe(pt.Country), at})
+		cw.Write([]string{participation.CSVSafe(name), participation.CSVSafe(pt.Locality), participation.CSVSafe(pt.Country), at})
 		if len(sh.Names) < 1000 { // the mail body lists the first thousand; the attachment has everyone
 			line := name
 			if pt.Locality != "" {
@@ -77,12 +71,4 @@ func (h *Handler) deliverySheet(ctx context.Context, p *Petition, l *i18n.Locali
 	cw.Flush()
 	sh.CSV = buf.Bytes()
 	return sh, nil
-}
-
-// csvSafe keeps a spreadsheet from reading a signer's name as a formula.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

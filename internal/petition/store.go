@@ -450,12 +450,8 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 // one transaction.
 func (s *Store) DeleteUncounted(ctx context.Context, id string) error {
 	return s.db.Write(ctx, func(tx *store.Tx) error {
-		counts, err := participation.CountsOf(ctx, tx, id)
-		if err != nil {
+		if err := participation.DeleteUncounted(ctx, tx, id, errCounted); err != nil {
 			return err
-		}
-		if counts.Total() > 0 {
-			return errCounted
 		}
 		r, err := tx.ExecContext(ctx, `DELETE FROM petitions WHERE id = $1`, id)
 		if err != nil {
@@ -464,7 +460,7 @@ func (s *Store) DeleteUncounted(ctx context.Context, id string) error {
 		if n, _ := r.RowsAffected(); n == 0 {
 			return errNotFound
 		}
-		return participation.DeleteAction(ctx, tx, id)
+		return nil
 	})
 }
 

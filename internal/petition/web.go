@@ -312,23 +312,19 @@ func (h *Handler) share(l *i18n.Localizer, p *Petition) participation.Share {
 		Text: l.T("petition.share.text", "Title", p.Title), Image: url + "/share.png", Mastodon: p.Path() + "/mastodon"}
 }
 
-// show renders the public page. Public communities' pages are built at
-// most once a second and shared by every visitor: the UK petitions site
-// fell over under people refreshing the count.
 // locate finds a petition's public page for the viewer: a draft is not
-// found but by its organizers, who preview it there.
+// found but by its organizers, who preview it there (the locator's Draft).
 func (h *Handler) locate(w http.ResponseWriter, r *http.Request) *scope {
 	s := h.locator.Locate(w, r, true, false)
-	if s != nil && s.Tactic.Status == StatusDraft && !s.CanOrganize {
-		h.pages.Error(w, r, errNotFound)
-		return nil
-	}
 	if s == nil {
 		return nil
 	}
 	return s.In(web.Localizer(r.Context()), (*Petition).In) // in the reader's language
 }
 
+// show renders the public page. Public communities' pages are built at
+// most once a second and shared by every visitor: the UK petitions site
+// fell over under people refreshing the count.
 func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 	s := h.locate(w, r)
 	if s == nil {

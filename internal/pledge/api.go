@@ -147,8 +147,15 @@ func (b pledgeBody) times(es *repertoire.Errors) (deadline, start, end *time.Tim
 // apiPledge loads the pledge of the URL for the caller, by the campaign's
 // rule (campaign.Load): with organize the caller must hold a token (401)
 // and organize its community (403).
+// A draft is found by its organizers only (and admins), as on its page.
 func (h *Handler) apiPledge(w http.ResponseWriter, r *http.Request, organize bool) *Pledge {
 	p, _ := campaign.Load(w, r, h.log, h.access, h.Store.Get, func(p *Pledge) string { return p.CommunityID }, organize)
+	if p != nil && p.Draft() && !organize && !api.IsAdmin(r) {
+		if h.access.Check(r.Context(), p.CommunityID, api.PrincipalID(r), true) != nil {
+			api.Problem(w, r, h.log, errNotFound)
+			return nil
+		}
+	}
 	return p
 }
 

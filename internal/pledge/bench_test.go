@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -160,5 +161,70 @@ func BenchmarkCommit(b *testing.B) {
 					return fmt.Appendf(nil, "given_name=Striker&family_name=&email=form%d%%40bench.example&locality=Lyon&country=FR", i)
 				}})
 		})
+	})
+}
+
+// csvRows is how many committed people BenchmarkCommittedCSV exports.
+const csvRows = 100_000
+
+// BenchmarkCommittedCSV exports a pledge's 100,000 confirmed commitments
+// as its organizers do (GET …/commitments.csv through the whole server):
+// half of them agreed to be contacted, half left blanks the export
+// explains.
+//
+//	go test -run '^$' -bench CommittedCSV -benchtime 5x ./internal/pledge/
+func BenchmarkCommittedCSV(b *testing.B) {
+	testkit.BenchApps(b, func(b *testing.B, app *testkit.App) {
+		ctx := context.Background()
+		token := app.Token(b, "org@example.org", "Organizer", false)
+		var com, camp struct {
+			ID string `json:"id"`
+		}
+		var p pledgeDoc
+		app.API(b, "POST", "/api/v1/communities", token, map[string]any{"name": "Bench", "slug": "bench"}, &com)
+		app.API(b, "POST", "/api/v1/campaigns", token, map[string]any{"title": "Bench", "slug": "bench", "community": com.ID}, &camp)
+		if st := app.API(b, "POST", "/api/v1/pledges", token, pledgeBody(camp.ID, 100_000_000), &p); st != http.StatusCreated {
+			b.Fatalf("create pledge: %d", st)
+		}
+		err := app.DB.Write(ctx, func(tx *store.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO people (id, email, given_name, preferred_language, created_at, modified_at)
+				WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
+				SELECT 'x' || CAST(i AS TEXT), 'x' || CAST(i AS TEXT) || '@example.org', 'Person', 'en', $2, $2 FROM n`,
+				csvRows, tx.Now); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO participations (id, kind, action_id, person_id, status, lang, given_name, locality,
+				contact_ok, created_at, confirmed_at, modified_at)
+				SELECT 'c' || pe.id, 'commitment', $1, pe.id, 'confirmed', 'en', 'Person', 'Lyon', LENGTH(pe.id) % 2 = 0, $2, $2, $2
+				FROM people pe WHERE pe.id LIKE 'x%'`, p.ID, tx.Now); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO action_counters (action_id, kind, confirmed, imported, pending, flagged, withdrawn, modified_at)
+				VALUES ($1, 'commitment', $2, 0, 0, 0, 0, $3)`, p.ID, csvRows, tx.Now)
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if app.DB.Dialect == store.Postgres {
+			// As autovacuum would have: without statistics on the rows
+			// just inserted, the planner sorts instead of seeking.
+			if _, err := app.DB.Writer().ExecContext(ctx, `ANALYZE participations`); err != nil {
+				b.Fatal(err)
+			}
+		}
+		org := app.Browser()
+		org.SignIn(b, "org@example.org", "correct horse battery")
+		path := "/c/bench/bench/pledges/" + p.Slug + "/commitments.csv"
+		for b.Loop() {
+			st, body := org.Get(b, path)
+			if st != http.StatusOK {
+				b.Fatalf("export: %d", st)
+			}
+			if n := strings.Count(body, "\n"); n != csvRows+1 {
+				b.Fatalf("%d lines, want %d", n, csvRows+1)
+			}
+		}
+		b.ReportMetric(float64(csvRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 	})
 }

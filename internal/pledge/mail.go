@@ -21,6 +21,7 @@ const (
 	mailLapsed    = "lapsed"    // the deadline passed first
 	mailReminder  = "reminder"  // the day before the window
 	mailCheckin   = "checkin"   // did you hold the line?
+	mailClosed    = "closed"    // its organizers stopped it
 )
 
 // Number writes a count the way each language does: 100,000 / 100 000.

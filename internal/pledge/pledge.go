@@ -29,15 +29,19 @@ var Templates embed.FS
 
 // Statuses of a pledge, in the order they happen.
 const (
+	// StatusDraft: saved, not published: not public, not committed to,
+	// listed to its organizers only, without jobs; published, it collects.
+	StatusDraft      = "draft"
 	StatusCollecting = "collecting" // gathering commitments
 	StatusActivated  = "activated"  // the threshold was reached: it is on
 	StatusLapsed     = "lapsed"     // the deadline passed first
+	StatusClosed     = "closed"     // its organizers stopped it before the threshold
 	StatusUnderWay   = "under_way"  // inside the window
 	StatusEnded      = "ended"      // the window is over
 )
 
 // Statuses lists every status.
-var Statuses = []string{StatusCollecting, StatusActivated, StatusLapsed, StatusUnderWay, StatusEnded}
+var Statuses = []string{StatusDraft, StatusCollecting, StatusActivated, StatusLapsed, StatusClosed, StatusUnderWay, StatusEnded}
 
 // Check-in answers (participations.checkin).
 const (
@@ -150,8 +154,13 @@ func (p *Pledge) Open() bool {
 	return p.Status == StatusCollecting || p.Status == StatusActivated
 }
 
-// Editable tells whether organizers may still change it: before activation.
-func (p *Pledge) Editable() bool { return p.Status == StatusCollecting }
+// Editable tells whether organizers may still change it: a draft, or
+// published and collecting (before activation). A published pledge's
+// changes that matter to the committed people are kept in its history.
+func (p *Pledge) Editable() bool { return p.Status == StatusCollecting || p.Status == StatusDraft }
+
+// Draft tells a pledge not published yet.
+func (p *Pledge) Draft() bool { return p.Status == StatusDraft }
 
 // Checkins is the number of check-in answers.
 func (p *Pledge) Checkins() int { return p.CheckinsHeld + p.CheckinsBroke }
@@ -180,6 +189,7 @@ type Input struct {
 	Deadline    time.Time
 	WindowStart time.Time
 	WindowEnd   time.Time
+	Draft       bool // saved as a draft (the form's "save as a draft")
 	// Translations are the other languages' title, action, description.
 	Translations i18n.Translations
 }

@@ -149,6 +149,7 @@ type ListQuery = campaign.TacticQuery
 // List returns a page of pledges, newest first, and the total.
 func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Pledge, int, error) {
 	q := s.db.Reader()
+	lq.Draft = StatusDraft // listed to its organizers only
 	out, total, err := store.SelectPage(ctx, q, pledgeColumns, pledgeFrom, "p.created_at DESC, p.id DESC", lq.Page("p"), scanPledge)
 	if err != nil {
 		return nil, 0, err
@@ -186,6 +187,10 @@ func (s *Store) Create(ctx context.Context, personID, campaignID string, in Inpu
 		return nil, err
 	}
 	id := store.NewID()
+	status := StatusCollecting
+	if in.Draft {
+		status = StatusDraft
+	}
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		var creator any
 		if personID != "" {
@@ -193,8 +198,8 @@ func (s *Store) Create(ctx context.Context, personID, campaignID string, in Inpu
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO pledges (id, campaign_id, slug, title, action, description, threshold, deadline,
 			window_start, window_end, status, created_by, created_at, modified_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'collecting', $11, $12, $12)`,
-			id, campaignID, in.Slug, in.Title, in.Action, in.Description, in.Threshold, in.Deadline, in.WindowStart, in.WindowEnd, creator, tx.Now)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)`,
+			id, campaignID, in.Slug, in.Title, in.Action, in.Description, in.Threshold, in.Deadline, in.WindowStart, in.WindowEnd, status, creator, tx.Now)
 		if store.IsUniqueViolation(err) {
 			return slugTaken()
 		}
@@ -204,7 +209,8 @@ func (s *Store) Create(ctx context.Context, personID, campaignID string, in Inpu
 		if err := writeTranslations(ctx, tx, id, campaignID, in.Translations); err != nil {
 			return err
 		}
-		if now.IsZero() {
+		if now.IsZero() || in.Draft {
+			// A draft's jobs are scheduled when it is published (Publish).
 			// A pledge of the past gets no jobs: its deadline job would be
 			// due at once and race the lapse the demo records (RecordLapse).
 			return nil
@@ -233,9 +239,10 @@ func scheduleJobs(ctx context.Context, tx *store.Tx, id string, in Input) error 
 
 var errLocked = repertoire.Errorf(repertoire.ECONFLICT, "pledge.locked")
 
-// Update merges p into a pledge still collecting commitments and
-// reschedules its jobs. Lowering the threshold to the count already
-// reached activates it at once.
+// Update merges p into a draft, or a pledge still collecting commitments
+// whose jobs it reschedules and whose history keeps what changed for the
+// people committed (see recordChanges). Lowering the threshold to the
+// count already reached activates it at once.
 func (s *Store) Update(ctx context.Context, id string, patch Patch, now time.Time) (*Pledge, error) {
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		cur, err := s.get(ctx, tx, `p.id = $1`, id)
@@ -251,8 +258,8 @@ func (s *Store) Update(ctx context.Context, id string, patch Patch, now time.Tim
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE pledges SET slug = $1, title = $2, action = $3, description = $4, threshold = $5,
-			deadline = $6, window_start = $7, window_end = $8, modified_at = $9 WHERE id = $10 AND status = 'collecting'`,
-			in.Slug, in.Title, in.Action, in.Description, in.Threshold, in.Deadline, in.WindowStart, in.WindowEnd, tx.Now, id)
+			deadline = $6, window_start = $7, window_end = $8, modified_at = $9 WHERE id = $10 AND status = $11`,
+			in.Slug, in.Title, in.Action, in.Description, in.Threshold, in.Deadline, in.WindowStart, in.WindowEnd, tx.Now, id, cur.Status)
 		if store.IsUniqueViolation(err) {
 			return slugTaken()
 		}
@@ -263,6 +270,12 @@ func (s *Store) Update(ctx context.Context, id string, patch Patch, now time.Tim
 			return errLocked
 		}
 		if err := writeTranslations(ctx, tx, id, cur.CampaignID, in.Translations); err != nil {
+			return err
+		}
+		if cur.Draft() {
+			return nil // no jobs, nobody committed: nothing to tell
+		}
+		if err := recordChanges(ctx, tx, cur, in); err != nil {
 			return err
 		}
 		if err := schedule.Cancel(ctx, tx, id, jobDeadline, jobReminder, jobStart, jobEnd); err != nil {
@@ -280,11 +293,13 @@ func (s *Store) Update(ctx context.Context, id string, patch Patch, now time.Tim
 	return s.Get(ctx, id)
 }
 
-// Delete removes a pledge with its commitments, counters and jobs.
+// Delete removes a pledge none of whose commitments counted, with its
+// pending ones and its jobs; one with counted commitments is refused
+// (errCounted: close it instead), as a petition is.
 func (s *Store) Delete(ctx context.Context, id string) error {
 	defer s.forgetMail(id)
 	return s.db.Write(ctx, func(tx *store.Tx) error {
-		if err := participation.DeleteAction(ctx, tx, id); err != nil {
+		if err := participation.DeleteUncounted(ctx, tx, id, errCounted); err != nil {
 			return err
 		}
 		if err := schedule.Cancel(ctx, tx, id); err != nil {
@@ -300,6 +315,9 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 		return nil
 	})
 }
+
+// errCounted refuses to delete a pledge with counted commitments.
+var errCounted = repertoire.Errorf(repertoire.ECONFLICT, "pledge.delete_counted")
 
 // Counted is called by the participation core inside the transaction that
 // changed the pledge's counts. Reaching the threshold by the deadline

@@ -51,7 +51,8 @@ func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger,
 	return &Handler{Store: s, communities: communities, campaigns: campaigns, parts: parts, pages: pages, log: log,
 		baseURL: strings.TrimRight(baseURL, "/"), cards: web.NewShareCards(time.Minute),
 		locator: participation.Locator[*Pledge]{Pages: pages, Communities: communities, Campaigns: campaigns,
-			Get: s.GetBySlug, Param: "pledge", OrganizersOnly: "pledge.organizers_only"},
+			Get: s.GetBySlug, Param: "pledge", OrganizersOnly: "pledge.organizers_only",
+			Draft: (*Pledge).Draft, NotFound: errNotFound},
 		access: campaign.Access{Communities: communities, NotFound: errNotFound,
 			OrganizersOnly: repertoire.Errorf(repertoire.EFORBIDDEN, "pledge.organizers_only")}}
 }
@@ -68,6 +69,9 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /c/{community}/{campaign}/pledges/{pledge}/share.png", h.shareImage)
 	mux.HandleFunc("GET /c/{community}/{campaign}/pledges/{pledge}/edit", h.editForm)
 	mux.HandleFunc("POST /c/{community}/{campaign}/pledges/{pledge}/edit", h.edit)
+	mux.HandleFunc("GET /c/{community}/{campaign}/pledges/{pledge}/manage", h.manage)
+	mux.HandleFunc("GET /c/{community}/{campaign}/pledges/{pledge}/commitments.csv", h.exportCSV)
+	mux.HandleFunc("POST /c/{community}/{campaign}/pledges/{pledge}/status", h.setStatus)
 	mux.HandleFunc("POST /c/{community}/{campaign}/pledges/{pledge}/delete", h.delete)
 	mux.HandleFunc("GET /pledges/checkin/{token}", h.checkinPage)
 	mux.HandleFunc("POST /pledges/checkin/{token}", h.checkin)
@@ -175,6 +179,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return "", err
 		}
+		in.Draft = f.Get("draft") != ""
 		p, err := h.Store.Create(r.Context(), web.ViewerID(r), s.Campaign.ID, in, store.Now())
 		if err != nil {
 			return "", err
@@ -198,6 +203,9 @@ type showData struct {
 	// SetAside is the integrity review's figure beside the count.
 	SetAside template.HTML
 	LogSize  int // the transparency log's size the count belongs to; -1 unknown
+	// History is what changed since it was published, for everyone who
+	// committed to it.
+	History []historyLine
 }
 
 // Num writes a count in the page's language.
@@ -230,6 +238,10 @@ func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, status int,
 			return
 		}
 		d.SetAside = h.Integrity.AsideBlock(r, a)
+	}
+	if d.History, err = h.history(r, p); err != nil {
+		h.pages.Error(w, r, err)
+		return
 	}
 	h.pages.Render(w, r, status, "pledge_show", p.Title, d)
 }
@@ -389,19 +401,6 @@ func (h *Handler) edit(w http.ResponseWriter, r *http.Request) {
 	}, func(status int, f *web.Form) {
 		h.pages.Render(w, r, status, "pledge_edit", web.Localizer(r.Context()).T("pledge.edit_title"), formData{s, f})
 	})
-}
-
-func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
-	s := h.locator.Locate(w, r, true, true)
-	if s == nil {
-		return
-	}
-	if err := h.Store.Delete(r.Context(), s.Tactic.ID); err != nil {
-		h.pages.Error(w, r, err)
-		return
-	}
-	h.locator.Forget()
-	web.Redirect(w, r, "/c/"+s.Community.Slug+"/"+s.Campaign.Slug, "pledge.deleted")
 }
 
 // checkinData is the "did you hold the line?" page.
