@@ -201,6 +201,7 @@ type view struct {
 	Counts   participation.Counts
 	Aside    integrity.Aside // how many are set aside, and why
 	LogSize  int             // the transparency log's size Counts belong to; -1 unknown
+	Logged   bool            // the instance keeps a transparency log
 	Growth   []participation.Bucket
 	Chart    *Chart
 	Recent   []participation.PublicParticipant
@@ -231,7 +232,7 @@ func (h *Handler) buildView(ctx context.Context, s *scope) (*view, error) {
 			return nil, err
 		}
 	}
-	v.LogSize = int(size)
+	v.LogSize, v.Logged = int(size), h.parts.Logged()
 	if v.Growth, err = h.parts.Growth(ctx, p.ID); err != nil {
 		return nil, err
 	}

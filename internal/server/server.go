@@ -251,6 +251,8 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	capabilities := []capability{accounts, communities, campaigns, unsubscribe, parts, review, petitions, pledges, letters, legals, events, tags, targets, library, ledgers, gateways, decisions, vaults, messages}
 	if logs != nil {
 		capabilities = append([]capability{logs}, capabilities...)
+	} else {
+		capabilities = append(capabilities, translog.Unlogged{Pages: pages})
 	}
 	for _, c := range capabilities {
 		c.Routes(mux)
