@@ -309,6 +309,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	// person's), cross-origin refusal, then who is asking (session cookie
 	// for pages, token for the API).
 	var h http.Handler = mux
+	h = communities.MarkAdmins(h) // inside the sessions: it asks who is signed in
 	h = consumerKeys(api.Authenticate(accounts, log)(h), mux)
 	h = accounts.Sessions(h)
 	h = crossOrigin(h, pages)

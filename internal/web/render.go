@@ -47,6 +47,9 @@ type Page struct {
 	Flash  string // already localized
 	Data   any
 	Status int
+	// AsAdmin: an instance administrator views a community they do not
+	// belong to (WithAsAdmin); the layout's banner says they act as one.
+	AsAdmin bool
 }
 
 // T translates within a template: {{.T "campaign.title"}} or, inside range,
@@ -108,7 +111,7 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, p
 		return
 	}
 	l := Localizer(r.Context())
-	p := &Page{L: l, Viewer: ViewerFrom(r.Context()), Title: title, Path: r.URL.RequestURI(), Data: data, Status: status}
+	p := &Page{L: l, Viewer: ViewerFrom(r.Context()), Title: title, Path: r.URL.RequestURI(), Data: data, Status: status, AsAdmin: AsAdmin(r.Context())}
 	if id := takeFlash(w, r); id != "" {
 		p.Flash = l.T(id)
 	}
