@@ -38,7 +38,7 @@ func TestEditAPublishedPetition(t *testing.T) {
 		}
 		Run(t, ctx, "open the campaign", chromedp.Navigate(app.URL+"/c/fb-users/terms"), chromedp.WaitVisible(`main h1`))
 		camp := Get(t, ctx, "read the timeline", chromedp.Text(`main`))
-		for _, want := range []string{"Petition “Accept the users’ terms” changed", "Its goal is now 5000 signatures (it was 1000).", "Its text was changed"} {
+		for _, want := range []string{"Petition “Accept the users’ terms” changed", "Its goal is now 5,000 signatures (it was 1,000).", "Its text was changed"} {
 			if !strings.Contains(camp, want) {
 				t.Fatalf("the timeline lacks %q:\n%s", want, camp)
 			}
