@@ -55,3 +55,15 @@ func TestMessageArgumentsAreFigures(t *testing.T) {
 		}
 	}
 }
+
+// A count of a thousand or more reaches a message as a number, grouped by
+// the message itself: grouped beforehand, as text, it could not choose a
+// plural form and the message's id showed instead.
+func TestLargeCountsReadGrouped(t *testing.T) {
+	cat := MustLoad()
+	for lang, want := range map[string]string{"en": "Send now to 12,345 people", "fr": "Envoyer maintenant à 12\u202f345 personnes"} {
+		if got := cat.For(lang).T("message.send_now", "Count", 12345); got != want {
+			t.Errorf("%s: %q, want %q", lang, got, want)
+		}
+	}
+}
