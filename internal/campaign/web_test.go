@@ -100,7 +100,7 @@ func TestCampaignPages(t *testing.T) {
 		if st != 422 {
 			t.Fatalf("refused form: %d", st)
 		}
-		contains(t, "refused form", body, "This field is required.", "Use the date format YYYY-MM-DD.", "Demand 2: At most 1000 characters.",
+		contains(t, "refused form", body, "This field is required.", "Use the date format YYYY-MM-DD.", "Demand 2: At most 1,000 characters.",
 			`value="Full Transparency for American and British Voters"`, "Facebook increases the minimum age.", `id="e-demand_sections[2].demands"`)
 		lacks(t, "refused form", body, "e-demand_sections[0].demands")
 

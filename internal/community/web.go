@@ -1,9 +1,11 @@
 package community
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"repertoire"
 	"repertoire/internal/account"
@@ -572,4 +574,34 @@ func (h *Handler) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.Redirect(w, r, communityPath(c), "community.flash_joined")
+}
+
+// MarkAdmins marks the pages of a community (every path under
+// /c/{community}/) that an instance administrator views without being
+// one of its active members: there they act as administrator, and every
+// page says so (web.WithAsAdmin, the layout's banner). Wired inside the
+// sessions, so it knows who asks; only administrators cost a read.
+func (h *Handler) MarkAdmins(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rest, ok := strings.CutPrefix(r.URL.Path, "/c/"); ok {
+			slug, _, _ := strings.Cut(rest, "/")
+			if v := web.ViewerFrom(r.Context()); v != nil && v.IsAdmin && slug != "" {
+				if h.actsAsAdmin(r.Context(), slug, v.PersonID) {
+					r = r.WithContext(web.WithAsAdmin(r.Context()))
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// actsAsAdmin reports whether an administrator holds no active membership
+// in the community (false when it does not exist: its page says so).
+func (h *Handler) actsAsAdmin(ctx context.Context, slug, personID string) bool {
+	c, err := h.Store.Get(ctx, slug)
+	if err != nil {
+		return false
+	}
+	role, err := h.Store.Role(ctx, c.ID, personID)
+	return err == nil && role == ""
 }

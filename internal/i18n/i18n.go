@@ -153,7 +153,8 @@ func (c *Catalog) For(lang string) *Localizer {
 }
 
 // T translates id. Args are key, value pairs for the message template; a
-// "Count" key also selects the plural form. A missing message shows its ID,
+// "Count" key also selects the plural form. Integer arguments are written
+// in the language's typography (figures). A missing message shows its ID,
 // so it is seen (and the catalog test fails) rather than hidden.
 func (l *Localizer) T(id string, args ...any) string {
 	data := map[string]any{}
@@ -169,7 +170,7 @@ func (l *Localizer) TMap(id string, data map[string]any) string {
 	if l == nil {
 		return id // no catalog in reach: seen, as a missing message is
 	}
-	cfg := &goi18n.LocalizeConfig{MessageID: id, TemplateData: data}
+	cfg := &goi18n.LocalizeConfig{MessageID: id, TemplateData: figures(l.Lang, data)}
 	if n, ok := data["Count"]; ok {
 		cfg.PluralCount = n
 	}

@@ -143,7 +143,7 @@ func TestLedgerTotals(t *testing.T) {
 		}
 		b.Lang = "fr"
 		_, page = b.Get(t, "/c/users/logout/ledger")
-		for _, w := range []string{"Bilan numérique", "1\u00a0150,50\u00a0EUR", "Par mois", "Promotion payante", "Printing"} {
+		for _, w := range []string{"Bilan numérique", "1\u202f150,50\u00a0EUR", "Par mois", "Promotion payante", "Printing"} {
 			if !strings.Contains(page, w) {
 				t.Fatalf("ledger page in French lacks %q:\n%s", w, page)
 			}

@@ -209,8 +209,9 @@ func TestDeliversOverSMTPWithUnsubscribeHeaders(t *testing.T) {
 	})
 }
 
-// A subject reaches the recipient exactly as written: the no-break spaces
-// of formatted numbers (1 234 in French) stay no-break spaces, through
+// A subject reaches the recipient exactly as written: the narrow no-break
+// spaces of formatted numbers (1 234 and 50 % in French) and other
+// no-break spaces stay as they are, through
 // Enqueue and EnqueueBatch, in a subject long enough to be folded; line
 // breaks still become spaces, so a subject cannot add a header.
 func TestSubjectsArriveExactlyAsWritten(t *testing.T) {
@@ -218,13 +219,14 @@ func TestSubjectsArriveExactlyAsWritten(t *testing.T) {
 		sink := testkit.StartSink(t)
 		w := newWorker(t, db, sink.URL(), "")
 		run(t, w)
-		long := "50\u00a0% du chemin : l’engagement « Déconnectons-nous » compte 1\u00a0234 engagements sur les 2\u202f500 nécessaires d’ici le 24\u00a0mai"
+		long := "50\u202f% du chemin : l’engagement « Déconnectons-nous » compte 1\u202f234 engagements sur les 2\u202f500 nécessaires d’ici le 24\u00a0mai"
 		cases := []struct {
 			name, to, subject, want string
 			batch                   bool
 		}{
 			{"no-break space", "a@example.org", "1\u00a0234", "1\u00a0234", false},
 			{"no-break space, batch", "b@example.org", "1\u00a0234", "1\u00a0234", true},
+			{"narrow no-break space", "f@example.org", "1\u202f234", "1\u202f234", false},
 			{"folded, narrow no-break space", "c@example.org", long, long, false},
 			{"folded, batch", "d@example.org", long, long, true},
 			{"line breaks", "e@example.org", " Signé\r\nBcc: x@example.org\t \u2028fin\u00a0! ", "Signé Bcc: x@example.org fin\u00a0!", false},

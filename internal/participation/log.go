@@ -12,6 +12,11 @@ import (
 // change, once a batch for the group commit. Call it before serving.
 func (s *Service) KeepLog() { s.logged = true }
 
+// Logged reports whether the transparency log is kept: without it
+// (--no-log) the public pages neither link to /log/counts nor name a
+// checkpoint.
+func (s *Service) Logged() bool { return s.logged }
+
 // leaf is the log's record of p changing by kind.
 func leaf(kind translog.Kind, p *Participation) *translog.Leaf {
 	return &translog.Leaf{Kind: kind, Tactic: string(p.Kind), ActionID: p.ActionID, PersonID: p.PersonID, Subject: p.ID}

@@ -11,8 +11,8 @@ import (
 )
 
 // Counts and goals read with their digits grouped, as on the campaign page
-// and the pledges: "12,000" in English, "12 000" (narrow no-break space)
-// in French, on the petition's page, its organizers' page, the delivery
+// and the pledges: "12,000" in English, "12 000" (narrow no-break space, U+202F)
+// in French, and the share of the goal "10%" / "10 %", on the petition's page, its organizers' page, the delivery
 // mail and the campaign timeline.
 func TestPetitionNumbersAreGrouped(t *testing.T) {
 	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
@@ -25,10 +25,10 @@ func TestPetitionNumbersAreGrouped(t *testing.T) {
 			manage, delivered, mail, subject string
 			timeline                         string
 		}{
-			{"en", "Open the data", "Goal: 12,000 signatures", "<strong>1,234</strong>", "1,233 confirmed online, 1 gathered elsewhere", "<td>1,234</td>",
+			{"en", "Open the data", "Goal: 12,000 signatures (10% reached)", "<strong>1,234</strong>", "1,233 confirmed online, 1 gathered elsewhere", "<td>1,234</td>",
 				"<strong>1,233</strong>", "1,234 signatures delivered", "1,234 people signed", "(1,234 signatures)", "delivered with 1,234 signatures"},
-			{"fr", "Ouvrez les données", "Objectif : 12\u00a0000 signatures", "<strong>1\u00a0234</strong>", "1\u00a0233 confirmées en ligne, 1 recueillies ailleurs", "<td>1\u00a0234</td>",
-				"<strong>1\u00a0233</strong>", "1\u00a0234 signatures remises", "1\u00a0234 personnes ont signé", "(1\u00a0234 signatures)", "remise avec 1\u00a0234 signatures"},
+			{"fr", "Ouvrez les données", "Objectif : 12\u202f000 signatures (10\u202f% atteints)", "<strong>1\u202f234</strong>", "1\u202f233 confirmées en ligne, 1 recueillies ailleurs", "<td>1\u202f234</td>",
+				"<strong>1\u202f233</strong>", "1\u202f234 signatures remises", "1\u202f234 personnes ont signé", "(1\u202f234 signatures)", "remise avec 1\u202f234 signatures"},
 		} {
 			t.Run(c.lang, func(t *testing.T) {
 				var p petitionDoc

@@ -252,7 +252,7 @@ func TestChartHasLabelledAxesAndGoal(t *testing.T) {
 			y                           []string
 		}{
 			{"en", "Goal: 1,000", "9 Apr 2018", "23 Apr", []string{"0", "200", "400", "600", "800", "1,000"}},
-			{"fr", "Objectif : 1\u00a0000", "9 avr. 2018", "23 avr.", []string{"0", "200", "400", "600", "800", "1\u00a0000"}},
+			{"fr", "Objectif : 1\u202f000", "9 avr. 2018", "23 avr.", []string{"0", "200", "400", "600", "800", "1\u202f000"}},
 		} {
 			resp, body := get(t, app, path, tc.lang)
 			if resp.StatusCode != http.StatusOK {

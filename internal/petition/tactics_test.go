@@ -40,7 +40,7 @@ func TestCampaignPageLinksItsTactics(t *testing.T) {
 					"Conditional strike", "Collecting commitments", `href="/c/users/logout/pledges/log-out-for-a-week"`, "0 of 100,000 committed"},
 				[]string{"New petition", "New pledge"}},
 			{"visitor in French", "fr", false,
-				[]string{"Agir", "Pétition", "1 signature sur 10", "Grève conditionnelle", "0 engagé sur 100\u00a0000"}, nil},
+				[]string{"Agir", "Pétition", "1 signature sur 10", "Grève conditionnelle", "0 engagé sur 100\u202f000"}, nil},
 			{"organizer", "en", true,
 				[]string{"Take action", `href="/c/users/logout/petitions/new"`, "New petition", `href="/c/users/logout/pledges/new"`, "New pledge"}, nil},
 		} {

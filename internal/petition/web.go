@@ -214,6 +214,7 @@ type view struct {
 	Counts   participation.Counts
 	Aside    integrity.Aside // how many are set aside, and why
 	LogSize  int             // the transparency log's size Counts belong to; -1 unknown
+	Logged   bool            // the instance keeps a transparency log
 	Growth   []participation.Bucket
 	Chart    *Chart
 	Recent   []participation.PublicParticipant
@@ -244,7 +245,7 @@ func (h *Handler) buildView(ctx context.Context, s *scope, lang string) (*view, 
 			return nil, err
 		}
 	}
-	v.LogSize = int(size)
+	v.LogSize, v.Logged = int(size), h.parts.Logged()
 	if v.Growth, err = h.parts.Growth(ctx, p.ID); err != nil {
 		return nil, err
 	}

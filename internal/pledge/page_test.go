@@ -55,7 +55,7 @@ func TestPledgePageCountsDownAndShares(t *testing.T) {
 
 		path := "/c/fb-users/strike/pledges/" + f.pledge.Slug
 		st, page := app.Browser().Get(t, path)
-		for _, want := range []string{`<section id="commit-form" class="tactic-form"`, `class="progress-bar" role="img" aria-label="0 % of the threshold"`,
+		for _, want := range []string{`<section id="commit-form" class="tactic-form"`, `class="progress-bar" role="img" aria-label="0% of the threshold"`,
 			`<meta property="og:image" content="` + app.URL + path + `/share.png">`, `<meta name="twitter:card" content="summary_large_image">`,
 			`action="` + path + `/mastodon"`} {
 			if st != http.StatusOK || !strings.Contains(page, want) {
@@ -95,7 +95,7 @@ func TestPledgeCountNamesItsLogSize(t *testing.T) {
 		}
 		path := "/c/fb-users/strike/pledges/" + f.pledge.Slug
 		for lang, want := range map[string]string{"en": "This count when the log held 1,234 entries",
-			"fr": "Ce chiffre quand le journal comptait 1\u00a0234 entrées"} {
+			"fr": "Ce chiffre quand le journal comptait 1\u202f234 entrées"} {
 			b := app.Browser()
 			b.Lang = lang
 			st, page := b.Get(t, path)

@@ -162,7 +162,7 @@ func TestThresholdActivatesAndMailsEveryone(t *testing.T) {
 		if p := f.get(t); p.TotalCommitments != 1 || p.Status != "collecting" {
 			t.Fatalf("after one confirmation: %d, %s", p.TotalCommitments, p.Status)
 		}
-		app.Mail.Wait(t, "org@example.org", "50 % of the way")
+		app.Mail.Wait(t, "org@example.org", "50% of the way")
 		f.commitOnline(t, "bob@example.org", "Bob", "fr", "Confirmez votre engagement")
 		p := f.get(t)
 		if p.TotalCommitments != 2 || p.Status != "activated" {
@@ -254,7 +254,7 @@ func TestWindowAndCheckinGiveCompliance(t *testing.T) {
 		}
 		b := app.Browser()
 		b.Lang = "fr"
-		if st, body := b.Get(t, "/c/fb-users/strike/pledges/"+f.pledge.Slug); st != 200 || !strings.Contains(body, "50 % ont tenu bon") {
+		if st, body := b.Get(t, "/c/fb-users/strike/pledges/"+f.pledge.Slug); st != 200 || !strings.Contains(body, "50\u202f% ont tenu bon") {
 			t.Fatalf("French page after the end: %d\n%s", st, body)
 		}
 	})
@@ -376,7 +376,7 @@ func TestPledgePages(t *testing.T) {
 		fr := app.Browser()
 		fr.Lang = "fr"
 		st, body = fr.Get(t, "/c/fb-users/strike/pledges/quit-for-a-week")
-		if st != 200 || !strings.Contains(body, "Je vais quit Instagram du 25 mai 2099 au 1er juin 2099, mais seulement si 1\u00a0000 personnes") || !strings.Contains(body, "Je m’engage") {
+		if st != 200 || !strings.Contains(body, "Je vais quit Instagram du 25 mai 2099 au 1er juin 2099, mais seulement si 1\u202f000 personnes") || !strings.Contains(body, "Je m’engage") {
 			t.Fatalf("French page: %d\n%s", st, body)
 		}
 		st, body = app.Browser().Post(t, "/c/fb-users/strike/pledges/"+f.pledge.Slug+"/commit", url.Values{"given_name": {"Gus"}, "email": {"not-an-address"}})

@@ -202,7 +202,8 @@ type showData struct {
 	Share    participation.Share
 	// SetAside is the integrity review's figure beside the count.
 	SetAside template.HTML
-	LogSize  int // the transparency log's size the count belongs to; -1 unknown
+	LogSize  int  // the transparency log's size the count belongs to; -1 unknown
+	Logged   bool // the instance keeps a transparency log
 	// History is what changed since it was published, for everyone who
 	// committed to it.
 	History []historyLine
@@ -226,7 +227,7 @@ func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	p.Counts = counts
-	d := showData{scope: s, Form: f, Sentence: h.Store.sentence(l, p), Statuses: Statuses, Lang: l.Lang, Share: h.share(l, p), LogSize: int(size)}
+	d := showData{scope: s, Form: f, Sentence: h.Store.sentence(l, p), Statuses: Statuses, Lang: l.Lang, Share: h.share(l, p), LogSize: int(size), Logged: h.parts.Logged()}
 	if p.Status == StatusCollecting {
 		d.TimeLeft = timeLeft(l, p.Deadline.Sub(store.Now()))
 		d.Clock = clockWords(l, p.Deadline)

@@ -251,6 +251,8 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	capabilities := []capability{accounts, communities, campaigns, unsubscribe, parts, review, petitions, pledges, letters, legals, events, tags, targets, library, ledgers, gateways, decisions, vaults, messages}
 	if logs != nil {
 		capabilities = append([]capability{logs}, capabilities...)
+	} else {
+		capabilities = append(capabilities, translog.Unlogged{Pages: pages})
 	}
 	for _, c := range capabilities {
 		c.Routes(mux)
@@ -307,6 +309,7 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	// person's), cross-origin refusal, then who is asking (session cookie
 	// for pages, token for the API).
 	var h http.Handler = mux
+	h = communities.MarkAdmins(h) // inside the sessions: it asks who is signed in
 	h = consumerKeys(api.Authenticate(accounts, log)(h), mux)
 	h = accounts.Sessions(h)
 	h = crossOrigin(h, pages)

@@ -70,6 +70,19 @@ type transparencyPage struct {
 	Base string
 	Size int64
 	Key  string
+	Off  bool // the instance keeps no log (Unlogged)
+}
+
+// Unlogged serves /transparency on an instance that keeps no log
+// (--no-log): the page says so, where counts link to it, and nothing is
+// served under /log/.
+type Unlogged struct{ Pages *web.Renderer }
+
+// Routes mounts the page.
+func (u Unlogged) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /transparency", func(w http.ResponseWriter, r *http.Request) {
+		u.Pages.Render(w, r, http.StatusOK, "transparency", web.Localizer(r.Context()).T("translog.page.title"), transparencyPage{Off: true})
+	})
 }
 
 // page explains the log to whoever reads a count, in their language.

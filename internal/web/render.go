@@ -15,9 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
-
 	"repertoire"
 	"repertoire/internal/i18n"
 	"repertoire/internal/store"
@@ -50,6 +47,9 @@ type Page struct {
 	Flash  string // already localized
 	Data   any
 	Status int
+	// AsAdmin: an instance administrator views a community they do not
+	// belong to (WithAsAdmin); the layout's banner says they act as one.
+	AsAdmin bool
 }
 
 // T translates within a template: {{.T "campaign.title"}} or, inside range,
@@ -111,7 +111,7 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, p
 		return
 	}
 	l := Localizer(r.Context())
-	p := &Page{L: l, Viewer: ViewerFrom(r.Context()), Title: title, Path: r.URL.RequestURI(), Data: data, Status: status}
+	p := &Page{L: l, Viewer: ViewerFrom(r.Context()), Title: title, Path: r.URL.RequestURI(), Data: data, Status: status, AsAdmin: AsAdmin(r.Context())}
 	if id := takeFlash(w, r); id != "" {
 		p.Flash = l.T(id)
 	}
@@ -242,8 +242,10 @@ var funcs = template.FuncMap{
 		return ""
 	},
 	// num formats a count for people: "1,000" / "1 000" (FormatNumber).
-	"num": func(l *i18n.Localizer, n int) string { return FormatNumber(l.Lang, n) },
-	"add": func(a, b int) int { return a + b },
+	"num": func(l *i18n.Localizer, n int) string { return l.Num(n) },
+	// percent formats a percentage: "12%" / "12 %" (FormatPercent).
+	"percent": func(l *i18n.Localizer, p int) string { return l.Percent(p) },
+	"add":     func(a, b int) int { return a + b },
 	// letter turns a section position into its letter: 1 → A.
 	"letter": SectionLetter,
 	// paragraphs splits text on blank lines, for readable bodies without HTML.
@@ -334,20 +336,10 @@ func FormatDate(lang string, t time.Time) string {
 	return t.Format("2 January 2006")
 }
 
-// FormatNumber writes a count the way each language does, digits grouped
-// by three: "100,000" in English, "100 000" with a no-break space
-// (U+00A0) in French, by CLDR's rules. Pages (the "num" function), mails and the campaign's
-// tactics all use it, so a goal reads the same everywhere.
-func FormatNumber(lang string, n int) string {
-	p := englishNumbers
-	if lang == "fr" {
-		p = frenchNumbers
-	}
-	return p.Sprintf("%d", n)
-}
+// FormatNumber writes a count the way each language does: "100,000" in
+// English, "100 000" with a narrow no-break space (U+202F) in French
+// (i18n.FormatNumber, the one formatter of numbers).
+func FormatNumber(lang string, n int) string { return i18n.FormatNumber(lang, n) }
 
-// Printers of numbers by the CLDR rules of each language (x/text).
-var (
-	englishNumbers = message.NewPrinter(language.English)
-	frenchNumbers  = message.NewPrinter(language.French)
-)
+// FormatPercent writes a percentage: "12%" / "12 %" (i18n.FormatPercent).
+func FormatPercent(lang string, p int) string { return i18n.FormatPercent(lang, p) }

@@ -151,9 +151,7 @@ func (c *ShareCards) draw(card ShareCard) ([]byte, error) {
 		return nil, err
 	}
 	text := func(f font.Face, col color.Color, x, y int, s string) int {
-		d := font.Drawer{Dst: img, Src: image.NewUniform(col), Face: f, Dot: fixed.P(x, y)}
-		d.DrawString(s)
-		return d.Dot.X.Round()
+		return drawText(img, f, col, x, y, s)
 	}
 
 	y := 84
@@ -188,6 +186,21 @@ func (c *ShareCards) draw(card ShareCard) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// drawText draws s at x, y and returns where it ends. The Go fonts have
+// no narrow no-break space (U+202F, between a French number's groups):
+// it is drawn as two thirds of a space rather than a missing glyph's box.
+func drawText(img draw.Image, f font.Face, col color.Color, x, y int, s string) int {
+	d := font.Drawer{Dst: img, Src: image.NewUniform(col), Face: f, Dot: fixed.P(x, y)}
+	for i, part := range strings.Split(s, "\u202f") {
+		if i > 0 {
+			space, _ := f.GlyphAdvance(' ')
+			d.Dot.X += space * 2 / 3
+		}
+		d.DrawString(part)
+	}
+	return d.Dot.X.Round()
 }
 
 // wrap breaks s into at most lines lines of width, the last one cut with

@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"image"
+	"image/color"
 	"image/png"
 	"sync"
 	"testing"
@@ -67,5 +69,22 @@ func TestShortenCutsAtASpace(t *testing.T) {
 		if got := Shorten(in, 16); got != want {
 			t.Errorf("Shorten(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// A French count's narrow no-break spaces are drawn narrower than a space
+// (the Go fonts have no glyph for them: without care, a missing glyph's
+// box would stand between the groups).
+func TestShareCardDrawsNarrowSpaces(t *testing.T) {
+	cards := NewShareCards(time.Minute)
+	f, err := cards.face(cards.bold, 84)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 1200, 200))
+	width := func(s string) int { return drawText(img, f, color.Black, 0, 100, s) }
+	joined, narrow, spaced := width("1234"), width("1\u202f234"), width("1 234")
+	if !(joined < narrow && narrow < spaced) {
+		t.Fatalf("widths: 1234 %d, 1 234 (U+202F) %d, 1 234 %d", joined, narrow, spaced)
 	}
 }

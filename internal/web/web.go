@@ -34,6 +34,7 @@ type ctxKey int
 const (
 	viewerKey ctxKey = iota
 	localizerKey
+	asAdminKey
 )
 
 // WithViewer attaches the signed-in person to the request context.
@@ -57,6 +58,19 @@ func ViewerFrom(ctx context.Context) *Viewer {
 		return v()
 	}
 	return nil
+}
+
+// WithAsAdmin marks a request as an instance administrator's in a
+// community they do not belong to: what they do there, they do as
+// administrator, and every page's layout says so (Page.AsAdmin).
+func WithAsAdmin(ctx context.Context) context.Context {
+	return context.WithValue(ctx, asAdminKey, true)
+}
+
+// AsAdmin reports whether the request was marked by WithAsAdmin.
+func AsAdmin(ctx context.Context) bool {
+	b, _ := ctx.Value(asAdminKey).(bool)
+	return b
 }
 
 // ViewerID is the signed-in person's id, "" for a visitor.
