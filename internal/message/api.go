@@ -201,14 +201,14 @@ func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
+	counts, err := h.Store.CountsOf(r.Context(), list)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
 	items := make([]messageJSON, 0, len(list))
 	for _, m := range list {
-		c, err := h.Store.Counts(r.Context(), m)
-		if err != nil {
-			api.Problem(w, r, h.log, err)
-			return
-		}
-		items = append(items, h.messageDoc(m, c))
+		items = append(items, h.messageDoc(m, counts[m.ID]))
 	}
 	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "osdi:messages", items, total, page))
 }
