@@ -33,6 +33,10 @@ type statisticsJSON struct {
 	Queued       int `json:"queued"`
 	Failed       int `json:"failed"`
 	Unsubscribed int `json:"unsubscribed"`
+	// Action Network's names: refused for good; reported as spam.
+	Bounced     int `json:"bounced"`
+	SoftBounced int `json:"soft_bounced"`
+	SpamReports int `json:"spam_reports"`
 }
 
 type messageJSON struct {
@@ -95,7 +99,8 @@ func (h *Handler) messageDoc(m *Message, c Counts) messageJSON {
 	doc := messageJSON{Identifiers: api.Identifiers(m.ID), ID: m.ID, Community: m.CommunityID, From: m.FromName, ReplyTo: m.ReplyTo,
 		Targets: m.Audience.Include, Exclusions: m.Audience.Exclude, Status: m.Status, Versions: []versionJSON{},
 		ScheduledStartDate: api.TimePtr(m.ScheduledAt), SentStartDate: api.TimePtr(m.StartedAt), SentEndDate: api.TimePtr(m.SentAt),
-		TotalTargeted: c.Targeted, Statistics: statisticsJSON{Sent: c.Sent, Queued: c.Queued, Failed: c.Failed, Unsubscribed: c.Unsubscribed},
+		TotalTargeted: c.Targeted, Statistics: statisticsJSON{Sent: c.Sent, Queued: c.Queued, Failed: c.Failed, Unsubscribed: c.Unsubscribed,
+			Bounced: c.Bounced, SoftBounced: c.SoftBounced, SpamReports: c.Complained},
 		Origin: m.Origin, CreatedDate: api.Time(m.CreatedAt), ModifiedDate: api.Time(m.ModifiedAt), BrowserURL: h.baseURL + m.Path(),
 		Links: api.Links{
 			"self":                 api.Link{Href: h.messageURL(m.ID)},

@@ -30,12 +30,12 @@ type row struct {
 }
 
 // insertMail writes one mail to the outbox, pending.
-func insertMail(ctx context.Context, tx *store.Tx, id string, personID, about any, to, subject, body, html, headers string, linkHash any,
+func insertMail(ctx context.Context, tx *store.Tx, id string, personID, about any, to, subject, body, html, headers string, linkHash, bounceHash any,
 	attachments string, list any) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO outbox (id, person_id, to_address, subject, body_text, headers, unsubscribe_hash,
-		status, attempts, next_attempt_at, created_at, attachments, about_person_id, body_html, list_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $9, $10, $11, $12)`,
-		id, personID, to, subject, body, headers, linkHash, tx.Now, attachments, about, html, list)
+		status, attempts, next_attempt_at, created_at, attachments, about_person_id, body_html, list_id, bounce_hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $9, $10, $11, $12, $13)`,
+		id, personID, to, subject, body, headers, linkHash, tx.Now, attachments, about, html, list, bounceHash)
 	if err != nil {
 		return repertoire.Internal(err)
 	}
@@ -44,13 +44,14 @@ func insertMail(ctx context.Context, tx *store.Tx, id string, personID, about an
 
 // insertMailsSQL writes n mails with one statement, mailColumns arguments
 // each: id, person_id, to_address, subject, body_text, headers,
-// unsubscribe_hash, next_attempt_at, created_at, body_html, list_id.
+// unsubscribe_hash, next_attempt_at, created_at, body_html, list_id,
+// bounce_hash.
 func insertMailsSQL(d store.Dialect, n int) string {
 	return `INSERT INTO outbox (id, person_id, to_address, subject, body_text, headers, unsubscribe_hash, next_attempt_at, created_at,
-		body_html, list_id) VALUES ` + store.Rows(d, n, mailColumns)
+		body_html, list_id, bounce_hash) VALUES ` + store.Rows(d, n, mailColumns)
 }
 
-const mailColumns = 11
+const mailColumns = 12
 
 // ExportMails is the mail of a person in their data export: $1 is their
 // id, $2 their address (mail sent before they were known by id).
@@ -365,6 +366,9 @@ func Unreachable() string { return "SELECT person_id FROM email_statuses" }
 type ListCounts struct {
 	Queued, Sent, Failed int
 	Unsubscribed         int // by the link of one of these mails
+	// Reports mailed back about these mails (Bounces): refused for good,
+	// refused for now at least once, reported as abuse.
+	Bounced, SoftBounced, Complained int
 }
 
 // CountList counts the mails of a list by status, and those whose
@@ -381,11 +385,12 @@ func CountLists(ctx context.Context, q store.Queryer, listIDs []string) (map[str
 	for _, id := range listIDs {
 		out[id] = ListCounts{}
 	}
-	err := store.EachByID(ctx, q, `SELECT list_id, status, COUNT(*), COUNT(unsubscribed_at) FROM outbox WHERE list_id IN $ids
+	err := store.EachByID(ctx, q, `SELECT list_id, status, COUNT(*), COUNT(unsubscribed_at), COUNT(bounced_at),
+		COUNT(CASE WHEN soft_bounces > 0 THEN 1 END), COUNT(complained_at) FROM outbox WHERE list_id IN $ids
 		GROUP BY list_id, status`, listIDs, func(r store.Scanner) error {
 		var id, status string
-		var n, unsub int
-		if err := r.Scan(&id, &status, &n, &unsub); err != nil {
+		var n, unsub, bounced, soft, complained int
+		if err := r.Scan(&id, &status, &n, &unsub, &bounced, &soft, &complained); err != nil {
 			return repertoire.Internal(err)
 		}
 		c := out[id]
@@ -398,6 +403,9 @@ func CountLists(ctx context.Context, q store.Queryer, listIDs []string) (map[str
 			c.Queued += n
 		}
 		c.Unsubscribed += unsub
+		c.Bounced += bounced
+		c.SoftBounced += soft
+		c.Complained += complained
 		out[id] = c
 		return nil
 	})

@@ -23,14 +23,18 @@ import (
 
 // Worker drains the outbox. Its settings may be changed before Run.
 type Worker struct {
-	From        string        // overrides the sender stored with each mail ("Name <addr>")
-	Senders     int           // messages delivered at once
-	Batch       int           // messages claimed per transaction
-	Poll        time.Duration // how often to look for due mail when idle
-	Backoff     time.Duration // wait after the first failure; doubles each time
-	MaxBackoff  time.Duration
-	MaxAttempts int           // then the message is marked failed
-	Lease       time.Duration // how long a claimed message is hidden from other workers
+	From string // overrides the sender stored with each mail ("Name <addr>")
+	// BounceDomain is the inbound domain the bounces of mails to people
+	// go to (each its own envelope sender, BounceAddress); "" leaves the
+	// sender's address as envelope sender.
+	BounceDomain string
+	Senders      int           // messages delivered at once
+	Batch        int           // messages claimed per transaction
+	Poll         time.Duration // how often to look for due mail when idle
+	Backoff      time.Duration // wait after the first failure; doubles each time
+	MaxBackoff   time.Duration
+	MaxAttempts  int           // then the message is marked failed
+	Lease        time.Duration // how long a claimed message is hidden from other workers
 	// RecordEvery is how often Run records what was sent: a crash loses
 	// at most that much of the record, and those mails go again.
 	RecordEvery time.Duration
@@ -362,7 +366,7 @@ func (w *Worker) compose(r row) (*Outgoing, error) {
 	msg.SetMessageIDWithValue(r.ID + "@" + sender.Address[strings.LastIndexByte(sender.Address, '@')+1:])
 	names := make([]string, 0, len(r.Headers))
 	for name := range r.Headers {
-		if name != headerFrom {
+		if name != headerFrom && name != headerBounce {
 			names = append(names, name)
 		}
 	}
@@ -383,5 +387,9 @@ func (w *Worker) compose(r row) (*Outgoing, error) {
 	if _, err := msg.WriteTo(&buf); err != nil {
 		return nil, err
 	}
-	return &Outgoing{ID: r.ID, From: sender.Address, To: r.To, Subject: r.Subject, Raw: buf.Bytes()}, nil
+	envelope := sender.Address
+	if secret := r.Headers[headerBounce]; secret != "" && w.BounceDomain != "" {
+		envelope = BounceAddress(r.ID, secret, w.BounceDomain)
+	}
+	return &Outgoing{ID: r.ID, From: envelope, To: r.To, Subject: r.Subject, Raw: buf.Bytes()}, nil
 }
