@@ -188,6 +188,16 @@ func TestBouncesAndComplaintsMailedBackMarkTheAddress(t *testing.T) {
 		if d.Statistics.Bounced != 1 || d.Statistics.SoftBounced != 1 || d.Statistics.SpamReports != 2 || d.Statistics.Sent != 4 {
 			t.Errorf("counts: %+v", d.Statistics)
 		}
+		// The list reads the same counts, a page in one query.
+		var list struct {
+			Embedded struct {
+				Messages []messageDoc `json:"osdi:messages"`
+			} `json:"_embedded"`
+		}
+		app.API(t, "GET", "/api/v1/messages", f.org, nil, &list)
+		if len(list.Embedded.Messages) != 1 || list.Embedded.Messages[0].Statistics != d.Statistics {
+			t.Errorf("the list's counts: %+v, want %+v", list.Embedded.Messages, d.Statistics)
+		}
 		b := app.Browser()
 		b.SignIn(t, "olga@example.org", password)
 		_, page := b.Get(t, "/messages/"+m.ID)

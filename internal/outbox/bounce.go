@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"database/sql"
@@ -94,7 +95,7 @@ func (b *Bounces) isFeedback(address string) bool {
 // counted. Anything else (an auto-reply, a report of a delivery) is
 // taken and forgotten: answering it with an error would only bounce back.
 func (b *Bounces) Receive(ctx context.Context, address string, raw []byte) error {
-	rep, err := ParseReport(strings.NewReader(string(raw)))
+	rep, err := ParseReport(bytes.NewReader(raw))
 	if err != nil || rep.Kind == "" {
 		return nil
 	}

@@ -385,12 +385,11 @@ func CountLists(ctx context.Context, q store.Queryer, listIDs []string) (map[str
 	for _, id := range listIDs {
 		out[id] = ListCounts{}
 	}
-	err := store.EachByID(ctx, q, `SELECT list_id, status, COUNT(*), COUNT(unsubscribed_at), COUNT(bounced_at),
-		COUNT(CASE WHEN soft_bounces > 0 THEN 1 END), COUNT(complained_at) FROM outbox WHERE list_id IN $ids
+	err := store.EachByID(ctx, q, `SELECT list_id, status, COUNT(*), COUNT(unsubscribed_at) FROM outbox WHERE list_id IN $ids
 		GROUP BY list_id, status`, listIDs, func(r store.Scanner) error {
 		var id, status string
-		var n, unsub, bounced, soft, complained int
-		if err := r.Scan(&id, &status, &n, &unsub, &bounced, &soft, &complained); err != nil {
+		var n, unsub int
+		if err := r.Scan(&id, &status, &n, &unsub); err != nil {
 			return repertoire.Internal(err)
 		}
 		c := out[id]
@@ -403,9 +402,24 @@ func CountLists(ctx context.Context, q store.Queryer, listIDs []string) (map[str
 			c.Queued += n
 		}
 		c.Unsubscribed += unsub
-		c.Bounced += bounced
-		c.SoftBounced += soft
-		c.Complained += complained
+		out[id] = c
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The reports: the few mails that had one (outbox_reported), so that
+	// the counts above stay an index-only read of outbox_list.
+	err = store.EachByID(ctx, q, `SELECT list_id, COUNT(bounced_at), COUNT(CASE WHEN soft_bounces > 0 THEN 1 END), COUNT(complained_at)
+		FROM outbox WHERE list_id IN $ids AND list_id IS NOT NULL AND (bounced_at IS NOT NULL OR complained_at IS NOT NULL OR soft_bounces > 0)
+		GROUP BY list_id`, listIDs, func(r store.Scanner) error {
+		var id string
+		var bounced, soft, complained int
+		if err := r.Scan(&id, &bounced, &soft, &complained); err != nil {
+			return repertoire.Internal(err)
+		}
+		c := out[id]
+		c.Bounced, c.SoftBounced, c.Complained = bounced, soft, complained
 		out[id] = c
 		return nil
 	})

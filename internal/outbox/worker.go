@@ -62,7 +62,7 @@ func NewWorker(db *store.DB, t Transport, log *slog.Logger) *Worker {
 		MaxBackoff:  time.Hour,
 		MaxAttempts: 10,
 		Lease:       5 * time.Minute,
-		RecordEvery: 100 * time.Millisecond,
+		RecordEvery: 500 * time.Millisecond,
 		KeepFailed:  7 * 24 * time.Hour,
 		SweepEvery:  time.Hour,
 		db:          db,
@@ -138,8 +138,11 @@ func (w *Worker) Run(ctx context.Context) {
 				w.log.Error("outbox sweep", "err", err)
 			}
 		}
+		// A whole batch a claim, as DeliverDue claims: the database's
+		// writer (SQLite has one) is shared with whatever writes the
+		// mail, and small claims would take it ever more often.
 		free := limit - int(inFlight.Load())
-		if free <= 0 {
+		if free < batch {
 			select {
 			case <-ctx.Done():
 				return
@@ -147,7 +150,7 @@ func (w *Worker) Run(ctx context.Context) {
 			}
 			continue
 		}
-		rows, err := claim(ctx, w.db, min(batch, free), store.Now().Add(w.Lease))
+		rows, err := claim(ctx, w.db, batch, store.Now().Add(w.Lease))
 		// An unavailable database is logged once, by the server.
 		if err != nil && ctx.Err() == nil && repertoire.ErrorCode(err) != repertoire.EUNAVAILABLE {
 			w.log.Error("outbox", "err", err)
