@@ -250,14 +250,25 @@ func InboundToken(address, domain string) (string, bool) {
 	return token, true
 }
 
+// Mailbox is another family of addresses the inbound listener receives
+// for, beside letters' (the outbox's bounce addresses).
+type Mailbox interface {
+	// Accepts tells whether the address is one of the mailbox's that
+	// exists; an error is a failure to find out (try again later).
+	Accepts(ctx context.Context, address string) (bool, error)
+	// Receive takes a mail sent to one of its addresses (raw, as read).
+	Receive(ctx context.Context, address string, raw []byte) error
+}
+
 // NewInboundServer is the SMTP listener of letters' inbound addresses at
-// domain: recipients are refused at RCPT unless they are a letter
-// campaign's, mails over maxBytes at DATA. Serve it on a listener.
-func NewInboundServer(s *Store, domain string, maxBytes int64, log *slog.Logger) *smtp.Server {
+// domain, and of the mailboxes': recipients are refused at RCPT unless
+// they are a letter campaign's or a mailbox accepts them, mails over
+// maxBytes at DATA. Serve it on a listener.
+func NewInboundServer(s *Store, domain string, maxBytes int64, log *slog.Logger, mailboxes ...Mailbox) *smtp.Server {
 	if maxBytes <= 0 {
 		maxBytes = DefaultInboundMaxBytes
 	}
-	srv := smtp.NewServer(&inboundBackend{store: s, domain: domain, log: log})
+	srv := smtp.NewServer(&inboundBackend{store: s, domain: domain, log: log, mailboxes: mailboxes})
 	srv.Domain = domain
 	srv.MaxMessageBytes = maxBytes
 	srv.MaxRecipients = 10
@@ -280,9 +291,10 @@ func (l addresslessLog) Printf(format string, _ ...any) {
 func (l addresslessLog) Println(...any) { l.log.Warn("inbound SMTP: error") }
 
 type inboundBackend struct {
-	store  *Store
-	domain string
-	log    *slog.Logger
+	store     *Store
+	domain    string
+	log       *slog.Logger
+	mailboxes []Mailbox
 }
 
 func (b *inboundBackend) NewSession(*smtp.Conn) (smtp.Session, error) {
@@ -292,6 +304,13 @@ func (b *inboundBackend) NewSession(*smtp.Conn) (smtp.Session, error) {
 type inboundSession struct {
 	b       *inboundBackend
 	letters []string // the letter campaigns of the accepted recipients
+	others  []mailboxRcpt
+}
+
+// mailboxRcpt is a recipient a mailbox accepted.
+type mailboxRcpt struct {
+	m       Mailbox
+	address string
 }
 
 var errUnknownRecipient = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such recipient here"}
@@ -300,19 +319,31 @@ var errTryLater = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 
 
 var errUnreadable = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "The message has no readable sender"}
 
-func (x *inboundSession) Reset()        { x.letters = nil }
+func (x *inboundSession) Reset()        { x.letters, x.others = nil, nil }
 func (x *inboundSession) Logout() error { return nil }
 
 func (x *inboundSession) Mail(string, *smtp.MailOptions) error { return nil }
 
-// Rcpt accepts only the address of an existing letter campaign.
+// Rcpt accepts only the address of an existing letter campaign, or one
+// a mailbox accepts.
 func (x *inboundSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	token, ok := InboundToken(to, x.b.domain)
-	if !ok {
-		return errUnknownRecipient
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	token, ok := InboundToken(to, x.b.domain)
+	if !ok {
+		for _, m := range x.b.mailboxes {
+			ok, err := m.Accepts(ctx, to)
+			if err != nil {
+				x.b.log.Error("inbound mail: reading the recipient", "err", err)
+				return errTryLater
+			}
+			if ok {
+				x.others = append(x.others, mailboxRcpt{m: m, address: to})
+				return nil
+			}
+		}
+		return errUnknownRecipient
+	}
 	id, err := x.b.store.byInboundToken(ctx, token)
 	switch {
 	case err == errNotFound:
@@ -337,12 +368,21 @@ func (x *inboundSession) Data(r io.Reader) error {
 	if err != nil {
 		return err // too large: go-smtp's 552
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, o := range x.others {
+		if err := o.m.Receive(ctx, o.address, raw); err != nil {
+			x.b.log.Error("inbound mail: recording it", "err", err)
+			return errTryLater
+		}
+	}
+	if len(x.letters) == 0 {
+		return nil
+	}
 	rc, err := ParseMail(bytes.NewReader(raw))
 	if err != nil {
 		return errUnreadable
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	for _, id := range x.letters {
 		if err := x.b.store.Receive(ctx, id, rc); err != nil {
 			x.b.log.Error("inbound mail: recording it", "err", err)

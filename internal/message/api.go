@@ -34,6 +34,10 @@ type statisticsJSON struct {
 	Queued       int `json:"queued"`
 	Failed       int `json:"failed"`
 	Unsubscribed int `json:"unsubscribed"`
+	// Action Network's names: refused for good; reported as spam.
+	Bounced     int `json:"bounced"`
+	SoftBounced int `json:"soft_bounced"`
+	SpamReports int `json:"spam_reports"`
 }
 
 type messageJSON struct {
@@ -96,7 +100,8 @@ func (h *Handler) messageDoc(m *Message, c Counts) messageJSON {
 	doc := messageJSON{Identifiers: api.Identifiers(m.ID), ID: m.ID, Community: m.CommunityID, From: m.FromName, ReplyTo: m.ReplyTo,
 		Targets: m.Audience.Include, Exclusions: m.Audience.Exclude, Status: m.Status, Versions: []versionJSON{},
 		ScheduledStartDate: api.TimePtr(m.ScheduledAt), SentStartDate: api.TimePtr(m.StartedAt), SentEndDate: api.TimePtr(m.SentAt),
-		TotalTargeted: c.Targeted, Statistics: statisticsJSON{Sent: c.Sent, Queued: c.Queued, Failed: c.Failed, Unsubscribed: c.Unsubscribed},
+		TotalTargeted: c.Targeted, Statistics: statisticsJSON{Sent: c.Sent, Queued: c.Queued, Failed: c.Failed, Unsubscribed: c.Unsubscribed,
+			Bounced: c.Bounced, SoftBounced: c.SoftBounced, SpamReports: c.Complained},
 		Origin: m.Origin, CreatedDate: api.Time(m.CreatedAt), ModifiedDate: api.Time(m.ModifiedAt), BrowserURL: h.baseURL + m.Path(),
 		Links: api.Links{
 			"self":                 api.Link{Href: h.messageURL(m.ID)},
@@ -205,14 +210,14 @@ func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
+	counts, err := h.Store.CountsOf(r.Context(), list)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
 	items := make([]messageJSON, 0, len(list))
 	for _, m := range list {
-		c, err := h.Store.Counts(r.Context(), m)
-		if err != nil {
-			api.Problem(w, r, h.log, err)
-			return
-		}
-		items = append(items, h.messageDoc(m, c))
+		items = append(items, h.messageDoc(m, counts[m.ID]))
 	}
 	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "osdi:messages", items, total, page))
 }

@@ -77,6 +77,16 @@ func BenchmarkSend(b *testing.B) {
 					b.Fatalf("send: %d", st)
 				}
 				for {
+					// The sink's count costs nothing; the outbox's is read
+					// once the sink has them all, so that watching does
+					// not weigh on what is watched.
+					if sink.Count()-before < benchRecipients+1 {
+						if time.Since(start) > 10*time.Minute {
+							b.Fatalf("after 10 minutes: %d mails reached the sink", sink.Count()-before)
+						}
+						time.Sleep(50 * time.Millisecond)
+						continue
+					}
 					counts, err := outbox.CountList(context.Background(), app.DB.Reader(), m.ID)
 					if err != nil {
 						b.Fatal(err)
@@ -90,7 +100,7 @@ func BenchmarkSend(b *testing.B) {
 					if time.Since(start) > 10*time.Minute {
 						b.Fatalf("after 10 minutes: %+v", counts)
 					}
-					time.Sleep(200 * time.Millisecond)
+					time.Sleep(50 * time.Millisecond)
 				}
 				total += time.Since(start)
 				cpu += cpuTime() - cpuBefore

@@ -29,6 +29,9 @@ type messageDoc struct {
 	ScheduledStartDate string `json:"scheduled_start_date"`
 	Statistics         struct {
 		Sent, Queued, Failed, Unsubscribed int
+		Bounced                            int `json:"bounced"`
+		SoftBounced                        int `json:"soft_bounced"`
+		SpamReports                        int `json:"spam_reports"`
 	} `json:"statistics"`
 	BrowserURL string `json:"browser_url"`
 }

@@ -445,8 +445,25 @@ type Counts struct {
 
 // Counts reads a message's counts.
 func (s *Store) Counts(ctx context.Context, m *Message) (Counts, error) {
-	c, err := outbox.CountList(ctx, s.db.Reader(), m.ID)
-	return Counts{Targeted: m.Targeted, ListCounts: c}, err
+	c, err := s.CountsOf(ctx, []*Message{m})
+	return c[m.ID], err
+}
+
+// CountsOf reads the counts of a page of messages in one query, by id.
+func (s *Store) CountsOf(ctx context.Context, ms []*Message) (map[string]Counts, error) {
+	ids := make([]string, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	lists, err := outbox.CountLists(ctx, s.db.Reader(), ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]Counts, len(ms))
+	for _, m := range ms {
+		out[m.ID] = Counts{Targeted: m.Targeted, ListCounts: lists[m.ID]}
+	}
+	return out, nil
 }
 
 // erase is message's step of a person's erasure: the rows saying they

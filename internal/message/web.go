@@ -69,14 +69,13 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ms, _, err := h.Store.List(r.Context(), ListQuery{CommunityID: p.Community.ID, Admin: true, Limit: 200})
+	var counts map[string]Counts
+	if err == nil {
+		counts, err = h.Store.CountsOf(r.Context(), ms)
+	}
 	d := listData{place: p}
 	for _, m := range ms {
-		if err != nil {
-			break
-		}
-		var c Counts
-		c, err = h.Store.Counts(r.Context(), m)
-		d.Messages = append(d.Messages, listItem{Message: m, Counts: c})
+		d.Messages = append(d.Messages, listItem{Message: m, Counts: counts[m.ID]})
 	}
 	if err != nil {
 		h.pages.Error(w, r, err)

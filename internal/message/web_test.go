@@ -159,3 +159,43 @@ func TestAMessageScheduledGoesOutAtItsTimeAndCanBeTakenBack(t *testing.T) {
 		app.Mail.Wait(t, "ana@example.org", "Tomorrow")
 	})
 }
+
+// The organizer's dashboard shows what is scheduled to go out and when,
+// in their language, and leaves it once it is taken back.
+func TestTheDashboardShowsScheduledMessages(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app)
+		m := f.create(t, map[string]any{"subject": "Strike day", "body": "Be there.", "targets": parts("members", "")})
+		at := time.Date(time.Now().Year()+1, time.December, 1, 9, 30, 0, 0, time.UTC)
+		if st := app.API(t, "POST", "/api/v1/messages/"+m.ID+"/schedule", f.org, map[string]any{"scheduled_start_date": at.Format(time.RFC3339)}, nil); st != 200 {
+			t.Fatalf("schedule: %d", st)
+		}
+		b := app.Browser()
+		b.SignIn(t, "olga@example.org", password)
+		_, page := b.Get(t, "/dashboard")
+		for _, want := range []string{"Message “Strike day” to be sent", `href="/messages/` + m.ID + `"`, "1 December", `datetime="` + at.Format("2006-01-02")} {
+			if !strings.Contains(page, want) {
+				t.Errorf("dashboard lacks %q", want)
+			}
+		}
+		b.Lang = "fr"
+		if _, page = b.Get(t, "/dashboard"); !strings.Contains(page, "Message « Strike day » à envoyer") || !strings.Contains(page, "1er décembre") {
+			t.Error("the French dashboard lacks the scheduled message")
+		}
+		if st := app.API(t, "POST", "/api/v1/messages/"+m.ID+"/schedule", f.org, map[string]any{"scheduled_start_date": "2001-01-01T00:00:00Z"}, nil); st != 422 {
+			t.Errorf("scheduling in the past: %d", st)
+		}
+		other := app.Browser()
+		app.Token(t, "omar@example.org", "Omar", false)
+		other.SignIn(t, "omar@example.org", password)
+		if _, page = other.Get(t, "/dashboard"); strings.Contains(page, "Strike day") {
+			t.Error("another organizer's dashboard shows the riders' message")
+		}
+		if st, _ := b.Post(t, "/messages/"+m.ID+"/unschedule", url.Values{}); st != 200 {
+			t.Fatalf("unschedule: %d", st)
+		}
+		if _, page = b.Get(t, "/dashboard"); strings.Contains(page, "Strike day") {
+			t.Error("a message taken back to its draft is still on the dashboard")
+		}
+	})
+}

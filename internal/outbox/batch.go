@@ -62,7 +62,7 @@ func enqueueChunk(ctx context.Context, tx *store.Tx, exec func(string, []any) er
 	}
 	args := make([]any, 0, mailColumns*len(msgs))
 	for _, m := range msgs {
-		var personID, linkHash any
+		var personID, linkHash, bounceHash any
 		body, html, headers := m.Body, m.HTML, plain
 		sender := from
 		if m.FromName != "" {
@@ -86,7 +86,9 @@ func enqueueChunk(ctx context.Context, tx *store.Tx, exec func(string, []any) er
 			token, hash := unsubscribeToken(id)
 			link := baseURL + "/unsubscribe/" + token
 			body, html = withFooter(m.Body, f, link), withHTMLFooter(m.HTML, f, link)
-			headers, linkHash = unsubscribeHeaders(sender, link), hash
+			var bounce string
+			bounce, bounceHash = bounceToken()
+			headers, linkHash = unsubscribeHeaders(sender, link, bounce), hash
 		} else if !m.Transactional {
 			return repertoire.Internal(fmt.Errorf("outbox: news to an address without a person cannot be unsubscribed from"))
 		}
@@ -101,7 +103,7 @@ func enqueueChunk(ctx context.Context, tx *store.Tx, exec func(string, []any) er
 		if headers, err = withReplyTo(headers, m.ReplyTo); err != nil {
 			return err
 		}
-		args = append(args, id, personID, to.Address, subject, body, headers, linkHash, tx.Now, tx.Now, html, nullable(m.List))
+		args = append(args, id, personID, to.Address, subject, body, headers, linkHash, tx.Now, tx.Now, html, nullable(m.List), bounceHash)
 	}
 	if len(args) == 0 {
 		return nil

@@ -8,7 +8,9 @@ package outbox
 
 import (
 	"context"
+	"crypto/rand"
 	"embed"
+	"encoding/base32"
 	"encoding/json"
 	"errors"
 	"html"
@@ -93,7 +95,7 @@ func Enqueue(ctx context.Context, tx *store.Tx, baseURL string, m Message) error
 	from := senderOf(DefaultFrom(baseURL), m.FromName)
 	headers := plainHeaders(from)
 	body, html := m.Body, m.HTML
-	var personID, linkHash any
+	var personID, linkHash, bounceHash any
 	if m.PersonID != "" {
 		personID = m.PersonID
 		status, err := EmailStatus(ctx, tx, m.PersonID)
@@ -110,7 +112,9 @@ func Enqueue(ctx context.Context, tx *store.Tx, baseURL string, m Message) error
 		token, hash := unsubscribeToken(id)
 		link := baseURL + "/unsubscribe/" + token
 		body, html = withFooter(body, f, link), withHTMLFooter(html, f, link)
-		headers, linkHash = unsubscribeHeaders(from, link), hash
+		var bounce string
+		bounce, bounceHash = bounceToken()
+		headers, linkHash = unsubscribeHeaders(from, link, bounce), hash
 	}
 	attachments := "[]"
 	if len(m.Attachments) > 0 {
@@ -127,7 +131,7 @@ func Enqueue(ctx context.Context, tx *store.Tx, baseURL string, m Message) error
 	if m.About != "" {
 		about = m.About
 	}
-	return insertMail(ctx, tx, id, personID, about, to.Address, subject, body, html, headers, linkHash, attachments, nullable(m.List))
+	return insertMail(ctx, tx, id, personID, about, to.Address, subject, body, html, headers, linkHash, bounceHash, attachments, nullable(m.List))
 }
 
 // footer is the unsubscribe footer of one language, rendered around the
@@ -210,14 +214,32 @@ func plainHeaders(from string) string {
 }
 
 // unsubscribeHeaders is the headers JSON of a mail carrying link: RFC 2369
-// List-Unsubscribe and RFC 8058 one-click.
-func unsubscribeHeaders(from, link string) string {
+// List-Unsubscribe and RFC 8058 one-click, and the secret of its bounce
+// address (headerBounce, not a header of the mail).
+func unsubscribeHeaders(from, link, bounce string) string {
 	b, _ := json.Marshal(struct {
 		From      string `json:"From"`
 		Unsub     string `json:"List-Unsubscribe"`
 		UnsubPost string `json:"List-Unsubscribe-Post"`
-	}{from, "<" + link + ">", oneClick})
+		Bounce    string `json:"Repertoire-Bounce"`
+	}{from, "<" + link + ">", oneClick, bounce})
 	return string(b)
+}
+
+// headerBounce carries, in a row's headers JSON until the mail is sent,
+// the secret of its bounce address (BounceAddress): the worker takes it
+// for the envelope sender and writes no such header.
+const headerBounce = "Repertoire-Bounce"
+
+// bounceToken mints the secret of a mail's bounce address: 96 random
+// bits in lower-case base32 (20 characters: the address's local part
+// stays within RFC 5321's 64, and a server folding case keeps it), and
+// its hash, which the row keeps.
+func bounceToken() (secret, hash string) {
+	b := make([]byte, 12)
+	rand.Read(b)
+	secret = strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+	return secret, store.HashToken(secret)
 }
 
 // DefaultFrom is the sender of every mail: a no-reply address on the host

@@ -740,3 +740,110 @@ func TestNewTransportChoosesFromFlags(t *testing.T) {
 		t.Fatalf("a transport without anywhere to send: %v", tr)
 	}
 }
+
+// A worker stopped in the middle of a send (a restart) records what it
+// handed to SMTP and gives back what it had claimed; the next one
+// delivers the rest, each mail once, while claiming ahead and recording
+// behind its senders.
+func TestAWorkerStoppedMidSendLeavesTheRestOnceToTheNext(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		const n = 400
+		err := db.Write(context.Background(), func(tx *store.Tx) error {
+			msgs := make([]outbox.Message, n)
+			for i := range msgs {
+				msgs[i] = outbox.Message{To: fmt.Sprintf("m%d@example.org", i), Subject: fmt.Sprintf("Mail %d", i), Body: "…", Transactional: true}
+			}
+			return outbox.EnqueueBatch(context.Background(), tx, baseURL, msgs)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sink := testkit.StartSink(t)
+		first := newWorker(t, db, sink.URL(), "")
+		first.Batch, first.Senders = 20, 4
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { first.Run(ctx); close(done) }()
+		for deadline := time.Now().Add(20 * time.Second); len(sink.All()) < n/4; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the first worker delivered nothing")
+			}
+		}
+		cancel()
+		<-done
+		stopped := len(sink.All())
+		if stopped >= n {
+			t.Fatalf("the first worker delivered all %d mails before it was stopped", stopped)
+		}
+		var leased int
+		if err := db.Reader().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND next_attempt_at > $1`,
+			store.Now()).Scan(&leased); err != nil {
+			t.Fatal(err)
+		}
+		if leased != 0 {
+			t.Errorf("%d mails still leased by the stopped worker", leased)
+		}
+		second := newWorker(t, db, sink.URL(), "")
+		second.Batch = 20
+		run(t, second)
+		for deadline := time.Now().Add(20 * time.Second); len(sink.All()) < n; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("after the restart: %d of %d mails delivered", len(sink.All()), n)
+			}
+		}
+		time.Sleep(200 * time.Millisecond) // a mail sent twice would arrive now
+		seen := map[string]int{}
+		for _, m := range sink.All() {
+			seen[m.Subject]++
+		}
+		for i := range n {
+			if c := seen[fmt.Sprintf("Mail %d", i)]; c != 1 {
+				t.Errorf("Mail %d received %d times", i, c)
+			}
+		}
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			var sent int
+			if err := db.Reader().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM outbox WHERE status = 'sent' AND attempts = 1`).Scan(&sent); err != nil {
+				t.Fatal(err)
+			}
+			if sent == n {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d of %d mails recorded sent once", sent, n)
+			}
+		}
+	})
+}
+
+// A page of lists is counted in one query: each list its own mails, and
+// a list without any all zeros.
+func TestCountListsCountsEachListOfAPage(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		sink := testkit.StartSink(t)
+		w := newWorker(t, db, sink.URL(), "")
+		a, b := store.NewID(), store.NewID()
+		for i, list := range []string{a, a, a, b} {
+			p := addPerson(t, db, fmt.Sprintf("p%d@example.org", i), outbox.StatusSubscribed)
+			enqueue(t, db, outbox.Message{PersonID: p, To: fmt.Sprintf("p%d@example.org", i), Subject: "News", Body: "…", List: list})
+		}
+		for deliverDue(t, w) > 0 {
+		}
+		p := addPerson(t, db, "late@example.org", outbox.StatusSubscribed)
+		enqueue(t, db, outbox.Message{PersonID: p, To: "late@example.org", Subject: "News", Body: "…", List: b})
+		got, err := outbox.CountLists(context.Background(), db.Reader(), []string{a, b, "none"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]outbox.ListCounts{a: {Sent: 3}, b: {Sent: 1, Queued: 1}, "none": {}}
+		for id, c := range want {
+			if got[id] != c {
+				t.Errorf("list %s: %+v, want %+v", id, got[id], c)
+			}
+		}
+		one, err := outbox.CountList(context.Background(), db.Reader(), b)
+		if err != nil || one != want[b] {
+			t.Errorf("CountList(b) = %+v, %v", one, err)
+		}
+	})
+}

@@ -30,12 +30,12 @@ type row struct {
 }
 
 // insertMail writes one mail to the outbox, pending.
-func insertMail(ctx context.Context, tx *store.Tx, id string, personID, about any, to, subject, body, html, headers string, linkHash any,
+func insertMail(ctx context.Context, tx *store.Tx, id string, personID, about any, to, subject, body, html, headers string, linkHash, bounceHash any,
 	attachments string, list any) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO outbox (id, person_id, to_address, subject, body_text, headers, unsubscribe_hash,
-		status, attempts, next_attempt_at, created_at, attachments, about_person_id, body_html, list_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $9, $10, $11, $12)`,
-		id, personID, to, subject, body, headers, linkHash, tx.Now, attachments, about, html, list)
+		status, attempts, next_attempt_at, created_at, attachments, about_person_id, body_html, list_id, bounce_hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $9, $10, $11, $12, $13)`,
+		id, personID, to, subject, body, headers, linkHash, tx.Now, attachments, about, html, list, bounceHash)
 	if err != nil {
 		return repertoire.Internal(err)
 	}
@@ -44,13 +44,14 @@ func insertMail(ctx context.Context, tx *store.Tx, id string, personID, about an
 
 // insertMailsSQL writes n mails with one statement, mailColumns arguments
 // each: id, person_id, to_address, subject, body_text, headers,
-// unsubscribe_hash, next_attempt_at, created_at, body_html, list_id.
+// unsubscribe_hash, next_attempt_at, created_at, body_html, list_id,
+// bounce_hash.
 func insertMailsSQL(d store.Dialect, n int) string {
 	return `INSERT INTO outbox (id, person_id, to_address, subject, body_text, headers, unsubscribe_hash, next_attempt_at, created_at,
-		body_html, list_id) VALUES ` + store.Rows(d, n, mailColumns)
+		body_html, list_id, bounce_hash) VALUES ` + store.Rows(d, n, mailColumns)
 }
 
-const mailColumns = 11
+const mailColumns = 12
 
 // ExportMails is the mail of a person in their data export: $1 is their
 // id, $2 their address (mail sent before they were known by id).
@@ -102,7 +103,7 @@ func claim(ctx context.Context, db *store.DB, n int, until time.Time) ([]row, er
 		for i, r := range rows {
 			ids[i] = r.ID
 		}
-		in, args := store.In(ids, 2)
+		in, args := inList(tx.Dialect, ids)
 		_, err = tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = $1 WHERE id IN (`+in+`)`, append([]any{until}, args...)...)
 		if err != nil {
 			return repertoire.Internal(err)
@@ -110,6 +111,21 @@ func claim(ctx context.Context, db *store.DB, n int, until time.Time) ([]row, er
 		return nil
 	})
 	return rows, err
+}
+
+// inList is the list of an IN after one "$1" argument: "$2, $3, …" on
+// PostgreSQL, "?, ?, …" on SQLite (which numbers them after $1), whose
+// driver resolves each "$N" by a scan of those seen so far, which made
+// a batch's statements quadratic in its size.
+func inList(d store.Dialect, vals []string) (string, []any) {
+	if d != store.SQLite {
+		return store.In(vals, 2)
+	}
+	args := make([]any, len(vals))
+	for i, v := range vals {
+		args[i] = v
+	}
+	return strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", "), args
 }
 
 // outcome is what became of one delivery attempt.
@@ -160,7 +176,7 @@ func record(ctx context.Context, db *store.DB, outs []outcome) error {
 			// keeps what the export, the metrics and the unsubscribe link
 			// need (its hash, created_at). attempts+1 is this attempt:
 			// the row was leased to this worker.
-			in, args := store.In(sent[start:min(start+500, len(sent))], 2)
+			in, args := inList(tx.Dialect, sent[start:min(start+500, len(sent))])
 			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = $1, last_error = '',
 				body_text = '', body_html = '', headers = '{}', attachments = '[]' WHERE id IN (`+in+`)`, append([]any{tx.Now}, args...)...); err != nil {
 				return repertoire.Internal(err)
@@ -203,7 +219,7 @@ func release(ctx context.Context, db *store.DB, ids []string) error {
 		return nil
 	}
 	return db.Write(ctx, func(tx *store.Tx) error {
-		in, args := store.In(ids, 2)
+		in, args := inList(tx.Dialect, ids)
 		_, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = $1 WHERE status = 'pending' AND id IN (`+in+`)`,
 			append([]any{tx.Now}, args...)...)
 		if err != nil {
@@ -350,23 +366,33 @@ func Unreachable() string { return "SELECT person_id FROM email_statuses" }
 type ListCounts struct {
 	Queued, Sent, Failed int
 	Unsubscribed         int // by the link of one of these mails
+	// Reports mailed back about these mails (Bounces): refused for good,
+	// refused for now at least once, reported as abuse.
+	Bounced, SoftBounced, Complained int
 }
 
 // CountList counts the mails of a list by status, and those whose
 // unsubscribe link was used (the outbox_list index: one range of it).
 func CountList(ctx context.Context, q store.Queryer, listID string) (ListCounts, error) {
-	var c ListCounts
-	rows, err := q.QueryContext(ctx, `SELECT status, COUNT(*), COUNT(unsubscribed_at) FROM outbox WHERE list_id = $1 GROUP BY status`, listID)
-	if err != nil {
-		return c, repertoire.Internal(err)
+	c, err := CountLists(ctx, q, []string{listID})
+	return c[listID], err
+}
+
+// CountLists is CountList for the lists of a page (a page of messages),
+// one query for them all: every id given is in the map.
+func CountLists(ctx context.Context, q store.Queryer, listIDs []string) (map[string]ListCounts, error) {
+	out := make(map[string]ListCounts, len(listIDs))
+	for _, id := range listIDs {
+		out[id] = ListCounts{}
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var status string
+	err := store.EachByID(ctx, q, `SELECT list_id, status, COUNT(*), COUNT(unsubscribed_at) FROM outbox WHERE list_id IN $ids
+		GROUP BY list_id, status`, listIDs, func(r store.Scanner) error {
+		var id, status string
 		var n, unsub int
-		if err := rows.Scan(&status, &n, &unsub); err != nil {
-			return c, repertoire.Internal(err)
+		if err := r.Scan(&id, &status, &n, &unsub); err != nil {
+			return repertoire.Internal(err)
 		}
+		c := out[id]
 		switch status {
 		case "sent":
 			c.Sent += n
@@ -376,9 +402,29 @@ func CountList(ctx context.Context, q store.Queryer, listID string) (ListCounts,
 			c.Queued += n
 		}
 		c.Unsubscribed += unsub
+		out[id] = c
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	if err := rows.Err(); err != nil {
-		return c, repertoire.Internal(err)
+	// The reports: the few mails that had one (outbox_reported), so that
+	// the counts above stay an index-only read of outbox_list.
+	err = store.EachByID(ctx, q, `SELECT list_id, COUNT(bounced_at), COUNT(CASE WHEN soft_bounces > 0 THEN 1 END), COUNT(complained_at)
+		FROM outbox WHERE list_id IN $ids AND list_id IS NOT NULL AND (bounced_at IS NOT NULL OR complained_at IS NOT NULL OR soft_bounces > 0)
+		GROUP BY list_id`, listIDs, func(r store.Scanner) error {
+		var id string
+		var bounced, soft, complained int
+		if err := r.Scan(&id, &bounced, &soft, &complained); err != nil {
+			return repertoire.Internal(err)
+		}
+		c := out[id]
+		c.Bounced, c.SoftBounced, c.Complained = bounced, soft, complained
+		out[id] = c
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return c, nil
+	return out, nil
 }

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -22,14 +23,21 @@ import (
 
 // Worker drains the outbox. Its settings may be changed before Run.
 type Worker struct {
-	From        string        // overrides the sender stored with each mail ("Name <addr>")
-	Senders     int           // messages delivered at once
-	Batch       int           // messages claimed per transaction
-	Poll        time.Duration // how often to look for due mail when idle
-	Backoff     time.Duration // wait after the first failure; doubles each time
-	MaxBackoff  time.Duration
-	MaxAttempts int           // then the message is marked failed
-	Lease       time.Duration // how long a claimed message is hidden from other workers
+	From string // overrides the sender stored with each mail ("Name <addr>")
+	// BounceDomain is the inbound domain the bounces of mails to people
+	// go to (each its own envelope sender, BounceAddress); "" leaves the
+	// sender's address as envelope sender.
+	BounceDomain string
+	Senders      int           // messages delivered at once
+	Batch        int           // messages claimed per transaction
+	Poll         time.Duration // how often to look for due mail when idle
+	Backoff      time.Duration // wait after the first failure; doubles each time
+	MaxBackoff   time.Duration
+	MaxAttempts  int           // then the message is marked failed
+	Lease        time.Duration // how long a claimed message is hidden from other workers
+	// RecordEvery is how often Run records what was sent: a crash loses
+	// at most that much of the record, and those mails go again.
+	RecordEvery time.Duration
 	// KeepFailed is how long a failed mail keeps its body (for a look at
 	// what went wrong) before the sweep drops it, run every SweepEvery.
 	KeepFailed time.Duration
@@ -54,6 +62,7 @@ func NewWorker(db *store.DB, t Transport, log *slog.Logger) *Worker {
 		MaxBackoff:  time.Hour,
 		MaxAttempts: 10,
 		Lease:       5 * time.Minute,
+		RecordEvery: 500 * time.Millisecond,
 		KeepFailed:  7 * 24 * time.Hour,
 		SweepEvery:  time.Hour,
 		db:          db,
@@ -78,10 +87,47 @@ func (w *Worker) Kick() {
 
 // Run delivers until ctx ends. A message being sent when ctx ends is
 // finished and recorded; claimed messages not yet attempted are released.
+//
+// Claiming, sending and recording overlap: the next batch is claimed
+// while the last is still being sent (at most two batches in flight),
+// and outcomes are recorded every RecordEvery or batch, whichever comes
+// first, while the senders go on. A database busy with a writer (SQLite
+// has one) no longer stops every sender at each batch's end. The lease
+// keeps a claimed mail from any other worker until it is recorded.
 func (w *Worker) Run(ctx context.Context) {
 	if c, ok := w.t.(io.Closer); ok {
 		defer c.Close()
 	}
+	batch := max(1, w.Batch)
+	limit := 2 * batch // claimed and not yet recorded
+	jobs := make(chan row, batch)
+	results := make(chan result, limit) // never full: senders do not wait for the recorder
+	var inFlight atomic.Int64
+	room := make(chan struct{}, 1)
+	var senders sync.WaitGroup
+	for range max(1, w.Senders) {
+		senders.Go(func() {
+			for r := range jobs {
+				if ctx.Err() != nil {
+					results <- result{o: outcome{ID: r.ID}}
+					continue
+				}
+				o, attempted := w.deliver(ctx, r)
+				results <- result{o: o, attempted: attempted}
+			}
+		})
+	}
+	recorded := make(chan struct{})
+	go func() {
+		w.recordAll(results, batch, &inFlight, room)
+		close(recorded)
+	}()
+	defer func() {
+		close(jobs)
+		senders.Wait()
+		close(results)
+		<-recorded
+	}()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	var swept time.Time
@@ -92,15 +138,39 @@ func (w *Worker) Run(ctx context.Context) {
 				w.log.Error("outbox sweep", "err", err)
 			}
 		}
-		n, err := w.DeliverDue(ctx)
+		// A whole batch a claim, as DeliverDue claims: the database's
+		// writer (SQLite has one) is shared with whatever writes the
+		// mail, and small claims would take it ever more often.
+		free := limit - int(inFlight.Load())
+		if free < batch {
+			select {
+			case <-ctx.Done():
+				return
+			case <-room:
+			}
+			continue
+		}
+		rows, err := claim(ctx, w.db, batch, store.Now().Add(w.Lease))
 		// An unavailable database is logged once, by the server.
 		if err != nil && ctx.Err() == nil && repertoire.ErrorCode(err) != repertoire.EUNAVAILABLE {
 			w.log.Error("outbox", "err", err)
 		}
+		inFlight.Add(int64(len(rows)))
+		for i, r := range rows {
+			select {
+			case jobs <- r:
+				continue
+			case <-ctx.Done():
+			}
+			for _, r := range rows[i:] {
+				results <- result{o: outcome{ID: r.ID}}
+			}
+			break
+		}
 		if ctx.Err() != nil {
 			return
 		}
-		if n > 0 && err == nil {
+		if len(rows) > 0 && err == nil {
 			continue // there may be more
 		}
 		timer.Reset(w.Poll)
@@ -109,6 +179,61 @@ func (w *Worker) Run(ctx context.Context) {
 			return
 		case <-w.kick:
 		case <-timer.C:
+		}
+	}
+}
+
+// result is a sender's word on one claimed mail: its outcome, or that it
+// was not attempted (to release).
+type result struct {
+	o         outcome
+	attempted bool
+}
+
+// recordAll records the senders' results until results closes: every
+// RecordEvery, or as soon as a batch of them is waiting. The recording
+// outlives Run's ctx: a mail handed to SMTP is recorded sent.
+func (w *Worker) recordAll(results <-chan result, batch int, inFlight *atomic.Int64, room chan<- struct{}) {
+	var outs []outcome
+	var unsent []string
+	flush := func() {
+		if len(outs)+len(unsent) == 0 {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := errors.Join(record(ctx, w.db, outs), release(ctx, w.db, unsent)); err != nil &&
+			repertoire.ErrorCode(err) != repertoire.EUNAVAILABLE {
+			w.log.Error("outbox: recording deliveries", "err", err)
+		}
+		// Unrecorded, a mail stays leased and is tried again when its
+		// lease ends.
+		inFlight.Add(-int64(len(outs) + len(unsent)))
+		outs, unsent = outs[:0], unsent[:0]
+		select {
+		case room <- struct{}{}:
+		default:
+		}
+	}
+	tick := time.NewTicker(max(time.Millisecond, w.RecordEvery))
+	defer tick.Stop()
+	for {
+		select {
+		case res, ok := <-results:
+			if !ok {
+				flush()
+				return
+			}
+			if res.attempted {
+				outs = append(outs, res.o)
+			} else {
+				unsent = append(unsent, res.o.ID)
+			}
+			if len(outs)+len(unsent) >= batch {
+				flush()
+			}
+		case <-tick.C:
+			flush()
 		}
 	}
 }
@@ -244,7 +369,7 @@ func (w *Worker) compose(r row) (*Outgoing, error) {
 	msg.SetMessageIDWithValue(r.ID + "@" + sender.Address[strings.LastIndexByte(sender.Address, '@')+1:])
 	names := make([]string, 0, len(r.Headers))
 	for name := range r.Headers {
-		if name != headerFrom {
+		if name != headerFrom && name != headerBounce {
 			names = append(names, name)
 		}
 	}
@@ -265,5 +390,9 @@ func (w *Worker) compose(r row) (*Outgoing, error) {
 	if _, err := msg.WriteTo(&buf); err != nil {
 		return nil, err
 	}
-	return &Outgoing{ID: r.ID, From: sender.Address, To: r.To, Subject: r.Subject, Raw: buf.Bytes()}, nil
+	envelope := sender.Address
+	if secret := r.Headers[headerBounce]; secret != "" && w.BounceDomain != "" {
+		envelope = BounceAddress(r.ID, secret, w.BounceDomain)
+	}
+	return &Outgoing{ID: r.ID, From: envelope, To: r.To, Subject: r.Subject, Raw: buf.Bytes()}, nil
 }

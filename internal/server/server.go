@@ -331,7 +331,9 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		if srv.InboundListener, err = net.Listen("tcp", cfg.InboundSMTPAddr); err != nil {
 			return nil, fmt.Errorf("inbound SMTP: %w", err)
 		}
-		srv.Inbound = letter.NewInboundServer(letters.Store, cfg.InboundDomain, cfg.InboundMaxBytes, log)
+		// Mail to people bounces to this listener (outbox.Bounces).
+		srv.Worker.BounceDomain = cfg.InboundDomain
+		srv.Inbound = letter.NewInboundServer(letters.Store, cfg.InboundDomain, cfg.InboundMaxBytes, log, outbox.NewBounces(db, cfg.InboundDomain))
 	}
 	return srv, nil
 }
