@@ -332,6 +332,23 @@ func Load[T any](w http.ResponseWriter, r *http.Request, log *slog.Logger, a Acc
 	return v, true
 }
 
+// LoadTactic is Load for a campaign's tactic (parent names its campaign):
+// the tactics of a draft campaign are found by its organizers only, as
+// its pages are (Locate).
+func LoadTactic[T any](w http.ResponseWriter, r *http.Request, log *slog.Logger, a Access, campaigns *Store,
+	get func(context.Context, string) (T, error), parent func(T) Parent, organize bool) (T, bool) {
+	v, ok := Load(w, r, log, a, get, func(v T) string { return parent(v).CommunityID }, organize)
+	if !ok {
+		return v, false
+	}
+	if err := campaigns.CheckPublished(r.Context(), a, parent(v).CampaignID, api.PrincipalID(r), api.IsAdmin(r)); err != nil {
+		api.Problem(w, r, log, err)
+		var zero T
+		return zero, false
+	}
+	return v, true
+}
+
 // ParseTacticQuery reads what every collection of tactics takes: its
 // page, its filter, the caller, and ?campaign= narrowing it to a campaign
 // the caller may see.
@@ -349,6 +366,9 @@ func ParseTacticQuery(r *http.Request, campaigns *Store, a Access) (TacticQuery,
 		c, err := campaigns.Get(r.Context(), api.ParseID(s))
 		if err == nil {
 			err = a.Check(r.Context(), c.CommunityID, q.ViewerID, false)
+		}
+		if err == nil {
+			err = campaigns.CheckPublished(r.Context(), a, c.ID, q.ViewerID, q.Admin)
 		}
 		if err != nil {
 			return q, page, err

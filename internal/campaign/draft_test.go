@@ -38,6 +38,21 @@ func TestDraftCampaign(t *testing.T) {
 			"window_end": now.Add(240 * time.Hour).Format(time.RFC3339)}, &pl); st != http.StatusCreated {
 			t.Fatalf("pledge: %d", st)
 		}
+		var pe struct {
+			Identifiers []string `json:"identifiers"`
+		}
+		if st := app.API(t, "POST", "/api/v1/petitions", token, map[string]any{"title": "Open it", "petition_text": "Open the data.",
+			"campaign": c.ID}, &pe); st != http.StatusCreated {
+			t.Fatalf("petition: %d", st)
+		}
+		// A draft campaign's tactics, asked for by id or by their campaign,
+		// are not found but by its organizers.
+		byID := []string{"/api/v1/pledges/" + pl.ID, "/api/v1/petitions/" + strings.TrimPrefix(pe.Identifiers[0], "repertoire:"), "/api/v1/pledges?campaign=" + c.ID}
+		for _, p := range byID {
+			if st := app.API(t, "GET", p, token, nil, nil); st != http.StatusOK {
+				t.Errorf("organizer's GET %s: %d, want 200", p, st)
+			}
+		}
 
 		visitor := app.Browser()
 		member := app.Browser()
@@ -68,8 +83,17 @@ func TestDraftCampaign(t *testing.T) {
 			if list.Total != 0 {
 				t.Errorf("%s's API lists %d pledges, want none (its campaign is a draft)", who, list.Total)
 			}
+			app.API(t, "GET", "/api/v1/petitions", tok, nil, &list)
+			if list.Total != 0 {
+				t.Errorf("%s's API lists %d petitions, want none (its campaign is a draft)", who, list.Total)
+			}
 			if st := app.API(t, "GET", "/api/v1/campaigns/"+c.ID, tok, nil, nil); st != http.StatusNotFound {
 				t.Errorf("%s's API finds the draft: %d", who, st)
+			}
+			for _, p := range byID {
+				if st := app.API(t, "GET", p, tok, nil, nil); st != http.StatusNotFound {
+					t.Errorf("%s's GET %s: %d, want 404 (its campaign is a draft)", who, p, st)
+				}
 			}
 		}
 
@@ -78,6 +102,11 @@ func TestDraftCampaign(t *testing.T) {
 		}
 		if st, _ := visitor.Get(t, "/c/users/quiet/pledges/log-out"); st != 200 {
 			t.Errorf("published campaign's pledge: %d", st)
+		}
+		for _, p := range byID {
+			if st := app.API(t, "GET", p, "", nil, nil); st != http.StatusOK {
+				t.Errorf("visitor's GET %s once published: %d, want 200", p, st)
+			}
 		}
 		_, com = visitor.Get(t, "/c/users")
 		contains(t, "community page once published", com, "Quiet plans")

@@ -2,6 +2,8 @@ package campaign
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 
 	"repertoire"
 	"repertoire/internal/community"
@@ -34,6 +36,34 @@ func publishedCondition(alias, personArg string) string {
 // personArg organizes (community.OrganizeCondition). Admins are not covered.
 func OrganizeCondition(column, personArg string) string {
 	return "(" + column + " IN (SELECT id FROM campaigns WHERE " + community.OrganizeCondition("community_id", personArg) + "))"
+}
+
+// CheckPublished answers a.NotFound when the campaign is a draft that
+// personID ("" for a visitor) does not organize: a draft campaign and its
+// tactics are its organizers' only (and admins'), as if they did not exist.
+func (s *Store) CheckPublished(ctx context.Context, a Access, campaignID, personID string, admin bool) error {
+	if admin {
+		return nil
+	}
+	var draft bool
+	var communityID string
+	err := s.db.Reader().QueryRowContext(ctx, `SELECT draft, community_id FROM campaigns WHERE id = $1`, campaignID).Scan(&draft, &communityID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a.NotFound
+	}
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	if !draft {
+		return nil
+	}
+	if personID != "" {
+		ok, err := a.Communities.CanOrganize(ctx, communityID, personID)
+		if err != nil || ok {
+			return err
+		}
+	}
+	return a.NotFound
 }
 
 // Parent is the campaign a tactic (a petition, a pledge) belongs to, and its

@@ -205,6 +205,9 @@ func (h *Handler) apiEvent(w http.ResponseWriter, r *http.Request, organize bool
 		if err = h.access.Check(r.Context(), e.CommunityID, pid, organize); err == nil && pid != "" {
 			org, err = h.communities.CanOrganize(r.Context(), e.CommunityID, pid)
 		}
+		if err == nil && !org {
+			err = h.campaigns.CheckPublished(r.Context(), h.access, e.CampaignID, pid, api.IsAdmin(r))
+		}
 	}
 	if err != nil {
 		api.Problem(w, r, h.log, err)

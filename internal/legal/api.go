@@ -140,7 +140,7 @@ func (h *Handler) checkTargets(r *http.Request, in Input) error {
 }
 
 func (h *Handler) apiAction(w http.ResponseWriter, r *http.Request, organize bool) *Action {
-	a, _ := campaign.Load(w, r, h.log, h.access, h.Store.Get, func(a *Action) string { return a.CommunityID }, organize)
+	a, _ := campaign.LoadTactic(w, r, h.log, h.access, h.campaigns, h.Store.Get, func(a *Action) campaign.Parent { return a.Parent }, organize)
 	return a
 }
 

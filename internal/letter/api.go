@@ -265,7 +265,7 @@ func (h *Handler) apiDelete(w http.ResponseWriter, r *http.Request) {
 
 // apiLetter reads the letter campaign of the URL for the caller.
 func (h *Handler) apiLetter(w http.ResponseWriter, r *http.Request, organize bool) *Letter {
-	l, _ := campaign.Load(w, r, h.log, h.access, h.Store.Get, func(l *Letter) string { return l.CommunityID }, organize)
+	l, _ := campaign.LoadTactic(w, r, h.log, h.access, h.campaigns, h.Store.Get, func(l *Letter) campaign.Parent { return l.Parent }, organize)
 	return l
 }
 

@@ -12,6 +12,7 @@ import (
 	"repertoire"
 	"repertoire/internal/account"
 	"repertoire/internal/api"
+	"repertoire/internal/campaign"
 	"repertoire/internal/community"
 	"repertoire/internal/i18n"
 	"repertoire/internal/integrity"
@@ -120,6 +121,11 @@ func (h *Handler) apiPetition(w http.ResponseWriter, r *http.Request, organize b
 		}
 		if err == nil && p.Status == StatusDraft && !isOrganizer {
 			err = errNotFound // a draft is its organizers' only
+		}
+		if err == nil && !isOrganizer {
+			// and so are a draft campaign's petitions
+			err = h.campaigns.CheckPublished(r.Context(), campaign.Access{Communities: h.communities, NotFound: errNotFound},
+				p.CampaignID, api.PrincipalID(r), api.IsAdmin(r))
 		}
 		if err == nil && organize && !isOrganizer {
 			err = repertoire.Errorf(repertoire.EFORBIDDEN, "petition.organizers_only")

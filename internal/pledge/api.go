@@ -149,7 +149,7 @@ func (b pledgeBody) times(es *repertoire.Errors) (deadline, start, end *time.Tim
 // and organize its community (403).
 // A draft is found by its organizers only (and admins), as on its page.
 func (h *Handler) apiPledge(w http.ResponseWriter, r *http.Request, organize bool) *Pledge {
-	p, _ := campaign.Load(w, r, h.log, h.access, h.Store.Get, func(p *Pledge) string { return p.CommunityID }, organize)
+	p, _ := campaign.LoadTactic(w, r, h.log, h.access, h.campaigns, h.Store.Get, func(p *Pledge) campaign.Parent { return p.Parent }, organize)
 	if p != nil && p.Draft() && !organize && !api.IsAdmin(r) {
 		if h.access.Check(r.Context(), p.CommunityID, api.PrincipalID(r), true) != nil {
 			api.Problem(w, r, h.log, errNotFound)
