@@ -583,16 +583,28 @@ func (h *Handler) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 // sessions, so it knows who asks; only administrators cost a read.
 func (h *Handler) MarkAdmins(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if rest, ok := strings.CutPrefix(r.URL.Path, "/c/"); ok {
+		if v := web.ViewerFrom(r.Context()); v != nil && v.IsAdmin {
+			rest, ok := strings.CutPrefix(r.URL.Path, "/c/")
 			slug, _, _ := strings.Cut(rest, "/")
-			if v := web.ViewerFrom(r.Context()); v != nil && v.IsAdmin && slug != "" {
-				if h.actsAsAdmin(r.Context(), slug, v.PersonID) {
-					r = r.WithContext(web.WithAsAdmin(r.Context()))
-				}
+			if ok && slug != "" && h.actsAsAdmin(r.Context(), slug, v.PersonID) {
+				r = r.WithContext(web.WithAsAdmin(r.Context()))
+			} else {
+				r = r.WithContext(web.WithAdminMark(r.Context())) // NoteAdmin's, elsewhere
 			}
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// NoteAdmin marks the page of a community's message or decision (outside
+// /c/{community}/) that an administrator views without being one of its
+// active members, as MarkAdmins marks the community's own pages.
+func (s *Store) NoteAdmin(ctx context.Context, communityID string) {
+	if v := web.ViewerFrom(ctx); v != nil && v.IsAdmin {
+		if role, err := s.Role(ctx, communityID, v.PersonID); err == nil && role == "" {
+			web.MarkAsAdmin(ctx)
+		}
+	}
 }
 
 // actsAsAdmin reports whether an administrator holds no active membership

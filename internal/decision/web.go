@@ -52,6 +52,9 @@ func (h *Handler) locateCommunity(w http.ResponseWriter, r *http.Request, idOrSl
 		h.pages.Error(w, r, err)
 		return nil
 	}
+	if p.Role == "" {
+		h.communities.NoteAdmin(ctx, c.ID)
+	}
 	return p
 }
 

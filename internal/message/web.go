@@ -33,6 +33,7 @@ func (h *Handler) organize(w http.ResponseWriter, r *http.Request, idOrSlug stri
 		h.pages.Error(w, r, err)
 		return nil
 	}
+	h.communities.NoteAdmin(r.Context(), c.ID)
 	return &place{Community: c}
 }
 

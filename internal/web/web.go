@@ -64,13 +64,29 @@ func ViewerFrom(ctx context.Context) *Viewer {
 // community they do not belong to: what they do there, they do as
 // administrator, and every page's layout says so (Page.AsAdmin).
 func WithAsAdmin(ctx context.Context) context.Context {
-	return context.WithValue(ctx, asAdminKey, true)
+	b := true
+	return context.WithValue(ctx, asAdminKey, &b)
 }
 
-// AsAdmin reports whether the request was marked by WithAsAdmin.
+// WithAdminMark makes room in an administrator's request for MarkAsAdmin,
+// for pages that learn their community only once they load what they show
+// (a message, a decision).
+func WithAdminMark(ctx context.Context) context.Context {
+	return context.WithValue(ctx, asAdminKey, new(bool))
+}
+
+// MarkAsAdmin marks a request WithAdminMark prepared as WithAsAdmin does.
+func MarkAsAdmin(ctx context.Context) {
+	if b, _ := ctx.Value(asAdminKey).(*bool); b != nil {
+		*b = true
+	}
+}
+
+// AsAdmin reports whether the request was marked by WithAsAdmin or
+// MarkAsAdmin.
 func AsAdmin(ctx context.Context) bool {
-	b, _ := ctx.Value(asAdminKey).(bool)
-	return b
+	b, _ := ctx.Value(asAdminKey).(*bool)
+	return b != nil && *b
 }
 
 // ViewerID is the signed-in person's id, "" for a visitor.
