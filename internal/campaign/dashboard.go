@@ -3,7 +3,6 @@ package campaign
 import (
 	"net/http"
 	"sort"
-	"time"
 
 	"repertoire/internal/community"
 	"repertoire/internal/web"
@@ -34,8 +33,14 @@ type dashboardData struct {
 // Num writes a count the way the page's language does.
 func (d dashboardData) Num(n int) string { return web.FormatNumber(d.Lang, n) }
 
-// When writes the day of a scheduled item in the page's language.
-func (d dashboardData) When(t time.Time) string { return web.FormatDate(d.Lang, t) }
+// When writes the day of a scheduled item in the page's language, and its
+// hour on its zone's clock when it has one (an event).
+func (d dashboardData) When(it community.DashboardItem) string {
+	if it.Zone != "" {
+		return web.FormatMoment(d.Lang, it.At, it.Zone)
+	}
+	return web.FormatDate(d.Lang, it.At)
+}
 
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 	v := web.RequireViewer(w, r)

@@ -350,6 +350,9 @@ type DashboardItem struct {
 	Title       string
 	Count       int
 	At          time.Time // when it happens (Scheduled)
+	// Zone, when set, is the IANA zone whose clock At is shown on, with
+	// its hour (an event); without it the dashboard shows At's day.
+	Zone string
 	Path        string
 }
 

@@ -18,9 +18,7 @@ import (
 // when writes an instant on the event's clock, in lang: "14 May 2018,
 // 17:00 (Europe/Paris)".
 func (s *Store) when(lang string, e *Event, t time.Time) string {
-	lt := t.In(e.Location())
-	day := web.FormatDate(lang, time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, time.UTC))
-	return day + ", " + lt.Format("15:04") + " (" + e.Timezone + ")"
+	return web.FormatMoment(lang, t, e.Timezone)
 }
 
 // place is where the event happens, in l's words.

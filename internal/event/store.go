@@ -466,7 +466,7 @@ func (d dashboard) DashboardItems(ctx context.Context, personID string) ([]commu
 	out := make([]community.DashboardItem, len(es))
 	for i, e := range es {
 		out[i] = community.DashboardItem{CommunityID: e.CommunityID, Scheduled: true, Label: "event.dashboard.upcoming",
-			Title: e.Title, Count: e.Accepted, At: e.Start, Path: e.Path()}
+			Title: e.Title, Count: e.Accepted, At: e.Start, Zone: e.Timezone, Path: e.Path()}
 	}
 	return out, nil
 }

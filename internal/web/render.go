@@ -336,6 +336,18 @@ func FormatDate(lang string, t time.Time) string {
 	return t.Format("2 January 2006")
 }
 
+// FormatMoment writes an instant on the clock of the IANA zone, in lang:
+// "14 May 2018, 17:00 (Europe/Paris)" (UTC when the zone is unknown).
+func FormatMoment(lang string, t time.Time, zone string) string {
+	loc, err := time.LoadLocation(zone)
+	if err != nil || zone == "" {
+		loc, zone = time.UTC, "UTC"
+	}
+	lt := t.In(loc)
+	day := FormatDate(lang, time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, time.UTC))
+	return day + ", " + lt.Format("15:04") + " (" + zone + ")"
+}
+
 // FormatNumber writes a count the way each language does: "100,000" in
 // English, "100 000" with a narrow no-break space (U+202F) in French
 // (i18n.FormatNumber, the one formatter of numbers).
