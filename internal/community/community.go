@@ -353,7 +353,7 @@ type DashboardItem struct {
 	// Zone, when set, is the IANA zone whose clock At is shown on, with
 	// its hour (an event); without it the dashboard shows At's day.
 	Zone string
-	Path        string
+	Path string
 }
 
 // Dashboarder gives the items of a capability for the dashboard of the
