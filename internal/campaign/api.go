@@ -441,6 +441,23 @@ func Organized(ctx context.Context, campaigns *Store, a Access, personID, ref, n
 	return c, err
 }
 
+// OrganizedCommunity is Organized for what goes in a community (a
+// message, a decision): the community of ref (an id or slug) that
+// personID may see (else notFound, on the field community) and organizes.
+func OrganizedCommunity(ctx context.Context, a Access, personID, ref, notFound string) (*community.Community, error) {
+	if ref == "" {
+		return nil, repertoire.Invalid("community", "field.required", nil)
+	}
+	c, err := a.Communities.Get(ctx, api.ParseID(ref))
+	if err == nil {
+		err = a.Check(ctx, c.ID, personID, true)
+	}
+	if repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
+		return nil, repertoire.Invalid("community", notFound, nil)
+	}
+	return c, err
+}
+
 // apiCampaign loads the campaign of the URL for the caller (see Load).
 // A draft is found by its community's organizers only (and admins).
 func (h *Handler) apiCampaign(w http.ResponseWriter, r *http.Request, organize bool) *Campaign {

@@ -165,17 +165,7 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	if api.Value(body.Community) == "" {
-		api.Problem(w, r, h.log, repertoire.Invalid("community", "field.required", nil))
-		return
-	}
-	c, err := h.communities.Get(r.Context(), api.ParseID(*body.Community))
-	if err == nil {
-		err = h.access.Check(r.Context(), c.ID, api.PrincipalID(r), true)
-	}
-	if repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
-		err = repertoire.Invalid("community", "decision.community_not_found", nil)
-	}
+	c, err := campaign.OrganizedCommunity(r.Context(), h.access, api.PrincipalID(r), api.Value(body.Community), "decision.community_not_found")
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return

@@ -21,7 +21,7 @@ import (
 const groupColumns = `g.id, g.community_id, g.kind, g.score, g.reasons, g.windows, g.persons, g.members, g.status,
 	g.invalidated, g.created_at, g.modified_at, g.decided_at`
 
-func scanGroup(r interface{ Scan(...any) error }) (*StoredGroup, error) {
+func scanGroup(r store.Scanner) (*StoredGroup, error) {
 	var g StoredGroup
 	var reasons, windows string
 	var decided sql.NullTime
@@ -80,46 +80,23 @@ type GroupQuery struct {
 // listGroups reads a page of groups, most suspicious first (open ones
 // before decided ones), and how many q selects in all.
 func listGroups(ctx context.Context, r store.Queryer, q GroupQuery) ([]*StoredGroup, int, error) {
-	var args store.Args
-	where := []string{"TRUE"}
-	if q.CommunityID != "" {
-		where = append(where, "g.community_id = "+args.Add(q.CommunityID))
-	}
-	if q.OrganizerID != "" {
-		where = append(where, community.OrganizeCondition("g.community_id", args.Add(q.OrganizerID)))
-	}
-	if q.Status != "" {
-		where = append(where, "g.status = "+args.Add(q.Status))
-	}
-	where = append(where, q.Filter.Where("g.created_at", "g.modified_at", args.Add)...)
-	cond := strings.Join(where, " AND ")
-	var total int
-	if err := r.QueryRowContext(ctx, `SELECT COUNT(*) FROM integrity_groups g WHERE `+cond, args...).Scan(&total); err != nil {
-		return nil, 0, repertoire.Internal(err)
-	}
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 50
 	}
-	rows, err := r.QueryContext(ctx, `SELECT `+groupColumns+` FROM integrity_groups g WHERE `+cond+`
-		ORDER BY CASE WHEN g.status = 'open' THEN 0 ELSE 1 END, g.score DESC, g.created_at, g.id
-		LIMIT `+args.Add(limit)+` OFFSET `+args.Add(q.Offset), args...)
-	if err != nil {
-		return nil, 0, repertoire.Internal(err)
+	p := &store.Page{Offset: q.Offset, Limit: limit}
+	if q.CommunityID != "" {
+		p.Cond("g.community_id = " + p.Args.Add(q.CommunityID))
 	}
-	defer rows.Close()
-	var out []*StoredGroup
-	for rows.Next() {
-		g, err := scanGroup(rows)
-		if err != nil {
-			return nil, 0, repertoire.Internal(err)
-		}
-		out = append(out, g)
+	if q.OrganizerID != "" {
+		p.Cond(community.OrganizeCondition("g.community_id", p.Args.Add(q.OrganizerID)))
 	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, repertoire.Internal(err)
+	if q.Status != "" {
+		p.Cond("g.status = " + p.Args.Add(q.Status))
 	}
-	return out, total, nil
+	p.Cond(q.Filter.Where("g.created_at", "g.modified_at", p.Args.Add)...)
+	return store.SelectPage(ctx, r, groupColumns, "FROM integrity_groups g",
+		"CASE WHEN g.status = 'open' THEN 0 ELSE 1 END, g.score DESC, g.created_at, g.id", p, scanGroup)
 }
 
 // member is one participation of a group.
