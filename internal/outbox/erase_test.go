@@ -26,7 +26,7 @@ func TestErasePersonFromTheOutbox(t *testing.T) {
 			enqueue(t, db, outbox.Message{PersonID: zoe, To: "zoe.quist@example.org", Subject: subject + " to her", Body: "Hello Zoe"})
 			enqueue(t, db, outbox.Message{To: "zoe.quist@example.org", Subject: subject + " confirm", Body: "Confirm"})
 			enqueue(t, db, outbox.Message{PersonID: olga, About: zoe, To: "olga@example.org", Subject: subject + ": Zoe asks to join", Body: "Zoe asks"})
-			enqueue(t, db, outbox.Message{To: "ceo@platform.example", Subject: subject + " delivery",
+			enqueue(t, db, outbox.Message{To: "ceo@platform.example", Cc: []string{"zoe.quist@example.org", "olga@example.org"}, Subject: subject + " delivery",
 				Body: "Signed by:\nZoe Quistgaard (Lyon)\nAna Martin (Brest)\nWrite to zoe.quist@example.org", Attachments: sheet})
 		}
 		mails("Delivered")
@@ -49,17 +49,17 @@ func TestErasePersonFromTheOutbox(t *testing.T) {
 			}
 		}
 		var subjects []string
-		var body, attachments string
-		rows, err := db.Reader().QueryContext(ctx, `SELECT subject, body_text, attachments FROM outbox ORDER BY subject`)
+		var body, attachments, cc string
+		rows, err := db.Reader().QueryContext(ctx, `SELECT subject, body_text, attachments, cc_addresses FROM outbox ORDER BY subject`)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for rows.Next() {
-			var s, b, a string
-			rows.Scan(&s, &b, &a)
+			var s, b, a, c string
+			rows.Scan(&s, &b, &a, &c)
 			subjects = append(subjects, s)
 			if s == "Waiting delivery" {
-				body, attachments = b, a
+				body, attachments, cc = b, a, c
 			}
 		}
 		rows.Close()
@@ -68,6 +68,9 @@ func TestErasePersonFromTheOutbox(t *testing.T) {
 		}
 		if want := "Signed by:\n— (Lyon)\nAna Martin (Brest)\nWrite to —"; body != want {
 			t.Errorf("waiting delivery body:\n%s\nwant:\n%s", body, want)
+		}
+		if cc != "<olga@example.org>" {
+			t.Errorf("waiting delivery's copies %q: Olga's only wanted", cc)
 		}
 		var att []outbox.Attachment
 		if err := json.Unmarshal([]byte(attachments), &att); err != nil || len(att) != 1 ||

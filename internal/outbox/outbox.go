@@ -34,8 +34,11 @@ type Message struct {
 	PersonID string // when set, the mail carries their unsubscribe link
 	// About is the person the mail speaks of, when not its recipient (a
 	// request to join names who asks): erasing them deletes the mail.
-	About   string
-	To      string
+	About string
+	To    string
+	// Cc are the addresses the mail is copied to: a Cc header, and
+	// recipients of the same message (the person of PersonID is To's).
+	Cc      []string
 	Subject string
 	Body    string // plain text
 	// HTML is the body's HTML alternative ("" for plain text only),
@@ -127,11 +130,46 @@ func Enqueue(ctx context.Context, tx *store.Tx, baseURL string, m Message) error
 	if headers, err = withReplyTo(headers, m.ReplyTo); err != nil {
 		return err
 	}
+	cc, err := ccList(m.Cc)
+	if err != nil {
+		return err
+	}
 	var about any
 	if m.About != "" {
 		about = m.About
 	}
-	return insertMail(ctx, tx, id, personID, about, to.Address, subject, body, html, headers, linkHash, bounceHash, attachments, nullable(m.List))
+	return insertMail(ctx, tx, id, personID, about, to.Address, cc, subject, body, html, headers, linkHash, bounceHash, attachments, nullable(m.List))
+}
+
+// ccList is the cc_addresses of a mail: its copies' bare addresses as a
+// header's address list ("a@example.org, b@example.org"), which
+// mail.ParseAddressList reads back.
+func ccList(cc []string) (string, error) {
+	var list []string
+	for _, c := range cc {
+		a, err := mail.ParseAddress(c)
+		if err != nil {
+			return "", repertoire.Internal(errors.New("outbox: a copy's recipient is not an address"))
+		}
+		list = append(list, (&mail.Address{Address: a.Address}).String())
+	}
+	return strings.Join(list, ", "), nil
+}
+
+// ccAddresses reads a mail's cc_addresses back as bare addresses.
+func ccAddresses(list string) ([]string, error) {
+	if list == "" {
+		return nil, nil
+	}
+	as, err := mail.ParseAddressList(list)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = a.Address
+	}
+	return out, nil
 }
 
 // footer is the unsubscribe footer of one language, rendered around the

@@ -20,6 +20,7 @@ type row struct {
 	ID          string
 	PersonID    string // "" for a mail to an address
 	To          string
+	Cc          []string // copies, each also a recipient
 	Subject     string
 	Body        string
 	HTML        string
@@ -30,12 +31,12 @@ type row struct {
 }
 
 // insertMail writes one mail to the outbox, pending.
-func insertMail(ctx context.Context, tx *store.Tx, id string, personID, about any, to, subject, body, html, headers string, linkHash, bounceHash any,
+func insertMail(ctx context.Context, tx *store.Tx, id string, personID, about any, to, cc, subject, body, html, headers string, linkHash, bounceHash any,
 	attachments string, list any) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO outbox (id, person_id, to_address, subject, body_text, headers, unsubscribe_hash,
-		status, attempts, next_attempt_at, created_at, attachments, about_person_id, body_html, list_id, bounce_hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $9, $10, $11, $12, $13)`,
-		id, personID, to, subject, body, headers, linkHash, tx.Now, attachments, about, html, list, bounceHash)
+		status, attempts, next_attempt_at, created_at, attachments, about_person_id, body_html, list_id, bounce_hash, cc_addresses)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $9, $10, $11, $12, $13, $14)`,
+		id, personID, to, subject, body, headers, linkHash, tx.Now, attachments, about, html, list, bounceHash, cc)
 	if err != nil {
 		return repertoire.Internal(err)
 	}
@@ -66,7 +67,7 @@ func claim(ctx context.Context, db *store.DB, n int, until time.Time) ([]row, er
 	var rows []row
 	err := db.Write(ctx, func(tx *store.Tx) error {
 		rows = rows[:0]
-		q := `SELECT id, COALESCE(person_id, ''), to_address, subject, body_text, body_html, headers, attempts, created_at, attachments FROM outbox
+		q := `SELECT id, COALESCE(person_id, ''), to_address, cc_addresses, subject, body_text, body_html, headers, attempts, created_at, attachments FROM outbox
 			WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $2`
 		if tx.Dialect == store.Postgres {
 			q += ` FOR UPDATE SKIP LOCKED`
@@ -78,9 +79,12 @@ func claim(ctx context.Context, db *store.DB, n int, until time.Time) ([]row, er
 		defer rs.Close()
 		for rs.Next() {
 			var r row
-			var headers, attachments string
-			if err := rs.Scan(&r.ID, &r.PersonID, &r.To, &r.Subject, &r.Body, &r.HTML, &headers, &r.Attempts, &r.CreatedAt, &attachments); err != nil {
+			var cc, headers, attachments string
+			if err := rs.Scan(&r.ID, &r.PersonID, &r.To, &cc, &r.Subject, &r.Body, &r.HTML, &headers, &r.Attempts, &r.CreatedAt, &attachments); err != nil {
 				return repertoire.Internal(err)
+			}
+			if r.Cc, err = ccAddresses(cc); err != nil {
+				return repertoire.Internal(fmt.Errorf("outbox %s: cc: %w", r.ID, err))
 			}
 			if attachments != "[]" {
 				if err := json.Unmarshal([]byte(attachments), &r.Attachments); err != nil {
@@ -178,7 +182,7 @@ func record(ctx context.Context, db *store.DB, outs []outcome) error {
 			// the row was leased to this worker.
 			in, args := inList(tx.Dialect, sent[start:min(start+500, len(sent))])
 			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = $1, last_error = '',
-				body_text = '', body_html = '', headers = '{}', attachments = '[]' WHERE id IN (`+in+`)`, append([]any{tx.Now}, args...)...); err != nil {
+				body_text = '', body_html = '', headers = '{}', attachments = '[]', cc_addresses = '' WHERE id IN (`+in+`)`, append([]any{tx.Now}, args...)...); err != nil {
 				return repertoire.Internal(err)
 			}
 		}
@@ -199,7 +203,7 @@ func markBouncing(ctx context.Context, tx *store.Tx, personID string) error {
 func dropFailedBodies(ctx context.Context, db *store.DB, cutoff time.Time) (int, error) {
 	var n int64
 	err := db.Write(ctx, func(tx *store.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE outbox SET body_text = '', body_html = '', headers = '{}', attachments = '[]'
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET body_text = '', body_html = '', headers = '{}', attachments = '[]', cc_addresses = ''
 			WHERE status = 'failed' AND next_attempt_at < $1 AND (body_text <> '' OR body_html <> '' OR headers <> '{}' OR attachments <> '[]')`, cutoff)
 		if err != nil {
 			return repertoire.Internal(err)

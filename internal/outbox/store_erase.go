@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"repertoire"
@@ -38,6 +39,9 @@ func ErasePerson(ctx context.Context, tx *store.Tx, personID, email, name string
 		personID, email); err != nil {
 		return repertoire.Internal(err)
 	}
+	if err := eraseCopy(ctx, tx, email); err != nil {
+		return err
+	}
 	var needles []string
 	for _, n := range []string{email, strings.TrimSpace(name)} {
 		if len(n) > 1 { // a one-letter name would blank every mail's letter
@@ -53,6 +57,49 @@ func ErasePerson(ctx context.Context, tx *store.Tx, personID, email, name string
 		}
 	}
 	return eraseInAttachments(ctx, tx, needles)
+}
+
+// eraseCopy takes the erased address out of the copies of the mails not
+// delivered yet (a delivered mail keeps none): the mail still goes to
+// its other recipients.
+func eraseCopy(ctx context.Context, tx *store.Tx, email string) error {
+	if email == "" {
+		return nil
+	}
+	type mail struct{ id, cc string }
+	var changed []mail
+	rows, err := tx.QueryContext(ctx, `SELECT id, cc_addresses FROM outbox WHERE status IN ('pending', 'failed') AND cc_addresses LIKE $1 ESCAPE '\'`,
+		"%"+likeEscaper.Replace(email)+"%")
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m mail
+		if err := rows.Scan(&m.id, &m.cc); err != nil {
+			return repertoire.Internal(err)
+		}
+		changed = append(changed, m)
+	}
+	if err := rows.Err(); err != nil {
+		return repertoire.Internal(err)
+	}
+	rows.Close()
+	for _, m := range changed {
+		all, err := ccAddresses(m.cc)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		all = slices.DeleteFunc(all, func(a string) bool { return strings.EqualFold(a, email) })
+		cc, err := ccList(all)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET cc_addresses = $1 WHERE id = $2`, cc, m.id); err != nil {
+			return repertoire.Internal(err)
+		}
+	}
+	return nil
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

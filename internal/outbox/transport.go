@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -19,9 +20,14 @@ import (
 
 // Outgoing is one composed message, ready for a transport.
 type Outgoing struct {
-	ID      string // outbox row
-	From    string // envelope sender, bare address
-	To      string // envelope recipient, bare address
+	ID   string // outbox row
+	From string // envelope sender, bare address
+	To   string // envelope recipient, bare address
+	// Cc are the other envelope recipients (bare addresses), those of
+	// the Cc header. A server refusing one of them does not stop the
+	// mail: To is the recipient a delivery succeeds or fails by, and
+	// retrying would send To the mail twice.
+	Cc      []string
 	Subject string
 	Raw     []byte // the RFC 5322 message
 }
@@ -190,7 +196,7 @@ func (t *smtpTransport) deliver(c *smtp.Client, m *Outgoing) error {
 	if err := c.UpdateDeadline(t.timeout); err != nil {
 		return errStale
 	}
-	if ok, _ := c.Extension("PIPELINING"); ok && ascii(m.From) && ascii(m.To) {
+	if ok, _ := c.Extension("PIPELINING"); ok && ascii(m.From) && ascii(m.To) && !slices.ContainsFunc(m.Cc, func(a string) bool { return !ascii(a) }) {
 		return pipelined(c, m)
 	}
 	if err := c.Mail("<" + m.From + ">"); err != nil {
@@ -205,6 +211,14 @@ func (t *smtpTransport) deliver(c *smtp.Client, m *Outgoing) error {
 	}
 	if err := c.Rcpt("<" + m.To + ">"); err != nil {
 		return fmt.Errorf("%w: %w", ErrRecipientRefused, err)
+	}
+	for _, cc := range m.Cc {
+		if err := c.Rcpt("<" + cc + ">"); err != nil {
+			var perr *textproto.Error
+			if !errors.As(err, &perr) {
+				return err
+			}
+		}
 	}
 	w, err := c.Data()
 	if err != nil {
@@ -226,7 +240,15 @@ func pipelined(c *smtp.Client, m *Outgoing) error {
 	tp := c.Text
 	id := tp.Next()
 	tp.StartRequest(id)
-	_, err := fmt.Fprintf(tp.W, "MAIL FROM:<%s>\r\nRCPT TO:<%s>\r\nDATA\r\n", m.From, m.To)
+	_, err := fmt.Fprintf(tp.W, "MAIL FROM:<%s>\r\nRCPT TO:<%s>\r\n", m.From, m.To)
+	for _, cc := range m.Cc {
+		if err == nil {
+			_, err = fmt.Fprintf(tp.W, "RCPT TO:<%s>\r\n", cc)
+		}
+	}
+	if err == nil {
+		_, err = tp.W.WriteString("DATA\r\n")
+	}
 	if err == nil {
 		err = tp.W.Flush()
 	}
@@ -238,9 +260,15 @@ func pipelined(c *smtp.Client, m *Outgoing) error {
 	defer tp.EndResponse(id)
 	_, _, mailErr := tp.ReadResponse(250)
 	_, _, rcptErr := tp.ReadResponse(25)
+	answers := []error{mailErr, rcptErr}
+	for range m.Cc {
+		// A refused copy is not the mail's failure (see Outgoing.Cc).
+		_, _, ccErr := tp.ReadResponse(25)
+		answers = append(answers, ccErr)
+	}
 	_, _, dataErr := tp.ReadResponse(354)
 	var perr *textproto.Error
-	for _, err := range []error{mailErr, rcptErr, dataErr} {
+	for _, err := range append(answers, dataErr) {
 		if err != nil && !errors.As(err, &perr) {
 			return fmt.Errorf("%w: %w", errStale, err) // the connection, not an answer
 		}

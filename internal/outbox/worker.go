@@ -364,6 +364,11 @@ func (w *Worker) compose(r row) (*Outgoing, error) {
 	if err := msg.To(r.To); err != nil {
 		return nil, errors.New("bad recipient address")
 	}
+	if len(r.Cc) > 0 {
+		if err := msg.Cc(r.Cc...); err != nil {
+			return nil, errors.New("bad copy address")
+		}
+	}
 	msg.Subject(r.Subject)
 	msg.SetDateWithValue(r.CreatedAt)
 	msg.SetMessageIDWithValue(r.ID + "@" + sender.Address[strings.LastIndexByte(sender.Address, '@')+1:])
@@ -394,5 +399,5 @@ func (w *Worker) compose(r row) (*Outgoing, error) {
 	if secret := r.Headers[headerBounce]; secret != "" && w.BounceDomain != "" {
 		envelope = BounceAddress(r.ID, secret, w.BounceDomain)
 	}
-	return &Outgoing{ID: r.ID, From: envelope, To: r.To, Subject: r.Subject, Raw: buf.Bytes()}, nil
+	return &Outgoing{ID: r.ID, From: envelope, To: r.To, Cc: r.Cc, Subject: r.Subject, Raw: buf.Bytes()}, nil
 }

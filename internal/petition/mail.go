@@ -12,12 +12,13 @@ import (
 	"repertoire/internal/web"
 )
 
-// mailDelivery queues the delivery mail to each target with an address,
-// inside the delivery's transaction: from the community, the text, the
-// count, the names and localities of signers who agreed to share them,
-// and the same as a CSV attachment (none when nobody agreed, which the
-// body then says). Replies go to the organizer who delivered, who gets a
-// copy of what was sent.
+// mailDelivery queues the delivery mail, inside the delivery's
+// transaction: from the community, the text, the count, the names and
+// localities of signers who agreed to share them, and the same as a CSV
+// attachment (none when nobody agreed, which the body then says). It is
+// one mail: to the first target with an address, the others and the
+// organizer who delivered in Cc (each sees who else has it, and the
+// organizer has the very mail sent); replies go to the organizer.
 func (h *Handler) mailDelivery(ctx context.Context, tx *store.Tx, actorID string, p *Petition, d *Delivery, sh *sheet, lang string, l *i18n.Localizer) error {
 	var organizer *account.Person
 	if actorID != "" {
@@ -30,6 +31,23 @@ func (h *Handler) mailDelivery(ctx context.Context, tx *store.Tx, actorID string
 	if organizer != nil {
 		replyTo = organizer.Email
 	}
+	var to string
+	var cc []string
+	for _, t := range p.Targets {
+		switch {
+		case t.Email == "":
+		case to == "":
+			to = t.Email
+		default:
+			cc = append(cc, t.Email)
+		}
+	}
+	if to == "" {
+		return nil
+	}
+	if replyTo != "" {
+		cc = append(cc, replyTo)
+	}
 	body := l.T("petition.mail.delivery.body", "Title", p.Title, "Community", p.CommunityName, "Text", p.Text,
 		"Total", web.FormatNumber(l.Lang, d.Count), "Any", sh.Shared > 0, "Shared", web.FormatNumber(l.Lang, sh.Shared),
 		"Names", strings.Join(sh.Names, "\n"), "Note", d.Note, "Page", h.baseURL+p.Path(), "ReplyTo", replyTo)
@@ -38,25 +56,6 @@ func (h *Handler) mailDelivery(ctx context.Context, tx *store.Tx, actorID string
 	if sh.Shared > 0 {
 		files = []outbox.Attachment{{Name: "signatures.csv", ContentType: "text/csv; charset=utf-8", Data: sh.CSV}}
 	}
-	var mailed []string
-	for _, t := range p.Targets {
-		if t.Email == "" {
-			continue
-		}
-		if err := outbox.Enqueue(ctx, tx, h.baseURL, outbox.Message{To: t.Email, Lang: lang, Transactional: true,
-			Subject: subject, Body: body, FromName: p.CommunityName, ReplyTo: replyTo, Attachments: files,
-		}); err != nil {
-			return err
-		}
-		mailed = append(mailed, t.Name+" <"+t.Email+">")
-	}
-	if len(mailed) == 0 || replyTo == "" {
-		return nil
-	}
-	// The organizer's copy, as a Cc would give it, without showing the
-	// target their address beyond the Reply-To.
-	return outbox.Enqueue(ctx, tx, h.baseURL, outbox.Message{To: replyTo, PersonID: organizer.ID, Lang: lang, Transactional: true,
-		Subject:  l.T("petition.mail.delivery.copy_subject", "Subject", subject),
-		Body:     l.T("petition.mail.delivery.copy_intro", "Targets", strings.Join(mailed, ", ")) + "\n\n" + body,
-		FromName: p.CommunityName, Attachments: files, Catalog: h.cat})
+	return outbox.Enqueue(ctx, tx, h.baseURL, outbox.Message{To: to, Cc: cc, Lang: lang, Transactional: true,
+		Subject: subject, Body: body, FromName: p.CommunityName, ReplyTo: replyTo, Attachments: files})
 }
