@@ -74,6 +74,9 @@ type updateJSON struct {
 	Title         string `json:"title"`
 	Body          string `json:"body"`
 	PublishedDate string `json:"published_date"`
+	// Translations are an organizer's entry in the campaign's other
+	// languages (title, body), as the campaign's own translations.
+	Translations translations `json:"translations"`
 }
 
 type coverageJSON struct {
@@ -164,7 +167,7 @@ func (h *Handler) campaignDoc(c *Campaign, full bool) campaignJSON {
 }
 
 func updateDoc(u Update) updateJSON {
-	return updateJSON{ID: u.ID, Title: u.Title, Body: u.Body, PublishedDate: api.Time(u.PublishedAt)}
+	return updateJSON{ID: u.ID, Title: u.Title, Body: u.Body, PublishedDate: api.Time(u.PublishedAt), Translations: u.Translations.Document()}
 }
 
 func coverageDoc(c Coverage) coverageJSON {
@@ -574,7 +577,8 @@ func (h *Handler) apiGet(w http.ResponseWriter, r *http.Request) {
 
 // toldIn writes the system's timeline entries in the request's language
 // (Accept-Language); the rest of the document is as stored, its
-// translations beside it.
+// translations beside it: an organizer's entries too, each reader's
+// version in their translations.
 func toldIn(r *http.Request, c *Campaign) *Campaign {
 	l := web.Localizer(r.Context())
 	if l == nil {
@@ -583,7 +587,10 @@ func toldIn(r *http.Request, c *Campaign) *Campaign {
 	out := *c
 	out.Updates = make([]Update, len(c.Updates))
 	for i, u := range c.Updates {
-		out.Updates[i] = u.In(l)
+		if u.Told != nil {
+			u = u.In(l, c.Language)
+		}
+		out.Updates[i] = u
 	}
 	return &out
 }
@@ -861,7 +868,7 @@ func (h *Handler) apiAddUpdate(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	in := UpdateInput{Title: body.Title, Body: body.Body}
+	in := UpdateInput{Title: body.Title, Body: body.Body, Translations: body.Translations}
 	if strings.TrimSpace(body.PublishedDate) != "" {
 		t, err := ParseDate(body.PublishedDate)
 		if err != nil {

@@ -273,6 +273,9 @@ type Update struct {
 	// written in each reader's language; nil for an organizer's own entry.
 	// Title and Body then hold it in the language it was recorded in.
 	Told *Told
+	// Translations are an organizer's entry in the campaign's other
+	// languages (title, body); Title and Body hold it in the campaign's.
+	Translations i18n.Translations
 }
 
 // Told is a timeline entry the system writes: its title's message, and
@@ -373,6 +376,9 @@ type UpdateInput struct {
 	Body        string
 	PublishedAt time.Time
 	Told        *Told // what the system wrote (RecordUpdate's callers)
+	// Translations are the entry's title and body in the campaign's
+	// other languages (the campaign's own is dropped).
+	Translations i18n.Translations
 }
 
 // Field names follow the API's JSON and are 0-based like JSON arrays:
@@ -622,6 +628,9 @@ func (in *UpdateInput) normalize(now time.Time) error {
 	text(&es, "title", in.Title, true, MaxTitle)
 	in.Body = clean(in.Body)
 	text(&es, "body", in.Body, false, MaxUpdateBody)
+	if err := in.Translations.Normalize("", updateFields); err != nil {
+		es = append(es, repertoire.FieldErrors(err)...)
+	}
 	if in.PublishedAt.IsZero() {
 		in.PublishedAt = now
 	} else if in.PublishedAt.After(now.Add(24 * time.Hour)) {
@@ -688,6 +697,8 @@ var (
 		"title": translated(cleanLine, MaxTitle), "summary": translated(clean, MaxSummary)}
 	sectionFields = map[string]func(field, v string) (string, []*repertoire.Error){"title": translated(cleanLine, MaxTitle)}
 	demandFields  = map[string]func(field, v string) (string, []*repertoire.Error){"text": translated(clean, MaxDemandText)}
+	updateFields  = map[string]func(field, v string) (string, []*repertoire.Error){
+		"title": translated(cleanLine, MaxTitle), "body": translated(clean, MaxUpdateBody)}
 )
 
 // translated is the check of a translated field: cleaned as its own
@@ -733,7 +744,7 @@ func (c *Campaign) In(l *i18n.Localizer) *Campaign {
 	}
 	out.Updates = make([]Update, len(c.Updates))
 	for i, u := range c.Updates {
-		out.Updates[i] = u.In(l)
+		out.Updates[i] = u.In(l, c.Language)
 	}
 	return &out
 }
@@ -759,9 +770,16 @@ func (d Demand) In(l *i18n.Localizer, own string) Demand {
 	return d
 }
 
-// In writes a system entry in l's language; an organizer's is as written.
-func (u Update) In(l *i18n.Localizer) Update {
+// In is the entry as a reader of l's language reads it (own: its
+// campaign's language): a system entry written in l's language, an
+// organizer's in their version for it when they wrote one
+// (i18n.Translations.Pick), else as written.
+func (u Update) In(l *i18n.Localizer, own string) Update {
 	if u.Told == nil || u.Told.Title.ID == "" {
+		if len(u.Translations) > 0 && l != nil {
+			u.Title = u.Translations.Pick(l.Tag(), own, "title", u.Title)
+			u.Body = u.Translations.Pick(l.Tag(), own, "body", u.Body)
+		}
 		return u
 	}
 	u.Title = u.Told.Title.Render(l, web.FormatNumber)

@@ -147,11 +147,11 @@ func TestSystemTimelineEntriesReadInEachLanguage(t *testing.T) {
 		}
 		wantEN := en.T("petition.timeline.edited", "Title", "Stop tracking us")
 		wantFR := fr.T("petition.timeline.edited", "Title", "Arrêtez de nous pister")
-		if got := auto.In(en); got.Title != wantEN || got.Body != en.T("petition.timeline.goal", "Before", web.FormatNumber("en", 1000), "After", web.FormatNumber("en", 12000)) {
+		if got := auto.In(en, "en"); got.Title != wantEN || got.Body != en.T("petition.timeline.goal", "Before", web.FormatNumber("en", 1000), "After", web.FormatNumber("en", 12000)) {
 			t.Errorf("English reader: %q / %q", got.Title, got.Body)
 		}
 		frBody := fr.T("petition.timeline.goal", "Before", web.FormatNumber("fr", 1000), "After", web.FormatNumber("fr", 12000))
-		if got := auto.In(fr); got.Title != wantFR || got.Body != frBody || wantFR == wantEN {
+		if got := auto.In(fr, "en"); got.Title != wantFR || got.Body != frBody || wantFR == wantEN {
 			t.Errorf("French reader: %q / %q, want %q / %q", got.Title, got.Body, wantFR, frBody)
 		}
 		if fr.T("letter.answer.note", "Target", "x") == en.T("letter.answer.note", "Target", "x") {
@@ -162,7 +162,7 @@ func TestSystemTimelineEntriesReadInEachLanguage(t *testing.T) {
 			if got, want := h[len(h)-1].Note, l.T("letter.answer.note", "Target", "Facebook, Inc."); got != want {
 				t.Errorf("%s: the status note %q, want %q", l.Lang, got, want)
 			}
-			if got := own.In(l); got.Title != "La grève est lancée" || got.Body != "Rendez-vous le 1er mai." {
+			if got := own.In(l, "en"); got.Title != "La grève est lancée" || got.Body != "Rendez-vous le 1er mai." {
 				t.Errorf("%s: the organizer's own entry changed: %q", l.Lang, got.Title)
 			}
 		}

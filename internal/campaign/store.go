@@ -415,7 +415,7 @@ func queryDemands(ctx context.Context, q store.Queryer, where string, args []any
 }
 
 func loadUpdates(ctx context.Context, q store.Queryer, campaignID string) ([]Update, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, title, body, published_at, message FROM campaign_updates WHERE campaign_id = $1 ORDER BY published_at DESC, id DESC`, campaignID)
+	rows, err := q.QueryContext(ctx, `SELECT id, title, body, published_at, message, translations FROM campaign_updates WHERE campaign_id = $1 ORDER BY published_at DESC, id DESC`, campaignID)
 	if err != nil {
 		return nil, repertoire.Internal(err)
 	}
@@ -424,7 +424,7 @@ func loadUpdates(ctx context.Context, q store.Queryer, campaignID string) ([]Upd
 	for rows.Next() {
 		var u Update
 		var told string
-		if err := rows.Scan(&u.ID, &u.Title, &u.Body, &u.PublishedAt, &told); err != nil {
+		if err := rows.Scan(&u.ID, &u.Title, &u.Body, &u.PublishedAt, &told, &u.Translations); err != nil {
 			return nil, repertoire.Internal(err)
 		}
 		u.PublishedAt = u.PublishedAt.UTC()
@@ -1136,6 +1136,12 @@ func (s *Store) CreateUpdate(ctx context.Context, personID, campaignID string, i
 	}
 	u := Update{ID: store.NewID(), Title: in.Title, Body: in.Body, PublishedAt: in.PublishedAt, Told: in.Told}
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		if len(in.Translations) > 0 {
+			var err error
+			if u.Translations, err = withoutOwn(ctx, tx, campaignID, in.Translations); err != nil {
+				return err
+			}
+		}
 		return insertUpdate(ctx, tx, personID, campaignID, u)
 	})
 	if err != nil {
@@ -1179,8 +1185,8 @@ func insertUpdate(ctx context.Context, tx *store.Tx, personID, campaignID string
 		}
 		told = string(b)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO campaign_updates (id, campaign_id, title, body, published_at, created_by, message)
-		SELECT $1, id, $3, $4, $5, $6, $7 FROM campaigns WHERE id = $2`, u.ID, campaignID, u.Title, u.Body, u.PublishedAt, nullID(personID), told)
+	_, err := tx.ExecContext(ctx, `INSERT INTO campaign_updates (id, campaign_id, title, body, published_at, created_by, message, translations)
+		SELECT $1, id, $3, $4, $5, $6, $7, $8 FROM campaigns WHERE id = $2`, u.ID, campaignID, u.Title, u.Body, u.PublishedAt, nullID(personID), told, u.Translations)
 	if err != nil {
 		return repertoire.Internal(err)
 	}

@@ -403,6 +403,7 @@ type editData struct {
 	// sections' titles in the other languages.
 	Languages      web.LanguagesData
 	SectionFields  []web.TranslatedField
+	UpdateFields   []web.TranslatedField // a timeline entry's, in the other languages
 	OtherLanguages []string
 }
 
@@ -417,6 +418,7 @@ func (d editData) Form(name string) *web.Form {
 func (h *Handler) renderEdit(w http.ResponseWriter, r *http.Request, status int, p *page, name string, f *web.Form) {
 	d := editData{page: p, Part: partOf(r, name), Parts: editParts, Forms: map[string]*web.Form{}, Kinds: CoverageKinds, Statuses: Statuses,
 		Languages: detailsLanguages, SectionFields: []web.TranslatedField{{Name: "title", Label: "campaign.field.section_title"}},
+		UpdateFields: []web.TranslatedField{{Name: "title", Label: "campaign.field.update_title"}, {Name: "body", Label: "campaign.field.update_body", Rows: 4}},
 		OtherLanguages: OtherLanguages(p.C.Language)}
 	details := web.NewForm(url.Values{
 		"title": {p.C.Title}, "slug": {p.C.Slug}, "summary": {p.C.Summary},
@@ -709,7 +711,7 @@ func (h *Handler) addUpdate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	in := UpdateInput{Title: f.Get("title"), Body: f.Get("body")}
+	in := UpdateInput{Title: f.Get("title"), Body: f.Get("body"), Translations: f.Translations(OtherLanguages(p.C.Language), "title", "body")}
 	var err error
 	if s := strings.TrimSpace(f.Get("published_date")); s != "" {
 		if in.PublishedAt, err = ParseDate(s); err != nil {
