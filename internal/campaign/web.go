@@ -418,7 +418,7 @@ func (d editData) Form(name string) *web.Form {
 func (h *Handler) renderEdit(w http.ResponseWriter, r *http.Request, status int, p *page, name string, f *web.Form) {
 	d := editData{page: p, Part: partOf(r, name), Parts: editParts, Forms: map[string]*web.Form{}, Kinds: CoverageKinds, Statuses: Statuses,
 		Languages: detailsLanguages, SectionFields: []web.TranslatedField{{Name: "title", Label: "campaign.field.section_title"}},
-		UpdateFields: []web.TranslatedField{{Name: "title", Label: "campaign.field.update_title"}, {Name: "body", Label: "campaign.field.update_body", Rows: 4}},
+		UpdateFields:   []web.TranslatedField{{Name: "title", Label: "campaign.field.update_title"}, {Name: "body", Label: "campaign.field.update_body", Rows: 4}},
 		OtherLanguages: OtherLanguages(p.C.Language)}
 	details := web.NewForm(url.Values{
 		"title": {p.C.Title}, "slug": {p.C.Slug}, "summary": {p.C.Summary},
