@@ -39,18 +39,19 @@ type changeDoc struct {
 }
 
 type demandDoc struct {
-	Identifiers     []string    `json:"identifiers"`
-	ID              string      `json:"id"`
-	Number          string      `json:"number"`
-	Position        int         `json:"position"`
-	Text            string      `json:"text"`
-	Status          string      `json:"status"`
-	SectionLetter   string      `json:"section_letter"`
-	SectionPosition int         `json:"section_position"`
-	SectionTitle    string      `json:"section_title"`
-	StatusHistory   []changeDoc `json:"status_history"`
-	BrowserURL      string      `json:"browser_url"`
-	Links           links       `json:"_links"`
+	Identifiers     []string                     `json:"identifiers"`
+	ID              string                       `json:"id"`
+	Number          string                       `json:"number"`
+	Position        int                          `json:"position"`
+	Text            string                       `json:"text"`
+	Translations    map[string]map[string]string `json:"translations"`
+	Status          string                       `json:"status"`
+	SectionLetter   string                       `json:"section_letter"`
+	SectionPosition int                          `json:"section_position"`
+	SectionTitle    string                       `json:"section_title"`
+	StatusHistory   []changeDoc                  `json:"status_history"`
+	BrowserURL      string                       `json:"browser_url"`
+	Links           links                        `json:"_links"`
 }
 
 type campaignDoc struct {

@@ -926,11 +926,14 @@ func (s *Store) AddDemand(ctx context.Context, personID, campaignID string, in N
 
 // AddDemands appends several demands to one section at once (the "one
 // demand per line" form), all or none.
-func (s *Store) AddDemands(ctx context.Context, personID, campaignID, sectionID string, texts []string) error {
+func (s *Store) AddDemands(ctx context.Context, personID, campaignID, sectionID string, texts []DemandInput) error {
 	var es repertoire.Errors
 	for j := range texts {
-		texts[j] = clean(texts[j])
-		text(&es, "demands["+itoa(j)+"].text", texts[j], true, MaxDemandText)
+		texts[j].Text = clean(texts[j].Text)
+		text(&es, "demands["+itoa(j)+"].text", texts[j].Text, true, MaxDemandText)
+		if err := texts[j].Translations.Normalize("", demandFields); err != nil {
+			es = append(es, prefixed("demands["+itoa(j)+"].", err)...)
+		}
 	}
 	if len(texts) == 0 {
 		es = append(es, repertoire.Invalid("demands", "field.required", nil))
@@ -951,7 +954,13 @@ func (s *Store) AddDemands(ctx context.Context, personID, campaignID, sectionID 
 			return repertoire.Invalid("demands", "campaign.too_many_demands", map[string]any{"Max": MaxDemands})
 		}
 		for j, t := range texts {
-			if _, err := insertDemand(ctx, tx, personID, campaignID, sectionID, nsec+j+1, t, nil, StatusOpen, tx.Now); err != nil {
+			if len(t.Translations) > 0 {
+				var err error
+				if t.Translations, err = withoutOwn(ctx, tx, campaignID, t.Translations); err != nil {
+					return err
+				}
+			}
+			if _, err := insertDemand(ctx, tx, personID, campaignID, sectionID, nsec+j+1, t.Text, t.Translations, StatusOpen, tx.Now); err != nil {
 				return err
 			}
 		}

@@ -123,6 +123,64 @@ func foldLines(f *web.Form, l *i18n.Localizer, prefix, lineID string) {
 	}
 }
 
+// demandLines reads a "one demand per line" box (demands) and its boxes
+// in the campaign's other languages (translations.<lang>.demands): line n
+// of a language's box is demand n's text in it, as the API's demands'
+// translations. A language's box left empty gives no translation; one
+// whose lines are not as many as the demands is refused, naming it.
+func demandLines(f *web.Form, langs []string) ([]DemandInput, error) {
+	var out []DemandInput
+	for _, l := range Lines(f.Get("demands")) {
+		out = append(out, DemandInput{Text: l})
+	}
+	var es repertoire.Errors
+	for _, lang := range langs {
+		box := web.TranslationField(lang, "demands")
+		lines := Lines(f.Get(box))
+		switch {
+		case len(lines) == 0:
+		case len(lines) != len(out):
+			es = append(es, repertoire.Invalid(box, "campaign.demand_lines_mismatch", map[string]any{"Lines": len(lines), "Demands": len(out)}))
+		default:
+			for j, l := range lines {
+				out[j].Translations.Set(lang, "text", l)
+			}
+		}
+	}
+	return out, es.Err()
+}
+
+// linesOfBoxes names a demand's refused translation by its line in its
+// language's box: demands[2].translations.fr.text is line 3 of
+// translations.fr.demands (foldLines then writes "Demand 3: …" there).
+func linesOfBoxes(err error) error {
+	es := repertoire.FieldErrors(err)
+	if es == nil {
+		return err
+	}
+	for _, e := range es {
+		rest, ok := strings.CutPrefix(e.Field, "demands[")
+		if !ok {
+			continue
+		}
+		n, field, _ := strings.Cut(rest, "].")
+		if lang, ok := strings.CutPrefix(field, "translations."); ok {
+			e.Field = web.TranslationField(strings.TrimSuffix(lang, ".text"), "demands") + "[" + n + "]"
+		}
+	}
+	return es
+}
+
+// demandBoxes are the boxes of a demands form whose lines' errors are
+// folded: the own language's and the others'.
+func demandBoxes(langs []string) []string {
+	out := []string{"demands"}
+	for _, l := range langs {
+		out = append(out, web.TranslationField(l, "demands"))
+	}
+	return out
+}
+
 // sectionForm is one fieldset of the no-JS demand editor.
 type sectionForm struct {
 	Index int
@@ -621,12 +679,15 @@ func (h *Handler) addSection(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	in := SectionInput{Title: f.Get("title")}
-	for _, l := range Lines(f.Get("demands")) {
-		in.Demands = append(in.Demands, DemandInput{Text: l})
+	langs := OtherLanguages(p.C.Language)
+	in := SectionInput{Title: f.Get("title"), Translations: f.Translations(langs, "title")}
+	demands, err := demandLines(f, langs)
+	if err == nil {
+		in.Demands = demands
+		_, err = h.Store.AddSection(r.Context(), web.ViewerID(r), p.C.ID, in)
 	}
-	if _, err := h.Store.AddSection(r.Context(), web.ViewerID(r), p.C.ID, in); err != nil {
-		h.refuse(w, r, p, "section-new", f, err, "demands")
+	if err != nil {
+		h.refuse(w, r, p, "section-new", f, linesOfBoxes(err), demandBoxes(langs)...)
 		return
 	}
 	web.Redirect(w, r, editPath(p.C, "demands"), "campaign.saved")
@@ -695,8 +756,13 @@ func (h *Handler) addDemands(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("section")
-	if err := h.Store.AddDemands(r.Context(), web.ViewerID(r), p.C.ID, id, Lines(f.Get("demands"))); err != nil {
-		h.refuse(w, r, p, "demands-"+id, f, err, "demands")
+	langs := OtherLanguages(p.C.Language)
+	demands, err := demandLines(f, langs)
+	if err == nil {
+		err = h.Store.AddDemands(r.Context(), web.ViewerID(r), p.C.ID, id, demands)
+	}
+	if err != nil {
+		h.refuse(w, r, p, "demands-"+id, f, linesOfBoxes(err), demandBoxes(langs)...)
 		return
 	}
 	web.Redirect(w, r, editPath(p.C, "demands")+"#s-"+id, "campaign.saved")
