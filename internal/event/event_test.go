@@ -30,6 +30,7 @@ type eventDoc struct {
 	TotalAccepted   int    `json:"total_accepted"`
 	TotalWaitlisted int    `json:"total_waitlisted"`
 	OnlineURL       string `json:"online_url"`
+	Languages       string `json:"languages"`
 	BrowserURL      string `json:"browser_url"`
 	Location        struct {
 		Venue string `json:"venue"`

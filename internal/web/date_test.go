@@ -3,6 +3,8 @@ package web
 import (
 	"testing"
 	"time"
+
+	"repertoire/internal/i18n"
 )
 
 // French writes the first of a month as an ordinal: "1er décembre".
@@ -22,5 +24,23 @@ func TestFrenchDatesSayTheFirst(t *testing.T) {
 	}
 	if got := FormatShortDate("fr", time.Date(2026, time.May, 1, 0, 0, 0, 0, time.UTC)); got != "1er mai" {
 		t.Errorf("short date: %q", got)
+	}
+}
+
+// A list of language tags reads as the languages' names in the reader's
+// language, its first letter capital; a tag the instance does not speak
+// stays as written.
+func TestLanguageNames(t *testing.T) {
+	cat := i18n.MustLoad()
+	for _, tc := range []struct{ lang, tags, want string }{
+		{"en", "fr, en", "French, English"},
+		{"fr", "fr, en", "Français, anglais"},
+		{"fr", "en-GB", "Anglais"},
+		{"en", "fr, tlh", "French, tlh"},
+		{"en", "", ""},
+	} {
+		if got := LanguageNames(cat.For(tc.lang), tc.tags); got != tc.want {
+			t.Errorf("%s %q: %q, want %q", tc.lang, tc.tags, got, tc.want)
+		}
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"repertoire"
 	"repertoire/internal/i18n"
@@ -241,6 +243,9 @@ var funcs = template.FuncMap{
 		}
 		return ""
 	},
+	// languages names a list of BCP 47 tags in the reader's language
+	// (LanguageNames).
+	"languages": LanguageNames,
 	// num formats a count for people: "1,000" / "1 000" (FormatNumber).
 	"num": func(l *i18n.Localizer, n int) string { return l.Num(n) },
 	// percent formats a percentage: "12%" / "12 %" (FormatPercent).
@@ -263,6 +268,30 @@ var funcs = template.FuncMap{
 		}
 		return m, nil
 	},
+}
+
+// LanguageNames writes a list of BCP 47 tags as language fields keep it
+// ("fr, en") in the reader's language: "French, English", "Français,
+// anglais". The tags are the instance's languages (i18n.CheckLanguages),
+// whose names the catalogs hold: golang.org/x/text/language/display would
+// add 2.4 MB of tables for them. A tag the instance does not speak (a
+// value kept from before the check) stays as written.
+func LanguageNames(l *i18n.Localizer, tags string) string {
+	var names []string
+	for _, tag := range strings.Split(tags, ",") {
+		if tag = strings.TrimSpace(tag); tag == "" {
+			continue
+		}
+		if lang, ok := i18n.ParseLanguage(tag); ok {
+			tag = l.T("language.in_list." + lang)
+		}
+		names = append(names, tag)
+	}
+	out := strings.Join(names, ", ")
+	if r, size := utf8.DecodeRuneInString(out); size > 0 {
+		out = string(unicode.ToUpper(r)) + out[size:]
+	}
+	return out
 }
 
 // Paragraphs splits text on blank lines, for readable bodies without HTML.
