@@ -80,6 +80,15 @@ vault-max-entries = 1000
 	if _, err := serveConfig([]string{"--vault-max-entries", "0"}); err == nil {
 		t.Error("a vault limit of 0 was taken")
 	}
+	if cfg.TimeZone != "UTC" {
+		t.Errorf("the default time zone %q, want UTC", cfg.TimeZone)
+	}
+	if cfg, err := serveConfig([]string{"--time-zone", "Europe/Paris"}); err != nil || cfg.TimeZone != "Europe/Paris" {
+		t.Errorf("--time-zone Europe/Paris: %q, %v", cfg.TimeZone, err)
+	}
+	if _, err := serveConfig([]string{"--time-zone", "Mars/Olympus"}); err == nil || !strings.Contains(err.Error(), "--time-zone") {
+		t.Errorf("an unknown time zone was taken: %v", err)
+	}
 
 	bad := filepath.Join(dir, "bad.toml")
 	os.WriteFile(bad, []byte("base_url = \"https://typo.example\"\n"), 0o600)

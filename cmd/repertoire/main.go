@@ -33,7 +33,7 @@ import (
 const usage = `usage:
   repertoire serve [--addr 127.0.0.1:8080] [--db sqlite:PATH | --db postgres://…]
                    [--base-url URL] [--smtp smtp://user:pass@host:port] [--mail-dir DIR] [--data-dir DIR] [--demo]
-                   [--trusted-proxy CIDR]... [--drain-timeout 10s] [--integrity-every 5m] [--no-rate-limits] [--log-key FILE] [--no-log]
+                   [--trusted-proxy CIDR]... [--drain-timeout 10s] [--integrity-every 5m] [--time-zone UTC] [--no-rate-limits] [--log-key FILE] [--no-log]
                    [--inbound-smtp-addr ADDR --inbound-domain DOMAIN] [--inbound-max-bytes N]
                    [--vault-max-upload-bytes N] [--vault-max-uncompressed-bytes N] [--vault-max-entries N] [--vault-max-entry-bytes N]
   repertoire migrate --db …
@@ -181,6 +181,7 @@ func serveFlags() (*flag.FlagSet, *serveOptions) {
 		return nil
 	})
 	fs.DurationVar(&o.cfg.DrainTimeout, "drain-timeout", 10*time.Second, "on SIGTERM, how long requests in flight get to finish")
+	fs.StringVar(&o.cfg.TimeZone, "time-zone", "UTC", "the IANA time zone (Europe/Paris) whose clock pages show the times of audit tables on (access histories, integrity evidence)")
 	fs.DurationVar(&o.cfg.IntegrityEvery, "integrity-every", 5*time.Minute, "how often to look for coordinated participations among the last hours' (0: only when organizers ask)")
 	def := vault.DefaultLimits()
 	fs.Int64Var(&o.vault.MaxUpload, "vault-max-upload-bytes", def.MaxUpload, "largest file a member uploads into their data vault, in bytes")
@@ -214,6 +215,9 @@ func serveConfig(args []string) (server.Config, error) {
 	}
 	if cfg.IntegrityEvery == 0 {
 		cfg.IntegrityEvery = -1 // 0 on the command line: runs on demand only
+	}
+	if _, err := time.LoadLocation(cfg.TimeZone); err != nil {
+		return server.Config{}, fmt.Errorf("--time-zone: %w", err)
 	}
 	cfg.DB = *o.dsn
 	if cfg.BaseURL == "" {

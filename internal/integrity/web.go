@@ -69,15 +69,17 @@ type groupView struct {
 }
 
 type targetView struct {
-	Title, Path, From, To string
-	Members               int
+	Title, Path string
+	From, To    time.Time // the group's window on it (UTC)
+	Members     int
 }
 
 type memberView struct {
 	Account          string // "3": the third person of the group (no address to organizers)
 	Email            string // administrators only
 	Target           string
-	Status, At       string
+	Status           string
+	At               time.Time // when they took part (UTC); zero when unknown
 	Domain, Browser  string
 	Disposable, Typo bool
 }
@@ -146,7 +148,7 @@ func (h *Handler) views(ctx context.Context, groups []*StoredGroup, v *web.Viewe
 				}
 				titles[win.ActionID] = t
 			}
-			t.From, t.To, t.Members = minute(win.From), minute(win.To), perAction[win.ActionID]
+			t.From, t.To, t.Members = win.From.UTC(), win.To.UTC(), perAction[win.ActionID]
 			gv.Targets = append(gv.Targets, t)
 		}
 		var emails map[string]account.Contact
@@ -168,7 +170,7 @@ func (h *Handler) views(ctx context.Context, groups []*StoredGroup, v *web.Viewe
 		for _, m := range shown {
 			sg := sigs[m.participationID]
 			mv := memberView{Account: strconv.Itoa(number[m.personID]), Target: titles[m.actionID].Title, Status: sg.Status,
-				At: minute(sg.CreatedAt), Domain: sg.Domain, Browser: sg.UAFamily,
+				At: sg.CreatedAt.UTC(), Domain: sg.Domain, Browser: sg.UAFamily,
 				Disposable: DisposableDomain(sg.Domain), Typo: TypoDomain(sg.Domain)}
 			if sg.ID == "" {
 				mv.Status = participation.StatusRejected
@@ -190,14 +192,6 @@ func sigOfAction(sigs map[string]participation.Signal, actionID string) particip
 		}
 	}
 	return participation.Signal{}
-}
-
-// minute writes a time to the minute, in UTC: windows are minutes apart.
-func minute(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format("2006-01-02 15:04 UTC")
 }
 
 // group is the group of the URL in the community of the URL.

@@ -93,6 +93,9 @@ type Config struct {
 	// coordinated participations among the recent ones; 0: 5 minutes,
 	// negative: never (runs on demand only).
 	IntegrityEvery time.Duration
+	// TimeZone is the instance's IANA zone, whose clock pages show the
+	// instants of audit tables on (web.Page.Moment); "" is UTC.
+	TimeZone string
 }
 
 // Server is a running Repertoire.
@@ -171,6 +174,9 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 	pages, err := web.NewRenderer(log, account.Templates, community.Templates, campaign.Templates, outbox.Templates, participation.Templates, petition.Templates, pledge.Templates, target.Templates, cases.Templates, ledger.Templates, decision.Templates, letter.Templates, legal.Templates, translog.Templates, event.Templates, vault.Templates, gateway.Templates, integrity.Templates, message.Templates)
 	if err != nil {
 		return nil, err
+	}
+	if err := pages.SetZone(cfg.TimeZone); err != nil {
+		return nil, fmt.Errorf("--time-zone: %w", err)
 	}
 	transport, err := outbox.NewTransport(cfg.SMTP, cfg.MailDir, devMailDir(cfg.DB), log)
 	if err != nil {

@@ -38,6 +38,22 @@ func Static() http.Handler {
 type Renderer struct {
 	pages map[string]*template.Template
 	Log   *slog.Logger
+	zone  *time.Location // the instance's (SetZone); nil is UTC
+}
+
+// SetZone sets the instance's IANA time zone (--time-zone), whose clock
+// pages show instants on (Page.Moment); "" is UTC.
+func (rd *Renderer) SetZone(zone string) error {
+	if zone == "" {
+		rd.zone = nil
+		return nil
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return fmt.Errorf("time zone %q: %w", zone, err)
+	}
+	rd.zone = loc
+	return nil
 }
 
 // Page is what every template receives as its dot.
@@ -52,6 +68,17 @@ type Page struct {
 	// AsAdmin: an instance administrator views a community they do not
 	// belong to (WithAsAdmin); the layout's banner says they act as one.
 	AsAdmin bool
+	zone    *time.Location // the instance's, for Moment
+}
+
+// Moment writes an instant for people, in the reader's language on the
+// clock of the instance's zone: "14 May 2018, 17:00 (Europe/Paris)"
+// (FormatMoment). Audit tables put it in a <time datetime> for machines.
+func (p *Page) Moment(t time.Time) string {
+	if p.zone == nil {
+		return formatMomentIn(p.L.Tag(), t, time.UTC)
+	}
+	return formatMomentIn(p.L.Tag(), t, p.zone)
 }
 
 // T translates within a template: {{.T "campaign.title"}} or, inside range,
@@ -113,7 +140,7 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, p
 		return
 	}
 	l := Localizer(r.Context())
-	p := &Page{L: l, Viewer: ViewerFrom(r.Context()), Title: title, Path: r.URL.RequestURI(), Data: data, Status: status, AsAdmin: AsAdmin(r.Context())}
+	p := &Page{L: l, Viewer: ViewerFrom(r.Context()), Title: title, Path: r.URL.RequestURI(), Data: data, Status: status, AsAdmin: AsAdmin(r.Context()), zone: rd.zone}
 	if id := takeFlash(w, r); id != "" {
 		p.Flash = l.T(id)
 	}
@@ -137,7 +164,7 @@ func (rd *Renderer) Fragment(r *http.Request, page, name string, data any) (temp
 	if !ok {
 		return "", fmt.Errorf("web: no page %q", page)
 	}
-	p := &Page{L: Localizer(r.Context()), Viewer: ViewerFrom(r.Context()), Path: r.URL.RequestURI(), Data: data}
+	p := &Page{L: Localizer(r.Context()), Viewer: ViewerFrom(r.Context()), Path: r.URL.RequestURI(), Data: data, zone: rd.zone}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, name, p); err != nil {
 		return "", err
@@ -370,11 +397,16 @@ func FormatDate(lang string, t time.Time) string {
 func FormatMoment(lang string, t time.Time, zone string) string {
 	loc, err := time.LoadLocation(zone)
 	if err != nil || zone == "" {
-		loc, zone = time.UTC, "UTC"
+		loc = time.UTC
 	}
+	return formatMomentIn(lang, t, loc)
+}
+
+// formatMomentIn is FormatMoment on the clock of a loaded zone.
+func formatMomentIn(lang string, t time.Time, loc *time.Location) string {
 	lt := t.In(loc)
 	day := FormatDate(lang, time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, time.UTC))
-	return day + ", " + lt.Format("15:04") + " (" + zone + ")"
+	return day + ", " + lt.Format("15:04") + " (" + loc.String() + ")"
 }
 
 // FormatNumber writes a count the way each language does: "100,000" in
