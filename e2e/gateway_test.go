@@ -127,6 +127,7 @@ func TestMemberSeesWhoReadTheirData(t *testing.T) {
 	if text := Get(t, b, "read the accesses", chromedp.Text(`#accesses`)); !strings.Contains(text, "Digital Labour Observatory") || !strings.Contains(text, "Posts") {
 		t.Fatalf("the access listed: %q", text)
 	}
+	checkMoments(t, b, "the accesses' times", "#accesses", "en", "UTC")
 
 	req, _ = http.NewRequest("GET", app.URL+"/gateway/v1/aggregates?category=posts", nil)
 	req.Header.Set("Authorization", "Bearer "+key)
@@ -140,4 +141,19 @@ func TestMemberSeesWhoReadTheirData(t *testing.T) {
 		!strings.Contains(text, "Digital Labour Observatory") || !strings.Contains(text, counts.ID) {
 		t.Fatalf("the aggregate listed: %q", text)
 	}
+
+	// The organizer's log of the consumer's requests, in French: the
+	// times in French on the instance's clock.
+	o := Browser(t, 1024, 900)
+	Run(t, o, "sign in as the organizer, in French",
+		chromedp.Navigate(app.URL+"/lang/fr?next=/signin"),
+		chromedp.WaitVisible(`#f-email`),
+		chromedp.SendKeys(`#f-email`, "olga@example.org"),
+		chromedp.SendKeys(`#f-password`, "correct horse battery"),
+		chromedp.Click(`main button[type="submit"]`),
+		chromedp.WaitVisible(`form[action="/signout"]`),
+		chromedp.Navigate(app.URL+"/c/riders/gateway/consumers/"+lab.ID),
+		chromedp.WaitVisible(`main table time`),
+	)
+	checkMoments(t, o, "the requests' times", "main", "fr", "UTC")
 }

@@ -127,6 +127,7 @@ func TestIntegrityGroupInvalidatedInBulkDropsTheCount(t *testing.T) {
 		if !strings.Contains(queue, "Petition 1") || strings.Contains(queue, "farm00@") {
 			t.Fatalf("the queue does not show the evidence as it should:\n%s", queue)
 		}
+		checkMoments(t, ctx, "the evidence's times", ".integrity-group", "en", "UTC")
 		Run(t, ctx, "invalidate without ticking the confirmation",
 			chromedp.Click(`.integrity-group a.button`),
 			chromedp.WaitVisible(`#f-confirm`),
