@@ -128,3 +128,35 @@ func TestSignersExportExplainsEveryBlank(t *testing.T) {
 		contains(t, "French csv", raw, "Pourquoi le nom est vide", "pas d’accord pour montrer ou transmettre son nom", "non renseigné")
 	})
 }
+
+// A petition to several targets is delivered in one mail: to the first
+// target with an address, the others with one and the organizer in Cc,
+// each a recipient of that one message; a target without an address gets
+// nothing.
+func TestDeliveryToSeveralTargetsIsOneMailWithTheOthersInCc(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		token, p, _ := setup(t, app)
+		if st := app.API(t, "PUT", "/api/v1/petitions/"+p.id(), token, map[string]any{"target": []map[string]any{
+			{"name": "Platform Inc.", "email": "ceo@platform.example"}, {"name": "The regulator"},
+			{"name": "Platform Europe", "email": "dpo@platform.example"}}}, nil); st != http.StatusOK {
+			t.Fatalf("targets: %d", st)
+		}
+		b := app.Browser()
+		b.SignIn(t, organizer, "correct horse battery")
+		if st, _ := b.Post(t, strings.TrimPrefix(p.BrowserURL, app.URL)+"/deliver", url.Values{"confirm": {"yes"}}); st != 200 {
+			t.Fatalf("deliver: %d", st)
+		}
+		m := app.Mail.Wait(t, "ceo@platform.example", "Petition: Stop tracking us")
+		if got := strings.Join(m.To, " "); got != "ceo@platform.example dpo@platform.example "+organizer {
+			t.Errorf("SMTP recipients %q", got)
+		}
+		cc, err := mail.ParseAddressList(m.Header.Get("Cc"))
+		if err != nil || len(cc) != 2 || cc[0].Address != "dpo@platform.example" || cc[1].Address != organizer {
+			t.Errorf("Cc %q (%v)", m.Header.Get("Cc"), err)
+		}
+		time.Sleep(200 * time.Millisecond)
+		if n := len(app.Mail.All()); n != 1 {
+			t.Errorf("%d mails, want the one delivery", n)
+		}
+	})
+}
