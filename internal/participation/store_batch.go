@@ -17,6 +17,9 @@ type newRow struct {
 	tokenHash                    any // nil when it gets no link (imports, flagged)
 	confirmedAt                  any // nil unless an import
 	sub                          *Submission
+	// The log's salt and place (logRow), when it is kept: nil otherwise.
+	logSalt []byte
+	logFrom any
 }
 
 // appendArgs appends the row's values, in insertColumns order, to dst.
@@ -29,7 +32,7 @@ func (r *newRow) appendArgs(dst []any, now time.Time) []any {
 	in := sub.Person
 	return append(dst, r.id, string(sub.Kind), sub.ActionID, r.personID, r.status, sub.OriginSystem, sub.Comment,
 		sub.PublicName, sub.ContactOK, sub.ShareWithTarget, in.GivenName, in.FamilyName, in.Locality, in.Country,
-		sub.Lang, ip, emailDomain(in.Email), r.reason, r.tokenHash, r.confirmedAt, now, now, sub.canonical, UAFamily(sub.UserAgent), sub.Payload)
+		sub.Lang, ip, emailDomain(in.Email), r.reason, r.tokenHash, r.confirmedAt, now, now, sub.canonical, UAFamily(sub.UserAgent), sub.Payload, r.logSalt, r.logFrom)
 }
 
 // insertColumns are the columns of a new participation. Its inserts do
@@ -37,10 +40,10 @@ func (r *newRow) appendArgs(dst []any, now time.Time) []any {
 // (action, canonical address): the same inbox takes part once.
 const insertColumns = `INSERT INTO participations (id, kind, action_id, person_id, status, origin_system, comment,
 	public_name, contact_ok, share_with_target, given_name, family_name, locality, country, lang, ip, email_domain,
-	flag_reason, token_hash, confirmed_at, created_at, modified_at, email_canonical, ua_family, payload) VALUES `
+	flag_reason, token_hash, confirmed_at, created_at, modified_at, email_canonical, ua_family, payload, log_salt, log_from) VALUES `
 
 // insertWidth is how many values a row of insertColumns has.
-const insertWidth = 25
+const insertWidth = 27
 
 // insertOne inserts one participation and reports whether it did: false
 // when the person already takes part in the action.

@@ -25,7 +25,7 @@ func (s *Service) BackfillLog(ctx context.Context) error {
 		if err != nil || !empty {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, kind, action_id, person_id FROM participations
+		rows, err := tx.QueryContext(ctx, `SELECT id, kind, action_id, person_id, log_salt FROM participations
 			WHERE status = $1 ORDER BY confirmed_at, id`, StatusConfirmed)
 		if err != nil {
 			return repertoire.Internal(err)
@@ -33,7 +33,7 @@ func (s *Service) BackfillLog(ctx context.Context) error {
 		var leaves []translog.Leaf
 		for rows.Next() {
 			var p Participation
-			if err := rows.Scan(&p.ID, &p.Kind, &p.ActionID, &p.PersonID); err != nil {
+			if err := rows.Scan(&p.ID, &p.Kind, &p.ActionID, &p.PersonID, &p.logSalt); err != nil {
 				rows.Close()
 				return repertoire.Internal(err)
 			}
