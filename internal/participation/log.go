@@ -2,10 +2,6 @@ package participation
 
 import (
 	"context"
-	"database/sql"
-	"errors"
-
-	"repertoire"
 
 	"repertoire/internal/store"
 	"repertoire/internal/translog"
@@ -72,23 +68,6 @@ func (r *newRow) logRow(from int64) {
 		return
 	}
 	r.logSalt, r.logFrom = translog.NewSalt(), from
-}
-
-// LogPlace finds where a participation's confirmation is in the log when
-// it has no receipt row (translog.Placer): a counted one with its own salt.
-func (s *Service) LogPlace(ctx context.Context, q store.Queryer, id string) (translog.Place, bool, error) {
-	var from sql.NullInt64
-	p, err := scanParticipation(q.QueryRowContext(ctx, `SELECT `+participationColumns+`, p.log_from FROM participations p WHERE p.id = $1`, id), &from)
-	if errors.Is(err, sql.ErrNoRows) {
-		return translog.Place{}, false, nil
-	}
-	if err != nil {
-		return translog.Place{}, false, repertoire.Internal(err)
-	}
-	if p.logSalt == nil || !from.Valid || !isCounted(counterOf(p)) {
-		return translog.Place{}, false, nil
-	}
-	return translog.Place{Leaf: *leaf(translog.Confirm, p), From: from.Int64}, true, nil
 }
 
 // batchLeaves are the leaves of a batch's changes, in the batch's order.
