@@ -30,6 +30,7 @@ type fresh struct {
 	reason    string
 	token     string
 	tokenHash any
+	logSalt   []byte
 }
 
 // writeBatch records a batch with a few multi-row statements: one upsert
@@ -84,7 +85,9 @@ func (s *Service) writeBatch(tx *store.Tx, batch []*pending) error {
 		switch r.status {
 		case StatusConfirmed:
 			r.p.moved = r.p.sub.participation(r.id, r.personID, r.status)
+			r.p.moved.logSalt = r.logSalt
 			r.p.leaf = leaf(translog.Confirm, r.p.moved)
+			r.p.leaf.New = true // just inserted: no receipt to read
 			r.d.imported++
 			r.d.bucket++
 		case StatusFlagged:
@@ -276,6 +279,10 @@ func (s *Service) writeMove(ctx context.Context, tx *store.Tx, p0 *pending, delt
 func (s *Service) insertParticipations(ctx context.Context, tx *store.Tx, rows []*fresh) (map[string]bool, error) {
 	now := tx.Now
 	out := make([]*newRow, len(rows))
+	from, err := s.logFrom(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
 	for i, r := range rows {
 		sub := &r.p.sub
 		r.id, r.status = store.NewID(), StatusPending
@@ -292,6 +299,8 @@ func (s *Service) insertParticipations(ctx context.Context, tx *store.Tx, rows [
 		}
 		out[i] = &newRow{id: r.id, personID: r.personID, status: r.status, reason: r.reason, tokenHash: r.tokenHash,
 			confirmedAt: confirmedAt, sub: sub}
+		out[i].logRow(from)
+		r.logSalt = out[i].logSalt
 	}
 	return insertMany(ctx, tx, out)
 }

@@ -19,7 +19,7 @@ func (s *Service) Logged() bool { return s.logged }
 
 // leaf is the log's record of p changing by kind.
 func leaf(kind translog.Kind, p *Participation) *translog.Leaf {
-	return &translog.Leaf{Kind: kind, Tactic: string(p.Kind), ActionID: p.ActionID, PersonID: p.PersonID, Subject: p.ID}
+	return &translog.Leaf{Kind: kind, Tactic: string(p.Kind), ActionID: p.ActionID, PersonID: p.PersonID, Subject: p.ID, Salt: p.logSalt}
 }
 
 // moveLeaf is the leaf of p moving from counter prev to its own: a
@@ -46,6 +46,28 @@ func (s *Service) stageLog(ctx context.Context, tx *store.Tx, leaves []translog.
 		return nil, nil
 	}
 	return translog.Stage(ctx, tx, leaves)
+}
+
+// logFrom is the log's size, read before the transaction inserts
+// participations (the place their leaves are appended at or after: see
+// newRow.logRow), or -1 when the log is not kept.
+func (s *Service) logFrom(ctx context.Context, tx *store.Tx) (int64, error) {
+	if !s.logged {
+		return -1, nil
+	}
+	return translog.Size(ctx, tx)
+}
+
+// logRow gives a participation about to be inserted its salt in the log
+// and the place its leaves are appended from (translog.Leaf.Salt), when
+// the log is kept (from >= 0): its confirmation, when it is inserted
+// confirmed (an import), then writes no receipt row of the log's, and its
+// later leaves are hashed with the same salt.
+func (r *newRow) logRow(from int64) {
+	if from < 0 {
+		return
+	}
+	r.logSalt, r.logFrom = translog.NewSalt(), from
 }
 
 // batchLeaves are the leaves of a batch's changes, in the batch's order.

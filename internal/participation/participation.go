@@ -263,6 +263,9 @@ type Participation struct {
 	ConfirmedAt     *time.Time
 	WithdrawnAt     *time.Time
 	ModifiedAt      time.Time
+	// logSalt is the salt its leaves in the transparency log are hashed
+	// with, when made with the row (migration 47); nil: the log keeps it.
+	logSalt []byte
 }
 
 // Participant is a participation with its person's email, for organizers'

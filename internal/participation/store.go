@@ -17,7 +17,7 @@ import (
 
 const participationColumns = `p.id, p.kind, p.action_id, p.person_id, p.status, p.origin_system, p.comment, p.public_name,
 	p.contact_ok, p.share_with_target, p.given_name, p.family_name, p.locality, p.country, p.lang, p.flag_reason, p.checkin,
-	p.created_at, p.confirmed_at, p.withdrawn_at, p.modified_at, p.payload`
+	p.created_at, p.confirmed_at, p.withdrawn_at, p.modified_at, p.payload, p.log_salt`
 
 func scanParticipation(row interface{ Scan(...any) error }, extra ...any) (*Participation, error) {
 	var p Participation
@@ -25,7 +25,7 @@ func scanParticipation(row interface{ Scan(...any) error }, extra ...any) (*Part
 	var confirmed, withdrawn sql.NullTime
 	dest := append([]any{&p.ID, &kind, &p.ActionID, &p.PersonID, &p.Status, &p.OriginSystem, &p.Comment, &p.PublicName,
 		&p.ContactOK, &p.ShareWithTarget, &p.GivenName, &p.FamilyName, &p.Locality, &p.Country, &p.Lang, &p.FlagReason, &p.Checkin,
-		&p.CreatedAt, &confirmed, &withdrawn, &p.ModifiedAt, &p.Payload}, extra...)
+		&p.CreatedAt, &confirmed, &withdrawn, &p.ModifiedAt, &p.Payload, &p.logSalt}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}

@@ -17,9 +17,13 @@ type newRow struct {
 	tokenHash                    any // nil when it gets no link (imports, flagged)
 	confirmedAt                  any // nil unless an import
 	sub                          *Submission
+	// The log's salt and place (logRow), when it is kept: nil otherwise.
+	logSalt []byte
+	logFrom any
 }
 
-// appendArgs appends the row's values, in insertColumns order, to dst.
+// appendArgs appends the row's values, in the order of insertColumns
+// (then its log's salt and place when it has them: insertOf), to dst.
 func (r *newRow) appendArgs(dst []any, now time.Time) []any {
 	sub := r.sub
 	var ip any
@@ -27,9 +31,13 @@ func (r *newRow) appendArgs(dst []any, now time.Time) []any {
 		ip = sub.IP
 	}
 	in := sub.Person
-	return append(dst, r.id, string(sub.Kind), sub.ActionID, r.personID, r.status, sub.OriginSystem, sub.Comment,
+	dst = append(dst, r.id, string(sub.Kind), sub.ActionID, r.personID, r.status, sub.OriginSystem, sub.Comment,
 		sub.PublicName, sub.ContactOK, sub.ShareWithTarget, in.GivenName, in.FamilyName, in.Locality, in.Country,
 		sub.Lang, ip, emailDomain(in.Email), r.reason, r.tokenHash, r.confirmedAt, now, now, sub.canonical, UAFamily(sub.UserAgent), sub.Payload)
+	if r.logSalt != nil {
+		dst = append(dst, r.logSalt, r.logFrom)
+	}
+	return dst
 }
 
 // insertColumns are the columns of a new participation. Its inserts do
@@ -37,16 +45,28 @@ func (r *newRow) appendArgs(dst []any, now time.Time) []any {
 // (action, canonical address): the same inbox takes part once.
 const insertColumns = `INSERT INTO participations (id, kind, action_id, person_id, status, origin_system, comment,
 	public_name, contact_ok, share_with_target, given_name, family_name, locality, country, lang, ip, email_domain,
-	flag_reason, token_hash, confirmed_at, created_at, modified_at, email_canonical, ua_family, payload) VALUES `
+	flag_reason, token_hash, confirmed_at, created_at, modified_at, email_canonical, ua_family, payload`
 
 // insertWidth is how many values a row of insertColumns has.
 const insertWidth = 25
 
+// insertOf is the insert of rows with their log's salt and place when
+// they have them (the log is kept: logRow, the same for every row of a
+// transaction), and its values a row: without the log, the insert is
+// what it was before it.
+func insertOf(r *newRow) (string, int) {
+	if r.logSalt != nil {
+		return insertColumns + `, log_salt, log_from) VALUES `, insertWidth + 2
+	}
+	return insertColumns + `) VALUES `, insertWidth
+}
+
 // insertOne inserts one participation and reports whether it did: false
 // when the person already takes part in the action.
 func insertOne(ctx context.Context, tx *store.Tx, r *newRow) (bool, error) {
-	res, err := tx.ExecContext(ctx, insertColumns+store.Rows(tx.Dialect, 1, insertWidth)+` ON CONFLICT DO NOTHING`,
-		r.appendArgs(make([]any, 0, insertWidth), tx.Now)...)
+	q, width := insertOf(r)
+	res, err := tx.ExecContext(ctx, q+store.Rows(tx.Dialect, 1, width)+` ON CONFLICT DO NOTHING`,
+		r.appendArgs(make([]any, 0, width), tx.Now)...)
 	if err != nil {
 		return false, repertoire.Internal(err)
 	}
@@ -61,11 +81,12 @@ func insertMany(ctx context.Context, tx *store.Tx, rows []*newRow) (map[string]b
 	inserted := make(map[string]bool, len(rows))
 	for start := 0; start < len(rows); start += chunkRows {
 		chunk := rows[start:min(start+chunkRows, len(rows))]
-		args := make([]any, 0, len(chunk)*insertWidth)
+		q, width := insertOf(chunk[0])
+		args := make([]any, 0, len(chunk)*width)
 		for _, r := range chunk {
 			args = r.appendArgs(args, tx.Now)
 		}
-		res, err := query(ctx, tx, insertColumns+store.Rows(tx.Dialect, len(chunk), insertWidth)+
+		res, err := query(ctx, tx, q+store.Rows(tx.Dialect, len(chunk), width)+
 			` ON CONFLICT DO NOTHING RETURNING id`, args)
 		if err != nil {
 			return nil, err

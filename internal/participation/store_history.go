@@ -134,9 +134,13 @@ func (s *Service) writePast(ctx context.Context, tx *store.Tx, past []Past, out 
 		out[i] = Result{ID: r.id, Status: r.status}
 		p := past[i]
 		part := &Participation{ID: r.id, Kind: p.Kind, ActionID: p.ActionID, PersonID: r.personID}
-		leaves = append(leaves, *leaf(translog.Confirm, part))
+		confirm := leaf(translog.Confirm, part)
+		confirm.New = true // inserted above: no receipt to read
+		leaves = append(leaves, *confirm)
 		if r.status == StatusWithdrawn {
-			leaves = append(leaves, *leaf(translog.Withdraw, part))
+			withdraw := leaf(translog.Withdraw, part)
+			withdraw.New = true
+			leaves = append(leaves, *withdraw)
 		}
 		d := deltas[p.ActionID]
 		if d == nil {

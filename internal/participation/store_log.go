@@ -2,6 +2,8 @@ package participation
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 
 	"repertoire"
 	"repertoire/internal/store"
@@ -25,7 +27,7 @@ func (s *Service) BackfillLog(ctx context.Context) error {
 		if err != nil || !empty {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, kind, action_id, person_id FROM participations
+		rows, err := tx.QueryContext(ctx, `SELECT id, kind, action_id, person_id, log_salt FROM participations
 			WHERE status = $1 ORDER BY confirmed_at, id`, StatusConfirmed)
 		if err != nil {
 			return repertoire.Internal(err)
@@ -33,7 +35,7 @@ func (s *Service) BackfillLog(ctx context.Context) error {
 		var leaves []translog.Leaf
 		for rows.Next() {
 			var p Participation
-			if err := rows.Scan(&p.ID, &p.Kind, &p.ActionID, &p.PersonID); err != nil {
+			if err := rows.Scan(&p.ID, &p.Kind, &p.ActionID, &p.PersonID, &p.logSalt); err != nil {
 				rows.Close()
 				return repertoire.Internal(err)
 			}
@@ -50,4 +52,21 @@ func (s *Service) BackfillLog(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// LogPlace finds where a participation's confirmation is in the log when
+// it has no receipt row (translog.Placer): a counted one with its own salt.
+func (s *Service) LogPlace(ctx context.Context, q store.Queryer, id string) (translog.Place, bool, error) {
+	var from sql.NullInt64
+	p, err := scanParticipation(q.QueryRowContext(ctx, `SELECT `+participationColumns+`, p.log_from FROM participations p WHERE p.id = $1`, id), &from)
+	if errors.Is(err, sql.ErrNoRows) {
+		return translog.Place{}, false, nil
+	}
+	if err != nil {
+		return translog.Place{}, false, repertoire.Internal(err)
+	}
+	if p.logSalt == nil || !from.Valid || !isCounted(counterOf(p)) {
+		return translog.Place{}, false, nil
+	}
+	return translog.Place{Leaf: *leaf(translog.Confirm, p), From: from.Int64}, true, nil
 }

@@ -274,8 +274,14 @@ func (s *Service) writeOne(ctx context.Context, tx *store.Tx, p *pending, d *cou
 			token, tokenHash = newLink(id)
 		}
 	}
-	inserted, err := insertOne(ctx, tx, &newRow{id: id, personID: personID, status: status, reason: reason, tokenHash: tokenHash,
-		confirmedAt: confirmedAt, sub: sub})
+	row := &newRow{id: id, personID: personID, status: status, reason: reason, tokenHash: tokenHash,
+		confirmedAt: confirmedAt, sub: sub}
+	from, err := s.logFrom(ctx, tx)
+	if err != nil {
+		return err
+	}
+	row.logRow(from)
+	inserted, err := insertOne(ctx, tx, row)
 	if err != nil {
 		return err
 	}
@@ -286,7 +292,9 @@ func (s *Service) writeOne(ctx context.Context, tx *store.Tx, p *pending, d *cou
 	switch status {
 	case StatusConfirmed:
 		p.moved = sub.participation(id, personID, status)
+		p.moved.logSalt = row.logSalt
 		p.leaf = leaf(translog.Confirm, p.moved)
+		p.leaf.New = true // just inserted: no receipt to read
 		d.imported++
 		d.bucket++
 	case StatusFlagged:

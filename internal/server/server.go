@@ -387,6 +387,7 @@ func transparencyLog(cfg Config, db *store.DB, pages *web.Renderer, log *slog.Lo
 		c, err := participation.CountsOf(ctx, q, actionID)
 		return c.Total(), c != (participation.Counts{}), err
 	}
+	logs.Place = parts.LogPlace // imports' receipts, which have no row of the log's
 	parts.KeepLog()
 	if err := parts.BackfillLog(context.Background()); err != nil {
 		return nil, err

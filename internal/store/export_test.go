@@ -15,6 +15,17 @@ func MigrateTo(ctx context.Context, db *DB, version int64) error {
 	return err
 }
 
+// MigrateDownTo takes the schema down to version, running each later
+// migration's down step, for tests of those steps.
+func MigrateDownTo(ctx context.Context, db *DB, version int64) error {
+	p, err := db.migrations()
+	if err != nil {
+		return err
+	}
+	_, err = p.DownTo(ctx, version)
+	return err
+}
+
 // CachedStmt reports whether query is prepared on the writer for good.
 func CachedStmt(db *DB, query string) bool {
 	db.stmts.mu.Lock()

@@ -2,6 +2,10 @@ package translog
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"strings"
 	"testing"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -113,6 +117,23 @@ func FuzzReceipt(f *testing.F) {
 		// A receipt checked against a key it was not signed with fails.
 		if _, _, err := CheckProof(p, "example.org/log+01234567+AQ=="); err == nil {
 			t.Fatal("a receipt passed with a bogus key")
+		}
+	})
+}
+
+// FuzzPersonHash: the leaf's code of a person is HMAC-SHA256(salt, action
+// id), base64url, as crypto/hmac makes it (the format's documented
+// definition), for salts of every length.
+func FuzzPersonHash(f *testing.F) {
+	f.Add(make([]byte, 32), "petition-1")
+	f.Add([]byte{}, "")
+	f.Add(bytes.Repeat([]byte{7}, 64), "0190a5b2-1c3d-7e4f-8a9b-0c1d2e3f4a5b")
+	f.Add(bytes.Repeat([]byte{9}, 100), strings.Repeat("a", 300))
+	f.Fuzz(func(t *testing.T, salt []byte, actionID string) {
+		m := hmac.New(sha256.New, salt)
+		m.Write([]byte(actionID))
+		if got, want := personHash(salt, actionID), base64.RawURLEncoding.EncodeToString(m.Sum(nil)); got != want {
+			t.Fatalf("personHash(%x, %q) = %s, HMAC %s", salt, actionID, got, want)
 		}
 	})
 }

@@ -624,3 +624,85 @@ func TestLogFillsFromEarlierCounts(t *testing.T) {
 		}
 	})
 }
+
+// TestImportsReceiptFromItsPlace: an import's confirmation writes no
+// receipt row (its participation keeps its salt and the log's size before
+// its append, migration 47), yet its receipt is served, proves its own
+// leaf among others appended around it, and goes with its person's
+// erasure; the erase leaf names the person as the confirmation did.
+func TestImportsReceiptFromItsPlace(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		ctx := context.Background()
+		s := newSite(t, app)
+		s.follow(t, s.sign(t, "online@example.org"), "confirm")
+		emails := []string{"paper0@example.org", "paper1@example.org", "paper2@example.org"}
+		for _, e := range emails {
+			s.importOne(t, e)
+		}
+		c := &translog.Client{Base: app.URL}
+		key, err := c.Key(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idOf := func(email string) (id, personID string) {
+			t.Helper()
+			if err := app.DB.Reader().QueryRowContext(ctx, `SELECT p.id, p.person_id FROM participations p
+				JOIN people ON people.id = p.person_id WHERE people.email = $1`, email).Scan(&id, &personID); err != nil {
+				t.Fatal(err)
+			}
+			return id, personID
+		}
+		seen := map[int64]bool{}
+		var firstLeaf translog.Entry
+		for _, e := range emails {
+			id, _ := idOf(e)
+			if ok, err := translog.HasSubjectSalt(ctx, app.DB.Reader(), id); err != nil || ok {
+				t.Errorf("an import has a receipt row (%v)", err)
+			}
+			st, receipt, _ := get(t, app.URL+"/log/receipt/"+id)
+			if st != 200 {
+				t.Fatalf("receipt of an import: %d", st)
+			}
+			p, err := translog.ParseProof(receipt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, entry, err := translog.CheckProof(p, key)
+			if err != nil || entry.Kind != translog.Confirm || entry.ActionID != s.petition {
+				t.Errorf("receipt of an import: %+v, %v", entry, err)
+			}
+			if seen[p.Index] || p.Index == 0 {
+				t.Errorf("receipt of %s at %d: another participation's leaf", e, p.Index)
+			}
+			seen[p.Index] = true
+			if e == emails[0] {
+				firstLeaf = entry
+			}
+		}
+
+		id, personID := idOf(emails[0])
+		admin := app.Token(t, "admin@example.org", "Admin", true)
+		if st := app.API(t, "DELETE", "/api/v1/people/"+personID, admin, nil, nil); st != http.StatusNoContent && st != http.StatusOK {
+			t.Fatalf("erase: %d", st)
+		}
+		if st, _, _ := get(t, app.URL+"/log/receipt/"+id); st != 404 {
+			t.Errorf("receipt of an erased import: %d", st)
+		}
+		cp, _ := fresh(t, app)
+		entries, err := c.Entries(ctx, cp.Tree)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last, _ := translog.ParseEntry(entries[len(entries)-1])
+		if len(entries) != 5 || last.Kind != translog.Erase || last.Person != firstLeaf.Person {
+			t.Errorf("%d leaves, the last %+v: want 5, the erasure of %s", len(entries), last, firstLeaf.Person)
+		}
+		pc, err := c.PublishedCount(ctx, s.petition)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := translog.Recount(entries, pc.TreeSize, s.petition); err != nil || n != pc.Count || n != 3 {
+			t.Errorf("recount %d (%v), published %d, want 3", n, err, pc.Count)
+		}
+	})
+}

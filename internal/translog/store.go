@@ -1,6 +1,7 @@
 package translog
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -65,8 +66,10 @@ type Staged struct {
 // log yet: the salts of the leaves' people, each leaf's data, and for an
 // erasure the removal of the participation's receipt and salt (its leaves
 // stay, unlinkable). A participation's leaves are hashed with its own
-// salt, kept with its receipt (log_receipts) and made on its first leaf:
-// one row a participation, written by the append anyway. A leaf of no
+// salt: the one its owner keeps when the leaf carries it (Leaf.Salt, the
+// participation's row since migration 47: an import's one leaf then
+// writes no row of the log's but its bundle's share), else the one kept
+// with its receipt (log_receipts), made on its first leaf. A leaf of no
 // participation (the gateway's) is hashed with its person's (log_salts),
 // and so is a participation's whose receipt predates migration 45.
 func Stage(ctx context.Context, tx *store.Tx, leaves []Leaf) (*Staged, error) {
@@ -80,7 +83,7 @@ func Stage(ctx context.Context, tx *store.Tx, leaves []Leaf) (*Staged, error) {
 	}
 	var people []Leaf // leaves hashed with their person's salt
 	for _, l := range leaves {
-		if salt, ok := salts[l.Subject]; l.Subject == "" || ok && salt == nil {
+		if salt, ok := salts[l.Subject]; l.Subject == "" || l.Salt == nil && ok && salt == nil {
 			people = append(people, l)
 		}
 	}
@@ -91,15 +94,24 @@ func Stage(ctx context.Context, tx *store.Tx, leaves []Leaf) (*Staged, error) {
 	var forgotten []string
 	last := map[string]int{} // a subject's last leaf, its receipt
 	seen := map[string]bool{}
+	count := map[string]int{} // a subject's leaves in this append
+	for _, l := range leaves {
+		if l.Subject != "" {
+			count[l.Subject]++
+		}
+	}
 	for i, l := range leaves {
 		var salt []byte
-		if l.Subject != "" {
+		if l.Subject != "" && l.Salt != nil {
+			salt = l.Salt
+			salts[l.Subject] = salt
+		} else if l.Subject != "" {
 			salt = salts[l.Subject]
 			if salt == nil {
 				if _, had := salts[l.Subject]; had {
 					salt = personSalts[l.PersonID] // a receipt from before its salt
 				} else {
-					salt = newSalt()
+					salt = NewSalt()
 				}
 				salts[l.Subject] = salt
 			}
@@ -115,6 +127,9 @@ func Stage(ctx context.Context, tx *store.Tx, leaves []Leaf) (*Staged, error) {
 		st.bundles[len(st.bundles)-1] = AppendBundleEntry(st.bundles[len(st.bundles)-1], data)
 		switch {
 		case l.Subject == "":
+		case l.New && l.Salt != nil && count[l.Subject] == 1:
+			// Its owner keeps its salt and Place: no receipt row, the
+			// hot path's row a leaf.
 		case l.Kind == Erase:
 			forgotten = append(forgotten, l.Subject)
 			delete(last, l.Subject)
@@ -139,18 +154,34 @@ func Stage(ctx context.Context, tx *store.Tx, leaves []Leaf) (*Staged, error) {
 	return st, nil
 }
 
-func newSalt() []byte {
+// NewSalt makes a salt, for a participation whose owner keeps it
+// (Leaf.Salt) or for the log's own rows.
+func NewSalt() []byte {
 	salt := make([]byte, 32)
 	rand.Read(salt)
 	return salt
 }
 
+// Place is where to find a participation's leaf that has no receipt row
+// (Leaf.Salt): the leaf the participation's state makes (a confirmation,
+// with its kept salt), appended at From or after. From is the log's size
+// read in the transaction that made the participation, before its append.
+type Place struct {
+	Leaf Leaf
+	From int64
+}
+
+// Placer finds a participation's Place; ok is false when it has none (no
+// such participation, or not counted, or its leaves have a receipt row).
+type Placer func(ctx context.Context, q store.Queryer, subject string) (p Place, ok bool, err error)
+
 // subjectSalts reads the salts of the leaves' participations that have a
-// receipt already: a nil salt for a receipt from before migration 45.
+// receipt already: a nil salt for a receipt from before migration 45. A
+// participation created by the transaction (Leaf.New) has none to read.
 func subjectSalts(ctx context.Context, tx *store.Tx, leaves []Leaf) (map[string][]byte, error) {
 	var ids []string
 	for _, l := range leaves {
-		if l.Subject != "" {
+		if l.Subject != "" && !l.New && l.Salt == nil {
 			ids = append(ids, l.Subject)
 		}
 	}
@@ -349,7 +380,7 @@ func saltsOf(ctx context.Context, tx *store.Tx, leaves []Leaf) (map[string][]byt
 	ids = slices.Compact(ids)
 	args := make([]any, 0, 2*len(ids))
 	for _, id := range ids {
-		args = append(args, id, newSalt())
+		args = append(args, id, NewSalt())
 	}
 	// The insert returns the salts it made; only the people who had one
 	// already (taking part again) are read after it.
@@ -469,6 +500,37 @@ func leafOf(ctx context.Context, q store.Queryer, subject string) (int64, error)
 		return -1, nil
 	}
 	return n, internal(err)
+}
+
+// placeScan bounds the leaves a receipt's search reads from its Place:
+// the appends that took places between the participation's transaction
+// reading the size and its own append (other writers, other instances).
+const placeScan = 1 << 16
+
+// findLeaf finds the first leaf whose data is data at index from or
+// after, within placeScan leaves (-1: none). A leaf with a Place is its
+// participation's only one (any later leaf has a receipt row), and its
+// salt its own: the first match is it.
+func findLeaf(ctx context.Context, q store.Queryer, data []byte, from int64) (int64, error) {
+	size, err := Size(ctx, q)
+	if err != nil {
+		return -1, err
+	}
+	end := min(size, from+placeScan)
+	for at := from; at < end; {
+		to := min(end, at+1024)
+		leaves, err := leavesData(ctx, q, at, to)
+		if err != nil {
+			return -1, err
+		}
+		for k, d := range leaves {
+			if bytes.Equal(d, data) {
+				return at + int64(k), nil
+			}
+		}
+		at = to
+	}
+	return -1, nil
 }
 
 var errMissingLeaf = errors.New("translog: a leaf is missing")

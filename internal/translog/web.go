@@ -40,6 +40,7 @@ type Handler struct {
 	key     Key
 	log     *slog.Logger
 	Count   Counter // the public counts, for /log/counts/{action}
+	Place   Placer  // the participations whose receipt has no row of the log's
 
 	mu   sync.Mutex
 	cp   []byte // the signed checkpoint served
@@ -256,6 +257,9 @@ const ProofHeader = "c2sp.org/tlog-proof@v1"
 // to. ok is false when the participation has no leaf.
 func (h *Handler) Receipt(ctx context.Context, participationID string) (receipt []byte, ok bool, err error) {
 	idx, err := leafOf(ctx, h.db.Reader(), participationID)
+	if err == nil && idx < 0 && h.Place != nil {
+		idx, err = h.placed(ctx, participationID)
+	}
 	if err != nil || idx < 0 {
 		return nil, false, err
 	}
@@ -281,6 +285,19 @@ func (h *Handler) Receipt(ctx context.Context, participationID string) (receipt 
 		return nil, false, err
 	}
 	return Proof{Index: idx, Leaf: data[0], Path: proof, Checkpoint: cp}.Format(), true, nil
+}
+
+// placed finds the leaf of a participation with no receipt row from its
+// Place (-1: none).
+func (h *Handler) placed(ctx context.Context, participationID string) (int64, error) {
+	q := h.db.Reader()
+	p, ok, err := h.Place(ctx, q, participationID)
+	if err != nil || !ok || p.Leaf.Salt == nil {
+		return -1, err
+	}
+	l := p.Leaf
+	data := Entry{Kind: l.Kind, Tactic: l.Tactic, ActionID: l.ActionID, Person: personHash(l.Salt, l.ActionID)}.Encode()
+	return findLeaf(ctx, q, data, p.From)
 }
 
 func (h *Handler) receipt(w http.ResponseWriter, r *http.Request) {
