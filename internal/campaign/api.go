@@ -87,14 +87,17 @@ type coverageJSON struct {
 }
 
 type campaignJSON struct {
-	Identifiers    []string       `json:"identifiers"`
-	ID             string         `json:"id"`
-	Slug           string         `json:"slug"`
-	Title          string         `json:"title"`
-	Summary        string         `json:"summary"`
-	Language       string         `json:"language"`
-	Translations   translations   `json:"translations"`
-	Community      string         `json:"community"`
+	Identifiers  []string     `json:"identifiers"`
+	ID           string       `json:"id"`
+	Slug         string       `json:"slug"`
+	Title        string       `json:"title"`
+	Summary      string       `json:"summary"`
+	Language     string       `json:"language"`
+	Translations translations `json:"translations"`
+	Community    string       `json:"community"`
+	// Status is draft (its organizers' only, as if it did not exist) or
+	// published.
+	Status         string         `json:"status"`
 	Targets        []targetJSON   `json:"targets"`
 	UltimatumDate  *string        `json:"ultimatum_date"`
 	TotalDemands   *int           `json:"total_demands,omitempty"`
@@ -122,6 +125,7 @@ func (h *Handler) campaignDoc(c *Campaign, full bool) campaignJSON {
 		Language:      c.Language,
 		Translations:  c.Translations.Document(),
 		Community:     c.CommunityID,
+		Status:        statusOf(c),
 		Targets:       make([]targetJSON, 0, len(c.Targets)),
 		UltimatumDate: api.TimePtr(c.UltimatumAt),
 		CreatedDate:   api.Time(c.CreatedAt),
@@ -161,6 +165,19 @@ func (h *Handler) campaignDoc(c *Campaign, full bool) campaignJSON {
 		doc.Coverage = append(doc.Coverage, coverageDoc(cv))
 	}
 	return doc
+}
+
+// A campaign's statuses in the API: a draft, then published for good.
+const (
+	statusDraft     = "draft"
+	statusPublished = "published"
+)
+
+func statusOf(c *Campaign) string {
+	if c.Draft {
+		return statusDraft
+	}
+	return statusPublished
 }
 
 func updateDoc(u Update) updateJSON {
@@ -209,6 +226,7 @@ type campaignBody struct {
 	Language       *string            `json:"language"`
 	Translations   *i18n.Translations `json:"translations"`
 	Community      *string            `json:"community"`
+	Status         *string            `json:"status"`
 	Targets        *[]targetJSON      `json:"targets"`
 	UltimatumDate  json.RawMessage    `json:"ultimatum_date"`
 	DemandSections *[]sectionBody     `json:"demand_sections"`
@@ -537,6 +555,13 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 	if body.Language != nil && strings.TrimSpace(*body.Language) == "" {
 		es = append(es, repertoire.Invalid("language", "field.required", nil))
 	}
+	switch api.Value(body.Status) {
+	case statusDraft:
+		in.Draft = true // as the form's "save as a draft"
+	case "", statusPublished:
+	default:
+		es = append(es, repertoire.Invalid("status", "campaign.bad_status_value", nil))
+	}
 	if in.UltimatumAt, _, err = ultimatum(body.UltimatumDate); err != nil {
 		es = append(es, repertoire.FieldErrors(err)...)
 	}
@@ -606,6 +631,13 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 		es = append(es, repertoire.Invalid("community", "campaign.community_fixed", nil))
 	}
 	p := CampaignPatch{Title: body.Title, Slug: body.Slug, Summary: body.Summary, Language: body.Language, Translations: body.Translations}
+	switch st := api.Value(body.Status); {
+	case st == "" || st == statusOf(c): // a document sent back as read
+	case st == statusPublished:
+		p.Publish = true
+	default:
+		es = append(es, repertoire.Invalid("status", "campaign.stays_published", nil))
+	}
 	if body.Targets != nil {
 		names := targetNames(body.Targets)
 		p.Targets = &names

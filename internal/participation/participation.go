@@ -14,12 +14,15 @@ package participation
 import (
 	"context"
 	"crypto/subtle"
+	"database/sql"
 	"embed"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
 	"time"
 
+	"repertoire"
 	"repertoire/internal/account"
 	"repertoire/internal/i18n"
 	"repertoire/internal/store"
@@ -239,6 +242,14 @@ type Reopener interface {
 	Reopens(ctx context.Context, tx *store.Tx, p *Participation) (bool, error)
 }
 
+// Drafter is what an Action may add when its actions may be drafts (or
+// in a draft campaign): a draft is its organizers' only, as if it did not
+// exist, so its public count (the transparency log's /log/counts) is not
+// found either (Service.Draft).
+type Drafter interface {
+	Draft(ctx context.Context, q store.Queryer, actionID string) (bool, error)
+}
+
 // Participation is one stored participation.
 type Participation struct {
 	ID              string
@@ -402,6 +413,24 @@ func (s *Service) Register(kind Kind, a Action) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.actions[kind] = a
+}
+
+// Draft tells whether the action whose counters are kept under actionID
+// is a draft its tactic hides (Drafter); an action without counters, or
+// of a tactic with no drafts, is not.
+func (s *Service) Draft(ctx context.Context, q store.Queryer, actionID string) (bool, error) {
+	var kind string
+	err := q.QueryRowContext(ctx, `SELECT kind FROM action_counters WHERE action_id = $1`, actionID).Scan(&kind)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, repertoire.Internal(err)
+	}
+	if d, ok := s.action(Kind(kind)).(Drafter); ok {
+		return d.Draft(ctx, q, actionID)
+	}
+	return false, nil
 }
 
 func (s *Service) action(kind Kind) Action {
