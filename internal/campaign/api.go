@@ -352,16 +352,25 @@ func Load[T any](w http.ResponseWriter, r *http.Request, log *slog.Logger, a Acc
 
 // LoadTactic is Load for a campaign's tactic (parent names its campaign):
 // the tactics of a draft campaign are found by its organizers only, as
-// its pages are (Locate).
+// its pages are (Locate). A draft is not found before organizing is
+// asked: another community's organizer gets 404, not 403, so the API
+// tells nothing of a draft.
 func LoadTactic[T any](w http.ResponseWriter, r *http.Request, log *slog.Logger, a Access, campaigns *Store,
 	get func(context.Context, string) (T, error), parent func(T) Parent, organize bool) (T, bool) {
-	v, ok := Load(w, r, log, a, get, func(v T) string { return parent(v).CommunityID }, organize)
-	if !ok {
-		return v, false
+	var zero T
+	if organize && api.Require(w, r) == nil {
+		return zero, false
 	}
-	if err := campaigns.CheckPublished(r.Context(), a, parent(v).CampaignID, api.PrincipalID(r), api.IsAdmin(r)); err != nil {
+	v, ok := Load(w, r, log, a, get, func(v T) string { return parent(v).CommunityID }, false)
+	if !ok {
+		return zero, false
+	}
+	err := campaigns.CheckPublished(r.Context(), a, parent(v).CampaignID, api.PrincipalID(r), api.IsAdmin(r))
+	if err == nil && organize {
+		err = a.Check(r.Context(), parent(v).CommunityID, api.PrincipalID(r), true)
+	}
+	if err != nil {
 		api.Problem(w, r, log, err)
-		var zero T
 		return zero, false
 	}
 	return v, true
@@ -477,12 +486,23 @@ func OrganizedCommunity(ctx context.Context, a Access, personID, ref, notFound s
 }
 
 // apiCampaign loads the campaign of the URL for the caller (see Load).
-// A draft is found by its community's organizers only (and admins).
+// A draft is found by its community's organizers only (and admins):
+// anyone else gets 404 whatever they asked, before organizing is checked.
 func (h *Handler) apiCampaign(w http.ResponseWriter, r *http.Request, organize bool) *Campaign {
-	c, _ := Load(w, r, h.log, h.access, h.Store.Get, func(c *Campaign) string { return c.CommunityID }, organize)
-	if c != nil && c.Draft && !organize && !api.IsAdmin(r) {
-		if h.access.Check(r.Context(), c.CommunityID, api.PrincipalID(r), true) != nil {
-			api.Problem(w, r, h.log, errNotFound)
+	if organize && api.Require(w, r) == nil {
+		return nil
+	}
+	c, _ := Load(w, r, h.log, h.access, h.Store.Get, func(c *Campaign) string { return c.CommunityID }, false)
+	if c == nil {
+		return nil
+	}
+	hidden := c.Draft && !api.IsAdmin(r)
+	if hidden || organize {
+		if err := h.access.Check(r.Context(), c.CommunityID, api.PrincipalID(r), true); err != nil {
+			if hidden {
+				err = errNotFound
+			}
+			api.Problem(w, r, h.log, err)
 			return nil
 		}
 	}

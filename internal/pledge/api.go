@@ -198,14 +198,25 @@ func (b pledgeBody) times(es *repertoire.Errors) (deadline, start, end *time.Tim
 }
 
 // apiPledge loads the pledge of the URL for the caller, by the campaign's
-// rule (campaign.Load): with organize the caller must hold a token (401)
-// and organize its community (403).
-// A draft is found by its organizers only (and admins), as on its page.
+// rule (campaign.LoadTactic): with organize the caller must hold a token
+// (401) and organize its community (403). A draft is found by its
+// organizers only (and admins), as on its page: anyone else gets 404,
+// whatever they asked.
 func (h *Handler) apiPledge(w http.ResponseWriter, r *http.Request, organize bool) *Pledge {
-	p, _ := campaign.LoadTactic(w, r, h.log, h.access, h.campaigns, h.Store.Get, func(p *Pledge) campaign.Parent { return p.Parent }, organize)
-	if p != nil && p.Draft() && !organize && !api.IsAdmin(r) {
-		if h.access.Check(r.Context(), p.CommunityID, api.PrincipalID(r), true) != nil {
-			api.Problem(w, r, h.log, errNotFound)
+	if organize && api.Require(w, r) == nil {
+		return nil
+	}
+	p, _ := campaign.LoadTactic(w, r, h.log, h.access, h.campaigns, h.Store.Get, func(p *Pledge) campaign.Parent { return p.Parent }, false)
+	if p == nil {
+		return nil
+	}
+	hidden := p.Draft() && !api.IsAdmin(r)
+	if hidden || organize {
+		if err := h.access.Check(r.Context(), p.CommunityID, api.PrincipalID(r), true); err != nil {
+			if hidden {
+				err = errNotFound
+			}
+			api.Problem(w, r, h.log, err)
 			return nil
 		}
 	}

@@ -1,0 +1,121 @@
+package campaign_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"repertoire/internal/testkit"
+)
+
+func (p problem) names(field string) bool {
+	for _, e := range p.Errors {
+		if e.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// A campaign created as a draft through the API (status draft) is its
+// organizers' and the admins' only: 404 to a visitor and to another
+// community's organizer on every read path (by id, its demands, the
+// collection and ?community=, the tactics' ?campaign=); published by PUT
+// (status published, in the edit's transaction), everyone finds it, and
+// it never goes back to being a draft. A bad status writes nothing.
+func TestCampaignDraftsThroughTheAPI(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		token := app.Token(t, "organizer@example.org", "Organizer", false)
+		other := app.Token(t, "other@example.org", "Other", false)
+		admin := app.Token(t, "admin@example.org", "Admin", true)
+		community(t, app, token, "users", "public")
+		community(t, app, other, "others", "public")
+		count := func() (n int) {
+			app.DB.Reader().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM campaigns`).Scan(&n)
+			return n
+		}
+
+		body := strikeBody("users")
+		body["status"] = "secret"
+		var prob problem
+		if st := app.API(t, "POST", "/api/v1/campaigns", token, body, &prob); st != 422 || !prob.names("status") {
+			t.Fatalf("bad status: %d %+v", st, prob)
+		}
+		if n := count(); n != 0 {
+			t.Fatalf("%d campaigns after a refused one", n)
+		}
+		body["status"] = "draft"
+		var c struct {
+			campaignDoc
+			Status string `json:"status"`
+		}
+		if st := app.API(t, "POST", "/api/v1/campaigns", token, body, &c); st != http.StatusCreated || c.Status != "draft" {
+			t.Fatalf("create a draft: %d %q", st, c.Status)
+		}
+		paths := []string{"/api/v1/campaigns/" + c.ID, "/api/v1/campaigns/" + c.ID + "/demands", "/api/v1/pledges?campaign=" + c.ID,
+			"/api/v1/petitions?campaign=" + c.ID, "/api/v1/advocacy_campaigns?campaign=" + c.ID}
+		listed := func(tok, path string) int {
+			var list struct {
+				Total int `json:"total_records"`
+			}
+			app.API(t, "GET", path, tok, nil, &list)
+			return list.Total
+		}
+		for who, tok := range map[string]string{"visitor": "", "other community's organizer": other} {
+			for _, p := range paths {
+				if st := app.API(t, "GET", p, tok, nil, nil); st != http.StatusNotFound {
+					t.Errorf("%s GET %s: %d, want 404", who, p, st)
+				}
+			}
+			for _, p := range []string{"/api/v1/campaigns", "/api/v1/campaigns?community=users"} {
+				if n := listed(tok, p); n != 0 {
+					t.Errorf("%s lists %d campaigns at %s, want none", who, n, p)
+				}
+			}
+		}
+		for who, tok := range map[string]string{"organizer": token, "admin": admin} {
+			for _, p := range paths {
+				if st := app.API(t, "GET", p, tok, nil, nil); st != http.StatusOK {
+					t.Errorf("%s GET %s: %d, want 200", who, p, st)
+				}
+			}
+			if n := listed(tok, "/api/v1/campaigns?community=users"); n != 1 {
+				t.Errorf("%s lists %d campaigns, want the draft", who, n)
+			}
+		}
+
+		// A bad status in an edit: nothing of it is written.
+		if st := app.API(t, "PUT", "/api/v1/campaigns/"+c.ID, token, map[string]any{"title": "Changed", "status": "public"}, &prob); st != 422 || !prob.names("status") {
+			t.Fatalf("bad status on PUT: %d %+v", st, prob)
+		}
+		if st := app.API(t, "PUT", "/api/v1/campaigns/"+c.ID, other, map[string]any{"status": "published"}, nil); st != http.StatusNotFound {
+			t.Errorf("another community's organizer publishes: %d, want 404", st)
+		}
+		app.API(t, "GET", "/api/v1/campaigns/"+c.ID, token, nil, &c)
+		if c.Title != "Facebook users’ strike" || c.Status != "draft" {
+			t.Fatalf("refused edit written: %q %q", c.Title, c.Status)
+		}
+
+		if st := app.API(t, "PATCH", "/api/v1/campaigns/"+c.ID, token, map[string]any{"title": "Users’ strike", "status": "published"}, &c); st != 200 ||
+			c.Status != "published" || c.Title != "Users’ strike" {
+			t.Fatalf("publish: %d %q %q", st, c.Status, c.Title)
+		}
+		for who, tok := range map[string]string{"visitor": "", "other community's organizer": other} {
+			for _, p := range paths {
+				if st := app.API(t, "GET", p, tok, nil, nil); st != http.StatusOK {
+					t.Errorf("published: %s GET %s: %d, want 200", who, p, st)
+				}
+			}
+			if n := listed(tok, "/api/v1/campaigns?community=users"); n != 1 {
+				t.Errorf("published: %s lists %d campaigns, want 1", who, n)
+			}
+		}
+		if st := app.API(t, "PUT", "/api/v1/campaigns/"+c.ID, token, map[string]any{"status": "draft"}, &prob); st != 422 || !prob.names("status") {
+			t.Fatalf("back to draft: %d %+v", st, prob)
+		}
+		// A document read is sent back as it is: its status changes nothing.
+		if st := app.API(t, "PUT", "/api/v1/campaigns/"+c.ID, token, map[string]any{"status": "published", "summary": "Now."}, &c); st != 200 || c.Summary != "Now." {
+			t.Fatalf("document sent back: %d %q", st, c.Summary)
+		}
+	})
+}
