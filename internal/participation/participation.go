@@ -14,15 +14,12 @@ package participation
 import (
 	"context"
 	"crypto/subtle"
-	"database/sql"
 	"embed"
-	"errors"
 	"log/slog"
 	"strings"
 	"sync"
 	"time"
 
-	"repertoire"
 	"repertoire/internal/account"
 	"repertoire/internal/i18n"
 	"repertoire/internal/store"
@@ -413,24 +410,6 @@ func (s *Service) Register(kind Kind, a Action) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.actions[kind] = a
-}
-
-// Draft tells whether the action whose counters are kept under actionID
-// is a draft its tactic hides (Drafter); an action without counters, or
-// of a tactic with no drafts, is not.
-func (s *Service) Draft(ctx context.Context, q store.Queryer, actionID string) (bool, error) {
-	var kind string
-	err := q.QueryRowContext(ctx, `SELECT kind FROM action_counters WHERE action_id = $1`, actionID).Scan(&kind)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, repertoire.Internal(err)
-	}
-	if d, ok := s.action(Kind(kind)).(Drafter); ok {
-		return d.Draft(ctx, q, actionID)
-	}
-	return false, nil
 }
 
 func (s *Service) action(kind Kind) Action {
