@@ -683,12 +683,18 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 	api.JSON(w, http.StatusOK, h.campaignDoc(c, true))
 }
 
+// apiDelete deletes a campaign as its page does: not one whose tactics
+// counted anyone (409, saying why).
 func (h *Handler) apiDelete(w http.ResponseWriter, r *http.Request) {
 	c := h.apiCampaign(w, r, true)
 	if c == nil {
 		return
 	}
-	if err := h.Store.Delete(r.Context(), c.ID); err != nil {
+	err := h.deletable(r.Context(), c.ID)
+	if err == nil {
+		err = h.Store.Delete(r.Context(), c.ID)
+	}
+	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}

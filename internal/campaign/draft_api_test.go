@@ -3,6 +3,8 @@ package campaign_test
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"repertoire/internal/testkit"
@@ -22,7 +24,8 @@ func (p problem) names(field string) bool {
 // community's organizer on every read path (by id, its demands, the
 // collection and ?community=, the tactics' ?campaign=); published by PUT
 // (status published, in the edit's transaction), everyone finds it, and
-// it never goes back to being a draft. A bad status writes nothing.
+// it never goes back to being a draft. A bad status writes nothing. A
+// campaign whose tactics counted anyone is not deleted, saying why.
 func TestCampaignDraftsThroughTheAPI(t *testing.T) {
 	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
 		token := app.Token(t, "organizer@example.org", "Organizer", false)
@@ -116,6 +119,46 @@ func TestCampaignDraftsThroughTheAPI(t *testing.T) {
 		// A document read is sent back as it is: its status changes nothing.
 		if st := app.API(t, "PUT", "/api/v1/campaigns/"+c.ID, token, map[string]any{"status": "published", "summary": "Now."}, &c); st != 200 || c.Summary != "Now." {
 			t.Fatalf("document sent back: %d %q", st, c.Summary)
+		}
+
+		// A campaign whose petition counted a signature is not deleted, by
+		// the API nor by its page, which say why.
+		var pe struct {
+			Identifiers []string `json:"identifiers"`
+		}
+		if st := app.API(t, "POST", "/api/v1/petitions", token, map[string]any{"title": "Stop", "campaign": c.ID}, &pe); st != http.StatusCreated {
+			t.Fatalf("petition: %d", st)
+		}
+		if st := app.API(t, "POST", "/api/v1/petitions/"+strings.TrimPrefix(pe.Identifiers[0], "repertoire:")+"/signatures", token, map[string]any{
+			"person": map[string]any{"email_addresses": []map[string]any{{"address": "paper@example.org"}}}, "origin_system": "paper"}, nil); st != http.StatusCreated {
+			t.Fatalf("import: %d", st)
+		}
+		var refused struct {
+			problem
+			Detail string `json:"detail"`
+		}
+		if st := app.API(t, "DELETE", "/api/v1/campaigns/"+c.ID, token, nil, &refused); st != http.StatusConflict || !strings.Contains(refused.Detail, "transparency log") {
+			t.Fatalf("deleting a campaign with a counted signature: %d %+v", st, refused)
+		}
+		b := app.Browser()
+		b.SignIn(t, "organizer@example.org", password)
+		if st, page := b.Post(t, "/c/users/"+c.Slug+"/delete", url.Values{"confirm": {"yes"}}); st != http.StatusConflict || !strings.Contains(page, "transparency log") {
+			t.Fatalf("page's delete of a campaign with a counted signature: %d", st)
+		}
+		if st := app.API(t, "GET", "/api/v1/campaigns/"+c.ID, "", nil, nil); st != 200 {
+			t.Fatalf("refused deletions deleted: %d", st)
+		}
+
+		// One whose tactics counted nobody is deleted.
+		body["status"], body["title"] = "draft", "Second thoughts"
+		if st := app.API(t, "POST", "/api/v1/campaigns", token, body, &c); st != http.StatusCreated {
+			t.Fatalf("second draft: %d", st)
+		}
+		if st := app.API(t, "DELETE", "/api/v1/campaigns/"+c.ID, token, nil, nil); st != http.StatusNoContent {
+			t.Fatalf("delete a draft: %d", st)
+		}
+		if st := app.API(t, "GET", "/api/v1/campaigns/"+c.ID, token, nil, nil); st != http.StatusNotFound {
+			t.Fatalf("deleted draft: %d", st)
 		}
 	})
 }
