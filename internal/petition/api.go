@@ -430,7 +430,7 @@ func (h *Handler) organizes(ctx context.Context, communityID, personID, field, n
 	return nil
 }
 
-// apiUpdate changes a petition (PUT): the fields given replace theirs,
+// apiUpdate changes a petition (PUT, PATCH): the fields given replace theirs,
 // those left out keep their values. A petition stays in its campaign.
 func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 	p, _ := h.apiPetition(w, r, true)
@@ -438,12 +438,16 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var b petitionBody
-	if err := api.DecodeKnown(w, r, &b, petitionFields); err != nil {
-		api.Problem(w, r, h.log, err)
-		return
+	err := api.DecodeKnown(w, r, &b, petitionFields)
+	if err == nil {
+		// The stored petition, not the second-old snapshot: the timeline
+		// says what it was before this edit.
+		p, err = h.Store.Get(r.Context(), p.ID)
 	}
-	err := h.update(r, p, &b)
-	h.forget(p.ID)
+	if err == nil {
+		err = h.update(r, p, &b)
+		h.forget(p.ID)
+	}
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
