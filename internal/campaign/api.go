@@ -90,14 +90,17 @@ type coverageJSON struct {
 }
 
 type campaignJSON struct {
-	Identifiers    []string       `json:"identifiers"`
-	ID             string         `json:"id"`
-	Slug           string         `json:"slug"`
-	Title          string         `json:"title"`
-	Summary        string         `json:"summary"`
-	Language       string         `json:"language"`
-	Translations   translations   `json:"translations"`
-	Community      string         `json:"community"`
+	Identifiers  []string     `json:"identifiers"`
+	ID           string       `json:"id"`
+	Slug         string       `json:"slug"`
+	Title        string       `json:"title"`
+	Summary      string       `json:"summary"`
+	Language     string       `json:"language"`
+	Translations translations `json:"translations"`
+	Community    string       `json:"community"`
+	// Status is draft (its organizers' only, as if it did not exist) or
+	// published.
+	Status         string         `json:"status"`
 	Targets        []targetJSON   `json:"targets"`
 	UltimatumDate  *string        `json:"ultimatum_date"`
 	TotalDemands   *int           `json:"total_demands,omitempty"`
@@ -125,6 +128,7 @@ func (h *Handler) campaignDoc(c *Campaign, full bool) campaignJSON {
 		Language:      c.Language,
 		Translations:  c.Translations.Document(),
 		Community:     c.CommunityID,
+		Status:        statusOf(c),
 		Targets:       make([]targetJSON, 0, len(c.Targets)),
 		UltimatumDate: api.TimePtr(c.UltimatumAt),
 		CreatedDate:   api.Time(c.CreatedAt),
@@ -164,6 +168,19 @@ func (h *Handler) campaignDoc(c *Campaign, full bool) campaignJSON {
 		doc.Coverage = append(doc.Coverage, coverageDoc(cv))
 	}
 	return doc
+}
+
+// A campaign's statuses in the API: a draft, then published for good.
+const (
+	statusDraft     = "draft"
+	statusPublished = "published"
+)
+
+func statusOf(c *Campaign) string {
+	if c.Draft {
+		return statusDraft
+	}
+	return statusPublished
 }
 
 func updateDoc(u Update) updateJSON {
@@ -212,6 +229,7 @@ type campaignBody struct {
 	Language       *string            `json:"language"`
 	Translations   *i18n.Translations `json:"translations"`
 	Community      *string            `json:"community"`
+	Status         *string            `json:"status"`
 	Targets        *[]targetJSON      `json:"targets"`
 	UltimatumDate  json.RawMessage    `json:"ultimatum_date"`
 	DemandSections *[]sectionBody     `json:"demand_sections"`
@@ -337,16 +355,25 @@ func Load[T any](w http.ResponseWriter, r *http.Request, log *slog.Logger, a Acc
 
 // LoadTactic is Load for a campaign's tactic (parent names its campaign):
 // the tactics of a draft campaign are found by its organizers only, as
-// its pages are (Locate).
+// its pages are (Locate). A draft is not found before organizing is
+// asked: another community's organizer gets 404, not 403, so the API
+// tells nothing of a draft.
 func LoadTactic[T any](w http.ResponseWriter, r *http.Request, log *slog.Logger, a Access, campaigns *Store,
 	get func(context.Context, string) (T, error), parent func(T) Parent, organize bool) (T, bool) {
-	v, ok := Load(w, r, log, a, get, func(v T) string { return parent(v).CommunityID }, organize)
-	if !ok {
-		return v, false
+	var zero T
+	if organize && api.Require(w, r) == nil {
+		return zero, false
 	}
-	if err := campaigns.CheckPublished(r.Context(), a, parent(v).CampaignID, api.PrincipalID(r), api.IsAdmin(r)); err != nil {
+	v, ok := Load(w, r, log, a, get, func(v T) string { return parent(v).CommunityID }, false)
+	if !ok {
+		return zero, false
+	}
+	err := campaigns.CheckPublished(r.Context(), a, parent(v).CampaignID, api.PrincipalID(r), api.IsAdmin(r))
+	if err == nil && organize {
+		err = a.Check(r.Context(), parent(v).CommunityID, api.PrincipalID(r), true)
+	}
+	if err != nil {
 		api.Problem(w, r, log, err)
-		var zero T
 		return zero, false
 	}
 	return v, true
@@ -462,12 +489,23 @@ func OrganizedCommunity(ctx context.Context, a Access, personID, ref, notFound s
 }
 
 // apiCampaign loads the campaign of the URL for the caller (see Load).
-// A draft is found by its community's organizers only (and admins).
+// A draft is found by its community's organizers only (and admins):
+// anyone else gets 404 whatever they asked, before organizing is checked.
 func (h *Handler) apiCampaign(w http.ResponseWriter, r *http.Request, organize bool) *Campaign {
-	c, _ := Load(w, r, h.log, h.access, h.Store.Get, func(c *Campaign) string { return c.CommunityID }, organize)
-	if c != nil && c.Draft && !organize && !api.IsAdmin(r) {
-		if h.access.Check(r.Context(), c.CommunityID, api.PrincipalID(r), true) != nil {
-			api.Problem(w, r, h.log, errNotFound)
+	if organize && api.Require(w, r) == nil {
+		return nil
+	}
+	c, _ := Load(w, r, h.log, h.access, h.Store.Get, func(c *Campaign) string { return c.CommunityID }, false)
+	if c == nil {
+		return nil
+	}
+	hidden := c.Draft && !api.IsAdmin(r)
+	if hidden || organize {
+		if err := h.access.Check(r.Context(), c.CommunityID, api.PrincipalID(r), true); err != nil {
+			if hidden {
+				err = errNotFound
+			}
+			api.Problem(w, r, h.log, err)
 			return nil
 		}
 	}
@@ -539,6 +577,13 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	if body.Language != nil && strings.TrimSpace(*body.Language) == "" {
 		es = append(es, repertoire.Invalid("language", "field.required", nil))
+	}
+	switch api.Value(body.Status) {
+	case statusDraft:
+		in.Draft = true // as the form's "save as a draft"
+	case "", statusPublished:
+	default:
+		es = append(es, repertoire.Invalid("status", "campaign.bad_status_value", nil))
 	}
 	if in.UltimatumAt, _, err = ultimatum(body.UltimatumDate); err != nil {
 		es = append(es, repertoire.FieldErrors(err)...)
@@ -613,6 +658,13 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 		es = append(es, repertoire.Invalid("community", "campaign.community_fixed", nil))
 	}
 	p := CampaignPatch{Title: body.Title, Slug: body.Slug, Summary: body.Summary, Language: body.Language, Translations: body.Translations}
+	switch st := api.Value(body.Status); {
+	case st == "" || st == statusOf(c): // a document sent back as read
+	case st == statusPublished:
+		p.Publish = true
+	default:
+		es = append(es, repertoire.Invalid("status", "campaign.stays_published", nil))
+	}
 	if body.Targets != nil {
 		names := targetNames(body.Targets)
 		p.Targets = &names
@@ -638,12 +690,18 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 	api.JSON(w, http.StatusOK, h.campaignDoc(c, true))
 }
 
+// apiDelete deletes a campaign as its page does: not one whose tactics
+// counted anyone (409, saying why).
 func (h *Handler) apiDelete(w http.ResponseWriter, r *http.Request) {
 	c := h.apiCampaign(w, r, true)
 	if c == nil {
 		return
 	}
-	if err := h.Store.Delete(r.Context(), c.ID); err != nil {
+	err := h.deletable(r.Context(), c.ID)
+	if err == nil {
+		err = h.Store.Delete(r.Context(), c.ID)
+	}
+	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}

@@ -87,6 +87,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/campaigns", h.apiCreate)
 	mux.HandleFunc("GET /api/v1/campaigns/{id}", h.apiGet)
 	mux.HandleFunc("PUT /api/v1/campaigns/{id}", h.apiUpdate)
+	mux.HandleFunc("PATCH /api/v1/campaigns/{id}", h.apiUpdate)
 	mux.HandleFunc("DELETE /api/v1/campaigns/{id}", h.apiDelete)
 	mux.HandleFunc("GET /api/v1/campaigns/{id}/demands", h.apiDemands)
 	mux.HandleFunc("POST /api/v1/campaigns/{id}/demands", h.apiAddDemand)
@@ -339,6 +340,9 @@ type CampaignPatch struct {
 	Language    *string
 	// Translations, when given, replace the campaign's (title, summary).
 	Translations *i18n.Translations
+	// Publish makes a draft public with the edit, in its transaction (a
+	// published campaign stays so).
+	Publish bool
 }
 
 // NewDemand adds a demand to a section (by id, or by position when

@@ -554,17 +554,21 @@ func (s *Store) CommunityCampaigns(ctx context.Context, communityID string) ([]c
 // Publish makes a draft campaign public; a campaign never goes back to
 // being a draft (people may have read it or taken part).
 func (s *Store) Publish(ctx context.Context, id string) error {
-	return s.db.Write(ctx, func(tx *store.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE campaigns SET draft = FALSE, modified_at = $2 WHERE id = $1 AND draft`, id, tx.Now)
-		if err != nil {
-			return repertoire.Internal(err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return repertoire.Errorf(repertoire.ECONFLICT, "campaign.not_draft")
-		}
-		return nil
-	})
+	return s.db.Write(ctx, func(tx *store.Tx) error { return publish(ctx, tx, id) })
 }
+
+func publish(ctx context.Context, tx *store.Tx, id string) error {
+	res, err := tx.ExecContext(ctx, `UPDATE campaigns SET draft = FALSE, modified_at = $2 WHERE id = $1 AND draft`, id, tx.Now)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errNotDraft
+	}
+	return nil
+}
+
+var errNotDraft = &repertoire.Error{Code: repertoire.ECONFLICT, Field: "status", MessageID: "campaign.not_draft"}
 
 // Update changes the given fields of a campaign; Targets, when given,
 // replace the list.
@@ -627,6 +631,9 @@ func (s *Store) Update(ctx context.Context, id string, p CampaignPatch) (*Campai
 			if err := writeTargets(ctx, tx, id, *p.Targets); err != nil {
 				return err
 			}
+		}
+		if p.Publish {
+			return publish(ctx, tx, id)
 		}
 		return touch(ctx, tx, id)
 	})

@@ -31,6 +31,12 @@ func publishedCondition(alias, personArg string) string {
 	return "(NOT " + alias + ".draft OR " + community.OrganizeCondition(alias+".community_id", personArg) + ")"
 }
 
+// DraftCondition is an SQL condition true when the campaign whose id is in
+// column is a draft.
+func DraftCondition(column string) string {
+	return "(" + column + " IN (SELECT id FROM campaigns WHERE draft))"
+}
+
 // OrganizeCondition is an SQL condition true when the campaign whose id is
 // in column belongs to a community the person bound at placeholder
 // personArg organizes (community.OrganizeCondition). Admins are not covered.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"html/template"
 	"net/http"
+
+	"repertoire"
 )
 
 // Tactic is one action a campaign's page links to: a petition, a pledge…
@@ -51,6 +53,32 @@ func (h *Handler) tactics(r *http.Request, campaignID string, organizer bool) []
 		}
 	}
 	return out
+}
+
+// errCounted refuses to delete a campaign some of whose tactics counted
+// people's participation.
+var errCounted = repertoire.Errorf(repertoire.ECONFLICT, "campaign.delete_counted")
+
+// deletable refuses (errCounted) a campaign one of whose tactics counted
+// anyone (Tactic.Count): deleting it would delete them with it, and they
+// are leaves of the transparency log, given for its text, as a petition's
+// or a pledge's (participation.DeleteUncounted) are. The page's delete
+// and the API's ask it first; its tactics are closed instead. A
+// participation confirmed between this check and the deletion goes with
+// the campaign (the tactics' counters are not the campaign's to lock).
+func (h *Handler) deletable(ctx context.Context, campaignID string) error {
+	for _, l := range h.Tactics {
+		ts, err := l.CampaignTactics(ctx, campaignID)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			if t.Count > 0 {
+				return errCounted
+			}
+		}
+	}
+	return nil
 }
 
 // TacticDraft is the Status of a tactic not yet published: not public,

@@ -590,7 +590,8 @@ func (h *Handler) edit(w http.ResponseWriter, r *http.Request) {
 	h.refuse(w, r, p, "details", f, err, "targets")
 }
 
-// delete deletes the campaign once its confirmation page was answered.
+// delete deletes the campaign once its confirmation page was answered;
+// one whose tactics counted anyone is refused at once (deletable).
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
 	p := h.load(w, r, true)
 	if p == nil {
@@ -598,6 +599,10 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
 	}
 	f, ok := h.pages.Form(w, r)
 	if !ok {
+		return
+	}
+	if err := h.deletable(r.Context(), p.C.ID); err != nil { // refused at once, saying why
+		h.pages.Error(w, r, err)
 		return
 	}
 	l := web.Localizer(r.Context())

@@ -470,3 +470,13 @@ func (d dashboard) DashboardItems(ctx context.Context, personID string) ([]commu
 	}
 	return out, nil
 }
+
+// Draft tells an event of a draft campaign (participation.Drafter): its
+// count is not public until the campaign is published.
+func (s *Store) Draft(ctx context.Context, q store.Queryer, id string) (bool, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE id = $1 AND `+campaign.DraftCondition("campaign_id"), id).Scan(&n); err != nil {
+		return false, repertoire.Internal(err)
+	}
+	return n > 0, nil
+}

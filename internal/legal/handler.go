@@ -177,6 +177,11 @@ func (h *Handler) PersonData() account.PersonData {
 		}}
 }
 
+// Draft tells a legal action of a draft campaign (participation.Drafter).
+func (h *Handler) Draft(ctx context.Context, q store.Queryer, actionID string) (bool, error) {
+	return h.Store.Draft(ctx, q, actionID)
+}
+
 // TacticLister offers the campaign page the campaign's legal actions.
 func (h *Handler) TacticLister() campaign.TacticLister { return tactics{h} }
 

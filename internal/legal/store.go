@@ -579,3 +579,13 @@ func (s *Store) linked(ctx context.Context, token string) (string, error) {
 	}
 	return id, internal(err)
 }
+
+// Draft tells a legal action of a draft campaign (participation.Drafter): its
+// count is not public until the campaign is published.
+func (s *Store) Draft(ctx context.Context, q store.Queryer, id string) (bool, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM legal_actions WHERE id = $1 AND `+campaign.DraftCondition("campaign_id"), id).Scan(&n); err != nil {
+		return false, repertoire.Internal(err)
+	}
+	return n > 0, nil
+}

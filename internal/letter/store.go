@@ -556,3 +556,13 @@ func (s *Store) fromDirectory(ctx context.Context, campaignID string, ts []Targe
 	}
 	return es.Err()
 }
+
+// Draft tells a letter campaign of a draft campaign (participation.Drafter): its
+// count is not public until the campaign is published.
+func (s *Store) Draft(ctx context.Context, q store.Queryer, id string) (bool, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM letter_campaigns WHERE id = $1 AND `+campaign.DraftCondition("campaign_id"), id).Scan(&n); err != nil {
+		return false, repertoire.Internal(err)
+	}
+	return n > 0, nil
+}

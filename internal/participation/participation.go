@@ -239,6 +239,14 @@ type Reopener interface {
 	Reopens(ctx context.Context, tx *store.Tx, p *Participation) (bool, error)
 }
 
+// Drafter is what an Action may add when its actions may be drafts (or
+// in a draft campaign): a draft is its organizers' only, as if it did not
+// exist, so its public count (the transparency log's /log/counts) is not
+// found either (Service.Draft).
+type Drafter interface {
+	Draft(ctx context.Context, q store.Queryer, actionID string) (bool, error)
+}
+
 // Participation is one stored participation.
 type Participation struct {
 	ID              string

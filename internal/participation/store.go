@@ -347,3 +347,21 @@ const exportSQL = `SELECT p.kind, p.action_id,
 	p.given_name, p.family_name, p.locality, p.country, p.lang, p.checkin,
 	p.created_at, p.confirmed_at, p.withdrawn_at, p.modified_at, p.payload
 	FROM participations p WHERE p.person_id = $1 ORDER BY p.created_at, p.id`
+
+// Draft tells whether the action whose counters are kept under actionID
+// is a draft its tactic hides (Drafter); an action without counters, or
+// of a tactic with no drafts, is not.
+func (s *Service) Draft(ctx context.Context, q store.Queryer, actionID string) (bool, error) {
+	var kind string
+	err := q.QueryRowContext(ctx, `SELECT kind FROM action_counters WHERE action_id = $1`, actionID).Scan(&kind)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, repertoire.Internal(err)
+	}
+	if d, ok := s.action(Kind(kind)).(Drafter); ok {
+		return d.Draft(ctx, q, actionID)
+	}
+	return false, nil
+}

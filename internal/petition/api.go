@@ -18,6 +18,7 @@ import (
 	"repertoire/internal/integrity"
 	"repertoire/internal/participation"
 	"repertoire/internal/tag"
+	"repertoire/internal/web"
 )
 
 type targetJSON struct {
@@ -119,13 +120,12 @@ func (h *Handler) apiPetition(w http.ResponseWriter, r *http.Request, organize b
 				isOrganizer, err = h.communities.CanOrganize(r.Context(), p.CommunityID, pid)
 			}
 		}
-		if err == nil && p.Status == StatusDraft && !isOrganizer {
-			err = errNotFound // a draft is its organizers' only
+		if err == nil && p.Status == StatusDraft && !isOrganizer && !api.IsAdmin(r) {
+			err = errNotFound // a draft is its organizers' only (and admins')
 		}
 		if err == nil && !isOrganizer {
 			// and so are a draft campaign's petitions
-			err = h.campaigns.CheckPublished(r.Context(), campaign.Access{Communities: h.communities, NotFound: errNotFound},
-				p.CampaignID, api.PrincipalID(r), api.IsAdmin(r))
+			err = h.campaigns.CheckPublished(r.Context(), h.access(), p.CampaignID, api.PrincipalID(r), api.IsAdmin(r))
 		}
 		if err == nil && organize && !isOrganizer {
 			err = repertoire.Errorf(repertoire.EFORBIDDEN, "petition.organizers_only")
@@ -151,18 +151,17 @@ func (h *Handler) apiGet(w http.ResponseWriter, r *http.Request) {
 	api.JSON(w, http.StatusOK, d)
 }
 
+// apiList is the collection of the petitions the caller may see (all for
+// an administrator; drafts, and a draft campaign's, for their organizers
+// only), narrowed by ?campaign= to one campaign they may see.
 func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
-	page, err := api.ParsePage(r)
+	tq, page, err := campaign.ParseTacticQuery(r, h.campaigns, h.access())
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	filter, err := api.ParseFilter(r)
-	if err != nil {
-		api.Problem(w, r, h.log, err)
-		return
-	}
-	list, total, err := h.Store.List(r.Context(), ListQuery{Visible: true, ViewerID: api.PrincipalID(r), Filter: filter, Offset: page.Offset(), Limit: page.PerPage})
+	list, total, err := h.Store.List(r.Context(), ListQuery{CampaignID: tq.CampaignID, Visible: !tq.Admin, ViewerID: tq.ViewerID,
+		Filter: tq.Filter, Offset: tq.Offset, Limit: tq.Limit})
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
@@ -192,6 +191,12 @@ func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 		docs = append(docs, d)
 	}
 	api.JSON(w, http.StatusOK, api.Collection(r, h.baseURL, "osdi:petitions", docs, total, page))
+}
+
+// access is the campaigns' rule for the API, with the petitions' answers.
+func (h *Handler) access() campaign.Access {
+	return campaign.Access{Communities: h.communities, NotFound: errNotFound,
+		OrganizersOnly: repertoire.Errorf(repertoire.EFORBIDDEN, "petition.organizers_only")}
 }
 
 // petitionFields are the fields a petition body may carry: OSDI's and
@@ -331,12 +336,19 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 	if b.Slug == nil && community.ValidSlug(in.Name) {
 		in.Slug = in.Name // our API's name was the slug before OSDI's administrative name
 	}
-	p, err := h.createIn(r, pr, &b, in)
-	if err == nil && b.Status != nil && *b.Status != StatusOpen {
-		if err = h.Store.SetStatus(r.Context(), p.ID, *b.Status); err == nil {
-			p, err = h.Store.Get(r.Context(), p.ID)
-		}
+	// status "draft" saves it unpublished, as the page's "save as draft";
+	// it is checked before anything is written.
+	switch st := api.Value(b.Status); st {
+	case StatusDraft:
+		in.Draft = true
+	case "", StatusOpen:
+	case StatusClosed:
+		in.Status = st
+	default:
+		api.Problem(w, r, h.log, repertoire.Invalid("status", "petition.bad_status", nil))
+		return
 	}
+	p, err := h.createIn(r, pr, &b, in)
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
@@ -418,7 +430,7 @@ func (h *Handler) organizes(ctx context.Context, communityID, personID, field, n
 	return nil
 }
 
-// apiUpdate changes a petition (PUT): the fields given replace theirs,
+// apiUpdate changes a petition (PUT, PATCH): the fields given replace theirs,
 // those left out keep their values. A petition stays in its campaign.
 func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 	p, _ := h.apiPetition(w, r, true)
@@ -426,12 +438,16 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var b petitionBody
-	if err := api.DecodeKnown(w, r, &b, petitionFields); err != nil {
-		api.Problem(w, r, h.log, err)
-		return
+	err := api.DecodeKnown(w, r, &b, petitionFields)
+	if err == nil {
+		// The stored petition, not the second-old snapshot: the timeline
+		// says what it was before this edit.
+		p, err = h.Store.Get(r.Context(), p.ID)
 	}
-	err := h.update(r, p, &b)
-	h.forget(p.ID)
+	if err == nil {
+		err = h.update(r, p, &b)
+		h.forget(p.ID)
+	}
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
@@ -461,13 +477,29 @@ func (h *Handler) update(r *http.Request, p *Petition, b *petitionBody) error {
 	in := Input{CampaignID: p.CampaignID, Slug: p.Slug, Name: p.Name, Title: p.Title, Description: p.Description, Text: p.Text, Goal: p.Goal,
 		Targets: p.Targets, DemandIDs: p.DemandIDs, Translations: p.Translations.Clone()}
 	b.apply(&in)
-	if _, err := h.Store.Update(r.Context(), p.ID, in); err != nil {
-		return err
+	if st := api.Value(b.Status); st != "" && st != p.Status {
+		in.Status = st // published, closed or reopened in the edit's transaction
 	}
-	if b.Status != nil && *b.Status != p.Status {
-		return h.Store.SetStatus(r.Context(), p.ID, *b.Status)
+	// The page's edit: the timeline tells the signers what changed.
+	_, err := h.Edit(r.Context(), api.PrincipalID(r), p, in, web.Localizer(r.Context()).Lang)
+	return err
+}
+
+// apiDelete deletes a petition none of whose signatures counted, as its
+// page's delete does; one with counted signatures is refused (409, saying
+// why: close it instead).
+func (h *Handler) apiDelete(w http.ResponseWriter, r *http.Request) {
+	p, _ := h.apiPetition(w, r, true)
+	if p == nil {
+		return
 	}
-	return nil
+	err := h.Store.DeleteUncounted(r.Context(), p.ID)
+	h.forget(p.ID)
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // signatureFields are the fields of the record-signature helper's body:

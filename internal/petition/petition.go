@@ -114,6 +114,10 @@ type Input struct {
 	DemandIDs    []string
 	OriginSystem string
 	Draft        bool // created as a draft (the page's "save as draft")
+	// Status, when not "", is the status an edit leaves the petition in
+	// (the API's PUT: published, closed or reopened with the edit, in its
+	// transaction); "" keeps it.
+	Status string
 }
 
 func (in *Input) normalize() error {
@@ -289,6 +293,12 @@ func (h *Handler) ConfirmMail(ctx context.Context, q store.Queryer, actionID, la
 			"Page", h.baseURL+p.Path()), nil
 }
 
+// Draft tells a draft petition, or one of a draft campaign
+// (participation.Drafter).
+func (h *Handler) Draft(ctx context.Context, q store.Queryer, actionID string) (bool, error) {
+	return h.Store.Draft(ctx, q, actionID)
+}
+
 // Counted is called when a petition's count moved (participation.Action):
 // nothing to do, the page reads the counters.
 func (h *Handler) Counted(ctx context.Context, tx *store.Tx, actionID string, c participation.Counts) error {
@@ -369,10 +379,15 @@ func (h *Handler) Deliver(ctx context.Context, actorID string, p *Petition, note
 
 // Edit saves an organizer's changes to a petition and, in the same
 // transaction, tells the campaign's timeline of those its signers care
-// about: a new goal, a changed text (what they signed).
+// about: a new goal, a changed text (what they signed). A draft's edits
+// tell nothing: nobody signed it, and its title is not public yet. The
+// page's form and the API's PUT both edit through here.
 func (h *Handler) Edit(ctx context.Context, actorID string, p *Petition, in Input, lang string) (*Petition, error) {
 	l := h.cat.For(lang)
 	return h.Store.update(ctx, p.ID, in, func(tx *store.Tx, in Input) error {
+		if p.Status == StatusDraft {
+			return nil
+		}
 		var told []i18n.Message
 		if in.Goal != p.Goal {
 			told = append(told, i18n.Msg("petition.timeline.goal", "Before", p.Goal, "After", in.Goal))

@@ -123,6 +123,8 @@ func insert(ctx context.Context, tx *store.Tx, id, personID string, in Input) er
 	status := StatusOpen
 	if in.Draft {
 		status = StatusDraft
+	} else if in.Status != "" {
+		status = in.Status // an import of a petition already closed
 	}
 	if in.Translations, err = campaign.WithoutOwn(ctx, tx, in.CampaignID, in.Translations); err != nil {
 		return err
@@ -196,7 +198,18 @@ func (s *Store) Update(ctx context.Context, id string, in Input) (*Petition, err
 // update is Update, with also (when not nil) run in its transaction with
 // the normalized input.
 func (s *Store) update(ctx context.Context, id string, in Input, also func(*store.Tx, Input) error) (*Petition, error) {
+	var errs repertoire.Errors
 	if err := in.normalize(); err != nil {
+		if errs = repertoire.FieldErrors(err); len(errs) == 0 {
+			return nil, err
+		}
+	}
+	if in.Status != "" {
+		if err := checkStatus(in.Status); err != nil {
+			errs = append(errs, repertoire.FieldErrors(err)...)
+		}
+	}
+	if err := errs.Err(); err != nil {
 		return nil, err
 	}
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
@@ -220,6 +233,11 @@ func (s *Store) update(ctx context.Context, id string, in Input, also func(*stor
 		}
 		if err := writeParts(ctx, tx, id, in); err != nil {
 			return err
+		}
+		if in.Status != "" {
+			if err := setStatus(ctx, tx, id, in.Status); err != nil {
+				return err
+			}
 		}
 		if also != nil {
 			return also(tx, in)
@@ -414,20 +432,43 @@ func (s *Store) List(ctx context.Context, lq ListQuery) ([]*Petition, int, error
 // signatures. A petition never goes back to being a draft: people may have
 // read or signed it.
 func (s *Store) SetStatus(ctx context.Context, id, status string) error {
-	if status != StatusOpen && status != StatusClosed {
-		return repertoire.Invalid("status", "field.bad_choice", nil)
+	if err := checkStatus(status); err != nil {
+		return err
 	}
-	return s.db.Write(ctx, func(tx *store.Tx) error {
-		r, err := tx.ExecContext(ctx, `UPDATE petitions SET status = $2, modified_at = $3 WHERE id = $1`, id, status, tx.Now)
-		if err != nil {
-			return repertoire.Internal(err)
-		}
-		if n, _ := r.RowsAffected(); n == 0 {
-			return errNotFound
-		}
-		return nil
-	})
+	return s.db.Write(ctx, func(tx *store.Tx) error { return setStatus(ctx, tx, id, status) })
 }
+
+// checkStatus refuses a status an organizer may not set: open (publish,
+// reopen) and closed are theirs; draft is only where a petition starts.
+func checkStatus(status string) error {
+	if status != StatusOpen && status != StatusClosed {
+		return repertoire.Invalid("status", "petition.bad_status", nil)
+	}
+	return nil
+}
+
+// setStatus moves a petition to status: a draft is published (open)
+// before it can be closed, so a petition nobody could sign is never shown
+// closed.
+func setStatus(ctx context.Context, tx *store.Tx, id, status string) error {
+	var cur string
+	if err := tx.QueryRowContext(ctx, `SELECT status FROM petitions WHERE id = $1`, id).Scan(&cur); err != nil {
+		return store.NotFound(err, "petition.not_found")
+	}
+	if cur == status {
+		return nil
+	}
+	if cur == StatusDraft && status == StatusClosed {
+		return errDraftClosed
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE petitions SET status = $2, modified_at = $3 WHERE id = $1`, id, status, tx.Now); err != nil {
+		return repertoire.Internal(err)
+	}
+	return nil
+}
+
+// errDraftClosed refuses to close a petition never published.
+var errDraftClosed = &repertoire.Error{Code: repertoire.ECONFLICT, Field: "status", MessageID: "petition.draft_not_closed"}
 
 // Delete removes a petition and its signatures in one transaction.
 func (s *Store) Delete(ctx context.Context, id string) error {
@@ -462,6 +503,17 @@ func (s *Store) DeleteUncounted(ctx context.Context, id string) error {
 		}
 		return nil
 	})
+}
+
+// Draft tells a petition saved as a draft, or in a draft campaign
+// (participation.Drafter): its count is not public.
+func (s *Store) Draft(ctx context.Context, q store.Queryer, id string) (bool, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM petitions WHERE id = $1 AND (status = $2 OR `+campaign.DraftCondition("campaign_id")+`)`,
+		id, StatusDraft).Scan(&n); err != nil {
+		return false, repertoire.Internal(err)
+	}
+	return n > 0, nil
 }
 
 // errCounted refuses to delete a petition with counted signatures.

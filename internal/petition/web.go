@@ -48,6 +48,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/petitions/{id}/signatures", h.apiSignatures)
 	mux.HandleFunc("GET /api/v1/petitions/{id}/signatures/{sid}", h.apiSignature)
 	mux.HandleFunc("PUT /api/v1/petitions/{id}", h.apiUpdate)
+	mux.HandleFunc("PATCH /api/v1/petitions/{id}", h.apiUpdate)
+	mux.HandleFunc("DELETE /api/v1/petitions/{id}", h.apiDelete)
 	mux.HandleFunc("GET /api/v1/people/{id}/signatures", h.apiPersonSignatures)
 	mux.HandleFunc("GET /api/v1/people/{id}/signatures/{sid}", h.apiPersonSignature)
 	mux.HandleFunc("PUT /api/v1/petitions/{id}/signatures/{sid}", h.apiUpdateSignature)

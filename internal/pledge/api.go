@@ -13,6 +13,7 @@ import (
 	"repertoire/internal/integrity"
 	"repertoire/internal/participation"
 	"repertoire/internal/tag"
+	"repertoire/internal/web"
 )
 
 // The pledges API, in OSDI style: a pledge document carries its status,
@@ -55,7 +56,55 @@ type pledgeJSON struct {
 	// SetAside is the integrity review's figure: commitments held for
 	// review or invalidated, by general reason.
 	SetAside map[string]any `json:"set_aside,omitempty"`
-	Links    api.Links      `json:"_links"`
+	// History is what changed since it was published, oldest first, as
+	// its page shows it (in the document of one pledge, not in lists).
+	History *[]changeJSON `json:"history,omitempty"`
+	Links   api.Links     `json:"_links"`
+}
+
+// changeJSON is one entry of a pledge's history: the field that changed
+// (threshold, deadline, window, action; published and closed carry no
+// values), its values before and after as stored (a window is
+// "first day/last day"), and the sentence its page shows, in the
+// request's language (Accept-Language).
+type changeJSON struct {
+	Field    string `json:"field"`
+	OldValue string `json:"old_value,omitempty"`
+	NewValue string `json:"new_value,omitempty"`
+	Date     string `json:"date"`
+	Text     string `json:"text"`
+}
+
+// withHistory adds the pledge's history to its document.
+func (h *Handler) withHistory(r *http.Request, d *pledgeJSON, p *Pledge) error {
+	changes, err := h.Store.History(r.Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	l := web.Localizer(r.Context())
+	out := make([]changeJSON, len(changes))
+	for i, c := range changes {
+		out[i] = changeJSON{Field: c.Field, OldValue: c.Old, NewValue: c.New, Date: api.Time(c.At), Text: changeSentence(l, c)}
+	}
+	d.History = &out
+	return nil
+}
+
+// one answers the document of one pledge, with its set-aside figure and
+// its history.
+func (h *Handler) one(w http.ResponseWriter, r *http.Request, status int, p *Pledge) {
+	docs, err := h.pledgeDocs(r.Context(), []*Pledge{p})
+	if err == nil {
+		err = h.withHistory(r, &docs[0], p)
+	}
+	if err != nil {
+		api.Problem(w, r, h.log, err)
+		return
+	}
+	if status == http.StatusCreated {
+		w.Header().Set("Location", docs[0].Links["self"].(api.Link).Href)
+	}
+	api.JSON(w, status, docs[0])
 }
 
 func (h *Handler) pledgeURL(id string, rest ...string) string {
@@ -126,6 +175,10 @@ type pledgeBody struct {
 	Deadline     *string            `json:"deadline"`
 	WindowStart  *string            `json:"window_start"`
 	WindowEnd    *string            `json:"window_end"`
+	// Status on POST: draft saves it unpublished (absent or collecting:
+	// published at once). On PUT: collecting publishes a draft, closed
+	// closes a pledge still collecting; the others are the system's.
+	Status *string `json:"status"`
 }
 
 // times reads the RFC 3339 fields that are given.
@@ -145,14 +198,25 @@ func (b pledgeBody) times(es *repertoire.Errors) (deadline, start, end *time.Tim
 }
 
 // apiPledge loads the pledge of the URL for the caller, by the campaign's
-// rule (campaign.Load): with organize the caller must hold a token (401)
-// and organize its community (403).
-// A draft is found by its organizers only (and admins), as on its page.
+// rule (campaign.LoadTactic): with organize the caller must hold a token
+// (401) and organize its community (403). A draft is found by its
+// organizers only (and admins), as on its page: anyone else gets 404,
+// whatever they asked.
 func (h *Handler) apiPledge(w http.ResponseWriter, r *http.Request, organize bool) *Pledge {
-	p, _ := campaign.LoadTactic(w, r, h.log, h.access, h.campaigns, h.Store.Get, func(p *Pledge) campaign.Parent { return p.Parent }, organize)
-	if p != nil && p.Draft() && !organize && !api.IsAdmin(r) {
-		if h.access.Check(r.Context(), p.CommunityID, api.PrincipalID(r), true) != nil {
-			api.Problem(w, r, h.log, errNotFound)
+	if organize && api.Require(w, r) == nil {
+		return nil
+	}
+	p, _ := campaign.LoadTactic(w, r, h.log, h.access, h.campaigns, h.Store.Get, func(p *Pledge) campaign.Parent { return p.Parent }, false)
+	if p == nil {
+		return nil
+	}
+	hidden := p.Draft() && !api.IsAdmin(r)
+	if hidden || organize {
+		if err := h.access.Check(r.Context(), p.CommunityID, api.PrincipalID(r), true); err != nil {
+			if hidden {
+				err = errNotFound
+			}
+			api.Problem(w, r, h.log, err)
 			return nil
 		}
 	}
@@ -197,6 +261,13 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 	var es repertoire.Errors
 	in := Input{Title: api.Value(body.Title), Slug: api.Value(body.Slug), Action: api.Value(body.Action), Description: api.Value(body.Description),
 		Threshold: api.Value(body.Threshold)}
+	switch api.Value(body.Status) {
+	case StatusDraft:
+		in.Draft = true // as the page's "save as a draft"
+	case "", StatusCollecting:
+	default:
+		es = append(es, repertoire.Invalid("status", "pledge.bad_new_status", nil))
+	}
 	if body.Translations != nil {
 		in.Translations = *body.Translations
 	}
@@ -223,25 +294,21 @@ func (h *Handler) apiCreate(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	doc := h.pledgeDoc(p)
-	w.Header().Set("Location", doc.Links["self"].(api.Link).Href)
-	api.JSON(w, http.StatusCreated, doc)
+	h.one(w, r, http.StatusCreated, p)
 }
 
 func (h *Handler) apiGet(w http.ResponseWriter, r *http.Request) {
 	if p := h.apiPledge(w, r, false); p != nil {
-		docs, err := h.pledgeDocs(r.Context(), []*Pledge{p})
-		if err != nil {
-			api.Problem(w, r, h.log, err)
-			return
-		}
-		api.JSON(w, http.StatusOK, docs[0])
+		h.one(w, r, http.StatusOK, p)
 	}
 }
 
-// apiUpdate merges the body into a pledge still collecting commitments;
-// once activated it is a promise made to the people who committed, and
-// answers 409.
+// apiUpdate merges the body into a draft or a pledge still collecting
+// commitments, as the page's edit form does (Store.Edit: the changes its
+// committed people count on go in its history); once activated it is a
+// promise made to the people who committed, and answers 409. "status"
+// publishes a draft (collecting) or closes it (closed) in the same
+// transaction.
 func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 	p := h.apiPledge(w, r, true)
 	if p == nil {
@@ -256,6 +323,14 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 	if body.Campaign != nil && api.ParseID(*body.Campaign) != p.CampaignID {
 		es = append(es, repertoire.Invalid("campaign", "pledge.campaign_fixed", nil))
 	}
+	status := api.Value(body.Status)
+	switch {
+	case status == "" || status == p.Status: // a document sent back as read
+		status = ""
+	case status == StatusCollecting && p.Draft(), status == StatusClosed && p.Status == StatusCollecting:
+	default:
+		es = append(es, repertoire.Invalid("status", "pledge.bad_status", map[string]any{"Status": p.Status}))
+	}
 	patch := Patch{Title: body.Title, Slug: body.Slug, Action: body.Action, Description: body.Description, Threshold: body.Threshold,
 		Translations: body.Translations}
 	patch.Deadline, patch.WindowStart, patch.WindowEnd = body.times(&es)
@@ -263,13 +338,13 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, es)
 		return
 	}
-	p, err := h.Store.Update(r.Context(), p.ID, patch, time.Now())
+	p, err := h.Store.Edit(r.Context(), p.ID, patch, status, time.Now())
+	h.locator.Forget()
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	h.locator.Forget()
-	api.JSON(w, http.StatusOK, h.pledgeDoc(p))
+	h.one(w, r, http.StatusOK, p)
 }
 
 func (h *Handler) apiDelete(w http.ResponseWriter, r *http.Request) {

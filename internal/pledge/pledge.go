@@ -208,6 +208,9 @@ type Patch struct {
 	Translations *i18n.Translations
 }
 
+// empty tells a patch that changes nothing.
+func (p Patch) empty() bool { return p == Patch{} }
+
 // apply merges p into in.
 func (p Patch) apply(in *Input) {
 	set := func(dst *string, v *string) {

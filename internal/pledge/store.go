@@ -244,53 +244,79 @@ var errLocked = repertoire.Errorf(repertoire.ECONFLICT, "pledge.locked")
 // people committed (see recordChanges). Lowering the threshold to the
 // count already reached activates it at once.
 func (s *Store) Update(ctx context.Context, id string, patch Patch, now time.Time) (*Pledge, error) {
+	return s.Edit(ctx, id, patch, "", now)
+}
+
+// Edit is Update, then the move to status ("": none) in the same
+// transaction: a draft published (StatusCollecting: Publish), a pledge
+// collecting closed (StatusClosed: Close). The page's forms and the API's
+// PUT change pledges through here, so each change keeps its history and
+// nothing is half written.
+func (s *Store) Edit(ctx context.Context, id string, patch Patch, status string, now time.Time) (*Pledge, error) {
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		cur, err := s.get(ctx, tx, `p.id = $1`, id)
-		if err != nil {
-			return err
+		if !patch.empty() || status == "" {
+			if err := s.update(ctx, tx, id, patch, now); err != nil {
+				return err
+			}
 		}
-		if !cur.Editable() {
-			return errLocked
+		switch status {
+		case "":
+			return nil
+		case StatusCollecting:
+			return s.publish(ctx, tx, id, now)
+		case StatusClosed:
+			return s.close(ctx, tx, id)
 		}
-		in := cur.input()
-		patch.apply(&in)
-		if err := in.normalize(now); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE pledges SET slug = $1, title = $2, action = $3, description = $4, threshold = $5,
-			deadline = $6, window_start = $7, window_end = $8, modified_at = $9 WHERE id = $10 AND status = $11`,
-			in.Slug, in.Title, in.Action, in.Description, in.Threshold, in.Deadline, in.WindowStart, in.WindowEnd, tx.Now, id, cur.Status)
-		if store.IsUniqueViolation(err) {
-			return slugTaken()
-		}
-		if err != nil {
-			return repertoire.Internal(err)
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return errLocked
-		}
-		if err := writeTranslations(ctx, tx, id, cur.CampaignID, in.Translations); err != nil {
-			return err
-		}
-		if cur.Draft() {
-			return nil // no jobs, nobody committed: nothing to tell
-		}
-		if err := recordChanges(ctx, tx, cur, in); err != nil {
-			return err
-		}
-		if err := schedule.Cancel(ctx, tx, id, jobDeadline, jobReminder, jobStart, jobEnd); err != nil {
-			return err
-		}
-		if err := scheduleJobs(ctx, tx, id, in); err != nil {
-			return err
-		}
-		return s.Counted(ctx, tx, id, cur.Counts)
+		return repertoire.Invalid("status", "pledge.bad_status", nil)
 	})
 	s.forgetMail(id)
 	if err != nil {
 		return nil, err
 	}
 	return s.Get(ctx, id)
+}
+
+func (s *Store) update(ctx context.Context, tx *store.Tx, id string, patch Patch, now time.Time) error {
+	cur, err := s.get(ctx, tx, `p.id = $1`, id)
+	if err != nil {
+		return err
+	}
+	if !cur.Editable() {
+		return errLocked
+	}
+	in := cur.input()
+	patch.apply(&in)
+	if err := in.normalize(now); err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE pledges SET slug = $1, title = $2, action = $3, description = $4, threshold = $5,
+		deadline = $6, window_start = $7, window_end = $8, modified_at = $9 WHERE id = $10 AND status = $11`,
+		in.Slug, in.Title, in.Action, in.Description, in.Threshold, in.Deadline, in.WindowStart, in.WindowEnd, tx.Now, id, cur.Status)
+	if store.IsUniqueViolation(err) {
+		return slugTaken()
+	}
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return errLocked
+	}
+	if err := writeTranslations(ctx, tx, id, cur.CampaignID, in.Translations); err != nil {
+		return err
+	}
+	if cur.Draft() {
+		return nil // no jobs, nobody committed: nothing to tell
+	}
+	if err := recordChanges(ctx, tx, cur, in); err != nil {
+		return err
+	}
+	if err := schedule.Cancel(ctx, tx, id, jobDeadline, jobReminder, jobStart, jobEnd); err != nil {
+		return err
+	}
+	if err := scheduleJobs(ctx, tx, id, in); err != nil {
+		return err
+	}
+	return s.Counted(ctx, tx, id, cur.Counts)
 }
 
 // Delete removes a pledge none of whose commitments counted, with its
@@ -314,6 +340,17 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 		}
 		return nil
 	})
+}
+
+// Draft tells a pledge saved as a draft, or in a draft campaign
+// (participation.Drafter): its count is not public.
+func (s *Store) Draft(ctx context.Context, q store.Queryer, id string) (bool, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM pledges WHERE id = $1 AND (status = $2 OR `+campaign.DraftCondition("campaign_id")+`)`,
+		id, StatusDraft).Scan(&n); err != nil {
+		return false, repertoire.Internal(err)
+	}
+	return n > 0, nil
 }
 
 // errCounted refuses to delete a pledge with counted commitments.

@@ -100,33 +100,30 @@ var errNotDraft = repertoire.Errorf(repertoire.ECONFLICT, "pledge.not_draft")
 // its jobs are scheduled, and its history starts there. A pledge never
 // goes back to being a draft.
 func (s *Store) Publish(ctx context.Context, id string, now time.Time) (*Pledge, error) {
-	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		cur, err := s.get(ctx, tx, `p.id = $1`, id)
-		if err != nil {
-			return err
-		}
-		if !cur.Draft() {
-			return errNotDraft
-		}
-		in := cur.input()
-		if err := in.normalize(now); err != nil {
-			return err
-		}
-		if ok, err := setStatus(ctx, tx, id, StatusDraft, StatusCollecting); err != nil {
-			return err
-		} else if !ok {
-			return errNotDraft
-		}
-		if err := scheduleJobs(ctx, tx, id, in); err != nil {
-			return err
-		}
-		return insertChange(ctx, tx, id, changePublished, "", "")
-	})
-	s.forgetMail(id)
+	return s.Edit(ctx, id, Patch{}, StatusCollecting, now)
+}
+
+func (s *Store) publish(ctx context.Context, tx *store.Tx, id string, now time.Time) error {
+	cur, err := s.get(ctx, tx, `p.id = $1`, id)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return s.Get(ctx, id)
+	if !cur.Draft() {
+		return errNotDraft
+	}
+	in := cur.input()
+	if err := in.normalize(now); err != nil {
+		return err
+	}
+	if ok, err := setStatus(ctx, tx, id, StatusDraft, StatusCollecting); err != nil {
+		return err
+	} else if !ok {
+		return errNotDraft
+	}
+	if err := scheduleJobs(ctx, tx, id, in); err != nil {
+		return err
+	}
+	return insertChange(ctx, tx, id, changePublished, "", "")
 }
 
 // Close stops a pledge still collecting: it takes no more commitments,
@@ -134,28 +131,25 @@ func (s *Store) Publish(ctx context.Context, id string, now time.Time) (*Pledge,
 // says so. Once activated it is a promise the organizers cannot take back
 // alone.
 func (s *Store) Close(ctx context.Context, id string) (*Pledge, error) {
-	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		cur, err := s.get(ctx, tx, `p.id = $1`, id)
-		if err != nil {
-			return err
-		}
-		if ok, err := setStatus(ctx, tx, id, StatusCollecting, StatusClosed); err != nil {
-			return err
-		} else if !ok {
-			return errLocked
-		}
-		if err := schedule.Cancel(ctx, tx, id); err != nil {
-			return err
-		}
-		if err := insertChange(ctx, tx, id, changeClosed, "", ""); err != nil {
-			return err
-		}
-		cur.Status = StatusClosed
-		return s.fanOut(ctx, tx, cur, mailClosed)
-	})
-	s.forgetMail(id)
+	return s.Edit(ctx, id, Patch{}, StatusClosed, time.Time{})
+}
+
+func (s *Store) close(ctx context.Context, tx *store.Tx, id string) error {
+	cur, err := s.get(ctx, tx, `p.id = $1`, id)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return s.Get(ctx, id)
+	if ok, err := setStatus(ctx, tx, id, StatusCollecting, StatusClosed); err != nil {
+		return err
+	} else if !ok {
+		return errLocked
+	}
+	if err := schedule.Cancel(ctx, tx, id); err != nil {
+		return err
+	}
+	if err := insertChange(ctx, tx, id, changeClosed, "", ""); err != nil {
+		return err
+	}
+	cur.Status = StatusClosed
+	return s.fanOut(ctx, tx, cur, mailClosed)
 }

@@ -80,6 +80,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/pledges", h.apiCreate)
 	mux.HandleFunc("GET /api/v1/pledges/{id}", h.apiGet)
 	mux.HandleFunc("PUT /api/v1/pledges/{id}", h.apiUpdate)
+	mux.HandleFunc("PATCH /api/v1/pledges/{id}", h.apiUpdate)
 	mux.HandleFunc("DELETE /api/v1/pledges/{id}", h.apiDelete)
 	mux.HandleFunc("GET /api/v1/pledges/{id}/commitments", h.apiCommitments)
 	mux.HandleFunc("POST /api/v1/pledges/{id}/commitments", h.apiCommit)

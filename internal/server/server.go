@@ -385,7 +385,14 @@ func transparencyLog(cfg Config, db *store.DB, pages *web.Renderer, log *slog.Lo
 	logs := translog.New(db, pages, cfg.BaseURL, key, log)
 	logs.Count = func(ctx context.Context, q store.Queryer, actionID string) (int, bool, error) {
 		c, err := participation.CountsOf(ctx, q, actionID)
-		return c.Total(), c != (participation.Counts{}), err
+		if err != nil || c == (participation.Counts{}) {
+			return 0, false, err
+		}
+		// A draft's count is not public: not found, as the draft is.
+		if draft, err := parts.Draft(ctx, q, actionID); err != nil || draft {
+			return 0, false, err
+		}
+		return c.Total(), true, nil
 	}
 	logs.Place = parts.LogPlace // imports' receipts, which have no row of the log's
 	parts.KeepLog()
