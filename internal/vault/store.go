@@ -218,7 +218,7 @@ func (s *Store) SharedWith(ctx context.Context, policyID string, personIDs []str
 				// keeps to the category's id order.
 				conds = append(conds, inSet(&args, s.db.Dialect, "i.person_id || ''", ids))
 			}
-			items, err := readItems(ctx, s.db.Reader(), `SELECT `+itemColumns+` FROM vault_items i
+			items, err := readItems(ctx, s.db.Prepared(), `SELECT `+itemColumns+` FROM vault_items i
 				WHERE `+strings.Join(conds, " AND ")+` ORDER BY i.id LIMIT `+args.Add(limit), args...)
 			if err != nil {
 				return nil, err
