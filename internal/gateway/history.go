@@ -372,9 +372,13 @@ func (h *history) toLog(ctx context.Context, tx *store.Tx, read map[string]bool,
 // row each) the first time.
 func (h *history) aggregateSets(ctx context.Context, tx *store.Tx, batch []*record, w *written) error {
 	byHash := map[string][]*record{}
+	var last []string // the set just hashed: an aggregate's members change rarely
+	hash := ""
 	for _, rec := range batch {
 		if rec.req.Outcome == Allowed && len(rec.counted) > 0 {
-			hash := setHash(rec.counted)
+			if !slices.Equal(rec.counted, last) {
+				last, hash = rec.counted, setHash(rec.counted)
+			}
 			byHash[hash] = append(byHash[hash], rec)
 		}
 	}

@@ -305,7 +305,7 @@ func (s *Store) SharingPeopleWith(ctx context.Context, policyID string, personID
 	for _, ids := range chunks(personIDs) {
 		var args store.Args
 		cond := sharingCond(&args, s.db.Dialect, policyID, ids, []string{category})
-		got, err := store.Strings(ctx, s.db.Reader(), `SELECT c.person_id FROM vault_consents c WHERE `+cond, args...)
+		got, err := store.Strings(ctx, s.db.Prepared(), `SELECT c.person_id FROM vault_consents c WHERE `+cond, args...)
 		if err != nil {
 			return nil, err
 		}
