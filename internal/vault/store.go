@@ -125,7 +125,7 @@ func (s *Store) SetConsent(ctx context.Context, personID, category string, c Con
 		if err != nil {
 			return repertoire.Internal(err)
 		}
-		return nil
+		return raise(ctx, tx)
 	})
 }
 
@@ -315,6 +315,84 @@ func (s *Store) SharingPeopleWith(ctx context.Context, policyID string, personID
 	return out, nil
 }
 
+// raise raises the vault's sharing version (vault_version) in a
+// transaction that changes who shares what: a consent, an answer, items
+// added or deleted, an erasure. What the gateway keeps of who shares
+// (SharersWith) holds while the version has not moved.
+func raise(ctx context.Context, tx *store.Tx) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE vault_version SET version = version + 1 WHERE id = 1`); err != nil {
+		return repertoire.Internal(err)
+	}
+	return nil
+}
+
+// Version is the vault's sharing version now.
+func (s *Store) Version(ctx context.Context) (int64, error) {
+	var v int64
+	if err := s.db.Prepared().QueryRowContext(ctx, `SELECT version FROM vault_version WHERE id = 1`).Scan(&v); err != nil {
+		return 0, repertoire.Internal(err)
+	}
+	return v, nil
+}
+
+// SharersWith is SharingPeopleWith read at the vault's sharing version
+// before (Version): ok is false when the version moved meanwhile, and
+// the people then are not to be kept. The version only grows, so the
+// same version after the read means nothing changed who shares since
+// before.
+func (s *Store) SharersWith(ctx context.Context, before int64, policyID string, personIDs []string, category string) (people []string, ok bool, err error) {
+	if people, err = s.SharingPeopleWith(ctx, policyID, personIDs, category); err != nil {
+		return nil, false, err
+	}
+	after, err := s.Version(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	return people, after == before, nil
+}
+
+// SharedAmong is the page of the category's items (after, limit) of
+// people, who share it at the vault's sharing version (SharersWith),
+// read only while the version is still that one: the consent is not
+// checked again per row. ok is false when nothing was read, the version
+// having moved or no item being left: the caller then reads with
+// SharedWith, which decides.
+func (s *Store) SharedAmong(ctx context.Context, version int64, people []string, category, after string, limit int) (items []Item, ok bool, err error) {
+	if err := checkCategories("category", []string{category}); err != nil {
+		return nil, false, err
+	}
+	limit = pageLimit(limit)
+	var out []Item
+	parts := chunks(people)
+	for _, ids := range parts {
+		if ids == nil {
+			return nil, false, nil // nobody named: not this path
+		}
+		var args store.Args
+		conds := []string{`i.category = ` + args.Add(category), `i.id > ` + args.Add(after),
+			inSet(&args, s.db.Dialect, "i.person_id || ''", ids),
+			`(SELECT v.version FROM vault_version v WHERE v.id = 1) = ` + args.Add(version)}
+		got, err := readItems(ctx, s.db.Prepared(), `SELECT `+itemColumns+` FROM vault_items i
+			WHERE `+strings.Join(conds, " AND ")+` ORDER BY i.id LIMIT `+args.Add(limit), args...)
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, got...)
+	}
+	if len(out) == 0 {
+		return nil, false, nil
+	}
+	if len(parts) > 1 {
+		// Each statement checked the version; together, they were at one
+		// version only if it is the same after the last.
+		if now, err := s.Version(ctx); err != nil || now != version {
+			return nil, false, err
+		}
+	}
+	slices.SortFunc(out, func(a, b Item) int { return cmp.Compare(a.ID, b.ID) })
+	return out[:min(limit, len(out))], true, nil
+}
+
 // addColumns is how many values one item row binds.
 const addColumns = 10
 
@@ -358,7 +436,10 @@ func (s *Store) add(ctx context.Context, personID, importID string, items []Item
 			}
 			added += int(n)
 		}
-		return nil
+		if added == 0 {
+			return nil
+		}
+		return raise(ctx, tx)
 	})
 	return added, err
 }
@@ -430,7 +511,7 @@ func (s *Store) Delete(ctx context.Context, personID, id string) error {
 		} else if n == 0 {
 			return repertoire.Errorf(repertoire.ENOTFOUND, "vault.item_not_found")
 		}
-		return nil
+		return raise(ctx, tx)
 	})
 }
 
@@ -458,7 +539,7 @@ func (s *Store) DeleteCategory(ctx context.Context, personID, category string) (
 		if n, err = res.RowsAffected(); err != nil {
 			return repertoire.Internal(err)
 		}
-		return nil
+		return raise(ctx, tx)
 	})
 	return int(n), err
 }
@@ -513,7 +594,7 @@ func (s *Store) undo(ctx context.Context, personID, importID string) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM vault_imports WHERE id = $1`, importID); err != nil {
 			return repertoire.Internal(err)
 		}
-		return nil
+		return raise(ctx, tx)
 	})
 }
 
@@ -557,7 +638,7 @@ func erase(ctx context.Context, tx *store.Tx, personID string) error {
 			return repertoire.Internal(err)
 		}
 	}
-	return nil
+	return raise(ctx, tx)
 }
 
 // ItemsPage is a page of personID's items of category ("": all) within
@@ -661,7 +742,7 @@ func (s *Store) SetAnswer(ctx context.Context, personID, policyID, category stri
 		if err != nil {
 			return repertoire.Internal(err)
 		}
-		return nil
+		return raise(ctx, tx)
 	})
 }
 
