@@ -57,6 +57,13 @@ func inSet(args *store.Args, d store.Dialect, col string, vals []string) string 
 	return col + " IN (SELECT value FROM json_each(" + args.Add(string(b)) + "))"
 }
 
+// unplanned binds v as a value SQLite's planner does not look at: with
+// the statistics of ANALYZE (SQLite's STAT4), a bare parameter compared
+// with an indexed column marks the statement to be prepared again each
+// time it is bound, which undid store.DB.Prepared for the gateway's read.
+// The plan (the category's items in id order) does not depend on it.
+func unplanned(args *store.Args, v any) string { return `CAST(` + args.Add(v) + ` AS TEXT)` }
+
 // in writes "col IN ($a, $b, …)" binding vals in args.
 func in(args *store.Args, col string, vals []string) string {
 	ph := make([]string, len(vals))
@@ -212,7 +219,8 @@ func (s *Store) SharedWith(ctx context.Context, policyID string, personIDs []str
 	for _, c := range slices.Compact(slices.Sorted(slices.Values(categories))) {
 		for _, ids := range chunks(personIDs) {
 			var args store.Args
-			conds := []string{`i.category = ` + args.Add(c), `i.id > ` + args.Add(after), consentCond(&args, policyID, "i.person_id", "i.category")}
+			conds := []string{`i.category = ` + unplanned(&args, c), `i.id > ` + unplanned(&args, after),
+				consentCond(&args, policyID, "i.person_id", "i.category")}
 			if ids != nil {
 				// Concatenated, the column is no index key: the planner
 				// keeps to the category's id order.
@@ -369,7 +377,7 @@ func (s *Store) SharedAmong(ctx context.Context, version int64, people []string,
 			return nil, false, nil // nobody named: not this path
 		}
 		var args store.Args
-		conds := []string{`i.category = ` + args.Add(category), `i.id > ` + args.Add(after),
+		conds := []string{`i.category = ` + unplanned(&args, category), `i.id > ` + unplanned(&args, after),
 			inSet(&args, s.db.Dialect, "i.person_id || ''", ids),
 			`(SELECT v.version FROM vault_version v WHERE v.id = 1) = ` + args.Add(version)}
 		got, err := readItems(ctx, s.db.Prepared(), `SELECT `+itemColumns+` FROM vault_items i
