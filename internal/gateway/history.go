@@ -244,10 +244,7 @@ func (h *history) writeBatch(ctx context.Context, tx *store.Tx, batch []*record)
 			accesses = append(accesses, a)
 		}
 	}
-	if err := insertRequests(ctx, tx, reqs); err != nil {
-		return nil, err
-	}
-	if err := insertAccesses(ctx, tx, accesses); err != nil {
+	if err := insertHistory(ctx, tx, reqs, accesses); err != nil {
 		return nil, err
 	}
 	if err := h.limits(ctx, tx, batch, w); err != nil {

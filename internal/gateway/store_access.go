@@ -26,6 +26,46 @@ func insertRows(ctx context.Context, tx *store.Tx, prefix string, cols int, args
 	return nil
 }
 
+// insertHistory writes a batch's requests and accesses: on PostgreSQL in
+// one statement of one text whatever their number (arrays unnested), a
+// round trip less in every batch, and no statement to prepare for each
+// count of rows; on SQLite, multi-row inserts on its one connection.
+func insertHistory(ctx context.Context, tx *store.Tx, reqs []*Request, as []*Access) error {
+	if tx.Dialect != store.Postgres {
+		if err := insertRequests(ctx, tx, reqs); err != nil {
+			return err
+		}
+		return insertAccesses(ctx, tx, as)
+	}
+	n := len(reqs)
+	rid, rconsumer, rpolicy, rendpoint, rcategory, routcome, rreason, rset := make([]string, n), make([]string, n), make([]string, n),
+		make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	ritems, rmembers, rat := make([]int32, n), make([]int32, n), make([]time.Time, n)
+	for i, r := range reqs {
+		rid[i], rconsumer[i], rpolicy[i], rendpoint[i], rcategory[i] = r.ID, r.ConsumerID, r.PolicyID, r.Endpoint, r.Category
+		routcome[i], rreason[i], rset[i], ritems[i], rmembers[i], rat[i] = r.Outcome, r.Reason, r.SetID, int32(r.Items), int32(r.People), r.At
+	}
+	m := len(as)
+	aid, areq, aperson, aconsumer, apolicy, acategory, aitemIDs := make([]string, m), make([]string, m), make([]string, m), make([]string, m),
+		make([]string, m), make([]string, m), make([]string, m)
+	aitems, aat := make([]int32, m), make([]time.Time, m)
+	for i, a := range as {
+		aid[i], areq[i], aperson[i], aconsumer[i], apolicy[i], acategory[i] = a.ID, a.RequestID, a.PersonID, a.ConsumerID, a.PolicyID, a.Category
+		aitemIDs[i], aitems[i], aat[i] = strings.Join(a.ItemIDs, ","), int32(a.Items), a.At
+	}
+	_, err := tx.ExecContext(ctx, `WITH r AS (
+			INSERT INTO gateway_requests (id, consumer_id, policy_id, endpoint, category, outcome, reason, items, members_read, at, set_id)
+			SELECT id, consumer_id, NULLIF(policy_id, ''), endpoint, category, outcome, reason, items, members_read, at, NULLIF(set_id, '')
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[],
+				$10::timestamptz[], $11::text[]) AS u (id, consumer_id, policy_id, endpoint, category, outcome, reason, items, members_read, at, set_id))
+		INSERT INTO gateway_accesses (id, request_id, person_id, consumer_id, policy_id, category, item_ids, items, at)
+		SELECT * FROM unnest($12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::int[],
+			$20::timestamptz[])`,
+		rid, rconsumer, rpolicy, rendpoint, rcategory, routcome, rreason, ritems, rmembers, rat, rset,
+		aid, areq, aperson, aconsumer, apolicy, acategory, aitemIDs, aitems, aat)
+	return internal(err)
+}
+
 func insertRequests(ctx context.Context, tx *store.Tx, reqs []*Request) error {
 	args := make([]any, 0, len(reqs)*11)
 	for _, r := range reqs {
