@@ -290,15 +290,9 @@ func (h *history) limits(ctx context.Context, tx *store.Tx, batch []*record, w *
 		for _, rec := range recs {
 			items += rec.req.Items
 		}
-		requestsAfter, err := addRate(ctx, tx, id, minute, len(recs))
+		requestsAfter, itemsAfter, err := addCounts(ctx, tx, id, minute, len(recs), w.day, items)
 		if err != nil {
 			return err
-		}
-		itemsAfter := 0
-		if items > 0 {
-			if itemsAfter, err = addUsage(ctx, tx, id, w.day, items); err != nil {
-				return err
-			}
 		}
 		if requestsAfter > p.RatePerMin || itemsAfter > p.ItemsPerDay {
 			// Over: the batch's requests in their order, as many as fit.

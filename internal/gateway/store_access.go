@@ -91,6 +91,36 @@ func insertAccesses(ctx context.Context, tx *store.Tx, as []*Access) error {
 		9, args)
 }
 
+// addCounts counts a batch's requests in the policy's minute and its
+// items (when any) on day, as addRate and addUsage, and returns the
+// counts after. On PostgreSQL it is one statement, a round trip less per
+// batch: every writer runs the same one, which takes the rate's row
+// before the usage's (its scalar subqueries in order), so two batches of
+// one policy never lock them in opposite orders.
+func addCounts(ctx context.Context, tx *store.Tx, policyID, minute string, requests int, day string, items int) (int, int, error) {
+	if tx.Dialect != store.Postgres {
+		r, err := addRate(ctx, tx, policyID, minute, requests)
+		if err != nil || items == 0 {
+			return r, 0, err
+		}
+		u, err := addUsage(ctx, tx, policyID, day, items)
+		return r, u, err
+	}
+	var r, u int
+	err := tx.QueryRowContext(ctx, `WITH r AS (
+			INSERT INTO gateway_rate (policy_id, minute, requests) VALUES ($1::text, $2::text, $3::int)
+			ON CONFLICT (policy_id) DO UPDATE SET requests = CASE WHEN gateway_rate.minute = excluded.minute
+			THEN gateway_rate.requests + excluded.requests ELSE excluded.requests END, minute = excluded.minute RETURNING requests),
+		u AS (
+			INSERT INTO gateway_usage (policy_id, day, items) SELECT $1::text, $4::text, $5::int WHERE $5::int > 0
+			ON CONFLICT (policy_id, day) DO UPDATE SET items = gateway_usage.items + excluded.items RETURNING items)
+		SELECT (SELECT requests FROM r), COALESCE((SELECT items FROM u), 0)`, policyID, minute, requests, day, items).Scan(&r, &u)
+	if err != nil {
+		return 0, 0, repertoire.Internal(err)
+	}
+	return r, u, nil
+}
+
 // addRate counts requests more in the policy's minute (a new minute
 // starts from them) and returns its count; the row stays locked until tx
 // commits (PostgreSQL), so every instance's writers count in turn.
