@@ -161,6 +161,30 @@ func (h *Handler) members(ctx context.Context, rec *record, t time.Time) ([]stri
 	return kept, nil
 }
 
+// sharing are the members who share the request's category under p now
+// (Handler.sharers), less those on a strike at t, sorted, and the vault's
+// sharing version they hold at.
+func (h *Handler) sharing(ctx context.Context, rec *record, p *Policy, t time.Time) ([]string, int64, error) {
+	all, err := h.activeMembers(ctx, rec.communityID)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(all) == 0 {
+		return nil, 0, nil
+	}
+	sharers, version, err := h.sharers(ctx, p, all, rec.req.Category)
+	if err != nil {
+		return nil, 0, err
+	}
+	kept := make([]string, 0, len(sharers))
+	for _, id := range sharers {
+		if rec.state.striking(id, t) == nil {
+			kept = append(kept, id)
+		}
+	}
+	return kept, version, nil
+}
+
 // finish records an allowed request and tells whether it may be answered:
 // a strike its transaction saw denies it after all, and so do its
 // policy's limits as every instance counted them. A strike of the
@@ -283,14 +307,36 @@ func (h *Handler) items(w http.ResponseWriter, r *http.Request, rec *record, p *
 		return nil, false
 	}
 	limit = min(limit, p.ItemsPerDay-used)
-	people, err := h.members(ctx, rec, now)
+	after := r.URL.Query().Get("after")
+	// Who shares the category now, as kept at the vault's version, less
+	// the strikers; their page read only while that version holds.
+	sharers, version, err := h.sharing(ctx, rec, p, now)
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return nil, false
 	}
-	after := r.URL.Query().Get("after")
+	if len(sharers) == 0 && after == "" {
+		h.deny(w, r, rec, ReasonNoConsent, nil)
+		return nil, false
+	}
 	var items []vault.Item
-	if len(people) > 0 {
+	fast := false
+	if len(sharers) > 0 {
+		if items, fast, err = h.vault.SharedAmong(ctx, version, sharers, rec.req.Category, after, limit); err != nil {
+			api.Problem(w, r, h.log, err)
+			return nil, false
+		}
+	}
+	// The version moved, or no item was left: read as the vault decides
+	// per row.
+	var people []string
+	if !fast {
+		if people, err = h.members(ctx, rec, now); err != nil {
+			api.Problem(w, r, h.log, err)
+			return nil, false
+		}
+	}
+	if !fast && len(people) > 0 {
 		if items, err = h.vault.SharedWith(ctx, p.ID, people, []string{rec.req.Category}, after, limit); err != nil {
 			api.Problem(w, r, h.log, err)
 			return nil, false
@@ -346,18 +392,10 @@ func (h *Handler) apiAggregates(w http.ResponseWriter, r *http.Request) {
 	if rec == nil {
 		return
 	}
-	ctx := r.Context()
-	people, err := h.members(ctx, rec, store.Now())
+	counted, _, err := h.sharing(r.Context(), rec, p, store.Now())
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
-	}
-	var counted []string
-	if len(people) > 0 {
-		if counted, err = h.vault.SharingPeopleWith(ctx, p.ID, people, rec.req.Category); err != nil {
-			api.Problem(w, r, h.log, err)
-			return
-		}
 	}
 	n := len(counted)
 	doc := AggregatesDoc{Policy: p.ID, Category: rec.req.Category, MinGroup: p.MinGroup}

@@ -244,10 +244,7 @@ func (h *history) writeBatch(ctx context.Context, tx *store.Tx, batch []*record)
 			accesses = append(accesses, a)
 		}
 	}
-	if err := insertRequests(ctx, tx, reqs); err != nil {
-		return nil, err
-	}
-	if err := insertAccesses(ctx, tx, accesses); err != nil {
+	if err := insertHistory(ctx, tx, reqs, accesses); err != nil {
 		return nil, err
 	}
 	if err := h.limits(ctx, tx, batch, w); err != nil {
@@ -293,15 +290,9 @@ func (h *history) limits(ctx context.Context, tx *store.Tx, batch []*record, w *
 		for _, rec := range recs {
 			items += rec.req.Items
 		}
-		requestsAfter, err := addRate(ctx, tx, id, minute, len(recs))
+		requestsAfter, itemsAfter, err := addCounts(ctx, tx, id, minute, len(recs), w.day, items)
 		if err != nil {
 			return err
-		}
-		itemsAfter := 0
-		if items > 0 {
-			if itemsAfter, err = addUsage(ctx, tx, id, w.day, items); err != nil {
-				return err
-			}
 		}
 		if requestsAfter > p.RatePerMin || itemsAfter > p.ItemsPerDay {
 			// Over: the batch's requests in their order, as many as fit.
@@ -372,9 +363,13 @@ func (h *history) toLog(ctx context.Context, tx *store.Tx, read map[string]bool,
 // row each) the first time.
 func (h *history) aggregateSets(ctx context.Context, tx *store.Tx, batch []*record, w *written) error {
 	byHash := map[string][]*record{}
+	var last []string // the set just hashed: an aggregate's members change rarely
+	hash := ""
 	for _, rec := range batch {
 		if rec.req.Outcome == Allowed && len(rec.counted) > 0 {
-			hash := setHash(rec.counted)
+			if !slices.Equal(rec.counted, last) {
+				last, hash = rec.counted, setHash(rec.counted)
+			}
 			byHash[hash] = append(byHash[hash], rec)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"repertoire/internal/gateway"
 	"repertoire/internal/store/storetest"
 	"repertoire/internal/testkit"
+	"repertoire/internal/vault"
 )
 
 // instances are two servers on one database: on PostgreSQL two processes'
@@ -253,6 +254,71 @@ func TestConsentWithdrawnOnEveryInstance(t *testing.T) {
 				}
 				if st, _ := get(t, apps[1], "/gateway/v1/items?category=posts", f.key, &got); st != 200 || len(got.Items) != 6 {
 					t.Fatalf("round %d, after sharing again: %d, %d items; want 6", round, st, len(got.Items))
+				}
+			}
+		})
+	}
+}
+
+// TestKeptSharersFollowTheVault: each instance keeps who shares a
+// category under a policy while the vault's sharing version holds, so
+// the next request after a change on the other instance counts and
+// serves as the vault now says: a consent withdrawn, the member's items
+// deleted, items added again, and shared again.
+func TestKeptSharersFollowTheVault(t *testing.T) {
+	for name, apps := range instances(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			f := setup(t, apps[0], 4)
+			agg := posts(gateway.LevelAggregate)
+			agg.MinGroup = 2
+			f.adopt(t, agg)
+			f.adopt(t, posts(gateway.LevelItem))
+			var doc struct {
+				People *int `json:"people"`
+			}
+			count := func() int {
+				t.Helper()
+				if st, _ := get(t, apps[1], "/gateway/v1/aggregates?category=posts", f.key, &doc); st != 200 || doc.People == nil {
+					t.Fatalf("aggregate: %d %+v", st, doc)
+				}
+				return *doc.People
+			}
+			served := func() int {
+				t.Helper()
+				var got items
+				if st, _ := get(t, apps[1], "/gateway/v1/items?category=posts", f.key, &got); st != 200 {
+					t.Fatalf("items: %d", st)
+				}
+				return len(got.Items)
+			}
+			eventually(t, "both policies in force on the other instance", func() bool {
+				var got items
+				st, _ := get(t, apps[1], "/gateway/v1/items?category=posts", f.key, &got)
+				st2, _ := get(t, apps[1], "/gateway/v1/aggregates?category=posts", f.key, &doc)
+				return st == 200 && st2 == 200 && len(got.Items) == 8 && doc.People != nil && *doc.People == 4
+			})
+			steps := []struct {
+				what          string
+				change        func() error
+				people, items int
+			}{
+				{"consent withdrawn", func() error { return f.vaults.SetConsent(ctx, f.members[0], "posts", vault.DoNotShare) }, 3, 6},
+				{"items deleted", func() error { _, err := f.vaults.DeleteCategory(ctx, f.members[1], "posts"); return err }, 2, 4},
+				{"shared again", func() error { return f.vaults.SetConsent(ctx, f.members[0], "posts", vault.Share) }, 3, 6},
+				{"items added again", func() error { f.deposit(t, f.members[1], true); return nil }, 4, 8},
+			}
+			for _, s := range steps {
+				count() // kept before the change
+				served()
+				if err := s.change(); err != nil {
+					t.Fatal(err)
+				}
+				if got := count(); got != s.people {
+					t.Fatalf("%s: the next aggregate counts %d, want %d", s.what, got, s.people)
+				}
+				if got := served(); got != s.items {
+					t.Fatalf("%s: the next page serves %d items, want %d", s.what, got, s.items)
 				}
 			}
 		})

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -43,10 +44,20 @@ type snapshots struct {
 	keys    map[string]keyEntry // by the key's hash
 	used    map[string]usedEntry
 	members map[string]membersEntry // by community
+	sharers map[string]sharersEntry // by policy + " " + category
+}
+
+// sharersEntry is who of a community's members shared a category under a
+// policy at a version of the vault (vault.Store.SharersWith).
+type sharersEntry struct {
+	members []string // the active members it was read among (a snapshot's)
+	version int64
+	people  []string
 }
 
 func newSnapshots() *snapshots {
-	return &snapshots{keys: map[string]keyEntry{}, used: map[string]usedEntry{}, members: map[string]membersEntry{}}
+	return &snapshots{keys: map[string]keyEntry{}, used: map[string]usedEntry{}, members: map[string]membersEntry{},
+		sharers: map[string]sharersEntry{}}
 }
 
 // forget drops the snapshots of keys and policies (a key revoked, a
@@ -127,4 +138,36 @@ func (h *Handler) used(ctx context.Context, policyID string, t time.Time) (int, 
 	h.snaps.used[policyID] = usedEntry{day: day, n: n, at: now}
 	h.snaps.mu.Unlock()
 	return n, nil
+}
+
+// sharers are the community's members (the active members, strikers
+// included) who share the category under the policy now, and the vault's
+// sharing version they hold at. They are kept while that version has not
+// moved, so consent is still as of this request: one read of the version
+// row, where reading them checked each member's consent and items.
+func (h *Handler) sharers(ctx context.Context, p *Policy, members []string, category string) ([]string, int64, error) {
+	v, err := h.vault.Version(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	k := p.ID + " " + category
+	h.snaps.mu.Lock()
+	e, ok := h.snaps.sharers[k]
+	h.snaps.mu.Unlock()
+	if ok && e.version == v && slices.Equal(e.members, members) {
+		return e.people, v, nil
+	}
+	people, keep, err := h.vault.SharersWith(ctx, v, p.ID, members, category)
+	if err != nil {
+		return nil, 0, err
+	}
+	if keep {
+		h.snaps.mu.Lock()
+		if len(h.snaps.sharers) > 10000 {
+			h.snaps.sharers = map[string]sharersEntry{}
+		}
+		h.snaps.sharers[k] = sharersEntry{members: members, version: v, people: people}
+		h.snaps.mu.Unlock()
+	}
+	return people, v, nil
 }

@@ -26,6 +26,46 @@ func insertRows(ctx context.Context, tx *store.Tx, prefix string, cols int, args
 	return nil
 }
 
+// insertHistory writes a batch's requests and accesses: on PostgreSQL in
+// one statement of one text whatever their number (arrays unnested), a
+// round trip less in every batch, and no statement to prepare for each
+// count of rows; on SQLite, multi-row inserts on its one connection.
+func insertHistory(ctx context.Context, tx *store.Tx, reqs []*Request, as []*Access) error {
+	if tx.Dialect != store.Postgres {
+		if err := insertRequests(ctx, tx, reqs); err != nil {
+			return err
+		}
+		return insertAccesses(ctx, tx, as)
+	}
+	n := len(reqs)
+	rid, rconsumer, rpolicy, rendpoint, rcategory, routcome, rreason, rset := make([]string, n), make([]string, n), make([]string, n),
+		make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	ritems, rmembers, rat := make([]int32, n), make([]int32, n), make([]time.Time, n)
+	for i, r := range reqs {
+		rid[i], rconsumer[i], rpolicy[i], rendpoint[i], rcategory[i] = r.ID, r.ConsumerID, r.PolicyID, r.Endpoint, r.Category
+		routcome[i], rreason[i], rset[i], ritems[i], rmembers[i], rat[i] = r.Outcome, r.Reason, r.SetID, int32(r.Items), int32(r.People), r.At
+	}
+	m := len(as)
+	aid, areq, aperson, aconsumer, apolicy, acategory, aitemIDs := make([]string, m), make([]string, m), make([]string, m), make([]string, m),
+		make([]string, m), make([]string, m), make([]string, m)
+	aitems, aat := make([]int32, m), make([]time.Time, m)
+	for i, a := range as {
+		aid[i], areq[i], aperson[i], aconsumer[i], apolicy[i], acategory[i] = a.ID, a.RequestID, a.PersonID, a.ConsumerID, a.PolicyID, a.Category
+		aitemIDs[i], aitems[i], aat[i] = strings.Join(a.ItemIDs, ","), int32(a.Items), a.At
+	}
+	_, err := tx.ExecContext(ctx, `WITH r AS (
+			INSERT INTO gateway_requests (id, consumer_id, policy_id, endpoint, category, outcome, reason, items, members_read, at, set_id)
+			SELECT id, consumer_id, NULLIF(policy_id, ''), endpoint, category, outcome, reason, items, members_read, at, NULLIF(set_id, '')
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[],
+				$10::timestamptz[], $11::text[]) AS u (id, consumer_id, policy_id, endpoint, category, outcome, reason, items, members_read, at, set_id))
+		INSERT INTO gateway_accesses (id, request_id, person_id, consumer_id, policy_id, category, item_ids, items, at)
+		SELECT * FROM unnest($12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::int[],
+			$20::timestamptz[])`,
+		rid, rconsumer, rpolicy, rendpoint, rcategory, routcome, rreason, ritems, rmembers, rat, rset,
+		aid, areq, aperson, aconsumer, apolicy, acategory, aitemIDs, aitems, aat)
+	return internal(err)
+}
+
 func insertRequests(ctx context.Context, tx *store.Tx, reqs []*Request) error {
 	args := make([]any, 0, len(reqs)*11)
 	for _, r := range reqs {
@@ -49,6 +89,36 @@ func insertAccesses(ctx context.Context, tx *store.Tx, as []*Access) error {
 	}
 	return insertRows(ctx, tx, `INSERT INTO gateway_accesses (id, request_id, person_id, consumer_id, policy_id, category, item_ids, items, at) VALUES `,
 		9, args)
+}
+
+// addCounts counts a batch's requests in the policy's minute and its
+// items (when any) on day, as addRate and addUsage, and returns the
+// counts after. On PostgreSQL it is one statement, a round trip less per
+// batch: every writer runs the same one, which takes the rate's row
+// before the usage's (its scalar subqueries in order), so two batches of
+// one policy never lock them in opposite orders.
+func addCounts(ctx context.Context, tx *store.Tx, policyID, minute string, requests int, day string, items int) (int, int, error) {
+	if tx.Dialect != store.Postgres {
+		r, err := addRate(ctx, tx, policyID, minute, requests)
+		if err != nil || items == 0 {
+			return r, 0, err
+		}
+		u, err := addUsage(ctx, tx, policyID, day, items)
+		return r, u, err
+	}
+	var r, u int
+	err := tx.QueryRowContext(ctx, `WITH r AS (
+			INSERT INTO gateway_rate (policy_id, minute, requests) VALUES ($1::text, $2::text, $3::int)
+			ON CONFLICT (policy_id) DO UPDATE SET requests = CASE WHEN gateway_rate.minute = excluded.minute
+			THEN gateway_rate.requests + excluded.requests ELSE excluded.requests END, minute = excluded.minute RETURNING requests),
+		u AS (
+			INSERT INTO gateway_usage (policy_id, day, items) SELECT $1::text, $4::text, $5::int WHERE $5::int > 0
+			ON CONFLICT (policy_id, day) DO UPDATE SET items = gateway_usage.items + excluded.items RETURNING items)
+		SELECT (SELECT requests FROM r), COALESCE((SELECT items FROM u), 0)`, policyID, minute, requests, day, items).Scan(&r, &u)
+	if err != nil {
+		return 0, 0, repertoire.Internal(err)
+	}
+	return r, u, nil
 }
 
 // addRate counts requests more in the policy's minute (a new minute

@@ -42,3 +42,11 @@ func SetCheckpointing(frames int, every time.Duration) (restore func()) {
 	walRestartFrames, checkpointEvery = frames, every
 	return func() { walRestartFrames, checkpointEvery = f, e }
 }
+
+// CachedRead reports whether query is prepared on the reader pool.
+func CachedRead(db *DB, query string) bool {
+	db.reads.mu.Lock()
+	defer db.reads.mu.Unlock()
+	_, ok := db.reads.m[query]
+	return ok
+}

@@ -47,6 +47,7 @@ type DB struct {
 	reader  *sql.DB
 	stop    func() // stops the SQLite checkpointer
 	stmts   stmtCache
+	reads   stmtCache // statements prepared on the reader pool (prepared.go)
 	// finishCheckpoint asks the writer to checkpoint between two
 	// transactions: see startCheckpointer.
 	finishCheckpoint atomic.Bool
@@ -226,6 +227,12 @@ func (db *DB) Close() error {
 	}
 	db.stmts.m = nil
 	db.stmts.mu.Unlock()
+	db.reads.mu.Lock()
+	for _, st := range db.reads.m {
+		st.Close()
+	}
+	db.reads.m = nil
+	db.reads.mu.Unlock()
 	err := db.writer.Close()
 	if db.reader != db.writer {
 		err = errors.Join(err, db.reader.Close())

@@ -57,6 +57,13 @@ func inSet(args *store.Args, d store.Dialect, col string, vals []string) string 
 	return col + " IN (SELECT value FROM json_each(" + args.Add(string(b)) + "))"
 }
 
+// unplanned binds v as a value SQLite's planner does not look at: with
+// the statistics of ANALYZE (SQLite's STAT4), a bare parameter compared
+// with an indexed column marks the statement to be prepared again each
+// time it is bound, which undid store.DB.Prepared for the gateway's read.
+// The plan (the category's items in id order) does not depend on it.
+func unplanned(args *store.Args, v any) string { return `CAST(` + args.Add(v) + ` AS TEXT)` }
+
 // in writes "col IN ($a, $b, …)" binding vals in args.
 func in(args *store.Args, col string, vals []string) string {
 	ph := make([]string, len(vals))
@@ -125,7 +132,7 @@ func (s *Store) SetConsent(ctx context.Context, personID, category string, c Con
 		if err != nil {
 			return repertoire.Internal(err)
 		}
-		return nil
+		return raise(ctx, tx)
 	})
 }
 
@@ -212,13 +219,14 @@ func (s *Store) SharedWith(ctx context.Context, policyID string, personIDs []str
 	for _, c := range slices.Compact(slices.Sorted(slices.Values(categories))) {
 		for _, ids := range chunks(personIDs) {
 			var args store.Args
-			conds := []string{`i.category = ` + args.Add(c), `i.id > ` + args.Add(after), consentCond(&args, policyID, "i.person_id", "i.category")}
+			conds := []string{`i.category = ` + unplanned(&args, c), `i.id > ` + unplanned(&args, after),
+				consentCond(&args, policyID, "i.person_id", "i.category")}
 			if ids != nil {
 				// Concatenated, the column is no index key: the planner
 				// keeps to the category's id order.
 				conds = append(conds, inSet(&args, s.db.Dialect, "i.person_id || ''", ids))
 			}
-			items, err := readItems(ctx, s.db.Reader(), `SELECT `+itemColumns+` FROM vault_items i
+			items, err := readItems(ctx, s.db.Prepared(), `SELECT `+itemColumns+` FROM vault_items i
 				WHERE `+strings.Join(conds, " AND ")+` ORDER BY i.id LIMIT `+args.Add(limit), args...)
 			if err != nil {
 				return nil, err
@@ -305,7 +313,7 @@ func (s *Store) SharingPeopleWith(ctx context.Context, policyID string, personID
 	for _, ids := range chunks(personIDs) {
 		var args store.Args
 		cond := sharingCond(&args, s.db.Dialect, policyID, ids, []string{category})
-		got, err := store.Strings(ctx, s.db.Reader(), `SELECT c.person_id FROM vault_consents c WHERE `+cond, args...)
+		got, err := store.Strings(ctx, s.db.Prepared(), `SELECT c.person_id FROM vault_consents c WHERE `+cond, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -313,6 +321,84 @@ func (s *Store) SharingPeopleWith(ctx context.Context, policyID string, personID
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// raise raises the vault's sharing version (vault_version) in a
+// transaction that changes who shares what: a consent, an answer, items
+// added or deleted, an erasure. What the gateway keeps of who shares
+// (SharersWith) holds while the version has not moved.
+func raise(ctx context.Context, tx *store.Tx) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE vault_version SET version = version + 1 WHERE id = 1`); err != nil {
+		return repertoire.Internal(err)
+	}
+	return nil
+}
+
+// Version is the vault's sharing version now.
+func (s *Store) Version(ctx context.Context) (int64, error) {
+	var v int64
+	if err := s.db.Prepared().QueryRowContext(ctx, `SELECT version FROM vault_version WHERE id = 1`).Scan(&v); err != nil {
+		return 0, repertoire.Internal(err)
+	}
+	return v, nil
+}
+
+// SharersWith is SharingPeopleWith read at the vault's sharing version
+// before (Version): ok is false when the version moved meanwhile, and
+// the people then are not to be kept. The version only grows, so the
+// same version after the read means nothing changed who shares since
+// before.
+func (s *Store) SharersWith(ctx context.Context, before int64, policyID string, personIDs []string, category string) (people []string, ok bool, err error) {
+	if people, err = s.SharingPeopleWith(ctx, policyID, personIDs, category); err != nil {
+		return nil, false, err
+	}
+	after, err := s.Version(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	return people, after == before, nil
+}
+
+// SharedAmong is the page of the category's items (after, limit) of
+// people, who share it at the vault's sharing version (SharersWith),
+// read only while the version is still that one: the consent is not
+// checked again per row. ok is false when nothing was read, the version
+// having moved or no item being left: the caller then reads with
+// SharedWith, which decides.
+func (s *Store) SharedAmong(ctx context.Context, version int64, people []string, category, after string, limit int) (items []Item, ok bool, err error) {
+	if err := checkCategories("category", []string{category}); err != nil {
+		return nil, false, err
+	}
+	limit = pageLimit(limit)
+	var out []Item
+	parts := chunks(people)
+	for _, ids := range parts {
+		if ids == nil {
+			return nil, false, nil // nobody named: not this path
+		}
+		var args store.Args
+		conds := []string{`i.category = ` + unplanned(&args, category), `i.id > ` + unplanned(&args, after),
+			inSet(&args, s.db.Dialect, "i.person_id || ''", ids),
+			`(SELECT v.version FROM vault_version v WHERE v.id = 1) = ` + args.Add(version)}
+		got, err := readItems(ctx, s.db.Prepared(), `SELECT `+itemColumns+` FROM vault_items i
+			WHERE `+strings.Join(conds, " AND ")+` ORDER BY i.id LIMIT `+args.Add(limit), args...)
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, got...)
+	}
+	if len(out) == 0 {
+		return nil, false, nil
+	}
+	if len(parts) > 1 {
+		// Each statement checked the version; together, they were at one
+		// version only if it is the same after the last.
+		if now, err := s.Version(ctx); err != nil || now != version {
+			return nil, false, err
+		}
+	}
+	slices.SortFunc(out, func(a, b Item) int { return cmp.Compare(a.ID, b.ID) })
+	return out[:min(limit, len(out))], true, nil
 }
 
 // addColumns is how many values one item row binds.
@@ -358,7 +444,10 @@ func (s *Store) add(ctx context.Context, personID, importID string, items []Item
 			}
 			added += int(n)
 		}
-		return nil
+		if added == 0 {
+			return nil
+		}
+		return raise(ctx, tx)
 	})
 	return added, err
 }
@@ -430,7 +519,7 @@ func (s *Store) Delete(ctx context.Context, personID, id string) error {
 		} else if n == 0 {
 			return repertoire.Errorf(repertoire.ENOTFOUND, "vault.item_not_found")
 		}
-		return nil
+		return raise(ctx, tx)
 	})
 }
 
@@ -458,7 +547,7 @@ func (s *Store) DeleteCategory(ctx context.Context, personID, category string) (
 		if n, err = res.RowsAffected(); err != nil {
 			return repertoire.Internal(err)
 		}
-		return nil
+		return raise(ctx, tx)
 	})
 	return int(n), err
 }
@@ -513,7 +602,7 @@ func (s *Store) undo(ctx context.Context, personID, importID string) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM vault_imports WHERE id = $1`, importID); err != nil {
 			return repertoire.Internal(err)
 		}
-		return nil
+		return raise(ctx, tx)
 	})
 }
 
@@ -557,7 +646,7 @@ func erase(ctx context.Context, tx *store.Tx, personID string) error {
 			return repertoire.Internal(err)
 		}
 	}
-	return nil
+	return raise(ctx, tx)
 }
 
 // ItemsPage is a page of personID's items of category ("": all) within
@@ -661,7 +750,7 @@ func (s *Store) SetAnswer(ctx context.Context, personID, policyID, category stri
 		if err != nil {
 			return repertoire.Internal(err)
 		}
-		return nil
+		return raise(ctx, tx)
 	})
 }
 
