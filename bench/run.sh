@@ -17,6 +17,12 @@
 #   bench/run.sh [postgres://…]
 #   DURATION=60s SIGNERS=256 VIEWERS=32 VIEW_RATE=5000 SIGN_RATE=0 bench/run.sh
 #   PATHS=both TACTICS="petition pledge" DURATION=20s SIGNERS=64 bench/run.sh postgres://…
+# The server trusts the load generator as its reverse proxy
+# (--trusted-proxy 127.0.0.1/32): each submission names, in
+# X-Forwarded-For, an address of the public Internet drawn at random, with
+# a common mail provider and browser (bench/load -origins), so that the
+# integrity review sees people, not one network; LOAD_FLAGS are added to
+# the load's, e.g. LOAD_FLAGS="-farm 0.05" (a click farm's share).
 # SERVE_FLAGS are added to serve's, e.g. SERVE_FLAGS="--integrity-every 2s"
 # (the integrity review's incremental run) or "--integrity-every 0" (off).
 # INTEGRITY lists values of --integrity-every to compare in one run (e.g.
@@ -67,14 +73,14 @@ run() {
 	"$work/repertoire" migrate --db "$dsn" >/dev/null
 	printf 'bench password 1\n' | "$work/repertoire" user create --db "$dsn" --email "bench-$$@bench.example" --name Bench >/dev/null
 	token=$("$work/repertoire" token create --db "$dsn" --email "bench-$$@bench.example")
-	"$work/repertoire" serve --db "$dsn" --addr "127.0.0.1:$PORT" --smtp "smtp://127.0.0.1:$SMTP_PORT" --no-rate-limits $nolog \
+	"$work/repertoire" serve --db "$dsn" --addr "127.0.0.1:$PORT" --smtp "smtp://127.0.0.1:$SMTP_PORT" --no-rate-limits --trusted-proxy 127.0.0.1/32 $nolog \
 		$integrity ${SERVE_FLAGS:-} 2>"$work/$name-$tactic-$log.log" &
 	server=$!
 	for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 	cpu0=$(cpu "$dsn")
 	"$work/load" -url "http://127.0.0.1:$PORT" -token "$token" -tactic "$tactic" -path "$PATHS" -phase "$PHASE" \
 		-duration "$DURATION" -signers "$SIGNERS" -viewers "$VIEWERS" -view-rate "$VIEW_RATE" -sign-rate "$SIGN_RATE" \
-		-smtp "127.0.0.1:$SMTP_PORT" | tee "$work/out"
+		-smtp "127.0.0.1:$SMTP_PORT" ${LOAD_FLAGS:-} | tee "$work/out"
 	cpu1=$(cpu "$dsn")
 	# The CPU time the run cost (the server's, and on PostgreSQL its
 	# backends'), a figure the load of others on a shared machine moves
