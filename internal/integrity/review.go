@@ -257,34 +257,47 @@ func (h *Handler) keep(ctx context.Context, run *Run, sigs []participation.Signa
 	if len(findings) == 0 {
 		return nil
 	}
-	var saved map[string]membership
-	err = h.db.Write(ctx, func(tx *store.Tx) error {
-		run.Groups, run.Flagged, saved = nil, 0, map[string]membership{}
-		for _, f := range findings {
-			id, flagged, err := h.save(ctx, tx, f)
-			if err != nil {
+	// Written a chunk at a time, each its own transaction: on SQLite the
+	// writer is single, and a run flagging thousands at once would hold
+	// every submission behind it. Each chunk is whole (flags, members and
+	// held counts together); the chunks after a group's first join it.
+	run.Groups, run.Flagged = nil, 0
+	for _, f := range findings {
+		fresh := f.fresh
+		for start := 0; start < len(fresh); start += writeChunk {
+			f.fresh = fresh[start:min(start+writeChunk, len(fresh))]
+			var id string
+			var flagged []participation.Signal
+			if err := h.db.Write(ctx, func(tx *store.Tx) error {
+				var err error
+				id, flagged, err = h.save(ctx, tx, f)
+				return err
+			}); err != nil {
 				return err
 			}
-			for _, sg := range f.fresh {
-				saved[sg.ID] = membership{status: settled} // in a group already, or settled: nothing to do again
-			}
-			for _, sg := range flagged {
-				saved[sg.ID] = membership{groupID: id, communityID: f.communityID, status: StatusOpen}
+			if grouped != nil {
+				for _, sg := range f.fresh {
+					grouped[sg.ID] = membership{status: settled} // in a group already, or settled: nothing to do again
+				}
+				for _, sg := range flagged {
+					grouped[sg.ID] = membership{groupID: id, communityID: f.communityID, status: StatusOpen}
+				}
 			}
 			if len(flagged) > 0 {
-				run.Groups = append(run.Groups, id)
+				if !slices.Contains(run.Groups, id) {
+					run.Groups = append(run.Groups, id)
+				}
 				run.Flagged += len(flagged)
+				f.open = id
 			}
 		}
-		return nil
-	})
-	if err == nil && grouped != nil {
-		for id, m := range saved {
-			grouped[id] = m
-		}
 	}
-	return err
+	return nil
 }
+
+// writeChunk is how many participations one transaction of a run flags:
+// a few milliseconds of SQLite's writer.
+const writeChunk = 500
 
 // settled marks, in the incremental run's memory, a participation there is
 // nothing to do about: in a group of another instance's run, or withdrawn
@@ -395,12 +408,34 @@ func (h *Handler) save(ctx context.Context, tx *store.Tx, f finding) (string, []
 			return "", nil, err
 		}
 	}
+	// The group's figures grow by what joins it, counted among the new
+	// members only (a group of thousands is not counted again for each
+	// chunk): people already in it through another participation are
+	// found by the members' person index.
+	people := map[string]bool{}
+	for _, m := range ms {
+		people[m.personID] = true
+	}
+	if g.Members > 0 {
+		if err := store.EachByID(ctx, tx, `SELECT group_id, person_id FROM integrity_members WHERE person_id IN $ids`,
+			sortedKeys(people), func(r store.Scanner) error {
+				var groupID, personID string
+				if err := r.Scan(&groupID, &personID); err != nil {
+					return repertoire.Internal(err)
+				}
+				if groupID == g.ID {
+					delete(people, personID)
+				}
+				return nil
+			}); err != nil {
+			return "", nil, err
+		}
+	}
 	if err := addMembers(ctx, tx, g.ID, ms); err != nil {
 		return "", nil, err
 	}
-	if g.Accounts, g.Members, err = countAccounts(ctx, tx, g.ID); err != nil {
-		return "", nil, err
-	}
+	g.Accounts += len(people)
+	g.Members += len(ms)
 	if err := updateGroup(ctx, tx, g); err != nil {
 		return "", nil, err
 	}

@@ -49,11 +49,6 @@ func (h *Handler) Run(ctx context.Context) {
 	}
 }
 
-// lateCommit is how far before the last participation seen the next look
-// starts again: a group commit dates its rows when its transaction starts,
-// so one committing after another may hold rows dated a little earlier.
-const lateCommit = 30 * time.Second
-
 // window is the incremental run's memory: the participations of the last
 // Recent, oldest first, the ages of their people, and what is known of
 // their groups.
@@ -62,7 +57,10 @@ type window struct {
 	seen    map[string]bool
 	created map[string]time.Time
 	grouped map[string]membership
-	high    time.Time // the latest created_at read
+	// next is where the next look starts: no participation committed
+	// since the last look is dated before it (participation's
+	// RecentSignals says why), so nothing but what is new is read again.
+	next time.Time
 }
 
 // incremental reads what arrived since w's last look, drops what left the
@@ -76,21 +74,20 @@ func (h *Handler) incremental(ctx context.Context, w *window, now time.Time) (*R
 		w.seen, w.created, w.grouped = map[string]bool{}, map[string]time.Time{}, map[string]membership{}
 	}
 	since := from
-	if !w.high.IsZero() && w.high.Add(-lateCommit).After(since) {
-		since = w.high.Add(-lateCommit)
+	if w.next.After(since) {
+		since = w.next
 	}
-	fresh, err := h.parts.Signals(ctx, participation.SignalQuery{Since: since})
+	fresh, next, err := h.parts.RecentSignals(ctx, since)
 	if err != nil {
 		return nil, err
 	}
+	// What was read again (the participations dated at next itself, and
+	// on PostgreSQL those since its oldest open transaction) is known.
 	var added []participation.Signal
 	for _, sg := range fresh {
 		if !w.seen[sg.ID] {
 			w.seen[sg.ID] = true
 			added = append(added, sg)
-		}
-		if sg.CreatedAt.After(w.high) {
-			w.high = sg.CreatedAt
 		}
 	}
 	created, err := account.Created(ctx, h.db.Reader(), peopleOf(added, w.created))
@@ -100,6 +97,7 @@ func (h *Handler) incremental(ctx context.Context, w *window, now time.Time) (*R
 	for id, t := range created {
 		w.created[id] = t
 	}
+	w.next = next
 	w.sigs = append(w.sigs, added...)
 	slices.SortStableFunc(w.sigs, func(a, b participation.Signal) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	// Drop what left the window, and what is known of it.

@@ -4,12 +4,22 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"time"
 
 	"repertoire"
 	"repertoire/internal/store"
 )
 
 // The integrity review's SQL on participations (see integrity.go).
+
+// oldestOpen is when the oldest transaction open on PostgreSQL's database
+// began, another session's, or now when none is.
+func oldestOpen(ctx context.Context, r store.Queryer) (time.Time, error) {
+	var t time.Time
+	err := r.QueryRowContext(ctx, `SELECT COALESCE(MIN(xact_start), statement_timestamp()) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL`).Scan(&t)
+	return t.UTC(), internalErr(err)
+}
 
 // signals reads the participations q selects, oldest first.
 func signals(ctx context.Context, r store.Queryer, q SignalQuery) ([]Signal, error) {
