@@ -126,14 +126,12 @@ func (h *Handler) Detect(ctx context.Context, communityID string, since time.Tim
 	if err != nil {
 		return nil, err
 	}
-	return run, h.detect(ctx, run, sigs, created, nil)
+	return run, h.detect(ctx, run, sigs, eventsOf(sigs, created), nil)
 }
 
-// detect runs the engine over sigs and keeps what it finds; grouped, when
-// not nil, is what the incremental run knows of their groups already.
-func (h *Handler) detect(ctx context.Context, run *Run, sigs []participation.Signal, created map[string]time.Time,
-	grouped map[string]membership) error {
-	run.Events = len(sigs)
+// eventsOf are the engine's events of sigs, with their people's creation
+// times.
+func eventsOf(sigs []participation.Signal, created map[string]time.Time) []Event {
 	events := make([]Event, len(sigs))
 	for i, sg := range sigs {
 		events[i] = Event{Account: sg.PersonID, Target: sg.ActionID, Time: sg.CreatedAt.Unix(), IPPrefix: IPPrefix(sg.IP),
@@ -142,6 +140,15 @@ func (h *Handler) detect(ctx context.Context, run *Run, sigs []participation.Sig
 			events[i].AccountCreated = t.Unix()
 		}
 	}
+	return events
+}
+
+// detect runs the engine over sigs (whose events are events) and keeps
+// what it finds; grouped, when not nil, is what the incremental run knows
+// of their groups already.
+func (h *Handler) detect(ctx context.Context, run *Run, sigs []participation.Signal, events []Event,
+	grouped map[string]membership) error {
+	run.Events = len(sigs)
 	found := Detect(events, h.Config)
 	if len(found) > 0 {
 		if err := h.keep(ctx, run, sigs, found, grouped); err != nil {
@@ -200,7 +207,7 @@ func (h *Handler) keep(ctx context.Context, run *Run, sigs []participation.Signa
 			}
 			f := perCommunity[com]
 			if f == nil {
-				f = &finding{communityID: com, group: g}
+				f = &finding{communityID: com, group: g, sigs: make([]participation.Signal, 0, len(g.Accounts))}
 				perCommunity[com] = f
 				order = append(order, com)
 			}

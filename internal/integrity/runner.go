@@ -54,6 +54,7 @@ func (h *Handler) Run(ctx context.Context) {
 // their groups.
 type window struct {
 	sigs    []participation.Signal
+	events  []Event // the engine's events of sigs
 	seen    map[string]bool
 	created map[string]time.Time
 	grouped map[string]membership
@@ -98,8 +99,22 @@ func (h *Handler) incremental(ctx context.Context, w *window, now time.Time) (*R
 		w.created[id] = t
 	}
 	w.next = next
+	// Each participation's event is built once, when it joins the window.
+	inOrder := len(w.sigs) == 0 || len(added) == 0 || !added[0].CreatedAt.Before(w.sigs[len(w.sigs)-1].CreatedAt)
 	w.sigs = append(w.sigs, added...)
-	slices.SortStableFunc(w.sigs, func(a, b participation.Signal) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	w.events = append(w.events, eventsOf(added, w.created)...)
+	if !inOrder { // committed late, on PostgreSQL
+		order := make([]int, len(w.sigs))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return w.sigs[a].CreatedAt.Compare(w.sigs[b].CreatedAt) })
+		sigs, events := make([]participation.Signal, len(order)), make([]Event, len(order))
+		for i, k := range order {
+			sigs[i], events[i] = w.sigs[k], w.events[k]
+		}
+		w.sigs, w.events = sigs, events
+	}
 	// Drop what left the window, and what is known of it.
 	cut := 0
 	for cut < len(w.sigs) && w.sigs[cut].CreatedAt.Before(from) {
@@ -109,6 +124,7 @@ func (h *Handler) incremental(ctx context.Context, w *window, now time.Time) (*R
 	}
 	if cut > 0 {
 		w.sigs = slices.Clone(w.sigs[cut:])
+		w.events = slices.Clone(w.events[cut:])
 		people := make(map[string]bool, len(w.created))
 		for _, sg := range w.sigs {
 			people[sg.PersonID] = true
@@ -119,5 +135,5 @@ func (h *Handler) incremental(ctx context.Context, w *window, now time.Time) (*R
 			}
 		}
 	}
-	return run, h.detect(ctx, run, w.sigs, w.created, w.grouped)
+	return run, h.detect(ctx, run, w.sigs, w.events, w.grouped)
 }
