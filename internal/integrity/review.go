@@ -6,6 +6,7 @@ import (
 	"embed"
 	"html/template"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -179,6 +180,7 @@ type finding struct {
 	sigs        []participation.Signal // its participations
 	fresh       []participation.Signal // those in no group yet, as the readers saw them
 	open        string                 // the community's open group holding some of the others
+	actions     map[string]bool        // the actions of sigs
 }
 
 // keep stores what the engine found, in one transaction.
@@ -219,6 +221,10 @@ func (h *Handler) keep(ctx context.Context, run *Run, sigs []participation.Signa
 		}
 		for _, com := range order {
 			if f := perCommunity[com]; len(f.sigs) > 0 {
+				f.actions = map[string]bool{}
+				for _, sg := range f.sigs {
+					f.actions[sg.ActionID] = true
+				}
 				findings = append(findings, *f)
 			}
 		}
@@ -377,15 +383,12 @@ func (h *Handler) save(ctx context.Context, tx *store.Tx, f finding) (string, []
 	if err != nil || len(flagged) == 0 {
 		return "", nil, err
 	}
-	actions := map[string]bool{}
+	actions := maps.Clone(f.actions)
 	ms := make([]member, len(flagged))
 	held := map[string]int{}
 	for i, sg := range flagged {
 		ms[i] = member{participationID: sg.ID, personID: sg.PersonID, actionID: sg.ActionID}
 		held[sg.ActionID]++
-		actions[sg.ActionID] = true
-	}
-	for _, sg := range f.sigs {
 		actions[sg.ActionID] = true
 	}
 	windows := storedWindows(f.group.Windows, actions)
