@@ -13,6 +13,14 @@
 // phases of -phase, each for -duration in all, and each path's figures are
 // printed side by side, measured on the same server under the same noise.
 //
+// Each submission comes as from a person of its own (-origins, the
+// default): an address of the public Internet drawn at random, named in
+// X-Forwarded-For (the server must trust 127.0.0.1 as its proxy:
+// --trusted-proxy 127.0.0.1/32), a common mail provider and a browser's
+// User-Agent, so that the integrity review sees many networks, not one;
+// -farm sends a share of them as a click farm would (one network, a
+// throwaway domain, a script).
+//
 // It shares the machine with the server, so it spends as little as it can
 // per request: each client owns one keep-alive connection and writes its
 // request bytes itself (see client), without net/http's transport
