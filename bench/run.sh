@@ -30,6 +30,10 @@
 # taking turns ROUNDS times (default 1) so that the machine's noise falls
 # on each alike; read the medians of the rounds.
 #   INTEGRITY="0 2s" ROUNDS=3 TACTICS=petition DURATION=20s VIEWERS=0 bench/run.sh postgres://…
+# BASE names a git revision whose server runs the values of INTEGRITY
+# written base:VALUE, taking turns with this tree's (the same load
+# generator for both), e.g. main's detection against this one's:
+#   BASE=main INTEGRITY="0 base:2s 2s" ROUNDS=3 TACTICS=petition DURATION=10s SIGNERS=64 VIEWERS=0 bench/run.sh
 #   LOG=both TACTICS=petition DURATION=10s SIGNERS=64 VIEWERS=0 bench/run.sh postgres://…
 set -eu
 cd "$(dirname "$0")/.."
@@ -56,11 +60,20 @@ work=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
 go build -o "$work/repertoire" ./cmd/repertoire
 go build -o "$work/load" ./bench/load
+if [ -n "${BASE:-}" ]; then
+	mkdir "$work/base"
+	git archive "$BASE" | tar -x -C "$work/base"
+	(cd "$work/base" && go build -o "$work/repertoire-base" ./cmd/repertoire)
+fi
 
 # run loads a fresh database: a server per tactic, so that one tactic's
 # mails left in the outbox are not delivered during the next one's run.
 run() {
 	name=$1 dsn=$2 tactic=$3 log=$4 every=${5:-}
+	bin="$work/repertoire"
+	case "$every" in
+	base:*) bin="$work/repertoire-base" every=${every#base:} name="$name-base" ;;
+	esac
 	integrity=""
 	if [ -n "$every" ]; then
 		integrity="--integrity-every $every"
@@ -70,10 +83,10 @@ run() {
 	fi
 	nolog=""
 	[ "$log" = off ] && nolog=--no-log
-	"$work/repertoire" migrate --db "$dsn" >/dev/null
-	printf 'bench password 1\n' | "$work/repertoire" user create --db "$dsn" --email "bench-$$@bench.example" --name Bench >/dev/null
-	token=$("$work/repertoire" token create --db "$dsn" --email "bench-$$@bench.example")
-	"$work/repertoire" serve --db "$dsn" --addr "127.0.0.1:$PORT" --smtp "smtp://127.0.0.1:$SMTP_PORT" --no-rate-limits --trusted-proxy 127.0.0.1/32 $nolog \
+	"$bin" migrate --db "$dsn" >/dev/null
+	printf 'bench password 1\n' | "$bin" user create --db "$dsn" --email "bench-$$@bench.example" --name Bench >/dev/null
+	token=$("$bin" token create --db "$dsn" --email "bench-$$@bench.example")
+	"$bin" serve --db "$dsn" --addr "127.0.0.1:$PORT" --smtp "smtp://127.0.0.1:$SMTP_PORT" --no-rate-limits --trusted-proxy 127.0.0.1/32 $nolog \
 		$integrity ${SERVE_FLAGS:-} 2>"$work/$name-$tactic-$log.log" &
 	server=$!
 	for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
@@ -115,7 +128,7 @@ variants=${INTEGRITY:-default}
 			for v in $variants; do
 				every=$v
 				[ "$v" = default ] && every=""
-				db="$work/$tactic-$log-$v-$round.db"
+				db="$work/$tactic-$log-$(echo "$v" | tr -c 'a-z0-9\n' _)-$round.db"
 				run sqlite "sqlite:$db" "$tactic" "$log" "$every"
 				rm -f "$db" "$db-wal" "$db-shm"
 			done

@@ -78,7 +78,8 @@ type Handler struct {
 	// participations (0: never; runs on demand only).
 	Every, Recent time.Duration
 
-	runMu sync.Mutex // one run at a time in this instance
+	runMu      sync.Mutex // one run at a time in this instance
+	writeChunk int        // under runMu; 0: writeChunk (tests write smaller chunks)
 }
 
 // New builds the integrity review.
@@ -275,10 +276,11 @@ func (h *Handler) keep(ctx context.Context, run *Run, sigs []participation.Signa
 	// every submission behind it. Each chunk is whole (flags, members and
 	// held counts together); the chunks after a group's first join it.
 	run.Groups, run.Flagged = nil, 0
+	chunk := cmp.Or(h.writeChunk, writeChunk)
 	for _, f := range findings {
 		fresh := f.fresh
-		for start := 0; start < len(fresh); start += writeChunk {
-			f.fresh = fresh[start:min(start+writeChunk, len(fresh))]
+		for start := 0; start < len(fresh); start += chunk {
+			f.fresh = fresh[start:min(start+chunk, len(fresh))]
 			var id string
 			var flagged []participation.Signal
 			if err := h.db.Write(ctx, func(tx *store.Tx) error {

@@ -16,7 +16,8 @@ import (
 // writer), only what arrived since its last look (the rest of the window
 // it keeps in memory, with its people's ages and what it knows of their
 // groups), runs the engine over the window, and writes only what is new,
-// in one short transaction. Several instances each running it are
+// in short transactions of writeChunk participations each (SQLite's
+// single writer is held a few milliseconds at a time). Several instances each running it are
 // harmless: a participation joins one group at most.
 //
 // Not a job of the scheduler: a job's handler runs inside the writing
