@@ -83,7 +83,11 @@ func (s *Service) Signals(ctx context.Context, q SignalQuery) ([]Signal, error) 
 //     and of others: next is when the oldest transaction open before the
 //     read began (pg_stat_activity, every session of the database), less
 //     lateClock for clocks of the instances and the database that differ.
-//     A transaction opened later is dated later.
+//     A transaction opened later is dated later. A transaction open for
+//     long (a backup, a report) would make every look read far back: no
+//     look starts more than lateCommit before the latest date read, the
+//     bound the runs kept before this one, for a writing transaction
+//     open that long.
 func (s *Service) RecentSignals(ctx context.Context, since time.Time) ([]Signal, time.Time, error) {
 	var open time.Time
 	if s.db.Dialect == store.Postgres {
@@ -97,6 +101,9 @@ func (s *Service) RecentSignals(ctx context.Context, since time.Time) ([]Signal,
 		return nil, since, err
 	}
 	next := open.Add(-lateClock)
+	if n := len(sigs); n > 0 && next.Before(sigs[n-1].CreatedAt.Add(-lateCommit)) {
+		next = sigs[n-1].CreatedAt.Add(-lateCommit)
+	}
 	if s.db.Dialect != store.Postgres {
 		next = since
 		if len(sigs) > 0 {
@@ -116,6 +123,10 @@ func (s *Service) RecentSignals(ctx context.Context, since time.Time) ([]Signal,
 // may be behind the database's, which dates transactions: hosts kept in
 // time by NTP differ by milliseconds.
 const lateClock = time.Second
+
+// lateCommit is the longest a transaction writing participations is
+// waited for on PostgreSQL: a group commit's lasts milliseconds.
+const lateCommit = 30 * time.Second
 
 // ShadowFlag gives ids, participations in a group found by the integrity
 // review, the flag reason FlagCoordinated, in tx: those already flagged
