@@ -429,18 +429,12 @@ func (h *Handler) save(ctx context.Context, tx *store.Tx, f finding) (string, []
 		people[m.personID] = true
 	}
 	if g.Members > 0 {
-		if err := store.EachByID(ctx, tx, `SELECT group_id, person_id FROM integrity_members WHERE person_id IN $ids`,
-			sortedKeys(people), func(r store.Scanner) error {
-				var groupID, personID string
-				if err := r.Scan(&groupID, &personID); err != nil {
-					return repertoire.Internal(err)
-				}
-				if groupID == g.ID {
-					delete(people, personID)
-				}
-				return nil
-			}); err != nil {
+		in, err := peopleInGroup(ctx, tx, g.ID, sortedKeys(people))
+		if err != nil {
 			return "", nil, err
+		}
+		for id := range in {
+			delete(people, id)
 		}
 	}
 	if err := addMembers(ctx, tx, g.ID, ms); err != nil {
