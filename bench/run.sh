@@ -17,6 +17,12 @@
 #   bench/run.sh [postgres://…]
 #   DURATION=60s SIGNERS=256 VIEWERS=32 VIEW_RATE=5000 SIGN_RATE=0 bench/run.sh
 #   PATHS=both TACTICS="petition pledge" DURATION=20s SIGNERS=64 bench/run.sh postgres://…
+# The server trusts the load generator as its reverse proxy
+# (--trusted-proxy 127.0.0.1/32): each submission names, in
+# X-Forwarded-For, an address of the public Internet drawn at random, with
+# a common mail provider and browser (bench/load -origins), so that the
+# integrity review sees people, not one network; LOAD_FLAGS are added to
+# the load's, e.g. LOAD_FLAGS="-farm 0.05" (a click farm's share).
 # SERVE_FLAGS are added to serve's, e.g. SERVE_FLAGS="--integrity-every 2s"
 # (the integrity review's incremental run) or "--integrity-every 0" (off).
 # INTEGRITY lists values of --integrity-every to compare in one run (e.g.
@@ -24,6 +30,10 @@
 # taking turns ROUNDS times (default 1) so that the machine's noise falls
 # on each alike; read the medians of the rounds.
 #   INTEGRITY="0 2s" ROUNDS=3 TACTICS=petition DURATION=20s VIEWERS=0 bench/run.sh postgres://…
+# BASE names a git revision whose server runs the values of INTEGRITY
+# written base:VALUE, taking turns with this tree's (the same load
+# generator for both), e.g. main's detection against this one's:
+#   BASE=main INTEGRITY="0 base:2s 2s" ROUNDS=3 TACTICS=petition DURATION=10s SIGNERS=64 VIEWERS=0 bench/run.sh
 #   LOG=both TACTICS=petition DURATION=10s SIGNERS=64 VIEWERS=0 bench/run.sh postgres://…
 set -eu
 cd "$(dirname "$0")/.."
@@ -50,11 +60,20 @@ work=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
 go build -o "$work/repertoire" ./cmd/repertoire
 go build -o "$work/load" ./bench/load
+if [ -n "${BASE:-}" ]; then
+	mkdir "$work/base"
+	git archive "$BASE" | tar -x -C "$work/base"
+	(cd "$work/base" && go build -o "$work/repertoire-base" ./cmd/repertoire)
+fi
 
 # run loads a fresh database: a server per tactic, so that one tactic's
 # mails left in the outbox are not delivered during the next one's run.
 run() {
 	name=$1 dsn=$2 tactic=$3 log=$4 every=${5:-}
+	bin="$work/repertoire"
+	case "$every" in
+	base:*) bin="$work/repertoire-base" every=${every#base:} name="$name-base" ;;
+	esac
 	integrity=""
 	if [ -n "$every" ]; then
 		integrity="--integrity-every $every"
@@ -64,17 +83,17 @@ run() {
 	fi
 	nolog=""
 	[ "$log" = off ] && nolog=--no-log
-	"$work/repertoire" migrate --db "$dsn" >/dev/null
-	printf 'bench password 1\n' | "$work/repertoire" user create --db "$dsn" --email "bench-$$@bench.example" --name Bench >/dev/null
-	token=$("$work/repertoire" token create --db "$dsn" --email "bench-$$@bench.example")
-	"$work/repertoire" serve --db "$dsn" --addr "127.0.0.1:$PORT" --smtp "smtp://127.0.0.1:$SMTP_PORT" --no-rate-limits $nolog \
+	"$bin" migrate --db "$dsn" >/dev/null
+	printf 'bench password 1\n' | "$bin" user create --db "$dsn" --email "bench-$$@bench.example" --name Bench >/dev/null
+	token=$("$bin" token create --db "$dsn" --email "bench-$$@bench.example")
+	"$bin" serve --db "$dsn" --addr "127.0.0.1:$PORT" --smtp "smtp://127.0.0.1:$SMTP_PORT" --no-rate-limits --trusted-proxy 127.0.0.1/32 $nolog \
 		$integrity ${SERVE_FLAGS:-} 2>"$work/$name-$tactic-$log.log" &
 	server=$!
 	for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 	cpu0=$(cpu "$dsn")
 	"$work/load" -url "http://127.0.0.1:$PORT" -token "$token" -tactic "$tactic" -path "$PATHS" -phase "$PHASE" \
 		-duration "$DURATION" -signers "$SIGNERS" -viewers "$VIEWERS" -view-rate "$VIEW_RATE" -sign-rate "$SIGN_RATE" \
-		-smtp "127.0.0.1:$SMTP_PORT" | tee "$work/out"
+		-smtp "127.0.0.1:$SMTP_PORT" ${LOAD_FLAGS:-} | tee "$work/out"
 	cpu1=$(cpu "$dsn")
 	# The CPU time the run cost (the server's, and on PostgreSQL its
 	# backends'), a figure the load of others on a shared machine moves
@@ -109,7 +128,7 @@ variants=${INTEGRITY:-default}
 			for v in $variants; do
 				every=$v
 				[ "$v" = default ] && every=""
-				db="$work/$tactic-$log-$v-$round.db"
+				db="$work/$tactic-$log-$(echo "$v" | tr -c 'a-z0-9\n' _)-$round.db"
 				run sqlite "sqlite:$db" "$tactic" "$log" "$every"
 				rm -f "$db" "$db-wal" "$db-shm"
 			done

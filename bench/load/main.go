@@ -13,6 +13,14 @@
 // phases of -phase, each for -duration in all, and each path's figures are
 // printed side by side, measured on the same server under the same noise.
 //
+// Each submission comes as from a person of its own (-origins, the
+// default): an address of the public Internet drawn at random, named in
+// X-Forwarded-For (the server must trust 127.0.0.1 as its proxy:
+// --trusted-proxy 127.0.0.1/32), a common mail provider and a browser's
+// User-Agent, so that the integrity review sees many networks, not one;
+// -farm sends a share of them as a click farm would (one network, a
+// throwaway domain, a script).
+//
 // It shares the machine with the server, so it spends as little as it can
 // per request: each client owns one keep-alive connection and writes its
 // request bytes itself (see client), without net/http's transport
@@ -59,6 +67,8 @@ func main() {
 	viewRate := flag.Float64("view-rate", 0, "page views/s the viewers ask for together (0: as many as they can)")
 	signRate := flag.Float64("sign-rate", 0, "submissions/s the signers send together, whatever the answers' pace (0: each signer sends again once answered)")
 	smtpAddr := flag.String("smtp", "127.0.0.1:2525", "address of this tool's SMTP sink (give the server --smtp smtp://ADDR)")
+	origins := flag.Bool("origins", true, "send each submission as from a person of its own: an address of the public Internet in X-Forwarded-For (give the server --trusted-proxy 127.0.0.1/32), a common mail provider and browser")
+	farm := flag.Float64("farm", 0, "with -origins, the share of submissions (0 to 1) sent as a click farm would: one network, a throwaway mail domain, one scripted client")
 	flag.Parse()
 	u, err := url.Parse(*base)
 	if err != nil || u.Hostname() != "127.0.0.1" {
@@ -128,22 +138,35 @@ func main() {
 			c := &client{host: host}
 			defer c.close()
 			mine := make([][]time.Duration, len(paths))
-			var body []byte
+			var body, head []byte
 			pace := newPace(*signRate, *signers)
+			rnd := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
 			for ctx.Err() == nil {
 				n := seq.Add(1)
 				i := current()
 				t0 := pace.wait()
 				var status, want int
 				var err error
+				domain := "bench.example"
+				head = head[:0]
+				if *origins {
+					var o source
+					if rnd.Float64() < *farm {
+						o = farmOrigin(rnd)
+					} else {
+						o = organicOrigin(rnd)
+					}
+					domain = o.domain
+					head = fmt.Appendf(head, "X-Forwarded-For: %s\r\nUser-Agent: %s\r\n", o.ip, o.agent)
+				}
 				if paths[i] == "api" {
-					body = fmt.Appendf(body[:0], `{"person":{"given_name":"Signer %d","email_addresses":[{"address":"s%d-%d@bench.example"}],"postal_addresses":[{"locality":"Lyon","country":"FR"}]}%s}`,
-						n, w, n, t.apiExtra)
-					status, err = c.do("POST", t.apiPath, "Content-Type: application/json\r\n", body)
+					body = fmt.Appendf(body[:0], `{"person":{"given_name":"Signer %d","email_addresses":[{"address":"s%d-%d@%s"}],"postal_addresses":[{"locality":"Lyon","country":"FR"}]}%s}`,
+						n, w, n, domain, t.apiExtra)
+					status, err = c.do("POST", t.apiPath, string(append(head, "Content-Type: application/json\r\n"...)), body)
 					want = http.StatusAccepted
 				} else {
-					body = fmt.Appendf(body[:0], "given_name=Signer+%d&family_name=&email=s%d-%d%%40bench.example&locality=Lyon&country=FR%s", n, w, n, t.formExtra)
-					status, err = c.do("POST", t.formPath, formHeaders, body)
+					body = fmt.Appendf(body[:0], "given_name=Signer+%d&family_name=&email=s%d-%d%%40%s&locality=Lyon&country=FR%s", n, w, n, domain, t.formExtra)
+					status, err = c.do("POST", t.formPath, string(append(head, formHeaders...)), body)
 					want = http.StatusSeeOther // the redirect is the success; a browser follows it, this tool need not
 				}
 				r := results[i]

@@ -6,6 +6,7 @@ import (
 	"embed"
 	"html/template"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -77,7 +78,8 @@ type Handler struct {
 	// participations (0: never; runs on demand only).
 	Every, Recent time.Duration
 
-	runMu sync.Mutex // one run at a time in this instance
+	runMu      sync.Mutex // one run at a time in this instance
+	writeChunk int        // under runMu; 0: writeChunk (tests write smaller chunks)
 }
 
 // New builds the integrity review.
@@ -126,14 +128,12 @@ func (h *Handler) Detect(ctx context.Context, communityID string, since time.Tim
 	if err != nil {
 		return nil, err
 	}
-	return run, h.detect(ctx, run, sigs, created, nil)
+	return run, h.detect(ctx, run, sigs, eventsOf(sigs, created), nil)
 }
 
-// detect runs the engine over sigs and keeps what it finds; grouped, when
-// not nil, is what the incremental run knows of their groups already.
-func (h *Handler) detect(ctx context.Context, run *Run, sigs []participation.Signal, created map[string]time.Time,
-	grouped map[string]membership) error {
-	run.Events = len(sigs)
+// eventsOf are the engine's events of sigs, with their people's creation
+// times.
+func eventsOf(sigs []participation.Signal, created map[string]time.Time) []Event {
 	events := make([]Event, len(sigs))
 	for i, sg := range sigs {
 		events[i] = Event{Account: sg.PersonID, Target: sg.ActionID, Time: sg.CreatedAt.Unix(), IPPrefix: IPPrefix(sg.IP),
@@ -142,6 +142,15 @@ func (h *Handler) detect(ctx context.Context, run *Run, sigs []participation.Sig
 			events[i].AccountCreated = t.Unix()
 		}
 	}
+	return events
+}
+
+// detect runs the engine over sigs (whose events are events) and keeps
+// what it finds; grouped, when not nil, is what the incremental run knows
+// of their groups already.
+func (h *Handler) detect(ctx context.Context, run *Run, sigs []participation.Signal, events []Event,
+	grouped map[string]membership) error {
+	run.Events = len(sigs)
 	found := Detect(events, h.Config)
 	if len(found) > 0 {
 		if err := h.keep(ctx, run, sigs, found, grouped); err != nil {
@@ -172,6 +181,7 @@ type finding struct {
 	sigs        []participation.Signal // its participations
 	fresh       []participation.Signal // those in no group yet, as the readers saw them
 	open        string                 // the community's open group holding some of the others
+	actions     map[string]bool        // the actions of sigs
 }
 
 // keep stores what the engine found, in one transaction.
@@ -200,7 +210,7 @@ func (h *Handler) keep(ctx context.Context, run *Run, sigs []participation.Signa
 			}
 			f := perCommunity[com]
 			if f == nil {
-				f = &finding{communityID: com, group: g}
+				f = &finding{communityID: com, group: g, sigs: make([]participation.Signal, 0, len(g.Accounts))}
 				perCommunity[com] = f
 				order = append(order, com)
 			}
@@ -212,6 +222,10 @@ func (h *Handler) keep(ctx context.Context, run *Run, sigs []participation.Signa
 		}
 		for _, com := range order {
 			if f := perCommunity[com]; len(f.sigs) > 0 {
+				f.actions = map[string]bool{}
+				for _, sg := range f.sigs {
+					f.actions[sg.ActionID] = true
+				}
 				findings = append(findings, *f)
 			}
 		}
@@ -257,34 +271,48 @@ func (h *Handler) keep(ctx context.Context, run *Run, sigs []participation.Signa
 	if len(findings) == 0 {
 		return nil
 	}
-	var saved map[string]membership
-	err = h.db.Write(ctx, func(tx *store.Tx) error {
-		run.Groups, run.Flagged, saved = nil, 0, map[string]membership{}
-		for _, f := range findings {
-			id, flagged, err := h.save(ctx, tx, f)
-			if err != nil {
+	// Written a chunk at a time, each its own transaction: on SQLite the
+	// writer is single, and a run flagging thousands at once would hold
+	// every submission behind it. Each chunk is whole (flags, members and
+	// held counts together); the chunks after a group's first join it.
+	run.Groups, run.Flagged = nil, 0
+	chunk := cmp.Or(h.writeChunk, writeChunk)
+	for _, f := range findings {
+		fresh := f.fresh
+		for start := 0; start < len(fresh); start += chunk {
+			f.fresh = fresh[start:min(start+chunk, len(fresh))]
+			var id string
+			var flagged []participation.Signal
+			if err := h.db.Write(ctx, func(tx *store.Tx) error {
+				var err error
+				id, flagged, err = h.save(ctx, tx, f)
+				return err
+			}); err != nil {
 				return err
 			}
-			for _, sg := range f.fresh {
-				saved[sg.ID] = membership{status: settled} // in a group already, or settled: nothing to do again
-			}
-			for _, sg := range flagged {
-				saved[sg.ID] = membership{groupID: id, communityID: f.communityID, status: StatusOpen}
+			if grouped != nil {
+				for _, sg := range f.fresh {
+					grouped[sg.ID] = membership{status: settled} // in a group already, or settled: nothing to do again
+				}
+				for _, sg := range flagged {
+					grouped[sg.ID] = membership{groupID: id, communityID: f.communityID, status: StatusOpen}
+				}
 			}
 			if len(flagged) > 0 {
-				run.Groups = append(run.Groups, id)
+				if !slices.Contains(run.Groups, id) {
+					run.Groups = append(run.Groups, id)
+				}
 				run.Flagged += len(flagged)
+				f.open = id
 			}
 		}
-		return nil
-	})
-	if err == nil && grouped != nil {
-		for id, m := range saved {
-			grouped[id] = m
-		}
 	}
-	return err
+	return nil
 }
+
+// writeChunk is how many participations one transaction of a run flags:
+// a few milliseconds of SQLite's writer.
+const writeChunk = 500
 
 // settled marks, in the incremental run's memory, a participation there is
 // nothing to do about: in a group of another instance's run, or withdrawn
@@ -357,15 +385,12 @@ func (h *Handler) save(ctx context.Context, tx *store.Tx, f finding) (string, []
 	if err != nil || len(flagged) == 0 {
 		return "", nil, err
 	}
-	actions := map[string]bool{}
+	actions := maps.Clone(f.actions)
 	ms := make([]member, len(flagged))
 	held := map[string]int{}
 	for i, sg := range flagged {
 		ms[i] = member{participationID: sg.ID, personID: sg.PersonID, actionID: sg.ActionID}
 		held[sg.ActionID]++
-		actions[sg.ActionID] = true
-	}
-	for _, sg := range f.sigs {
 		actions[sg.ActionID] = true
 	}
 	windows := storedWindows(f.group.Windows, actions)
@@ -395,12 +420,28 @@ func (h *Handler) save(ctx context.Context, tx *store.Tx, f finding) (string, []
 			return "", nil, err
 		}
 	}
+	// The group's figures grow by what joins it, counted among the new
+	// members only (a group of thousands is not counted again for each
+	// chunk): people already in it through another participation are
+	// found by the members' person index.
+	people := map[string]bool{}
+	for _, m := range ms {
+		people[m.personID] = true
+	}
+	if g.Members > 0 {
+		in, err := peopleInGroup(ctx, tx, g.ID, sortedKeys(people))
+		if err != nil {
+			return "", nil, err
+		}
+		for id := range in {
+			delete(people, id)
+		}
+	}
 	if err := addMembers(ctx, tx, g.ID, ms); err != nil {
 		return "", nil, err
 	}
-	if g.Accounts, g.Members, err = countAccounts(ctx, tx, g.ID); err != nil {
-		return "", nil, err
-	}
+	g.Accounts += len(people)
+	g.Members += len(ms)
 	if err := updateGroup(ctx, tx, g); err != nil {
 		return "", nil, err
 	}

@@ -82,6 +82,7 @@ func TestARunFlagsTheFarmAndNoneOfTheCrowd(t *testing.T) {
 // and adds the farm's later participations to its open group.
 func TestTheIncrementalRunFlagsTheFarmAsItArrives(t *testing.T) {
 	startEvery(t, 300*time.Millisecond, func(t *testing.T, s *scenario) {
+		s.app.Server.Integrity.SetWriteChunk(7) // the farm's group written in many transactions
 		waitFlagged := func(want int) map[string]string {
 			t.Helper()
 			deadline := time.Now().Add(20 * time.Second)
@@ -129,6 +130,22 @@ func TestTheIncrementalRunFlagsTheFarmAsItArrives(t *testing.T) {
 		waitFlagged(len(s.farm) * 9 / 10)
 		if got := s.groups(t, s.token, "").Total; got != groups {
 			t.Errorf("%d groups once the farm struck again, %d before: its new participations belong to its group", got, groups)
+		}
+		// The group grew by what joined it: its figures are those of the
+		// participations it lists, each person counted once.
+		for _, g := range s.groups(t, s.token, "").Embedded.Groups {
+			var full groupDoc
+			if st := s.app.API(t, "GET", "/api/v1/integrity/groups/"+g.id(), s.token, nil, &full); st != http.StatusOK {
+				t.Fatalf("group: %d", st)
+			}
+			people := map[int]bool{}
+			for _, p := range full.Participations {
+				people[p.Account] = true
+			}
+			if full.Members != len(full.Participations) || full.Accounts != len(people) {
+				t.Errorf("group %s says %d participations of %d people; it lists %d of %d", g.id(), full.Members, full.Accounts,
+					len(full.Participations), len(people))
+			}
 		}
 	})
 }

@@ -16,7 +16,8 @@ import (
 // writer), only what arrived since its last look (the rest of the window
 // it keeps in memory, with its people's ages and what it knows of their
 // groups), runs the engine over the window, and writes only what is new,
-// in one short transaction. Several instances each running it are
+// in short transactions of writeChunk participations each (SQLite's
+// single writer is held a few milliseconds at a time). Several instances each running it are
 // harmless: a participation joins one group at most.
 //
 // Not a job of the scheduler: a job's handler runs inside the writing
@@ -49,20 +50,19 @@ func (h *Handler) Run(ctx context.Context) {
 	}
 }
 
-// lateCommit is how far before the last participation seen the next look
-// starts again: a group commit dates its rows when its transaction starts,
-// so one committing after another may hold rows dated a little earlier.
-const lateCommit = 30 * time.Second
-
 // window is the incremental run's memory: the participations of the last
 // Recent, oldest first, the ages of their people, and what is known of
 // their groups.
 type window struct {
 	sigs    []participation.Signal
+	events  []Event // the engine's events of sigs
 	seen    map[string]bool
 	created map[string]time.Time
 	grouped map[string]membership
-	high    time.Time // the latest created_at read
+	// next is where the next look starts: no participation committed
+	// since the last look is dated before it (participation's
+	// RecentSignals says why), so nothing but what is new is read again.
+	next time.Time
 }
 
 // incremental reads what arrived since w's last look, drops what left the
@@ -76,21 +76,20 @@ func (h *Handler) incremental(ctx context.Context, w *window, now time.Time) (*R
 		w.seen, w.created, w.grouped = map[string]bool{}, map[string]time.Time{}, map[string]membership{}
 	}
 	since := from
-	if !w.high.IsZero() && w.high.Add(-lateCommit).After(since) {
-		since = w.high.Add(-lateCommit)
+	if w.next.After(since) {
+		since = w.next
 	}
-	fresh, err := h.parts.Signals(ctx, participation.SignalQuery{Since: since})
+	fresh, next, err := h.parts.RecentSignals(ctx, since)
 	if err != nil {
 		return nil, err
 	}
+	// What was read again (the participations dated at next itself, and
+	// on PostgreSQL those since its oldest open transaction) is known.
 	var added []participation.Signal
 	for _, sg := range fresh {
 		if !w.seen[sg.ID] {
 			w.seen[sg.ID] = true
 			added = append(added, sg)
-		}
-		if sg.CreatedAt.After(w.high) {
-			w.high = sg.CreatedAt
 		}
 	}
 	created, err := account.Created(ctx, h.db.Reader(), peopleOf(added, w.created))
@@ -100,8 +99,23 @@ func (h *Handler) incremental(ctx context.Context, w *window, now time.Time) (*R
 	for id, t := range created {
 		w.created[id] = t
 	}
+	w.next = next
+	// Each participation's event is built once, when it joins the window.
+	inOrder := len(w.sigs) == 0 || len(added) == 0 || !added[0].CreatedAt.Before(w.sigs[len(w.sigs)-1].CreatedAt)
 	w.sigs = append(w.sigs, added...)
-	slices.SortStableFunc(w.sigs, func(a, b participation.Signal) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	w.events = append(w.events, eventsOf(added, w.created)...)
+	if !inOrder { // committed late, on PostgreSQL
+		order := make([]int, len(w.sigs))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return w.sigs[a].CreatedAt.Compare(w.sigs[b].CreatedAt) })
+		sigs, events := make([]participation.Signal, len(order)), make([]Event, len(order))
+		for i, k := range order {
+			sigs[i], events[i] = w.sigs[k], w.events[k]
+		}
+		w.sigs, w.events = sigs, events
+	}
 	// Drop what left the window, and what is known of it.
 	cut := 0
 	for cut < len(w.sigs) && w.sigs[cut].CreatedAt.Before(from) {
@@ -111,6 +125,7 @@ func (h *Handler) incremental(ctx context.Context, w *window, now time.Time) (*R
 	}
 	if cut > 0 {
 		w.sigs = slices.Clone(w.sigs[cut:])
+		w.events = slices.Clone(w.events[cut:])
 		people := make(map[string]bool, len(w.created))
 		for _, sg := range w.sigs {
 			people[sg.PersonID] = true
@@ -121,5 +136,5 @@ func (h *Handler) incremental(ctx context.Context, w *window, now time.Time) (*R
 			}
 		}
 	}
-	return run, h.detect(ctx, run, w.sigs, w.created, w.grouped)
+	return run, h.detect(ctx, run, w.sigs, w.events, w.grouped)
 }

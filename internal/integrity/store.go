@@ -177,6 +177,24 @@ func addMembers(ctx context.Context, tx *store.Tx, groupID string, ms []member) 
 	return nil
 }
 
+// peopleInGroup reads which of people have a participation in a group
+// already, through the members' person index.
+func peopleInGroup(ctx context.Context, tx *store.Tx, groupID string, people []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	err := store.EachByID(ctx, tx, `SELECT group_id, person_id FROM integrity_members WHERE person_id IN $ids`, people,
+		func(r store.Scanner) error {
+			var g, p string
+			if err := r.Scan(&g, &p); err != nil {
+				return repertoire.Internal(err)
+			}
+			if g == groupID {
+				out[p] = true
+			}
+			return nil
+		})
+	return out, err
+}
+
 // countAccounts reads how many people a group's participations are of.
 func countAccounts(ctx context.Context, tx *store.Tx, groupID string) (accounts, members int, err error) {
 	err = tx.QueryRowContext(ctx, `SELECT COUNT(DISTINCT person_id), COUNT(*) FROM integrity_members WHERE group_id = $1`,

@@ -67,6 +67,67 @@ func (s *Service) Signals(ctx context.Context, q SignalQuery) ([]Signal, error) 
 	return signals(ctx, s.db.Reader(), q)
 }
 
+// RecentSignals reads the online participations dated from since, oldest
+// first, and next: where the following read starts so as to miss none
+// committed after this one. A participation is dated when its writing
+// transaction starts (a group commit's tx.Now), so one committed after a
+// read may be dated before the latest that read saw; next is the earliest
+// date such a late one can have:
+//
+//   - SQLite has one writer, and its transactions one after another
+//     (BEGIN IMMEDIATE on a pool of one connection, dated once it holds
+//     the lock): one still to commit is dated after every one already
+//     committed, so next is the latest date read (or now, when the clock
+//     went back).
+//   - PostgreSQL writes in several transactions at once, of this instance
+//     and of others: next is when the oldest transaction open before the
+//     read began (pg_stat_activity, every session of the database), less
+//     lateClock for clocks of the instances and the database that differ.
+//     A transaction opened later is dated later. A transaction open for
+//     long (a backup, a report) would make every look read far back: no
+//     look starts more than lateCommit before the latest date read, the
+//     bound the runs kept before this one, for a writing transaction
+//     open that long.
+func (s *Service) RecentSignals(ctx context.Context, since time.Time) ([]Signal, time.Time, error) {
+	var open time.Time
+	if s.db.Dialect == store.Postgres {
+		var err error
+		if open, err = oldestOpen(ctx, s.db.Reader()); err != nil {
+			return nil, since, err
+		}
+	}
+	sigs, err := signals(ctx, s.db.Reader(), SignalQuery{Since: since})
+	if err != nil {
+		return nil, since, err
+	}
+	next := open.Add(-lateClock)
+	if n := len(sigs); n > 0 && next.Before(sigs[n-1].CreatedAt.Add(-lateCommit)) {
+		next = sigs[n-1].CreatedAt.Add(-lateCommit)
+	}
+	if s.db.Dialect != store.Postgres {
+		next = since
+		if len(sigs) > 0 {
+			next = sigs[len(sigs)-1].CreatedAt
+		}
+		if now := store.Now(); next.After(now) {
+			next = now
+		}
+	}
+	if next.Before(since) {
+		next = since
+	}
+	return sigs, next, nil
+}
+
+// lateClock is how far an instance's clock, which dates participations,
+// may be behind the database's, which dates transactions: hosts kept in
+// time by NTP differ by milliseconds.
+const lateClock = time.Second
+
+// lateCommit is the longest a transaction writing participations is
+// waited for on PostgreSQL: a group commit's lasts milliseconds.
+const lateCommit = 30 * time.Second
+
 // ShadowFlag gives ids, participations in a group found by the integrity
 // review, the flag reason FlagCoordinated, in tx: those already flagged
 // keep their reason, settled ones (rejected, withdrawn) are left. It

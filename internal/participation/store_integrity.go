@@ -4,12 +4,22 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"time"
 
 	"repertoire"
 	"repertoire/internal/store"
 )
 
 // The integrity review's SQL on participations (see integrity.go).
+
+// oldestOpen is when the oldest transaction open on PostgreSQL's database
+// began, another session's, or now when none is.
+func oldestOpen(ctx context.Context, r store.Queryer) (time.Time, error) {
+	var t time.Time
+	err := r.QueryRowContext(ctx, `SELECT COALESCE(MIN(xact_start), statement_timestamp()) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL`).Scan(&t)
+	return t.UTC(), internalErr(err)
+}
 
 // signals reads the participations q selects, oldest first.
 func signals(ctx context.Context, r store.Queryer, q SignalQuery) ([]Signal, error) {
@@ -46,8 +56,25 @@ func signals(ctx context.Context, r store.Queryer, q SignalQuery) ([]Signal, err
 }
 
 // shadowFlag flags ids as coordinated where they carry no flag yet and are
-// not settled, then reads those not settled among them.
+// not settled, then reads those not settled among them. The rows it flags
+// come back from the UPDATE itself; only the others (flagged before, or
+// settled) are read again.
 func shadowFlag(ctx context.Context, tx *store.Tx, ids []string) ([]Signal, error) {
+	var out []Signal
+	got := make(map[string]bool, len(ids))
+	scan := func(r store.Scanner) error {
+		var sg Signal
+		var kind string
+		if err := r.Scan(&sg.ID, &kind, &sg.ActionID, &sg.PersonID, &sg.Status, &sg.FlagReason, &sg.CreatedAt); err != nil {
+			return repertoire.Internal(err)
+		}
+		got[sg.ID] = true
+		if sg.Status == StatusPending || sg.Status == StatusConfirmed || sg.Status == StatusFlagged {
+			sg.Kind = Kind(kind)
+			out = append(out, sg)
+		}
+		return nil
+	}
 	for start := 0; start < len(ids); start += idsChunk {
 		chunk := ids[start:min(start+idsChunk, len(ids))]
 		args := store.Args{FlagCoordinated, tx.Now}
@@ -55,26 +82,31 @@ func shadowFlag(ctx context.Context, tx *store.Tx, ids []string) ([]Signal, erro
 		for i, id := range chunk {
 			marks[i] = args.Add(id)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE participations SET flag_reason = $1, modified_at = $2
-			WHERE flag_reason = '' AND status IN ('pending', 'confirmed', 'flagged') AND id IN (`+strings.Join(marks, ",")+`)`,
-			args...); err != nil {
+		rows, err := tx.QueryContext(ctx, `UPDATE participations SET flag_reason = $1, modified_at = $2
+			WHERE flag_reason = '' AND status IN ('pending', 'confirmed', 'flagged') AND id IN (`+strings.Join(marks, ",")+`)
+			RETURNING id, kind, action_id, person_id, status, flag_reason, created_at`, args...)
+		if err != nil {
+			return nil, repertoire.Internal(err)
+		}
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				rows.Close()
+				return nil, err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return nil, repertoire.Internal(err)
 		}
 	}
-	var out []Signal
+	var rest []string
+	for _, id := range ids {
+		if !got[id] {
+			rest = append(rest, id)
+		}
+	}
 	err := store.EachByID(ctx, tx, `SELECT id, kind, action_id, person_id, status, flag_reason, created_at FROM participations
-		WHERE id IN $ids`, ids, func(r store.Scanner) error {
-		var sg Signal
-		var kind string
-		if err := r.Scan(&sg.ID, &kind, &sg.ActionID, &sg.PersonID, &sg.Status, &sg.FlagReason, &sg.CreatedAt); err != nil {
-			return repertoire.Internal(err)
-		}
-		if sg.Status == StatusPending || sg.Status == StatusConfirmed || sg.Status == StatusFlagged {
-			sg.Kind = Kind(kind)
-			out = append(out, sg)
-		}
-		return nil
-	})
+		WHERE id IN $ids`, rest, scan)
 	return out, err
 }
 

@@ -523,17 +523,21 @@ func EachByID(ctx context.Context, q Queryer, query string, ids []string, scan f
 	if !strings.Contains(query, "$ids") {
 		return repertoire.Internal(errors.New("store: EachByID query without $ids"))
 	}
+	// SQLite resolves each "$N" by a scan of those seen so far (a chunk of
+	// 2,000 costs two million comparisons): a transaction, or a pool,
+	// that is SQLite's binds plain "?" there.
+	plain := false
+	switch q := q.(type) {
+	case *Tx:
+		plain = q.Dialect == SQLite
+	case *sql.DB:
+		_, plain = q.Driver().(*sqlite.Driver)
+	}
 	for start := 0; start < len(ids); start += idChunk {
 		chunk := ids[start:min(start+idChunk, len(ids))]
 		args := make([]any, len(chunk))
 		var b strings.Builder
 		b.WriteByte('(')
-		// SQLite resolves each "$N" by a scan of those seen so far: a
-		// transaction, which knows its engine, binds plain "?" there.
-		plain := false
-		if tx, ok := q.(*Tx); ok && tx.Dialect == SQLite {
-			plain = true
-		}
 		for i, id := range chunk {
 			if i > 0 {
 				b.WriteString(", ")
