@@ -876,9 +876,24 @@ func (h *Handler) moveDemand(w http.ResponseWriter, r *http.Request) {
 	web.Redirect(w, r, editPath(p.C, "demands")+"#s-"+d.SectionID, "")
 }
 
+// deleteDemand deletes a demand with its status history once its
+// confirmation page was answered.
 func (h *Handler) deleteDemand(w http.ResponseWriter, r *http.Request) {
 	p, d := h.loadDemand(w, r, true)
 	if d == nil {
+		return
+	}
+	f, ok := h.pages.Form(w, r)
+	if !ok {
+		return
+	}
+	l := web.Localizer(r.Context())
+	if !h.pages.Confirmed(w, r, f, web.Confirmation{
+		Question:     l.T("campaign.delete_demand_confirm", "Number", d.Number(), "Text", d.Text),
+		Consequences: []string{l.T("campaign.delete_demand_consequence", "Count", len(d.History), "Total", web.FormatNumber(l.Lang, len(d.History)))},
+		Button:       l.T("campaign.delete_demand", "Number", d.Number()),
+		Back:         editPath(p.C, "demands") + "#s-" + d.SectionID,
+	}) {
 		return
 	}
 	if err := h.Store.DeleteDemand(r.Context(), p.C.ID, d.ID); err != nil {
