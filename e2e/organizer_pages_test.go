@@ -81,7 +81,7 @@ func TestOrganizerPagesOnAPhoneHaveOwnLabelsAndNoSidewaysScroll(t *testing.T) {
 		}
 		pledge := strings.TrimPrefix(pl.BrowserURL, app.URL)
 		if st := app.API(t, "POST", "/api/v1/pledges/"+strings.TrimPrefix(pl.Identifiers[0], "repertoire:")+"/commitments", token, map[string]any{
-			"person": map[string]any{"given_name": "Bartholomew", "family_name": "Longname-Etherington", "email_addresses": []map[string]any{{"address": "bartholomew.longname-etherington@example.org"}}},
+			"person":        map[string]any{"given_name": "Bartholomew", "family_name": "Longname-Etherington", "email_addresses": []map[string]any{{"address": "bartholomew.longname-etherington@example.org"}}},
 			"origin_system": "paper"}, nil); st != http.StatusCreated {
 			t.Fatalf("import a commitment: %d", st)
 		}
