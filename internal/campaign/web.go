@@ -890,7 +890,7 @@ func (h *Handler) deleteDemand(w http.ResponseWriter, r *http.Request) {
 	l := web.Localizer(r.Context())
 	if !h.pages.Confirmed(w, r, f, web.Confirmation{
 		Question:     l.T("campaign.delete_demand_confirm", "Number", d.Number(), "Text", d.Text),
-		Consequences: []string{l.T("campaign.delete_demand_consequence", "Count", len(d.History), "Total", web.FormatNumber(l.Lang, len(d.History)))},
+		Consequences: []string{l.T("campaign.delete_demand_consequence", "Count", len(d.History))},
 		Button:       l.T("campaign.delete_demand", "Number", d.Number()),
 		Back:         editPath(p.C, "demands") + "#s-" + d.SectionID,
 	}) {
