@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"repertoire/internal/testkit"
 )
@@ -75,6 +76,39 @@ func TestPetitionNumbersAreGrouped(t *testing.T) {
 				_, body = b.Get(t, "/c/users/logout")
 				contains(t, "campaign timeline", body, c.timeline)
 			})
+		}
+	})
+}
+
+// The count's word agrees with it through the catalog's plurals: "1
+// signature" in both languages, "0 signatures" in English but "0
+// signature" in French.
+func TestTheCountsWordAgreesWithIt(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		token, p, _ := setup(t, app)
+		path := strings.TrimPrefix(p.BrowserURL, app.URL)
+		for _, c := range []struct{ lang, want string }{{"en", "<strong>0</strong> signatures</h2>"}, {"fr", "<strong>0</strong> signature</h2>"}} {
+			if _, body := get(t, app, path, c.lang); !strings.Contains(string(body), c.want) {
+				t.Errorf("%s, no signature yet: missing %q", c.lang, c.want)
+			}
+		}
+		if st := app.API(t, "POST", "/api/v1/petitions/"+p.id()+"/signatures", token, map[string]any{
+			"person": map[string]any{"given_name": "Ana", "email_addresses": []map[string]any{{"address": "ana@example.org"}}}, "origin_system": "paper"}, nil); st != http.StatusCreated {
+			t.Fatalf("import: %d", st)
+		}
+		for _, lang := range []string{"en", "fr"} {
+			// The page may come from a cache a second old.
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				_, body := get(t, app, path, lang)
+				if strings.Contains(string(body), "<strong>1</strong> signature</h2>") {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%s, one signature: the count reads\n%s", lang, body)
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
 		}
 	})
 }
