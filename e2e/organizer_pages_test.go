@@ -45,7 +45,7 @@ const pageProblems = `(() => {
   return out;
 })()`
 
-// Every page an organizer works in — dashboard, community settings,
+// Every page an organizer works in — dashboard (with what needs review), community settings,
 // members, invitations, messages, the campaign's edit pages, a demand,
 // petition and pledge forms and management (with a review queue),
 // confirmations, and forms shown again with their errors — in English and
@@ -171,7 +171,12 @@ func TestOrganizerPagesOnAPhoneHaveOwnLabelsAndNoSidewaysScroll(t *testing.T) {
 				chromedp.Click(`main button[type="submit"]`),
 				chromedp.WaitVisible(`.dashboard-community`),
 			)
-			Run(t, ctx, "switch to "+lang, chromedp.Navigate(app.URL+"/lang/"+lang+"?next=/dashboard"), chromedp.WaitVisible(`main`))
+			Run(t, ctx, "switch to "+lang, chromedp.Navigate(app.URL+"/lang/"+lang+"?next=/dashboard"), chromedp.WaitVisible(`.dashboard-review`))
+			// What needs review: the two flagged signatures, linked to the petition's queue.
+			want := map[string]string{"en": "Stop tracking: 2 flagged signatures to review", "fr": "Stop tracking : 2 signatures signalées à examiner"}[lang]
+			if review := Get(t, ctx, "read what needs review", chromedp.Text(`.dashboard-review`)); !strings.Contains(review, want) {
+				t.Errorf("dashboard in %s: %q is not in what needs review: %q", lang, want, review)
+			}
 			for _, path := range pages {
 				Run(t, ctx, "open "+path, chromedp.Navigate(app.URL+path), chromedp.WaitVisible(`main h1`))
 				check(lang + " " + path)
