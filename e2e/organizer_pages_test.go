@@ -134,7 +134,7 @@ func TestOrganizerPagesOnAPhoneHaveOwnLabelsAndNoSidewaysScroll(t *testing.T) {
 				chromedp.Navigate(app.URL+path),
 				chromedp.WaitVisible(form),
 				chromedp.Evaluate[chromedp.Void](`(() => { const f = document.querySelector(`+jsString(form)+`);
-  for (const el of f.querySelectorAll("input[type=text], input[type=email], input[type=number], input[type=date], input:not([type]), textarea")) el.value = "";
+  for (const el of f.querySelectorAll("input[type=text], input[type=email], input[type=number], input[type=date], input[type=datetime-local], input:not([type]), textarea")) el.value = "";
   for (const el of f.querySelectorAll("input[type=checkbox]")) el.checked = false;
   f.noValidate = true;
   f.requestSubmit(f.querySelector("button[type=submit]:not(.secondary), button:not([type])") || undefined); })()`),
@@ -207,6 +207,8 @@ func TestOrganizerPagesOnAPhoneHaveOwnLabelsAndNoSidewaysScroll(t *testing.T) {
 			refuse(lang, petition+"/edit", `main form[action="`+petition+`/edit"]`)
 			refuse(lang, pledge+"/edit", `main form[action="`+pledge+`/edit"]`)
 			refuse(lang, "/c/fb-users/messages/new", `main form[action="/c/fb-users/messages"]`)
+			refuse(lang, "/messages/"+message+"/send", `main form:has(input[name="when"][value="later"])`)
+			refuse(lang, "/c/fb-users/invitations", `main form[action="/c/fb-users/invitations/mail"]`)
 		}
 	})
 }
