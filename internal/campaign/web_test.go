@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -313,6 +314,50 @@ func TestDeletingADemandAsksFirst(t *testing.T) {
 		contains(t, "deleted", body, "The demand is deleted.")
 		if n := count(); n != before-1 {
 			t.Fatalf("after confirming: %d demands of %d", n, before)
+		}
+	})
+}
+
+// Deleting a timeline entry or an article asks first, naming it; only the
+// confirmation's post deletes.
+func TestDeletingATimelineEntryOrAnArticleAsksFirst(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		token := app.Token(t, "organizer@example.org", "Organizer", false)
+		community(t, app, token, "users", "public")
+		if st := app.API(t, "POST", "/api/v1/campaigns", token, strikeBody("users"), nil); st != 201 {
+			t.Fatalf("create: %d", st)
+		}
+		b := app.Browser()
+		b.SignIn(t, "organizer@example.org", password)
+		base := "/c/users/facebook-users-strike"
+		b.Post(t, base+"/updates", url.Values{"title": {"The strike is called"}, "body": {"Join us."}, "published_date": {"2018-03-20"}})
+		b.Post(t, base+"/coverage", url.Values{"kind": {"article"}, "date": {"2018-08-19"}, "outlet": {"Le Monde"}, "title": {"Users on strike"}})
+		itemAction := regexp.MustCompile(`action="(` + regexp.QuoteMeta(base) + `/(?:updates|coverage)/[^"/]+/delete)"`)
+		for _, c := range []struct{ part, title, fr string }{
+			{"timeline", "The strike is called", "Supprimer « The strike is called » de la page de la campagne ?"},
+			{"coverage", "Users on strike", "Supprimer « Users on strike » de la page de la campagne ?"},
+		} {
+			_, page := b.Get(t, base+"/edit/"+c.part)
+			m := itemAction.FindStringSubmatch(page)
+			if m == nil {
+				t.Fatalf("%s: no delete form\n%s", c.part, page)
+			}
+			st, body := b.Post(t, m[1], nil)
+			if st != 200 {
+				t.Fatalf("%s: delete: %d", c.part, st)
+			}
+			contains(t, c.part+" confirmation", body, "Delete “"+c.title+"” from the campaign’s page?", "This cannot be undone.", `name="confirm" value="yes"`, `class="danger"`)
+			b.Lang = "fr"
+			_, body = b.Post(t, m[1], nil)
+			contains(t, c.part+" confirmation in French", body, c.fr, "C’est irréversible.")
+			b.Lang = "en"
+			if _, page := b.Get(t, base+"/edit/"+c.part); !strings.Contains(page, c.title) {
+				t.Fatalf("%s: deleted before confirming", c.part)
+			}
+			_, body = b.Post(t, m[1], url.Values{"confirm": {"yes"}})
+			if _, page := b.Get(t, base+"/edit/"+c.part); strings.Contains(page, c.title) {
+				t.Fatalf("%s: still there after confirming\n%s", c.part, body)
+			}
 		}
 	})
 }
