@@ -528,6 +528,20 @@ func (h *Handler) revokeInvitation(w http.ResponseWriter, r *http.Request) {
 	if c == nil {
 		return
 	}
+	f, ok := h.pages.Form(w, r)
+	if !ok {
+		return
+	}
+	// A revoked link is gone for whoever holds it: asked first.
+	l := web.Localizer(r.Context())
+	if !h.pages.Confirmed(w, r, f, web.Confirmation{
+		Question:     l.T("community.revoke_confirm"),
+		Consequences: []string{l.T("community.revoke_consequence")},
+		Button:       l.T("community.revoke"),
+		Back:         communityPath(c, "invitations"),
+	}) {
+		return
+	}
 	if err := h.Store.RevokeInvitation(r.Context(), v.PersonID, c.ID, r.PathValue("id")); err != nil {
 		h.pages.Error(w, r, err)
 		return

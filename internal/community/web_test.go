@@ -195,7 +195,10 @@ func TestInvitationLinkPages(t *testing.T) {
 			t.Fatal(err)
 		}
 		run(t, []step{
-			{"revoke", owner, "POST", "/c/circle/invitations/" + id + "/revoke", nil, 200, []string{"no longer works", "No active invitation link."}, nil},
+			{"revoking asks first", owner, "POST", "/c/circle/invitations/" + id + "/revoke", nil, 200,
+				[]string{"Revoke this invitation link?", "This cannot be undone.", `name="confirm" value="yes"`, `class="danger"`}, []string{"no longer works"}},
+			{"still works before the confirmation", owner, "GET", "/c/circle/invitations", nil, 200, []string{"<td>1</td>", `/revoke"`}, nil},
+			{"revoke", owner, "POST", "/c/circle/invitations/" + id + "/revoke", url.Values{"confirm": {"yes"}}, 200, []string{"no longer works", "No active invitation link."}, nil},
 			{"revoked link", member, "POST", "/invite/" + token, nil, 404, []string{"This invitation link does not work"}, nil},
 			{"still hidden", member, "GET", "/c/circle", nil, 404, nil, nil},
 		})
