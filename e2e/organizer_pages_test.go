@@ -16,7 +16,8 @@ import (
 // pageProblems is run in the page: an id used twice, a label whose for=
 // names nothing, names something that is not a field, names a field of
 // another form, or shares its field with another label; a field with no
-// label at all; and, on a phone, anything wider than the window.
+// label at all; a destructive button that looks like a primary or
+// secondary one; and, on a phone, anything wider than the window.
 const pageProblems = `(() => {
   const out = [];
   const ids = {};
@@ -34,9 +35,17 @@ const pageProblems = `(() => {
   for (const f of document.querySelectorAll("input:not([type=hidden]):not([type=submit]):not([type=button]), select, textarea")) {
     if (f.labels.length === 0 && !f.getAttribute("aria-label") && !f.getAttribute("aria-labelledby")) out.push("field " + (f.id || f.name) + " has no label");
   }
+  const destructive = /^(Delete|Remove|Reject|Revoke|Invalidate|Supprimer|Retirer|Rejeter|Révoquer|Invalider)/;
+  for (const b of document.querySelectorAll("main button")) {
+    const text = b.textContent.trim();
+    if (destructive.test(text) && !b.classList.contains("danger") && !b.classList.contains("link")) out.push("the destructive button “" + text + "” looks like the others");
+  }
   if (document.scrollingElement.scrollWidth > innerWidth) {
     const wide = [];
-    for (const el of document.querySelectorAll("main *")) {
+    // what is clipped by a box that scrolls itself is not named
+    const scrolls = (el) => { for (let a = el.parentElement; a; a = a.parentElement) if (["auto", "scroll", "hidden"].includes(getComputedStyle(a).overflowX)) return true; return false; };
+    for (const el of document.querySelectorAll("body *")) {
+      if (scrolls(el)) continue;
       const r = el.getBoundingClientRect();
       if (r.right > innerWidth + 0.5 && r.width > 0) wide.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className ? "." + String(el.className).replace(/ /g, ".") : "") + " to " + Math.round(r.right));
     }
@@ -98,6 +107,7 @@ func TestOrganizerPagesOnAPhoneHaveOwnLabelsAndNoSidewaysScroll(t *testing.T) {
 			{base + "/updates", url.Values{"title": {"Letter sent to the platform"}, "body": {"We asked for an answer within a month."}, "published_date": {"2026-11-02"}}},
 			{base + "/coverage", url.Values{"kind": {"article"}, "date": {"2026-11-05"}, "outlet": {"Le Monde"}, "title": {"Users organize against tracking"}, "language": {"fr"}}},
 			{"/c/fb-users/invitations", nil},
+			{base + "/ledger", url.Values{"date": {"2026-11-20"}, "kind": {"promotion"}, "channel": {"Posters"}, "amount": {"120.50"}, "currency": {"EUR"}}},
 			{"/c/fb-users/messages", url.Values{"do": {"save"}, "include": {"members"}, "from_name": {"Olga"}, "subject_en": {"Hello"}, "body_en": {"Hello **all**."}}},
 		} {
 			if st, body := b.Post(t, post.path, post.form); st != http.StatusOK {
@@ -117,7 +127,7 @@ func TestOrganizerPagesOnAPhoneHaveOwnLabelsAndNoSidewaysScroll(t *testing.T) {
 			"/c/fb-users/messages", "/c/fb-users/messages/new", "/messages/" + message, "/messages/" + message + "/edit", "/messages/" + message + "/send",
 			"/c/fb-users/campaigns/new", base + "/edit", base + "/edit/demands", base + "/edit/timeline", base + "/edit/coverage", base + "/demands/" + demand,
 			base + "/petitions/new", petition + "/edit", petition + "/manage", base + "/pledges/new", pledge + "/edit", pledge + "/manage",
-			"/c/fb-users/integrity",
+			"/c/fb-users/integrity", base + "/ledger",
 		}
 		var ctx context.Context
 		check := func(what string) {
