@@ -241,8 +241,9 @@ func TestEditingACampaign(t *testing.T) {
 				[]string{"The strike is called", "Join us on May 1st.", "20 March 2018"}},
 			{"list an article", base + "/coverage", url.Values{"kind": {"article"}, "date": {"2018-08-19"}, "outlet": {"Le Dauphiné"}, "title": {"Quand l’entreprise dit : déconnectez !"}, "language": {"fr"}, "url": {"https://www.ledauphine.com/"}}, 200,
 				[]string{"Le Dauphiné", `<cite lang="fr">Quand l’entreprise dit : déconnectez !</cite>`, "19 August 2018"}},
-			{"refused article", base + "/coverage", url.Values{"kind": {"tv"}, "date": {"19/08/2018"}, "outlet": {"Le Monde"}}, 422,
-				[]string{"Choose one of the proposed values.", "Use the date format YYYY-MM-DD.", `value="Le Monde"`}},
+			{"refused article", base + "/coverage", url.Values{"kind": {"tv"}, "date": {"19/08/2018"}, "outlet": {"Le Monde"}, "language": {"French"}}, 422,
+				[]string{"Choose one of the proposed values.", "Use the date format YYYY-MM-DD.", `value="Le Monde"`,
+					"“French” is not a language tag: write a BCP 47 tag such as en, fr, es or pt-BR.", `value="French"`}},
 		}
 		for _, s := range steps {
 			st, body := b.Post(t, s.path, s.form)
