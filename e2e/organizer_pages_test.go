@@ -127,7 +127,7 @@ func TestOrganizerPagesOnAPhoneHaveOwnLabelsAndNoSidewaysScroll(t *testing.T) {
 			"/c/fb-users/messages", "/c/fb-users/messages/new", "/messages/" + message, "/messages/" + message + "/edit", "/messages/" + message + "/send",
 			"/c/fb-users/campaigns/new", base + "/edit", base + "/edit/demands", base + "/edit/timeline", base + "/edit/coverage", base + "/demands/" + demand,
 			base + "/petitions/new", petition + "/edit", petition + "/manage", base + "/pledges/new", pledge + "/edit", pledge + "/manage",
-			"/c/fb-users/integrity", base + "/ledger",
+			"/c/fb-users/integrity", base + "/ledger", base + "/events/new", base + "/letters/new", base + "/legal/new", "/c/fb-users/decisions/new",
 		}
 		var ctx context.Context
 		check := func(what string) {
@@ -191,6 +191,12 @@ func TestOrganizerPagesOnAPhoneHaveOwnLabelsAndNoSidewaysScroll(t *testing.T) {
 				Run(t, ctx, "open "+path, chromedp.Navigate(app.URL+path), chromedp.WaitVisible(`main h1`))
 				check(lang + " " + path)
 			}
+			Run(t, ctx, "make an invitation link",
+				chromedp.Navigate(app.URL+"/c/fb-users/invitations"),
+				chromedp.Click(`form[action="/c/fb-users/invitations"] button`),
+				chromedp.WaitVisible(`#new-link`),
+			)
+			check(lang + " a new invitation link")
 			// The confirmations of destructive steps, reached by their buttons.
 			Run(t, ctx, "ask to deliver",
 				chromedp.Navigate(app.URL+petition+"/manage"),
@@ -219,6 +225,14 @@ func TestOrganizerPagesOnAPhoneHaveOwnLabelsAndNoSidewaysScroll(t *testing.T) {
 			refuse(lang, "/c/fb-users/messages/new", `main form[action="/c/fb-users/messages"]`)
 			refuse(lang, "/messages/"+message+"/send", `main form:has(input[name="when"][value="later"])`)
 			refuse(lang, "/c/fb-users/invitations", `main form[action="/c/fb-users/invitations/mail"]`)
+			refuse(lang, "/c/fb-users/campaigns/new", `main form[action="/c/fb-users/campaigns"]`)
+			refuse(lang, base+"/petitions/new", `main form[action="`+base+`/petitions"]`)
+			refuse(lang, base+"/pledges/new", `main form[action="`+base+`/pledges"]`)
+			refuse(lang, base+"/events/new", `main form[action="`+base+`/events"]`)
+			refuse(lang, base+"/letters/new", `main form[action="`+base+`/letters"]`)
+			refuse(lang, base+"/legal/new", `main form[action="`+base+`/legal"]`)
+			refuse(lang, "/c/fb-users/decisions/new", `main form[action="/c/fb-users/decisions"]`)
+			refuse(lang, base+"/ledger", `main form[action="`+base+`/ledger"]`)
 		}
 	})
 }
