@@ -28,7 +28,7 @@ func TestPetitionNumbersAreGrouped(t *testing.T) {
 		}{
 			{"en", "Open the data", "Goal: 12,000 signatures (10% reached)", "<strong>1,234</strong>", "1,233 confirmed online, 1 gathered elsewhere", "<td>1,234</td>",
 				"<strong>1,233</strong>", "1,234 signatures delivered", "1,234 people signed", "(1,234 signatures)", "delivered with 1,234 signatures"},
-			{"fr", "Ouvrez les données", "Objectif : 12\u202f000 signatures (10\u202f% atteints)", "<strong>1\u202f234</strong>", "1\u202f233 confirmées en ligne, 1 recueillies ailleurs", "<td>1\u202f234</td>",
+			{"fr", "Ouvrez les données", "Objectif : 12\u202f000 signatures (10\u202f% atteints)", "<strong>1\u202f234</strong>", "1\u202f233 confirmées en ligne, 1 recueillie ailleurs", "<td>1\u202f234</td>",
 				"<strong>1\u202f233</strong>", "1\u202f234 signatures remises", "1\u202f234 personnes ont signé", "(1\u202f234 signatures)", "remise avec 1\u202f234 signatures"},
 		} {
 			t.Run(c.lang, func(t *testing.T) {
