@@ -737,10 +737,40 @@ func (h *Handler) moveSection(w http.ResponseWriter, r *http.Request) {
 // deleteItem answers an organizer's delete of one of the campaign's items
 // (a section, an update, a coverage entry), named by the path value param,
 // and returns to that part of the edit page.
+// deleteItem deletes a timeline entry or an article once its
+// confirmation page, which names it, was answered.
 func (h *Handler) deleteItem(del func(ctx context.Context, campaignID, id string) error, param, anchor, flash string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p := h.load(w, r, true)
 		if p == nil {
+			return
+		}
+		f, ok := h.pages.Form(w, r)
+		if !ok {
+			return
+		}
+		l := web.Localizer(r.Context())
+		title := ""
+		for _, u := range p.C.Updates {
+			if anchor == "timeline" && u.ID == r.PathValue(param) {
+				title = u.Title
+			}
+		}
+		for _, c := range p.C.Coverage {
+			if anchor == "coverage" && c.ID == r.PathValue(param) {
+				title = c.Title
+			}
+		}
+		if title == "" {
+			h.pages.Error(w, r, repertoire.Errorf(repertoire.ENOTFOUND, "error.not_found"))
+			return
+		}
+		if !h.pages.Confirmed(w, r, f, web.Confirmation{
+			Question:     l.T("campaign.delete_item_confirm", "Title", title),
+			Consequences: []string{l.T("campaign.delete_item_consequence")},
+			Button:       l.T("campaign.delete_item"),
+			Back:         editPath(p.C, anchor),
+		}) {
 			return
 		}
 		if err := del(r.Context(), p.C.ID, r.PathValue(param)); err != nil {
@@ -949,9 +979,24 @@ func (h *Handler) moveDemand(w http.ResponseWriter, r *http.Request) {
 	web.Redirect(w, r, editPath(p.C, "demands")+"#s-"+d.SectionID, "")
 }
 
+// deleteDemand deletes a demand with its status history once its
+// confirmation page was answered.
 func (h *Handler) deleteDemand(w http.ResponseWriter, r *http.Request) {
 	p, d := h.loadDemand(w, r, true)
 	if d == nil {
+		return
+	}
+	f, ok := h.pages.Form(w, r)
+	if !ok {
+		return
+	}
+	l := web.Localizer(r.Context())
+	if !h.pages.Confirmed(w, r, f, web.Confirmation{
+		Question:     l.T("campaign.delete_demand_confirm", "Number", d.Number(), "Text", d.Text),
+		Consequences: []string{l.T("campaign.delete_demand_consequence", "Count", len(d.History))},
+		Button:       l.T("campaign.delete_demand", "Number", d.Number()),
+		Back:         editPath(p.C, "demands") + "#s-" + d.SectionID,
+	}) {
 		return
 	}
 	if err := h.Store.DeleteDemand(r.Context(), p.C.ID, d.ID); err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -235,13 +236,14 @@ func TestEditingACampaign(t *testing.T) {
 				[]string{"This field is required."}},
 			{"edit a demand's text", base + "/demands/" + a.Demands[0].ID + "/edit", url.Values{"text": {"Facebook shares the date it found the Russian ads."}}, 200,
 				[]string{"Facebook shares the date it found the Russian ads."}},
-			{"delete a demand", base + "/demands/" + a.Demands[1].ID + "/delete", nil, 200, []string{"The demand is deleted."}},
+			{"delete a demand", base + "/demands/" + a.Demands[1].ID + "/delete", url.Values{"confirm": {"yes"}}, 200, []string{"The demand is deleted."}},
 			{"publish an update", base + "/updates", url.Values{"title": {"The strike is called"}, "body": {"Join us on May 1st."}, "published_date": {"2018-03-20"}}, 200,
 				[]string{"The strike is called", "Join us on May 1st.", "20 March 2018"}},
 			{"list an article", base + "/coverage", url.Values{"kind": {"article"}, "date": {"2018-08-19"}, "outlet": {"Le Dauphiné"}, "title": {"Quand l’entreprise dit : déconnectez !"}, "language": {"fr"}, "url": {"https://www.ledauphine.com/"}}, 200,
 				[]string{"Le Dauphiné", `<cite lang="fr">Quand l’entreprise dit : déconnectez !</cite>`, "19 August 2018"}},
-			{"refused article", base + "/coverage", url.Values{"kind": {"tv"}, "date": {"19/08/2018"}, "outlet": {"Le Monde"}}, 422,
-				[]string{"Choose one of the proposed values.", "Use the date format YYYY-MM-DD.", `value="Le Monde"`}},
+			{"refused article", base + "/coverage", url.Values{"kind": {"tv"}, "date": {"19/08/2018"}, "outlet": {"Le Monde"}, "language": {"French"}}, 422,
+				[]string{"Choose one of the proposed values.", "Use the date format YYYY-MM-DD.", `value="Le Monde"`,
+					"“French” is not a language tag: write a BCP 47 tag such as en, fr, es or pt-BR.", `value="French"`}},
 		}
 		for _, s := range steps {
 			st, body := b.Post(t, s.path, s.form)
@@ -267,6 +269,96 @@ func TestEditingACampaign(t *testing.T) {
 		}
 		if st, _ := b.Get(t, base); st != 404 {
 			t.Fatalf("deleted campaign page: %d", st)
+		}
+	})
+}
+
+// Deleting a demand asks first, saying its status history goes with it;
+// only the confirmation's post deletes. Its button looks destructive.
+func TestDeletingADemandAsksFirst(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		token := app.Token(t, "organizer@example.org", "Organizer", false)
+		community(t, app, token, "users", "public")
+		if st := app.API(t, "POST", "/api/v1/campaigns", token, strikeBody("users"), nil); st != 201 {
+			t.Fatalf("create: %d", st)
+		}
+		b := app.Browser()
+		b.SignIn(t, "organizer@example.org", password)
+		base := "/c/users/facebook-users-strike"
+		count := func() int {
+			n := 0
+			for _, s := range campaignByAPI(t, app, token, "users", "facebook-users-strike").DemandSections {
+				n += len(s.Demands)
+			}
+			return n
+		}
+		before := count()
+		d := campaignByAPI(t, app, token, "users", "facebook-users-strike").DemandSections[0].Demands[0]
+		_, page := b.Get(t, base+"/demands/"+d.ID)
+		contains(t, "demand page", page, `<button type="submit" class="danger">Delete A1</button>`)
+		for _, lang := range []struct{ code, question, consequence string }{
+			{"en", "Delete demand A1, “" + d.Text + "”?", "Its status history is deleted with it. This cannot be undone."},
+			{"fr", "Supprimer la revendication A1, « " + d.Text + " » ?", "L’historique de son statut est supprimé avec elle. C’est irréversible."},
+		} {
+			b.Get(t, "/lang/"+lang.code)
+			st, body := b.Post(t, base+"/demands/"+d.ID+"/delete", nil)
+			if st != 200 {
+				t.Fatalf("delete: %d", st)
+			}
+			contains(t, "confirmation in "+lang.code, body, lang.question, lang.consequence, `name="confirm" value="yes"`, `class="danger"`)
+			if n := count(); n != before {
+				t.Fatalf("deleted before confirming: %d demands of %d", n, before)
+			}
+		}
+		b.Get(t, "/lang/en")
+		_, body := b.Post(t, base+"/demands/"+d.ID+"/delete", url.Values{"confirm": {"yes"}})
+		contains(t, "deleted", body, "The demand is deleted.")
+		if n := count(); n != before-1 {
+			t.Fatalf("after confirming: %d demands of %d", n, before)
+		}
+	})
+}
+
+// Deleting a timeline entry or an article asks first, naming it; only the
+// confirmation's post deletes.
+func TestDeletingATimelineEntryOrAnArticleAsksFirst(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		token := app.Token(t, "organizer@example.org", "Organizer", false)
+		community(t, app, token, "users", "public")
+		if st := app.API(t, "POST", "/api/v1/campaigns", token, strikeBody("users"), nil); st != 201 {
+			t.Fatalf("create: %d", st)
+		}
+		b := app.Browser()
+		b.SignIn(t, "organizer@example.org", password)
+		base := "/c/users/facebook-users-strike"
+		b.Post(t, base+"/updates", url.Values{"title": {"The strike is called"}, "body": {"Join us."}, "published_date": {"2018-03-20"}})
+		b.Post(t, base+"/coverage", url.Values{"kind": {"article"}, "date": {"2018-08-19"}, "outlet": {"Le Monde"}, "title": {"Users on strike"}})
+		itemAction := regexp.MustCompile(`action="(` + regexp.QuoteMeta(base) + `/(?:updates|coverage)/[^"/]+/delete)"`)
+		for _, c := range []struct{ part, title, fr string }{
+			{"timeline", "The strike is called", "Supprimer « The strike is called » de la page de la campagne ?"},
+			{"coverage", "Users on strike", "Supprimer « Users on strike » de la page de la campagne ?"},
+		} {
+			_, page := b.Get(t, base+"/edit/"+c.part)
+			m := itemAction.FindStringSubmatch(page)
+			if m == nil {
+				t.Fatalf("%s: no delete form\n%s", c.part, page)
+			}
+			st, body := b.Post(t, m[1], nil)
+			if st != 200 {
+				t.Fatalf("%s: delete: %d", c.part, st)
+			}
+			contains(t, c.part+" confirmation", body, "Delete “"+c.title+"” from the campaign’s page?", "This cannot be undone.", `name="confirm" value="yes"`, `class="danger"`)
+			b.Lang = "fr"
+			_, body = b.Post(t, m[1], nil)
+			contains(t, c.part+" confirmation in French", body, c.fr, "C’est irréversible.")
+			b.Lang = "en"
+			if _, page := b.Get(t, base+"/edit/"+c.part); !strings.Contains(page, c.title) {
+				t.Fatalf("%s: deleted before confirming", c.part)
+			}
+			_, body = b.Post(t, m[1], url.Values{"confirm": {"yes"}})
+			if _, page := b.Get(t, base+"/edit/"+c.part); strings.Contains(page, c.title) {
+				t.Fatalf("%s: still there after confirming\n%s", c.part, body)
+			}
 		}
 	})
 }

@@ -414,7 +414,29 @@ func (h *Handler) setRole(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// remove takes a member out of the community once its organizer answered
+// the confirmation page: coming back depends on the join policy.
 func (h *Handler) remove(w http.ResponseWriter, r *http.Request) {
+	if signedIn(w, r, "/c/"+r.PathValue("slug")+"/members") == nil {
+		return
+	}
+	c := h.community(w, r)
+	if c == nil || !h.allowed(w, r, c, RoleOrganizer) {
+		return
+	}
+	f, ok := h.pages.Form(w, r)
+	if !ok {
+		return
+	}
+	l := web.Localizer(r.Context())
+	if !h.pages.Confirmed(w, r, f, web.Confirmation{
+		Question:     l.T("community.remove_confirm", "Community", c.Name),
+		Consequences: []string{l.T("community.remove_consequence")},
+		Button:       l.T("community.remove"),
+		Back:         communityPath(c, "members"),
+	}) {
+		return
+	}
 	h.memberAction(w, r, "community.flash_removed", func(c *Community, actor, person string) error {
 		return h.Store.Remove(r.Context(), actor, c.ID, person)
 	})
@@ -526,6 +548,20 @@ func (h *Handler) revokeInvitation(w http.ResponseWriter, r *http.Request) {
 	}
 	c := h.community(w, r)
 	if c == nil {
+		return
+	}
+	f, ok := h.pages.Form(w, r)
+	if !ok {
+		return
+	}
+	// A revoked link is gone for whoever holds it: asked first.
+	l := web.Localizer(r.Context())
+	if !h.pages.Confirmed(w, r, f, web.Confirmation{
+		Question:     l.T("community.revoke_confirm"),
+		Consequences: []string{l.T("community.revoke_consequence")},
+		Button:       l.T("community.revoke"),
+		Back:         communityPath(c, "invitations"),
+	}) {
 		return
 	}
 	if err := h.Store.RevokeInvitation(r.Context(), v.PersonID, c.ID, r.PathValue("id")); err != nil {

@@ -134,6 +134,12 @@ func TestJoiningAndMembers(t *testing.T) {
 			{"organizer sees members", rider, "GET", "/c/open-riders/members", nil, 200, []string{"Rider", "Owner"}, []string{`/role"`}},
 			{"organizer cannot change roles", rider, "POST", "/c/open-riders/members/" + riderID + "/role", url.Values{"role": {"owner"}}, 403, nil, nil},
 			{"organizer leaves", rider, "POST", "/c/open-riders/leave", nil, 200, []string{"You have left the community.", "1 member"}, nil},
+			{"a member cannot remove", asker, "POST", "/c/careful-riders/members/" + personID(t, app, "owner@example.org") + "/remove", nil, 403, nil, []string{`name="confirm"`}},
+			{"removing asks first", owner, "POST", "/c/careful-riders/members/" + askerID + "/remove", nil, 200,
+				[]string{"Remove this member from Careful riders?", "they come back only as the community lets people join", `name="confirm" value="yes"`, `class="danger"`}, []string{"The member is removed."}},
+			{"still in before the confirmation", asker, "GET", "/c/careful-riders", nil, 200, []string{"2 members", "You are a member"}, nil},
+			{"remove", owner, "POST", "/c/careful-riders/members/" + askerID + "/remove", url.Values{"confirm": {"yes"}}, 200, []string{"The member is removed."}, nil},
+			{"removed", asker, "GET", "/c/careful-riders", nil, 200, []string{"1 member"}, []string{"You are a member"}},
 		})
 	})
 }
@@ -195,7 +201,10 @@ func TestInvitationLinkPages(t *testing.T) {
 			t.Fatal(err)
 		}
 		run(t, []step{
-			{"revoke", owner, "POST", "/c/circle/invitations/" + id + "/revoke", nil, 200, []string{"no longer works", "No active invitation link."}, nil},
+			{"revoking asks first", owner, "POST", "/c/circle/invitations/" + id + "/revoke", nil, 200,
+				[]string{"Revoke this invitation link?", "This cannot be undone.", `name="confirm" value="yes"`, `class="danger"`}, []string{"no longer works"}},
+			{"still works before the confirmation", owner, "GET", "/c/circle/invitations", nil, 200, []string{"<td>1</td>", `/revoke"`}, nil},
+			{"revoke", owner, "POST", "/c/circle/invitations/" + id + "/revoke", url.Values{"confirm": {"yes"}}, 200, []string{"no longer works", "No active invitation link."}, nil},
 			{"revoked link", member, "POST", "/invite/" + token, nil, 404, []string{"This invitation link does not work"}, nil},
 			{"still hidden", member, "GET", "/c/circle", nil, 404, nil, nil},
 		})

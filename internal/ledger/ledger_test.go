@@ -3,6 +3,7 @@ package ledger_test
 import (
 	"context"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -161,6 +162,22 @@ func TestLedgerTotals(t *testing.T) {
 		if status != 200 || !strings.Contains(page, "Posters") || !strings.Contains(page, "1,200.50\u00a0EUR") {
 			t.Fatalf("added entry: %d\n%s", status, page)
 		}
+		// Deleting from the page asks first; the confirmation's post deletes.
+		del := regexp.MustCompile(`action="(/c/users/logout/ledger/[^"/]+/delete)"`).FindStringSubmatch(page)
+		if del == nil {
+			t.Fatalf("no delete form:\n%s", page)
+		}
+		status, page = ob.Post(t, del[1], nil)
+		if status != 200 || !strings.Contains(page, "Delete this entry of the ledger?") || !strings.Contains(page, `name="confirm" value="yes"`) || strings.Contains(page, "The entry was deleted.") {
+			t.Fatalf("delete without confirming: %d\n%s", status, page)
+		}
+		if _, page = ob.Get(t, "/c/users/logout/ledger"); !strings.Contains(page, "Posters") {
+			t.Fatal("the entry went before its confirmation")
+		}
+		status, page = ob.Post(t, del[1], url.Values{"confirm": {"yes"}})
+		if status != 200 || !strings.Contains(page, "The entry was deleted.") || strings.Contains(page, "Posters") {
+			t.Fatalf("confirmed delete: %d\n%s", status, page)
+		}
 		if s := app.API(t, "DELETE", last.Links["self"].Href, other, nil, nil); s != 403 {
 			t.Fatalf("delete by another: %d", s)
 		}
@@ -168,7 +185,7 @@ func TestLedgerTotals(t *testing.T) {
 			t.Fatalf("delete: %d", s)
 		}
 		app.API(t, "GET", path, "", nil, &l)
-		want("all after", l.Totals.All, total{Currency: "EUR", Funding: 115050, Promotion: 2500 + 120050})
+		want("all after", l.Totals.All, total{Currency: "EUR", Funding: 115050, Promotion: 2500}) // the posters deleted from the page
 	})
 }
 

@@ -105,6 +105,20 @@ func (h *Handler) remove(w http.ResponseWriter, r *http.Request) {
 	if !p.RequireOrganizer(w, r, h.pages, "campaign.organizers_only") {
 		return
 	}
+	f, ok := h.pages.Form(w, r)
+	if !ok {
+		return
+	}
+	// A published account of money: an entry goes only once asked.
+	l := web.Localizer(r.Context())
+	if !h.pages.Confirmed(w, r, f, web.Confirmation{
+		Question:     l.T("ledger.delete_confirm"),
+		Consequences: []string{l.T("ledger.delete_consequence")},
+		Button:       l.T("ledger.delete"),
+		Back:         "/c/" + p.Community.Slug + "/" + p.Campaign.Slug + "/ledger",
+	}) {
+		return
+	}
 	if err := h.Delete(r.Context(), p.Campaign.ID, r.PathValue("entry")); err != nil {
 		h.pages.Error(w, r, err)
 		return

@@ -19,6 +19,7 @@ type fixture struct {
 	community string
 	petition  string
 	pledge    string
+	camp      string // the campaign's id
 }
 
 type messageDoc struct {
@@ -54,6 +55,7 @@ func setup(t *testing.T, app *testkit.App) *fixture {
 	if st := app.API(t, "POST", "/api/v1/campaigns", f.org, map[string]any{"title": "Fair pay", "slug": "fair-pay", "community": "riders"}, &camp); st != 201 {
 		t.Fatalf("create campaign: %d", st)
 	}
+	f.camp = camp.ID
 	var p struct {
 		Identifiers []string `json:"identifiers"`
 	}

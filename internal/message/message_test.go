@@ -125,6 +125,26 @@ func TestTheAudienceIsAUnionLessExclusions(t *testing.T) {
 		f.commit(t, "bea@example.org", "Bea", "en", true)
 		f.commit(t, "carl@example.org", "Carl", "en", true)
 		f.commit(t, "dan@example.org", "Dan", "en", false)
+		// Registrants of an event of the campaign, recorded by the organizer.
+		start := time.Now().Add(240 * time.Hour).UTC().Truncate(time.Hour)
+		var ev struct {
+			Identifiers []string `json:"identifiers"`
+		}
+		if st := app.API(t, "POST", "/api/v1/events", f.org, map[string]any{"title": "Riders' assembly", "campaign": f.camp,
+			"start_date": start.Format(time.RFC3339), "end_date": start.Add(2 * time.Hour).Format(time.RFC3339), "timezone_identifier": "Europe/Paris",
+			"location": map[string]any{"venue": "Bourse du travail, Paris"}}, &ev); st != http.StatusCreated {
+			t.Fatalf("create event: %d", st)
+		}
+		event := strings.TrimPrefix(ev.Identifiers[0], "repertoire:")
+		for _, r := range []struct {
+			email   string
+			contact bool
+		}{{"eva@example.org", true}, {"ana@example.org", true}, {"finn@example.org", false}} {
+			if st := app.API(t, "POST", "/api/v1/events/"+event+"/attendances", f.org, map[string]any{"person": map[string]any{"given_name": "R",
+				"email_addresses": []map[string]any{{"address": r.email}}}, "origin_system": "paper", "contact_ok": r.contact}, nil); st != http.StatusCreated {
+				t.Fatalf("record %s: %d", r.email, st)
+			}
+		}
 		// A member who joined from the community page.
 		app.Token(t, "mia@example.org", "Mia", false)
 		b := app.Browser()
@@ -142,6 +162,8 @@ func TestTheAudienceIsAUnionLessExclusions(t *testing.T) {
 			{"signers not committed", parts("participants", f.petition), parts("participants", f.pledge), []string{"ana"}},
 			{"members", parts("members", ""), nil, []string{"mia", "olga"}},
 			{"members and committed, not signers", parts("members", "", "participants", f.pledge), parts("participants", f.petition), []string{"carl", "mia", "olga"}},
+			{"registrants", parts("participants", event), nil, []string{"ana", "eva"}},
+			{"registrants not signers", parts("participants", event), parts("participants", f.petition), []string{"eva"}},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {

@@ -199,3 +199,43 @@ func TestTheDashboardShowsScheduledMessages(t *testing.T) {
 		}
 	})
 }
+
+// "Send me a test" mails each version to the organizer alone, its
+// subject marked, and leaves the message a draft: no signer receives it
+// and its counts stay at nothing.
+func TestATestGoesToTheOrganizerAloneInEachVersion(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		f := setup(t, app)
+		f.sign(t, "ana@example.org", "Ana", "en", true)
+		m := f.create(t, map[string]any{"from": "Riders union", "reply_to": "olga@example.org",
+			"versions": []map[string]string{{"language": "en", "subject": "Pay news", "body": "Hello **riders**."},
+				{"language": "fr", "subject": "Nouvelles de la paie", "body": "Bonjour **tout le monde**."}},
+			"targets": parts("participants", f.petition)})
+		b := app.Browser()
+		b.SignIn(t, "olga@example.org", password)
+		path := "/messages/" + m.ID
+		_, page := b.Get(t, path)
+		if !strings.Contains(page, `action="`+path+`/test"`) {
+			t.Fatalf("no test button on the message's page:\n%s", page)
+		}
+		st, page := b.Post(t, path+"/test", nil)
+		if st != 200 || !strings.Contains(page, "A test is on its way to your address.") {
+			t.Fatalf("test: %d\n%s", st, page)
+		}
+		en := app.Mail.Wait(t, "olga@example.org", "[Test] Pay news")
+		app.Mail.Wait(t, "olga@example.org", "[Test] Nouvelles de la paie")
+		if !strings.Contains(en.HTML, "<strong>riders</strong>") || !strings.Contains(en.Header.Get("From"), "Riders union") {
+			t.Errorf("the test is not the message as it will be mailed: From %q\n%s", en.Header.Get("From"), en.HTML)
+		}
+		for _, mail := range app.Mail.All() {
+			for _, to := range mail.To {
+				if to != "olga@example.org" {
+					t.Errorf("a test went to %s: %q", to, mail.Subject)
+				}
+			}
+		}
+		if d := f.get(t, m.ID); d.Status != "draft" || d.Statistics.Sent != 0 || d.Statistics.Queued != 0 {
+			t.Errorf("after a test the message is %+v", d)
+		}
+	})
+}

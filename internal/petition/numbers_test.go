@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"repertoire/internal/testkit"
 )
@@ -27,7 +28,7 @@ func TestPetitionNumbersAreGrouped(t *testing.T) {
 		}{
 			{"en", "Open the data", "Goal: 12,000 signatures (10% reached)", "<strong>1,234</strong>", "1,233 confirmed online, 1 gathered elsewhere", "<td>1,234</td>",
 				"<strong>1,233</strong>", "1,234 signatures delivered", "1,234 people signed", "(1,234 signatures)", "delivered with 1,234 signatures"},
-			{"fr", "Ouvrez les données", "Objectif : 12\u202f000 signatures (10\u202f% atteints)", "<strong>1\u202f234</strong>", "1\u202f233 confirmées en ligne, 1 recueillies ailleurs", "<td>1\u202f234</td>",
+			{"fr", "Ouvrez les données", "Objectif : 12\u202f000 signatures (10\u202f% atteints)", "<strong>1\u202f234</strong>", "1\u202f233 confirmées en ligne, 1 recueillie ailleurs", "<td>1\u202f234</td>",
 				"<strong>1\u202f233</strong>", "1\u202f234 signatures remises", "1\u202f234 personnes ont signé", "(1\u202f234 signatures)", "remise avec 1\u202f234 signatures"},
 		} {
 			t.Run(c.lang, func(t *testing.T) {
@@ -75,6 +76,39 @@ func TestPetitionNumbersAreGrouped(t *testing.T) {
 				_, body = b.Get(t, "/c/users/logout")
 				contains(t, "campaign timeline", body, c.timeline)
 			})
+		}
+	})
+}
+
+// The count's word agrees with it through the catalog's plurals: "1
+// signature" in both languages, "0 signatures" in English but "0
+// signature" in French.
+func TestTheCountsWordAgreesWithIt(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		token, p, _ := setup(t, app)
+		path := strings.TrimPrefix(p.BrowserURL, app.URL)
+		for _, c := range []struct{ lang, want string }{{"en", "<strong>0</strong> signatures</h2>"}, {"fr", "<strong>0</strong> signature</h2>"}} {
+			if _, body := get(t, app, path, c.lang); !strings.Contains(string(body), c.want) {
+				t.Errorf("%s, no signature yet: missing %q", c.lang, c.want)
+			}
+		}
+		if st := app.API(t, "POST", "/api/v1/petitions/"+p.id()+"/signatures", token, map[string]any{
+			"person": map[string]any{"given_name": "Ana", "email_addresses": []map[string]any{{"address": "ana@example.org"}}}, "origin_system": "paper"}, nil); st != http.StatusCreated {
+			t.Fatalf("import: %d", st)
+		}
+		for _, lang := range []string{"en", "fr"} {
+			// The page may come from a cache a second old.
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				_, body := get(t, app, path, lang)
+				if strings.Contains(string(body), "<strong>1</strong> signature</h2>") {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%s, one signature: the count reads\n%s", lang, body)
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
 		}
 	})
 }

@@ -163,6 +163,12 @@ func TestThresholdActivatesAndMailsEveryone(t *testing.T) {
 			t.Fatalf("after one confirmation: %d, %s", p.TotalCommitments, p.Status)
 		}
 		app.Mail.Wait(t, "org@example.org", "50% of the way")
+		// The count's words agree with it, in French too (the page's first view: no cache).
+		fr := app.Browser()
+		fr.Lang = "fr"
+		if _, body := fr.Get(t, "/c/fb-users/strike/pledges/"+f.pledge.Slug); !strings.Contains(body, "1 personne engagée sur 2") {
+			t.Errorf("French count after one commitment:\n%s", body)
+		}
 		f.commitOnline(t, "bob@example.org", "Bob", "fr", "Confirmez votre engagement")
 		p := f.get(t)
 		if p.TotalCommitments != 2 || p.Status != "activated" {
