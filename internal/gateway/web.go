@@ -330,12 +330,24 @@ func (h *Handler) revokeKey(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	if _, ok := h.pages.Form(w, r); !ok {
+	f, ok := h.pages.Form(w, r)
+	if !ok {
 		return
 	}
 	c, err := h.Store.Consumer(r.Context(), r.PathValue("id"))
 	if err == nil && c.CommunityID != p.Community.ID {
 		err = errNotFound
+	}
+	// A revoked key opens nothing ever again, for a consumer that may be
+	// mid-study: asked first.
+	l := web.Localizer(r.Context())
+	if err == nil && !h.pages.Confirmed(w, r, f, web.Confirmation{
+		Question:     l.T("gateway.revoke_confirm", "Name", c.Name),
+		Consequences: []string{l.T("gateway.revoke_consequence")},
+		Button:       l.T("gateway.revoke"),
+		Back:         "/c/" + p.Community.Slug + "/gateway/consumers/" + c.ID,
+	}) {
+		return
 	}
 	if err == nil {
 		err = h.Store.RevokeKey(r.Context(), c.ID, r.PathValue("key"))

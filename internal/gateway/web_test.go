@@ -53,6 +53,25 @@ func TestGatewayPages(t *testing.T) {
 			t.Error("the key is shown again")
 		}
 
+		// Revoking the key asks first; confirmed, the key is revoked.
+		_, page := olga.Get(t, "/c/riders/gateway/consumers/"+id[1])
+		revoke := regexp.MustCompile(`action="(/c/riders/gateway/consumers/[^"]+/revoke)"`).FindStringSubmatch(page)
+		if revoke == nil {
+			t.Fatalf("no revoke form on\n%s", page)
+		}
+		if st, body := olga.Post(t, revoke[1], url.Values{}); st != 200 || !strings.Contains(body, "Revoke this key of Ads Audit?") {
+			t.Fatalf("revoke without confirming: %d\n%s", st, body)
+		}
+		if _, page := olga.Get(t, "/c/riders/gateway/consumers/"+id[1]); strings.Contains(page, "Revoked on") {
+			t.Fatal("the key was revoked before it was confirmed")
+		}
+		if st, _ := olga.Post(t, revoke[1], url.Values{"confirm": {"yes"}}); st != 200 && st != 303 {
+			t.Fatalf("revoke confirmed: %d", st)
+		}
+		if _, page := olga.Get(t, "/c/riders/gateway/consumers/"+id[1]); !strings.Contains(page, "Revoked on") {
+			t.Fatalf("the key is not revoked:\n%s", page)
+		}
+
 		// A policy: refused without categories, then proposed and sent to the vote's form.
 		now := time.Now().UTC()
 		policy := url.Values{"consumer": {f.consumer.ID}, "level": {gateway.LevelAggregate}, "min_group": {"5"}, "rate_per_min": {"60"},
