@@ -57,6 +57,12 @@ func TestCloseACampaignClosesItsTactics(t *testing.T) {
 		if st := sign("early@example.org"); st != http.StatusCreated && st != http.StatusAccepted {
 			t.Fatalf("signature before closing: %d", st)
 		}
+		// Someone committed on paper, imported by the organizer: told of
+		// the closing by mail.
+		if st := app.API(t, "POST", "/api/v1/pledges/"+pl.ID+"/commitments", token, map[string]any{
+			"person": map[string]any{"email_addresses": []map[string]any{{"address": "committed@example.org"}}}, "origin_system": "paper"}, nil); st != http.StatusCreated {
+			t.Fatalf("commitment before closing: %d", st)
+		}
 		status := func(path string) string {
 			var d struct {
 				Status string `json:"status"`
@@ -90,6 +96,7 @@ func TestCloseACampaignClosesItsTactics(t *testing.T) {
 		if p, g := status("/api/v1/petitions/"+petition), status("/api/v1/pledges/"+pl.ID); p != "closed" || g != "closed" {
 			t.Fatalf("after closing: petition %q, pledge %q", p, g)
 		}
+		app.Mail.Wait(t, "committed@example.org", "Closed: Log out for a week")
 		if st := sign("late@example.org"); st != http.StatusConflict {
 			t.Fatalf("signature on the closed campaign's petition: %d, want 409", st)
 		}
@@ -106,6 +113,10 @@ func TestCloseACampaignClosesItsTactics(t *testing.T) {
 			if _, page := v.Get(t, base); !strings.Contains(page, want[0]) || !strings.Contains(page, want[1]) {
 				t.Errorf("%s page of the closed campaign lacks %q:\n%s", lang, want, page)
 			}
+		}
+
+		if _, page := b.Get(t, base+"/edit"); !strings.Contains(page, "This campaign ended on") || strings.Contains(page, base+"/close") {
+			t.Errorf("edit page of a closed campaign still offers closing:\n%s", page)
 		}
 
 		// Closing twice, by the page, is a conflict; by the API the document
