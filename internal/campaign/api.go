@@ -98,9 +98,10 @@ type campaignJSON struct {
 	Language     string       `json:"language"`
 	Translations translations `json:"translations"`
 	Community    string       `json:"community"`
-	// Status is draft (its organizers' only, as if it did not exist) or
-	// published.
+	// Status is draft (its organizers' only, as if it did not exist),
+	// published, or closed (with its tactics, since ClosedDate).
 	Status         string         `json:"status"`
+	ClosedDate     *string        `json:"closed_date"`
 	Targets        []targetJSON   `json:"targets"`
 	UltimatumDate  *string        `json:"ultimatum_date"`
 	TotalDemands   *int           `json:"total_demands,omitempty"`
@@ -131,6 +132,7 @@ func (h *Handler) campaignDoc(c *Campaign, full bool) campaignJSON {
 		Status:        statusOf(c),
 		Targets:       make([]targetJSON, 0, len(c.Targets)),
 		UltimatumDate: api.TimePtr(c.UltimatumAt),
+		ClosedDate:    api.TimePtr(c.ClosedAt),
 		CreatedDate:   api.Time(c.CreatedAt),
 		ModifiedDate:  api.Time(c.ModifiedAt),
 		OriginSystem:  "repertoire",
@@ -170,15 +172,23 @@ func (h *Handler) campaignDoc(c *Campaign, full bool) campaignJSON {
 	return doc
 }
 
-// A campaign's statuses in the API: a draft, then published for good.
+// A campaign's statuses in the API: a draft, then published for good,
+// until its organizers close it (and its tactics) for good.
 const (
 	statusDraft     = "draft"
 	statusPublished = "published"
+	statusClosed    = "closed"
 )
 
+// errStaysClosed refuses to reopen a closed campaign.
+var errStaysClosed = &repertoire.Error{Code: repertoire.ECONFLICT, Field: "status", MessageID: "campaign.stays_closed"}
+
 func statusOf(c *Campaign) string {
-	if c.Draft {
+	switch {
+	case c.Draft:
 		return statusDraft
+	case c.ClosedAt != nil:
+		return statusClosed
 	}
 	return statusPublished
 }
@@ -658,10 +668,20 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 		es = append(es, repertoire.Invalid("community", "campaign.community_fixed", nil))
 	}
 	p := CampaignPatch{Title: body.Title, Slug: body.Slug, Summary: body.Summary, Language: body.Language, Translations: body.Translations}
+	closing := false
 	switch st := api.Value(body.Status); {
 	case st == "" || st == statusOf(c): // a document sent back as read
+	case c.ClosedAt != nil: // no way back: its tactics were closed, their people told
+		api.Problem(w, r, h.log, errStaysClosed)
+		return
 	case st == statusPublished:
 		p.Publish = true
+	case st == statusClosed:
+		if err := closable(c); err != nil { // a draft: 409 at once, nothing saved
+			api.Problem(w, r, h.log, err)
+			return
+		}
+		closing = true // after the other fields are saved
 	default:
 		es = append(es, repertoire.Invalid("status", "campaign.stays_published", nil))
 	}
@@ -682,12 +702,17 @@ func (h *Handler) apiUpdate(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, h.log, es)
 		return
 	}
-	c, err = h.Store.Update(r.Context(), c.ID, p)
+	updated, err := h.Store.Update(r.Context(), c.ID, p)
+	if err == nil && closing {
+		if err = h.Close(r.Context(), web.ViewerID(r), updated, web.Localizer(r.Context()).Lang); err == nil {
+			updated, err = h.Store.Get(r.Context(), c.ID)
+		}
+	}
 	if err != nil {
 		api.Problem(w, r, h.log, err)
 		return
 	}
-	api.JSON(w, http.StatusOK, h.campaignDoc(c, true))
+	api.JSON(w, http.StatusOK, h.campaignDoc(toldIn(r, updated), true))
 }
 
 // apiDelete deletes a campaign as its page does: not one whose tactics

@@ -68,6 +68,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /c/{community}/{campaign}/edit", h.edit)
 	mux.HandleFunc("POST /c/{community}/{campaign}/delete", h.delete)
 	mux.HandleFunc("POST /c/{community}/{campaign}/publish", h.publish)
+	mux.HandleFunc("POST /c/{community}/{campaign}/close", h.close)
 	mux.HandleFunc("POST /c/{community}/{campaign}/sections", h.addSection)
 	mux.HandleFunc("POST /c/{community}/{campaign}/sections/{section}/edit", h.renameSection)
 	mux.HandleFunc("POST /c/{community}/{campaign}/sections/{section}/move", h.moveSection)
@@ -196,7 +197,10 @@ type Campaign struct {
 	UltimatumAt  *time.Time
 	// Draft: saved, not published: its pages and its tactics' are found by
 	// its community's organizers only, and no list shows it to anyone else.
-	Draft      bool
+	Draft bool
+	// ClosedAt is when its organizers closed it, with its tactics still
+	// taking part; nil while it runs (a draft is deleted, never closed).
+	ClosedAt   *time.Time
 	CreatedAt  time.Time
 	ModifiedAt time.Time
 	Sections   []Section // filled by Get, not by List

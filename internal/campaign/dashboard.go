@@ -22,6 +22,7 @@ type dashboardCommunity struct {
 
 type dashboardCampaign struct {
 	Title, Path string
+	Closed      bool
 	Tactics     []Tactic
 }
 
@@ -64,7 +65,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, cp := range campaigns {
-			dc.Campaigns = append(dc.Campaigns, dashboardCampaign{Title: cp.Translations.Pick(web.Localizer(r.Context()).Tag(), cp.Language, "title", cp.Title), Path: campaignPath(cp), Tactics: h.tactics(r, cp.ID, true)})
+			dc.Campaigns = append(dc.Campaigns, dashboardCampaign{Title: cp.Translations.Pick(web.Localizer(r.Context()).Tag(), cp.Language, "title", cp.Title), Path: campaignPath(cp), Closed: cp.ClosedAt != nil, Tactics: h.tactics(r, cp.ID, true)})
 		}
 		at[c.ID] = len(d.Communities)
 		d.Communities = append(d.Communities, dc)

@@ -188,15 +188,15 @@ func insertChange(ctx context.Context, tx *store.Tx, demandID, personID string, 
 
 // campaignColumns are read without the community's slug and name, which
 // fillCommunities adds from the community package.
-const campaignColumns = `c.id, c.community_id, c.slug, c.title, c.summary, c.ultimatum_at, c.draft, c.created_at, c.modified_at, c.language, c.translations`
+const campaignColumns = `c.id, c.community_id, c.slug, c.title, c.summary, c.ultimatum_at, c.draft, c.closed_at, c.created_at, c.modified_at, c.language, c.translations`
 
 func scanCampaign(row store.Scanner) (*Campaign, error) {
 	var c Campaign
-	var ult sql.NullTime
-	if err := row.Scan(&c.ID, &c.CommunityID, &c.Slug, &c.Title, &c.Summary, &ult, &c.Draft, &c.CreatedAt, &c.ModifiedAt, &c.Language, &c.Translations); err != nil {
+	var ult, closed sql.NullTime
+	if err := row.Scan(&c.ID, &c.CommunityID, &c.Slug, &c.Title, &c.Summary, &ult, &c.Draft, &closed, &c.CreatedAt, &c.ModifiedAt, &c.Language, &c.Translations); err != nil {
 		return nil, err
 	}
-	c.UltimatumAt = store.TimePtr(ult)
+	c.UltimatumAt, c.ClosedAt = store.TimePtr(ult), store.TimePtr(closed)
 	c.CreatedAt, c.ModifiedAt = c.CreatedAt.UTC(), c.ModifiedAt.UTC()
 	return &c, nil
 }
@@ -546,7 +546,7 @@ func (s *Store) CommunityCampaigns(ctx context.Context, communityID string) ([]c
 		c.Title = c.Translations.Pick(lang, c.Language, "title", c.Title)
 		c.Summary = c.Translations.Pick(lang, c.Language, "summary", c.Summary)
 		out[i] = community.CampaignSummary{ID: c.ID, Slug: c.Slug, Title: c.Title, Summary: c.Summary, Targets: c.Targets, ModifiedAt: c.ModifiedAt,
-			Draft: c.Draft}
+			Draft: c.Draft, Closed: c.ClosedAt != nil}
 	}
 	return out, nil
 }
@@ -569,6 +569,46 @@ func publish(ctx context.Context, tx *store.Tx, id string) error {
 }
 
 var errNotDraft = &repertoire.Error{Code: repertoire.ECONFLICT, Field: "status", MessageID: "campaign.not_draft"}
+
+// Close marks a published campaign closed now and tells its timeline
+// (told, written in each reader's language), in one transaction. Its
+// tactics are closed first, by the handler's close: closed_at is written
+// last so that a failure halfway leaves a campaign still open, whose
+// closing can simply be tried again. A draft is refused (it is deleted
+// instead), and so is a campaign already closed.
+func (s *Store) Close(ctx context.Context, personID, id string, told i18n.Message, title string) error {
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE campaigns SET closed_at = $2, modified_at = $2 WHERE id = $1 AND NOT draft AND closed_at IS NULL`, id, tx.Now)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			var draft bool
+			if err := tx.QueryRowContext(ctx, `SELECT draft FROM campaigns WHERE id = $1`, id).Scan(&draft); err != nil {
+				return store.NotFound(err, "campaign.not_found")
+			}
+			return closable(&Campaign{Draft: draft, ClosedAt: &tx.Now})
+		}
+		return RecordUpdate(ctx, tx, personID, id, UpdateInput{Title: title, PublishedAt: tx.Now, Told: &Told{Title: told}})
+	})
+}
+
+// closable refuses to close a draft (it is deleted instead) or a campaign
+// already closed.
+func closable(c *Campaign) error {
+	switch {
+	case c.Draft:
+		return errDraftNotClosed
+	case c.ClosedAt != nil:
+		return errClosed
+	}
+	return nil
+}
+
+var (
+	errDraftNotClosed = &repertoire.Error{Code: repertoire.ECONFLICT, Field: "status", MessageID: "campaign.draft_not_closed"}
+	errClosed         = &repertoire.Error{Code: repertoire.ECONFLICT, Field: "status", MessageID: "campaign.already_closed"}
+)
 
 // Update changes the given fields of a campaign; Targets, when given,
 // replace the list.

@@ -6,6 +6,8 @@ import (
 	"net/http"
 
 	"repertoire"
+	"repertoire/internal/i18n"
+	"repertoire/internal/web"
 )
 
 // Tactic is one action a campaign's page links to: a petition, a pledge…
@@ -32,6 +34,37 @@ func (t Tactic) Percent() int {
 // TacticLister lists the tactics of one kind a campaign uses.
 type TacticLister interface {
 	CampaignTactics(ctx context.Context, campaignID string) ([]Tactic, error)
+}
+
+// TacticCloser closes the tactics of one kind a campaign uses that still
+// take part (an open petition, a pledge collecting), each as its own
+// closing does (its history, the people it tells). A TacticLister
+// implements it when its kind can be closed. Closing what is closed
+// already does nothing, so a closing that failed halfway can be retried.
+type TacticCloser interface {
+	CloseCampaignTactics(ctx context.Context, campaignID string) error
+}
+
+// Close closes a published campaign: first each of its tactics still
+// taking part (every TacticCloser of h.Tactics), then the campaign itself
+// (closed_at, last, with its timeline's entry written in each reader's
+// language), so that a failure halfway leaves it open and the organizer
+// can simply close it again. A draft is refused (it is deleted instead),
+// and so is a campaign already closed; lang is the closer's, for the
+// entry's stored wording.
+func (h *Handler) Close(ctx context.Context, personID string, c *Campaign, lang string) error {
+	if err := closable(c); err != nil {
+		return err
+	}
+	for _, l := range h.Tactics {
+		if cl, ok := l.(TacticCloser); ok {
+			if err := cl.CloseCampaignTactics(ctx, c.ID); err != nil {
+				return err
+			}
+		}
+	}
+	told := i18n.Msg("campaign.timeline.closed")
+	return h.Store.Close(ctx, personID, c.ID, told, told.Render(h.cat.For(lang), web.FormatNumber))
 }
 
 // tactics gathers a campaign's tactics from every lister, in the order

@@ -621,6 +621,37 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
 	web.Redirect(w, r, "/c/"+p.Community.Slug, "campaign.deleted")
 }
 
+// close closes a published campaign with its tactics still taking part,
+// once its confirmation page was answered.
+func (h *Handler) close(w http.ResponseWriter, r *http.Request) {
+	p := h.load(w, r, true)
+	if p == nil {
+		return
+	}
+	f, ok := h.pages.Form(w, r)
+	if !ok {
+		return
+	}
+	if err := closable(p.C); err != nil { // refused at once, saying why
+		h.pages.Error(w, r, err)
+		return
+	}
+	l := web.Localizer(r.Context())
+	if !h.pages.Confirmed(w, r, f, web.Confirmation{
+		Question:     l.T("campaign.close_confirm", "Title", p.C.Title),
+		Consequences: []string{l.T("campaign.close_consequence")},
+		Button:       l.T("campaign.close"),
+		Back:         editPath(p.C, "details") + "#closing",
+	}) {
+		return
+	}
+	if err := h.Close(r.Context(), web.ViewerID(r), p.C, l.Lang); err != nil {
+		h.pages.Error(w, r, err)
+		return
+	}
+	web.Redirect(w, r, campaignPath(p.C), "campaign.closed_now")
+}
+
 // publish makes a draft campaign public, with its published tactics.
 func (h *Handler) publish(w http.ResponseWriter, r *http.Request) {
 	p := h.load(w, r, true)

@@ -137,6 +137,7 @@ type CampaignSummary struct {
 	Targets                  []string
 	ModifiedAt               time.Time
 	Draft                    bool // listed to the community's organizers only
+	Closed                   bool // closed by its organizers, with its tactics
 }
 
 // CampaignLister lists a community's campaigns. The campaign package

@@ -448,8 +448,25 @@ func textChanged(before, after i18n.Translations) bool {
 	return false
 }
 
-// TacticLister lists a campaign's petitions on its page.
-func (h *Handler) TacticLister() campaign.TacticLister { return h.Store }
+// TacticLister lists a campaign's petitions on its page, and closes its
+// open ones when the campaign is closed (campaign.TacticCloser).
+func (h *Handler) TacticLister() campaign.TacticLister { return tactics{h} }
+
+type tactics struct{ h *Handler }
+
+func (t tactics) CampaignTactics(ctx context.Context, campaignID string) ([]campaign.Tactic, error) {
+	return t.h.Store.CampaignTactics(ctx, campaignID)
+}
+
+// CloseCampaignTactics closes the campaign's open petitions, then forgets
+// them, so that their pages and signing read them closed at once.
+func (t tactics) CloseCampaignTactics(ctx context.Context, campaignID string) error {
+	ids, err := t.h.Store.CloseCampaign(ctx, campaignID)
+	for _, id := range ids {
+		t.h.forget(id)
+	}
+	return err
+}
 
 // Dashboard is the petitions' part of the organizer's dashboard: the
 // signatures flagged for their review.

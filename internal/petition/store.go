@@ -467,6 +467,39 @@ func setStatus(ctx context.Context, tx *store.Tx, id, status string) error {
 	return nil
 }
 
+// CloseCampaign closes the campaign's open petitions (its drafts stay
+// drafts, deleted rather than closed), each through setStatus as an
+// organizer's closing, in one transaction; it returns their ids.
+func (s *Store) CloseCampaign(ctx context.Context, campaignID string) ([]string, error) {
+	var ids []string
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		ids = ids[:0] // a retried transaction starts again
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM petitions WHERE campaign_id = $1 AND status = $2`, campaignID, StatusOpen)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return repertoire.Internal(err)
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return repertoire.Internal(err)
+		}
+		for _, id := range ids {
+			if err := setStatus(ctx, tx, id, StatusClosed); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return ids, err
+}
+
 // errDraftClosed refuses to close a petition never published.
 var errDraftClosed = &repertoire.Error{Code: repertoire.ECONFLICT, Field: "status", MessageID: "petition.draft_not_closed"}
 

@@ -2,6 +2,7 @@ package pledge
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -132,6 +133,37 @@ func (s *Store) publish(ctx context.Context, tx *store.Tx, id string, now time.T
 // alone.
 func (s *Store) Close(ctx context.Context, id string) (*Pledge, error) {
 	return s.Edit(ctx, id, Patch{}, StatusClosed, time.Time{})
+}
+
+// CloseCampaign closes each of the campaign's pledges still collecting
+// through Close: their committed people are told and their histories say
+// so. Each is its own transaction, so closing again after a failure
+// closes those left; one that stopped collecting meanwhile (activated,
+// lapsed) is left as it is.
+func (s *Store) CloseCampaign(ctx context.Context, campaignID string) error {
+	var ids []string
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id FROM pledges WHERE campaign_id = $1 AND status = $2`, campaignID, StatusCollecting)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return repertoire.Internal(err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return repertoire.Internal(err)
+	}
+	for _, id := range ids {
+		if _, err := s.Close(ctx, id); err != nil && !errors.Is(err, errLocked) {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Store) close(ctx context.Context, tx *store.Tx, id string) error {

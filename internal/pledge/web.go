@@ -1,6 +1,7 @@
 package pledge
 
 import (
+	"context"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -444,8 +445,23 @@ func (h *Handler) checkin(w http.ResponseWriter, r *http.Request) {
 // Jobs are the pledge's jobs, for the scheduler.
 func (h *Handler) Jobs() map[string]schedule.Handler { return h.Store.Jobs() }
 
-// TacticLister lists a campaign's pledges on its page.
-func (h *Handler) TacticLister() campaign.TacticLister { return h.Store }
+// TacticLister lists a campaign's pledges on its page, and closes those
+// still collecting when the campaign is closed (campaign.TacticCloser).
+func (h *Handler) TacticLister() campaign.TacticLister { return tactics{h} }
+
+type tactics struct{ h *Handler }
+
+func (t tactics) CampaignTactics(ctx context.Context, campaignID string) ([]campaign.Tactic, error) {
+	return t.h.Store.CampaignTactics(ctx, campaignID)
+}
+
+// CloseCampaignTactics closes the campaign's pledges still collecting, as
+// their organizers' closing does, then forgets the pages' copies.
+func (t tactics) CloseCampaignTactics(ctx context.Context, campaignID string) error {
+	err := t.h.Store.CloseCampaign(ctx, campaignID)
+	t.h.locator.Forget()
+	return err
+}
 
 // Dashboard is the pledges' part of the organizer's dashboard: deadlines.
 func (h *Handler) Dashboard() community.Dashboarder { return h.Store }
