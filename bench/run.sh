@@ -35,6 +35,10 @@
 # generator for both), e.g. main's detection against this one's:
 #   BASE=main INTEGRITY="0 base:2s 2s" ROUNDS=3 TACTICS=petition DURATION=10s SIGNERS=64 VIEWERS=0 bench/run.sh
 #   LOG=both TACTICS=petition DURATION=10s SIGNERS=64 VIEWERS=0 bench/run.sh postgres://…
+# With LOAD_FLAGS="-confirmers 64" nearly every submission is confirmed by
+# its mailed link, so nearly every one is a leaf of the log (the log's
+# worst case on the path a crowd takes):
+#   LOG=both TACTICS=petition DURATION=15s SIGNERS=64 VIEWERS=0 LOAD_FLAGS="-confirmers 64" bench/run.sh postgres://…
 set -eu
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-60s}
