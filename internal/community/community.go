@@ -354,7 +354,11 @@ type DashboardItem struct {
 	// Zone, when set, is the IANA zone whose clock At is shown on, with
 	// its hour (an event); without it the dashboard shows At's day.
 	Zone string
-	Path string
+	// Instant, when set (a scheduled message), shows At with its hour on
+	// the instance's clock (web.Page.Moment, --time-zone): it goes out at
+	// that minute, and the instance's zone is the only one it has.
+	Instant bool
+	Path    string
 }
 
 // Dashboarder gives the items of a capability for the dashboard of the

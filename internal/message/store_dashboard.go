@@ -36,7 +36,7 @@ func (s *Store) DashboardItems(ctx context.Context, personID string) ([]communit
 			return nil, repertoire.Internal(err)
 		}
 		out = append(out, community.DashboardItem{CommunityID: m.CommunityID, Scheduled: true, Label: "message.dashboard.scheduled",
-			Title: subject, At: at, Path: m.Path()})
+			Title: subject, At: at, Instant: true, Path: m.Path()})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, repertoire.Internal(err)

@@ -1,11 +1,15 @@
 package message_test
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"repertoire/internal/server"
+	"repertoire/internal/store"
+	"repertoire/internal/store/storetest"
 	"repertoire/internal/testkit"
 )
 
@@ -161,9 +165,11 @@ func TestAMessageScheduledGoesOutAtItsTimeAndCanBeTakenBack(t *testing.T) {
 }
 
 // The organizer's dashboard shows what is scheduled to go out and when,
-// in their language, and leaves it once it is taken back.
+// in their language on the instance's clock (--time-zone), the instant
+// in <time datetime>, and leaves it once it is taken back.
 func TestTheDashboardShowsScheduledMessages(t *testing.T) {
-	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		app := testkit.StartWith(t, db, func(c *server.Config) { c.TimeZone = "Europe/Paris" })
 		f := setup(t, app)
 		m := f.create(t, map[string]any{"subject": "Strike day", "body": "Be there.", "targets": parts("members", "")})
 		at := time.Date(time.Now().Year()+1, time.December, 1, 9, 30, 0, 0, time.UTC)
@@ -173,14 +179,17 @@ func TestTheDashboardShowsScheduledMessages(t *testing.T) {
 		b := app.Browser()
 		b.SignIn(t, "olga@example.org", password)
 		_, page := b.Get(t, "/dashboard")
-		for _, want := range []string{"Message “Strike day” to be sent", `href="/messages/` + m.ID + `"`, "1 December", `datetime="` + at.Format("2006-01-02")} {
+		// 9:30 UTC is 10:30 in Paris in December.
+		when := fmt.Sprintf(`<time datetime="%d-12-01T09:30:00Z">1 December %d, 10:30 (Europe/Paris)</time>`, at.Year(), at.Year())
+		for _, want := range []string{"Message “Strike day” to be sent", `href="/messages/` + m.ID + `"`, when} {
 			if !strings.Contains(page, want) {
 				t.Errorf("dashboard lacks %q", want)
 			}
 		}
 		b.Lang = "fr"
-		if _, page = b.Get(t, "/dashboard"); !strings.Contains(page, "Message « Strike day » à envoyer") || !strings.Contains(page, "1er décembre") {
-			t.Error("the French dashboard lacks the scheduled message")
+		quand := fmt.Sprintf("1er décembre %d, 10:30 (Europe/Paris)", at.Year())
+		if _, page = b.Get(t, "/dashboard"); !strings.Contains(page, "Message « Strike day » à envoyer") || !strings.Contains(page, quand) {
+			t.Errorf("the French dashboard lacks the scheduled message at %q", quand)
 		}
 		if st := app.API(t, "POST", "/api/v1/messages/"+m.ID+"/schedule", f.org, map[string]any{"scheduled_start_date": "2001-01-01T00:00:00Z"}, nil); st != 422 {
 			t.Errorf("scheduling in the past: %d", st)
