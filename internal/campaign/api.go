@@ -465,7 +465,8 @@ func ServeTactics[T, D any](w http.ResponseWriter, r *http.Request, log *slog.Lo
 // Organized finds the campaign a new tactic goes in, from ref (an id, or
 // the campaign's address as OSDI links give it): one personID may see
 // (else the tactic's notFound message, on the field campaign) and whose
-// community they organize.
+// community they organize. A closed campaign takes no new tactic
+// (TakesNewActions), told only to its organizers.
 func Organized(ctx context.Context, campaigns *Store, a Access, personID, ref, notFound string) (*Campaign, error) {
 	id := api.ParseID(ref)
 	if id == "" {
@@ -478,7 +479,13 @@ func Organized(ctx context.Context, campaigns *Store, a Access, personID, ref, n
 	if repertoire.ErrorCode(err) == repertoire.ENOTFOUND {
 		return nil, repertoire.Invalid("campaign", notFound, nil)
 	}
-	return c, err
+	if err == nil {
+		err = c.TakesNewActions()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // OrganizedCommunity is Organized for what goes in a community (a

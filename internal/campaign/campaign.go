@@ -208,6 +208,22 @@ type Campaign struct {
 	Coverage   []Coverage
 }
 
+// errTakesNoNewActions refuses a new tactic in a closed campaign. It names
+// the field campaign, as the API's create bodies do.
+var errTakesNoNewActions = &repertoire.Error{Code: repertoire.ECONFLICT, Field: "campaign", MessageID: "campaign.takes_no_new_actions"}
+
+// TakesNewActions is the one rule every tactic's create asks (the API
+// through Organized or its own loader, the pages through
+// participation.Locator.LocateNew): a closed campaign takes no new
+// petition, pledge, event, letter or legal action (409 naming campaign).
+// Its existing actions are still read, edited and closed.
+func (c *Campaign) TakesNewActions() error {
+	if c.ClosedAt != nil {
+		return errTakesNoNewActions
+	}
+	return nil
+}
+
 // DemandCount is the number of demands in all sections.
 func (c *Campaign) DemandCount() int {
 	n := 0

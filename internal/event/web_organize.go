@@ -142,14 +142,14 @@ type formData struct {
 }
 
 func (h *Handler) newForm(w http.ResponseWriter, r *http.Request) {
-	if s := h.locator.Locate(w, r, false, true); s != nil {
+	if s := h.locator.LocateNew(w, r); s != nil {
 		h.pages.Render(w, r, http.StatusOK, "event_new", web.Localizer(r.Context()).T("event.new_title"),
 			formData{s, web.NewForm(url.Values{"timezone": {"Europe/Paris"}})})
 	}
 }
 
 func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
-	s := h.locator.Locate(w, r, false, true)
+	s := h.locator.LocateNew(w, r)
 	if s == nil {
 		return
 	}

@@ -21,7 +21,7 @@ type newData struct {
 }
 
 func (h *Handler) newForm(w http.ResponseWriter, r *http.Request) {
-	if s := h.locator.Locate(w, r, false, true); s != nil {
+	if s := h.locator.LocateNew(w, r); s != nil {
 		h.pages.Render(w, r, http.StatusOK, "legal_new", web.Localizer(r.Context()).T("legal.new_title"), newData{s, web.NewForm(nil), Kinds})
 	}
 }
@@ -41,7 +41,7 @@ func (h *Handler) directorySlug(r *http.Request, field, slug string) (string, er
 }
 
 func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
-	s := h.locator.Locate(w, r, false, true)
+	s := h.locator.LocateNew(w, r)
 	if s == nil {
 		return
 	}

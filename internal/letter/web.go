@@ -141,7 +141,7 @@ type formData struct {
 }
 
 func (h *Handler) newForm(w http.ResponseWriter, r *http.Request) {
-	s := h.locator.Locate(w, r, false, true)
+	s := h.locator.LocateNew(w, r)
 	if s == nil {
 		return
 	}
@@ -149,7 +149,7 @@ func (h *Handler) newForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
-	s := h.locator.Locate(w, r, false, true)
+	s := h.locator.LocateNew(w, r)
 	if s == nil {
 		return
 	}

@@ -154,6 +154,22 @@ func (l *Locator[T]) Locate(w http.ResponseWriter, r *http.Request, withTactic, 
 	return &Page[T]{Place: pl, Tactic: action}
 }
 
+// LocateNew is Locate for the form creating a tactic in the campaign of
+// the URL (its GET and its POST): organizers only, and the campaign must
+// still take new actions (campaign.Campaign.TakesNewActions: a closed
+// one answers the error page, 409).
+func (l *Locator[T]) LocateNew(w http.ResponseWriter, r *http.Request) *Page[T] {
+	p := l.Locate(w, r, false, true)
+	if p == nil {
+		return nil
+	}
+	if err := p.Campaign.TakesNewActions(); err != nil {
+		l.Pages.Error(w, r, err)
+		return nil
+	}
+	return p
+}
+
 // Post handles the POST of a tactic's form: act reads the form and acts.
 // On success the browser goes to the page act returns, with flash (303);
 // field errors show the page again with the form and its errors

@@ -377,6 +377,9 @@ func (h *Handler) createIn(r *http.Request, pr *api.Principal, b *petitionBody, 
 		if err := h.organizes(ctx, c.CommunityID, pr.PersonID, "campaign", "petition.campaign_not_found"); err != nil {
 			return nil, err
 		}
+		if err := c.TakesNewActions(); err != nil {
+			return nil, err
+		}
 		in.CampaignID = c.ID
 		return h.Store.Create(ctx, pr.PersonID, in)
 	}

@@ -121,7 +121,7 @@ func (h *Handler) renderNew(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 func (h *Handler) newForm(w http.ResponseWriter, r *http.Request) {
-	s := h.locator.Locate(w, r, false, true)
+	s := h.locator.LocateNew(w, r)
 	if s == nil {
 		return
 	}
@@ -129,7 +129,7 @@ func (h *Handler) newForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
-	s := h.locator.Locate(w, r, false, true)
+	s := h.locator.LocateNew(w, r)
 	if s == nil {
 		return
 	}

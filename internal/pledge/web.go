@@ -164,7 +164,7 @@ func (formData) Translated() []web.TranslatedField {
 }
 
 func (h *Handler) newForm(w http.ResponseWriter, r *http.Request) {
-	s := h.locator.Locate(w, r, false, true)
+	s := h.locator.LocateNew(w, r)
 	if s == nil {
 		return
 	}
@@ -172,7 +172,7 @@ func (h *Handler) newForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
-	s := h.locator.Locate(w, r, false, true)
+	s := h.locator.LocateNew(w, r)
 	if s == nil {
 		return
 	}
