@@ -67,6 +67,16 @@ func Run(t *testing.T, ctx context.Context, what string, steps ...chromedp.Actio
 	}
 }
 
+// Load runs steps that navigate (a form submitted, a link followed) and
+// waits until the new page has loaded, so that what comes next reads it
+// and not the page it left.
+func Load(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if _, err := chromedp.RunResponse(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
 // Get runs an action that returns a value.
 func Get[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
 	t.Helper()

@@ -25,9 +25,11 @@ func TestSearchTheTargetsDirectory(t *testing.T) {
 			chromedp.WaitVisible(`#f-q`),
 			chromedp.SetValue(`#f-kind`, "regulator"),
 			chromedp.SendKeys(`#f-country`, "IE"),
-			chromedp.Submit(`#f-q`),
-			chromedp.WaitVisible(`.target-results`),
 		)
+		// The directory lists targets before any search: each submit waits
+		// for the results page to load, not for the list still on screen.
+		Load(t, ctx, "send the search", chromedp.Submit(`#f-q`))
+		Run(t, ctx, "see the results", chromedp.WaitVisible(`.target-results`))
 		results := Get(t, ctx, "read the results", chromedp.Text(`.target-results`))
 		if !strings.Contains(results, "Irish Data Protection Commission") || strings.Contains(results, "Meta Platforms") {
 			t.Fatalf("Irish regulators:\n%s", results)
@@ -37,11 +39,10 @@ func TestSearchTheTargetsDirectory(t *testing.T) {
 			chromedp.Navigate(app.URL+"/targets"),
 			chromedp.WaitVisible(`#f-q`),
 			chromedp.SendKeys(`#f-q`, "Meta Platforms Ireland"),
-			chromedp.Submit(`#f-q`),
-			chromedp.WaitVisible(`.target-results`),
-			chromedp.Click(`.target-results h3 a`),
-			chromedp.WaitVisible(`.target-details`),
 		)
+		Load(t, ctx, "send the search for Meta", chromedp.Submit(`#f-q`))
+		Load(t, ctx, "open Meta's page", chromedp.Click(`.target-results h3 a`))
+		Run(t, ctx, "see Meta's page", chromedp.WaitVisible(`.target-details`))
 		page := Get(t, ctx, "read the target", chromedp.Text(`main`))
 		for _, want := range []string{"Meta Platforms Ireland Limited", "4 Grand Canal Square", "Privacy contact", "https://www.facebook.com/help/contact/540977946302970"} {
 			if !strings.Contains(page, want) {
@@ -49,8 +50,8 @@ func TestSearchTheTargetsDirectory(t *testing.T) {
 			}
 		}
 
-		Run(t, ctx, "switch to French",
-			chromedp.Click(`a[hreflang="fr"]`),
+		Load(t, ctx, "switch to French", chromedp.Click(`a[hreflang="fr"]`))
+		Run(t, ctx, "search in French",
 			chromedp.WaitVisible(`html[lang="fr"]`),
 			chromedp.Navigate(app.URL+"/targets?q=irish"),
 			chromedp.WaitVisible(`.target-results`),
