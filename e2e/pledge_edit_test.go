@@ -46,10 +46,10 @@ func TestDraftThenEditAPublishedPledge(t *testing.T) {
 			t.Fatalf("a visitor finds the draft:\n%s", h)
 		}
 
-		Run(t, org, "publish it from its banner",
-			chromedp.Click(`.draft-banner button`),
-			chromedp.WaitVisible(`.flash`),
-		)
+		// The draft's page already shows a flash (saved as a draft): wait for
+		// the page the publishing answers with, not the flash still on screen.
+		Load(t, org, "publish it from its banner", chromedp.Click(`.draft-banner button`))
+		Run(t, org, "see it published", chromedp.WaitVisible(`.flash`))
 		Run(t, ana, "commit",
 			chromedp.Navigate(page),
 			chromedp.WaitVisible(`#f-email`),
