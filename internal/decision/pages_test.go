@@ -2,12 +2,16 @@ package decision_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"repertoire/internal/account"
+	"repertoire/internal/server"
+	"repertoire/internal/store"
+	"repertoire/internal/store/storetest"
 	"repertoire/internal/testkit"
 )
 
@@ -142,6 +146,38 @@ func TestScheduledClosing(t *testing.T) {
 		}
 		if st := f.vote(t, f.members[0].token, d.ID, d.role(t, "for")); st != 409 {
 			t.Fatalf("a vote after close: %d, want 409", st)
+		}
+	})
+}
+
+// A vote closes at its minute: its page, its ballot and the organizer's
+// dashboard give the hour on the instance's clock (--time-zone), in the
+// reader's language, not only the day.
+func TestClosingTimeOnTheInstancesClock(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		app := testkit.StartWith(t, db, func(c *server.Config) { c.TimeZone = "Europe/Paris" })
+		f := setup(t, app, 1)
+		closes := time.Date(time.Now().Year()+1, time.December, 1, 17, 0, 0, 0, time.UTC)
+		d := f.create(t, map[string]any{"title": "Strike ballot", "closes_at": closes.Format(time.RFC3339)})
+		d = f.setStatus(t, d.ID, "open")
+		// 17:00 UTC is 18:00 in Paris in December.
+		when := fmt.Sprintf("1 December %d, 18:00 (Europe/Paris)", closes.Year())
+		quand := fmt.Sprintf("1er décembre %d, 18:00 (Europe/Paris)", closes.Year())
+		org := app.Browser()
+		org.SignIn(t, "olga@example.org", password)
+		if _, page := org.Get(t, "/decisions/"+d.ID); !strings.Contains(page, "closes on "+when) ||
+			!strings.Contains(page, fmt.Sprintf(`<time datetime="%d-12-01T17:00:00Z">`, closes.Year())) {
+			t.Errorf("the decision's page lacks its closing at %q", when)
+		}
+		if _, page := org.Get(t, "/dashboard"); !strings.Contains(page, when) {
+			t.Errorf("the dashboard lacks the closing at %q", when)
+		}
+		org.Lang = "fr"
+		if _, page := org.Get(t, "/decisions/"+d.ID); !strings.Contains(page, "clôture le "+quand) {
+			t.Errorf("the French page lacks its closing at %q", quand)
+		}
+		if _, page := org.Get(t, "/dashboard"); !strings.Contains(page, quand) {
+			t.Errorf("the French dashboard lacks the closing at %q", quand)
 		}
 	})
 }

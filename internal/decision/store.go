@@ -850,7 +850,10 @@ func (s *Store) DashboardItems(ctx context.Context, personID string) ([]communit
 	}
 	var out []community.DashboardItem
 	for _, d := range ds {
-		it := community.DashboardItem{CommunityID: d.CommunityID, Scheduled: true, Title: d.Title, Count: d.Turnout, Path: d.Path()}
+		// A vote opens and closes at its minute (a job): shown with its
+		// hour on the instance's clock, as its own pages show it.
+		it := community.DashboardItem{CommunityID: d.CommunityID, Scheduled: true, Instant: true, Title: d.Title, Count: d.Turnout,
+			Path: d.Path()}
 		switch {
 		case d.Status == StatusDraft && d.OpensAt != nil:
 			it.Label, it.At = "decision.dashboard.opens", *d.OpensAt
