@@ -101,12 +101,12 @@ func TestCloseACampaignClosesItsTactics(t *testing.T) {
 			t.Fatalf("signature on the closed campaign's petition: %d, want 409", st)
 		}
 		app.API(t, "GET", "/api/v1/campaigns/"+c.ID, "", nil, &c)
-		if c.Status != "closed" || c.ClosedDate == nil || len(c.Updates) == 0 || c.Updates[0].Title != "The campaign is closed: its petitions and pledges take no more participation." {
+		if c.Status != "closed" || c.ClosedDate == nil || len(c.Updates) == 0 || c.Updates[0].Title != "The campaign is closed: its petitions, pledges, letter campaigns and legal actions take no more participation." {
 			t.Fatalf("closed document: %q %v %+v", c.Status, c.ClosedDate, c.Updates)
 		}
 		for lang, want := range map[string][]string{
-			"en": {"This campaign ended on", "The campaign is closed: its petitions and pledges take no more participation."},
-			"fr": {"Cette campagne a pris fin le", "La campagne est close : ses pétitions et engagements ne recueillent plus de participations."},
+			"en": {"This campaign ended on", "The campaign is closed: its petitions, pledges, letter campaigns and legal actions take no more participation."},
+			"fr": {"Cette campagne a pris fin le", "La campagne est close : ses pétitions, engagements, campagnes de lettres et actions juridiques ne recueillent plus de participations."},
 		} {
 			v := app.Browser()
 			v.Lang = lang

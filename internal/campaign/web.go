@@ -271,20 +271,71 @@ func campaignForm(f *web.Form, n int, fallback string) (in CampaignInput, index 
 			in.UltimatumAt = &t
 		}
 	}
+	shown, ok := i18n.ParseLanguage(f.Get("own_language"))
+	if !ok {
+		shown = fallback
+	}
 	for i := range n {
-		title := f.Get(sectionField(i) + ".title")
-		lines := Lines(f.Get(sectionField(i) + ".demands"))
-		if strings.TrimSpace(title) == "" && len(lines) == 0 {
+		sec, es, ok := sectionVersions(f, sectionField(i), shown, in.Language)
+		errs = append(errs, es...)
+		if !ok {
 			continue
-		}
-		sec := SectionInput{Title: title}
-		for _, l := range lines {
-			sec.Demands = append(sec.Demands, DemandInput{Text: l})
 		}
 		in.Sections = append(in.Sections, sec)
 		index = append(index, i)
 	}
 	return in, index, errs
+}
+
+// sectionVersions reads one section of the new-campaign form: its title
+// and "one demand per line" box, shown as the language shown, and beside
+// them the same in each other language (name.translations.<lang>.title
+// and .demands, line n being demand n's text, as demandLines reads the
+// demands page's boxes: a box left empty gives none, one with another
+// number of lines is refused, naming it). A language changed in the form
+// makes that language's version the section's own, as detailsVersions
+// does for the campaign's. ok is false for a section left wholly empty.
+func sectionVersions(f *web.Form, name, shown, lang string) (sec SectionInput, es repertoire.Errors, ok bool) {
+	sec.Title = f.Get(name + ".title")
+	lines := Lines(f.Get(name + ".demands"))
+	for _, l := range lines {
+		sec.Demands = append(sec.Demands, DemandInput{Text: l})
+	}
+	empty := strings.TrimSpace(sec.Title) == "" && len(lines) == 0
+	for _, other := range OtherLanguages(shown) {
+		box := name + "." + web.TranslationField(other, "demands")
+		title := strings.TrimSpace(f.Get(name + "." + web.TranslationField(other, "title")))
+		versions := Lines(f.Get(box))
+		if title != "" || len(versions) > 0 {
+			empty = false
+		}
+		sec.Translations.Set(other, "title", title)
+		switch {
+		case len(versions) == 0:
+		case len(versions) != len(lines):
+			es = append(es, repertoire.Invalid(box, "campaign.demand_lines_mismatch", map[string]any{"Lines": len(versions), "Demands": len(lines)}))
+		default:
+			for j, v := range versions {
+				sec.Demands[j].Translations.Set(other, "text", v)
+			}
+		}
+	}
+	if empty {
+		return sec, nil, false
+	}
+	if l, known := i18n.ParseLanguage(lang); known && l != shown {
+		sec.Translations.Set(shown, "title", strings.TrimSpace(sec.Title))
+		sec.Title = sec.Translations.Get(l, "title")
+		sec.Translations.Set(l, "title", "")
+		for j := range sec.Demands {
+			d := &sec.Demands[j]
+			own := d.Translations.Get(l, "text")
+			d.Translations.Set(shown, "text", d.Text)
+			d.Translations.Set(l, "text", "")
+			d.Text = own
+		}
+	}
+	return sec, es, true
 }
 
 // renumberFields rewrites demand_sections[k] in error fields to the
@@ -341,7 +392,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 	in.CommunityID = com.ID
 	in.Draft = f.Get("action") == "draft"
 	var c *Campaign
-	if len(errs) > 0 { // a bad date: show it with every other refused field, write nothing
+	if len(errs) > 0 { // a bad date, a version of the demands with other lines: show them with every other refused field, write nothing
 		if err := in.normalize(); err != nil {
 			errs = append(errs, renumberFields(err, index).(repertoire.Errors)...)
 		}

@@ -291,9 +291,14 @@ func (h *Handler) apiEnrol(w http.ResponseWriter, r *http.Request) {
 	h.parts.Record(w, r, h.log, participation.Record{Kind: participation.Enrolment, ActionID: a.ID, Organizer: org,
 		Unauthorized: repertoire.Errorf(repertoire.EUNAUTHORIZED, "error.unauthorized"),
 		Forbidden:    repertoire.Errorf(repertoire.EFORBIDDEN, "legal.organizers_only"),
-		Closed:       func(bool) error { return nil },
-		Links:        api.Links{"repertoire:legal_action": api.Link{Href: h.actionURL(a.ID)}},
-		Fields:       enrolmentFields})
+		Closed: func(imported bool) error {
+			if imported { // mandates gathered elsewhere while it was open
+				return nil
+			}
+			return a.Takes()
+		},
+		Links:  api.Links{"repertoire:legal_action": api.Link{Href: h.actionURL(a.ID)}},
+		Fields: enrolmentFields})
 }
 
 // enrolmentFields are the fields of the record-enrolment helper's body:

@@ -194,9 +194,23 @@ func (t tactics) CampaignTactics(ctx context.Context, campaignID string) ([]camp
 	}
 	out := make([]campaign.Tactic, 0, len(as))
 	for _, a := range as {
-		out = append(out, campaign.Tactic{Kind: "legal", Title: a.Title, Path: a.Path(), Count: a.Counts.Total()})
+		t := campaign.Tactic{Kind: "legal", Title: a.Title, Path: a.Path(), Count: a.Counts.Total()}
+		if a.ClosedAt != nil {
+			t.Status = "closed"
+		}
+		out = append(out, t)
 	}
 	return out, nil
+}
+
+// CloseCampaignTactics closes the enrolment of the campaign's legal
+// actions still open (campaign.TacticCloser), then forgets the pages'
+// copies. The enrolees already in keep their page, their legal clock and
+// its reminders: closing a campaign stops no request already sent.
+func (t tactics) CloseCampaignTactics(ctx context.Context, campaignID string) error {
+	err := t.h.Store.CloseCampaign(ctx, campaignID)
+	t.h.locator.Forget()
+	return err
 }
 
 // exportEnrolments is the export's section: each enrolment's answers,

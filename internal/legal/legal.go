@@ -79,8 +79,24 @@ type Action struct {
 	FiledAt        *time.Time
 	Counts         participation.Counts
 	Status         Status // of the access requests
-	CreatedAt      time.Time
-	ModifiedAt     time.Time
+	// ClosedAt is when its enrolment closed with its campaign
+	// (CloseCampaign): it takes no new enrolee, while those already in
+	// keep their page, legal clock and reminders; nil while open.
+	ClosedAt   *time.Time
+	CreatedAt  time.Time
+	ModifiedAt time.Time
+}
+
+// errClosed refuses an enrolment in a closed legal action (409, naming
+// why).
+var errClosed = repertoire.Errorf(repertoire.ECONFLICT, "legal.closed")
+
+// Takes says why the action takes no new enrolee (nil: it does).
+func (a *Action) Takes() error {
+	if a.ClosedAt != nil {
+		return errClosed
+	}
+	return nil
 }
 
 // Contact is whom a request goes to: the directory's company, or typed.

@@ -28,7 +28,7 @@ var errNotFound = repertoire.Errorf(repertoire.ENOTFOUND, "legal.not_found")
 
 const actionColumns = `a.id, a.campaign_id, a.slug, a.kind, a.title, a.description, a.questions, a.mandate, a.mandate_version,
 	a.company_target_id, a.company_name, a.company_email, a.company_address, a.authority_target_id, a.portability, a.filed_at,
-	a.created_at, a.modified_at`
+	a.created_at, a.modified_at, a.closed_at`
 
 func lines(s string) []string {
 	if s == "" {
@@ -42,10 +42,10 @@ func scanAction(r store.Scanner) (*Action, error) {
 	var questions string
 	var company, authority sql.NullString
 	var portability int
-	var filed sql.NullTime
+	var filed, closed sql.NullTime
 	if err := r.Scan(&a.ID, &a.CampaignID, &a.Slug, &a.Kind, &a.Title, &a.Description, &questions, &a.Mandate, &a.MandateVersion,
 		&company, &a.Company.Name, &a.Company.Email, &a.Company.Address, &authority, &portability, &filed,
-		&a.CreatedAt, &a.ModifiedAt); err != nil {
+		&a.CreatedAt, &a.ModifiedAt, &closed); err != nil {
 		return nil, err
 	}
 	a.Questions = lines(questions)
@@ -54,7 +54,7 @@ func scanAction(r store.Scanner) (*Action, error) {
 		t := filed.Time.UTC()
 		a.FiledAt = &t
 	}
-	a.CreatedAt, a.ModifiedAt = a.CreatedAt.UTC(), a.ModifiedAt.UTC()
+	a.CreatedAt, a.ModifiedAt, a.ClosedAt = a.CreatedAt.UTC(), a.ModifiedAt.UTC(), store.TimePtr(closed)
 	return &a, nil
 }
 
@@ -578,6 +578,18 @@ func (s *Store) linked(ctx context.Context, token string) (string, error) {
 		return "", nil
 	}
 	return id, internal(err)
+}
+
+// CloseCampaign closes the enrolment of the campaign's legal actions
+// still open, in one transaction. Closing them again does nothing.
+func (s *Store) CloseCampaign(ctx context.Context, campaignID string) error {
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE legal_actions SET closed_at = $2, modified_at = $2 WHERE campaign_id = $1 AND closed_at IS NULL`,
+			campaignID, tx.Now); err != nil {
+			return repertoire.Internal(err)
+		}
+		return nil
+	})
 }
 
 // Draft tells a legal action of a draft campaign (participation.Drafter): its

@@ -104,7 +104,7 @@ func (h *Handler) enrol(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := s.Tactic
-	form := participation.Form{Kind: participation.Enrolment, ActionID: a.ID, Done: a.Path("enrolled"), NameRequired: true,
+	form := participation.Form{Kind: participation.Enrolment, ActionID: a.ID, Done: a.Path("enrolled"), NameRequired: true, Closed: a.Takes(),
 		Check: func(f *web.Form) (string, repertoire.Errors) {
 			ans, es := answers(a, f.Get)
 			v, err := mandate(a, f.Get("mandate"))

@@ -417,12 +417,17 @@ func (h *Handler) apiOutreach(w http.ResponseWriter, r *http.Request) {
 	h.parts.Record(w, r, h.log, participation.Record{Kind: participation.Outreach, ActionID: l.ID, Organizer: org,
 		Unauthorized: repertoire.Errorf(repertoire.EUNAUTHORIZED, "error.unauthorized"),
 		Forbidden:    repertoire.Errorf(repertoire.EFORBIDDEN, "letter.organizers_only"),
-		Closed:       func(bool) error { return nil },
-		Links:        api.Links{"osdi:advocacy_campaign": api.Link{Href: h.letterURL(l.ID)}},
-		CheckTags:    tag.CheckNames,
-		AddTags:      tag.Adder(h.Store.db, l.CommunityID),
-		Fields:       outreachFields,
-		Payload:      wr.payload(targets)})
+		Closed: func(imported bool) error {
+			if imported { // letters sent elsewhere while it was open, recorded, not mailed
+				return nil
+			}
+			return l.Takes()
+		},
+		Links:     api.Links{"osdi:advocacy_campaign": api.Link{Href: h.letterURL(l.ID)}},
+		CheckTags: tag.CheckNames,
+		AddTags:   tag.Adder(h.Store.db, l.CommunityID),
+		Fields:    outreachFields,
+		Payload:   wr.payload(targets)})
 }
 
 // outreachJSON is an outreach for its campaign's organizers.

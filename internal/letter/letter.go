@@ -72,8 +72,24 @@ type Letter struct {
 	OriginSystem string
 	Targets      []Target
 	Counts       participation.Counts
-	CreatedAt    time.Time
-	ModifiedAt   time.Time
+	// ClosedAt is when it closed with its campaign (CloseCampaign): it
+	// takes no new letter, its page keeps its counts and answers; nil
+	// while open.
+	ClosedAt   *time.Time
+	CreatedAt  time.Time
+	ModifiedAt time.Time
+}
+
+// errClosed refuses a letter to a closed letter campaign (409, naming
+// why).
+var errClosed = repertoire.Errorf(repertoire.ECONFLICT, "letter.closed")
+
+// Takes says why the letter campaign takes no new letter (nil: it does).
+func (l *Letter) Takes() error {
+	if l.ClosedAt != nil {
+		return errClosed
+	}
+	return nil
 }
 
 // Path is the letter campaign's public page.

@@ -39,18 +39,19 @@ func NewStore(db *store.DB, cat *i18n.Catalog, baseURL string, log *slog.Logger)
 }
 
 const letterColumns = `l.id, l.campaign_id, l.slug, l.title, l.description, l.subject, l.body, l.by_country, l.delivery, l.digest,
-	l.origin_system, COALESCE(l.inbound_token, ''), l.created_at, l.modified_at`
+	l.origin_system, COALESCE(l.inbound_token, ''), l.created_at, l.modified_at, l.closed_at`
 
 const letterFrom = ` FROM letter_campaigns l`
 
 func scanLetter(row store.Scanner) (*Letter, error) {
 	var l Letter
+	var closed sql.NullTime
 	err := row.Scan(&l.ID, &l.CampaignID, &l.Slug, &l.Title, &l.Description, &l.Subject, &l.Body, &l.ByCountry, &l.Delivery,
-		&l.Digest, &l.OriginSystem, &l.InboundToken, &l.CreatedAt, &l.ModifiedAt)
+		&l.Digest, &l.OriginSystem, &l.InboundToken, &l.CreatedAt, &l.ModifiedAt, &closed)
 	if err != nil {
 		return nil, err
 	}
-	l.CreatedAt, l.ModifiedAt = l.CreatedAt.UTC(), l.ModifiedAt.UTC()
+	l.CreatedAt, l.ModifiedAt, l.ClosedAt = l.CreatedAt.UTC(), l.ModifiedAt.UTC(), store.TimePtr(closed)
 	return &l, nil
 }
 
@@ -160,8 +161,25 @@ func (s *Store) CampaignTactics(ctx context.Context, campaignID string) ([]campa
 	out := make([]campaign.Tactic, len(ls))
 	for i, l := range ls {
 		out[i] = campaign.Tactic{Kind: "letter", Title: l.Title, Path: l.Path(), Summary: l.Subject, Count: l.Total()}
+		if l.ClosedAt != nil {
+			out[i].Status = "closed"
+		}
 	}
 	return out, nil
+}
+
+// CloseCampaign closes the campaign's letter campaigns still open, in one
+// transaction: they take no new letter, and the letters written before
+// (a pending one whose link is followed later included) are sent as
+// ever. Closing them again does nothing.
+func (s *Store) CloseCampaign(ctx context.Context, campaignID string) error {
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE letter_campaigns SET closed_at = $2, modified_at = $2 WHERE campaign_id = $1 AND closed_at IS NULL`,
+			campaignID, tx.Now); err != nil {
+			return repertoire.Internal(err)
+		}
+		return nil
+	})
 }
 
 // Create adds a letter campaign with its targets to a campaign.

@@ -1,6 +1,7 @@
 package letter
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -45,8 +46,23 @@ func New(db *store.DB, pages *web.Renderer, cat *i18n.Catalog, log *slog.Logger,
 			OrganizersOnly: repertoire.Errorf(repertoire.EFORBIDDEN, "letter.organizers_only")}}
 }
 
-// TacticLister offers the campaign page its letter campaigns.
-func (h *Handler) TacticLister() campaign.TacticLister { return h.Store }
+// TacticLister offers the campaign page its letter campaigns, and closes
+// those still open when the campaign is closed (campaign.TacticCloser).
+func (h *Handler) TacticLister() campaign.TacticLister { return tactics{h} }
+
+type tactics struct{ h *Handler }
+
+func (t tactics) CampaignTactics(ctx context.Context, campaignID string) ([]campaign.Tactic, error) {
+	return t.h.Store.CampaignTactics(ctx, campaignID)
+}
+
+// CloseCampaignTactics closes the campaign's open letter campaigns, then
+// forgets the pages' copies, so that the next letter is refused at once.
+func (t tactics) CloseCampaignTactics(ctx context.Context, campaignID string) error {
+	err := t.h.Store.CloseCampaign(ctx, campaignID)
+	t.h.locator.Forget()
+	return err
+}
 
 // PersonData is what letters keep about a person beyond the core's
 // participations (their letters go with those): the mails they sent to a
@@ -344,7 +360,7 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request) {
 	}
 	l := s.Tactic
 	h.parts.Take(w, r, h.pages, participation.Form{Kind: participation.Outreach, ActionID: l.ID, NameRequired: true,
-		Done: l.Path("written"),
+		Done: l.Path("written"), Closed: l.Takes(),
 		Check: func(f *web.Form) (string, repertoire.Errors) {
 			wr := Writing{Subject: f.Get("subject"), Message: f.Get("message"), Personal: f.Get("personal"),
 				Country: f.Get("country"), ReplyOK: f.Get("reply_ok") != ""}

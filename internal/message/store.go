@@ -468,8 +468,15 @@ func (s *Store) CountsOf(ctx context.Context, ms []*Message) (map[string]Counts,
 
 // erase is message's step of a person's erasure: the rows saying they
 // were written to go, a send in progress no longer names them as its
-// place, and the messages they created lose their creator.
+// place, and the messages they created lose their creator. A message
+// whose replies went to their address loses its Reply-To, and their name
+// in its sender's name is erased as the outbox erases it (EraseName), so
+// the chunks a send still has to write do not name them again (the mails
+// already written lose them in the outbox's step).
 func erase(ctx context.Context, tx *store.Tx, personID string) error {
+	if err := eraseSender(ctx, tx, personID); err != nil {
+		return err
+	}
 	for _, q := range []string{
 		`DELETE FROM message_recipients WHERE person_id = $1`,
 		// A send going on whose last chunk ended with them goes on after
@@ -484,6 +491,52 @@ func erase(ctx context.Context, tx *store.Tx, personID string) error {
 	}
 	return nil
 }
+
+// eraseSender takes the erased person out of the messages' senders: a
+// Reply-To that is their address, their name in the sender's name.
+func eraseSender(ctx context.Context, tx *store.Tx, personID string) error {
+	p, err := account.GetPerson(ctx, tx, personID)
+	if err != nil {
+		return err
+	}
+	if p.Email != "" {
+		if _, err := tx.ExecContext(ctx, `UPDATE messages SET reply_to = '' WHERE LOWER(reply_to) = $1`, strings.ToLower(p.Email)); err != nil {
+			return repertoire.Internal(err)
+		}
+	}
+	name := strings.TrimSpace(p.GivenName + " " + p.FamilyName)
+	if len(name) < 2 {
+		return nil
+	}
+	type sender struct{ id, name string }
+	var changed []sender
+	rows, err := tx.QueryContext(ctx, `SELECT id, from_name FROM messages WHERE from_name LIKE $1 ESCAPE '\'`, "%"+likeEscaper.Replace(name)+"%")
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m sender
+		if err := rows.Scan(&m.id, &m.name); err != nil {
+			return repertoire.Internal(err)
+		}
+		if erased := outbox.EraseName(m.name, name); erased != m.name {
+			changed = append(changed, sender{m.id, erased})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return repertoire.Internal(err)
+	}
+	rows.Close()
+	for _, m := range changed {
+		if _, err := tx.ExecContext(ctx, `UPDATE messages SET from_name = $1 WHERE id = $2`, m.name, m.id); err != nil {
+			return repertoire.Internal(err)
+		}
+	}
+	return nil
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // exportSections are the messages written to a person, in their export.
 func exportSections() []account.ExportSection {

@@ -280,6 +280,9 @@ func bounceToken() (secret, hash string) {
 	return secret, store.HashToken(secret)
 }
 
+// defaultName is the display name of Repertoire's own sender.
+const defaultName = "Repertoire"
+
 // DefaultFrom is the sender of every mail: a no-reply address on the host
 // Repertoire is served from.
 func DefaultFrom(baseURL string) string {
@@ -287,7 +290,7 @@ func DefaultFrom(baseURL string) string {
 	if u, err := url.Parse(baseURL); err == nil && u.Hostname() != "" {
 		host = u.Hostname()
 	}
-	return (&mail.Address{Name: "Repertoire", Address: "no-reply@" + host}).String()
+	return (&mail.Address{Name: defaultName, Address: "no-reply@" + host}).String()
 }
 
 // Email statuses of a person (email_statuses.status; a person without a

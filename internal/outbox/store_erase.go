@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"mime"
+	netmail "net/mail"
 	"slices"
 	"strings"
 
@@ -23,8 +25,11 @@ const Erased = "—"
 // (given and family names as mails write them, "Ana Martin") become Erased
 // in the mails to others still waiting or failed, subject, body and
 // attachments: a petition's delivery lists the signers who shared their
-// name. A delivered mail keeps only its subject, which names nobody but
-// its About person.
+// name. Those mails lose the Reply-To naming their address (an
+// organizer's message, a delivery they made: the mail still goes, replies
+// to the no-reply sender) and their name in the sender's display name
+// (EraseName). A delivered mail keeps only its subject, which names
+// nobody but its About person.
 //
 // Finding the mails to them costs a scan of the outbox (as the schema's
 // cascade from people already did): an index on the recipient would cost
@@ -40,6 +45,9 @@ func ErasePerson(ctx context.Context, tx *store.Tx, personID, email, name string
 		return repertoire.Internal(err)
 	}
 	if err := eraseCopy(ctx, tx, email); err != nil {
+		return err
+	}
+	if err := eraseHeaders(ctx, tx, email, strings.TrimSpace(name)); err != nil {
 		return err
 	}
 	var needles []string
@@ -68,7 +76,7 @@ func eraseCopy(ctx context.Context, tx *store.Tx, email string) error {
 	}
 	type mail struct{ id, cc string }
 	var changed []mail
-	rows, err := tx.QueryContext(ctx, `SELECT id, cc_addresses FROM outbox WHERE status IN ('pending', 'failed') AND cc_addresses LIKE $1 ESCAPE '\'`,
+	rows, err := tx.QueryContext(ctx, `SELECT id, cc_addresses FROM outbox WHERE status IN ('pending', 'failed') AND LOWER(cc_addresses) LIKE $1 ESCAPE '\'`,
 		"%"+likeEscaper.Replace(email)+"%")
 	if err != nil {
 		return repertoire.Internal(err)
@@ -100,6 +108,95 @@ func eraseCopy(ctx context.Context, tx *store.Tx, email string) error {
 		}
 	}
 	return nil
+}
+
+// eraseHeaders takes the erased person out of the headers of the mails not
+// delivered yet (a delivered mail keeps none): a Reply-To that is their
+// address is dropped, and their name in the sender's display name becomes
+// Erased (EraseName). The headers are JSON, the display name encoded by
+// RFC 2047 when it is not ASCII: the rows are picked by SQL (the address,
+// the name as it is, or an encoded word) and read in Go.
+func eraseHeaders(ctx context.Context, tx *store.Tx, email, name string) error {
+	if email == "" && len(name) < 2 {
+		return nil
+	}
+	like := func(s string) string { return "%" + likeEscaper.Replace(s) + "%" }
+	emailLike, nameLike := "", ""
+	if email != "" {
+		emailLike = like(email)
+	}
+	if len(name) > 1 { // a one-letter name would blank every sender's letter
+		nameLike = like(name)
+	}
+	type mail struct{ id, headers string }
+	var changed []mail
+	rows, err := tx.QueryContext(ctx, `SELECT id, headers FROM outbox WHERE status IN ('pending', 'failed')
+		AND (($1 <> '' AND LOWER(headers) LIKE $1 ESCAPE '\') OR ($2 <> '' AND (headers LIKE $2 ESCAPE '\' OR headers LIKE '%=?%?=%')))`,
+		emailLike, nameLike)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, raw string
+		if err := rows.Scan(&id, &raw); err != nil {
+			return repertoire.Internal(err)
+		}
+		h := map[string]string{}
+		if err := json.Unmarshal([]byte(raw), &h); err != nil {
+			return repertoire.Internal(err)
+		}
+		hit := false
+		if r, err := netmail.ParseAddress(h[headerReplyTo]); err == nil && email != "" && strings.EqualFold(r.Address, email) {
+			delete(h, headerReplyTo)
+			hit = true
+		}
+		if f, err := addressParser.Parse(h[headerFrom]); err == nil && len(name) > 1 && strings.Contains(f.Name, name) {
+			if f.Name = EraseName(f.Name, name); f.Name == "" {
+				f.Name = defaultName
+			}
+			h[headerFrom], hit = f.String(), true
+		}
+		if hit {
+			b, err := json.Marshal(h)
+			if err != nil {
+				return repertoire.Internal(err)
+			}
+			changed = append(changed, mail{id, string(b)})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return repertoire.Internal(err)
+	}
+	rows.Close()
+	for _, m := range changed {
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET headers = $1 WHERE id = $2`, m.headers, m.id); err != nil {
+			return repertoire.Internal(err)
+		}
+	}
+	return nil
+}
+
+// addressParser reads a display name encoded by RFC 2047 in any charset
+// mail.Address.String writes (UTF-8).
+var addressParser = netmail.AddressParser{WordDecoder: &mime.WordDecoder{}}
+
+// EraseName is a sender's display name without an erased person's name
+// (given and family names, "Ana Martin"): each time it appears it becomes
+// Erased, and a display name left with nothing else is "" (the sender's
+// own, Repertoire, stands then). The outbox erases names so in the mails
+// not yet delivered; a capability keeping a sender's name for mails still
+// to come (a message being sent) erases it the same way.
+func EraseName(display, name string) string {
+	name = strings.TrimSpace(name)
+	if len(name) < 2 || !strings.Contains(display, name) {
+		return display
+	}
+	display = strings.ReplaceAll(display, name, Erased)
+	if strings.Trim(display, Erased+" ,;:-–—&+/()") == "" {
+		return ""
+	}
+	return display
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

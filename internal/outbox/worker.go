@@ -349,7 +349,7 @@ func (w *Worker) compose(r row) (*Outgoing, error) {
 		// The configured sender's address; a writer's name, when the
 		// mail carries one, stays its display name.
 		from = w.From
-		if own, err := mail.ParseAddress(r.Headers[headerFrom]); err == nil && own.Name != "" && own.Name != "Repertoire" {
+		if own, err := mail.ParseAddress(r.Headers[headerFrom]); err == nil && own.Name != "" && own.Name != defaultName {
 			if conf, err := mail.ParseAddress(w.From); err == nil {
 				from = (&mail.Address{Name: own.Name, Address: conf.Address}).String()
 			}
