@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -885,25 +886,11 @@ func (s *Store) MoveSection(ctx context.Context, campaignID, sectionID string, p
 // placed at moveTo when given. Positions are unique, and both engines
 // check that row by row, so rows first go to negative positions.
 func renumber(ctx context.Context, tx *store.Tx, table, parentCol, parentID, moveID string, moveTo int) error {
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM `+table+` WHERE `+parentCol+` = $1 ORDER BY position`, parentID)
+	all, err := store.Strings(ctx, tx, `SELECT id FROM `+table+` WHERE `+parentCol+` = $1 ORDER BY position`, parentID)
 	if err != nil {
-		return repertoire.Internal(err)
+		return err
 	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return repertoire.Internal(err)
-		}
-		if id != moveID {
-			ids = append(ids, id)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return repertoire.Internal(err)
-	}
+	ids := slices.DeleteFunc(all, func(id string) bool { return id == moveID })
 	if moveID != "" {
 		i := min(max(moveTo, 1), len(ids)+1) - 1
 		ids = append(ids[:i], append([]string{moveID}, ids[i:]...)...)

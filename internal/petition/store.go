@@ -473,22 +473,9 @@ func setStatus(ctx context.Context, tx *store.Tx, id, status string) error {
 func (s *Store) CloseCampaign(ctx context.Context, campaignID string) ([]string, error) {
 	var ids []string
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		ids = ids[:0] // a retried transaction starts again
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM petitions WHERE campaign_id = $1 AND status = $2`, campaignID, StatusOpen)
-		if err != nil {
-			return repertoire.Internal(err)
-		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return repertoire.Internal(err)
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return repertoire.Internal(err)
+		var err error // a retried transaction reads them again
+		if ids, err = store.Strings(ctx, tx, `SELECT id FROM petitions WHERE campaign_id = $1 AND status = $2`, campaignID, StatusOpen); err != nil {
+			return err
 		}
 		for _, id := range ids {
 			if err := setStatus(ctx, tx, id, StatusClosed); err != nil {

@@ -141,22 +141,9 @@ func (s *Store) Close(ctx context.Context, id string) (*Pledge, error) {
 // closes those left; one that stopped collecting meanwhile (activated,
 // lapsed) is left as it is.
 func (s *Store) CloseCampaign(ctx context.Context, campaignID string) error {
-	var ids []string
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id FROM pledges WHERE campaign_id = $1 AND status = $2`, campaignID, StatusCollecting)
+	ids, err := store.Strings(ctx, s.db.Reader(), `SELECT id FROM pledges WHERE campaign_id = $1 AND status = $2`, campaignID, StatusCollecting)
 	if err != nil {
-		return repertoire.Internal(err)
-	}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return repertoire.Internal(err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return repertoire.Internal(err)
+		return err
 	}
 	for _, id := range ids {
 		if _, err := s.Close(ctx, id); err != nil && !errors.Is(err, errLocked) {
