@@ -282,7 +282,7 @@ func (h *history) limits(ctx context.Context, tx *store.Tx, batch []*record, w *
 		}
 	}
 	minute := minuteOf(tx.Now)
-	var over []string
+	var over []*record
 	for _, id := range slices.Sorted(maps.Keys(byPolicy)) {
 		recs := byPolicy[id]
 		p := recs[0].policy
@@ -300,7 +300,7 @@ func (h *history) limits(ctx context.Context, tx *store.Tx, batch []*record, w *
 			for _, rec := range recs {
 				if requests >= p.RatePerMin || used+rec.req.Items > p.ItemsPerDay {
 					rec.deny(ReasonOverLimit)
-					over = append(over, rec.req.ID)
+					over = append(over, rec)
 					continue
 				}
 				requests++
@@ -321,7 +321,7 @@ func (h *history) limits(ctx context.Context, tx *store.Tx, batch []*record, w *
 			w.used[id] = usedEntry{day: w.day, n: itemsAfter}
 		}
 	}
-	return turnBack(ctx, tx, over)
+	return turnBack(ctx, tx, tx.Now, over)
 }
 
 // toLog writes the members read under each policy who are not in the
