@@ -18,8 +18,9 @@
 // turns in phases of -phase, so each meets the same machine and the same
 // noise. It prints each tier's capacity, the achieved rate and the p50 and
 // p99 at the constant rate, the CPU time this process spent per request
-// in each tier's phases (servers and load alike; on PostgreSQL the
-// database's own is not in it), and the full and policy tiers' share of
+// in each tier's phases (servers and load alike), beside it on PostgreSQL
+// the database's backends' own (read from /proc: a server on this
+// machine; its WAL writer and checkpointer not counted), and the full and policy tiers' share of
 // the no-check capacity (the aggregate tier answers a count, not a page
 // of items: its share is given beside, not compared).
 //
