@@ -18,8 +18,9 @@
 // turns in phases of -phase, so each meets the same machine and the same
 // noise. It prints each tier's capacity, the achieved rate and the p50 and
 // p99 at the constant rate, the CPU time this process spent per request
-// in each tier's phases (servers and load alike; on PostgreSQL the
-// database's own is not in it), and the full and policy tiers' share of
+// in each tier's phases (servers and load alike), beside it on PostgreSQL
+// the database's backends' own (read from /proc: a server on this
+// machine; its WAL writer and checkpointer not counted), and the full and policy tiers' share of
 // the no-check capacity (the aggregate tier answers a count, not a page
 // of items: its share is given beside, not compared).
 //
@@ -33,6 +34,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -45,6 +47,8 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -89,6 +93,7 @@ func main() {
 	check(err)
 	defer db.Close()
 	check(db.Migrate(ctx))
+	backends.db = db
 
 	sd := seed(ctx, db, *members, *perMember, *minGroup)
 	// The planner's statistics, as autovacuum would have them on a
@@ -112,18 +117,20 @@ func main() {
 
 	run(tiers, key, *duration, *phase, *clients, 0)
 	capacity := map[string]float64{}
-	cpuPer := map[string]time.Duration{}
+	cpuPer, dbPer := map[string]time.Duration{}, map[string]time.Duration{}
 	for _, t := range tiers {
 		capacity[t.name] = t.rate()
 		cpuPer[t.name] = t.cpu / time.Duration(max(t.answered.Load(), 1))
+		dbPer[t.name] = t.dbCPU / time.Duration(max(t.answered.Load(), 1))
 		t.reset()
 	}
 	run(tiers, key, *duration, *phase, *clients, *rate)
-	fmt.Printf("\n%-9s %14s %14s %10s %10s %8s %12s\n", "tier", "capacity req/s", "at rate req/s", "p50", "p99", "errors", "CPU/req")
+	fmt.Printf("\n%-9s %14s %14s %10s %10s %8s %12s %12s\n", "tier", "capacity req/s", "at rate req/s", "p50", "p99", "errors", "CPU/req",
+		"db CPU/req")
 	for _, t := range tiers {
 		p50, p99 := t.quantiles()
-		fmt.Printf("%-9s %14.0f %14.0f %10s %10s %8d %12s\n", t.name, capacity[t.name], t.rate(), p50.Round(10*time.Microsecond),
-			p99.Round(10*time.Microsecond), t.errors.Load(), cpuPer[t.name].Round(time.Microsecond))
+		fmt.Printf("%-9s %14.0f %14.0f %10s %10s %8d %12s %12s\n", t.name, capacity[t.name], t.rate(), p50.Round(10*time.Microsecond),
+			p99.Round(10*time.Microsecond), t.errors.Load(), cpuPer[t.name].Round(time.Microsecond), dbPer[t.name].Round(time.Microsecond))
 	}
 	fmt.Printf("\nfull / none capacity: %.2f (target ≥ 0.80); policy / none: %.2f; aggregate / none: %.2f; full p99 at %.0f req/s: %s (target < 20ms)\n",
 		capacity["full"]/capacity["none"], capacity["policy"]/capacity["none"], capacity["aggregate"]/capacity["none"], *rate,
@@ -318,6 +325,7 @@ type tier struct {
 	errors   atomic.Int64
 	active   time.Duration // time its phases lasted
 	cpu      time.Duration // this process's CPU time in its phases
+	dbCPU    time.Duration // the database's backends' CPU time in its phases (PostgreSQL on this machine)
 }
 
 func (t *tier) reset() {
@@ -328,6 +336,7 @@ func (t *tier) reset() {
 	t.answered.Store(0)
 	t.active = 0
 	t.cpu = 0
+	t.dbCPU = 0
 }
 
 func (t *tier) rate() float64 { return float64(t.done.Load()) / t.active.Seconds() }
@@ -364,7 +373,7 @@ func run(tiers []*tier, key string, duration, phase time.Duration, clients int, 
 	for done := time.Duration(0); done < duration; done += phase {
 		for _, t := range tiers {
 			start := time.Now()
-			cpu0 := cpuTime()
+			cpu0, db0 := cpuTime(), backends.cpu()
 			end := start.Add(phase)
 			var wg sync.WaitGroup
 			record := func(due time.Time) {
@@ -400,8 +409,47 @@ func run(tiers []*tier, key string, duration, phase time.Duration, clients int, 
 			wg.Wait()
 			t.active += min(time.Since(start), phase)
 			t.cpu += cpuTime() - cpu0
+			t.dbCPU += backends.cpu() - db0
 		}
 	}
+}
+
+// backends are the PostgreSQL backends serving the bench's database,
+// when the server runs on this machine: their CPU time is read from
+// /proc (none on SQLite, whose work is this process's).
+var backends dbBackends
+
+type dbBackends struct{ db *store.DB }
+
+func (b dbBackends) cpu() time.Duration {
+	if b.db == nil || b.db.Dialect != store.Postgres {
+		return 0
+	}
+	rows, err := b.db.Reader().QueryContext(context.Background(), `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)
+	if err != nil {
+		return 0
+	}
+	defer rows.Close()
+	var ticks int64
+	for rows.Next() {
+		var pid int
+		if rows.Scan(&pid) != nil {
+			continue
+		}
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// The fields after the command's closing parenthesis: utime and
+		// stime are the 12th and 13th.
+		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(f) > 12 {
+			u, _ := strconv.ParseInt(f[11], 10, 64)
+			s, _ := strconv.ParseInt(f[12], 10, 64)
+			ticks += u + s
+		}
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond // USER_HZ
 }
 
 // cpuTime is the CPU time this process used so far, user and system.

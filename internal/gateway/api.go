@@ -363,7 +363,7 @@ func (h *Handler) items(w http.ResponseWriter, r *http.Request, rec *record, p *
 		if !ok {
 			i = len(rec.accesses)
 			byPerson[it.PersonID] = i
-			rec.accesses = append(rec.accesses, Access{ID: store.NewID(), RequestID: rec.req.ID, PersonID: it.PersonID, ConsumerID: c.ID,
+			rec.accesses = append(rec.accesses, Access{RequestID: rec.req.ID, PersonID: it.PersonID, ConsumerID: c.ID,
 				PolicyID: p.ID, Category: rec.req.Category})
 		}
 		a := &rec.accesses[i]

@@ -298,8 +298,7 @@ func (in *StrikeInput) normalize() error {
 // Access is one read of a member's data, as the member and organizers see
 // it.
 type Access struct {
-	ID           string
-	RequestID    string
+	RequestID    string // the request that read, or the aggregate that counted them
 	PersonID     string
 	ConsumerID   string
 	ConsumerName string

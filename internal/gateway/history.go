@@ -250,7 +250,8 @@ func (h *history) writeBatch(ctx context.Context, tx *store.Tx, batch []*record)
 	if err := h.limits(ctx, tx, batch, w); err != nil {
 		return nil, err
 	}
-	read := map[string]bool{} // policy + " " + person
+	read := map[string]bool{}    // policy + " " + person
+	sets := map[[2]string]bool{} // the aggregates' sets already counted under a policy: their members once
 	for _, rec := range batch {
 		if rec.req.Outcome != Allowed {
 			continue
@@ -258,8 +259,13 @@ func (h *history) writeBatch(ctx context.Context, tx *store.Tx, batch []*record)
 		for _, a := range rec.accesses {
 			read[a.PolicyID+" "+a.PersonID] = true
 		}
-		for _, p := range rec.counted {
-			read[rec.req.PolicyID+" "+p] = true
+		if len(rec.counted) > 0 {
+			if k := [2]string{rec.req.PolicyID, rec.req.SetID}; !sets[k] {
+				sets[k] = true
+				for _, p := range rec.counted {
+					read[rec.req.PolicyID+" "+p] = true
+				}
+			}
 		}
 	}
 	leaves, err := h.toLog(ctx, tx, read, w)
@@ -282,7 +288,7 @@ func (h *history) limits(ctx context.Context, tx *store.Tx, batch []*record, w *
 		}
 	}
 	minute := minuteOf(tx.Now)
-	var over []string
+	var over []*record
 	for _, id := range slices.Sorted(maps.Keys(byPolicy)) {
 		recs := byPolicy[id]
 		p := recs[0].policy
@@ -300,7 +306,7 @@ func (h *history) limits(ctx context.Context, tx *store.Tx, batch []*record, w *
 			for _, rec := range recs {
 				if requests >= p.RatePerMin || used+rec.req.Items > p.ItemsPerDay {
 					rec.deny(ReasonOverLimit)
-					over = append(over, rec.req.ID)
+					over = append(over, rec)
 					continue
 				}
 				requests++
@@ -321,7 +327,7 @@ func (h *history) limits(ctx context.Context, tx *store.Tx, batch []*record, w *
 			w.used[id] = usedEntry{day: w.day, n: itemsAfter}
 		}
 	}
-	return turnBack(ctx, tx, over)
+	return turnBack(ctx, tx, tx.Now, over)
 }
 
 // toLog writes the members read under each policy who are not in the

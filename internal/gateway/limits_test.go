@@ -104,6 +104,21 @@ func TestVolumeHoldsAcrossInstances(t *testing.T) {
 			if used, err := f.gw.Used(context.Background(), p.ID, time.Now()); err != nil || used != served {
 				t.Errorf("volume used %d, %v; want the %d served", used, err, served)
 			}
+			// The requests turned back over the volume left no access on
+			// the members' pages: theirs are the items served.
+			read := 0
+			for _, m := range f.members {
+				as, err := f.gw.PersonAccesses(context.Background(), m, 100)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, a := range as {
+					read += a.Items
+				}
+			}
+			if read != served {
+				t.Errorf("the members' pages list %d items read; want the %d served", read, served)
+			}
 		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,23 +47,19 @@ func insertHistory(ctx context.Context, tx *store.Tx, reqs []*Request, as []*Acc
 		routcome[i], rreason[i], rset[i], ritems[i], rmembers[i], rat[i] = r.Outcome, r.Reason, r.SetID, int32(r.Items), int32(r.People), r.At
 	}
 	m := len(as)
-	aid, areq, aperson, aconsumer, apolicy, acategory, aitemIDs := make([]string, m), make([]string, m), make([]string, m), make([]string, m),
-		make([]string, m), make([]string, m), make([]string, m)
-	aitems, aat := make([]int32, m), make([]time.Time, m)
+	aperson, aat, areq, aitemIDs, aitems := make([]string, m), make([]time.Time, m), make([]string, m), make([]string, m), make([]int32, m)
 	for i, a := range as {
-		aid[i], areq[i], aperson[i], aconsumer[i], apolicy[i], acategory[i] = a.ID, a.RequestID, a.PersonID, a.ConsumerID, a.PolicyID, a.Category
-		aitemIDs[i], aitems[i], aat[i] = strings.Join(a.ItemIDs, ","), int32(a.Items), a.At
+		aperson[i], aat[i], areq[i], aitemIDs[i], aitems[i] = a.PersonID, a.At, a.RequestID, strings.Join(a.ItemIDs, ","), int32(a.Items)
 	}
 	_, err := tx.ExecContext(ctx, `WITH r AS (
 			INSERT INTO gateway_requests (id, consumer_id, policy_id, endpoint, category, outcome, reason, items, members_read, at, set_id)
 			SELECT id, consumer_id, NULLIF(policy_id, ''), endpoint, category, outcome, reason, items, members_read, at, NULLIF(set_id, '')
 			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[],
 				$10::timestamptz[], $11::text[]) AS u (id, consumer_id, policy_id, endpoint, category, outcome, reason, items, members_read, at, set_id))
-		INSERT INTO gateway_accesses (id, request_id, person_id, consumer_id, policy_id, category, item_ids, items, at)
-		SELECT * FROM unnest($12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::int[],
-			$20::timestamptz[])`,
+		INSERT INTO gateway_accesses (person_id, at, request_id, item_ids, items)
+		SELECT * FROM unnest($12::text[], $13::timestamptz[], $14::text[], $15::text[], $16::int[])`,
 		rid, rconsumer, rpolicy, rendpoint, rcategory, routcome, rreason, ritems, rmembers, rat, rset,
-		aid, areq, aperson, aconsumer, apolicy, acategory, aitemIDs, aitems, aat)
+		aperson, aat, areq, aitemIDs, aitems)
 	return internal(err)
 }
 
@@ -83,12 +80,11 @@ func insertRequests(ctx context.Context, tx *store.Tx, reqs []*Request) error {
 }
 
 func insertAccesses(ctx context.Context, tx *store.Tx, as []*Access) error {
-	args := make([]any, 0, len(as)*9)
+	args := make([]any, 0, len(as)*5)
 	for _, a := range as {
-		args = append(args, a.ID, a.RequestID, a.PersonID, a.ConsumerID, a.PolicyID, a.Category, strings.Join(a.ItemIDs, ","), a.Items, a.At)
+		args = append(args, a.PersonID, a.At, a.RequestID, strings.Join(a.ItemIDs, ","), a.Items)
 	}
-	return insertRows(ctx, tx, `INSERT INTO gateway_accesses (id, request_id, person_id, consumer_id, policy_id, category, item_ids, items, at) VALUES `,
-		9, args)
+	return insertRows(ctx, tx, `INSERT INTO gateway_accesses (person_id, at, request_id, item_ids, items) VALUES `, 5, args)
 }
 
 // addCounts counts a batch's requests in the policy's minute and its
@@ -165,18 +161,33 @@ func internal(err error) error {
 	return nil
 }
 
-// turnBack records requests written as allowed as denied over their
-// policy's limits, and drops their accesses.
-func turnBack(ctx context.Context, tx *store.Tx, ids []string) error {
-	for start := 0; start < len(ids); start += rowsPer {
-		chunk := ids[start:min(start+rowsPer, len(ids))]
-		marks, args := store.In(chunk, 3)
+// turnBack records requests written as allowed (at, in this batch) as
+// denied over their policy's limits, and drops their accesses: found by
+// their members and time (the key's prefix), then their requests.
+func turnBack(ctx context.Context, tx *store.Tx, at time.Time, recs []*record) error {
+	for start := 0; start < len(recs); start += rowsPer {
+		chunk := recs[start:min(start+rowsPer, len(recs))]
+		var ids, people []string
+		for _, rec := range chunk {
+			ids = append(ids, rec.req.ID)
+			for _, a := range rec.accesses {
+				people = append(people, a.PersonID)
+			}
+		}
+		marks, args := store.In(ids, 3)
 		if _, err := tx.ExecContext(ctx, `UPDATE gateway_requests SET outcome = $1, reason = $2, items = 0, members_read = 0, set_id = NULL
 			WHERE id IN (`+marks+`)`, append([]any{Denied, ReasonOverLimit}, args...)...); err != nil {
 			return repertoire.Internal(err)
 		}
-		marks, args = store.In(chunk, 1)
-		if _, err := tx.ExecContext(ctx, `DELETE FROM gateway_accesses WHERE request_id IN (`+marks+`)`, args...); err != nil {
+		if len(people) == 0 {
+			continue
+		}
+		slices.Sort(people)
+		people = slices.Compact(people)
+		marks, args = store.In(ids, 2)
+		pmarks, pargs := store.In(people, 2+len(ids))
+		if _, err := tx.ExecContext(ctx, `DELETE FROM gateway_accesses WHERE at = $1 AND request_id IN (`+marks+`) AND person_id IN (`+pmarks+`)`,
+			append(append([]any{at}, args...), pargs...)...); err != nil {
 			return repertoire.Internal(err)
 		}
 	}
@@ -263,7 +274,7 @@ func (s *Store) Used(ctx context.Context, policyID string, t time.Time) (int, er
 func scanAccess(rows *sql.Rows) (Access, error) {
 	var a Access
 	var ids string
-	if err := rows.Scan(&a.ID, &a.RequestID, &a.PersonID, &a.ConsumerID, &a.ConsumerName, &a.PolicyID, &a.Category, &ids, &a.Items,
+	if err := rows.Scan(&a.RequestID, &a.PersonID, &a.ConsumerID, &a.ConsumerName, &a.PolicyID, &a.Category, &ids, &a.Items,
 		&a.Aggregate, &a.At); err != nil {
 		return a, repertoire.Internal(err)
 	}
@@ -279,10 +290,11 @@ func scanAccess(rows *sql.Rows) (Access, error) {
 // how many members).
 func (s *Store) PersonAccesses(ctx context.Context, personID string, limit int) ([]Access, error) {
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT * FROM (
-		SELECT a.id, a.request_id, a.person_id, a.consumer_id, COALESCE(c.name, '') AS consumer, a.policy_id, a.category, a.item_ids, a.items,
-			0 AS aggregate, a.at FROM gateway_accesses a LEFT JOIN gateway_consumers c ON c.id = a.consumer_id WHERE a.person_id = $1
+		SELECT a.request_id AS id, a.person_id, r.consumer_id, COALESCE(c.name, '') AS consumer, COALESCE(r.policy_id, '') AS policy_id,
+			r.category, a.item_ids, a.items, 0 AS aggregate, a.at FROM gateway_accesses a JOIN gateway_requests r ON r.id = a.request_id
+			LEFT JOIN gateway_consumers c ON c.id = r.consumer_id WHERE a.person_id = $1
 		UNION ALL
-		SELECT r.id, r.id, m.person_id, r.consumer_id, COALESCE(c.name, ''), COALESCE(r.policy_id, ''), r.category, '', 0, r.members_read, r.at
+		SELECT r.id, m.person_id, r.consumer_id, COALESCE(c.name, ''), COALESCE(r.policy_id, ''), r.category, '', 0, r.members_read, r.at
 			FROM gateway_aggregate_members m JOIN gateway_requests r ON r.set_id = m.set_id LEFT JOIN gateway_consumers c ON c.id = r.consumer_id
 			WHERE m.person_id = $1) x ORDER BY at DESC, id DESC LIMIT $2`, personID, limit)
 	if err != nil {
@@ -345,8 +357,9 @@ func erase(ctx context.Context, tx *store.Tx, personID string) error {
 // the strikes they joined.
 func exportSections() []account.ExportSection {
 	return []account.ExportSection{
-		{Name: "data_accesses", SQL: `SELECT c.name AS consumer, c.purpose, a.policy_id AS policy, a.category, a.item_ids, a.items, a.at
-			FROM gateway_accesses a LEFT JOIN gateway_consumers c ON c.id = a.consumer_id WHERE a.person_id = $1 ORDER BY a.at`},
+		{Name: "data_accesses", SQL: `SELECT c.name AS consumer, c.purpose, r.policy_id AS policy, r.category, a.item_ids, a.items, a.at
+			FROM gateway_accesses a JOIN gateway_requests r ON r.id = a.request_id LEFT JOIN gateway_consumers c ON c.id = r.consumer_id
+			WHERE a.person_id = $1 ORDER BY a.at`},
 		{Name: "data_aggregates", SQL: `SELECT c.name AS consumer, c.purpose, r.policy_id AS policy, r.category, r.members_read AS members, r.at
 			FROM gateway_aggregate_members m JOIN gateway_requests r ON r.set_id = m.set_id LEFT JOIN gateway_consumers c ON c.id = r.consumer_id
 			WHERE m.person_id = $1 ORDER BY r.at`},
