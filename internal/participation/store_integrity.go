@@ -75,15 +75,27 @@ func shadowFlag(ctx context.Context, tx *store.Tx, ids []string) ([]Signal, erro
 		}
 		return nil
 	}
-	for start := 0; start < len(ids); start += idsChunk {
-		chunk := ids[start:min(start+idsChunk, len(ids))]
+	// On PostgreSQL the ids are one array: one statement of one text
+	// whatever their number. SQLite has no arrays: lists of idsChunk.
+	step := idsChunk
+	if tx.Dialect == store.Postgres {
+		step = max(len(ids), 1)
+	}
+	for start := 0; start < len(ids); start += step {
+		chunk := ids[start:min(start+step, len(ids))]
 		args := store.Args{FlagCoordinated, tx.Now}
-		marks := make([]string, len(chunk))
-		for i, id := range chunk {
-			marks[i] = args.Add(id)
+		in := ""
+		if tx.Dialect == store.Postgres {
+			in = `= ANY(` + args.Add(chunk) + `::text[])`
+		} else {
+			marks := make([]string, len(chunk))
+			for i, id := range chunk {
+				marks[i] = args.Add(id)
+			}
+			in = `IN (` + strings.Join(marks, ",") + `)`
 		}
 		rows, err := tx.QueryContext(ctx, `UPDATE participations SET flag_reason = $1, modified_at = $2
-			WHERE flag_reason = '' AND status IN ('pending', 'confirmed', 'flagged') AND id IN (`+strings.Join(marks, ",")+`)
+			WHERE flag_reason = '' AND status IN ('pending', 'confirmed', 'flagged') AND id `+in+`
 			RETURNING id, kind, action_id, person_id, status, flag_reason, created_at`, args...)
 		if err != nil {
 			return nil, repertoire.Internal(err)
