@@ -277,6 +277,9 @@ func (h *Handler) keep(ctx context.Context, run *Run, sigs []participation.Signa
 	// held counts together); the chunks after a group's first join it.
 	run.Groups, run.Flagged = nil, 0
 	chunk := cmp.Or(h.writeChunk, writeChunk)
+	if h.writeChunk == 0 && h.db.Dialect == store.Postgres {
+		chunk = pgWriteChunk
+	}
 	for _, f := range findings {
 		fresh := f.fresh
 		for start := 0; start < len(fresh); start += chunk {
@@ -313,6 +316,11 @@ func (h *Handler) keep(ctx context.Context, run *Run, sigs []participation.Signa
 // writeChunk is how many participations one transaction of a run flags:
 // a few milliseconds of SQLite's writer.
 const writeChunk = 500
+
+// pgWriteChunk is writeChunk on PostgreSQL, which has no single writer:
+// larger transactions, fewer statements and commits for the same flags
+// (each row stays locked a fraction of a second, against a confirmation).
+const pgWriteChunk = 2000
 
 // settled marks, in the incremental run's memory, a participation there is
 // nothing to do about: in a group of another instance's run, or withdrawn
@@ -368,13 +376,13 @@ func (h *Handler) save(ctx context.Context, tx *store.Tx, f finding) (string, []
 		ids[i] = sg.ID
 	}
 	// Another run may have taken some since the readers looked.
-	known, err := memberships(ctx, tx, ids)
+	known, err := grouped(ctx, tx, ids)
 	if err != nil {
 		return "", nil, err
 	}
 	var fresh []string
 	for _, id := range ids {
-		if _, ok := known[id]; !ok {
+		if !known[id] {
 			fresh = append(fresh, id)
 		}
 	}

@@ -142,6 +142,44 @@ func memberships(ctx context.Context, q store.Queryer, ids []string) (map[string
 	return out, err
 }
 
+// grouped reads which of ids are members of a group already, in tx:
+// another instance's run may have taken some since the readers looked.
+func grouped(ctx context.Context, tx *store.Tx, ids []string) (map[string]bool, error) {
+	out := make(map[string]bool)
+	err := eachID(ctx, tx, `SELECT participation_id FROM integrity_members WHERE participation_id IN $ids`, ids, func(r store.Scanner) error {
+		var id string
+		if err := r.Scan(&id); err != nil {
+			return repertoire.Internal(err)
+		}
+		out[id] = true
+		return nil
+	})
+	return out, err
+}
+
+// eachID is store.EachByID in a run's writing transaction: on PostgreSQL
+// the ids are one array ("IN $ids" read as "= ANY($1)"), one statement
+// whatever their number.
+func eachID(ctx context.Context, tx *store.Tx, query string, ids []string, scan func(store.Scanner) error) error {
+	if tx.Dialect != store.Postgres {
+		return store.EachByID(ctx, tx, query, ids, scan)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, strings.Replace(query, "IN $ids", "= ANY($1::text[])", 1), ids)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return internalErr(rows.Err())
+}
+
 // insertGroup writes a new group.
 func insertGroup(ctx context.Context, tx *store.Tx, g *StoredGroup) error {
 	windows, _ := json.Marshal(g.Windows)
@@ -160,8 +198,19 @@ func updateGroup(ctx context.Context, tx *store.Tx, g *StoredGroup) error {
 	return internalErr(err)
 }
 
-// addMembers writes a group's new participations, fifty a statement.
+// addMembers writes a group's new participations: on PostgreSQL in one
+// statement (arrays unnested), on SQLite fifty a statement.
 func addMembers(ctx context.Context, tx *store.Tx, groupID string, ms []member) error {
+	if tx.Dialect == store.Postgres {
+		ids, people, actions := make([]string, len(ms)), make([]string, len(ms)), make([]string, len(ms))
+		for i, m := range ms {
+			ids[i], people[i], actions[i] = m.participationID, m.personID, m.actionID
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO integrity_members (participation_id, group_id, person_id, action_id, created_at)
+			SELECT m.participation_id, $1, m.person_id, m.action_id, $2 FROM unnest($3::text[], $4::text[], $5::text[])
+			AS m (participation_id, person_id, action_id) ON CONFLICT DO NOTHING`, groupID, tx.Now, ids, people, actions)
+		return internalErr(err)
+	}
 	const width, chunk = 5, 50
 	for start := 0; start < len(ms); start += chunk {
 		part := ms[start:min(start+chunk, len(ms))]
@@ -181,7 +230,7 @@ func addMembers(ctx context.Context, tx *store.Tx, groupID string, ms []member) 
 // already, through the members' person index.
 func peopleInGroup(ctx context.Context, tx *store.Tx, groupID string, people []string) (map[string]bool, error) {
 	out := map[string]bool{}
-	err := store.EachByID(ctx, tx, `SELECT group_id, person_id FROM integrity_members WHERE person_id IN $ids`, people,
+	err := eachID(ctx, tx, `SELECT group_id, person_id FROM integrity_members WHERE person_id IN $ids`, people,
 		func(r store.Scanner) error {
 			var g, p string
 			if err := r.Scan(&g, &p); err != nil {

@@ -129,9 +129,11 @@ const lateClock = time.Second
 const lateCommit = 30 * time.Second
 
 // ShadowFlag gives ids, participations in a group found by the integrity
-// review, the flag reason FlagCoordinated, in tx: those already flagged
-// keep their reason, settled ones (rejected, withdrawn) are left. It
-// returns those not settled, with their flag.
+// review, the flag reason FlagCoordinated, in tx: a row each in
+// participation_coordinated, the participation itself (status,
+// modified_at) left as it was. Those already flagged keep their reason,
+// settled ones (rejected, withdrawn) are left. It returns those not
+// settled, with their flag.
 func (s *Service) ShadowFlag(ctx context.Context, tx *store.Tx, ids []string) ([]Signal, error) {
 	return shadowFlag(ctx, tx, ids)
 }

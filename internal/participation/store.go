@@ -16,8 +16,14 @@ import (
 // store_batch.go.
 
 const participationColumns = `p.id, p.kind, p.action_id, p.person_id, p.status, p.origin_system, p.comment, p.public_name,
-	p.contact_ok, p.share_with_target, p.given_name, p.family_name, p.locality, p.country, p.lang, p.flag_reason, p.checkin,
+	p.contact_ok, p.share_with_target, p.given_name, p.family_name, p.locality, p.country, p.lang, ` + flagReason + `, p.checkin,
 	p.created_at, p.confirmed_at, p.withdrawn_at, p.modified_at, p.payload, p.log_salt`
+
+// flagReason is the flag reason of the participation p: its own, or else
+// FlagCoordinated when the integrity review shadow-flagged it (a row in
+// participation_coordinated, a primary-key probe).
+const flagReason = `CASE WHEN p.flag_reason = '' AND EXISTS (SELECT 1 FROM participation_coordinated c
+	WHERE c.participation_id = p.id) THEN '` + FlagCoordinated + `' ELSE p.flag_reason END`
 
 func scanParticipation(row interface{ Scan(...any) error }, extra ...any) (*Participation, error) {
 	var p Participation
@@ -176,18 +182,32 @@ func participationsAfter(ctx context.Context, q store.Queryer, actionID string, 
 		args = append(args, st)
 	}
 	where := `p.action_id = $1 AND p.status IN (` + marks(2, len(list.statuses)) + `)`
-	if list.flagged {
-		where += ` AND p.flag_reason <> ''` // participations_review, a partial index
-	}
+	// after is the page's start, written on the columns given: a row
+	// value, one seek in the index read, where the OR form read every
+	// earlier row again for each page.
+	after := func(createdAt, id string) string { return "" }
 	if key != nil {
 		args = append(args, key.createdAt, key.id)
 		a, b := "$"+itoa(len(args)-1), "$"+itoa(len(args))
-		// A row value: one seek in participations_action_order, where the
-		// OR form read every earlier row again for each page.
-		where += ` AND (p.created_at, p.id) > (` + a + `, ` + b + `)`
+		after = func(createdAt, id string) string {
+			return ` AND (` + createdAt + `, ` + id + `) > (` + a + `, ` + b + `)`
+		}
 	}
-	return participants(ctx, q, `SELECT `+participationColumns+` FROM participations p WHERE `+where+
-		` ORDER BY p.created_at, p.id LIMIT `+itoa(n), args...)
+	if !list.flagged { // participations_action_order
+		return participants(ctx, q, `SELECT `+participationColumns+` FROM participations p WHERE `+where+
+			after("p.created_at", "p.id")+` ORDER BY p.created_at, p.id LIMIT `+itoa(n), args...)
+	}
+	// Those flagged with a reason of their own (participations_review, a
+	// partial index) and those the integrity review shadow-flagged
+	// (participation_coordinated_order), each read in order up to n,
+	// merged.
+	own := `SELECT ` + participationColumns + ` FROM participations p WHERE ` + where + ` AND p.flag_reason <> ''` +
+		after("p.created_at", "p.id") + ` ORDER BY p.created_at, p.id LIMIT ` + itoa(n)
+	shadow := `SELECT ` + participationColumns + ` FROM participation_coordinated c JOIN participations p ON p.id = c.participation_id
+		WHERE c.action_id = $1 AND ` + where + ` AND p.flag_reason = ''` + after("c.created_at", "c.participation_id") +
+		` ORDER BY c.created_at, c.participation_id LIMIT ` + itoa(n)
+	return participants(ctx, q, `SELECT * FROM (`+own+`) own UNION ALL SELECT * FROM (`+shadow+`) shadow
+		ORDER BY created_at, id LIMIT `+itoa(n), args...)
 }
 
 func participants(ctx context.Context, q store.Queryer, query string, args ...any) ([]Participant, error) {
@@ -248,13 +268,26 @@ func reject(ctx context.Context, tx *store.Tx, ids []string) error {
 func repend(ctx context.Context, tx *store.Tx, id, hash string) error {
 	_, err := tx.ExecContext(ctx, `UPDATE participations SET status = 'pending', token_hash = $2, flag_reason = '', modified_at = $3
 		WHERE id = $1`, id, hash, tx.Now)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	return unflag(ctx, tx, id)
+}
+
+// unflag takes the integrity review's shadow flag off a participation
+// accepted on review.
+func unflag(ctx context.Context, tx *store.Tx, id string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM participation_coordinated WHERE participation_id = $1`, id)
 	return internalErr(err)
 }
 
 // clearFlag accepts on review a participation confirmed while flagged.
 func clearFlag(ctx context.Context, tx *store.Tx, id string) error {
 	_, err := tx.ExecContext(ctx, `UPDATE participations SET flag_reason = '', modified_at = $2 WHERE id = $1`, id, tx.Now)
-	return internalErr(err)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	return unflag(ctx, tx, id)
 }
 
 // setLink keeps the hash of a participation's first link (nil: none; its

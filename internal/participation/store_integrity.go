@@ -34,7 +34,7 @@ func signals(ctx context.Context, r store.Queryer, q SignalQuery) ([]Signal, err
 	if q.Actions != nil {
 		where = append(where, q.Actions("p.action_id", args.Add))
 	}
-	rows, err := r.QueryContext(ctx, `SELECT p.id, p.kind, p.action_id, p.person_id, p.status, p.flag_reason, p.created_at,
+	rows, err := r.QueryContext(ctx, `SELECT p.id, p.kind, p.action_id, p.person_id, p.status, `+flagReason+`, p.created_at,
 		p.ip, p.email_domain, p.ua_family FROM participations p WHERE `+strings.Join(where, " AND ")+` ORDER BY p.created_at, p.id`, args...)
 	if err != nil {
 		return nil, repertoire.Internal(err)
@@ -56,71 +56,78 @@ func signals(ctx context.Context, r store.Queryer, q SignalQuery) ([]Signal, err
 }
 
 // shadowFlag flags ids as coordinated where they carry no flag yet and are
-// not settled, then reads those not settled among them. The rows it flags
-// come back from the UPDATE itself; only the others (flagged before, or
-// settled) are read again.
+// not settled (a row each in participation_coordinated: the participation
+// itself is left as it is), then reads those not settled among them.
 func shadowFlag(ctx context.Context, tx *store.Tx, ids []string) ([]Signal, error) {
+	if err := eachIn(ctx, tx, `INSERT INTO participation_coordinated (participation_id, action_id, created_at)
+		SELECT p.id, p.action_id, p.created_at FROM participations p
+		WHERE p.flag_reason = '' AND p.status IN ('pending', 'confirmed', 'flagged') AND p.id IN $ids
+		ON CONFLICT DO NOTHING`, ids, nil); err != nil {
+		return nil, err
+	}
 	var out []Signal
-	got := make(map[string]bool, len(ids))
-	scan := func(r store.Scanner) error {
+	err := eachIn(ctx, tx, `SELECT p.id, p.kind, p.action_id, p.person_id, p.status, `+flagReason+`, p.created_at
+		FROM participations p WHERE p.id IN $ids`, ids, func(r store.Scanner) error {
 		var sg Signal
 		var kind string
 		if err := r.Scan(&sg.ID, &kind, &sg.ActionID, &sg.PersonID, &sg.Status, &sg.FlagReason, &sg.CreatedAt); err != nil {
 			return repertoire.Internal(err)
 		}
-		got[sg.ID] = true
 		if sg.Status == StatusPending || sg.Status == StatusConfirmed || sg.Status == StatusFlagged {
-			sg.Kind = Kind(kind)
+			sg.Kind, sg.CreatedAt = Kind(kind), sg.CreatedAt.UTC()
 			out = append(out, sg)
 		}
 		return nil
-	}
-	for start := 0; start < len(ids); start += idsChunk {
-		chunk := ids[start:min(start+idsChunk, len(ids))]
-		args := store.Args{FlagCoordinated, tx.Now}
-		marks := make([]string, len(chunk))
-		for i, id := range chunk {
-			marks[i] = args.Add(id)
-		}
-		rows, err := tx.QueryContext(ctx, `UPDATE participations SET flag_reason = $1, modified_at = $2
-			WHERE flag_reason = '' AND status IN ('pending', 'confirmed', 'flagged') AND id IN (`+strings.Join(marks, ",")+`)
-			RETURNING id, kind, action_id, person_id, status, flag_reason, created_at`, args...)
-		if err != nil {
-			return nil, repertoire.Internal(err)
-		}
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				rows.Close()
-				return nil, err
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, repertoire.Internal(err)
-		}
-	}
-	var rest []string
-	for _, id := range ids {
-		if !got[id] {
-			rest = append(rest, id)
-		}
-	}
-	err := store.EachByID(ctx, tx, `SELECT id, kind, action_id, person_id, status, flag_reason, created_at FROM participations
-		WHERE id IN $ids`, rest, scan)
+	})
 	return out, err
 }
 
 // clearCoordinated takes the coordinated flag off ids.
 func clearCoordinated(ctx context.Context, tx *store.Tx, ids []string) error {
-	for start := 0; start < len(ids); start += idsChunk {
-		chunk := ids[start:min(start+idsChunk, len(ids))]
-		args := store.Args{FlagCoordinated, tx.Now}
-		marks := make([]string, len(chunk))
-		for i, id := range chunk {
-			marks[i] = args.Add(id)
+	return eachIn(ctx, tx, `DELETE FROM participation_coordinated WHERE participation_id IN $ids`, ids, nil)
+}
+
+// eachIn runs a statement over ids ("IN $ids"), scanning its rows with
+// scan when not nil: on PostgreSQL once, the ids one array ("= ANY($1)"),
+// a statement of one text whatever their number; on SQLite, which has no
+// arrays, a list of idsChunk at a time.
+func eachIn(ctx context.Context, tx *store.Tx, query string, ids []string, scan func(store.Scanner) error) error {
+	step := idsChunk
+	if tx.Dialect == store.Postgres {
+		step = max(len(ids), 1)
+	}
+	for start := 0; start < len(ids); start += step {
+		chunk := ids[start:min(start+step, len(ids))]
+		var args store.Args
+		in := ""
+		if tx.Dialect == store.Postgres {
+			in = `= ANY(` + args.Add(chunk) + `::text[])`
+		} else {
+			m := make([]string, len(chunk))
+			for i, id := range chunk {
+				m[i] = args.Add(id)
+			}
+			in = `IN (` + strings.Join(m, ",") + `)`
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE participations SET flag_reason = '', modified_at = $2
-			WHERE flag_reason = $1 AND id IN (`+strings.Join(marks, ",")+`)`, args...); err != nil {
+		q := strings.Replace(query, "IN $ids", in, 1)
+		if scan == nil {
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				return repertoire.Internal(err)
+			}
+			continue
+		}
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return repertoire.Internal(err)
+		}
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return repertoire.Internal(err)
 		}
 	}
@@ -147,8 +154,8 @@ func withFlag(ctx context.Context, tx *store.Tx, ids []string) ([]*Participation
 // signalsByID reads the signals of ids.
 func signalsByID(ctx context.Context, q store.Queryer, ids []string) (map[string]Signal, error) {
 	out := make(map[string]Signal, len(ids))
-	err := store.EachByID(ctx, q, `SELECT id, kind, action_id, person_id, status, flag_reason, created_at, ip, email_domain, ua_family
-		FROM participations WHERE id IN $ids`, ids, func(r store.Scanner) error {
+	err := store.EachByID(ctx, q, `SELECT p.id, p.kind, p.action_id, p.person_id, p.status, `+flagReason+`, p.created_at, p.ip,
+		p.email_domain, p.ua_family FROM participations p WHERE p.id IN $ids`, ids, func(r store.Scanner) error {
 		var sg Signal
 		var kind string
 		var ip sql.NullString
