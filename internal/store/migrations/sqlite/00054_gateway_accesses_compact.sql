@@ -6,7 +6,7 @@
 -- no id of its own. Erased with the member by the gateway's step of the
 -- erasure (no cascade from people: its check locked the member's row in
 -- every batch of the access history).
-CREATE TABLE gateway_accesses_compact (
+CREATE TABLE gateway_accesses_new (
     person_id  TEXT NOT NULL,
     at         TIMESTAMP NOT NULL,
     request_id TEXT NOT NULL REFERENCES gateway_requests (id) ON DELETE CASCADE,
@@ -14,13 +14,13 @@ CREATE TABLE gateway_accesses_compact (
     item_ids   TEXT NOT NULL,
     PRIMARY KEY (person_id, at, request_id)
 );
-INSERT INTO gateway_accesses_compact (person_id, at, request_id, items, item_ids)
+INSERT INTO gateway_accesses_new (person_id, at, request_id, items, item_ids)
     SELECT person_id, at, request_id, items, item_ids FROM gateway_accesses;
 DROP TABLE gateway_accesses;
-ALTER TABLE gateway_accesses_compact RENAME TO gateway_accesses;
+ALTER TABLE gateway_accesses_new RENAME TO gateway_accesses;
 
 -- +goose Down
-CREATE TABLE gateway_accesses_wide (
+CREATE TABLE gateway_accesses_new (
     id          TEXT PRIMARY KEY,
     request_id  TEXT NOT NULL REFERENCES gateway_requests (id) ON DELETE CASCADE,
     person_id   TEXT NOT NULL REFERENCES people (id) ON DELETE CASCADE,
@@ -31,10 +31,10 @@ CREATE TABLE gateway_accesses_wide (
     items       INTEGER NOT NULL,
     at          TIMESTAMP NOT NULL
 );
-INSERT INTO gateway_accesses_wide (id, request_id, person_id, consumer_id, policy_id, category, item_ids, items, at)
+INSERT INTO gateway_accesses_new (id, request_id, person_id, consumer_id, policy_id, category, item_ids, items, at)
     SELECT a.request_id || ':' || a.person_id, a.request_id, a.person_id, r.consumer_id, COALESCE(r.policy_id, ''), r.category, a.item_ids,
         a.items, a.at
     FROM gateway_accesses a JOIN gateway_requests r ON r.id = a.request_id JOIN people p ON p.id = a.person_id;
 DROP TABLE gateway_accesses;
-ALTER TABLE gateway_accesses_wide RENAME TO gateway_accesses;
+ALTER TABLE gateway_accesses_new RENAME TO gateway_accesses;
 CREATE INDEX gateway_accesses_person ON gateway_accesses (person_id, at);
