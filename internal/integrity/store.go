@@ -146,7 +146,7 @@ func memberships(ctx context.Context, q store.Queryer, ids []string) (map[string
 // another instance's run may have taken some since the readers looked.
 func grouped(ctx context.Context, tx *store.Tx, ids []string) (map[string]bool, error) {
 	out := make(map[string]bool)
-	err := eachID(ctx, tx, `SELECT participation_id FROM integrity_members WHERE participation_id IN $ids`, ids, func(r store.Scanner) error {
+	err := store.EachIn(ctx, tx, `SELECT participation_id FROM integrity_members WHERE participation_id IN $ids`, ids, func(r store.Scanner) error {
 		var id string
 		if err := r.Scan(&id); err != nil {
 			return repertoire.Internal(err)
@@ -155,29 +155,6 @@ func grouped(ctx context.Context, tx *store.Tx, ids []string) (map[string]bool, 
 		return nil
 	})
 	return out, err
-}
-
-// eachID is store.EachByID in a run's writing transaction: on PostgreSQL
-// the ids are one array ("IN $ids" read as "= ANY($1)"), one statement
-// whatever their number.
-func eachID(ctx context.Context, tx *store.Tx, query string, ids []string, scan func(store.Scanner) error) error {
-	if tx.Dialect != store.Postgres {
-		return store.EachByID(ctx, tx, query, ids, scan)
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	rows, err := tx.QueryContext(ctx, strings.Replace(query, "IN $ids", "= ANY($1::text[])", 1), ids)
-	if err != nil {
-		return repertoire.Internal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := scan(rows); err != nil {
-			return err
-		}
-	}
-	return internalErr(rows.Err())
 }
 
 // insertGroup writes a new group.
@@ -230,7 +207,7 @@ func addMembers(ctx context.Context, tx *store.Tx, groupID string, ms []member) 
 // already, through the members' person index.
 func peopleInGroup(ctx context.Context, tx *store.Tx, groupID string, people []string) (map[string]bool, error) {
 	out := map[string]bool{}
-	err := eachID(ctx, tx, `SELECT group_id, person_id FROM integrity_members WHERE person_id IN $ids`, people,
+	err := store.EachIn(ctx, tx, `SELECT group_id, person_id FROM integrity_members WHERE person_id IN $ids`, people,
 		func(r store.Scanner) error {
 			var g, p string
 			if err := r.Scan(&g, &p); err != nil {

@@ -59,14 +59,14 @@ func signals(ctx context.Context, r store.Queryer, q SignalQuery) ([]Signal, err
 // not settled (a row each in participation_coordinated: the participation
 // itself is left as it is), then reads those not settled among them.
 func shadowFlag(ctx context.Context, tx *store.Tx, ids []string) ([]Signal, error) {
-	if err := eachIn(ctx, tx, `INSERT INTO participation_coordinated (participation_id, action_id, created_at)
+	if err := store.EachIn(ctx, tx, `INSERT INTO participation_coordinated (participation_id, action_id, created_at)
 		SELECT p.id, p.action_id, p.created_at FROM participations p
 		WHERE p.flag_reason = '' AND p.status IN ('pending', 'confirmed', 'flagged') AND p.id IN $ids
 		ON CONFLICT DO NOTHING`, ids, nil); err != nil {
 		return nil, err
 	}
 	var out []Signal
-	err := eachIn(ctx, tx, `SELECT p.id, p.kind, p.action_id, p.person_id, p.status, `+flagReason+`, p.created_at
+	err := store.EachIn(ctx, tx, `SELECT p.id, p.kind, p.action_id, p.person_id, p.status, `+flagReason+`, p.created_at
 		FROM participations p WHERE p.id IN $ids`, ids, func(r store.Scanner) error {
 		var sg Signal
 		var kind string
@@ -84,54 +84,7 @@ func shadowFlag(ctx context.Context, tx *store.Tx, ids []string) ([]Signal, erro
 
 // clearCoordinated takes the coordinated flag off ids.
 func clearCoordinated(ctx context.Context, tx *store.Tx, ids []string) error {
-	return eachIn(ctx, tx, `DELETE FROM participation_coordinated WHERE participation_id IN $ids`, ids, nil)
-}
-
-// eachIn runs a statement over ids ("IN $ids"), scanning its rows with
-// scan when not nil: on PostgreSQL once, the ids one array ("= ANY($1)"),
-// a statement of one text whatever their number; on SQLite, which has no
-// arrays, a list of idsChunk at a time.
-func eachIn(ctx context.Context, tx *store.Tx, query string, ids []string, scan func(store.Scanner) error) error {
-	step := idsChunk
-	if tx.Dialect == store.Postgres {
-		step = max(len(ids), 1)
-	}
-	for start := 0; start < len(ids); start += step {
-		chunk := ids[start:min(start+step, len(ids))]
-		var args store.Args
-		in := ""
-		if tx.Dialect == store.Postgres {
-			in = `= ANY(` + args.Add(chunk) + `::text[])`
-		} else {
-			m := make([]string, len(chunk))
-			for i, id := range chunk {
-				m[i] = args.Add(id)
-			}
-			in = `IN (` + strings.Join(m, ",") + `)`
-		}
-		q := strings.Replace(query, "IN $ids", in, 1)
-		if scan == nil {
-			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-				return repertoire.Internal(err)
-			}
-			continue
-		}
-		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
-			return repertoire.Internal(err)
-		}
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				rows.Close()
-				return err
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return repertoire.Internal(err)
-		}
-	}
-	return nil
+	return store.EachIn(ctx, tx, `DELETE FROM participation_coordinated WHERE participation_id IN $ids`, ids, nil)
 }
 
 // withFlag reads those of ids that carry a flag and are not settled: a

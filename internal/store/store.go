@@ -550,20 +550,53 @@ func EachByID(ctx context.Context, q Queryer, query string, ids []string, scan f
 			args[i] = id
 		}
 		b.WriteByte(')')
-		rows, err := q.QueryContext(ctx, strings.Replace(query, "$ids", b.String(), 1), args...)
+		if err := eachRow(ctx, q, strings.Replace(query, "$ids", b.String(), 1), args, scan); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EachIn is EachByID in a writing transaction, for a statement that may
+// change rows (scan nil: nothing read back): on PostgreSQL the ids are
+// one array ("IN $ids" read as "= ANY($1)"), one statement of one text
+// whatever their number; SQLite, which has no arrays, takes them a chunk
+// at a time. The integrity review's runs write thousands at once.
+func EachIn(ctx context.Context, tx *Tx, query string, ids []string, scan func(Scanner) error) error {
+	if !strings.Contains(query, "IN $ids") {
+		return repertoire.Internal(errors.New("store: EachIn query without IN $ids"))
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if tx.Dialect == Postgres {
+		return eachRow(ctx, tx, strings.Replace(query, "IN $ids", "= ANY($1::text[])", 1), []any{ids}, scan)
+	}
+	return EachByID(ctx, tx, query, ids, scan)
+}
+
+// eachRow runs query and scan on each of its rows; with scan nil it only
+// executes it.
+func eachRow(ctx context.Context, q Queryer, query string, args []any, scan func(Scanner) error) error {
+	if scan == nil {
+		_, err := q.ExecContext(ctx, query, args...)
 		if err != nil {
 			return repertoire.Internal(err)
 		}
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				rows.Close()
-				return repertoire.AsError(err)
-			}
+		return nil
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return repertoire.AsError(err)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return repertoire.Internal(err)
-		}
+	}
+	if err := rows.Err(); err != nil {
+		return repertoire.Internal(err)
 	}
 	return nil
 }
