@@ -372,8 +372,11 @@ func once(url, key string) int {
 func run(tiers []*tier, key string, duration, phase time.Duration, clients int, rate float64) {
 	for done := time.Duration(0); done < duration; done += phase {
 		for _, t := range tiers {
-			start := time.Now()
+			// The CPU times are read before the phase starts: reading the
+			// backends' is a query and a file each, which must not delay
+			// the first requests due (their latency counts from then).
 			cpu0, db0 := cpuTime(), backends.cpu()
+			start := time.Now()
 			end := start.Add(phase)
 			var wg sync.WaitGroup
 			record := func(due time.Time) {
