@@ -510,7 +510,7 @@ func eraseSender(ctx context.Context, tx *store.Tx, personID string) error {
 	}
 	type sender struct{ id, name string }
 	var changed []sender
-	rows, err := tx.QueryContext(ctx, `SELECT id, from_name FROM messages WHERE from_name LIKE $1 ESCAPE '\'`, "%"+likeEscaper.Replace(name)+"%")
+	rows, err := tx.QueryContext(ctx, `SELECT id, from_name FROM messages WHERE from_name LIKE $1 ESCAPE '\'`, "%"+store.EscapeLike(name)+"%")
 	if err != nil {
 		return repertoire.Internal(err)
 	}
@@ -535,8 +535,6 @@ func eraseSender(ctx context.Context, tx *store.Tx, personID string) error {
 	}
 	return nil
 }
-
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // exportSections are the messages written to a person, in their export.
 func exportSections() []account.ExportSection {

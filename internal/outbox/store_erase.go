@@ -60,7 +60,7 @@ func ErasePerson(ctx context.Context, tx *store.Tx, personID, email, name string
 		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET subject = REPLACE(subject, $1, $2), body_text = REPLACE(body_text, $1, $2),
 			body_html = REPLACE(body_html, $1, $2)
 			WHERE status IN ('pending', 'failed') AND (subject LIKE $3 ESCAPE '\' OR body_text LIKE $3 ESCAPE '\' OR body_html LIKE $3 ESCAPE '\')`,
-			n, Erased, "%"+likeEscaper.Replace(n)+"%"); err != nil {
+			n, Erased, "%"+store.EscapeLike(n)+"%"); err != nil {
 			return repertoire.Internal(err)
 		}
 	}
@@ -77,7 +77,7 @@ func eraseCopy(ctx context.Context, tx *store.Tx, email string) error {
 	type mail struct{ id, cc string }
 	var changed []mail
 	rows, err := tx.QueryContext(ctx, `SELECT id, cc_addresses FROM outbox WHERE status IN ('pending', 'failed') AND LOWER(cc_addresses) LIKE $1 ESCAPE '\'`,
-		"%"+likeEscaper.Replace(email)+"%")
+		"%"+store.EscapeLike(email)+"%")
 	if err != nil {
 		return repertoire.Internal(err)
 	}
@@ -120,7 +120,7 @@ func eraseHeaders(ctx context.Context, tx *store.Tx, email, name string) error {
 	if email == "" && len(name) < 2 {
 		return nil
 	}
-	like := func(s string) string { return "%" + likeEscaper.Replace(s) + "%" }
+	like := func(s string) string { return "%" + store.EscapeLike(s) + "%" }
 	emailLike, nameLike := "", ""
 	if email != "" {
 		emailLike = like(email)
@@ -198,8 +198,6 @@ func EraseName(display, name string) string {
 	}
 	return display
 }
-
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // eraseInAttachments replaces the needles in the attachments of the mails
 // waiting or failed (base64 in the row, so SQL cannot look inside): a

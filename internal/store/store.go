@@ -650,3 +650,11 @@ func (a *Args) Add(v any) string {
 	*a = append(*a, v)
 	return "$" + strconv.Itoa(len(*a))
 }
+
+// likeEscaper escapes LIKE's wildcards and its escape character.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// EscapeLike is s with LIKE's wildcards escaped, for a pattern written
+// with ESCAPE '\' (a searched text, an address or a name found anywhere
+// in a column).
+func EscapeLike(s string) string { return likeEscaper.Replace(s) }

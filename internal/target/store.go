@@ -115,7 +115,7 @@ func (s *Store) Find(ctx context.Context, q Query) ([]*Target, int, error) {
 		conds = append(conds, "community_id = "+arg(q.CommunityID))
 	}
 	if t := strings.ToLower(strings.TrimSpace(q.Text)); t != "" {
-		conds = append(conds, "search_text LIKE "+arg("%"+escapeLike(t)+"%")+" ESCAPE '\\'")
+		conds = append(conds, "search_text LIKE "+arg("%"+store.EscapeLike(t)+"%")+" ESCAPE '\\'")
 	}
 	if q.Kind != "" {
 		conds = append(conds, "kind = "+arg(q.Kind))
@@ -124,7 +124,7 @@ func (s *Store) Find(ctx context.Context, q Query) ([]*Target, int, error) {
 		conds = append(conds, "role = "+arg(q.Role))
 	}
 	if q.Country != "" {
-		conds = append(conds, "countries LIKE "+arg("% "+escapeLike(strings.ToUpper(q.Country))+" %")+" ESCAPE '\\'")
+		conds = append(conds, "countries LIKE "+arg("% "+store.EscapeLike(strings.ToUpper(q.Country))+" %")+" ESCAPE '\\'")
 	}
 	if q.Name != "" {
 		conds = append(conds, "name = "+arg(q.Name))
@@ -239,11 +239,6 @@ func (s *Store) SetLeadAuthority(ctx context.Context, id, ref string) (*Target, 
 		return nil, store.NotFound(err, "target.not_found")
 	}
 	return t, nil
-}
-
-// escapeLike escapes LIKE's wildcards in a searched text.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // Create adds an organizer's target to a community ("" for a global one,
