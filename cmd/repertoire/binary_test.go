@@ -133,6 +133,43 @@ func started(t *testing.T, bin string, stderr io.Writer, args ...string) *exec.C
 	return nil
 }
 
+// TestSIGTERMClosesSilentConnections: a connection a client opened and
+// never sent a request on (a pooled spare) does not hold the drain: the
+// server exits cleanly well before its drain deadline. (Requests sent
+// during a drain are TestSIGTERMDrainsUnderLoad's.)
+func TestSIGTERMClosesSilentConnections(t *testing.T) {
+	bin := binary(t)
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "repertoire.db")
+	addr := freeAddr(t)
+	var logged lockedBuffer
+	srv := started(t, bin, &logged, "--db", dsn, "--addr", addr, "--mail-dir", t.TempDir(), "--drain-timeout", "4s")
+	silent, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	time.Sleep(300 * time.Millisecond) // accepted before the listener closes
+	start := time.Now()
+	srv.Process.Signal(syscall.SIGTERM)
+	exited := make(chan error, 1)
+	go func() { exited <- srv.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("the server exited with %v\n%s", err, logged.String())
+		}
+		if took := time.Since(start); took > 3*time.Second {
+			t.Errorf("the drain took %v for one silent connection", took)
+		}
+	case <-time.After(30 * time.Second):
+		srv.Process.Kill()
+		t.Fatalf("the server did not exit after SIGTERM\n%s", logged.String())
+	}
+	if strings.Contains(logged.String(), "deadline passed") {
+		t.Errorf("the drain ended on its deadline:\n%s", logged.String())
+	}
+}
+
 // TestSIGTERMDrainsUnderLoad starts the real binary, signs from many
 // clients, sends SIGTERM in the middle and keeps signing while it shuts
 // down: the server exits cleanly within its drain deadline, and after a

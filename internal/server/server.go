@@ -590,6 +590,8 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+	fresh := newFreshConns()
+	srv.ConnState = fresh.track
 	workerDone := make(chan struct{})
 	wctx, stopWorker := context.WithCancel(context.Background())
 	go func() { s.Worker.Run(wctx); close(workerDone) }()
@@ -635,7 +637,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	s.Log.Info("shutting down: finishing the requests in flight", "deadline", drain.String())
 	sctx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
-	err := srv.Shutdown(sctx)
+	err := shutdown(sctx, srv, fresh)
 	if err != nil {
 		s.Log.Error("shutdown deadline passed with requests in flight", "err", err)
 	}
