@@ -48,6 +48,8 @@ type actionJSON struct {
 	Portability    bool        `json:"portability"`
 	TotalEnrolled  int         `json:"total_enrolments"`
 	Status         *statusJSON `json:"status"`
+	Enrolment      string      `json:"enrolment_status"`      // open, or closed with its campaign
+	ClosedDate     string      `json:"closed_date,omitempty"` // when its enrolment closed
 	CreatedDate    string      `json:"created_date"`
 	ModifiedDate   string      `json:"modified_date"`
 	BrowserURL     string      `json:"browser_url"`
@@ -62,7 +64,7 @@ func (h *Handler) actionDoc(a *Action) actionJSON {
 	doc := actionJSON{Identifiers: api.Identifiers(a.ID), ID: a.ID, Slug: a.Slug, Kind: a.Kind, Title: a.Title, Description: a.Description,
 		Campaign: a.CampaignID, Questions: append([]string{}, a.Questions...), Mandate: a.Mandate, MandateVersion: a.MandateVersion,
 		Company:   companyJSON{Target: a.Company.TargetID, Name: a.Company.Name, Email: a.Company.Email, Address: a.Company.Address},
-		Authority: a.AuthorityID, Portability: a.Portability, TotalEnrolled: a.Counts.Total(),
+		Authority: a.AuthorityID, Portability: a.Portability, TotalEnrolled: a.Counts.Total(), Enrolment: "open",
 		CreatedDate: api.Time(a.CreatedAt), ModifiedDate: api.Time(a.ModifiedAt), BrowserURL: h.baseURL + a.Path(),
 		Links: api.Links{
 			"self":                               api.Link{Href: h.actionURL(a.ID)},
@@ -70,6 +72,9 @@ func (h *Handler) actionDoc(a *Action) actionJSON {
 			"repertoire:enrolments":              api.Link{Href: h.actionURL(a.ID, "enrolments")},
 			"repertoire:record_enrolment_helper": api.Link{Href: h.actionURL(a.ID, "enrolments")},
 		}}
+	if a.ClosedAt != nil {
+		doc.Enrolment, doc.ClosedDate = "closed", api.Time(*a.ClosedAt)
+	}
 	if a.Requests() {
 		s := a.Status
 		doc.Status = &statusJSON{Requests: s.Requests, InTime: s.InTime, Late: s.Late, Incomplete: s.Incomplete, Overdue: s.Overdue, Waiting: s.Waiting}

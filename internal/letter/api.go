@@ -50,6 +50,8 @@ type letterJSON struct {
 	ByCountry       bool           `json:"by_country"`
 	Digest          bool           `json:"digest"`
 	TotalOutreaches int            `json:"total_outreaches"`
+	Status          string         `json:"status"`                // open, or closed with its campaign
+	ClosedDate      string         `json:"closed_date,omitempty"` // when it closed
 	CreatedDate     string         `json:"created_date"`
 	ModifiedDate    string         `json:"modified_date"`
 	BrowserURL      string         `json:"browser_url"`
@@ -81,13 +83,16 @@ func (h *Handler) letterDoc(l *Letter) letterJSON {
 	doc := letterJSON{Identifiers: api.Identifiers(l.ID), ID: l.ID, OriginSystem: origin, Slug: l.Slug, Title: l.Title,
 		Description: l.Description, Campaign: l.CampaignID, Templates: []templateJSON{{Subject: l.Subject, Message: l.Body}},
 		Targets: []targetJSON{}, Type: osdiType[l.Delivery], ByCountry: l.ByCountry, Digest: l.Digest, TotalOutreaches: l.Total(),
-		CreatedDate: api.Time(l.CreatedAt), ModifiedDate: api.Time(l.ModifiedAt), BrowserURL: h.baseURL + l.Path(),
+		Status: "open", CreatedDate: api.Time(l.CreatedAt), ModifiedDate: api.Time(l.ModifiedAt), BrowserURL: h.baseURL + l.Path(),
 		Links: api.Links{
 			"self":                        api.Link{Href: h.letterURL(l.ID)},
 			"osdi:outreaches":             api.Link{Href: h.letterURL(l.ID, "outreaches")},
 			"osdi:record_outreach_helper": api.Link{Href: h.letterURL(l.ID, "outreaches")},
 			"repertoire:campaign":         api.Link{Href: api.URL(h.baseURL, api.Prefix+"/campaigns", l.CampaignID)},
 		}}
+	if l.ClosedAt != nil {
+		doc.Status, doc.ClosedDate = "closed", api.Time(*l.ClosedAt)
+	}
 	for _, t := range l.Targets {
 		doc.Targets = append(doc.Targets, targetJSON{ID: t.ID, Name: t.Name, Title: t.Title, Email: t.Email, Country: t.Country,
 			PostalAddress: t.PostalAddress, WebForm: t.WebForm, TotalOutreaches: t.Outreaches})
@@ -108,7 +113,7 @@ var letterFields = api.Known{
 	"slug": nil, "campaign": nil, "by_country": nil, "digest": nil,
 	// accepted and ignored
 	"identifiers": nil, "id": nil, "name": nil, "summary": nil, "created_date": nil, "modified_date": nil, "browser_url": nil,
-	"featured_image_url": nil, "administrative_url": nil, "total_outreaches": nil, "_links": nil, "_embedded": nil,
+	"status": nil, "closed_date": nil, "featured_image_url": nil, "administrative_url": nil, "total_outreaches": nil, "_links": nil, "_embedded": nil,
 	"action_network:hidden": nil, "action_network:sponsor": nil,
 }
 

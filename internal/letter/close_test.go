@@ -27,8 +27,22 @@ func TestALetterCampaignClosesWithItsCampaign(t *testing.T) {
 		app.Mail.Wait(t, "chairman@ftc.example", "The like button tracks us")
 		late := f.write(t, l, "bob@example.org", "Bob", nil) // confirmed after the closing
 
+		var doc map[string]any
+		if app.API(t, "GET", "/api/v1/advocacy_campaigns/"+l.ID, "", nil, &doc); doc["status"] != "open" || doc["closed_date"] != nil {
+			t.Errorf("the open letter campaign's document: status %v, closed_date %v", doc["status"], doc["closed_date"])
+		}
 		if st := app.API(t, "PATCH", "/api/v1/campaigns/"+f.campaign, f.org, map[string]any{"status": "closed"}, nil); st != http.StatusOK {
 			t.Fatalf("close the campaign: %d", st)
+		}
+		doc = nil
+		app.API(t, "GET", "/api/v1/advocacy_campaigns/"+l.ID, "", nil, &doc)
+		if closed, _ := doc["closed_date"].(string); doc["status"] != "closed" || closed == "" {
+			t.Errorf("the closed letter campaign's document: status %v, closed_date %v", doc["status"], doc["closed_date"])
+		}
+		// A client sending back what it read (status and closed_date are read only) is answered as before.
+		if st := app.API(t, "PUT", "/api/v1/advocacy_campaigns/"+l.ID, f.org, map[string]any{"title": doc["title"], "status": "open",
+			"closed_date": doc["closed_date"]}, nil); st != http.StatusOK {
+			t.Errorf("PUT with the read-only status and closed_date: %d", st)
 		}
 
 		for lang, want := range map[string][]string{
