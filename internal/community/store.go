@@ -18,9 +18,15 @@ import (
 
 // Store holds communities and memberships.
 type Store struct {
-	db   *store.DB
-	mail *mailer // membership mails; nil sends none
+	db       *store.DB
+	mail     *mailer   // membership mails; nil sends none
+	Removers []Remover // other capabilities' steps of a community's deletion (server wires them)
 }
+
+// Remover is a capability's step of a community's deletion, run in its
+// transaction before the community's row goes: the rows of its tables
+// that no cascade from communities reaches.
+type Remover func(ctx context.Context, tx *store.Tx, communityID string) error
 
 // NewStore returns the community store (the demo and other capabilities
 // use it without the pages).
@@ -151,6 +157,11 @@ func (s *Store) Delete(ctx context.Context, actorID, communityID string) error {
 		}
 		if err := require(ctx, tx, communityID, actorID, RoleOwner); err != nil {
 			return err
+		}
+		for _, remove := range s.Removers {
+			if err := remove(ctx, tx, communityID); err != nil {
+				return err
+			}
 		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM communities WHERE id = $1`, communityID)
 		return internal(err)

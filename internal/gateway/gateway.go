@@ -408,6 +408,9 @@ func (h *Handler) PersonData() account.PersonData {
 	return account.PersonData{Export: exportSections(), Erase: erase}
 }
 
+// CommunityRemover is the gateway's step of a community's deletion.
+func (h *Handler) CommunityRemover() community.Remover { return removeCommunity }
+
 // CommunityLinks puts the gateway on the community page.
 func (h *Handler) CommunityLinks() []community.PageLink {
 	return []community.PageLink{{Path: "gateway", Label: "gateway.title"}}

@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"repertoire/internal/account"
+	"repertoire/internal/community"
 	"repertoire/internal/gateway"
 	"repertoire/internal/store"
 	"repertoire/internal/testkit"
@@ -303,4 +305,69 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	if !strings.Contains(string(b), "items") {
 		t.Error("no items path")
 	}
+}
+
+// Deleting a community deletes its consumers' access history with it: the
+// accesses name their request without a foreign key (migration 57), so
+// the gateway's step of the deletion removes them; another community's
+// history stays whole.
+func TestDeletingACommunityDeletesItsAccessHistory(t *testing.T) {
+	testkit.Apps(t, func(t *testing.T, app *testkit.App) {
+		ctx := context.Background()
+		f := setup(t, app, 2)
+		f.adopt(t, posts(gateway.LevelItem))
+		var got items
+		eventually(t, "the adopted policy in force", func() bool {
+			st, _ := get(t, app, "/gateway/v1/items?category=posts&limit=100", f.key, &got)
+			return st == 200 && len(got.Items) == 4
+		})
+		// Another community's consumer, with a request and an access.
+		other, err := community.NewStore(f.db).Create(ctx, f.org, community.Input{Name: "Drivers union", Slug: "drivers"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lab, err := f.gw.CreateConsumer(ctx, other.ID, gateway.ConsumerInput{Name: "Other Lab", Purpose: "Study", Licence: "CC0", Contact: "o@example.edu"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.db.Write(ctx, func(tx *store.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO gateway_requests (id, consumer_id, endpoint, outcome, at) VALUES ('elsewhere', $1, 'items', 'allowed', $2)`,
+				lab.ID, tx.Now); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO gateway_accesses (person_id, at, request_id, items, item_ids) VALUES ($1, $2, 'elsewhere', 1, 'i1')`,
+				f.members[0], tx.Now)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		count := func(q string) int {
+			t.Helper()
+			var n int
+			if err := f.db.Reader().QueryRowContext(ctx, q).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := count(`SELECT COUNT(*) FROM gateway_accesses WHERE request_id <> 'elsewhere'`); n != 2 {
+			t.Fatalf("%d accesses recorded, want one per member read", n)
+		}
+
+		token, err := account.CreateToken(ctx, f.db, "olga@example.org", "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := app.API(t, "DELETE", "/api/v1/communities/"+f.community.ID, token, nil, nil); st != http.StatusNoContent {
+			t.Fatalf("delete the community: %d", st)
+		}
+		if n := count(`SELECT COUNT(*) FROM gateway_accesses WHERE request_id <> 'elsewhere'`); n != 0 {
+			t.Errorf("%d accesses of the deleted community's consumer remain", n)
+		}
+		if n := count(`SELECT COUNT(*) FROM gateway_requests WHERE id <> 'elsewhere'`); n != 0 {
+			t.Errorf("%d requests of the deleted community's consumer remain", n)
+		}
+		if n := count(`SELECT COUNT(*) FROM gateway_accesses a JOIN gateway_requests r ON r.id = a.request_id WHERE r.id = 'elsewhere'`); n != 1 {
+			t.Errorf("the other community's access: %d rows, want 1", n)
+		}
+	})
 }

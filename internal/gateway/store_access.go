@@ -352,6 +352,19 @@ func erase(ctx context.Context, tx *store.Tx, personID string) error {
 	return nil
 }
 
+// removeCommunity is the gateway's step of a community's deletion: the
+// accesses of its consumers' requests, which name their request without a
+// foreign key (migration 57); the requests, consumers and policies go by
+// their cascade from the community.
+func removeCommunity(ctx context.Context, tx *store.Tx, communityID string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM gateway_accesses WHERE request_id IN (SELECT r.id FROM gateway_requests r
+		JOIN gateway_consumers c ON c.id = r.consumer_id WHERE c.community_id = $1)`, communityID)
+	if err != nil {
+		return repertoire.Internal(err)
+	}
+	return nil
+}
+
 // exportSections are a member's part of the gateway in their data export:
 // every access to their data, the aggregates they were counted in, and
 // the strikes they joined.

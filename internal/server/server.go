@@ -282,6 +282,9 @@ func New(cfg Config, db *store.DB, log *slog.Logger) (*Server, error) {
 		if o, ok := c.(linksCommunity); ok {
 			communities.Links = append(communities.Links, o.CommunityLinks()...)
 		}
+		if o, ok := c.(removesWithCommunity); ok {
+			communities.Store.Removers = append(communities.Store.Removers, o.CommunityRemover())
+		}
 		if o, ok := c.(listsEvents); ok {
 			communities.Events = o.EventLister()
 		}
@@ -442,6 +445,10 @@ type addsToDashboard interface {
 
 type linksCommunity interface {
 	CommunityLinks() []community.PageLink
+}
+
+type removesWithCommunity interface {
+	CommunityRemover() community.Remover
 }
 
 // crossOrigin refuses state-changing browser requests from other sites

@@ -18,6 +18,7 @@ import (
 // member's data over to its narrow row (member, time, request, items)
 // whose consumer, policy and category are its request's, and its down
 // step back to the wide row, on both engines; up again, the same rows.
+// Version 57 drops the check of its request, and gives it back.
 func TestGatewayAccessesMigration(t *testing.T) {
 	dsns := map[string]func(testing.TB) string{
 		"sqlite": func(tb testing.TB) string { return "sqlite:" + filepath.Join(tb.TempDir(), "accesses.db") },
@@ -139,6 +140,31 @@ func TestGatewayAccessesMigration(t *testing.T) {
 			}
 			if got := accesses(); !slices.Equal(got, want[:2]) {
 				t.Errorf("up again: %q, want %q", got, want[:2])
+			}
+
+			// Version 57: an access names its request without a check (the
+			// gateway deletes accesses itself); down to 56 the check is back,
+			// and an access without its request does not outlive the step.
+			orphan := `INSERT INTO gateway_accesses (person_id, at, request_id, item_ids, items) VALUES ('pa', $1, 'gone', 'i6', 1)`
+			write(orphan)
+			if err := store.MigrateDownTo(ctx, db, 56); err != nil {
+				t.Fatal(err)
+			}
+			var orphans int
+			if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM gateway_accesses WHERE request_id = 'gone'`).Scan(&orphans); err != nil || orphans != 0 {
+				t.Errorf("down to 56: %d accesses of no request (%v)", orphans, err)
+			}
+			if got := accesses(); !slices.Equal(got, want[:2]) {
+				t.Errorf("down to 56: %q, want %q", got, want[:2])
+			}
+			if err := db.Write(ctx, func(tx *store.Tx) error { _, err := tx.ExecContext(ctx, orphan, at); return err }); err == nil {
+				t.Error("at 56, an access of no request was written")
+			}
+			if err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := accesses(); !slices.Equal(got, want[:2]) {
+				t.Errorf("up to 57: %q, want %q", got, want[:2])
 			}
 		})
 	}
