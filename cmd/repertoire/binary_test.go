@@ -133,6 +133,23 @@ func started(t *testing.T, bin string, stderr io.Writer, args ...string) *exec.C
 	return nil
 }
 
+// exitsCleanly waits for the server sent SIGTERM to exit, with status 0,
+// for at most a minute.
+func exitsCleanly(t *testing.T, srv *exec.Cmd, logged *lockedBuffer) {
+	t.Helper()
+	exited := make(chan error, 1)
+	go func() { exited <- srv.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("the server exited with %v after SIGTERM\n%s", err, logged.String())
+		}
+	case <-time.After(60 * time.Second):
+		srv.Process.Kill()
+		t.Fatalf("the server did not exit after SIGTERM\n%s", logged.String())
+	}
+}
+
 // TestSIGTERMClosesSilentConnections: a connection a client opened and
 // never sent a request on (a pooled spare) does not hold the drain: the
 // server exits cleanly well before its drain deadline. (Requests sent
@@ -151,19 +168,9 @@ func TestSIGTERMClosesSilentConnections(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // accepted before the listener closes
 	start := time.Now()
 	srv.Process.Signal(syscall.SIGTERM)
-	exited := make(chan error, 1)
-	go func() { exited <- srv.Wait() }()
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Errorf("the server exited with %v\n%s", err, logged.String())
-		}
-		if took := time.Since(start); took > 3*time.Second {
-			t.Errorf("the drain took %v for one silent connection", took)
-		}
-	case <-time.After(30 * time.Second):
-		srv.Process.Kill()
-		t.Fatalf("the server did not exit after SIGTERM\n%s", logged.String())
+	exitsCleanly(t, srv, &logged)
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("the drain took %v for one silent connection", took)
 	}
 	if strings.Contains(logged.String(), "deadline passed") {
 		t.Errorf("the drain ended on its deadline:\n%s", logged.String())
@@ -262,17 +269,7 @@ func TestSIGTERMDrainsUnderLoad(t *testing.T) {
 					}
 				}()
 			}
-			exited := make(chan error, 1)
-			go func() { exited <- srv.Wait() }()
-			select {
-			case err := <-exited:
-				if err != nil {
-					t.Errorf("the server exited with %v after SIGTERM\n%s", err, logged.String())
-				}
-			case <-time.After(60 * time.Second):
-				srv.Process.Kill()
-				t.Fatalf("the server did not exit after SIGTERM\n%s", logged.String())
-			}
+			exitsCleanly(t, srv, &logged)
 			once.Do(func() { close(stop) })
 			wg.Wait()
 			if !strings.Contains(logged.String(), "shutting down") {
