@@ -28,7 +28,7 @@ func TestALegalActionsEnrolmentClosesWithItsCampaign(t *testing.T) {
 
 		var read map[string]any
 		if app.API(t, "GET", "/api/v1/legal_actions/"+f.action.ID, "", nil, &read); read["enrolment_status"] != "open" || read["closed_date"] != nil {
-			t.Errorf("the open legal action's readument: enrolment_status %v, closed_date %v", read["enrolment_status"], read["closed_date"])
+			t.Errorf("the open legal action's document: enrolment_status %v, closed_date %v", read["enrolment_status"], read["closed_date"])
 		}
 		if st := app.API(t, "PATCH", "/api/v1/campaigns/"+f.campaign, f.org, map[string]any{"status": "closed"}, nil); st != http.StatusOK {
 			t.Fatalf("close the campaign: %d", st)
@@ -36,7 +36,7 @@ func TestALegalActionsEnrolmentClosesWithItsCampaign(t *testing.T) {
 		read = nil
 		app.API(t, "GET", "/api/v1/legal_actions/"+f.action.ID, "", nil, &read)
 		if closed, _ := read["closed_date"].(string); read["enrolment_status"] != "closed" || closed == "" {
-			t.Errorf("the closed legal action's readument: enrolment_status %v, closed_date %v", read["enrolment_status"], read["closed_date"])
+			t.Errorf("the closed legal action's document: enrolment_status %v, closed_date %v", read["enrolment_status"], read["closed_date"])
 		}
 
 		for lang, want := range map[string][]string{

@@ -8,10 +8,11 @@ import (
 	"time"
 )
 
-// freshGrace is how long, once the drain has begun, a connection may stay
-// open without a request before it is closed. On loopback or a load
-// balancer a request's first bytes arrive within milliseconds of the
-// connection; one silent for a second is a client's spare.
+// freshGrace is how long after it was accepted a connection may stay
+// without a request once the drain has begun; past it, it is closed. On
+// loopback or behind a load balancer a request's first bytes arrive
+// within milliseconds of the connection; one silent for a second is a
+// client's spare.
 const freshGrace = time.Second
 
 // freshConns are the connections accepted whose first request has not
