@@ -169,7 +169,8 @@ func TestPledgeDraftsThroughTheAPI(t *testing.T) {
 
 		// Edits after publication are kept in its history, as the page's
 		// edit keeps them, and read in the request's language.
-		deadline := time.Now().Add(60 * time.Hour).UTC()
+		// A day earlier than pledgeBody's: another day at any hour.
+		deadline := time.Now().Add(24 * time.Hour).UTC()
 		if st := app.API(t, "PUT", "/api/v1/pledges/"+id, f.org, map[string]any{"threshold": 20, "deadline": rfc(deadline)}, &d); st != 200 {
 			t.Fatalf("edit: %d", st)
 		}
