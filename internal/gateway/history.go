@@ -276,10 +276,11 @@ func (h *history) writeBatch(ctx context.Context, tx *store.Tx, batch []*record)
 }
 
 // limits counts each policy's requests in the current minute and items
-// today in the rows every instance shares (locked, in policy order, until
-// the batch commits), and turns back the requests that went over
-// (over_limit): the rate and the volume hold across instances. Counting
-// first and deciding after keeps the common case at one statement a row.
+// today in its row of counts every instance shares (locked, in policy
+// order, until the batch commits), and turns back the requests that went
+// over (over_limit): the rate and the volume hold across instances.
+// Counting first and deciding after keeps the common case at one
+// statement a policy.
 func (h *history) limits(ctx context.Context, tx *store.Tx, batch []*record, w *written) error {
 	byPolicy := map[string][]*record{}
 	for _, rec := range batch {
@@ -300,11 +301,12 @@ func (h *history) limits(ctx context.Context, tx *store.Tx, batch []*record, w *
 		if err != nil {
 			return err
 		}
-		if requestsAfter > p.RatePerMin || itemsAfter > p.ItemsPerDay {
+		// A request serving no items is never over the volume.
+		if requestsAfter > p.RatePerMin || (items > 0 && itemsAfter > p.ItemsPerDay) {
 			// Over: the batch's requests in their order, as many as fit.
 			requests, used := requestsAfter-len(recs), itemsAfter-items
 			for _, rec := range recs {
-				if requests >= p.RatePerMin || used+rec.req.Items > p.ItemsPerDay {
+				if requests >= p.RatePerMin || (rec.req.Items > 0 && used+rec.req.Items > p.ItemsPerDay) {
 					rec.deny(ReasonOverLimit)
 					over = append(over, rec)
 					continue
@@ -312,20 +314,13 @@ func (h *history) limits(ctx context.Context, tx *store.Tx, batch []*record, w *
 				requests++
 				used += rec.req.Items
 			}
-			if err := setRate(ctx, tx, id, requests); err != nil {
+			if err := setCounts(ctx, tx, id, requests, used); err != nil {
 				return err
-			}
-			if items > 0 {
-				if err := setUsage(ctx, tx, id, w.day, used); err != nil {
-					return err
-				}
 			}
 			requestsAfter, itemsAfter = requests, used
 		}
 		w.rates[id] = rateSeen{minute: minute, n: requestsAfter}
-		if items > 0 {
-			w.used[id] = usedEntry{day: w.day, n: itemsAfter}
-		}
+		w.used[id] = usedEntry{day: w.day, n: itemsAfter}
 	}
 	return turnBack(ctx, tx, tx.Now, over)
 }

@@ -88,69 +88,29 @@ func insertAccesses(ctx context.Context, tx *store.Tx, as []*Access) error {
 }
 
 // addCounts counts a batch's requests in the policy's minute and its
-// items (when any) on day, as addRate and addUsage, and returns the
-// counts after. On PostgreSQL it is one statement, a round trip less per
-// batch: every writer runs the same one, which takes the rate's row
-// before the usage's (its scalar subqueries in order), so two batches of
-// one policy never lock them in opposite orders.
+// items on day, in the policy's one row of counts (a new minute or day
+// starts from the batch's), and returns the counts after. The row stays
+// locked until tx commits (PostgreSQL), so every instance's writers count
+// in turn.
 func addCounts(ctx context.Context, tx *store.Tx, policyID, minute string, requests int, day string, items int) (int, int, error) {
-	if tx.Dialect != store.Postgres {
-		r, err := addRate(ctx, tx, policyID, minute, requests)
-		if err != nil || items == 0 {
-			return r, 0, err
-		}
-		u, err := addUsage(ctx, tx, policyID, day, items)
-		return r, u, err
-	}
 	var r, u int
-	err := tx.QueryRowContext(ctx, `WITH r AS (
-			INSERT INTO gateway_rate (policy_id, minute, requests) VALUES ($1::text, $2::text, $3::int)
-			ON CONFLICT (policy_id) DO UPDATE SET requests = CASE WHEN gateway_rate.minute = excluded.minute
-			THEN gateway_rate.requests + excluded.requests ELSE excluded.requests END, minute = excluded.minute RETURNING requests),
-		u AS (
-			INSERT INTO gateway_usage (policy_id, day, items) SELECT $1::text, $4::text, $5::int WHERE $5::int > 0
-			ON CONFLICT (policy_id, day) DO UPDATE SET items = gateway_usage.items + excluded.items RETURNING items)
-		SELECT (SELECT requests FROM r), COALESCE((SELECT items FROM u), 0)`, policyID, minute, requests, day, items).Scan(&r, &u)
+	err := tx.QueryRowContext(ctx, `INSERT INTO gateway_counts (policy_id, minute, requests, day, items) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (policy_id) DO UPDATE SET
+			requests = CASE WHEN gateway_counts.minute = excluded.minute THEN gateway_counts.requests + excluded.requests ELSE excluded.requests END,
+			minute = excluded.minute,
+			items = CASE WHEN gateway_counts.day = excluded.day THEN gateway_counts.items + excluded.items ELSE excluded.items END,
+			day = excluded.day
+		RETURNING requests, items`, policyID, minute, requests, day, items).Scan(&r, &u)
 	if err != nil {
 		return 0, 0, repertoire.Internal(err)
 	}
 	return r, u, nil
 }
 
-// addRate counts requests more in the policy's minute (a new minute
-// starts from them) and returns its count; the row stays locked until tx
-// commits (PostgreSQL), so every instance's writers count in turn.
-func addRate(ctx context.Context, tx *store.Tx, policyID, minute string, requests int) (int, error) {
-	var n int
-	err := tx.QueryRowContext(ctx, `INSERT INTO gateway_rate (policy_id, minute, requests) VALUES ($1, $2, $3)
-		ON CONFLICT (policy_id) DO UPDATE SET requests = CASE WHEN gateway_rate.minute = excluded.minute
-		THEN gateway_rate.requests + excluded.requests ELSE excluded.requests END, minute = excluded.minute RETURNING requests`,
-		policyID, minute, requests).Scan(&n)
-	if err != nil {
-		return 0, repertoire.Internal(err)
-	}
-	return n, nil
-}
-
-func setRate(ctx context.Context, tx *store.Tx, policyID string, requests int) error {
-	_, err := tx.ExecContext(ctx, `UPDATE gateway_rate SET requests = $2 WHERE policy_id = $1`, policyID, requests)
-	return internal(err)
-}
-
-// addUsage counts items more served under the policy on day and returns
-// the day's count, the row locked as addRate's.
-func addUsage(ctx context.Context, tx *store.Tx, policyID, day string, items int) (int, error) {
-	var n int
-	err := tx.QueryRowContext(ctx, `INSERT INTO gateway_usage (policy_id, day, items) VALUES ($1, $2, $3)
-		ON CONFLICT (policy_id, day) DO UPDATE SET items = gateway_usage.items + excluded.items RETURNING items`, policyID, day, items).Scan(&n)
-	if err != nil {
-		return 0, repertoire.Internal(err)
-	}
-	return n, nil
-}
-
-func setUsage(ctx context.Context, tx *store.Tx, policyID, day string, items int) error {
-	_, err := tx.ExecContext(ctx, `UPDATE gateway_usage SET items = $3 WHERE policy_id = $1 AND day = $2`, policyID, day, items)
+// setCounts sets the policy's counts of this minute and day, to what its
+// limits let through.
+func setCounts(ctx context.Context, tx *store.Tx, policyID string, requests, items int) error {
+	_, err := tx.ExecContext(ctx, `UPDATE gateway_counts SET requests = $2, items = $3 WHERE policy_id = $1`, policyID, requests, items)
 	return internal(err)
 }
 
@@ -263,7 +223,7 @@ func aggregateSet(ctx context.Context, tx *store.Tx, hash string, ids []string) 
 // Used is how many items a policy served on the day of t.
 func (s *Store) Used(ctx context.Context, policyID string, t time.Time) (int, error) {
 	var n int
-	err := s.db.Reader().QueryRowContext(ctx, `SELECT items FROM gateway_usage WHERE policy_id = $1 AND day = $2`,
+	err := s.db.Reader().QueryRowContext(ctx, `SELECT items FROM gateway_counts WHERE policy_id = $1 AND day = $2`,
 		policyID, t.UTC().Format(time.DateOnly)).Scan(&n)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, repertoire.Internal(err)
