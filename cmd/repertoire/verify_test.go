@@ -34,10 +34,7 @@ import (
 // checks. Then it tampers with the database: verify catches a changed
 // count and a changed root.
 func TestVerifyAcrossSIGKILL(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "repertoire")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := binary(t) // the one the package's tests share
 	for engine, dsn := range storetest.DSNs(t) {
 		t.Run(engine, func(t *testing.T) {
 			ctx := context.Background()

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 
@@ -63,6 +65,30 @@ func (db *DB) SchemaVersion(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	return p.GetDBVersion(ctx)
+}
+
+// MigrationsDigest is a digest of the migrations of dialect d this binary
+// carries, names and contents: two binaries with the same digest migrate a
+// database to the same schema. The test helpers name the migrated
+// database they copy with it (storetest).
+func MigrationsDigest(d Dialect) (string, error) {
+	h := sha256.New()
+	err := fs.WalkDir(migrations, "migrations/"+string(d), func(path string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := migrations.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s %d\n", path, len(b))
+		h.Write(b)
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func (db *DB) migrations() (*goose.Provider, error) {

@@ -55,15 +55,29 @@ func DSNs(t *testing.T) map[string]string {
 	return out
 }
 
-// OpenSQLite opens and migrates a new SQLite database in a temp dir.
+// OpenSQLite opens a new SQLite database in a temp dir, migrated: a copy
+// of the database this binary's migrations made once (sqliteTemplate),
+// which Migrate then finds up to date.
 func OpenSQLite(tb testing.TB) *store.DB {
 	tb.Helper()
-	return MustOpen(tb, "sqlite:"+filepath.Join(tb.TempDir(), "repertoire.db"))
+	path := filepath.Join(tb.TempDir(), "repertoire.db")
+	if tmpl := sqliteTemplate(tb); tmpl != "" {
+		if err := copyFile(tmpl, path); err != nil {
+			tb.Fatalf("copy the migrated SQLite template: %v", err)
+		}
+	}
+	return MustOpen(tb, "sqlite:"+path)
 }
 
-// OpenPostgres opens and migrates a new schema on the test server.
+// OpenPostgres opens a new migrated database on the test server: a copy
+// of the database this binary's migrations made once (postgresTemplate),
+// which Migrate then finds up to date. Where the server refuses to make
+// databases, a new schema migrated from scratch.
 func OpenPostgres(tb testing.TB) *store.DB {
 	tb.Helper()
+	if tmpl := postgresTemplate(tb); tmpl != "" {
+		return MustOpen(tb, postgresCopy(tb, tmpl))
+	}
 	return MustOpen(tb, PostgresDSN(tb))
 }
 
