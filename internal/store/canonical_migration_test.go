@@ -14,25 +14,15 @@ import (
 func TestCanonicalAddressMigration(t *testing.T) {
 	atVersion(t, 13, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		err := db.Write(ctx, func(tx *store.Tx) error {
-			for _, q := range []string{
-				`INSERT INTO people (id, email, created_at, modified_at) VALUES ('pe1', 'jdoe@gmail.com', $1, $1),
-					('pe2', 'j.doe+news@googlemail.com', $1, $1), ('pe3', 'x.y+t@proton.me', $1, $1),
-					('pe4', 'a+x@example.org', $1, $1), ('pe5', 'a@example.org', $1, $1)`,
-				`INSERT INTO participations (id, kind, action_id, person_id, status, created_at, modified_at) VALUES
-					('p1', 'signature', 'A', 'pe1', 'confirmed', $1, $1), ('p2', 'signature', 'A', 'pe2', 'confirmed', $1, $1),
-					('p3', 'signature', 'B', 'pe2', 'pending', $1, $1), ('p4', 'signature', 'A', 'pe3', 'pending', $1, $1),
-					('p5', 'signature', 'A', 'pe4', 'pending', $1, $1), ('p6', 'signature', 'A', 'pe5', 'pending', $1, $1)`,
-			} {
-				if _, err := tx.ExecContext(ctx, q, tx.Now); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		writeAt(t, db, store.Now(),
+			`INSERT INTO people (id, email, created_at, modified_at) VALUES ('pe1', 'jdoe@gmail.com', $1, $1),
+				('pe2', 'j.doe+news@googlemail.com', $1, $1), ('pe3', 'x.y+t@proton.me', $1, $1),
+				('pe4', 'a+x@example.org', $1, $1), ('pe5', 'a@example.org', $1, $1)`,
+			`INSERT INTO participations (id, kind, action_id, person_id, status, created_at, modified_at) VALUES
+				('p1', 'signature', 'A', 'pe1', 'confirmed', $1, $1), ('p2', 'signature', 'A', 'pe2', 'confirmed', $1, $1),
+				('p3', 'signature', 'B', 'pe2', 'pending', $1, $1), ('p4', 'signature', 'A', 'pe3', 'pending', $1, $1),
+				('p5', 'signature', 'A', 'pe4', 'pending', $1, $1), ('p6', 'signature', 'A', 'pe5', 'pending', $1, $1)`,
+		)
 		if err := db.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -52,7 +42,7 @@ func TestCanonicalAddressMigration(t *testing.T) {
 				t.Errorf("%s: canonical %q, want %q", id, got, want)
 			}
 		}
-		err = db.Write(ctx, func(tx *store.Tx) error {
+		err := db.Write(ctx, func(tx *store.Tx) error {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO people (id, email, created_at, modified_at)
 				VALUES ('pe6', 'x.y+other@proton.me', $1, $1)`, tx.Now); err != nil {
 				return err

@@ -13,25 +13,15 @@ import (
 func TestEmailStatusesMigration(t *testing.T) {
 	atVersion(t, 11, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		err := db.Write(ctx, func(tx *store.Tx) error {
-			for _, q := range []string{
-				`INSERT INTO people (id, email, email_status, created_at, modified_at) VALUES ('pe1', 'a@example.org', 'subscribed', $1, $1)`,
-				`INSERT INTO people (id, email, email_status, created_at, modified_at) VALUES ('pe2', 'b@example.org', 'unsubscribed', $1, $1)`,
-				`INSERT INTO people (id, email, email_status, created_at, modified_at) VALUES ('pe3', 'c@example.org', 'bouncing', $1, $1)`,
-				`INSERT INTO accounts (person_id, created_at) VALUES ('pe2', $1)`,
-				`INSERT INTO sessions (token_hash, person_id, created_at, expires_at) VALUES ('s', 'pe2', $1, $1)`,
-				`INSERT INTO mail_tokens (token_hash, person_id, purpose, created_at, expires_at) VALUES ('u', 'pe1', 'unsubscribe', $1, $1)`,
-				`INSERT INTO mail_tokens (token_hash, person_id, purpose, created_at, expires_at) VALUES ('c', 'pe1', 'confirm', $1, $1)`,
-			} {
-				if _, err := tx.ExecContext(ctx, q, tx.Now); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		writeAt(t, db, store.Now(),
+			`INSERT INTO people (id, email, email_status, created_at, modified_at) VALUES ('pe1', 'a@example.org', 'subscribed', $1, $1)`,
+			`INSERT INTO people (id, email, email_status, created_at, modified_at) VALUES ('pe2', 'b@example.org', 'unsubscribed', $1, $1)`,
+			`INSERT INTO people (id, email, email_status, created_at, modified_at) VALUES ('pe3', 'c@example.org', 'bouncing', $1, $1)`,
+			`INSERT INTO accounts (person_id, created_at) VALUES ('pe2', $1)`,
+			`INSERT INTO sessions (token_hash, person_id, created_at, expires_at) VALUES ('s', 'pe2', $1, $1)`,
+			`INSERT INTO mail_tokens (token_hash, person_id, purpose, created_at, expires_at) VALUES ('u', 'pe1', 'unsubscribe', $1, $1)`,
+			`INSERT INTO mail_tokens (token_hash, person_id, purpose, created_at, expires_at) VALUES ('c', 'pe1', 'confirm', $1, $1)`,
+		)
 		if err := db.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +48,7 @@ func TestEmailStatusesMigration(t *testing.T) {
 			}
 		}
 		// The status follows its person out.
-		err = db.Write(ctx, func(tx *store.Tx) error {
+		err := db.Write(ctx, func(tx *store.Tx) error {
 			_, err := tx.ExecContext(ctx, `DELETE FROM people WHERE id = 'pe2'`)
 			return err
 		})
