@@ -22,9 +22,16 @@ import (
 // transaction, and none is answered before it commits.
 const maxBatch = 500
 
-var (
-	lingerFor   = 500 * time.Microsecond
-	lingerBelow = 64
+// How long a busy writer waits for a batch under lingerBelow to fill.
+// SQLite's one writer waits longer: each commit there empties every
+// reader's page cache, so fewer, larger commits make the reads faster too
+// (measured in turns with bench/gateway, full/none 0.82 against 0.79);
+// PostgreSQL's writers run side by side and a longer wait only adds to
+// each answer.
+const (
+	lingerSQLite   = 2 * time.Millisecond
+	lingerPostgres = 500 * time.Microsecond
+	lingerBelow    = 64
 )
 
 // writersPostgres is how many batches are written side by side on
@@ -95,12 +102,12 @@ func (h *history) overRate(p *Policy, t time.Time) bool {
 // instance counted them.
 func (h *history) write(ctx context.Context, rec *record) error {
 	h.once.Do(func() {
-		n := 1
+		n, linger := 1, lingerSQLite
 		if h.s.db.Dialect == store.Postgres {
-			n = writersPostgres
+			n, linger = writersPostgres, lingerPostgres
 		}
 		for range n {
-			go store.GroupCommit(h.queue, maxBatch, func() time.Duration { return lingerFor }, func() int { return lingerBelow }, h.commit)
+			go store.GroupCommit(h.queue, maxBatch, func() time.Duration { return linger }, func() int { return lingerBelow }, h.commit)
 		}
 	})
 	rec.asked = rec.req
