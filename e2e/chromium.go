@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,8 +17,19 @@ import (
 // (CI sets it).
 const EnvBrowser = "REPERTOIRE_TEST_BROWSER"
 
-// Browser starts a headless Chromium for the test and returns a context to
-// run chromedp actions in, with the window at the given width.
+// The package's one Chromium: each test gets a tab of its own in a browser
+// context of its own (its cookies, storage and cache apart from every other
+// test's), so a run starts Chromium once instead of once a test.
+var chromium struct {
+	once   sync.Once
+	ctx    context.Context // its first tab: the browser lives as long as it
+	cancel context.CancelFunc
+	err    error
+}
+
+// Browser opens a tab for the test, in a browser context of its own, and
+// returns a context to run chromedp actions in, with the viewport at the
+// given size. The tab and its context close when the test ends.
 func Browser(t *testing.T, width, height int) context.Context {
 	t.Helper()
 	path := ""
@@ -33,6 +45,25 @@ func Browser(t *testing.T, width, height int) context.Context {
 		}
 		t.Skip("no Chromium installed; set " + EnvBrowser + "=1 to make this a failure")
 	}
+	chromium.once.Do(func() { chromium.err = startChromium(path) })
+	if chromium.err != nil {
+		t.Fatalf("start chromium: %v", chromium.err)
+	}
+	ctx, cancelTab := chromedp.NewContext(chromium.ctx, chromedp.WithNewBrowserContext())
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(func() { cancelTimeout(); cancelTab() })
+	// A headless window is at least 500 px wide: the viewport is emulated.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), int64(height))); err != nil {
+		t.Fatalf("open a tab: %v", err)
+	}
+	return ctx
+}
+
+func startChromium(path string) error {
+	dir, err := os.MkdirTemp("", "repertoire-e2e-chromium-")
+	if err != nil {
+		return err
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Headless,
@@ -40,22 +71,25 @@ func Browser(t *testing.T, width, height int) context.Context {
 		chromedp.DisableGPU,
 		chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(dir),
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.WindowSize(width, height),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
+	chromium.ctx = ctx
+	chromium.cancel = func() { cancelCtx(); cancelAlloc(); os.RemoveAll(dir) }
+	return chromedp.Do(ctx)
+}
+
+// stopChromium ends the package's Chromium, if a test started it.
+func stopChromium() {
+	if chromium.cancel != nil {
+		chromium.cancel()
 	}
-	return ctx
 }
 
 // Run runs actions and fails the test with what was being done.

@@ -26,7 +26,6 @@ func TestBadEmailOnSignFormIsFocused(t *testing.T) {
 				ctx := Browser(t, 390, 844)
 				scripts(t, ctx, js)
 				Run(t, ctx, "open the petition",
-					chromedp.EmulateViewport(390, 844),
 					chromedp.Navigate(page),
 					chromedp.WaitVisible(`#f-given_name`),
 					chromedp.SendKeys(`#f-given_name`, "Ana"),
@@ -86,7 +85,6 @@ func TestBadEmailOnCommitFormIsFocused(t *testing.T) {
 		}
 		ctx := Browser(t, 390, 844)
 		Run(t, ctx, "commit with a mistyped address",
-			chromedp.EmulateViewport(390, 844),
 			chromedp.Navigate(app.URL+"/lang/fr?next="+strings.TrimPrefix(p.BrowserURL, app.URL)),
 			chromedp.WaitVisible(`#f-email`),
 			chromedp.SendKeys(`#f-email`, "ana@example"),

@@ -173,7 +173,6 @@ func TestOrganizerPagesOnAPhoneHaveOwnLabelsAndNoSidewaysScroll(t *testing.T) {
 			// browser's three minutes on a loaded machine.
 			ctx = Browser(t, 390, 844)
 			Run(t, ctx, "sign in",
-				chromedp.EmulateViewport(390, 844), // a headless window is at least 500 px wide
 				chromedp.Navigate(app.URL+"/signin"),
 				chromedp.WaitVisible(`#f-email`),
 				chromedp.SendKeys(`#f-email`, "olga@example.org"),

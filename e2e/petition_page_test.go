@@ -109,7 +109,6 @@ func TestSignFromThePetitionPage(t *testing.T) {
 			t.Run(win.name, func(t *testing.T) {
 				ctx := Browser(t, win.width, win.height)
 				Run(t, ctx, "open the petition",
-					chromedp.EmulateViewport(int64(win.width), int64(win.height)),
 					chromedp.Navigate(page),
 					chromedp.WaitVisible(`#f-given_name`),
 				)
@@ -191,7 +190,6 @@ func TestCommitFromThePledgePage(t *testing.T) {
 			t.Run(win.name, func(t *testing.T) {
 				ctx := Browser(t, win.width, win.height)
 				Run(t, ctx, "open the pledge",
-					chromedp.EmulateViewport(int64(win.width), int64(win.height)),
 					chromedp.Navigate(p.BrowserURL),
 					chromedp.WaitVisible(`#f-email`),
 				)

@@ -70,7 +70,6 @@ func TestOrganizersPagesOnDesktopAndPhone(t *testing.T) {
 		}{{"desktop", 1280, 900}, {"phone", 390, 844}} {
 			ctx := Browser(t, size.width, size.height)
 			Run(t, ctx, "sign in",
-				chromedp.EmulateViewport(int64(size.width), int64(size.height)), // a headless window is at least 500 px wide
 				chromedp.Navigate(app.URL+"/signin"),
 				chromedp.WaitVisible(`#f-email`),
 				chromedp.SendKeys(`#f-email`, "olga@example.org"),
