@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"repertoire/internal/gateway"
+	"repertoire/internal/store"
 	"repertoire/internal/store/storetest"
 	"repertoire/internal/testkit"
 	"repertoire/internal/vault"
@@ -121,6 +122,47 @@ func TestVolumeHoldsAcrossInstances(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCountsKeepTheLatestWindow: a batch from an instance whose clock is
+// behind (its day and minute before the policy's row of counts) counts in
+// the row's day and minute, and never starts the earlier ones again — so
+// the items served on the later day keep counting toward its volume.
+func TestCountsKeepTheLatestWindow(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, testkit.StartOn(t, db), 2)
+		p := f.adopt(t, posts(gateway.LevelItem))
+		type counted struct{ requests, items int }
+		add := func(minute string, requests int, day string, items int) counted {
+			t.Helper()
+			var c counted
+			if err := db.Write(context.Background(), func(tx *store.Tx) error {
+				var err error
+				c.requests, c.items, err = gateway.AddCounts(context.Background(), tx, p.ID, minute, requests, day, items)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		if got := add("2026-12-03T00:00", 1, "2026-12-03", 3); got != (counted{1, 3}) {
+			t.Fatalf("first batch of the day: %+v, want 1 request and 3 items", got)
+		}
+		// The lagging instance, still on the day before.
+		if got := add("2026-12-02T23:59", 2, "2026-12-02", 4); got != (counted{3, 7}) {
+			t.Errorf("batch from a clock behind: %+v, want it counted in the later minute and day (3 requests, 7 items)", got)
+		}
+		if got := add("2026-12-03T00:00", 1, "2026-12-03", 1); got != (counted{4, 8}) {
+			t.Errorf("next batch of the day: %+v, want 4 requests and 8 items", got)
+		}
+		if used, err := f.gw.Used(context.Background(), p.ID, time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)); err != nil || used != 8 {
+			t.Errorf("volume used on the later day %d, %v; want 8", used, err)
+		}
+		// A later minute and day start from the batch's own counts.
+		if got := add("2026-12-04T00:01", 1, "2026-12-04", 2); got != (counted{1, 2}) {
+			t.Errorf("first batch of the next day: %+v, want 1 request and 2 items", got)
+		}
+	})
 }
 
 // TestAggregateOnMembersAccessPage: a member counted in an aggregate sees

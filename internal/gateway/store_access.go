@@ -88,18 +88,21 @@ func insertAccesses(ctx context.Context, tx *store.Tx, as []*Access) error {
 }
 
 // addCounts counts a batch's requests in the policy's minute and its
-// items on day, in the policy's one row of counts (a new minute or day
+// items on day, in the policy's one row of counts (a later minute or day
 // starts from the batch's), and returns the counts after. The row stays
 // locked until tx commits (PostgreSQL), so every instance's writers count
-// in turn.
+// in turn. A batch from an instance whose clock is behind the row's (a
+// minute or day earlier) counts in the row's window, never starting an
+// earlier one again: around midnight a limit may count a few requests
+// early, but what two instances serve together never goes over it.
 func addCounts(ctx context.Context, tx *store.Tx, policyID, minute string, requests int, day string, items int) (int, int, error) {
 	var r, u int
 	err := tx.QueryRowContext(ctx, `INSERT INTO gateway_counts (policy_id, minute, requests, day, items) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (policy_id) DO UPDATE SET
-			requests = CASE WHEN gateway_counts.minute = excluded.minute THEN gateway_counts.requests + excluded.requests ELSE excluded.requests END,
-			minute = excluded.minute,
-			items = CASE WHEN gateway_counts.day = excluded.day THEN gateway_counts.items + excluded.items ELSE excluded.items END,
-			day = excluded.day
+			requests = CASE WHEN excluded.minute > gateway_counts.minute THEN excluded.requests ELSE gateway_counts.requests + excluded.requests END,
+			minute = CASE WHEN excluded.minute > gateway_counts.minute THEN excluded.minute ELSE gateway_counts.minute END,
+			items = CASE WHEN excluded.day > gateway_counts.day THEN excluded.items ELSE gateway_counts.items + excluded.items END,
+			day = CASE WHEN excluded.day > gateway_counts.day THEN excluded.day ELSE gateway_counts.day END
 		RETURNING requests, items`, policyID, minute, requests, day, items).Scan(&r, &u)
 	if err != nil {
 		return 0, 0, repertoire.Internal(err)
