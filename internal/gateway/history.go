@@ -107,7 +107,7 @@ func (h *history) write(ctx context.Context, rec *record) error {
 			n, linger = writersPostgres, lingerPostgres
 		}
 		for range n {
-			go store.GroupCommit(h.queue, maxBatch, func() time.Duration { return linger }, func() int { return lingerBelow }, h.commit)
+			go store.GroupCommit(h.queue, maxBatch, linger, lingerBelow, h.commit)
 		}
 	})
 	rec.asked = rec.req

@@ -21,7 +21,7 @@ const maxBatch = 1000
 
 // lingerFor and lingerBelow: how long a busy writer waits for a small batch
 // to grow, and the size that ends the wait.
-var (
+const (
 	lingerFor   = time.Millisecond
 	lingerBelow = 128
 )
@@ -134,7 +134,7 @@ func (s *Service) startWriters() {
 // commits each submission at once and a busy one shares each commit among
 // many.
 func (s *Service) writer() {
-	store.GroupCommit(s.queue, maxBatch, func() time.Duration { return lingerFor }, func() int { return lingerBelow }, s.commit)
+	store.GroupCommit(s.queue, maxBatch, lingerFor, lingerBelow, s.commit)
 }
 
 // commit writes a batch in one transaction. Should the transaction fail

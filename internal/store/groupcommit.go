@@ -12,7 +12,7 @@ import "time"
 // committed in many small batches spends its time there: a busy writer
 // lingers a moment, a quiet one never waits. The participation core's
 // submissions and the gateway's access history both run on it.
-func GroupCommit[T any](queue <-chan T, max int, linger func() time.Duration, lingerBelow func() int, commit func([]T)) {
+func GroupCommit[T any](queue <-chan T, max int, linger time.Duration, lingerBelow int, commit func([]T)) {
 	batch := make([]T, 0, max)
 	timer := time.NewTimer(0)
 	<-timer.C
@@ -28,10 +28,10 @@ func GroupCommit[T any](queue <-chan T, max int, linger func() time.Duration, li
 				break fill
 			}
 		}
-		if below := lingerBelow(); prev > 1 && len(batch) < below {
-			timer.Reset(linger())
+		if prev > 1 && len(batch) < lingerBelow {
+			timer.Reset(linger)
 		wait:
-			for len(batch) < below {
+			for len(batch) < lingerBelow {
 				select {
 				case p := <-queue:
 					batch = append(batch, p)

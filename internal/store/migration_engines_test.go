@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,9 @@ import (
 	"repertoire/internal/store"
 	"repertoire/internal/store/storetest"
 )
+
+// latest, as atVersion's version, is every migration there is.
+const latest = math.MaxInt64
 
 // atVersion runs fn on each engine there is (subtests "sqlite" and
 // "postgres"), on a new database whose schema is at version: a test of a
